@@ -1,0 +1,83 @@
+import os from 'node:os';
+import type { Result } from '../../shared/api';
+import { appendAudit } from './audit/audit';
+import { todaysCheckins } from './checkin/checkinService';
+import { sessionInfo, signInAs } from './clerks/sessionService';
+import { createContext, type AppContext } from './context';
+import { openDatabase } from './db/open';
+import { DEMO_CLERK_ID, seedDemoPractice } from './demo/demoPractice';
+import { dispatch, type Handlers } from './dispatch';
+import { loadFamily } from './families/familyService';
+import { searchPatients } from './search/searchService';
+import { readStatus } from './status/statusService';
+
+export interface AppConfig {
+  /** The SQLite mirror. */
+  databaseFile: string;
+  workstation?: string;
+  /** Fill an empty mirror with the built-in demo practice and sign in its demo clerk. */
+  demo?: false | { families?: number; patients?: number; seed?: number };
+  now?: () => Date;
+  /** better-sqlite3 build for Electron's ABI (see scripts/electron-native.mjs). */
+  nativeBinding?: string;
+}
+
+export interface App {
+  context: AppContext;
+  handlers: Handlers;
+  invoke(name: unknown, input: unknown): Promise<Result<unknown>>;
+  close(): Promise<void>;
+}
+
+function buildHandlers(ctx: AppContext): Handlers {
+  return {
+    'session.current': () => sessionInfo(ctx),
+    'status.get': () => readStatus(ctx),
+    'checkin.today': () => todaysCheckins(ctx),
+    'search.patients': ({ text, limit }) => searchPatients(ctx, text, limit),
+    'family.load': ({ familyId }) => loadFamily(ctx, familyId),
+  };
+}
+
+async function prepareDemo(ctx: AppContext, options: Exclude<AppConfig['demo'], false | undefined>): Promise<void> {
+  const { n } = ctx.sqlite.prepare('SELECT count(*) AS n FROM patients').get() as { n: number };
+  if (n === 0) {
+    const summary = seedDemoPractice(ctx.sqlite, { ...options, today: await ctx.today(), now: ctx.now() });
+    await appendAudit(ctx.db, {
+      action: 'demo_seeded',
+      clerkId: null,
+      workstation: ctx.workstation,
+      at: ctx.now(),
+      details: { families: summary.families, patients: summary.patients },
+    });
+  }
+  await signInAs(ctx, DEMO_CLERK_ID);
+}
+
+/**
+ * Builds the whole back end without Electron: the database and every service behind one handler
+ * table. The Electron shell, web mode and tests all start here.
+ */
+export async function createApp(config: AppConfig): Promise<App> {
+  const opened = await openDatabase(config.databaseFile, { nativeBinding: config.nativeBinding });
+  const ctx = createContext({
+    db: opened.db,
+    sqlite: opened.sqlite,
+    workstation: config.workstation ?? os.hostname(),
+    demo: Boolean(config.demo),
+    now: config.now ?? (() => new Date()),
+  });
+  try {
+    if (config.demo) await prepareDemo(ctx, config.demo);
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+  const handlers = buildHandlers(ctx);
+  return {
+    context: ctx,
+    handlers,
+    invoke: (name, input) => dispatch(handlers, name, input),
+    close: () => opened.close(),
+  };
+}

@@ -1,0 +1,29 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema';
+
+export type AuditAction = 'sign_in' | 'sign_out' | 'demo_seeded';
+
+export interface AuditEntry {
+  action: AuditAction;
+  clerkId: string | null;
+  workstation: string;
+  patientId?: string | null;
+  /** What changed. Never a PIN. */
+  details?: Record<string, unknown>;
+  at: Date;
+}
+
+/** Appends one row to the append-only audit log, inside the caller's transaction when given. */
+export async function appendAudit(db: Kysely<Database> | Transaction<Database>, entry: AuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      at: entry.at.toISOString(),
+      clerk_id: entry.clerkId,
+      workstation: entry.workstation,
+      action: entry.action,
+      patient_id: entry.patientId ?? null,
+      details: JSON.stringify(entry.details ?? {}),
+    })
+    .execute();
+}

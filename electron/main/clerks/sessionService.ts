@@ -1,0 +1,41 @@
+import type { ClerkSummary, SessionInfo } from '../../../shared/api';
+import { appendAudit } from '../audit/audit';
+import type { AppContext } from '../context';
+import { AppError } from '../errors';
+
+export async function currentClerk(ctx: AppContext): Promise<ClerkSummary | null> {
+  if (!ctx.session.clerkId) return null;
+  const clerk = await ctx.db
+    .selectFrom('clerks')
+    .select(['id', 'display_name', 'role'])
+    .where('id', '=', ctx.session.clerkId)
+    .where('active', '=', 1)
+    .executeTakeFirst();
+  return clerk ? { id: clerk.id, displayName: clerk.display_name, role: clerk.role } : null;
+}
+
+/** Signs a clerk in on this workstation (the demo practice does this for its demo clerk). */
+export async function signInAs(ctx: AppContext, clerkId: string): Promise<void> {
+  const clerk = await ctx.db.selectFrom('clerks').select('id').where('id', '=', clerkId).where('active', '=', 1).executeTakeFirst();
+  if (!clerk) throw new AppError('not_found', 'That clerk account does not exist or is disabled.');
+  ctx.session.clerkId = clerk.id;
+  await appendAudit(ctx.db, { action: 'sign_in', clerkId: clerk.id, workstation: ctx.workstation, at: ctx.now() });
+}
+
+/** The signed-in clerk, for handlers that write: every write is attributed. */
+export async function requireClerk(ctx: AppContext): Promise<ClerkSummary> {
+  const clerk = await currentClerk(ctx);
+  if (!clerk) throw new AppError('not_signed_in', 'Sign in first: every change is recorded under a clerk’s name.');
+  return clerk;
+}
+
+export async function sessionInfo(ctx: AppContext): Promise<SessionInfo> {
+  const settings = await ctx.settings();
+  return {
+    clerk: await currentClerk(ctx),
+    workstation: ctx.workstation,
+    practiceName: settings.practiceName,
+    demo: ctx.demo,
+    today: await ctx.today(),
+  };
+}

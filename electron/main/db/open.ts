@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, SqliteAdapter, SqliteDialect, type MigrationProvider } from 'kysely';
+import { migrations as knownMigrations } from './migrations';
+import type { Database } from './schema';
+
+export type Db = Kysely<Database>;
+
+export type DatabaseErrorCode = 'database_from_the_future' | 'database_corrupt' | 'database_unreadable';
+
+/** A database the app must not use. The message is for the person at the desk or their IT. */
+export class DatabaseOpenError extends Error {
+  constructor(
+    readonly code: DatabaseErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DatabaseOpenError';
+  }
+}
+
+export interface OpenOptions {
+  /** Path to a better-sqlite3 build for another ABI (Electron's); plain Node uses the default. */
+  nativeBinding?: string;
+}
+
+export interface OpenedDatabase {
+  db: Db;
+  sqlite: BetterSqlite3.Database;
+  close(): Promise<void>;
+}
+
+const MIGRATION_TABLE = 'kysely_migration';
+
+/**
+ * Looks at an existing file read-only before anything writes to it: it must be SQLite, pass
+ * quick_check, and not carry migrations this app does not know. Nothing is changed on refusal.
+ */
+function inspectExisting(file: string, options: OpenOptions): void {
+  let probe: BetterSqlite3.Database;
+  try {
+    probe = new BetterSqlite3(file, { readonly: true, fileMustExist: true, nativeBinding: options.nativeBinding });
+  } catch (error) {
+    throw new DatabaseOpenError('database_unreadable', `The database file ${file} cannot be opened: ${(error as Error).message}.`);
+  }
+  try {
+    let check: string;
+    try {
+      check = String(probe.pragma('quick_check', { simple: true }));
+    } catch {
+      check = 'not a database';
+    }
+    if (check !== 'ok') {
+      throw new DatabaseOpenError(
+        'database_corrupt',
+        `The database file ${file} is damaged (${check}). It was not changed. Restore a backup or ask IT for help.`,
+      );
+    }
+    const hasTable = probe
+      .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`)
+      .get(MIGRATION_TABLE);
+    if (!hasTable) return;
+    const applied = probe.prepare(`SELECT name FROM ${MIGRATION_TABLE} ORDER BY name`).pluck().all() as string[];
+    const unknown = applied.filter((name) => !(name in knownMigrations));
+    if (unknown.length > 0) {
+      throw new DatabaseOpenError(
+        'database_from_the_future',
+        `This database was written by a newer version of Family Portal PINs (schema ${unknown.at(-1)}). ` +
+          'It was not changed. Update the app on this workstation, then start it again.',
+      );
+    }
+  } finally {
+    probe.close();
+  }
+}
+
+/** SQLite can roll back DDL; Kysely's adapter says it cannot, so migrations would run unwrapped. */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+class MigratingSqliteDialect extends SqliteDialect {
+  override createAdapter(): SqliteAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+const provider: MigrationProvider = { getMigrations: async () => knownMigrations };
+
+/**
+ * Brings the schema up to date (or to `target`, for the per-migration tests); all pending
+ * migrations commit together or not at all.
+ */
+export async function migrate(sqlite: BetterSqlite3.Database, target?: string): Promise<void> {
+  const migratingDb = new Kysely<unknown>({ dialect: new MigratingSqliteDialect({ database: sqlite }) });
+  const migrator = new Migrator({ db: migratingDb, provider });
+  const { error, results } = target ? await migrator.migrateTo(target) : await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`Database migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+  }
+  // Not destroy(): that would close the shared connection.
+}
+
+export async function openDatabase(file: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
+  if (file !== ':memory:' && fs.existsSync(file)) inspectExisting(file, options);
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+
+  const sqlite = new BetterSqlite3(file, { nativeBinding: options.nativeBinding });
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    // FULL: a PIN that was printed must never vanish with a power cut.
+    sqlite.pragma('synchronous = FULL');
+    await migrate(sqlite);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    sqlite,
+    async close() {
+      await db.destroy(); // closes the better-sqlite3 handle
+    },
+  };
+}

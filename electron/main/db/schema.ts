@@ -1,0 +1,146 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Authority, PatientStatus, ReminderMethod } from '../../../shared/domain/patient';
+
+/** 0/1 integers stored for booleans (SQLite has no boolean type). */
+export type Flag = 0 | 1;
+
+export interface FamiliesTable {
+  id: string;
+  name: string;
+  version: ColumnType<number, number | undefined, number>;
+  updated_at: string;
+}
+
+export interface PatientsTable {
+  id: string;
+  chart_number: string;
+  family_id: string | null;
+  first_name: string;
+  last_name: string;
+  date_of_birth: string | null;
+  sex: 'F' | 'M' | 'X' | null;
+  status: PatientStatus;
+  portal_linked: ColumnType<Flag, Flag | undefined, Flag>;
+  version: ColumnType<number, number | undefined, number>;
+  updated_at: string;
+}
+
+export interface ContactsTable {
+  id: string;
+  first_name: string;
+  last_name: string;
+  email: string | null;
+  mobile_phone: string | null;
+  home_phone: string | null;
+  preferred_reminder: ReminderMethod | null;
+  language: ColumnType<string, string | undefined, string>;
+  has_portal_account: ColumnType<Flag, Flag | undefined, Flag>;
+  version: ColumnType<number, number | undefined, number>;
+  updated_at: string;
+}
+
+export interface PatientContactsTable {
+  patient_id: string;
+  contact_id: string;
+  sort: number | null;
+  relationship: string;
+  authority: Authority | null;
+  resides_with: Flag;
+  portal_flag: Flag;
+}
+
+export interface AppointmentsTable {
+  id: string;
+  patient_id: string;
+  /** Local wall-clock time of the practice, 'YYYY-MM-DDTHH:MM'. */
+  starts_at: string;
+  provider: string;
+  reason: string;
+  updated_at: string;
+}
+
+export interface ClerksTable {
+  id: string;
+  username: string;
+  display_name: string;
+  role: 'admin' | 'clerk';
+  password_hash: string | null;
+  active: ColumnType<Flag, Flag | undefined, Flag>;
+  created_at: string;
+}
+
+export interface PinsTable {
+  id: string;
+  patient_id: string;
+  batch_id: string;
+  pin_hash: string;
+  issued_at: string;
+  expires_at: string;
+  issued_by: string;
+  workstation: string;
+  delivery: 'email' | 'print';
+  recipient_contact_id: string | null;
+  status: ColumnType<'issued' | 'redeemed' | 'revoked', 'issued' | 'redeemed' | 'revoked' | undefined>;
+  redeemed_at: string | null;
+}
+
+export type OutboxStatus = 'pending' | 'delivered' | 'needs_attention' | 'dismissed';
+
+export interface OutboxTable {
+  id: string;
+  kind: string;
+  payload: string;
+  depends_on: string | null;
+  status: ColumnType<OutboxStatus, OutboxStatus | undefined>;
+  attempts: ColumnType<number, number | undefined>;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface KeyValueTable {
+  key: string;
+  value: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  clerk_id: string | null;
+  workstation: string;
+  action: string;
+  patient_id: string | null;
+  details: string;
+}
+
+export interface SearchTermsTable {
+  term: string;
+  patient_id: string;
+}
+
+export interface Database {
+  families: FamiliesTable;
+  patients: PatientsTable;
+  contacts: ContactsTable;
+  patient_contacts: PatientContactsTable;
+  appointments: AppointmentsTable;
+  clerks: ClerksTable;
+  pins: PinsTable;
+  outbox: OutboxTable;
+  sync_state: KeyValueTable;
+  settings: KeyValueTable;
+  audit_log: AuditLogTable;
+  search_terms: SearchTermsTable;
+}
+
+export type Patient = Selectable<PatientsTable>;
+export type NewPatient = Insertable<PatientsTable>;
+export type PatientUpdate = Updateable<PatientsTable>;
+export type Contact = Selectable<ContactsTable>;
+export type NewContact = Insertable<ContactsTable>;
+export type PatientContact = Selectable<PatientContactsTable>;
+export type Family = Selectable<FamiliesTable>;
+export type Appointment = Selectable<AppointmentsTable>;
+export type Clerk = Selectable<ClerksTable>;
+export type Pin = Selectable<PinsTable>;

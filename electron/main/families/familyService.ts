@@ -1,0 +1,184 @@
+import type { ChildView, ContactView, FamilyView } from '../../../shared/api';
+import { eligiblePrimaryContact, type ContactLink } from '../../../shared/domain/contacts';
+import { childVerdict } from '../../../shared/domain/verdict';
+import type { AppContext } from '../context';
+import type { Patient, PatientContact } from '../db/schema';
+import { notFound } from '../errors';
+
+function toLink(row: PatientContact): ContactLink & { patientId: string } {
+  return {
+    patientId: row.patient_id,
+    contactId: row.contact_id,
+    sort: row.sort,
+    relationship: row.relationship,
+    authority: row.authority,
+    residesWith: row.resides_with === 1,
+    portalFlag: row.portal_flag === 1,
+  };
+}
+
+async function linksFor(ctx: AppContext, patientIds: readonly string[]) {
+  if (patientIds.length === 0) return [];
+  const rows = await ctx.db.selectFrom('patient_contacts').selectAll().where('patient_id', 'in', patientIds).execute();
+  return rows.map(toLink);
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const map = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
+
+/**
+ * Everything the review screen shows for a family: its children, plus children of other families
+ * whose eligible Primary Contact is one of this family's guardians (blended families), each with
+ * its verdict, and every contact with its per-child sort, authority and residence.
+ */
+export async function loadFamily(ctx: AppContext, familyId: string): Promise<FamilyView> {
+  const family = await ctx.db.selectFrom('families').select(['id', 'name']).where('id', '=', familyId).executeTakeFirst();
+  if (!family) throw notFound('That family');
+
+  const own = await ctx.db.selectFrom('patients').selectAll().where('family_id', '=', familyId).execute();
+  const ownLinks = await linksFor(ctx, own.map((p) => p.id));
+  const ownLinksByPatient = groupBy(ownLinks, (l) => l.patientId);
+  const guardianIds = new Set<string>();
+  for (const p of own) {
+    const primary = eligiblePrimaryContact(ownLinksByPatient.get(p.id) ?? []);
+    if (primary) guardianIds.add(primary.contactId);
+  }
+
+  // Children elsewhere whose Sort-1 contact is one of these guardians with access rights.
+  let linked: Patient[] = [];
+  let linkedLinks: ReturnType<typeof toLink>[] = [];
+  if (guardianIds.size > 0) {
+    const ownIds = new Set(own.map((p) => p.id));
+    const candidateIds = (
+      await ctx.db
+        .selectFrom('patient_contacts')
+        .select('patient_id')
+        .distinct()
+        .where('contact_id', 'in', [...guardianIds])
+        .where('sort', '=', 1)
+        .execute()
+    )
+      .map((r) => r.patient_id)
+      .filter((id) => !ownIds.has(id));
+    if (candidateIds.length > 0) {
+      linkedLinks = await linksFor(ctx, candidateIds);
+      const byPatient = groupBy(linkedLinks, (l) => l.patientId);
+      const keep = candidateIds.filter((id) => {
+        const primary = eligiblePrimaryContact(byPatient.get(id) ?? []);
+        return primary !== null && guardianIds.has(primary.contactId);
+      });
+      linked = keep.length ? await ctx.db.selectFrom('patients').selectAll().where('id', 'in', keep).execute() : [];
+      const kept = new Set(keep);
+      linkedLinks = linkedLinks.filter((l) => kept.has(l.patientId));
+    }
+  }
+
+  const patients = [...own, ...linked];
+  const links = [...ownLinks, ...linkedLinks];
+  const linksByPatient = groupBy(links, (l) => l.patientId);
+  const contactIds = [...new Set(links.map((l) => l.contactId))];
+  const contacts = contactIds.length
+    ? await ctx.db.selectFrom('contacts').selectAll().where('id', 'in', contactIds).execute()
+    : [];
+  const contactById = new Map(contacts.map((c) => [c.id, c]));
+
+  const familyIds = [...new Set(linked.map((p) => p.family_id).filter((id): id is string => id !== null))];
+  const familyNames = new Map<string, string>([[family.id, family.name]]);
+  if (familyIds.length) {
+    for (const f of await ctx.db.selectFrom('families').select(['id', 'name']).where('id', 'in', familyIds).execute()) {
+      familyNames.set(f.id, f.name);
+    }
+  }
+
+  const nowIso = ctx.now().toISOString();
+  const pins = patients.length
+    ? await ctx.db
+        .selectFrom('pins')
+        .innerJoin('clerks', 'clerks.id', 'pins.issued_by')
+        .select(['pins.patient_id', 'pins.issued_at', 'clerks.display_name'])
+        .where('pins.patient_id', 'in', patients.map((p) => p.id))
+        .where('pins.status', '=', 'issued')
+        .where('pins.expires_at', '>', nowIso)
+        .orderBy('pins.issued_at')
+        .execute()
+    : [];
+  const pinsByPatient = groupBy(pins, (p) => p.patient_id);
+
+  const settings = await ctx.settings();
+  const today = await ctx.today();
+
+  const children: ChildView[] = patients.map((p) => {
+    const childLinks = linksByPatient.get(p.id) ?? [];
+    const primary = eligiblePrimaryContact(childLinks);
+    const through = p.family_id !== familyId && primary ? contactById.get(primary.contactId) : undefined;
+    return {
+      patientId: p.id,
+      chartNumber: p.chart_number,
+      firstName: p.first_name,
+      lastName: p.last_name,
+      dateOfBirth: p.date_of_birth,
+      status: p.status,
+      familyId: p.family_id,
+      familyName: p.family_id ? (familyNames.get(p.family_id) ?? null) : null,
+      linkedThrough: through ? { contactId: through.id, name: `${through.first_name} ${through.last_name}`.trim() } : null,
+      eligiblePrimaryContactId: primary?.contactId ?? null,
+      verdict: childVerdict(
+        {
+          firstName: p.first_name,
+          lastName: p.last_name,
+          dateOfBirth: p.date_of_birth,
+          status: p.status,
+          portalLinked: p.portal_linked === 1,
+          hasEligibleGuardian: primary !== null,
+          unredeemedPins: (pinsByPatient.get(p.id) ?? []).map((pin) => ({
+            issuedAt: pin.issued_at.slice(0, 10),
+            issuedBy: pin.display_name,
+          })),
+        },
+        { minorAgeLimit: settings.minorAgeLimit, adolescentAge: settings.adolescentAge },
+        today,
+      ),
+    };
+  });
+  // Own family first, oldest child first: the order a clerk reads a chart.
+  children.sort(
+    (a, b) =>
+      Number(a.linkedThrough !== null) - Number(b.linkedThrough !== null) ||
+      (a.dateOfBirth ?? '9999').localeCompare(b.dateOfBirth ?? '9999') ||
+      a.firstName.localeCompare(b.firstName),
+  );
+
+  const contactViews: ContactView[] = contacts.map((c) => {
+    const mine = links.filter((l) => l.contactId === c.id);
+    return {
+      contactId: c.id,
+      firstName: c.first_name,
+      lastName: c.last_name,
+      email: c.email,
+      mobilePhone: c.mobile_phone,
+      preferredReminder: c.preferred_reminder,
+      hasPortalAccount: c.has_portal_account === 1,
+      links: mine.map((l) => ({
+        patientId: l.patientId,
+        sort: l.sort,
+        relationship: l.relationship,
+        authority: l.authority,
+        residesWith: l.residesWith,
+        portalFlag: l.portalFlag,
+        eligiblePrimary: children.find((ch) => ch.patientId === l.patientId)?.eligiblePrimaryContactId === c.id,
+      })),
+    };
+  });
+  const bestSort = (v: ContactView) => Math.min(...v.links.map((l) => l.sort ?? 99));
+  contactViews.sort((a, b) => bestSort(a) - bestSort(b) || a.lastName.localeCompare(b.lastName));
+
+  return { familyId: family.id, familyName: family.name, children, contacts: contactViews };
+}

@@ -1,0 +1,17 @@
+import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import type { Result } from '../../shared/api';
+import { IPC_CHANNEL } from '../../shared/bridge';
+import type { App } from './app';
+
+/**
+ * The only IPC channel: `invoke(name, input)`. The sender must be the app's own window showing
+ * the app's own page; the dispatcher then validates the call against the contract.
+ */
+export function registerIpc(ipcMain: IpcMain, core: App, isTrustedSender: (event: IpcMainInvokeEvent) => boolean): void {
+  ipcMain.handle(IPC_CHANNEL, async (event, name: unknown, input: unknown): Promise<Result<unknown>> => {
+    if (!isTrustedSender(event)) {
+      return { ok: false, error: { code: 'forbidden', message: 'This request did not come from the app window.' } };
+    }
+    return core.invoke(name, input);
+  });
+}

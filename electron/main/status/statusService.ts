@@ -1,0 +1,23 @@
+import type { StatusInfo } from '../../../shared/api';
+import { currentClerk } from '../clerks/sessionService';
+import type { AppContext } from '../context';
+
+/** The status bar's figures: connectivity, outbox backlog, last sync, who is signed in. */
+export async function readStatus(ctx: AppContext): Promise<StatusInfo> {
+  const counts = await ctx.db
+    .selectFrom('outbox')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', 'in', ['pending', 'needs_attention'])
+    .groupBy('status')
+    .execute();
+  const lastSync = await ctx.db.selectFrom('sync_state').select('value').where('key', '=', 'last_sync_at').executeTakeFirst();
+  const online = await ctx.db.selectFrom('sync_state').select('value').where('key', '=', 'online').executeTakeFirst();
+  return {
+    // null until a sync service is configured and has been tried.
+    online: online ? online.value === 'true' : null,
+    outboxWaiting: Number(counts.find((c) => c.status === 'pending')?.n ?? 0),
+    outboxNeedsAttention: Number(counts.find((c) => c.status === 'needs_attention')?.n ?? 0),
+    lastSyncAt: lastSync?.value ?? null,
+    clerk: await currentClerk(ctx),
+  };
+}

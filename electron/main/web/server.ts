@@ -1,0 +1,155 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { App } from '../app';
+
+/**
+ * Web mode: the built renderer and the app's handler table over HTTP on 127.0.0.1 only.
+ * Every API request carries the per-launch token; requests whose Host or Origin is not this
+ * server are refused, so another site in the browser (or DNS rebinding) cannot reach it.
+ */
+export interface WebServerOptions {
+  app: App;
+  rendererDir: string;
+  port?: number;
+  token?: string;
+}
+
+export interface WebServer {
+  url: string;
+  /** The address to open: the token travels in the fragment, never in a request line. */
+  openUrl: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 1_000_000;
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'self'",
+].join('; ');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+function send(res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string | null> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const rendererDir = path.resolve(options.rendererDir);
+  let allowedHosts: Set<string> = new Set();
+  let allowedOrigins: Set<string> = new Set();
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      if (!allowedHosts.has(req.headers.host ?? '')) return send(res, 421, 'Wrong host.');
+      const origin = req.headers.origin;
+      if (origin !== undefined && !allowedOrigins.has(origin)) return send(res, 403, 'Wrong origin.');
+      const url = new URL(req.url ?? '/', 'http://localhost');
+
+      if (url.pathname === '/api/invoke') {
+        if (req.method !== 'POST') return send(res, 405, 'POST only.');
+        const auth = req.headers.authorization ?? '';
+        if (!auth.startsWith('Bearer ') || !sameToken(auth.slice(7), token)) return send(res, 401, 'Missing or wrong token.');
+        if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, 'JSON only.');
+        const body = await readBody(req);
+        if (body === null) return send(res, 413, 'Request too large.');
+        let message: unknown;
+        try {
+          message = JSON.parse(body);
+        } catch {
+          return send(res, 400, 'Body is not JSON.');
+        }
+        const { name, input } = (message ?? {}) as { name?: unknown; input?: unknown };
+        const result = await options.app.invoke(name, input);
+        return send(res, 200, JSON.stringify(result), 'application/json; charset=utf-8');
+      }
+
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed.');
+      const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+      const file = path.resolve(rendererDir, relative);
+      if (!file.startsWith(rendererDir + path.sep)) return send(res, 404, 'Not found.');
+      let content: Buffer;
+      try {
+        content = await fs.readFile(file);
+      } catch {
+        return send(res, 404, 'Not found.');
+      }
+      res.writeHead(200, {
+        'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'content-security-policy': CONTENT_SECURITY_POLICY,
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+      });
+      res.end(req.method === 'HEAD' ? undefined : content);
+    } catch (error) {
+      console.error('web mode request failed:', error instanceof Error ? error.message : 'unknown');
+      if (!res.headersSent) send(res, 500, 'Internal error.');
+      else res.end();
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  allowedOrigins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  const url = `http://127.0.0.1:${port}/`;
+  return {
+    url,
+    openUrl: `${url}#token=${token}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

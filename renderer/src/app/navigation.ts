@@ -1,0 +1,27 @@
+import { create } from 'zustand';
+
+export type Route =
+  | { name: 'checkin' }
+  | { name: 'search'; text: string }
+  | { name: 'family'; familyId: string; focusPatientId?: string };
+
+interface NavigationState {
+  route: Route;
+  history: Route[];
+  go(route: Route): void;
+  back(): void;
+}
+
+/** Screen-level navigation with a back stack (Escape goes back). */
+export const useNavigation = create<NavigationState>((set, get) => ({
+  route: { name: 'checkin' },
+  history: [],
+  go(route) {
+    set({ route, history: [...get().history, get().route].slice(-20) });
+  },
+  back() {
+    const history = get().history;
+    const previous = history.at(-1);
+    set({ route: previous ?? { name: 'checkin' }, history: history.slice(0, -1) });
+  },
+}));

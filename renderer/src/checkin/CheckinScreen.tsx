@@ -1,0 +1,69 @@
+import { useEffect, useRef } from 'react';
+import type { CheckinFamily } from '../../../shared/api';
+import { formatUsDate } from '../../../shared/domain/dates';
+import { useNavigation } from '../app/navigation';
+import { useListNavigation } from '../components/useListNavigation';
+import { useCheckin } from './checkinStore';
+
+function childCount(n: number): string {
+  return `${n} ${n === 1 ? 'child' : 'children'}`;
+}
+
+export function CheckinScreen() {
+  const { list, loading, error, load } = useCheckin();
+  const go = useNavigation((s) => s.go);
+  const listRef = useRef<HTMLUListElement>(null);
+  const families = list?.families ?? [];
+  const open = (family: CheckinFamily) => go({ name: 'family', familyId: family.familyId });
+  const { active, setActive, onKeyDown } = useListNavigation(families, open);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+  useEffect(() => {
+    listRef.current?.focus();
+  }, [list]);
+
+  return (
+    <section className="screen" aria-labelledby="checkin-title">
+      <header className="screen-header">
+        <h1 id="checkin-title">Check-in today</h1>
+        <p className="muted">
+          {list ? `${formatUsDate(list.date)} · ${families.length} families` : loading ? 'Loading…' : ''} · ↑↓ to choose, Enter to
+          open, or start typing to search
+        </p>
+      </header>
+      {error && <p role="alert" className="error">{error}</p>}
+      {list && families.length === 0 && <p className="empty">No appointments today.</p>}
+      <ul
+        ref={listRef}
+        className="rows"
+        role="listbox"
+        aria-label="Families checking in today"
+        tabIndex={0}
+        aria-activedescendant={families[active] ? `checkin-${families[active].familyId}` : undefined}
+        onKeyDown={onKeyDown}
+      >
+        {families.map((family, i) => (
+          <li
+            key={family.familyId}
+            id={`checkin-${family.familyId}`}
+            role="option"
+            aria-selected={i === active}
+            className={i === active ? 'row active' : 'row'}
+            onMouseEnter={() => setActive(i)}
+            onClick={() => open(family)}
+          >
+            <span className="row-time">{family.firstTime}</span>
+            <span className="row-title">
+              {family.familyName} family, {childCount(family.children.length)}
+            </span>
+            <span className="row-detail">
+              {family.children.map((c) => `${c.firstName} ${c.time}`).join(' · ')}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,40 @@
+import { useCallback, useEffect, useState, type KeyboardEvent } from 'react';
+
+/**
+ * Arrow keys move a highlighted row, Home/End jump, Enter opens it. The highlight stays within
+ * the list when it shrinks (results as you type).
+ */
+export function useListNavigation<T>(items: readonly T[], onOpen: (item: T) => void) {
+  const [active, setActive] = useState(0);
+  useEffect(() => {
+    setActive((i) => Math.min(i, Math.max(items.length - 1, 0)));
+  }, [items]);
+
+  const onKeyDown = useCallback(
+    (event: KeyboardEvent) => {
+      if (items.length === 0) return;
+      const moves: Record<string, (i: number) => number> = {
+        ArrowDown: (i) => Math.min(i + 1, items.length - 1),
+        ArrowUp: (i) => Math.max(i - 1, 0),
+        Home: () => 0,
+        End: () => items.length - 1,
+        PageDown: (i) => Math.min(i + 10, items.length - 1),
+        PageUp: (i) => Math.max(i - 10, 0),
+      };
+      const move = moves[event.key];
+      if (move) {
+        event.preventDefault();
+        setActive(move);
+      } else if (event.key === 'Enter') {
+        const item = items[active];
+        if (item !== undefined) {
+          event.preventDefault();
+          onOpen(item);
+        }
+      }
+    },
+    [items, active, onOpen],
+  );
+
+  return { active, setActive, onKeyDown };
+}

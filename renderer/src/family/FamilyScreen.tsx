@@ -1,0 +1,128 @@
+import { useEffect } from 'react';
+import type { ChildView, ContactView, FamilyView } from '../../../shared/api';
+import { formatUsDate } from '../../../shared/domain/dates';
+import { VerdictBadge } from '../components/VerdictBadge';
+import { useFamily } from './familyStore';
+
+function ChildCard({ child, contacts, focused }: { child: ChildView; contacts: ContactView[]; focused: boolean }) {
+  const primary = contacts.find((c) => c.contactId === child.eligiblePrimaryContactId);
+  return (
+    <li className={`child child-${child.verdict.kind}${focused ? ' focused' : ''}`} aria-label={`${child.firstName} ${child.lastName}`}>
+      <div className="child-head">
+        <span className="child-name">
+          {child.firstName} {child.lastName}
+        </span>
+        <VerdictBadge kind={child.verdict.kind} />
+      </div>
+      <div className="child-facts">
+        {child.dateOfBirth ? `Born ${formatUsDate(child.dateOfBirth)}` : 'No date of birth'}
+        {child.verdict.age !== null ? ` · age ${child.verdict.age}` : ''} · {child.chartNumber} · {child.status}
+        {child.linkedThrough && (
+          <>
+            {' '}
+            · {child.familyName} family, through {child.linkedThrough.name}
+          </>
+        )}
+      </div>
+      <div className="child-facts">
+        Account owner: {primary ? `${primary.firstName} ${primary.lastName}` : 'none (no eligible Primary Contact)'}
+      </div>
+      {child.verdict.reasons.length > 0 && (
+        <ul className="reasons">
+          {child.verdict.reasons.map((r) => (
+            <li key={r.code} className="reason">
+              {r.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {child.verdict.warnings.length > 0 && (
+        <ul className="warnings">
+          {child.verdict.warnings.map((w, i) => (
+            <li key={`${w.code}-${i}`} className="warning">
+              ⚠ {w.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+function yesNo(value: boolean): string {
+  return value ? 'Yes' : 'No';
+}
+
+function ContactsTable({ family }: { family: FamilyView }) {
+  const childName = new Map(family.children.map((c) => [c.patientId, c.firstName]));
+  return (
+    <table className="contacts">
+      <caption>Family contacts (per child)</caption>
+      <thead>
+        <tr>
+          <th scope="col">Contact</th>
+          <th scope="col">Child</th>
+          <th scope="col">Sort</th>
+          <th scope="col">Relationship</th>
+          <th scope="col">Authority</th>
+          <th scope="col">Resides with</th>
+          <th scope="col">Portal column</th>
+          <th scope="col">Email</th>
+          <th scope="col">Eligible Primary Contact</th>
+        </tr>
+      </thead>
+      <tbody>
+        {family.contacts.flatMap((c) =>
+          c.links.map((link, i) => (
+            <tr key={`${c.contactId}-${link.patientId}`} className={link.eligiblePrimary ? 'eligible-primary' : undefined}>
+              <td>{i === 0 ? `${c.firstName} ${c.lastName}` : ''}</td>
+              <td>{childName.get(link.patientId) ?? link.patientId}</td>
+              <td>{link.sort ?? '—'}</td>
+              <td>{link.relationship || '—'}</td>
+              <td>{link.authority ?? '—'}</td>
+              <td>{yesNo(link.residesWith)}</td>
+              <td title="The Portal column does not give portal access">{link.portalFlag ? 'ticked (ignored)' : ''}</td>
+              <td>{i === 0 ? (c.email ?? 'no email') : ''}</td>
+              <td>{link.eligiblePrimary ? '✔ Eligible Primary Contact' : ''}</td>
+            </tr>
+          )),
+        )}
+      </tbody>
+    </table>
+  );
+}
+
+export function FamilyScreen({ familyId, focusPatientId }: { familyId: string; focusPatientId?: string }) {
+  const { family, error, loadingId, load } = useFamily();
+  useEffect(() => {
+    void load(familyId);
+  }, [familyId, load]);
+
+  if (error) return <p role="alert" className="error">{error}</p>;
+  if (!family || family.familyId !== familyId) return <p className="muted">{loadingId ? 'Loading the family…' : ''}</p>;
+
+  const counts = { eligible: 0, excluded: 0, blocked: 0 };
+  for (const c of family.children) counts[c.verdict.kind] += 1;
+
+  return (
+    <section className="screen" aria-labelledby="family-title">
+      <header className="screen-header">
+        <h1 id="family-title">{family.familyName} family</h1>
+        <p className="muted">
+          {counts.eligible} eligible · {counts.blocked} blocked · {counts.excluded} excluded · Esc to go back
+        </p>
+      </header>
+      {family.children.length === 0 && <p className="empty">No patients in this family.</p>}
+      <ul className="children" aria-label="Children">
+        {family.children.map((child) => (
+          <ChildCard key={child.patientId} child={child} contacts={family.contacts} focused={child.patientId === focusPatientId} />
+        ))}
+      </ul>
+      {family.contacts.length === 0 ? (
+        <p className="empty">No family contacts on file: nobody can own a portal account for these children.</p>
+      ) : (
+        <ContactsTable family={family} />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,76 @@
+import { useEffect, useRef } from 'react';
+import type { SearchHit } from '../../../shared/api';
+import { ageOn, formatUsDate } from '../../../shared/domain/dates';
+import { useNavigation } from '../app/navigation';
+import { useSession } from '../app/sessionStore';
+import { useListNavigation } from '../components/useListNavigation';
+import { useSearch } from './searchStore';
+
+export function SearchScreen({ initialText }: { initialText: string }) {
+  const { text, results, error, setText } = useSearch();
+  const go = useNavigation((s) => s.go);
+  const today = useSession((s) => s.session?.today);
+  const input = useRef<HTMLInputElement>(null);
+  const hits = results?.hits ?? [];
+  const open = (hit: SearchHit) => {
+    if (hit.familyId) go({ name: 'family', familyId: hit.familyId, focusPatientId: hit.patientId });
+  };
+  const { active, setActive, onKeyDown } = useListNavigation(hits, open);
+
+  useEffect(() => {
+    if (initialText) setText(initialText);
+    input.current?.focus();
+  }, [initialText, setText]);
+
+  return (
+    <section className="screen" aria-labelledby="search-title">
+      <header className="screen-header">
+        <h1 id="search-title">Find a family</h1>
+        <p className="muted">Child’s name, date of birth, chart number, or a guardian’s name, phone or email</p>
+      </header>
+      <input
+        ref={input}
+        className="search-input"
+        type="search"
+        aria-label="Search patients"
+        placeholder="e.g. Lopez, 03/14/2019, C0001234, 617-555, maria@"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={onKeyDown}
+        aria-controls="search-results"
+        aria-activedescendant={hits[active] ? `hit-${hits[active].patientId}` : undefined}
+        autoComplete="off"
+        spellCheck={false}
+      />
+      {error && <p role="alert" className="error">{error}</p>}
+      {results && hits.length === 0 && <p className="empty">No patient matches “{results.query}”.</p>}
+      <ul id="search-results" className="rows" role="listbox" aria-label="Search results">
+        {hits.map((hit, i) => (
+          <li
+            key={hit.patientId}
+            id={`hit-${hit.patientId}`}
+            role="option"
+            aria-selected={i === active}
+            className={i === active ? 'row active' : 'row'}
+            onMouseEnter={() => setActive(i)}
+            onClick={() => open(hit)}
+          >
+            <span className="row-title">
+              {hit.firstName} {hit.lastName}
+            </span>
+            <span className="row-detail">
+              {hit.dateOfBirth ? `${formatUsDate(hit.dateOfBirth)}${today ? ` (${ageOn(hit.dateOfBirth, today)})` : ''}` : 'no date of birth'} ·{' '}
+              {hit.chartNumber}
+              {hit.status !== 'Active' ? ` · ${hit.status}` : ''}
+            </span>
+            <span className="row-detail">
+              {hit.familyName ? `${hit.familyName} family` : 'no family'}
+              {hit.guardian ? ` · Primary Contact ${hit.guardian}` : ''}
+            </span>
+          </li>
+        ))}
+      </ul>
+      {results?.more && <p className="muted">More patients match: keep typing to narrow the list.</p>}
+    </section>
+  );
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/** Practice settings: one schema, one set of defaults, read by main and shown by the renderer. */
+export const settingsSchema = z.object({
+  practiceName: z.string().min(1).max(120),
+  portalUrl: z.string().url().max(300),
+  minorAgeLimit: z.number().int().min(12).max(21),
+  pinValidityDays: z.number().int().min(1).max(365),
+  /** 0 = off. Many practices limit a parent's access from 12 or 13. */
+  adolescentAge: z.number().int().min(0).max(21),
+  /** IANA zone that decides the practice's "today"; empty = the workstation's zone. */
+  timeZone: z.string().max(64),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingKey = keyof Settings;
+
+export const DEFAULT_SETTINGS: Settings = {
+  practiceName: 'Your practice',
+  portalUrl: 'https://portal.example.org',
+  minorAgeLimit: 18,
+  pinValidityDays: 30,
+  adolescentAge: 13,
+  timeZone: '',
+};

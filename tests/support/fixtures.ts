@@ -1,0 +1,90 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Authority, PatientStatus } from '../../shared/domain/patient';
+import { reindexPatients } from '../../electron/main/search/indexer';
+
+/** Hand-made families for tests: every field a rule looks at is stated, nothing is random. */
+export interface ChildFixture {
+  id: string;
+  firstName: string;
+  lastName?: string;
+  dateOfBirth: string | null;
+  status?: PatientStatus;
+  portalLinked?: boolean;
+  chartNumber?: string;
+}
+export interface LinkFixture {
+  patientId: string;
+  sort: number | null;
+  authority?: Authority | null;
+  residesWith?: boolean;
+  portalFlag?: boolean;
+  relationship?: string;
+}
+export interface ContactFixture {
+  id: string;
+  firstName: string;
+  lastName: string;
+  email?: string | null;
+  mobilePhone?: string | null;
+  hasPortalAccount?: boolean;
+  links: LinkFixture[];
+}
+export interface FamilyFixture {
+  id: string;
+  name: string;
+  children: ChildFixture[];
+  contacts?: ContactFixture[];
+}
+
+const STAMP = '2026-11-01T12:00:00.000Z';
+
+export function insertFamilies(sqlite: BetterSqlite3.Database, families: FamilyFixture[]): void {
+  const family = sqlite.prepare('INSERT INTO families (id, name, updated_at) VALUES (?, ?, ?)');
+  const patient = sqlite.prepare(
+    `INSERT INTO patients (id, chart_number, family_id, first_name, last_name, date_of_birth, status, portal_linked, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const contact = sqlite.prepare(
+    `INSERT OR IGNORE INTO contacts (id, first_name, last_name, email, mobile_phone, has_portal_account, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const link = sqlite.prepare(
+    `INSERT INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  sqlite.transaction(() => {
+    const ids: string[] = [];
+    for (const f of families) {
+      family.run(f.id, f.name, STAMP);
+      for (const c of f.children) {
+        patient.run(
+          c.id,
+          c.chartNumber ?? `C-${c.id}`,
+          f.id,
+          c.firstName,
+          c.lastName ?? f.name,
+          c.dateOfBirth,
+          c.status ?? 'Active',
+          c.portalLinked ? 1 : 0,
+          STAMP,
+        );
+        ids.push(c.id);
+      }
+    }
+    for (const f of families) {
+      for (const c of f.contacts ?? []) {
+        contact.run(c.id, c.firstName, c.lastName, c.email ?? null, c.mobilePhone ?? null, c.hasPortalAccount ? 1 : 0, STAMP);
+        for (const l of c.links) {
+          link.run(l.patientId, c.id, l.sort, l.relationship ?? 'Mother', l.authority ?? null, l.residesWith ? 1 : 0, l.portalFlag ? 1 : 0);
+        }
+      }
+    }
+    reindexPatients(sqlite, ids);
+  })();
+}
+
+export function insertAppointment(sqlite: BetterSqlite3.Database, id: string, patientId: string, startsAt: string): void {
+  sqlite
+    .prepare('INSERT INTO appointments (id, patient_id, starts_at, provider, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(id, patientId, startsAt, 'Dr. Test', 'Well visit', STAMP);
+}

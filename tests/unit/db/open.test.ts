@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DatabaseOpenError, openDatabase } from '../../../electron/main/db/open';
+import { makeTempDir } from '../../support/tempDir';
+
+let temp: ReturnType<typeof makeTempDir>;
+beforeEach(() => {
+  temp = makeTempDir();
+});
+afterEach(() => temp.remove());
+
+const digest = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+describe('openDatabase', () => {
+  it('creates a new mirror in WAL mode with foreign keys on', async () => {
+    const opened = await openDatabase(temp.file('new/practice.sqlite'));
+    expect(opened.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(opened.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    await opened.close();
+  });
+
+  it('refuses a database written by a newer app and leaves the file untouched', async () => {
+    const file = temp.file('practice.sqlite');
+    const first = await openDatabase(file);
+    first.sqlite.prepare(`INSERT INTO kysely_migration (name, timestamp) VALUES ('20991231_001_from_the_future', '2099-12-31T00:00:00Z')`).run();
+    first.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    await first.close();
+    const before = digest(file);
+    const filesBefore = fs.readdirSync(temp.dir).sort();
+
+    const attempt = openDatabase(file);
+    await expect(attempt).rejects.toBeInstanceOf(DatabaseOpenError);
+    await expect(attempt).rejects.toMatchObject({ code: 'database_from_the_future' });
+    await expect(attempt).rejects.toThrow(/newer version of Family Portal PINs.*not changed.*Update the app/s);
+
+    expect(digest(file)).toBe(before);
+    expect(fs.readdirSync(temp.dir).sort()).toEqual(filesBefore);
+  });
+
+  it('refuses a file that is not a database and leaves it untouched', async () => {
+    const file = temp.file('practice.sqlite');
+    fs.writeFileSync(file, 'this is not sqlite '.repeat(500));
+    const before = digest(file);
+    await expect(openDatabase(file)).rejects.toMatchObject({ code: expect.stringMatching(/database_corrupt|database_unreadable/) });
+    expect(digest(file)).toBe(before);
+  });
+
+  it('refuses a damaged database with a message that says it was not changed', async () => {
+    const file = temp.file('practice.sqlite');
+    const first = await openDatabase(file);
+    const insert = first.sqlite.prepare(`INSERT INTO settings (key, value) VALUES (?, ?)`);
+    for (let i = 0; i < 2000; i++) insert.run(`k${i}`, 'x'.repeat(200));
+    first.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    await first.close();
+    // Overwrite a page in the middle of the file: the b-tree no longer adds up.
+    const bytes = fs.readFileSync(file);
+    bytes.fill(0x5a, 4096 * 20, 4096 * 21);
+    fs.writeFileSync(file, bytes);
+    const before = digest(file);
+    await expect(openDatabase(file)).rejects.toThrow(/damaged.*not changed/s);
+    expect(digest(file)).toBe(before);
+  });
+
+  it('reopens its own database without complaint', async () => {
+    const file = temp.file('practice.sqlite');
+    await (await openDatabase(file)).close();
+    const again = await openDatabase(file);
+    const reader = new BetterSqlite3(file, { readonly: true });
+    expect(reader.prepare('SELECT count(*) FROM kysely_migration').pluck().get()).toBe(2);
+    reader.close();
+    await again.close();
+  });
+});
