@@ -9,7 +9,7 @@ ensureInstalled();
 const chromium = await ensureChromium();
 const env = { ...process.env, FPP_CHROMIUM: chromium };
 const bin = (name) => path.join(root, 'node_modules/.bin', name);
-const reports = path.join(root, 'test-results');
+const reports = path.join(root, '.test-reports');
 fs.mkdirSync(reports, { recursive: true });
 const vitestJson = path.join(reports, 'vitest.json');
 const playwrightJson = path.join(reports, 'playwright.json');

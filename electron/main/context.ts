@@ -13,6 +13,8 @@ export interface AppContext {
   now(): Date;
   session: { clerkId: string | null };
   settings(): Promise<Settings>;
+  /** Call after writing settings: the next read goes to the database. */
+  settingsChanged(): void;
   /** The practice's local calendar date. */
   today(): Promise<IsoDate>;
 }
@@ -24,10 +26,15 @@ export function createContext(init: {
   demo: boolean;
   now: () => Date;
 }): AppContext {
+  let cached: Promise<Settings> | null = null;
   const context: AppContext = {
     ...init,
     session: { clerkId: null },
-    settings: () => readSettings(init.db),
+    // Settings change rarely and are read on every screen: read once, drop on change.
+    settings: () => (cached ??= readSettings(init.db)),
+    settingsChanged: () => {
+      cached = null;
+    },
     async today() {
       const { timeZone } = await context.settings();
       return localDateIn(init.now(), timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone);

@@ -34,7 +34,7 @@ async function openWindow(core: App): Promise<void> {
     show: false,
     title: 'Family Portal PINs',
     webPreferences: {
-      preload: path.join(here, '../preload/index.js'),
+      preload: path.join(here, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,

@@ -80,13 +80,16 @@ export function daysBetween(from: IsoDate, to: IsoDate): number {
 }
 
 /** The local calendar date of an instant in a given IANA time zone (the practice's zone). */
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function localDateIn(instant: Date, timeZone: string): IsoDate {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(instant);
+  // Building a DateTimeFormat costs far more than using one: keep one per zone.
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(instant);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }

@@ -58,7 +58,9 @@ export interface ChildVerdict {
  * who can own the account); warnings never stop a PIN.
  */
 export function childVerdict(child: VerdictInput, settings: VerdictSettings, today: IsoDate): ChildVerdict {
-  const name = child.firstName.trim() || 'This child';
+  const placeholder = isUnofficialName(child.firstName, child.lastName);
+  // "Baby Girl's name is still Baby Girl" reads badly: a placeholder is not a name to address.
+  const name = placeholder ? 'This child' : child.firstName.trim();
   const excluded: Reason[] = [];
   const blocked: Reason[] = [];
   const warnings: Warning[] = [];
@@ -111,10 +113,10 @@ export function childVerdict(child: VerdictInput, settings: VerdictSettings, tod
     excluded.push({ code: 'portal_linked', message: `${name} is already linked to a portal account.` });
   }
 
-  if (isUnofficialName(child.firstName, child.lastName)) {
+  if (placeholder) {
     blocked.push({
       code: 'unofficial_name',
-      message: `${name}'s name is still "${child.firstName.trim() || '(blank)'}". Update it before issuing a PIN.`,
+      message: `${name}'s name on the chart is still "${child.firstName.trim() || '(blank)'}". Update it before issuing a PIN.`,
     });
   }
   if (!child.hasEligibleGuardian) {

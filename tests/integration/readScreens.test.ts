@@ -19,6 +19,7 @@ beforeAll(async () => {
   temp = makeTempDir();
   app = await createApp({ databaseFile: temp.file('practice.sqlite'), now: () => NOW, workstation: 'desk-1' });
   app.context.sqlite.prepare(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"')`).run();
+  app.context.settingsChanged();
   insertFamilies(app.context.sqlite, [
     {
       id: 'f-lopez',

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { Faker, en, en_US, es, es_MX } from '@faker-js/faker';
-import { addDays, formatIsoDate, parseIsoDate, type IsoDate } from '../../../shared/domain/dates';
+import { addDays, formatIsoDate, isLeapYear, parseIsoDate, type IsoDate } from '../../../shared/domain/dates';
 import { isUnofficialName } from '../../../shared/domain/names';
 import type { Authority, PatientStatus, ReminderMethod } from '../../../shared/domain/patient';
 import { reindexAllPatients } from '../search/indexer';
@@ -289,7 +289,7 @@ class Rng {
   }
 }
 
-/** Common US surnames (census order, roughly); Faker's own English list is mostly whimsical. */
+/** Common US surnames (census order, roughly); Faker's own English list is mostly whimsical, so it supplies only a few. */
 const US_SURNAMES = [
   'Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez',
   'Hernandez', 'Lopez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee',
@@ -456,6 +456,8 @@ class DemoWriter {
     readonly today: IsoDate,
     now: Date,
     readonly limit: number,
+    /** Share of regular families booked today: a busy day is ~60 families, whatever the size. */
+    readonly todayRate = 0.15,
   ) {
     this.rng = new Rng(seed);
     this.fakerEn = new Faker({ locale: [en_US, en] });
@@ -496,7 +498,9 @@ class DemoWriter {
       const first = words[0] ?? 'García';
       return words.length > 1 && this.rng.chance(0.25) ? `${first} ${words[1]}` : first;
     }
-    return this.rng.chance(0.92) ? this.fakerEn.helpers.arrayElement(US_SURNAMES) : this.fakerEn.person.lastName();
+    if (this.rng.chance(0.08)) return this.fakerEn.person.lastName();
+    // Skewed towards the head of the list, as real surname frequencies are.
+    return US_SURNAMES[Math.floor(US_SURNAMES.length * this.rng.next() ** 1.7)]!;
   }
 
   firstName(lang: Lang, sex: Sex, avoid: readonly string[] = []): string {
@@ -511,8 +515,7 @@ class DemoWriter {
   yearsBefore(years: number): IsoDate {
     const t = parseIsoDate(this.today)!;
     const year = t.year - years;
-    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-    const day = t.month === 2 && t.day === 29 && !leap ? 28 : t.day;
+    const day = t.month === 2 && t.day === 29 && !isLeapYear(year) ? 28 : t.day;
     return formatIsoDate({ year, month: t.month, day });
   }
 
@@ -667,16 +670,16 @@ class DemoWriter {
     });
   }
 
-  /** Some patients of a family today (15%), or one on another day (4%). */
+  /** Some patients of a family today (todayRate, 15% in small demos), or one on another day (4%). */
   maybeBook(active: readonly string[]): void {
     if (active.length === 0) return;
     const roll = this.rng.next();
-    if (roll < 0.15) {
-      const who = active.length === 1 || this.rng.chance(0.55) ? active : [this.rng.pick(active)];
-      this.bookTogether(who, this.today);
-    } else if (roll < 0.19) {
+    if (roll < 0.04) {
       const offset = this.rng.pick([-3, -2, -1, 1, 2, 3, 4, 7, 8, 14]);
       this.bookTogether([this.rng.pick(active)], addDays(this.today, offset));
+    } else if (roll < 0.04 + this.todayRate) {
+      const who = active.length === 1 || this.rng.chance(0.55) ? active : [this.rng.pick(active)];
+      this.bookTogether(who, this.today);
     }
   }
 
@@ -759,10 +762,14 @@ class DemoWriter {
         break;
     }
 
-    // Children: mostly 0–17, a few 18–20; ~3% of families start at a newborn.
-    const gaps = n > 1 ? (n - 1) * 700 : 0;
-    const youngest = rng.chance(0.03) ? rng.int(1, 28) : rng.int(0, Math.max(30, 6200 - gaps));
-    const dobs = this.siblingDobs(n, youngest + (rng.chance(0.06) ? rng.int(0, 1100) : 0), 380, 1500);
+    // Children: mostly 0–17, a few up to 20 (7,600 days); ~3% of families have a newborn.
+    const gaps = Array.from({ length: n - 1 }, () => rng.int(380, 1400));
+    const span = gaps.reduce((a, b) => a + b, 0);
+    let youngest = rng.chance(0.03) ? rng.int(1, 28) : rng.int(0, Math.max(30, 6300 - span));
+    if (rng.chance(0.06)) youngest += rng.int(0, Math.max(0, 7600 - span - youngest));
+    const ages = [youngest];
+    for (const gap of gaps) ages.push(ages[ages.length - 1]! + gap);
+    const dobs = ages.reverse().map((days) => addDays(this.today, -days));
     const newbornAfter = addDays(this.today, -30);
     const active: string[] = [];
     const names: string[] = [];
@@ -818,7 +825,7 @@ class DemoWriter {
     const rng = this.rng;
     const lang: Lang = occ % 4 === 3 ? 'es' : 'en';
     const surname = this.surname(lang);
-    const bookToday = ALWAYS_TODAY.has(kind) || occ === 0 || rng.chance(0.15);
+    const bookToday = ALWAYS_TODAY.has(kind) || occ === 0 || rng.chance(this.todayRate);
     const today = this.today;
     let booked: string[] = [];
     let reasons: string[] | undefined;
@@ -1003,7 +1010,8 @@ export function seedDemoPractice(sqlite: BetterSqlite3.Database, options: DemoOp
   const stamp = options.now.toISOString();
 
   const run = sqlite.transaction((): DemoSummary => {
-    const w = new DemoWriter(sqlite, seed, options.today, options.now, limit);
+    const expectedFamilies = patientTarget !== undefined ? patientTarget / 2.2 : familyTarget;
+    const w = new DemoWriter(sqlite, seed, options.today, options.now, limit, Math.min(0.15, 60 / Math.max(expectedFamilies, 1)));
     for (let unit = 0; ; unit++) {
       if (patientTarget !== undefined ? w.patients >= patientTarget : w.families >= familyTarget) break;
       let kind = demoUnitKind(unit);
@@ -1031,5 +1039,13 @@ export function seedDemoPractice(sqlite: BetterSqlite3.Database, options: DemoOp
       demoClerkId: DEMO_CLERK_ID,
     };
   });
-  return run();
+  // A bulk load of 200,000 patients touches far more pages than SQLite's default 2 MB cache
+  // holds; a bigger cache for the duration roughly halves the time. Restored afterwards.
+  const previousCache = sqlite.pragma('cache_size', { simple: true }) as number;
+  sqlite.pragma('cache_size = -262144');
+  try {
+    return run();
+  } finally {
+    sqlite.pragma(`cache_size = ${Number(previousCache)}`);
+  }
 }

@@ -1,4 +1,4 @@
-import { useEffect, type KeyboardEvent } from 'react';
+import { useEffect } from 'react';
 import { CheckinScreen } from '../checkin/CheckinScreen';
 import { StatusBar } from '../components/StatusBar';
 import { FamilyScreen } from '../family/FamilyScreen';
@@ -11,32 +11,38 @@ function isTypingTarget(target: EventTarget | null): boolean {
 }
 
 export function App() {
-  const { route, go, back } = useNavigation();
+  const { route, go } = useNavigation();
   const { session, error, loadSession } = useSession();
 
   useEffect(() => {
     void loadSession();
   }, [loadSession]);
 
-  // Keyboard-first: type anywhere to search, "/" or Ctrl+K to jump to search, Esc to go back.
-  const onKeyDown = (event: KeyboardEvent) => {
-    if (event.key === 'Escape' && route.name !== 'checkin') {
-      event.preventDefault();
-      back();
-      return;
-    }
-    if (isTypingTarget(event.target)) return;
-    if ((event.key === 'k' && (event.ctrlKey || event.metaKey)) || event.key === '/') {
-      event.preventDefault();
-      go({ name: 'search', text: '' });
-    } else if (event.key.length === 1 && /[\p{L}\p{N}@]/u.test(event.key) && !event.ctrlKey && !event.metaKey && !event.altKey) {
-      event.preventDefault();
-      go({ name: 'search', text: event.key });
-    }
-  };
+  // Keyboard-first, wherever the focus is: type to search, "/" or Ctrl+K for search, Esc back.
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.defaultPrevented) return;
+      const nav = useNavigation.getState();
+      if (event.key === 'Escape' && nav.route.name !== 'checkin') {
+        event.preventDefault();
+        nav.back();
+        return;
+      }
+      if (isTypingTarget(event.target)) return;
+      if ((event.key === 'k' && (event.ctrlKey || event.metaKey)) || event.key === '/') {
+        event.preventDefault();
+        nav.go({ name: 'search', text: '' });
+      } else if (event.key.length === 1 && /[\p{L}\p{N}@]/u.test(event.key) && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        event.preventDefault();
+        nav.go({ name: 'search', text: event.key });
+      }
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, []);
 
   return (
-    <div className="app" onKeyDown={onKeyDown}>
+    <div className="app">
       <header className="top-bar">
         <span className="brand">Family Portal PINs</span>
         <span className="practice">{session?.practiceName}</span>

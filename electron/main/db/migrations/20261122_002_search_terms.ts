@@ -5,13 +5,16 @@ import { sql, type Kysely } from 'kysely';
  * birth digits, guardian names, emails and phone digits (whole number and its last 7 and 4
  * digits), so every query is a prefix range scan on the primary key instead of a table scan.
  */
+/** Also used by the bulk reindex, which drops and rebuilds it around a full reload. */
+export const SEARCH_TERMS_PATIENT_INDEX = 'CREATE INDEX search_terms_patient ON search_terms(patient_id, term)';
+
 const statements = [
   `CREATE TABLE search_terms (
      term TEXT NOT NULL,
      patient_id TEXT NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
      PRIMARY KEY (term, patient_id)
    ) STRICT, WITHOUT ROWID`,
-  `CREATE INDEX search_terms_patient ON search_terms(patient_id, term)`,
+  SEARCH_TERMS_PATIENT_INDEX,
 ];
 
 export async function up(db: Kysely<unknown>): Promise<void> {

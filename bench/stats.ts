@@ -1,0 +1,40 @@
+import { performance } from 'node:perf_hooks';
+
+export interface Timing {
+  p50: number;
+  p95: number;
+  max: number;
+  n: number;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Runs each input once (after one warm-up pass) and returns latency percentiles in ms. */
+export async function timeEach<T>(inputs: readonly T[], run: (input: T) => unknown): Promise<Timing> {
+  for (const input of inputs.slice(0, Math.min(inputs.length, 20))) await run(input);
+  const samples: number[] = [];
+  for (const input of inputs) {
+    const start = performance.now();
+    await run(input);
+    samples.push(performance.now() - start);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p95: percentile(samples, 95), max: samples.at(-1) ?? NaN, n: samples.length };
+}
+
+export function ms(value: number): string {
+  return value < 10 ? value.toFixed(2) : value.toFixed(1);
+}
+
+export function printTable(title: string, header: string[], rows: (string | number)[][]): void {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of cells.slice(1)) console.log(line(r));
+}
