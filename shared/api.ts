@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ChildVerdict } from './domain/verdict';
 import type { Authority, PatientStatus, ReminderMethod } from './domain/patient';
+import { settingsSchema, type Settings } from './settings';
 
 // ---- results --------------------------------------------------------------------------------
 
@@ -98,6 +99,8 @@ export interface ContactView {
   contactId: string;
   firstName: string;
   lastName: string;
+  /** Relationship on the contact's highest-ranked link (Sort 1 first). */
+  relationship: string;
   email: string | null;
   mobilePhone: string | null;
   preferredReminder: ReminderMethod | null;
@@ -105,8 +108,24 @@ export interface ContactView {
   links: ContactLinkView[];
 }
 
+export interface PinHistoryEntry {
+  pinId: string;
+  batchId: string;
+  issuedAt: string;
+  issuedBy: string;
+  expiresAt: string;
+  delivery: 'email' | 'print';
+  recipientName: string | null;
+  /** 'expired' is derived from expiresAt; the others are stored. */
+  status: 'issued' | 'redeemed' | 'revoked' | 'expired';
+  /** The plain PIN is still held (not yet delivered to the portal), so the packet can be printed again. */
+  reprintable: boolean;
+}
+
 export interface ChildView {
   patientId: string;
+  /** Optimistic-concurrency version for edits (name corrections). */
+  version: number;
   chartNumber: string;
   firstName: string;
   lastName: string;
@@ -117,7 +136,9 @@ export interface ChildView {
   /** Set when the child belongs to another family and is here through a shared guardian. */
   linkedThrough: { contactId: string; name: string } | null;
   eligiblePrimaryContactId: string | null;
+  checkingInToday: boolean;
   verdict: ChildVerdict;
+  pins: PinHistoryEntry[];
 }
 
 export interface FamilyView {
@@ -135,9 +156,50 @@ export interface StatusInfo {
   clerk: ClerkSummary | null;
 }
 
+export interface PacketChild {
+  patientId: string;
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string;
+  delivery: 'email' | 'print';
+  /** Grouped for reading aloud; null for the child whose PIN travels in the Welcome email. */
+  pin: string | null;
+  /** Practice-local date after which the PIN no longer works. */
+  expiresOn: string;
+}
+
+export interface PacketGuardian {
+  contactId: string;
+  name: string;
+  email: string | null;
+  mode: 'email' | 'print-only';
+  children: PacketChild[];
+}
+
+/** Everything the family packet prints, for a batch just issued or reprinted. */
+export interface IssuedBatch {
+  batchId: string;
+  familyName: string;
+  issuedAt: string;
+  issuedBy: string;
+  practiceName: string;
+  portalUrl: string;
+  /** Registrations not yet accepted by the portal: the slips say the PIN works once it reconnects. */
+  awaitingPortal: boolean;
+  guardians: PacketGuardian[];
+}
+
 // ---- the calls ------------------------------------------------------------------------------
 
 const id = z.string().min(1).max(64);
+const personName = z.string().trim().min(1).max(80);
+export const planChoicesSchema = z.strictObject({
+  printOnly: z.boolean(),
+  firstChildByGuardian: z.record(id, id).refine((r) => Object.keys(r).length <= 50),
+  recipientByGuardian: z
+    .record(id, z.strictObject({ contactId: id, reason: z.string().max(300) }))
+    .refine((r) => Object.keys(r).length <= 50),
+});
 const empty = z.strictObject({});
 
 /** Declares a call's result type (curried so the input schema's type is inferred). */
@@ -153,6 +215,22 @@ export const contract = {
     z.strictObject({ text: z.string().max(200), limit: z.number().int().min(1).max(200).optional() }),
   ),
   'family.load': call<FamilyView>()(z.strictObject({ familyId: id })),
+  'patients.correctName': call<FamilyView>()(
+    z.strictObject({ familyId: id, patientId: id, firstName: personName, lastName: personName, expectedVersion: z.number().int().min(1) }),
+  ),
+  'pins.issue': call<IssuedBatch>()(
+    z.strictObject({
+      batchId: z.uuid(),
+      familyId: id,
+      choices: planChoicesSchema,
+      /** The children the clerk saw in the plan: issuing refuses if the family changed since. */
+      expectedPatientIds: z.array(id).min(1).max(50),
+    }),
+  ),
+  'pins.packet': call<IssuedBatch>()(z.strictObject({ batchId: z.uuid() })),
+  'pins.recordPrinted': call<null>()(z.strictObject({ batchId: z.uuid(), reprint: z.boolean() })),
+  'settings.get': call<Settings>()(empty),
+  'settings.update': call<Settings>()(z.strictObject({ changes: settingsSchema.partial().strict() })),
 } as const;
 
 export type Contract = typeof contract;

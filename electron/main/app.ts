@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import type { Result } from '../../shared/api';
 import { appendAudit } from './audit/audit';
 import { todaysCheckins } from './checkin/checkinService';
@@ -10,6 +11,11 @@ import { dispatch, type Handlers } from './dispatch';
 import { loadFamily } from './families/familyService';
 import { searchPatients } from './search/searchService';
 import { readStatus } from './status/statusService';
+import { loadPinKey } from './pins/pinSecrets';
+import { issueFamilyPins, recordPacketPrinted } from './pins/issueService';
+import { packetForBatch } from './pins/packet';
+import { correctPatientName } from './patients/nameCorrection';
+import { updateSettings } from './settings/settingsUpdate';
 
 export interface AppConfig {
   /** The SQLite mirror. */
@@ -36,6 +42,12 @@ function buildHandlers(ctx: AppContext): Handlers {
     'checkin.today': () => todaysCheckins(ctx),
     'search.patients': ({ text, limit }) => searchPatients(ctx, text, limit),
     'family.load': ({ familyId }) => loadFamily(ctx, familyId),
+    'patients.correctName': (input) => correctPatientName(ctx, input),
+    'pins.issue': (input) => issueFamilyPins(ctx, input),
+    'pins.packet': ({ batchId }) => packetForBatch(ctx, batchId),
+    'pins.recordPrinted': ({ batchId, reprint }) => recordPacketPrinted(ctx, batchId, reprint),
+    'settings.get': () => ctx.settings(),
+    'settings.update': ({ changes }) => updateSettings(ctx, changes),
   };
 }
 
@@ -65,6 +77,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     sqlite: opened.sqlite,
     workstation: config.workstation ?? os.hostname(),
     demo: Boolean(config.demo),
+    pinKey: loadPinKey(config.databaseFile === ':memory:' ? null : path.dirname(config.databaseFile)),
     now: config.now ?? (() => new Date()),
   });
   try {

@@ -10,6 +10,8 @@ export interface AppContext {
   sqlite: BetterSqlite3.Database;
   workstation: string;
   demo: boolean;
+  /** Key for PIN fingerprints (see pins/pinSecrets.ts). */
+  pinKey: Buffer;
   now(): Date;
   session: { clerkId: string | null };
   settings(): Promise<Settings>;
@@ -24,6 +26,7 @@ export function createContext(init: {
   sqlite: BetterSqlite3.Database;
   workstation: string;
   demo: boolean;
+  pinKey: Buffer;
   now: () => Date;
 }): AppContext {
   let cached: Promise<Settings> | null = null;

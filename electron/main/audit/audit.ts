@@ -1,7 +1,16 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 
-export type AuditAction = 'sign_in' | 'sign_out' | 'demo_seeded';
+export type AuditAction =
+  | 'sign_in'
+  | 'sign_out'
+  | 'demo_seeded'
+  | 'pin_issued'
+  | 'pin_printed'
+  | 'pin_reprinted'
+  | 'recipient_overridden'
+  | 'name_corrected'
+  | 'setting_changed';
 
 export interface AuditEntry {
   action: AuditAction;

@@ -74,6 +74,8 @@ export interface PinsTable {
   patient_id: string;
   batch_id: string;
   pin_hash: string;
+  /** Keyed HMAC of the PIN: finds a clash among unexpired PINs without storing the PIN. */
+  pin_fingerprint: string;
   issued_at: string;
   expires_at: string;
   issued_by: string;
@@ -89,6 +91,8 @@ export type OutboxStatus = 'pending' | 'delivered' | 'needs_attention' | 'dismis
 export interface OutboxTable {
   id: string;
   kind: string;
+  /** What the row is about (a PIN id, a patient id), for look-ups without parsing payloads. */
+  ref: string | null;
   payload: string;
   depends_on: string | null;
   status: ColumnType<OutboxStatus, OutboxStatus | undefined>;

@@ -1,4 +1,5 @@
-import type { ChildView, ContactView, FamilyView } from '../../../shared/api';
+import type { ChildView, ContactView, FamilyView, PinHistoryEntry } from '../../../shared/api';
+import { addDays, localDateIn } from '../../../shared/domain/dates';
 import { eligiblePrimaryContact, type ContactLink } from '../../../shared/domain/contacts';
 import { childVerdict } from '../../../shared/domain/verdict';
 import type { AppContext } from '../context';
@@ -32,6 +33,52 @@ function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
     else map.set(k, [item]);
   }
   return map;
+}
+
+/** Every PIN issued for these children, newest first, with whether its packet can still be printed. */
+async function pinHistory(ctx: AppContext, patientIds: string[], nowIso: string): Promise<Map<string, PinHistoryEntry[]>> {
+  if (patientIds.length === 0) return new Map();
+  const rows = await ctx.db
+    .selectFrom('pins')
+    .innerJoin('clerks', 'clerks.id', 'pins.issued_by')
+    .leftJoin('contacts', 'contacts.id', 'pins.recipient_contact_id')
+    .leftJoin('outbox', (join) =>
+      join.onRef('outbox.ref', '=', 'pins.id').on('outbox.kind', '=', 'portal.enrollment').on('outbox.status', 'in', ['pending', 'needs_attention']),
+    )
+    .select([
+      'pins.id',
+      'pins.batch_id',
+      'pins.patient_id',
+      'pins.issued_at',
+      'pins.expires_at',
+      'pins.delivery',
+      'pins.status',
+      'clerks.display_name',
+      'contacts.first_name',
+      'contacts.last_name',
+      'outbox.id as undelivered',
+    ])
+    .where('pins.patient_id', 'in', patientIds)
+    .orderBy('pins.issued_at', 'desc')
+    .execute();
+  const history = new Map<string, PinHistoryEntry[]>();
+  for (const r of rows) {
+    const entry: PinHistoryEntry = {
+      pinId: r.id,
+      batchId: r.batch_id,
+      issuedAt: r.issued_at,
+      issuedBy: r.display_name,
+      expiresAt: r.expires_at,
+      delivery: r.delivery,
+      recipientName: r.first_name === null ? null : `${r.first_name} ${r.last_name ?? ''}`.trim(),
+      status: r.status === 'issued' && r.expires_at <= nowIso ? 'expired' : r.status,
+      reprintable: r.undelivered !== null && r.status === 'issued' && r.expires_at > nowIso,
+    };
+    const list = history.get(r.patient_id);
+    if (list) list.push(entry);
+    else history.set(r.patient_id, [entry]);
+  }
+  return history;
 }
 
 /**
@@ -99,28 +146,34 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
   }
 
   const nowIso = ctx.now().toISOString();
-  const pins = patients.length
-    ? await ctx.db
-        .selectFrom('pins')
-        .innerJoin('clerks', 'clerks.id', 'pins.issued_by')
-        .select(['pins.patient_id', 'pins.issued_at', 'clerks.display_name'])
-        .where('pins.patient_id', 'in', patients.map((p) => p.id))
-        .where('pins.status', '=', 'issued')
-        .where('pins.expires_at', '>', nowIso)
-        .orderBy('pins.issued_at')
-        .execute()
-    : [];
-  const pinsByPatient = groupBy(pins, (p) => p.patient_id);
+  const patientIds = patients.map((p) => p.id);
+  const history = await pinHistory(ctx, patientIds, nowIso);
+  const unredeemed = (pin: PinHistoryEntry) => pin.status === 'issued';
 
   const settings = await ctx.settings();
   const today = await ctx.today();
+  const checkingIn = new Set(
+    patientIds.length
+      ? (
+          await ctx.db
+            .selectFrom('appointments')
+            .select('patient_id')
+            .where('patient_id', 'in', patientIds)
+            .where('starts_at', '>=', today)
+            .where('starts_at', '<', addDays(today, 1))
+            .execute()
+        ).map((a) => a.patient_id)
+      : [],
+  );
 
   const children: ChildView[] = patients.map((p) => {
     const childLinks = linksByPatient.get(p.id) ?? [];
     const primary = eligiblePrimaryContact(childLinks);
     const through = p.family_id !== familyId && primary ? contactById.get(primary.contactId) : undefined;
+    const pins = history.get(p.id) ?? [];
     return {
       patientId: p.id,
+      version: p.version,
       chartNumber: p.chart_number,
       firstName: p.first_name,
       lastName: p.last_name,
@@ -130,6 +183,8 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
       familyName: p.family_id ? (familyNames.get(p.family_id) ?? null) : null,
       linkedThrough: through ? { contactId: through.id, name: `${through.first_name} ${through.last_name}`.trim() } : null,
       eligiblePrimaryContactId: primary?.contactId ?? null,
+      checkingInToday: checkingIn.has(p.id),
+      pins,
       verdict: childVerdict(
         {
           firstName: p.first_name,
@@ -138,9 +193,9 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
           status: p.status,
           portalLinked: p.portal_linked === 1,
           hasEligibleGuardian: primary !== null,
-          unredeemedPins: (pinsByPatient.get(p.id) ?? []).map((pin) => ({
-            issuedAt: pin.issued_at.slice(0, 10),
-            issuedBy: pin.display_name,
+          unredeemedPins: pins.filter(unredeemed).map((pin) => ({
+            issuedAt: localDateIn(new Date(pin.issuedAt), settings.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone),
+            issuedBy: pin.issuedBy,
           })),
         },
         { minorAgeLimit: settings.minorAgeLimit, adolescentAge: settings.adolescentAge },
@@ -158,10 +213,12 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
 
   const contactViews: ContactView[] = contacts.map((c) => {
     const mine = links.filter((l) => l.contactId === c.id);
+    const topLink = [...mine].sort((a, b) => (a.sort ?? 99) - (b.sort ?? 99))[0];
     return {
       contactId: c.id,
       firstName: c.first_name,
       lastName: c.last_name,
+      relationship: topLink?.relationship ?? '',
       email: c.email,
       mobilePhone: c.mobile_phone,
       preferredReminder: c.preferred_reminder,

@@ -79,6 +79,7 @@ const statements = [
      patient_id TEXT NOT NULL REFERENCES patients(id),
      batch_id TEXT NOT NULL,
      pin_hash TEXT NOT NULL,
+     pin_fingerprint TEXT NOT NULL,
      issued_at TEXT NOT NULL,
      expires_at TEXT NOT NULL,
      issued_by TEXT NOT NULL REFERENCES clerks(id),
@@ -90,10 +91,12 @@ const statements = [
    ) STRICT`,
   `CREATE INDEX pins_patient ON pins(patient_id, issued_at)`,
   `CREATE INDEX pins_batch ON pins(batch_id)`,
+  `CREATE INDEX pins_fingerprint ON pins(pin_fingerprint)`,
 
   `CREATE TABLE outbox (
      id TEXT PRIMARY KEY,
      kind TEXT NOT NULL,
+     ref TEXT,
      payload TEXT NOT NULL,
      depends_on TEXT REFERENCES outbox(id),
      status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'needs_attention', 'dismissed')),
@@ -104,6 +107,7 @@ const statements = [
      delivered_at TEXT
    ) STRICT`,
   `CREATE INDEX outbox_due ON outbox(status, next_attempt_at)`,
+  `CREATE INDEX outbox_ref ON outbox(ref)`,
 
   `CREATE TABLE sync_state (
      key TEXT PRIMARY KEY,

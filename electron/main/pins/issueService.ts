@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import type { IssuedBatch } from '../../../shared/api';
+import { planFamilyPins, PlanChoiceError, type FamilyPlan, type PlanChoices } from '../../../shared/domain/plan';
+import { planInputsFromFamily } from '../../../shared/domain/planInputs';
+import { generatePin, hashPin } from '../../../shared/domain/pin';
+import { appendAudit } from '../audit/audit';
+import { requireClerk } from '../clerks/sessionService';
+import type { AppContext } from '../context';
+import { AppError } from '../errors';
+import { loadFamily } from '../families/familyService';
+import { packetForBatch } from './packet';
+import { pinFingerprint } from './pinSecrets';
+
+export interface IssueRequest {
+  batchId: string;
+  familyId: string;
+  choices: PlanChoices;
+  expectedPatientIds: string[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** Plans again from the mirror as it is now: the renderer's preview is never trusted. */
+async function currentPlan(ctx: AppContext, request: IssueRequest): Promise<{ plan: FamilyPlan; familyName: string }> {
+  const family = await loadFamily(ctx, request.familyId);
+  const { children, contacts } = planInputsFromFamily(family);
+  let plan: FamilyPlan;
+  try {
+    plan = planFamilyPins(children, contacts, request.choices);
+  } catch (error) {
+    if (error instanceof PlanChoiceError) throw new AppError('invalid_input', error.message);
+    throw error;
+  }
+  if (plan.pinCount === 0) {
+    throw new AppError('conflict', 'No child of this family can get a PIN right now: each child’s card says why.');
+  }
+  const planned = plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)).sort();
+  const expected = [...new Set(request.expectedPatientIds)].sort();
+  if (planned.join() !== expected.join()) {
+    throw new AppError('conflict', 'This family’s record changed since you reviewed it. Look at the plan again, then issue.');
+  }
+  return { plan, familyName: family.familyName };
+}
+
+/** A PIN unlike every unexpired one (compared by keyed fingerprint) and every other in the batch. */
+async function freshPin(ctx: AppContext, nowIso: string, taken: Set<string>): Promise<{ pin: string; fingerprint: string }> {
+  for (;;) {
+    const pin = generatePin();
+    const fingerprint = pinFingerprint(ctx.pinKey, pin);
+    if (taken.has(fingerprint)) continue;
+    const clash = await ctx.db
+      .selectFrom('pins')
+      .select('id')
+      .where('pin_fingerprint', '=', fingerprint)
+      .where('status', '=', 'issued')
+      .where('expires_at', '>', nowIso)
+      .executeTakeFirst();
+    if (!clash) {
+      taken.add(fingerprint);
+      return { pin, fingerprint };
+    }
+  }
+}
+
+/**
+ * Issues every PIN of the family's plan in one transaction: a pins row per child, a portal
+ * enrollment per PIN, one Welcome email per guardian in email mode (after its enrollment), and
+ * the audit entries. The batch id makes it idempotent: a repeated call returns the same packet.
+ */
+export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): Promise<IssuedBatch> {
+  const clerk = await requireClerk(ctx);
+  const issued = await ctx.db.selectFrom('pins').select('id').where('batch_id', '=', request.batchId).executeTakeFirst();
+  if (issued) return packetForBatch(ctx, request.batchId);
+
+  const { plan } = await currentPlan(ctx, request);
+  const settings = await ctx.settings();
+  const now = ctx.now();
+  const nowIso = now.toISOString();
+  const expiresAt = new Date(now.getTime() + settings.pinValidityDays * DAY_MS).toISOString();
+
+  // Secrets and their slow hashes are made before the transaction, which then only writes.
+  const taken = new Set<string>();
+  const planned = plan.guardians.flatMap((guardian) => guardian.children.map((child) => ({ guardian, child })));
+  const secrets: ((typeof planned)[number] & { pin: string; fingerprint: string; pinId: string })[] = [];
+  for (const entry of planned) secrets.push({ ...entry, ...(await freshPin(ctx, nowIso, taken)), pinId: randomUUID() });
+  const hashes = await Promise.all(secrets.map((s) => hashPin(s.pin)));
+
+  await ctx.db.transaction().execute(async (trx) => {
+    // A second confirmation that raced the first finds the batch here and writes nothing.
+    if (await trx.selectFrom('pins').select('id').where('batch_id', '=', request.batchId).executeTakeFirst()) return;
+    const enrollmentByPin = new Map<string, string>();
+    for (const [i, s] of secrets.entries()) {
+      await trx
+        .insertInto('pins')
+        .values({
+          id: s.pinId,
+          patient_id: s.child.patientId,
+          batch_id: request.batchId,
+          pin_hash: hashes[i]!,
+          pin_fingerprint: s.fingerprint,
+          issued_at: nowIso,
+          expires_at: expiresAt,
+          issued_by: clerk.id,
+          workstation: ctx.workstation,
+          delivery: s.child.delivery,
+          recipient_contact_id: s.guardian.recipient.contactId,
+          redeemed_at: null,
+        })
+        .execute();
+      const enrollmentId = randomUUID();
+      enrollmentByPin.set(s.pinId, enrollmentId);
+      await trx
+        .insertInto('outbox')
+        .values({
+          id: enrollmentId,
+          kind: 'portal.enrollment',
+          ref: s.pinId,
+          payload: JSON.stringify({
+            pinId: s.pinId,
+            pin: s.pin,
+            patientId: s.child.patientId,
+            dateOfBirth: s.child.dateOfBirth,
+            expiresAt,
+            accountOwnerContactId: s.guardian.recipient.contactId,
+            batchId: request.batchId,
+          }),
+          depends_on: null,
+          next_attempt_at: nowIso,
+          last_error: null,
+          created_at: nowIso,
+          delivered_at: null,
+        })
+        .execute();
+      await appendAudit(trx, {
+        action: 'pin_issued',
+        clerkId: clerk.id,
+        workstation: ctx.workstation,
+        at: now,
+        patientId: s.child.patientId,
+        details: { batchId: request.batchId, pinId: s.pinId, delivery: s.child.delivery, expiresAt, recipientContactId: s.guardian.recipient.contactId },
+      });
+    }
+    for (const guardian of plan.guardians) {
+      if (guardian.recipient.overridden) {
+        await appendAudit(trx, {
+          action: 'recipient_overridden',
+          clerkId: clerk.id,
+          workstation: ctx.workstation,
+          at: now,
+          details: {
+            batchId: request.batchId,
+            from: guardian.guardianContactId,
+            to: guardian.recipient.contactId,
+            reason: guardian.recipient.reason,
+            children: guardian.children.map((c) => c.patientId),
+          },
+        });
+      }
+      if (guardian.mode !== 'email' || guardian.emailChildId === null) continue;
+      const emailed = secrets.find((s) => s.child.patientId === guardian.emailChildId && s.guardian === guardian)!;
+      await trx
+        .insertInto('outbox')
+        .values({
+          id: randomUUID(),
+          kind: 'email.welcome',
+          ref: emailed.pinId,
+          payload: JSON.stringify({
+            pinId: emailed.pinId,
+            pin: emailed.pin,
+            to: guardian.recipient.email,
+            recipientContactId: guardian.recipient.contactId,
+            recipientName: guardian.recipient.name,
+            childFirstName: emailed.child.firstName,
+            printedSiblings: guardian.children.filter((c) => c.delivery === 'print').map((c) => c.firstName),
+            expiresAt,
+            batchId: request.batchId,
+          }),
+          // Rule 4: the Welcome email goes only after the portal accepted this PIN.
+          depends_on: enrollmentByPin.get(emailed.pinId)!,
+          next_attempt_at: nowIso,
+          last_error: null,
+          created_at: nowIso,
+          delivered_at: null,
+        })
+        .execute();
+    }
+  });
+  return packetForBatch(ctx, request.batchId);
+}
+
+/** Records that a packet was sent to the printer (first print or reprint), one audit row per PIN. */
+export async function recordPacketPrinted(ctx: AppContext, batchId: string, reprint: boolean): Promise<null> {
+  const clerk = await requireClerk(ctx);
+  const pins = await ctx.db.selectFrom('pins').select(['id', 'patient_id']).where('batch_id', '=', batchId).where('delivery', '=', 'print').execute();
+  if (pins.length === 0) throw new AppError('not_found', 'No printed PINs belong to that batch.');
+  await ctx.db.transaction().execute(async (trx) => {
+    for (const pin of pins) {
+      await appendAudit(trx, {
+        action: reprint ? 'pin_reprinted' : 'pin_printed',
+        clerkId: clerk.id,
+        workstation: ctx.workstation,
+        at: ctx.now(),
+        patientId: pin.patient_id,
+        details: { batchId, pinId: pin.id },
+      });
+    }
+  });
+  return null;
+}

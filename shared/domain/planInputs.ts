@@ -1,0 +1,26 @@
+import type { FamilyView } from '../api';
+import type { PlanChild, PlanContact } from './plan';
+
+/** The family review as the planner's inputs: renderer (preview) and main (issue) use the same. */
+export function planInputsFromFamily(family: FamilyView): { children: PlanChild[]; contacts: PlanContact[] } {
+  return {
+    children: family.children.map((c) => ({
+      patientId: c.patientId,
+      firstName: c.firstName,
+      lastName: c.lastName,
+      dateOfBirth: c.dateOfBirth,
+      verdictKind: c.verdict.kind,
+      eligiblePrimaryContactId: c.eligiblePrimaryContactId,
+      checkingInToday: c.checkingInToday,
+    })),
+    contacts: family.contacts.map((c) => ({
+      contactId: c.contactId,
+      firstName: c.firstName,
+      lastName: c.lastName,
+      relationship: c.relationship,
+      email: c.email,
+      hasPortalAccount: c.hasPortalAccount,
+      links: c.links.map((l) => ({ patientId: l.patientId, sort: l.sort, authority: l.authority, residesWith: l.residesWith })),
+    })),
+  };
+}
