@@ -3,10 +3,11 @@
 // "N passed, N failed" summing both runners.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureChromium, ensureInstalled, root, run, say } from './lib/bootstrap.mjs';
+import { ensureChromium, ensureInstalled, ensurePdfToText, root, run, say } from './lib/bootstrap.mjs';
 
 ensureInstalled();
 const chromium = await ensureChromium();
+ensurePdfToText();
 const env = { ...process.env, FPP_CHROMIUM: chromium };
 const bin = (name) => path.join(root, 'node_modules/.bin', name);
 const reports = path.join(root, '.test-reports');

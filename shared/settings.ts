@@ -3,14 +3,25 @@ import { z } from 'zod';
 /** Practice settings: one schema, one set of defaults, read by main and shown by the renderer. */
 export const settingsSchema = z.object({
   practiceName: z.string().min(1).max(120),
-  portalUrl: z.string().url().max(300),
+  // Printed on every packet and in every QR code: web addresses only.
+  portalUrl: z.url({ protocol: /^https?$/ }).max(300),
   minorAgeLimit: z.number().int().min(12).max(21),
   pinValidityDays: z.number().int().min(1).max(365),
   /** 0 = off. Many practices limit a parent's access from 12 or 13. */
   adolescentAge: z.number().int().min(0).max(21),
   /** IANA zone that decides the practice's "today"; empty = the workstation's zone. */
-  timeZone: z.string().max(64),
+  timeZone: z.string().max(64).refine(isKnownTimeZone, 'Not a time zone this computer knows (e.g. America/New_York).'),
 });
+
+function isKnownTimeZone(zone: string): boolean {
+  if (zone === '') return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingKey = keyof Settings;

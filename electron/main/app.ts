@@ -55,6 +55,7 @@ async function prepareDemo(ctx: AppContext, options: Exclude<AppConfig['demo'], 
   const { n } = ctx.sqlite.prepare('SELECT count(*) AS n FROM patients').get() as { n: number };
   if (n === 0) {
     const summary = seedDemoPractice(ctx.sqlite, { ...options, today: await ctx.today(), now: ctx.now() });
+    ctx.settingsChanged(); // the demo wrote its practice name and portal address
     await appendAudit(ctx.db, {
       action: 'demo_seeded',
       clerkId: null,

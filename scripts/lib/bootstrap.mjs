@@ -114,6 +114,25 @@ export function ensureElectronNative() {
   return true;
 }
 
+function onPath(command) {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, command)));
+}
+
+/** pdftotext (poppler-utils) reads printed packets back in the end-to-end tests. */
+export function ensurePdfToText() {
+  if (onPath('pdftotext')) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && fs.existsSync('/usr/bin/apt-get')) {
+    say('Installing poppler-utils (pdftotext) for the printing tests…');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    if (run('apt-get', ['update', '-qq'], { env }) && run('apt-get', ['install', '-y', '-qq', 'poppler-utils'], { env }) && onPath('pdftotext')) return;
+  }
+  say('pdftotext is missing (the printing tests read the packet PDF with it). Run one of:');
+  say('  sudo apt-get install -y poppler-utils   (Debian/Ubuntu)');
+  say('  brew install poppler                   (macOS)');
+  process.exit(1);
+}
+
 /**
  * A Chromium for Playwright: Playwright's own if installed, else Debian's /usr/bin/chromium,
  * else install Debian's package when root, else say exactly what to run.

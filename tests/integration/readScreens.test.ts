@@ -206,3 +206,13 @@ describe('the contract', () => {
     expect(({} as Record<string, unknown>)['admin']).toBeUndefined();
   });
 });
+
+describe('settings', () => {
+  it.each([
+    ['a javascript: portal address', { portalUrl: 'javascript:alert(1)' }],
+    ['an unknown time zone', { timeZone: 'Mars/Olympus' }],
+    ['a Minor Age Limit of 40', { minorAgeLimit: 40 }],
+  ])('refuses %s', async (_label, changes) => {
+    expect(await app.invoke('settings.update', { changes })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+  });
+});

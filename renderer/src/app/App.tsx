@@ -3,6 +3,8 @@ import { CheckinScreen } from '../checkin/CheckinScreen';
 import { StatusBar } from '../components/StatusBar';
 import { FamilyScreen } from '../family/FamilyScreen';
 import { SearchScreen } from '../search/SearchScreen';
+import { SettingsScreen } from '../settings/SettingsScreen';
+import { PacketScreen, WizardScreen } from '../wizard/WizardScreen';
 import { useNavigation } from './navigation';
 import { useSession } from './sessionStore';
 
@@ -43,7 +45,7 @@ export function App() {
 
   return (
     <div className="app">
-      <header className="top-bar">
+      <header className="top-bar no-print">
         <span className="brand">Family Portal PINs</span>
         <span className="practice">{session?.practiceName}</span>
         <nav aria-label="Screens">
@@ -53,6 +55,9 @@ export function App() {
           <button type="button" className={route.name === 'search' ? 'nav active' : 'nav'} onClick={() => go({ name: 'search', text: '' })}>
             Search <kbd>/</kbd>
           </button>
+          <button type="button" className={route.name === 'settings' ? 'nav active' : 'nav'} onClick={() => go({ name: 'settings' })}>
+            Settings
+          </button>
         </nav>
         {session?.demo && <span className="demo-flag">Demo practice</span>}
       </header>
@@ -61,6 +66,9 @@ export function App() {
         {route.name === 'checkin' && <CheckinScreen />}
         {route.name === 'search' && <SearchScreen initialText={route.text} />}
         {route.name === 'family' && <FamilyScreen familyId={route.familyId} focusPatientId={route.focusPatientId} />}
+        {route.name === 'wizard' && <WizardScreen familyId={route.familyId} />}
+        {route.name === 'packet' && <PacketScreen batchId={route.batchId} />}
+        {route.name === 'settings' && <SettingsScreen />}
       </main>
       <StatusBar />
     </div>

@@ -3,7 +3,10 @@ import { create } from 'zustand';
 export type Route =
   | { name: 'checkin' }
   | { name: 'search'; text: string }
-  | { name: 'family'; familyId: string; focusPatientId?: string };
+  | { name: 'family'; familyId: string; focusPatientId?: string }
+  | { name: 'wizard'; familyId: string }
+  | { name: 'packet'; batchId: string }
+  | { name: 'settings' };
 
 interface NavigationState {
   route: Route;

@@ -14,7 +14,8 @@ export function CheckinScreen() {
   const go = useNavigation((s) => s.go);
   const listRef = useRef<HTMLUListElement>(null);
   const families = list?.families ?? [];
-  const open = (family: CheckinFamily) => go({ name: 'family', familyId: family.familyId });
+  // At check-in the clerk is here to issue PINs: Enter goes straight to the family's wizard.
+  const open = (family: CheckinFamily) => go({ name: 'wizard', familyId: family.familyId });
   const { active, setActive, onKeyDown } = useListNavigation(families, open);
 
   useEffect(() => {

@@ -18,7 +18,7 @@ export function StatusBar() {
   }, [refreshStatus]);
 
   return (
-    <footer className="status-bar" role="status" aria-label="Status">
+    <footer className="status-bar no-print" role="status" aria-label="Status">
       <span className={`status-item online-${String(status?.online ?? 'unknown')}`}>{onlineLabel(status?.online ?? null)}</span>
       <span className="status-item">{status ? `${status.outboxWaiting} waiting` : '…'}</span>
       <span className={`status-item${status && status.outboxNeedsAttention > 0 ? ' attention' : ''}`}>

@@ -1,59 +1,14 @@
 import { useEffect } from 'react';
-import type { ChildView, ContactView, FamilyView } from '../../../shared/api';
-import { formatUsDate } from '../../../shared/domain/dates';
-import { VerdictBadge } from '../components/VerdictBadge';
+import type { FamilyView } from '../../../shared/api';
+import { useNavigation } from '../app/navigation';
+import { ChildCard } from '../components/ChildCard';
 import { useFamily } from './familyStore';
-
-function ChildCard({ child, contacts, focused }: { child: ChildView; contacts: ContactView[]; focused: boolean }) {
-  const primary = contacts.find((c) => c.contactId === child.eligiblePrimaryContactId);
-  return (
-    <li className={`child child-${child.verdict.kind}${focused ? ' focused' : ''}`} aria-label={`${child.firstName} ${child.lastName}`}>
-      <div className="child-head">
-        <span className="child-name">
-          {child.firstName} {child.lastName}
-        </span>
-        <VerdictBadge kind={child.verdict.kind} />
-      </div>
-      <div className="child-facts">
-        {child.dateOfBirth ? `Born ${formatUsDate(child.dateOfBirth)}` : 'No date of birth'}
-        {child.verdict.age !== null ? ` · age ${child.verdict.age}` : ''} · {child.chartNumber} · {child.status}
-        {child.linkedThrough && (
-          <>
-            {' '}
-            · {child.familyName} family, through {child.linkedThrough.name}
-          </>
-        )}
-      </div>
-      <div className="child-facts">
-        Account owner: {primary ? `${primary.firstName} ${primary.lastName}` : 'none (no eligible Primary Contact)'}
-      </div>
-      {child.verdict.reasons.length > 0 && (
-        <ul className="reasons">
-          {child.verdict.reasons.map((r) => (
-            <li key={r.code} className="reason">
-              {r.message}
-            </li>
-          ))}
-        </ul>
-      )}
-      {child.verdict.warnings.length > 0 && (
-        <ul className="warnings">
-          {child.verdict.warnings.map((w, i) => (
-            <li key={`${w.code}-${i}`} className="warning">
-              ⚠ {w.message}
-            </li>
-          ))}
-        </ul>
-      )}
-    </li>
-  );
-}
 
 function yesNo(value: boolean): string {
   return value ? 'Yes' : 'No';
 }
 
-function ContactsTable({ family }: { family: FamilyView }) {
+export function ContactsTable({ family }: { family: FamilyView }) {
   const childName = new Map(family.children.map((c) => [c.patientId, c.firstName]));
   return (
     <table className="contacts">
@@ -94,6 +49,7 @@ function ContactsTable({ family }: { family: FamilyView }) {
 
 export function FamilyScreen({ familyId, focusPatientId }: { familyId: string; focusPatientId?: string }) {
   const { family, error, loadingId, load } = useFamily();
+  const go = useNavigation((s) => s.go);
   useEffect(() => {
     void load(familyId);
   }, [familyId, load]);
@@ -111,11 +67,20 @@ export function FamilyScreen({ familyId, focusPatientId }: { familyId: string; f
         <p className="muted">
           {counts.eligible} eligible · {counts.blocked} blocked · {counts.excluded} excluded · Esc to go back
         </p>
+        <button type="button" className="primary" autoFocus onClick={() => go({ name: 'wizard', familyId })}>
+          Portal PINs for this family
+        </button>
       </header>
       {family.children.length === 0 && <p className="empty">No patients in this family.</p>}
       <ul className="children" aria-label="Children">
         {family.children.map((child) => (
-          <ChildCard key={child.patientId} child={child} contacts={family.contacts} focused={child.patientId === focusPatientId} />
+          <ChildCard
+            key={child.patientId}
+            child={child}
+            contacts={family.contacts}
+            focused={child.patientId === focusPatientId}
+            onReprint={(batchId) => go({ name: 'packet', batchId })}
+          />
         ))}
       </ul>
       {family.contacts.length === 0 ? (

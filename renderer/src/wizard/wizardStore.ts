@@ -1,0 +1,108 @@
+import { create } from 'zustand';
+import type { FamilyView, IssuedBatch } from '../../../shared/api';
+import { NO_CHOICES, type PlanChoices } from '../../../shared/domain/plan';
+import { call } from '../api/client';
+
+export type WizardStep = 'review' | 'plan' | 'print';
+
+interface WizardState {
+  familyId: string | null;
+  family: FamilyView | null;
+  step: WizardStep;
+  choices: PlanChoices;
+  /** One id per pass through the wizard: a repeated confirmation re-sends it and issues nothing new. */
+  batchId: string;
+  packet: IssuedBatch | null;
+  reprint: boolean;
+  busy: boolean;
+  error: string | null;
+  start(familyId: string): Promise<void>;
+  openPacket(batchId: string): Promise<void>;
+  correctName(patientId: string, firstName: string, lastName: string): Promise<boolean>;
+  setStep(step: WizardStep): void;
+  setChoices(update: (choices: PlanChoices) => PlanChoices): void;
+  issue(expectedPatientIds: string[]): Promise<void>;
+  recordPrinted(): Promise<void>;
+}
+
+export const useWizard = create<WizardState>((set, get) => ({
+  familyId: null,
+  family: null,
+  step: 'review',
+  choices: NO_CHOICES,
+  batchId: crypto.randomUUID(),
+  packet: null,
+  reprint: false,
+  busy: false,
+  error: null,
+
+  async start(familyId) {
+    set({ familyId, family: null, step: 'review', choices: NO_CHOICES, batchId: crypto.randomUUID(), packet: null, reprint: false, error: null, busy: true });
+    try {
+      const family = await call('family.load', { familyId });
+      if (get().familyId === familyId) set({ family, busy: false });
+    } catch (error) {
+      set({ error: (error as Error).message, busy: false });
+    }
+  },
+
+  async openPacket(batchId) {
+    set({ familyId: null, family: null, step: 'print', packet: null, reprint: true, error: null, busy: true });
+    try {
+      set({ packet: await call('pins.packet', { batchId }), busy: false });
+    } catch (error) {
+      set({ error: (error as Error).message, busy: false });
+    }
+  },
+
+  async correctName(patientId, firstName, lastName) {
+    const { family } = get();
+    const child = family?.children.find((c) => c.patientId === patientId);
+    if (!family || !child) return false;
+    set({ busy: true, error: null });
+    try {
+      const updated = await call('patients.correctName', {
+        familyId: family.familyId,
+        patientId,
+        firstName,
+        lastName,
+        expectedVersion: child.version,
+      });
+      set({ family: updated, busy: false });
+      return true;
+    } catch (error) {
+      set({ error: (error as Error).message, busy: false });
+      return false;
+    }
+  },
+
+  setStep(step) {
+    set({ step, error: null });
+  },
+
+  setChoices(update) {
+    set({ choices: update(get().choices), error: null });
+  },
+
+  async issue(expectedPatientIds) {
+    const { familyId, choices, batchId, busy } = get();
+    if (!familyId || busy) return;
+    set({ busy: true, error: null });
+    try {
+      const packet = await call('pins.issue', { batchId, familyId, choices, expectedPatientIds });
+      set({ packet, step: 'print', busy: false });
+    } catch (error) {
+      set({ error: (error as Error).message, busy: false });
+    }
+  },
+
+  async recordPrinted() {
+    const { packet, reprint } = get();
+    if (!packet) return;
+    try {
+      await call('pins.recordPrinted', { batchId: packet.batchId, reprint });
+    } catch (error) {
+      set({ error: (error as Error).message });
+    }
+  },
+}));
