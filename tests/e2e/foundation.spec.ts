@@ -1,26 +1,8 @@
-import BetterSqlite3 from 'better-sqlite3';
 import { expect, test, type Page } from '@playwright/test';
-import { demoScenarioFamilies, type DemoScenario } from '../../electron/main/demo/demoPractice';
-import { startWebApp, type WebApp } from '../support/webApp';
+import { useDemoPractice } from '../support/demoPractice';
 
-let web: WebApp;
-let scenarios: Record<DemoScenario, string[]>;
-let db: BetterSqlite3.Database;
-
-test.beforeAll(async () => {
-  web = await startWebApp({ demoFamilies: 120 });
-  db = new BetterSqlite3(web.databaseFile, { readonly: true });
-  scenarios = demoScenarioFamilies(db);
-});
-test.afterAll(async () => {
-  db?.close();
-  await web?.stop();
-});
-
-type Kid = { id: string; first_name: string; last_name: string; chart_number: string; date_of_birth: string | null; status: string };
-const kids = (familyId: string) =>
-  db.prepare('SELECT id, first_name, last_name, chart_number, date_of_birth, status FROM patients WHERE family_id = ? ORDER BY date_of_birth').all(familyId) as Kid[];
-const familyName = (familyId: string) => db.prepare('SELECT name FROM families WHERE id = ?').pluck().get(familyId) as string;
+const demo = useDemoPractice(test);
+const { kids, familyName } = demo;
 
 /** Opens a family the way a clerk would: type its chart number from anywhere, Enter. */
 async function openFamilyByChart(page: Page, chartNumber: string) {
@@ -35,13 +17,13 @@ async function openFamilyByChart(page: Page, chartNumber: string) {
 const card = (page: Page, name: string) => page.getByRole('listitem', { name, exact: true });
 
 test('the check-in list, search and the family review show each child’s verdict', async ({ page }) => {
-  await page.goto(web.url);
+  await page.goto(demo.web.url);
 
   // Check-in: today's families, grouped, with the number of children.
   const checkin = page.getByRole('listbox', { name: 'Families checking in today' });
   await expect(checkin.getByRole('option').first()).toBeVisible();
   await expect(page.getByText(/\d+ families/)).toBeVisible();
-  const threeKids = scenarios['siblings-3'][0]!;
+  const threeKids = demo.scenarios['siblings-3'][0]!;
   await expect(checkin.getByRole('option', { name: new RegExp(`${familyName(threeKids)} family, 3 children`) }).first()).toBeVisible();
 
   // Search: typing a child's first letters anywhere finds them.
@@ -54,7 +36,7 @@ test('the check-in list, search and the family review show each child’s verdic
   await page.keyboard.press('Escape');
 
   // A newborn still named "Baby Girl" (or "Baby Boy") is blocked, with the reason.
-  const babyFamily = kids(scenarios['baby-girl'][0]!);
+  const babyFamily = kids(demo.scenarios['baby-girl'][0]!);
   const baby = babyFamily.find((k) => /^Baby (Girl|Boy)$/.test(k.first_name))!;
   await openFamilyByChart(page, baby.chart_number);
   const babyCard = card(page, `${baby.first_name} ${baby.last_name}`);
@@ -62,7 +44,7 @@ test('the check-in list, search and the family review show each child’s verdic
   await expect(babyCard).toContainText(`still "${baby.first_name}"`);
 
   // The patient at the Minor Age Limit is excluded: registers on their own account.
-  const atLimitFamily = kids(scenarios['at-minor-limit'][0]!);
+  const atLimitFamily = kids(demo.scenarios['at-minor-limit'][0]!);
   const eighteen = atLimitFamily[0]!;
   await openFamilyByChart(page, eighteen.chart_number);
   const eighteenCard = card(page, `${eighteen.first_name} ${eighteen.last_name}`);
@@ -71,7 +53,7 @@ test('the check-in list, search and the family review show each child’s verdic
   await expect(eighteenCard).toContainText('registers on their own account');
 
   // A Deceased sibling is excluded, and the family's eligible Primary Contact is marked.
-  const deceasedFamily = kids(scenarios['deceased-sibling'][0]!);
+  const deceasedFamily = kids(demo.scenarios['deceased-sibling'][0]!);
   const deceased = deceasedFamily.find((k) => k.status === 'Deceased')!;
   await openFamilyByChart(page, deceased.chart_number);
   const deceasedCard = card(page, `${deceased.first_name} ${deceased.last_name}`);
@@ -80,13 +62,13 @@ test('the check-in list, search and the family review show each child’s verdic
   await expect(page.getByRole('row').filter({ hasText: '✔ Eligible Primary Contact' }).first()).toBeVisible();
 
   // The Portal column ticked on a contact without authority who does not live there: not eligible.
-  const flagged = db
+  const flagged = demo.db
     .prepare(
       `SELECT c.first_name || ' ' || c.last_name AS name, p.chart_number FROM patient_contacts pc
          JOIN contacts c ON c.id = pc.contact_id JOIN patients p ON p.id = pc.patient_id
         WHERE p.family_id = ? AND pc.portal_flag = 1 AND pc.resides_with = 0 AND coalesce(pc.authority, 'None') = 'None' LIMIT 1`,
     )
-    .get(scenarios['portal-flag-only'][0]!) as { name: string; chart_number: string };
+    .get(demo.scenarios['portal-flag-only'][0]!) as { name: string; chart_number: string };
   await openFamilyByChart(page, flagged.chart_number);
   const flaggedRow = page.getByRole('row').filter({ hasText: flagged.name });
   await expect(flaggedRow.first()).toContainText('ticked (ignored)');
@@ -95,10 +77,10 @@ test('the check-in list, search and the family review show each child’s verdic
 });
 
 test('web mode refuses API calls without the token or from another origin', async ({ request }) => {
-  const api = new URL('/api/invoke', web.url).href;
+  const api = new URL('/api/invoke', demo.web.url).href;
   const noToken = await request.post(api, { data: { name: 'checkin.today', input: {} } });
   expect(noToken.status()).toBe(401);
-  const token = new URL(web.url).hash.replace('#token=', '');
+  const token = new URL(demo.web.url).hash.replace('#token=', '');
   const foreign = await request.post(api, {
     data: { name: 'checkin.today', input: {} },
     headers: { authorization: `Bearer ${token}`, origin: 'http://evil.example' },

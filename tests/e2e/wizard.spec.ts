@@ -1,29 +1,11 @@
-import BetterSqlite3 from 'better-sqlite3';
 import { expect, test, type Page } from '@playwright/test';
 import { formatUsDate } from '../../shared/domain/dates';
 import { verifyPin } from '../../shared/domain/pin';
-import { demoScenarioFamilies, type DemoScenario } from '../../electron/main/demo/demoPractice';
 import { pinsIn, printToText } from '../support/pdf';
-import { startWebApp, type WebApp } from '../support/webApp';
+import { useDemoPractice } from '../support/demoPractice';
 
-let web: WebApp;
-let db: BetterSqlite3.Database;
-let scenarios: Record<DemoScenario, string[]>;
-
-test.beforeAll(async () => {
-  web = await startWebApp({ demoFamilies: 120 });
-  db = new BetterSqlite3(web.databaseFile, { readonly: true });
-  scenarios = demoScenarioFamilies(db);
-});
-test.afterAll(async () => {
-  db?.close();
-  await web?.stop();
-});
-
-type Kid = { id: string; first_name: string; last_name: string; date_of_birth: string; chart_number: string };
-const kids = (familyId: string) =>
-  db.prepare('SELECT id, first_name, last_name, date_of_birth, chart_number FROM patients WHERE family_id = ? ORDER BY date_of_birth').all(familyId) as Kid[];
-const familyName = (familyId: string) => db.prepare('SELECT name FROM families WHERE id = ?').pluck().get(familyId) as string;
+const demo = useDemoPractice(test);
+const { kids, familyName } = demo;
 
 /** Counts what the clerk does: clicks and submitting key presses (typing in a field counts once). */
 function clerk(page: Page) {
@@ -48,12 +30,12 @@ function clerk(page: Page) {
 }
 
 test('three siblings go from the check-in list to a printed packet in a few clerk actions', async ({ page }) => {
-  const familyId = scenarios['siblings-3'][0]!;
+  const familyId = demo.scenarios['siblings-3'][0]!;
   const [ana, luis, sofia] = kids(familyId);
-  const guardian = db
+  const guardian = demo.db
     .prepare(`SELECT c.id, c.email FROM patient_contacts pc JOIN contacts c ON c.id = pc.contact_id WHERE pc.patient_id = ? AND pc.sort = 1`)
     .get(ana!.id) as { id: string; email: string };
-  await page.goto(web.url);
+  await page.goto(demo.web.url);
   const desk = clerk(page);
 
   await desk.click(page.getByRole('option', { name: new RegExp(`^\\d\\d:\\d\\d ${familyName(familyId)} family, 3 children`) }).first());
@@ -75,13 +57,13 @@ test('three siblings go from the check-in list to a printed packet in a few cler
   expect(desk.actions).toBeLessThanOrEqual(6);
 
   // The outbox: one Welcome email, for the first child, to the eligible Primary Contact.
-  const batch = db.prepare(`SELECT batch_id FROM pins WHERE patient_id = ?`).pluck().get(ana!.id) as string;
-  const emails = db.prepare(`SELECT payload FROM outbox WHERE kind = 'email.welcome' AND json_extract(payload, '$.batchId') = ?`).all(batch) as { payload: string }[];
+  const batch = demo.db.prepare(`SELECT batch_id FROM pins WHERE patient_id = ?`).pluck().get(ana!.id) as string;
+  const emails = demo.db.prepare(`SELECT payload FROM outbox WHERE kind = 'email.welcome' AND json_extract(payload, '$.batchId') = ?`).all(batch) as { payload: string }[];
   expect(emails).toHaveLength(1);
   const email = JSON.parse(emails[0]!.payload);
   expect(email.to).toBe(guardian.email);
   expect(email.recipientContactId).toBe(guardian.id);
-  const emailed = db.prepare(`SELECT patient_id FROM pins WHERE batch_id = ? AND delivery = 'email'`).pluck().all(batch) as string[];
+  const emailed = demo.db.prepare(`SELECT patient_id FROM pins WHERE batch_id = ? AND delivery = 'email'`).pluck().all(batch) as string[];
   expect(emailed).toHaveLength(1);
   expect(email.childFirstName).toBe(kids(familyId).find((k) => k.id === emailed[0])!.first_name);
 
@@ -101,18 +83,18 @@ test('three siblings go from the check-in list to a printed packet in a few cler
 
   const printedPins = pinsIn(text);
   expect(printedPins).toHaveLength(2);
-  const hashes = db.prepare(`SELECT pin_hash FROM pins WHERE batch_id = ? AND delivery = 'print'`).pluck().all(batch) as string[];
+  const hashes = demo.db.prepare(`SELECT pin_hash FROM pins WHERE batch_id = ? AND delivery = 'print'`).pluck().all(batch) as string[];
   for (const pin of printedPins) {
     const matches = await Promise.all(hashes.map((hash) => verifyPin(pin, hash)));
     expect(matches.filter(Boolean)).toHaveLength(1);
   }
-  expect(db.prepare(`SELECT count(*) FROM audit_log WHERE action = 'pin_printed' AND json_extract(details, '$.batchId') = ?`).pluck().get(batch)).toBe(2);
+  expect(demo.db.prepare(`SELECT count(*) FROM audit_log WHERE action = 'pin_printed' AND json_extract(details, '$.batchId') = ?`).pluck().get(batch)).toBe(2);
 });
 
 test('a "Baby Girl" sibling is named in the review and issued in the same pass', async ({ page }) => {
-  const familyId = scenarios['baby-girl'][1] ?? scenarios['baby-girl'][0]!;
+  const familyId = demo.scenarios['baby-girl'][1] ?? demo.scenarios['baby-girl'][0]!;
   const baby = kids(familyId).find((k) => /^Baby (Girl|Boy)$/.test(k.first_name))!;
-  await page.goto(web.url);
+  await page.goto(demo.web.url);
   await page.keyboard.press('/');
   await page.getByRole('searchbox', { name: 'Search patients' }).fill(baby.chart_number);
   await page.getByRole('searchbox', { name: 'Search patients' }).press('Enter');
@@ -128,15 +110,15 @@ test('a "Baby Girl" sibling is named in the review and issued in the same pass',
   await page.getByRole('button', { name: /^Continue: plan/ }).click();
   await page.getByRole('button', { name: /^Issue \d+ PINs?/ }).click();
   await expect(page.getByRole('button', { name: /^Print packet/ })).toBeVisible();
-  expect(db.prepare(`SELECT count(*) FROM pins WHERE patient_id = ?`).pluck().get(baby.id)).toBe(1);
-  expect(db.prepare(`SELECT first_name FROM patients WHERE id = ?`).pluck().get(baby.id)).toBe('Elena');
-  expect(db.prepare(`SELECT count(*) FROM audit_log WHERE action = 'name_corrected' AND patient_id = ?`).pluck().get(baby.id)).toBe(1);
+  expect(demo.db.prepare(`SELECT count(*) FROM pins WHERE patient_id = ?`).pluck().get(baby.id)).toBe(1);
+  expect(demo.db.prepare(`SELECT first_name FROM patients WHERE id = ?`).pluck().get(baby.id)).toBe('Elena');
+  expect(demo.db.prepare(`SELECT count(*) FROM audit_log WHERE action = 'name_corrected' AND patient_id = ?`).pluck().get(baby.id)).toBe(1);
 });
 
 test('a double click on Issue issues one set, and the family page offers the reprint', async ({ page }) => {
-  const familyId = scenarios['siblings-2'][0]!;
+  const familyId = demo.scenarios['siblings-2'][0]!;
   const [first] = kids(familyId);
-  await page.goto(web.url);
+  await page.goto(demo.web.url);
   await page.keyboard.press('/');
   await page.getByRole('searchbox', { name: 'Search patients' }).fill(first!.chart_number);
   await page.getByRole('searchbox', { name: 'Search patients' }).press('Enter');
@@ -144,7 +126,7 @@ test('a double click on Issue issues one set, and the family page offers the rep
   await page.getByRole('button', { name: /^Continue: plan/ }).click();
   await page.getByRole('button', { name: /^Issue \d+ PINs?/ }).dblclick();
   await expect(page.getByRole('button', { name: /^Print packet/ })).toBeVisible();
-  const count = db.prepare(`SELECT count(*) FROM pins WHERE patient_id IN (SELECT id FROM patients WHERE family_id = ?)`).pluck().get(familyId);
+  const count = demo.db.prepare(`SELECT count(*) FROM pins WHERE patient_id IN (SELECT id FROM patients WHERE family_id = ?)`).pluck().get(familyId);
   expect(count).toBe(kids(familyId).length);
 
   await page.getByRole('button', { name: 'Done: back to check-in' }).click();
