@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { SearchHit } from '../../../shared/api';
-import { ageOn, formatUsDate } from '../../../shared/domain/dates';
+import { ageOn, formatUsDate, isValidIsoDate } from '../../../shared/domain/dates';
 import { useNavigation } from '../app/navigation';
 import { useSession } from '../app/sessionStore';
 import { useListNavigation } from '../components/useListNavigation';
@@ -59,7 +59,10 @@ export function SearchScreen({ initialText }: { initialText: string }) {
               {hit.firstName} {hit.lastName}
             </span>
             <span className="row-detail">
-              {hit.dateOfBirth ? `${formatUsDate(hit.dateOfBirth)}${today ? ` (${ageOn(hit.dateOfBirth, today)})` : ''}` : 'no date of birth'} ·{' '}
+              {hit.dateOfBirth && isValidIsoDate(hit.dateOfBirth)
+                ? `${formatUsDate(hit.dateOfBirth)}${today ? ` (${ageOn(hit.dateOfBirth, today)})` : ''}`
+                : 'no valid date of birth'}{' '}
+              ·{' '}
               {hit.chartNumber}
               {hit.status !== 'Active' ? ` · ${hit.status}` : ''}
             </span>
