@@ -1,6 +1,6 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import type { Result } from '../../shared/api';
-import { IPC_CHANNEL } from '../../shared/bridge';
+import { IPC_CHANNEL, PRINT_CHANNEL } from '../../shared/bridge';
 import type { App } from './app';
 
 /**
@@ -13,5 +13,13 @@ export function registerIpc(ipcMain: IpcMain, core: App, isTrustedSender: (event
       return { ok: false, error: { code: 'forbidden', message: 'This request did not come from the app window.' } };
     }
     return core.invoke(name, input);
+  });
+  ipcMain.handle(PRINT_CHANNEL, (event) => {
+    if (!isTrustedSender(event)) return { ok: false, message: 'This request did not come from the app window.' };
+    return new Promise<{ ok: boolean; message?: string }>((resolve) => {
+      event.sender.print({ printBackground: false }, (ok, reason) =>
+        resolve(ok || reason === 'cancelled' ? { ok } : { ok: false, message: `The packet could not be printed (${reason}).` }),
+      );
+    });
   });
 }

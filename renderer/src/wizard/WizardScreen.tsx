@@ -188,7 +188,13 @@ export function PrintStep() {
   useEffect(() => {
     if (qr) printButton.current?.focus();
   }, [qr]);
-  const print = useReactToPrint({ contentRef: packetRef, documentTitle: packet ? `Portal PINs - ${packet.familyName} family` : 'Portal PINs' });
+  const electronPrint = window.api?.print;
+  const print = useReactToPrint({
+    contentRef: packetRef,
+    documentTitle: packet ? `Portal PINs - ${packet.familyName} family` : 'Portal PINs',
+    // In Electron the main process prints the window (see shared/bridge.ts); browsers use the iframe.
+    print: electronPrint ? async () => void (await electronPrint()) : undefined,
+  });
   if (!packet) return null;
   const printed = packet.guardians.flatMap((g) => g.children).filter((c) => c.delivery === 'print').length;
   const emailed = packet.guardians.filter((g) => g.mode === 'email');
