@@ -2,12 +2,26 @@
  * `npm run bench`: builds a 200,000-patient mirror in a temporary file and prints, side by side,
  * the indexed search against a naive LIKE '%q%' scan, and the family load, as p50/p95 latencies.
  * Targets (issue 2): search p95 < 5 ms, family load p95 < 2 ms on a 2-core machine.
+ * Then, on the same mirror: planning and issuing a 5-child family end to end in the main process
+ * (target p95 < 20 ms, printing excluded), with the PIN hashing on its own beside it, and the
+ * packet rendered to PDF by Chromium through the real renderer (web mode, in-process server).
  */
-import { performance } from 'node:perf_hooks';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { FamilyView, IssuedBatch, Result } from '../shared/api';
 import { createApp } from '../electron/main/app';
+import { demoScenarioFamilies } from '../electron/main/demo/demoPractice';
+import { startWebServer } from '../electron/main/web/server';
 import { formatUsDate } from '../shared/domain/dates';
+import { generatePin, hashPin, PIN_HASH_ITERATIONS } from '../shared/domain/pin';
+import { NO_CHOICES, planFamilyPins } from '../shared/domain/plan';
+import { planInputsFromFamily } from '../shared/domain/planInputs';
 import { makeTempDir } from '../tests/support/tempDir';
-import { ms, printTable, timeEach, type Timing } from './stats';
+import { ms, printTable, summarize, timeEach, type Timing } from './stats';
 
 const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 200_000);
 const NOW = new Date('2026-11-22T15:00:00Z');
@@ -77,6 +91,190 @@ printTable('Summary (ms)', ['measure', 'n', 'p50', 'p95', 'max', 'target p95', '
   ['search, all kinds', overall.n, ms(overall.p50), ms(overall.p95), ms(overall.max), '< 5', overall.p95 < 5 ? 'yes' : 'NO'],
   ['family load (children, contacts, verdicts)', family.n, ms(family.p50), ms(family.p95), ms(family.max), '< 2', family.p95 < 2 ? 'yes' : 'NO'],
 ]);
+// ---- issuing a 5-child family, end to end in the main process (printing excluded) ----------
+
+function valueOf<T>(result: Result<unknown>, call: string): T {
+  if (!result.ok) throw new Error(`${call} failed: ${result.error.code}: ${result.error.message}`);
+  return result.value as T;
+}
+
+/** What the renderer sends from the plan step: the planned children, no choice changed. */
+function issueRequest(family: FamilyView) {
+  const { children, contacts } = planInputsFromFamily(family);
+  const plan = planFamilyPins(children, contacts, NO_CHOICES);
+  const expectedPatientIds = plan.guardians.flatMap((g) => g.children.map((c) => c.patientId));
+  return { plan, request: { batchId: randomUUID(), familyId: family.familyId, choices: NO_CHOICES, expectedPatientIds } };
+}
+
+const ISSUE_FAMILIES = 30;
+const scenarios = demoScenarioFamilies(sqlite);
+const issueFamilies = scenarios['siblings-5'].slice(0, ISSUE_FAMILIES);
+let issueSource = `'siblings-5' families`;
+if (issueFamilies.length < ISSUE_FAMILIES) {
+  // A small mirror has too few: top up with any family whose plan issues at least 5 PINs.
+  const chosen = new Set(issueFamilies);
+  const candidates = sqlite
+    .prepare('SELECT family_id FROM patients WHERE family_id IS NOT NULL GROUP BY family_id HAVING count(*) >= 5 ORDER BY family_id LIMIT 5000')
+    .pluck()
+    .all() as string[];
+  for (const familyId of candidates) {
+    if (issueFamilies.length >= ISSUE_FAMILIES) break;
+    if (chosen.has(familyId)) continue;
+    const family = valueOf<FamilyView>(await app.invoke('family.load', { familyId }), 'family.load');
+    if (issueRequest(family).plan.pinCount >= 5) issueFamilies.push(familyId);
+  }
+  issueSource = `families: ${scenarios['siblings-5'].length} 'siblings-5' + others with >= 5 PINs`;
+}
+
+/** One clerk pass minus the screens: load the family, plan as the renderer does, issue. */
+async function loadAndIssue(familyId: string) {
+  const start = performance.now();
+  const family = valueOf<FamilyView>(await app.invoke('family.load', { familyId }), 'family.load');
+  const loaded = performance.now();
+  const { request } = issueRequest(family);
+  const planned = performance.now();
+  const batch = valueOf<IssuedBatch>(await app.invoke('pins.issue', request), 'pins.issue');
+  const done = performance.now();
+  return { familyId, batch, total: done - start, load: loaded - start, issue: done - planned };
+}
+
+// Warm-up on families outside the measured set (issuing twice to one family is not the same work).
+for (const familyId of scenarios['siblings-4'].slice(0, 3)) await loadAndIssue(familyId);
+
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
+const issued: Awaited<ReturnType<typeof loadAndIssue>>[] = [];
+for (const familyId of issueFamilies) issued.push(await loadAndIssue(familyId));
+loopDelay.disable();
+
+const pinCounts = [...new Set(issued.map((r) => r.batch.guardians.reduce((n, g) => n + g.children.length, 0)))].sort((a, b) => a - b);
+const endToEnd = summarize(issued.map((r) => r.total));
+const loadPart = summarize(issued.map((r) => r.load));
+const issuePart = summarize(issued.map((r) => r.issue));
+const pinSets = Array.from({ length: ISSUE_FAMILIES }, () => Array.from({ length: 5 }, () => generatePin()));
+const hashing = await timeEach(pinSets, (pins) => Promise.all(pins.map((pin) => hashPin(pin))));
+
+/** A one-row commit under a given synchronous mode: how much of a commit is the disk's fsync. */
+function commitCost(mode: 'FULL' | 'NORMAL'): Timing {
+  const write = sqlite.prepare(`INSERT OR REPLACE INTO sync_state (key, value) VALUES ('bench_probe', ?)`);
+  sqlite.pragma(`synchronous = ${mode}`);
+  const samples: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const start = performance.now();
+    sqlite.transaction(() => write.run(String(i)))();
+    samples.push(performance.now() - start);
+  }
+  sqlite.pragma('synchronous = FULL');
+  return summarize(samples);
+}
+const commitFull = commitCost('FULL');
+const commitNormal = commitCost('NORMAL');
+
+const timingCells = (t: Timing) => [t.n, ms(t.p50), ms(t.p95), ms(t.max)];
+printTable(`Plan + issue a family, main process, printing excluded (ms; ${issued.length} ${issueSource}; ${pinCounts.join('/')} PINs each)`, ['measure', 'n', 'p50', 'p95', 'max', 'target p95', 'met'], [
+  ['family.load + pins.issue through app.invoke', ...timingCells(endToEnd), '< 20', endToEnd.p95 < 20 ? 'yes' : 'NO'],
+  ['  of which family.load', ...timingCells(loadPart), '', ''],
+  ['  of which pins.issue (checks, re-plan, PINs, hashes, transaction)', ...timingCells(issuePart), '', ''],
+  [`5 x hashPin in parallel, alone (PBKDF2-SHA-256, ${PIN_HASH_ITERATIONS.toLocaleString()} iterations)`, ...timingCells(hashing), '', ''],
+  ['one-row commit, synchronous=FULL (fsync; as the app runs)', ...timingCells(commitFull), '', ''],
+  ['one-row commit, synchronous=NORMAL (no fsync; comparison only)', ...timingCells(commitNormal), '', ''],
+]);
+console.log(
+  `Event-loop delay in the main process during the issue loop: max ${ms(loopDelay.max / 1e6)} ms, p99 ${ms(loopDelay.percentile(99) / 1e6)} ms ` +
+    `(informative; ${os.availableParallelism()} CPUs, libuv pool ${process.env.UV_THREADPOOL_SIZE ?? 4})`,
+);
+
+// ---- the packet rendered to PDF by Chromium, through the real renderer ----------------------
+
+const PRINT_BATCHES = 10;
+const rendererDir = path.resolve(import.meta.dirname, '../out/renderer');
+const chromiumPath = process.env.FPP_CHROMIUM;
+
+/** Page count of a PDF: pdfinfo when installed, else the page objects counted. */
+function pdfPages(pdf: Buffer): number {
+  const file = temp.file('packet.pdf');
+  fs.writeFileSync(file, pdf);
+  try {
+    const info = execFileSync('pdfinfo', [file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const pages = /Pages:\s+(\d+)/.exec(info);
+    if (pages) return Number(pages[1]);
+  } catch {
+    // no pdfinfo: count below
+  }
+  return pdf.toString('latin1').match(/\/Type\s*\/Page(?![s\w])/g)?.length ?? 0;
+}
+
+async function printPackets(executablePath: string): Promise<void> {
+  const { chromium } = await import('playwright-core');
+  const server = await startWebServer({ app, rendererDir });
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(server.openUrl);
+    await page.getByRole('navigation', { name: 'Screens' }).waitFor();
+    const renders: number[] = [];
+    const screens: number[] = [];
+    const pages: number[] = [];
+    let cold = { render: NaN, pages: 0 };
+    // The first packet warms Chromium up (fonts, layout code) and is reported on its own line.
+    for (const [i, { familyId, batch }] of issued.slice(0, PRINT_BATCHES + 1).entries()) {
+      const chart = sqlite.prepare('SELECT chart_number FROM patients WHERE family_id = ? ORDER BY chart_number LIMIT 1').pluck().get(familyId) as string;
+      await page.emulateMedia({ media: 'screen' });
+      const opening = performance.now();
+      await page.keyboard.press('/');
+      const search = page.getByRole('searchbox', { name: 'Search patients' });
+      await search.fill(chart);
+      await search.press('Enter');
+      await page.getByRole('button', { name: 'Reprint packet' }).first().click();
+      await page.getByRole('heading', { name: `Reprint: ${batch.familyName} family`, exact: true }).waitFor();
+      await page.getByRole('img', { name: /QR code/ }).first().waitFor();
+      // As tests/support/pdf.ts: fonts and the QR image in before printing (a string: no DOM types here).
+      await page.evaluate(`Promise.all([document.fonts.ready, ...[...document.images].map((img) => img.decode().catch(() => undefined))])`);
+      const screenMs = performance.now() - opening;
+      await page.emulateMedia({ media: 'print' });
+      const printing = performance.now();
+      const pdf = await page.pdf({ format: 'Letter', preferCSSPageSize: true });
+      const renderMs = performance.now() - printing;
+      if (i === 0) {
+        cold = { render: renderMs, pages: pdfPages(pdf) };
+      } else {
+        renders.push(renderMs);
+        screens.push(screenMs);
+        pages.push(pdfPages(pdf));
+      }
+    }
+    const render = summarize(renders);
+    const screen = summarize(screens);
+    const pageRange = pages.length === 0 ? '' : Math.min(...pages) === Math.max(...pages) ? String(pages[0]) : `${Math.min(...pages)}-${Math.max(...pages)}`;
+    printTable(`Packet to PDF in Chromium ${browser.version()} (ms; real renderer in web mode, print media, Letter)`, ['measure', 'n', 'p50', 'p95', 'max', 'pages/packet'], [
+      ['page.pdf per packet', ...timingCells(render), pageRange],
+      ['  first packet, cold (not in the row above)', 1, ms(cold.render), '', '', String(cold.pages)],
+      ['reprint screen ready (search, family, Reprint, QR; Playwright-driven)', ...timingCells(screen), ''],
+    ]);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+if (process.env.FPP_BENCH_SKIP_PDF) {
+  console.log(`\nPacket to PDF in Chromium: skipped (${process.env.FPP_BENCH_SKIP_PDF}).`);
+} else if (!chromiumPath || !fs.existsSync(chromiumPath)) {
+  console.log('\nPacket to PDF in Chromium: skipped, no Chromium found (set FPP_CHROMIUM to its path; `npm run bench` looks for one).');
+} else if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
+  console.log('\nPacket to PDF in Chromium: skipped, the renderer is not built (out/renderer; `npm run bench` builds it).');
+} else {
+  try {
+    await printPackets(chromiumPath);
+  } catch (error) {
+    console.log(`\nPacket to PDF in Chromium: FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
+
 console.log(`\nMain-process memory after the run: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB RSS`);
 
 await app.close();

@@ -38,3 +38,9 @@ export function printTable(title: string, header: string[], rows: (string | numb
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of cells.slice(1)) console.log(line(r));
 }
+
+/** Percentiles of samples (ms) already taken, e.g. when one loop times several steps. */
+export function summarize(samples: readonly number[]): Timing {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) ?? NaN, n: sorted.length };
+}
