@@ -442,15 +442,3 @@ describe('demo practice', () => {
     expect(seen.size).toBe(300_000);
   });
 });
-
-/** Timing of the benchmark-sized practice; run with DEMO_BENCH=1. No assertion on the time. */
-describe.skipIf(!process.env.DEMO_BENCH)('demo practice at benchmark size', () => {
-  it('seeds 200,000 patients', async () => {
-    const started = performance.now();
-    const { summary, close } = await seeded({ patients: 200_000 });
-    const seconds = (performance.now() - started) / 1000;
-    console.log(`seeded ${summary.patients} patients in ${summary.families} families in ${seconds.toFixed(1)} s`);
-    expect(summary.patients).toBeGreaterThanOrEqual(200_000);
-    await close();
-  }, 300_000);
-});
