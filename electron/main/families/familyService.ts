@@ -1,5 +1,5 @@
 import type { ChildView, ContactView, FamilyView, PinHistoryEntry } from '../../../shared/api';
-import { addDays, localDateIn } from '../../../shared/domain/dates';
+import { addDays, formatUsDate, localDateIn } from '../../../shared/domain/dates';
 import { eligiblePrimaryContact, type ContactLink } from '../../../shared/domain/contacts';
 import { childVerdict } from '../../../shared/domain/verdict';
 import type { AppContext } from '../context';
@@ -194,7 +194,7 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
           portalLinked: p.portal_linked === 1,
           hasEligibleGuardian: primary !== null,
           unredeemedPins: pins.filter(unredeemed).map((pin) => ({
-            issuedAt: localDateIn(new Date(pin.issuedAt), settings.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone),
+            issuedAt: formatUsDate(localDateIn(new Date(pin.issuedAt), settings.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone)),
             issuedBy: pin.issuedBy,
           })),
         },
