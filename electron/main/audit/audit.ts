@@ -22,17 +22,21 @@ export interface AuditEntry {
   at: Date;
 }
 
-/** Appends one row to the append-only audit log, inside the caller's transaction when given. */
-export async function appendAudit(db: Kysely<Database> | Transaction<Database>, entry: AuditEntry): Promise<void> {
+/** Appends rows to the append-only audit log (one statement), inside the caller's transaction when given. */
+export async function appendAudit(db: Kysely<Database> | Transaction<Database>, entries: AuditEntry | AuditEntry[]): Promise<void> {
+  const list = Array.isArray(entries) ? entries : [entries];
+  if (list.length === 0) return;
   await db
     .insertInto('audit_log')
-    .values({
-      at: entry.at.toISOString(),
-      clerk_id: entry.clerkId,
-      workstation: entry.workstation,
-      action: entry.action,
-      patient_id: entry.patientId ?? null,
-      details: JSON.stringify(entry.details ?? {}),
-    })
+    .values(
+      list.map((entry) => ({
+        at: entry.at.toISOString(),
+        clerk_id: entry.clerkId,
+        workstation: entry.workstation,
+        action: entry.action,
+        patient_id: entry.patientId ?? null,
+        details: JSON.stringify(entry.details ?? {}),
+      })),
+    )
     .execute();
 }

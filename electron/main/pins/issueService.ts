@@ -3,7 +3,9 @@ import type { IssuedBatch } from '../../../shared/api';
 import { planFamilyPins, PlanChoiceError, type FamilyPlan, type PlanChoices } from '../../../shared/domain/plan';
 import { planInputsFromFamily } from '../../../shared/domain/planInputs';
 import { generatePin, hashPin } from '../../../shared/domain/pin';
-import { appendAudit } from '../audit/audit';
+import type { Insertable } from 'kysely';
+import { appendAudit, type AuditEntry } from '../audit/audit';
+import type { OutboxTable, PinsTable } from '../db/schema';
 import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
@@ -85,105 +87,96 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): P
   for (const entry of planned) secrets.push({ ...entry, ...(await freshPin(ctx, nowIso, taken)), pinId: randomUUID() });
   const hashes = await Promise.all(secrets.map((s) => hashPin(s.pin)));
 
-  await ctx.db.transaction().execute(async (trx) => {
-    // A second confirmation that raced the first finds the batch here and writes nothing.
-    if (await trx.selectFrom('pins').select('id').where('batch_id', '=', request.batchId).executeTakeFirst()) return;
-    const enrollmentByPin = new Map<string, string>();
-    for (const [i, s] of secrets.entries()) {
-      await trx
-        .insertInto('pins')
-        .values({
-          id: s.pinId,
-          patient_id: s.child.patientId,
-          batch_id: request.batchId,
-          pin_hash: hashes[i]!,
-          pin_fingerprint: s.fingerprint,
-          issued_at: nowIso,
-          expires_at: expiresAt,
-          issued_by: clerk.id,
-          workstation: ctx.workstation,
-          delivery: s.child.delivery,
-          recipient_contact_id: s.guardian.recipient.contactId,
-          redeemed_at: null,
-        })
-        .execute();
-      const enrollmentId = randomUUID();
-      enrollmentByPin.set(s.pinId, enrollmentId);
-      await trx
-        .insertInto('outbox')
-        .values({
-          id: enrollmentId,
-          kind: 'portal.enrollment',
-          ref: s.pinId,
-          payload: JSON.stringify({
-            pinId: s.pinId,
-            pin: s.pin,
-            patientId: s.child.patientId,
-            dateOfBirth: s.child.dateOfBirth,
-            expiresAt,
-            accountOwnerContactId: s.guardian.recipient.contactId,
-            batchId: request.batchId,
-          }),
-          depends_on: null,
-          next_attempt_at: nowIso,
-          last_error: null,
-          created_at: nowIso,
-          delivered_at: null,
-        })
-        .execute();
-      await appendAudit(trx, {
-        action: 'pin_issued',
+  // Every row is built first; the transaction then writes each table in one statement.
+  const enrollmentByPin = new Map(secrets.map((s) => [s.pinId, randomUUID()]));
+  const pinRows: Insertable<PinsTable>[] = secrets.map((s, i) => ({
+    id: s.pinId,
+    patient_id: s.child.patientId,
+    batch_id: request.batchId,
+    pin_hash: hashes[i]!,
+    pin_fingerprint: s.fingerprint,
+    issued_at: nowIso,
+    expires_at: expiresAt,
+    issued_by: clerk.id,
+    workstation: ctx.workstation,
+    delivery: s.child.delivery,
+    recipient_contact_id: s.guardian.recipient.contactId,
+    redeemed_at: null,
+  }));
+  const outboxRow = (id: string, kind: string, ref: string, payload: object, dependsOn: string | null): Insertable<OutboxTable> => ({
+    id,
+    kind,
+    ref,
+    payload: JSON.stringify(payload),
+    depends_on: dependsOn,
+    next_attempt_at: nowIso,
+    last_error: null,
+    created_at: nowIso,
+    delivered_at: null,
+  });
+  const enrollments = secrets.map((s) =>
+    outboxRow(enrollmentByPin.get(s.pinId)!, 'portal.enrollment', s.pinId, {
+      pinId: s.pinId,
+      pin: s.pin,
+      patientId: s.child.patientId,
+      dateOfBirth: s.child.dateOfBirth,
+      expiresAt,
+      accountOwnerContactId: s.guardian.recipient.contactId,
+      batchId: request.batchId,
+    }, null),
+  );
+  const welcomeEmails = plan.guardians
+    .filter((guardian) => guardian.mode === 'email' && guardian.emailChildId !== null)
+    .map((guardian) => {
+      const emailed = secrets.find((s) => s.child.patientId === guardian.emailChildId && s.guardian === guardian)!;
+      const payload = {
+        pinId: emailed.pinId,
+        pin: emailed.pin,
+        to: guardian.recipient.email,
+        recipientContactId: guardian.recipient.contactId,
+        recipientName: guardian.recipient.name,
+        childFirstName: emailed.child.firstName,
+        printedSiblings: guardian.children.filter((c) => c.delivery === 'print').map((c) => c.firstName),
+        expiresAt,
+        batchId: request.batchId,
+      };
+      // Rule 4: the Welcome email goes only after the portal accepted this PIN.
+      return outboxRow(randomUUID(), 'email.welcome', emailed.pinId, payload, enrollmentByPin.get(emailed.pinId)!);
+    });
+  const audit: AuditEntry[] = [
+    ...secrets.map((s) => ({
+      action: 'pin_issued' as const,
+      clerkId: clerk.id,
+      workstation: ctx.workstation,
+      at: now,
+      patientId: s.child.patientId,
+      details: { batchId: request.batchId, pinId: s.pinId, delivery: s.child.delivery, expiresAt, recipientContactId: s.guardian.recipient.contactId },
+    })),
+    ...plan.guardians
+      .filter((guardian) => guardian.recipient.overridden)
+      .map((guardian) => ({
+        action: 'recipient_overridden' as const,
         clerkId: clerk.id,
         workstation: ctx.workstation,
         at: now,
-        patientId: s.child.patientId,
-        details: { batchId: request.batchId, pinId: s.pinId, delivery: s.child.delivery, expiresAt, recipientContactId: s.guardian.recipient.contactId },
-      });
-    }
-    for (const guardian of plan.guardians) {
-      if (guardian.recipient.overridden) {
-        await appendAudit(trx, {
-          action: 'recipient_overridden',
-          clerkId: clerk.id,
-          workstation: ctx.workstation,
-          at: now,
-          details: {
-            batchId: request.batchId,
-            from: guardian.guardianContactId,
-            to: guardian.recipient.contactId,
-            reason: guardian.recipient.reason,
-            children: guardian.children.map((c) => c.patientId),
-          },
-        });
-      }
-      if (guardian.mode !== 'email' || guardian.emailChildId === null) continue;
-      const emailed = secrets.find((s) => s.child.patientId === guardian.emailChildId && s.guardian === guardian)!;
-      await trx
-        .insertInto('outbox')
-        .values({
-          id: randomUUID(),
-          kind: 'email.welcome',
-          ref: emailed.pinId,
-          payload: JSON.stringify({
-            pinId: emailed.pinId,
-            pin: emailed.pin,
-            to: guardian.recipient.email,
-            recipientContactId: guardian.recipient.contactId,
-            recipientName: guardian.recipient.name,
-            childFirstName: emailed.child.firstName,
-            printedSiblings: guardian.children.filter((c) => c.delivery === 'print').map((c) => c.firstName),
-            expiresAt,
-            batchId: request.batchId,
-          }),
-          // Rule 4: the Welcome email goes only after the portal accepted this PIN.
-          depends_on: enrollmentByPin.get(emailed.pinId)!,
-          next_attempt_at: nowIso,
-          last_error: null,
-          created_at: nowIso,
-          delivered_at: null,
-        })
-        .execute();
-    }
+        details: {
+          batchId: request.batchId,
+          from: guardian.guardianContactId,
+          to: guardian.recipient.contactId,
+          reason: guardian.recipient.reason,
+          children: guardian.children.map((c) => c.patientId),
+        },
+      })),
+  ];
+
+  await ctx.db.transaction().execute(async (trx) => {
+    // A second confirmation that raced the first finds the batch here and writes nothing.
+    if (await trx.selectFrom('pins').select('id').where('batch_id', '=', request.batchId).executeTakeFirst()) return;
+    await trx.insertInto('pins').values(pinRows).execute();
+    // Enrollments before the emails that depend on them (foreign key).
+    await trx.insertInto('outbox').values(enrollments).execute();
+    if (welcomeEmails.length > 0) await trx.insertInto('outbox').values(welcomeEmails).execute();
+    await appendAudit(trx, audit);
   });
   return packetForBatch(ctx, request.batchId);
 }
@@ -193,17 +186,16 @@ export async function recordPacketPrinted(ctx: AppContext, batchId: string, repr
   const clerk = await requireClerk(ctx);
   const pins = await ctx.db.selectFrom('pins').select(['id', 'patient_id']).where('batch_id', '=', batchId).where('delivery', '=', 'print').execute();
   if (pins.length === 0) throw new AppError('not_found', 'No printed PINs belong to that batch.');
-  await ctx.db.transaction().execute(async (trx) => {
-    for (const pin of pins) {
-      await appendAudit(trx, {
-        action: reprint ? 'pin_reprinted' : 'pin_printed',
-        clerkId: clerk.id,
-        workstation: ctx.workstation,
-        at: ctx.now(),
-        patientId: pin.patient_id,
-        details: { batchId, pinId: pin.id },
-      });
-    }
-  });
+  await appendAudit(
+    ctx.db,
+    pins.map((pin) => ({
+      action: reprint ? ('pin_reprinted' as const) : ('pin_printed' as const),
+      clerkId: clerk.id,
+      workstation: ctx.workstation,
+      at: ctx.now(),
+      patientId: pin.patient_id,
+      details: { batchId, pinId: pin.id },
+    })),
+  );
   return null;
 }
