@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { ChildVerdict } from './domain/verdict';
 import type { Authority, PatientStatus, ReminderMethod } from './domain/patient';
-import { settingsSchema, type Settings } from './settings';
+import { SECRET_KEYS, settingsSchema, type SecretKey, type Settings } from './settings';
 
 // ---- results --------------------------------------------------------------------------------
 
@@ -154,6 +154,47 @@ export interface StatusInfo {
   outboxNeedsAttention: number;
   lastSyncAt: string | null;
   clerk: ClerkSummary | null;
+  /** 'mail-drop' when no SMTP server is set: emails are written to a folder, not sent. */
+  emailTransport: 'smtp' | 'mail-drop';
+  syncConfigured: boolean;
+  /** Set while a pull runs (initial sync of an empty mirror shows it as progress). */
+  syncProgress: { rowsDone: number; remaining: number } | null;
+}
+
+export type OutboxKind = 'portal.enrollment' | 'email.welcome' | 'patient.name_correction';
+
+export interface OutboxItemView {
+  id: string;
+  kind: OutboxKind;
+  status: 'pending' | 'delivered' | 'needs_attention' | 'dismissed';
+  /** For people: "Welcome email to maria@example.com with Ana's PIN". Never a PIN. */
+  summary: string;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  createdAt: string;
+  /** Only a Welcome email's address can be edited before a retry. */
+  editableEmail: string | null;
+}
+
+export interface MailDropItem {
+  file: string;
+  to: string;
+  subject: string;
+  createdAt: string;
+}
+
+export interface MailDropMessage extends MailDropItem {
+  text: string;
+}
+
+export interface SyncSummary {
+  pages: number;
+  rows: number;
+  tombstones: number;
+  /** Upstream rows not applied because a local change to them is still waiting in the outbox. */
+  keptLocal: number;
+  lastSyncAt: string;
 }
 
 export interface PacketChild {
@@ -229,6 +270,15 @@ export const contract = {
   ),
   'pins.packet': call<IssuedBatch>()(z.strictObject({ batchId: z.uuid() })),
   'pins.recordPrinted': call<null>()(z.strictObject({ batchId: z.uuid(), reprint: z.boolean() })),
+  'outbox.list': call<OutboxItemView[]>()(z.strictObject({ status: z.enum(['pending', 'needs_attention']) })),
+  'outbox.retry': call<null>()(z.strictObject({ id: z.uuid() })),
+  'outbox.editAndRetry': call<null>()(z.strictObject({ id: z.uuid(), email: z.email().max(254) })),
+  'outbox.dismiss': call<null>()(z.strictObject({ id: z.uuid(), reason: z.string().trim().min(3).max(300) })),
+  'mail.dropList': call<MailDropItem[]>()(empty),
+  'mail.dropRead': call<MailDropMessage>()(z.strictObject({ file: z.string().regex(/^[A-Za-z0-9._-]{1,120}\.eml$/) })),
+  'sync.now': call<SyncSummary>()(empty),
+  'secrets.status': call<Record<SecretKey, boolean>>()(empty),
+  'secrets.set': call<null>()(z.strictObject({ key: z.enum(SECRET_KEYS), value: z.string().min(1).max(500).nullable() })),
   'settings.get': call<Settings>()(empty),
   'settings.update': call<Settings>()(z.strictObject({ changes: settingsSchema.partial().strict() })),
 } as const;

@@ -11,6 +11,17 @@ export const settingsSchema = z.object({
   adolescentAge: z.number().int().min(0).max(21),
   /** IANA zone that decides the practice's "today"; empty = the workstation's zone. */
   timeZone: z.string().max(64).refine(isKnownTimeZone, 'Not a time zone this computer knows (e.g. America/New_York).'),
+  /** Language of Welcome emails when the guardian's is not known. */
+  defaultLanguage: z.enum(['en', 'es']),
+  /** Empty host = no SMTP server: emails are written to the mail-drop folder instead of sent. */
+  smtpHost: z.string().max(200),
+  smtpPort: z.number().int().min(1).max(65535),
+  /** 'starttls' upgrades a plain connection (587), 'tls' is TLS from the start (465), 'none' for local relays. */
+  smtpSecurity: z.enum(['starttls', 'tls', 'none']),
+  smtpUser: z.string().max(200),
+  smtpFrom: z.string().max(254),
+  /** Base address of the practice system's sync service; empty = not configured. */
+  syncUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(300)]),
 });
 
 function isKnownTimeZone(zone: string): boolean {
@@ -33,4 +44,15 @@ export const DEFAULT_SETTINGS: Settings = {
   pinValidityDays: 30,
   adolescentAge: 13,
   timeZone: '',
+  defaultLanguage: 'en',
+  smtpHost: '',
+  smtpPort: 587,
+  smtpSecurity: 'starttls',
+  smtpUser: '',
+  smtpFrom: '',
+  syncUrl: '',
 };
+
+/** Secrets are never settings rows: they live in the secret store (see electron/main/secrets). */
+export const SECRET_KEYS = ['smtpPassword', 'syncToken'] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];

@@ -16,6 +16,13 @@ import { issueFamilyPins, recordPacketPrinted } from './pins/issueService';
 import { packetForBatch } from './pins/packet';
 import { correctPatientName } from './patients/nameCorrection';
 import { updateSettings } from './settings/settingsUpdate';
+import { defaultMailDropDir } from './outbox/deliverers';
+import { DeliveryRuntime, type DeliveryRuntimeOptions } from './outbox/deliveryRuntime';
+import { dismissOutboxItem, listOutbox, retryOutboxItem } from './outbox/outboxService';
+import { listMailDrop, readMailDrop } from './mail/mailDrop';
+import { changeSecret } from './secrets/secretService';
+import { fileSecretStore, type SecretStore } from './secrets/secretStore';
+import { AppError } from './errors';
 
 export interface AppConfig {
   /** The SQLite mirror. */
@@ -24,21 +31,32 @@ export interface AppConfig {
   /** Fill an empty mirror with the built-in demo practice and sign in its demo clerk. */
   demo?: false | { families?: number; patients?: number; seed?: number };
   now?: () => Date;
-  /** better-sqlite3 build for Electron's ABI (see scripts/electron-native.mjs). */
+  /** better-sqlite3 build for Electron's ABI (see scripts/lib/bootstrap.mjs). */
   nativeBinding?: string;
+  /** Where Welcome emails are written when no SMTP server is set (default: beside the database). */
+  mailDropDir?: string;
+  /** Start the outbox worker and the periodic pull (web mode and Electron do; tests drive them). */
+  startDeliveries?: boolean;
+  deliveries?: Pick<DeliveryRuntimeOptions, 'worker' | 'pullEveryMs' | 'fetch'>;
 }
 
 export interface App {
   context: AppContext;
+  deliveries: DeliveryRuntime;
   handlers: Handlers;
   invoke(name: unknown, input: unknown): Promise<Result<unknown>>;
   close(): Promise<void>;
 }
 
-function buildHandlers(ctx: AppContext): Handlers {
+function buildHandlers(ctx: AppContext, deliveries: DeliveryRuntime, secrets: SecretStore, mailDropDir: string): Handlers {
   return {
     'session.current': () => sessionInfo(ctx),
-    'status.get': () => readStatus(ctx),
+    'status.get': async () =>
+      readStatus(ctx, {
+        emailTransport: (await ctx.settings()).smtpHost ? 'smtp' : 'mail-drop',
+        syncConfigured: (await deliveries.endpoint()) !== null,
+        syncProgress: deliveries.progress,
+      }),
     'checkin.today': () => todaysCheckins(ctx),
     'search.patients': ({ text, limit }) => searchPatients(ctx, text, limit),
     'family.load': ({ familyId }) => loadFamily(ctx, familyId),
@@ -46,8 +64,31 @@ function buildHandlers(ctx: AppContext): Handlers {
     'pins.issue': (input) => issueFamilyPins(ctx, input),
     'pins.packet': ({ batchId }) => packetForBatch(ctx, batchId),
     'pins.recordPrinted': ({ batchId, reprint }) => recordPacketPrinted(ctx, batchId, reprint),
+    'outbox.list': ({ status }) => listOutbox(ctx, status),
+    'outbox.retry': ({ id }) => retryOutboxItem(ctx, id),
+    'outbox.editAndRetry': ({ id, email }) => retryOutboxItem(ctx, id, email),
+    'outbox.dismiss': ({ id, reason }) => dismissOutboxItem(ctx, id, reason),
+    'mail.dropList': async () => listMailDrop(mailDropDir),
+    'mail.dropRead': async ({ file }) => {
+      try {
+        return readMailDrop(mailDropDir, file);
+      } catch {
+        throw new AppError('not_found', 'That message is no longer in the mail-drop folder.');
+      }
+    },
+    'sync.now': () => deliveries.syncNow(),
+    'secrets.status': async () => ({ smtpPassword: secrets.get('smtpPassword') !== null, syncToken: secrets.get('syncToken') !== null }),
+    'secrets.set': async ({ key, value }) => {
+      await changeSecret(ctx, secrets, key, value);
+      await deliveries.configurationChanged();
+      return null;
+    },
     'settings.get': () => ctx.settings(),
-    'settings.update': ({ changes }) => updateSettings(ctx, changes),
+    'settings.update': async ({ changes }) => {
+      const settings = await updateSettings(ctx, changes);
+      await deliveries.configurationChanged();
+      return settings;
+    },
   };
 }
 
@@ -87,11 +128,20 @@ export async function createApp(config: AppConfig): Promise<App> {
     await opened.close();
     throw error;
   }
-  const handlers = buildHandlers(ctx);
+  const dataDir = config.databaseFile === ':memory:' ? null : path.dirname(config.databaseFile);
+  const secrets = fileSecretStore(dataDir);
+  const mailDropDir = config.mailDropDir ?? defaultMailDropDir(config.databaseFile);
+  const deliveries = new DeliveryRuntime(ctx, { secrets, mailDropDir, ...config.deliveries });
+  if (config.startDeliveries) await deliveries.start();
+  const handlers = buildHandlers(ctx, deliveries, secrets, mailDropDir);
   return {
     context: ctx,
+    deliveries,
     handlers,
     invoke: (name, input) => dispatch(handlers, name, input),
-    close: () => opened.close(),
+    async close() {
+      await deliveries.stop();
+      await opened.close();
+    },
   };
 }

@@ -17,6 +17,8 @@ export interface AppContext {
   settings(): Promise<Settings>;
   /** Call after writing settings: the next read goes to the database. */
   settingsChanged(): void;
+  /** Call after committing outbox rows: the delivery worker looks at once (set by the app). */
+  outboxChanged(): void;
   /** The practice's local calendar date. */
   today(): Promise<IsoDate>;
 }
@@ -38,6 +40,7 @@ export function createContext(init: {
     settingsChanged: () => {
       cached = null;
     },
+    outboxChanged: () => undefined,
     async today() {
       const { timeZone } = await context.settings();
       return localDateIn(init.now(), timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone);

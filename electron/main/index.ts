@@ -64,6 +64,7 @@ app.whenReady().then(async () => {
       databaseFile: path.join(app.getPath('userData'), 'practice.sqlite'),
       demo: process.argv.includes('--demo') ? {} : false,
       nativeBinding: electronNativeBinding(),
+      startDeliveries: true,
     });
   } catch (error) {
     const message = error instanceof DatabaseOpenError ? error.message : `The app could not start: ${(error as Error).message}`;
@@ -71,7 +72,16 @@ app.whenReady().then(async () => {
     app.exit(1);
     return;
   }
-  app.on('before-quit', () => void core.close());
+  // Let deliveries in flight record their outcome before the process ends.
+  let closed = false;
+  app.on('before-quit', (event) => {
+    if (closed) return;
+    event.preventDefault();
+    void core.close().finally(() => {
+      closed = true;
+      app.quit();
+    });
+  });
   app.on('window-all-closed', () => app.quit());
   await openWindow(core);
 });

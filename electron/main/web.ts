@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   const app = await createApp({
     databaseFile: path.resolve(values['data-dir'], 'practice.sqlite'),
     demo: values['no-demo'] ? false : { families: Number(values['demo-families']) },
+    startDeliveries: true,
+    deliveries: { pullEveryMs: Number(process.env.FPP_PULL_EVERY_MS ?? 5 * 60_000), worker: { pollMs: Number(process.env.FPP_OUTBOX_POLL_MS ?? 15_000) } },
   });
   const server = await startWebServer({
     app,

@@ -121,3 +121,10 @@ export async function verifyPin(typed: string, stored: string): Promise<boolean>
   for (let i = 0; i < actual.length; i++) diff |= actual[i]! ^ expected[i]!;
   return diff === 0;
 }
+
+/** Masks anything shaped like a PIN in text bound for logs, error messages or the screen. */
+export function redactPins(text: string): string {
+  return text.replace(/\b[2-9A-HJKMNP-Z]{3}[\s-]?[2-9A-HJKMNP-Z]{3}[\s-]?[2-9A-HJKMNP-Z]{3}\b/gi, (match) =>
+    /\d/.test(match) && /[A-Z]/i.test(match) ? '•••-•••-•••' : match,
+  );
+}

@@ -14,12 +14,16 @@ export interface WebApp {
   stop(): Promise<void>;
 }
 
-export async function startWebApp(options: { demoFamilies?: number; args?: string[] } = {}): Promise<WebApp> {
-  const temp = makeTempDir('fpp-e2e-');
+export async function startWebApp(
+  options: { demoFamilies?: number; args?: string[]; dataDir?: string; env?: Record<string, string> } = {},
+): Promise<WebApp & { pid: number; kill(): Promise<void> }> {
+  // A given data folder belongs to the caller (restarts reuse it); a fresh one is removed on stop.
+  const temp = options.dataDir ? null : makeTempDir('fpp-e2e-');
+  const dataDir = options.dataDir ?? temp!.dir;
   const child: ChildProcess = spawn(
     process.execPath,
-    ['out/main/web.js', '--data-dir', temp.dir, '--demo-families', String(options.demoFamilies ?? 120), ...(options.args ?? [])],
-    { cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] },
+    ['out/main/web.js', '--data-dir', dataDir, '--demo-families', String(options.demoFamilies ?? 120), ...(options.args ?? [])],
+    { cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -32,17 +36,23 @@ export async function startWebApp(options: { demoFamilies?: number; args?: strin
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`web mode exited with ${code} before it was ready:\n${output}`)));
   });
+  const stopWith = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      await exited;
+    }
+  };
   return {
     url,
-    dataDir: temp.dir,
-    databaseFile: path.join(temp.dir, 'practice.sqlite'),
+    dataDir,
+    databaseFile: path.join(dataDir, 'practice.sqlite'),
+    pid: child.pid!,
+    /** SIGKILL: no chance to finish anything (crash tests). */
+    kill: () => stopWith('SIGKILL'),
     async stop() {
-      if (child.exitCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        await exited;
-      }
-      temp.remove();
+      await stopWith('SIGTERM');
+      temp?.remove();
     },
   };
 }

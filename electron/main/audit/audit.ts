@@ -10,7 +10,14 @@ export type AuditAction =
   | 'pin_reprinted'
   | 'recipient_overridden'
   | 'name_corrected'
-  | 'setting_changed';
+  | 'setting_changed'
+  | 'pin_emailed'
+  | 'delivery_parked'
+  | 'delivery_retried'
+  | 'delivery_edited'
+  | 'delivery_dismissed'
+  | 'secret_changed'
+  | 'name_conflict';
 
 export interface AuditEntry {
   action: AuditAction;

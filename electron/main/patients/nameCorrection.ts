@@ -71,5 +71,6 @@ export async function correctPatientName(ctx: AppContext, input: NameCorrection)
       })
       .execute();
   });
+  ctx.outboxChanged();
   return loadFamily(ctx, input.familyId);
 }

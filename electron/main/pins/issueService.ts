@@ -178,6 +178,7 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): P
     if (welcomeEmails.length > 0) await trx.insertInto('outbox').values(welcomeEmails).execute();
     await appendAudit(trx, audit);
   });
+  ctx.outboxChanged();
   return packetForBatch(ctx, request.batchId);
 }
 

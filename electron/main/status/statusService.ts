@@ -3,7 +3,10 @@ import { currentClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
 
 /** The status bar's figures: connectivity, outbox backlog, last sync, who is signed in. */
-export async function readStatus(ctx: AppContext): Promise<StatusInfo> {
+export async function readStatus(
+  ctx: AppContext,
+  deliveries: Pick<StatusInfo, 'emailTransport' | 'syncConfigured' | 'syncProgress'>,
+): Promise<StatusInfo> {
   const counts = await ctx.db
     .selectFrom('outbox')
     .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
@@ -19,5 +22,6 @@ export async function readStatus(ctx: AppContext): Promise<StatusInfo> {
     outboxNeedsAttention: Number(counts.find((c) => c.status === 'needs_attention')?.n ?? 0),
     lastSyncAt: lastSync?.value ?? null,
     clerk: await currentClerk(ctx),
+    ...deliveries,
   };
 }

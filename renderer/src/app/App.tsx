@@ -2,14 +2,22 @@ import { useEffect } from 'react';
 import { CheckinScreen } from '../checkin/CheckinScreen';
 import { StatusBar } from '../components/StatusBar';
 import { FamilyScreen } from '../family/FamilyScreen';
+import { MailDropScreen } from '../maildrop/MailDropScreen';
+import { OutboxScreen } from '../outbox/OutboxScreen';
 import { SearchScreen } from '../search/SearchScreen';
 import { SettingsScreen } from '../settings/SettingsScreen';
 import { PacketScreen, WizardScreen } from '../wizard/WizardScreen';
-import { useNavigation } from './navigation';
+import { useNavigation, type OutboxTab } from './navigation';
 import { useSession } from './sessionStore';
 
 function isTypingTarget(target: EventTarget | null): boolean {
   return target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
+}
+
+/** The tab worth opening: what needs attention, unless nothing does and something is waiting. */
+function defaultOutboxTab(): OutboxTab {
+  const status = useSession.getState().status;
+  return status && status.outboxNeedsAttention === 0 && status.outboxWaiting > 0 ? 'pending' : 'needs_attention';
 }
 
 export function App() {
@@ -55,6 +63,13 @@ export function App() {
           <button type="button" className={route.name === 'search' ? 'nav active' : 'nav'} onClick={() => go({ name: 'search', text: '' })}>
             Search <kbd>/</kbd>
           </button>
+          <button
+            type="button"
+            className={route.name === 'outbox' ? 'nav active' : 'nav'}
+            onClick={() => go({ name: 'outbox', tab: defaultOutboxTab() })}
+          >
+            Outbox
+          </button>
           <button type="button" className={route.name === 'settings' ? 'nav active' : 'nav'} onClick={() => go({ name: 'settings' })}>
             Settings
           </button>
@@ -69,6 +84,8 @@ export function App() {
         {route.name === 'wizard' && <WizardScreen familyId={route.familyId} />}
         {route.name === 'packet' && <PacketScreen batchId={route.batchId} />}
         {route.name === 'settings' && <SettingsScreen />}
+        {route.name === 'outbox' && <OutboxScreen tab={route.tab} />}
+        {route.name === 'maildrop' && <MailDropScreen />}
       </main>
       <StatusBar />
     </div>

@@ -6,12 +6,19 @@ export type Route =
   | { name: 'family'; familyId: string; focusPatientId?: string }
   | { name: 'wizard'; familyId: string }
   | { name: 'packet'; batchId: string }
-  | { name: 'settings' };
+  | { name: 'settings' }
+  | { name: 'outbox'; tab: OutboxTab }
+  | { name: 'maildrop' };
+
+/** The outbox screen's tabs: the items a person must look at, and those still being retried. */
+export type OutboxTab = 'needs_attention' | 'pending';
 
 interface NavigationState {
   route: Route;
   history: Route[];
   go(route: Route): void;
+  /** Changes the current route without adding a step to go back to (switching tabs). */
+  replace(route: Route): void;
   back(): void;
 }
 
@@ -21,6 +28,9 @@ export const useNavigation = create<NavigationState>((set, get) => ({
   history: [],
   go(route) {
     set({ route, history: [...get().history, get().route].slice(-20) });
+  },
+  replace(route) {
+    set({ route });
   },
   back() {
     const history = get().history;

@@ -1,4 +1,6 @@
 import { useEffect } from 'react';
+import type { StatusInfo } from '../../../shared/api';
+import { useNavigation } from '../app/navigation';
 import { useSession } from '../app/sessionStore';
 
 const STATUS_REFRESH_MS = 5_000;
@@ -8,9 +10,17 @@ function onlineLabel(online: boolean | null): string {
   return online ? 'Online' : 'Offline: PINs still work, deliveries wait';
 }
 
-/** Always visible: connectivity, what waits in the outbox, what needs attention, last sync, clerk. */
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** "Syncing: 12,000 rows, about 188,000 left" */
+function syncLabel(progress: NonNullable<StatusInfo['syncProgress']>): string {
+  return `Syncing: ${count(progress.rowsDone)} rows, about ${count(progress.remaining)} left`;
+}
+
+/** Always visible: connectivity, email transport, what waits in the outbox, what needs attention, sync, clerk. */
 export function StatusBar() {
   const { status, session, refreshStatus } = useSession();
+  const go = useNavigation((s) => s.go);
   useEffect(() => {
     void refreshStatus();
     const timer = setInterval(() => void refreshStatus(), STATUS_REFRESH_MS);
@@ -20,11 +30,31 @@ export function StatusBar() {
   return (
     <footer className="status-bar no-print" role="status" aria-label="Status">
       <span className={`status-item online-${String(status?.online ?? 'unknown')}`}>{onlineLabel(status?.online ?? null)}</span>
-      <span className="status-item">{status ? `${status.outboxWaiting} waiting` : '…'}</span>
-      <span className={`status-item${status && status.outboxNeedsAttention > 0 ? ' attention' : ''}`}>
-        {status ? `${status.outboxNeedsAttention} need attention` : ''}
-      </span>
+      {status?.emailTransport === 'smtp' && <span className="status-item">Email: SMTP</span>}
+      {status?.emailTransport === 'mail-drop' && (
+        <button type="button" className="status-item status-button mail-drop" title="Open the mail-drop folder" onClick={() => go({ name: 'maildrop' })}>
+          Email: mail-drop (not sent)
+        </button>
+      )}
+      {status ? (
+        <button type="button" className="status-item status-button" title="Open the outbox: waiting" onClick={() => go({ name: 'outbox', tab: 'pending' })}>
+          {`${count(status.outboxWaiting)} waiting`}
+        </button>
+      ) : (
+        <span className="status-item">…</span>
+      )}
+      {status && (
+        <button
+          type="button"
+          className={`status-item status-button${status.outboxNeedsAttention > 0 ? ' attention' : ''}`}
+          title="Open the outbox: needs attention"
+          onClick={() => go({ name: 'outbox', tab: 'needs_attention' })}
+        >
+          {`${count(status.outboxNeedsAttention)} need attention`}
+        </button>
+      )}
       <span className="status-item">Last sync: {status?.lastSyncAt ? new Date(status.lastSyncAt).toLocaleString() : 'never'}</span>
+      {status?.syncProgress && <span className="status-item sync-progress">{syncLabel(status.syncProgress)}</span>}
       <span className="status-spacer" />
       <span className="status-item">
         {status?.clerk ? `Signed in: ${status.clerk.displayName}` : 'Not signed in'}

@@ -1,6 +1,10 @@
 import { useEffect, useRef, useState, type FormEvent, type Ref } from 'react';
-import type { SettingKey } from '../../../shared/settings';
-import { isNumberSetting, reviewDraft, SETTING_KEYS, useSettings, type FieldCheck } from './settingsStore';
+import type { SecretKey, SettingKey, Settings } from '../../../shared/settings';
+import { useNavigation } from '../app/navigation';
+import { useSession } from '../app/sessionStore';
+import { useSecrets } from './secretsStore';
+import { isChoiceSetting, isNumberSetting, reviewDraft, SETTING_SECTIONS, useSettings, type Draft, type FieldCheck } from './settingsStore';
+import { describeSync, useSyncRun } from './syncStore';
 import './settings.css';
 
 interface FieldInfo {
@@ -69,6 +73,73 @@ const FIELDS: Record<SettingKey, FieldInfo> = {
     hint: `Decides the practice’s “today” for check-in, ages and PIN expiry. Leave empty to use this workstation’s zone (${workstationZone()}).`,
     placeholder: workstationZone(),
   },
+  smtpHost: {
+    label: 'Mail server (SMTP host)',
+    hint: 'The server that sends Welcome emails, such as smtp.example.org. Empty means no server: emails are written to the mail-drop folder and not sent.',
+    placeholder: 'smtp.example.org',
+  },
+  smtpPort: {
+    label: 'Mail server port',
+    hint: 'Usually 587 with STARTTLS or 465 with TLS; the email provider’s instructions say which.',
+    min: 1,
+    max: 65535,
+  },
+  smtpSecurity: {
+    label: 'Connection security',
+    hint: 'STARTTLS connects, then switches to encryption before the password is sent (usual on port 587). TLS is encrypted from the first moment (usual on port 465). None sends everything unencrypted, the password too: only for a mail relay inside the practice. Choosing one changes the port when it is still the usual port of the other.',
+  },
+  smtpUser: {
+    label: 'Mail account user name',
+    hint: 'For signing in to the mail server, often the full email address. Leave empty if the server needs no sign-in. The password is set below.',
+  },
+  smtpFrom: {
+    label: 'From address',
+    hint: 'Who Welcome emails come from, such as frontdesk@example.org or Sunny Pediatrics <frontdesk@example.org>.',
+    placeholder: 'frontdesk@example.org',
+  },
+  defaultLanguage: {
+    label: 'Default email language',
+    hint: 'Language of Welcome emails when the guardian’s language is not known.',
+  },
+  syncUrl: {
+    label: 'Sync service address',
+    hint: 'Base address of the practice system’s sync service, starting with https://. Leave empty until it is set up: then nothing is pulled, and changes for the practice system wait in the outbox.',
+    placeholder: 'https://sync.example.org',
+  },
+};
+
+/** The options of the settings chosen from a list. */
+const CHOICES: Partial<Record<SettingKey, readonly { value: string; label: string }[]>> = {
+  smtpSecurity: [
+    { value: 'starttls', label: 'STARTTLS: encrypted after connecting (usually port 587)' },
+    { value: 'tls', label: 'TLS: encrypted from the start (usually port 465)' },
+    { value: 'none', label: 'None: not encrypted (only for a relay inside the practice)' },
+  ],
+  defaultLanguage: [
+    { value: 'en', label: 'English' },
+    { value: 'es', label: 'Español' },
+  ],
+};
+
+/** The usual port of each security choice: switching security moves the port along if it was the other's usual one. */
+const USUAL_PORT: Record<Settings['smtpSecurity'], string | null> = { starttls: '587', tls: '465', none: null };
+
+function withUsualPort(draft: Draft, security: string): string | null {
+  const port = draft.smtpPort.trim();
+  const next = USUAL_PORT[security as Settings['smtpSecurity']];
+  if (!next || port === next) return null;
+  return port === '587' || port === '465' ? next : null;
+}
+
+const SECRETS: Record<SecretKey, { label: string; hint: string }> = {
+  smtpPassword: {
+    label: 'SMTP password',
+    hint: 'The mail account’s password. It is kept on this computer, outside the database, and never shown again; type a new one to replace it.',
+  },
+  syncToken: {
+    label: 'Sync token',
+    hint: 'The access token the practice system’s sync service gave this practice. It is kept on this computer, outside the database, and never shown again.',
+  },
 };
 
 function SettingField(props: {
@@ -84,29 +155,53 @@ function SettingField(props: {
   const id = `setting-${key}`;
   const problem = check.ok ? null : check.message;
   const number = isNumberSetting(key);
+  const describedBy = problem ? `${id}-problem ${id}-hint` : `${id}-hint`;
+  const choices = isChoiceSetting(key) ? (CHOICES[key] ?? []) : null;
   return (
     <div className={problem ? 'settings-field invalid' : 'settings-field'}>
       <label htmlFor={id}>{info.label}</label>
-      <input
-        ref={inputRef}
-        id={id}
-        name={key}
-        className="settings-input"
-        type={number ? 'number' : key === 'portalUrl' ? 'url' : 'text'}
-        inputMode={number ? 'numeric' : undefined}
-        min={info.min}
-        max={info.max}
-        step={number ? 1 : undefined}
-        list={key === 'timeZone' ? 'settings-time-zones' : undefined}
-        placeholder={info.placeholder}
-        autoComplete="off"
-        spellCheck={false}
-        value={text}
-        readOnly={readOnly}
-        aria-invalid={problem ? true : undefined}
-        aria-describedby={problem ? `${id}-problem ${id}-hint` : `${id}-hint`}
-        onChange={(event) => onEdit(key, event.target.value)}
-      />
+      {choices ? (
+        <select
+          id={id}
+          name={key}
+          className="settings-input settings-select"
+          value={text}
+          aria-readonly={readOnly ? true : undefined}
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={describedBy}
+          onChange={(event) => {
+            if (!readOnly) onEdit(key, event.target.value);
+          }}
+        >
+          {!choices.some((choice) => choice.value === text) && <option value={text}>{text || '(none)'}</option>}
+          {choices.map((choice) => (
+            <option key={choice.value} value={choice.value}>
+              {choice.label}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input
+          ref={inputRef}
+          id={id}
+          name={key}
+          className="settings-input"
+          type={number ? 'number' : key === 'portalUrl' || key === 'syncUrl' ? 'url' : 'text'}
+          inputMode={number ? 'numeric' : key === 'smtpFrom' ? 'email' : undefined}
+          min={info.min}
+          max={info.max}
+          step={number ? 1 : undefined}
+          list={key === 'timeZone' ? 'settings-time-zones' : undefined}
+          placeholder={info.placeholder}
+          autoComplete="off"
+          spellCheck={false}
+          value={text}
+          readOnly={readOnly}
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={describedBy}
+          onChange={(event) => onEdit(key, event.target.value)}
+        />
+      )}
       {problem && (
         <p id={`${id}-problem`} className="settings-problem">
           {problem}
@@ -119,8 +214,131 @@ function SettingField(props: {
   );
 }
 
+
+/**
+ * A write-only secret: the input belongs to its own small form (the `form` attribute), so Enter in it
+ * saves the secret and never the settings around it. The stored value is never shown, only whether there is one.
+ */
+function SecretField({ secretKey: key }: { secretKey: SecretKey }) {
+  const stored = useSecrets((s) => s.stored);
+  const state = useSecrets((s) => s.perKey[key]);
+  const type = useSecrets((s) => s.type);
+  const remove = useSecrets((s) => s.remove);
+  const info = SECRETS[key];
+  const id = `secret-${key}`;
+  const isSet = stored ? stored[key] : null;
+  const describedBy = [state.problem ? `${id}-problem` : null, `${id}-status`, `${id}-hint`].filter(Boolean).join(' ');
+
+  let note = '';
+  if (state.busy) note = 'Saving…';
+  else if (state.note === 'saved') note = `${info.label} saved.`;
+  else if (state.note === 'removed') note = `${info.label} removed.`;
+
+  return (
+    <div className={state.problem ? 'settings-field settings-secret invalid' : 'settings-field settings-secret'}>
+      <label htmlFor={id}>{info.label}</label>
+      <p id={`${id}-status`} className="settings-secret-status">
+        {info.label}: <strong className={isSet ? 'secret-set' : 'secret-unset'}>{isSet === null ? 'unknown' : isSet ? 'set' : 'not set'}</strong>
+      </p>
+      <div className="settings-secret-row">
+        <input
+          id={id}
+          form={`${id}-form`}
+          name={key}
+          className="settings-input settings-secret-input"
+          type="password"
+          autoComplete="new-password"
+          spellCheck={false}
+          placeholder={isSet ? 'Type a new one to replace it' : ''}
+          value={state.draft}
+          readOnly={state.busy}
+          aria-invalid={state.problem ? true : undefined}
+          aria-describedby={describedBy}
+          onChange={(event) => type(key, event.target.value)}
+        />
+        <button type="submit" form={`${id}-form`} className="settings-secret-button" disabled={state.busy} aria-label={`Save ${info.label}`}>
+          Save
+        </button>
+        <button
+          type="button"
+          className="settings-secret-button"
+          disabled={state.busy || isSet !== true}
+          aria-label={`Remove ${info.label}`}
+          onClick={() => void remove(key)}
+        >
+          Remove
+        </button>
+      </div>
+      {state.problem && (
+        <p id={`${id}-problem`} className="settings-problem">
+          {state.problem}
+        </p>
+      )}
+      {state.error && (
+        <p role="alert" className="error settings-failed">
+          {state.error}
+        </p>
+      )}
+      <p className="settings-secret-note" aria-live="polite">
+        {note}
+      </p>
+      <p id={`${id}-hint`} className="settings-hint">
+        {info.hint}
+      </p>
+    </div>
+  );
+}
+
+/** A secret's form element, kept outside the settings form (forms cannot nest); its field sits in its section. */
+function SecretForm({ secretKey: key }: { secretKey: SecretKey }) {
+  const save = useSecrets((s) => s.save);
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    void save(key);
+  };
+  return <form id={`secret-${key}-form`} className="settings-secret-form" noValidate onSubmit={onSubmit} />;
+}
+
+/** Pulls from the practice system now and says what came in, or why it could not. */
+function SyncNow({ saved, draftUrl }: { saved: Settings; draftUrl: string }) {
+  const { running, summary, error, syncNow } = useSyncRun();
+  const status = useSession((s) => s.status);
+  const tokenSet = useSecrets((s) => s.stored?.syncToken ?? null);
+  const configured = saved.syncUrl !== '';
+  let help = '';
+  if (!configured) help = 'Enter the sync service address above and save, then sync.';
+  else if (draftUrl.trim() !== saved.syncUrl) help = 'Sync now uses the saved address: save the new one first.';
+  else if (tokenSet === false) help = 'Set the sync token above first: the sync service needs it.';
+  const lastSync = status?.lastSyncAt ? new Date(status.lastSyncAt).toLocaleString() : 'never';
+
+  return (
+    <div className="settings-field settings-sync">
+      <div className="settings-sync-row">
+        <button type="button" className="settings-sync-button" disabled={running || !configured} aria-describedby="sync-now-help sync-now-result" onClick={() => void syncNow()}>
+          Sync now
+        </button>
+        <span id="sync-now-help" className="settings-save-help">
+          {running ? 'Syncing… the status bar shows how far it is.' : help || `Last sync: ${lastSync}.`}
+        </span>
+      </div>
+      <p id="sync-now-result" className="settings-sync-result" aria-live="polite">
+        {summary ? describeSync(summary) : ''}
+      </p>
+      {error && (
+        <p role="alert" className="error settings-failed">
+          Sync did not finish: {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function SettingsScreen() {
   const { saved, draft, loading, saving, loadError, saveError, savedNote, load, edit, save } = useSettings();
+  const loadSecrets = useSecrets((s) => s.load);
+  const secretsError = useSecrets((s) => s.loadError);
+  const resetSync = useSyncRun((s) => s.reset);
+  const go = useNavigation((s) => s.go);
   const firstField = useRef<HTMLInputElement>(null);
   const saveButton = useRef<HTMLButtonElement>(null);
   const note = useRef<HTMLParagraphElement>(null);
@@ -133,10 +351,12 @@ export function SettingsScreen() {
     void load().then(() => {
       if (live) setLoaded(true);
     });
+    void loadSecrets();
+    resetSync();
     return () => {
       live = false;
     };
-  }, [load]);
+  }, [load, loadSecrets, resetSync]);
   // Once the values are in, put the cursor in the first field so the form works from the keyboard.
   const ready = loaded && saved !== null && draft !== null && !loading;
   useEffect(() => {
@@ -148,6 +368,15 @@ export function SettingsScreen() {
 
   const review = ready ? reviewDraft(saved, draft) : null;
   const canSave = Boolean(review?.canSave) && !saving;
+
+  // Choosing a connection security moves the port along when it is still the other choice's usual port.
+  const onEdit = (key: SettingKey, text: string) => {
+    edit(key, text);
+    if (key === 'smtpSecurity' && draft) {
+      const port = withUsualPort(draft, text);
+      if (port) edit('smtpPort', port);
+    }
+  };
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -181,40 +410,67 @@ export function SettingsScreen() {
       )}
       {!ready && !loadError && <p className="muted">Loading…</p>}
       {ready && review && (
-        <form className="settings-form" noValidate aria-labelledby="settings-title" onSubmit={(event) => void onSubmit(event)}>
-          {SETTING_KEYS.map((key, i) => (
-            <SettingField
-              key={key}
-              settingKey={key}
-              text={draft[key]}
-              check={review.checks[key]}
-              readOnly={saving}
-              inputRef={i === 0 ? firstField : undefined}
-              onEdit={edit}
-            />
-          ))}
-          <datalist id="settings-time-zones">
-            {US_TIME_ZONES.map((zone) => (
-              <option key={zone} value={zone} />
+        <>
+          <form className="settings-form" noValidate aria-labelledby="settings-title" onSubmit={(event) => void onSubmit(event)}>
+            {SETTING_SECTIONS.map((section) => (
+              <fieldset key={section.id} className="settings-section" aria-labelledby={`settings-section-${section.id}`}>
+                <h2 id={`settings-section-${section.id}`} className="settings-section-title">
+                  {section.title}
+                </h2>
+                {section.id === 'email' && saved.smtpHost === '' && (
+                  <p className="settings-callout">
+                    No mail server is set: Welcome emails are written to the mail-drop folder and not sent.{' '}
+                    <button type="button" className="link-button" onClick={() => go({ name: 'maildrop' })}>
+                      Open the mail-drop folder
+                    </button>
+                  </p>
+                )}
+                {section.keys.map((key) => (
+                  <SettingField
+                    key={key}
+                    settingKey={key}
+                    text={draft[key]}
+                    check={review.checks[key]}
+                    readOnly={saving}
+                    inputRef={key === 'practiceName' ? firstField : undefined}
+                    onEdit={onEdit}
+                  />
+                ))}
+                {section.id === 'email' && <SecretField secretKey="smtpPassword" />}
+                {section.id === 'sync' && <SecretField secretKey="syncToken" />}
+                {section.id === 'sync' && <SyncNow saved={saved} draftUrl={draft.syncUrl} />}
+                {section.id !== 'practice' && secretsError && (
+                  <p role="alert" className="error settings-failed">
+                    Could not tell whether the {section.id === 'email' ? 'SMTP password' : 'sync token'} is set: {secretsError}
+                  </p>
+                )}
+              </fieldset>
             ))}
-          </datalist>
-          <div className="settings-actions">
-            <button ref={saveButton} type="submit" className="settings-save" disabled={!canSave} aria-describedby="settings-save-help">
-              Save
-            </button>
-            <span id="settings-save-help" className="settings-save-help">
-              {saveHelp}
-            </span>
-          </div>
-          {saveError && (
-            <p role="alert" className="error settings-failed">
-              {saveError}
+            <datalist id="settings-time-zones">
+              {US_TIME_ZONES.map((zone) => (
+                <option key={zone} value={zone} />
+              ))}
+            </datalist>
+            <div className="settings-actions">
+              <button ref={saveButton} type="submit" className="settings-save" disabled={!canSave} aria-describedby="settings-save-help">
+                Save
+              </button>
+              <span id="settings-save-help" className="settings-save-help">
+                {saveHelp}
+              </span>
+            </div>
+            {saveError && (
+              <p role="alert" className="error settings-failed">
+                {saveError}
+              </p>
+            )}
+            <p ref={note} role="status" tabIndex={-1} className="settings-note">
+              {savedNote ? 'Saved. Changes are recorded in the audit log.' : ''}
             </p>
-          )}
-          <p ref={note} role="status" tabIndex={-1} className="settings-note">
-            {savedNote ? 'Saved. Changes are recorded in the audit log.' : ''}
-          </p>
-        </form>
+          </form>
+          <SecretForm secretKey="smtpPassword" />
+          <SecretForm secretKey="syncToken" />
+        </>
       )}
     </section>
   );

@@ -11,9 +11,23 @@ export const SETTING_KEYS = [
   'pinValidityDays',
   'adolescentAge',
   'timeZone',
+  'smtpHost',
+  'smtpPort',
+  'smtpSecurity',
+  'smtpUser',
+  'smtpFrom',
+  'defaultLanguage',
+  'syncUrl',
 ] as const satisfies readonly SettingKey[];
 
-const NUMBER_KEYS: ReadonlySet<SettingKey> = new Set(['minorAgeLimit', 'pinValidityDays', 'adolescentAge']);
+/** The form's sections, in order; together they hold every key in SETTING_KEYS once. */
+export const SETTING_SECTIONS = [
+  { id: 'practice', title: 'Practice', keys: ['practiceName', 'portalUrl', 'minorAgeLimit', 'pinValidityDays', 'adolescentAge', 'timeZone'] },
+  { id: 'email', title: 'Email (Welcome emails)', keys: ['smtpHost', 'smtpPort', 'smtpSecurity', 'smtpUser', 'smtpFrom', 'defaultLanguage'] },
+  { id: 'sync', title: 'Practice system (sync)', keys: ['syncUrl'] },
+] as const satisfies readonly { id: string; title: string; keys: readonly SettingKey[] }[];
+
+const NUMBER_KEYS: ReadonlySet<SettingKey> = new Set(['minorAgeLimit', 'pinValidityDays', 'adolescentAge', 'smtpPort']);
 
 /** What the clerk typed, one text per setting (numbers too, so "" and "4" are representable). */
 export type Draft = Record<SettingKey, string>;
@@ -28,7 +42,26 @@ const INVALID: Record<SettingKey, string> = {
   pinValidityDays: 'Enter a whole number of days from 1 to 365.',
   adolescentAge: 'Enter a whole number from 0 (off) to 21.',
   timeZone: 'Enter a time zone such as America/Chicago (up to 64 characters), or leave it empty.',
+  defaultLanguage: 'Choose English or Español.',
+  smtpHost: 'Enter the mail server’s name, such as smtp.example.org (no “https://”, no spaces), or leave it empty to keep emails in the mail-drop folder.',
+  smtpPort: 'Enter a port number from 1 to 65535 (usually 587 with STARTTLS, 465 with TLS).',
+  smtpSecurity: 'Choose STARTTLS, TLS or None.',
+  smtpUser: 'Enter the mail account’s user name without spaces (up to 200 characters), or leave it empty if the server needs none.',
+  smtpFrom: 'Enter one email address, such as frontdesk@example.org or Sunny Pediatrics <frontdesk@example.org> (up to 254 characters), or leave it empty.',
+  syncUrl: 'Enter the full sync service address, starting with https:// (up to 300 characters), or leave it empty.',
 };
+
+/** Settings chosen from a list (a <select>), not typed. */
+const CHOICE_KEYS: ReadonlySet<SettingKey> = new Set(['defaultLanguage', 'smtpSecurity']);
+
+export function isChoiceSetting(key: SettingKey): boolean {
+  return CHOICE_KEYS.has(key);
+}
+
+/** A host name, an IPv4 address or a bracketed/plain IPv6 address: what people paste by mistake (smtp://…, spaces) fails. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[?[0-9A-Fa-f:.]+\]?)$/;
+/** One address, bare or with a display name ("Sunny Pediatrics <frontdesk@example.org>"); catches typing slips. */
+const EMAIL = /^(?:[^<>@]*<[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+>|[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+)$/;
 
 export function isNumberSetting(key: SettingKey): boolean {
   return NUMBER_KEYS.has(key);
@@ -60,6 +93,10 @@ export function checkField(key: SettingKey, text: string): FieldCheck {
   if (key === 'timeZone' && trimmed !== '' && !isKnownTimeZone(trimmed)) {
     return { ok: false, message: `“${trimmed}” is not a time zone this computer knows. ${INVALID[key]}` };
   }
+  if (key === 'smtpHost' && trimmed !== '' && !HOST.test(trimmed)) return { ok: false, message: INVALID[key] };
+  if (key === 'smtpUser' && /\s/.test(trimmed)) return { ok: false, message: INVALID[key] };
+  if (key === 'smtpFrom' && trimmed !== '' && !EMAIL.test(trimmed)) return { ok: false, message: INVALID[key] };
+  if (key === 'syncUrl' && trimmed !== '' && !/^https?:\/\//i.test(trimmed)) return { ok: false, message: INVALID[key] };
   return { ok: true, value: parsed.data };
 }
 
@@ -71,6 +108,13 @@ export function draftOf(settings: Settings): Draft {
     pinValidityDays: String(settings.pinValidityDays),
     adolescentAge: String(settings.adolescentAge),
     timeZone: settings.timeZone,
+    defaultLanguage: settings.defaultLanguage,
+    smtpHost: settings.smtpHost,
+    smtpPort: String(settings.smtpPort),
+    smtpSecurity: settings.smtpSecurity,
+    smtpUser: settings.smtpUser,
+    smtpFrom: settings.smtpFrom,
+    syncUrl: settings.syncUrl,
   };
 }
 

@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { FamilyView, IssuedBatch } from '../../../shared/api';
 import { NO_CHOICES, type PlanChoices } from '../../../shared/domain/plan';
 import { call } from '../api/client';
+import { useSession } from '../app/sessionStore';
 
 export type WizardStep = 'review' | 'plan' | 'print';
 
@@ -91,6 +92,7 @@ export const useWizard = create<WizardState>((set, get) => ({
     try {
       const packet = await call('pins.issue', { batchId, familyId, choices, expectedPatientIds });
       set({ packet, step: 'print', busy: false });
+      void useSession.getState().refreshStatus(); // the status bar shows the new waiting items now
     } catch (error) {
       set({ error: (error as Error).message, busy: false });
     }

@@ -1,0 +1,123 @@
+import path from 'node:path';
+import { formatPin } from '../../../shared/domain/pin';
+import { enrollmentAccepted, nameCorrectionResult, SYNC_PATHS } from '../../../shared/sync/protocol';
+import { appendAudit } from '../audit/audit';
+import type { AppContext } from '../context';
+import { createMailer } from '../mail/mailer';
+import type { SecretStore } from '../secrets/secretStore';
+import { postDelivery, type SyncEndpoint } from '../sync/http';
+import { practiceZone, expiryDay } from '../pins/packet';
+import { DeliveryError } from './deliveryError';
+import type { Deliverer, OutboxRow } from './worker';
+
+export interface DeliveryServices {
+  /** Where the practice system is, or null while it is not configured. */
+  endpoint(): Promise<SyncEndpoint | null>;
+  secrets: SecretStore;
+  mailDropDir: string;
+}
+
+async function requireEndpoint(services: DeliveryServices): Promise<SyncEndpoint> {
+  const endpoint = await services.endpoint();
+  if (!endpoint) throw new DeliveryError('The practice system is not set up yet (Settings > Practice system). The item waits.', false);
+  return endpoint;
+}
+
+function payloadOf<T>(row: OutboxRow): T {
+  return JSON.parse(row.payload) as T;
+}
+
+/** One deliverer per outbox kind. */
+export function createDeliverers(ctx: AppContext, services: DeliveryServices): Record<string, Deliverer> {
+  return {
+    async 'portal.enrollment'(row) {
+      const payload = payloadOf<Record<string, unknown>>(row);
+      if (typeof payload['pin'] !== 'string') throw new DeliveryError('This registration has lost its PIN and cannot be sent. Issue a new PIN.', true);
+      const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.enrollments, row.id, { ...payload, deliveryId: row.id });
+      if (!enrollmentAccepted.safeParse(body).success) throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
+    },
+
+    async 'patient.name_correction'(row) {
+      const payload = payloadOf<{ patientId: string; firstName: string; lastName: string; baseVersion: number }>(row);
+      const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.nameCorrections, row.id, { ...payload, deliveryId: row.id });
+      const result = nameCorrectionResult.safeParse(body);
+      if (!result.success) throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
+      if (result.data.status === 'conflict') {
+        const { current } = result.data;
+        await appendAudit(ctx.db, {
+          action: 'name_conflict',
+          clerkId: null,
+          workstation: ctx.workstation,
+          at: ctx.now(),
+          patientId: payload.patientId,
+          details: { local: { firstName: payload.firstName, lastName: payload.lastName }, upstream: current },
+        });
+        throw new DeliveryError(
+          `The practice system changed this child's name meanwhile: it has "${current.firstName} ${current.lastName}", ` +
+            `this desk saved "${payload.firstName} ${payload.lastName}". Check the chart, then retry or dismiss.`,
+          true,
+        );
+      }
+      await ctx.db.updateTable('patients').set({ version: result.data.version }).where('id', '=', payload.patientId).execute();
+    },
+
+    async 'email.welcome'(row) {
+      const payload = payloadOf<{
+        pin?: string;
+        pinId: string;
+        to: string | null;
+        recipientContactId: string;
+        recipientName: string;
+        childFirstName: string;
+        printedSiblings: string[];
+        expiresAt: string;
+      }>(row);
+      if (!payload.pin) throw new DeliveryError('This Welcome email has lost its PIN and cannot be sent. Issue a new PIN.', true);
+      if (!payload.to) throw new DeliveryError('The guardian has no email address. Edit the address, then retry.', true);
+      const settings = await ctx.settings();
+      // The demo practice's made-up guardians have real-looking addresses: never mail the internet.
+      if (ctx.demo && settings.smtpHost && !/^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/.test(settings.smtpHost)) {
+        throw new DeliveryError('The demo practice only sends to a mail server on this computer; clear the SMTP host to use the mail-drop folder.', true);
+      }
+      const contact = await ctx.db.selectFrom('contacts').select('language').where('id', '=', payload.recipientContactId).executeTakeFirst();
+      const language = contact?.language === 'es' || contact?.language === 'en' ? contact.language : settings.defaultLanguage;
+      const mailer = createMailer({
+        smtpHost: settings.smtpHost,
+        smtpPort: settings.smtpPort,
+        smtpSecurity: settings.smtpSecurity,
+        smtpUser: settings.smtpUser,
+        smtpPassword: services.secrets.get('smtpPassword'),
+        smtpFrom: settings.smtpFrom,
+        practiceName: settings.practiceName,
+        mailDropDir: services.mailDropDir,
+      });
+      try {
+        await mailer.sendWelcome({
+          outboxId: row.id,
+          to: payload.to,
+          recipientName: payload.recipientName,
+          language,
+          practiceName: settings.practiceName,
+          portalUrl: settings.portalUrl,
+          childFirstName: payload.childFirstName,
+          pin: formatPin(payload.pin),
+          printedSiblings: payload.printedSiblings,
+          expiresOn: expiryDay(payload.expiresAt, await practiceZone(ctx)),
+        });
+      } finally {
+        mailer.close();
+      }
+      await appendAudit(ctx.db, {
+        action: 'pin_emailed',
+        clerkId: null,
+        workstation: ctx.workstation,
+        at: ctx.now(),
+        details: { outboxId: row.id, pinId: payload.pinId, transport: mailer.transport, to: payload.to },
+      });
+    },
+  };
+}
+
+export function defaultMailDropDir(databaseFile: string): string {
+  return path.join(path.dirname(databaseFile), 'mail-drop');
+}

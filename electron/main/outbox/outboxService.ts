@@ -1,0 +1,97 @@
+import { sql } from 'kysely';
+import type { OutboxItemView, OutboxKind } from '../../../shared/api';
+import { appendAudit } from '../audit/audit';
+import { requireClerk } from '../clerks/sessionService';
+import type { AppContext } from '../context';
+import { AppError, notFound } from '../errors';
+import { scrubbed } from './worker';
+
+function summarize(kind: string, payload: Record<string, unknown>, childName: string | null): string {
+  const child = childName ?? 'a child';
+  switch (kind) {
+    case 'portal.enrollment':
+      return `Portal registration of ${child}'s PIN`;
+    case 'email.welcome':
+      return `Welcome email to ${String(payload['to'] ?? '(no address)')} with ${String(payload['childFirstName'] ?? child)}'s PIN`;
+    case 'patient.name_correction':
+      return `Name correction for ${child}: ${String(payload['firstName'])} ${String(payload['lastName'])}`;
+    default:
+      return kind;
+  }
+}
+
+/** The outbox as the clerk sees it: what waits or needs attention, in words, without PINs. */
+export async function listOutbox(ctx: AppContext, status: 'pending' | 'needs_attention'): Promise<OutboxItemView[]> {
+  const rows = await ctx.db
+    .selectFrom('outbox as o')
+    .leftJoin('patients as p', (join) => join.on('p.id', '=', sql<string>`coalesce(json_extract(o.payload, '$.patientId'), o.ref)`))
+    .select(['o.id', 'o.kind', 'o.status', 'o.payload', 'o.attempts', 'o.next_attempt_at', 'o.last_error', 'o.created_at', 'p.first_name'])
+    .where('o.status', '=', status)
+    .orderBy('o.created_at')
+    .limit(500)
+    .execute();
+  return rows.map((r) => {
+    const payload = JSON.parse(r.payload) as Record<string, unknown>;
+    return {
+      id: r.id,
+      kind: r.kind as OutboxKind,
+      status: r.status,
+      summary: summarize(r.kind, payload, r.first_name),
+      attempts: r.attempts,
+      nextAttemptAt: r.next_attempt_at,
+      lastError: r.last_error,
+      createdAt: r.created_at,
+      editableEmail: r.kind === 'email.welcome' ? String(payload['to'] ?? '') : null,
+    };
+  });
+}
+
+async function parkedRow(ctx: AppContext, id: string) {
+  const row = await ctx.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('That item');
+  if (row.status !== 'needs_attention') throw new AppError('conflict', 'That item no longer needs attention (it was retried or dismissed meanwhile).');
+  return row;
+}
+
+/** Puts a parked item back in the queue now (and, for a Welcome email, with a corrected address). */
+export async function retryOutboxItem(ctx: AppContext, id: string, email?: string): Promise<null> {
+  const clerk = await requireClerk(ctx);
+  const row = await parkedRow(ctx, id);
+  if (email !== undefined && row.kind !== 'email.welcome') throw new AppError('invalid_input', 'Only a Welcome email’s address can be edited.');
+  const payload = JSON.parse(row.payload) as Record<string, unknown>;
+  const previous = payload['to'];
+  if (email !== undefined) payload['to'] = email;
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('outbox')
+      .set({ status: 'pending', next_attempt_at: ctx.now().toISOString(), payload: JSON.stringify(payload) })
+      .where('id', '=', id)
+      .execute();
+    await appendAudit(trx, {
+      action: email === undefined ? 'delivery_retried' : 'delivery_edited',
+      clerkId: clerk.id,
+      workstation: ctx.workstation,
+      at: ctx.now(),
+      details: email === undefined ? { outboxId: id, kind: row.kind } : { outboxId: id, kind: row.kind, from: previous, to: email },
+    });
+  });
+  ctx.outboxChanged();
+  return null;
+}
+
+/** Gives up on a parked item, with the clerk's reason on record. Nothing is ever dropped silently. */
+export async function dismissOutboxItem(ctx: AppContext, id: string, reason: string): Promise<null> {
+  const clerk = await requireClerk(ctx);
+  const row = await parkedRow(ctx, id);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.updateTable('outbox').set({ status: 'dismissed', payload: scrubbed(row.payload) }).where('id', '=', id).execute();
+    await appendAudit(trx, {
+      action: 'delivery_dismissed',
+      clerkId: clerk.id,
+      workstation: ctx.workstation,
+      at: ctx.now(),
+      details: { outboxId: id, kind: row.kind, reason, lastError: row.last_error },
+    });
+  });
+  return null;
+}

@@ -1,0 +1,217 @@
+import { EventEmitter } from 'node:events';
+import type { Selectable } from 'kysely';
+import { redactPins } from '../../../shared/domain/pin';
+import { appendAudit } from '../audit/audit';
+import type { AppContext } from '../context';
+import type { OutboxTable } from '../db/schema';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { DeliveryError } from './deliveryError';
+
+export type OutboxRow = Selectable<OutboxTable>;
+
+/** Delivers one row; resolves when the other side has it, throws DeliveryError otherwise. */
+export type Deliverer = (row: OutboxRow) => Promise<void>;
+
+export interface OutboxWorkerOptions {
+  /** How many deliveries may be in flight at once. */
+  concurrency?: number;
+  backoff?: BackoffPolicy;
+  /** Longest sleep between looks at the outbox when nothing is due. */
+  pollMs?: number;
+  random?: () => number;
+}
+
+export interface OutboxWorkerEvents {
+  delivered: [row: OutboxRow];
+  retrying: [row: OutboxRow, error: DeliveryError];
+  parked: [row: OutboxRow, error: DeliveryError];
+  idle: [];
+}
+
+/** Kinds that go to the practice system; they wait while it is not configured. */
+const SYNC_KINDS = ['portal.enrollment', 'patient.name_correction'];
+
+/**
+ * Drains the outbox: due rows whose dependency (if any) is delivered, at most `concurrency` at a
+ * time. Success marks the row delivered and scrubs its plain PIN; a retryable failure backs off
+ * with jitter (or as long as Retry-After said); a permanent one parks the row for a person.
+ * Deliveries are at least once: the receiver deduplicates by the row id.
+ */
+export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private ticking: Promise<void> | null = null;
+  private again = false;
+  private readonly concurrency: number;
+  private readonly backoff: BackoffPolicy;
+  private readonly pollMs: number;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly deliverers: Record<string, Deliverer>,
+    private readonly syncConfigured: () => boolean,
+    options: OutboxWorkerOptions = {},
+  ) {
+    super();
+    this.concurrency = options.concurrency ?? 4;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.pollMs = options.pollMs ?? 15_000;
+    this.random = options.random ?? Math.random;
+  }
+
+  start(): void {
+    this.running = true;
+    this.wake();
+  }
+
+  /** Stops taking new rows and waits for the ones in flight (their outcome is recorded). */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.ticking;
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /** New rows, connectivity back, settings changed: look now. */
+  wake(): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.tick().finally(() => {
+      this.ticking = null;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** For tests and the bench: deliver everything due now, then resolve. */
+  async drain(): Promise<void> {
+    for (;;) {
+      const started = await this.startDue();
+      if (started === 0 && this.inFlight.size === 0) return;
+      await Promise.race([...this.inFlight.values()]);
+    }
+  }
+
+  private async tick(): Promise<void> {
+    await this.startDue();
+    if (!this.running) return;
+    if (this.inFlight.size > 0) return; // each finished delivery wakes the worker again
+    const next = await this.nextDueAt();
+    const wait = next === null ? this.pollMs : Math.min(this.pollMs, Math.max(0, next - this.ctx.now().getTime()));
+    if (next !== null && wait === 0) {
+      this.again = true;
+      return;
+    }
+    if (next === null) this.emit('idle');
+    this.timer = setTimeout(() => this.wake(), wait);
+    this.timer.unref?.();
+  }
+
+  private dueQuery() {
+    const nowIso = this.ctx.now().toISOString();
+    let query = this.ctx.db
+      .selectFrom('outbox as o')
+      .leftJoin('outbox as dep', 'dep.id', 'o.depends_on')
+      .selectAll('o')
+      .where('o.status', '=', 'pending')
+      .where('o.next_attempt_at', '<=', nowIso)
+      .where((eb) => eb.or([eb('o.depends_on', 'is', null), eb('dep.status', '=', 'delivered')]));
+    if (!this.syncConfigured()) query = query.where('o.kind', 'not in', SYNC_KINDS);
+    return query;
+  }
+
+  private async startDue(): Promise<number> {
+    const room = this.concurrency - this.inFlight.size;
+    if (room <= 0) return 0;
+    let query = this.dueQuery().orderBy('o.next_attempt_at').orderBy('o.created_at').limit(room);
+    if (this.inFlight.size > 0) query = query.where('o.id', 'not in', [...this.inFlight.keys()]);
+    const rows = await query.execute();
+    for (const row of rows) {
+      const job = this.deliver(row).finally(() => {
+        this.inFlight.delete(row.id);
+        this.wake();
+      });
+      this.inFlight.set(row.id, job);
+    }
+    return rows.length;
+  }
+
+  private async nextDueAt(): Promise<number | null> {
+    let query = this.ctx.db
+      .selectFrom('outbox as o')
+      .leftJoin('outbox as dep', 'dep.id', 'o.depends_on')
+      .select((eb) => eb.fn.min('o.next_attempt_at').as('next'))
+      .where('o.status', '=', 'pending')
+      .where((eb) => eb.or([eb('o.depends_on', 'is', null), eb('dep.status', '=', 'delivered')]));
+    if (!this.syncConfigured()) query = query.where('o.kind', 'not in', SYNC_KINDS);
+    const { next } = (await query.executeTakeFirst()) ?? { next: null };
+    return next ? Date.parse(next) : null;
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    const deliverer = this.deliverers[row.kind];
+    let failure: DeliveryError | null = null;
+    try {
+      if (!deliverer) throw new DeliveryError(`This version cannot deliver "${row.kind}" items.`, true);
+      await deliverer(row);
+    } catch (error) {
+      failure = error instanceof DeliveryError ? error : new DeliveryError('Delivery failed unexpectedly; it is retried automatically.', false);
+      if (!(error instanceof DeliveryError)) console.error(`outbox ${row.kind} ${row.id} failed:`, error instanceof Error ? error.name : 'unknown');
+    }
+    const now = this.ctx.now();
+    if (!failure) {
+      await this.ctx.db
+        .updateTable('outbox')
+        .set({ status: 'delivered', delivered_at: now.toISOString(), attempts: row.attempts + 1, last_error: null, payload: scrubbed(row.payload) })
+        .where('id', '=', row.id)
+        .execute();
+      this.emit('delivered', row);
+      return;
+    }
+    const message = redactPins(failure.message);
+    const attempts = row.attempts + 1;
+    if (failure.permanent) {
+      await this.ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('outbox').set({ status: 'needs_attention', attempts, last_error: message }).where('id', '=', row.id).execute();
+        await appendAudit(trx, {
+          action: 'delivery_parked',
+          clerkId: null,
+          workstation: this.ctx.workstation,
+          at: now,
+          details: { outboxId: row.id, kind: row.kind, reason: message },
+        });
+      });
+      this.emit('parked', row, failure);
+      return;
+    }
+    const delay = failure.retryAfterMs ?? backoffDelay(attempts, this.backoff, this.random);
+    await this.ctx.db
+      .updateTable('outbox')
+      .set({ attempts, last_error: message, next_attempt_at: new Date(now.getTime() + delay).toISOString() })
+      .where('id', '=', row.id)
+      .execute();
+    this.emit('retrying', row, failure);
+  }
+}
+
+/** Rule 5: once delivered, a row keeps no plain PIN. */
+export function scrubbed(payload: string): string {
+  try {
+    const data = JSON.parse(payload) as Record<string, unknown>;
+    if (!('pin' in data)) return payload;
+    delete data['pin'];
+    return JSON.stringify(data);
+  } catch {
+    return payload;
+  }
+}

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FamilyView, IssuedBatch } from '../../shared/api';
+import { NO_CHOICES } from '../../shared/domain/plan';
+import { normalizePin } from '../../shared/domain/pin';
+import { createApp, type App } from '../../electron/main/app';
+import { signInAs } from '../../electron/main/clerks/sessionService';
+import { startPortal, type PortalServer } from '../support/portal/server';
+import { insertFamilies } from '../support/fixtures';
+import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
+import { makeTempDir } from '../support/tempDir';
+
+/** The workstation's clock, moved by the test so backoff windows pass without waiting. */
+const clock = { now: new Date('2026-11-22T15:00:00Z') };
+const advance = (ms: number) => (clock.now = new Date(clock.now.getTime() + ms));
+
+let temp: ReturnType<typeof makeTempDir>;
+let app: App;
+let portal: PortalServer;
+let smtp: TestSmtpServer;
+
+const rows = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
+
+async function ok<T>(name: string, input: unknown): Promise<T> {
+  const result = await app.invoke(name, input);
+  if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
+  return result.value as T;
+}
+
+/** A family the portal also knows (it was seeded with the same demo practice), issued now. */
+async function issueFirstFamily(): Promise<IssuedBatch> {
+  const familyId = 'f-lopez';
+  const family = await ok<FamilyView>('family.load', { familyId });
+  const expectedPatientIds = family.children.map((c) => c.patientId);
+  return ok<IssuedBatch>('pins.issue', { batchId: randomUUID(), familyId, choices: NO_CHOICES, expectedPatientIds });
+}
+
+beforeEach(async () => {
+  temp = makeTempDir();
+  clock.now = new Date('2026-11-22T15:00:00Z');
+  portal = await startPortal({ dbFile: temp.file('portal.sqlite'), token: 'sync-secret', now: () => clock.now });
+  smtp = await startTestSmtpServer({ rejectRecipients: { match: /^nobody@/ } });
+  app = await createApp({ databaseFile: temp.file('desk/practice.sqlite'), now: () => clock.now, workstation: 'desk-1', deliveries: { worker: { random: () => 0.5 } } });
+  const s = app.context.sqlite;
+  s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(clock.now.toISOString());
+  await signInAs(app.context, 'k1');
+  insertFamilies(s, [
+    {
+      id: 'f-lopez',
+      name: 'Lopez',
+      children: [
+        { id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14' },
+        { id: 'p-luis', firstName: 'Luis', dateOfBirth: '2018-06-02' },
+        { id: 'p-sofia', firstName: 'Sofia', dateOfBirth: '2020-09-30' },
+      ],
+      contacts: [
+        {
+          id: 'c-maria',
+          firstName: 'Maria',
+          lastName: 'Lopez',
+          email: 'maria.lopez@example.com',
+          links: ['p-ana', 'p-luis', 'p-sofia'].map((patientId) => ({ patientId, sort: 1, authority: 'Joint' as const, residesWith: true })),
+        },
+      ],
+    },
+  ]);
+  portal.addPatients(['p-ana', 'p-luis', 'p-sofia']);
+  await ok('settings.update', { changes: { syncUrl: portal.url, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecurity: 'none', smtpFrom: 'desk@practice.example' } });
+  await ok('secrets.set', { key: 'syncToken', value: 'sync-secret' });
+});
+
+afterEach(async () => {
+  await app.close();
+  await portal.close();
+  await smtp.close();
+  temp.remove();
+});
+
+describe('the outbox', () => {
+  it('registers every PIN with the portal, then sends one Welcome email, and keeps no plain PIN afterwards', async () => {
+    const batch = await issueFirstFamily();
+    await app.deliveries.worker.drain();
+
+    expect(portal.enrollments()).toHaveLength(3);
+    expect(smtp.messages).toHaveLength(1);
+    expect(smtp.recipients[0]).toEqual(['maria.lopez@example.com']);
+    const emailed = rows(`SELECT json_extract(payload, '$.childFirstName') AS child FROM outbox WHERE kind = 'email.welcome'`)[0]!.child;
+    expect(smtp.messages[0]!.toString()).toContain(String(emailed));
+
+    const outbox = rows('SELECT kind, status, payload, delivered_at FROM outbox');
+    expect(outbox.every((r) => r.status === 'delivered')).toBe(true);
+    expect(outbox.every((r) => !('pin' in JSON.parse(r.payload as string)))).toBe(true);
+    const enrollmentDone = Math.max(...outbox.filter((r) => r.kind === 'portal.enrollment').map((r) => Date.parse(r.delivered_at as string)));
+    expect(Date.parse(outbox.find((r) => r.kind === 'email.welcome')!.delivered_at as string)).toBeGreaterThanOrEqual(enrollmentDone);
+    const printed = batch.guardians[0]!.children.filter((c) => c.pin).map((c) => normalizePin(c.pin!)!);
+    expect(JSON.stringify(rows('SELECT * FROM outbox'))).not.toMatch(new RegExp(printed.join('|')));
+    expect(rows(`SELECT count(*) AS n FROM audit_log WHERE action = 'pin_emailed'`)[0]!.n).toBe(1);
+    expect(await ok<{ online: boolean }>('status.get', {})).toMatchObject({ online: true, outboxWaiting: 0, emailTransport: 'smtp' });
+  });
+
+  it('keeps everything queued while the portal is down and delivers each item once when it is back', async () => {
+    portal.setFault('down');
+    await issueFirstFamily();
+    await app.deliveries.worker.drain();
+    const waiting = rows(`SELECT kind, status, attempts, next_attempt_at, last_error FROM outbox`);
+    expect(waiting.filter((r) => r.kind === 'portal.enrollment').every((r) => r.status === 'pending' && r.attempts === 1)).toBe(true);
+    expect(waiting.find((r) => r.kind === 'email.welcome')).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(String(waiting[0]!.last_error)).toMatch(/could not be reached/);
+    expect(await ok<{ online: boolean; outboxWaiting: number }>('status.get', {})).toMatchObject({ online: false, outboxWaiting: 4 });
+
+    // Nothing is due before the backoff window ends.
+    await app.deliveries.worker.drain();
+    expect(rows(`SELECT max(attempts) AS a FROM outbox`)[0]!.a).toBe(1);
+
+    portal.setFault('none');
+    advance(60_000);
+    await app.deliveries.worker.drain();
+    expect(portal.enrollments()).toHaveLength(3);
+    expect(smtp.messages).toHaveLength(1);
+    expect(rows(`SELECT count(*) AS n FROM outbox WHERE status = 'delivered'`)[0]!.n).toBe(4);
+  });
+
+  it('applies a registration once when the answer was lost and the delivery is retried', async () => {
+    portal.setFault('dropAfterReceive');
+    await issueFirstFamily();
+    await app.deliveries.worker.drain();
+    expect(portal.enrollments()).toHaveLength(3); // received, although the desk heard nothing
+    portal.setFault('none');
+    advance(60_000);
+    await app.deliveries.worker.drain();
+    expect(portal.enrollments()).toHaveLength(3);
+    expect(rows(`SELECT count(*) AS n FROM outbox WHERE status = 'delivered'`)[0]!.n).toBe(4);
+  });
+
+  it('waits as long as Retry-After says on a 429', async () => {
+    portal.setFault('rateLimit429');
+    await issueFirstFamily();
+    await app.deliveries.worker.drain();
+    const next = rows(`SELECT next_attempt_at FROM outbox WHERE kind = 'portal.enrollment'`).map((r) => Date.parse(r.next_attempt_at as string));
+    expect(next.every((t) => t === clock.now.getTime() + 1000)).toBe(true);
+  });
+
+  it('parks a rejected registration for a person, does not retry it on its own, and lets the clerk retry or dismiss', async () => {
+    portal.setFault('reject422');
+    await issueFirstFamily();
+    await app.deliveries.worker.drain();
+    const parked = await ok<{ id: string; lastError: string; summary: string }[]>('outbox.list', { status: 'needs_attention' });
+    expect(parked).toHaveLength(3);
+    expect(parked[0]!.lastError).toMatch(/rejected this item \(422/);
+    expect(parked[0]!.summary).toMatch(/Portal registration of \w+'s PIN/);
+    advance(24 * 3600_000);
+    await app.deliveries.worker.drain();
+    expect(rows(`SELECT max(attempts) AS a FROM outbox WHERE status = 'needs_attention'`)[0]!.a).toBe(1);
+
+    portal.setFault('none');
+    await ok('outbox.retry', { id: parked[0]!.id });
+    await ok('outbox.dismiss', { id: parked[1]!.id, reason: 'Chart merged upstream' });
+    await app.deliveries.worker.drain();
+    expect(portal.enrollments()).toHaveLength(1);
+    const dismissed = rows(`SELECT payload FROM outbox WHERE status = 'dismissed'`);
+    expect(dismissed).toHaveLength(1);
+    expect('pin' in JSON.parse(dismissed[0]!.payload as string)).toBe(false);
+    expect(rows(`SELECT action FROM audit_log WHERE action LIKE 'delivery_%' ORDER BY id`).map((r) => r.action)).toEqual([
+      'delivery_parked',
+      'delivery_parked',
+      'delivery_parked',
+      'delivery_retried',
+      'delivery_dismissed',
+    ]);
+  });
+
+  it('parks a Welcome email the mail server refuses, and sends it after the clerk corrects the address', async () => {
+    app.context.sqlite.prepare(`UPDATE contacts SET email = 'nobody@example.com'`).run();
+    await issueFirstFamily();
+    await app.deliveries.worker.drain();
+    const [parked] = await ok<{ id: string; lastError: string; editableEmail: string }[]>('outbox.list', { status: 'needs_attention' });
+    expect(parked!.editableEmail).toBe('nobody@example.com');
+    expect(parked!.lastError).toMatch(/refused nobody@example\.com/);
+    await ok('outbox.editAndRetry', { id: parked!.id, email: 'maria.lopez@example.com' });
+    await app.deliveries.worker.drain();
+    expect(smtp.recipients).toEqual([['maria.lopez@example.com']]);
+  });
+
+  it('writes the Welcome email to the mail-drop folder when no SMTP server is set, and shows it', async () => {
+    await ok('settings.update', { changes: { smtpHost: '' } });
+    await issueFirstFamily();
+    await app.deliveries.worker.drain();
+    expect(smtp.messages).toHaveLength(0);
+    const drop = await ok<{ file: string; to: string }[]>('mail.dropList', {});
+    expect(drop).toHaveLength(1);
+    expect(drop[0]!.to).toContain('maria.lopez@example.com');
+    const message = await ok<{ text: string }>('mail.dropRead', { file: drop[0]!.file });
+    expect(message.text).toMatch(/I.d like to add another child/);
+    expect(await ok<{ emailTransport: string }>('status.get', {})).toMatchObject({ emailTransport: 'mail-drop' });
+  });
+});

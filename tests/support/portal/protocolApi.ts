@@ -1,0 +1,211 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { z } from 'zod';
+import { isValidIsoDate } from '../../../shared/domain/dates';
+import { hashPin, normalizePin } from '../../../shared/domain/pin';
+import {
+  changesPage,
+  enrollmentRequest,
+  MAX_PAGE_LIMIT,
+  nameCorrectionRequest,
+  PROTOCOL_VERSION,
+  SYNC_PATHS,
+  type EnrollmentAccepted,
+  type NameCorrectionResult,
+} from '../../../shared/sync/protocol';
+import { BodyTooLargeError, json, protocolErrorAnswer, readBody, type Answer } from './http';
+import type { PortalStore } from './store';
+
+/**
+ * The practice system's side of shared/sync/protocol.ts: pull pages from the change log, take
+ * enrollments and name corrections once per delivery id, whatever the retries.
+ */
+
+export interface ProtocolContext {
+  store: PortalStore;
+  token: string;
+  now: () => Date;
+}
+
+const DEFAULT_PAGE_LIMIT = 1000;
+const MAX_JSON_BYTES = 1024 * 1024;
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+export function isAuthorized(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  return match !== null && timingSafeEqual(digest(match[1]!.trim()), digest(token));
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`)
+    .join('; ');
+}
+
+type Outcome = { status: number; body: unknown };
+
+/** A delivery id seen before gets exactly the answer it got the first time. */
+function replay(stored: { path: string; status: number; body: unknown }, path: string): Answer {
+  if (stored.path !== path) {
+    return protocolErrorAnswer(422, 'delivery_id_reused', `This delivery id was already used for ${stored.path}; each delivery needs its own id.`);
+  }
+  return json(stored.status, stored.body);
+}
+
+async function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; answer: Answer }> {
+  let text: string;
+  try {
+    text = await readBody(req, MAX_JSON_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return { ok: false, answer: protocolErrorAnswer(413, 'body_too_large', error.message) };
+    throw error;
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, answer: protocolErrorAnswer(400, 'invalid_json', 'The request body is not valid JSON.') };
+  }
+}
+
+function checkIdempotencyKey(req: IncomingMessage, deliveryId: string): Answer | null {
+  const key = req.headers['idempotency-key'];
+  if (typeof key === 'string' && key !== deliveryId) {
+    return protocolErrorAnswer(422, 'idempotency_key_mismatch', 'The Idempotency-Key header and the body deliveryId differ.');
+  }
+  return null;
+}
+
+function getChanges(ctx: ProtocolContext, url: URL): Answer {
+  const cursorText = url.searchParams.get('cursor') ?? '';
+  if (!/^\d{0,15}$/.test(cursorText)) {
+    return protocolErrorAnswer(422, 'invalid_cursor', 'The cursor must be the one a previous page returned (or empty to start over).');
+  }
+  const limitText = url.searchParams.get('limit');
+  let limit = DEFAULT_PAGE_LIMIT;
+  if (limitText !== null && limitText !== '') {
+    if (!/^\d{1,9}$/.test(limitText) || Number(limitText) < 1) {
+      return protocolErrorAnswer(422, 'invalid_limit', `The limit must be a whole number from 1 to ${MAX_PAGE_LIMIT}.`);
+    }
+    limit = Math.min(Number(limitText), MAX_PAGE_LIMIT);
+  }
+  const page = ctx.store.changesPage(cursorText === '' ? 0 : Number(cursorText), limit, cursorText);
+  // The reference server must never send what the protocol forbids: check before answering.
+  const checked = changesPage.safeParse(page);
+  if (!checked.success) {
+    return protocolErrorAnswer(500, 'invalid_practice_data', `The practice data does not fit the protocol: ${describeIssues(checked.error)}`);
+  }
+  return json(200, page);
+}
+
+async function postEnrollment(ctx: ProtocolContext, req: IncomingMessage): Promise<Answer> {
+  const path = SYNC_PATHS.enrollments;
+  const body = await readJson(req);
+  if (!body.ok) return body.answer;
+  const parsed = enrollmentRequest.safeParse(body.value);
+  if (!parsed.success) return protocolErrorAnswer(422, 'invalid_request', `The enrollment is not valid: ${describeIssues(parsed.error)}`);
+  const request = parsed.data;
+  const keyProblem = checkIdempotencyKey(req, request.deliveryId);
+  if (keyProblem) return keyProblem;
+  const prior = ctx.store.delivery(request.deliveryId);
+  if (prior) return replay(prior, path);
+
+  const reject = (code: string, message: string): Outcome => ({ status: 422, body: { error: { code, message } } });
+  const canonical = normalizePin(request.pin);
+  const expiresAt = new Date(request.expiresAt);
+  let problem: Outcome | null = null;
+  if (canonical === null) problem = reject('invalid_pin', 'The PIN is not well-formed: 9 characters from the PIN alphabet are expected.');
+  else if (!isValidIsoDate(request.dateOfBirth)) problem = reject('invalid_date_of_birth', 'The date of birth is not a real calendar date.');
+  else if (Number.isNaN(expiresAt.getTime())) problem = reject('invalid_expiry', 'expiresAt is not a valid date and time.');
+  else if (!ctx.store.patientName(request.patientId)) {
+    problem = reject('unknown_patient', `Patient ${request.patientId} is not known to the practice system.`);
+  }
+  // The slow hash runs outside the transaction; the transaction re-checks for a racing repeat.
+  const pinHash = problem === null ? await hashPin(canonical!) : null;
+
+  return ctx.store.transaction((): Answer => {
+    const raced = ctx.store.delivery(request.deliveryId);
+    if (raced) return replay(raced, path);
+    let outcome: Outcome;
+    if (problem) {
+      outcome = problem;
+    } else {
+      const existing = ctx.store.enrollmentByPinId(request.pinId);
+      if (existing && existing.patient_id !== request.patientId) {
+        outcome = reject('pin_id_reused', `PIN id ${request.pinId} is already enrolled for another patient.`);
+      } else {
+        // The same PIN sent again under another delivery id is the same enrollment.
+        const enrollmentId =
+          existing?.id ??
+          ctx.store.insertEnrollment({
+            delivery_id: request.deliveryId,
+            pin_id: request.pinId,
+            pin_hash: pinHash!,
+            patient_id: request.patientId,
+            date_of_birth: request.dateOfBirth,
+            expires_at: expiresAt.toISOString(),
+            account_owner_contact_id: request.accountOwnerContactId,
+          });
+        outcome = { status: 200, body: { status: 'accepted', enrollmentId } satisfies EnrollmentAccepted };
+      }
+    }
+    ctx.store.recordDelivery(request.deliveryId, path, outcome.status, outcome.body);
+    return json(outcome.status, outcome.body);
+  });
+}
+
+async function postNameCorrection(ctx: ProtocolContext, req: IncomingMessage): Promise<Answer> {
+  const path = SYNC_PATHS.nameCorrections;
+  const body = await readJson(req);
+  if (!body.ok) return body.answer;
+  const parsed = nameCorrectionRequest.safeParse(body.value);
+  if (!parsed.success) return protocolErrorAnswer(422, 'invalid_request', `The name correction is not valid: ${describeIssues(parsed.error)}`);
+  const request = parsed.data;
+  const keyProblem = checkIdempotencyKey(req, request.deliveryId);
+  if (keyProblem) return keyProblem;
+
+  return ctx.store.transaction((): Answer => {
+    const prior = ctx.store.delivery(request.deliveryId);
+    if (prior) return replay(prior, path);
+    let outcome: Outcome;
+    const patient = ctx.store.patientName(request.patientId);
+    if (!patient) {
+      outcome = { status: 422, body: { error: { code: 'unknown_patient', message: `Patient ${request.patientId} is not known to the practice system.` } } };
+    } else if (patient.version !== request.baseVersion) {
+      // Upstream changed meanwhile: the clerk is shown both names.
+      const conflict: NameCorrectionResult = {
+        status: 'conflict',
+        current: { firstName: patient.firstName, lastName: patient.lastName, version: patient.version },
+      };
+      outcome = { status: 409, body: conflict };
+    } else {
+      const version = ctx.store.renamePatient(patient.id, request.firstName, request.lastName, request.baseVersion, ctx.now().toISOString())!;
+      outcome = { status: 200, body: { status: 'applied', version } satisfies NameCorrectionResult };
+    }
+    ctx.store.recordDelivery(request.deliveryId, path, outcome.status, outcome.body);
+    return json(outcome.status, outcome.body);
+  });
+}
+
+/** Routes one /v1 request (the caller has already applied faults and checked the token). */
+export async function handleProtocol(ctx: ProtocolContext, req: IncomingMessage, url: URL): Promise<Answer> {
+  const route = `${req.method ?? 'GET'} ${url.pathname}`;
+  switch (route) {
+    case `GET ${SYNC_PATHS.health}`:
+      return json(200, { ok: true, version: PROTOCOL_VERSION });
+    case `GET ${SYNC_PATHS.changes}`:
+      return getChanges(ctx, url);
+    case `POST ${SYNC_PATHS.enrollments}`:
+      return postEnrollment(ctx, req);
+    case `POST ${SYNC_PATHS.nameCorrections}`:
+      return postNameCorrection(ctx, req);
+  }
+  const known = (Object.values(SYNC_PATHS) as string[]).includes(url.pathname);
+  return known
+    ? protocolErrorAnswer(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}.`)
+    : protocolErrorAnswer(404, 'not_found', `There is no ${url.pathname} in protocol ${PROTOCOL_VERSION}.`);
+}

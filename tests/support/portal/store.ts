@@ -1,0 +1,430 @@
+import { randomUUID } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
+import type {
+  AppointmentRecord,
+  ChangesPage,
+  ContactRecord,
+  FamilyRecord,
+  PatientContactRecord,
+  PatientRecord,
+  Tombstone,
+} from '../../../shared/sync/protocol';
+
+/**
+ * The reference portal's own state, next to the practice tables it shares with the app's schema
+ * (families, patients, contacts, patient_contacts, appointments). Everything here is synchronous
+ * better-sqlite3 so each protocol call is one transaction.
+ */
+
+export type ChangeKind = Tombstone['kind'];
+
+const PORTAL_TABLES = [
+  `CREATE TABLE IF NOT EXISTS portal_change_log (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     kind TEXT NOT NULL CHECK (kind IN ('family', 'patient', 'contact', 'patientContact', 'appointment')),
+     record_id TEXT NOT NULL,
+     deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+     merged_into TEXT
+   )`,
+  `CREATE TABLE IF NOT EXISTS portal_deliveries (
+     delivery_id TEXT PRIMARY KEY,
+     path TEXT NOT NULL,
+     status INTEGER NOT NULL,
+     body TEXT NOT NULL
+   )`,
+  `CREATE TABLE IF NOT EXISTS portal_enrollments (
+     id TEXT PRIMARY KEY,
+     delivery_id TEXT NOT NULL,
+     pin_id TEXT NOT NULL UNIQUE,
+     pin_hash TEXT NOT NULL,
+     patient_id TEXT NOT NULL,
+     date_of_birth TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     account_owner_contact_id TEXT,
+     redeemed_at TEXT,
+     account_id TEXT
+   )`,
+  `CREATE INDEX IF NOT EXISTS portal_enrollments_dob ON portal_enrollments(date_of_birth)`,
+  `CREATE TABLE IF NOT EXISTS portal_accounts (
+     id TEXT PRIMARY KEY,
+     email TEXT NOT NULL UNIQUE,
+     password_hash TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   )`,
+  `CREATE TABLE IF NOT EXISTS portal_account_children (
+     account_id TEXT NOT NULL,
+     patient_id TEXT NOT NULL,
+     PRIMARY KEY (account_id, patient_id)
+   )`,
+  `CREATE TABLE IF NOT EXISTS portal_attempts (
+     key TEXT NOT NULL,
+     at TEXT NOT NULL
+   )`,
+  `CREATE INDEX IF NOT EXISTS portal_attempts_key ON portal_attempts(key, at)`,
+  // For the later "Set Up My Account" campaign: created now so the file's shape is stable.
+  `CREATE TABLE IF NOT EXISTS portal_links (
+     token TEXT PRIMARY KEY,
+     contact_id TEXT NOT NULL,
+     expires_at TEXT NOT NULL
+   )`,
+];
+
+export interface StoredDelivery {
+  path: string;
+  status: number;
+  body: unknown;
+}
+
+export interface EnrollmentRow {
+  id: string;
+  delivery_id: string;
+  pin_id: string;
+  pin_hash: string;
+  patient_id: string;
+  date_of_birth: string;
+  expires_at: string;
+  account_owner_contact_id: string | null;
+  redeemed_at: string | null;
+  account_id: string | null;
+}
+
+export interface AccountRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface PatientName {
+  id: string;
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string | null;
+  version: number;
+}
+
+interface LogRow {
+  seq: number;
+  kind: ChangeKind;
+  record_id: string;
+  deleted: 0 | 1;
+  merged_into: string | null;
+}
+
+const flag = (value: unknown) => value === 1;
+
+export class PortalStore {
+  constructor(readonly sqlite: BetterSqlite3.Database) {
+    sqlite.exec(PORTAL_TABLES.join(';\n'));
+  }
+
+  transaction<T>(work: () => T): T {
+    return this.sqlite.transaction(work)();
+  }
+
+  // ---- change log -------------------------------------------------------------------------
+
+  appendChange(kind: ChangeKind, recordId: string, deleted = false, mergedInto: string | null = null): number {
+    const result = this.sqlite
+      .prepare('INSERT INTO portal_change_log (kind, record_id, deleted, merged_into) VALUES (?, ?, ?, ?)')
+      .run(kind, recordId, deleted ? 1 : 0, mergedInto);
+    return Number(result.lastInsertRowid);
+  }
+
+  /**
+   * On a fresh file: one change per practice row, parents before children (families, contacts,
+   * patients, links, appointments), so a client applying pages in order never meets a row whose
+   * family, patient or contact it has not received yet.
+   */
+  backfillChangeLogIfEmpty(): number {
+    const has = this.sqlite.prepare('SELECT 1 FROM portal_change_log LIMIT 1').get();
+    if (has) return 0;
+    return this.transaction(() => {
+      const before = this.sqlite.prepare('SELECT count(*) FROM portal_change_log').pluck().get() as number;
+      const fill = (kind: ChangeKind, recordId: string, from: string, orderBy: string) =>
+        this.sqlite.prepare(`INSERT INTO portal_change_log (kind, record_id, deleted) SELECT ?, ${recordId}, 0 FROM ${from} ORDER BY ${orderBy}`).run(kind);
+      fill('family', 'id', 'families', 'id');
+      fill('contact', 'id', 'contacts', 'id');
+      fill('patient', 'id', 'patients', 'id');
+      fill('patientContact', "patient_id || ':' || contact_id", 'patient_contacts', 'patient_id, contact_id');
+      fill('appointment', 'id', 'appointments', 'id');
+      return (this.sqlite.prepare('SELECT count(*) FROM portal_change_log').pluck().get() as number) - before;
+    });
+  }
+
+  /** Log rows after `afterSeq`, current records fetched by id; a missing or deleted row is a tombstone. */
+  changesPage(afterSeq: number, limit: number, cursorText: string): ChangesPage {
+    return this.transaction(() => {
+      const rows = this.sqlite
+        .prepare('SELECT seq, kind, record_id, deleted, merged_into FROM portal_change_log WHERE seq > ? ORDER BY seq LIMIT ?')
+        .all(afterSeq, limit) as LogRow[];
+      const page: ChangesPage = {
+        cursor: rows.length > 0 ? String(rows.at(-1)!.seq) : cursorText,
+        hasMore: false,
+        remaining: 0,
+        families: [],
+        patients: [],
+        contacts: [],
+        patientContacts: [],
+        appointments: [],
+        tombstones: [],
+      };
+      // A record touched twice in one page is sent once, in the state of its latest entry.
+      const latest = new Map<string, LogRow>();
+      for (const row of rows) {
+        const key = `${row.kind}\u0000${row.record_id}`;
+        latest.delete(key);
+        latest.set(key, row);
+      }
+      for (const row of latest.values()) this.addToPage(page, row);
+      const lastSeq = rows.length > 0 ? rows.at(-1)!.seq : afterSeq;
+      page.remaining = this.sqlite.prepare('SELECT count(*) FROM portal_change_log WHERE seq > ?').pluck().get(lastSeq) as number;
+      page.hasMore = page.remaining > 0;
+      return page;
+    });
+  }
+
+  private addToPage(page: ChangesPage, row: LogRow): void {
+    const tombstone = (): void => {
+      page.tombstones.push({ kind: row.kind, id: row.record_id, mergedInto: row.merged_into });
+    };
+    if (row.deleted) return tombstone();
+    switch (row.kind) {
+      case 'family': {
+        const record = this.family(row.record_id);
+        return record ? void page.families.push(record) : tombstone();
+      }
+      case 'patient': {
+        const record = this.patient(row.record_id);
+        return record ? void page.patients.push(record) : tombstone();
+      }
+      case 'contact': {
+        const record = this.contact(row.record_id);
+        return record ? void page.contacts.push(record) : tombstone();
+      }
+      case 'patientContact': {
+        const record = this.patientContact(row.record_id);
+        return record ? void page.patientContacts.push(record) : tombstone();
+      }
+      case 'appointment': {
+        const record = this.appointment(row.record_id);
+        return record ? void page.appointments.push(record) : tombstone();
+      }
+    }
+  }
+
+  private family(id: string): FamilyRecord | null {
+    const r = this.sqlite.prepare('SELECT id, name, version, updated_at FROM families WHERE id = ?').get(id) as
+      | { id: string; name: string; version: number; updated_at: string }
+      | undefined;
+    return r ? { id: r.id, name: r.name, version: r.version, updatedAt: r.updated_at } : null;
+  }
+
+  private patient(id: string): PatientRecord | null {
+    const r = this.sqlite.prepare('SELECT * FROM patients WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    if (!r) return null;
+    return {
+      id: r.id as string,
+      chartNumber: r.chart_number as string,
+      familyId: (r.family_id as string | null) ?? null,
+      firstName: r.first_name as string,
+      lastName: r.last_name as string,
+      dateOfBirth: (r.date_of_birth as string | null) ?? null,
+      sex: (r.sex as PatientRecord['sex']) ?? null,
+      status: r.status as PatientRecord['status'],
+      portalLinked: flag(r.portal_linked),
+      version: r.version as number,
+      updatedAt: r.updated_at as string,
+    };
+  }
+
+  private contact(id: string): ContactRecord | null {
+    const r = this.sqlite.prepare('SELECT * FROM contacts WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    if (!r) return null;
+    return {
+      id: r.id as string,
+      firstName: r.first_name as string,
+      lastName: r.last_name as string,
+      email: (r.email as string | null) ?? null,
+      mobilePhone: (r.mobile_phone as string | null) ?? null,
+      homePhone: (r.home_phone as string | null) ?? null,
+      preferredReminder: (r.preferred_reminder as ContactRecord['preferredReminder']) ?? null,
+      language: r.language as string,
+      hasPortalAccount: flag(r.has_portal_account),
+      version: r.version as number,
+      updatedAt: r.updated_at as string,
+    };
+  }
+
+  private patientContact(recordId: string): PatientContactRecord | null {
+    const split = recordId.indexOf(':');
+    if (split < 0) return null;
+    const r = this.sqlite
+      .prepare('SELECT * FROM patient_contacts WHERE patient_id = ? AND contact_id = ?')
+      .get(recordId.slice(0, split), recordId.slice(split + 1)) as Record<string, unknown> | undefined;
+    if (!r) return null;
+    return {
+      patientId: r.patient_id as string,
+      contactId: r.contact_id as string,
+      sort: (r.sort as number | null) ?? null,
+      relationship: r.relationship as string,
+      authority: (r.authority as PatientContactRecord['authority']) ?? null,
+      residesWith: flag(r.resides_with),
+      portalFlag: flag(r.portal_flag),
+    };
+  }
+
+  private appointment(id: string): AppointmentRecord | null {
+    const r = this.sqlite.prepare('SELECT id, patient_id, starts_at, provider, reason, updated_at FROM appointments WHERE id = ?').get(id) as
+      | { id: string; patient_id: string; starts_at: string; provider: string; reason: string; updated_at: string }
+      | undefined;
+    return r ? { id: r.id, patientId: r.patient_id, startsAt: r.starts_at, provider: r.provider, reason: r.reason, updatedAt: r.updated_at } : null;
+  }
+
+  // ---- practice data the portal reads or changes ---------------------------------------------
+
+  patientName(id: string): PatientName | null {
+    const r = this.sqlite.prepare('SELECT id, first_name, last_name, date_of_birth, version FROM patients WHERE id = ?').get(id) as
+      | { id: string; first_name: string; last_name: string; date_of_birth: string | null; version: number }
+      | undefined;
+    return r ? { id: r.id, firstName: r.first_name, lastName: r.last_name, dateOfBirth: r.date_of_birth, version: r.version } : null;
+  }
+
+  /** Test helper: patients the practice system knows without a whole demo practice (no family). */
+  insertPatient(patient: { id: string; chartNumber?: string; firstName?: string; lastName?: string; dateOfBirth?: string | null }, nowIso: string): void {
+    this.sqlite
+      .prepare(
+        `INSERT INTO patients (id, chart_number, family_id, first_name, last_name, date_of_birth, sex, status, portal_linked, version, updated_at)
+         VALUES (?, ?, NULL, ?, ?, ?, NULL, 'Active', 0, 1, ?)`,
+      )
+      .run(patient.id, patient.chartNumber ?? patient.id, patient.firstName ?? 'Patient', patient.lastName ?? patient.id, patient.dateOfBirth ?? null, nowIso);
+    this.appendChange('patient', patient.id);
+  }
+
+  /** Upstream applies a name correction: the version moves on and the change is logged. */
+  renamePatient(id: string, firstName: string, lastName: string, baseVersion: number, nowIso: string): number | null {
+    const changed = this.sqlite
+      .prepare('UPDATE patients SET first_name = ?, last_name = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?')
+      .run(firstName, lastName, nowIso, id, baseVersion);
+    if (changed.changes === 0) return null;
+    this.appendChange('patient', id);
+    return baseVersion + 1;
+  }
+
+  /** What the practice system learns when a parent links a child (and, for a new account, who owns it). */
+  markPortalLinked(patientId: string, ownerContactId: string | null, nowIso: string): void {
+    const patient = this.sqlite
+      .prepare('UPDATE patients SET portal_linked = 1, version = version + 1, updated_at = ? WHERE id = ? AND portal_linked = 0')
+      .run(nowIso, patientId);
+    if (patient.changes > 0) this.appendChange('patient', patientId);
+    if (ownerContactId === null) return;
+    const contact = this.sqlite
+      .prepare('UPDATE contacts SET has_portal_account = 1, version = version + 1, updated_at = ? WHERE id = ? AND has_portal_account = 0')
+      .run(nowIso, ownerContactId);
+    if (contact.changes > 0) this.appendChange('contact', ownerContactId);
+  }
+
+  // ---- deliveries (idempotency) ---------------------------------------------------------------
+
+  delivery(deliveryId: string): StoredDelivery | null {
+    const r = this.sqlite.prepare('SELECT path, status, body FROM portal_deliveries WHERE delivery_id = ?').get(deliveryId) as
+      | { path: string; status: number; body: string }
+      | undefined;
+    return r ? { path: r.path, status: r.status, body: JSON.parse(r.body) as unknown } : null;
+  }
+
+  recordDelivery(deliveryId: string, path: string, status: number, body: unknown): void {
+    this.sqlite
+      .prepare('INSERT INTO portal_deliveries (delivery_id, path, status, body) VALUES (?, ?, ?, ?)')
+      .run(deliveryId, path, status, JSON.stringify(body));
+  }
+
+  // ---- enrollments ------------------------------------------------------------------------------
+
+  enrollmentByPinId(pinId: string): EnrollmentRow | null {
+    return (this.sqlite.prepare('SELECT * FROM portal_enrollments WHERE pin_id = ?').get(pinId) as EnrollmentRow | undefined) ?? null;
+  }
+
+  insertEnrollment(row: Omit<EnrollmentRow, 'id' | 'redeemed_at' | 'account_id'>): string {
+    const id = randomUUID();
+    this.sqlite
+      .prepare(
+        `INSERT INTO portal_enrollments (id, delivery_id, pin_id, pin_hash, patient_id, date_of_birth, expires_at, account_owner_contact_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(id, row.delivery_id, row.pin_id, row.pin_hash, row.patient_id, row.date_of_birth, row.expires_at, row.account_owner_contact_id);
+    return id;
+  }
+
+  /** Enrollments a typed PIN may belong to: same date of birth, not redeemed, not expired. */
+  redeemableEnrollments(dateOfBirth: string, nowIso: string): EnrollmentRow[] {
+    return this.sqlite
+      .prepare('SELECT * FROM portal_enrollments WHERE date_of_birth = ? AND redeemed_at IS NULL AND expires_at > ? ORDER BY rowid')
+      .all(dateOfBirth, nowIso) as EnrollmentRow[];
+  }
+
+  /** Marks the enrollment redeemed unless someone else got there first. */
+  redeem(enrollmentId: string, accountId: string, nowIso: string): boolean {
+    const r = this.sqlite
+      .prepare('UPDATE portal_enrollments SET redeemed_at = ?, account_id = ? WHERE id = ? AND redeemed_at IS NULL')
+      .run(nowIso, accountId, enrollmentId);
+    return r.changes === 1;
+  }
+
+  allEnrollments(): EnrollmentRow[] {
+    return this.sqlite.prepare('SELECT * FROM portal_enrollments ORDER BY rowid').all() as EnrollmentRow[];
+  }
+
+  // ---- accounts ---------------------------------------------------------------------------------
+
+  accountByEmail(email: string): AccountRow | null {
+    return (this.sqlite.prepare('SELECT * FROM portal_accounts WHERE email = ?').get(email) as AccountRow | undefined) ?? null;
+  }
+
+  accountById(id: string): AccountRow | null {
+    return (this.sqlite.prepare('SELECT * FROM portal_accounts WHERE id = ?').get(id) as AccountRow | undefined) ?? null;
+  }
+
+  insertAccount(email: string, passwordHash: string, nowIso: string): string {
+    const id = randomUUID();
+    this.sqlite.prepare('INSERT INTO portal_accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)').run(id, email, passwordHash, nowIso);
+    return id;
+  }
+
+  addChild(accountId: string, patientId: string): void {
+    this.sqlite.prepare('INSERT OR IGNORE INTO portal_account_children (account_id, patient_id) VALUES (?, ?)').run(accountId, patientId);
+  }
+
+  /** The account a patient is already on, if any. */
+  accountOfPatient(patientId: string): string | null {
+    return (this.sqlite.prepare('SELECT account_id FROM portal_account_children WHERE patient_id = ? LIMIT 1').pluck().get(patientId) as string | undefined) ?? null;
+  }
+
+  childrenOf(accountId: string): PatientName[] {
+    const rows = this.sqlite
+      .prepare(
+        `SELECT c.patient_id AS id, p.first_name, p.last_name, p.date_of_birth, p.version
+           FROM portal_account_children c LEFT JOIN patients p ON p.id = c.patient_id
+          WHERE c.account_id = ? ORDER BY c.rowid`,
+      )
+      .all(accountId) as { id: string; first_name: string | null; last_name: string | null; date_of_birth: string | null; version: number | null }[];
+    return rows.map((r) => ({ id: r.id, firstName: r.first_name ?? '', lastName: r.last_name ?? '', dateOfBirth: r.date_of_birth, version: r.version ?? 0 }));
+  }
+
+  allAccounts(): { id: string; email: string; childPatientIds: string[] }[] {
+    const accounts = this.sqlite.prepare('SELECT id, email FROM portal_accounts ORDER BY rowid').all() as { id: string; email: string }[];
+    const children = this.sqlite.prepare('SELECT patient_id FROM portal_account_children WHERE account_id = ? ORDER BY rowid').pluck();
+    return accounts.map((a) => ({ ...a, childPatientIds: children.all(a.id) as string[] }));
+  }
+
+  // ---- failed attempts (rate limiting) ----------------------------------------------------------
+
+  failuresSince(key: string, sinceIso: string): number {
+    return this.sqlite.prepare('SELECT count(*) FROM portal_attempts WHERE key = ? AND at > ?').pluck().get(key, sinceIso) as number;
+  }
+
+  recordFailure(key: string, nowIso: string, pruneBeforeIso: string): void {
+    this.sqlite.prepare('DELETE FROM portal_attempts WHERE at <= ?').run(pruneBeforeIso);
+    this.sqlite.prepare('INSERT INTO portal_attempts (key, at) VALUES (?, ?)').run(key, nowIso);
+  }
+}
