@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+
+/** The reference portal running in a child process (bench/portalProcess.ts). */
+export interface PortalChild {
+  url: string;
+  token: string;
+  dbFile: string;
+  /** Patients the portal holds. */
+  patients: number;
+  /** Seconds the child took to seed and start listening (its own clock). */
+  seedSeconds: number;
+  pid: number | undefined;
+  /** Asks the child to stop and waits for it (SIGKILL after `graceMs`). Safe to call twice. */
+  stop(graceMs?: number): Promise<void>;
+  /** Synchronous last resort for process 'exit' handlers. */
+  kill(): void;
+}
+
+const root = path.resolve(import.meta.dirname, '..');
+
+/**
+ * Spawns the portal with tsx and resolves on its READY line (rejects if it exits, or prints
+ * nothing ready within `timeoutMs`).
+ */
+export function startPortalChild(options: {
+  dbFile: string;
+  token: string;
+  patients: number;
+  today: string;
+  now: Date;
+  timeoutMs?: number;
+}): Promise<PortalChild> {
+  const child: ChildProcess = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'bench/portalProcess.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      BENCH_PORTAL_DB: options.dbFile,
+      BENCH_PORTAL_TOKEN: options.token,
+      BENCH_PATIENTS: String(options.patients),
+      BENCH_TODAY: options.today,
+      BENCH_NOW: options.now.toISOString(),
+    },
+    // stdin stays open: the child stops when it closes (this process went away).
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let exited = child.exitCode !== null;
+  const exitedPromise = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    });
+  });
+  const kill = () => {
+    if (!exited) child.kill('SIGKILL');
+  };
+  const stop = async (graceMs = 5000) => {
+    if (exited) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(kill, graceMs);
+    await exitedPromise;
+    clearTimeout(timer);
+  };
+
+  return new Promise<PortalChild>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => {
+      fail(new Error(`the portal child printed no READY line within ${(options.timeoutMs ?? 600_000) / 1000} s`));
+    }, options.timeoutMs ?? 600_000);
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      fail(new Error(`the portal child exited before it was ready (code ${code}, signal ${signal})`));
+    const onError = (error: Error) => fail(error);
+    function fail(error: Error) {
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      lines.close();
+      kill();
+      reject(error);
+    }
+    child.once('exit', onExit);
+    child.once('error', onError);
+    lines.on('line', (line) => {
+      if (!line.startsWith('READY ')) {
+        process.stdout.write(`[portal] ${line}\n`);
+        return;
+      }
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.off('error', onError);
+      const ready = JSON.parse(line.slice('READY '.length)) as { url: string; patients: number; seedSeconds: number };
+      // The listener stays: later lines are relayed, so the pipe never fills.
+      resolve({ ...ready, token: options.token, dbFile: options.dbFile, pid: child.pid, stop, kill });
+    });
+  });
+}
