@@ -1,8 +1,6 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createApp } from '../electron/main/app';
-import { signInAs } from '../electron/main/clerks/sessionService';
-import { applyChangesPage, pullChanges } from '../electron/main/sync/pull';
-import { changesPage } from '../shared/sync/protocol';
+import { pullChanges } from '../electron/main/sync/pull';
 import { makeTempDir } from '../tests/support/tempDir';
 import { startPortalChild } from './portalChild';
 
@@ -13,37 +11,29 @@ const portal = await startPortalChild({ dbFile: temp.file('portal.sqlite'), toke
 console.log('portal', portal.url, portal.patients, portal.seedSeconds.toFixed(1));
 try {
   for (const limit of limits) {
-    const app = await createApp({ databaseFile: temp.file(`pull-${limit}.sqlite`), demo: false });
-    // breakdown on a few pages
-    const parts = { fetch: [] as number[], json: [] as number[], zod: [] as number[], apply: [] as number[] };
-    let cursor = '';
-    for (let i = 0; i < 6; i++) {
-      const t0 = performance.now();
-      const res = await fetch(`${portal.url}/v1/changes?cursor=${cursor}&limit=${limit}`, { headers: { Authorization: 'Bearer tok' } });
-      const body = await res.text();
-      const t1 = performance.now();
-      const json = JSON.parse(body);
-      const t2 = performance.now();
-      const page = changesPage.parse(json);
-      const t3 = performance.now();
-      applyChangesPage(app.context.sqlite, page);
-      const t4 = performance.now();
-      parts.fetch.push(t1 - t0); parts.json.push(t2 - t1); parts.zod.push(t3 - t2); parts.apply.push(t4 - t3);
-      cursor = page.cursor;
-      if (i === 0) console.log('page kinds', Object.fromEntries(Object.entries(page).filter(([, v]) => Array.isArray(v)).map(([k, v]) => [k, (v as unknown[]).length])), 'bytes', body.length);
-    }
-    console.log(limit, Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.map((x) => x.toFixed(1)).join(' ')])));
-    await app.close();
-    const app2 = await createApp({ databaseFile: temp.file(`pullfull-${limit}.sqlite`), demo: false });
+    const app = await createApp({ databaseFile: temp.file(`pullfull-${limit}.sqlite`), demo: false });
+    let fetched = 0;
+    const applyMs: number[] = [];
+    const fetchMs: number[] = [];
+    const wrapped: typeof fetch = async (input, init) => {
+      const s = performance.now();
+      const r = await fetch(input, init);
+      const buf = await r.arrayBuffer();
+      fetched = performance.now();
+      fetchMs.push(fetched - s);
+      return new Response(buf, { status: r.status, headers: r.headers });
+    };
     const h = monitorEventLoopDelay({ resolution: 1 });
-    let pages = 0; let last = performance.now(); let maxGap = 0;
     h.enable();
     const t0 = performance.now();
-    const summary = await pullChanges(app2.context, { baseUrl: portal.url, token: 'tok', pageLimit: limit }, () => { pages++; const n = performance.now(); maxGap = Math.max(maxGap, n - last); last = n; });
+    const summary = await pullChanges(app.context, { baseUrl: portal.url, token: 'tok', pageLimit: limit, fetch: wrapped }, () => applyMs.push(performance.now() - fetched));
     const secs = (performance.now() - t0) / 1000;
     h.disable();
-    console.log(`limit ${limit}: ${summary.rows} rows ${summary.pages} pages in ${secs.toFixed(1)} s = ${(summary.rows / secs).toFixed(0)} rows/s; loop max ${(h.max / 1e6).toFixed(1)} ms p99 ${(h.percentile(99) / 1e6).toFixed(1)} maxGap ${maxGap.toFixed(0)} rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)}`);
-    await app2.close();
+    const sorted = [...applyMs].sort((a, b) => a - b);
+    const fsorted = [...fetchMs].sort((a, b) => a - b);
+    const over = applyMs.filter((x) => x > 50).length;
+    console.log(`limit ${limit}: ${summary.rows} rows ${summary.pages} pages in ${secs.toFixed(1)} s = ${(summary.rows / secs).toFixed(0)} rows/s; loop max ${(h.max / 1e6).toFixed(1)} ms p99 ${(h.percentile(99) / 1e6).toFixed(1)}; apply p50 ${sorted[sorted.length >> 1]!.toFixed(1)} p99 ${sorted[Math.floor(sorted.length * 0.99)]!.toFixed(1)} max ${sorted.at(-1)!.toFixed(1)} (>50ms: ${over}); fetch p50 ${fsorted[fsorted.length >> 1]!.toFixed(1)} sum ${(fetchMs.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s; rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)}`);
+    await app.close();
   }
 } finally {
   await portal.stop();
