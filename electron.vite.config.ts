@@ -8,7 +8,12 @@ export default defineConfig({
       outDir: 'out/main',
       rollupOptions: {
         // index: the Electron shell; web: the same services behind an HTTP server on 127.0.0.1.
-        input: { index: resolve('electron/main/index.ts'), web: resolve('electron/main/web.ts') },
+        input: {
+          index: resolve('electron/main/index.ts'),
+          web: resolve('electron/main/web.ts'),
+          // A large import writes from a worker thread so the window stays responsive.
+          importWorker: resolve('electron/main/importer/applyWorker.ts'),
+        },
       },
     },
   },

@@ -30,6 +30,8 @@ export function startPortalChild(options: {
   patients: number;
   today: string;
   now: Date;
+  /** Scheduling niceness of the child (0: as this process). */
+  nice?: number;
   timeoutMs?: number;
 }): Promise<PortalChild> {
   const child: ChildProcess = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'bench/portalProcess.ts')], {
@@ -41,6 +43,7 @@ export function startPortalChild(options: {
       BENCH_PATIENTS: String(options.patients),
       BENCH_TODAY: options.today,
       BENCH_NOW: options.now.toISOString(),
+      BENCH_PORTAL_NICE: String(options.nice ?? 0),
     },
     // stdin stays open: the child stops when it closes (this process went away).
     stdio: ['pipe', 'pipe', 'inherit'],

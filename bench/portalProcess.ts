@@ -7,10 +7,12 @@
  *   BENCH_PATIENTS      demo practice size in patients (default 200,000)
  *   BENCH_TODAY         practice-local date the demo is seeded for (default 2026-11-22)
  *   BENCH_NOW           ISO instant for the demo's timestamps (default 2026-11-22T15:00:00Z)
+ *   BENCH_PORTAL_NICE   scheduling niceness for this process (default 0; the bench passes 19)
  *
  * Prints one line `READY {"url":…,"patients":…,"seedSeconds":…}` on stdout once it listens.
  * Stops on SIGTERM/SIGINT, and when its stdin closes (the bench went away without killing it).
  */
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { startPortal } from '../tests/support/portal/server';
 
@@ -23,6 +25,8 @@ if (!dbFile || !token) {
 const patients = Number(process.env.BENCH_PATIENTS ?? 200_000);
 const today = process.env.BENCH_TODAY ?? '2026-11-22';
 const now = new Date(process.env.BENCH_NOW ?? '2026-11-22T15:00:00Z');
+
+if (process.env.BENCH_PORTAL_NICE) os.setPriority(Number(process.env.BENCH_PORTAL_NICE));
 
 const start = performance.now();
 const portal = await startPortal({ dbFile, token, seedDemo: { patients, today, now } });

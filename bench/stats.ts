@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 export interface Timing {
   p50: number;
@@ -43,4 +43,31 @@ export function printTable(title: string, header: string[], rows: (string | numb
 export function summarize(samples: readonly number[]): Timing {
   const sorted = [...samples].sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) ?? NaN, n: sorted.length };
+}
+
+export interface LoopDelay {
+  /** Longest delay seen (ms): the longest stretch the event loop could not run anything else. */
+  max: number;
+  p50: number;
+  p99: number;
+}
+
+/** Starts watching this process's event loop (1 ms resolution); the returned function stops and reports. */
+export function watchEventLoop(): () => LoopDelay {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  return () => {
+    histogram.disable();
+    return { max: histogram.max / 1e6, p50: histogram.percentile(50) / 1e6, p99: histogram.percentile(99) / 1e6 };
+  };
+}
+
+/** Samples this process's RSS every `everyMs` until stopped; returns the peak (MiB). */
+export function watchRss(everyMs = 200): () => number {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), everyMs);
+  return () => {
+    clearInterval(timer);
+    return Math.max(peak, process.memoryUsage.rss()) / 1024 / 1024;
+  };
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ChildVerdict } from './domain/verdict';
 import type { Authority, PatientStatus, ReminderMethod } from './domain/patient';
 import { SECRET_KEYS, settingsSchema, type SecretKey, type Settings } from './settings';
+import { bulkCalls } from './bulk/api';
 
 // ---- results --------------------------------------------------------------------------------
 
@@ -281,6 +282,7 @@ export const contract = {
   'secrets.set': call<null>()(z.strictObject({ key: z.enum(SECRET_KEYS), value: z.string().min(1).max(500).nullable() })),
   'settings.get': call<Settings>()(empty),
   'settings.update': call<Settings>()(z.strictObject({ changes: settingsSchema.partial().strict() })),
+  ...bulkCalls,
 } as const;
 
 export type Contract = typeof contract;

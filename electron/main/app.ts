@@ -23,6 +23,8 @@ import { listMailDrop, readMailDrop } from './mail/mailDrop';
 import { changeSecret } from './secrets/secretService';
 import { fileSecretStore, type SecretStore } from './secrets/secretStore';
 import { AppError } from './errors';
+import { bulkHandlers } from './bulk/bulkHandlers';
+import { importHandlers } from './importer';
 
 export interface AppConfig {
   /** The SQLite mirror. */
@@ -48,8 +50,19 @@ export interface App {
   close(): Promise<void>;
 }
 
-function buildHandlers(ctx: AppContext, deliveries: DeliveryRuntime, secrets: SecretStore, mailDropDir: string): Handlers {
+interface HandlerDeps {
+  deliveries: DeliveryRuntime;
+  secrets: SecretStore;
+  mailDropDir: string;
+  exportDir: string;
+  databaseFile: string;
+  nativeBinding?: string;
+}
+
+function buildHandlers(ctx: AppContext, { deliveries, secrets, mailDropDir, exportDir, databaseFile, nativeBinding }: HandlerDeps): Handlers {
   return {
+    ...bulkHandlers(ctx, { exportDir }),
+    ...importHandlers(ctx, { databaseFile, nativeBinding }),
     'session.current': () => sessionInfo(ctx),
     'status.get': async () =>
       readStatus(ctx, {
@@ -133,7 +146,15 @@ export async function createApp(config: AppConfig): Promise<App> {
   const mailDropDir = config.mailDropDir ?? defaultMailDropDir(config.databaseFile);
   const deliveries = new DeliveryRuntime(ctx, { secrets, mailDropDir, ...config.deliveries });
   if (config.startDeliveries) await deliveries.start();
-  const handlers = buildHandlers(ctx, deliveries, secrets, mailDropDir);
+  const exportDir = path.join(dataDir ?? os.tmpdir(), 'exports');
+  const handlers = buildHandlers(ctx, {
+    deliveries,
+    secrets,
+    mailDropDir,
+    exportDir,
+    databaseFile: config.databaseFile,
+    nativeBinding: config.nativeBinding,
+  });
   return {
     context: ctx,
     deliveries,

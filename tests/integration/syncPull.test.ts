@@ -11,7 +11,7 @@ import type {
 import { createApp, type App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { DeliveryError } from '../../electron/main/outbox/deliveryError';
-import { applyChangesPage, pullChanges, PULL_CURSOR_KEY, type PullProgress, type SyncConnection } from '../../electron/main/sync/pull';
+import { applyChangesPage, DEFAULT_PAGE_LIMIT, pullChanges, PULL_CURSOR_KEY, type PullProgress, type SyncConnection } from '../../electron/main/sync/pull';
 import { servedPage, startChangeFeed, type ChangeFeed, type PageContent } from '../support/changeFeed';
 import { makeTempDir } from '../support/tempDir';
 
@@ -147,9 +147,9 @@ describe('pulling changes from the practice system', () => {
 
     expect(summary).toEqual({ pages: 3, rows: PRACTICE_ROWS, tombstones: 0, keptLocal: 0, lastSyncAt: NOW.toISOString() });
     expect(feed.requests.map((r) => [r.cursor, r.limit, r.authorization])).toEqual([
-      ['', '2000', `Bearer ${TOKEN}`],
-      ['c1', '2000', `Bearer ${TOKEN}`],
-      ['c2', '2000', `Bearer ${TOKEN}`],
+      ['', String(DEFAULT_PAGE_LIMIT), `Bearer ${TOKEN}`],
+      ['c1', String(DEFAULT_PAGE_LIMIT), `Bearer ${TOKEN}`],
+      ['c2', String(DEFAULT_PAGE_LIMIT), `Bearer ${TOKEN}`],
     ]);
     expect(rows('SELECT id, family_id, first_name, sex, portal_linked FROM patients ORDER BY id')).toEqual([
       { id: 'p-bao', family_id: 'f-nguyen', first_name: 'Bao', sex: 'M', portal_linked: 0 },

@@ -17,7 +17,11 @@ export type AuditAction =
   | 'delivery_edited'
   | 'delivery_dismissed'
   | 'secret_changed'
-  | 'name_conflict';
+  | 'name_conflict'
+  | 'bulk_checklist_answered'
+  | 'contact_fixed'
+  | 'bulk_exported'
+  | 'import_applied';
 
 export interface AuditEntry {
   action: AuditAction;

@@ -17,7 +17,7 @@ export interface SyncConnection {
   baseUrl: string;
   token: string;
   fetch?: typeof fetch;
-  /** Rows per page (records and tombstones together); default 2000, at most MAX_PAGE_LIMIT. */
+  /** Rows per page (records and tombstones together); default DEFAULT_PAGE_LIMIT, at most MAX_PAGE_LIMIT. */
   pageLimit?: number;
 }
 
@@ -31,7 +31,12 @@ export interface PullProgress {
 export const PULL_CURSOR_KEY = 'pull_cursor';
 export const LAST_SYNC_KEY = 'last_sync_at';
 export const ONLINE_KEY = 'online';
-export const DEFAULT_PAGE_LIMIT = 2_000;
+/**
+ * Each page is applied in one synchronous transaction (search terms included), so the page size
+ * bounds how long the main process stops answering: at 200,000 patients a 2,000-row page of
+ * patients or links took ~200-250 ms (p50) to apply, a 500-row page ~55-85 ms (npm run bench).
+ */
+export const DEFAULT_PAGE_LIMIT = 500;
 const REQUEST_TIMEOUT_MS = 30_000;
 const NAME_CORRECTION_KIND = 'patient.name_correction';
 
@@ -79,6 +84,21 @@ export async function pullChanges(
   return promise;
 }
 
+/** Set while pulled rows wait for their search terms; survives a crash so the rebuild resumes. */
+export const INDEX_STALE_KEY = 'search_index_stale';
+const INDEX_SLICE = 400;
+
+/** Rebuilds every patient's search terms, a slice per transaction, yielding between slices. */
+async function rebuildSearchIndexInSlices(ctx: AppContext): Promise<void> {
+  const ids = await exclusive(ctx, () => ctx.sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[]);
+  for (let i = 0; i < ids.length; i += INDEX_SLICE) {
+    const slice = ids.slice(i, i + INDEX_SLICE);
+    await exclusive(ctx, () => ctx.sqlite.transaction(() => reindexPatients(ctx.sqlite, slice))());
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  await exclusive(ctx, () => writeState(ctx.sqlite, INDEX_STALE_KEY, 'false'));
+}
+
 async function runPull(ctx: AppContext, conn: SyncConnection, report: (p: PullProgress) => void): Promise<SyncSummary> {
   const endpoint = changesEndpoint(conn.baseUrl);
   checkToken(conn.token);
@@ -86,6 +106,12 @@ async function runPull(ctx: AppContext, conn: SyncConnection, report: (p: PullPr
   const totals = { pages: 0, rows: 0, tombstones: 0, keptLocal: 0 };
 
   let cursor = await exclusive(ctx, () => readState(ctx.sqlite, PULL_CURSOR_KEY) ?? '');
+  // Filling an empty mirror: build the search terms once at the end, in slices, instead of per
+  // page (a page then applies in a few ms; per-page indexing held the event loop 60-150 ms).
+  const deferIndex = await exclusive(
+    ctx,
+    () => readState(ctx.sqlite, INDEX_STALE_KEY) === 'true' || ctx.sqlite.prepare('SELECT count(*) FROM patients').pluck().get() === 0,
+  );
   for (;;) {
     let page: ChangesPage;
     try {
@@ -94,13 +120,15 @@ async function runPull(ctx: AppContext, conn: SyncConnection, report: (p: PullPr
       if (error instanceof DeliveryError && !error.permanent) {
         await exclusive(ctx, () => writeState(ctx.sqlite, ONLINE_KEY, 'false'));
       }
+      // What did arrive must be searchable while the desk works offline.
+      if (deferIndex && totals.pages > 0) await rebuildSearchIndexInSlices(ctx);
       throw error;
     }
     if (page.hasMore && page.cursor === cursor) {
       // Asking again with the same cursor would get the same page forever.
       throw unreadable('the change feed did not move past this point');
     }
-    const counts = await exclusive(ctx, () => applyChangesPage(ctx.sqlite, page));
+    const counts = await exclusive(ctx, () => applyChangesPage(ctx.sqlite, page, { deferIndex }));
     cursor = page.cursor;
     totals.pages += 1;
     totals.rows += counts.rows;
@@ -112,6 +140,7 @@ async function runPull(ctx: AppContext, conn: SyncConnection, report: (p: PullPr
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
+  if (deferIndex) await rebuildSearchIndexInSlices(ctx);
   const lastSyncAt = ctx.now().toISOString();
   await exclusive(ctx, () =>
     ctx.sqlite.transaction(() => {
@@ -305,7 +334,7 @@ function write(what: () => string, run: () => unknown): void {
  * interleave). Order: parents before children, then tombstones, then the search terms of every
  * patient whose own fields or linked contacts changed.
  */
-export function applyChangesPage(sqlite: BetterSqlite3.Database, page: ChangesPage): PageCounts {
+export function applyChangesPage(sqlite: BetterSqlite3.Database, page: ChangesPage, options: { deferIndex?: boolean } = {}): PageCounts {
   let st = statementCache.get(sqlite);
   if (!st) {
     st = prepareStatements(sqlite);
@@ -430,7 +459,8 @@ export function applyChangesPage(sqlite: BetterSqlite3.Database, page: ChangesPa
       }
     }
 
-    reindexPatients(sqlite, touchedPatients);
+    if (options.deferIndex) q.saveState.run(INDEX_STALE_KEY, 'true');
+    else reindexPatients(sqlite, touchedPatients);
     q.saveState.run(PULL_CURSOR_KEY, page.cursor);
 
     const rows =

@@ -25,7 +25,8 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 1_000_000;
+// Large enough for a practice export (200,000 patients is ~60 MB of CSV) sent to import.preview.
+const MAX_BODY = 128_000_000;
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",

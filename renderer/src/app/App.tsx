@@ -1,13 +1,16 @@
 import { useEffect } from 'react';
+import { ReadinessScreen } from '../bulk/ReadinessScreen';
+import { WorklistScreen } from '../bulk/WorklistScreen';
 import { CheckinScreen } from '../checkin/CheckinScreen';
 import { StatusBar } from '../components/StatusBar';
 import { FamilyScreen } from '../family/FamilyScreen';
+import { ImportScreen } from '../importer/ImportScreen';
 import { MailDropScreen } from '../maildrop/MailDropScreen';
 import { OutboxScreen } from '../outbox/OutboxScreen';
 import { SearchScreen } from '../search/SearchScreen';
 import { SettingsScreen } from '../settings/SettingsScreen';
 import { PacketScreen, WizardScreen } from '../wizard/WizardScreen';
-import { useNavigation, type OutboxTab } from './navigation';
+import { BULK_ROUTES, useNavigation, type OutboxTab } from './navigation';
 import { useSession } from './sessionStore';
 
 function isTypingTarget(target: EventTarget | null): boolean {
@@ -70,6 +73,9 @@ export function App() {
           >
             Outbox
           </button>
+          <button type="button" className={BULK_ROUTES.includes(route.name) ? 'nav active' : 'nav'} onClick={() => go({ name: 'bulk' })}>
+            Bulk PIN
+          </button>
           <button type="button" className={route.name === 'settings' ? 'nav active' : 'nav'} onClick={() => go({ name: 'settings' })}>
             Settings
           </button>
@@ -86,6 +92,9 @@ export function App() {
         {route.name === 'settings' && <SettingsScreen />}
         {route.name === 'outbox' && <OutboxScreen tab={route.tab} />}
         {route.name === 'maildrop' && <MailDropScreen />}
+        {route.name === 'bulk' && <ReadinessScreen />}
+        {route.name === 'worklist' && <WorklistScreen problem={route.problem ?? null} offset={route.offset ?? 0} />}
+        {route.name === 'import' && <ImportScreen />}
       </main>
       <StatusBar />
     </div>

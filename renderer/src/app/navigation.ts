@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import type { QualityProblem } from '../../../shared/bulk/api';
 
 export type Route =
   | { name: 'checkin' }
@@ -8,7 +9,13 @@ export type Route =
   | { name: 'packet'; batchId: string }
   | { name: 'settings' }
   | { name: 'outbox'; tab: OutboxTab }
-  | { name: 'maildrop' };
+  | { name: 'maildrop' }
+  | { name: 'bulk' }
+  | { name: 'worklist'; problem?: QualityProblem; offset?: number }
+  | { name: 'import' };
+
+/** The routes of the Bulk PIN area (readiness, data-quality worklist, import): the top bar marks them as one. */
+export const BULK_ROUTES: readonly Route['name'][] = ['bulk', 'worklist', 'import'];
 
 /** The outbox screen's tabs: the items a person must look at, and those still being retried. */
 export type OutboxTab = 'needs_attention' | 'pending';

@@ -1,0 +1,292 @@
+/**
+ * Import benchmark: a practice export of BENCH_PATIENTS patients (default 200,000) written as CSV
+ * from the seeded demo mirror, then checked (import.preview) and applied (import.apply) into an
+ * empty mirror, in a worker thread and in-process, and re-applied (nothing changes). Beside it:
+ * the same rows inserted straight into SQLite in one transaction (plus the search rebuild), the
+ * floor an import cannot beat. Event-loop delay of the main process is recorded per step, and
+ * so is how long the app's own queries wait while the import writes.
+ *
+ *   npx tsx bench/importBench.ts          (or call benchImport() from bench/run.ts)
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { ImportPreview, ImportResult } from '../shared/bulk/api';
+import { formatUsDate } from '../shared/domain/dates';
+import { createApp, type App } from '../electron/main/app';
+import { signInAs } from '../electron/main/clerks/sessionService';
+import { openDatabase } from '../electron/main/db/open';
+import { importHandlers } from '../electron/main/importer';
+import { csvLine } from '../electron/main/importer/csv';
+import { reindexAllPatients } from '../electron/main/search/indexer';
+import { makeTempDir } from '../tests/support/tempDir';
+import { ms, printTable } from './stats';
+
+const NOW = new Date('2026-11-22T15:00:00Z');
+
+type Row = Record<string, string | number | null>;
+
+interface Export {
+  files: { name: string; content: string }[];
+  dataLines: number;
+}
+
+type Rows = { families: Row[]; patients: Row[]; contacts: Row[]; links: Row[]; appointments: Row[] };
+
+/** "2026-11-22T14:30" → "11/22/2026 2:30 PM", as a scheduling export writes it. */
+function usDateTime(startsAt: string): string {
+  const [date, time] = startsAt.split('T') as [string, string];
+  const [h, m] = time.split(':').map(Number) as [number, number];
+  return `${formatUsDate(date)} ${((h + 11) % 12) + 1}:${String(m).padStart(2, '0')} ${h < 12 ? 'AM' : 'PM'}`;
+}
+
+const yn = (flag: unknown) => (flag === 1 ? 'Y' : 'N');
+
+/** The demo mirror written out as the three files of a practice export. */
+function mirrorRows(sqlite: BetterSqlite3.Database): Rows {
+  const all = (sql: string) => sqlite.prepare(sql).all() as Row[];
+  return {
+    families: all('SELECT * FROM families ORDER BY id'),
+    patients: all('SELECT p.*, f.name AS family_name FROM patients p LEFT JOIN families f ON f.id = p.family_id ORDER BY p.id'),
+    contacts: all('SELECT * FROM contacts ORDER BY id'),
+    links: all(
+      `SELECT pc.*, p.chart_number, c.first_name, c.last_name, c.email, c.mobile_phone, c.home_phone, c.preferred_reminder, c.language
+         FROM patient_contacts pc JOIN patients p ON p.id = pc.patient_id JOIN contacts c ON c.id = pc.contact_id
+        ORDER BY p.chart_number, pc.sort`,
+    ),
+    appointments: all('SELECT a.*, p.chart_number FROM appointments a JOIN patients p ON p.id = a.patient_id ORDER BY a.starts_at'),
+  };
+}
+
+export function exportMirror(sqlite: BetterSqlite3.Database): Export {
+  const rows = mirrorRows(sqlite);
+  const patients = [
+    csvLine(['Chart #', 'Family #', 'Patient First', 'Patient Last', 'DOB', 'Sex', 'Status', 'Family Name']),
+    ...rows.patients.map((p) =>
+      csvLine([p.chart_number, p.family_id, p.first_name, p.last_name, p.date_of_birth ? formatUsDate(String(p.date_of_birth)) : '', p.sex, p.status, p.family_name]),
+    ),
+  ];
+  const contacts = [
+    csvLine(['Chart #', 'Contact ID', 'First Name', 'Last Name', 'Relationship', 'Sort', 'Authority', 'Res?', 'Portal', 'Email', 'Cell', 'Home Phone', 'Preferred Reminder Method', 'Language']),
+    ...rows.links.map((l) =>
+      csvLine([
+        l.chart_number,
+        l.contact_id,
+        l.first_name,
+        l.last_name,
+        l.relationship,
+        l.sort,
+        l.authority,
+        yn(l.resides_with),
+        yn(l.portal_flag),
+        l.email,
+        l.mobile_phone,
+        l.home_phone,
+        l.preferred_reminder,
+        l.language,
+      ]),
+    ),
+  ];
+  const appointments = [
+    csvLine(['Chart #', 'Appointment Date/Time', 'Provider', 'Reason']),
+    ...rows.appointments.map((a) => csvLine([a.chart_number, usDateTime(String(a.starts_at)), a.provider, a.reason])),
+  ];
+  return {
+    files: [
+      { name: 'patients.csv', content: patients.join('\r\n') + '\r\n' },
+      { name: 'family_contacts.csv', content: contacts.join('\r\n') + '\r\n' },
+      { name: 'appointments.csv', content: appointments.join('\r\n') + '\r\n' },
+    ],
+    dataLines: patients.length + contacts.length + appointments.length - 3,
+  };
+}
+
+/** An empty mirror with a signed-in administrator. */
+async function emptyApp(file: string): Promise<App> {
+  const app = await createApp({ databaseFile: file, now: () => NOW, workstation: 'bench' });
+  app.context.sqlite
+    .prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('bench-admin', 'admin', 'Bench Admin', 'admin', ?)`)
+    .run(NOW.toISOString());
+  await signInAs(app.context, 'bench-admin');
+  return app;
+}
+
+interface Step<T> {
+  value: T;
+  seconds: number;
+  loopMaxMs: number;
+  /** Slowest of the app's own queries (a search every 50 ms) while the step ran. */
+  queryMaxMs: number;
+}
+
+/** Runs `work` while recording the main thread's event-loop delay and the latency of app queries. */
+async function measure<T>(app: App | null, work: () => Promise<T>): Promise<Step<T>> {
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  // A second, simpler witness: the longest gap between ticks of a 5 ms interval.
+  let gapMax = 0;
+  let lastTick = performance.now();
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    gapMax = Math.max(gapMax, now - lastTick);
+    lastTick = now;
+  }, 5);
+  let queryMax = 0;
+  let probing = app !== null;
+  const probe = async () => {
+    while (probing) {
+      const start = performance.now();
+      await app!.invoke('search.patients', { text: 'smi' });
+      queryMax = Math.max(queryMax, performance.now() - start);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  loop.enable();
+  const prober = probe();
+  const start = performance.now();
+  try {
+    const value = await work();
+    const seconds = (performance.now() - start) / 1000;
+    // A block that ends the step is only seen when the timers fire next: let them.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { value, seconds, loopMaxMs: Math.max(loop.max / 1e6, gapMax), queryMaxMs: queryMax };
+  } finally {
+    probing = false;
+    clearInterval(ticker);
+    await prober;
+    loop.disable();
+  }
+}
+
+/** The same rows straight into an empty mirror: one transaction of plain INSERTs, then the search rebuild. */
+async function rawInsert(file: string, rows: Rows): Promise<{ insertSeconds: number; reindexSeconds: number }> {
+  const opened = await openDatabase(file);
+  const { sqlite } = opened;
+  const s = (sql: string) => sqlite.prepare(sql);
+  const family = s('INSERT INTO families (id, name, version, updated_at) VALUES (?, ?, 1, ?)');
+  const patient = s(
+    `INSERT INTO patients (id, chart_number, family_id, first_name, last_name, date_of_birth, sex, status, portal_linked, version, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?)`,
+  );
+  const contact = s(
+    `INSERT INTO contacts (id, first_name, last_name, email, mobile_phone, home_phone, preferred_reminder, language, has_portal_account, version, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?)`,
+  );
+  const link = s('INSERT INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const appointment = s('INSERT INTO appointments (id, patient_id, starts_at, provider, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const stamp = NOW.toISOString();
+  const previousCache = sqlite.pragma('cache_size', { simple: true }) as number;
+  sqlite.pragma('cache_size = -262144');
+  let insertSeconds = 0;
+  let reindexSeconds = 0;
+  try {
+    sqlite.transaction(() => {
+      const start = performance.now();
+      for (const f of rows.families) family.run(f.id, f.name, stamp);
+      for (const p of rows.patients) patient.run(p.id, p.chart_number, p.family_id, p.first_name, p.last_name, p.date_of_birth, p.sex, p.status, stamp);
+      for (const c of rows.contacts) contact.run(c.id, c.first_name, c.last_name, c.email, c.mobile_phone, c.home_phone, c.preferred_reminder, c.language, stamp);
+      for (const l of rows.links) link.run(l.patient_id, l.contact_id, l.sort, l.relationship, l.authority, l.resides_with, l.portal_flag);
+      for (const a of rows.appointments) appointment.run(a.id, a.patient_id, a.starts_at, a.provider, a.reason, stamp);
+      const inserted = performance.now();
+      reindexAllPatients(sqlite);
+      insertSeconds = (inserted - start) / 1000;
+      reindexSeconds = (performance.now() - inserted) / 1000;
+    })();
+  } finally {
+    sqlite.pragma(`cache_size = ${Number(previousCache)}`);
+    await opened.close();
+  }
+  return { insertSeconds, reindexSeconds };
+}
+
+export async function benchImport(): Promise<void> {
+  const patients = Number(process.env.BENCH_PATIENTS ?? 200_000);
+  const temp = makeTempDir('fpp-import-bench-');
+  try {
+    const buildStart = performance.now();
+    const sourceFile = temp.file('source.sqlite');
+    const source = await createApp({ databaseFile: sourceFile, demo: { patients }, now: () => NOW });
+    const exported = exportMirror(source.context.sqlite);
+    await source.close();
+    const buildSeconds = (performance.now() - buildStart) / 1000;
+    const input = { files: exported.files };
+    const megabytes = exported.files.reduce((n, f) => n + Buffer.byteLength(f.content), 0) / 1e6;
+    const lines = exported.dataLines;
+
+    // Worker thread (what the app does for a large import), then a re-import of the same files.
+    const file = temp.file('worker.sqlite');
+    const app = await emptyApp(file);
+    const handlers = importHandlers(app.context, { databaseFile: file, worker: 'always' });
+    const preview = await measure(app, () => handlers['import.preview'](input));
+    const applied = await measure(app, () => handlers['import.apply'](input));
+    const again = await measure(app, () => handlers['import.apply'](input));
+    const terms = (app.context.sqlite.prepare('SELECT count(*) AS n FROM search_terms').get() as { n: number }).n;
+    await app.close();
+
+    // In-process: the one transaction on the app's own connection.
+    const inProcessFile = temp.file('in-process.sqlite');
+    const inProcessApp = await emptyApp(inProcessFile);
+    const inProcess = await measure(inProcessApp, () =>
+      importHandlers(inProcessApp.context, { databaseFile: inProcessFile, worker: 'never' })['import.apply'](input),
+    );
+    await inProcessApp.close();
+
+    // Read the rows only now: a heap holding them during the import steps would add GC pauses.
+    const opened = await openDatabase(sourceFile);
+    const rows = mirrorRows(opened.sqlite);
+    await opened.close();
+    const raw = await rawInsert(temp.file('raw.sqlite'), rows);
+    const rawSeconds = raw.insertSeconds + raw.reindexSeconds;
+
+    for (const [what, result] of [
+      ['preview', preview.value],
+      ['apply', applied.value],
+      ['re-apply', again.value],
+      ['in-process apply', inProcess.value],
+    ] as const) {
+      const r = result as ImportPreview & Partial<ImportResult>;
+      if (r.problems.length > 0) throw new Error(`${what}: ${r.problems.length + r.moreProblems} problems, first: ${JSON.stringify(r.problems[0])}`);
+      if (what !== 'preview' && !r.applied) throw new Error(`${what} did not apply`);
+    }
+    if (again.value.changes.inserted !== 0 || again.value.changes.updated !== 0) {
+      throw new Error(`re-import changed rows: ${JSON.stringify(again.value.changes)}`);
+    }
+
+    const c = applied.value.counts;
+    console.log(
+      `\nImport: ${c.patients.toLocaleString()} patients, ${c.families.toLocaleString()} families, ${c.contacts.toLocaleString()} contacts, ` +
+        `${c.links.toLocaleString()} links, ${c.appointments.toLocaleString()} appointments; ${lines.toLocaleString()} CSV rows, ${megabytes.toFixed(1)} MB ` +
+        `(demo mirror built and exported in ${buildSeconds.toFixed(1)} s); ${terms.toLocaleString()} search terms after the import`,
+    );
+    const perSecond = (seconds: number) => Math.round(lines / seconds).toLocaleString();
+    const row = (label: string, step: Step<unknown>, note: string) => [
+      label,
+      step.seconds.toFixed(2),
+      perSecond(step.seconds),
+      ms(step.loopMaxMs),
+      ms(step.queryMaxMs),
+      note,
+    ];
+    const changes = (r: ImportPreview) => `+${r.changes.inserted.toLocaleString()} ~${r.changes.updated} =${r.changes.unchanged.toLocaleString()}`;
+    printTable(`Import of ${patients.toLocaleString()} patients (s; CSV rows/s; main-thread event-loop max and slowest app query during the step, ms)`, [
+      'step',
+      's',
+      'rows/s',
+      'loop max',
+      'query max',
+      'changes / note',
+    ], [
+      row('import.preview (main process, chunked)', preview, changes(preview.value)),
+      row('import.apply, worker thread', applied, changes(applied.value)),
+      row('import.apply again, same files (worker)', again, changes(again.value)),
+      row('import.apply, in-process (main connection)', inProcess, changes(inProcess.value)),
+      ['raw INSERTs, one transaction', raw.insertSeconds.toFixed(2), perSecond(raw.insertSeconds), '', '', 'no parsing, no checks'],
+      ['  + reindexAllPatients', rawSeconds.toFixed(2), perSecond(rawSeconds), '', '', `reindex ${raw.reindexSeconds.toFixed(2)} s`],
+      ['ratio: worker apply / (raw + reindex)', `${(applied.seconds / rawSeconds).toFixed(2)}x`, '', '', '', ''],
+      ['ratio: preview + apply / (raw + reindex)', `${((preview.seconds + applied.seconds) / rawSeconds).toFixed(2)}x`, '', '', '', ''],
+    ]);
+  } finally {
+    temp.remove();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await benchImport();

@@ -1,0 +1,178 @@
+/**
+ * A forgiving RFC 4180 reader for practice-system exports: comma, semicolon or tab (detected
+ * from the header line), quoted fields with embedded delimiters, quotes ("") and line breaks,
+ * CRLF, LF or lone CR, with or without a UTF-8 byte-order mark.
+ *
+ * Every record carries the physical line it starts on (the header is line 1), counting the line
+ * breaks inside quoted fields, so a problem can be pointed at in any text editor. Being liberal:
+ * a quote inside an unquoted field ("5'10\"") and text after a closing quote ("ab"c) are kept
+ * as written; only a quoted field that is never closed is a problem (it swallows the rest).
+ */
+
+export type Delimiter = ',' | ';' | '\t';
+
+export interface CsvRecord {
+  /** Physical line (1-based) the record starts on. */
+  line: number;
+  fields: string[];
+  /** A quoted value in it is never closed: the record swallowed the rest of the file. */
+  unclosed?: true;
+}
+
+export interface CsvProblem {
+  line: number;
+  message: string;
+}
+
+const QUOTE = 34; // "
+const LF = 10;
+const CR = 13;
+
+/** Strips a leading byte-order mark (the text arrives decoded, so it is U+FEFF). */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * The delimiter of the header line: whichever of comma, semicolon and tab occurs most often
+ * outside quotes (comma when none or tied, as most exports use it).
+ */
+export function detectDelimiter(text: string): Delimiter {
+  const counts = { ',': 0, ';': 0, '\t': 0 };
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === '\n' || c === '\r')) break;
+    else if (!quoted && (c === ',' || c === ';' || c === '\t')) counts[c] += 1;
+  }
+  let best: Delimiter = ',';
+  for (const d of [';', '\t'] as const) if (counts[d] > counts[best]) best = d;
+  return best;
+}
+
+/** Reads records one at a time so a caller can stop between chunks and let the event loop run. */
+export class CsvReader {
+  readonly delimiter: Delimiter;
+  readonly problems: CsvProblem[] = [];
+  private readonly text: string;
+  private readonly delim: number;
+  private pos = 0;
+  private line = 1;
+
+  constructor(content: string, delimiter?: Delimiter) {
+    this.text = stripBom(content);
+    this.delimiter = delimiter ?? detectDelimiter(this.text);
+    this.delim = this.delimiter.charCodeAt(0);
+  }
+
+  /** The next record, or null at the end. Lines that hold nothing at all are skipped. */
+  next(): CsvRecord | null {
+    const text = this.text;
+    const n = text.length;
+    for (;;) {
+      if (this.pos >= n) return null;
+      const start = this.line;
+      const fields: string[] = [];
+      let field = '';
+      let pos = this.pos;
+      let endOfRecord = false;
+      let unclosed = false;
+      while (!endOfRecord) {
+        if (text.charCodeAt(pos) === QUOTE) {
+          // Quoted field: runs to the next lone quote; "" is one quote; line breaks are content.
+          const fieldLine = this.line;
+          pos += 1;
+          let closed = false;
+          while (pos < n) {
+            const q = text.indexOf('"', pos);
+            const chunkEnd = q === -1 ? n : q;
+            this.countLines(pos, chunkEnd);
+            field += text.slice(pos, chunkEnd);
+            if (q === -1) {
+              pos = n;
+              break;
+            }
+            if (text.charCodeAt(q + 1) === QUOTE) {
+              field += '"';
+              pos = q + 2;
+            } else {
+              pos = q + 1;
+              closed = true;
+              break;
+            }
+          }
+          if (!closed) {
+            unclosed = true;
+            this.problems.push({
+              line: fieldLine,
+              message: `A quoted value that starts on line ${fieldLine} is never closed, so the rest of the file could not be read (look for a missing ").`,
+            });
+          }
+        }
+        // Unquoted field, or what follows a closing quote, up to the delimiter or line end.
+        let i = pos;
+        while (i < n) {
+          const c = text.charCodeAt(i);
+          if (c === this.delim || c === LF || c === CR) break;
+          i += 1;
+        }
+        if (i > pos) field += text.slice(pos, i);
+        pos = i;
+        fields.push(field);
+        field = '';
+        if (pos >= n) {
+          endOfRecord = true;
+        } else {
+          const c = text.charCodeAt(pos);
+          if (c === this.delim) {
+            pos += 1;
+            // A delimiter at the very end of the text still ends a (last, empty) field.
+            if (pos >= n) {
+              fields.push('');
+              endOfRecord = true;
+            }
+          } else {
+            pos += c === CR && text.charCodeAt(pos + 1) === LF ? 2 : 1;
+            this.line += 1;
+            endOfRecord = true;
+          }
+        }
+      }
+      this.pos = pos;
+      if (fields.length === 1 && fields[0] === '') continue; // blank line
+      return unclosed ? { line: start, fields, unclosed: true } : { line: start, fields };
+    }
+  }
+
+  private countLines(from: number, to: number): void {
+    const text = this.text;
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      if (c === LF) this.line += 1;
+      else if (c === CR && text.charCodeAt(i + 1) !== LF) this.line += 1;
+    }
+  }
+}
+
+/** Every record at once (tests and small files). */
+export function parseCsv(content: string, delimiter?: Delimiter): { delimiter: Delimiter; records: CsvRecord[]; problems: CsvProblem[] } {
+  const reader = new CsvReader(content, delimiter);
+  const records: CsvRecord[] = [];
+  for (let r = reader.next(); r; r = reader.next()) records.push(r);
+  return { delimiter: reader.delimiter, records, problems: reader.problems };
+}
+
+/** One field written for a CSV file (quoted when it must be). */
+export function csvField(value: string | number | null | undefined, delimiter: Delimiter = ','): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  if (text.includes('"') || text.includes(delimiter) || text.includes('\n') || text.includes('\r')) {
+    return `"${text.replace(/"/g, '""')}"`;
+  }
+  return text;
+}
+
+export function csvLine(values: readonly (string | number | null | undefined)[], delimiter: Delimiter = ','): string {
+  return values.map((v) => csvField(v, delimiter)).join(delimiter);
+}

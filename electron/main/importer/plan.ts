@@ -1,0 +1,498 @@
+import { createHash } from 'node:crypto';
+import type { ImportFilePreview, ImportKind, ImportProblem } from '../../../shared/bulk/api';
+import type { Authority, PatientStatus, ReminderMethod } from '../../../shared/domain/patient';
+import { CsvReader } from './csv';
+import { FIELD_LABELS, mapHeaders, type FileMapping, type ImportField } from './fields';
+import {
+  cleanText,
+  normalizePhone,
+  readAuthority,
+  readDate,
+  readDateOfBirth,
+  readDateTime,
+  readFlag,
+  readLanguage,
+  readReminder,
+  readSex,
+  readSort,
+  readStatus,
+  readTime,
+  type Read,
+} from './values';
+
+/**
+ * Stage 1 of an import: read every file, map its columns, check every cell and the rows against
+ * each other (duplicate chart numbers, contacts of unknown patients...), and build the records to
+ * upsert. Nothing here writes; the mirror is only asked which chart numbers it already holds.
+ *
+ * A record field left `undefined` means the file has no column for it: an existing row keeps its
+ * stored value, a new row gets the default. A blank cell in a column that exists means "empty".
+ */
+
+export interface ImportFileInput {
+  name: string;
+  content: string;
+  kind?: ImportKind;
+  mapping?: { header: string; field: string | null }[];
+}
+export interface ImportInput {
+  files: ImportFileInput[];
+}
+
+export const MAX_LISTED_PROBLEMS = 1_000;
+const MAX_CHART = 40;
+const MAX_ID = 64;
+const MAX_NAME = 80;
+const MAX_TEXT = 200;
+
+interface Source {
+  file: string;
+  line: number;
+}
+export interface PatientRecord extends Source {
+  chart: string;
+  /** null: no family; undefined: no Family column (an existing patient keeps theirs). */
+  familyId: string | null | undefined;
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string | null;
+  sex: 'F' | 'M' | 'X' | null | undefined;
+  status: PatientStatus;
+}
+export interface FamilyRecord extends Source {
+  id: string;
+  /** From a Family name column; undefined: keep the stored name, or the first patient's last name. */
+  name: string | undefined;
+  derivedName: string;
+}
+export interface ContactRecord extends Source {
+  id: string;
+  firstName: string | undefined;
+  lastName: string | undefined;
+  email: string | null | undefined;
+  mobilePhone: string | null | undefined;
+  homePhone: string | null | undefined;
+  preferredReminder: ReminderMethod | null | undefined;
+  language: string | undefined;
+}
+export interface LinkRecord extends Source {
+  chart: string;
+  contactId: string;
+  sort: number | null;
+  relationship: string | undefined;
+  authority: Authority | null | undefined;
+  residesWith: boolean | undefined;
+  portalFlag: boolean | undefined;
+}
+export interface AppointmentRecord extends Source {
+  id: string;
+  chart: string;
+  startsAt: string;
+  provider: string;
+  reason: string | undefined;
+}
+
+export interface ImportPlan {
+  files: ImportFilePreview[];
+  /** The first problems of each file in line order (at most MAX_LISTED_PROBLEMS per file). */
+  problems: ImportProblem[];
+  problemCount: number;
+  patients: PatientRecord[];
+  families: Map<string, FamilyRecord>;
+  contacts: Map<string, ContactRecord>;
+  links: Map<string, LinkRecord>;
+  appointments: Map<string, AppointmentRecord>;
+  /** Every chart number the patients files list, rows with problems included. */
+  chartsInFiles: Set<string>;
+}
+
+export interface PlanEnvironment {
+  /** The practice's date: a date of birth after it is refused. */
+  today: string;
+  /** Chart numbers already in the mirror (asked once, only when a file refers to patients). */
+  mirrorCharts(): Promise<ReadonlySet<string>> | ReadonlySet<string>;
+  /** Called every few thousand rows: the caller lets the event loop run. */
+  pause?: () => Promise<void>;
+}
+
+const ROWS_PER_PAUSE = 2_000;
+const KIND_ORDER: Record<ImportKind, number> = { patients: 0, contacts: 1, appointments: 2 };
+
+export function stableId(prefix: string, ...parts: string[]): string {
+  return prefix + createHash('sha256').update(parts.join('\u001f')).digest('hex').slice(0, 20);
+}
+
+export const linkKey = (chart: string, contactId: string) => `${chart}\u0000${contactId}`;
+
+class ProblemList {
+  readonly byFile = new Map<number, ImportProblem[]>();
+  count = 0;
+  add(fileIndex: number, problem: ImportProblem): void {
+    this.count += 1;
+    let list = this.byFile.get(fileIndex);
+    if (!list) this.byFile.set(fileIndex, (list = []));
+    if (list.length < MAX_LISTED_PROBLEMS) list.push(problem);
+  }
+  /** File order, then line order; stable, so a line's problems stay in column order. */
+  ordered(): ImportProblem[] {
+    const files = [...this.byFile.keys()].sort((a, b) => a - b);
+    return files.flatMap((f) => [...this.byFile.get(f)!].sort((a, b) => a.line - b.line));
+  }
+}
+
+/** One data row being read: cells by field, problems attributed to this row's line and column. */
+class Row {
+  problems = 0;
+  constructor(
+    private readonly fields: string[],
+    private readonly mapping: FileMapping,
+    private readonly headers: readonly string[],
+    readonly line: number,
+    private readonly report: (line: number, column: string | null, message: string) => void,
+  ) {}
+
+  has(field: string): boolean {
+    return this.mapping.index.has(field);
+  }
+  header(field: string): string | null {
+    const i = this.mapping.index.get(field);
+    return i === undefined ? null : (this.headers[i] ?? null);
+  }
+  /** The trimmed cell, '' when blank, undefined when the file has no such column. */
+  raw(field: string): string | undefined {
+    const i = this.mapping.index.get(field);
+    if (i === undefined) return undefined;
+    return (this.fields[i] ?? '').trim();
+  }
+  problem(field: string | null, message: string): void {
+    this.problems += 1;
+    this.report(this.line, field === null ? null : this.header(field), message);
+  }
+  /** Text with spaces tidied; null when blank. */
+  text(field: ImportField, max = MAX_TEXT): string | null | undefined {
+    const raw = this.raw(field);
+    if (raw === undefined) return undefined;
+    if (raw === '') return null;
+    const value = cleanText(raw);
+    if (value.length > max) {
+      this.problem(field, `${FIELD_LABELS[field]} is longer than ${max} characters`);
+      return null;
+    }
+    return value;
+  }
+  required(field: ImportField, max = MAX_TEXT): string | null {
+    const value = this.text(field, max);
+    if (value === null && this.raw(field) === '') this.problem(field, `${FIELD_LABELS[field]} is blank`);
+    return value ?? null;
+  }
+  read<T>(field: ImportField, reader: (label: string, raw: string) => Read<T>): T | null | undefined {
+    const raw = this.raw(field);
+    if (raw === undefined) return undefined;
+    if (raw === '') return null;
+    const result = reader(FIELD_LABELS[field], raw);
+    if (!result.ok) {
+      this.problem(field, result.message);
+      return null;
+    }
+    return result.value;
+  }
+}
+
+interface ParsedFile {
+  index: number;
+  input: ImportFileInput;
+  reader: CsvReader;
+  headers: string[];
+  mapping: FileMapping;
+  preview: ImportFilePreview;
+}
+
+const where = (src: Source, file: string) => (src.file === file ? `line ${src.line}` : `${src.file} line ${src.line}`);
+
+/** Reads and checks every file of the input; see the module comment. */
+export async function buildPlan(input: ImportInput, env: PlanEnvironment): Promise<ImportPlan> {
+  const problems = new ProblemList();
+  const plan: ImportPlan = {
+    files: [],
+    problems: [],
+    problemCount: 0,
+    patients: [],
+    families: new Map(),
+    contacts: new Map(),
+    links: new Map(),
+    appointments: new Map(),
+    chartsInFiles: new Set(),
+  };
+
+  // ---- headers and mappings -----------------------------------------------------------------
+  const parsed: ParsedFile[] = input.files.map((file, index) => {
+    const reader = new CsvReader(file.content);
+    const header = reader.next();
+    const headers = header ? header.fields.map((h) => h.trim()) : [];
+    const mapping: FileMapping = header
+      ? mapHeaders(file.name, headers, file.kind, file.mapping ?? [])
+      : { kind: null, columns: [], index: new Map(), missingFields: [], problems: [] };
+    if (!header) mapping.problems.push({ column: null, message: `${file.name} is empty: it has no header row.` });
+    for (const p of mapping.problems) problems.add(index, { file: file.name, line: 1, column: p.column, message: p.message });
+    if (mapping.missingFields.length > 0) {
+      const names = mapping.missingFields.map((f) =>
+        f
+          .split('|')
+          .map((g) => FIELD_LABELS[g as ImportField])
+          .join(' or '),
+      );
+      problems.add(index, {
+        file: file.name,
+        line: 1,
+        column: null,
+        message: `${file.name} has no column for ${names.join(', ')} (required). Add the column to the export, or map one of its columns to ${names.length > 1 ? 'them' : 'it'}.`,
+      });
+    }
+    const preview: ImportFilePreview = {
+      name: file.name,
+      kind: mapping.kind,
+      rows: 0,
+      columns: mapping.columns,
+      missingFields: mapping.missingFields,
+    };
+    plan.files.push(preview);
+    return { index, input: file, reader, headers, mapping, preview };
+  });
+  const names = new Set<string>();
+  for (const f of parsed) {
+    if (names.has(f.input.name)) {
+      problems.add(f.index, { file: f.input.name, line: 1, column: null, message: `Two files are named ${f.input.name}; rename one so problems can be told apart.` });
+    }
+    names.add(f.input.name);
+  }
+
+  // ---- rows, patients first so contacts and appointments can refer to them ------------------
+  const chartsInFiles = new Map<string, Source>();
+  let mirror: ReadonlySet<string> | null = null;
+  const knownChart = async (chart: string) => {
+    if (chartsInFiles.has(chart)) return true;
+    mirror ??= await env.mirrorCharts();
+    return mirror.has(chart);
+  };
+
+  const ordered = parsed.filter((f) => f.mapping.kind !== null).sort((a, b) => KIND_ORDER[a.mapping.kind!] - KIND_ORDER[b.mapping.kind!]);
+  for (const f of ordered) {
+    const kind = f.mapping.kind!;
+    const complete = f.mapping.missingFields.length === 0;
+    const report = (line: number, column: string | null, message: string) =>
+      problems.add(f.index, { file: f.input.name, line, column, message });
+    let sincePause = 0;
+    for (let record = f.reader.next(); record; record = f.reader.next()) {
+      if (record.fields.every((v) => v.trim() === '')) continue;
+      f.preview.rows += 1;
+      if (record.unclosed) continue; // reported by the reader; its cells are not this row's
+      const row = new Row(record.fields, f.mapping, f.headers, record.line, report);
+      if (record.fields.length > f.headers.length && record.fields.slice(f.headers.length).some((v) => v.trim() !== '')) {
+        row.problem(null, `This line has ${record.fields.length} values but the header has ${f.headers.length} columns (a value with a delimiter in it needs quotes)`);
+      }
+      if (kind === 'patients') readPatient(row, f.input.name, complete, env.today, plan, chartsInFiles);
+      else if (kind === 'contacts') await readContact(row, f.input.name, complete, plan, knownChart);
+      else await readAppointment(row, f.input.name, complete, plan, knownChart);
+      if (env.pause && ++sincePause >= ROWS_PER_PAUSE) {
+        sincePause = 0;
+        await env.pause();
+      }
+    }
+    for (const p of f.reader.problems) report(p.line, null, p.message);
+  }
+
+  plan.chartsInFiles = new Set(chartsInFiles.keys());
+  plan.problems = problems.ordered();
+  plan.problemCount = problems.count;
+  return plan;
+}
+
+function readPatient(
+  row: Row,
+  file: string,
+  complete: boolean,
+  today: string,
+  plan: ImportPlan,
+  chartsInFiles: Map<string, Source>,
+): void {
+  const chart = row.required('chartNumber', MAX_CHART);
+  if (chart !== null) {
+    const first = chartsInFiles.get(chart);
+    if (first) row.problem('chartNumber', `Chart number '${chart}' appears twice (first on ${where(first, file)}); each patient must be listed once`);
+    else chartsInFiles.set(chart, { file, line: row.line });
+  }
+  const firstName = row.required('firstName', MAX_NAME);
+  const lastName = row.required('lastName', MAX_NAME);
+  const dateOfBirth = row.read('dateOfBirth', (label, raw) => readDateOfBirth(label, raw, today));
+  const status = row.read('status', readStatus);
+  if (status === null && row.raw('status') === '') {
+    row.problem('status', `Status is blank (expected one of Active, Inactive, Transferred, Deceased, Merged, In Collections)`);
+  }
+  const sex = row.read('sex', readSex);
+  const familyId = row.text('familyId', MAX_ID);
+  const familyName = row.text('familyName', MAX_NAME);
+  if (row.problems > 0 || !complete || chart === null || firstName === null || lastName === null || !status) return;
+
+  const record: PatientRecord = {
+    file,
+    line: row.line,
+    chart,
+    familyId,
+    firstName,
+    lastName,
+    dateOfBirth: dateOfBirth ?? null,
+    sex,
+    status,
+  };
+  plan.patients.push(record);
+  if (familyId) {
+    const family = plan.families.get(familyId);
+    if (!family) plan.families.set(familyId, { file, line: row.line, id: familyId, name: familyName ?? undefined, derivedName: lastName });
+    else if (family.name === undefined && familyName) family.name = familyName;
+  }
+}
+
+/** Merges a value given again for the same record; a different non-blank value is a problem. */
+function merge<T>(
+  row: Row,
+  field: ImportField,
+  current: T | null | undefined,
+  next: T | null | undefined,
+  first: Source,
+  file: string,
+  who: string,
+): T | null | undefined {
+  if (next === undefined || next === null) return current;
+  if (current === undefined || current === null) return next;
+  if (current !== next) {
+    row.problem(
+      field,
+      `${FIELD_LABELS[field]} '${String(next)}' differs from '${String(current)}' given for ${who} on ${where(first, file)}; a person's details must be the same on every row`,
+    );
+  }
+  return current;
+}
+
+async function readContact(
+  row: Row,
+  file: string,
+  complete: boolean,
+  plan: ImportPlan,
+  knownChart: (chart: string) => Promise<boolean>,
+): Promise<void> {
+  const chart = row.required('chartNumber', MAX_CHART);
+  if (chart !== null && !(await knownChart(chart))) {
+    row.problem('chartNumber', `Chart number '${chart}' is neither in the patients file nor already in this workstation's data`);
+  }
+  const firstName = row.text('firstName', MAX_NAME);
+  const lastName = row.text('lastName', MAX_NAME);
+  if (!firstName && !lastName && (row.has('firstName') || row.has('lastName'))) {
+    row.problem(row.has('firstName') ? 'firstName' : 'lastName', 'The contact has neither a first nor a last name');
+  }
+  const sort = row.read('sort', readSort);
+  const relationship = row.text('relationship');
+  const authority = row.read('authority', readAuthority);
+  const residesWith = row.read('residesWith', readFlag);
+  const portal = row.read('portal', readFlag);
+  const email = row.text('email', 254);
+  const mobile = row.text('mobilePhone', 40);
+  const home = row.text('homePhone', 40);
+  const preferredReminder = row.read('preferredReminder', readReminder);
+  const language = row.read('language', readLanguage);
+  const mobilePhone = mobile ? normalizePhone(mobile) : mobile;
+  const homePhone = home ? normalizePhone(home) : home;
+  let contactId = row.text('contactId', MAX_ID);
+  if (!contactId) {
+    // No Contact ID: the same person (name, email, phones) gets the same id on every row and import.
+    const key = (v: string | null | undefined) => (v ?? '').toLowerCase().replace(/[^\p{L}\p{N}@.]/gu, '');
+    contactId = stableId('imp-c-', key(firstName), key(lastName), key(email), (mobilePhone ?? '').replace(/\D/g, ''), (homePhone ?? '').replace(/\D/g, ''));
+  }
+  if (row.problems > 0 || !complete || chart === null) return;
+
+  const who = `contact ${[firstName, lastName].filter(Boolean).join(' ') || contactId}`;
+  const existing = plan.contacts.get(contactId);
+  if (!existing) {
+    plan.contacts.set(contactId, {
+      file,
+      line: row.line,
+      id: contactId,
+      firstName: firstName ?? (row.has('firstName') ? '' : undefined),
+      lastName: lastName ?? (row.has('lastName') ? '' : undefined),
+      email,
+      mobilePhone,
+      homePhone,
+      preferredReminder,
+      language: language ?? undefined,
+    });
+  } else {
+    const c = existing;
+    c.firstName = merge(row, 'firstName', c.firstName || null, firstName, c, file, who) ?? c.firstName;
+    c.lastName = merge(row, 'lastName', c.lastName || null, lastName, c, file, who) ?? c.lastName;
+    c.email = merge(row, 'email', c.email, email, c, file, who);
+    c.mobilePhone = merge(row, 'mobilePhone', c.mobilePhone, mobilePhone, c, file, who);
+    c.homePhone = merge(row, 'homePhone', c.homePhone, homePhone, c, file, who);
+    c.preferredReminder = merge(row, 'preferredReminder', c.preferredReminder, preferredReminder, c, file, who);
+    c.language = merge(row, 'language', c.language, language, c, file, who) ?? undefined;
+    if (row.problems > 0) return;
+  }
+
+  const link: LinkRecord = {
+    file,
+    line: row.line,
+    chart,
+    contactId,
+    sort: sort ?? null,
+    relationship: relationship === undefined ? undefined : (relationship ?? ''),
+    authority,
+    residesWith: residesWith === undefined ? undefined : residesWith === true,
+    portalFlag: portal === undefined ? undefined : portal === true,
+  };
+  const key = linkKey(chart, contactId);
+  const twin = plan.links.get(key);
+  if (!twin) {
+    plan.links.set(key, link);
+  } else if (
+    twin.sort !== link.sort ||
+    twin.relationship !== link.relationship ||
+    twin.authority !== link.authority ||
+    twin.residesWith !== link.residesWith ||
+    twin.portalFlag !== link.portalFlag
+  ) {
+    row.problem('chartNumber', `${who[0]!.toUpperCase()}${who.slice(1)} is listed again for chart number '${chart}' with different Sort, Relationship, Authority, Resides with or Portal (first on ${where(twin, file)})`);
+  }
+}
+
+async function readAppointment(
+  row: Row,
+  file: string,
+  complete: boolean,
+  plan: ImportPlan,
+  knownChart: (chart: string) => Promise<boolean>,
+): Promise<void> {
+  const chart = row.required('chartNumber', MAX_CHART);
+  if (chart !== null && !(await knownChart(chart))) {
+    row.problem('chartNumber', `Chart number '${chart}' is neither in the patients file nor already in this workstation's data`);
+  }
+  let startsAt: string | null = null;
+  if (row.has('startsAt')) {
+    startsAt = row.read('startsAt', readDateTime) ?? null;
+    if (startsAt === null && row.raw('startsAt') === '') row.problem('startsAt', `${FIELD_LABELS.startsAt} is blank`);
+  } else if (row.has('date')) {
+    const date = row.read('date', readDate);
+    if (date === null && row.raw('date') === '') row.problem('date', `${FIELD_LABELS.date} is blank`);
+    const time = row.read('time', readTime);
+    if (time === null && row.raw('time') === '') row.problem('time', `${FIELD_LABELS.time} is blank`);
+    if (date && time) startsAt = `${date}T${time}`;
+  }
+  const provider = row.text('provider') ?? '';
+  const reason = row.text('reason');
+  if (row.problems > 0 || !complete || chart === null || startsAt === null) return;
+
+  const id = stableId('imp-a-', chart, startsAt, provider);
+  const record: AppointmentRecord = { file, line: row.line, id, chart, startsAt, provider, reason: reason === undefined ? undefined : (reason ?? '') };
+  const twin = plan.appointments.get(id);
+  if (!twin) plan.appointments.set(id, record);
+  else if (twin.reason !== record.reason) {
+    row.problem(row.has('reason') ? 'reason' : null, `The appointment of chart number '${chart}' at ${startsAt.replace('T', ' ')} with '${provider}' is listed again with a different reason (first on ${where(twin, file)})`);
+  }
+}

@@ -1,0 +1,233 @@
+import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { contract } from '../../../shared/api';
+import type { QualityProblem, WorklistRow } from '../../../shared/bulk/api';
+import { AUTHORITIES, REMINDER_METHODS } from '../../../shared/domain/patient';
+import { useWorklist, type ContactChanges } from './worklistStore';
+
+/** The rules main applies to each field (shared/bulk/api.ts), so the administrator hears about a slip before saving. */
+const rules = contract['bulk.fixContact'].input.shape.changes.shape;
+
+interface Draft {
+  firstName: string;
+  lastName: string;
+  email: string;
+  mobilePhone: string;
+  preferredReminder: string;
+  authority: string;
+  residesWith: boolean;
+}
+
+type Contact = NonNullable<WorklistRow['contact']>;
+
+function draftOf(contact: Contact): Draft {
+  return {
+    firstName: contact.firstName,
+    lastName: contact.lastName,
+    email: contact.email ?? '',
+    mobilePhone: contact.mobilePhone ?? '',
+    preferredReminder: contact.preferredReminder ?? '',
+    authority: contact.authority ?? '',
+    residesWith: contact.residesWith,
+  };
+}
+
+const orNull = (text: string) => (text.trim() === '' ? null : text.trim());
+
+/** Only what the administrator changed, checked; or the first problem, by field. */
+function changesOf(contact: Contact, draft: Draft): { changes: ContactChanges } | { field: keyof Draft; problem: string } {
+  const changes: ContactChanges = {};
+  const firstName = draft.firstName.trim();
+  if (firstName !== contact.firstName) {
+    if (!rules.firstName.safeParse(firstName).success) return { field: 'firstName', problem: 'Enter the first name (up to 80 characters).' };
+    changes.firstName = firstName;
+  }
+  const lastName = draft.lastName.trim();
+  if (lastName !== contact.lastName) {
+    if (!rules.lastName.safeParse(lastName).success) return { field: 'lastName', problem: 'Enter the last name (up to 80 characters).' };
+    changes.lastName = lastName;
+  }
+  const email = orNull(draft.email);
+  if (email !== contact.email) {
+    if (!rules.email.safeParse(email).success) return { field: 'email', problem: 'Enter one complete email address, such as maria@example.com, or leave it empty.' };
+    changes.email = email;
+  }
+  const mobilePhone = orNull(draft.mobilePhone);
+  if (mobilePhone !== contact.mobilePhone) {
+    if (!rules.mobilePhone.safeParse(mobilePhone).success) return { field: 'mobilePhone', problem: 'The mobile number is too long (up to 40 characters).' };
+    changes.mobilePhone = mobilePhone;
+  }
+  const preferredReminder = orNull(draft.preferredReminder);
+  if (preferredReminder !== contact.preferredReminder) {
+    const parsed = rules.preferredReminder.safeParse(preferredReminder);
+    if (!parsed.success) return { field: 'preferredReminder', problem: 'Choose a reminder method from the list.' };
+    changes.preferredReminder = parsed.data;
+  }
+  const authority = orNull(draft.authority);
+  if (authority !== contact.authority) {
+    const parsed = rules.authority.safeParse(authority);
+    if (!parsed.success) return { field: 'authority', problem: 'Choose Joint, Exclusive, None or (empty).' };
+    changes.authority = parsed.data;
+  }
+  if (draft.residesWith !== contact.residesWith) changes.residesWith = draft.residesWith;
+  return { changes };
+}
+
+/** The Fix form of one worklist row: the Primary Contact's details, saved with only what changed. */
+export function ContactFixForm(props: { row: WorklistRow; problem: QualityProblem | null; offset: number; onClose(): void }) {
+  const { row, problem, offset, onClose } = props;
+  const contact = row.contact!;
+  const savingKey = useWorklist((s) => s.savingKey);
+  const fix = useWorklist((s) => s.fix);
+  const [draft, setDraft] = useState<Draft>(() => draftOf(contact));
+  const [slip, setSlip] = useState<{ field: keyof Draft | null; problem: string } | null>(null);
+  const saving = savingKey === row.key;
+  const base = `fix-${row.key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const who = `${contact.firstName} ${contact.lastName}`.trim() || 'this contact';
+  const codes = new Set(row.problems.map((p) => p.code));
+
+  // Opening the form puts the cursor in the first field the worklist flagged (or the first name).
+  useEffect(() => {
+    const first = FIELD_ORDER.find((key) => isFlagged(key, codes)) ?? 'firstName';
+    document.getElementById(`${base}-${first}`)?.focus();
+    // Only on opening: the flags of the row as it was when Fix was chosen.
+  }, []);
+
+  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
+    setDraft((d) => ({ ...d, [key]: value }));
+    setSlip(null);
+  };
+  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const checked = changesOf(contact, draft);
+    if ('problem' in checked) {
+      setSlip(checked);
+      document.getElementById(`${base}-${checked.field}`)?.focus();
+      return;
+    }
+    if (Object.keys(checked.changes).length === 0) {
+      setSlip({ field: null, problem: 'Nothing is changed yet: edit a field, or Cancel.' });
+      return;
+    }
+    await fix(row, checked.changes, problem, offset);
+  };
+  // Esc closes the form rather than leaving the screen.
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === 'Escape' && !saving) {
+      event.preventDefault();
+      onClose();
+    }
+  };
+
+  const field = (key: keyof Draft) => ({
+    id: `${base}-${key}`,
+    'aria-invalid': slip?.field === key ? true : undefined,
+    'aria-describedby': slip?.field === key ? `${base}-slip` : undefined,
+    // Fields the worklist flagged stand out, so the eye goes to them first.
+    className: isFlagged(key, codes) ? 'bulk-fix-flagged' : undefined,
+  });
+
+  return (
+    <form className="bulk-fix" noValidate aria-label={`Fix ${who}’s details`} onSubmit={(event) => void onSubmit(event)} onKeyDown={onKeyDown}>
+      <p className="bulk-fix-hint">
+        Name, email, mobile number and reminder method are {who}’s for all their children. Authority and “Lives with” are for{' '}
+        {row.patientName} only. Enter to save, Esc to cancel.
+      </p>
+      {/* Nothing is disabled while saving (that would drop the focus); the store ignores a second save. */}
+      <fieldset className="bulk-fix-fields" aria-busy={saving || undefined}>
+        <legend className="visually-hidden">Primary Contact of {row.patientName}</legend>
+        <label htmlFor={`${base}-firstName`}>First name</label>
+        <input {...field('firstName')} type="text" autoComplete="off" maxLength={80} value={draft.firstName} onChange={(e) => set('firstName', e.target.value)} />
+        <label htmlFor={`${base}-lastName`}>Last name</label>
+        <input {...field('lastName')} type="text" autoComplete="off" maxLength={80} value={draft.lastName} onChange={(e) => set('lastName', e.target.value)} />
+        <label htmlFor={`${base}-email`}>Email</label>
+        <input
+          {...field('email')}
+          type="email"
+          inputMode="email"
+          autoComplete="off"
+          spellCheck={false}
+          maxLength={254}
+          value={draft.email}
+          onChange={(e) => set('email', e.target.value)}
+        />
+        <label htmlFor={`${base}-mobilePhone`}>Mobile number</label>
+        <input
+          {...field('mobilePhone')}
+          type="tel"
+          inputMode="tel"
+          autoComplete="off"
+          maxLength={40}
+          value={draft.mobilePhone}
+          onChange={(e) => set('mobilePhone', e.target.value)}
+        />
+        <label htmlFor={`${base}-preferredReminder`}>Preferred reminder method</label>
+        <select {...field('preferredReminder')} value={draft.preferredReminder} onChange={(e) => set('preferredReminder', e.target.value)}>
+          <option value="">(not set)</option>
+          {!(REMINDER_METHODS as readonly string[]).includes(draft.preferredReminder) && draft.preferredReminder !== '' && (
+            <option value={draft.preferredReminder}>{draft.preferredReminder}</option>
+          )}
+          {REMINDER_METHODS.map((m) => (
+            <option key={m} value={m}>
+              {m}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={`${base}-authority`}>Authority for {row.patientName}</label>
+        <select {...field('authority')} value={draft.authority} onChange={(e) => set('authority', e.target.value)}>
+          <option value="">(empty)</option>
+          {!(AUTHORITIES as readonly string[]).includes(draft.authority) && draft.authority !== '' && <option value={draft.authority}>{draft.authority}</option>}
+          {AUTHORITIES.map((a) => (
+            <option key={a} value={a}>
+              {a}
+            </option>
+          ))}
+        </select>
+        <span className="bulk-fix-check-label" aria-hidden="true" />
+        <label className="bulk-fix-check">
+          <input
+            {...field('residesWith')}
+            type="checkbox"
+            checked={draft.residesWith}
+            onChange={(e) => set('residesWith', e.target.checked)}
+          />{' '}
+          Lives with {row.patientName}
+        </label>
+      </fieldset>
+      {slip && (
+        <p id={`${base}-slip`} className="bulk-problem">
+          {slip.problem}
+        </p>
+      )}
+      <div className="bulk-form-row">
+        <button type="submit" className="primary">
+          Save changes
+        </button>
+        <button type="button" disabled={saving} onClick={onClose}>
+          Cancel
+        </button>
+        {saving && <span className="muted bulk-inline-note">Saving…</span>}
+      </div>
+    </form>
+  );
+}
+
+const FIELD_ORDER: readonly (keyof Draft)[] = ['firstName', 'lastName', 'email', 'mobilePhone', 'preferredReminder', 'authority', 'residesWith'];
+
+/** Which form fields a worklist problem points at. */
+function isFlagged(key: keyof Draft, codes: Set<QualityProblem>): boolean {
+  switch (key) {
+    case 'firstName':
+      return codes.has('missing_first_name');
+    case 'lastName':
+      return codes.has('missing_last_name');
+    case 'email':
+      return codes.has('missing_email') || codes.has('malformed_email') || codes.has('email_domain_typo') || codes.has('shared_email');
+    case 'mobilePhone':
+      return codes.has('missing_mobile') || codes.has('invalid_mobile');
+    case 'preferredReminder':
+      return codes.has('missing_reminder_method');
+    case 'authority':
+    case 'residesWith':
+      return codes.has('no_authority_or_residence');
+  }
+}

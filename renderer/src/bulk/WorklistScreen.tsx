@@ -1,0 +1,192 @@
+import { useEffect, useRef } from 'react';
+import { QUALITY_PROBLEMS, type QualityProblem, type WorklistRow } from '../../../shared/bulk/api';
+import { useNavigation } from '../app/navigation';
+import { count, plural, PROBLEM_WORDS } from './bulkWords';
+import { ContactFixForm } from './ContactFixForm';
+import { pageKey, useWorklist, WORKLIST_PAGE_SIZE } from './worklistStore';
+import './bulk.css';
+
+function isQualityProblem(value: string): value is QualityProblem {
+  return (QUALITY_PROBLEMS as readonly string[]).includes(value);
+}
+
+const domId = (row: WorklistRow) => `worklist-${row.key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+
+function contactFacts(contact: NonNullable<WorklistRow['contact']>): string {
+  const facts = [
+    contact.email ?? 'no email',
+    contact.mobilePhone ? `mobile ${contact.mobilePhone}` : 'no mobile',
+    contact.preferredReminder ? `reminders by ${contact.preferredReminder}` : 'no reminder method',
+    contact.authority ? `authority ${contact.authority}` : 'authority empty',
+    contact.residesWith ? 'lives with the child' : 'does not live with the child',
+  ];
+  return facts.join(' · ');
+}
+
+function WorklistItem(props: { row: WorklistRow; problem: QualityProblem | null; offset: number; onClosed(row: WorklistRow): void }) {
+  const { row, problem, offset, onClosed } = props;
+  const editing = useWorklist((s) => s.editingKey === row.key);
+  const busy = useWorklist((s) => s.savingKey !== null);
+  const fixError = useWorklist((s) => (s.fixError?.key === row.key ? s.fixError.message : null));
+  const edit = useWorklist((s) => s.edit);
+  const base = domId(row);
+  const contactName = row.contact ? `${row.contact.firstName} ${row.contact.lastName}`.trim() || '(no name)' : null;
+
+  return (
+    <li className="bulk-row" aria-label={`${row.patientName}, chart ${row.chartNumber}`}>
+      <div className="bulk-row-head">
+        <span className="bulk-row-patient">{row.patientName}</span>
+        <span className="bulk-row-chart">Chart {row.chartNumber}</span>
+      </div>
+      <p className="bulk-row-contact">
+        {row.contact ? (
+          <>
+            <span className="bulk-row-label">Primary Contact:</span> {contactName} <span className="bulk-row-facts">· {contactFacts(row.contact)}</span>
+          </>
+        ) : (
+          <>
+            <span className="bulk-row-label">Primary Contact:</span> none. Add a Family Contact with Sort 1 in the practice system.
+          </>
+        )}
+      </p>
+      <ul className="bulk-row-problems" aria-label="Problems">
+        {row.problems.map((p) => (
+          <li key={p.code}>{p.message || PROBLEM_WORDS[p.code]}</li>
+        ))}
+      </ul>
+      {row.contactId && row.contact && !editing && (
+        <button
+          id={`${base}-fix`}
+          type="button"
+          className="bulk-row-fix"
+          disabled={busy}
+          aria-label={`Fix ${contactName}’s details for ${row.patientName}`}
+          onClick={() => edit(row.key)}
+        >
+          Fix
+        </button>
+      )}
+      {editing && (
+        <ContactFixForm
+          row={row}
+          problem={problem}
+          offset={offset}
+          onClose={() => {
+            edit(null);
+            onClosed(row);
+          }}
+        />
+      )}
+      {fixError && (
+        <p role="alert" className="error bulk-failed">
+          Not saved: {fixError}
+        </p>
+      )}
+    </li>
+  );
+}
+
+/** The data-quality worklist: Primary Contacts with missing or likely-wrong details, 100 a page, each with an inline fix. */
+export function WorklistScreen({ problem, offset }: { problem: QualityProblem | null; offset: number }) {
+  const { shownFor, rows, total, loading, error, note, load } = useWorklist();
+  const replace = useNavigation((s) => s.replace);
+  const title = useRef<HTMLHeadingElement>(null);
+  const noteRef = useRef<HTMLParagraphElement>(null);
+
+  useEffect(() => {
+    void load(problem, offset);
+  }, [problem, offset, load]);
+  useEffect(() => {
+    title.current?.focus();
+  }, []);
+
+  const shown = shownFor === pageKey(problem, offset) ? rows : null;
+  const show = (next: QualityProblem | null, nextOffset: number) =>
+    replace(next ? { name: 'worklist', problem: next, offset: nextOffset } : { name: 'worklist', offset: nextOffset });
+
+  // Fixes can empty the last page: step back to the last page that still has rows.
+  const emptiedPage = shown !== null && shown.length === 0 && offset > 0 && !loading;
+  useEffect(() => {
+    if (!emptiedPage) return;
+    const lastPage = Math.floor(Math.max(total - 1, 0) / WORKLIST_PAGE_SIZE) * WORKLIST_PAGE_SIZE;
+    const back = Math.min(offset - WORKLIST_PAGE_SIZE, lastPage);
+    replace(problem ? { name: 'worklist', problem, offset: Math.max(0, back) } : { name: 'worklist', offset: Math.max(0, back) });
+  }, [emptiedPage, offset, problem, total, replace]);
+
+  // After a fix the row may leave the list: the note saying what happened takes the focus.
+  const lastNote = useRef<string | null>(null);
+  useEffect(() => {
+    if (note && note !== lastNote.current) noteRef.current?.focus();
+    lastNote.current = note;
+  }, [note]);
+
+  // Closing a form without saving puts the focus back on its Fix button.
+  const onClosed = (row: WorklistRow) => requestAnimationFrame(() => document.getElementById(`${domId(row)}-fix`)?.focus());
+
+  const first = total === 0 ? 0 : offset + 1;
+  const last = Math.min(offset + (shown?.length ?? 0), total);
+  const filterWords = problem ? PROBLEM_WORDS[problem].toLowerCase() : null;
+
+  return (
+    <section className="screen bulk-screen" aria-labelledby="worklist-title">
+      <header className="screen-header">
+        <h1 id="worklist-title" ref={title} tabIndex={-1}>
+          Data-quality worklist
+        </h1>
+        <p className="muted">
+          Primary Contacts (Sort 1) of Active patients with a missing or likely-wrong detail, and patients with no Primary Contact. Fix
+          opens the contact’s details right here. Esc goes back to Bulk PIN readiness.
+        </p>
+      </header>
+      <div className="bulk-toolbar">
+        <label htmlFor="worklist-filter">Show rows with</label>
+        <select
+          id="worklist-filter"
+          value={problem ?? ''}
+          onChange={(event) => show(isQualityProblem(event.target.value) ? event.target.value : null, 0)}
+        >
+          <option value="">Any problem</option>
+          {QUALITY_PROBLEMS.map((code) => (
+            <option key={code} value={code}>
+              {PROBLEM_WORDS[code]}
+            </option>
+          ))}
+        </select>
+        <span className="bulk-toolbar-count" aria-live="polite">
+          {shown ? (total === 0 ? '' : `Rows ${count(first)}–${count(last)} of ${count(total)}`) : loading ? 'Loading…' : ''}
+        </span>
+      </div>
+      <p ref={noteRef} role="status" tabIndex={-1} className="bulk-note">
+        {note ?? ''}
+      </p>
+      {error && (
+        <p role="alert" className="error">
+          Could not read the worklist: {error}
+        </p>
+      )}
+      {shown && total === 0 && (
+        <p className="empty">{filterWords ? `No rows with “${filterWords}”.` : 'Nothing to fix: every Primary Contact has what Bulk PIN needs.'}</p>
+      )}
+      {shown && shown.length > 0 && (
+        <ul className="bulk-rows" aria-label={filterWords ? `Rows with ${filterWords}` : 'Rows to fix'}>
+          {shown.map((row) => (
+            <WorklistItem key={row.key} row={row} problem={problem} offset={offset} onClosed={onClosed} />
+          ))}
+        </ul>
+      )}
+      {shown && total > WORKLIST_PAGE_SIZE && (
+        <nav className="bulk-pager" aria-label="Worklist pages">
+          <button type="button" disabled={offset === 0 || loading} onClick={() => show(problem, Math.max(0, offset - WORKLIST_PAGE_SIZE))}>
+            Previous {WORKLIST_PAGE_SIZE}
+          </button>
+          <span>
+            Page {count(Math.floor(offset / WORKLIST_PAGE_SIZE) + 1)} of {count(Math.ceil(total / WORKLIST_PAGE_SIZE))} ({plural(total, 'row')})
+          </span>
+          <button type="button" disabled={offset + WORKLIST_PAGE_SIZE >= total || loading} onClick={() => show(problem, offset + WORKLIST_PAGE_SIZE)}>
+            Next {WORKLIST_PAGE_SIZE}
+          </button>
+        </nav>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,288 @@
+import { useEffect, useRef, type ChangeEvent } from 'react';
+import { IMPORT_KINDS, type ImportFilePreview, type ImportKind, type ImportPreview, type ImportProblem } from '../../../shared/bulk/api';
+import { useNavigation } from '../app/navigation';
+import { count, plural } from '../bulk/bulkWords';
+import { MAX_IMPORT_FILES, useImport } from './importStore';
+import { fieldChoices, fieldWords, KIND_WORDS } from './importWords';
+import './importer.css';
+
+/** Problems listed on screen; the rest are counted. */
+const PROBLEMS_SHOWN = 1000;
+
+function isImportKind(value: string): value is ImportKind {
+  return (IMPORT_KINDS as readonly string[]).includes(value);
+}
+
+function FileMapping({ file, index, disabled }: { file: ImportFilePreview; index: number; disabled: boolean }) {
+  const setKind = useImport((s) => s.setKind);
+  const setMapping = useImport((s) => s.setMapping);
+  const seen = useImport((s) => (file.kind ? s.seenFields[file.kind] : null));
+  const base = `import-file-${index}`;
+  const fields = file.kind ? fieldChoices(file.kind, seen ?? []) : [];
+  return (
+    <section className="import-file" aria-labelledby={`${base}-title`}>
+      <h3 id={`${base}-title`} className="import-file-title">
+        {file.name} <span className="import-file-rows">· {plural(file.rows, 'row')}</span>
+      </h3>
+      <div className="import-kind">
+        <label htmlFor={`${base}-kind`}>Kind of file</label>
+        <select
+          id={`${base}-kind`}
+          value={file.kind ?? ''}
+          disabled={disabled}
+          aria-describedby={`${base}-kind-hint`}
+          onChange={(event) => void setKind(index, isImportKind(event.target.value) ? event.target.value : null)}
+        >
+          {file.kind === null && <option value="">Not recognised: choose one</option>}
+          {IMPORT_KINDS.map((kind) => (
+            <option key={kind} value={kind}>
+              {KIND_WORDS[kind]}
+            </option>
+          ))}
+        </select>
+        <span id={`${base}-kind-hint`} className="import-hint">
+          {file.kind ? 'Recognised from its column headers; change it if it is wrong.' : 'The column headers did not say what this file holds.'}
+        </span>
+      </div>
+      {file.missingFields.length > 0 && (
+        <p className="import-missing">
+          No column is set to {file.missingFields.map(fieldWords).join(', ')}, which {file.missingFields.length === 1 ? 'is' : 'are'} needed. Choose
+          the matching column below.
+        </p>
+      )}
+      {file.columns.length > 0 && (
+        <table className="import-mapping">
+          <caption>Columns of {file.name}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Column in the file</th>
+              <th scope="col">Imported as</th>
+            </tr>
+          </thead>
+          <tbody>
+            {file.columns.map((column, c) => (
+              <tr key={`${c}-${column.header}`} className={column.field === null ? 'import-ignored' : undefined}>
+                <th scope="row">
+                  <label htmlFor={`${base}-col-${c}`}>{column.header || `(column ${c + 1} has no header)`}</label>
+                </th>
+                <td>
+                  <select
+                    id={`${base}-col-${c}`}
+                    value={column.field ?? ''}
+                    disabled={disabled || file.kind === null}
+                    onChange={(event) => void setMapping(index, column.header, event.target.value === '' ? null : event.target.value)}
+                  >
+                    <option value="">(ignore)</option>
+                    {column.field !== null && !fields.includes(column.field) && <option value={column.field}>{fieldWords(column.field)}</option>}
+                    {fields.map((field) => (
+                      <option key={field} value={field}>
+                        {fieldWords(field)}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** Problems grouped by file, in the order of the files, each with its line and column. */
+function Problems({ preview }: { preview: ImportPreview }) {
+  const listed = preview.problems.slice(0, PROBLEMS_SHOWN);
+  const more = preview.problems.length - listed.length + preview.moreProblems;
+  const total = preview.problems.length + preview.moreProblems;
+  const byFile = new Map<string, ImportProblem[]>();
+  for (const problem of listed) byFile.set(problem.file, [...(byFile.get(problem.file) ?? []), problem]);
+  return (
+    <section className="import-panel import-problems" aria-labelledby="import-problems-title">
+      <h2 id="import-problems-title">Problems to fix first ({count(total)})</h2>
+      <p className="muted">
+        Nothing is imported while any problem is left. Fix them in the practice system or the file, then choose the files again.
+      </p>
+      {[...byFile].map(([file, problems], f) => (
+        <table key={file} className="import-problem-table" aria-labelledby={`import-problems-${f}`}>
+          <caption id={`import-problems-${f}`}>
+            {file} ({plural(problems.length, 'problem')}
+            {more > 0 ? ' listed' : ''})
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Line</th>
+              <th scope="col">Column</th>
+              <th scope="col">Problem</th>
+            </tr>
+          </thead>
+          <tbody>
+            {problems.map((p, i) => (
+              <tr key={i}>
+                <td className="import-line">{p.line > 0 ? count(p.line) : '—'}</td>
+                <td>{p.column ?? '—'}</td>
+                <td>{p.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ))}
+      {more > 0 && <p className="import-more">…and {plural(more, 'more problem')} not listed.</p>}
+    </section>
+  );
+}
+
+function Counts({ preview, applied }: { preview: ImportPreview; applied: boolean }) {
+  const { counts, changes } = preview;
+  return (
+    <dl className="import-counts">
+      <div>
+        <dt>In the files</dt>
+        <dd>
+          {plural(counts.families, 'family', 'families')}, {plural(counts.patients, 'patient')}, {plural(counts.contacts, 'contact')},{' '}
+          {plural(counts.links, 'contact link')}, {plural(counts.appointments, 'appointment')}
+        </dd>
+      </div>
+      <div>
+        <dt>{applied ? 'Changed' : 'Applying would change'}</dt>
+        <dd>
+          {count(changes.inserted)} new, {count(changes.updated)} updated, {count(changes.unchanged)} unchanged
+        </dd>
+      </div>
+    </dl>
+  );
+}
+
+/** Why Apply is not available yet, or null when it is. */
+function blockedBecause(preview: ImportPreview): string | null {
+  const problems = preview.problems.length + preview.moreProblems;
+  if (problems > 0) return `Fix the ${plural(problems, 'problem')} listed below first.`;
+  if (preview.files.some((f) => f.kind === null)) return 'Choose the kind of each file first.';
+  if (preview.files.some((f) => f.missingFields.length > 0)) return 'Set a column for every needed field first.';
+  return null;
+}
+
+/** Import the practice's own CSV exports: preview with the column mapping, problems by line, then apply. */
+export function ImportScreen() {
+  const { files, reading, preview, previewing, error, applying, applyError, result, choose, apply, clear } = useImport();
+  const go = useNavigation((s) => s.go);
+  const title = useRef<HTMLHeadingElement>(null);
+  const resultRef = useRef<HTMLDivElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    title.current?.focus();
+  }, []);
+  useEffect(() => {
+    if (result) resultRef.current?.focus();
+  }, [result]);
+
+  const onFiles = (event: ChangeEvent<HTMLInputElement>) => {
+    void choose(Array.from(event.target.files ?? []));
+  };
+
+  const blocked = preview ? blockedBecause(preview) : 'Choose the files first.';
+  const canApply = preview !== null && blocked === null && !previewing && !applying && files.length > 0;
+  let busy = '';
+  if (reading) busy = 'Reading the files…';
+  else if (previewing) busy = 'Checking the files…';
+  else if (applying) busy = 'Importing… this can take a minute for a large practice; the app stays usable.';
+
+  return (
+    <section className="screen import-screen" aria-labelledby="import-title">
+      <header className="screen-header">
+        <h1 id="import-title" ref={title} tabIndex={-1}>
+          Import practice data
+        </h1>
+        <p className="muted">
+          Choose up to three CSV files exported from the practice system: patients, Family Contacts and appointments. The files are
+          checked first and nothing changes until you choose Apply import; if any row has a problem, nothing of the import is applied.
+        </p>
+      </header>
+
+      <div className="import-panel">
+        <label htmlFor="import-files" className="import-files-label">
+          CSV files (up to {MAX_IMPORT_FILES})
+        </label>
+        <input
+          ref={fileInput}
+          id="import-files"
+          type="file"
+          multiple
+          accept=".csv,text/csv"
+          disabled={applying}
+          aria-describedby="import-files-hint"
+          onChange={onFiles}
+        />
+        <p id="import-files-hint" className="import-hint">
+          Hold Ctrl (or ⌘) to pick several files at once. Choosing files again starts over.
+        </p>
+        {files.length > 0 && !preview && !result && (
+          <p className="import-hint">Chosen: {files.map((f) => f.name).join(', ')}</p>
+        )}
+      </div>
+
+      <p role="status" className={applying ? 'import-busy' : 'import-status'}>
+        {busy}
+      </p>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+
+      {result && (
+        <div ref={resultRef} tabIndex={-1} className="import-panel import-result" aria-labelledby="import-result-title">
+          <h2 id="import-result-title">Imported</h2>
+          <Counts preview={result} applied />
+          <div className="import-actions">
+            <button type="button" onClick={() => go({ name: 'bulk' })}>
+              Back to Bulk PIN readiness
+            </button>
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => {
+                clear();
+                if (fileInput.current) fileInput.current.value = '';
+                fileInput.current?.focus();
+              }}
+            >
+              Import other files
+            </button>
+          </div>
+        </div>
+      )}
+
+      {preview && !result && (
+        <>
+          <section className="import-panel" aria-labelledby="import-files-title">
+            <h2 id="import-files-title">Files and columns</h2>
+            <p className="muted">Each column is imported as the field shown; change a choice to check the files again with it.</p>
+            {preview.files.map((file, i) => (
+              <FileMapping key={`${i}-${file.name}`} file={file} index={i} disabled={applying} />
+            ))}
+          </section>
+          <section className="import-panel" aria-labelledby="import-summary-title">
+            <h2 id="import-summary-title">What the import would do</h2>
+            <Counts preview={preview} applied={false} />
+            <div className="import-actions">
+              <button type="button" className="primary" disabled={!canApply} aria-describedby="import-apply-help" onClick={() => void apply()}>
+                Apply import
+              </button>
+              <span id="import-apply-help" className="import-hint">
+                {applying ? 'Importing…' : previewing ? 'Checking…' : (blocked ?? 'The files are ready to import.')}
+              </span>
+            </div>
+            {applyError && (
+              <p role="alert" className="error">
+                {applyError}
+              </p>
+            )}
+          </section>
+          {preview.problems.length + preview.moreProblems > 0 && <Problems preview={preview} />}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,148 @@
+import { create } from 'zustand';
+import type { CallInput } from '../../../shared/api';
+import type { ImportColumnMapping, ImportKind, ImportPreview, ImportResult } from '../../../shared/bulk/api';
+import { call } from '../api/client';
+
+/** import.preview takes up to three files: patients, contacts and appointments. */
+export const MAX_IMPORT_FILES = 3;
+/** The contract's limit on one file's text. */
+const MAX_FILE_CHARS = 200_000_000;
+
+interface ChosenFile {
+  name: string;
+  content: string;
+  /** Chosen by the administrator instead of the detected kind. */
+  kind?: ImportKind;
+  /** Set once the administrator changes a column: then the whole mapping of the file is sent. */
+  mapping?: ImportColumnMapping[];
+}
+
+interface ImportState {
+  files: ChosenFile[];
+  /** Field names the import check has used, per kind of file (it names fields; see fieldChoices). */
+  seenFields: Record<ImportKind, string[]>;
+  reading: boolean;
+  preview: ImportPreview | null;
+  previewing: boolean;
+  error: string | null;
+  applying: boolean;
+  applyError: string | null;
+  result: ImportResult | null;
+  choose(list: File[]): Promise<void>;
+  setKind(index: number, kind: ImportKind | null): Promise<void>;
+  setMapping(index: number, header: string, field: string | null): Promise<void>;
+  apply(): Promise<void>;
+  clear(): void;
+}
+
+function inputOf(files: ChosenFile[]): CallInput<'import.preview'> {
+  return {
+    files: files.map((f) => ({
+      name: f.name,
+      content: f.content,
+      ...(f.kind ? { kind: f.kind } : {}),
+      ...(f.mapping ? { mapping: f.mapping } : {}),
+    })),
+  };
+}
+
+function withSeen(seen: Record<ImportKind, string[]>, preview: ImportPreview): Record<ImportKind, string[]> {
+  const next = { patients: [...seen.patients], contacts: [...seen.contacts], appointments: [...seen.appointments] };
+  for (const file of preview.files) {
+    if (!file.kind) continue;
+    for (const column of file.columns) {
+      if (column.field !== null && !next[file.kind].includes(column.field)) next[file.kind].push(column.field);
+    }
+  }
+  return next;
+}
+
+/** Only the newest preview may land: changing two columns quickly must not show the first answer last. */
+let previewNumber = 0;
+
+export const useImport = create<ImportState>((set, get) => {
+  async function runPreview(files: ChosenFile[]) {
+    const mine = ++previewNumber;
+    set({ files, previewing: true, error: null, applyError: null, result: null });
+    try {
+      const preview = await call('import.preview', inputOf(files));
+      if (mine === previewNumber) set({ preview, previewing: false, seenFields: withSeen(get().seenFields, preview) });
+    } catch (error) {
+      if (mine === previewNumber) set({ previewing: false, error: (error as Error).message });
+    }
+  }
+
+  return {
+    files: [],
+    seenFields: { patients: [], contacts: [], appointments: [] },
+    reading: false,
+    preview: null,
+    previewing: false,
+    error: null,
+    applying: false,
+    applyError: null,
+    result: null,
+    async choose(list) {
+      if (get().applying) return;
+      const mine = ++previewNumber;
+      set({ files: [], preview: null, previewing: false, reading: false, result: null, error: null, applyError: null });
+      if (list.length === 0) return;
+      if (list.length > MAX_IMPORT_FILES) {
+        set({ error: `Choose at most three files (patients, contacts, appointments); ${list.length} were chosen.` });
+        return;
+      }
+      set({ reading: true });
+      const files: ChosenFile[] = [];
+      for (const file of list) {
+        try {
+          const content = await file.text();
+          if (mine !== previewNumber) return;
+          if (content.length > MAX_FILE_CHARS) {
+            set({ reading: false, error: `${file.name} is too large to import in one go (over 200 million characters). Export it in parts.` });
+            return;
+          }
+          files.push({ name: file.name, content });
+        } catch (error) {
+          if (mine === previewNumber) set({ reading: false, error: `Could not read ${file.name}: ${(error as Error).message}` });
+          return;
+        }
+      }
+      // Files chosen again while these were read: the newer choice wins.
+      if (mine !== previewNumber) return;
+      set({ reading: false });
+      await runPreview(files);
+    },
+    async setKind(index, kind) {
+      const files = get().files.map((f, i) => (i === index ? { name: f.name, content: f.content, ...(kind ? { kind } : {}) } : f));
+      await runPreview(files);
+    },
+    async setMapping(index, header, field) {
+      const { files, preview } = get();
+      const columns = files[index]?.mapping ?? preview?.files[index]?.columns;
+      if (!columns) return;
+      const mapping = columns.map((c) => (c.header === header ? { header, field } : { header: c.header, field: c.field }));
+      await runPreview(files.map((f, i) => (i === index ? { ...f, mapping } : f)));
+    },
+    async apply() {
+      const { files, applying, previewing } = get();
+      if (applying || previewing || files.length === 0) return;
+      set({ applying: true, applyError: null, result: null });
+      try {
+        const result = await call('import.apply', inputOf(files));
+        if (result.applied) {
+          // Done: let go of the file texts (tens of megabytes for a large practice).
+          set({ applying: false, result, files: [], preview: null });
+        } else {
+          set({ applying: false, preview: result, seenFields: withSeen(get().seenFields, result), applyError: 'Nothing was imported: the files have problems, listed below.' });
+        }
+      } catch (error) {
+        set({ applying: false, applyError: `Nothing was imported: ${(error as Error).message}` });
+      }
+    },
+    clear() {
+      if (get().applying) return;
+      ++previewNumber;
+      set({ files: [], preview: null, previewing: false, reading: false, error: null, applyError: null, result: null });
+    },
+  };
+});

@@ -1,0 +1,194 @@
+/**
+ * Contract calls for Bulk PIN readiness and the practice-data import (SPEC 3.5). Merged into the
+ * one contract in shared/api.ts; kept in its own file because the area is large.
+ */
+import { z } from 'zod';
+import { AUTHORITIES, REMINDER_METHODS } from '../domain/patient';
+
+const id = z.string().min(1).max(64);
+const page = { limit: z.number().int().min(1).max(1000).default(100), offset: z.number().int().min(0).default(0) };
+
+// ---- eligibility --------------------------------------------------------------------------
+
+export const EXCLUSION_REASONS = [
+  'status_inactive',
+  'status_transferred',
+  'status_deceased',
+  'status_merged',
+  'status_in_collections',
+  'over_minor_age',
+  'no_date_of_birth',
+  'no_primary_contact',
+  'primary_without_authority',
+  'no_email',
+] as const;
+export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
+
+export interface EligibleChild {
+  patientId: string;
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string;
+  chartNumber: string;
+}
+export interface EligibleGuardian {
+  contactId: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  mobilePhone: string | null;
+  preferredReminder: string | null;
+  children: EligibleChild[];
+}
+export interface ExclusionRow {
+  patientId: string;
+  firstName: string;
+  lastName: string;
+  chartNumber: string;
+  reason: ExclusionReason;
+  /** For people: "Inactive", "19 (limit 18)", "Sort 1 Rosa Perez has no authority and does not reside". */
+  detail: string;
+}
+
+// ---- data quality -------------------------------------------------------------------------
+
+export const QUALITY_PROBLEMS = [
+  'no_primary_contact',
+  'missing_first_name',
+  'missing_last_name',
+  'missing_email',
+  'malformed_email',
+  'email_domain_typo',
+  'missing_mobile',
+  'invalid_mobile',
+  'no_authority_or_residence',
+  'missing_reminder_method',
+  'shared_email',
+] as const;
+export type QualityProblem = (typeof QUALITY_PROBLEMS)[number];
+
+export interface WorklistRow {
+  /** `${patientId}:${contactId}` or `${patientId}:` when the patient has no Primary Contact. */
+  key: string;
+  patientId: string;
+  patientName: string;
+  chartNumber: string;
+  contactId: string | null;
+  contact: {
+    firstName: string;
+    lastName: string;
+    email: string | null;
+    mobilePhone: string | null;
+    preferredReminder: string | null;
+    authority: string | null;
+    residesWith: boolean;
+  } | null;
+  problems: { code: QualityProblem; message: string }[];
+}
+
+// ---- readiness ----------------------------------------------------------------------------
+
+export const CHECKLIST_ITEMS = ['single_npi_and_practice', 'current_version', 'portal_fully_live', 'register_records_archived'] as const;
+export type ChecklistItem = (typeof CHECKLIST_ITEMS)[number];
+export interface ChecklistAnswer {
+  item: ChecklistItem;
+  answer: boolean | null;
+  answeredBy: string | null;
+  answeredAt: string | null;
+  note: string;
+}
+export interface ReadinessSummary {
+  checklist: ChecklistAnswer[];
+  /** All four answered yes. */
+  checklistReady: boolean;
+  eligibleGuardians: number;
+  eligibleChildren: number;
+  exclusions: { reason: ExclusionReason; count: number }[];
+  openQualityRows: number;
+  computedAt: string;
+  elapsedMs: number;
+}
+
+export interface ExportResult {
+  file: string;
+  rows: number;
+}
+
+// ---- import -------------------------------------------------------------------------------
+
+export const IMPORT_KINDS = ['patients', 'contacts', 'appointments'] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+export interface ImportColumnMapping {
+  header: string;
+  /** Target field of the file's kind, or null = ignore this column. */
+  field: string | null;
+}
+export interface ImportFilePreview {
+  name: string;
+  kind: ImportKind | null;
+  rows: number;
+  columns: ImportColumnMapping[];
+  /** Required fields of the kind that no column maps to. */
+  missingFields: string[];
+}
+export interface ImportProblem {
+  file: string;
+  line: number;
+  column: string | null;
+  message: string;
+}
+export interface ImportPreview {
+  files: ImportFilePreview[];
+  problems: ImportProblem[];
+  /** More problems exist than listed. */
+  moreProblems: number;
+  counts: { families: number; patients: number; contacts: number; links: number; appointments: number };
+  /** What applying would change: new and updated rows, unchanged rows. */
+  changes: { inserted: number; updated: number; unchanged: number };
+}
+export interface ImportResult extends ImportPreview {
+  applied: boolean;
+}
+
+const importFile = z.strictObject({
+  name: z.string().min(1).max(200),
+  /** The file's text (UTF-8). */
+  content: z.string().max(200_000_000),
+  kind: z.enum(IMPORT_KINDS).optional(),
+  mapping: z.array(z.strictObject({ header: z.string().max(200), field: z.string().max(64).nullable() })).max(200).optional(),
+});
+export const importInput = z.strictObject({ files: z.array(importFile).min(1).max(3) });
+
+function call<O>() {
+  return <I extends z.ZodType>(input: I) => ({ input, output: undefined as unknown as O });
+}
+const empty = z.strictObject({});
+
+export const bulkCalls = {
+  'bulk.readiness': call<ReadinessSummary>()(empty),
+  'bulk.setChecklist': call<ReadinessSummary>()(
+    z.strictObject({ item: z.enum(CHECKLIST_ITEMS), answer: z.boolean().nullable(), note: z.string().max(500).default('') }),
+  ),
+  'bulk.eligible': call<{ guardians: EligibleGuardian[]; total: number }>()(z.strictObject({ ...page })),
+  'bulk.exclusions': call<{ rows: ExclusionRow[]; total: number }>()(z.strictObject({ reason: z.enum(EXCLUSION_REASONS).optional(), ...page })),
+  'bulk.worklist': call<{ rows: WorklistRow[]; total: number }>()(z.strictObject({ problem: z.enum(QUALITY_PROBLEMS).optional(), ...page })),
+  'bulk.fixContact': call<WorklistRow | null>()(
+    z.strictObject({
+      patientId: id,
+      contactId: id,
+      changes: z.strictObject({
+        firstName: z.string().trim().min(1).max(80).optional(),
+        lastName: z.string().trim().min(1).max(80).optional(),
+        email: z.email().max(254).nullable().optional(),
+        mobilePhone: z.string().max(40).nullable().optional(),
+        preferredReminder: z.enum(REMINDER_METHODS).nullable().optional(),
+        authority: z.enum(AUTHORITIES).nullable().optional(),
+        residesWith: z.boolean().optional(),
+      }),
+    }),
+  ),
+  'bulk.export': call<ExportResult>()(z.strictObject({ kind: z.enum(['bulk_pin', 'exclusions', 'worklist']) })),
+  'import.preview': call<ImportPreview>()(importInput),
+  'import.apply': call<ImportResult>()(importInput),
+} as const;

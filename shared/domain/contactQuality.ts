@@ -1,0 +1,300 @@
+/**
+ * Data-quality checks for a Primary Contact (Sort 1) of an Active patient (SPEC 3.5, seed: "Do
+ * your patients' Primary Contact records include ... First and Last Name, Email address, Mobile #,
+ * Resides with? or Authority of Joint or Exclusive, Preferred Reminder method"). Beyond presence,
+ * likely-wrong values are flagged: malformed emails, mistyped well-known domains, mobile numbers
+ * that cannot be North American numbers. Pure: the worklist and its tests share it.
+ */
+import type { QualityProblem } from '../bulk/api';
+import { hasAccessRight, type ContactLink } from './contacts';
+import type { Authority, ReminderMethod } from './patient';
+
+export interface QualityContact {
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  mobilePhone: string | null;
+  preferredReminder: ReminderMethod | null;
+}
+
+export type QualityLink = Pick<ContactLink, 'authority' | 'residesWith'>;
+
+export interface ContactProblem {
+  code: QualityProblem;
+  message: string;
+}
+
+const blank = (value: string | null | undefined): boolean => value === null || value === undefined || value.trim() === '';
+
+// ---- email ---------------------------------------------------------------------------------
+
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * RFC 5321/5322-ish: one "@", a dot-atom local part of at most 64 characters (no quoted strings,
+ * no leading, trailing or doubled dots), a domain of at least two labels whose last one (the TLD)
+ * is letters only, 254 characters in all. What a mail server will accept from a web form.
+ */
+export function isWellFormedEmail(value: string): boolean {
+  if (value.length > 254 || value !== value.trim()) return false;
+  const at = value.lastIndexOf('@');
+  if (at <= 0 || at !== value.indexOf('@')) return false;
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  if (local.length > 64 || !LOCAL_PART.test(local)) return false;
+  if (domain.length === 0 || domain.length > 253) return false;
+  const labels = domain.split('.');
+  if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) return false;
+  return /^[A-Za-z]{2,63}$/.test(labels.at(-1)!);
+}
+
+/** Well-known mailbox providers whose near misses are flagged as typos. */
+export const COMMON_EMAIL_DOMAINS = [
+  'gmail.com',
+  'yahoo.com',
+  'hotmail.com',
+  'outlook.com',
+  'icloud.com',
+  'aol.com',
+  'comcast.net',
+  'msn.com',
+  'live.com',
+] as const;
+
+/**
+ * Real mailbox domains that sit within the typo distance of a common one ("ymail.com" is one
+ * letter from "gmail.com", "me.com" two from "msn.com"): never flagged.
+ */
+const KNOWN_REAL_DOMAINS = new Set([
+  'ymail.com',
+  'rocketmail.com',
+  'mail.com',
+  'email.com',
+  'gmx.com',
+  'gmx.net',
+  'googlemail.com',
+  'me.com',
+  'mac.com',
+  'aim.com',
+  'att.net',
+  'cox.net',
+  'msn.net',
+  'sbcglobal.net',
+  'verizon.net',
+  'charter.net',
+  'earthlink.net',
+  'optonline.net',
+  'bellsouth.net',
+  'frontier.com',
+  'juno.com',
+  'netzero.net',
+  'hotmail.ca',
+  'hotmail.fr',
+  'hotmail.es',
+  'hotmail.it',
+  'hotmail.de',
+  'yahoo.ca',
+  'yahoo.fr',
+  'yahoo.es',
+  'yahoo.de',
+  'yahoo.it',
+  'yahoo.in',
+  'live.ca',
+  'live.fr',
+  'live.de',
+  'live.it',
+  'live.nl',
+  'live.net',
+  'outlook.es',
+  'outlook.fr',
+  'outlook.de',
+  'comcast.com',
+  'proton.me',
+  'pm.me',
+  'duck.com',
+  'hey.com',
+  'zoho.com',
+  'aol.de',
+  'aol.fr',
+  'aon.com',
+]);
+
+/** Top-level domains mistyped for .com, .net and .org. */
+const TLD_TYPOS: Record<string, string> = {
+  con: 'com',
+  cmo: 'com',
+  ocm: 'com',
+  cpm: 'com',
+  vom: 'com',
+  xom: 'com',
+  comm: 'com',
+  coom: 'com',
+  cim: 'com',
+  clm: 'com',
+  cok: 'com',
+  nte: 'net',
+  ner: 'net',
+  nett: 'net',
+  ogr: 'org',
+  orgg: 'org',
+};
+
+/**
+ * Optimal-string-alignment distance (Levenshtein plus adjacent transposition, each counting 1):
+ * "gmial" is one edit from "gmail", not two. Stops early once `max` cannot be met.
+ */
+export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINITY): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  let prevPrev = new Array<number>(cols).fill(0);
+  let prev = Array.from({ length: cols }, (_, j) => j);
+  let cur = new Array<number>(cols).fill(0);
+  for (let i = 1; i < rows; i++) {
+    cur[0] = i;
+    let rowMin = i;
+    for (let j = 1; j < cols; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) {
+        d = Math.min(d, prevPrev[j - 2]! + 1);
+      }
+      cur[j] = d;
+      if (d < rowMin) rowMin = d;
+    }
+    if (rowMin > max) return max + 1;
+    [prevPrev, prev, cur] = [prev, cur, prevPrev];
+  }
+  return prev[cols - 1]!;
+}
+
+/** The allowed distance to a common domain: one edit for the short ones (aol, msn, live), else two. */
+function typoBudget(domain: string): number {
+  return domain.indexOf('.') <= 4 ? 1 : 2;
+}
+
+/** Domains repeat (gmail.com...): each distinct one is judged once; bounded for odd data. */
+const suggestionCache = new Map<string, string | null>();
+
+/**
+ * The domain an address was probably meant to have ("gmial.com" → "gmail.com", "example.con" →
+ * "example.com"), or null when the domain looks intended. Case-insensitive.
+ */
+export function suggestEmailDomain(domainInput: string): string | null {
+  const domain = domainInput.trim().toLowerCase();
+  const cached = suggestionCache.get(domain);
+  if (cached !== undefined) return cached;
+  const result = computeSuggestion(domain);
+  if (suggestionCache.size > 5_000) suggestionCache.clear();
+  suggestionCache.set(domain, result);
+  return result;
+}
+
+function computeSuggestion(domain: string): string | null {
+  if ((COMMON_EMAIL_DOMAINS as readonly string[]).includes(domain) || KNOWN_REAL_DOMAINS.has(domain)) return null;
+  let best: string | null = null;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const common of COMMON_EMAIL_DOMAINS) {
+    const budget = typoBudget(common);
+    const d = editDistance(domain, common, budget);
+    if (d <= budget && d < bestDistance) {
+      best = common;
+      bestDistance = d;
+    }
+  }
+  if (best) return best;
+  const dot = domain.lastIndexOf('.');
+  if (dot > 0) {
+    const fixedTld = TLD_TYPOS[domain.slice(dot + 1)];
+    if (fixedTld) return `${domain.slice(0, dot)}.${fixedTld}`;
+  }
+  return null;
+}
+
+// ---- mobile --------------------------------------------------------------------------------
+
+export type MobileCheck = { ok: true; digits: string; formatted: string } | { ok: false; why: string };
+
+/**
+ * A North American (NANP) number: ten digits once formatting and a leading country code 1 are
+ * stripped; the area code and the exchange start with 2–9 and are not N11 service codes
+ * (411, 911...). 555-0100…555-0199 are fictional but well-formed, so they pass. Ten identical
+ * digits ("555-555-5555") are placeholders, not numbers.
+ */
+export function checkMobile(value: string): MobileCheck {
+  const trimmed = value.trim();
+  if (!/^\+?[\d\s().-]+$/.test(trimmed)) return { ok: false, why: 'it contains letters or symbols' };
+  let digits = trimmed.replace(/\D/g, '');
+  if (digits.length === 11 && digits.startsWith('1')) digits = digits.slice(1);
+  if (digits.length !== 10) {
+    return { ok: false, why: digits.length === 7 ? 'the area code is missing' : `it has ${digits.length} digits, not 10` };
+  }
+  const area = digits.slice(0, 3);
+  const exchange = digits.slice(3, 6);
+  if (!/^[2-9]/.test(area)) return { ok: false, why: `area code ${area} cannot start with ${area[0]}` };
+  if (/^[2-9]11$/.test(area)) return { ok: false, why: `${area} is a service code, not an area code` };
+  if (!/^[2-9]/.test(exchange)) return { ok: false, why: `the exchange ${exchange} cannot start with ${exchange[0]}` };
+  if (/^[2-9]11$/.test(exchange)) return { ok: false, why: `${exchange} is a service code, not an exchange` };
+  if (/^(\d)\1{9}$/.test(digits)) return { ok: false, why: 'it looks like a placeholder' };
+  return { ok: true, digits, formatted: `(${area}) ${exchange}-${digits.slice(6)}` };
+}
+
+// ---- the checks ----------------------------------------------------------------------------
+
+export type EmailCheck =
+  | { ok: true }
+  | { ok: false; code: 'malformed_email'; message: string }
+  | { ok: false; code: 'email_domain_typo'; message: string; suggestion: string };
+const OK: EmailCheck = Object.freeze({ ok: true });
+
+/** Malformed, or well-formed with a domain that looks mistyped. */
+export function checkEmail(email: string): EmailCheck {
+  const trimmed = email.trim();
+  if (!isWellFormedEmail(trimmed)) return { ok: false, code: 'malformed_email', message: `Email address is not valid: "${email}".` };
+  const domain = trimmed.slice(trimmed.lastIndexOf('@') + 1).toLowerCase();
+  const suggestion = suggestEmailDomain(domain);
+  if (!suggestion) return OK;
+  return { ok: false, code: 'email_domain_typo', message: `Email domain looks mistyped: ${domain} (did you mean ${suggestion}?)`, suggestion };
+}
+
+const AUTHORITY_WORDS: Record<Authority, string> = { Joint: 'Joint', Exclusive: 'Exclusive', None: 'None' };
+
+/**
+ * Everything wrong with a Primary Contact as linked to one patient, in a fixed order (name,
+ * email, mobile, authority, reminder). Empty when the contact is campaign-ready.
+ */
+export function contactProblems(contact: QualityContact, link: QualityLink): ContactProblem[] {
+  const problems: ContactProblem[] = [];
+  if (blank(contact.firstName)) problems.push({ code: 'missing_first_name', message: 'First name is missing.' });
+  if (blank(contact.lastName)) problems.push({ code: 'missing_last_name', message: 'Last name is missing.' });
+
+  if (blank(contact.email)) {
+    problems.push({ code: 'missing_email', message: 'Email address is missing: the Bulk PIN email cannot reach this guardian.' });
+  } else {
+    const check = checkEmail(contact.email!);
+    if (!check.ok) problems.push({ code: check.code, message: check.message });
+  }
+
+  if (blank(contact.mobilePhone)) {
+    problems.push({ code: 'missing_mobile', message: 'Mobile number is missing: the guardian cannot get a PIN by text.' });
+  } else {
+    const check = checkMobile(contact.mobilePhone!);
+    if (!check.ok) {
+      problems.push({ code: 'invalid_mobile', message: `Mobile number "${contact.mobilePhone!.trim()}" is not a valid US/Canada number: ${check.why}.` });
+    }
+  }
+
+  if (!hasAccessRight(link)) {
+    const authority = link.authority ? `Authority is ${AUTHORITY_WORDS[link.authority]}` : 'Authority is empty';
+    problems.push({
+      code: 'no_authority_or_residence',
+      message: `${authority} and "Resides with" is not ticked: set Joint or Exclusive authority or Resides with (the Portal column does not count).`,
+    });
+  }
+
+  if (contact.preferredReminder === null) {
+    problems.push({ code: 'missing_reminder_method', message: 'Preferred reminder method is not set.' });
+  }
+  return problems;
+}

@@ -1,0 +1,133 @@
+import { existsSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import type { EligibleGuardian, ReadinessSummary, WorklistRow } from '../../shared/bulk/api';
+import { useDemoPractice } from '../support/demoPractice';
+import { webApi } from '../support/webApi';
+
+const demo = useDemoPractice(test);
+
+/** Numbers as the screen writes them: 1,234. */
+const shown = (n: number) => n.toLocaleString('en-US');
+
+/** Opens Bulk PIN readiness from the top bar ("exact": the screen also has "Export Bulk PIN file"). */
+async function openReadiness(page: Page) {
+  await page.getByRole('button', { name: 'Bulk PIN', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Bulk PIN readiness' })).toBeVisible();
+}
+
+/** One number of the readiness summary, by the words of its row. */
+const summaryValue = (page: Page, row: RegExp) =>
+  page.getByRole('table', { name: 'Bulk PIN summary' }).getByRole('row', { name: row }).getByRole('cell');
+
+/** The bar of one exclusion reason: its count, as text. */
+const exclusionCount = (page: Page, reason: string) =>
+  page.getByRole('table', { name: /Children left out, by reason/ }).getByRole('row', { name: new RegExp(`^${reason}`) }).getByRole('cell');
+
+type Invoke = ReturnType<typeof webApi>;
+
+/** The guardian among everyone who would get the Bulk PIN email, read page by page through the contract. */
+async function eligibleGuardian(api: Invoke, contactId: string): Promise<EligibleGuardian | undefined> {
+  for (let offset = 0; ; offset += 1000) {
+    const page = await api<{ guardians: EligibleGuardian[]; total: number }>('bulk.eligible', { limit: 1000, offset });
+    const found = page.guardians.find((g) => g.contactId === contactId);
+    if (found || offset + 1000 >= page.total) return found;
+  }
+}
+
+test('readiness shows the practice’s counts and exclusions, records checklist answers and exports files', async ({ page }) => {
+  const api = webApi(demo.web.url);
+  const summary = await api<ReadinessSummary>('bulk.readiness', {});
+  const excluded = (reason: string) => summary.exclusions.find((e) => e.reason === reason)?.count ?? 0;
+  // The demo practice has families in each of these situations.
+  expect(summary.eligibleGuardians).toBeGreaterThan(0);
+  expect(excluded('no_email')).toBeGreaterThan(0);
+  expect(excluded('primary_without_authority')).toBeGreaterThan(0);
+
+  await page.goto(demo.web.url);
+  await openReadiness(page);
+
+  // The same numbers as the contract gives.
+  await expect(summaryValue(page, /^Eligible guardians/)).toHaveText(shown(summary.eligibleGuardians));
+  await expect(summaryValue(page, /^Eligible children/)).toHaveText(shown(summary.eligibleChildren));
+  await expect(summaryValue(page, /^Open data-quality rows/)).toHaveText(shown(summary.openQualityRows));
+  await expect(page.getByText(/computed in [\d,]+ ms/)).toBeVisible();
+
+  // The exclusions chart names each reason in words, with its count.
+  await expect(exclusionCount(page, 'Primary Contact has no email address')).toHaveText(shown(excluded('no_email')));
+  await expect(exclusionCount(page, 'Primary Contact without authority and not living with the child')).toHaveText(
+    shown(excluded('primary_without_authority')),
+  );
+
+  // A checklist answer is saved at once and says who gave it; the checklist is not ready with one Yes.
+  await expect(summaryValue(page, /^Practice checklist/)).toHaveText('Not ready: 0 of 4 answered Yes');
+  const portal = page.getByRole('group', { name: 'Portal fully live' });
+  await portal.getByRole('radio', { name: 'Yes' }).check();
+  await expect(portal).toHaveAccessibleDescription(/Answered Yes by .+ on /);
+  await expect(summaryValue(page, /^Practice checklist/)).toHaveText('Not ready: 1 of 4 answered Yes');
+  const stored = await api<ReadinessSummary>('bulk.readiness', {});
+  expect(stored.checklist.find((a) => a.item === 'portal_fully_live')?.answer).toBe(true);
+
+  // An export says how many rows went where, and the file is there.
+  await page.getByRole('button', { name: 'Export exclusions report' }).click();
+  const note = page.getByRole('main').getByRole('status');
+  await expect(note).toHaveText(/^Saved [\d,]+ rows? to .+\.csv$/);
+  const file = /^Saved [\d,]+ rows? to (.+)$/.exec((await note.textContent()) ?? '')![1]!;
+  expect(existsSync(file)).toBe(true);
+  await expect(page.getByRole('main').getByRole('alert')).toHaveCount(0);
+});
+
+test('fixing a missing email in the worklist makes that guardian’s children eligible', async ({ page }) => {
+  const api = webApi(demo.web.url);
+  const before = await api<ReadinessSummary>('bulk.readiness', {});
+
+  // A Primary Contact without email from the demo's 'no-email' families, on the worklist's first page of that filter.
+  const noEmailFamilies = new Set(demo.scenarios['no-email']);
+  const familyOf = demo.db.prepare('SELECT family_id FROM patients WHERE id = ?').pluck();
+  const firstPage = await api<{ rows: WorklistRow[]; total: number }>('bulk.worklist', { problem: 'missing_email', limit: 100, offset: 0 });
+  const target = firstPage.rows.find((r) => r.contactId !== null && r.contact !== null && noEmailFamilies.has(familyOf.get(r.patientId) as string));
+  expect(target, 'a no-email family on the first page of the missing-email worklist').toBeDefined();
+  const row = target!;
+  // Not eligible yet: the guardian has no email.
+  expect(await eligibleGuardian(api, row.contactId!)).toBeUndefined();
+  // The same guardian is the Primary Contact of the siblings too: all their rows go once the email is in.
+  const guardianRows = firstPage.rows.filter((r) => r.contactId === row.contactId);
+
+  await page.goto(demo.web.url);
+  await openReadiness(page);
+  await expect(summaryValue(page, /^Eligible children/)).toHaveText(shown(before.eligibleChildren));
+  await page.getByRole('button', { name: 'Open the data-quality worklist' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Data-quality worklist' })).toBeVisible();
+  await page.getByLabel('Show rows with').selectOption('missing_email');
+
+  const list = page.getByRole('list', { name: 'Rows with email missing' });
+  const item = (r: WorklistRow) => list.getByRole('listitem', { name: `${r.patientName}, chart ${r.chartNumber}`, exact: true });
+  const listed = item(row);
+  await expect(listed).toBeVisible();
+  await expect(listed).toContainText(`Chart ${row.chartNumber}`);
+  await expect(listed.getByRole('list', { name: 'Problems' })).not.toBeEmpty();
+
+  // Fix: the form opens on the flagged email field; type the address and press Enter.
+  await listed.getByRole('button', { name: /^Fix / }).click();
+  const email = listed.getByLabel('Email', { exact: true });
+  await expect(email).toBeFocused();
+  await email.fill(`bulk-fix-${row.contactId!.replace(/[^A-Za-z0-9]/g, '').slice(-12)}@example.org`);
+  await email.press('Enter');
+
+  await expect(page.getByRole('main').getByRole('status')).toContainText('Saved');
+  await expect(page.getByRole('main').getByRole('alert')).toHaveCount(0);
+  for (const r of guardianRows) await expect(item(r)).toHaveCount(0);
+
+  // Through the contract: the guardian now gets the Bulk PIN email, for their eligible children.
+  const after = await api<ReadinessSummary>('bulk.readiness', {});
+  const guardian = await eligibleGuardian(api, row.contactId!);
+  expect(guardian).toBeDefined();
+  expect(guardian!.children.length).toBeGreaterThan(0);
+  expect(after.eligibleGuardians).toBe(before.eligibleGuardians + 1);
+  expect(after.eligibleChildren).toBe(before.eligibleChildren + guardian!.children.length);
+
+  // Back on readiness (Esc), the screen counts afresh and shows the new numbers.
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('heading', { level: 1, name: 'Bulk PIN readiness' })).toBeVisible();
+  await expect(summaryValue(page, /^Eligible children/)).toHaveText(shown(after.eligibleChildren));
+  await expect(summaryValue(page, /^Eligible guardians/)).toHaveText(shown(after.eligibleGuardians));
+});
