@@ -12,7 +12,7 @@ export class Pacer {
 
   /** `budgetMs`: the longest stretch wanted; `every`: how many ticks between looks at the clock. */
   constructor(
-    private readonly budgetMs = 12,
+    private readonly budgetMs = 8,
     private readonly every = 256,
   ) {}
 
