@@ -162,7 +162,7 @@ export interface StatusInfo {
   syncProgress: { rowsDone: number; remaining: number } | null;
 }
 
-export type OutboxKind = 'portal.enrollment' | 'email.welcome' | 'patient.name_correction';
+export type OutboxKind = 'portal.enrollment' | 'email.welcome' | 'patient.name_correction' | 'contact.update';
 
 export interface OutboxItemView {
   id: string;

@@ -10,6 +10,9 @@
  *   GET  /v1/changes?cursor=C&limit=N      -> 200 ChangesPage   (cursor '' = from the beginning)
  *   POST /v1/enrollments                  -> 200 EnrollmentAccepted | 422 ProtocolError
  *   POST /v1/name-corrections             -> 200 NameCorrectionResult (applied or conflict) | 422
+ *   POST /v1/contact-updates              -> 200 ContactUpdateApplied | 422 (contact data fixed at the
+ *                                            desk; applied field by field, the practice system keeps
+ *                                            its own history)
  *
  * Idempotency: every POST carries a client-generated `deliveryId` (the outbox row id), also sent
  * as the `Idempotency-Key` header. The server records each delivery id with the status and body it
@@ -34,6 +37,7 @@ export const SYNC_PATHS = {
   changes: '/v1/changes',
   enrollments: '/v1/enrollments',
   nameCorrections: '/v1/name-corrections',
+  contactUpdates: '/v1/contact-updates',
 } as const;
 
 export const MAX_PAGE_LIMIT = 5_000;
@@ -134,6 +138,24 @@ export const nameCorrectionResult = z.discriminatedUnion('status', [
   }),
 ]);
 
+export const contactUpdateRequest = z.object({
+  deliveryId: z.uuid(),
+  contactId: id,
+  /** The child whose Family Contact link carries authority and residence. */
+  patientId: id,
+  changes: z.object({
+    firstName: text(80).min(1).optional(),
+    lastName: text(80).min(1).optional(),
+    email: text(254).nullable().optional(),
+    mobilePhone: text(40).nullable().optional(),
+    preferredReminder: z.enum(REMINDER_METHODS).nullable().optional(),
+    authority: z.enum(AUTHORITIES).nullable().optional(),
+    residesWith: z.boolean().optional(),
+  }),
+  baseVersion: z.number().int().min(1),
+});
+export const contactUpdateApplied = z.object({ status: z.literal('applied'), version: z.number().int() });
+
 export const protocolError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 export type FamilyRecord = z.infer<typeof familyRecord>;
@@ -148,3 +170,4 @@ export type EnrollmentAccepted = z.infer<typeof enrollmentAccepted>;
 export type NameCorrectionRequest = z.infer<typeof nameCorrectionRequest>;
 export type NameCorrectionResult = z.infer<typeof nameCorrectionResult>;
 export type ProtocolError = z.infer<typeof protocolError>;
+export type ContactUpdateRequest = z.infer<typeof contactUpdateRequest>;

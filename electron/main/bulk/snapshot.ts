@@ -286,7 +286,7 @@ export async function computeSnapshot(
 ): Promise<BulkSnapshot> {
   const started = performance.now();
   const { today, minorAgeLimit } = params;
-  const targetMs = options.targetChunkMs ?? 10;
+  const targetMs = options.targetChunkMs ?? 15;
   const withWorklist = options.worklist ?? true;
   // A first chunk small enough for a cold JIT; the next ones sized from how long it took.
   let chunk = options.chunkSize ?? 4_000;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { formatPin } from '../../../shared/domain/pin';
-import { enrollmentAccepted, nameCorrectionResult, SYNC_PATHS } from '../../../shared/sync/protocol';
+import { contactUpdateApplied, enrollmentAccepted, nameCorrectionResult, SYNC_PATHS } from '../../../shared/sync/protocol';
 import { appendAudit } from '../audit/audit';
 import type { AppContext } from '../context';
 import { createMailer } from '../mail/mailer';
@@ -59,6 +59,12 @@ export function createDeliverers(ctx: AppContext, services: DeliveryServices): R
         );
       }
       await ctx.db.updateTable('patients').set({ version: result.data.version }).where('id', '=', payload.patientId).execute();
+    },
+
+    async 'contact.update'(row) {
+      const payload = payloadOf<Record<string, unknown>>(row);
+      const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.contactUpdates, row.id, { ...payload, deliveryId: row.id });
+      if (!contactUpdateApplied.safeParse(body).success) throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
     },
 
     async 'email.welcome'(row) {

@@ -17,7 +17,7 @@ export interface DeliveryRuntimeOptions {
   fetch?: typeof fetch;
 }
 
-const SYNC_KINDS = new Set(['portal.enrollment', 'patient.name_correction']);
+const SYNC_KINDS = new Set(['portal.enrollment', 'patient.name_correction', 'contact.update']);
 
 /**
  * Everything that leaves the workstation: the outbox worker, the periodic pull and the

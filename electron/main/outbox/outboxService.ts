@@ -15,6 +15,8 @@ function summarize(kind: string, payload: Record<string, unknown>, childName: st
       return `Welcome email to ${String(payload['to'] ?? '(no address)')} with ${String(payload['childFirstName'] ?? child)}'s PIN`;
     case 'patient.name_correction':
       return `Name correction for ${child}: ${String(payload['firstName'])} ${String(payload['lastName'])}`;
+    case 'contact.update':
+      return `Family Contact details fixed for ${child}'s record`;
     default:
       return kind;
   }

@@ -29,7 +29,7 @@ export interface OutboxWorkerEvents {
 }
 
 /** Kinds that go to the practice system; they wait while it is not configured. */
-const SYNC_KINDS = ['portal.enrollment', 'patient.name_correction'];
+const SYNC_KINDS = ['portal.enrollment', 'patient.name_correction', 'contact.update'];
 
 /**
  * Drains the outbox: due rows whose dependency (if any) is delivered, at most `concurrency` at a

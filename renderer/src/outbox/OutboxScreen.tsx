@@ -28,6 +28,7 @@ const KIND_LABEL: Record<OutboxKind, string> = {
   'portal.enrollment': 'Portal registration',
   'email.welcome': 'Welcome email',
   'patient.name_correction': 'Name correction for the practice system',
+  'contact.update': 'Contact details for the practice system',
 };
 
 /** The same rules main applies (shared/api.ts), so the clerk hears about a slip before sending. */

@@ -8,6 +8,7 @@ import {
   enrollmentRequest,
   MAX_PAGE_LIMIT,
   nameCorrectionRequest,
+  contactUpdateRequest,
   PROTOCOL_VERSION,
   SYNC_PATHS,
   type EnrollmentAccepted,
@@ -191,6 +192,55 @@ async function postNameCorrection(ctx: ProtocolContext, req: IncomingMessage): P
   });
 }
 
+async function postContactUpdate(ctx: ProtocolContext, req: IncomingMessage): Promise<Answer> {
+  const path = SYNC_PATHS.contactUpdates;
+  const body = await readJson(req);
+  if (!body.ok) return body.answer;
+  const parsed = contactUpdateRequest.safeParse(body.value);
+  if (!parsed.success) return protocolErrorAnswer(422, 'invalid_request', `The contact update is not valid: ${describeIssues(parsed.error)}`);
+  const request = parsed.data;
+  const keyProblem = checkIdempotencyKey(req, request.deliveryId);
+  if (keyProblem) return keyProblem;
+  return ctx.store.transaction((): Answer => {
+    const prior = ctx.store.delivery(request.deliveryId);
+    if (prior) return replay(prior, path);
+    const db = ctx.store.sqlite;
+    const link = db.prepare('SELECT 1 FROM patient_contacts WHERE patient_id = ? AND contact_id = ?').get(request.patientId, request.contactId);
+    let outcome: Outcome;
+    if (!link) {
+      outcome = { status: 422, body: { error: { code: 'unknown_link', message: `Contact ${request.contactId} is not a Family Contact of patient ${request.patientId}.` } } };
+    } else {
+      const c = request.changes;
+      const columns: [string, unknown][] = [
+        ['first_name', c.firstName],
+        ['last_name', c.lastName],
+        ['email', c.email],
+        ['mobile_phone', c.mobilePhone],
+        ['preferred_reminder', c.preferredReminder],
+      ].filter(([, v]) => v !== undefined) as [string, unknown][];
+      const now = ctx.now().toISOString();
+      if (columns.length > 0) {
+        db.prepare(`UPDATE contacts SET ${columns.map(([k]) => `${k} = ?`).join(', ')}, version = version + 1, updated_at = ? WHERE id = ?`).run(
+          ...columns.map(([, v]) => v),
+          now,
+          request.contactId,
+        );
+      }
+      if (c.authority !== undefined || c.residesWith !== undefined) {
+        db.prepare(
+          'UPDATE patient_contacts SET authority = coalesce(?, authority), resides_with = coalesce(?, resides_with) WHERE patient_id = ? AND contact_id = ?',
+        ).run(c.authority === undefined ? null : c.authority, c.residesWith === undefined ? null : Number(c.residesWith), request.patientId, request.contactId);
+        ctx.store.appendChange('patientContact', `${request.patientId}:${request.contactId}`);
+      }
+      ctx.store.appendChange('contact', request.contactId);
+      const version = db.prepare('SELECT version FROM contacts WHERE id = ?').pluck().get(request.contactId) as number;
+      outcome = { status: 200, body: { status: 'applied', version } };
+    }
+    ctx.store.recordDelivery(request.deliveryId, path, outcome.status, outcome.body);
+    return json(outcome.status, outcome.body);
+  });
+}
+
 /** Routes one /v1 request (the caller has already applied faults and checked the token). */
 export async function handleProtocol(ctx: ProtocolContext, req: IncomingMessage, url: URL): Promise<Answer> {
   const route = `${req.method ?? 'GET'} ${url.pathname}`;
@@ -203,6 +253,8 @@ export async function handleProtocol(ctx: ProtocolContext, req: IncomingMessage,
       return postEnrollment(ctx, req);
     case `POST ${SYNC_PATHS.nameCorrections}`:
       return postNameCorrection(ctx, req);
+    case `POST ${SYNC_PATHS.contactUpdates}`:
+      return postContactUpdate(ctx, req);
   }
   const known = (Object.values(SYNC_PATHS) as string[]).includes(url.pathname);
   return known
