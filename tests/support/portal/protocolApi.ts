@@ -103,141 +103,133 @@ function getChanges(ctx: ProtocolContext, url: URL): Answer {
   return json(200, page);
 }
 
-async function postEnrollment(ctx: ProtocolContext, req: IncomingMessage): Promise<Answer> {
-  const path = SYNC_PATHS.enrollments;
+const reject = (code: string, message: string): Outcome => ({ status: 422, body: { error: { code, message } } });
+
+/**
+ * The protocol's idempotency rule, once for every POST: parse and check the body, then inside one
+ * transaction answer a known delivery id with what it got before, or decide, record and answer.
+ * `prepare` runs before the transaction (slow work such as hashing a PIN).
+ */
+async function idempotentPost<T extends { deliveryId: string }, P>(
+  ctx: ProtocolContext,
+  req: IncomingMessage,
+  path: string,
+  schema: z.ZodType<T>,
+  what: string,
+  prepare: (request: T) => Promise<P> | P,
+  decide: (request: T, prepared: P) => Outcome,
+): Promise<Answer> {
   const body = await readJson(req);
   if (!body.ok) return body.answer;
-  const parsed = enrollmentRequest.safeParse(body.value);
-  if (!parsed.success) return protocolErrorAnswer(422, 'invalid_request', `The enrollment is not valid: ${describeIssues(parsed.error)}`);
+  const parsed = schema.safeParse(body.value);
+  if (!parsed.success) return protocolErrorAnswer(422, 'invalid_request', `The ${what} is not valid: ${describeIssues(parsed.error)}`);
   const request = parsed.data;
   const keyProblem = checkIdempotencyKey(req, request.deliveryId);
   if (keyProblem) return keyProblem;
   const prior = ctx.store.delivery(request.deliveryId);
   if (prior) return replay(prior, path);
-
-  const reject = (code: string, message: string): Outcome => ({ status: 422, body: { error: { code, message } } });
-  const canonical = normalizePin(request.pin);
-  const expiresAt = new Date(request.expiresAt);
-  let problem: Outcome | null = null;
-  if (canonical === null) problem = reject('invalid_pin', 'The PIN is not well-formed: 9 characters from the PIN alphabet are expected.');
-  else if (!isValidIsoDate(request.dateOfBirth)) problem = reject('invalid_date_of_birth', 'The date of birth is not a real calendar date.');
-  else if (Number.isNaN(expiresAt.getTime())) problem = reject('invalid_expiry', 'expiresAt is not a valid date and time.');
-  else if (!ctx.store.patientName(request.patientId)) {
-    problem = reject('unknown_patient', `Patient ${request.patientId} is not known to the practice system.`);
-  }
-  // The slow hash runs outside the transaction; the transaction re-checks for a racing repeat.
-  const pinHash = problem === null ? await hashPin(canonical!) : null;
-
+  const prepared = await prepare(request);
   return ctx.store.transaction((): Answer => {
+    // A repeat that raced this one while `prepare` ran is answered as the first was.
     const raced = ctx.store.delivery(request.deliveryId);
     if (raced) return replay(raced, path);
-    let outcome: Outcome;
-    if (problem) {
-      outcome = problem;
-    } else {
-      const existing = ctx.store.enrollmentByPinId(request.pinId);
-      if (existing && existing.patient_id !== request.patientId) {
-        outcome = reject('pin_id_reused', `PIN id ${request.pinId} is already enrolled for another patient.`);
-      } else {
-        // The same PIN sent again under another delivery id is the same enrollment.
-        const enrollmentId =
-          existing?.id ??
-          ctx.store.insertEnrollment({
-            delivery_id: request.deliveryId,
-            pin_id: request.pinId,
-            pin_hash: pinHash!,
-            patient_id: request.patientId,
-            date_of_birth: request.dateOfBirth,
-            expires_at: expiresAt.toISOString(),
-            account_owner_contact_id: request.accountOwnerContactId,
-          });
-        outcome = { status: 200, body: { status: 'accepted', enrollmentId } satisfies EnrollmentAccepted };
-      }
-    }
+    const outcome = decide(request, prepared);
     ctx.store.recordDelivery(request.deliveryId, path, outcome.status, outcome.body);
     return json(outcome.status, outcome.body);
   });
 }
 
-async function postNameCorrection(ctx: ProtocolContext, req: IncomingMessage): Promise<Answer> {
-  const path = SYNC_PATHS.nameCorrections;
-  const body = await readJson(req);
-  if (!body.ok) return body.answer;
-  const parsed = nameCorrectionRequest.safeParse(body.value);
-  if (!parsed.success) return protocolErrorAnswer(422, 'invalid_request', `The name correction is not valid: ${describeIssues(parsed.error)}`);
-  const request = parsed.data;
-  const keyProblem = checkIdempotencyKey(req, request.deliveryId);
-  if (keyProblem) return keyProblem;
+function postEnrollment(ctx: ProtocolContext, req: IncomingMessage): Promise<Answer> {
+  return idempotentPost(
+    ctx,
+    req,
+    SYNC_PATHS.enrollments,
+    enrollmentRequest,
+    'enrollment',
+    async (request) => {
+      const canonical = normalizePin(request.pin);
+      const expiresAt = new Date(request.expiresAt);
+      let problem: Outcome | null = null;
+      if (canonical === null) problem = reject('invalid_pin', 'The PIN is not well-formed: 9 characters from the PIN alphabet are expected.');
+      else if (!isValidIsoDate(request.dateOfBirth)) problem = reject('invalid_date_of_birth', 'The date of birth is not a real calendar date.');
+      else if (Number.isNaN(expiresAt.getTime())) problem = reject('invalid_expiry', 'expiresAt is not a valid date and time.');
+      else if (!ctx.store.patientName(request.patientId)) {
+        problem = reject('unknown_patient', `Patient ${request.patientId} is not known to the practice system.`);
+      }
+      // The slow hash runs outside the transaction.
+      return { problem, expiresAt, pinHash: problem === null ? await hashPin(canonical!) : null };
+    },
+    (request, { problem, expiresAt, pinHash }): Outcome => {
+      if (problem) return problem;
+      const existing = ctx.store.enrollmentByPinId(request.pinId);
+      if (existing && existing.patient_id !== request.patientId) {
+        return reject('pin_id_reused', `PIN id ${request.pinId} is already enrolled for another patient.`);
+      }
+      // The same PIN sent again under another delivery id is the same enrollment.
+      const enrollmentId =
+        existing?.id ??
+        ctx.store.insertEnrollment({
+          delivery_id: request.deliveryId,
+          pin_id: request.pinId,
+          pin_hash: pinHash!,
+          patient_id: request.patientId,
+          date_of_birth: request.dateOfBirth,
+          expires_at: expiresAt.toISOString(),
+          account_owner_contact_id: request.accountOwnerContactId,
+        });
+      return { status: 200, body: { status: 'accepted', enrollmentId } satisfies EnrollmentAccepted };
+    },
+  );
+}
 
-  return ctx.store.transaction((): Answer => {
-    const prior = ctx.store.delivery(request.deliveryId);
-    if (prior) return replay(prior, path);
-    let outcome: Outcome;
+function postNameCorrection(ctx: ProtocolContext, req: IncomingMessage): Promise<Answer> {
+  return idempotentPost(ctx, req, SYNC_PATHS.nameCorrections, nameCorrectionRequest, 'name correction', () => null, (request): Outcome => {
     const patient = ctx.store.patientName(request.patientId);
-    if (!patient) {
-      outcome = { status: 422, body: { error: { code: 'unknown_patient', message: `Patient ${request.patientId} is not known to the practice system.` } } };
-    } else if (patient.version !== request.baseVersion) {
+    if (!patient) return reject('unknown_patient', `Patient ${request.patientId} is not known to the practice system.`);
+    if (patient.version !== request.baseVersion) {
       // Upstream changed meanwhile: the clerk is shown both names.
       const conflict: NameCorrectionResult = {
         status: 'conflict',
         current: { firstName: patient.firstName, lastName: patient.lastName, version: patient.version },
       };
-      outcome = { status: 409, body: conflict };
-    } else {
-      const version = ctx.store.renamePatient(patient.id, request.firstName, request.lastName, request.baseVersion, ctx.now().toISOString())!;
-      outcome = { status: 200, body: { status: 'applied', version } satisfies NameCorrectionResult };
+      return { status: 409, body: conflict };
     }
-    ctx.store.recordDelivery(request.deliveryId, path, outcome.status, outcome.body);
-    return json(outcome.status, outcome.body);
+    const version = ctx.store.renamePatient(patient.id, request.firstName, request.lastName, request.baseVersion, ctx.now().toISOString())!;
+    return { status: 200, body: { status: 'applied', version } satisfies NameCorrectionResult };
   });
 }
 
-async function postContactUpdate(ctx: ProtocolContext, req: IncomingMessage): Promise<Answer> {
-  const path = SYNC_PATHS.contactUpdates;
-  const body = await readJson(req);
-  if (!body.ok) return body.answer;
-  const parsed = contactUpdateRequest.safeParse(body.value);
-  if (!parsed.success) return protocolErrorAnswer(422, 'invalid_request', `The contact update is not valid: ${describeIssues(parsed.error)}`);
-  const request = parsed.data;
-  const keyProblem = checkIdempotencyKey(req, request.deliveryId);
-  if (keyProblem) return keyProblem;
-  return ctx.store.transaction((): Answer => {
-    const prior = ctx.store.delivery(request.deliveryId);
-    if (prior) return replay(prior, path);
+function postContactUpdate(ctx: ProtocolContext, req: IncomingMessage): Promise<Answer> {
+  return idempotentPost(ctx, req, SYNC_PATHS.contactUpdates, contactUpdateRequest, 'contact update', () => null, (request): Outcome => {
     const db = ctx.store.sqlite;
     const link = db.prepare('SELECT 1 FROM patient_contacts WHERE patient_id = ? AND contact_id = ?').get(request.patientId, request.contactId);
-    let outcome: Outcome;
-    if (!link) {
-      outcome = { status: 422, body: { error: { code: 'unknown_link', message: `Contact ${request.contactId} is not a Family Contact of patient ${request.patientId}.` } } };
-    } else {
-      const c = request.changes;
-      const columns: [string, unknown][] = [
+    if (!link) return reject('unknown_link', `Contact ${request.contactId} is not a Family Contact of patient ${request.patientId}.`);
+    const c = request.changes;
+    const columns = (
+      [
         ['first_name', c.firstName],
         ['last_name', c.lastName],
         ['email', c.email],
         ['mobile_phone', c.mobilePhone],
         ['preferred_reminder', c.preferredReminder],
-      ].filter(([, v]) => v !== undefined) as [string, unknown][];
-      const now = ctx.now().toISOString();
-      if (columns.length > 0) {
-        db.prepare(`UPDATE contacts SET ${columns.map(([k]) => `${k} = ?`).join(', ')}, version = version + 1, updated_at = ? WHERE id = ?`).run(
-          ...columns.map(([, v]) => v),
-          now,
-          request.contactId,
-        );
-      }
-      if (c.authority !== undefined || c.residesWith !== undefined) {
-        db.prepare(
-          'UPDATE patient_contacts SET authority = coalesce(?, authority), resides_with = coalesce(?, resides_with) WHERE patient_id = ? AND contact_id = ?',
-        ).run(c.authority === undefined ? null : c.authority, c.residesWith === undefined ? null : Number(c.residesWith), request.patientId, request.contactId);
-        ctx.store.appendChange('patientContact', `${request.patientId}:${request.contactId}`);
-      }
-      ctx.store.appendChange('contact', request.contactId);
-      const version = db.prepare('SELECT version FROM contacts WHERE id = ?').pluck().get(request.contactId) as number;
-      outcome = { status: 200, body: { status: 'applied', version } };
+      ] as [string, unknown][]
+    ).filter(([, v]) => v !== undefined);
+    if (columns.length > 0) {
+      db.prepare(`UPDATE contacts SET ${columns.map(([k]) => `${k} = ?`).join(', ')}, version = version + 1, updated_at = ? WHERE id = ?`).run(
+        ...columns.map(([, v]) => v),
+        ctx.now().toISOString(),
+        request.contactId,
+      );
     }
-    ctx.store.recordDelivery(request.deliveryId, path, outcome.status, outcome.body);
-    return json(outcome.status, outcome.body);
+    if (c.authority !== undefined || c.residesWith !== undefined) {
+      db.prepare(
+        'UPDATE patient_contacts SET authority = coalesce(?, authority), resides_with = coalesce(?, resides_with) WHERE patient_id = ? AND contact_id = ?',
+      ).run(c.authority === undefined ? null : c.authority, c.residesWith === undefined ? null : Number(c.residesWith), request.patientId, request.contactId);
+      ctx.store.appendChange('patientContact', `${request.patientId}:${request.contactId}`);
+    }
+    ctx.store.appendChange('contact', request.contactId);
+    const version = db.prepare('SELECT version FROM contacts WHERE id = ?').pluck().get(request.contactId) as number;
+    return { status: 200, body: { status: 'applied', version } };
   });
 }
 
