@@ -8,6 +8,9 @@ import type { ChildVerdict } from './domain/verdict';
 import type { Authority, PatientStatus, ReminderMethod } from './domain/patient';
 import { SECRET_KEYS, settingsSchema, type SecretKey, type Settings } from './settings';
 import { bulkCalls } from './bulk/api';
+import { call, type Access } from './contractCall';
+
+export type { Access };
 
 // ---- results --------------------------------------------------------------------------------
 
@@ -244,14 +247,10 @@ export const planChoicesSchema = z.strictObject({
 });
 const empty = z.strictObject({});
 
-/** Declares a call's result type (curried so the input schema's type is inferred). */
-function call<O>() {
-  return <I extends z.ZodType>(input: I) => ({ input, output: undefined as unknown as O });
-}
 
 export const contract = {
-  'session.current': call<SessionInfo>()(empty),
-  'status.get': call<StatusInfo>()(empty),
+  'session.current': call<SessionInfo>('open')(empty),
+  'status.get': call<StatusInfo>('open')(empty),
   'checkin.today': call<CheckinList>()(empty),
   'search.patients': call<SearchResults>()(
     z.strictObject({ text: z.string().max(200), limit: z.number().int().min(1).max(200).optional() }),
@@ -278,10 +277,10 @@ export const contract = {
   'mail.dropList': call<MailDropItem[]>()(empty),
   'mail.dropRead': call<MailDropMessage>()(z.strictObject({ file: z.string().regex(/^[A-Za-z0-9._-]{1,120}\.eml$/) })),
   'sync.now': call<SyncSummary>()(empty),
-  'secrets.status': call<Record<SecretKey, boolean>>()(empty),
-  'secrets.set': call<null>()(z.strictObject({ key: z.enum(SECRET_KEYS), value: z.string().min(1).max(500).nullable() })),
+  'secrets.status': call<Record<SecretKey, boolean>>('admin')(empty),
+  'secrets.set': call<null>('admin')(z.strictObject({ key: z.enum(SECRET_KEYS), value: z.string().min(1).max(500).nullable() })),
   'settings.get': call<Settings>()(empty),
-  'settings.update': call<Settings>()(z.strictObject({ changes: settingsSchema.partial().strict() })),
+  'settings.update': call<Settings>('admin')(z.strictObject({ changes: settingsSchema.partial().strict() })),
   ...bulkCalls,
 } as const;
 
@@ -290,6 +289,11 @@ export type CallName = keyof Contract;
 export type CallInput<K extends CallName> = z.input<Contract[K]['input']>;
 export type ParsedInput<K extends CallName> = z.output<Contract[K]['input']>;
 export type CallOutput<K extends CallName> = Contract[K]['output'];
+
+/** Who may make the call (see shared/contractCall.ts). */
+export function accessOf(name: CallName): Access {
+  return contract[name].access;
+}
 
 export function isCallName(name: unknown): name is CallName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);

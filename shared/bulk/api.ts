@@ -3,6 +3,7 @@
  * one contract in shared/api.ts; kept in its own file because the area is large.
  */
 import { z } from 'zod';
+import { call } from '../contractCall';
 import { AUTHORITIES, REMINDER_METHODS } from '../domain/patient';
 
 const id = z.string().min(1).max(64);
@@ -160,20 +161,17 @@ const importFile = z.strictObject({
 });
 export const importInput = z.strictObject({ files: z.array(importFile).min(1).max(3) });
 
-function call<O>() {
-  return <I extends z.ZodType>(input: I) => ({ input, output: undefined as unknown as O });
-}
 const empty = z.strictObject({});
 
 export const bulkCalls = {
-  'bulk.readiness': call<ReadinessSummary>()(empty),
-  'bulk.setChecklist': call<ReadinessSummary>()(
+  'bulk.readiness': call<ReadinessSummary>('admin')(empty),
+  'bulk.setChecklist': call<ReadinessSummary>('admin')(
     z.strictObject({ item: z.enum(CHECKLIST_ITEMS), answer: z.boolean().nullable(), note: z.string().max(500).default('') }),
   ),
-  'bulk.eligible': call<{ guardians: EligibleGuardian[]; total: number }>()(z.strictObject({ ...page })),
-  'bulk.exclusions': call<{ rows: ExclusionRow[]; total: number }>()(z.strictObject({ reason: z.enum(EXCLUSION_REASONS).optional(), ...page })),
-  'bulk.worklist': call<{ rows: WorklistRow[]; total: number }>()(z.strictObject({ problem: z.enum(QUALITY_PROBLEMS).optional(), ...page })),
-  'bulk.fixContact': call<WorklistRow | null>()(
+  'bulk.eligible': call<{ guardians: EligibleGuardian[]; total: number }>('admin')(z.strictObject({ ...page })),
+  'bulk.exclusions': call<{ rows: ExclusionRow[]; total: number }>('admin')(z.strictObject({ reason: z.enum(EXCLUSION_REASONS).optional(), ...page })),
+  'bulk.worklist': call<{ rows: WorklistRow[]; total: number }>('admin')(z.strictObject({ problem: z.enum(QUALITY_PROBLEMS).optional(), ...page })),
+  'bulk.fixContact': call<WorklistRow | null>('admin')(
     z.strictObject({
       patientId: id,
       contactId: id,
@@ -188,7 +186,7 @@ export const bulkCalls = {
       }),
     }),
   ),
-  'bulk.export': call<ExportResult>()(z.strictObject({ kind: z.enum(['bulk_pin', 'exclusions', 'worklist']) })),
-  'import.preview': call<ImportPreview>()(importInput),
-  'import.apply': call<ImportResult>()(importInput),
+  'bulk.export': call<ExportResult>('admin')(z.strictObject({ kind: z.enum(['bulk_pin', 'exclusions', 'worklist']) })),
+  'import.preview': call<ImportPreview>('admin')(importInput),
+  'import.apply': call<ImportResult>('admin')(importInput),
 } as const;
