@@ -1,28 +1,43 @@
 /**
- * Electron shell only: lifecycle, the hardened window, IPC wiring. Everything else lives behind
- * createApp so tests and web mode run it without Electron.
+ * Electron shell only: lifecycle, the hardened window, IPC wiring, the keychain and the restore
+ * offer. Everything else lives behind createApp so tests and web mode run it without Electron;
+ * the security settings themselves are in security.ts, where tests read them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session } from 'electron';
 import { createApp, type App } from './app';
+import { newestUsableBackup } from './backup/backupFiles';
+import { RestoreError, restoreNewestBackup } from './backup/restore';
+import type { KeyWrapper } from './crypto/dataKey';
 import { DatabaseOpenError } from './db/open';
+import { AppError, startupStorageFailure } from './errors';
 import { registerIpc } from './ipc';
+import { hardenContents, hardenSession, isTrustedSender, secureWebPreferences, type AppPage } from './security';
+
+// Every renderer sandboxed, whatever a window's options say.
+app.enableSandbox();
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
 const rendererFile = path.join(here, '../renderer/index.html');
-const appPageUrl = devServerUrl ?? pathToFileURL(rendererFile).href;
+const page: AppPage = {
+  indexFileUrl: pathToFileURL(rendererFile).href,
+  devServerUrl: app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'],
+};
 
-/** The better-sqlite3 build for Electron's ABI made by scripts/electron-native.mjs, if any. */
+/** The better-sqlite3 build for Electron's ABI made by scripts/electron-native.mjs, if any (unpacked beside the asar when packaged). */
 function electronNativeBinding(): string | undefined {
-  const candidate = path.join(app.getAppPath(), '.electron-abi', 'better_sqlite3.node');
+  const appPath = app.getAppPath().replace(/app\.asar$/, 'app.asar.unpacked');
+  const candidate = path.join(appPath, '.electron-abi', 'better_sqlite3.node');
   return fs.existsSync(candidate) ? candidate : undefined;
 }
 
-function isAppPage(url: string): boolean {
-  return devServerUrl ? url.startsWith(devServerUrl) : url.split('#')[0] === appPageUrl;
+/** safeStorage, unless Linux has no keyring and it would fall back to a hard-coded password. */
+function keychain(): KeyWrapper | undefined {
+  if (!safeStorage.isEncryptionAvailable()) return undefined;
+  if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text') return undefined;
+  return safeStorage;
 }
 
 async function openWindow(core: App): Promise<void> {
@@ -33,42 +48,68 @@ async function openWindow(core: App): Promise<void> {
     minHeight: 640,
     show: false,
     title: 'Family Portal PINs',
-    webPreferences: {
-      preload: path.join(here, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
+    webPreferences: secureWebPreferences(path.join(here, '../preload/index.cjs')),
   });
-  registerIpc(ipcMain, core, (event) => event.sender.id === win.webContents.id && isAppPage(event.senderFrame?.url ?? ''));
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  win.webContents.on('will-navigate', (event, url) => {
-    if (!isAppPage(url)) event.preventDefault();
-  });
+  const windowId = win.webContents.id;
+  registerIpc(ipcMain, core, (event) => isTrustedSender(event, windowId, page));
   win.once('ready-to-show', () => win.show());
-  if (devServerUrl) await win.loadURL(devServerUrl);
+  if (page.devServerUrl) await win.loadURL(page.devServerUrl);
   else await win.loadFile(rendererFile);
 }
 
-app.on('web-contents-created', (_event, contents) => {
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-});
+// Navigation, new windows and webviews are refused for every web contents, present and future.
+app.on('web-contents-created', (_event, contents) => hardenContents(contents, page));
+
+/** Starts the back end; a database refused as damaged offers the newest good backup. */
+async function startCore(databaseFile: string): Promise<App | null> {
+  const config = {
+    databaseFile,
+    demo: process.argv.includes('--demo') ? {} : (false as const),
+    nativeBinding: electronNativeBinding(),
+    startDeliveries: true,
+    backups: true,
+    keyWrapper: keychain(),
+  };
+  try {
+    return await createApp(config);
+  } catch (error) {
+    if (error instanceof DatabaseOpenError && error.code === 'database_corrupt') {
+      const backup = newestUsableBackup(databaseFile, config.nativeBinding);
+      if (backup) {
+        const choice = dialog.showMessageBoxSync({
+          type: 'error',
+          title: 'Family Portal PINs',
+          message: 'The practice database is damaged.',
+          detail:
+            `${error.message}\n\nThe newest good automatic backup is from ${backup.date}. Work recorded after it is not in it. ` +
+            'The damaged file is kept, renamed, for IT.',
+          buttons: [`Restore the backup from ${backup.date}`, 'Quit'],
+          defaultId: 0,
+          cancelId: 1,
+        });
+        if (choice !== 0) return null;
+        try {
+          restoreNewestBackup(databaseFile, { nativeBinding: config.nativeBinding });
+          return await createApp(config);
+        } catch (again) {
+          error = again;
+        }
+      }
+    }
+    const dataDir = path.dirname(databaseFile);
+    const message =
+      error instanceof DatabaseOpenError || error instanceof AppError || error instanceof RestoreError
+        ? error.message
+        : (startupStorageFailure(error, dataDir)?.message ?? `The app could not start: ${(error as Error).message}`);
+    dialog.showErrorBox('Family Portal PINs', message);
+    return null;
+  }
+}
 
 app.whenReady().then(async () => {
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  let core: App;
-  try {
-    core = await createApp({
-      databaseFile: path.join(app.getPath('userData'), 'practice.sqlite'),
-      demo: process.argv.includes('--demo') ? {} : false,
-      nativeBinding: electronNativeBinding(),
-      startDeliveries: true,
-    });
-  } catch (error) {
-    const message = error instanceof DatabaseOpenError ? error.message : `The app could not start: ${(error as Error).message}`;
-    dialog.showErrorBox('Family Portal PINs', message);
+  hardenSession(session.defaultSession, page);
+  const core = await startCore(path.join(app.getPath('userData'), 'practice.sqlite'));
+  if (!core) {
     app.exit(1);
     return;
   }

@@ -5,8 +5,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createApp } from './app';
+import { createApp, type App } from './app';
+import { newestUsableBackup } from './backup/backupFiles';
+import { RestoreError, restoreNewestBackup } from './backup/restore';
 import { DatabaseOpenError } from './db/open';
+import { AppError, startupStorageFailure } from './errors';
 import { startWebServer } from './web/server';
 
 const { values } = parseArgs({
@@ -16,17 +19,44 @@ const { values } = parseArgs({
     'demo-families': { type: 'string', default: '300' },
     'no-demo': { type: 'boolean', default: false },
     'renderer-dir': { type: 'string' },
+    /** Put the newest automatic backup in place of a database refused as damaged, then start. */
+    'restore-backup': { type: 'boolean', default: false },
   },
 });
 
-async function main(): Promise<void> {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const app = await createApp({
-    databaseFile: path.resolve(values['data-dir'], 'practice.sqlite'),
+const dataDir = path.resolve(values['data-dir']);
+const databaseFile = path.join(dataDir, 'practice.sqlite');
+
+function openApp(): Promise<App> {
+  return createApp({
+    databaseFile,
     demo: values['no-demo'] ? false : { families: Number(values['demo-families']) },
     startDeliveries: true,
+    backups: true,
     deliveries: { pullEveryMs: Number(process.env.FPP_PULL_EVERY_MS ?? 5 * 60_000), worker: { pollMs: Number(process.env.FPP_OUTBOX_POLL_MS ?? 15_000) } },
   });
+}
+
+/** Opens the app; with --restore-backup, a database refused as damaged is replaced by the newest good backup first. */
+async function openAppRestoringIfAsked(): Promise<App> {
+  try {
+    const app = await openApp();
+    if (values['restore-backup']) console.log('The database passed its check, so no backup was restored.');
+    return app;
+  } catch (error) {
+    if (!(values['restore-backup'] && error instanceof DatabaseOpenError && error.code === 'database_corrupt')) throw error;
+    const { restoredFrom, movedAsideTo } = restoreNewestBackup(databaseFile);
+    console.log(
+      `Restored the automatic backup from ${restoredFrom}. Work recorded after that backup is not in it. ` +
+        `The damaged file was kept as ${movedAsideTo} for IT.`,
+    );
+    return openApp();
+  }
+}
+
+async function main(): Promise<void> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const app = await openAppRestoringIfAsked();
   const server = await startWebServer({
     app,
     rendererDir: values['renderer-dir'] ?? path.resolve(here, '../renderer'),
@@ -46,8 +76,24 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
 }
 
+/** What to print when the app cannot start: a refused database names the backup it can restore. */
+function explainStartFailure(error: unknown): string {
+  if (error instanceof DatabaseOpenError) {
+    if (error.code !== 'database_corrupt') return error.message;
+    const backup = newestUsableBackup(databaseFile);
+    if (!backup) return `${error.message}\nNo automatic backup that passes the check was found in ${path.join(dataDir, 'backups')}.`;
+    return (
+      `${error.message}\nThe newest good automatic backup is from ${backup.date}. To restore it (the damaged file is kept, renamed), run:\n` +
+      `  npm run start:web -- --data-dir ${JSON.stringify(dataDir)} --restore-backup`
+    );
+  }
+  if (error instanceof AppError || error instanceof RestoreError) return error.message;
+  const storage = startupStorageFailure(error, dataDir);
+  if (storage) return storage.message;
+  return `Family Portal PINs could not start: ${error instanceof Error ? error.message : String(error)}`;
+}
+
 main().catch((error: unknown) => {
-  if (error instanceof DatabaseOpenError) console.error(error.message);
-  else console.error('Family Portal PINs could not start:', error instanceof Error ? error.message : error);
+  console.error(explainStartFailure(error));
   process.exit(1);
 });

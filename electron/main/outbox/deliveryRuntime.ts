@@ -6,7 +6,7 @@ import type { SyncEndpoint } from '../sync/http';
 import { pullChanges, type PullProgress } from '../sync/pull';
 import { DeliveryError } from './deliveryError';
 import { createDeliverers } from './deliverers';
-import { OutboxWorker, type OutboxWorkerOptions } from './worker';
+import { OutboxWorker, SYNC_KINDS, type OutboxWorkerOptions } from './worker';
 
 export interface DeliveryRuntimeOptions {
   secrets: SecretStore;
@@ -17,7 +17,7 @@ export interface DeliveryRuntimeOptions {
   fetch?: typeof fetch;
 }
 
-const SYNC_KINDS = new Set(['portal.enrollment', 'patient.name_correction', 'contact.update']);
+const SYNC_KIND_SET = new Set(SYNC_KINDS);
 
 /**
  * Everything that leaves the workstation: the outbox worker, the periodic pull and the
@@ -38,10 +38,10 @@ export class DeliveryRuntime {
     this.worker = new OutboxWorker(ctx, createDeliverers(ctx, services), () => this.endpointCache !== null, options.worker);
     ctx.outboxChanged = () => this.worker.wake();
     this.worker.on('delivered', (row) => {
-      if (SYNC_KINDS.has(row.kind)) void this.setOnline(true);
+      if (SYNC_KIND_SET.has(row.kind)) void this.setOnline(true);
     });
     this.worker.on('retrying', (row, error) => {
-      if (SYNC_KINDS.has(row.kind) && /could not be reached/.test(error.message)) void this.setOnline(false);
+      if (SYNC_KIND_SET.has(row.kind) && /could not be reached/.test(error.message)) void this.setOnline(false);
     });
   }
 

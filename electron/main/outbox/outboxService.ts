@@ -17,6 +17,12 @@ function summarize(kind: string, payload: Record<string, unknown>, childName: st
       return `Name correction for ${child}: ${String(payload['firstName'])} ${String(payload['lastName'])}`;
     case 'contact.update':
       return `Family Contact details fixed for ${child}'s record`;
+    case 'portal.setup_link': {
+      const count = Array.isArray(payload['patientIds']) ? payload['patientIds'].length : 0;
+      return `"Set Up My Account" link registration for a guardian of ${count} ${count === 1 ? 'child' : 'children'}`;
+    }
+    case 'email.setup_link':
+      return `"Set Up My Account" email to ${String(payload['to'] ?? '(no address)')} (${String(payload['recipientName'] ?? 'guardian')})`;
     default:
       return kind;
   }

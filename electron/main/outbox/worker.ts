@@ -29,7 +29,13 @@ export interface OutboxWorkerEvents {
 }
 
 /** Kinds that go to the practice system; they wait while it is not configured. */
-const SYNC_KINDS = ['portal.enrollment', 'patient.name_correction', 'contact.update'];
+export const SYNC_KINDS = ['portal.enrollment', 'patient.name_correction', 'contact.update', 'portal.setup_link'];
+
+/** How long a row whose outcome could not be recorded waits before it is tried again. */
+const OUTCOME_RETRY_MS = 5 * 60_000;
+
+/** Secret fields of a payload (see crypto/payloadSeal.ts): dropped once the row is delivered. */
+const SECRET_FIELDS = ['pin', 'token'];
 
 /**
  * Drains the outbox: due rows whose dependency (if any) is delivered, at most `concurrency` at a
@@ -39,6 +45,8 @@ const SYNC_KINDS = ['portal.enrollment', 'patient.name_correction', 'contact.upd
  */
 export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Rows whose outcome could not be recorded (disk full): not tried again before this time. */
+  private readonly held = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private ticking: Promise<void> | null = null;
@@ -134,13 +142,25 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     const room = this.concurrency - this.inFlight.size;
     if (room <= 0) return 0;
     let query = this.dueQuery().orderBy('o.next_attempt_at').orderBy('o.created_at').limit(room);
-    if (this.inFlight.size > 0) query = query.where('o.id', 'not in', [...this.inFlight.keys()]);
+    const nowMs = this.ctx.now().getTime();
+    for (const [id, until] of this.held) if (until <= nowMs) this.held.delete(id);
+    const busy = [...this.inFlight.keys(), ...this.held.keys()];
+    if (busy.length > 0) query = query.where('o.id', 'not in', busy);
     const rows = await query.execute();
     for (const row of rows) {
-      const job = this.deliver(row).finally(() => {
-        this.inFlight.delete(row.id);
-        this.wake();
-      });
+      const job = this.deliver(row)
+        .catch((error: unknown) => {
+          // Recording the outcome failed (disk full, read-only): the row stays as it was and is
+          // delivered again later under the same idempotency key. Only the code: never data.
+          // Held back a while so a full disk does not turn into a burst of repeated emails.
+          this.held.set(row.id, this.ctx.now().getTime() + OUTCOME_RETRY_MS);
+          const code = (error as { code?: unknown } | null)?.code;
+          console.error(`[outbox] could not record a delivery's outcome (${typeof code === 'string' ? code : 'error'}); it will be retried.`);
+        })
+        .finally(() => {
+          this.inFlight.delete(row.id);
+          this.wake();
+        });
       this.inFlight.set(row.id, job);
     }
     return rows.length;
@@ -204,12 +224,12 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   }
 }
 
-/** Rule 5: once delivered, a row keeps no plain PIN. */
+/** Rule 5: once delivered, a row keeps no PIN or link token, not even sealed. */
 export function scrubbed(payload: string): string {
   try {
     const data = JSON.parse(payload) as Record<string, unknown>;
-    if (!('pin' in data)) return payload;
-    delete data['pin'];
+    if (!SECRET_FIELDS.some((field) => field in data)) return payload;
+    for (const field of SECRET_FIELDS) delete data[field];
     return JSON.stringify(data);
   } catch {
     return payload;

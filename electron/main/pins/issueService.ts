@@ -9,6 +9,7 @@ import type { OutboxTable, PinsTable } from '../db/schema';
 import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
+import { sealPayload } from '../crypto/payloadSeal';
 import { loadFamily } from '../families/familyService';
 import { packetForBatch } from './packet';
 import { pinFingerprint } from './pinSecrets';
@@ -107,7 +108,7 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): P
     id,
     kind,
     ref,
-    payload: JSON.stringify(payload),
+    payload: sealPayload(ctx, payload), // the plain PIN is sealed at rest
     depends_on: dependsOn,
     next_attempt_at: nowIso,
     last_error: null,

@@ -3,6 +3,7 @@ import { localDateIn } from '../../../shared/domain/dates';
 import { formatPin } from '../../../shared/domain/pin';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
+import { openPayload } from '../crypto/payloadSeal';
 
 export async function practiceZone(ctx: AppContext): Promise<string> {
   return (await ctx.settings()).timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -55,7 +56,7 @@ export async function packetForBatch(ctx: AppContext, batchId: string): Promise<
   const guardians = new Map<string, PacketGuardian>();
   let awaitingPortal = false;
   for (const r of rows) {
-    const plain = r.payload ? ((JSON.parse(r.payload) as { pin?: string }).pin ?? null) : null;
+    const plain = r.payload ? (openPayload<{ pin?: string }>(ctx, r.payload).pin ?? null) : null;
     if (r.outbox_status !== 'delivered') awaitingPortal = true;
     if (r.delivery === 'print' && (plain === null || r.status !== 'issued')) {
       throw new AppError(

@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { App } from '../app';
+import { CONTENT_SECURITY_POLICY_HEADER } from '../security';
 
 /**
  * Web mode: the built renderer and the app's handler table over HTTP on 127.0.0.1 only.
@@ -28,18 +29,8 @@ export interface WebServer {
 // Large enough for a practice export (200,000 patients is ~60 MB of CSV) sent to import.preview.
 const MAX_BODY = 128_000_000;
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'self'",
-].join('; ');
+/** One policy for both shells (see security.ts). */
+export const CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY_HEADER;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -29,6 +29,8 @@ const KIND_LABEL: Record<OutboxKind, string> = {
   'email.welcome': 'Welcome email',
   'patient.name_correction': 'Name correction for the practice system',
   'contact.update': 'Contact details for the practice system',
+  'portal.setup_link': 'Campaign link for the practice system',
+  'email.setup_link': '“Set Up My Account” email',
 };
 
 /** The same rules main applies (shared/api.ts), so the clerk hears about a slip before sending. */

@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { startupStorageFailure } from '../errors';
+
+/**
+ * The data folder holds the patients' mirror and the keys: only this user may read it. Folder
+ * 0700, every file the app keeps there 0600, set exactly (chmod) whatever the umask was.
+ */
+const PRIVATE_FILES = ['secrets.json', 'data.key', 'data-key.safe', 'pin-fingerprint.key'];
+const DATABASE_SUFFIXES = ['', '-wal', '-shm', '-journal'];
+
+function chmodIfPresent(target: string, mode: number): void {
+  try {
+    fs.chmodSync(target, mode);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Missing is fine; a folder this user does not own keeps its mode (the write check decides).
+    if (code !== 'ENOENT' && code !== 'EPERM' && code !== 'EROFS') throw error;
+  }
+}
+
+/**
+ * Creates the folder owner-only and proves it can be written (a full disk or read-only folder is
+ * refused here, with a message naming the folder, before anything else is opened).
+ */
+export function prepareDataFolder(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodIfPresent(dir, 0o700);
+    const probe = path.join(dir, `.write-check-${process.pid}`);
+    const fd = fs.openSync(probe, 'w', 0o600);
+    try {
+      fs.writeSync(fd, 'ok');
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(probe, { force: true });
+    }
+  } catch (error) {
+    throw startupStorageFailure(error, dir) ?? error;
+  }
+}
+
+/** Tightens the database (and its WAL files) and the key and secret files to 0600. */
+export function restrictDataFiles(dir: string, databaseFile: string): void {
+  chmodIfPresent(dir, 0o700);
+  for (const suffix of DATABASE_SUFFIXES) chmodIfPresent(databaseFile + suffix, 0o600);
+  for (const name of PRIVATE_FILES) chmodIfPresent(path.join(dir, name), 0o600);
+}
