@@ -8,6 +8,8 @@
  * Last (issue 4, bench/syncBench.ts): the initial pull of the same practice from the reference
  * portal in a child process beside a direct SQLite load, and the outbox draining 1,000 queued
  * enrollments, each with the main process's event-loop delay (target max <= 50 ms).
+ * Then (issue 6, bench/auditBench.ts): the audit log's hash chain verified over 1,000,000 rows, and
+ * chained append throughput.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -28,6 +30,7 @@ import { ms, printTable, summarize, timeEach, type Timing } from './stats';
 import { runSyncBench } from './syncBench';
 import { benchBulk } from './bulk';
 import { benchImport } from './importBench';
+import { benchAudit } from './auditBench';
 
 const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 200_000);
 const NOW = new Date('2026-11-22T15:00:00Z');
@@ -294,6 +297,11 @@ if (process.env.FPP_BENCH_SKIP_SYNC) {
 await benchBulk(app);
 if (process.env.FPP_BENCH_SKIP_IMPORT) console.log(`\nImport rows (issue 5): skipped (${process.env.FPP_BENCH_SKIP_IMPORT}).`);
 else await benchImport();
+
+// ---- issue 6: the audit log's hash chain, verified over 1,000,000 rows; chained appends ----
+
+if (process.env.FPP_BENCH_SKIP_AUDIT) console.log(`\nAudit rows (issue 6): skipped (${process.env.FPP_BENCH_SKIP_AUDIT}).`);
+else await benchAudit();
 
 console.log(
   `\nMain-process memory after the run: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB RSS; ` +

@@ -1,4 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { AUDIT_HASH_FUNCTION, GENESIS_HASH } from './chain';
 import type { Database } from '../db/schema';
 
 export type AuditAction =
@@ -21,7 +22,18 @@ export type AuditAction =
   | 'bulk_checklist_answered'
   | 'contact_fixed'
   | 'bulk_exported'
-  | 'import_applied';
+  | 'import_applied'
+  | 'campaign_started'
+  | 'campaign_paused'
+  | 'campaign_resumed'
+  | 'audit_exported'
+  | 'audit_verification_failed'
+  | 'lock'
+  | 'unlock'
+  | 'sign_in_failed'
+  | 'access_denied'
+  | 'clerk_created'
+  | 'clerk_changed';
 
 export interface AuditEntry {
   action: AuditAction;
@@ -33,10 +45,34 @@ export interface AuditEntry {
   at: Date;
 }
 
-/** Appends rows to the append-only audit log (one statement), inside the caller's transaction when given. */
+/** One row into the chain in one statement: next id, previous hash and own hash read and written under SQLite's write lock. */
+function appendRow(db: Kysely<Database> | Transaction<Database>, entry: AuditEntry) {
+  const at = entry.at.toISOString();
+  const patientId = entry.patientId ?? null;
+  const details = JSON.stringify(entry.details ?? {});
+  return sql`
+    INSERT INTO audit_log (id, at, clerk_id, workstation, action, patient_id, details, prev_hash, hash)
+    SELECT n.id, ${at}, ${entry.clerkId}, ${entry.workstation}, ${entry.action}, ${patientId}, ${details}, n.prev,
+           ${sql.raw(AUDIT_HASH_FUNCTION)}(n.prev, n.id, ${at}, ${entry.clerkId}, ${entry.workstation}, ${entry.action}, ${patientId}, ${details})
+    FROM (SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0), coalesce((SELECT max(id) FROM audit_log), 0)) + 1 AS id,
+                 coalesce((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), ${GENESIS_HASH}) AS prev) AS n`.execute(db);
+}
+
+/**
+ * Appends rows to the append-only audit log, inside the caller's transaction when given, each
+ * chained to the row before it within its INSERT statement (see chain.ts), so parallel callers and
+ * other connections cannot fork the chain. One row brings its hashes (INSERT … SELECT, checked by
+ * the database: one change in total_changes(), which the bulk snapshot cache counts on); several
+ * rows go in one plain multi-row INSERT that the database's trigger chains row by row (one
+ * statement to prepare instead of one per row).
+ */
 export async function appendAudit(db: Kysely<Database> | Transaction<Database>, entries: AuditEntry | AuditEntry[]): Promise<void> {
   const list = Array.isArray(entries) ? entries : [entries];
   if (list.length === 0) return;
+  if (list.length === 1) {
+    await appendRow(db, list[0]!);
+    return;
+  }
   await db
     .insertInto('audit_log')
     .values(

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
+import { registerAuditChain } from '../audit/chain';
 import { applyImport, type ApplyRequest } from './applyCore';
 
 /**
@@ -29,6 +30,7 @@ async function main(port: NonNullable<typeof parentPort>, data: ApplyWorkerData)
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = FULL');
+    registerAuditChain(sqlite); // the import's audit row is chained by the database's trigger
     const go = new Promise<void>((resolve) => {
       port.on('message', (message: { type?: string }) => {
         if (message?.type === 'go') resolve();

@@ -29,6 +29,11 @@ export function StatusBar() {
 
   return (
     <footer className="status-bar no-print" role="status" aria-label="Status">
+      {status?.auditLog === 'tampered' && (
+        <button type="button" className="status-item status-button audit-tampered" title="Open the audit log" onClick={() => go({ name: 'audit' })}>
+          Audit log changed: check failed
+        </button>
+      )}
       <span className={`status-item online-${String(status?.online ?? 'unknown')}`}>{onlineLabel(status?.online ?? null)}</span>
       {status?.emailTransport === 'smtp' && <span className="status-item">Email: SMTP</span>}
       {status?.emailTransport === 'mail-drop' && (

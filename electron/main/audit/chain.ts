@@ -1,0 +1,76 @@
+import { hash } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
+
+/**
+ * The audit log's hash chain. Each row carries `prev_hash` (the hash of the row before it, or
+ * GENESIS_HASH for the first row) and `hash`, a SHA-256 over a canonical encoding of that
+ * previous hash and the row's own columns. Removing, reordering or editing a row breaks the
+ * chain from that row on, which verify.ts detects.
+ *
+ * Chaining happens inside the INSERT statement, under SQLite's write lock, so reading the previous
+ * hash and writing the new row cannot interleave with another writer: appendAudit computes both
+ * hashes in an INSERT … SELECT (the triggers of migration 005 check them), and a plain INSERT
+ * without hashes (the import's) is chained by an AFTER INSERT trigger. Both call
+ * AUDIT_HASH_FUNCTION, so a connection that appends audit rows must register it
+ * (`registerAuditChain`); without it SQLite refuses the insert.
+ */
+
+/** The SQL function the chain trigger calls. */
+export const AUDIT_HASH_FUNCTION = 'fpp_audit_hash';
+
+/** `prev_hash` of the first row. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Bumped only together with a migration that rehashes the chain. */
+const ENCODING_VERSION = 'fpp-audit-chain-v1';
+
+/** The stored columns a row's hash covers, exactly as SQLite holds them. */
+export interface ChainedColumns {
+  id: number;
+  at: string;
+  clerk_id: string | null;
+  workstation: string;
+  action: string;
+  patient_id: string | null;
+  details: string;
+}
+
+/**
+ * SHA-256 (hex) over a JSON array of the version, the previous hash and the columns: JSON's string
+ * escaping makes the encoding unambiguous (no separator a value could contain), and null stays
+ * distinct from "null".
+ */
+export function auditRowHash(prevHash: string, row: ChainedColumns): string {
+  const canonical = JSON.stringify([
+    ENCODING_VERSION,
+    prevHash,
+    row.id,
+    row.at,
+    row.clerk_id,
+    row.workstation,
+    row.action,
+    row.patient_id,
+    row.details,
+  ]);
+  // One-shot hash(): several times faster than createHash() for inputs this small.
+  return hash('sha256', canonical, 'hex');
+}
+
+function textOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+/** Makes AUDIT_HASH_FUNCTION available on a connection (idempotent). */
+export function registerAuditChain(sqlite: BetterSqlite3.Database): void {
+  sqlite.function(AUDIT_HASH_FUNCTION, { deterministic: true, varargs: false }, (prev, id, at, clerkId, workstation, action, patientId, details) =>
+    auditRowHash(String(prev), {
+      id: Number(id),
+      at: String(at),
+      clerk_id: textOrNull(clerkId),
+      workstation: String(workstation),
+      action: String(action),
+      patient_id: textOrNull(patientId),
+      details: String(details),
+    }),
+  );
+}
