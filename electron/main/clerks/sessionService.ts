@@ -2,6 +2,7 @@ import type { ClerkSummary, SessionInfo } from '../../../shared/api';
 import { appendAudit } from '../audit/audit';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
+import { startActivity } from './station';
 
 export async function currentClerk(ctx: AppContext): Promise<ClerkSummary | null> {
   if (!ctx.session.clerkId) return null;
@@ -14,11 +15,12 @@ export async function currentClerk(ctx: AppContext): Promise<ClerkSummary | null
   return clerk ? { id: clerk.id, displayName: clerk.display_name, role: clerk.role } : null;
 }
 
-/** Signs a clerk in on this workstation (the demo practice does this for its demo clerk). */
+/** Signs a clerk in on this workstation without a password (the demo practice does this for its demo clerk at start). */
 export async function signInAs(ctx: AppContext, clerkId: string): Promise<void> {
   const clerk = await ctx.db.selectFrom('clerks').select('id').where('id', '=', clerkId).where('active', '=', 1).executeTakeFirst();
   if (!clerk) throw new AppError('not_found', 'That clerk account does not exist or is disabled.');
   ctx.session.clerkId = clerk.id;
+  startActivity(ctx);
   await appendAudit(ctx.db, { action: 'sign_in', clerkId: clerk.id, workstation: ctx.workstation, at: ctx.now() });
 }
 

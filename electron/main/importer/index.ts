@@ -151,10 +151,8 @@ function runInWorker(ctx: AppContext, launch: NonNullable<WorkerLaunch>, options
 }
 
 export async function applyImportRequest(ctx: AppContext, input: ImportInput, options: ImportOptions): Promise<ImportResult> {
+  // Administrators only: the dispatcher enforces the contract's 'admin' access before this runs.
   const clerk = await requireClerk(ctx);
-  if (clerk.role !== 'admin') {
-    throw new AppError('forbidden', 'Importing the practice’s data is for an administrator: ask one to sign in on this workstation.');
-  }
   if (running.has(ctx)) {
     throw new AppError('conflict', 'An import is already being applied on this workstation. Wait for it to finish, then check the files again.');
   }

@@ -12,7 +12,9 @@ export type Route =
   | { name: 'maildrop' }
   | { name: 'bulk' }
   | { name: 'worklist'; problem?: QualityProblem; offset?: number }
-  | { name: 'import' };
+  | { name: 'import' }
+  | { name: 'clerks' }
+  | { name: 'audit' };
 
 /** The routes of the Bulk PIN area (readiness, data-quality worklist, import): the top bar marks them as one. */
 export const BULK_ROUTES: readonly Route['name'][] = ['bulk', 'worklist', 'import'];

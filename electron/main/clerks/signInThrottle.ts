@@ -1,0 +1,51 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { signInDelaySeconds } from '../../../shared/clerks/signInDelay';
+
+/**
+ * Failed sign-ins slow down, per username and per workstation, stored in `sign_in_failures` so a
+ * restart does not reset them. Nothing here sleeps: a sign-in inside a waiting period is refused
+ * with the seconds left.
+ */
+export function throttleSubjects(username: string, workstation: string): string[] {
+  return [`user:${username.trim().toLowerCase()}`, `station:${workstation}`];
+}
+
+interface FailureRow {
+  failures: number;
+  blocked_until: string;
+}
+
+/** Seconds until the next attempt is allowed (0 = now), the longest of the subjects' waits. */
+export function secondsToWait(sqlite: BetterSqlite3.Database, subjects: string[], now: Date): number {
+  const read = sqlite.prepare('SELECT failures, blocked_until FROM sign_in_failures WHERE subject = ?');
+  let wait = 0;
+  for (const subject of subjects) {
+    const row = read.get(subject) as FailureRow | undefined;
+    if (!row) continue;
+    const left = Math.ceil((Date.parse(row.blocked_until) - now.getTime()) / 1000);
+    wait = Math.max(wait, left);
+  }
+  return wait;
+}
+
+/** Counts one more failure for each subject and starts its waiting period. */
+export function recordFailure(sqlite: BetterSqlite3.Database, subjects: string[], now: Date): void {
+  const read = sqlite.prepare('SELECT failures FROM sign_in_failures WHERE subject = ?').pluck();
+  const write = sqlite.prepare(
+    `INSERT INTO sign_in_failures (subject, failures, last_failure_at, blocked_until) VALUES (?, ?, ?, ?)
+     ON CONFLICT (subject) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, blocked_until = excluded.blocked_until`,
+  );
+  sqlite.transaction(() => {
+    for (const subject of subjects) {
+      const failures = ((read.get(subject) as number | undefined) ?? 0) + 1;
+      const until = new Date(now.getTime() + signInDelaySeconds(failures) * 1000);
+      write.run(subject, failures, now.toISOString(), until.toISOString());
+    }
+  })();
+}
+
+/** A successful sign-in clears the count for its username and workstation. */
+export function clearFailures(sqlite: BetterSqlite3.Database, subjects: string[]): void {
+  const remove = sqlite.prepare('DELETE FROM sign_in_failures WHERE subject = ?');
+  sqlite.transaction(() => subjects.forEach((subject) => remove.run(subject)))();
+}

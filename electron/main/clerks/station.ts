@@ -1,0 +1,62 @@
+import type { AppContext } from '../context';
+import { appendAudit } from '../audit/audit';
+
+/**
+ * The workstation's lock, kept in main so a forgotten renderer cannot keep a session open: the
+ * last clerk activity main saw, and whether the station is locked. In memory: a restart signs
+ * everyone out anyway.
+ */
+interface StationState {
+  locked: boolean;
+  lastActivityMs: number;
+}
+
+const stations = new WeakMap<AppContext, StationState>();
+
+function stateOf(ctx: AppContext): StationState {
+  let state = stations.get(ctx);
+  if (!state) {
+    state = { locked: false, lastActivityMs: ctx.now().getTime() };
+    stations.set(ctx, state);
+  }
+  return state;
+}
+
+/** A clerk just signed in or unlocked: the inactivity period starts again. */
+export function startActivity(ctx: AppContext): void {
+  const state = stateOf(ctx);
+  state.locked = false;
+  state.lastActivityMs = ctx.now().getTime();
+}
+
+/** A clerk call or the renderer's activity ping: someone is working here. */
+export function recordActivity(ctx: AppContext): void {
+  stateOf(ctx).lastActivityMs = Math.max(stateOf(ctx).lastActivityMs, ctx.now().getTime());
+}
+
+/** Locks the station now (shortcut, button); audited once per lock. */
+export async function lockStation(ctx: AppContext, reason: 'clerk' | 'inactivity'): Promise<void> {
+  const state = stateOf(ctx);
+  if (state.locked || !ctx.session.clerkId) return;
+  state.locked = true;
+  await appendAudit(ctx.db, { action: 'lock', clerkId: ctx.session.clerkId, workstation: ctx.workstation, at: ctx.now(), details: { reason } });
+}
+
+/** Whether the station is locked, locking it first if the inactivity period has passed. */
+export async function isLocked(ctx: AppContext): Promise<boolean> {
+  const state = stateOf(ctx);
+  if (state.locked) return true;
+  if (!ctx.session.clerkId) return false;
+  const { lockAfterMinutes } = await ctx.settings();
+  if (ctx.now().getTime() - state.lastActivityMs >= lockAfterMinutes * 60_000) {
+    await lockStation(ctx, 'inactivity');
+    return true;
+  }
+  return false;
+}
+
+/** Nobody signed in: no lock to keep. */
+export function clearStation(ctx: AppContext): void {
+  const state = stateOf(ctx);
+  state.locked = false;
+}
