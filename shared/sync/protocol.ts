@@ -13,6 +13,11 @@
  *   POST /v1/contact-updates              -> 200 ContactUpdateApplied | 422 (contact data fixed at the
  *                                            desk; applied field by field, the practice system keeps
  *                                            its own history)
+ *   POST /v1/setup-links                  -> 200 SetupLinkRegistered | 422 (a "Set Up My Account" link
+ *                                            of the Bulk PIN campaign: the SHA-256 of its token, the
+ *                                            guardian, the children, issue and expiry; the token itself
+ *                                            travels only in the guardian's email; the portal serves
+ *                                            GET /setup?token=... and refuses it once used or expired)
  *
  * Idempotency: every POST carries a client-generated `deliveryId` (the outbox row id), also sent
  * as the `Idempotency-Key` header. The server records each delivery id with the status and body it
@@ -38,6 +43,7 @@ export const SYNC_PATHS = {
   enrollments: '/v1/enrollments',
   nameCorrections: '/v1/name-corrections',
   contactUpdates: '/v1/contact-updates',
+  setupLinks: '/v1/setup-links',
 } as const;
 
 export const MAX_PAGE_LIMIT = 5_000;
@@ -171,3 +177,19 @@ export type NameCorrectionRequest = z.infer<typeof nameCorrectionRequest>;
 export type NameCorrectionResult = z.infer<typeof nameCorrectionResult>;
 export type ProtocolError = z.infer<typeof protocolError>;
 export type ContactUpdateRequest = z.infer<typeof contactUpdateRequest>;
+
+/** Registers a Set Up My Account link: never the token, only its SHA-256 (hex). At most 14 days. */
+export const setupLinkRequest = z.object({
+  deliveryId: z.uuid(),
+  campaignId: id,
+  tokenHash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The guardian who owns the account the link creates. */
+  contactId: id,
+  /** Every eligible child of that guardian: all linked to the one account. */
+  patientIds: z.array(id).min(1).max(50),
+  issuedAt: instant,
+  expiresAt: instant,
+});
+export const setupLinkRegistered = z.object({ status: z.literal('registered'), linkId: id });
+export type SetupLinkRequest = z.infer<typeof setupLinkRequest>;
+export type SetupLinkRegistered = z.infer<typeof setupLinkRegistered>;

@@ -2,7 +2,9 @@ import path from 'node:path';
 import { formatPin } from '../../../shared/domain/pin';
 import { contactUpdateApplied, enrollmentAccepted, nameCorrectionResult, SYNC_PATHS } from '../../../shared/sync/protocol';
 import { appendAudit } from '../audit/audit';
+import { campaignDeliverers } from '../campaign/deliverers';
 import type { AppContext } from '../context';
+import { openPayload } from '../crypto/payloadSeal';
 import { createMailer } from '../mail/mailer';
 import type { SecretStore } from '../secrets/secretStore';
 import { postDelivery, type SyncEndpoint } from '../sync/http';
@@ -30,8 +32,9 @@ function payloadOf<T>(row: OutboxRow): T {
 /** One deliverer per outbox kind. */
 export function createDeliverers(ctx: AppContext, services: DeliveryServices): Record<string, Deliverer> {
   return {
+    ...campaignDeliverers(ctx, services),
     async 'portal.enrollment'(row) {
-      const payload = payloadOf<Record<string, unknown>>(row);
+      const payload = openPayload<Record<string, unknown>>(ctx, row.payload);
       if (typeof payload['pin'] !== 'string') throw new DeliveryError('This registration has lost its PIN and cannot be sent. Issue a new PIN.', true);
       const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.enrollments, row.id, { ...payload, deliveryId: row.id });
       if (!enrollmentAccepted.safeParse(body).success) throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
@@ -68,7 +71,7 @@ export function createDeliverers(ctx: AppContext, services: DeliveryServices): R
     },
 
     async 'email.welcome'(row) {
-      const payload = payloadOf<{
+      const payload = openPayload<{
         pin?: string;
         pinId: string;
         to: string | null;
@@ -77,7 +80,7 @@ export function createDeliverers(ctx: AppContext, services: DeliveryServices): R
         childFirstName: string;
         printedSiblings: string[];
         expiresAt: string;
-      }>(row);
+      }>(ctx, row.payload);
       if (!payload.pin) throw new DeliveryError('This Welcome email has lost its PIN and cannot be sent. Issue a new PIN.', true);
       if (!payload.to) throw new DeliveryError('The guardian has no email address. Edit the address, then retry.', true);
       const settings = await ctx.settings();

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { CHECKLIST_ITEMS, type ChecklistAnswer, type ReadinessSummary } from '../../../shared/bulk/api';
 import { useNavigation } from '../app/navigation';
+import { CampaignPanel } from '../campaign/CampaignPanel';
 import { count, formatWhen } from './bulkWords';
 import { ChecklistQuestion } from './ChecklistQuestion';
 import { ExclusionChart } from './ExclusionChart';
@@ -158,6 +159,7 @@ export function ReadinessScreen() {
             </ol>
           </section>
           <Exports />
+          <CampaignPanel />
         </>
       )}
     </section>

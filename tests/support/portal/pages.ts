@@ -175,3 +175,42 @@ ${errorBox(values.error)}
 export function messagePage(title: string, message: string, signedIn: boolean): string {
   return layout(title, signedIn, `<h1>${escapeHtml(title)}</h1>\n<p class="error" role="alert">${escapeHtml(message)}</p>\n<p><a href="/">Back to the start</a></p>`);
 }
+
+// ---- Set Up My Account (Bulk PIN campaign links) -------------------------------------------------
+
+export const SETUP_LINK_EXPIRED = 'This Set Up My Account link has expired: links work for 14 days. Please contact the practice and they will help you register.';
+export const SETUP_LINK_INVALID = 'This Set Up My Account link is not valid. Check that you opened the whole link from the email, or contact the practice and they will help you register.';
+export const SETUP_LINK_USED = 'This Set Up My Account link was already used to create an account. Sign in with that account, or contact the practice if you need help.';
+
+export function setupRefusedPage(title: string, message: string): string {
+  return layout(
+    title,
+    false,
+    `<h1>${escapeHtml(title)}</h1>
+<p class="error" role="alert">${escapeHtml(message)}</p>
+<p>Already have an account? <a href="/signin">Sign in</a>.</p>`,
+  );
+}
+
+export function setupPage(values: { token: string; children: ChildLine[]; email?: string; expiresOn: string; error?: string }): string {
+  const children = values.children
+    .map((c) => `<li><span class="child-name">${escapeHtml(`${c.firstName} ${c.lastName}`.trim())}</span></li>`)
+    .join('\n    ');
+  return layout(
+    'Set Up My Account',
+    false,
+    `<h1>Set Up My Account</h1>
+${errorBox(values.error)}
+<p>Your account will hold ${values.children.length === 1 ? 'this child' : `these ${values.children.length} children`}:</p>
+<ul class="children">
+    ${children}
+</ul>
+<form method="post" action="/setup" class="card">
+  <input type="hidden" name="token" value="${escapeHtml(values.token)}">
+  ${field('email', 'Email address', `type="email" autocomplete="email" required value="${escapeHtml(values.email ?? '')}"`)}
+  ${field('password', 'Password', 'type="password" autocomplete="new-password" minlength="8" required', 'At least 8 characters.')}
+  <button type="submit">Create account</button>
+</form>
+<p class="muted">This link works until ${escapeHtml(formatUsDate(values.expiresOn))}, and only once.</p>`,
+  );
+}

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { formatIsoDate, isValidIsoDate } from '../../../shared/domain/dates';
 import { normalizePin, verifyPin } from '../../../shared/domain/pin';
@@ -12,11 +12,16 @@ import {
   PIN_DOB_MISMATCH,
   redirect,
   registerPage,
+  SETUP_LINK_EXPIRED,
+  SETUP_LINK_INVALID,
+  SETUP_LINK_USED,
+  setupPage,
+  setupRefusedPage,
   signInPage,
   TOO_MANY_ATTEMPTS,
 } from './pages';
 import { hashPassword, verifyPassword } from './passwords';
-import type { EnrollmentRow, PortalStore } from './store';
+import type { EnrollmentRow, PortalStore, SetupLinkRow } from './store';
 
 /**
  * The parent's side: create an account with a child's PIN and date of birth, add more children
@@ -85,6 +90,10 @@ export class ParentSite {
         return session ? htmlAnswer(200, addChildPage()) : redirect('/signin');
       case 'POST /account/add-child':
         return session ? this.addChild(req, session.value) : redirect('/signin');
+      case 'GET /setup':
+        return this.setupForm(url.searchParams.get('token') ?? '');
+      case 'POST /setup':
+        return this.setUpAccount(req);
       case 'GET /favicon.ico':
         return { status: 204, body: '' };
     }
@@ -224,6 +233,89 @@ export class ParentSite {
     );
   }
 
+  // ---- Set Up My Account (Bulk PIN campaign) ---------------------------------------------------------
+
+  /** The link behind a token, or the page refusing it: unknown, used, or past its 14 days. */
+  private setupLink(token: string): { ok: true; link: SetupLinkRow } | { ok: false; answer: Answer } {
+    const link = /^[A-Za-z0-9_-]{16,128}$/.test(token) ? this.ctx.store.setupLinkByHash(createHash('sha256').update(token, 'utf8').digest('hex')) : null;
+    if (!link) return { ok: false, answer: htmlAnswer(404, setupRefusedPage('This link is not valid', SETUP_LINK_INVALID)) };
+    if (link.used_at) return { ok: false, answer: htmlAnswer(410, setupRefusedPage('This link was already used', SETUP_LINK_USED)) };
+    if (this.ctx.now().getTime() >= Date.parse(link.expires_at)) {
+      return { ok: false, answer: htmlAnswer(410, setupRefusedPage('This link has expired', SETUP_LINK_EXPIRED)) };
+    }
+    return { ok: true, link };
+  }
+
+  private linkChildren(link: SetupLinkRow) {
+    return (JSON.parse(link.patient_ids) as string[]).map((id) => {
+      const p = this.ctx.store.patientName(id);
+      return { id, firstName: p?.firstName ?? 'Child', lastName: p?.lastName ?? '', dateOfBirth: p?.dateOfBirth ?? null };
+    });
+  }
+
+  private setupForm(token: string): Answer {
+    const found = this.setupLink(token);
+    if (!found.ok) return found.answer;
+    const { link } = found;
+    return htmlAnswer(
+      200,
+      setupPage({ token, children: this.linkChildren(link), email: this.ctx.store.contactEmail(link.contact_id) ?? '', expiresOn: link.expires_at.slice(0, 10) }),
+    );
+  }
+
+  /** Creates the account and links every child of the link to it, in one transaction. */
+  private async setUpAccount(req: IncomingMessage): Promise<Answer> {
+    const form = await readForm(req);
+    if (!form) return htmlAnswer(413, setupRefusedPage('Something went wrong', 'That form was too large. Please open the link from your email again.'));
+    const token = form.get('token') ?? '';
+    const found = this.setupLink(token);
+    if (!found.ok) return found.answer;
+    const { link } = found;
+    const email = (form.get('email') ?? '').trim().toLowerCase();
+    const password = form.get('password') ?? '';
+    const children = this.linkChildren(link);
+    const again = (status: number, error: string) =>
+      htmlAnswer(status, setupPage({ token, children, email, expiresOn: link.expires_at.slice(0, 10), error }));
+    if (!EMAIL.test(email) || email.length > 254) return again(400, 'Enter your email address, like name@example.com.');
+    if (password.length < 8 || password.length > 200) return again(400, 'Choose a password of at least 8 characters.');
+    if (this.ctx.store.accountByEmail(email)) {
+      return again(400, 'An account with this email already exists. Sign in, then contact the practice to add your children to it.');
+    }
+    const passwordHash = await hashPassword(password);
+    const nowIso = this.ctx.now().toISOString();
+    let outcome: { accountId: string; added: string[]; elsewhere: string[] } | null | 'raced';
+    try {
+      outcome = this.ctx.store.transaction(() => {
+        if (this.ctx.store.accountByEmail(email)) return null;
+        const accountId = this.ctx.store.insertAccount(email, passwordHash, nowIso);
+        if (!this.ctx.store.useSetupLink(link.id, accountId, nowIso)) throw new SetupLinkAlreadyUsed();
+        const added: string[] = [];
+        const elsewhere: string[] = [];
+        for (const child of children) {
+          const name = `${child.firstName} ${child.lastName}`.trim();
+          // A child already on another account stays there: the practice sorts that out.
+          if (this.ctx.store.accountOfPatient(child.id)) {
+            elsewhere.push(name);
+            continue;
+          }
+          this.ctx.store.addChild(accountId, child.id);
+          this.ctx.store.markPortalLinked(child.id, link.contact_id, nowIso);
+          added.push(name);
+        }
+        return { accountId, added, elsewhere };
+      });
+    } catch (error) {
+      if (!(error instanceof SetupLinkAlreadyUsed)) throw error;
+      outcome = 'raced';
+    }
+    if (outcome === 'raced') return htmlAnswer(410, setupRefusedPage('This link was already used', SETUP_LINK_USED));
+    if (outcome === null) return again(400, 'An account with this email already exists. Sign in, then contact the practice to add your children to it.');
+    const notice =
+      (outcome.added.length > 0 ? `${outcome.added.join(', ')} ${outcome.added.length === 1 ? 'is' : 'are'} on your account.` : 'Your account is ready.') +
+      (outcome.elsewhere.length > 0 ? ` ${outcome.elsewhere.join(', ')} already had a portal account: please contact the practice.` : '');
+    return redirect('/account', { 'set-cookie': this.startSession(outcome.accountId, { notice }) });
+  }
+
   private async addChild(req: IncomingMessage, session: Session): Promise<Answer> {
     const form = await readForm(req);
     if (!form) return htmlAnswer(413, addChildPage({ error: 'That form was too large. Please try again.' }));
@@ -258,6 +350,9 @@ export class ParentSite {
     return redirect('/account');
   }
 }
+
+/** Thrown inside a transaction when another request used the same setup link first. */
+class SetupLinkAlreadyUsed extends Error {}
 
 /** Thrown inside a transaction when another request redeemed the same PIN first. */
 class PinAlreadyRedeemed extends Error {}

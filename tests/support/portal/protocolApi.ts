@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
+import { SETUP_LINK_VALID_DAYS } from '../../../shared/campaign/api';
 import { isValidIsoDate } from '../../../shared/domain/dates';
 import { hashPin, normalizePin } from '../../../shared/domain/pin';
 import {
@@ -10,9 +11,11 @@ import {
   nameCorrectionRequest,
   contactUpdateRequest,
   PROTOCOL_VERSION,
+  setupLinkRequest,
   SYNC_PATHS,
   type EnrollmentAccepted,
   type NameCorrectionResult,
+  type SetupLinkRegistered,
 } from '../../../shared/sync/protocol';
 import { BodyTooLargeError, json, protocolErrorAnswer, readBody, type Answer } from './http';
 import type { PortalStore } from './store';
@@ -233,6 +236,42 @@ function postContactUpdate(ctx: ProtocolContext, req: IncomingMessage): Promise<
   });
 }
 
+/** Set Up My Account links work this long after they are issued, whatever the client asks. */
+export const SETUP_LINK_MAX_MS = SETUP_LINK_VALID_DAYS * 86_400_000;
+
+/**
+ * Registers a campaign link: the token's hash, the guardian and every child the account will
+ * hold. The same hash sent again (a retry under a new delivery id) is the same link.
+ */
+function postSetupLink(ctx: ProtocolContext, req: IncomingMessage): Promise<Answer> {
+  return idempotentPost(ctx, req, SYNC_PATHS.setupLinks, setupLinkRequest, 'setup link', () => null, (request): Outcome => {
+    const issuedAt = Date.parse(request.issuedAt);
+    const expiresAt = Date.parse(request.expiresAt);
+    if (Number.isNaN(issuedAt) || Number.isNaN(expiresAt) || expiresAt <= issuedAt) {
+      return reject('invalid_dates', 'issuedAt and expiresAt must be valid date-times, expiry after issue.');
+    }
+    if (expiresAt - issuedAt > SETUP_LINK_MAX_MS) return reject('too_long', 'A Set Up My Account link may be valid 14 days at most.');
+    const unknown = request.patientIds.find((id) => !ctx.store.patientName(id));
+    if (unknown) return reject('unknown_patient', `Patient ${unknown} is not known to the practice system.`);
+    const existing = ctx.store.setupLinkByHash(request.tokenHash);
+    if (existing && existing.contact_id !== request.contactId) {
+      return reject('token_reused', 'This link token is already registered for another guardian.');
+    }
+    const linkId =
+      existing?.id ??
+      ctx.store.insertSetupLink({
+        token_hash: request.tokenHash,
+        delivery_id: request.deliveryId,
+        campaign_id: request.campaignId,
+        contact_id: request.contactId,
+        patient_ids: JSON.stringify(request.patientIds),
+        issued_at: new Date(issuedAt).toISOString(),
+        expires_at: new Date(expiresAt).toISOString(),
+      });
+    return { status: 200, body: { status: 'registered', linkId } satisfies SetupLinkRegistered };
+  });
+}
+
 /** Routes one /v1 request (the caller has already applied faults and checked the token). */
 export async function handleProtocol(ctx: ProtocolContext, req: IncomingMessage, url: URL): Promise<Answer> {
   const route = `${req.method ?? 'GET'} ${url.pathname}`;
@@ -247,6 +286,8 @@ export async function handleProtocol(ctx: ProtocolContext, req: IncomingMessage,
       return postNameCorrection(ctx, req);
     case `POST ${SYNC_PATHS.contactUpdates}`:
       return postContactUpdate(ctx, req);
+    case `POST ${SYNC_PATHS.setupLinks}`:
+      return postSetupLink(ctx, req);
   }
   const known = (Object.values(SYNC_PATHS) as string[]).includes(url.pathname);
   return known

@@ -44,6 +44,16 @@ export interface PortalAccount {
   childPatientIds: string[];
 }
 
+export interface PortalSetupLink {
+  tokenHash: string;
+  campaignId: string;
+  contactId: string;
+  patientIds: string[];
+  issuedAt: string;
+  expiresAt: string;
+  used: boolean;
+}
+
 export interface PortalPatientSeed {
   id: string;
   chartNumber?: string;
@@ -58,6 +68,8 @@ export interface PortalServer {
   setFault(fault: PortalFault): void;
   enrollments(): PortalEnrollment[];
   accounts(): PortalAccount[];
+  /** Set Up My Account links registered by campaigns (token hashes only). */
+  setupLinks(): PortalSetupLink[];
   /** Requests received, by path (a 'down' refusal is not received). */
   requestCounts(): Record<string, number>;
   /**
@@ -206,6 +218,16 @@ export async function startPortal(options: PortalOptions): Promise<PortalServer>
       }));
     },
     accounts: () => store.allAccounts(),
+    setupLinks: () =>
+      store.allSetupLinks().map((l) => ({
+        tokenHash: l.token_hash,
+        campaignId: l.campaign_id,
+        contactId: l.contact_id,
+        patientIds: JSON.parse(l.patient_ids) as string[],
+        issuedAt: l.issued_at,
+        expiresAt: l.expires_at,
+        used: l.used_at !== null,
+      })),
     requestCounts: () => ({ ...counts }),
     addPatients(patients) {
       const nowIso = now().toISOString();

@@ -61,11 +61,18 @@ const PORTAL_TABLES = [
      at TEXT NOT NULL
    )`,
   `CREATE INDEX IF NOT EXISTS portal_attempts_key ON portal_attempts(key, at)`,
-  // For the later "Set Up My Account" campaign: created now so the file's shape is stable.
-  `CREATE TABLE IF NOT EXISTS portal_links (
-     token TEXT PRIMARY KEY,
+  // "Set Up My Account" links of the Bulk PIN campaign: the SHA-256 of the token, never the token.
+  `CREATE TABLE IF NOT EXISTS portal_setup_links (
+     id TEXT PRIMARY KEY,
+     token_hash TEXT NOT NULL UNIQUE,
+     delivery_id TEXT NOT NULL,
+     campaign_id TEXT NOT NULL,
      contact_id TEXT NOT NULL,
-     expires_at TEXT NOT NULL
+     patient_ids TEXT NOT NULL,
+     issued_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     used_at TEXT,
+     account_id TEXT
    )`,
 ];
 
@@ -85,6 +92,20 @@ export interface EnrollmentRow {
   expires_at: string;
   account_owner_contact_id: string | null;
   redeemed_at: string | null;
+  account_id: string | null;
+}
+
+export interface SetupLinkRow {
+  id: string;
+  token_hash: string;
+  delivery_id: string;
+  campaign_id: string;
+  contact_id: string;
+  /** JSON array of patient ids. */
+  patient_ids: string;
+  issued_at: string;
+  expires_at: string;
+  used_at: string | null;
   account_id: string | null;
 }
 
@@ -373,6 +394,36 @@ export class PortalStore {
 
   allEnrollments(): EnrollmentRow[] {
     return this.sqlite.prepare('SELECT * FROM portal_enrollments ORDER BY rowid').all() as EnrollmentRow[];
+  }
+
+  // ---- setup links (Bulk PIN campaign) -------------------------------------------------------------
+
+  setupLinkByHash(tokenHash: string): SetupLinkRow | null {
+    return (this.sqlite.prepare('SELECT * FROM portal_setup_links WHERE token_hash = ?').get(tokenHash) as SetupLinkRow | undefined) ?? null;
+  }
+
+  insertSetupLink(row: Omit<SetupLinkRow, 'id' | 'used_at' | 'account_id'>): string {
+    const id = randomUUID();
+    this.sqlite
+      .prepare(
+        `INSERT INTO portal_setup_links (id, token_hash, delivery_id, campaign_id, contact_id, patient_ids, issued_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(id, row.token_hash, row.delivery_id, row.campaign_id, row.contact_id, row.patient_ids, row.issued_at, row.expires_at);
+    return id;
+  }
+
+  /** Marks the link used unless another request got there first. */
+  useSetupLink(id: string, accountId: string, nowIso: string): boolean {
+    return this.sqlite.prepare('UPDATE portal_setup_links SET used_at = ?, account_id = ? WHERE id = ? AND used_at IS NULL').run(nowIso, accountId, id).changes === 1;
+  }
+
+  allSetupLinks(): SetupLinkRow[] {
+    return this.sqlite.prepare('SELECT * FROM portal_setup_links ORDER BY rowid').all() as SetupLinkRow[];
+  }
+
+  contactEmail(contactId: string): string | null {
+    return (this.sqlite.prepare('SELECT email FROM contacts WHERE id = ?').pluck().get(contactId) as string | null | undefined) ?? null;
   }
 
   // ---- accounts ---------------------------------------------------------------------------------

@@ -1,0 +1,227 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Insertable } from 'kysely';
+import type { AppContext } from '../context';
+import type { OutboxTable } from '../db/schema';
+import { currentCampaign, finishIfDone, HOUR_MS, reconcileRecipients, releaseInterval, stateCounts, type CampaignRow } from './campaignStore';
+import { SETUP_EMAIL_KIND, SETUP_LINK_KIND, writePayload, type SetupEmailPayload, type SetupLinkPayload } from './payloads';
+
+/**
+ * A late look (a busy event loop, a sleeping laptop) releases the slots it missed, up to this far
+ * behind; after a longer gap (the app was closed) the pace starts again from now instead of
+ * bursting to catch up.
+ */
+export const CATCH_UP_MS = 5 * 60_000;
+/** Longest sleep between looks (settings changes, deliveries to reconcile). */
+const MAX_SLEEP_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/** 256 random bits, URL-safe. */
+export function newLinkToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** The slot the pace counts from: the one due, or now when that is more than CATCH_UP_MS ago. */
+export function paceFrom(now: number, nextReleaseAt: number): number {
+  return now - nextReleaseAt > CATCH_UP_MS ? now : nextReleaseAt;
+}
+
+/**
+ * How many guardians may be released now: the slots passed since the next one was due, never
+ * more than the hour allows in any rolling 60 minutes. Pure.
+ */
+export function releasesDue(input: { now: number; nextReleaseAt: number; perHour: number; releasedInLastHour: number }): number {
+  const { now, nextReleaseAt, perHour, releasedInLastHour } = input;
+  if (now < nextReleaseAt) return 0;
+  const slots = Math.floor((now - paceFrom(now, nextReleaseAt)) / releaseInterval(perHour)) + 1;
+  return Math.max(0, Math.min(slots, perHour - releasedInLastHour));
+}
+
+/**
+ * Releases the campaign's guardians to the outbox at the practice's hourly pace. Its state (the
+ * next slot, who is released) is in the database, so a restart picks up where it was; each
+ * release is one transaction (token, both outbox rows, the guardian's row), so a crash releases
+ * a guardian entirely or not at all, and never twice.
+ */
+export class CampaignPacer {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private ticking: Promise<void> | null = null;
+  private again = false;
+
+  constructor(private readonly ctx: AppContext) {}
+
+  start(): void {
+    this.running = true;
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.ticking?.catch(() => undefined);
+  }
+
+  /** Started, resumed, settings changed: look now. */
+  wake(): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.tick()
+      .then((wait) => this.schedule(wait))
+      .catch((error: unknown) => {
+        console.error('campaign pacer failed:', error instanceof Error ? error.name : 'unknown');
+        this.schedule(MAX_SLEEP_MS);
+      })
+      .finally(() => {
+        this.ticking = null;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private schedule(waitMs: number | null): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => this.wake(), Math.min(MAX_SLEEP_MS, Math.max(0, waitMs ?? MAX_SLEEP_MS)));
+    this.timer.unref?.();
+  }
+
+  /**
+   * One look: brings states up to date, releases what is due, finishes the campaign when nobody is
+   * left. Resolves with how long until the next release is due (null: nothing to pace). Tests call
+   * it directly with an injected clock.
+   */
+  async tick(): Promise<number | null> {
+    const campaign = await currentCampaign(this.ctx);
+    if (!campaign) return null;
+    // Also after the end: an email retried or dismissed from the Outbox changes its guardian's state.
+    await reconcileRecipients(this.ctx, campaign.id);
+    if (campaign.state !== 'running') return null;
+    if (await finishIfDone(this.ctx, campaign)) return null;
+    const counts = await stateCounts(this.ctx, campaign.id);
+    if (counts.queued === 0) return MAX_SLEEP_MS; // waiting for the last deliveries
+    const { campaignPerHour: perHour } = await this.ctx.settings();
+    const now = this.ctx.now().getTime();
+    const nextReleaseAt = Date.parse(campaign.next_release_at);
+    const windowStart = new Date(now - HOUR_MS).toISOString();
+    const { n: releasedInLastHour } = (await this.ctx.db
+      .selectFrom('campaign_recipients')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('campaign_id', '=', campaign.id)
+      .where('released_at', '>', windowStart)
+      .executeTakeFirst()) ?? { n: 0 };
+    const due = Math.min(releasesDue({ now, nextReleaseAt, perHour, releasedInLastHour: Number(releasedInLastHour) }), counts.queued);
+    if (due === 0) {
+      if (now < nextReleaseAt) return nextReleaseAt - now;
+      // The rolling hour is full: wait until its oldest release leaves it.
+      const { oldest } = (await this.ctx.db
+        .selectFrom('campaign_recipients')
+        .select((eb) => eb.fn.min('released_at').as('oldest'))
+        .where('campaign_id', '=', campaign.id)
+        .where('released_at', '>', windowStart)
+        .executeTakeFirst()) ?? { oldest: null };
+      return oldest ? Date.parse(oldest) + HOUR_MS - now + 1 : MAX_SLEEP_MS;
+    }
+    const newNext = paceFrom(now, nextReleaseAt) + due * releaseInterval(perHour);
+    await this.release(campaign, due, new Date(newNext));
+    this.ctx.outboxChanged();
+    return Math.max(0, newNext - now);
+  }
+
+  /** Releases the next `count` guardians in campaign order, in one transaction. */
+  private async release(campaign: CampaignRow, count: number, nextReleaseAt: Date): Promise<void> {
+    const now = this.ctx.now();
+    const nowIso = now.toISOString();
+    const expiresAt = new Date(now.getTime() + campaign.link_valid_days * DAY_MS).toISOString();
+    await this.ctx.db.transaction().execute(async (trx) => {
+      // Paused since this look began: release nothing.
+      const current = await trx.selectFrom('campaigns').select('state').where('id', '=', campaign.id).executeTakeFirst();
+      if (current?.state !== 'running') return;
+      const recipients = await trx
+        .selectFrom('campaign_recipients as r')
+        .leftJoin('contacts as c', 'c.id', 'r.contact_id')
+        .select(['r.contact_id', 'r.name', 'r.email', 'r.children', 'c.email as currentEmail'])
+        .where('r.campaign_id', '=', campaign.id)
+        .where('r.state', '=', 'queued')
+        .orderBy('r.seq')
+        .limit(count)
+        .execute();
+      for (const r of recipients) {
+        const token = newLinkToken();
+        const hash = tokenHash(token);
+        const children = JSON.parse(r.children) as { patientId: string; firstName: string }[];
+        // An address corrected since the campaign started is the one to use.
+        const to = r.currentEmail?.trim() || r.email;
+        const linkId = randomUUID();
+        const emailId = randomUUID();
+        const link: SetupLinkPayload = {
+          campaignId: campaign.id,
+          tokenHash: hash,
+          contactId: r.contact_id,
+          patientIds: children.map((c) => c.patientId),
+          issuedAt: nowIso,
+          expiresAt,
+        };
+        const email: SetupEmailPayload = {
+          campaignId: campaign.id,
+          token,
+          to,
+          recipientContactId: r.contact_id,
+          recipientName: r.name,
+          childFirstNames: children.map((c) => c.firstName),
+          expiresAt,
+        };
+        const row = (id: string, kind: string, payload: string, dependsOn: string | null): Insertable<OutboxTable> => ({
+          id,
+          kind,
+          ref: r.contact_id,
+          payload,
+          depends_on: dependsOn,
+          next_attempt_at: nowIso,
+          last_error: null,
+          created_at: nowIso,
+          delivered_at: null,
+        });
+        // The link before the email that depends on it (foreign key, and the portal must know it first).
+        await trx.insertInto('outbox').values(row(linkId, SETUP_LINK_KIND, writePayload(this.ctx, link), null)).execute();
+        await trx.insertInto('outbox').values(row(emailId, SETUP_EMAIL_KIND, writePayload(this.ctx, email), linkId)).execute();
+        const updated = await trx
+          .updateTable('campaign_recipients')
+          .set({ state: 'released', token_hash: hash, released_at: nowIso, expires_at: expiresAt, email: to, link_outbox_id: linkId, email_outbox_id: emailId })
+          .where('campaign_id', '=', campaign.id)
+          .where('contact_id', '=', r.contact_id)
+          .where('state', '=', 'queued')
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) throw new Error('campaign: a guardian was released twice at once');
+      }
+      await trx
+        .updateTable('campaigns')
+        .set({ next_release_at: nextReleaseAt.toISOString() })
+        .where('id', '=', campaign.id)
+        .where('state', '=', 'running')
+        .execute();
+    });
+  }
+}
+
+const pacers = new WeakMap<AppContext, CampaignPacer>();
+
+/** The app's one pacer (created on first use; started and stopped with the app). */
+export function campaignPacer(ctx: AppContext): CampaignPacer {
+  let pacer = pacers.get(ctx);
+  if (!pacer) {
+    pacer = new CampaignPacer(ctx);
+    pacers.set(ctx, pacer);
+  }
+  return pacer;
+}

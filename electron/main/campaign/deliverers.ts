@@ -1,0 +1,71 @@
+import { setupLinkRegistered, SYNC_PATHS } from '../../../shared/sync/protocol';
+import type { AppContext } from '../context';
+import type { DeliveryServices } from '../outbox/deliverers';
+import { DeliveryError } from '../outbox/deliveryError';
+import type { Deliverer } from '../outbox/worker';
+import { expiryDay, practiceZone } from '../pins/packet';
+import { postDelivery } from '../sync/http';
+import { readPayload, SETUP_EMAIL_KIND, SETUP_LINK_KIND, type SetupEmailPayload, type SetupLinkPayload } from './payloads';
+import { sendSetupEmail } from './setupMailer';
+
+const LOCAL_SMTP = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/;
+
+/** The guardian's personal link: the portal's /setup page with the token as its only parameter. */
+export function setupUrl(portalUrl: string, token: string): string {
+  const url = new URL('setup', portalUrl.endsWith('/') ? portalUrl : `${portalUrl}/`);
+  url.searchParams.set('token', token);
+  return url.toString();
+}
+
+/**
+ * The campaign's deliverers: first the link's registration with the practice system (its hash,
+ * never the token), then, once that was accepted (depends_on), the guardian's email.
+ */
+export function campaignDeliverers(ctx: AppContext, services: DeliveryServices): Record<string, Deliverer> {
+  return {
+    async [SETUP_LINK_KIND](row) {
+      const payload = readPayload<SetupLinkPayload>(ctx, row.payload);
+      const endpoint = await services.endpoint();
+      if (!endpoint) throw new DeliveryError('The practice system is not set up yet (Settings > Practice system). The item waits.', false);
+      const { body } = await postDelivery(endpoint, SYNC_PATHS.setupLinks, row.id, { ...payload, deliveryId: row.id });
+      if (!setupLinkRegistered.safeParse(body).success) throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
+    },
+
+    async [SETUP_EMAIL_KIND](row) {
+      const payload = readPayload<SetupEmailPayload>(ctx, row.payload);
+      if (!payload.token) throw new DeliveryError('This Set Up My Account email has lost its link and cannot be sent. Dismiss it.', true);
+      if (!payload.to) throw new DeliveryError('The guardian has no email address. Dismiss this email.', true);
+      const settings = await ctx.settings();
+      // The demo practice's made-up guardians have real-looking addresses: never mail the internet.
+      if (ctx.demo && settings.smtpHost && !LOCAL_SMTP.test(settings.smtpHost)) {
+        throw new DeliveryError('The demo practice only sends to a mail server on this computer; clear the SMTP host to use the mail-drop folder.', true);
+      }
+      const contact = await ctx.db.selectFrom('contacts').select(['language', 'email']).where('id', '=', payload.recipientContactId).executeTakeFirst();
+      // An address fixed since the release (the worklist's inline fix, then Retry in the Outbox) is the one to use.
+      const to = contact?.email?.trim() || payload.to;
+      const language = contact?.language === 'es' || contact?.language === 'en' ? contact.language : settings.defaultLanguage;
+      await sendSetupEmail(
+        {
+          smtpHost: settings.smtpHost,
+          smtpPort: settings.smtpPort,
+          smtpSecurity: settings.smtpSecurity,
+          smtpUser: settings.smtpUser,
+          smtpPassword: services.secrets.get('smtpPassword'),
+          smtpFrom: settings.smtpFrom,
+          practiceName: settings.practiceName,
+          mailDropDir: services.mailDropDir,
+        },
+        {
+          outboxId: row.id,
+          to,
+          recipientName: payload.recipientName,
+          language,
+          practiceName: settings.practiceName,
+          setupUrl: setupUrl(settings.portalUrl, payload.token),
+          childFirstNames: payload.childFirstNames,
+          expiresOn: expiryDay(payload.expiresAt, await practiceZone(ctx)),
+        },
+      );
+    },
+  };
+}
