@@ -8,6 +8,9 @@ import type { ChildVerdict } from './domain/verdict';
 import type { Authority, PatientStatus, ReminderMethod } from './domain/patient';
 import { SECRET_KEYS, settingsSchema, type SecretKey, type Settings } from './settings';
 import { bulkCalls } from './bulk/api';
+import { auditCalls, type AuditLogState } from './audit/api';
+import { clerkCalls } from './clerks/api';
+import { campaignCalls } from './campaign/api';
 import { call, type Access } from './contractCall';
 
 export type { Access };
@@ -20,7 +23,13 @@ export type ErrorCode =
   | 'not_found'
   | 'not_signed_in'
   | 'forbidden'
+  /** The workstation is locked: the clerk signs in again (or another clerk signs in). */
+  | 'locked'
+  /** Too many failed sign-ins: the message says how long to wait. */
+  | 'try_later'
   | 'conflict'
+  /** The disk is full or the data folder cannot be written: nothing was saved. */
+  | 'storage'
   | 'internal';
 
 export interface ApiError {
@@ -163,9 +172,17 @@ export interface StatusInfo {
   syncConfigured: boolean;
   /** Set while a pull runs (initial sync of an empty mirror shows it as progress). */
   syncProgress: { rowsDone: number; remaining: number } | null;
+  /** The audit log's hash chain: 'tampered' when the last check found a changed or removed row. */
+  auditLog: AuditLogState;
 }
 
-export type OutboxKind = 'portal.enrollment' | 'email.welcome' | 'patient.name_correction' | 'contact.update';
+export type OutboxKind =
+  | 'portal.enrollment'
+  | 'email.welcome'
+  | 'patient.name_correction'
+  | 'contact.update'
+  | 'portal.setup_link'
+  | 'email.setup_link';
 
 export interface OutboxItemView {
   id: string;
@@ -282,6 +299,9 @@ export const contract = {
   'settings.get': call<Settings>()(empty),
   'settings.update': call<Settings>('admin')(z.strictObject({ changes: settingsSchema.partial().strict() })),
   ...bulkCalls,
+  ...auditCalls,
+  ...clerkCalls,
+  ...campaignCalls,
 } as const;
 
 export type Contract = typeof contract;

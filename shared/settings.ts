@@ -22,6 +22,12 @@ export const settingsSchema = z.object({
   smtpFrom: z.string().max(254),
   /** Base address of the practice system's sync service; empty = not configured. */
   syncUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(300)]),
+  /** The workstation locks after this many minutes without keyboard or mouse activity (HIPAA automatic logoff). */
+  lockAfterMinutes: z.number().int().min(1).max(60),
+  /** Set Up My Account campaign: emails released to the outbox per hour (the mail server's and the parents' patience). */
+  campaignPerHour: z.number().int().min(1).max(10_000),
+  /** Daily automatic backups of the database are kept this many days. */
+  backupKeepDays: z.number().int().min(1).max(365),
 });
 
 function isKnownTimeZone(zone: string): boolean {
@@ -51,6 +57,9 @@ export const DEFAULT_SETTINGS: Settings = {
   smtpUser: '',
   smtpFrom: '',
   syncUrl: '',
+  lockAfterMinutes: 5,
+  campaignPerHour: 300,
+  backupKeepDays: 14,
 };
 
 /** Secrets are never settings rows: they live in the secret store (see electron/main/secrets). */

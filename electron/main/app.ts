@@ -8,6 +8,9 @@ import { createContext, type AppContext } from './context';
 import { openDatabase } from './db/open';
 import { DEMO_CLERK_ID, seedDemoPractice } from './demo/demoPractice';
 import { dispatch, type Handlers } from './dispatch';
+import { authorizeCalls } from './clerks/authorize';
+import { clerkHandlers } from './clerks/clerkHandlers';
+import { ensureDemoPasswords } from './clerks/demoAccounts';
 import { loadFamily } from './families/familyService';
 import { searchPatients } from './search/searchService';
 import { readStatus } from './status/statusService';
@@ -22,9 +25,17 @@ import { dismissOutboxItem, listOutbox, retryOutboxItem } from './outbox/outboxS
 import { listMailDrop, readMailDrop } from './mail/mailDrop';
 import { changeSecret } from './secrets/secretService';
 import { fileSecretStore, type SecretStore } from './secrets/secretStore';
+import { prepareDataFolder } from './secrets/dataFolder';
+import { protectDataAtRest } from './secrets/dataProtection';
+import type { KeyWrapper } from './crypto/dataKey';
+import { BackupSchedule } from './backup/backupSchedule';
 import { AppError } from './errors';
 import { bulkHandlers } from './bulk/bulkHandlers';
 import { importHandlers } from './importer';
+import { campaignHandlers } from './campaign/campaignService';
+import { campaignPacer } from './campaign/campaignPacer';
+import { auditHandlers } from './audit/auditHandlers';
+import { AuditChainMonitor } from './audit/chainMonitor';
 
 export interface AppConfig {
   /** The SQLite mirror. */
@@ -40,12 +51,18 @@ export interface AppConfig {
   /** Start the outbox worker and the periodic pull (web mode and Electron do; tests drive them). */
   startDeliveries?: boolean;
   deliveries?: Pick<DeliveryRuntimeOptions, 'worker' | 'pullEveryMs' | 'fetch'>;
+  /** Electron's safeStorage: wraps the data key with the OS keychain (web mode and tests use FPP_DATA_KEY or a key file). */
+  keyWrapper?: KeyWrapper;
+  /** Daily automatic backups into <data>/backups (web mode and Electron do; tests drive them). */
+  backups?: boolean | { checkEveryMs?: number };
 }
 
 export interface App {
   context: AppContext;
   deliveries: DeliveryRuntime;
   handlers: Handlers;
+  /** Null for an in-memory database or when backups are off. */
+  backups: BackupSchedule | null;
   invoke(name: unknown, input: unknown): Promise<Result<unknown>>;
   close(): Promise<void>;
 }
@@ -57,18 +74,23 @@ interface HandlerDeps {
   exportDir: string;
   databaseFile: string;
   nativeBinding?: string;
+  auditChain: AuditChainMonitor;
 }
 
-function buildHandlers(ctx: AppContext, { deliveries, secrets, mailDropDir, exportDir, databaseFile, nativeBinding }: HandlerDeps): Handlers {
+function buildHandlers(ctx: AppContext, { deliveries, secrets, mailDropDir, exportDir, databaseFile, nativeBinding, auditChain }: HandlerDeps): Handlers {
   return {
     ...bulkHandlers(ctx, { exportDir }),
+    ...campaignHandlers(ctx),
     ...importHandlers(ctx, { databaseFile, nativeBinding }),
+    ...auditHandlers(ctx, { exportDir, chain: auditChain }),
+    ...clerkHandlers(ctx),
     'session.current': () => sessionInfo(ctx),
     'status.get': async () =>
       readStatus(ctx, {
         emailTransport: (await ctx.settings()).smtpHost ? 'smtp' : 'mail-drop',
         syncConfigured: (await deliveries.endpoint()) !== null,
         syncProgress: deliveries.progress,
+        auditLog: auditChain.state,
       }),
     'checkin.today': () => todaysCheckins(ctx),
     'search.patients': ({ text, limit }) => searchPatients(ctx, text, limit),
@@ -118,6 +140,8 @@ async function prepareDemo(ctx: AppContext, options: Exclude<AppConfig['demo'], 
       details: { families: summary.families, patients: summary.patients },
     });
   }
+  await ensureDemoPasswords(ctx);
+  // Zero-friction demo: it opens signed in as the demo clerk (the sign-in screen shows both demo passwords).
   await signInAs(ctx, DEMO_CLERK_ID);
 }
 
@@ -126,6 +150,7 @@ async function prepareDemo(ctx: AppContext, options: Exclude<AppConfig['demo'], 
  * table. The Electron shell, web mode and tests all start here.
  */
 export async function createApp(config: AppConfig): Promise<App> {
+  if (config.databaseFile !== ':memory:') prepareDataFolder(path.dirname(config.databaseFile));
   const opened = await openDatabase(config.databaseFile, { nativeBinding: config.nativeBinding });
   const ctx = createContext({
     db: opened.db,
@@ -135,18 +160,25 @@ export async function createApp(config: AppConfig): Promise<App> {
     pinKey: loadPinKey(config.databaseFile === ':memory:' ? null : path.dirname(config.databaseFile)),
     now: config.now ?? (() => new Date()),
   });
+  let cipher: ReturnType<typeof protectDataAtRest>['cipher'];
   try {
+    ({ cipher } = protectDataAtRest(ctx, config.databaseFile, config.keyWrapper));
     if (config.demo) await prepareDemo(ctx, config.demo);
   } catch (error) {
     await opened.close();
     throw error;
   }
   const dataDir = config.databaseFile === ':memory:' ? null : path.dirname(config.databaseFile);
-  const secrets = fileSecretStore(dataDir);
+  const secrets = fileSecretStore(dataDir, cipher);
   const mailDropDir = config.mailDropDir ?? defaultMailDropDir(config.databaseFile);
   const deliveries = new DeliveryRuntime(ctx, { secrets, mailDropDir, ...config.deliveries });
   if (config.startDeliveries) await deliveries.start();
+  if (config.startDeliveries) campaignPacer(ctx).start();
   const exportDir = path.join(dataDir ?? os.tmpdir(), 'exports');
+  const backups = config.backups && dataDir ? new BackupSchedule(ctx, { databaseFile: config.databaseFile, ...(config.backups === true ? {} : config.backups) }) : null;
+  backups?.start();
+  // Verifies the audit log's hash chain in the background: the app answers while it runs.
+  const auditChain = new AuditChainMonitor(ctx);
   const handlers = buildHandlers(ctx, {
     deliveries,
     secrets,
@@ -154,14 +186,21 @@ export async function createApp(config: AppConfig): Promise<App> {
     exportDir,
     databaseFile: config.databaseFile,
     nativeBinding: config.nativeBinding,
+    auditChain,
   });
+  auditChain.start();
+  const authorize = authorizeCalls(ctx);
   return {
     context: ctx,
     deliveries,
     handlers,
-    invoke: (name, input) => dispatch(handlers, name, input),
+    backups,
+    invoke: (name, input) => dispatch(handlers, name, input, authorize),
     async close() {
+      await campaignPacer(ctx).stop();
       await deliveries.stop();
+      await auditChain.stop();
+      await backups?.stop();
       await opened.close();
     },
   };

@@ -2,9 +2,12 @@ import { existsSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import type { EligibleGuardian, ReadinessSummary, WorklistRow } from '../../shared/bulk/api';
 import { useDemoPractice } from '../support/demoPractice';
+import { signInOnWeb } from '../support/signIn';
 import { webApi } from '../support/webApi';
 
 const demo = useDemoPractice(test);
+// Bulk PIN is for administrators: the demo administrator signs in (the demo opens as its clerk).
+test.beforeAll(() => signInOnWeb(demo.web.url, 'admin'));
 
 /** Numbers as the screen writes them: 1,234. */
 const shown = (n: number) => n.toLocaleString('en-US');

@@ -7,6 +7,7 @@ import { pinsIn, printToText } from '../support/pdf';
 import { startPortal, type PortalServer } from '../support/portal/server';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
+import { signInOnWeb } from '../support/signIn';
 import { webApi } from '../support/webApi';
 import { startWebApp } from '../support/webApp';
 
@@ -25,8 +26,11 @@ test.beforeAll(async () => {
   smtp = await startTestSmtpServer();
   desk = await startWebApp({ demoFamilies: FAMILIES, env: { FPP_OUTBOX_POLL_MS: '300' } });
   const invoke = webApi(desk.url);
+  // The administrator sets the practice up; the desk then works as the demo clerk.
+  await signInOnWeb(desk.url, 'admin');
   await invoke('settings.update', { changes: { syncUrl: portal.url, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecurity: 'none', smtpFrom: 'frontdesk@maplegrove.example' } });
   await invoke('secrets.set', { key: 'syncToken', value: 'e2e-token' });
+  await signInOnWeb(desk.url, 'demo');
   db = new BetterSqlite3(desk.databaseFile, { readonly: true });
 });
 test.afterAll(async () => {

@@ -1,11 +1,14 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { expect, test, type Page } from '@playwright/test';
+import { signInOnWeb } from '../support/signIn';
 import { startWebApp, type WebApp } from '../support/webApp';
 
 let web: WebApp;
 
 test.beforeAll(async () => {
   web = await startWebApp({ demoFamilies: 20 });
+  // Changing settings is for administrators: the demo administrator signs in (the demo opens as its clerk).
+  await signInOnWeb(web.url, 'admin');
 });
 test.afterAll(async () => {
   await web?.stop();

@@ -9,6 +9,7 @@ import { demoScenarioFamilies } from '../../electron/main/demo/demoPractice';
 import { startPortal, type PortalServer } from '../support/portal/server';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
+import { signInOnWeb } from '../support/signIn';
 import { webApi } from '../support/webApi';
 import { startWebApp } from '../support/webApp';
 
@@ -53,8 +54,10 @@ describe('a workstation killed while it delivers', () => {
     const env = { FPP_OUTBOX_POLL_MS: '200', FPP_PULL_EVERY_MS: '3600000' };
     let desk = await startWebApp({ dataDir, demoFamilies: FAMILIES, env });
     let invoke = webApi(desk.url);
+    await signInOnWeb(desk.url, 'admin');
     await invoke('settings.update', { changes: { syncUrl: portal.url, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecurity: 'none' } });
     await invoke('secrets.set', { key: 'syncToken', value: 'crash-token' });
+    await signInOnWeb(desk.url, 'demo');
 
     const db = new BetterSqlite3(desk.databaseFile, { readonly: true });
     const families = demoScenarioFamilies(db)['siblings-3'].concat(demoScenarioFamilies(db)['siblings-2']);

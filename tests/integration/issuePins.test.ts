@@ -229,6 +229,7 @@ describe('issuing a family’s PINs', () => {
     expect(gone).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining('Issue a new PIN') } });
 
     app.context.session.clerkId = null;
-    expect(await issue('f-lopez')).toMatchObject({ result: { ok: false, error: { code: 'not_signed_in' } } });
+    const signedOut = await app.invoke('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: ['p-ana'] });
+    expect(signedOut).toMatchObject({ ok: false, error: { code: 'not_signed_in' } });
   });
 });

@@ -9,6 +9,7 @@ import { startPortal, type PortalServer } from '../support/portal/server';
 import { insertFamilies } from '../support/fixtures';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
+import { asAdministrator } from '../support/signIn';
 
 /** The workstation's clock, moved by the test so backoff windows pass without waiting. */
 const clock = { now: new Date('2026-11-22T15:00:00Z') };
@@ -65,8 +66,10 @@ beforeEach(async () => {
     },
   ]);
   portal.addPatients(['p-ana', 'p-luis', 'p-sofia']);
-  await ok('settings.update', { changes: { syncUrl: portal.url, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecurity: 'none', smtpFrom: 'desk@practice.example' } });
-  await ok('secrets.set', { key: 'syncToken', value: 'sync-secret' });
+  await asAdministrator(app, async () => {
+    await ok('settings.update', { changes: { syncUrl: portal.url, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecurity: 'none', smtpFrom: 'desk@practice.example' } });
+    await ok('secrets.set', { key: 'syncToken', value: 'sync-secret' });
+  });
 });
 
 afterEach(async () => {
@@ -151,6 +154,7 @@ describe('the outbox', () => {
     advance(24 * 3600_000);
     await app.deliveries.worker.drain();
     expect(rows(`SELECT max(attempts) AS a FROM outbox WHERE status = 'needs_attention'`)[0]!.a).toBe(1);
+    await signInAs(app.context, 'k1'); // a day later the station had locked: the clerk signs in again
 
     portal.setFault('none');
     await ok('outbox.retry', { id: parked[0]!.id });
@@ -182,7 +186,7 @@ describe('the outbox', () => {
   });
 
   it('writes the Welcome email to the mail-drop folder when no SMTP server is set, and shows it', async () => {
-    await ok('settings.update', { changes: { smtpHost: '' } });
+    await asAdministrator(app, () => ok('settings.update', { changes: { smtpHost: '' } }));
     await issueFirstFamily();
     await app.deliveries.worker.drain();
     expect(smtp.messages).toHaveLength(0);
@@ -199,7 +203,7 @@ describe('contact fixes from the Bulk PIN worklist', () => {
   it('carries a corrected email to the practice system', async () => {
     portal.database.prepare(`INSERT OR IGNORE INTO contacts (id, first_name, last_name, updated_at) VALUES ('c-maria', 'Maria', 'Lopez', ?)`).run(clock.now.toISOString());
     portal.database.prepare(`INSERT OR IGNORE INTO patient_contacts (patient_id, contact_id, sort) VALUES ('p-ana', 'c-maria', 1)`).run();
-    await ok('bulk.fixContact', { patientId: 'p-ana', contactId: 'c-maria', changes: { email: 'maria.new@example.com' } });
+    await asAdministrator(app, () => ok('bulk.fixContact', { patientId: 'p-ana', contactId: 'c-maria', changes: { email: 'maria.new@example.com' } }));
     await app.deliveries.worker.drain();
     expect(rows(`SELECT status FROM outbox WHERE kind = 'contact.update'`)).toEqual([{ status: 'delivered' }]);
     expect(portal.database.prepare(`SELECT email FROM contacts WHERE id = 'c-maria'`).pluck().get()).toBe('maria.new@example.com');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckinList, FamilyView, SearchResults } from '../../shared/api';
 import { createApp, type App } from '../../electron/main/app';
+import { signInTestClerk } from '../support/signIn';
 import { insertAppointment, insertFamilies } from '../support/fixtures';
 import { makeTempDir } from '../support/tempDir';
 
@@ -18,6 +19,7 @@ async function ok<T>(name: string, input: unknown): Promise<T> {
 beforeAll(async () => {
   temp = makeTempDir();
   app = await createApp({ databaseFile: temp.file('practice.sqlite'), now: () => NOW, workstation: 'desk-1' });
+  await signInTestClerk(app);
   app.context.sqlite.prepare(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"')`).run();
   app.context.settingsChanged();
   insertFamilies(app.context.sqlite, [

@@ -9,6 +9,7 @@ import type {
   PatientRecord,
 } from '../../shared/sync/protocol';
 import { createApp, type App } from '../../electron/main/app';
+import { signInTestClerk } from '../support/signIn';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { DeliveryError } from '../../electron/main/outbox/deliveryError';
 import { applyChangesPage, DEFAULT_PAGE_LIMIT, pullChanges, PULL_CURSOR_KEY, type PullProgress, type SyncConnection } from '../../electron/main/sync/pull';
@@ -132,6 +133,7 @@ function mirrorSnapshot() {
 beforeEach(async () => {
   temp = makeTempDir();
   app = await createApp({ databaseFile: temp.file('practice.sqlite'), now: () => NOW, workstation: 'desk-1' });
+  await signInTestClerk(app);
   feed = await startChangeFeed({ token: TOKEN, pages: structuredClone(PRACTICE) });
   conn = { baseUrl: feed.baseUrl, token: TOKEN };
 });

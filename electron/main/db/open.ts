@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteAdapter, SqliteDialect, type MigrationProvider } from 'kysely';
+import { registerAuditChain } from '../audit/chain';
 import { migrations as knownMigrations } from './migrations';
 import type { Database } from './schema';
 
@@ -94,6 +95,8 @@ const provider: MigrationProvider = { getMigrations: async () => knownMigrations
  * migrations commit together or not at all.
  */
 export async function migrate(sqlite: BetterSqlite3.Database, target?: string): Promise<void> {
+  // Every connection the app migrates may append audit rows: the chain trigger calls this function.
+  registerAuditChain(sqlite);
   const migratingDb = new Kysely<unknown>({ dialect: new MigratingSqliteDialect({ database: sqlite }) });
   const migrator = new Migrator({ db: migratingDb, provider });
   const { error, results } = target ? await migrator.migrateTo(target) : await migrator.migrateToLatest();
@@ -106,7 +109,15 @@ export async function migrate(sqlite: BetterSqlite3.Database, target?: string): 
 
 export async function openDatabase(file: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
   if (file !== ':memory:' && fs.existsSync(file)) inspectExisting(file, options);
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Created owner-only before SQLite sees it: SQLite gives its -wal and -shm files the same mode.
+    if (!fs.existsSync(file)) {
+      const fd = fs.openSync(file, 'a', 0o600);
+      fs.fchmodSync(fd, 0o600);
+      fs.closeSync(fd);
+    }
+  }
 
   const sqlite = new BetterSqlite3(file, { nativeBinding: options.nativeBinding });
   try {

@@ -116,6 +116,42 @@ export interface AuditLogTable {
   action: string;
   patient_id: string | null;
   details: string;
+  /** Hash chain (migration 005): set by the database's trigger, never by the app. */
+  prev_hash: Generated<string>;
+  hash: Generated<string>;
+}
+
+export interface CampaignsTable {
+  id: string;
+  state: 'running' | 'paused' | 'finished';
+  started_at: string;
+  started_by: string;
+  total: number;
+  link_valid_days: number;
+  /** The pacer's next slot: survives restarts so the pace does too. */
+  next_release_at: string;
+  paused_at: string | null;
+  finished_at: string | null;
+}
+
+export type CampaignRecipientState = 'queued' | 'released' | 'sent' | 'failed';
+
+export interface CampaignRecipientsTable {
+  campaign_id: string;
+  contact_id: string;
+  /** Campaign order (the eligibility snapshot's guardian order). */
+  seq: number;
+  name: string;
+  email: string;
+  /** JSON: [{ patientId, firstName, lastName }], the guardian's eligible children when it started. */
+  children: string;
+  state: ColumnType<CampaignRecipientState, CampaignRecipientState | undefined>;
+  /** SHA-256 (hex) of the link token, set when released. Never the token. */
+  token_hash: string | null;
+  released_at: string | null;
+  expires_at: string | null;
+  link_outbox_id: string | null;
+  email_outbox_id: string | null;
 }
 
 export interface SearchTermsTable {
@@ -136,6 +172,8 @@ export interface Database {
   settings: KeyValueTable;
   audit_log: AuditLogTable;
   search_terms: SearchTermsTable;
+  campaigns: CampaignsTable;
+  campaign_recipients: CampaignRecipientsTable;
 }
 
 export type Patient = Selectable<PatientsTable>;

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent, type Ref } from 'react';
 import type { SecretKey, SettingKey, Settings } from '../../../shared/settings';
 import { useNavigation } from '../app/navigation';
 import { useSession } from '../app/sessionStore';
+import { useAuth } from '../auth/authStore';
 import { useSecrets } from './secretsStore';
 import { isChoiceSetting, isNumberSetting, reviewDraft, SETTING_SECTIONS, useSettings, type Draft, type FieldCheck } from './settingsStore';
 import { describeSync, useSyncRun } from './syncStore';
@@ -105,6 +106,24 @@ const FIELDS: Record<SettingKey, FieldInfo> = {
     label: 'Sync service address',
     hint: 'Base address of the practice system’s sync service, starting with https://. Leave empty until it is set up: then nothing is pulled, and changes for the practice system wait in the outbox.',
     placeholder: 'https://sync.example.org',
+  },
+  lockAfterMinutes: {
+    label: 'Lock after (minutes without activity)',
+    hint: 'The workstation locks when nobody has typed or clicked for this long, from 1 to 60 minutes; the clerk’s unfinished work waits behind the lock. Ctrl+L locks at once.',
+    min: 1,
+    max: 60,
+  },
+  backupKeepDays: {
+    label: 'Keep daily backups (days)',
+    hint: 'A copy of the database is taken every day into the backups folder beside it; copies older than this many days (1 to 365) are removed. A damaged database can be restored from the newest good copy at start.',
+    min: 1,
+    max: 365,
+  },
+  campaignPerHour: {
+    label: 'Set Up My Account emails per hour',
+    hint: 'How fast the Bulk PIN campaign hands its emails to the mail server, from 1 to 10000 an hour (300 by default). A change applies to the emails not yet released.',
+    min: 1,
+    max: 10000,
   },
 };
 
@@ -339,6 +358,8 @@ export function SettingsScreen() {
   const secretsError = useSecrets((s) => s.loadError);
   const resetSync = useSyncRun((s) => s.reset);
   const go = useNavigation((s) => s.go);
+  // Clerks may read the settings; changing them (and the secrets) is for administrators, enforced in main.
+  const isAdmin = useAuth((s) => s.state?.clerk?.role === 'admin');
   const firstField = useRef<HTMLInputElement>(null);
   const saveButton = useRef<HTMLButtonElement>(null);
   const note = useRef<HTMLParagraphElement>(null);
@@ -351,12 +372,12 @@ export function SettingsScreen() {
     void load().then(() => {
       if (live) setLoaded(true);
     });
-    void loadSecrets();
+    if (isAdmin) void loadSecrets();
     resetSync();
     return () => {
       live = false;
     };
-  }, [load, loadSecrets, resetSync]);
+  }, [load, loadSecrets, resetSync, isAdmin]);
   // Once the values are in, put the cursor in the first field so the form works from the keyboard.
   const ready = loaded && saved !== null && draft !== null && !loading;
   useEffect(() => {
@@ -367,7 +388,7 @@ export function SettingsScreen() {
   }, [ready]);
 
   const review = ready ? reviewDraft(saved, draft) : null;
-  const canSave = Boolean(review?.canSave) && !saving;
+  const canSave = Boolean(review?.canSave) && !saving && isAdmin;
 
   // Choosing a connection security moves the port along when it is still the other choice's usual port.
   const onEdit = (key: SettingKey, text: string) => {
@@ -389,7 +410,8 @@ export function SettingsScreen() {
   };
 
   let saveHelp = '';
-  if (saving) saveHelp = 'Saving…';
+  if (!isAdmin) saveHelp = 'Administrator only: ask an administrator to sign in to change settings.';
+  else if (saving) saveHelp = 'Saving…';
   else if (review?.anyInvalid) saveHelp = 'Fix the field marked above to save.';
   else if (review && !review.canSave) saveHelp = 'No unsaved changes.';
   else if (review) {
@@ -402,6 +424,13 @@ export function SettingsScreen() {
       <header className="screen-header">
         <h1 id="settings-title">Settings</h1>
         <p className="muted">Practice settings for every workstation. Each change is recorded in the audit log under your name.</p>
+        {isAdmin ? (
+          <button type="button" className="settings-clerks-link" onClick={() => go({ name: 'clerks' })}>
+            Clerk accounts…
+          </button>
+        ) : (
+          <p className="settings-callout">Administrator only: you can read these settings; an administrator signs in to change them or manage clerk accounts.</p>
+        )}
       </header>
       {loadError && (
         <p role="alert" className="error">
@@ -431,15 +460,15 @@ export function SettingsScreen() {
                     settingKey={key}
                     text={draft[key]}
                     check={review.checks[key]}
-                    readOnly={saving}
+                    readOnly={saving || !isAdmin}
                     inputRef={key === 'practiceName' ? firstField : undefined}
                     onEdit={onEdit}
                   />
                 ))}
-                {section.id === 'email' && <SecretField secretKey="smtpPassword" />}
-                {section.id === 'sync' && <SecretField secretKey="syncToken" />}
+                {isAdmin && section.id === 'email' && <SecretField secretKey="smtpPassword" />}
+                {isAdmin && section.id === 'sync' && <SecretField secretKey="syncToken" />}
                 {section.id === 'sync' && <SyncNow saved={saved} draftUrl={draft.syncUrl} />}
-                {section.id !== 'practice' && secretsError && (
+                {isAdmin && (section.id === 'email' || section.id === 'sync') && secretsError && (
                   <p role="alert" className="error settings-failed">
                     Could not tell whether the {section.id === 'email' ? 'SMTP password' : 'sync token'} is set: {secretsError}
                   </p>

@@ -18,6 +18,9 @@ export const SETTING_KEYS = [
   'smtpFrom',
   'defaultLanguage',
   'syncUrl',
+  'lockAfterMinutes',
+  'backupKeepDays',
+  'campaignPerHour',
 ] as const satisfies readonly SettingKey[];
 
 /** The form's sections, in order; together they hold every key in SETTING_KEYS once. */
@@ -25,9 +28,11 @@ export const SETTING_SECTIONS = [
   { id: 'practice', title: 'Practice', keys: ['practiceName', 'portalUrl', 'minorAgeLimit', 'pinValidityDays', 'adolescentAge', 'timeZone'] },
   { id: 'email', title: 'Email (Welcome emails)', keys: ['smtpHost', 'smtpPort', 'smtpSecurity', 'smtpUser', 'smtpFrom', 'defaultLanguage'] },
   { id: 'sync', title: 'Practice system (sync)', keys: ['syncUrl'] },
+  { id: 'security', title: 'Security', keys: ['lockAfterMinutes', 'backupKeepDays'] },
+  { id: 'campaign', title: 'Bulk PIN campaign', keys: ['campaignPerHour'] },
 ] as const satisfies readonly { id: string; title: string; keys: readonly SettingKey[] }[];
 
-const NUMBER_KEYS: ReadonlySet<SettingKey> = new Set(['minorAgeLimit', 'pinValidityDays', 'adolescentAge', 'smtpPort']);
+const NUMBER_KEYS: ReadonlySet<SettingKey> = new Set(['minorAgeLimit', 'pinValidityDays', 'adolescentAge', 'smtpPort', 'lockAfterMinutes', 'backupKeepDays', 'campaignPerHour']);
 
 /** What the clerk typed, one text per setting (numbers too, so "" and "4" are representable). */
 export type Draft = Record<SettingKey, string>;
@@ -49,6 +54,9 @@ const INVALID: Record<SettingKey, string> = {
   smtpUser: 'Enter the mail account’s user name without spaces (up to 200 characters), or leave it empty if the server needs none.',
   smtpFrom: 'Enter one email address, such as frontdesk@example.org or Sunny Pediatrics <frontdesk@example.org> (up to 254 characters), or leave it empty.',
   syncUrl: 'Enter the full sync service address, starting with https:// (up to 300 characters), or leave it empty.',
+  lockAfterMinutes: 'Enter a whole number of minutes from 1 to 60.',
+  backupKeepDays: 'Enter a whole number of days from 1 to 365.',
+  campaignPerHour: 'Enter a whole number of emails per hour from 1 to 10000.',
 };
 
 /** Settings chosen from a list (a <select>), not typed. */
@@ -115,6 +123,9 @@ export function draftOf(settings: Settings): Draft {
     smtpUser: settings.smtpUser,
     smtpFrom: settings.smtpFrom,
     syncUrl: settings.syncUrl,
+    lockAfterMinutes: String(settings.lockAfterMinutes),
+    backupKeepDays: String(settings.backupKeepDays),
+    campaignPerHour: String(settings.campaignPerHour),
   };
 }
 

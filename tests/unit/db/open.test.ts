@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseOpenError, openDatabase } from '../../../electron/main/db/open';
+import { migrations } from '../../../electron/main/db/migrations';
 import { makeTempDir } from '../../support/tempDir';
 
 let temp: ReturnType<typeof makeTempDir>;
@@ -68,7 +69,7 @@ describe('openDatabase', () => {
     await (await openDatabase(file)).close();
     const again = await openDatabase(file);
     const reader = new BetterSqlite3(file, { readonly: true });
-    expect(reader.prepare('SELECT count(*) FROM kysely_migration').pluck().get()).toBe(2);
+    expect(reader.prepare('SELECT count(*) FROM kysely_migration').pluck().get()).toBe(Object.keys(migrations).length);
     reader.close();
     await again.close();
   });

@@ -1,6 +1,9 @@
 import type { Migration } from 'kysely';
 import * as coreTables from './20261122_001_core_tables';
 import * as searchTerms from './20261122_002_search_terms';
+import * as campaign from './20261122_003_campaign';
+import * as clerkAuth from './20261122_004_clerk_auth';
+import * as auditChain from './20261122_005_audit_chain';
 
 /**
  * Every migration the app knows, in order. Names are date-prefixed; a database that has run a
@@ -9,4 +12,7 @@ import * as searchTerms from './20261122_002_search_terms';
 export const migrations: Record<string, Migration> = {
   '20261122_001_core_tables': coreTables,
   '20261122_002_search_terms': searchTerms,
+  '20261122_003_campaign': campaign,
+  '20261122_004_clerk_auth': clerkAuth,
+  '20261122_005_audit_chain': auditChain,
 };
