@@ -13,6 +13,7 @@ import { NO_CHOICES, planFamilyPins } from '../shared/domain/plan';
 import { planInputsFromFamily } from '../shared/domain/planInputs';
 import { createApp, type App } from '../electron/main/app';
 import { signInAs } from '../electron/main/clerks/sessionService';
+import { DEMO_ADMIN_CLERK_ID } from '../electron/main/demo/demoPractice';
 import { openDatabase } from '../electron/main/db/open';
 import { reindexAllPatients } from '../electron/main/search/indexer';
 import { DEFAULT_PAGE_LIMIT, pullChanges } from '../electron/main/sync/pull';
@@ -37,9 +38,13 @@ function valueOf<T>(result: Result<unknown>, call: string): T {
   return result.value as T;
 }
 
-async function configureSync(app: App, portal: PortalChild): Promise<void> {
+/** Settings > Practice system, as an administrator does it; the desk's clerk is signed in again after. */
+async function configureSync(app: App, portal: PortalChild, adminId: string): Promise<void> {
+  const clerkId = app.context.session.clerkId;
+  await signInAs(app.context, adminId);
   valueOf(await app.invoke('settings.update', { changes: { syncUrl: portal.url } }), 'settings.update');
   valueOf(await app.invoke('secrets.set', { key: 'syncToken', value: portal.token }), 'secrets.set');
+  if (clerkId && clerkId !== adminId) await signInAs(app.context, clerkId);
 }
 
 const met = (delay: LoopDelay) => (delay.max <= LOOP_TARGET_MS ? 'yes' : 'NO');
@@ -79,10 +84,10 @@ async function initialPull(portal: PortalChild, dir: string): Promise<PullFigure
   try {
     const { sqlite } = app.context;
     sqlite
-      .prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('bench-clerk', 'bench', 'Bench Clerk', 'clerk', ?)`)
-      .run(new Date().toISOString());
+      .prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('bench-clerk', 'bench', 'Bench Clerk', 'clerk', ?), ('bench-admin', 'bench-admin', 'Bench Admin', 'admin', ?)`)
+      .run(new Date().toISOString(), new Date().toISOString());
     await signInAs(app.context, 'bench-clerk');
-    await configureSync(app, portal);
+    await configureSync(app, portal, 'bench-admin');
 
     // BENCH_PULL_PAGE_LIMIT: compare another page size through pullChanges (default: syncNow, as the app runs).
     const override = process.env.BENCH_PULL_PAGE_LIMIT ? Number(process.env.BENCH_PULL_PAGE_LIMIT) : null;
@@ -238,7 +243,7 @@ async function drainEnrollments(app: App, portal: PortalChild): Promise<DrainFig
   );
   sqlite.prepare(`UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND id NOT IN (SELECT id FROM temp.bench_timed)`).run(HELD);
 
-  await configureSync(app, portal);
+  await configureSync(app, portal, DEMO_ADMIN_CLERK_ID);
   const loop = watchEventLoop();
   const start = performance.now();
   await app.deliveries.worker.drain();
