@@ -126,6 +126,9 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
     sqlite.pragma('busy_timeout = 5000');
     // FULL: a PIN that was printed must never vanish with a power cut.
     sqlite.pragma('synchronous = FULL');
+    // Deleted or overwritten content (a scrubbed payload, a removed contact) is zeroed in the
+    // pages SQLite writes anyway, instead of lingering readable in the file's free space.
+    sqlite.pragma('secure_delete = FAST');
     await migrate(sqlite);
   } catch (error) {
     sqlite.close();

@@ -15,6 +15,26 @@ afterEach(() => temp.remove());
 const digest = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 describe('openDatabase', () => {
+  it('zeroes a deleted row in the file instead of leaving it readable in free space', async () => {
+    const file = temp.file('scrub/practice.sqlite');
+    const opened = await openDatabase(file);
+    expect(opened.sqlite.pragma('secure_delete', { simple: true })).toBe(2); // FAST
+    const marker = `scrub-marker-${'Q7'.repeat(40)}`;
+    const tail = marker.slice(-40);
+    const inFile = () => fs.readFileSync(file).includes(tail);
+    const now = new Date().toISOString();
+    const insert = opened.sqlite.prepare(
+      `INSERT INTO outbox (id, kind, ref, payload, next_attempt_at, created_at) VALUES (?, 'contact.update', NULL, ?, ?, ?)`,
+    );
+    for (let i = 0; i < 20; i++) insert.run(`row-${i}`, JSON.stringify({ note: i === 7 ? marker : `filler ${i}`.padEnd(90, '.') }), now, now);
+    opened.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    expect(inFile()).toBe(true);
+    opened.sqlite.prepare(`DELETE FROM outbox WHERE id = 'row-7'`).run();
+    opened.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    expect(inFile()).toBe(false);
+    await opened.close();
+  });
+
   it('creates a new mirror in WAL mode with foreign keys on', async () => {
     const opened = await openDatabase(temp.file('new/practice.sqlite'));
     expect(opened.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
