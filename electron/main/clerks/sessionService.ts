@@ -1,17 +1,26 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import type { ClerkSummary, SessionInfo } from '../../../shared/api';
 import { appendAudit } from '../audit/audit';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { startActivity } from './station';
 
+type ClerkRow = Pick<ClerkSummary, 'id' | 'role'> & { display_name: string };
+const clerkStatements = new WeakMap<AppContext['sqlite'], BetterSqlite3.Statement<[string], ClerkRow>>();
+
+/**
+ * The signed-in clerk, read again on every call (a clerk turned off elsewhere is out at once).
+ * Every call asks twice (authorization, then attribution), so this is one prepared statement
+ * rather than a query built each time.
+ */
 export async function currentClerk(ctx: AppContext): Promise<ClerkSummary | null> {
   if (!ctx.session.clerkId) return null;
-  const clerk = await ctx.db
-    .selectFrom('clerks')
-    .select(['id', 'display_name', 'role'])
-    .where('id', '=', ctx.session.clerkId)
-    .where('active', '=', 1)
-    .executeTakeFirst();
+  let statement = clerkStatements.get(ctx.sqlite);
+  if (!statement) {
+    statement = ctx.sqlite.prepare<[string], ClerkRow>('SELECT id, display_name, role FROM clerks WHERE id = ? AND active = 1');
+    clerkStatements.set(ctx.sqlite, statement);
+  }
+  const clerk = statement.get(ctx.session.clerkId);
   return clerk ? { id: clerk.id, displayName: clerk.display_name, role: clerk.role } : null;
 }
 
