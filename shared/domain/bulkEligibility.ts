@@ -69,6 +69,15 @@ function ageMemo(dob: IsoDate, today: IsoDate): number | null {
  * link (see {@link bulkPrimaryOf}); a link of another sort counts as no Primary Contact.
  */
 export function bulkVerdict(patient: BulkPatient, primary: BulkPrimary | null, minorAgeLimit: number, today: IsoDate): BulkVerdict {
+  return bulkPatientVerdict(patient, minorAgeLimit, today) ?? bulkPrimaryVerdict(primary);
+}
+
+/**
+ * The first half of {@link bulkVerdict}: the reasons that rest on the patient alone (status, date
+ * of birth, age), or null when the patient passes them. Depends on nothing else, so a pass over
+ * many patients may work it out once per (status, date of birth).
+ */
+export function bulkPatientVerdict(patient: BulkPatient, minorAgeLimit: number, today: IsoDate): BulkVerdict | null {
   if (!isStatusEligible(patient.status)) {
     return excluded(STATUS_REASONS[patient.status as Exclude<PatientStatus, 'Active'>] ?? 'status_inactive', patient.status);
   }
@@ -78,7 +87,16 @@ export function bulkVerdict(patient: BulkPatient, primary: BulkPrimary | null, m
   if (age === null) return excluded('no_date_of_birth', `Date of birth on file ("${dob}") is not a real date`);
   if (age < 0) return excluded('no_date_of_birth', `Date of birth ${formatUsDate(dob)} is in the future`);
   if (age >= minorAgeLimit) return excluded('over_minor_age', `${age} (limit ${minorAgeLimit})`);
+  return null;
+}
 
+/**
+ * The second half of {@link bulkVerdict}, for a patient who passed {@link bulkPatientVerdict}:
+ * the reasons that rest on the Primary Contact alone. The email counts only by being present
+ * (not null, not blank once trimmed): the Bulk PIN snapshot relies on this, judging every address
+ * that contains an "@" as present without reading it into JavaScript.
+ */
+export function bulkPrimaryVerdict(primary: BulkPrimary | null): BulkVerdict {
   if (primary === null || primary.link.sort !== 1) return excluded('no_primary_contact', 'No Family Contact with Sort 1');
   // The eligiblePrimaryContact rule (contacts.ts) for the one Sort-1 link given.
   if (!hasAccessRight(primary.link)) {
