@@ -1,14 +1,12 @@
 import { setupLinkRegistered, SYNC_PATHS } from '../../../shared/sync/protocol';
 import type { AppContext } from '../context';
-import type { DeliveryServices } from '../outbox/deliverers';
+import { mailerFor, type DeliveryServices } from '../outbox/deliverers';
 import { DeliveryError } from '../outbox/deliveryError';
 import type { Deliverer } from '../outbox/worker';
 import { expiryDay, practiceZone } from '../pins/packet';
 import { postDelivery } from '../sync/http';
 import { readPayload, SETUP_EMAIL_KIND, SETUP_LINK_KIND, type SetupEmailPayload, type SetupLinkPayload } from './payloads';
-import { sendSetupEmail } from './setupMailer';
-
-const LOCAL_SMTP = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/;
+import { renderSetupEmail } from './setupEmail';
 
 /** The guardian's personal link: the portal's /setup page with the token as its only parameter. */
 export function setupUrl(portalUrl: string, token: string): string {
@@ -36,36 +34,30 @@ export function campaignDeliverers(ctx: AppContext, services: DeliveryServices):
       if (!payload.token) throw new DeliveryError('This Set Up My Account email has lost its link and cannot be sent. Dismiss it.', true);
       if (!payload.to) throw new DeliveryError('The guardian has no email address. Dismiss this email.', true);
       const settings = await ctx.settings();
-      // The demo practice's made-up guardians have real-looking addresses: never mail the internet.
-      if (ctx.demo && settings.smtpHost && !LOCAL_SMTP.test(settings.smtpHost)) {
-        throw new DeliveryError('The demo practice only sends to a mail server on this computer; clear the SMTP host to use the mail-drop folder.', true);
-      }
       const contact = await ctx.db.selectFrom('contacts').select(['language', 'email']).where('id', '=', payload.recipientContactId).executeTakeFirst();
       // An address fixed since the release (the worklist's inline fix, then Retry in the Outbox) is the one to use.
       const to = contact?.email?.trim() || payload.to;
       const language = contact?.language === 'es' || contact?.language === 'en' ? contact.language : settings.defaultLanguage;
-      await sendSetupEmail(
-        {
-          smtpHost: settings.smtpHost,
-          smtpPort: settings.smtpPort,
-          smtpSecurity: settings.smtpSecurity,
-          smtpUser: settings.smtpUser,
-          smtpPassword: services.secrets.get('smtpPassword'),
-          smtpFrom: settings.smtpFrom,
-          practiceName: settings.practiceName,
-          mailDropDir: services.mailDropDir,
-        },
-        {
+      const mailer = mailerFor(ctx, settings, services);
+      try {
+        await mailer.send({
           outboxId: row.id,
           to,
-          recipientName: payload.recipientName,
           language,
-          practiceName: settings.practiceName,
-          setupUrl: setupUrl(settings.portalUrl, payload.token),
-          childFirstNames: payload.childFirstNames,
-          expiresOn: expiryDay(payload.expiresAt, await practiceZone(ctx)),
-        },
-      );
+          ...renderSetupEmail({
+            outboxId: row.id,
+            to,
+            recipientName: payload.recipientName,
+            language,
+            practiceName: settings.practiceName,
+            setupUrl: setupUrl(settings.portalUrl, payload.token),
+            childFirstNames: payload.childFirstNames,
+            expiresOn: expiryDay(payload.expiresAt, await practiceZone(ctx)),
+          }),
+        });
+      } finally {
+        mailer.close();
+      }
     },
   };
 }

@@ -1,6 +1,6 @@
 import { formatUsDate } from '../../../shared/domain/dates';
 import { listNames } from '../../../shared/domain/plan';
-import { escapeHtml, formatSpanishDate, listNamesEs } from '../mail/welcomeTemplate';
+import { emailDocument, escapeHtml, formatSpanishDate, listNamesEs } from '../mail/welcomeTemplate';
 
 /**
  * The "Set Up My Account" email of the Bulk PIN campaign (SPEC 3.5, seed "What steps will the
@@ -88,23 +88,6 @@ export function renderSetupEmail(message: SetupMessage): RenderedSetup {
   const button = safeUrl
     ? `<p style="margin:0 0 16px 0"><a href="${escapeHtml(safeUrl)}" style="display:inline-block;padding:10px 18px;background:#1d4ed8;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold">${escapeHtml(SET_UP_MY_ACCOUNT)}</a><br>\n<span style="font-size:13px;color:#52606d">${escapeHtml(message.setupUrl)}</span></p>`
     : p(message.setupUrl);
-  const html = [
-    '<!DOCTYPE html>',
-    `<html lang="${message.language}">`,
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(copy.subject)}</title>`,
-    '</head>',
-    '<body style="margin:0;padding:24px;background:#ffffff;color:#1f2933;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5">',
-    '<div style="max-width:560px">',
-    ...paragraphs.slice(0, 3).map(p),
-    button,
-    ...paragraphs.slice(3).map(p),
-    '</div>',
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  const html = emailDocument(message.language, copy.subject, [...paragraphs.slice(0, 3).map(p), button, ...paragraphs.slice(3).map(p)]);
   return { subject: copy.subject, text, html };
 }

@@ -5,7 +5,7 @@ import { writeMailDrop } from './mailDrop';
 import { renderWelcome, type WelcomeMessage } from './welcomeTemplate';
 
 /**
- * Sends Welcome emails for the outbox (SPEC 3.3): over SMTP when a server is set, otherwise into
+ * Sends the outbox's emails (SPEC 3.3: Welcome emails; the Set Up My Account campaign's): over SMTP when a server is set, otherwise into
  * the mail-drop folder. Every failure becomes a DeliveryError saying whether to retry, in words
  * for the clerk; no message ever holds the PIN or the email body.
  */
@@ -25,8 +25,20 @@ export interface MailerConfig {
   mailDropDir: string;
 }
 
+/** A rendered email for one outbox row: its id fixes the Message-ID and names the mail-drop file. */
+export interface OutgoingEmail {
+  outboxId: string;
+  to: string;
+  language: 'en' | 'es';
+  subject: string;
+  text: string;
+  html: string;
+}
+
 export interface Mailer {
   readonly transport: 'smtp' | 'mail-drop';
+  /** Any of the app's emails, already rendered (the Set Up My Account campaign's, for one). */
+  send(email: OutgoingEmail): Promise<{ messageId: string }>;
   sendWelcome(message: WelcomeMessage): Promise<{ messageId: string }>;
   close(): void;
 }
@@ -61,23 +73,30 @@ export function senderOf(config: Pick<MailerConfig, 'smtpFrom' | 'practiceName'>
 }
 
 export function createMailer(config: MailerConfig): Mailer {
-  return config.smtpHost.trim() === '' ? mailDropMailer(config) : smtpMailer(config);
+  const send = config.smtpHost.trim() === '' ? mailDropSender(config) : smtpSender(config);
+  return {
+    transport: send.transport,
+    send: (email) => send.send(email),
+    sendWelcome: (message) => send.send({ outboxId: message.outboxId, to: message.to, language: message.language, ...renderWelcome(message) }),
+    close: () => send.close(),
+  };
 }
 
-function messageOptions(config: MailerConfig, message: WelcomeMessage, messageId: string): SendMailOptions {
-  const { subject, text, html } = renderWelcome(message);
+type Sender = Omit<Mailer, 'sendWelcome'>;
+
+function messageOptions(config: MailerConfig, email: OutgoingEmail, messageId: string): SendMailOptions {
   return {
     from: senderOf(config),
-    to: message.to,
-    subject,
-    text,
-    html,
+    to: email.to,
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
     messageId,
     headers: {
-      'X-FPP-Outbox-Id': message.outboxId,
+      'X-FPP-Outbox-Id': email.outboxId,
       // RFC 3834: sent by a program, so vacation responders stay quiet.
       'Auto-Submitted': 'auto-generated',
-      'Content-Language': message.language,
+      'Content-Language': email.language,
     },
     // The message is built from our own strings only: never let it read files or fetch URLs.
     disableFileAccess: true,
@@ -89,13 +108,13 @@ function messageIdOrRefuse(outboxId: string): string {
   try {
     return welcomeMessageId(outboxId);
   } catch {
-    throw new DeliveryError('This queued email has an unusable id; dismiss it and issue the PIN again.', true);
+    throw new DeliveryError('This queued email has an unusable id; dismiss it (a Welcome email: issue the PIN again).', true);
   }
 }
 
 // ---- SMTP -----------------------------------------------------------------------------------
 
-function smtpMailer(config: MailerConfig): Mailer {
+function smtpSender(config: MailerConfig): Sender {
   const host = config.smtpHost.trim();
   const transporter = nodemailer.createTransport({
     host,
@@ -110,7 +129,7 @@ function smtpMailer(config: MailerConfig): Mailer {
   });
   return {
     transport: 'smtp',
-    async sendWelcome(message) {
+    async send(message) {
       const messageId = messageIdOrRefuse(message.outboxId);
       if (config.smtpUser && !config.smtpPassword) {
         throw new DeliveryError('The SMTP password is not set: enter it in Settings, then retry.', true);
@@ -205,11 +224,11 @@ function retryHint(response: unknown): number | undefined {
 
 // ---- mail-drop ------------------------------------------------------------------------------
 
-function mailDropMailer(config: MailerConfig): Mailer {
+function mailDropSender(config: MailerConfig): Sender {
   const builder = nodemailer.createTransport({ streamTransport: true, buffer: true });
   return {
     transport: 'mail-drop',
-    async sendWelcome(message) {
+    async send(message) {
       const messageId = messageIdOrRefuse(message.outboxId);
       let raw: Buffer;
       try {

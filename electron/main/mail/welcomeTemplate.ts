@@ -71,23 +71,27 @@ export function renderWelcome(message: WelcomeMessage): RenderedWelcome {
   const copy = message.language === 'es' ? spanish(message) : english(message);
   const text = `${copy.blocks.map((b) => b.text).join('\n\n')}\n`;
   const paragraphs = copy.blocks.map((b) => `<p style="margin:0 0 16px 0">${b.html.replace(/\n/g, '<br>\n')}</p>`);
-  const html = [
+  return { subject: copy.subject, text, html: emailDocument(message.language, copy.subject, paragraphs) };
+}
+
+/** The HTML document every email of the app shares: simple inline styles that mail clients keep. */
+export function emailDocument(language: 'en' | 'es', subject: string, bodyHtml: string[]): string {
+  return [
     '<!DOCTYPE html>',
-    `<html lang="${message.language}">`,
+    `<html lang="${language}">`,
     '<head>',
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(copy.subject)}</title>`,
+    `<title>${escapeHtml(subject)}</title>`,
     '</head>',
     '<body style="margin:0;padding:24px;background:#ffffff;color:#1f2933;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5">',
     '<div style="max-width:560px">',
-    ...paragraphs,
+    ...bodyHtml,
     '</div>',
     '</body>',
     '</html>',
     '',
   ].join('\n');
-  return { subject: copy.subject, text, html };
 }
 
 // ---- English --------------------------------------------------------------------------------

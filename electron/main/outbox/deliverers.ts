@@ -5,7 +5,8 @@ import { appendAudit } from '../audit/audit';
 import { campaignDeliverers } from '../campaign/deliverers';
 import type { AppContext } from '../context';
 import { openPayload } from '../crypto/payloadSeal';
-import { createMailer } from '../mail/mailer';
+import type { Settings } from '../../../shared/settings';
+import { createMailer, type Mailer } from '../mail/mailer';
 import type { SecretStore } from '../secrets/secretStore';
 import { postDelivery, type SyncEndpoint } from '../sync/http';
 import { practiceZone, expiryDay } from '../pins/packet';
@@ -27,6 +28,29 @@ async function requireEndpoint(services: DeliveryServices): Promise<SyncEndpoint
 
 function payloadOf<T>(row: OutboxRow): T {
   return JSON.parse(row.payload) as T;
+}
+
+const LOCAL_SMTP_HOST = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/;
+
+/**
+ * The mailer for the current settings: SMTP, or the mail-drop folder when no host is set. The
+ * demo practice's made-up guardians have real-looking addresses, so the demo never mails the
+ * internet: only a server on this computer.
+ */
+export function mailerFor(ctx: AppContext, settings: Settings, services: DeliveryServices): Mailer {
+  if (ctx.demo && settings.smtpHost && !LOCAL_SMTP_HOST.test(settings.smtpHost)) {
+    throw new DeliveryError('The demo practice only sends to a mail server on this computer; clear the SMTP host to use the mail-drop folder.', true);
+  }
+  return createMailer({
+    smtpHost: settings.smtpHost,
+    smtpPort: settings.smtpPort,
+    smtpSecurity: settings.smtpSecurity,
+    smtpUser: settings.smtpUser,
+    smtpPassword: services.secrets.get('smtpPassword'),
+    smtpFrom: settings.smtpFrom,
+    practiceName: settings.practiceName,
+    mailDropDir: services.mailDropDir,
+  });
 }
 
 /** One deliverer per outbox kind. */
@@ -84,22 +108,9 @@ export function createDeliverers(ctx: AppContext, services: DeliveryServices): R
       if (!payload.pin) throw new DeliveryError('This Welcome email has lost its PIN and cannot be sent. Issue a new PIN.', true);
       if (!payload.to) throw new DeliveryError('The guardian has no email address. Edit the address, then retry.', true);
       const settings = await ctx.settings();
-      // The demo practice's made-up guardians have real-looking addresses: never mail the internet.
-      if (ctx.demo && settings.smtpHost && !/^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/.test(settings.smtpHost)) {
-        throw new DeliveryError('The demo practice only sends to a mail server on this computer; clear the SMTP host to use the mail-drop folder.', true);
-      }
       const contact = await ctx.db.selectFrom('contacts').select('language').where('id', '=', payload.recipientContactId).executeTakeFirst();
       const language = contact?.language === 'es' || contact?.language === 'en' ? contact.language : settings.defaultLanguage;
-      const mailer = createMailer({
-        smtpHost: settings.smtpHost,
-        smtpPort: settings.smtpPort,
-        smtpSecurity: settings.smtpSecurity,
-        smtpUser: settings.smtpUser,
-        smtpPassword: services.secrets.get('smtpPassword'),
-        smtpFrom: settings.smtpFrom,
-        practiceName: settings.practiceName,
-        mailDropDir: services.mailDropDir,
-      });
+      const mailer = mailerFor(ctx, settings, services);
       try {
         await mailer.sendWelcome({
           outboxId: row.id,
