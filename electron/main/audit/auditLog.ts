@@ -7,6 +7,7 @@ import { csvPieces, writeFileAtomic, type CsvValue } from '../bulk/csv';
 import { fileStamp } from '../bulk/export';
 import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
+import type { ChainedColumns } from './chain';
 import type { Database } from '../db/schema';
 import { appendAudit } from './audit';
 
@@ -73,14 +74,8 @@ async function filtered(ctx: AppContext, filter: AuditFilter): Promise<AuditQuer
   return query;
 }
 
-interface JoinedRow {
-  id: number;
-  at: string;
-  clerk_id: string | null;
-  workstation: string;
-  action: string;
-  patient_id: string | null;
-  details: string;
+/** An audit row as stored, with who and which patient it names. */
+interface JoinedRow extends ChainedColumns {
   clerk_name: string | null;
   first_name: string | null;
   last_name: string | null;
