@@ -84,6 +84,41 @@ export interface PinsTable {
   recipient_contact_id: string | null;
   status: ColumnType<'issued' | 'redeemed' | 'revoked', 'issued' | 'redeemed' | 'revoked' | undefined>;
   redeemed_at: string | null;
+  /** "Replace this child's PIN": the PIN this one revokes once the portal has it (migration 006). */
+  replaces_pin_id: ColumnType<string | null, string | null | undefined>;
+  replace_reason: ColumnType<string | null, string | null | undefined>;
+}
+
+/** A PIN the practice system reports from any desk (sync v2 pull), this desk's included. */
+export interface DeskPinsTable {
+  pin_id: string;
+  patient_id: string;
+  issued_at: string;
+  expires_at: string;
+  workstation: string;
+  /** The issuing clerk's display name. */
+  issued_by: string;
+  delivery: 'email' | 'print';
+  status: 'issued' | 'redeemed' | 'revoked';
+  redeemed_at: string | null;
+}
+
+/** Per guardian: their one Welcome email (granted by the practice system, any desk) and their portal account. */
+export interface GuardianEnrollmentTable {
+  contact_id: string;
+  welcome_at: string | null;
+  welcome_workstation: string | null;
+  account_at: string | null;
+}
+
+/** A pulled record that failed validation, set aside while the rest of its page was applied. */
+export interface SyncProblemsTable {
+  id: Generated<number>;
+  kind: string;
+  record_id: string;
+  problem: string;
+  cursor: string;
+  seen_at: string;
 }
 
 export type OutboxStatus = 'pending' | 'delivered' | 'needs_attention' | 'dismissed';
@@ -172,6 +207,9 @@ export interface Database {
   settings: KeyValueTable;
   audit_log: AuditLogTable;
   search_terms: SearchTermsTable;
+  desk_pins: DeskPinsTable;
+  guardian_enrollment: GuardianEnrollmentTable;
+  sync_problems: SyncProblemsTable;
   campaigns: CampaignsTable;
   campaign_recipients: CampaignRecipientsTable;
 }

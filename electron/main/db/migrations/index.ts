@@ -4,6 +4,7 @@ import * as searchTerms from './20261122_002_search_terms';
 import * as campaign from './20261122_003_campaign';
 import * as clerkAuth from './20261122_004_clerk_auth';
 import * as auditChain from './20261122_005_audit_chain';
+import * as enrollmentFacts from './20261203_006_enrollment_facts';
 
 /**
  * Every migration the app knows, in order. Names are date-prefixed; a database that has run a
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '20261122_003_campaign': campaign,
   '20261122_004_clerk_auth': clerkAuth,
   '20261122_005_audit_chain': auditChain,
+  '20261203_006_enrollment_facts': enrollmentFacts,
 };
