@@ -1,4 +1,5 @@
 import { hasAccessRight } from './contacts';
+import { checkMailbox, emailProblemWords, type MailboxCheck } from './email';
 import { fullName } from './names';
 import type { Authority } from './patient';
 import type { VerdictKind } from './verdict';
@@ -168,8 +169,9 @@ function planGuardian(
   const firstChild = chooseFirstChild(guardian, group, allChildren, choices);
   const override = chooseRecipient(guardian, group, contactsById, choices);
   const recipient = override?.contact ?? guardian;
-  const email = recipient.email?.trim() || null;
-  const fallback = fallbackFor(recipient, email, choices.printOnly);
+  const mailbox = checkMailbox(recipient.email);
+  const email = mailbox.ok ? mailbox.address : null;
+  const fallback = fallbackFor(recipient, mailbox, choices.printOnly);
   const mode = fallback === null ? 'email' : 'print-only';
   const rest = group.filter((c) => c !== firstChild);
   const inOrder = [firstChild, ...rest];
@@ -259,7 +261,7 @@ function chooseRecipient(
 
 function fallbackFor(
   recipient: PlanContact,
-  email: string | null,
+  mailbox: MailboxCheck,
   printOnlyChosen: boolean,
 ): { code: FallbackCode; message: string } | null {
   const name = fullName(recipient);
@@ -267,10 +269,11 @@ function fallbackFor(
   if (printOnlyChosen) {
     return { code: 'print_only_chosen', message: 'Print-only was chosen, so no Welcome email is sent.' };
   }
-  if (email === null) {
+  if (!mailbox.ok) {
+    const why = mailbox.problem === 'missing' ? `${name} has no email on file` : `${possessive(name)} email on file ("${recipient.email?.trim()}") cannot be used: ${emailProblemWords(mailbox.problem)}`;
     return {
       code: 'no_email',
-      message: `${name} has no email on file, so no Welcome email: every PIN is printed and ${p.subject} ${p.plural ? 'create' : 'creates'} the account at the portal with the first one.`,
+      message: `${why}, so no Welcome email: every PIN is printed and ${p.subject} ${p.plural ? 'create' : 'creates'} the account at the portal with the first one.`,
     };
   }
   if (recipient.hasPortalAccount) {

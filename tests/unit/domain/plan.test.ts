@@ -480,3 +480,23 @@ describe('planFamilyPins: inputs', () => {
     expect(g.emailChildId).toBe('p-ana');
   });
 });
+
+describe('planFamilyPins: an email field that is not exactly one mailbox', () => {
+  it.each([
+    ['maria@example.com, attacker@evil.example', 'two addresses in one field'],
+    ['mom@x.com; dad@y.com', 'two addresses in one field'],
+    ['maria@example.com\r\nBcc: spy@evil.example', 'line break in the address'],
+    ['Maria Lopez <maria@example.com>', 'a name as well as the address'],
+    ['maria@@example.com', 'two "@" in the address'],
+  ])('%j: print-only, no Welcome email, and the plan says why', (email, words) => {
+    const plan = planFamilyPins([ana, luis], [{ ...maria, email }], NO_CHOICES);
+    const g = plan.guardians[0]!;
+    expect(g.mode).toBe('print-only');
+    expect(g.recipient.email).toBeNull();
+    expect(g.emailChildId).toBeNull();
+    expect(plan.emailCount).toBe(0);
+    expect(g.children.every((c) => c.delivery === 'print')).toBe(true);
+    expect(g.fallback?.code).toBe('no_email');
+    expect(g.summary).toContain(words);
+  });
+});
