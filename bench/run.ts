@@ -112,7 +112,7 @@ function issueRequest(family: FamilyView) {
   const { children, contacts } = planInputsFromFamily(family);
   const plan = planFamilyPins(children, contacts, NO_CHOICES);
   const expectedPatientIds = plan.guardians.flatMap((g) => g.children.map((c) => c.patientId));
-  return { plan, request: { batchId: randomUUID(), familyId: family.familyId, choices: NO_CHOICES, expectedPatientIds } };
+  return { plan, request: { batchId: randomUUID(), familyId: family.familyId, choices: NO_CHOICES, expectedPatientIds, reviewToken: family.reviewToken } };
 }
 
 const ISSUE_FAMILIES = 30;

@@ -218,7 +218,7 @@ async function drainEnrollments(app: App, portal: PortalChild): Promise<DrainFig
     const plan = planFamilyPins(children, contacts, NO_CHOICES);
     if (plan.pinCount === 0) continue; // PINs already issued above, or nobody eligible
     const expectedPatientIds = plan.guardians.flatMap((g) => g.children.map((c) => c.patientId));
-    const result = await app.invoke('pins.issue', { batchId: randomUUID(), familyId, choices: NO_CHOICES, expectedPatientIds });
+    const result = await app.invoke('pins.issue', { batchId: randomUUID(), familyId, choices: NO_CHOICES, expectedPatientIds, reviewToken: family.reviewToken });
     if (!result.ok) continue; // e.g. a family the plan step would stop at; the next one will do
     issuedFamilies += 1;
     issuedPins += plan.pinCount;

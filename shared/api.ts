@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ChildVerdict } from './domain/verdict';
+import type { ChildEnrollment, GuardianEnrollment } from './domain/enrollment';
 import type { Authority, PatientStatus, ReminderMethod } from './domain/patient';
 import { SECRET_KEYS, settingsSchema, type SecretKey, type Settings } from './settings';
 import { bulkCalls } from './bulk/api';
@@ -70,6 +71,11 @@ export interface CheckinFamily {
   familyName: string;
   firstTime: string;
   children: CheckinChild[];
+  /**
+   * How far the family's PINs are, from every desk: "PINs issued 10:42 (3 of 3)", "2 of 3 done";
+   * null when no child of the family holds a PIN yet.
+   */
+  pinStatus: string | null;
 }
 
 export interface CheckinList {
@@ -119,6 +125,8 @@ export interface ContactView {
   preferredReminder: ReminderMethod | null;
   hasPortalAccount: boolean;
   links: ContactLinkView[];
+  /** Their one Welcome email and their portal account, from every desk (shared/domain/enrollment.ts). */
+  enrollment: GuardianEnrollment;
 }
 
 export interface PinHistoryEntry {
@@ -152,6 +160,11 @@ export interface ChildView {
   checkingInToday: boolean;
   verdict: ChildVerdict;
   pins: PinHistoryEntry[];
+  /**
+   * Where the child stands with the portal, from this desk's and every other desk's PINs; the held
+   * PIN in words ("12 minutes ago by Dana (printed)") for the review and the plan.
+   */
+  enrollment: ChildEnrollment & { heldPinText: string | null };
 }
 
 export interface FamilyView {
@@ -159,6 +172,13 @@ export interface FamilyView {
   familyName: string;
   children: ChildView[];
   contacts: ContactView[];
+  /** The practice's time zone, for describing when PINs and emails went out. */
+  timeZone: string;
+  /**
+   * A digest of everything the plan rests on (PINs of any desk, Welcome emails, accounts, contacts
+   * and links, the family's children): 'pins.issue' refuses a plan made from an older review.
+   */
+  reviewToken: string;
 }
 
 export interface StatusInfo {
@@ -261,6 +281,13 @@ export const planChoicesSchema = z.strictObject({
   recipientByGuardian: z
     .record(id, z.strictObject({ contactId: id, reason: z.string().max(300) }))
     .refine((r) => Object.keys(r).length <= 50),
+  recipientByChild: z
+    .record(id, z.strictObject({ contactId: id, reason: z.string().max(300) }))
+    .refine((r) => Object.keys(r).length <= 50)
+    .default({}),
+  include: z.record(id, z.boolean()).refine((r) => Object.keys(r).length <= 50).default({}),
+  replacePins: z.record(id, z.string().max(300)).refine((r) => Object.keys(r).length <= 50).default({}),
+  resendWelcome: z.record(id, z.string().max(300)).refine((r) => Object.keys(r).length <= 50).default({}),
 });
 const empty = z.strictObject({});
 
@@ -283,6 +310,8 @@ export const contract = {
       choices: planChoicesSchema,
       /** The children the clerk saw in the plan: issuing refuses if the family changed since. */
       expectedPatientIds: z.array(id).min(1).max(50),
+      /** FamilyView.reviewToken of the review the plan came from: issuing refuses if anything it rests on changed. */
+      reviewToken: z.string().regex(/^[0-9a-f]{64}$/),
     }),
   ),
   'pins.packet': call<IssuedBatch>()(z.strictObject({ batchId: z.uuid() })),

@@ -6,9 +6,10 @@
  */
 import type { ExclusionReason } from '../bulk/api';
 import { hasAccessRight, primaryContactLink, type ContactLink } from './contacts';
-import { ageOn, formatUsDate, isValidIsoDate, type IsoDate } from './dates';
+import { formatUsDate, type IsoDate } from './dates';
+import { patientEligibility, type PatientEligibility } from './eligibility';
 import { fullName } from './names';
-import { isStatusEligible, type PatientStatus } from './patient';
+import type { PatientStatus } from './patient';
 
 export interface BulkPatient {
   status: PatientStatus;
@@ -43,25 +44,6 @@ function contactName(primary: BulkPrimary): string {
 }
 
 /**
- * ageOn for many patients against one `today`: the campaign judges 200,000 children whose dates
- * of birth repeat (a few thousand distinct days), so each distinct date is parsed once. null:
- * not a real date.
- */
-const ages = { today: '', byDate: new Map<string, number | null>() };
-function ageMemo(dob: IsoDate, today: IsoDate): number | null {
-  if (ages.today !== today || ages.byDate.size > 50_000) {
-    ages.today = today;
-    ages.byDate.clear();
-  }
-  let age = ages.byDate.get(dob);
-  if (age === undefined) {
-    age = isValidIsoDate(dob) ? ageOn(dob, today) : null;
-    ages.byDate.set(dob, age);
-  }
-  return age;
-}
-
-/**
  * The campaign verdict for one patient. Reasons in order: status (each non-Active status its own
  * reason) → no usable date of birth → at or over the Minor Age Limit → no Sort-1 contact →
  * Sort 1 without Joint/Exclusive authority and not residing (the Portal column never counts; a
@@ -78,16 +60,38 @@ export function bulkVerdict(patient: BulkPatient, primary: BulkPrimary | null, m
  * many patients may work it out once per (status, date of birth).
  */
 export function bulkPatientVerdict(patient: BulkPatient, minorAgeLimit: number, today: IsoDate): BulkVerdict | null {
-  if (!isStatusEligible(patient.status)) {
-    return excluded(STATUS_REASONS[patient.status as Exclude<PatientStatus, 'Active'>] ?? 'status_inactive', patient.status);
+  // 200,000 children share a few thousand (status, date of birth) pairs: each is judged once.
+  const key = `${patient.status}|${patient.dateOfBirth ?? ''}`;
+  if (memo.today !== today || memo.minorAgeLimit !== minorAgeLimit || memo.byKey.size > 50_000) {
+    Object.assign(memo, { today, minorAgeLimit });
+    memo.byKey.clear();
   }
-  const dob = patient.dateOfBirth?.trim() ?? '';
-  if (dob === '') return excluded('no_date_of_birth', 'No date of birth on file');
-  const age = ageMemo(dob, today);
-  if (age === null) return excluded('no_date_of_birth', `Date of birth on file ("${dob}") is not a real date`);
-  if (age < 0) return excluded('no_date_of_birth', `Date of birth ${formatUsDate(dob)} is in the future`);
-  if (age >= minorAgeLimit) return excluded('over_minor_age', `${age} (limit ${minorAgeLimit})`);
-  return null;
+  let verdict = memo.byKey.get(key);
+  if (verdict === undefined) {
+    verdict = patientVerdictOf(patientEligibility(patient, minorAgeLimit, today));
+    memo.byKey.set(key, verdict);
+  }
+  return verdict;
+}
+
+const memo = { today: '', minorAgeLimit: 0, byKey: new Map<string, BulkVerdict | null>() };
+
+/** The campaign's words for the first reason of the shared rule (eligibility.ts). */
+function patientVerdictOf({ exclusions }: PatientEligibility): BulkVerdict | null {
+  const first = exclusions[0];
+  if (first === undefined) return null;
+  switch (first.code) {
+    case 'status':
+      return excluded(STATUS_REASONS[first.status as Exclude<PatientStatus, 'Active'>] ?? 'status_inactive', first.status);
+    case 'no_date_of_birth':
+      return excluded('no_date_of_birth', 'No date of birth on file');
+    case 'invalid_date_of_birth':
+      return excluded('no_date_of_birth', `Date of birth on file ("${first.dateOfBirth}") is not a real date`);
+    case 'future_date_of_birth':
+      return excluded('no_date_of_birth', `Date of birth ${formatUsDate(first.dateOfBirth)} is in the future`);
+    case 'over_minor_age':
+      return excluded('over_minor_age', `${first.age} (limit ${first.minorAgeLimit})`);
+  }
 }
 
 /**

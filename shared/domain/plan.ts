@@ -1,8 +1,9 @@
 import { hasAccessRight } from './contacts';
 import { checkMailbox, emailProblemWords, type MailboxCheck } from './email';
 import { fullName } from './names';
+import { describeWhen, type WelcomeState } from './enrollment';
 import type { Authority } from './patient';
-import type { VerdictKind } from './verdict';
+import type { VerdictKind, Warning } from './verdict';
 
 /**
  * Step 3 of the Family PIN wizard (SPEC 3.2): group eligible children by the guardian who will own
@@ -20,6 +21,10 @@ export interface PlanChild {
   /** The Sort-1 contact with Joint/Exclusive authority or residing with the child. */
   eligiblePrimaryContactId: string | null;
   checkingInToday: boolean;
+  /** The review's warnings (turning the Minor Age Limit soon, teen confidentiality...), shown again in the plan. */
+  warnings?: readonly Warning[];
+  /** The unredeemed, unexpired PIN the child already holds from any desk: not issued again by default. */
+  heldPin?: { pinId: string; description: string; reprintBatchId: string | null } | null;
 }
 
 export interface PlanContactLink {
@@ -38,6 +43,8 @@ export interface PlanContact {
   email: string | null;
   hasPortalAccount: boolean;
   links: PlanContactLink[];
+  /** Their one Welcome email, queued or sent by any desk within PIN validity (see enrollment.ts). */
+  welcome?: { state: WelcomeState; at: string | null; workstation: string | null };
 }
 
 export interface PlanChoices {
@@ -47,6 +54,20 @@ export interface PlanChoices {
   firstChildByGuardian: Record<string, string>;
   /** guardianContactId -> who gets the Welcome email and owns the account instead, and why. */
   recipientByGuardian: Record<string, { contactId: string; reason: string }>;
+  /** patientId -> account owner for a child with no eligible Primary Contact, and why (audited). */
+  recipientByChild: Record<string, { contactId: string; reason: string }>;
+  /** patientId -> true/false: overrides who is preselected (children checking in and their guardians' others). */
+  include: Record<string, boolean>;
+  /** patientId -> reason: "Replace this child's PIN" although they hold one (audited). */
+  replacePins: Record<string, string>;
+  /** account owner contactId -> reason: send a Welcome email although one was queued or sent (audited). */
+  resendWelcome: Record<string, string>;
+}
+
+/** When the plan runs: describes held PINs and earlier Welcome emails in the practice's time. */
+export interface PlanClock {
+  now: Date;
+  timeZone: string;
 }
 
 export type Delivery = 'email' | 'print';
@@ -57,9 +78,22 @@ export interface PlannedChild {
   lastName: string;
   dateOfBirth: string;
   delivery: Delivery;
+  /** The review's warnings about this child, repeated beside them in the plan. */
+  warnings?: string[];
+  /** Set for "Replace this child's PIN": the PIN the new one revokes once the portal has it. */
+  replaces?: { pinId: string; reason: string } | null;
+  /** Set when the clerk chose this child's account owner (no eligible Primary Contact). */
+  chosenOwnerReason?: string | null;
 }
 
-export type FallbackCode = 'no_email' | 'has_portal_account' | 'print_only_chosen';
+export type FallbackCode = 'no_email' | 'has_portal_account' | 'welcome_already' | 'print_only_chosen';
+
+export interface RecipientOption {
+  contactId: string;
+  name: string;
+  /** The usable address, or null (none, or not exactly one mailbox). */
+  email: string | null;
+}
 
 export interface GuardianPlan {
   /** The eligible Primary Contact the children were grouped under. */
@@ -72,14 +106,27 @@ export interface GuardianPlan {
   children: PlannedChild[];
   /** null in print-only mode. */
   emailChildId: string | null;
+  /** The account exists or its Welcome email is on its way: every slip says "add this child". */
+  accountExists: boolean;
+  /** Set when the clerk re-sends a Welcome email although one was queued or sent. */
+  resendReason: string | null;
+  /** Who may own this group's account instead: a right (authority or residence) to every child. */
+  recipientOptions: RecipientOption[];
   /** The plain sentence(s) shown before issuing. */
   summary: string;
 }
 
+export type NotIssuedCode = 'excluded' | 'blocked' | 'no_guardian' | 'needs_recipient' | 'pin_held' | 'not_selected';
+
 export interface NotIssuedChild {
   patientId: string;
   firstName: string;
+  code: NotIssuedCode;
   reason: string;
+  /** needs_recipient: the contacts with authority or residence, one of whom the clerk may choose. */
+  recipientOptions?: RecipientOption[];
+  /** pin_held: the held PIN, and its batch when this desk can reprint it. */
+  heldPin?: { pinId: string; reprintBatchId: string | null };
 }
 
 export interface FamilyPlan {
@@ -91,7 +138,7 @@ export interface FamilyPlan {
   emailCount: number;
 }
 
-export type PlanChoiceErrorCode = 'recipient_not_allowed' | 'unknown_child' | 'unknown_contact';
+export type PlanChoiceErrorCode = 'recipient_not_allowed' | 'unknown_child' | 'unknown_contact' | 'reason_required';
 
 export class PlanChoiceError extends Error {
   constructor(
@@ -107,38 +154,111 @@ export const NO_CHOICES: PlanChoices = Object.freeze({
   printOnly: false,
   firstChildByGuardian: Object.freeze({}) as Record<string, string>,
   recipientByGuardian: Object.freeze({}) as Record<string, { contactId: string; reason: string }>,
+  recipientByChild: Object.freeze({}) as Record<string, { contactId: string; reason: string }>,
+  include: Object.freeze({}) as Record<string, boolean>,
+  replacePins: Object.freeze({}) as Record<string, string>,
+  resendWelcome: Object.freeze({}) as Record<string, string>,
 });
 
 export const NOT_ISSUED_REASONS = {
   excluded: 'not eligible',
   blocked: 'blocked until fixed',
   noGuardian: 'no guardian who can own the account',
+  needsRecipient: 'choose who owns the account',
+  notSelected: 'not checking in today, and their account owner is not at the desk: include them if the parent asks',
+  leftOut: 'left out of this pass',
 } as const;
 
-export function planFamilyPins(children: PlanChild[], contacts: PlanContact[], choices: PlanChoices): FamilyPlan {
+/** An older plan (or a test) may leave the newer choices out: they default to none. */
+function withDefaults(choices: Partial<PlanChoices>): PlanChoices {
+  return { ...NO_CHOICES, ...choices };
+}
+
+export function planFamilyPins(
+  children: PlanChild[],
+  contacts: PlanContact[],
+  partialChoices: Partial<PlanChoices>,
+  clock: PlanClock = { now: new Date(), timeZone: 'UTC' },
+): FamilyPlan {
+  const choices = withDefaults(partialChoices);
   const contactsById = new Map(contacts.map((c) => [c.contactId, c]));
   const notIssued: NotIssuedChild[] = [];
-  const groups = new Map<string, PlanChild[]>();
+  const candidates: { child: PlanChild; owner: string; chosenOwnerReason: string | null }[] = [];
 
   for (const child of children) {
-    const reason = notIssuedReason(child);
-    if (reason !== null) {
-      notIssued.push({ patientId: child.patientId, firstName: child.firstName.trim(), reason });
+    const firstName = child.firstName.trim();
+    const basic = notIssuedReason(child);
+    if (basic !== null) {
+      notIssued.push({ patientId: child.patientId, firstName, ...basic });
       continue;
     }
-    const guardianId = child.eligiblePrimaryContactId!;
-    const group = groups.get(guardianId);
-    if (group) group.push(child);
-    else groups.set(guardianId, [child]);
+    let owner = child.eligiblePrimaryContactId;
+    let chosenOwnerReason: string | null = null;
+    if (owner === null) {
+      // SPEC 3.2: no eligible Primary Contact, but contacts with authority or residence: the clerk chooses.
+      const options = recipientOptionsFor([child], contacts);
+      const choice = ownValue(choices.recipientByChild, child.patientId);
+      if (choice === undefined) {
+        notIssued.push({ patientId: child.patientId, firstName, code: 'needs_recipient', reason: NOT_ISSUED_REASONS.needsRecipient, recipientOptions: options });
+        continue;
+      }
+      const chosen = contactsById.get(choice.contactId);
+      if (!chosen || !options.some((o) => o.contactId === choice.contactId)) {
+        throw new PlanChoiceError(
+          'recipient_not_allowed',
+          `${chosen ? fullName(chosen) : 'That contact'} has no authority for ${firstName} and does not live with them: choose one of ${listNames(options.map((o) => o.name))}.`,
+        );
+      }
+      chosenOwnerReason = requireReason(choice.reason, `Give a short reason for choosing ${fullName(chosen)} to own ${possessive(firstName)} account.`);
+      owner = chosen.contactId;
+    }
+    candidates.push({ child, owner, chosenOwnerReason });
+  }
+
+  // Children checking in bring their account owners to the desk; the owners' other children come
+  // along, anyone else's are listed but not preselected (SPEC 3.2 step 3).
+  const anyCheckingIn = candidates.some((c) => c.child.checkingInToday);
+  const ownersAtDesk = new Set(candidates.filter((c) => c.child.checkingInToday).map((c) => c.owner));
+  const groups = new Map<string, { child: PlanChild; chosenOwnerReason: string | null; replace: { pinId: string; reason: string } | null }[]>();
+  for (const { child, owner, chosenOwnerReason } of candidates) {
+    const firstName = child.firstName.trim();
+    const included = ownValue(choices.include, child.patientId);
+    const preselected = !anyCheckingIn || child.checkingInToday || ownersAtDesk.has(owner);
+    if (included === false || (included === undefined && !preselected)) {
+      notIssued.push({
+        patientId: child.patientId,
+        firstName,
+        code: 'not_selected',
+        reason: included === false ? NOT_ISSUED_REASONS.leftOut : NOT_ISSUED_REASONS.notSelected,
+      });
+      continue;
+    }
+    let replace: { pinId: string; reason: string } | null = null;
+    if (child.heldPin) {
+      const reason = ownValue(choices.replacePins, child.patientId);
+      if (reason === undefined) {
+        notIssued.push({
+          patientId: child.patientId,
+          firstName,
+          code: 'pin_held',
+          reason: `holds a PIN issued ${child.heldPin.description}`,
+          heldPin: { pinId: child.heldPin.pinId, reprintBatchId: child.heldPin.reprintBatchId },
+        });
+        continue;
+      }
+      replace = { pinId: child.heldPin.pinId, reason: requireReason(reason, `Give a short reason for replacing ${possessive(firstName)} PIN.`) };
+    }
+    const group = groups.get(owner);
+    const entry = { child, chosenOwnerReason, replace };
+    if (group) group.push(entry);
+    else groups.set(owner, [entry]);
   }
 
   const ordered = [...groups.entries()]
-    .map(([guardianId, group]) => ({ guardianId, group: [...group].sort(oldestFirst) }))
-    .sort((a, b) => oldestFirst(a.group[0]!, b.group[0]!) || compareText(a.guardianId, b.guardianId));
+    .map(([guardianId, group]) => ({ guardianId, group: [...group].sort((a, b) => oldestFirst(a.child, b.child)) }))
+    .sort((a, b) => oldestFirst(a.group[0]!.child, b.group[0]!.child) || compareText(a.guardianId, b.guardianId));
 
-  const guardians = ordered.map(({ guardianId, group }) =>
-    planGuardian(guardianId, group, children, contactsById, choices),
-  );
+  const guardians = ordered.map(({ guardianId, group }) => planGuardian(guardianId, group, children, contacts, contactsById, choices, clock));
 
   return {
     guardians,
@@ -148,20 +268,41 @@ export function planFamilyPins(children: PlanChild[], contacts: PlanContact[], c
   };
 }
 
-function notIssuedReason(child: PlanChild): string | null {
-  if (child.verdictKind === 'excluded') return NOT_ISSUED_REASONS.excluded;
-  if (child.verdictKind === 'blocked') return NOT_ISSUED_REASONS.blocked;
-  if (child.eligiblePrimaryContactId === null) return NOT_ISSUED_REASONS.noGuardian;
+function notIssuedReason(child: PlanChild): { code: NotIssuedCode; reason: string } | null {
+  if (child.verdictKind === 'excluded') return { code: 'excluded', reason: NOT_ISSUED_REASONS.excluded };
+  if (child.verdictKind === 'blocked') return { code: 'blocked', reason: NOT_ISSUED_REASONS.blocked };
+  if (child.verdictKind === 'eligible' && child.eligiblePrimaryContactId === null) return { code: 'no_guardian', reason: NOT_ISSUED_REASONS.noGuardian };
   return null;
 }
 
+function requireReason(reason: string, ask: string): string {
+  const trimmed = reason.trim();
+  if (trimmed === '') throw new PlanChoiceError('reason_required', ask);
+  return trimmed;
+}
+
+/** Contacts with authority or residence for every one of these children: who may own their account. */
+export function recipientOptionsFor(group: readonly Pick<PlanChild, 'patientId'>[], contacts: readonly PlanContact[]): RecipientOption[] {
+  return contacts
+    .filter((c) => group.every((child) => c.links.some((l) => l.patientId === child.patientId && hasAccessRight(l))))
+    .map((c) => {
+      const mailbox = checkMailbox(c.email);
+      return { contactId: c.contactId, name: fullName(c), email: mailbox.ok ? mailbox.address : null };
+    });
+}
+
+type GroupEntry = { child: PlanChild; chosenOwnerReason: string | null; replace: { pinId: string; reason: string } | null };
+
 function planGuardian(
   guardianId: string,
-  group: PlanChild[],
+  entries: GroupEntry[],
   allChildren: PlanChild[],
+  contacts: readonly PlanContact[],
   contactsById: Map<string, PlanContact>,
   choices: PlanChoices,
+  clock: PlanClock,
 ): GuardianPlan {
+  const group = entries.map((e) => e.child);
   const guardian = contactsById.get(guardianId);
   if (!guardian) {
     throw new PlanChoiceError('unknown_contact', `The Primary Contact of ${firstNames(group)} is missing from the family contacts.`);
@@ -171,10 +312,15 @@ function planGuardian(
   const recipient = override?.contact ?? guardian;
   const mailbox = checkMailbox(recipient.email);
   const email = mailbox.ok ? mailbox.address : null;
-  const fallback = fallbackFor(recipient, mailbox, choices.printOnly);
+  const resendAsked = ownValue(choices.resendWelcome, recipient.contactId);
+  const resendReason =
+    resendAsked === undefined ? null : requireReason(resendAsked, `Give a short reason for sending ${fullName(recipient)} another Welcome email.`);
+  const fallback = fallbackFor(recipient, mailbox, choices.printOnly, resendReason !== null, clock);
   const mode = fallback === null ? 'email' : 'print-only';
+  const accountExists = fallback?.code === 'has_portal_account' || fallback?.code === 'welcome_already';
   const rest = group.filter((c) => c !== firstChild);
   const inOrder = [firstChild, ...rest];
+  const entryOf = new Map(entries.map((e) => [e.child, e]));
 
   const plannedChildren: PlannedChild[] = inOrder.map((c) => ({
     patientId: c.patientId,
@@ -182,18 +328,31 @@ function planGuardian(
     lastName: c.lastName,
     dateOfBirth: c.dateOfBirth ?? '',
     delivery: mode === 'email' && c === firstChild ? 'email' : 'print',
+    warnings: (c.warnings ?? []).filter((w) => w.code !== 'pin_held').map((w) => w.message),
+    replaces: entryOf.get(c)!.replace,
+    chosenOwnerReason: entryOf.get(c)!.chosenOwnerReason,
   }));
 
   const recipientName = fullName(recipient);
+  const p = pronouns(recipient.relationship);
   const sentences: string[] = [];
   if (mode === 'email') {
     sentences.push(`${recipientName} (${email}) receives the Welcome email with ${possessive(firstChild.firstName.trim())} PIN.`);
-    if (rest.length > 0) sentences.push(`${pinsFor(rest)} printed for ${pronouns(recipient.relationship).object} to add.`);
+    if (rest.length > 0) sentences.push(`${pinsFor(rest)} printed for ${p.object} to add.`);
+    if (resendReason !== null) sentences.push(`(A Welcome email was already queued or sent: sending another because ${withoutFinalStop(resendReason)}.)`);
+  } else if (accountExists) {
+    sentences.push(fallback!.message);
   } else {
     sentences.push(`${pinsFor(inOrder)} printed for ${recipientName}.`);
     sentences.push(fallback!.message);
   }
   if (override) sentences.push(`(Recipient changed from ${fullName(guardian)}: ${withoutFinalStop(override.reason)}.)`);
+  for (const entry of entries) {
+    if (entry.chosenOwnerReason !== null) {
+      sentences.push(`(${recipientName} owns ${possessive(entry.child.firstName.trim())} account: ${withoutFinalStop(entry.chosenOwnerReason)}.)`);
+    }
+    if (entry.replace) sentences.push(`(${possessive(entry.child.firstName.trim())} earlier PIN is replaced: ${withoutFinalStop(entry.replace.reason)}.)`);
+  }
 
   return {
     guardianContactId: guardianId,
@@ -208,13 +367,16 @@ function planGuardian(
     fallback,
     children: plannedChildren,
     emailChildId: mode === 'email' ? firstChild.patientId : null,
+    accountExists,
+    resendReason,
+    recipientOptions: recipientOptionsFor(group, contacts),
     summary: sentences.join(' '),
   };
 }
 
 function chooseFirstChild(guardian: PlanContact, group: PlanChild[], allChildren: PlanChild[], choices: PlanChoices): PlanChild {
   const chosenId = ownValue(choices.firstChildByGuardian, guardian.contactId);
-  if (chosenId === undefined) return group.find((c) => c.checkingInToday) ?? group[0]!;
+  if (chosenId === undefined) return defaultFirstChild(group);
   const chosen = group.find((c) => c.patientId === chosenId);
   if (chosen) return chosen;
   const elsewhere = allChildren.find((c) => c.patientId === chosenId);
@@ -223,6 +385,22 @@ function chooseFirstChild(guardian: PlanContact, group: PlanChild[], allChildren
     'unknown_child',
     `${who} is not among the children planned for ${fullName(guardian)} (${firstNames(group)}): pick one of them to go first.`,
   );
+}
+
+const NOT_FIRST: ReadonlySet<string> = new Set(['turns_minor_limit_soon', 'adolescent_confidentiality']);
+
+/**
+ * SPEC 3.2 step 3: the child checking in (the youngest of them), else the youngest who is neither
+ * about to leave the parent's account nor at the practice's teen-confidentiality age, else the
+ * youngest. The account is created with this child's PIN, so it must be one the parent keeps.
+ */
+function defaultFirstChild(group: readonly PlanChild[]): PlanChild {
+  // A missing date of birth (cannot happen for an eligible child) never goes first.
+  const dated = group.filter((c) => c.dateOfBirth !== null);
+  const pool = [...(dated.length > 0 ? dated : group)].sort(youngestFirst);
+  const checkingIn = pool.filter((c) => c.checkingInToday);
+  const from = checkingIn.length > 0 ? checkingIn : pool;
+  return from.find((c) => !(c.warnings ?? []).some((w) => NOT_FIRST.has(w.code))) ?? from[0]!;
 }
 
 function chooseRecipient(
@@ -263,23 +441,34 @@ function fallbackFor(
   recipient: PlanContact,
   mailbox: MailboxCheck,
   printOnlyChosen: boolean,
+  resend: boolean,
+  clock: PlanClock,
 ): { code: FallbackCode; message: string } | null {
   const name = fullName(recipient);
   const p = pronouns(recipient.relationship);
   if (printOnlyChosen) {
     return { code: 'print_only_chosen', message: 'Print-only was chosen, so no Welcome email is sent.' };
   }
+  if (recipient.hasPortalAccount) {
+    return {
+      code: 'has_portal_account',
+      message: `${name} already has a portal account: every PIN is printed on an add-child slip for ${p.object} to add under My Account > Add child/dependent.`,
+    };
+  }
+  const welcome = recipient.welcome;
+  if (!resend && welcome && welcome.state !== 'none') {
+    const when = welcome.at ? ` ${describeWhen(welcome.at, clock.now, clock.timeZone)}` : '';
+    const where = welcome.workstation ? ` from ${welcome.workstation}` : '';
+    return {
+      code: 'welcome_already',
+      message: `${name} already has a Welcome email (${welcome.state === 'sent' ? 'sent' : 'queued'}${when}${where}): every PIN is printed on an add-child slip for ${p.object} to add to the same account under My Account > Add child/dependent.`,
+    };
+  }
   if (!mailbox.ok) {
     const why = mailbox.problem === 'missing' ? `${name} has no email on file` : `${possessive(name)} email on file ("${recipient.email?.trim()}") cannot be used: ${emailProblemWords(mailbox.problem)}`;
     return {
       code: 'no_email',
       message: `${why}, so no Welcome email: every PIN is printed and ${p.subject} ${p.plural ? 'create' : 'creates'} the account at the portal with the first one.`,
-    };
-  }
-  if (recipient.hasPortalAccount) {
-    return {
-      code: 'has_portal_account',
-      message: `${name} already has a portal account: every PIN is printed for ${p.object} to add under My Account > Add child/dependent.`,
     };
   }
   return null;
@@ -327,6 +516,12 @@ function oldestFirst(a: PlanChild, b: PlanChild): number {
     return compareText(a.dateOfBirth, b.dateOfBirth);
   }
   return compareText(a.firstName.trim().toLowerCase(), b.firstName.trim().toLowerCase()) || compareText(a.patientId, b.patientId);
+}
+
+/** Youngest first; the same date (twins) by first name, then patient id, like oldestFirst. */
+function youngestFirst(a: PlanChild, b: PlanChild): number {
+  if (a.dateOfBirth !== b.dateOfBirth && a.dateOfBirth !== null && b.dateOfBirth !== null) return compareText(b.dateOfBirth, a.dateOfBirth);
+  return oldestFirst(a, b);
 }
 
 // Code-unit order, not locale order, so the plan is the same on every machine.

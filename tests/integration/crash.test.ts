@@ -69,7 +69,7 @@ describe('a workstation killed while it delivers', () => {
       const { children, contacts } = planInputsFromFamily(family);
       const plan = planFamilyPins(children, contacts, NO_CHOICES);
       const expectedPatientIds = plan.guardians.flatMap((g) => g.children.map((c) => c.patientId));
-      await invoke('pins.issue', { batchId: randomUUID(), familyId, choices: NO_CHOICES, expectedPatientIds });
+      await invoke('pins.issue', { batchId: randomUUID(), familyId, choices: NO_CHOICES, expectedPatientIds, reviewToken: family.reviewToken });
       issuedPins += plan.pinCount;
       issuedEmails += plan.emailCount;
       // Kill at a different point of the drain each time: 0 to ~60 ms after the commit.

@@ -49,7 +49,7 @@ async function ok<T>(name: string, input: unknown): Promise<T> {
 async function issue(familyId: string, choices: PlanChoices = NO_CHOICES, batchId = randomUUID()) {
   const family = await ok<FamilyView>('family.load', { familyId });
   const expectedPatientIds = family.children.filter((c) => c.verdict.kind === 'eligible').map((c) => c.patientId);
-  return { batchId, result: await app.invoke('pins.issue', { batchId, familyId, choices, expectedPatientIds }) };
+  return { batchId, result: await app.invoke('pins.issue', { batchId, familyId, choices, expectedPatientIds, reviewToken: family.reviewToken }) };
 }
 
 const rows = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
@@ -69,7 +69,7 @@ afterEach(async () => {
 });
 
 describe('issuing a family’s PINs', () => {
-  it('issues three siblings: one Welcome email to the Primary Contact for the eldest, two printed PINs that verify', async () => {
+  it('issues three siblings: one Welcome email to the Primary Contact for the youngest, two printed PINs that verify', async () => {
     insertFamilies(app.context.sqlite, [LOPEZ]);
     const { batchId, result } = await issue('f-lopez');
     expect(result.ok).toBe(true);
@@ -77,27 +77,27 @@ describe('issuing a family’s PINs', () => {
 
     const pins = rows('SELECT patient_id, delivery, pin_hash, expires_at, issued_by FROM pins WHERE batch_id = ? ORDER BY patient_id', batchId);
     expect(pins.map((p) => [p.patient_id, p.delivery])).toEqual([
-      ['p-ana', 'email'],
+      ['p-ana', 'print'],
       ['p-luis', 'print'],
-      ['p-sofia', 'print'],
+      ['p-sofia', 'email'],
     ]);
     expect(pins.every((p) => p.issued_by === 'k1' && p.expires_at === '2026-12-22T15:00:00.000Z')).toBe(true);
 
     const emails = rows(`SELECT payload, depends_on FROM outbox WHERE kind = 'email.welcome'`);
     expect(emails).toHaveLength(1);
     const email = JSON.parse(emails[0]!.payload as string);
-    expect(email).toMatchObject({ to: 'maria.lopez@example.com', childFirstName: 'Ana', printedSiblings: ['Luis', 'Sofia'] });
+    expect(email).toMatchObject({ to: 'maria.lopez@example.com', childFirstName: 'Sofia', printedSiblings: ['Ana', 'Luis'] });
     const enrollment = rows(`SELECT id, payload FROM outbox WHERE id = ?`, emails[0]!.depends_on)[0]!;
-    expect(JSON.parse(enrollment.payload as string).patientId).toBe('p-ana');
+    expect(JSON.parse(enrollment.payload as string).patientId).toBe('p-sofia');
     expect(rows(`SELECT * FROM outbox WHERE kind = 'portal.enrollment'`)).toHaveLength(3);
 
     const slips = packet.guardians.flatMap((g) => g.children);
     expect(packet.guardians).toHaveLength(1);
     expect(packet.guardians[0]).toMatchObject({ name: 'Maria Lopez', mode: 'email' });
     expect(slips.map((c) => [c.firstName, c.delivery, c.pin === null])).toEqual([
-      ['Ana', 'email', true],
+      ['Sofia', 'email', true],
+      ['Ana', 'print', false],
       ['Luis', 'print', false],
-      ['Sofia', 'print', false],
     ]);
     for (const slip of slips.filter((c) => c.pin)) {
       expect(slip.pin).toMatch(/^[A-Z2-9]{3}-[A-Z2-9]{3}-[A-Z2-9]{3}$/);
@@ -115,16 +115,16 @@ describe('issuing a family’s PINs', () => {
     for (const slip of slips.filter((c) => c.pin)) expect(auditText).not.toContain(normalizePin(slip.pin!)!);
   });
 
-  it('issues one set for a repeated confirmation and for two racing confirmations', async () => {
+  it('issues one set for two racing confirmations and for a repeated one', async () => {
     insertFamilies(app.context.sqlite, [LOPEZ]);
-    const { batchId, result } = await issue('f-lopez');
-    const again = await issue('f-lopez', NO_CHOICES, batchId);
-    expect(again.result).toEqual(result);
     const racing = randomUUID();
     const [a, b] = await Promise.all([issue('f-lopez', NO_CHOICES, racing), issue('f-lopez', NO_CHOICES, racing)]);
     expect(a.result.ok && b.result.ok).toBe(true);
-    expect(rows('SELECT count(*) n FROM pins')[0]!.n).toBe(6);
-    expect(rows(`SELECT count(*) n FROM outbox WHERE kind = 'email.welcome'`)[0]!.n).toBe(2);
+    expect(b.result).toEqual(a.result);
+    const again = await issue('f-lopez', NO_CHOICES, racing);
+    expect(again.result).toEqual(a.result);
+    expect(rows('SELECT count(*) n FROM pins')[0]!.n).toBe(3);
+    expect(rows(`SELECT count(*) n FROM outbox WHERE kind = 'email.welcome'`)[0]!.n).toBe(1);
   });
 
   it('queues no email in print-only mode and prints every child', async () => {
@@ -155,7 +155,7 @@ describe('issuing a family’s PINs', () => {
     await issue('f-lopez');
     const to = rows(`SELECT json_extract(payload, '$.to') AS "to" FROM outbox WHERE kind = 'email.welcome' ORDER BY 1`).map((r) => r.to);
     expect(to).toEqual(['jen@example.com', 'maria.lopez@example.com']);
-    expect(rows(`SELECT patient_id FROM pins WHERE delivery = 'print'`).map((r) => r.patient_id)).toEqual(['p-sofia']);
+    expect(rows(`SELECT patient_id FROM pins WHERE delivery = 'print'`).map((r) => r.patient_id)).toEqual(['p-ana']);
   });
 
   it('lets a "Baby Girl" be renamed in the wizard and then issued in the same pass', async () => {
@@ -181,7 +181,8 @@ describe('issuing a family’s PINs', () => {
 
   it('refuses to issue when the family changed after the clerk reviewed it', async () => {
     insertFamilies(app.context.sqlite, [LOPEZ]);
-    const result = await app.invoke('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: ['p-ana', 'p-luis'] });
+    const { reviewToken } = await ok<FamilyView>('family.load', { familyId: 'f-lopez' });
+    const result = await app.invoke('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: ['p-ana', 'p-luis'], reviewToken });
     expect(result).toMatchObject({ ok: false, error: { code: 'conflict' } });
     expect(rows('SELECT * FROM pins')).toHaveLength(0);
   });
@@ -221,7 +222,8 @@ describe('issuing a family’s PINs', () => {
     const family = await ok<FamilyView>('family.load', { familyId: 'f-lopez' });
     const luis = family.children.find((c) => c.firstName === 'Luis')!;
     expect(luis.pins).toEqual([expect.objectContaining({ batchId, delivery: 'print', status: 'issued', reprintable: true, issuedBy: 'Dana Reyes' })]);
-    expect(luis.verdict.warnings.map((w) => w.code)).toContain('unredeemed_pin');
+    expect(luis.verdict.warnings.map((w) => w.code)).toContain('pin_held');
+    expect(luis.enrollment).toMatchObject({ state: 'issued', heldPinText: 'just now by Dana Reyes (printed)' });
 
     // Once the portal has the PIN, the plain value is gone and reprinting says what to do instead.
     app.context.sqlite.prepare(`UPDATE outbox SET status = 'delivered', payload = json_remove(payload, '$.pin') WHERE kind = 'portal.enrollment'`).run();
@@ -229,7 +231,7 @@ describe('issuing a family’s PINs', () => {
     expect(gone).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining('Issue a new PIN') } });
 
     app.context.session.clerkId = null;
-    const signedOut = await app.invoke('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: ['p-ana'] });
+    const signedOut = await app.invoke('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: ['p-ana'], reviewToken: '0'.repeat(64) });
     expect(signedOut).toMatchObject({ ok: false, error: { code: 'not_signed_in' } });
   });
 });

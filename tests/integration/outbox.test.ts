@@ -33,7 +33,7 @@ async function issueFirstFamily(): Promise<IssuedBatch> {
   const familyId = 'f-lopez';
   const family = await ok<FamilyView>('family.load', { familyId });
   const expectedPatientIds = family.children.map((c) => c.patientId);
-  return ok<IssuedBatch>('pins.issue', { batchId: randomUUID(), familyId, choices: NO_CHOICES, expectedPatientIds });
+  return ok<IssuedBatch>('pins.issue', { batchId: randomUUID(), familyId, choices: NO_CHOICES, expectedPatientIds, reviewToken: family.reviewToken });
 }
 
 beforeEach(async () => {

@@ -99,7 +99,7 @@ async function issueFamily(label: string, familyId: string, choices: PlanChoices
   const plan = planFamilyPins(children, contacts, choices);
   const expectedPatientIds = plan.guardians.flatMap((g) => g.children.map((c) => c.patientId));
   const batchId = randomUUID();
-  const packet = await call<IssuedBatch>('pins.issue', { batchId, familyId, choices, expectedPatientIds });
+  const packet = await call<IssuedBatch>('pins.issue', { batchId, familyId, choices, expectedPatientIds, reviewToken: family.reviewToken });
   return { label, batchId, packet };
 }
 

@@ -64,7 +64,7 @@ async function issueLopez(): Promise<IssuedBatch> {
   const family = await ok<FamilyView>('family.load', { familyId: 'f-lopez' });
   const batchId = randomUUID();
   const expectedPatientIds = family.children.filter((c) => c.verdict.kind === 'eligible').map((c) => c.patientId);
-  return ok<IssuedBatch>('pins.issue', { batchId, familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds });
+  return ok<IssuedBatch>('pins.issue', { batchId, familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds, reviewToken: family.reviewToken });
 }
 
 const printedPins = (packet: IssuedBatch) => packet.guardians.flatMap((g) => g.children.flatMap((c) => (c.pin ? [c.pin] : [])));

@@ -42,7 +42,7 @@ async function issue(familyId: string) {
   if (!loaded.ok) throw new Error(loaded.error.message);
   const view = loaded.value as FamilyView;
   const expectedPatientIds = view.children.filter((c) => c.verdict.kind === 'eligible').map((c) => c.patientId);
-  return app.invoke('pins.issue', { batchId: randomUUID(), familyId, choices: NO_CHOICES, expectedPatientIds });
+  return app.invoke('pins.issue', { batchId: randomUUID(), familyId, choices: NO_CHOICES, expectedPatientIds, reviewToken: view.reviewToken });
 }
 
 const count = (table: string) => app.context.sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;

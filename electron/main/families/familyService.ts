@@ -1,7 +1,10 @@
-import type { ChildView, ContactView, FamilyView, PinHistoryEntry } from '../../../shared/api';
-import { addDays, formatUsDate, localDateIn } from '../../../shared/domain/dates';
-import { eligiblePrimaryContact, type ContactLink } from '../../../shared/domain/contacts';
+import type { ChildView, ContactView, FamilyView } from '../../../shared/api';
+import { addDays } from '../../../shared/domain/dates';
+import { eligiblePrimaryContact, hasAccessRight, primaryContactLink, type ContactLink } from '../../../shared/domain/contacts';
+import { childEnrollment, describeHeldPin, guardianEnrollment, mergePinFacts } from '../../../shared/domain/enrollment';
 import { childVerdict } from '../../../shared/domain/verdict';
+import { practiceZone } from '../pins/packet';
+import { guardianFacts, localPins, reportedPins, reviewDigest } from './enrollmentFacts';
 import type { AppContext } from '../context';
 import type { Patient, PatientContact } from '../db/schema';
 import { notFound } from '../errors';
@@ -33,52 +36,6 @@ function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
     else map.set(k, [item]);
   }
   return map;
-}
-
-/** Every PIN issued for these children, newest first, with whether its packet can still be printed. */
-async function pinHistory(ctx: AppContext, patientIds: string[], nowIso: string): Promise<Map<string, PinHistoryEntry[]>> {
-  if (patientIds.length === 0) return new Map();
-  const rows = await ctx.db
-    .selectFrom('pins')
-    .innerJoin('clerks', 'clerks.id', 'pins.issued_by')
-    .leftJoin('contacts', 'contacts.id', 'pins.recipient_contact_id')
-    .leftJoin('outbox', (join) =>
-      join.onRef('outbox.ref', '=', 'pins.id').on('outbox.kind', '=', 'portal.enrollment').on('outbox.status', 'in', ['pending', 'needs_attention']),
-    )
-    .select([
-      'pins.id',
-      'pins.batch_id',
-      'pins.patient_id',
-      'pins.issued_at',
-      'pins.expires_at',
-      'pins.delivery',
-      'pins.status',
-      'clerks.display_name',
-      'contacts.first_name',
-      'contacts.last_name',
-      'outbox.id as undelivered',
-    ])
-    .where('pins.patient_id', 'in', patientIds)
-    .orderBy('pins.issued_at', 'desc')
-    .execute();
-  const history = new Map<string, PinHistoryEntry[]>();
-  for (const r of rows) {
-    const entry: PinHistoryEntry = {
-      pinId: r.id,
-      batchId: r.batch_id,
-      issuedAt: r.issued_at,
-      issuedBy: r.display_name,
-      expiresAt: r.expires_at,
-      delivery: r.delivery,
-      recipientName: r.first_name === null ? null : `${r.first_name} ${r.last_name ?? ''}`.trim(),
-      status: r.status === 'issued' && r.expires_at <= nowIso ? 'expired' : r.status,
-      reprintable: r.undelivered !== null && r.status === 'issued' && r.expires_at > nowIso,
-    };
-    const list = history.get(r.patient_id);
-    if (list) list.push(entry);
-    else history.set(r.patient_id, [entry]);
-  }
-  return history;
 }
 
 /**
@@ -145,10 +102,13 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
     }
   }
 
-  const nowIso = ctx.now().toISOString();
+  const now = ctx.now();
+  const nowIso = now.toISOString();
   const patientIds = patients.map((p) => p.id);
-  const history = await pinHistory(ctx, patientIds, nowIso);
-  const unredeemed = (pin: PinHistoryEntry) => pin.status === 'issued';
+  const local = await localPins(ctx.db, patientIds, nowIso, ctx.workstation);
+  const reported = await reportedPins(ctx.db, patientIds, ctx.workstation);
+  const guardians = await guardianFacts(ctx.db, contacts);
+  const timeZone = await practiceZone(ctx);
 
   const settings = await ctx.settings();
   const today = await ctx.today();
@@ -170,7 +130,11 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
     const childLinks = linksByPatient.get(p.id) ?? [];
     const primary = eligiblePrimaryContact(childLinks);
     const through = p.family_id !== familyId && primary ? contactById.get(primary.contactId) : undefined;
-    const pins = history.get(p.id) ?? [];
+    const pins = local.history.get(p.id) ?? [];
+    const state = childEnrollment(mergePinFacts(local.facts.get(p.id) ?? [], reported.get(p.id) ?? []), p.portal_linked === 1, nowIso);
+    const enrollment = { ...state, heldPinText: state.heldPin ? describeHeldPin(state.heldPin, now, timeZone) : null };
+    const sortOne = primary ? null : primaryContactLink(childLinks);
+    const sortOneContact = sortOne ? contactById.get(sortOne.contactId) : undefined;
     return {
       patientId: p.id,
       version: p.version,
@@ -185,18 +149,23 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
       eligiblePrimaryContactId: primary?.contactId ?? null,
       checkingInToday: checkingIn.has(p.id),
       pins,
+      enrollment,
       verdict: childVerdict(
         {
           firstName: p.first_name,
           lastName: p.last_name,
           dateOfBirth: p.date_of_birth,
           status: p.status,
-          portalLinked: p.portal_linked === 1,
+          // A PIN redeemed on the portal links the child there, whether or not the chart says so yet.
+          portalLinked: p.portal_linked === 1 || enrollment.state === 'redeemed',
           hasEligibleGuardian: primary !== null,
-          unredeemedPins: pins.filter(unredeemed).map((pin) => ({
-            issuedAt: formatUsDate(localDateIn(new Date(pin.issuedAt), settings.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone)),
-            issuedBy: pin.issuedBy,
-          })),
+          noGuardian: primary
+            ? undefined
+            : {
+                sortOneName: sortOneContact ? `${sortOneContact.first_name} ${sortOneContact.last_name}`.trim() : null,
+                otherRecipients: childLinks.filter(hasAccessRight).length,
+              },
+          heldPin: enrollment.heldPinText,
         },
         { minorAgeLimit: settings.minorAgeLimit, adolescentAge: settings.adolescentAge },
         today,
@@ -222,7 +191,8 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
       email: c.email,
       mobilePhone: c.mobile_phone,
       preferredReminder: c.preferred_reminder,
-      hasPortalAccount: c.has_portal_account === 1,
+      hasPortalAccount: c.has_portal_account === 1 || Boolean(guardians.get(c.id)?.hasAccount),
+      enrollment: guardianEnrollment(guardians.get(c.id)!, nowIso, settings.pinValidityDays),
       links: mine.map((l) => ({
         patientId: l.patientId,
         sort: l.sort,
@@ -237,5 +207,6 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
   const bestSort = (v: ContactView) => Math.min(...v.links.map((l) => l.sort ?? 99));
   contactViews.sort((a, b) => bestSort(a) - bestSort(b) || a.lastName.localeCompare(b.lastName));
 
-  return { familyId: family.id, familyName: family.name, children, contacts: contactViews };
+  const reviewToken = await reviewDigest(ctx.db, familyId, patientIds, contactIds);
+  return { familyId: family.id, familyName: family.name, children, contacts: contactViews, timeZone, reviewToken };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IssuedBatch } from '../../../shared/api';
+import type { FamilyView, IssuedBatch } from '../../../shared/api';
 import { planFamilyPins, PlanChoiceError, type FamilyPlan, type PlanChoices } from '../../../shared/domain/plan';
 import { planInputsFromFamily } from '../../../shared/domain/planInputs';
 import { generatePin, hashPin } from '../../../shared/domain/pin';
@@ -10,6 +10,7 @@ import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { sealPayload } from '../crypto/payloadSeal';
+import { reviewDigest } from '../families/enrollmentFacts';
 import { loadFamily } from '../families/familyService';
 import { packetForBatch } from './packet';
 import { pinFingerprint } from './pinSecrets';
@@ -19,30 +20,44 @@ export interface IssueRequest {
   familyId: string;
   choices: PlanChoices;
   expectedPatientIds: string[];
+  /** FamilyView.reviewToken of the review the clerk planned from. */
+  reviewToken: string;
 }
 
+const STALE_REVIEW = 'This family changed since you reviewed it (a PIN, a Welcome email, an account or a contact): look again.';
+
 const DAY_MS = 86_400_000;
+/** sync_state: the practice system's clock minus this computer's, in ms, from the last sync's Date header. */
+export const CLOCK_OFFSET_KEY = 'clock_offset_ms';
 
 /** Plans again from the mirror as it is now: the renderer's preview is never trusted. */
-async function currentPlan(ctx: AppContext, request: IssueRequest): Promise<{ plan: FamilyPlan; familyName: string }> {
+async function currentPlan(ctx: AppContext, request: IssueRequest): Promise<{ plan: FamilyPlan; family: FamilyView }> {
   const family = await loadFamily(ctx, request.familyId);
+  // Another tab, another desk (after a pull) or a second confirmation got there first.
+  if (family.reviewToken !== request.reviewToken) throw new AppError('conflict', STALE_REVIEW);
   const { children, contacts } = planInputsFromFamily(family);
   let plan: FamilyPlan;
   try {
-    plan = planFamilyPins(children, contacts, request.choices);
+    plan = planFamilyPins(children, contacts, request.choices, { now: ctx.now(), timeZone: family.timeZone });
   } catch (error) {
     if (error instanceof PlanChoiceError) throw new AppError('invalid_input', error.message);
     throw error;
   }
   if (plan.pinCount === 0) {
-    throw new AppError('conflict', 'No child of this family can get a PIN right now: each child’s card says why.');
+    const held = plan.notIssued.filter((n) => n.code === 'pin_held');
+    throw new AppError(
+      'conflict',
+      held.length > 0 && held.length === plan.notIssued.filter((n) => n.code !== 'excluded').length
+        ? 'Nothing to issue: every child who can have a PIN already holds one. Reprint it, or replace one child’s PIN with a reason.'
+        : 'No child of this family can get a PIN right now: each child’s card says why.',
+    );
   }
   const planned = plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)).sort();
   const expected = [...new Set(request.expectedPatientIds)].sort();
   if (planned.join() !== expected.join()) {
     throw new AppError('conflict', 'This family’s record changed since you reviewed it. Look at the plan again, then issue.');
   }
-  return { plan, familyName: family.familyName };
+  return { plan, family };
 }
 
 /** A PIN unlike every unexpired one (compared by keyed fingerprint) and every other in the batch. */
@@ -75,11 +90,12 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): P
   const issued = await ctx.db.selectFrom('pins').select('id').where('batch_id', '=', request.batchId).executeTakeFirst();
   if (issued) return packetForBatch(ctx, request.batchId);
 
-  const { plan } = await currentPlan(ctx, request);
+  const { plan, family } = await currentPlan(ctx, request);
   const settings = await ctx.settings();
   const now = ctx.now();
   const nowIso = now.toISOString();
   const expiresAt = new Date(now.getTime() + settings.pinValidityDays * DAY_MS).toISOString();
+  await refuseExpiredOnArrival(ctx, expiresAt);
 
   // Secrets and their slow hashes are made before the transaction, which then only writes.
   const taken = new Set<string>();
@@ -103,6 +119,8 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): P
     delivery: s.child.delivery,
     recipient_contact_id: s.guardian.recipient.contactId,
     redeemed_at: null,
+    replaces_pin_id: s.child.replaces?.pinId ?? null,
+    replace_reason: s.child.replaces?.reason ?? null,
   }));
   const outboxRow = (id: string, kind: string, ref: string, payload: object, dependsOn: string | null): Insertable<OutboxTable> => ({
     id,
@@ -124,6 +142,14 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): P
       expiresAt,
       accountOwnerContactId: s.guardian.recipient.contactId,
       batchId: request.batchId,
+      issuedAt: nowIso,
+      workstation: ctx.workstation,
+      issuedBy: clerk.displayName,
+      delivery: s.child.delivery,
+      // The practice system decides whether this is the guardian's one Welcome email (SPEC 3.4).
+      welcomeForContactId: s.child.delivery === 'email' ? s.guardian.recipient.contactId : null,
+      resendWelcome: s.child.delivery === 'email' && s.guardian.resendReason !== null,
+      replacesPinId: s.child.replaces?.pinId ?? null,
     }, null),
   );
   const welcomeEmails = plan.guardians
@@ -153,6 +179,35 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): P
       patientId: s.child.patientId,
       details: { batchId: request.batchId, pinId: s.pinId, delivery: s.child.delivery, expiresAt, recipientContactId: s.guardian.recipient.contactId },
     })),
+    ...secrets
+      .filter((s) => s.child.replaces)
+      .map((s) => ({
+        action: 'pin_replaced' as const,
+        clerkId: clerk.id,
+        workstation: ctx.workstation,
+        at: now,
+        patientId: s.child.patientId,
+        details: { batchId: request.batchId, pinId: s.pinId, replacesPinId: s.child.replaces!.pinId, reason: s.child.replaces!.reason },
+      })),
+    ...secrets
+      .filter((s) => s.child.chosenOwnerReason)
+      .map((s) => ({
+        action: 'account_owner_chosen' as const,
+        clerkId: clerk.id,
+        workstation: ctx.workstation,
+        at: now,
+        patientId: s.child.patientId,
+        details: { batchId: request.batchId, owner: s.guardian.recipient.contactId, reason: s.child.chosenOwnerReason },
+      })),
+    ...plan.guardians
+      .filter((guardian) => guardian.mode === 'email' && guardian.resendReason !== null)
+      .map((guardian) => ({
+        action: 'welcome_resent' as const,
+        clerkId: clerk.id,
+        workstation: ctx.workstation,
+        at: now,
+        details: { batchId: request.batchId, to: guardian.recipient.contactId, reason: guardian.resendReason },
+      })),
     ...plan.guardians
       .filter((guardian) => guardian.recipient.overridden)
       .map((guardian) => ({
@@ -170,9 +225,14 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): P
       })),
   ];
 
+  const patientIds = family.children.map((c) => c.patientId);
+  const contactIds = family.contacts.map((c) => c.contactId);
   await ctx.db.transaction().execute(async (trx) => {
     // A second confirmation that raced the first finds the batch here and writes nothing.
     if (await trx.selectFrom('pins').select('id').where('batch_id', '=', request.batchId).executeTakeFirst()) return;
+    // Another batch for this family (a second tab, a double confirmation) committed while this one
+    // was hashing: the review it rests on is gone. Read inside the transaction, so nothing slips between.
+    if ((await reviewDigest(trx, request.familyId, patientIds, contactIds)) !== request.reviewToken) throw new AppError('conflict', STALE_REVIEW);
     await trx.insertInto('pins').values(pinRows).execute();
     // Enrollments before the emails that depend on them (foreign key).
     await trx.insertInto('outbox').values(enrollments).execute();
@@ -181,6 +241,22 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): P
   });
   ctx.outboxChanged();
   return packetForBatch(ctx, request.batchId);
+}
+
+/**
+ * A machine clock far behind the practice system's would issue PINs that are already expired by
+ * the portal's clock (issue 11). The last sync's Date header gives the offset, when known.
+ */
+async function refuseExpiredOnArrival(ctx: AppContext, expiresAt: string): Promise<void> {
+  const row = await ctx.db.selectFrom('sync_state').select('value').where('key', '=', CLOCK_OFFSET_KEY).executeTakeFirst();
+  const offsetMs = row ? Number(row.value) : 0;
+  const trustedNow = ctx.now().getTime() + (Number.isFinite(offsetMs) ? offsetMs : 0);
+  if (Date.parse(expiresAt) <= trustedNow) {
+    throw new AppError(
+      'conflict',
+      "This computer's clock is so far behind the practice system's that these PINs would already be expired. Fix the clock (Windows: Settings > Time), then issue.",
+    );
+  }
 }
 
 /** Records that a packet was sent to the printer (first print or reprint), one audit row per PIN. */

@@ -10,17 +10,27 @@ function childCount(n: number): string {
 }
 
 export function CheckinScreen() {
-  const { list, loading, error, load } = useCheckin();
+  const { list, loading, error, load, activeFamilyId, setActiveFamily } = useCheckin();
   const go = useNavigation((s) => s.go);
   const listRef = useRef<HTMLUListElement>(null);
   const families = list?.families ?? [];
   // At check-in the clerk is here to issue PINs: Enter goes straight to the family's wizard.
   const open = (family: CheckinFamily) => go({ name: 'wizard', familyId: family.familyId });
-  const { active, setActive, onKeyDown } = useListNavigation(families, open);
+  const returnedTo = Math.max(0, families.findIndex((f) => f.familyId === activeFamilyId));
+  const { active, setActive, onKeyDown } = useListNavigation(families, open, { listRef, initial: returnedTo });
 
   useEffect(() => {
     void load();
   }, [load]);
+  // The list arrives after the screen: put the highlight back on the row the clerk left.
+  useEffect(() => {
+    if (activeFamilyId !== null) setActive(Math.max(0, (list?.families ?? []).findIndex((f) => f.familyId === activeFamilyId)));
+    // Only when a new list arrives; moving the highlight is the clerk's.
+  }, [list]);
+  useEffect(() => {
+    const family = families[active];
+    if (family) setActiveFamily(family.familyId);
+  }, [active, families, setActiveFamily]);
   useEffect(() => {
     listRef.current?.focus();
   }, [list]);
@@ -61,6 +71,15 @@ export function CheckinScreen() {
             </span>
             <span className="row-detail">
               {family.children.map((c) => `${c.firstName} ${c.time}`).join(' · ')}
+              {family.pinStatus && (
+                <>
+                  {' · '}
+                  <span className={family.pinStatus.startsWith('PINs issued') ? 'pin-status done' : 'pin-status partial'}>
+                    {family.pinStatus.startsWith('PINs issued') ? '✓ ' : ''}
+                    {family.pinStatus}
+                  </span>
+                </>
+              )}
             </span>
           </li>
         ))}

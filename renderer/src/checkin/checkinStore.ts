@@ -6,6 +6,9 @@ interface CheckinState {
   list: CheckinList | null;
   loading: boolean;
   error: string | null;
+  /** The row the clerk left: returning to check-in highlights it again. */
+  activeFamilyId: string | null;
+  setActiveFamily(familyId: string | null): void;
   load(): Promise<void>;
 }
 
@@ -13,6 +16,10 @@ export const useCheckin = create<CheckinState>((set) => ({
   list: null,
   loading: false,
   error: null,
+  activeFamilyId: null,
+  setActiveFamily(familyId) {
+    set({ activeFamilyId: familyId });
+  },
   async load() {
     set({ loading: true });
     try {

@@ -4,6 +4,7 @@ const LABELS: Record<VerdictKind, string> = {
   eligible: 'Eligible',
   excluded: 'Excluded',
   blocked: 'Blocked: fix first',
+  needs_recipient: 'Choose the account owner',
 };
 
 /** Text, not colour alone, carries the verdict (colour-blind clerks, black-and-white printouts). */

@@ -1,14 +1,24 @@
-import { useCallback, useEffect, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useState, type KeyboardEvent, type RefObject } from 'react';
 
 /**
  * Arrow keys move a highlighted row, Home/End jump, Enter opens it. The highlight stays within
- * the list when it shrinks (results as you type).
+ * the list when it shrinks (results as you type), and is always scrolled into view: the clerk
+ * never presses Enter on a row they cannot see.
  */
-export function useListNavigation<T>(items: readonly T[], onOpen: (item: T) => void) {
-  const [active, setActive] = useState(0);
+export function useListNavigation<T>(
+  items: readonly T[],
+  onOpen: (item: T) => void,
+  options: { listRef?: RefObject<HTMLElement | null>; initial?: number } = {},
+) {
+  const [active, setActive] = useState(options.initial ?? 0);
   useEffect(() => {
     setActive((i) => Math.min(i, Math.max(items.length - 1, 0)));
   }, [items]);
+  const { listRef } = options;
+  useEffect(() => {
+    const row = listRef?.current?.querySelector<HTMLElement>('[aria-selected="true"]');
+    row?.scrollIntoView?.({ block: 'nearest' });
+  }, [active, items, listRef]);
 
   const onKeyDown = useCallback(
     (event: KeyboardEvent) => {

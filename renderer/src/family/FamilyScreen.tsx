@@ -57,7 +57,7 @@ export function FamilyScreen({ familyId, focusPatientId }: { familyId: string; f
   if (error) return <p role="alert" className="error">{error}</p>;
   if (!family || family.familyId !== familyId) return <p className="muted">{loadingId ? 'Loading the family…' : ''}</p>;
 
-  const counts = { eligible: 0, excluded: 0, blocked: 0 };
+  const counts = { eligible: 0, excluded: 0, blocked: 0, needs_recipient: 0 };
   for (const c of family.children) counts[c.verdict.kind] += 1;
 
   return (
@@ -65,7 +65,8 @@ export function FamilyScreen({ familyId, focusPatientId }: { familyId: string; f
       <header className="screen-header">
         <h1 id="family-title">{family.familyName} family</h1>
         <p className="muted">
-          {counts.eligible} eligible · {counts.blocked} blocked · {counts.excluded} excluded · Esc to go back
+          {counts.eligible} eligible · {counts.blocked} blocked · {counts.excluded} excluded
+          {counts.needs_recipient > 0 ? ` · ${counts.needs_recipient} need an account owner chosen` : ''} · Esc to go back
         </p>
         <button type="button" className="primary" autoFocus onClick={() => go({ name: 'wizard', familyId })}>
           Portal PINs for this family

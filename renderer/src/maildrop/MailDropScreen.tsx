@@ -33,7 +33,7 @@ export function MailDropScreen() {
     },
     [open],
   );
-  const { active, setActive, onKeyDown } = useListNavigation(list, onEnter);
+  const { active, setActive, onKeyDown } = useListNavigation(list, onEnter, { listRef });
 
   useEffect(() => {
     void load();

@@ -11,11 +11,12 @@ export function SearchScreen({ initialText }: { initialText: string }) {
   const go = useNavigation((s) => s.go);
   const today = useSession((s) => s.session?.today);
   const input = useRef<HTMLInputElement>(null);
+  const resultsList = useRef<HTMLUListElement>(null);
   const hits = results?.hits ?? [];
   const open = (hit: SearchHit) => {
     if (hit.familyId) go({ name: 'family', familyId: hit.familyId, focusPatientId: hit.patientId });
   };
-  const { active, setActive, onKeyDown } = useListNavigation(hits, open);
+  const { active, setActive, onKeyDown } = useListNavigation(hits, open, { listRef: resultsList });
 
   useEffect(() => {
     if (initialText) setText(initialText);
@@ -44,7 +45,7 @@ export function SearchScreen({ initialText }: { initialText: string }) {
       />
       {error && <p role="alert" className="error">{error}</p>}
       {results && hits.length === 0 && <p className="empty">No patient matches “{results.query}”.</p>}
-      <ul id="search-results" className="rows" role="listbox" aria-label="Search results">
+      <ul ref={resultsList} id="search-results" className="rows" role="listbox" aria-label="Search results">
         {hits.map((hit, i) => (
           <li
             key={hit.patientId}

@@ -1,7 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { useReactToPrint } from 'react-to-print';
 import type { FamilyView } from '../../../shared/api';
-import { hasAccessRight } from '../../../shared/domain/contacts';
 import { planFamilyPins, PlanChoiceError, type FamilyPlan, type GuardianPlan, type PlanChoices } from '../../../shared/domain/plan';
 import { planInputsFromFamily } from '../../../shared/domain/planInputs';
 import { useNavigation } from '../app/navigation';
@@ -32,17 +31,28 @@ function Stepper({ current }: { current: WizardStep }) {
 function computePlan(family: FamilyView, choices: PlanChoices): { plan: FamilyPlan | null; error: string | null } {
   const { children, contacts } = planInputsFromFamily(family);
   try {
-    return { plan: planFamilyPins(children, contacts, choices), error: null };
+    return { plan: planFamilyPins(children, contacts, choices, { now: new Date(), timeZone: family.timeZone }), error: null };
   } catch (error) {
     if (error instanceof PlanChoiceError) return { plan: null, error: error.message };
     throw error;
   }
 }
 
+/** What the review's Continue button says: the count, or why there is nothing to issue by default. */
+function continueLabel(plan: FamilyPlan | null): string {
+  const count = plan?.pinCount ?? 0;
+  if (count > 0) return `Continue: plan ${count} PIN${count === 1 ? '' : 's'}`;
+  if (plan?.notIssued.some((n) => n.code === 'pin_held' || n.code === 'not_selected' || n.code === 'needs_recipient')) {
+    return 'Continue: nothing to issue by default (see why)';
+  }
+  return 'No child can get a PIN yet';
+}
+
 function ReviewStep({ family }: { family: FamilyView }) {
   const { correctName, setStep, choices } = useWizard();
+  const go = useNavigation((s) => s.go);
   const { plan } = computePlan(family, choices);
-  const count = plan?.pinCount ?? 0;
+  const label = continueLabel(plan);
   return (
     <>
       <ul className="children" aria-label="Children">
@@ -52,12 +62,13 @@ function ReviewStep({ family }: { family: FamilyView }) {
             child={child}
             contacts={family.contacts}
             onFixName={(first, last) => correctName(child.patientId, first, last)}
+            onReprint={(batchId) => go({ name: 'packet', batchId })}
           />
         ))}
       </ul>
       <div className="wizard-actions">
-        <button type="button" className="primary" autoFocus disabled={count === 0} onClick={() => setStep('plan')}>
-          {count === 0 ? 'No child can get a PIN yet' : `Continue: plan ${count} PIN${count === 1 ? '' : 's'}`}
+        <button type="button" className="primary" autoFocus disabled={label.startsWith('No child')} onClick={() => setStep('plan')}>
+          {label}
         </button>
       </div>
       {family.contacts.length > 0 && <ContactsTable family={family} />}
@@ -65,19 +76,53 @@ function ReviewStep({ family }: { family: FamilyView }) {
   );
 }
 
-function GuardianOptions({ family, guardian }: { family: FamilyView; guardian: GuardianPlan }) {
-  const { choices, setChoices } = useWizard();
-  const childIds = guardian.children.map((c) => c.patientId);
-  // Only contacts with authority or residence for every child of this group may own the account.
-  const allowed = family.contacts.filter((c) =>
-    childIds.every((id) => c.links.some((l) => l.patientId === id && hasAccessRight(l))),
+function ReasonInput({ label, value, onChange }: { label: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <label className="reason-input">
+      {label}{' '}
+      <input value={value} maxLength={300} required onChange={(e) => onChange(e.target.value)} />
+    </label>
   );
+}
+
+/** Record update without the key (choices are plain records sent to main). */
+function without<T>(record: Record<string, T>, key: string): Record<string, T> {
+  const next = { ...record };
+  delete next[key];
+  return next;
+}
+
+function GuardianOptions({ guardian }: { guardian: GuardianPlan }) {
+  const { choices, setChoices } = useWizard();
   const override = choices.recipientByGuardian[guardian.guardianContactId];
   const firstChild = guardian.emailChildId ?? guardian.children[0]?.patientId;
+  // Who may own the account is the plan's decision (recipientOptions); this only offers it.
+  const options = guardian.recipientOptions;
+  const resend = choices.resendWelcome[guardian.recipient.contactId];
+  const welcomeAlready = guardian.fallback?.code === 'welcome_already' || resend !== undefined;
   return (
     <fieldset className="guardian-options">
-      <legend>Account owner group: {guardian.recipient.name}</legend>
-      {guardian.children.length > 1 && (
+      <legend>Account owner: {guardian.recipient.name}</legend>
+      <ul className="planned-children">
+        {guardian.children.map((c) => (
+          <li key={c.patientId}>
+            <label>
+              <input
+                type="checkbox"
+                checked
+                onChange={() => setChoices((ch) => ({ ...ch, include: { ...ch.include, [c.patientId]: false } }))}
+              />
+              {c.firstName} {c.lastName}: {c.delivery === 'email' ? 'PIN in the Welcome email' : guardian.accountExists ? 'printed add-child slip' : 'printed slip'}
+            </label>
+            {(c.warnings ?? []).map((w) => (
+              <p key={w} className="warning">
+                ⚠ {w}
+              </p>
+            ))}
+          </li>
+        ))}
+      </ul>
+      {guardian.children.length > 1 && !guardian.accountExists && (
         <div className="option-row" role="radiogroup" aria-label={`Child whose PIN ${guardian.mode === 'email' ? 'goes by email' : 'comes first'}`}>
           <span>{guardian.mode === 'email' ? 'Welcome email carries the PIN of:' : 'First PIN (creates the account):'}</span>
           {guardian.children.map((c) => (
@@ -95,44 +140,69 @@ function GuardianOptions({ family, guardian }: { family: FamilyView; guardian: G
           ))}
         </div>
       )}
-      {allowed.length > 1 && (
+      {options.length > 1 && (
         <div className="option-row">
           <label>
             Send to and account owner:{' '}
             <select
               value={override?.contactId ?? guardian.guardianContactId}
               onChange={(e) =>
-                setChoices((ch) => {
-                  const next = { ...ch.recipientByGuardian };
-                  if (e.target.value === guardian.guardianContactId) delete next[guardian.guardianContactId];
-                  else next[guardian.guardianContactId] = { contactId: e.target.value, reason: next[guardian.guardianContactId]?.reason ?? '' };
-                  return { ...ch, recipientByGuardian: next };
-                })
+                setChoices((ch) =>
+                  e.target.value === guardian.guardianContactId
+                    ? { ...ch, recipientByGuardian: without(ch.recipientByGuardian, guardian.guardianContactId) }
+                    : {
+                        ...ch,
+                        recipientByGuardian: {
+                          ...ch.recipientByGuardian,
+                          [guardian.guardianContactId]: { contactId: e.target.value, reason: ch.recipientByGuardian[guardian.guardianContactId]?.reason ?? '' },
+                        },
+                      },
+                )
               }
             >
-              {allowed.map((c) => (
+              {options.map((c) => (
                 <option key={c.contactId} value={c.contactId}>
-                  {c.firstName} {c.lastName}
-                  {c.email ? ` (${c.email})` : ' (no email)'}
+                  {c.name}
+                  {c.email ? ` (${c.email})` : ' (no usable email)'}
                 </option>
               ))}
             </select>
           </label>
           {override && (
-            <label>
-              Reason for the change (recorded):{' '}
-              <input
-                value={override.reason}
-                maxLength={300}
-                required
-                onChange={(e) =>
-                  setChoices((ch) => ({
-                    ...ch,
-                    recipientByGuardian: { ...ch.recipientByGuardian, [guardian.guardianContactId]: { contactId: override.contactId, reason: e.target.value } },
-                  }))
-                }
-              />
-            </label>
+            <ReasonInput
+              label="Reason for the change (recorded):"
+              value={override.reason}
+              onChange={(reason) =>
+                setChoices((ch) => ({
+                  ...ch,
+                  recipientByGuardian: { ...ch.recipientByGuardian, [guardian.guardianContactId]: { contactId: override.contactId, reason } },
+                }))
+              }
+            />
+          )}
+        </div>
+      )}
+      {welcomeAlready && (
+        <div className="option-row">
+          <label>
+            <input
+              type="checkbox"
+              checked={resend !== undefined}
+              onChange={(e) =>
+                setChoices((ch) => ({
+                  ...ch,
+                  resendWelcome: e.target.checked ? { ...ch.resendWelcome, [guardian.recipient.contactId]: '' } : without(ch.resendWelcome, guardian.recipient.contactId),
+                }))
+              }
+            />
+            Send another Welcome email anyway
+          </label>
+          {resend !== undefined && (
+            <ReasonInput
+              label="Reason (recorded):"
+              value={resend}
+              onChange={(reason) => setChoices((ch) => ({ ...ch, resendWelcome: { ...ch.resendWelcome, [guardian.recipient.contactId]: reason } }))}
+            />
           )}
         </div>
       )}
@@ -140,20 +210,118 @@ function GuardianOptions({ family, guardian }: { family: FamilyView; guardian: G
   );
 }
 
+/** Children this pass leaves out by default, each with what the clerk can do about it. */
+function NotInThisPass({ family, plan }: { family: FamilyView; plan: FamilyPlan }) {
+  const { choices, setChoices } = useWizard();
+  const go = useNavigation((s) => s.go);
+  // A child being replaced or given an owner shows its reason field instead of its row.
+  const replacing = Object.keys(choices.replacePins);
+  const choosing = new Set(Object.keys(choices.recipientByChild));
+  const actionable = plan.notIssued.filter(
+    (n) => (n.code === 'pin_held' && !replacing.includes(n.patientId)) || n.code === 'not_selected' || (n.code === 'needs_recipient' && !choosing.has(n.patientId)),
+  );
+  const other = plan.notIssued.filter((n) => n.code !== 'pin_held' && n.code !== 'not_selected' && n.code !== 'needs_recipient');
+  const nameOf = (patientId: string) => family.children.find((c) => c.patientId === patientId)?.firstName ?? 'This child';
+  if (actionable.length === 0 && replacing.length === 0 && choosing.size === 0 && other.length === 0) return null;
+  return (
+    <fieldset className="not-in-pass">
+      <legend>Not in this pass</legend>
+      <ul>
+        {actionable.map((n) => (
+          <li key={n.patientId}>
+            {n.code === 'pin_held' && (
+              <>
+                <span>
+                  {n.firstName} {n.reason}.
+                </span>{' '}
+                {n.heldPin?.reprintBatchId && (
+                  <button type="button" onClick={() => go({ name: 'packet', batchId: n.heldPin!.reprintBatchId! })}>
+                    Reprint {n.firstName}’s slip
+                  </button>
+                )}{' '}
+                <button type="button" onClick={() => setChoices((ch) => ({ ...ch, replacePins: { ...ch.replacePins, [n.patientId]: '' } }))}>
+                  Replace {n.firstName}’s PIN…
+                </button>
+              </>
+            )}
+            {n.code === 'not_selected' && (
+              <label>
+                <input type="checkbox" checked={false} onChange={() => setChoices((ch) => ({ ...ch, include: { ...ch.include, [n.patientId]: true } }))} />
+                Include {n.firstName} ({n.reason})
+              </label>
+            )}
+            {n.code === 'needs_recipient' && (
+              <span>
+                {n.firstName}: no eligible Primary Contact. Account owner:{' '}
+                <select
+                  value=""
+                  onChange={(e) =>
+                    setChoices((ch) => ({ ...ch, recipientByChild: { ...ch.recipientByChild, [n.patientId]: { contactId: e.target.value, reason: '' } } }))
+                  }
+                >
+                  <option value="">Choose…</option>
+                  {(n.recipientOptions ?? []).map((o) => (
+                    <option key={o.contactId} value={o.contactId}>
+                      {o.name}
+                      {o.email ? ` (${o.email})` : ' (no usable email)'}
+                    </option>
+                  ))}
+                </select>
+              </span>
+            )}
+          </li>
+        ))}
+        {replacing.map((patientId) => (
+          <li key={`replace-${patientId}`}>
+            <ReasonInput
+              label={`Replace ${nameOf(patientId)}’s PIN. Reason (recorded):`}
+              value={choices.replacePins[patientId] ?? ''}
+              onChange={(reason) => setChoices((ch) => ({ ...ch, replacePins: { ...ch.replacePins, [patientId]: reason } }))}
+            />{' '}
+            <button type="button" onClick={() => setChoices((ch) => ({ ...ch, replacePins: without(ch.replacePins, patientId) }))}>
+              Keep the PIN {nameOf(patientId)} has
+            </button>
+          </li>
+        ))}
+        {Object.entries(choices.recipientByChild).map(([patientId, choice]) => (
+          <li key={`owner-${patientId}`}>
+            <ReasonInput
+              label={`Why ${family.contacts.find((c) => c.contactId === choice.contactId)?.firstName ?? 'this contact'} owns ${nameOf(patientId)}’s account (recorded):`}
+              value={choice.reason}
+              onChange={(reason) => setChoices((ch) => ({ ...ch, recipientByChild: { ...ch.recipientByChild, [patientId]: { ...choice, reason } } }))}
+            />{' '}
+            <button type="button" onClick={() => setChoices((ch) => ({ ...ch, recipientByChild: without(ch.recipientByChild, patientId) }))}>
+              Undo
+            </button>
+          </li>
+        ))}
+      </ul>
+      {other.length > 0 && <p className="muted">No PIN for: {other.map((n) => `${n.firstName} (${n.reason})`).join(', ')}.</p>}
+    </fieldset>
+  );
+}
+
 function PlanStep({ family }: { family: FamilyView }) {
   const { choices, setChoices, issue, busy, setStep } = useWizard();
   const { plan, error } = useMemo(() => computePlan(family, choices), [family, choices]);
+  // While the clerk types a required reason the plan waits for it; show the last whole plan meanwhile.
+  const lastPlan = useRef<FamilyPlan | null>(null);
+  if (plan) lastPlan.current = plan;
+  const shown = plan ?? lastPlan.current;
   const expected = plan ? plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)) : [];
+  const nothing = shown !== null && shown.pinCount === 0;
   return (
     <>
       <section className="plan-summary" aria-label="Plan">
-        {plan?.guardians.map((g) => (
+        {shown?.guardians.map((g) => (
           <p key={g.guardianContactId} className="plan-sentence">
             {g.summary}
           </p>
         ))}
-        {plan && plan.notIssued.length > 0 && (
-          <p className="muted">No PIN for: {plan.notIssued.map((n) => `${n.firstName} (${n.reason})`).join(', ')}.</p>
+        {nothing && (
+          <p className="plan-sentence">
+            Nothing to issue by default: {shown.notIssued.filter((n) => n.code !== 'excluded' && n.code !== 'blocked').map((n) => `${n.firstName} ${n.code === 'pin_held' ? n.reason : `(${n.reason})`}`).join('; ') || 'no child can get a PIN'}.
+          </p>
         )}
         {error && (
           <p role="alert" className="error">
@@ -165,7 +333,8 @@ function PlanStep({ family }: { family: FamilyView }) {
         <input type="checkbox" checked={choices.printOnly} onChange={(e) => setChoices((ch) => ({ ...ch, printOnly: e.target.checked }))} />
         Print-only: send no email, print every PIN with the portal address at the top
       </label>
-      {plan?.guardians.map((g) => <GuardianOptions key={g.guardianContactId} family={family} guardian={g} />)}
+      {shown?.guardians.map((g) => <GuardianOptions key={g.guardianContactId} guardian={g} />)}
+      {shown && <NotInThisPass family={family} plan={shown} />}
       <div className="wizard-actions">
         <button type="button" onClick={() => setStep('review')}>
           Back

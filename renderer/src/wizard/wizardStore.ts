@@ -23,6 +23,8 @@ interface WizardState {
   setStep(step: WizardStep): void;
   setChoices(update: (choices: PlanChoices) => PlanChoices): void;
   issue(expectedPatientIds: string[]): Promise<void>;
+  /** Loads the family again (after a stale-review refusal) and returns to the review. */
+  reload(): Promise<void>;
   recordPrinted(): Promise<void>;
 }
 
@@ -86,15 +88,29 @@ export const useWizard = create<WizardState>((set, get) => ({
   },
 
   async issue(expectedPatientIds) {
-    const { familyId, choices, batchId, busy } = get();
-    if (!familyId || busy) return;
+    const { familyId, family, choices, batchId, busy } = get();
+    if (!familyId || !family || busy) return;
     set({ busy: true, error: null });
     try {
-      const packet = await call('pins.issue', { batchId, familyId, choices, expectedPatientIds });
+      const packet = await call('pins.issue', { batchId, familyId, choices, expectedPatientIds, reviewToken: family.reviewToken });
       set({ packet, step: 'print', busy: false });
       void useSession.getState().refreshStatus(); // the status bar shows the new waiting items now
     } catch (error) {
       set({ error: (error as Error).message, busy: false });
+      // "Look again": the family changed under this review. Load it fresh and go back to the review
+      // so the clerk sees what changed; the batch id stays, so nothing already issued repeats.
+      if ((error as { code?: string }).code === 'conflict' && /look again/i.test((error as Error).message)) await get().reload();
+    }
+  },
+
+  async reload() {
+    const { familyId } = get();
+    if (!familyId) return;
+    try {
+      const family = await call('family.load', { familyId });
+      if (get().familyId === familyId) set({ family, step: 'review' });
+    } catch (error) {
+      set({ error: (error as Error).message });
     }
   },
 

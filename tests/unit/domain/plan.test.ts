@@ -75,22 +75,22 @@ describe('planFamilyPins: one guardian', () => {
       emailChildId: 'p-ana',
     });
     expect(g.children).toEqual([
-      { patientId: 'p-ana', firstName: 'Ana', lastName: 'Lopez', dateOfBirth: '2016-05-02', delivery: 'email' },
+      { patientId: 'p-ana', firstName: 'Ana', lastName: 'Lopez', dateOfBirth: '2016-05-02', delivery: 'email', warnings: [], replaces: null, chosenOwnerReason: null },
     ]);
     expect(g.summary).toBe("Maria Lopez (maria.lopez@example.com) receives the Welcome email with Ana's PIN.");
     expect(plan).toMatchObject({ pinCount: 1, emailCount: 1, notIssued: [] });
   });
 
-  it('three siblings: the oldest goes by email, the others are printed for her to add', () => {
+  it('three siblings, none checking in: the youngest goes by email, the others are printed for her to add', () => {
     const plan = planFamilyPins(lopezKids, [maria], NO_CHOICES);
     const g = plan.guardians[0]!;
     expect(g.children.map((c) => [c.firstName, c.delivery])).toEqual([
-      ['Ana', 'email'],
+      ['Sofia', 'email'],
+      ['Ana', 'print'],
       ['Luis', 'print'],
-      ['Sofia', 'print'],
     ]);
     expect(g.summary).toBe(
-      "Maria Lopez (maria.lopez@example.com) receives the Welcome email with Ana's PIN. PINs for Luis and Sofia are printed for her to add.",
+      "Maria Lopez (maria.lopez@example.com) receives the Welcome email with Sofia's PIN. PINs for Ana and Luis are printed for her to add.",
     );
     expect(plan).toMatchObject({ pinCount: 3, emailCount: 1 });
   });
@@ -98,7 +98,7 @@ describe('planFamilyPins: one guardian', () => {
   it('two siblings: the one printed PIN reads in the singular', () => {
     const g = planFamilyPins([luis, ana], [maria], NO_CHOICES).guardians[0]!;
     expect(g.summary).toBe(
-      "Maria Lopez (maria.lopez@example.com) receives the Welcome email with Ana's PIN. The PIN for Luis is printed for her to add.",
+      "Maria Lopez (maria.lopez@example.com) receives the Welcome email with Luis's PIN. The PIN for Ana is printed for her to add.",
     );
   });
 
@@ -153,7 +153,7 @@ describe('planFamilyPins: choosing the email child', () => {
   });
 
   it('a child checking in today goes by email before an older sibling who is not', () => {
-    const kids = [ana, { ...luis, checkingInToday: true }, { ...sofia, checkingInToday: true }];
+    const kids = [ana, { ...luis, checkingInToday: true }, sofia];
     const g = planFamilyPins(kids, [maria], NO_CHOICES).guardians[0]!;
     expect(g.emailChildId).toBe('p-luis');
     expect(g.children.map((c) => [c.firstName, c.delivery])).toEqual([
@@ -200,11 +200,11 @@ describe('planFamilyPins: several guardians', () => {
     const james = contact('james', 'James', 'Reed', { relationship: 'Father', links: [link('p-maya'), link('p-noah')] });
     const plan = planFamilyPins([ana, noah, luis, maya], [maria, james], NO_CHOICES);
     expect(plan.guardians.map((g) => [g.guardianContactId, g.emailChildId, g.children.map((c) => c.firstName)])).toEqual([
-      ['james', 'p-maya', ['Maya', 'Noah']],
-      ['maria', 'p-ana', ['Ana', 'Luis']],
+      ['james', 'p-noah', ['Noah', 'Maya']],
+      ['maria', 'p-luis', ['Luis', 'Ana']],
     ]);
     expect(plan.guardians[0]!.summary).toBe(
-      "James Reed (james.reed@example.com) receives the Welcome email with Maya's PIN. The PIN for Noah is printed for him to add.",
+      "James Reed (james.reed@example.com) receives the Welcome email with Noah's PIN. The PIN for Maya is printed for him to add.",
     );
     expect(plan).toMatchObject({ pinCount: 4, emailCount: 2 });
   });
@@ -216,10 +216,10 @@ describe('planFamilyPins: several guardians', () => {
     const plan = planFamilyPins([ana, noah, maya, luis], [maria], NO_CHOICES);
     expect(plan.guardians).toHaveLength(1);
     expect(plan.guardians[0]!.children.map((c) => [c.firstName, c.delivery])).toEqual([
-      ['Maya', 'email'],
+      ['Noah', 'email'],
+      ['Maya', 'print'],
       ['Ana', 'print'],
       ['Luis', 'print'],
-      ['Noah', 'print'],
     ]);
     expect(plan).toMatchObject({ pinCount: 4, emailCount: 1 });
   });
@@ -237,10 +237,10 @@ describe('planFamilyPins: children not issued', () => {
     expect(plan).toEqual({
       guardians: [],
       notIssued: [
-        { patientId: 'p-1', firstName: 'Teo', reason: 'not eligible' },
-        { patientId: 'p-2', firstName: 'Baby Girl', reason: 'blocked until fixed' },
-        { patientId: 'p-3', firstName: 'Iris', reason: 'blocked until fixed' },
-        { patientId: 'p-4', firstName: 'Omar', reason: 'no guardian who can own the account' },
+        { patientId: 'p-1', firstName: 'Teo', code: 'excluded', reason: 'not eligible' },
+        { patientId: 'p-2', firstName: 'Baby Girl', code: 'blocked', reason: 'blocked until fixed' },
+        { patientId: 'p-3', firstName: 'Iris', code: 'blocked', reason: 'blocked until fixed' },
+        { patientId: 'p-4', firstName: 'Omar', code: 'no_guardian', reason: 'no guardian who can own the account' },
       ],
       pinCount: 0,
       emailCount: 0,
@@ -250,8 +250,8 @@ describe('planFamilyPins: children not issued', () => {
   it('children not issued sit beside the planned ones without changing the email child', () => {
     const teen = child('p-teen', 'Teo', '2006-01-01', { verdictKind: 'excluded' });
     const plan = planFamilyPins([teen, luis, ana], [maria], NO_CHOICES);
-    expect(plan.guardians[0]!.emailChildId).toBe('p-ana');
-    expect(plan.notIssued).toEqual([{ patientId: 'p-teen', firstName: 'Teo', reason: NOT_ISSUED_REASONS.excluded }]);
+    expect(plan.guardians[0]!.emailChildId).toBe('p-luis');
+    expect(plan.notIssued).toEqual([{ patientId: 'p-teen', firstName: 'Teo', code: 'excluded', reason: NOT_ISSUED_REASONS.excluded }]);
     expect(plan.pinCount).toBe(2);
   });
 
@@ -284,13 +284,6 @@ describe('planFamilyPins: print-only', () => {
       'Maria Lopez has no email on file, so no Welcome email: every PIN is printed and they create the account at the portal with the first one.',
     ],
     [
-      'the guardian already has a portal account',
-      { ...maria, hasPortalAccount: true },
-      NO_CHOICES,
-      'has_portal_account',
-      'Maria Lopez already has a portal account: every PIN is printed for her to add under My Account > Add child/dependent.',
-    ],
-    [
       'the clerk chose print-only (it wins over a missing email)',
       { ...maria, email: null },
       choices({ printOnly: true }),
@@ -304,12 +297,24 @@ describe('planFamilyPins: print-only', () => {
     expect(g.emailChildId).toBeNull();
     expect(g.fallback).toEqual({ code, message });
     expect(g.children.map((c) => [c.firstName, c.delivery])).toEqual([
+      ['Sofia', 'print'],
       ['Ana', 'print'],
       ['Luis', 'print'],
-      ['Sofia', 'print'],
     ]);
-    expect(g.summary).toBe(`PINs for Ana, Luis and Sofia are printed for Maria Lopez. ${message}`);
+    expect(g.summary).toBe(`PINs for Sofia, Ana and Luis are printed for Maria Lopez. ${message}`);
+    expect(g.accountExists).toBe(false);
     expect(plan).toMatchObject({ pinCount: 3, emailCount: 0 });
+  });
+
+  it('the guardian already has a portal account: every PIN on an add-child slip, and the summary says why', () => {
+    const g = planFamilyPins(lopezKids, [{ ...maria, hasPortalAccount: true }], NO_CHOICES).guardians[0]!;
+    expect(g.mode).toBe('print-only');
+    expect(g.accountExists).toBe(true);
+    expect(g.fallback).toEqual({
+      code: 'has_portal_account',
+      message: 'Maria Lopez already has a portal account: every PIN is printed on an add-child slip for her to add under My Account > Add child/dependent.',
+    });
+    expect(g.summary).toBe(g.fallback!.message);
   });
 
   it('print-only keeps the chosen first child first: the account is created with that PIN', () => {
@@ -354,7 +359,7 @@ describe('planFamilyPins: changing the recipient', () => {
     });
     expect(g.mode).toBe('email');
     expect(g.summary).toBe(
-      "Carlos Lopez (carlos.lopez@example.com) receives the Welcome email with Ana's PIN. PINs for Luis and Sofia are printed for him to add. (Recipient changed from Maria Lopez: Mother asked for it at the desk.)",
+      "Carlos Lopez (carlos.lopez@example.com) receives the Welcome email with Sofia's PIN. PINs for Ana and Luis are printed for him to add. (Recipient changed from Maria Lopez: Mother asked for it at the desk.)",
     );
   });
 
@@ -366,7 +371,7 @@ describe('planFamilyPins: changing the recipient', () => {
     ).guardians[0]!;
     expect(g.fallback?.code).toBe('has_portal_account');
     expect(g.summary).toBe(
-      "The PIN for Ana is printed for Carlos Lopez. Carlos Lopez already has a portal account: every PIN is printed for him to add under My Account > Add child/dependent. (Recipient changed from Maria Lopez: Parents agreed.)",
+      'Carlos Lopez already has a portal account: every PIN is printed on an add-child slip for him to add under My Account > Add child/dependent. (Recipient changed from Maria Lopez: Parents agreed.)',
     );
   });
 
@@ -459,8 +464,8 @@ describe('planFamilyPins: inputs', () => {
     const odd = child('p-odd', 'Zoe', null);
     const g = planFamilyPins([odd, sofia, ana], [maria], NO_CHOICES).guardians[0]!;
     expect(g.children.map((c) => [c.firstName, c.dateOfBirth])).toEqual([
-      ['Ana', '2016-05-02'],
       ['Sofia', '2021-01-20'],
+      ['Ana', '2016-05-02'],
       ['Zoe', ''],
     ]);
   });
@@ -498,5 +503,147 @@ describe('planFamilyPins: an email field that is not exactly one mailbox', () =>
     expect(g.children.every((c) => c.delivery === 'print')).toBe(true);
     expect(g.fallback?.code).toBe('no_email');
     expect(g.summary).toContain(words);
+  });
+});
+
+const CLOCK = { now: new Date('2026-12-03T15:42:00Z'), timeZone: 'America/New_York' };
+const held = (pinId: string, reprintBatchId: string | null = 'batch-1') => ({ pinId, description: '12 minutes ago by Dana (printed)', reprintBatchId });
+
+describe('planFamilyPins: a child who already holds a PIN (any desk)', () => {
+  const heldAna = { ...ana, heldPin: held('pin-ana') };
+
+  it('is not given another by default: listed with when, by whom and how, and the reprint it allows', () => {
+    const plan = planFamilyPins([heldAna, luis], [maria], NO_CHOICES, CLOCK);
+    expect(plan.guardians[0]!.children.map((c) => c.firstName)).toEqual(['Luis']);
+    expect(plan.notIssued).toEqual([
+      { patientId: 'p-ana', firstName: 'Ana', code: 'pin_held', reason: 'holds a PIN issued 12 minutes ago by Dana (printed)', heldPin: { pinId: 'pin-ana', reprintBatchId: 'batch-1' } },
+    ]);
+  });
+
+  it('every child holding one: the plan issues nothing and queues no email', () => {
+    const plan = planFamilyPins([heldAna, { ...luis, heldPin: held('pin-luis', null) }], [maria], NO_CHOICES, CLOCK);
+    expect(plan).toMatchObject({ guardians: [], pinCount: 0, emailCount: 0 });
+    expect(plan.notIssued.map((n) => n.code)).toEqual(['pin_held', 'pin_held']);
+  });
+
+  it('"Replace this child\'s PIN" with a reason plans that one child only, naming the PIN it replaces', () => {
+    const plan = planFamilyPins([heldAna, { ...luis, heldPin: held('pin-luis') }], [maria], choices({ replacePins: { 'p-ana': ' Slip went through the wash ' } }), CLOCK);
+    expect(plan.pinCount).toBe(1);
+    const [planned] = plan.guardians[0]!.children;
+    expect(planned).toMatchObject({ patientId: 'p-ana', replaces: { pinId: 'pin-ana', reason: 'Slip went through the wash' } });
+    expect(plan.guardians[0]!.summary).toContain("(Ana's earlier PIN is replaced: Slip went through the wash.)");
+    expect(plan.notIssued.map((n) => n.patientId)).toEqual(['p-luis']);
+  });
+
+  it('a replacement needs a reason', () => {
+    const error = thrown(() => planFamilyPins([heldAna], [maria], choices({ replacePins: { 'p-ana': '  ' } }), CLOCK));
+    expect(error).toMatchObject({ code: 'reason_required', message: "Give a short reason for replacing Ana's PIN." });
+  });
+});
+
+describe('planFamilyPins: a guardian who already has a Welcome email or an account', () => {
+  it.each([
+    ['queued', 'queued'],
+    ['sent', 'sent'],
+  ] as const)('a Welcome email %s by another desk: print-only add-child slips, no second Welcome email', (state, word) => {
+    const welcomed = { ...maria, welcome: { state, at: '2026-12-03T14:30:00Z', workstation: 'DESK-2' } };
+    const plan = planFamilyPins([ana, luis], [welcomed], NO_CHOICES, CLOCK);
+    const g = plan.guardians[0]!;
+    expect(g).toMatchObject({ mode: 'print-only', emailChildId: null, accountExists: true, fallback: { code: 'welcome_already' } });
+    expect(plan.emailCount).toBe(0);
+    expect(g.summary).toBe(
+      `Maria Lopez already has a Welcome email (${word} today at 9:30 AM from DESK-2): every PIN is printed on an add-child slip for her to add to the same account under My Account > Add child/dependent.`,
+    );
+  });
+
+  it('re-sending the Welcome email is an explicit choice with a reason', () => {
+    const welcomed = { ...maria, welcome: { state: 'sent' as const, at: '2026-12-01T14:30:00Z', workstation: 'DESK-1' } };
+    const plan = planFamilyPins([ana], [welcomed], choices({ resendWelcome: { maria: 'Email was deleted by mistake' } }), CLOCK);
+    expect(plan.guardians[0]).toMatchObject({ mode: 'email', resendReason: 'Email was deleted by mistake', accountExists: false });
+    expect(plan.emailCount).toBe(1);
+    const error = thrown(() => planFamilyPins([ana], [welcomed], choices({ resendWelcome: { maria: '' } }), CLOCK));
+    expect(error.code).toBe('reason_required');
+  });
+
+  it('no Welcome email on record: the usual plan', () => {
+    const plan = planFamilyPins([ana], [{ ...maria, welcome: { state: 'none', at: null, workstation: null } }], NO_CHOICES, CLOCK);
+    expect(plan.guardians[0]!.mode).toBe('email');
+  });
+});
+
+describe('planFamilyPins: who is preselected when someone is checking in', () => {
+  const maya = child('p-maya', 'Maya', '2014-03-03', { lastName: 'Reed', eligiblePrimaryContactId: 'james' });
+  const james = contact('james', 'James', 'Reed', { relationship: 'Father', links: [link('p-maya')] });
+
+  it("the checking-in child's guardian gets all their children; another guardian's child is listed, not preselected", () => {
+    const plan = planFamilyPins([{ ...ana, checkingInToday: true }, luis, maya], [maria, james], NO_CHOICES);
+    expect(plan.guardians.map((g) => g.guardianContactId)).toEqual(['maria']);
+    expect(plan.guardians[0]!.children.map((c) => c.firstName)).toEqual(['Ana', 'Luis']);
+    expect(plan.notIssued).toEqual([{ patientId: 'p-maya', firstName: 'Maya', code: 'not_selected', reason: NOT_ISSUED_REASONS.notSelected }]);
+  });
+
+  it('the clerk may include them, or leave any child out', () => {
+    const plan = planFamilyPins([{ ...ana, checkingInToday: true }, luis, maya], [maria, james], choices({ include: { 'p-maya': true, 'p-luis': false } }));
+    expect(plan.guardians.map((g) => [g.guardianContactId, g.children.map((c) => c.firstName)])).toEqual([
+      ['james', ['Maya']],
+      ['maria', ['Ana']],
+    ]);
+    expect(plan.notIssued).toEqual([{ patientId: 'p-luis', firstName: 'Luis', code: 'not_selected', reason: NOT_ISSUED_REASONS.leftOut }]);
+  });
+
+  it('nobody checking in (found by search): everyone is preselected', () => {
+    expect(planFamilyPins([ana, maya], [maria, james], NO_CHOICES).pinCount).toBe(2);
+  });
+});
+
+describe('planFamilyPins: no eligible Primary Contact, but another contact with a right to the child', () => {
+  const rosa = contact('rosa', 'Rosa', 'Perez', { relationship: 'Grandmother', links: [link('p-iris', { sort: 1, authority: 'None', residesWith: false })] });
+  const pedro = contact('pedro', 'Pedro', 'Perez', { relationship: 'Father', links: [link('p-iris', { sort: 2, authority: 'Joint', residesWith: false })] });
+  const iris = child('p-iris', 'Iris', '2019-04-04', { lastName: 'Perez', verdictKind: 'needs_recipient', eligiblePrimaryContactId: null });
+
+  it('without a choice: listed with only the contacts who may own the account', () => {
+    const plan = planFamilyPins([iris], [rosa, pedro], NO_CHOICES);
+    expect(plan.pinCount).toBe(0);
+    expect(plan.notIssued).toEqual([
+      {
+        patientId: 'p-iris',
+        firstName: 'Iris',
+        code: 'needs_recipient',
+        reason: NOT_ISSUED_REASONS.needsRecipient,
+        recipientOptions: [{ contactId: 'pedro', name: 'Pedro Perez', email: 'pedro.perez@example.com' }],
+      },
+    ]);
+  });
+
+  it('the chosen contact owns the account and gets the Welcome email; the reason is kept for the audit', () => {
+    const plan = planFamilyPins([iris], [rosa, pedro], choices({ recipientByChild: { 'p-iris': { contactId: 'pedro', reason: 'Father has joint custody' } } }));
+    const g = plan.guardians[0]!;
+    expect(g).toMatchObject({ guardianContactId: 'pedro', mode: 'email', recipient: { contactId: 'pedro' } });
+    expect(g.children[0]!.chosenOwnerReason).toBe('Father has joint custody');
+    expect(g.summary).toContain("(Pedro Perez owns Iris's account: Father has joint custody.)");
+  });
+
+  it('a contact without a right, or no reason, is refused', () => {
+    expect(thrown(() => planFamilyPins([iris], [rosa, pedro], choices({ recipientByChild: { 'p-iris': { contactId: 'rosa', reason: 'Asked' } } }))).code).toBe(
+      'recipient_not_allowed',
+    );
+    expect(thrown(() => planFamilyPins([iris], [rosa, pedro], choices({ recipientByChild: { 'p-iris': { contactId: 'pedro', reason: ' ' } } }))).code).toBe(
+      'reason_required',
+    );
+  });
+});
+
+describe('planFamilyPins: the first child (the one that creates the account)', () => {
+  const soon = { code: 'turns_minor_limit_soon' as const, message: 'Ana turns 18 on 12/04/2026 (in 1 day) and will then leave the parent\'s account.' };
+  const teen = { code: 'adolescent_confidentiality' as const, message: 'Luis is 16: the practice limits a parent\'s portal access from age 13.' };
+
+  it('skips the youngest who is at the teen-confidentiality age or about to turn the Minor Age Limit', () => {
+    const kids = [{ ...ana, dateOfBirth: '2015-01-01' }, { ...luis, dateOfBirth: '2016-01-01', warnings: [teen] }, { ...sofia, dateOfBirth: '2017-01-01', warnings: [soon] }];
+    expect(planFamilyPins(kids, [maria], NO_CHOICES).guardians[0]!.emailChildId).toBe('p-ana');
+  });
+
+  it("the review's warnings stand beside the child in the plan", () => {
+    const g = planFamilyPins([{ ...ana, warnings: [soon] }, luis], [maria], NO_CHOICES).guardians[0]!;
+    expect(g.children.find((c) => c.patientId === 'p-ana')!.warnings).toEqual([soon.message]);
   });
 });

@@ -19,7 +19,7 @@ function child(overrides: Partial<VerdictInput> = {}): VerdictInput {
     status: 'Active',
     portalLinked: false,
     hasEligibleGuardian: true,
-    unredeemedPins: [],
+    heldPin: null,
     ...overrides,
   };
 }
@@ -200,29 +200,43 @@ describe('childVerdict: warnings never stop a PIN', () => {
     }
   });
 
-  it('every unredeemed PIN is listed with when and by whom', () => {
-    const unredeemedPins = [
-      { issuedAt: '2026-11-01', issuedBy: 'Dana (front desk)' },
-      { issuedAt: '2026-11-20', issuedBy: 'Sam (offline station)' },
-    ];
-    const v = childVerdict(child({ unredeemedPins }), SETTINGS, TODAY);
+  it('a held PIN is described with when, by whom and how, and the child stays eligible', () => {
+    const v = childVerdict(child({ heldPin: '12 minutes ago by Dana (printed)' }), SETTINGS, TODAY);
     expect(v.kind).toBe('eligible');
-    const pinWarnings = v.warnings.filter((w) => w.code === 'unredeemed_pin');
-    expect(pinWarnings).toHaveLength(2);
-    unredeemedPins.forEach((pin, i) => {
-      expect(pinWarnings[i]!.message).toContain(pin.issuedAt);
-      expect(pinWarnings[i]!.message).toContain(pin.issuedBy);
-    });
+    const held = v.warnings.filter((w) => w.code === 'pin_held');
+    expect(held).toHaveLength(1);
+    expect(held[0]!.message).toBe('PIN issued 12 minutes ago by Dana (printed). Not issued again unless you replace it.');
   });
 
   it('all three warnings at once still leave the child eligible', () => {
     const v = childVerdict(
-      child({ dateOfBirth: '2008-12-01', unredeemedPins: [{ issuedAt: '2026-11-01', issuedBy: 'Dana' }] }),
+      child({ dateOfBirth: '2008-12-01', heldPin: 'on 11/01/2026 at 9:00 AM by Dana (printed)' }),
       SETTINGS,
       TODAY,
     );
     expect(v.kind).toBe('eligible');
     expect(v.reasons).toEqual([]);
-    expect(codes(v.warnings).sort()).toEqual(['adolescent_confidentiality', 'turns_minor_limit_soon', 'unredeemed_pin']);
+    expect(codes(v.warnings).sort()).toEqual(['adolescent_confidentiality', 'pin_held', 'turns_minor_limit_soon']);
+  });
+});
+
+describe('childVerdict: no eligible Primary Contact (SPEC 3.2 step 2)', () => {
+  it('Sort 1 without authority or residence, another contact with a right: the clerk chooses, the child is not blocked', () => {
+    const v = childVerdict(child({ hasEligibleGuardian: false, noGuardian: { sortOneName: 'Rosa Perez', otherRecipients: 1 } }), SETTINGS, TODAY);
+    expect(v.kind).toBe('needs_recipient');
+    expect(codes(v.reasons)).toEqual(['needs_recipient']);
+    expect(v.reasons[0]!.message).toContain('Sort 1 (Rosa Perez) has no authority and does not live with Mia');
+  });
+
+  it('nobody with authority or residence: blocked, fix it in the practice system', () => {
+    const v = childVerdict(child({ hasEligibleGuardian: false, noGuardian: { sortOneName: 'Rosa Perez', otherRecipients: 0 } }), SETTINGS, TODAY);
+    expect(v.kind).toBe('blocked');
+    expect(v.reasons[0]).toMatchObject({ code: 'no_eligible_guardian', message: expect.stringContaining('no other contact has authority: fix it in the practice system') });
+  });
+
+  it('a placeholder name still blocks a child who needs a recipient choice', () => {
+    const v = childVerdict(child({ firstName: 'Baby Girl', hasEligibleGuardian: false, noGuardian: { sortOneName: null, otherRecipients: 2 } }), SETTINGS, TODAY);
+    expect(v.kind).toBe('blocked');
+    expect(codes(v.reasons)).toEqual(['unofficial_name']);
   });
 });

@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import type { FamilyView, IssuedBatch, Result } from '../../shared/api';
+import { NO_CHOICES, planFamilyPins, type FamilyPlan, type PlanChoices } from '../../shared/domain/plan';
+import { planInputsFromFamily } from '../../shared/domain/planInputs';
+import type { App } from '../../electron/main/app';
+
+/**
+ * What the wizard does: load the family (the review), plan it as the renderer does, and confirm
+ * with the review's token. Returns the review and the plan the clerk saw, and main's answer.
+ */
+export async function reviewAndIssue(
+  app: App,
+  familyId: string,
+  choices: Partial<PlanChoices> = {},
+  batchId: string = randomUUID(),
+): Promise<{ batchId: string; family: FamilyView; plan: FamilyPlan; result: Result<IssuedBatch> }> {
+  const family = await loadReview(app, familyId);
+  const full = { ...NO_CHOICES, ...choices };
+  const plan = planFamily(app, family, full);
+  const expectedPatientIds = plan.guardians.flatMap((g) => g.children.map((c) => c.patientId));
+  const result = (await app.invoke('pins.issue', {
+    batchId,
+    familyId,
+    choices: full,
+    expectedPatientIds: expectedPatientIds.length > 0 ? expectedPatientIds : ['none'],
+    reviewToken: family.reviewToken,
+  })) as Result<IssuedBatch>;
+  return { batchId, family, plan, result };
+}
+
+export async function loadReview(app: App, familyId: string): Promise<FamilyView> {
+  const loaded = await app.invoke('family.load', { familyId });
+  if (!loaded.ok) throw new Error(`family.load: ${loaded.error.message}`);
+  return loaded.value as FamilyView;
+}
+
+export function planFamily(app: App, family: FamilyView, choices: Partial<PlanChoices> = {}): FamilyPlan {
+  const { children, contacts } = planInputsFromFamily(family);
+  return planFamilyPins(children, contacts, { ...NO_CHOICES, ...choices }, { now: app.context.now(), timeZone: family.timeZone });
+}
