@@ -24,7 +24,7 @@ export interface PlanChild {
   /** The review's warnings (turning the Minor Age Limit soon, teen confidentiality...), shown again in the plan. */
   warnings?: readonly Warning[];
   /** The unredeemed, unexpired PIN the child already holds from any desk: not issued again by default. */
-  heldPin?: { pinId: string; description: string; reprintBatchId: string | null } | null;
+  heldPin?: { pinId: string; description: string; reprintBatchId: string | null; delivery?: 'email' | 'print' } | null;
 }
 
 export interface PlanContactLink {
@@ -125,7 +125,7 @@ export interface NotIssuedChild {
   reason: string;
   /** needs_recipient: the contacts with authority or residence, one of whom the clerk may choose. */
   recipientOptions?: RecipientOption[];
-  /** pin_held: the held PIN, and its batch when this desk can reprint it. */
+  /** pin_held: the held PIN, and its batch when this desk can reprint its slip (a printed PIN still held here). */
   heldPin?: { pinId: string; reprintBatchId: string | null };
 }
 
@@ -242,7 +242,7 @@ export function planFamilyPins(
           firstName,
           code: 'pin_held',
           reason: `holds a PIN issued ${child.heldPin.description}`,
-          heldPin: { pinId: child.heldPin.pinId, reprintBatchId: child.heldPin.reprintBatchId },
+          heldPin: { pinId: child.heldPin.pinId, reprintBatchId: child.heldPin.delivery === 'email' ? null : child.heldPin.reprintBatchId },
         });
         continue;
       }

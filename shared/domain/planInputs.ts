@@ -20,6 +20,7 @@ export function planInputsFromFamily(family: FamilyView): { children: PlanChild[
               pinId: held.pinId,
               description: c.enrollment.heldPinText ?? held.issuedAt,
               reprintBatchId: held.reprintable ? held.batchId : null,
+              delivery: held.delivery,
             }
           : null,
       };

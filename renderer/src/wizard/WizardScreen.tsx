@@ -398,11 +398,16 @@ export function PrintStep() {
   );
 }
 
-export function WizardScreen({ familyId }: { familyId: string }) {
-  const { family, step, error, start, familyId: loaded } = useWizard();
+/**
+ * `visit` is the navigation entry that opened the wizard: each visit (from check-in, search, the
+ * family page) starts a fresh pass on the family as it is now, while a clerk's stashed work (same
+ * entry, given back after another clerk used the station) carries on where it was.
+ */
+export function WizardScreen({ familyId, visit }: { familyId: string; visit: object }) {
+  const { family, step, error, start, visit: started } = useWizard();
   useEffect(() => {
-    if (loaded !== familyId) void start(familyId);
-  }, [familyId, loaded, start]);
+    if (started !== visit) void start(familyId, visit);
+  }, [familyId, visit, started, start]);
 
   return (
     <section className="screen wizard" aria-labelledby="wizard-title">

@@ -17,7 +17,9 @@ interface WizardState {
   reprint: boolean;
   busy: boolean;
   error: string | null;
-  start(familyId: string): Promise<void>;
+  /** The navigation entry this pass was started for (see WizardScreen). */
+  visit: object | null;
+  start(familyId: string, visit?: object): Promise<void>;
   openPacket(batchId: string): Promise<void>;
   correctName(patientId: string, firstName: string, lastName: string): Promise<boolean>;
   setStep(step: WizardStep): void;
@@ -30,6 +32,7 @@ interface WizardState {
 
 export const useWizard = create<WizardState>((set, get) => ({
   familyId: null,
+  visit: null,
   family: null,
   step: 'review',
   choices: NO_CHOICES,
@@ -39,8 +42,8 @@ export const useWizard = create<WizardState>((set, get) => ({
   busy: false,
   error: null,
 
-  async start(familyId) {
-    set({ familyId, family: null, step: 'review', choices: NO_CHOICES, batchId: crypto.randomUUID(), packet: null, reprint: false, error: null, busy: true });
+  async start(familyId, visit) {
+    set({ familyId, visit: visit ?? null, family: null, step: 'review', choices: NO_CHOICES, batchId: crypto.randomUUID(), packet: null, reprint: false, error: null, busy: true });
     try {
       const family = await call('family.load', { familyId });
       if (get().familyId === familyId) set({ family, busy: false });
