@@ -151,7 +151,16 @@ export async function reviewDigest(db: Executor, familyId: string, patientIds: r
   const pids = [...new Set([...patientIds, ...own.map((p) => p.id)])].sort();
   const cids = [...new Set(contactIds)].sort();
   if (pids.length > 0) {
-    add('patients', await db.selectFrom('patients').selectAll().where('id', 'in', pids).orderBy('id').execute());
+    // What the plan reads, not bookkeeping (updated_at and version move on every upstream save).
+    add(
+      'patients',
+      await db
+        .selectFrom('patients')
+        .select(['id', 'family_id', 'first_name', 'last_name', 'date_of_birth', 'status', 'portal_linked'])
+        .where('id', 'in', pids)
+        .orderBy('id')
+        .execute(),
+    );
     add(
       'links',
       await db.selectFrom('patient_contacts').selectAll().where('patient_id', 'in', pids).orderBy('patient_id').orderBy('contact_id').execute(),
@@ -160,7 +169,15 @@ export async function reviewDigest(db: Executor, familyId: string, patientIds: r
     add('desk_pins', await db.selectFrom('desk_pins').select(['pin_id', 'status']).where('patient_id', 'in', pids).orderBy('pin_id').execute());
   }
   if (cids.length > 0) {
-    add('contacts', await db.selectFrom('contacts').selectAll().where('id', 'in', cids).orderBy('id').execute());
+    add(
+      'contacts',
+      await db
+        .selectFrom('contacts')
+        .select(['id', 'first_name', 'last_name', 'email', 'language', 'has_portal_account'])
+        .where('id', 'in', cids)
+        .orderBy('id')
+        .execute(),
+    );
     add('guardians', await db.selectFrom('guardian_enrollment').selectAll().where('contact_id', 'in', cids).orderBy('contact_id').execute());
     add(
       'welcomes',
