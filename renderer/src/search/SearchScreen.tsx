@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { SearchHit } from '../../../shared/api';
 import { ageOn, formatUsDate, isValidIsoDate } from '../../../shared/domain/dates';
 import { useNavigation } from '../app/navigation';
@@ -16,7 +16,26 @@ export function SearchScreen({ initialText }: { initialText: string }) {
   const open = (hit: SearchHit) => {
     if (hit.familyId) go({ name: 'family', familyId: hit.familyId, focusPatientId: hit.patientId });
   };
-  const { active, setActive, onKeyDown } = useListNavigation(hits, open, { listRef: resultsList });
+  const { active, setActive, onKeyDown: navigate } = useListNavigation(hits, open, { listRef: resultsList });
+  // Enter typed before the answer for the current text arrived opens that answer's first row, never
+  // a row of the previous (shorter) text still on screen: a fast clerk gets the patient they typed.
+  const enterFor = useRef<string | null>(null);
+  const fresh = results !== null && results.query === text;
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === 'Enter' && !fresh && text.trim() !== '') {
+      event.preventDefault();
+      enterFor.current = text;
+      return;
+    }
+    navigate(event);
+  };
+  useEffect(() => {
+    if (enterFor.current === null || results === null || results.query !== enterFor.current) return;
+    enterFor.current = null;
+    const first = results.hits[0];
+    if (first) open(first);
+    // open is recreated each render; only a new answer matters here.
+  }, [results]);
 
   useEffect(() => {
     if (initialText) setText(initialText);
