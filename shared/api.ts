@@ -254,7 +254,8 @@ export interface PacketGuardian {
   contactId: string;
   name: string;
   email: string | null;
-  mode: 'email' | 'print-only';
+  /** 'add-child': the guardian already has an account or a Welcome email on its way; every slip adds to it. */
+  mode: 'email' | 'print-only' | 'add-child';
   children: PacketChild[];
 }
 

@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { expect, test, type Page } from '@playwright/test';
 import { localDateIn } from '../../shared/domain/dates';
 import { demoScenarioFamilies } from '../../electron/main/demo/demoPractice';
+import { printToText } from '../support/pdf';
 import { startPortal, type PortalServer } from '../support/portal/server';
 import { makeTempDir } from '../support/tempDir';
 import { signInOnWeb } from '../support/signIn';
@@ -124,5 +125,11 @@ test('a family issued from a row below the fold, by keyboard only, is marked don
   expect(count('SELECT count(*) FROM pins')).toBe(pinsBefore + 1);
   expect(count(`SELECT delivery FROM pins WHERE patient_id = 'p-newborn'`)).toBe('print' as unknown as number);
   expect(count(`SELECT count(*) FROM outbox WHERE kind = 'email.welcome'`)).toBe(welcomesBefore);
-  await page.screenshot({ path: temp.file('after-sibling.png') });
+  // The packet: an add-child slip, never "create your account".
+  await expect(page.getByRole('button', { name: /^Print packet/ })).toBeEnabled();
+  const { text } = await printToText(page);
+  expect(text).toContain('Add Marisol to your account');
+  expect(text).toContain('My Account > Add child/dependent');
+  expect(text).not.toContain('create your portal account');
+  expect(text).not.toContain('Creating your account from the Welcome email');
 });

@@ -117,6 +117,10 @@ describe('revisiting a family', () => {
     expect(later.plan.guardians).toHaveLength(1);
     expect(later.plan.guardians[0]).toMatchObject({ mode: 'print-only', accountExists: true, fallback: { code: 'welcome_already' } });
     expect(later.plan.guardians[0]!.children.map((c) => c.firstName)).toEqual(['Cata']);
+    expect(later.result.ok && later.result.value.guardians.map((g) => g.mode)).toEqual(['add-child']);
+    // A reprint rebuilds the same add-child packet from storage.
+    const reprint = await app.invoke('pins.packet', { batchId: later.batchId });
+    expect(reprint.ok && (reprint.value as { guardians: { mode: string }[] }).guardians[0]!.mode).toBe('add-child');
     expect(count(`SELECT count(*) FROM outbox WHERE kind = 'email.welcome'`)).toBe(1);
     expect(count('SELECT count(*) FROM pins')).toBe(3);
   });

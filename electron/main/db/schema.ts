@@ -87,6 +87,8 @@ export interface PinsTable {
   /** "Replace this child's PIN": the PIN this one revokes once the portal has it (migration 006). */
   replaces_pin_id: ColumnType<string | null, string | null | undefined>;
   replace_reason: ColumnType<string | null, string | null | undefined>;
+  /** The guardian already has an account (or a Welcome email on its way): an add-child slip (migration 007). */
+  adds_to_account: ColumnType<Flag, Flag | undefined, Flag>;
 }
 
 /** A PIN the practice system reports from any desk (sync v2 pull), this desk's included. */

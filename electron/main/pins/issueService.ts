@@ -121,6 +121,7 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): P
     redeemed_at: null,
     replaces_pin_id: s.child.replaces?.pinId ?? null,
     replace_reason: s.child.replaces?.reason ?? null,
+    adds_to_account: s.guardian.accountExists ? 1 : 0,
   }));
   const outboxRow = (id: string, kind: string, ref: string, payload: object, dependsOn: string | null): Insertable<OutboxTable> => ({
     id,

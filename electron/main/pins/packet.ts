@@ -35,6 +35,7 @@ export async function packetForBatch(ctx: AppContext, batchId: string): Promise<
       'pins.delivery',
       'pins.status',
       'pins.recipient_contact_id',
+      'pins.adds_to_account',
       'patients.first_name',
       'patients.last_name',
       'patients.date_of_birth',
@@ -78,6 +79,7 @@ export async function packetForBatch(ctx: AppContext, batchId: string): Promise<
       guardians.set(key, guardian);
     }
     if (r.delivery === 'email') guardian.mode = 'email';
+    else if (r.adds_to_account === 1) guardian.mode = 'add-child';
     const child = {
       patientId: r.patient_id,
       firstName: r.first_name,

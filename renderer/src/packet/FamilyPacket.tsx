@@ -25,6 +25,24 @@ function GuardianSteps({ guardian, batch }: { guardian: PacketGuardian; batch: I
   const emailed = guardian.children.find((c) => c.delivery === 'email');
   const printed = guardian.children.filter((c) => c.delivery === 'print');
   const firstPrinted = printed[0];
+  if (guardian.mode === 'add-child') {
+    return (
+      <section className="packet-guardian">
+        <h2>For {guardian.name}</h2>
+        <ol className="packet-steps">
+          <li>
+            You already have a portal account, or a Welcome email from {batch.practiceName} to make one. Add{' '}
+            {listNames(printed.map((c) => c.firstName))} to that same account: no new account.
+          </li>
+          <li>
+            Sign in at <strong>{batch.portalUrl}</strong> and go to <strong>{MY_ACCOUNT}</strong>. Enter each child’s date of birth and PIN
+            from the slips.
+          </li>
+        </ol>
+        <ChildrenTable guardian={guardian} />
+      </section>
+    );
+  }
   return (
     <section className="packet-guardian">
       <h2>For {guardian.name}</h2>
@@ -52,33 +70,39 @@ function GuardianSteps({ guardian, batch }: { guardian: PacketGuardian; batch: I
           Already have an account? Sign in and go to <strong>{MY_ACCOUNT}</strong>, then enter the child’s date of birth and PIN.
         </li>
       </ol>
-      <table className="packet-children">
-        <thead>
-          <tr>
-            <th scope="col">Child</th>
-            <th scope="col">Date of birth</th>
-            <th scope="col">PIN arrives</th>
-            <th scope="col">PIN valid until</th>
-          </tr>
-        </thead>
-        <tbody>
-          {guardian.children.map((c) => (
-            <tr key={c.patientId}>
-              <td>
-                {c.firstName} {c.lastName}
-              </td>
-              <td>{formatUsDate(c.dateOfBirth)}</td>
-              <td>{c.delivery === 'email' ? `by email to ${guardian.email}` : 'on the printed slip'}</td>
-              <td>{formatUsDate(c.expiresOn)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ChildrenTable guardian={guardian} />
     </section>
   );
 }
 
-function Slip({ child, batch, qr }: { child: PacketChild; batch: IssuedBatch; qr: string | null }) {
+function ChildrenTable({ guardian }: { guardian: PacketGuardian }) {
+  return (
+    <table className="packet-children">
+      <thead>
+        <tr>
+          <th scope="col">Child</th>
+          <th scope="col">Date of birth</th>
+          <th scope="col">PIN arrives</th>
+          <th scope="col">PIN valid until</th>
+        </tr>
+      </thead>
+      <tbody>
+        {guardian.children.map((c) => (
+          <tr key={c.patientId}>
+            <td>
+              {c.firstName} {c.lastName}
+            </td>
+            <td>{formatUsDate(c.dateOfBirth)}</td>
+            <td>{c.delivery === 'email' ? `by email to ${guardian.email}` : 'on the printed slip'}</td>
+            <td>{formatUsDate(c.expiresOn)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Slip({ child, guardian, batch, qr }: { child: PacketChild; guardian: PacketGuardian; batch: IssuedBatch; qr: string | null }) {
   return (
     <section className="packet-page slip" aria-label={`PIN slip for ${child.firstName} ${child.lastName}`}>
       <PacketHeader batch={batch} qr={qr} />
@@ -92,17 +116,28 @@ function Slip({ child, batch, qr }: { child: PacketChild; batch: IssuedBatch; qr
       {batch.awaitingPortal && (
         <p className="slip-pending">This PIN becomes usable once the practice system reconnects to the portal (usually within minutes).</p>
       )}
-      <h3>Two ways to use it</h3>
-      <ol className="packet-steps">
-        <li>
-          <strong>Creating your account from the Welcome email:</strong> choose <strong>“{ADD_CHILD}”</strong> and enter this PIN with{' '}
-          {child.firstName}’s date of birth.
-        </li>
-        <li>
-          <strong>Already have an account:</strong> sign in, go to <strong>{MY_ACCOUNT}</strong>, and enter {child.firstName}’s date of
-          birth and this PIN.
-        </li>
-      </ol>
+      {guardian.mode === 'add-child' ? (
+        <>
+          <h3>Add {child.firstName} to your account</h3>
+          <p>
+            Sign in, go to <strong>{MY_ACCOUNT}</strong>, and enter {child.firstName}’s date of birth and this PIN.
+          </p>
+        </>
+      ) : (
+        <>
+          <h3>Two ways to use it</h3>
+          <ol className="packet-steps">
+            <li>
+              <strong>Creating your account from the Welcome email:</strong> choose <strong>“{ADD_CHILD}”</strong> and enter this PIN with{' '}
+              {child.firstName}’s date of birth.
+            </li>
+            <li>
+              <strong>Already have an account:</strong> sign in, go to <strong>{MY_ACCOUNT}</strong>, and enter {child.firstName}’s date of
+              birth and this PIN.
+            </li>
+          </ol>
+        </>
+      )}
       <p className="slip-private">Keep this slip private: with this PIN and the date of birth, anyone can add {child.firstName} to a portal account.</p>
     </section>
   );
@@ -110,7 +145,7 @@ function Slip({ child, batch, qr }: { child: PacketChild; batch: IssuedBatch; qr
 
 /** The family packet: a cover sheet for the parent, then one slip per printed PIN. */
 export const FamilyPacket = forwardRef<HTMLDivElement, { batch: IssuedBatch; qr: string | null }>(function FamilyPacket({ batch, qr }, ref) {
-  const printed = batch.guardians.flatMap((g) => g.children.filter((c) => c.delivery === 'print'));
+  const printed = batch.guardians.flatMap((g) => g.children.filter((c) => c.delivery === 'print').map((child) => ({ child, guardian: g })));
   return (
     <div className="packet" ref={ref}>
       <section className="packet-page cover" aria-label="Cover sheet">
@@ -127,8 +162,8 @@ export const FamilyPacket = forwardRef<HTMLDivElement, { batch: IssuedBatch; qr:
           <p className="slip-pending">The PINs become usable once the practice system reconnects to the portal (usually within minutes).</p>
         )}
       </section>
-      {printed.map((child) => (
-        <Slip key={child.patientId} child={child} batch={batch} qr={qr} />
+      {printed.map(({ child, guardian }) => (
+        <Slip key={child.patientId} child={child} guardian={guardian} batch={batch} qr={qr} />
       ))}
     </div>
   );
