@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Result } from '../../shared/api';
 import { appendAudit } from './audit/audit';
 import { todaysCheckins } from './checkin/checkinService';
@@ -44,6 +45,12 @@ export interface AppConfig {
   /** Fill an empty mirror with the built-in demo practice and sign in its demo clerk. */
   demo?: false | { families?: number; patients?: number; seed?: number };
   now?: () => Date;
+  /**
+   * Elapsed time that steps of the wall clock do not move (the inactivity lock, the campaign's
+   * hourly limit). Default: the process's monotonic clock; when a test injects only `now`, that
+   * clock stands for elapsed time too.
+   */
+  monotonicMs?: () => number;
   /** better-sqlite3 build for Electron's ABI (see scripts/lib/bootstrap.mjs). */
   nativeBinding?: string;
   /** Where Welcome emails are written when no SMTP server is set (default: beside the database). */
@@ -159,6 +166,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     demo: Boolean(config.demo),
     pinKey: loadPinKey(config.databaseFile === ':memory:' ? null : path.dirname(config.databaseFile)),
     now: config.now ?? (() => new Date()),
+    monotonicMs: config.monotonicMs ?? (config.now ? () => config.now!().getTime() : () => performance.now()),
   });
   let cipher: ReturnType<typeof protectDataAtRest>['cipher'];
   try {

@@ -13,6 +13,11 @@ export interface AppContext {
   /** Key for PIN fingerprints (see pins/pinSecrets.ts). */
   pinKey: Buffer;
   now(): Date;
+  /**
+   * Milliseconds on a clock that only moves forward with real time: measure elapsed time with it
+   * (inactivity, pacing), never with now(), which jumps when the machine's clock is set.
+   */
+  monotonicMs(): number;
   session: { clerkId: string | null };
   settings(): Promise<Settings>;
   /** Call after writing settings: the next read goes to the database. */
@@ -30,6 +35,7 @@ export function createContext(init: {
   demo: boolean;
   pinKey: Buffer;
   now: () => Date;
+  monotonicMs: () => number;
 }): AppContext {
   let cached: Promise<Settings> | null = null;
   const context: AppContext = {

@@ -11,10 +11,24 @@ import { startPortal, type PortalServer } from '../support/portal/server';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
 
-/** The clock of the desk and the portal, moved by the tests: no test waits for real time. */
+/**
+ * The clock of the desk and the portal, moved by the tests: no test waits for real time. `mono` is
+ * the desk's monotonic clock: real time passing moves both; setting the machine's clock moves `now` only.
+ */
 const START = new Date('2026-11-22T15:00:00Z');
-const clock = { now: START };
-const at = (ms: number) => (clock.now = new Date(START.getTime() + ms));
+const clock = { now: START, mono: 0 };
+const at = (ms: number) => {
+  const next = new Date(START.getTime() + ms);
+  clock.mono += Math.max(0, next.getTime() - clock.now.getTime());
+  clock.now = next;
+};
+/** Time passes. */
+const pass = (ms: number) => {
+  clock.now = new Date(clock.now.getTime() + ms);
+  clock.mono += ms;
+};
+/** Someone sets the machine's clock (or it is corrected): no time passes. */
+const setMachineClock = (byMs: number) => (clock.now = new Date(clock.now.getTime() + byMs));
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
@@ -28,7 +42,13 @@ let smtp: TestSmtpServer;
 const desk = () => temp.file('desk/practice.sqlite');
 
 async function openDesk(): Promise<App> {
-  const opened = await createApp({ databaseFile: desk(), now: () => clock.now, workstation: 'desk-1', deliveries: { worker: { random: () => 0.5 } } });
+  const opened = await createApp({
+    databaseFile: desk(),
+    now: () => clock.now,
+    monotonicMs: () => clock.mono,
+    workstation: 'desk-1',
+    deliveries: { worker: { random: () => 0.5 } },
+  });
   await signInAs(opened.context, ADMIN);
   // What start() does first: read where the practice system is (the test drives the worker itself).
   await opened.deliveries.endpoint();
@@ -110,7 +130,13 @@ beforeEach(async () => {
   clock.now = START;
   portal = await startPortal({ dbFile: temp.file('portal.sqlite'), token: 'sync-secret', now: () => clock.now });
   smtp = await startTestSmtpServer({ rejectRecipients: { match: /^bounce@/ } });
-  app = await createApp({ databaseFile: desk(), now: () => clock.now, workstation: 'desk-1', deliveries: { worker: { random: () => 0.5 } } });
+  app = await createApp({
+    databaseFile: desk(),
+    now: () => clock.now,
+    monotonicMs: () => clock.mono,
+    workstation: 'desk-1',
+    deliveries: { worker: { random: () => 0.5 } },
+  });
   app.context.sqlite
     .prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES (?, 'ana.admin', 'Ana Admin', 'admin', ?), ('k-clerk', 'dana', 'Dana Reyes', 'clerk', ?)`)
     .run(ADMIN, START.toISOString(), START.toISOString());
@@ -322,6 +348,45 @@ describe('the Set Up My Account campaign', () => {
     await tickAndDeliver();
     expect(released()).toBe(3);
     expect(smtp.messages).toHaveLength(3);
+  });
+
+  /** Ticks once a minute for `minutes` minutes (each a real minute), returning the minutes (counted from `from`) at which guardians were released. */
+  async function releasesEachMinute(minutes: number, from: number, onMinute: (minute: number) => void = () => undefined): Promise<number[]> {
+    const released = () => count(`SELECT count(*) FROM campaign_recipients WHERE state != 'queued'`);
+    const times: number[] = [];
+    for (let minute = from; minute < from + minutes; minute++) {
+      if (minute > from) pass(MINUTE);
+      onMinute(minute);
+      const before = released();
+      await tickAndDeliver();
+      for (let i = before; i < released(); i++) times.push(minute);
+    }
+    return times;
+  }
+
+  it('keeps its pace when it was started with the clock a day fast and the clock is then put right', async () => {
+    await setUpPractice(singleChildFamilies(12), 4); // one every 15 minutes
+    setMachineClock(DAY);
+    await start();
+    // At minute 20 the clock is corrected: the next release is still at minute 30, not a day later.
+    const times = await releasesEachMinute(121, 0, (minute) => minute === 20 && setMachineClock(-DAY));
+    expect(times).toEqual([0, 15, 30, 45, 60, 75, 90, 105, 120]);
+    expect(smtp.messages).toHaveLength(9);
+    const status = (await admin<CampaignStatus>('campaign.status')).campaign!;
+    expect(status).toMatchObject({ state: 'running', released: 9, sent: 9 });
+    // Three left, 15 minutes apart: the last one 45 minutes from now (not a day from now).
+    expect(status.estimatedEndAt).toBe(new Date(clock.now.getTime() + 45 * MINUTE).toISOString());
+  });
+
+  it('never releases more than the hourly limit when the clock is put back and then forward again', async () => {
+    await setUpPractice(singleChildFamilies(12), 4);
+    setMachineClock(-DAY); // the clock is a day slow when the campaign starts...
+    await start();
+    // ...and is corrected at minute 50: the releases stamped "yesterday" still count in this hour.
+    const times = await releasesEachMinute(121, 0, (minute) => minute === 50 && setMachineClock(DAY));
+    for (const t of times) expect(times.filter((u) => u >= t && u < t + 60).length, `releases in the hour from minute ${t}`).toBeLessThanOrEqual(4);
+    expect(times).toEqual([0, 15, 30, 45, 60, 75, 90, 105, 120]);
+    expect(smtp.messages).toHaveLength(9);
   });
 
   it('emails nobody twice across restarts, including a guardian released just before the app closed', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeWait, signInDelaySeconds } from '../../shared/clerks/signInDelay';
+import { cappedBlockedUntil, describeWait, MAX_DELAY_SECONDS, secondsUntil, signInDelaySeconds } from '../../shared/clerks/signInDelay';
 
 describe('the wait after failed sign-ins', () => {
   it.each([
@@ -32,5 +32,22 @@ describe('the wait after failed sign-ins', () => {
     [300, '5 minutes'],
   ])('says %i seconds as "%s"', (seconds, text) => {
     expect(describeWait(seconds)).toBe(text);
+  });
+
+  const NOW = Date.parse('2026-11-22T15:00:00Z');
+  const MINUTE = 60_000;
+  const YEAR = 366 * 24 * 60 * MINUTE;
+  it.each([
+    ['already over', NOW - MINUTE, NOW - MINUTE, 0],
+    ['ending now', NOW, NOW, 0],
+    ['40 seconds away', NOW + 40_000, NOW + 40_000, 40],
+    ['exactly the longest wait away', NOW + 5 * MINUTE, NOW + 5 * MINUTE, 300],
+    ['a second past the longest wait', NOW + 5 * MINUTE + 1000, NOW + 5 * MINUTE, 300],
+    ['set while the clock ran a year fast', NOW + YEAR + 5 * MINUTE, NOW + 5 * MINUTE, 300],
+    ['unreadable', Number.NaN, NOW + 5 * MINUTE, 300],
+  ])('a waiting period %s ends at the right time and never waits past the maximum', (_case, stored, until, seconds) => {
+    expect(cappedBlockedUntil(stored, NOW)).toBe(until);
+    expect(secondsUntil(cappedBlockedUntil(stored, NOW), NOW)).toBe(seconds);
+    expect(seconds).toBeLessThanOrEqual(MAX_DELAY_SECONDS);
   });
 });

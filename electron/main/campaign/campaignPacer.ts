@@ -41,16 +41,44 @@ export function releasesDue(input: { now: number; nextReleaseAt: number; perHour
 }
 
 /**
+ * The rolling hour's count: the larger of what the database says (release times on the wall
+ * clock, which is all a restarted app knows) and what this process saw on its monotonic clock.
+ * Release times later than now can only come from a clock that was fast: they are left to the
+ * monotonic count, or a clock put back a day would hold the campaign for a day. Pure.
+ */
+export function releasedInRollingHour(input: { storedInLastHour: number; seenInLastHour: number }): number {
+  return Math.max(input.storedInLastHour, input.seenInLastHour);
+}
+
+/**
+ * The slot the pace counts from, given the stored one. A slot more than one interval away cannot
+ * have been set by this pace: the clock was fast when it was stored and has been put back. The
+ * next slot then follows the last release this process saw (monotonic), or is now. Pure.
+ */
+export function plausibleNextRelease(input: { now: number; stored: number; interval: number; sinceLastReleaseMs: number | null }): number {
+  const { now, stored, interval, sinceLastReleaseMs } = input;
+  if (stored <= now + interval) return stored;
+  return now + Math.max(0, interval - (sinceLastReleaseMs ?? interval));
+}
+
+/**
  * Releases the campaign's guardians to the outbox at the practice's hourly pace. Its state (the
  * next slot, who is released) is in the database, so a restart picks up where it was; each
  * release is one transaction (token, both outbox rows, the guardian's row), so a crash releases
  * a guardian entirely or not at all, and never twice.
+ *
+ * The machine's clock can be set while a campaign runs. The hourly limit also counts this
+ * process's releases on the monotonic clock (a clock put back and then forward again cannot hide
+ * releases from the hour), and a stored slot that only a fast clock could have set is brought
+ * back (a campaign started while the clock was a day fast does not wait a day after it is fixed).
  */
 export class CampaignPacer {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private ticking: Promise<void> | null = null;
   private again = false;
+  /** Monotonic times of this process's releases in the last hour, per campaign. */
+  private readonly seen = new Map<string, number[]>();
 
   constructor(private readonly ctx: AppContext) {}
 
@@ -96,6 +124,13 @@ export class CampaignPacer {
     this.timer.unref?.();
   }
 
+  /** This process's releases of `campaignId` in the last hour (monotonic), oldest first. */
+  private seenInLastHour(campaignId: string, mono: number): number[] {
+    const recent = (this.seen.get(campaignId) ?? []).filter((at) => mono - at < HOUR_MS);
+    this.seen.set(campaignId, recent);
+    return recent;
+  }
+
   /**
    * One look: brings states up to date, releases what is due, finishes the campaign when nobody is
    * left. Resolves with how long until the next release is due (null: nothing to pace). Tests call
@@ -111,42 +146,55 @@ export class CampaignPacer {
     const counts = await stateCounts(this.ctx, campaign.id);
     if (counts.queued === 0) return MAX_SLEEP_MS; // waiting for the last deliveries
     const { campaignPerHour: perHour } = await this.ctx.settings();
+    const interval = releaseInterval(perHour);
     const now = this.ctx.now().getTime();
-    const nextReleaseAt = Date.parse(campaign.next_release_at);
+    const mono = this.ctx.monotonicMs();
+    const seen = this.seenInLastHour(campaign.id, mono);
+    const stored = Date.parse(campaign.next_release_at);
+    const nextReleaseAt = plausibleNextRelease({ now, stored, interval, sinceLastReleaseMs: seen.length > 0 ? mono - seen.at(-1)! : null });
+    if (nextReleaseAt !== stored) {
+      // Stored too, so the progress screen's estimate follows.
+      await this.ctx.db
+        .updateTable('campaigns')
+        .set({ next_release_at: new Date(nextReleaseAt).toISOString() })
+        .where('id', '=', campaign.id)
+        .where('state', '=', 'running')
+        .execute();
+    }
     const windowStart = new Date(now - HOUR_MS).toISOString();
-    const { n: releasedInLastHour } = (await this.ctx.db
+    const stamped = await this.ctx.db
       .selectFrom('campaign_recipients')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .select('released_at')
       .where('campaign_id', '=', campaign.id)
       .where('released_at', '>', windowStart)
-      .executeTakeFirst()) ?? { n: 0 };
-    const due = Math.min(releasesDue({ now, nextReleaseAt, perHour, releasedInLastHour: Number(releasedInLastHour) }), counts.queued);
+      .where('released_at', '<=', new Date(now).toISOString())
+      .orderBy('released_at')
+      .execute();
+    const releasedInLastHour = releasedInRollingHour({ storedInLastHour: stamped.length, seenInLastHour: seen.length });
+    const due = Math.min(releasesDue({ now, nextReleaseAt, perHour, releasedInLastHour }), counts.queued);
     if (due === 0) {
       if (now < nextReleaseAt) return nextReleaseAt - now;
-      // The rolling hour is full: wait until its oldest release leaves it.
-      const { oldest } = (await this.ctx.db
-        .selectFrom('campaign_recipients')
-        .select((eb) => eb.fn.min('released_at').as('oldest'))
-        .where('campaign_id', '=', campaign.id)
-        .where('released_at', '>', windowStart)
-        .executeTakeFirst()) ?? { oldest: null };
-      return oldest ? Date.parse(oldest) + HOUR_MS - now + 1 : MAX_SLEEP_MS;
+      // The rolling hour is full: wait until enough of its releases leave it, by both counts.
+      const storedWait = stamped.length >= perHour ? Date.parse(stamped[stamped.length - perHour]!.released_at!) + HOUR_MS - now + 1 : 0;
+      const seenWait = seen.length >= perHour ? seen[seen.length - perHour]! + HOUR_MS - mono + 1 : 0;
+      return Math.max(storedWait, seenWait, 1);
     }
-    const newNext = paceFrom(now, nextReleaseAt) + due * releaseInterval(perHour);
-    await this.release(campaign, due, new Date(newNext));
+    const newNext = paceFrom(now, nextReleaseAt) + due * interval;
+    const released = await this.release(campaign, due, new Date(newNext));
+    for (let i = 0; i < released; i++) seen.push(mono);
     this.ctx.outboxChanged();
     return Math.max(0, newNext - now);
   }
 
-  /** Releases the next `count` guardians in campaign order, in one transaction. */
-  private async release(campaign: CampaignRow, count: number, nextReleaseAt: Date): Promise<void> {
+  /** Releases the next `count` guardians in campaign order, in one transaction; resolves with how many it released. */
+  private async release(campaign: CampaignRow, count: number, nextReleaseAt: Date): Promise<number> {
     const now = this.ctx.now();
     const nowIso = now.toISOString();
     const expiresAt = new Date(now.getTime() + campaign.link_valid_days * DAY_MS).toISOString();
-    await this.ctx.db.transaction().execute(async (trx) => {
+    return this.ctx.db.transaction().execute(async (trx) => {
       // Paused since this look began: release nothing.
       const current = await trx.selectFrom('campaigns').select('state').where('id', '=', campaign.id).executeTakeFirst();
-      if (current?.state !== 'running') return;
+      if (current?.state !== 'running') return 0;
       const recipients = await trx
         .selectFrom('campaign_recipients as r')
         .leftJoin('contacts as c', 'c.id', 'r.contact_id')
@@ -210,6 +258,7 @@ export class CampaignPacer {
         .where('id', '=', campaign.id)
         .where('state', '=', 'running')
         .execute();
+      return recipients.length;
     });
   }
 }

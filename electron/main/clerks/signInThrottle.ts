@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { signInDelaySeconds } from '../../../shared/clerks/signInDelay';
+import { cappedBlockedUntil, secondsUntil, signInDelaySeconds } from '../../../shared/clerks/signInDelay';
 
 /**
  * Failed sign-ins slow down, per username and per workstation, stored in `sign_in_failures` so a
@@ -15,15 +15,22 @@ interface FailureRow {
   blocked_until: string;
 }
 
-/** Seconds until the next attempt is allowed (0 = now), the longest of the subjects' waits. */
+/**
+ * Seconds until the next attempt is allowed (0 = now), the longest of the subjects' waits, never
+ * more than the longest wait. A period that ends further away than that (set while the clock ran
+ * fast) is cut back in the database too, so it ends on time, restarts included.
+ */
 export function secondsToWait(sqlite: BetterSqlite3.Database, subjects: string[], now: Date): number {
   const read = sqlite.prepare('SELECT failures, blocked_until FROM sign_in_failures WHERE subject = ?');
+  const cut = sqlite.prepare('UPDATE sign_in_failures SET blocked_until = ? WHERE subject = ?');
   let wait = 0;
   for (const subject of subjects) {
     const row = read.get(subject) as FailureRow | undefined;
     if (!row) continue;
-    const left = Math.ceil((Date.parse(row.blocked_until) - now.getTime()) / 1000);
-    wait = Math.max(wait, left);
+    const stored = Date.parse(row.blocked_until);
+    const until = cappedBlockedUntil(stored, now.getTime());
+    if (until !== stored) cut.run(new Date(until).toISOString(), subject);
+    wait = Math.max(wait, secondsUntil(until, now.getTime()));
   }
   return wait;
 }

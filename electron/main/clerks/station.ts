@@ -5,9 +5,15 @@ import { appendAudit } from '../audit/audit';
  * The workstation's lock, kept in main so a forgotten renderer cannot keep a session open: the
  * last clerk activity main saw, and whether the station is locked. In memory: a restart signs
  * everyone out anyway.
+ *
+ * Idle time is measured on the monotonic clock (ctx.monotonicMs), never the wall clock: setting
+ * the machine's clock back 2 hours does not stretch the lock to 125 minutes, and setting it forward
+ * does not lock a clerk who is working. Time asleep is covered by the Electron shell, which locks
+ * when the computer sleeps or the OS locks its screen.
  */
 interface StationState {
   locked: boolean;
+  /** ctx.monotonicMs() of the last activity. */
   lastActivityMs: number;
 }
 
@@ -16,7 +22,7 @@ const stations = new WeakMap<AppContext, StationState>();
 function stateOf(ctx: AppContext): StationState {
   let state = stations.get(ctx);
   if (!state) {
-    state = { locked: false, lastActivityMs: ctx.now().getTime() };
+    state = { locked: false, lastActivityMs: ctx.monotonicMs() };
     stations.set(ctx, state);
   }
   return state;
@@ -26,12 +32,12 @@ function stateOf(ctx: AppContext): StationState {
 export function startActivity(ctx: AppContext): void {
   const state = stateOf(ctx);
   state.locked = false;
-  state.lastActivityMs = ctx.now().getTime();
+  state.lastActivityMs = ctx.monotonicMs();
 }
 
 /** A clerk call or the renderer's activity ping: someone is working here. */
 export function recordActivity(ctx: AppContext): void {
-  stateOf(ctx).lastActivityMs = Math.max(stateOf(ctx).lastActivityMs, ctx.now().getTime());
+  stateOf(ctx).lastActivityMs = Math.max(stateOf(ctx).lastActivityMs, ctx.monotonicMs());
 }
 
 /** Locks the station now (shortcut, button); audited once per lock. */
@@ -48,7 +54,7 @@ export async function isLocked(ctx: AppContext): Promise<boolean> {
   if (state.locked) return true;
   if (!ctx.session.clerkId) return false;
   const { lockAfterMinutes } = await ctx.settings();
-  if (ctx.now().getTime() - state.lastActivityMs >= lockAfterMinutes * 60_000) {
+  if (ctx.monotonicMs() - state.lastActivityMs >= lockAfterMinutes * 60_000) {
     await lockStation(ctx, 'inactivity');
     return true;
   }

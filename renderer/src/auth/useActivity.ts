@@ -15,9 +15,10 @@ export function useActivityReports(active: boolean, lockAfterMinutes: number): v
   useEffect(() => {
     if (!active) return;
     const pingEveryMs = Math.min(60_000, (lockAfterMinutes * 60_000) / 3);
-    let lastPing = Date.now();
+    // performance.now(), not Date.now(): a clock set back would otherwise stop the pings (and lock a working clerk).
+    let lastPing = performance.now();
     const onActivity = () => {
-      const now = Date.now();
+      const now = performance.now();
       if (now - lastPing < pingEveryMs) return;
       lastPing = now;
       call('auth.activity', {}).catch(() => void useAuth.getState().refresh());
