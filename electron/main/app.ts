@@ -36,6 +36,7 @@ import { importHandlers } from './importer';
 import { campaignHandlers } from './campaign/campaignService';
 import { campaignPacer } from './campaign/campaignPacer';
 import { auditHandlers } from './audit/auditHandlers';
+import { acquireInstanceLock, type InstanceLock } from './instance/instanceLock';
 import { AuditChainMonitor } from './audit/chainMonitor';
 
 export interface AppConfig {
@@ -51,6 +52,11 @@ export interface AppConfig {
    * clock stands for elapsed time too.
    */
   monotonicMs?: () => number;
+  /**
+   * The data folder's lock, when the shell took it first (web mode and Electron do, so a backup is
+   * restored under it). Without it createApp takes the lock itself and close() gives it back.
+   */
+  instanceLock?: InstanceLock;
   /** better-sqlite3 build for Electron's ABI (see scripts/lib/bootstrap.mjs). */
   nativeBinding?: string;
   /** Where Welcome emails are written when no SMTP server is set (default: beside the database). */
@@ -157,15 +163,28 @@ async function prepareDemo(ctx: AppContext, options: Exclude<AppConfig['demo'], 
  * table. The Electron shell, web mode and tests all start here.
  */
 export async function createApp(config: AppConfig): Promise<App> {
-  if (config.databaseFile !== ':memory:') prepareDataFolder(path.dirname(config.databaseFile));
-  const opened = await openDatabase(config.databaseFile, { nativeBinding: config.nativeBinding });
+  const dataDir = config.databaseFile === ':memory:' ? null : path.dirname(config.databaseFile);
+  if (dataDir) prepareDataFolder(dataDir);
+  // One process per data folder, taken before the database is opened (an in-memory one needs none).
+  const ownLock = dataDir && !config.instanceLock ? acquireInstanceLock(dataDir, { mode: 'script', nativeBinding: config.nativeBinding }) : null;
+  if (dataDir && config.instanceLock && path.resolve(config.instanceLock.dataDir) !== path.resolve(dataDir)) {
+    throw new Error(`createApp: the instance lock given is for ${config.instanceLock.dataDir}, not ${dataDir}`);
+  }
+  let opened: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    opened = await openDatabase(config.databaseFile, { nativeBinding: config.nativeBinding });
+  } catch (error) {
+    ownLock?.release();
+    throw error;
+  }
+  const now = config.now ?? (() => new Date());
   const ctx = createContext({
     db: opened.db,
     sqlite: opened.sqlite,
     workstation: config.workstation ?? os.hostname(),
     demo: Boolean(config.demo),
-    pinKey: loadPinKey(config.databaseFile === ':memory:' ? null : path.dirname(config.databaseFile)),
-    now: config.now ?? (() => new Date()),
+    pinKey: loadPinKey(dataDir),
+    now,
     monotonicMs: config.monotonicMs ?? (config.now ? () => config.now!().getTime() : () => performance.now()),
   });
   let cipher: ReturnType<typeof protectDataAtRest>['cipher'];
@@ -174,9 +193,9 @@ export async function createApp(config: AppConfig): Promise<App> {
     if (config.demo) await prepareDemo(ctx, config.demo);
   } catch (error) {
     await opened.close();
+    ownLock?.release();
     throw error;
   }
-  const dataDir = config.databaseFile === ':memory:' ? null : path.dirname(config.databaseFile);
   const secrets = fileSecretStore(dataDir, cipher);
   const mailDropDir = config.mailDropDir ?? defaultMailDropDir(config.databaseFile);
   const deliveries = new DeliveryRuntime(ctx, { secrets, mailDropDir, ...config.deliveries });
@@ -210,6 +229,7 @@ export async function createApp(config: AppConfig): Promise<App> {
       await auditChain.stop();
       await backups?.stop();
       await opened.close();
+      ownLock?.release();
     },
   };
 }

@@ -6,18 +6,34 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, safeStorage, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, powerMonitor, safeStorage, session } from 'electron';
 import { createApp, type App } from './app';
 import { newestUsableBackup } from './backup/backupFiles';
 import { RestoreError, restoreNewestBackup } from './backup/restore';
 import type { KeyWrapper } from './crypto/dataKey';
 import { DatabaseOpenError } from './db/open';
 import { AppError, startupStorageFailure } from './errors';
+import { acquireInstanceLock, InstanceLockedError, type InstanceLock } from './instance/instanceLock';
 import { registerIpc } from './ipc';
+import { lockStation } from './clerks/station';
+import { prepareDataFolder } from './secrets/dataFolder';
 import { hardenContents, hardenSession, isTrustedSender, secureWebPreferences, type AppPage } from './security';
 
 // Every renderer sandboxed, whatever a window's options say.
 app.enableSandbox();
+
+// One app per user: a second start hands over to the first (which shows its window) and quits.
+// The data folder's own lock (instance/instanceLock.ts) also stops web mode or another user's
+// shell from opening the same folder.
+const firstInstance = app.requestSingleInstanceLock();
+if (!firstInstance) app.quit();
+let mainWindow: BrowserWindow | null = null;
+app.on('second-instance', () => {
+  if (!mainWindow || mainWindow.isDestroyed()) return;
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.show();
+  mainWindow.focus();
+});
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererFile = path.join(here, '../renderer/index.html');
@@ -50,6 +66,8 @@ async function openWindow(core: App): Promise<void> {
     title: 'Family Portal PINs',
     webPreferences: secureWebPreferences(path.join(here, '../preload/index.cjs')),
   });
+  mainWindow = win;
+  win.on('closed', () => (mainWindow = null));
   const windowId = win.webContents.id;
   registerIpc(ipcMain, core, (event) => isTrustedSender(event, windowId, page));
   win.once('ready-to-show', () => win.show());
@@ -61,9 +79,10 @@ async function openWindow(core: App): Promise<void> {
 app.on('web-contents-created', (_event, contents) => hardenContents(contents, page));
 
 /** Starts the back end; a database refused as damaged offers the newest good backup. */
-async function startCore(databaseFile: string): Promise<App | null> {
+async function startCore(databaseFile: string, instanceLock: InstanceLock): Promise<App | null> {
   const config = {
     databaseFile,
+    instanceLock,
     demo: process.argv.includes('--demo') ? {} : (false as const),
     nativeBinding: electronNativeBinding(),
     startDeliveries: true,
@@ -106,19 +125,47 @@ async function startCore(databaseFile: string): Promise<App | null> {
   }
 }
 
+/** The data folder for this process alone (held until exit), or null after telling the user who has it. */
+function lockDataFolder(dataDir: string): InstanceLock | null {
+  try {
+    prepareDataFolder(dataDir);
+    return acquireInstanceLock(dataDir, { mode: 'electron', nativeBinding: electronNativeBinding() });
+  } catch (error) {
+    const message =
+      error instanceof InstanceLockedError || error instanceof AppError
+        ? error.message
+        : (startupStorageFailure(error, dataDir)?.message ?? `The app could not start: ${(error as Error).message}`);
+    dialog.showErrorBox('Family Portal PINs', message);
+    return null;
+  }
+}
+
 app.whenReady().then(async () => {
+  if (!firstInstance) return;
   hardenSession(session.defaultSession, page);
-  const core = await startCore(path.join(app.getPath('userData'), 'practice.sqlite'));
+  const dataDir = app.getPath('userData');
+  const instanceLock = lockDataFolder(dataDir);
+  if (!instanceLock) {
+    app.exit(1);
+    return;
+  }
+  const core = await startCore(path.join(dataDir, 'practice.sqlite'), instanceLock);
   if (!core) {
     app.exit(1);
     return;
   }
+  // Elapsed time for the inactivity lock is monotonic (it ignores clock changes), and a monotonic
+  // clock may not count time asleep: lock when the computer sleeps or the OS locks the screen.
+  const lockNow = () => void lockStation(core.context, 'inactivity').catch(() => undefined);
+  powerMonitor.on('suspend', lockNow);
+  powerMonitor.on('lock-screen', lockNow);
   // Let deliveries in flight record their outcome before the process ends.
   let closed = false;
   app.on('before-quit', (event) => {
     if (closed) return;
     event.preventDefault();
     void core.close().finally(() => {
+      instanceLock.release();
       closed = true;
       app.quit();
     });

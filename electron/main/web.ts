@@ -10,6 +10,8 @@ import { newestUsableBackup } from './backup/backupFiles';
 import { RestoreError, restoreNewestBackup } from './backup/restore';
 import { DatabaseOpenError } from './db/open';
 import { AppError, startupStorageFailure } from './errors';
+import { prepareDataFolder } from './secrets/dataFolder';
+import { acquireInstanceLock, InstanceLockedError, type InstanceLock } from './instance/instanceLock';
 import { startWebServer } from './web/server';
 
 const { values } = parseArgs({
@@ -27,9 +29,10 @@ const { values } = parseArgs({
 const dataDir = path.resolve(values['data-dir']);
 const databaseFile = path.join(dataDir, 'practice.sqlite');
 
-function openApp(): Promise<App> {
+function openApp(instanceLock: InstanceLock): Promise<App> {
   return createApp({
     databaseFile,
+    instanceLock,
     demo: values['no-demo'] ? false : { families: Number(values['demo-families']) },
     startDeliveries: true,
     backups: true,
@@ -38,9 +41,9 @@ function openApp(): Promise<App> {
 }
 
 /** Opens the app; with --restore-backup, a database refused as damaged is replaced by the newest good backup first. */
-async function openAppRestoringIfAsked(): Promise<App> {
+async function openAppRestoringIfAsked(instanceLock: InstanceLock): Promise<App> {
   try {
-    const app = await openApp();
+    const app = await openApp(instanceLock);
     if (values['restore-backup']) console.log('The database passed its check, so no backup was restored.');
     return app;
   } catch (error) {
@@ -50,18 +53,22 @@ async function openAppRestoringIfAsked(): Promise<App> {
       `Restored the automatic backup from ${restoredFrom}. Work recorded after that backup is not in it. ` +
         `The damaged file was kept as ${movedAsideTo} for IT.`,
     );
-    return openApp();
+    return openApp(instanceLock);
   }
 }
 
 async function main(): Promise<void> {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const app = await openAppRestoringIfAsked();
+  // Held from before the database is looked at (a backup restore included) until the process ends.
+  prepareDataFolder(dataDir);
+  const instanceLock = acquireInstanceLock(dataDir, { mode: 'web' });
+  const app = await openAppRestoringIfAsked(instanceLock);
   const server = await startWebServer({
     app,
     rendererDir: values['renderer-dir'] ?? path.resolve(here, '../renderer'),
     port: Number(values.port),
   });
+  instanceLock.announce(server.url);
   console.log(`Family Portal PINs is running in web mode. Open ${server.openUrl}`);
   console.log(`READY ${server.openUrl}`);
   let closing = false;
@@ -70,6 +77,7 @@ async function main(): Promise<void> {
     closing = true;
     await server.close();
     await app.close();
+    instanceLock.release();
     process.exit(0);
   };
   process.on('SIGINT', shutdown);
@@ -87,7 +95,7 @@ function explainStartFailure(error: unknown): string {
       `  npm run start:web -- --data-dir ${JSON.stringify(dataDir)} --restore-backup`
     );
   }
-  if (error instanceof AppError || error instanceof RestoreError) return error.message;
+  if (error instanceof AppError || error instanceof RestoreError || error instanceof InstanceLockedError) return error.message;
   const storage = startupStorageFailure(error, dataDir);
   if (storage) return storage.message;
   return `Family Portal PINs could not start: ${error instanceof Error ? error.message : String(error)}`;

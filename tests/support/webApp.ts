@@ -56,3 +56,27 @@ export async function startWebApp(
     },
   };
 }
+
+/**
+ * Starts web mode on `dataDir` expecting it to refuse to start: resolves with its exit code and
+ * what it printed once it exits; rejects (after stopping it) if it got ready instead.
+ */
+export async function attemptWebApp(options: { dataDir: string; demoFamilies?: number }): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  const child: ChildProcess = spawn(process.execPath, ['out/main/web.js', '--data-dir', options.dataDir, '--demo-families', String(options.demoFamilies ?? 120)], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (/READY (\S+)/.test(stdout)) {
+        child.kill('SIGTERM');
+        reject(new Error(`web mode started on ${options.dataDir} instead of refusing:\n${stdout}`));
+      }
+    });
+    child.once('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
+  });
+}

@@ -16,7 +16,8 @@ export interface SecretStore {
 export const SECRETS_FILE = 'secrets.json';
 const purposeOf = (key: string) => `secret:${key}`;
 
-function writePrivateFileAtomically(file: string, content: string): void {
+/** Writes an owner-only (0600) file through a temporary file and a rename: readers see the old or the new content, never half. */
+export function writePrivateFileAtomically(file: string, content: string): void {
   const temp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(temp, 'w', 0o600);
   try {
