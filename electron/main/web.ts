@@ -1,6 +1,7 @@
 /**
  * Web mode entry (`npm run start:web`, end-to-end tests): the same createApp as Electron, served
- * to a browser on 127.0.0.1. Prints the address to open, then `READY <url>` for scripts.
+ * to a browser on 127.0.0.1. Prints the address to open once, in a line scripts can read too
+ * (web/launchLine.ts).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { DatabaseOpenError } from './db/open';
 import { AppError, startupStorageFailure } from './errors';
 import { prepareDataFolder } from './secrets/dataFolder';
 import { acquireInstanceLock, InstanceLockedError, type InstanceLock } from './instance/instanceLock';
+import { launchLine } from './web/launchLine';
 import { startWebServer } from './web/server';
 
 const { values } = parseArgs({
@@ -69,8 +71,7 @@ async function main(): Promise<void> {
     port: Number(values.port),
   });
   instanceLock.announce(server.url);
-  console.log(`Family Portal PINs is running in web mode. Open ${server.openUrl}`);
-  console.log(`READY ${server.openUrl}`);
+  console.log(launchLine(server.openUrl));
   let closing = false;
   const shutdown = async () => {
     if (closing) return;

@@ -3,12 +3,13 @@ import BetterSqlite3 from 'better-sqlite3';
 import { expect, test, type Page } from '@playwright/test';
 import { useDemoPractice } from '../support/demoPractice';
 import { signInOnPage } from '../support/signIn';
+import { openWebApp } from '../support/webSession';
 
 const demo = useDemoPractice(test, 20);
 
 /** The demo opens signed in as its clerk: lock, and the demo administrator signs in (the session outlives a test). */
 async function signInAsAdministrator(page: Page) {
-  await page.goto(demo.web.url);
+  await openWebApp(page, demo.web.url);
   const signedIn = page.getByLabel('Signed in');
   await expect(signedIn).toHaveText(/^(Dana Reyes|Morgan Ellis)/);
   if ((await signedIn.textContent())?.startsWith('Dana Reyes')) {

@@ -4,6 +4,7 @@ import type { EligibleGuardian, ReadinessSummary, WorklistRow } from '../../shar
 import { useDemoPractice } from '../support/demoPractice';
 import { signInOnWeb } from '../support/signIn';
 import { webApi } from '../support/webApi';
+import { openWebApp } from '../support/webSession';
 
 const demo = useDemoPractice(test);
 // Bulk PIN is for administrators: the demo administrator signs in (the demo opens as its clerk).
@@ -46,7 +47,7 @@ test('readiness shows the practice’s counts and exclusions, records checklist 
   expect(excluded('no_email')).toBeGreaterThan(0);
   expect(excluded('primary_without_authority')).toBeGreaterThan(0);
 
-  await page.goto(demo.web.url);
+  await openWebApp(page, demo.web.url);
   await openReadiness(page);
 
   // The same numbers as the contract gives.
@@ -95,7 +96,7 @@ test('fixing a missing email in the worklist makes that guardian’s children el
   // The same guardian is the Primary Contact of the siblings too: all their rows go once the email is in.
   const guardianRows = firstPage.rows.filter((r) => r.contactId === row.contactId);
 
-  await page.goto(demo.web.url);
+  await openWebApp(page, demo.web.url);
   await openReadiness(page);
   await expect(summaryValue(page, /^Eligible children/)).toHaveText(shown(before.eligibleChildren));
   await page.getByRole('button', { name: 'Open the data-quality worklist' }).click();

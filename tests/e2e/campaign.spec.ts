@@ -11,6 +11,7 @@ import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer'
 import { makeTempDir } from '../support/tempDir';
 import { webApi } from '../support/webApi';
 import { startWebApp } from '../support/webApp';
+import { openWebApp } from '../support/webSession';
 
 const FAMILIES = 40;
 /** Screenshots to look at by eye, outside test-results (which every Playwright run empties). */
@@ -59,7 +60,7 @@ test('the administrator starts the campaign from Bulk PIN, pauses and resumes it
   const guardians = summary.eligibleGuardians;
   expect(guardians).toBeGreaterThan(1);
 
-  await page.goto(desk.url);
+  await openWebApp(page, desk.url);
   await page.getByRole('button', { name: 'Bulk PIN', exact: true }).click();
   const panel = page.getByRole('region', { name: 'Set Up My Account campaign' });
   await expect(panel).toBeVisible();

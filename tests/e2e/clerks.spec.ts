@@ -5,6 +5,7 @@ import { useDemoPractice } from '../support/demoPractice';
 import { webApi } from '../support/webApi';
 import { startWebApp } from '../support/webApp';
 import { DEMO_PASSWORDS, signInOnPage } from '../support/signIn';
+import { openWebApp } from '../support/webSession';
 
 const demo = useDemoPractice(test, 40);
 /** Screenshots to look at by eye, outside test-results (which every Playwright run empties). */
@@ -16,7 +17,7 @@ const printOnly = (page: Page) => page.getByRole('checkbox', { name: /^Print-onl
 test('Ctrl+L locks mid-wizard; the same clerk returns to it, another clerk starts afresh, and the first gets the wizard back', async ({ page }) => {
   const familyId = demo.scenarios['siblings-3'][0]!;
   const family = demo.familyName(familyId);
-  await page.goto(demo.web.url);
+  await openWebApp(page, demo.web.url);
   await expect(page.getByLabel('Signed in')).toHaveText('Dana Reyes (demo clerk)');
 
   // Dana opens the family, goes to the plan and chooses print-only.
@@ -76,7 +77,7 @@ test('Ctrl+L locks mid-wizard; the same clerk returns to it, another clerk start
 });
 
 test('a clerk sees administrator-only entries disabled, and the sign-in screen offers the demo accounts', async ({ page }) => {
-  await page.goto(demo.web.url);
+  await openWebApp(page, demo.web.url);
   await expect(page.getByLabel('Signed in')).toHaveText('Dana Reyes (demo clerk)');
   // Main locks the station behind the screen's back (as after inactivity): the next call the screen makes shows the lock.
   await webApi(demo.web.url)('auth.lock', {});
@@ -113,7 +114,7 @@ test('a clerk sees administrator-only entries disabled, and the sign-in screen o
 test('the first start of a real install creates the administrator, who lands signed in', async ({ page }) => {
   const fresh = await startWebApp({ args: ['--no-demo'] });
   try {
-    await page.goto(fresh.url);
+    await openWebApp(page, fresh.url);
     await expect(page.getByRole('heading', { level: 1, name: 'Create the administrator' })).toBeVisible();
     await expect(page.getByLabel('Administrator’s name')).toBeFocused();
     await expect(page.getByText('Demo practice accounts')).toHaveCount(0);

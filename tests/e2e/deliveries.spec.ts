@@ -10,6 +10,7 @@ import { makeTempDir } from '../support/tempDir';
 import { signInOnWeb } from '../support/signIn';
 import { webApi } from '../support/webApi';
 import { startWebApp } from '../support/webApp';
+import { openWebApp } from '../support/webSession';
 
 const FAMILIES = 120;
 let temp: ReturnType<typeof makeTempDir>;
@@ -76,7 +77,7 @@ test('a family’s PINs reach the portal and the parent, who ends up with one ac
     .prepare(`SELECT c.email FROM patient_contacts pc JOIN contacts c ON c.id = pc.contact_id WHERE pc.patient_id = ? AND pc.sort = 1`)
     .pluck()
     .get(children[0]!.id) as string;
-  await page.goto(desk.url);
+  await openWebApp(page, desk.url);
   const { text } = await issueAndPrint(page, children[0]!);
   const printed = pinsByChild(text, children);
   expect(printed.size).toBe(2);
@@ -120,7 +121,7 @@ test('during an outage the desk still issues and prints; every item is delivered
   const children = kids(familyId);
   const before = { enrollments: portal.enrollments().length, emails: smtp.messages.length };
   portal.setFault('down');
-  await page.goto(desk.url);
+  await openWebApp(page, desk.url);
   const { text } = await issueAndPrint(page, children[0]!);
   expect(pinsIn(text)).toHaveLength(2);
   expect(text).toContain('becomes usable once the practice system reconnects');

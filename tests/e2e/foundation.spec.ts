@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { useDemoPractice } from '../support/demoPractice';
+import { openWebApp, webSession } from '../support/webSession';
 
 const demo = useDemoPractice(test);
 const { kids, familyName } = demo;
@@ -17,7 +18,7 @@ async function openFamilyByChart(page: Page, chartNumber: string) {
 const card = (page: Page, name: string) => page.getByRole('listitem', { name, exact: true });
 
 test('the check-in list, search and the family review show each child’s verdict', async ({ page }) => {
-  await page.goto(demo.web.url);
+  await openWebApp(page, demo.web.url);
 
   // Check-in: today's families, grouped, with the number of children.
   const checkin = page.getByRole('listbox', { name: 'Families checking in today' });
@@ -76,17 +77,17 @@ test('the check-in list, search and the family review show each child’s verdic
   await expect(page.getByRole('row').filter({ hasText: '✔ Eligible Primary Contact' }).first()).toBeVisible();
 });
 
-test('web mode refuses API calls without the token or from another origin', async ({ request }) => {
+test('web mode refuses API calls without the launch’s session or from another origin', async ({ request }) => {
   const api = new URL('/api/invoke', demo.web.url).href;
   const noToken = await request.post(api, { data: { name: 'checkin.today', input: {} } });
   expect(noToken.status()).toBe(401);
-  const token = new URL(demo.web.url).hash.replace('#token=', '');
+  const { header: cookie } = await webSession(demo.web.url);
   const foreign = await request.post(api, {
     data: { name: 'checkin.today', input: {} },
-    headers: { authorization: `Bearer ${token}`, origin: 'http://evil.example' },
+    headers: { cookie, origin: 'http://evil.example' },
   });
   expect(foreign.status()).toBe(403);
-  const good = await request.post(api, { data: { name: 'checkin.today', input: {} }, headers: { authorization: `Bearer ${token}` } });
+  const good = await request.post(api, { data: { name: 'checkin.today', input: {} }, headers: { cookie } });
   expect(good.status()).toBe(200);
   expect((await good.json()).ok).toBe(true);
 });

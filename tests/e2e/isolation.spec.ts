@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test, type Page } from '@playwright/test';
 import { startWebApp, type WebApp } from '../support/webApp';
+import { openWebApp } from '../support/webSession';
 
 /**
  * The renderer in web mode is a page that cannot reach Node or any origin but its own (SPEC 4,
@@ -83,7 +84,7 @@ async function openApp(page: Page) {
       probe.__violations.push({ directive: event.effectiveDirective, blocked: event.blockedURI });
     });
   });
-  const response = await page.goto(web.url);
+  const response = await openWebApp(page, web.url);
   await page.waitForFunction(() => ((globalThis as unknown as Probe).document.getElementById('root')?.childElementCount ?? 0) > 0);
   return response!;
 }

@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { expect, test, type Page } from '@playwright/test';
 import { signInOnWeb } from '../support/signIn';
 import { startWebApp, type WebApp } from '../support/webApp';
+import { openWebApp } from '../support/webSession';
 
 let web: WebApp;
 
@@ -32,7 +33,7 @@ function readDatabase<T>(read: (db: BetterSqlite3.Database) => T): T {
 }
 
 test('settings are edited, validated, saved, audited and kept after a reload', async ({ page }) => {
-  await page.goto(web.url);
+  await openWebApp(page, web.url);
   await openSettings(page);
 
   const minorAgeLimit = page.getByLabel('Minor Age Limit');

@@ -3,6 +3,7 @@ import { formatUsDate } from '../../shared/domain/dates';
 import { verifyPin } from '../../shared/domain/pin';
 import { pinsIn, printToText } from '../support/pdf';
 import { useDemoPractice } from '../support/demoPractice';
+import { openWebApp } from '../support/webSession';
 
 const demo = useDemoPractice(test);
 const { kids, familyName } = demo;
@@ -35,7 +36,7 @@ test('three siblings go from the check-in list to a printed packet in a few cler
   const guardian = demo.db
     .prepare(`SELECT c.id, c.email FROM patient_contacts pc JOIN contacts c ON c.id = pc.contact_id WHERE pc.patient_id = ? AND pc.sort = 1`)
     .get(ana!.id) as { id: string; email: string };
-  await page.goto(demo.web.url);
+  await openWebApp(page, demo.web.url);
   const desk = clerk(page);
 
   await desk.click(page.getByRole('option', { name: new RegExp(`^\\d\\d:\\d\\d ${familyName(familyId)} family, 3 children`) }).first());
@@ -94,7 +95,7 @@ test('three siblings go from the check-in list to a printed packet in a few cler
 test('a "Baby Girl" sibling is named in the review and issued in the same pass', async ({ page }) => {
   const familyId = demo.scenarios['baby-girl'][1] ?? demo.scenarios['baby-girl'][0]!;
   const baby = kids(familyId).find((k) => /^Baby (Girl|Boy)$/.test(k.first_name))!;
-  await page.goto(demo.web.url);
+  await openWebApp(page, demo.web.url);
   await page.keyboard.press('/');
   await page.getByRole('searchbox', { name: 'Search patients' }).fill(baby.chart_number);
   await page.getByRole('searchbox', { name: 'Search patients' }).press('Enter');
@@ -118,7 +119,7 @@ test('a "Baby Girl" sibling is named in the review and issued in the same pass',
 test('a double click on Issue issues one set, and the family page offers the reprint', async ({ page }) => {
   const familyId = demo.scenarios['siblings-2'][0]!;
   const [first] = kids(familyId);
-  await page.goto(demo.web.url);
+  await openWebApp(page, demo.web.url);
   await page.keyboard.press('/');
   await page.getByRole('searchbox', { name: 'Search patients' }).fill(first!.chart_number);
   await page.getByRole('searchbox', { name: 'Search patients' }).press('Enter');

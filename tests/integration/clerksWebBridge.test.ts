@@ -4,6 +4,7 @@ import { accessOf, contract, type CallName, type Result } from '../../shared/api
 import { ADMIN_CALL_SAMPLES } from '../support/adminCalls';
 import { signInOnWeb } from '../support/signIn';
 import { startWebApp, type WebApp } from '../support/webApp';
+import { webSession } from '../support/webSession';
 
 /** Needs the built web mode (`npm run build`), like the other web-mode tests. */
 let web: WebApp;
@@ -11,12 +12,11 @@ let invoke: (name: string, input: unknown) => Promise<Result<unknown>>;
 
 beforeAll(async () => {
   web = await startWebApp({ demoFamilies: 20 });
-  const url = new URL(web.url);
-  const token = url.hash.replace('#token=', '');
+  const { header: cookie } = await webSession(web.url);
   invoke = async (name, input) => {
-    const response = await fetch(new URL('/api/invoke', url), {
+    const response = await fetch(new URL('/api/invoke', web.url), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', cookie },
       body: JSON.stringify({ name, input }),
     });
     return (await response.json()) as Result<unknown>;

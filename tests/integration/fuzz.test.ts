@@ -55,7 +55,7 @@ beforeAll(async () => {
   expect(MAX_BODY, 'MAX_BODY in electron/main/web/server.ts').toBeGreaterThan(1_000_000);
   temp = makeTempDir('fpp-fuzz-');
   // What writes on its own in web mode, and why nothing needs excluding from the comparison:
-  // - the demo seeds, signs in and audits before READY;
+  // - the demo seeds, signs in and audits before web mode prints its address;
   // - the audit-chain check runs in the background after start and records the verified head in
   //   sync_state once: waited for below (status.get says 'checking' until it is done);
   // - the daily backup writes a file under backups/, not a row;

@@ -1,14 +1,14 @@
 import type { Result } from '../../shared/api';
+import { webSession } from './webSession';
 
-/** Calls the web-mode contract the way the renderer does (token from the printed address). */
+/** Calls the web-mode contract the way the renderer does (with the launch's session cookie). */
 export function webApi(openUrl: string) {
-  const url = new URL(openUrl);
-  const token = url.hash.replace('#token=', '');
-  const endpoint = new URL('/api/invoke', url).href;
+  const endpoint = new URL('/api/invoke', openUrl).href;
   return async function invoke<T>(name: string, input: unknown): Promise<T> {
+    const { header } = await webSession(openUrl);
     const response = await fetch(endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', cookie: header },
       body: JSON.stringify({ name, input }),
     });
     const result = (await response.json()) as Result<T>;

@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { once } from 'node:events';
+import { parseLaunchLine } from '../../electron/main/web/launchLine';
 import { makeTempDir } from './tempDir';
 
 /**
  * Starts the built web-mode server (out/main/web.js) on a fresh data folder and resolves with the
- * address once it prints READY: an event, not a sleep.
+ * address once it prints it: an event, not a sleep. The address carries a one-time launch code:
+ * open it with openWebApp and call it with webApi (support/webSession.ts), which share one session.
  */
 export interface WebApp {
   url: string;
@@ -29,8 +31,8 @@ export async function startWebApp(
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /READY (\S+)/.exec(output);
-      if (match) resolve(match[1]!);
+      const url = parseLaunchLine(output);
+      if (url) resolve(url);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -72,7 +74,7 @@ export async function attemptWebApp(options: { dataDir: string; demoFamilies?: n
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (/READY (\S+)/.test(stdout)) {
+      if (parseLaunchLine(stdout)) {
         child.kill('SIGTERM');
         reject(new Error(`web mode started on ${options.dataDir} instead of refusing:\n${stdout}`));
       }

@@ -3,10 +3,12 @@ import { once } from 'node:events';
 import http from 'node:http';
 import path from 'node:path';
 import type { Result } from '../../../shared/api';
+import { parseLaunchLine } from '../../../electron/main/web/launchLine';
+import { webSession } from '../webSession';
 
 /**
  * Web mode (out/main/web.js) as a child process whose stdout and stderr are kept whole, for tests
- * that must read everything the app printed (support/webApp.ts keeps only what precedes READY).
+ * that must read everything the app printed (support/webApp.ts keeps only what precedes the address).
  */
 export interface WebProcess {
   url: string;
@@ -14,6 +16,8 @@ export interface WebProcess {
   databaseFile: string;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
+  /** What it wrote to stderr alone. */
+  errors(): string;
   /** Null while running. */
   exitCode(): number | null;
   stop(): Promise<void>;
@@ -26,16 +30,20 @@ export async function startWebProcess(options: { dataDir: string; demoFamilies: 
     env: { ...process.env, ...options.env },
   });
   let output = '';
+  let errors = '';
   let exit: number | null = null;
   child.once('exit', (code, signal) => (exit = code ?? (signal ? 128 : -1)));
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    errors += chunk.toString('utf8');
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const onData = () => {
-      const match = /READY (\S+)/.exec(output);
-      if (match) {
+      const url = parseLaunchLine(output);
+      if (url) {
         child.stdout!.off('data', onData);
-        resolve(match[1]!);
+        resolve(url);
       }
     };
     child.stdout!.on('data', onData);
@@ -46,6 +54,7 @@ export async function startWebProcess(options: { dataDir: string; demoFamilies: 
     dataDir: options.dataDir,
     databaseFile: path.join(options.dataDir, 'practice.sqlite'),
     output: () => output,
+    errors: () => errors,
     exitCode: () => exit,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
@@ -65,12 +74,12 @@ export interface RawAnswer {
 /** A bridge client that sends exact bytes (the fuzz needs bodies fetch would not send as is). */
 export function bridge(openUrl: string) {
   const url = new URL(openUrl);
-  const token = url.hash.replace('#token=', '');
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  function send(body: string | Buffer, contentType: string | null = 'application/json'): Promise<RawAnswer> {
+  async function send(body: string | Buffer, contentType: string | null = 'application/json'): Promise<RawAnswer> {
+    const { header: cookie } = await webSession(openUrl);
     return new Promise((resolve, reject) => {
       const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-      const headers: Record<string, string | number> = { authorization: `Bearer ${token}`, 'content-length': bytes.length };
+      const headers: Record<string, string | number> = { cookie, 'content-length': bytes.length };
       if (contentType !== null) headers['content-type'] = contentType;
       const request = http.request({ host: url.hostname, port: url.port, path: '/api/invoke', method: 'POST', headers, agent }, (response) => {
         const chunks: Buffer[] = [];
