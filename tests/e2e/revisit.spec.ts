@@ -8,6 +8,7 @@ import { makeTempDir } from '../support/tempDir';
 import { signInOnWeb } from '../support/signIn';
 import { webApi } from '../support/webApi';
 import { startWebApp } from '../support/webApp';
+import { openWebApp } from '../support/webSession';
 
 /** Issue 10, one desk: a family issued once stays issued, on a second visit and after a sibling arrives upstream. */
 
@@ -57,7 +58,7 @@ test('a family issued from a row below the fold, by keyboard only, is marked don
   const familyId = checkins[index]!.familyId;
   expect(index).toBeGreaterThanOrEqual(11); // below the fold at 1366×768
 
-  await page.goto(desk.url);
+  await openWebApp(page, desk.url);
   const list = page.getByRole('listbox', { name: 'Families checking in today' });
   await expect(list).toBeFocused();
   for (let i = 0; i < index; i++) {

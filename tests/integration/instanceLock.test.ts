@@ -67,6 +67,8 @@ describe('one web-mode process per data folder', () => {
     await invoke('settings.update', { changes: { syncUrl: portal.url, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecurity: 'none' } });
     await invoke('secrets.set', { key: 'syncToken', value: 'lock-token' });
     await signInOnWeb(desk.url, 'demo');
+    // A review loaded while the first pull rewrites the family could be refused as stale: pull first.
+    await invoke('sync.now', {});
 
     // Issue PINs for a dozen families: Welcome emails and enrollments wait in the outbox, and the
     // portal answers each enrollment after a second, so the first desk is mid-drain throughout.
@@ -83,7 +85,7 @@ describe('one web-mode process per data folder', () => {
       const { children, contacts } = planInputsFromFamily(family);
       const plan = planFamilyPins(children, contacts, NO_CHOICES);
       const expectedPatientIds = plan.guardians.flatMap((g) => g.children.map((c) => c.patientId));
-      await invoke('pins.issue', { batchId: randomUUID(), familyId, choices: NO_CHOICES, expectedPatientIds });
+      await invoke('pins.issue', { batchId: randomUUID(), familyId, choices: NO_CHOICES, expectedPatientIds, reviewToken: family.reviewToken });
       pins += plan.pinCount;
       emails += plan.emailCount;
     }
