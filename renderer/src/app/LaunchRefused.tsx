@@ -26,7 +26,8 @@ export function LaunchRefused({ state }: { state: Exclude<WebSessionState, 'read
   return (
     <main className="launch-refused" aria-labelledby="launch-refused-title">
       <h1 id="launch-refused-title">{title}</h1>
-      <p>{body}</p>
+      {/* `npm run start:web` and the like, shown as code */}
+      <p>{body.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part))}</p>
     </main>
   );
 }
