@@ -124,6 +124,8 @@ export interface ContactView {
   mobilePhone: string | null;
   preferredReminder: ReminderMethod | null;
   hasPortalAccount: boolean;
+  /** Their language on file ('en', 'es' ...). */
+  language: string;
   links: ContactLinkView[];
   /** Their one Welcome email and their portal account, from every desk (shared/domain/enrollment.ts). */
   enrollment: GuardianEnrollment;
@@ -248,6 +250,11 @@ export interface PacketChild {
   pin: string | null;
   /** Practice-local date after which the PIN no longer works. */
   expiresOn: string;
+  /**
+   * The portal does not have this PIN yet and the practice system is not known to be reachable (or
+   * its delivery failed): the slip says it may take a while to work. False when online.
+   */
+  awaitingPortal: boolean;
 }
 
 export interface PacketGuardian {
@@ -256,6 +263,8 @@ export interface PacketGuardian {
   email: string | null;
   /** 'add-child': the guardian already has an account or a Welcome email on its way; every slip adds to it. */
   mode: 'email' | 'print-only' | 'add-child';
+  /** The packet's language (a language file of the renderer; unknown codes print in English). */
+  language: string;
   children: PacketChild[];
 }
 
@@ -267,8 +276,11 @@ export interface IssuedBatch {
   issuedBy: string;
   practiceName: string;
   portalUrl: string;
+  /** The practice's phone number for questions; empty when not set. */
+  practicePhone: string;
   /** Registrations not yet accepted by the portal: the slips say the PIN works once it reconnects. */
   awaitingPortal: boolean;
+  /** One packet per account owner (issue 12): its own cover and slips, naming only that guardian. */
   guardians: PacketGuardian[];
 }
 
@@ -289,6 +301,10 @@ export const planChoicesSchema = z.strictObject({
   include: z.record(id, z.boolean()).refine((r) => Object.keys(r).length <= 50).default({}),
   replacePins: z.record(id, z.string().max(300)).refine((r) => Object.keys(r).length <= 50).default({}),
   resendWelcome: z.record(id, z.string().max(300)).refine((r) => Object.keys(r).length <= 50).default({}),
+  languageByGuardian: z
+    .record(id, z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/))
+    .refine((r) => Object.keys(r).length <= 50)
+    .default({}),
 });
 const empty = z.strictObject({});
 
@@ -316,7 +332,10 @@ export const contract = {
     }),
   ),
   'pins.packet': call<IssuedBatch>()(z.strictObject({ batchId: z.uuid() })),
-  'pins.recordPrinted': call<null>()(z.strictObject({ batchId: z.uuid(), reprint: z.boolean() })),
+  'pins.recordPrinted': call<null>()(
+    /** One account owner's packet (their contact id, or 'none'), or every printed PIN of the batch when left out. */
+    z.strictObject({ batchId: z.uuid(), reprint: z.boolean(), recipientContactId: z.string().min(1).max(64).optional() }),
+  ),
   'outbox.list': call<OutboxItemView[]>()(z.strictObject({ status: z.enum(['pending', 'needs_attention']) })),
   'outbox.retry': call<null>()(z.strictObject({ id: z.uuid() })),
   'outbox.editAndRetry': call<null>()(z.strictObject({ id: z.uuid(), email: z.email().max(254) })),

@@ -5,6 +5,8 @@ export const settingsSchema = z.object({
   practiceName: z.string().min(1).max(120),
   // Printed on every packet and in every QR code: web addresses only.
   portalUrl: z.url({ protocol: /^https?$/ }).max(300),
+  /** Printed on slips and in emails for parents' questions; empty = not printed. */
+  practicePhone: z.string().max(40),
   minorAgeLimit: z.number().int().min(12).max(21),
   pinValidityDays: z.number().int().min(1).max(365),
   /** 0 = off. Many practices limit a parent's access from 12 or 13. */
@@ -46,6 +48,7 @@ export type SettingKey = keyof Settings;
 export const DEFAULT_SETTINGS: Settings = {
   practiceName: 'Your practice',
   portalUrl: 'https://portal.example.org',
+  practicePhone: '',
   minorAgeLimit: 18,
   pinValidityDays: 30,
   adolescentAge: 13,

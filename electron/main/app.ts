@@ -111,7 +111,7 @@ function buildHandlers(ctx: AppContext, { deliveries, secrets, mailDropDir, expo
     'patients.correctName': (input) => correctPatientName(ctx, input),
     'pins.issue': (input) => issueFamilyPins(ctx, input),
     'pins.packet': ({ batchId }) => packetForBatch(ctx, batchId),
-    'pins.recordPrinted': ({ batchId, reprint }) => recordPacketPrinted(ctx, batchId, reprint),
+    'pins.recordPrinted': ({ batchId, reprint, recipientContactId }) => recordPacketPrinted(ctx, batchId, reprint, recipientContactId),
     'outbox.list': ({ status }) => listOutbox(ctx, status),
     'outbox.retry': ({ id }) => retryOutboxItem(ctx, id),
     'outbox.editAndRetry': ({ id, email }) => retryOutboxItem(ctx, id, email),

@@ -100,3 +100,14 @@ export function formatUsDate(date: IsoDate): string {
   if (!parts) return date;
   return `${String(parts.month).padStart(2, '0')}/${String(parts.day).padStart(2, '0')}/${parts.year}`;
 }
+
+/** The order a language writes a day in: "03/14/2019" (MDY, English) or "14/03/2019" (DMY, Spanish). */
+export type DateOrder = 'MDY' | 'DMY';
+
+/** One date format per language, so a parent's packet and email say the same day the same way. */
+export function formatDateAs(order: DateOrder, date: IsoDate): string {
+  if (order === 'MDY') return formatUsDate(date);
+  const parts = parseIsoDate(date);
+  if (!parts) return date;
+  return `${String(parts.day).padStart(2, '0')}/${String(parts.month).padStart(2, '0')}/${parts.year}`;
+}

@@ -45,6 +45,8 @@ export interface PlanContact {
   links: PlanContactLink[];
   /** Their one Welcome email, queued or sent by any desk within PIN validity (see enrollment.ts). */
   welcome?: { state: WelcomeState; at: string | null; workstation: string | null };
+  /** Their language on file ('en', 'es' ...): the packet's and the Welcome email's by default. */
+  language?: string;
 }
 
 export interface PlanChoices {
@@ -62,6 +64,8 @@ export interface PlanChoices {
   replacePins: Record<string, string>;
   /** account owner contactId -> reason: send a Welcome email although one was queued or sent (audited). */
   resendWelcome: Record<string, string>;
+  /** account owner contactId -> language of their packet and Welcome email for this family. */
+  languageByGuardian: Record<string, string>;
 }
 
 /** When the plan runs: describes held PINs and earlier Welcome emails in the practice's time. */
@@ -112,6 +116,8 @@ export interface GuardianPlan {
   resendReason: string | null;
   /** Who may own this group's account instead: a right (authority or residence) to every child. */
   recipientOptions: RecipientOption[];
+  /** The packet's and the Welcome email's language: chosen for this family, else the recipient's. */
+  language: string;
   /** The plain sentence(s) shown before issuing. */
   summary: string;
 }
@@ -158,6 +164,7 @@ export const NO_CHOICES: PlanChoices = Object.freeze({
   include: Object.freeze({}) as Record<string, boolean>,
   replacePins: Object.freeze({}) as Record<string, string>,
   resendWelcome: Object.freeze({}) as Record<string, string>,
+  languageByGuardian: Object.freeze({}) as Record<string, string>,
 });
 
 export const NOT_ISSUED_REASONS = {
@@ -370,6 +377,7 @@ function planGuardian(
     accountExists,
     resendReason,
     recipientOptions: recipientOptionsFor(group, contacts),
+    language: ownValue(choices.languageByGuardian, recipient.contactId) ?? recipient.language ?? 'en',
     summary: sentences.join(' '),
   };
 }

@@ -34,6 +34,7 @@ export function planInputsFromFamily(family: FamilyView): { children: PlanChild[
       hasPortalAccount: c.hasPortalAccount,
       links: c.links.map((l) => ({ patientId: l.patientId, sort: l.sort, authority: l.authority, residesWith: l.residesWith })),
       welcome: { state: c.enrollment.welcome, at: c.enrollment.welcomeAt, workstation: c.enrollment.welcomeWorkstation },
+      language: c.language,
     })),
   };
 }

@@ -89,6 +89,8 @@ export interface PinsTable {
   replace_reason: ColumnType<string | null, string | null | undefined>;
   /** The guardian already has an account (or a Welcome email on its way): an add-child slip (migration 007). */
   adds_to_account: ColumnType<Flag, Flag | undefined, Flag>;
+  /** The packet's language for this PIN's guardian (migration 008); null: the guardian's on file. */
+  packet_language: ColumnType<string | null, string | null | undefined>;
 }
 
 /** A PIN the practice system reports from any desk (sync v2 pull), this desk's included. */

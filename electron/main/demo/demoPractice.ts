@@ -1038,6 +1038,7 @@ export function seedDemoPractice(sqlite: BetterSqlite3.Database, options: DemoOp
     const setting = sqlite.prepare('INSERT INTO settings (key, value) VALUES (?, ?)');
     setting.run('practiceName', JSON.stringify('Maple Grove Pediatrics (demo)'));
     setting.run('portalUrl', JSON.stringify('https://portal.maplegrove-demo.example'));
+    setting.run('practicePhone', JSON.stringify('(555) 010-2400'));
 
     reindexAllPatients(sqlite);
     return {

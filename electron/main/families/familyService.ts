@@ -192,6 +192,7 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
       mobilePhone: c.mobile_phone,
       preferredReminder: c.preferred_reminder,
       hasPortalAccount: c.has_portal_account === 1 || Boolean(guardians.get(c.id)?.hasAccount),
+      language: c.language || settings.defaultLanguage,
       enrollment: guardianEnrollment(guardians.get(c.id)!, nowIso, settings.pinValidityDays),
       links: mine.map((l) => ({
         patientId: l.patientId,

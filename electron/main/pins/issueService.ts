@@ -122,6 +122,7 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): P
     replaces_pin_id: s.child.replaces?.pinId ?? null,
     replace_reason: s.child.replaces?.reason ?? null,
     adds_to_account: s.guardian.accountExists ? 1 : 0,
+    packet_language: s.guardian.language,
   }));
   const outboxRow = (id: string, kind: string, ref: string, payload: object, dependsOn: string | null): Insertable<OutboxTable> => ({
     id,
@@ -165,6 +166,7 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): P
         recipientName: guardian.recipient.name,
         childFirstName: emailed.child.firstName,
         printedSiblings: guardian.children.filter((c) => c.delivery === 'print').map((c) => c.firstName),
+        language: guardian.language,
         expiresAt,
         batchId: request.batchId,
       };
@@ -261,9 +263,13 @@ async function refuseExpiredOnArrival(ctx: AppContext, expiresAt: string): Promi
 }
 
 /** Records that a packet was sent to the printer (first print or reprint), one audit row per PIN. */
-export async function recordPacketPrinted(ctx: AppContext, batchId: string, reprint: boolean): Promise<null> {
+export async function recordPacketPrinted(ctx: AppContext, batchId: string, reprint: boolean, recipientContactId?: string): Promise<null> {
   const clerk = await requireClerk(ctx);
-  const pins = await ctx.db.selectFrom('pins').select(['id', 'patient_id']).where('batch_id', '=', batchId).where('delivery', '=', 'print').execute();
+  let query = ctx.db.selectFrom('pins').select(['id', 'patient_id']).where('batch_id', '=', batchId).where('delivery', '=', 'print');
+  // One account owner's packet ('none': PINs with no recipient on file).
+  if (recipientContactId === 'none') query = query.where('recipient_contact_id', 'is', null);
+  else if (recipientContactId !== undefined) query = query.where('recipient_contact_id', '=', recipientContactId);
+  const pins = await query.execute();
   if (pins.length === 0) throw new AppError('not_found', 'No printed PINs belong to that batch.');
   await appendAudit(
     ctx.db,

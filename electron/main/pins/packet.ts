@@ -36,6 +36,8 @@ export async function packetForBatch(ctx: AppContext, batchId: string): Promise<
       'pins.status',
       'pins.recipient_contact_id',
       'pins.adds_to_account',
+      'pins.packet_language',
+      'contacts.language as recipient_language',
       'patients.first_name',
       'patients.last_name',
       'patients.date_of_birth',
@@ -46,6 +48,7 @@ export async function packetForBatch(ctx: AppContext, batchId: string): Promise<
       'contacts.email as recipient_email',
       'outbox.payload',
       'outbox.status as outbox_status',
+      'outbox.last_error as outbox_error',
     ])
     .where('pins.batch_id', '=', batchId)
     .orderBy('patients.date_of_birth')
@@ -54,11 +57,13 @@ export async function packetForBatch(ctx: AppContext, batchId: string): Promise<
 
   const zone = await practiceZone(ctx);
   const settings = await ctx.settings();
+  // Online, the portal has each PIN within seconds: the slip says nothing. Offline (or failing), it says to wait.
+  const online = (await ctx.db.selectFrom('sync_state').select('value').where('key', '=', 'online').executeTakeFirst())?.value === 'true';
   const guardians = new Map<string, PacketGuardian>();
   let awaitingPortal = false;
   for (const r of rows) {
     const plain = r.payload ? (openPayload<{ pin?: string }>(ctx, r.payload).pin ?? null) : null;
-    if (r.outbox_status !== 'delivered') awaitingPortal = true;
+    if (r.outbox_status !== 'delivered' && (!online || r.outbox_error !== null)) awaitingPortal = true;
     if (r.delivery === 'print' && (plain === null || r.status !== 'issued')) {
       throw new AppError(
         'conflict',
@@ -74,6 +79,7 @@ export async function packetForBatch(ctx: AppContext, batchId: string): Promise<
         name: r.recipient_first === null ? 'the parent or guardian' : `${r.recipient_first} ${r.recipient_last ?? ''}`.trim(),
         email: r.recipient_email,
         mode: 'print-only',
+        language: r.packet_language ?? r.recipient_language ?? settings.defaultLanguage,
         children: [],
       };
       guardians.set(key, guardian);
@@ -88,6 +94,7 @@ export async function packetForBatch(ctx: AppContext, batchId: string): Promise<
       delivery: r.delivery,
       pin: r.delivery === 'print' && plain ? formatPin(plain) : null,
       expiresOn: expiryDay(r.expires_at, zone),
+      awaitingPortal: r.outbox_status !== 'delivered' && (!online || r.outbox_error !== null),
     };
     // The emailed child leads its guardian's list, as on the cover sheet.
     if (r.delivery === 'email') guardian.children.unshift(child);
@@ -101,6 +108,7 @@ export async function packetForBatch(ctx: AppContext, batchId: string): Promise<
     issuedBy: first.display_name,
     practiceName: settings.practiceName,
     portalUrl: settings.portalUrl,
+    practicePhone: settings.practicePhone,
     awaitingPortal,
     guardians: [...guardians.values()],
   };

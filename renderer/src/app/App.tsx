@@ -66,9 +66,22 @@ export function App() {
         return;
       }
       const nav = useNavigation.getState();
-      if (event.key === 'Escape' && nav.route.name !== 'checkin') {
-        event.preventDefault();
-        nav.back();
+      if (event.key === 'Escape') {
+        // Escape never throws away what the clerk typed: in a field holding text it only leaves
+        // the field; the next Escape goes back.
+        if (isTypingTarget(event.target) && !(event.target instanceof HTMLSelectElement) && (event.target as HTMLInputElement).value !== '') {
+          event.preventDefault();
+          (event.target as HTMLElement).blur();
+          return;
+        }
+        if (nav.stepBack?.()) {
+          event.preventDefault();
+          return;
+        }
+        if (nav.route.name !== 'checkin') {
+          event.preventDefault();
+          nav.back();
+        }
         return;
       }
       if (isTypingTarget(event.target)) return;

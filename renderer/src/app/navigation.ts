@@ -29,6 +29,12 @@ interface NavigationState {
   /** Changes the current route without adding a step to go back to (switching tabs). */
   replace(route: Route): void;
   back(): void;
+  /**
+   * A screen's own step back (the wizard's plan returns to its review): Escape asks it first, and
+   * leaves the screen only when it answers false. Set by the screen while it is shown.
+   */
+  stepBack: (() => boolean) | null;
+  setStepBack(stepBack: (() => boolean) | null): void;
 }
 
 /** Screen-level navigation with a back stack (Escape goes back). */
@@ -40,6 +46,10 @@ export const useNavigation = create<NavigationState>((set, get) => ({
   },
   replace(route) {
     set({ route });
+  },
+  stepBack: null,
+  setStepBack(stepBack) {
+    set({ stepBack });
   },
   back() {
     const history = get().history;

@@ -1,11 +1,10 @@
 import { forwardRef } from 'react';
 import type { IssuedBatch, PacketChild, PacketGuardian } from '../../../shared/api';
-import { formatUsDate } from '../../../shared/domain/dates';
-import { listNames } from '../../../shared/domain/plan';
+import { localDateIn } from '../../../shared/domain/dates';
+import { packetWords } from './packetWords';
 import './packet.css';
 
-const ADD_CHILD = 'I’d like to add another child';
-const MY_ACCOUNT = 'My Account > Add child/dependent';
+type Words = ReturnType<typeof packetWords>;
 
 function PacketHeader({ batch, qr }: { batch: IssuedBatch; qr: string | null }) {
   return (
@@ -13,7 +12,7 @@ function PacketHeader({ batch, qr }: { batch: IssuedBatch; qr: string | null }) 
       <div>
         <div className="packet-practice">{batch.practiceName}</div>
         <div className="packet-portal">
-          Patient portal: <strong>{batch.portalUrl}</strong>
+          <strong>{batch.portalUrl}</strong>
         </div>
       </div>
       {qr && <img className="packet-qr" src={qr} alt={`QR code for ${batch.portalUrl}`} />}
@@ -21,149 +20,127 @@ function PacketHeader({ batch, qr }: { batch: IssuedBatch; qr: string | null }) 
   );
 }
 
-function GuardianSteps({ guardian, batch }: { guardian: PacketGuardian; batch: IssuedBatch }) {
+function Help({ batch, w }: { batch: IssuedBatch; w: Words }) {
+  if (!batch.practicePhone) return null;
+  return <p className="packet-help">{w.t('help', { practice: batch.practiceName, phone: batch.practicePhone })}</p>;
+}
+
+/** The cover's steps, in the order the parent takes them. */
+function GuardianSteps({ guardian, batch, w }: { guardian: PacketGuardian; batch: IssuedBatch; w: Words }) {
   const emailed = guardian.children.find((c) => c.delivery === 'email');
   const printed = guardian.children.filter((c) => c.delivery === 'print');
-  const firstPrinted = printed[0];
+  const names = (children: PacketChild[]) => w.list(children.map((c) => c.firstName));
+  const steps: string[] = [];
   if (guardian.mode === 'add-child') {
-    return (
-      <section className="packet-guardian">
-        <h2>For {guardian.name}</h2>
-        <ol className="packet-steps">
-          <li>
-            You already have a portal account, or a Welcome email from {batch.practiceName} to make one. Add{' '}
-            {listNames(printed.map((c) => c.firstName))} to that same account: no new account.
-          </li>
-          <li>
-            Sign in at <strong>{batch.portalUrl}</strong> and go to <strong>{MY_ACCOUNT}</strong>. Enter each child’s date of birth and PIN
-            from the slips.
-          </li>
-        </ol>
-        <ChildrenTable guardian={guardian} />
-      </section>
-    );
+    steps.push(w.t('stepAddChildIntro', { children: names(printed) }), w.t('stepAddChildHow', { portal: batch.portalUrl }));
+  } else {
+    if (emailed) steps.push(w.t('stepEmail', { practice: batch.practiceName, email: guardian.email ?? '', child: emailed.firstName }));
+    else if (printed[0]) steps.push(w.t('stepCreatePrinted', { portal: batch.portalUrl, child: printed[0].firstName }));
+    const toAdd = emailed ? printed : printed.slice(1);
+    if (toAdd.length > 0) steps.push(w.t('stepAddWhileCreating', { children: names(toAdd) }));
+    steps.push(w.t('stepAlreadyAccount'));
   }
   return (
     <section className="packet-guardian">
-      <h2>For {guardian.name}</h2>
+      <h2>{w.t('forGuardian', { name: guardian.name })}</h2>
       <ol className="packet-steps">
-        {emailed ? (
-          <li>
-            Open the <strong>Welcome email</strong> from {batch.practiceName} sent to {guardian.email}. It holds {emailed.firstName}’s PIN.
-            Create your portal account with it and {emailed.firstName}’s date of birth.
-          </li>
-        ) : (
-          firstPrinted && (
-            <li>
-              Go to <strong>{batch.portalUrl}</strong> and create your portal account with {firstPrinted.firstName}’s PIN (below) and{' '}
-              {firstPrinted.firstName}’s date of birth. No Welcome email is sent.
-            </li>
-          )
-        )}
-        {printed.length > (emailed ? 0 : 1) && (
-          <li>
-            While creating the account, choose <strong>“{ADD_CHILD}”</strong> and enter the PIN of{' '}
-            {listNames(printed.slice(emailed ? 0 : 1).map((c) => c.firstName))} with each child’s date of birth.
-          </li>
-        )}
-        <li>
-          Already have an account? Sign in and go to <strong>{MY_ACCOUNT}</strong>, then enter the child’s date of birth and PIN.
-        </li>
+        {steps.map((step) => (
+          <li key={step}>{step}</li>
+        ))}
       </ol>
-      <ChildrenTable guardian={guardian} />
+      <table className="packet-children">
+        <thead>
+          <tr>
+            <th scope="col">{w.t('tableChild')}</th>
+            <th scope="col">{w.t('tableDob')}</th>
+            <th scope="col">{w.t('tableArrives')}</th>
+            <th scope="col">{w.t('tableValid')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {guardian.children.map((c) => (
+            <tr key={c.patientId}>
+              <td>
+                {c.firstName} {c.lastName}
+              </td>
+              <td>{w.date(c.dateOfBirth)}</td>
+              <td>{c.delivery === 'email' ? w.t('arrivesEmail', { email: guardian.email ?? '' }) : w.t('arrivesSlip')}</td>
+              <td>{w.date(c.expiresOn)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </section>
   );
 }
 
-function ChildrenTable({ guardian }: { guardian: PacketGuardian }) {
+/**
+ * One printed PIN. What it tells the parent depends on where the account comes from: the Welcome
+ * email (add this child while creating it, or later), this very slip (print-only: the first slip
+ * creates the account), or an account that exists already (add-child slip).
+ */
+function Slip({ child, guardian, batch, qr, w, createsAccount }: { child: PacketChild; guardian: PacketGuardian; batch: IssuedBatch; qr: string | null; w: Words; createsAccount: boolean }) {
+  const name = child.firstName;
   return (
-    <table className="packet-children">
-      <thead>
-        <tr>
-          <th scope="col">Child</th>
-          <th scope="col">Date of birth</th>
-          <th scope="col">PIN arrives</th>
-          <th scope="col">PIN valid until</th>
-        </tr>
-      </thead>
-      <tbody>
-        {guardian.children.map((c) => (
-          <tr key={c.patientId}>
-            <td>
-              {c.firstName} {c.lastName}
-            </td>
-            <td>{formatUsDate(c.dateOfBirth)}</td>
-            <td>{c.delivery === 'email' ? `by email to ${guardian.email}` : 'on the printed slip'}</td>
-            <td>{formatUsDate(c.expiresOn)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-function Slip({ child, guardian, batch, qr }: { child: PacketChild; guardian: PacketGuardian; batch: IssuedBatch; qr: string | null }) {
-  return (
-    <section className="packet-page slip" aria-label={`PIN slip for ${child.firstName} ${child.lastName}`}>
+    <section className="packet-page slip" aria-label={`PIN slip for ${child.firstName} ${child.lastName}`} lang={w.language}>
       <PacketHeader batch={batch} qr={qr} />
       <h2 className="slip-child">
         {child.firstName} {child.lastName}
       </h2>
-      <p className="slip-dob">Date of birth: {formatUsDate(child.dateOfBirth)}</p>
-      <p className="slip-pin-label">Portal PIN</p>
+      <p className="slip-dob">{w.t('slipDob', { dob: w.date(child.dateOfBirth) })}</p>
+      <p className="slip-pin-label">{w.t('slipPinLabel')}</p>
       <p className="slip-pin">{child.pin}</p>
-      <p className="slip-expiry">Valid until {formatUsDate(child.expiresOn)}. Capital letters and numbers; the dashes are optional.</p>
-      {batch.awaitingPortal && (
-        <p className="slip-pending">This PIN becomes usable once the practice system reconnects to the portal (usually within minutes).</p>
-      )}
+      <p className="slip-expiry">{w.t('slipValid', { date: w.date(child.expiresOn) })}</p>
+      {child.awaitingPortal && <p className="slip-pending">{w.t('slipPending')}</p>}
       {guardian.mode === 'add-child' ? (
         <>
-          <h3>Add {child.firstName} to your account</h3>
-          <p>
-            Sign in, go to <strong>{MY_ACCOUNT}</strong>, and enter {child.firstName}’s date of birth and this PIN.
-          </p>
+          <h3>{w.t('slipAddChildTitle', { child: name })}</h3>
+          <p className="packet-steps">{w.t('slipAddChild', { child: name })}</p>
         </>
       ) : (
         <>
-          <h3>Two ways to use it</h3>
+          <h3>{w.t('slipHowTitle')}</h3>
           <ol className="packet-steps">
-            <li>
-              <strong>Creating your account from the Welcome email:</strong> choose <strong>“{ADD_CHILD}”</strong> and enter this PIN with{' '}
-              {child.firstName}’s date of birth.
-            </li>
-            <li>
-              <strong>Already have an account:</strong> sign in, go to <strong>{MY_ACCOUNT}</strong>, and enter {child.firstName}’s date of
-              birth and this PIN.
-            </li>
+            {createsAccount ? (
+              <li>{w.t('slipCreate', { portal: batch.portalUrl, child: name })}</li>
+            ) : (
+              <>
+                {guardian.mode === 'email' && <li>{w.t('slipAddWhileCreating', { child: name })}</li>}
+                <li>{w.t('slipAlready', { child: name })}</li>
+              </>
+            )}
           </ol>
         </>
       )}
-      <p className="slip-private">Keep this slip private: with this PIN and the date of birth, anyone can add {child.firstName} to a portal account.</p>
+      <Help batch={batch} w={w} />
+      <p className="slip-private">{w.t('slipPrivate', { child: name })}</p>
     </section>
   );
 }
 
-/** The family packet: a cover sheet for the parent, then one slip per printed PIN. */
-export const FamilyPacket = forwardRef<HTMLDivElement, { batch: IssuedBatch; qr: string | null }>(function FamilyPacket({ batch, qr }, ref) {
-  const printed = batch.guardians.flatMap((g) => g.children.filter((c) => c.delivery === 'print').map((child) => ({ child, guardian: g })));
+/** One account owner's packet: a cover sheet naming only them, then one slip per printed PIN. */
+export const FamilyPacket = forwardRef<HTMLDivElement, { batch: IssuedBatch; guardian: PacketGuardian; qr: string | null }>(function FamilyPacket(
+  { batch, guardian, qr },
+  ref,
+) {
+  const w = packetWords(guardian.language);
+  const printed = guardian.children.filter((c) => c.delivery === 'print');
+  // Print-only: no email, so the first printed PIN creates the account and the others are added to it.
+  const creator = guardian.mode === 'print-only' ? printed[0] : undefined;
   return (
-    <div className="packet" ref={ref}>
+    <div className="packet" ref={ref} lang={w.language} aria-label={`Packet for ${guardian.name}`}>
       <section className="packet-page cover" aria-label="Cover sheet">
         <PacketHeader batch={batch} qr={qr} />
-        <h1>Patient portal PINs for the {batch.familyName} family</h1>
+        <h1>{w.t('coverTitle', { family: batch.familyName })}</h1>
         <p className="packet-meta">
-          Prepared {new Date(batch.issuedAt).toLocaleDateString('en-US')} by {batch.issuedBy}. One portal account per parent: add every child to
-          it.
+          {w.t('prepared', { date: w.date(localDateIn(new Date(batch.issuedAt), Intl.DateTimeFormat().resolvedOptions().timeZone)), clerk: batch.issuedBy })} {w.t('oneAccount')}
         </p>
-        {batch.guardians.map((g) => (
-          <GuardianSteps key={g.contactId} guardian={g} batch={batch} />
-        ))}
-        {batch.awaitingPortal && (
-          <p className="slip-pending">The PINs become usable once the practice system reconnects to the portal (usually within minutes).</p>
-        )}
+        <GuardianSteps guardian={guardian} batch={batch} w={w} />
+        {printed.some((c) => c.awaitingPortal) && <p className="slip-pending">{w.t('slipPending')}</p>}
+        <Help batch={batch} w={w} />
       </section>
-      {printed.map(({ child, guardian }) => (
-        <Slip key={child.patientId} child={child} guardian={guardian} batch={batch} qr={qr} />
+      {printed.map((child) => (
+        <Slip key={child.patientId} child={child} guardian={guardian} batch={batch} qr={qr} w={w} createsAccount={child === creator} />
       ))}
     </div>
   );

@@ -40,6 +40,8 @@ export function SearchScreen({ initialText }: { initialText: string }) {
   useEffect(() => {
     if (initialText) setText(initialText);
     input.current?.focus();
+    // "/" comes back to the last search: its text is selected, so typing starts a new one.
+    if (!initialText) input.current?.select();
   }, [initialText, setText]);
 
   return (

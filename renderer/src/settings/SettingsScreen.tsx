@@ -51,6 +51,11 @@ const FIELDS: Record<SettingKey, FieldInfo> = {
     hint: 'Where families sign in to the portal; printed on every family packet. Starts with https://.',
     placeholder: 'https://portal.example.org',
   },
+  practicePhone: {
+    label: 'Practice phone for parents',
+    hint: 'Printed on PIN slips and in Welcome emails for questions. Leave empty to print none.',
+    placeholder: '(555) 010-2400',
+  },
   minorAgeLimit: {
     label: 'Minor Age Limit',
     hint: 'Varies by state; patients at or above it register on their own account, not under a guardian.',

@@ -25,7 +25,7 @@ export const SETTING_KEYS = [
 
 /** The form's sections, in order; together they hold every key in SETTING_KEYS once. */
 export const SETTING_SECTIONS = [
-  { id: 'practice', title: 'Practice', keys: ['practiceName', 'portalUrl', 'minorAgeLimit', 'pinValidityDays', 'adolescentAge', 'timeZone'] },
+  { id: 'practice', title: 'Practice', keys: ['practiceName', 'portalUrl', 'practicePhone', 'minorAgeLimit', 'pinValidityDays', 'adolescentAge', 'timeZone'] },
   { id: 'email', title: 'Email (Welcome emails)', keys: ['smtpHost', 'smtpPort', 'smtpSecurity', 'smtpUser', 'smtpFrom', 'defaultLanguage'] },
   { id: 'sync', title: 'Practice system (sync)', keys: ['syncUrl'] },
   { id: 'security', title: 'Security', keys: ['lockAfterMinutes', 'backupKeepDays'] },
@@ -43,6 +43,7 @@ export type FieldCheck = { ok: true; value: Settings[SettingKey] } | { ok: false
 const INVALID: Record<SettingKey, string> = {
   practiceName: 'Enter the practice name (up to 120 characters).',
   portalUrl: 'Enter the full portal address, starting with https:// (up to 300 characters).',
+  practicePhone: 'Enter a phone number parents can call (up to 40 characters), or leave it empty.',
   minorAgeLimit: 'Enter a whole number from 12 to 21.',
   pinValidityDays: 'Enter a whole number of days from 1 to 365.',
   adolescentAge: 'Enter a whole number from 0 (off) to 21.',
@@ -112,6 +113,7 @@ export function draftOf(settings: Settings): Draft {
   return {
     practiceName: settings.practiceName,
     portalUrl: settings.portalUrl,
+    practicePhone: settings.practicePhone,
     minorAgeLimit: String(settings.minorAgeLimit),
     pinValidityDays: String(settings.pinValidityDays),
     adolescentAge: String(settings.adolescentAge),

@@ -1,13 +1,15 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useReactToPrint } from 'react-to-print';
-import type { FamilyView } from '../../../shared/api';
-import { planFamilyPins, PlanChoiceError, type FamilyPlan, type GuardianPlan, type PlanChoices } from '../../../shared/domain/plan';
+import type { FamilyView, PacketGuardian } from '../../../shared/api';
+import { listNames, planFamilyPins, PlanChoiceError, type FamilyPlan, type GuardianPlan, type PlanChoices } from '../../../shared/domain/plan';
 import { planInputsFromFamily } from '../../../shared/domain/planInputs';
 import { useNavigation } from '../app/navigation';
 import { ChildCard } from '../components/ChildCard';
 import { ContactsTable } from '../family/FamilyScreen';
 import { FamilyPacket } from '../packet/FamilyPacket';
+import { packetLanguages } from '../packet/packetWords';
 import { useQrCode } from '../packet/useQrCode';
+import { printOutcome, type PrintOutcome } from './printOutcome';
 import { useWizard, type WizardStep } from './wizardStore';
 
 const STEPS: { step: WizardStep; label: string }[] = [
@@ -53,6 +55,7 @@ function ReviewStep({ family }: { family: FamilyView }) {
   const go = useNavigation((s) => s.go);
   const { plan } = computePlan(family, choices);
   const label = continueLabel(plan);
+  const needsName = family.children.some((c) => c.verdict.kind === 'blocked' && c.verdict.reasons.some((r) => r.code === 'unofficial_name'));
   return (
     <>
       <ul className="children" aria-label="Children">
@@ -67,7 +70,8 @@ function ReviewStep({ family }: { family: FamilyView }) {
         ))}
       </ul>
       <div className="wizard-actions">
-        <button type="button" className="primary" autoFocus disabled={label.startsWith('No child')} onClick={() => setStep('plan')}>
+        {/* A child whose name must be fixed first has the keyboard (its name field); Enter must not leave it out. */}
+        <button type="button" className="primary" autoFocus={!needsName} disabled={label.startsWith('No child')} onClick={() => setStep('plan')}>
           {label}
         </button>
       </div>
@@ -122,6 +126,21 @@ function GuardianOptions({ guardian }: { guardian: GuardianPlan }) {
           </li>
         ))}
       </ul>
+      <div className="option-row">
+        <label>
+          Packet{guardian.mode === 'email' ? ' and Welcome email' : ''} in:{' '}
+          <select
+            value={guardian.language}
+            onChange={(e) => setChoices((ch) => ({ ...ch, languageByGuardian: { ...ch.languageByGuardian, [guardian.recipient.contactId]: e.target.value } }))}
+          >
+            {packetLanguages().map((l) => (
+              <option key={l.code} value={l.code}>
+                {l.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
       {guardian.children.length > 1 && !guardian.accountExists && (
         <div className="option-row" role="radiogroup" aria-label={`Child whose PIN ${guardian.mode === 'email' ? 'goes by email' : 'comes first'}`}>
           <span>{guardian.mode === 'email' ? 'Welcome email carries the PIN of:' : 'First PIN (creates the account):'}</span>
@@ -347,26 +366,64 @@ function PlanStep({ family }: { family: FamilyView }) {
   );
 }
 
-export function PrintStep() {
-  const { packet, recordPrinted, reprint } = useWizard();
-  const go = useNavigation((s) => s.go);
+/** One account owner's packet with its own Print button: each parent gets only their own papers. */
+function PacketPrinter({ guardian, single, autoFocus, onPrinted }: { guardian: PacketGuardian; single: boolean; autoFocus: boolean; onPrinted: () => void }) {
+  const { packet, recordPrinted } = useWizard();
   const packetRef = useRef<HTMLDivElement>(null);
-  const printButton = useRef<HTMLButtonElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  const [outcome, setOutcome] = useState<PrintOutcome>(null);
   const qr = useQrCode(packet?.portalUrl ?? '');
   // The button is disabled until the QR code is drawn; focus it then, so Enter prints.
   useEffect(() => {
-    if (qr) printButton.current?.focus();
-  }, [qr]);
+    if (qr && autoFocus) button.current?.focus();
+  }, [qr, autoFocus]);
+  const done = async (result: { ok: boolean; message?: string }) => {
+    const { record, outcome: next } = printOutcome(result);
+    if (record) {
+      await recordPrinted(guardian.contactId);
+      onPrinted();
+    }
+    setOutcome(next);
+  };
   const electronPrint = window.api?.print;
   const print = useReactToPrint({
     contentRef: packetRef,
-    documentTitle: packet ? `Portal PINs - ${packet.familyName} family` : 'Portal PINs',
-    // In Electron the main process prints the window (see shared/bridge.ts); browsers use the iframe.
-    print: electronPrint ? async () => void (await electronPrint()) : undefined,
+    documentTitle: packet ? `Portal PINs - ${packet.familyName} family - ${guardian.name}` : 'Portal PINs',
+    // In Electron the main process prints the window (see shared/bridge.ts) and says whether the
+    // printer took it; a browser only says its dialog closed (afterprint).
+    print: electronPrint ? async () => done(await electronPrint()) : undefined,
+    onAfterPrint: electronPrint ? undefined : () => void done({ ok: true }),
+    onPrintError: (_where, error) => void done({ ok: false, message: `The packet could not be printed (${error.message}).` }),
   });
   if (!packet) return null;
-  const printed = packet.guardians.flatMap((g) => g.children).filter((c) => c.delivery === 'print').length;
+  const pages = 1 + guardian.children.filter((c) => c.delivery === 'print').length;
+  const label = single ? `Print packet (${pages} pages)` : `Print the packet for ${guardian.name} (${pages} pages)`;
+  return (
+    <>
+      <div className="wizard-actions no-print">
+        <button ref={button} type="button" className="primary" disabled={!qr} onClick={() => print()}>
+          {qr ? (outcome?.kind === 'printed' ? `Print again: ${label.replace(/^Print /, '')}` : label) : 'Preparing the packet…'}
+        </button>
+        {outcome && (
+          <span role={outcome.kind === 'failed' ? 'alert' : 'status'} className={outcome.kind === 'failed' ? 'error' : 'muted'}>
+            {outcome.message}
+          </span>
+        )}
+      </div>
+      <FamilyPacket ref={packetRef} batch={packet} guardian={guardian} qr={qr} />
+    </>
+  );
+}
+
+export function PrintStep() {
+  const { packet, reprint } = useWizard();
+  const go = useNavigation((s) => s.go);
+  const [printedCount, setPrintedCount] = useState(0);
+  if (!packet) return null;
+  const packets = packet.guardians.filter((g) => g.children.some((c) => c.delivery === 'print'));
+  const printed = packets.reduce((n, g) => n + g.children.filter((c) => c.delivery === 'print').length, 0);
   const emailed = packet.guardians.filter((g) => g.mode === 'email');
+  const pagesOf = (g: PacketGuardian) => 1 + g.children.filter((c) => c.delivery === 'print').length;
   return (
     <>
       <section className="issued no-print" aria-label="Issued">
@@ -375,25 +432,21 @@ export function PrintStep() {
           {packet.issuedBy}: {printed} on paper
           {emailed.length > 0 ? `, ${emailed.length} Welcome email${emailed.length === 1 ? '' : 's'} queued (sent once the portal has the PIN)` : ''}.
         </p>
-        <div className="wizard-actions">
-          <button
-            ref={printButton}
-            type="button"
-            className="primary"
-            disabled={!qr || printed === 0}
-            onClick={() => {
-              void recordPrinted();
-              print();
-            }}
-          >
-            {qr ? `Print packet (${printed + 1} page${printed === 0 ? '' : 's'})` : 'Preparing the packet…'}
-          </button>
-          <button type="button" onClick={() => go({ name: 'checkin' })}>
-            Done: back to check-in
-          </button>
-        </div>
+        {packets.length > 1 && (
+          <p className="plan-sentence">
+            {packets.length} packets, one for each parent: {listNames(packets.map((g) => `${g.name} (${pagesOf(g)} pages)`))}. Hand each parent only their own.
+          </p>
+        )}
+        {packets.length === 0 && <p className="muted">Nothing to print: every PIN goes by email.</p>}
       </section>
-      <FamilyPacket ref={packetRef} batch={packet} qr={qr} />
+      {packets.map((g, i) => (
+        <PacketPrinter key={g.contactId} guardian={g} single={packets.length === 1} autoFocus={i === printedCount} onPrinted={() => setPrintedCount((n) => Math.max(n, i + 1))} />
+      ))}
+      <div className="wizard-actions no-print">
+        <button type="button" onClick={() => go({ name: 'checkin' })}>
+          Done: back to check-in
+        </button>
+      </div>
     </>
   );
 }
@@ -404,10 +457,20 @@ export function PrintStep() {
  * entry, given back after another clerk used the station) carries on where it was.
  */
 export function WizardScreen({ familyId, visit }: { familyId: string; visit: object }) {
-  const { family, step, error, start, visit: started } = useWizard();
+  const { family, step, error, start, visit: started, setStep } = useWizard();
   useEffect(() => {
     if (started !== visit) void start(familyId, visit);
   }, [familyId, visit, started, start]);
+  // Escape on the plan goes back to the review, not out of the wizard.
+  const setStepBack = useNavigation((s) => s.setStepBack);
+  useEffect(() => {
+    setStepBack(() => {
+      if (useWizard.getState().step !== 'plan') return false;
+      setStep('review');
+      return true;
+    });
+    return () => setStepBack(null);
+  }, [setStepBack, setStep]);
 
   return (
     <section className="screen wizard" aria-labelledby="wizard-title">

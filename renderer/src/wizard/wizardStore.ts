@@ -27,7 +27,8 @@ interface WizardState {
   issue(expectedPatientIds: string[]): Promise<void>;
   /** Loads the family again (after a stale-review refusal) and returns to the review. */
   reload(): Promise<void>;
-  recordPrinted(): Promise<void>;
+  /** Records that one account owner's packet went to the printer (after the printer took it). */
+  recordPrinted(recipientContactId: string): Promise<void>;
 }
 
 export const useWizard = create<WizardState>((set, get) => ({
@@ -117,11 +118,11 @@ export const useWizard = create<WizardState>((set, get) => ({
     }
   },
 
-  async recordPrinted() {
+  async recordPrinted(recipientContactId) {
     const { packet, reprint } = get();
     if (!packet) return;
     try {
-      await call('pins.recordPrinted', { batchId: packet.batchId, reprint });
+      await call('pins.recordPrinted', { batchId: packet.batchId, reprint, recipientContactId });
     } catch (error) {
       set({ error: (error as Error).message });
     }

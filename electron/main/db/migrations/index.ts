@@ -6,6 +6,7 @@ import * as clerkAuth from './20261122_004_clerk_auth';
 import * as auditChain from './20261122_005_audit_chain';
 import * as enrollmentFacts from './20261203_006_enrollment_facts';
 import * as addChildSlips from './20261203_007_add_child_slips';
+import * as packetLanguage from './20261203_008_packet_language';
 
 /**
  * Every migration the app knows, in order. Names are date-prefixed; a database that has run a
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '20261122_005_audit_chain': auditChain,
   '20261203_006_enrollment_facts': enrollmentFacts,
   '20261203_007_add_child_slips': addChildSlips,
+  '20261203_008_packet_language': packetLanguage,
 };
