@@ -32,6 +32,8 @@ test.beforeAll(async () => {
   await invoke('settings.update', { changes: { syncUrl: portal.url, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecurity: 'none', smtpFrom: 'frontdesk@maplegrove.example' } });
   await invoke('secrets.set', { key: 'syncToken', value: 'e2e-token' });
   await signInOnWeb(desk.url, 'demo');
+  // The first pull: the desk now knows the practice system answers (online).
+  await invoke('sync.now', {});
   db = new BetterSqlite3(desk.databaseFile, { readonly: true });
 });
 test.afterAll(async () => {
@@ -81,6 +83,8 @@ test('a family’s PINs reach the portal and the parent, who ends up with one ac
   const { text } = await issueAndPrint(page, children[0]!);
   const printed = pinsByChild(text, children);
   expect(printed.size).toBe(2);
+  // Online, the portal has the PINs within seconds: no slip tells the parent to wait.
+  expect(text).not.toContain('may not work');
 
   // The outbox drains on its own: the status bar says so.
   await expect(page.getByRole('button', { name: /^0 waiting/ })).toBeVisible({ timeout: 20_000 });
@@ -121,10 +125,12 @@ test('during an outage the desk still issues and prints; every item is delivered
   const children = kids(familyId);
   const before = { enrollments: portal.enrollments().length, emails: smtp.messages.length };
   portal.setFault('down');
+  // The desk finds out (a pull fails) before the clerk prints.
+  await expect(webApi(desk.url)('sync.now', {})).rejects.toThrow();
   await openWebApp(page, desk.url);
   const { text } = await issueAndPrint(page, children[0]!);
   expect(pinsIn(text)).toHaveLength(2);
-  expect(text).toContain('becomes usable once the practice system reconnects');
+  expect(text).toContain('This PIN may not work for a few minutes, until our office sends it to the portal.');
   await expect(page.getByRole('button', { name: /^4 waiting/ })).toBeVisible({ timeout: 20_000 });
   await expect(page.getByText(/^Offline/)).toBeVisible({ timeout: 20_000 });
 

@@ -65,12 +65,22 @@ test('a family issued from a row below the fold, by keyboard only, is marked don
     await page.keyboard.press('ArrowDown');
     await expectActiveRowVisible(page);
   }
-  await page.keyboard.press('Enter');
+  // From the row to a printed packet: every key the clerk presses is counted (issue 12: at most 4).
+  let actions = 0;
+  const press = async (key: string) => {
+    actions += 1;
+    await page.keyboard.press(key);
+  };
+  await press('Enter');
   await expect(page.getByRole('button', { name: 'Continue: plan 3 PINs' })).toBeFocused();
-  await page.keyboard.press('Enter');
+  await press('Enter');
   await expect(page.getByRole('button', { name: 'Issue 3 PINs and queue 1 Welcome email' })).toBeFocused();
-  await page.keyboard.press('Enter');
+  await press('Enter');
   await expect(page.getByRole('button', { name: /^Print packet/ })).toBeFocused();
+  await press('Enter');
+  await expect(page.getByRole('status').filter({ hasText: 'Sent to the printer.' })).toBeVisible();
+  expect(actions).toBeLessThanOrEqual(4);
+  console.log(`Keyboard only, from the highlighted check-in row to a printed packet: ${actions} key presses`);
   await page.keyboard.press('Escape');
 
   // Back on check-in: the same row, highlighted and visible, marked done.

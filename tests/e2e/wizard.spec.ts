@@ -79,7 +79,9 @@ test('three siblings go from the check-in list to a printed packet in a few cler
   expect(text).toContain('portal.maplegrove-demo.example');
   expect(text).toContain('I’d like to add another child');
   expect(text).toContain('My Account > Add child/dependent');
-  expect(text).toContain('becomes usable once the practice system reconnects');
+  // The demo has no practice system connected: the slips say the PIN may take a while to work.
+  expect(text).toContain('may not work for a few minutes, until our office sends it to the portal');
+  expect(text).toContain('Questions? Call Maple Grove Pediatrics (demo) at (555) 010-2400.');
   expect(pages).toBe(3); // cover sheet and one slip per printed child
 
   const printedPins = pinsIn(text);
@@ -89,6 +91,8 @@ test('three siblings go from the check-in list to a printed packet in a few cler
     const matches = await Promise.all(hashes.map((hash) => verifyPin(pin, hash)));
     expect(matches.filter(Boolean)).toHaveLength(1);
   }
+  // "Printed" is recorded once the print dialog has closed (afterprint), not when Print was pressed.
+  await expect(page.getByRole('status').filter({ hasText: 'Sent to the printer.' })).toBeVisible();
   expect(demo.db.prepare(`SELECT count(*) FROM audit_log WHERE action = 'pin_printed' AND json_extract(details, '$.batchId') = ?`).pluck().get(batch)).toBe(2);
 });
 

@@ -7,6 +7,7 @@ import { useSession } from '../app/sessionStore';
 export const SETTING_KEYS = [
   'practiceName',
   'portalUrl',
+  'practicePhone',
   'minorAgeLimit',
   'pinValidityDays',
   'adolescentAge',
@@ -22,6 +23,9 @@ export const SETTING_KEYS = [
   'backupKeepDays',
   'campaignPerHour',
 ] as const satisfies readonly SettingKey[];
+// Every setting has a place in the form: a key added to shared/settings.ts without one does not compile.
+const everyKeyListed: Exclude<SettingKey, (typeof SETTING_KEYS)[number]> extends never ? true : never = true;
+void everyKeyListed;
 
 /** The form's sections, in order; together they hold every key in SETTING_KEYS once. */
 export const SETTING_SECTIONS = [
