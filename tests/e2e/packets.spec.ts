@@ -75,3 +75,22 @@ test('print-only (no email on file): the first slip creates the account, and no 
   expect(text).not.toContain('Welcome email');
   expect(text).toContain('No email will come.');
 });
+
+test("a jammed slip: Replace this child's PIN from the family page, with a reason, prints one new slip and leaves the others alone", async ({ page }) => {
+  const familyId = demo.scenarios['siblings-3'][1]!;
+  await issueFamily(page, familyId);
+  const kid = demo.kids(familyId).find((k) => demo.db.prepare(`SELECT delivery FROM pins WHERE patient_id = ?`).pluck().get(k.id) === 'print')!;
+  const before = demo.db.prepare('SELECT count(*) FROM pins WHERE patient_id IN (SELECT id FROM patients WHERE family_id = ?)').pluck().get(familyId) as number;
+
+  await page.keyboard.press('Escape'); // back to the family page
+  const card = page.getByRole('listitem', { name: `${kid.first_name} ${kid.last_name}`, exact: true });
+  await card.getByRole('button', { name: 'Replace this child’s PIN…' }).click();
+  const reason = page.getByLabel(`Replace ${kid.first_name}’s PIN. Reason (recorded):`);
+  await expect(reason).toBeFocused();
+  await expect(page.getByRole('button', { name: /^Issue/ })).toBeDisabled();
+  await reason.fill('Slip jammed in the printer');
+  await page.getByRole('button', { name: 'Issue 1 PIN' }).click();
+  await expect(page.getByRole('button', { name: /^Print packet \(2 pages\)/ })).toBeVisible();
+  expect(demo.db.prepare('SELECT count(*) FROM pins WHERE patient_id IN (SELECT id FROM patients WHERE family_id = ?)').pluck().get(familyId)).toBe(before + 1);
+  expect(demo.db.prepare(`SELECT replace_reason FROM pins WHERE patient_id = ? AND replaces_pin_id IS NOT NULL`).pluck().get(kid.id)).toBe('Slip jammed in the printer');
+});

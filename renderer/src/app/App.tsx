@@ -161,7 +161,7 @@ export function App() {
             {route.name === 'checkin' && <CheckinScreen />}
             {route.name === 'search' && <SearchScreen initialText={route.text} />}
             {route.name === 'family' && <FamilyScreen familyId={route.familyId} focusPatientId={route.focusPatientId} />}
-            {route.name === 'wizard' && <WizardScreen familyId={route.familyId} visit={route} />}
+            {route.name === 'wizard' && <WizardScreen familyId={route.familyId} visit={route} replacePatientId={route.replacePatientId} />}
             {route.name === 'packet' && <PacketScreen batchId={route.batchId} />}
             {route.name === 'settings' && <SettingsScreen />}
             {route.name === 'outbox' && <OutboxScreen tab={route.tab} />}

@@ -5,7 +5,7 @@ export type Route =
   | { name: 'checkin' }
   | { name: 'search'; text: string }
   | { name: 'family'; familyId: string; focusPatientId?: string }
-  | { name: 'wizard'; familyId: string }
+  | { name: 'wizard'; familyId: string; replacePatientId?: string }
   | { name: 'packet'; batchId: string }
   | { name: 'settings' }
   | { name: 'outbox'; tab: OutboxTab }

@@ -38,7 +38,7 @@ const STATUS_LABEL: Record<PinHistoryEntry['status'], string> = {
   expired: 'expired',
 };
 
-function PinHistory({ pins, onReprint }: { pins: PinHistoryEntry[]; onReprint?: (batchId: string) => void }) {
+function PinHistory({ pins, onReprint, onReplace }: { pins: PinHistoryEntry[]; onReprint?: (batchId: string) => void; onReplace?: () => void }) {
   return (
     <ul className="pin-history" aria-label="PIN history">
       {pins.map((pin) => (
@@ -52,8 +52,13 @@ function PinHistory({ pins, onReprint }: { pins: PinHistoryEntry[]; onReprint?: 
                 Reprint packet
               </button>
             ) : (
-              <span className="muted"> · already sent to the portal: to print again, issue a new PIN</span>
+              <span className="muted"> · already sent to the portal: to print again, replace it</span>
             ))}
+          {pin.status === 'issued' && onReplace && (
+            <button type="button" className="link-button" onClick={onReplace}>
+              Replace this child’s PIN…
+            </button>
+          )}
         </li>
       ))}
     </ul>
@@ -67,12 +72,15 @@ export function ChildCard({
   focused = false,
   onFixName,
   onReprint,
+  onReplace,
 }: {
   child: ChildView;
   contacts: ContactView[];
   focused?: boolean;
   onFixName?: (first: string, last: string) => Promise<boolean>;
   onReprint?: (batchId: string) => void;
+  /** "Replace this child's PIN" (a slip jammed, a PIN lost): goes to the plan with a reason to give. */
+  onReplace?: () => void;
 }) {
   const primary = contacts.find((c) => c.contactId === child.eligiblePrimaryContactId);
   const needsName = child.verdict.kind === 'blocked' && child.verdict.reasons.some((r) => r.code === 'unofficial_name');
@@ -112,7 +120,7 @@ export function ChildCard({
           ))}
         </ul>
       )}
-      {child.pins.length > 0 && <PinHistory pins={child.pins} onReprint={onReprint} />}
+      {child.pins.length > 0 && <PinHistory pins={child.pins} onReprint={onReprint} onReplace={onReplace} />}
     </li>
   );
 }

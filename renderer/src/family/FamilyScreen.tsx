@@ -81,6 +81,7 @@ export function FamilyScreen({ familyId, focusPatientId }: { familyId: string; f
             contacts={family.contacts}
             focused={child.patientId === focusPatientId}
             onReprint={(batchId) => go({ name: 'packet', batchId })}
+            onReplace={() => go({ name: 'wizard', familyId, replacePatientId: child.patientId })}
           />
         ))}
       </ul>

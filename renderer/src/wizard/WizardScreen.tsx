@@ -30,12 +30,32 @@ function Stepper({ current }: { current: WizardStep }) {
   );
 }
 
-function computePlan(family: FamilyView, choices: PlanChoices): { plan: FamilyPlan | null; error: string | null } {
+/** A record without the entries whose reason is still blank. */
+function withReasons<T>(record: Record<string, T>, reasonOf: (value: T) => string): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => reasonOf(value).trim() !== ''));
+}
+
+/**
+ * The plan as the clerk is deciding it. A replacement, a re-sent Welcome email or a chosen account
+ * owner waits for its reason: until one is typed the plan shows the rest as it stands (and main,
+ * which gets the choices as they are, refuses a blank reason).
+ */
+function computePlan(family: FamilyView, choices: PlanChoices): { plan: FamilyPlan | null; error: string | null; waitingForReason: boolean } {
   const { children, contacts } = planInputsFromFamily(family);
+  const ready: PlanChoices = {
+    ...choices,
+    replacePins: withReasons(choices.replacePins, (r) => r),
+    resendWelcome: withReasons(choices.resendWelcome, (r) => r),
+    recipientByChild: withReasons(choices.recipientByChild, (c) => c.reason),
+  };
+  const waitingForReason =
+    Object.keys(ready.replacePins).length !== Object.keys(choices.replacePins).length ||
+    Object.keys(ready.resendWelcome).length !== Object.keys(choices.resendWelcome).length ||
+    Object.keys(ready.recipientByChild).length !== Object.keys(choices.recipientByChild).length;
   try {
-    return { plan: planFamilyPins(children, contacts, choices, { now: new Date(), timeZone: family.timeZone }), error: null };
+    return { plan: planFamilyPins(children, contacts, ready, { now: new Date(), timeZone: family.timeZone }), error: null, waitingForReason };
   } catch (error) {
-    if (error instanceof PlanChoiceError) return { plan: null, error: error.message };
+    if (error instanceof PlanChoiceError) return { plan: null, error: error.message, waitingForReason };
     throw error;
   }
 }
@@ -51,7 +71,7 @@ function continueLabel(plan: FamilyPlan | null): string {
 }
 
 function ReviewStep({ family }: { family: FamilyView }) {
-  const { correctName, setStep, choices } = useWizard();
+  const { correctName, setStep, choices, replacePin } = useWizard();
   const go = useNavigation((s) => s.go);
   const { plan } = computePlan(family, choices);
   const label = continueLabel(plan);
@@ -66,6 +86,7 @@ function ReviewStep({ family }: { family: FamilyView }) {
             contacts={family.contacts}
             onFixName={(first, last) => correctName(child.patientId, first, last)}
             onReprint={(batchId) => go({ name: 'packet', batchId })}
+            onReplace={() => replacePin(child.patientId)}
           />
         ))}
       </ul>
@@ -80,11 +101,11 @@ function ReviewStep({ family }: { family: FamilyView }) {
   );
 }
 
-function ReasonInput({ label, value, onChange }: { label: string; value: string; onChange: (value: string) => void }) {
+function ReasonInput({ label, value, onChange, autoFocus = false }: { label: string; value: string; onChange: (value: string) => void; autoFocus?: boolean }) {
   return (
     <label className="reason-input">
       {label}{' '}
-      <input value={value} maxLength={300} required onChange={(e) => onChange(e.target.value)} />
+      <input value={value} maxLength={300} required autoFocus={autoFocus} onChange={(e) => onChange(e.target.value)} />
     </label>
   );
 }
@@ -294,6 +315,7 @@ function NotInThisPass({ family, plan }: { family: FamilyView; plan: FamilyPlan 
           <li key={`replace-${patientId}`}>
             <ReasonInput
               label={`Replace ${nameOf(patientId)}’s PIN. Reason (recorded):`}
+              autoFocus={choices.replacePins[patientId] === ''}
               value={choices.replacePins[patientId] ?? ''}
               onChange={(reason) => setChoices((ch) => ({ ...ch, replacePins: { ...ch.replacePins, [patientId]: reason } }))}
             />{' '}
@@ -322,7 +344,7 @@ function NotInThisPass({ family, plan }: { family: FamilyView; plan: FamilyPlan 
 
 function PlanStep({ family }: { family: FamilyView }) {
   const { choices, setChoices, issue, busy, setStep } = useWizard();
-  const { plan, error } = useMemo(() => computePlan(family, choices), [family, choices]);
+  const { plan, error, waitingForReason } = useMemo(() => computePlan(family, choices), [family, choices]);
   // While the clerk types a required reason the plan waits for it; show the last whole plan meanwhile.
   const lastPlan = useRef<FamilyPlan | null>(null);
   if (plan) lastPlan.current = plan;
@@ -347,6 +369,7 @@ function PlanStep({ family }: { family: FamilyView }) {
             {error}
           </p>
         )}
+        {waitingForReason && <p className="muted">Type the reason below to go on: it is recorded.</p>}
       </section>
       <label className="option-row">
         <input type="checkbox" checked={choices.printOnly} onChange={(e) => setChoices((ch) => ({ ...ch, printOnly: e.target.checked }))} />
@@ -358,7 +381,7 @@ function PlanStep({ family }: { family: FamilyView }) {
         <button type="button" onClick={() => setStep('review')}>
           Back
         </button>
-        <button type="button" className="primary" autoFocus disabled={!plan || plan.pinCount === 0 || busy} onClick={() => void issue(expected)}>
+        <button type="button" className="primary" autoFocus disabled={!plan || plan.pinCount === 0 || busy || waitingForReason} onClick={() => void issue(expected)}>
           {busy ? 'Issuing…' : `Issue ${plan?.pinCount ?? 0} PIN${plan?.pinCount === 1 ? '' : 's'}${plan && plan.emailCount > 0 ? ` and queue ${plan.emailCount} Welcome email${plan.emailCount === 1 ? '' : 's'}` : ''}`}
         </button>
       </div>
@@ -456,11 +479,11 @@ export function PrintStep() {
  * family page) starts a fresh pass on the family as it is now, while a clerk's stashed work (same
  * entry, given back after another clerk used the station) carries on where it was.
  */
-export function WizardScreen({ familyId, visit }: { familyId: string; visit: object }) {
+export function WizardScreen({ familyId, visit, replacePatientId }: { familyId: string; visit: object; replacePatientId?: string }) {
   const { family, step, error, start, visit: started, setStep } = useWizard();
   useEffect(() => {
-    if (started !== visit) void start(familyId, visit);
-  }, [familyId, visit, started, start]);
+    if (started !== visit) void start(familyId, visit, replacePatientId);
+  }, [familyId, visit, started, start, replacePatientId]);
   // Escape on the plan goes back to the review, not out of the wizard.
   const setStepBack = useNavigation((s) => s.setStepBack);
   useEffect(() => {

@@ -19,7 +19,9 @@ interface WizardState {
   error: string | null;
   /** The navigation entry this pass was started for (see WizardScreen). */
   visit: object | null;
-  start(familyId: string, visit?: object): Promise<void>;
+  start(familyId: string, visit?: object, replacePatientId?: string): Promise<void>;
+  /** "Replace this child's PIN": marks the child and goes to the plan, where the reason is asked. */
+  replacePin(patientId: string): void;
   openPacket(batchId: string): Promise<void>;
   correctName(patientId: string, firstName: string, lastName: string): Promise<boolean>;
   setStep(step: WizardStep): void;
@@ -43,8 +45,9 @@ export const useWizard = create<WizardState>((set, get) => ({
   busy: false,
   error: null,
 
-  async start(familyId, visit) {
-    set({ familyId, visit: visit ?? null, family: null, step: 'review', choices: NO_CHOICES, batchId: crypto.randomUUID(), packet: null, reprint: false, error: null, busy: true });
+  async start(familyId, visit, replacePatientId) {
+    const choices = replacePatientId ? { ...NO_CHOICES, replacePins: { [replacePatientId]: '' } } : NO_CHOICES;
+    set({ familyId, visit: visit ?? null, family: null, step: replacePatientId ? 'plan' : 'review', choices, batchId: crypto.randomUUID(), packet: null, reprint: false, error: null, busy: true });
     try {
       const family = await call('family.load', { familyId });
       if (get().familyId === familyId) set({ family, busy: false });
@@ -81,6 +84,10 @@ export const useWizard = create<WizardState>((set, get) => ({
       set({ error: (error as Error).message, busy: false });
       return false;
     }
+  },
+
+  replacePin(patientId) {
+    set({ choices: { ...get().choices, replacePins: { ...get().choices.replacePins, [patientId]: '' } }, step: 'plan', error: null });
   },
 
   setStep(step) {
