@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { call } from '../contractCall';
+import { mailboxSchema } from '../mailboxSchema';
 import { AUTHORITIES, REMINDER_METHODS } from '../domain/patient';
 
 const id = z.string().min(1).max(64);
@@ -178,7 +179,7 @@ export const bulkCalls = {
       changes: z.strictObject({
         firstName: z.string().trim().min(1).max(80).optional(),
         lastName: z.string().trim().min(1).max(80).optional(),
-        email: z.email().max(254).nullable().optional(),
+        email: mailboxSchema.nullable().optional(),
         mobilePhone: z.string().max(40).nullable().optional(),
         preferredReminder: z.enum(REMINDER_METHODS).nullable().optional(),
         authority: z.enum(AUTHORITIES).nullable().optional(),
