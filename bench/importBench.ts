@@ -217,6 +217,16 @@ export async function benchImport(): Promise<void> {
     const app = await emptyApp(file);
     const handlers = importHandlers(app.context, { databaseFile: file, worker: 'always' });
     const preview = await measure(app, () => handlers['import.preview'](input));
+    // The import screen sends the files' bytes (base64): decoding them is part of its preview.
+    const bytesInput = { files: exported.files.map((f) => ({ name: f.name, bytes: Buffer.from(f.content, 'utf8').toString('base64') })) };
+    const previewBytes = await measure(app, () => handlers['import.preview'](bytesInput));
+    // Issue 11: a 500,000-column file stalled the preview for 4.9 s (refused by its header now, read in parts).
+    const wideHeader = ['Chart #', 'First Name', 'Last Name', 'DOB', 'Status', ...Array.from({ length: 499_995 }, (_, i) => `Extra ${i}`)].join(',');
+    const wideRow = ['C1', 'Ana', 'Lopez', '03/14/2015', 'Active', ...Array.from({ length: 499_995 }, () => 'x')].join(',');
+    const wide = await measure(app, () => handlers['import.preview']({ files: [{ name: 'wide.csv', content: `${wideHeader}\r\n${wideRow}\r\n` }] }));
+    const wideRows = await measure(app, () =>
+      handlers['import.preview']({ files: [{ name: 'wide-rows.csv', content: `Chart #,First Name,Last Name,DOB,Status\r\n${wideRow}\r\n${wideRow.replace('C1', 'C2')}\r\n` }] }),
+    );
     const applied = await measure(app, () => handlers['import.apply'](input));
     const again = await measure(app, () => handlers['import.apply'](input));
     const terms = (app.context.sqlite.prepare('SELECT count(*) AS n FROM search_terms').get() as { n: number }).n;
@@ -237,6 +247,8 @@ export async function benchImport(): Promise<void> {
     const raw = await rawInsert(temp.file('raw.sqlite'), rows);
     const rawSeconds = raw.insertSeconds + raw.reindexSeconds;
 
+    if (JSON.stringify(previewBytes.value.changes) !== JSON.stringify(preview.value.changes)) throw new Error('the preview from bytes differs from the preview from text');
+    if (wide.value.problems.length !== 1 || wideRows.value.problems.length !== 2) throw new Error('the wide files were not refused as expected');
     for (const [what, result] of [
       ['preview', preview.value],
       ['apply', applied.value],
@@ -276,6 +288,9 @@ export async function benchImport(): Promise<void> {
       'changes / note',
     ], [
       row('import.preview (main process, chunked)', preview, changes(preview.value)),
+      row('import.preview from bytes (base64, decoded in slices)', previewBytes, changes(previewBytes.value)),
+      ['import.preview, 500,000-column header', wide.seconds.toFixed(2), '', ms(wide.loopMaxMs), ms(wide.queryMaxMs), 'refused: over 1,000 columns'],
+      ['import.preview, 2 lines of 500,000 cells', wideRows.seconds.toFixed(2), '', ms(wideRows.loopMaxMs), ms(wideRows.queryMaxMs), 'read 20,000 cells per turn'],
       row('import.apply, worker thread', applied, changes(applied.value)),
       row('import.apply again, same files (worker)', again, changes(again.value)),
       row('import.apply, in-process (main connection)', inProcess, changes(inProcess.value)),

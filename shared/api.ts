@@ -13,6 +13,7 @@ import { auditCalls, type AuditLogState } from './audit/api';
 import { clerkCalls } from './clerks/api';
 import { campaignCalls } from './campaign/api';
 import { call, type Access } from './contractCall';
+import { mailboxSchema } from './mailboxSchema';
 
 export type { Access };
 
@@ -338,7 +339,7 @@ export const contract = {
   ),
   'outbox.list': call<OutboxItemView[]>()(z.strictObject({ status: z.enum(['pending', 'needs_attention']) })),
   'outbox.retry': call<null>()(z.strictObject({ id: z.uuid() })),
-  'outbox.editAndRetry': call<null>()(z.strictObject({ id: z.uuid(), email: z.email().max(254) })),
+  'outbox.editAndRetry': call<null>()(z.strictObject({ id: z.uuid(), email: mailboxSchema })),
   'outbox.dismiss': call<null>()(z.strictObject({ id: z.uuid(), reason: z.string().trim().min(3).max(300) })),
   'mail.dropList': call<MailDropItem[]>()(empty),
   'mail.dropRead': call<MailDropMessage>()(z.strictObject({ file: z.string().regex(/^[A-Za-z0-9._-]{1,120}\.eml$/) })),

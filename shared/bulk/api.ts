@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { call } from '../contractCall';
+import { mailboxSchema } from '../mailboxSchema';
 import { AUTHORITIES, REMINDER_METHODS } from '../domain/patient';
 
 const id = z.string().min(1).max(64);
@@ -125,6 +126,26 @@ export interface ImportColumnMapping {
   /** Target field of the file's kind, or null = ignore this column. */
   field: string | null;
 }
+export const IMPORT_ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252'] as const;
+export type ImportEncoding = (typeof IMPORT_ENCODINGS)[number];
+
+/** How a file's bytes were read (issue 11: a file is read as bytes, never assumed UTF-8). */
+export interface ImportFileEncoding {
+  /** null: the file could not be read as text (the problems say why). */
+  encoding: ImportEncoding | null;
+  /** The file starts with a byte-order mark. */
+  bom: boolean;
+  /**
+   * Windows-1252 only: the file is not UTF-8 (this is its first line that is not); it is read
+   * as Windows-1252 once the administrator confirms that the names in `samples` read right.
+   */
+  notUtf8Line: number | null;
+  /** Windows-1252 only: the administrator confirmed (the file was sent with encoding 'windows-1252'). */
+  confirmed: boolean;
+  /** Windows-1252 only: rows with accented or other non-ASCII letters, as they read that way. */
+  samples: { line: number; text: string }[];
+}
+
 export interface ImportFilePreview {
   name: string;
   kind: ImportKind | null;
@@ -132,6 +153,7 @@ export interface ImportFilePreview {
   columns: ImportColumnMapping[];
   /** Required fields of the kind that no column maps to. */
   missingFields: string[];
+  encoding: ImportFileEncoding;
 }
 export interface ImportProblem {
   file: string;
@@ -147,18 +169,29 @@ export interface ImportPreview {
   counts: { families: number; patients: number; contacts: number; links: number; appointments: number };
   /** What applying would change: new and updated rows, unchanged rows. */
   changes: { inserted: number; updated: number; unchanged: number };
+  /**
+   * Control and bidi-override characters removed from names and contact fields (issue 11):
+   * "12 hidden characters removed from 5 fields".
+   */
+  hiddenCharacters: { removed: number; fields: number };
 }
 export interface ImportResult extends ImportPreview {
   applied: boolean;
 }
 
-const importFile = z.strictObject({
-  name: z.string().min(1).max(200),
-  /** The file's text (UTF-8). */
-  content: z.string().max(200_000_000),
-  kind: z.enum(IMPORT_KINDS).optional(),
-  mapping: z.array(z.strictObject({ header: z.string().max(200), field: z.string().max(64).nullable() })).max(200).optional(),
-});
+const importFile = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    /** The file's text, already decoded (scripts and tests). */
+    content: z.string().max(200_000_000).optional(),
+    /** The file's bytes as read from disk, base64: the import works out how to read them. */
+    bytes: z.string().max(270_000_000).optional(),
+    /** The administrator confirmed reading a file that is not UTF-8 as Windows-1252. */
+    encoding: z.literal('windows-1252').optional(),
+    kind: z.enum(IMPORT_KINDS).optional(),
+    mapping: z.array(z.strictObject({ header: z.string().max(200), field: z.string().max(64).nullable() })).max(200).optional(),
+  })
+  .refine((file) => (file.content === undefined) !== (file.bytes === undefined), { message: 'Give each file either its text or its bytes.' });
 export const importInput = z.strictObject({ files: z.array(importFile).min(1).max(3) });
 
 const empty = z.strictObject({});
@@ -178,7 +211,7 @@ export const bulkCalls = {
       changes: z.strictObject({
         firstName: z.string().trim().min(1).max(80).optional(),
         lastName: z.string().trim().min(1).max(80).optional(),
-        email: z.email().max(254).nullable().optional(),
+        email: mailboxSchema.nullable().optional(),
         mobilePhone: z.string().max(40).nullable().optional(),
         preferredReminder: z.enum(REMINDER_METHODS).nullable().optional(),
         authority: z.enum(AUTHORITIES).nullable().optional(),

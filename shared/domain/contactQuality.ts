@@ -2,11 +2,14 @@
  * Data-quality checks for a Primary Contact (Sort 1) of an Active patient (SPEC 3.5, seed: "Do
  * your patients' Primary Contact records include ... First and Last Name, Email address, Mobile #,
  * Resides with? or Authority of Joint or Exclusive, Preferred Reminder method"). Beyond presence,
- * likely-wrong values are flagged: malformed emails, mistyped well-known domains, mobile numbers
- * that cannot be North American numbers. Pure: the worklist and its tests share it.
+ * likely-wrong values are flagged: an email field that is not exactly one mailbox (named the way
+ * checkMailbox names it: two addresses, a line break, a name beside the address...), mistyped
+ * well-known domains, mobile numbers that cannot be North American numbers. Pure: the worklist
+ * and its tests share it.
  */
 import type { QualityProblem } from '../bulk/api';
 import { hasAccessRight, type ContactLink } from './contacts';
+import { addressInside, checkMailbox, emailProblemWords, type EmailProblem } from './email';
 import type { Authority, ReminderMethod } from './patient';
 
 export interface QualityContact {
@@ -28,26 +31,7 @@ const blank = (value: string | null | undefined): boolean => value === null || v
 
 // ---- email ---------------------------------------------------------------------------------
 
-const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-
-/**
- * RFC 5321/5322-ish: one "@", a dot-atom local part of at most 64 characters (no quoted strings,
- * no leading, trailing or doubled dots), a domain of at least two labels whose last one (the TLD)
- * is letters only, 254 characters in all. What a mail server will accept from a web form.
- */
-export function isWellFormedEmail(value: string): boolean {
-  if (value.length > 254 || value !== value.trim()) return false;
-  const at = value.lastIndexOf('@');
-  if (at <= 0 || at !== value.indexOf('@')) return false;
-  const local = value.slice(0, at);
-  const domain = value.slice(at + 1);
-  if (local.length > 64 || !LOCAL_PART.test(local)) return false;
-  if (domain.length === 0 || domain.length > 253) return false;
-  const labels = domain.split('.');
-  if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) return false;
-  return /^[A-Za-z]{2,63}$/.test(labels.at(-1)!);
-}
+export { isWellFormedEmail } from './email';
 
 /** Well-known mailbox providers whose near misses are flagged as typos. */
 export const COMMON_EMAIL_DOMAINS = [
@@ -244,15 +228,47 @@ export function checkMobile(value: string): MobileCheck {
 
 export type EmailCheck =
   | { ok: true }
-  | { ok: false; code: 'malformed_email'; message: string }
+  | { ok: false; code: 'malformed_email'; problem: Exclude<EmailProblem, 'missing'>; message: string; suggestion: string | null }
   | { ok: false; code: 'email_domain_typo'; message: string; suggestion: string };
 const OK: EmailCheck = Object.freeze({ ok: true });
 
-/** Malformed, or well-formed with a domain that looks mistyped. */
+/** What the administrator does about each problem. */
+const EMAIL_ADVICE: Record<Exclude<EmailProblem, 'missing'>, string> = {
+  two_addresses: 'Keep only the address of the guardian who will own the portal account.',
+  line_break: 'Type the address again on one line.',
+  display_name: 'Keep only the address.',
+  two_at: 'Correct the address.',
+  malformed: 'Correct the address.',
+};
+
+/** The field as the worklist quotes it: line breaks shown as ↵, other invisible characters dropped, long values cut. */
+export function shownEmail(raw: string): string {
+  const shown = raw
+    .trim()
+    .replace(/\r\n|[\r\n\u2028\u2029\u0085]/g, ' \u21b5 ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '');
+  return shown.length > 120 ? `${shown.slice(0, 119)}\u2026` : shown;
+}
+
+/**
+ * Not exactly one usable mailbox (checkMailbox, the one rule the plan and the mailer follow: the
+ * message names why), or one whose domain looks mistyped. `email` is not blank.
+ */
 export function checkEmail(email: string): EmailCheck {
-  const trimmed = email.trim();
-  if (!isWellFormedEmail(trimmed)) return { ok: false, code: 'malformed_email', message: `Email address is not valid: "${email}".` };
-  const domain = trimmed.slice(trimmed.lastIndexOf('@') + 1).toLowerCase();
+  const mailbox = checkMailbox(email);
+  if (!mailbox.ok) {
+    const problem = mailbox.problem === 'missing' ? 'malformed' : mailbox.problem;
+    const inside = problem === 'display_name' ? addressInside(email) : null;
+    const advice = inside ? `Keep only the address (${inside}).` : EMAIL_ADVICE[problem];
+    return {
+      ok: false,
+      code: 'malformed_email',
+      problem,
+      message: `Email "${shownEmail(email)}" cannot be used: ${emailProblemWords(problem)}. ${advice}`,
+      suggestion: inside,
+    };
+  }
+  const domain = mailbox.address.slice(mailbox.address.lastIndexOf('@') + 1).toLowerCase();
   const suggestion = suggestEmailDomain(domain);
   if (!suggestion) return OK;
   return { ok: false, code: 'email_domain_typo', message: `Email domain looks mistyped: ${domain} (did you mean ${suggestion}?)`, suggestion };

@@ -1,5 +1,3 @@
-import { isWellFormedEmail } from './contactQuality';
-
 /**
  * The one rule for "may a PIN be emailed to what this field holds" (SPEC 3.2 step 3, issue 11):
  * exactly one mailbox, nothing else. Real practice data holds "mom@x.com; dad@y.com", line
@@ -7,6 +5,27 @@ import { isWellFormedEmail } from './contactQuality';
  * is for the worklist but counts as no usable email, so the plan prints instead of emailing.
  * Used at import, pull, worklist fix, recipient change, issue and by the mailer. Pure.
  */
+
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * RFC 5321/5322-ish: one "@", a dot-atom local part of at most 64 characters (no quoted strings,
+ * no leading, trailing or doubled dots), a domain of at least two labels whose last one (the TLD)
+ * is letters only, 254 characters in all. What a mail server will accept from a web form.
+ */
+export function isWellFormedEmail(value: string): boolean {
+  if (value.length > 254 || value !== value.trim()) return false;
+  const at = value.lastIndexOf('@');
+  if (at <= 0 || at !== value.indexOf('@')) return false;
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  if (local.length > 64 || !LOCAL_PART.test(local)) return false;
+  if (domain.length === 0 || domain.length > 253) return false;
+  const labels = domain.split('.');
+  if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) return false;
+  return /^[A-Za-z]{2,63}$/.test(labels.at(-1)!);
+}
 
 export type EmailProblem = 'missing' | 'two_addresses' | 'line_break' | 'display_name' | 'two_at' | 'malformed';
 
@@ -30,18 +49,42 @@ function fail(problem: EmailProblem): MailboxCheck {
   return { ok: false, problem, message: PROBLEM_WORDS[problem] };
 }
 
+const LINE_BREAK = /[\r\n\u2028\u2029\u0085]/;
+const SEPARATORS = /[,;\s]+/;
+
 /** One mailbox, trimmed of surrounding spaces; anything else says what is wrong with it. */
 export function checkMailbox(raw: string | null | undefined): MailboxCheck {
   if (raw === null || raw === undefined) return fail('missing');
   const value = raw.trim();
   if (value === '') return fail('missing');
-  if (/[\r\n\u2028\u2029\u0085]/.test(value)) return fail('line_break');
-  const ats = value.split('@').length - 1;
-  if (/[,;]/.test(value) || (ats > 1 && /\s/.test(value))) return fail('two_addresses');
-  if (/[<>"]/.test(value) || /\s/.test(value)) return fail('display_name');
-  if (ats > 1) return fail('two_at');
+  if (LINE_BREAK.test(value)) return fail('line_break');
+  const separated = /[,;\s]/.test(value);
+  // The pieces that hold an "@", once commas, semicolons and spaces split the field.
+  const withAt = separated ? value.split(SEPARATORS).filter((piece) => piece.includes('@')) : [value];
+  if (withAt.length > 1) return fail('two_addresses');
+  if (/[<>"]/.test(value)) return fail('display_name');
+  if (separated) {
+    // "Maria maria@example.com": a name beside one good address. "rosa @gmail": just broken.
+    const piece = withAt[0];
+    return fail(/\s/.test(value) && piece !== undefined && isWellFormedEmail(piece) ? 'display_name' : 'malformed');
+  }
+  if (value.split('@').length > 2) return fail('two_at');
   if (!isWellFormedEmail(value)) return fail('malformed');
   return { ok: true, address: value };
+}
+
+/**
+ * The one address a field seems to hold beside a name ("Maria Lopez <maria@example.com>" gives
+ * maria@example.com), for the worklist to suggest; null when there is no single usable one.
+ */
+export function addressInside(raw: string | null | undefined): string | null {
+  if (raw === null || raw === undefined || LINE_BREAK.test(raw.trim())) return null;
+  const pieces = raw
+    .split(/[\s<>",;]+/)
+    .filter((piece) => piece.includes('@'));
+  if (pieces.length !== 1) return null;
+  const check = checkMailbox(pieces[0]);
+  return check.ok ? check.address : null;
 }
 
 /** The address when the field holds exactly one usable mailbox, else null. */

@@ -441,6 +441,36 @@ describe('inline fix', () => {
     expect(rows(`SELECT count(*) AS n FROM audit_log WHERE action = 'contact_fixed'`)).toEqual([{ n: 0 }]);
   });
 
+  it('names why an email field cannot be used, refuses another such value, and takes one address', async () => {
+    const cases: [string, string][] = [
+      ['maria.lopez@example.com; carlos@example.com', 'Email "maria.lopez@example.com; carlos@example.com" cannot be used: two addresses in one field. Keep only the address of the guardian who will own the portal account.'],
+      ['maria.lopez@example.com\r\nBcc: spy@evil.example', 'Email "maria.lopez@example.com \u21b5 Bcc: spy@evil.example" cannot be used: line break in the address. Type the address again on one line.'],
+      ['Maria Lopez <maria.lopez@example.com>', 'Email "Maria Lopez <maria.lopez@example.com>" cannot be used: a name as well as the address. Keep only the address (maria.lopez@example.com).'],
+    ];
+    for (const [email, message] of cases) {
+      run(`UPDATE contacts SET email = ? WHERE id = 'c-maria'`, email);
+      for (const child of ['p-ana', 'p-luis', 'p-sofia']) {
+        expect((await worklistRowOf(child))!.problems).toEqual([{ code: 'malformed_email', message }]);
+      }
+      expect(worklistRowFor(app.context.sqlite, 'p-ana', 'c-maria')!.problems).toEqual([{ code: 'malformed_email', message }]);
+      expect((await worklistRowOf('p-ana'))!.contact!.email).toBe(email); // the field as it is, for the administrator to see
+    }
+    expect((await call('bulk.worklist', { problem: 'malformed_email' })).total).toBe(3);
+
+    // The fix takes only one mailbox: through the contract and in the service behind it.
+    const refused = contract['bulk.fixContact'].input.safeParse({ patientId: 'p-ana', contactId: 'c-maria', changes: { email: 'mom@x.com, dad@y.com' } });
+    expect(refused.success).toBe(false);
+    expect(refused.error!.issues[0]!.message).toBe('Enter one email address, such as maria@example.com (this one has two addresses in one field).');
+    await expect(
+      handlers['bulk.fixContact']({ patientId: 'p-ana', contactId: 'c-maria', changes: { email: 'maria@x.com\nBcc: spy@evil.example' } }),
+    ).rejects.toMatchObject({ code: 'invalid_input', message: '"maria@x.com \u21b5 Bcc: spy@evil.example" cannot be saved as the email: line break in the address. Enter one address. Nothing was changed.' });
+    expect(rows(`SELECT count(*) AS n FROM outbox`)).toEqual([{ n: 0 }]);
+
+    expect(await call('bulk.fixContact', { patientId: 'p-ana', contactId: 'c-maria', changes: { email: '  maria.lopez@example.com ' } })).toBeNull();
+    expect(rows(`SELECT email FROM contacts WHERE id = 'c-maria'`)).toEqual([{ email: 'maria.lopez@example.com' }]);
+    expect((await call('bulk.worklist', { problem: 'malformed_email' })).total).toBe(0);
+  });
+
   it('refuses a contact not linked to the patient, an invalid mobile, and an anonymous caller', async () => {
     await expect(call('bulk.fixContact', { patientId: 'p-ana', contactId: 'c-james', changes: { email: 'x@example.com' } })).rejects.toMatchObject({ code: 'not_found' });
     await expect(call('bulk.fixContact', { patientId: 'p-messy', contactId: 'c-messy', changes: { mobilePhone: '555-0142' } })).rejects.toMatchObject({

@@ -236,6 +236,59 @@ describe('Welcome email over SMTP', () => {
   });
 });
 
+describe('one recipient, the outbox row’s (issue 11)', () => {
+  const forms: [string, string, string][] = [
+    ['comma', 'victim@example.com, attacker@evil.example', 'This email would go to 2 addresses ("victim@example.com, attacker@evil.example"); it goes to one guardian only. Correct the address (Edit email and retry). Nothing was sent.'],
+    ['semicolon', 'mom@example.com; dad@example.org', 'This email would go to 2 addresses ("mom@example.com; dad@example.org"); it goes to one guardian only. Correct the address (Edit email and retry). Nothing was sent.'],
+    ['CRLF + Bcc', 'victim2@example.com\r\nBcc: spy@evil.example', 'The address "victim2@example.com \u21b5 Bcc: spy@evil.example" cannot be used: line break in the address. Correct it (Edit email and retry). Nothing was sent.'],
+    ['display name', 'Maria Lopez <maria.lopez@example.com>', 'The address "Maria Lopez <maria.lopez@example.com>" cannot be used: a name as well as the address. Correct it (Edit email and retry). Nothing was sent.'],
+    ['two "@"', 'maria@@example.com', 'The address "maria@@example.com" cannot be used: two "@" in the address. Correct it (Edit email and retry). Nothing was sent.'],
+  ];
+
+  it.each(forms)('refuses a %s address before any SMTP conversation, as permanent', async (_form, to, message) => {
+    server = await startTestSmtpServer();
+    const err = await deliveryError(mailer().sendWelcome(welcome({ to })));
+    expect(err.permanent).toBe(true);
+    expect(err.message).toBe(message);
+    expect(err.message).not.toContain(PIN);
+    expect(server.connections).toBe(0);
+    expect(server.messages).toHaveLength(0);
+
+    // The same mailer then sends to one good address: exactly one conversation, one recipient.
+    await mailer().sendWelcome(welcome());
+    expect(server.connections).toBe(1);
+    expect(server.recipients).toEqual([['maria.lopez@example.com']]);
+  });
+
+  it('refuses a line break in a header value it builds (subject, sender), and writes no mail-drop file either', async () => {
+    server = await startTestSmtpServer();
+    const subject = await deliveryError(mailer({ practiceName: 'Sunshine\r\nBcc: spy@evil.example' }).sendWelcome(welcome({ practiceName: 'Sunshine\r\nBcc: spy@evil.example' })));
+    expect(subject).toMatchObject({ permanent: true });
+    expect(subject.message).toMatch(/line break in this email’s subject/);
+    const sender = await deliveryError(mailer({ smtpFrom: 'Clinic <desk@example.com>\r\nBcc: spy@evil.example' }).sendWelcome(welcome()));
+    expect(sender).toMatchObject({ permanent: true });
+    expect(sender.message).toMatch(/^The sender \("From" in Settings > Email/);
+    const twoSenders = await deliveryError(mailer({ smtpFrom: 'Clinic <desk@example.com>, spy@evil.example' }).sendWelcome(welcome()));
+    expect(twoSenders.message).toMatch(/must be one address on one line/);
+    expect(server.connections).toBe(0);
+
+    const dir = temp.file('mail-drop');
+    const drop = await deliveryError(mailer({ smtpHost: '' }).sendWelcome(welcome({ to: 'victim@example.com, attacker@evil.example' })));
+    expect(drop.permanent).toBe(true);
+    expect(fs.existsSync(dir) ? fs.readdirSync(dir) : []).toEqual([]);
+  });
+
+  it('sends to the one address with surrounding spaces dropped, and the envelope names only it', async () => {
+    server = await startTestSmtpServer();
+    await mailer().send({ outboxId: 'row-9', to: '  maria.lopez@example.com ', language: 'en', subject: 'Hello', text: 'Hi', html: '<p>Hi</p>' });
+    expect(server.recipients).toEqual([['maria.lopez@example.com']]);
+    const mail = await parsed(0);
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((v) => v.address) : null).toEqual(['maria.lopez@example.com']);
+    expect(mail.headers.has('bcc')).toBe(false);
+    expect(mail.headers.has('cc')).toBe(false);
+  });
+});
+
 describe('mail-drop folder', () => {
   it('writes one .eml per outbox row when no SMTP server is set, and reads it back decoded', async () => {
     const dir = temp.file('mail-drop');

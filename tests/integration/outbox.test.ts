@@ -180,7 +180,22 @@ describe('the outbox', () => {
     const [parked] = await ok<{ id: string; lastError: string; editableEmail: string }[]>('outbox.list', { status: 'needs_attention' });
     expect(parked!.editableEmail).toBe('nobody@example.com');
     expect(parked!.lastError).toMatch(/refused nobody@example\.com/);
-    await ok('outbox.editAndRetry', { id: parked!.id, email: 'maria.lopez@example.com' });
+    // Only one mailbox is taken: two addresses, a line break or a name beside it are refused, the item stays parked.
+    for (const [email, words] of [
+      ['maria.lopez@example.com, spy@evil.example', 'two addresses in one field'],
+      ['maria.lopez@example.com\r\nBcc: spy@evil.example', 'line break in the address'],
+      ['Maria <maria.lopez@example.com>', 'a name as well as the address'],
+    ] as const) {
+      const refused = await app.invoke('outbox.editAndRetry', { id: parked!.id, email });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+      expect(JSON.stringify(refused)).toContain(words);
+    }
+    await app.deliveries.worker.drain();
+    expect(smtp.messages).toHaveLength(0);
+    expect(rows(`SELECT status, json_extract(payload, '$.to') AS "to" FROM outbox WHERE id = ?`, parked!.id)).toEqual([{ status: 'needs_attention', to: 'nobody@example.com' }]);
+
+    await ok('outbox.editAndRetry', { id: parked!.id, email: ' maria.lopez@example.com ' });
+    expect(rows(`SELECT json_extract(payload, '$.to') AS "to" FROM outbox WHERE id = ?`, parked!.id)).toEqual([{ to: 'maria.lopez@example.com' }]);
     await app.deliveries.worker.drain();
     expect(smtp.recipients).toEqual([['maria.lopez@example.com']]);
   });

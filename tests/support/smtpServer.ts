@@ -8,6 +8,8 @@ export interface TestSmtpServer {
   messages: Buffer[];
   /** Envelope recipients per accepted message. */
   recipients: string[][];
+  /** SMTP conversations opened so far (a refused message must open none). */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -22,12 +24,17 @@ export interface TestSmtpOptions {
 export async function startTestSmtpServer(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
   const messages: Buffer[] = [];
   const recipients: string[][] = [];
+  let connections = 0;
   const { credentials } = options;
   const server = new SMTPServer({
     logger: false,
     disabledCommands: credentials ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
     authOptional: !credentials,
     allowInsecureAuth: true,
+    onConnect(_session, callback) {
+      connections += 1;
+      callback();
+    },
     onAuth(auth, _session, callback) {
       if (credentials && auth.username === credentials.user && auth.password === credentials.pass) {
         return callback(null, { user: auth.username });
@@ -59,6 +66,9 @@ export async function startTestSmtpServer(options: TestSmtpOptions = {}): Promis
     port,
     messages,
     recipients,
+    get connections() {
+      return connections;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -13,13 +13,32 @@ export type CsvValue = string | number | boolean | null | undefined;
 
 export const BOM = '\uFEFF';
 
+/** The characters a spreadsheet starts a formula with. */
+const FORMULA_START = new Set(['=', '+', '-', '@']);
+/** Minus signs that compatibility normalisation leaves alone (U+2212 −, U+207B ⁻, U+208B ₋, U+2796 ➖). */
+const MINUS_LOOKALIKES = /^[\u2212\u207b\u208b\u2796]/;
+/** Spaces a spreadsheet may skip before reading a formula (ASCII, no-break, ideographic). */
+const LEADING_SPACES = /^[ \u00a0\u3000]+/;
+
 /**
- * A cell an unsuspecting spreadsheet would run as a formula (=, +, -, @, or a leading tab or
- * CR): prefixed with an apostrophe, which Excel shows as text (OWASP "CSV injection"). Names and
+ * A cell an unsuspecting spreadsheet would run as a formula (OWASP "CSV injection"): it starts
+ * with = + - @ in ASCII or in any of their Unicode forms (full-width ＝＋－＠, small ﹦﹢﹣﹫,
+ * super/subscript, − and the other dashes: spreadsheets in East Asian locales read full-width
+ * forms as the ASCII ones), or with a tab, CR or LF; spaces in front do not hide it. Names and
  * emails from the practice system are not trusted input.
  */
+export function isFormulaLike(text: string): boolean {
+  if (/^[\t\r\n]/.test(text)) return true;
+  const rest = text.replace(LEADING_SPACES, '');
+  if (rest === '') return false;
+  if (/^[\t\r\n]/.test(rest) || MINUS_LOOKALIKES.test(rest) || /^\p{Pd}/u.test(rest)) return true;
+  const first = String.fromCodePoint(rest.codePointAt(0)!);
+  return FORMULA_START.has(first.normalize('NFKC')[0]!);
+}
+
+/** Prefixed with an apostrophe, which Excel shows as text and does not run. */
 function guardFormula(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return isFormulaLike(text) ? `'${text}` : text;
 }
 
 export function csvCell(value: CsvValue): string {

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Updateable } from 'kysely';
 import type { WorklistRow } from '../../../shared/bulk/api';
-import { checkMobile } from '../../../shared/domain/contactQuality';
+import { checkMobile, shownEmail } from '../../../shared/domain/contactQuality';
+import { checkMailbox, emailProblemWords } from '../../../shared/domain/email';
 import type { Authority, ReminderMethod } from '../../../shared/domain/patient';
 import { appendAudit } from '../audit/audit';
 import { requireClerk } from '../clerks/sessionService';
@@ -41,7 +42,13 @@ function normalize(changes: ContactChanges): ContactChanges {
   if (changes.firstName !== undefined) out.firstName = collapse(changes.firstName);
   if (changes.lastName !== undefined) out.lastName = collapse(changes.lastName);
   if (out.firstName === '' || out.lastName === '') throw new AppError('invalid_input', 'A contact needs a first and a last name. Nothing was changed.');
-  if (changes.email !== undefined) out.email = changes.email === null || changes.email.trim() === '' ? null : changes.email.trim();
+  if (changes.email !== undefined) {
+    const mailbox = changes.email === null || changes.email.trim() === '' ? null : checkMailbox(changes.email);
+    if (mailbox && !mailbox.ok) {
+      throw new AppError('invalid_input', `"${shownEmail(changes.email!)}" cannot be saved as the email: ${emailProblemWords(mailbox.problem)}. Enter one address. Nothing was changed.`);
+    }
+    out.email = mailbox ? mailbox.address : null;
+  }
   if (changes.mobilePhone !== undefined) {
     const raw = changes.mobilePhone?.trim() ?? '';
     if (raw === '') out.mobilePhone = null;

@@ -60,7 +60,7 @@ export function previewOf(plan: ImportPlan, changes: Changes, extraProblems: Imp
   const all = [...plan.problems, ...extraProblems];
   const total = plan.problemCount + extraProblems.length;
   const problems = all.slice(0, MAX_LISTED_PROBLEMS);
-  return { files: plan.files, problems, moreProblems: total - problems.length, counts: countsOf(plan), changes };
+  return { files: plan.files, problems, moreProblems: total - problems.length, counts: countsOf(plan), changes, hiddenCharacters: plan.hiddenCharacters };
 }
 
 class Rollback extends Error {
@@ -101,8 +101,9 @@ export async function applyImport(sqlite: BetterSqlite3.Database, request: Apply
           const result = runToEnd(reconcile(sqlite, plan, { write: true, now: request.now }));
           if (result.problems.length > 0) throw new Rollback(result.problems);
           const details = {
-            files: plan.files.map((f) => ({ name: f.name, kind: f.kind, rows: f.rows })),
+            files: plan.files.map((f) => ({ name: f.name, kind: f.kind, rows: f.rows, encoding: f.encoding.encoding })),
             counts: countsOf(plan),
+            hiddenCharacters: plan.hiddenCharacters,
             changes: result.changes,
             reindexed: result.reindexed,
           };

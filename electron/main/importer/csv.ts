@@ -33,6 +33,9 @@ export function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/** The start of the header line is enough to tell its delimiter (a file of 500,000 columns is not read twice). */
+const DELIMITER_SCAN = 65_536;
+
 /**
  * The delimiter of the header line: whichever of comma, semicolon and tab occurs most often
  * outside quotes (comma when none or tied, as most exports use it).
@@ -40,7 +43,8 @@ export function stripBom(text: string): string {
 export function detectDelimiter(text: string): Delimiter {
   const counts = { ',': 0, ';': 0, '\t': 0 };
   let quoted = false;
-  for (let i = 0; i < text.length; i++) {
+  const end = Math.min(text.length, DELIMITER_SCAN);
+  for (let i = 0; i < end; i++) {
     const c = text[i]!;
     if (c === '"') quoted = !quoted;
     else if (!quoted && (c === '\n' || c === '\r')) break;
@@ -51,6 +55,9 @@ export function detectDelimiter(text: string): Delimiter {
   return best;
 }
 
+/** What CsvReader.next gives back when it stopped inside a long record (see its `maxFields`). */
+export const PENDING = Symbol('record continues');
+
 /** Reads records one at a time so a caller can stop between chunks and let the event loop run. */
 export class CsvReader {
   readonly delimiter: Delimiter;
@@ -59,6 +66,8 @@ export class CsvReader {
   private readonly delim: number;
   private pos = 0;
   private line = 1;
+  /** A record read in part (a very wide line), resumed by the next call. */
+  private partial: { start: number; fields: string[]; unclosed: boolean } | null = null;
 
   constructor(content: string, delimiter?: Delimiter) {
     this.text = stripBom(content);
@@ -66,19 +75,32 @@ export class CsvReader {
     this.delim = this.delimiter.charCodeAt(0);
   }
 
-  /** The next record, or null at the end. Lines that hold nothing at all are skipped. */
-  next(): CsvRecord | null {
+  /**
+   * The next record, or null at the end. Lines that hold nothing at all are skipped. With
+   * `maxFields`, a record longer than that is read in parts: PENDING says "call again" (a file
+   * of 500,000 columns is read a few thousand cells per event-loop turn, not in one go).
+   */
+  next(): CsvRecord | null;
+  next(maxFields: number): CsvRecord | null | typeof PENDING;
+  next(maxFields = Number.POSITIVE_INFINITY): CsvRecord | null | typeof PENDING {
     const text = this.text;
     const n = text.length;
     for (;;) {
-      if (this.pos >= n) return null;
-      const start = this.line;
-      const fields: string[] = [];
+      if (!this.partial) {
+        if (this.pos >= n) return null;
+        this.partial = { start: this.line, fields: [], unclosed: false };
+      }
+      const record = this.partial;
+      const fields = record.fields;
+      let budget = maxFields;
       let field = '';
       let pos = this.pos;
       let endOfRecord = false;
-      let unclosed = false;
       while (!endOfRecord) {
+        if (budget <= 0) {
+          this.pos = pos;
+          return PENDING;
+        }
         if (text.charCodeAt(pos) === QUOTE) {
           // Quoted field: runs to the next lone quote; "" is one quote; line breaks are content.
           const fieldLine = this.line;
@@ -103,7 +125,7 @@ export class CsvReader {
             }
           }
           if (!closed) {
-            unclosed = true;
+            record.unclosed = true;
             this.problems.push({
               line: fieldLine,
               message: `A quoted value that starts on line ${fieldLine} is never closed, so the rest of the file could not be read (look for a missing ").`,
@@ -120,6 +142,7 @@ export class CsvReader {
         if (i > pos) field += text.slice(pos, i);
         pos = i;
         fields.push(field);
+        budget -= 1;
         field = '';
         if (pos >= n) {
           endOfRecord = true;
@@ -140,8 +163,9 @@ export class CsvReader {
         }
       }
       this.pos = pos;
+      this.partial = null;
       if (fields.length === 1 && fields[0] === '') continue; // blank line
-      return unclosed ? { line: start, fields, unclosed: true } : { line: start, fields };
+      return record.unclosed ? { line: record.start, fields, unclosed: true } : { line: record.start, fields };
     }
   }
 

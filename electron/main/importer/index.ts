@@ -16,8 +16,8 @@ import { reconcile } from './reconcile';
  * import.preview and import.apply (SPEC 3.1, 3.5, 4): a practice's CSV export (patients, family
  * contacts, appointments) checked line by line, then applied all at once or not at all.
  *
- * Preview runs in the main process two thousand rows at a time, letting the event loop run in
- * between. Apply of a large import runs in a worker thread with its own connection to the mirror
+ * Preview runs in the main process two thousand rows (or 20,000 cells) at a time, letting the
+ * event loop run in between; the file's bytes are decoded first, in slices (decode.ts). Apply of a large import runs in a worker thread with its own connection to the mirror
  * file: a 200,000-patient import spends 25-35 s inside its one transaction (bench/importBench.ts,
  * most of it the search-term rebuild), which on the app's connection would freeze the window that
  * long. While the worker writes, the main thread holds Kysely's connection lock, so the app's own
@@ -173,7 +173,8 @@ async function applyExclusively(ctx: AppContext, input: ImportInput, options: Im
     clerkId,
     workstation: ctx.workstation,
   };
-  const size = input.files.reduce((n, f) => n + f.content.length, 0);
+  // Characters of text, or of base64 (four for three bytes): about the size of the CSV either way.
+  const size = input.files.reduce((n, f) => n + (f.content?.length ?? Math.floor(((f.bytes?.length ?? 0) * 3) / 4)), 0);
   const mode = options.worker ?? 'auto';
   const wantWorker =
     options.databaseFile !== ':memory:' &&

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { ImportFilePreview, ImportKind, ImportProblem } from '../../../shared/bulk/api';
+import type { ImportFileEncoding, ImportFilePreview, ImportKind, ImportProblem } from '../../../shared/bulk/api';
 import type { Authority, PatientStatus, ReminderMethod } from '../../../shared/domain/patient';
-import { CsvReader } from './csv';
+import { cleanText } from '../../../shared/domain/textHygiene';
+import { CsvReader, PENDING, type CsvRecord } from './csv';
+import { decodeImportBytes, type DecodedFile } from './decode';
 import { FIELD_LABELS, mapHeaders, type FileMapping, type ImportField } from './fields';
 import {
-  cleanText,
   normalizePhone,
   readAuthority,
   readDate,
@@ -17,6 +18,7 @@ import {
   readSort,
   readStatus,
   readTime,
+  tidySpaces,
   type Read,
 } from './values';
 
@@ -31,7 +33,12 @@ import {
 
 export interface ImportFileInput {
   name: string;
-  content: string;
+  /** The text, already decoded (scripts and tests); or */
+  content?: string;
+  /** the bytes as read from disk, base64 (the import screen): see decode.ts. */
+  bytes?: string;
+  /** The administrator confirmed reading a file that is not UTF-8 as Windows-1252. */
+  encoding?: 'windows-1252';
   kind?: ImportKind;
   mapping?: { header: string; field: string | null }[];
 }
@@ -104,6 +111,8 @@ export interface ImportPlan {
   appointments: Map<string, AppointmentRecord>;
   /** Every chart number the patients files list, rows with problems included. */
   chartsInFiles: Set<string>;
+  /** Control and bidi-override characters removed from names and contact fields, and from how many cells. */
+  hiddenCharacters: { removed: number; fields: number };
 }
 
 export interface PlanEnvironment {
@@ -116,6 +125,12 @@ export interface PlanEnvironment {
 }
 
 const ROWS_PER_PAUSE = 2_000;
+/** Cells read between pauses: a very wide file (500,000 columns) is read in parts too. */
+export const CELLS_PER_PAUSE = 20_000;
+/** A practice export has dozens of columns, a few hundred at most; more means another kind of file. */
+export const MAX_COLUMNS = 1_000;
+/** Rows shown for the administrator to check a file read as Windows-1252. */
+const ENCODING_SAMPLES = 5;
 const KIND_ORDER: Record<ImportKind, number> = { patients: 0, contacts: 1, appointments: 2 };
 
 export function stableId(prefix: string, ...parts: string[]): string {
@@ -140,6 +155,27 @@ class ProblemList {
   }
 }
 
+/**
+ * Fields kept exactly as the practice system wrote them: identifiers (its keys, matched again on
+ * the next import and by sync) and the email, which the worklist shows as it is so it can say
+ * what is wrong with it ("line break in the address"); checkMailbox decides whether it is usable.
+ */
+const KEPT_AS_WRITTEN: ReadonlySet<ImportField> = new Set<ImportField>(['chartNumber', 'familyId', 'contactId', 'email']);
+
+/** Counts what text hygiene removed across an import. */
+class HiddenCharacters {
+  removed = 0;
+  fields = 0;
+  clean(value: string): string {
+    const result = cleanText(value);
+    if (result.removed > 0) {
+      this.removed += result.removed;
+      this.fields += 1;
+    }
+    return result.text;
+  }
+}
+
 /** One data row being read: cells by field, problems attributed to this row's line and column. */
 class Row {
   problems = 0;
@@ -149,6 +185,7 @@ class Row {
     private readonly headers: readonly string[],
     readonly line: number,
     private readonly report: (line: number, column: string | null, message: string) => void,
+    private readonly hidden: HiddenCharacters,
   ) {}
 
   has(field: string): boolean {
@@ -168,12 +205,16 @@ class Row {
     this.problems += 1;
     this.report(this.line, field === null ? null : this.header(field), message);
   }
-  /** Text with spaces tidied; null when blank. */
+  /**
+   * Text with spaces tidied and control and bidi-override characters removed (counted); null
+   * when blank. Identifiers and the email are kept as written (see KEPT_AS_WRITTEN).
+   */
   text(field: ImportField, max = MAX_TEXT): string | null | undefined {
     const raw = this.raw(field);
     if (raw === undefined) return undefined;
     if (raw === '') return null;
-    const value = cleanText(raw);
+    const value = KEPT_AS_WRITTEN.has(field) ? (field === 'email' ? raw : tidySpaces(raw)) : this.hidden.clean(tidySpaces(raw)).trim();
+    if (value === '') return null;
     if (value.length > max) {
       this.problem(field, `${FIELD_LABELS[field]} is longer than ${max} characters`);
       return null;
@@ -181,8 +222,10 @@ class Row {
     return value;
   }
   required(field: ImportField, max = MAX_TEXT): string | null {
+    const before = this.problems;
     const value = this.text(field, max);
-    if (value === null && this.raw(field) === '') this.problem(field, `${FIELD_LABELS[field]} is blank`);
+    // Blank, or nothing left once hidden characters are removed.
+    if (value === null && this.problems === before) this.problem(field, `${FIELD_LABELS[field]} is blank`);
     return value ?? null;
   }
   read<T>(field: ImportField, reader: (label: string, raw: string) => Read<T>): T | null | undefined {
@@ -209,9 +252,59 @@ interface ParsedFile {
 
 const where = (src: Source, file: string) => (src.file === file ? `line ${src.line}` : `${src.file} line ${src.line}`);
 
+/** base64 to bytes, a few megabytes per event-loop turn. */
+async function bytesOf(base64: string, pause?: () => Promise<void>): Promise<Uint8Array> {
+  const step = 4 << 20; // a multiple of 4: every slice decodes on its own
+  if (base64.length <= step) return Buffer.from(base64, 'base64');
+  const parts: Buffer[] = [];
+  for (let at = 0; at < base64.length; at += step) {
+    parts.push(Buffer.from(base64.slice(at, at + step), 'base64'));
+    if (pause) await pause();
+  }
+  return Buffer.concat(parts);
+}
+
+/** The file's text: as given, or decoded from its bytes (decode.ts). */
+async function textOf(file: ImportFileInput, pause?: () => Promise<void>): Promise<DecodedFile> {
+  if (file.content !== undefined) {
+    return { ok: true, text: file.content, encoding: 'utf-8', bom: file.content.charCodeAt(0) === 0xfeff, notUtf8Line: null };
+  }
+  return decodeImportBytes(file.name, await bytesOf(file.bytes ?? '', pause), pause);
+}
+
+/** The next whole record, reading a very wide one in parts with a pause between them. */
+async function nextRecord(reader: CsvReader, pause?: () => Promise<void>): Promise<CsvRecord | null> {
+  for (;;) {
+    const record = reader.next(CELLS_PER_PAUSE);
+    if (record !== PENDING) return record;
+    if (pause) await pause();
+  }
+}
+
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/** A row of a file read as Windows-1252, as the administrator checks it: the name, or the cells with accented letters. */
+function encodingSample(fields: readonly string[], mapping: FileMapping): string {
+  const cell = (field: string) => {
+    const i = mapping.index.get(field);
+    return i === undefined ? '' : (fields[i] ?? '').trim();
+  };
+  const name = [cell('firstName'), cell('lastName')].filter(Boolean).join(' ');
+  const text = NON_ASCII.test(name)
+    ? name
+    : fields
+        .filter((v) => NON_ASCII.test(v))
+        .slice(0, 3)
+        .map((v) => v.trim())
+        .join(' · ');
+  const shown = cleanText(text).text;
+  return shown.length > 120 ? `${shown.slice(0, 119)}…` : shown;
+}
+
 /** Reads and checks every file of the input; see the module comment. */
 export async function buildPlan(input: ImportInput, env: PlanEnvironment): Promise<ImportPlan> {
   const problems = new ProblemList();
+  const hidden = new HiddenCharacters();
   const plan: ImportPlan = {
     files: [],
     problems: [],
@@ -222,17 +315,51 @@ export async function buildPlan(input: ImportInput, env: PlanEnvironment): Promi
     links: new Map(),
     appointments: new Map(),
     chartsInFiles: new Set(),
+    hiddenCharacters: hidden,
   };
 
-  // ---- headers and mappings -----------------------------------------------------------------
-  const parsed: ParsedFile[] = input.files.map((file, index) => {
-    const reader = new CsvReader(file.content);
-    const header = reader.next();
-    const headers = header ? header.fields.map((h) => h.trim()) : [];
-    const mapping: FileMapping = header
-      ? mapHeaders(file.name, headers, file.kind, file.mapping ?? [])
-      : { kind: null, columns: [], index: new Map(), missingFields: [], problems: [] };
-    if (!header) mapping.problems.push({ column: null, message: `${file.name} is empty: it has no header row.` });
+  // ---- bytes, headers and mappings ------------------------------------------------------------
+  const parsed: ParsedFile[] = [];
+  for (const [index, file] of input.files.entries()) {
+    const decoded = await textOf(file, env.pause);
+    const encoding: ImportFileEncoding = decoded.ok
+      ? { encoding: decoded.encoding, bom: decoded.bom, notUtf8Line: decoded.notUtf8Line, confirmed: false, samples: [] }
+      : { encoding: null, bom: false, notUtf8Line: null, confirmed: false, samples: [] };
+    const preview: ImportFilePreview = { name: file.name, kind: null, rows: 0, columns: [], missingFields: [], encoding };
+    plan.files.push(preview);
+    if (!decoded.ok) {
+      problems.add(index, { file: file.name, line: decoded.line, column: null, message: decoded.message });
+      continue;
+    }
+    if (decoded.encoding === 'windows-1252') {
+      encoding.confirmed = file.encoding === 'windows-1252';
+      if (!encoding.confirmed) {
+        problems.add(index, {
+          file: file.name,
+          line: decoded.notUtf8Line ?? 1,
+          column: null,
+          message:
+            `${file.name} is not saved as UTF-8 (line ${decoded.notUtf8Line ?? 1} is the first line that is not). Read as Windows-1252, ` +
+            'its names look like the examples shown: confirm that they read right, or save the file as CSV UTF-8 and choose it again.',
+        });
+      }
+    }
+
+    const reader = new CsvReader(decoded.text);
+    const header = await nextRecord(reader, env.pause);
+    const tooWide = header !== null && header.fields.length > MAX_COLUMNS;
+    const headers = header && !tooWide ? header.fields.map((h) => h.trim()) : [];
+    let mapping: FileMapping;
+    if (!header) {
+      mapping = { kind: null, columns: [], index: new Map(), missingFields: [], problems: [{ column: null, message: `${file.name} is empty: it has no header row.` }] };
+    } else if (tooWide) {
+      const message =
+        `${file.name} has ${header.fields.length.toLocaleString('en-US')} columns; a practice export has a few dozen (this import reads up to ${MAX_COLUMNS.toLocaleString('en-US')}). ` +
+        'Check that this is the export of patients, family contacts or appointments.';
+      mapping = { kind: null, columns: [], index: new Map(), missingFields: [], problems: [{ column: null, message }] };
+    } else {
+      mapping = mapHeaders(file.name, headers, file.kind, file.mapping ?? []);
+    }
     for (const p of mapping.problems) problems.add(index, { file: file.name, line: 1, column: p.column, message: p.message });
     if (mapping.missingFields.length > 0) {
       const names = mapping.missingFields.map((f) =>
@@ -248,22 +375,17 @@ export async function buildPlan(input: ImportInput, env: PlanEnvironment): Promi
         message: `${file.name} has no column for ${names.join(', ')} (required). Add the column to the export, or map one of its columns to ${names.length > 1 ? 'them' : 'it'}.`,
       });
     }
-    const preview: ImportFilePreview = {
-      name: file.name,
-      kind: mapping.kind,
-      rows: 0,
-      columns: mapping.columns,
-      missingFields: mapping.missingFields,
-    };
-    plan.files.push(preview);
-    return { index, input: file, reader, headers, mapping, preview };
-  });
+    preview.kind = mapping.kind;
+    preview.columns = mapping.columns;
+    preview.missingFields = mapping.missingFields;
+    parsed.push({ index, input: file, reader, headers, mapping, preview });
+  }
   const names = new Set<string>();
-  for (const f of parsed) {
-    if (names.has(f.input.name)) {
-      problems.add(f.index, { file: f.input.name, line: 1, column: null, message: `Two files are named ${f.input.name}; rename one so problems can be told apart.` });
+  for (const [index, file] of input.files.entries()) {
+    if (names.has(file.name)) {
+      problems.add(index, { file: file.name, line: 1, column: null, message: `Two files are named ${file.name}; rename one so problems can be told apart.` });
     }
-    names.add(f.input.name);
+    names.add(file.name);
   }
 
   // ---- rows, patients first so contacts and appointments can refer to them ------------------
@@ -281,22 +403,30 @@ export async function buildPlan(input: ImportInput, env: PlanEnvironment): Promi
     const complete = f.mapping.missingFields.length === 0;
     const report = (line: number, column: string | null, message: string) =>
       problems.add(f.index, { file: f.input.name, line, column, message });
-    let sincePause = 0;
-    for (let record = f.reader.next(); record; record = f.reader.next()) {
+    const samples = f.preview.encoding.encoding === 'windows-1252' ? f.preview.encoding.samples : null;
+    let sinceRows = 0;
+    let sinceCells = 0;
+    for (let record = await nextRecord(f.reader, env.pause); record; record = await nextRecord(f.reader, env.pause)) {
+      sinceRows += 1;
+      sinceCells += record.fields.length;
+      if (env.pause && (sinceRows >= ROWS_PER_PAUSE || sinceCells >= CELLS_PER_PAUSE)) {
+        sinceRows = 0;
+        sinceCells = 0;
+        await env.pause();
+      }
       if (record.fields.every((v) => v.trim() === '')) continue;
       f.preview.rows += 1;
       if (record.unclosed) continue; // reported by the reader; its cells are not this row's
-      const row = new Row(record.fields, f.mapping, f.headers, record.line, report);
+      if (samples && samples.length < ENCODING_SAMPLES && record.fields.some((v) => NON_ASCII.test(v))) {
+        samples.push({ line: record.line, text: encodingSample(record.fields, f.mapping) });
+      }
+      const row = new Row(record.fields, f.mapping, f.headers, record.line, report, hidden);
       if (record.fields.length > f.headers.length && record.fields.slice(f.headers.length).some((v) => v.trim() !== '')) {
         row.problem(null, `This line has ${record.fields.length} values but the header has ${f.headers.length} columns (a value with a delimiter in it needs quotes)`);
       }
       if (kind === 'patients') readPatient(row, f.input.name, complete, env.today, plan, chartsInFiles);
       else if (kind === 'contacts') await readContact(row, f.input.name, complete, plan, knownChart);
       else await readAppointment(row, f.input.name, complete, plan, knownChart);
-      if (env.pause && ++sincePause >= ROWS_PER_PAUSE) {
-        sincePause = 0;
-        await env.pause();
-      }
     }
     for (const p of f.reader.problems) report(p.line, null, p.message);
   }
@@ -304,6 +434,7 @@ export async function buildPlan(input: ImportInput, env: PlanEnvironment): Promi
   plan.chartsInFiles = new Set(chartsInFiles.keys());
   plan.problems = problems.ordered();
   plan.problemCount = problems.count;
+  plan.hiddenCharacters = { removed: hidden.removed, fields: hidden.fields };
   return plan;
 }
 

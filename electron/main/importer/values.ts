@@ -12,8 +12,8 @@ export type Read<T> = { ok: true; value: T } | { ok: false; message: string };
 const ok = <T>(value: T): Read<T> => ({ ok: true, value });
 const bad = (message: string): Read<never> => ({ ok: false, message });
 
-/** Collapses inner runs of spaces; the reader already trimmed. */
-export function cleanText(value: string): string {
+/** Collapses inner runs of spaces (tabs and line breaks included); the reader already trimmed. */
+export function tidySpaces(value: string): string {
   return value.replace(/\s+/g, ' ').trim();
 }
 
@@ -184,9 +184,9 @@ export function readSort(label: string, raw: string): Read<number> {
  */
 export function normalizePhone(raw: string): string {
   const main = raw.split(/\s*(?:x|ext\.?|extension)\s*\d+\s*$/i)[0]!;
-  if (!/^[\d\s().+\-/]+$/.test(main)) return cleanText(raw);
+  if (!/^[\d\s().+\-/]+$/.test(main)) return tidySpaces(raw);
   let digits = main.replace(/\D/g, '');
   if (digits.length === 11 && digits.startsWith('1')) digits = digits.slice(1);
-  if (digits.length !== 10) return cleanText(raw);
+  if (digits.length !== 10) return tidySpaces(raw);
   return `(${digits.slice(0, 3)}) ${digits.slice(3, 6)}-${digits.slice(6)}`;
 }

@@ -1,5 +1,8 @@
 import nodemailer from 'nodemailer';
 import type { NodemailerError, SendMailOptions } from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
+import { shownEmail } from '../../../shared/domain/contactQuality';
+import { checkMailbox, emailProblemWords } from '../../../shared/domain/email';
 import { DeliveryError } from '../outbox/deliveryError';
 import { writeMailDrop } from './mailDrop';
 import { renderWelcome, type WelcomeMessage } from './welcomeTemplate';
@@ -64,7 +67,7 @@ export const FALLBACK_FROM_ADDRESS = 'no-reply@localhost';
  * address gets the practice name as display name; empty falls back to
  * `"<practice name>" <no-reply@localhost>`.
  */
-export function senderOf(config: Pick<MailerConfig, 'smtpFrom' | 'practiceName'>): SendMailOptions['from'] {
+export function senderOf(config: Pick<MailerConfig, 'smtpFrom' | 'practiceName'>): string | { name: string; address: string } {
   const from = config.smtpFrom.trim();
   const name = config.practiceName.trim();
   if (from === '') return { name, address: FALLBACK_FROM_ADDRESS };
@@ -84,10 +87,71 @@ export function createMailer(config: MailerConfig): Mailer {
 
 type Sender = Omit<Mailer, 'sendWelcome'>;
 
+/** Every mailbox an address header would reach once parsed, groups opened ("a@x, b@y" is two). */
+function parsedMailboxes(header: string): string[] {
+  const out: string[] = [];
+  const walk = (list: ReturnType<typeof addressparser>) => {
+    for (const entry of list) {
+      if ('group' in entry && entry.group) walk(entry.group);
+      else if ('address' in entry && entry.address) out.push(entry.address);
+    }
+  };
+  walk(addressparser(header));
+  return out;
+}
+
+const LINE_BREAK = /[\r\n]/;
+
+/** The envelope of a message the mailer agreed to send: one recipient, the row's; header values on one line. */
+interface Checked {
+  to: string;
+  from: string | { name: string; address: string };
+  envelope: { from: string; to: string[] };
+}
+
+/**
+ * What is refused before any SMTP conversation starts (issue 11): a message whose "To" would
+ * reach more than one mailbox ("victim@x, attacker@y", or a line break smuggling in "Bcc:"), whose
+ * one recipient is not the outbox row's address exactly as checkMailbox reads it (a display
+ * name, a second "@"), or with a line break in any header value built here. The envelope given
+ * to nodemailer names that one address, so nothing it parses can add another. Permanent errors:
+ * retrying would fail the same way.
+ */
+export function checkOutgoing(config: Pick<MailerConfig, 'smtpFrom' | 'practiceName'>, email: OutgoingEmail): Checked {
+  const shown = shownEmail(email.to);
+  const reached = parsedMailboxes(email.to);
+  if (reached.length > 1) {
+    throw new DeliveryError(
+      `This email would go to ${reached.length} addresses ("${shown}"); it goes to one guardian only. Correct the address (Edit email and retry). Nothing was sent.`,
+      true,
+    );
+  }
+  const mailbox = checkMailbox(email.to);
+  if (!mailbox.ok) {
+    throw new DeliveryError(`The address "${shown}" cannot be used: ${emailProblemWords(mailbox.problem)}. Correct it (Edit email and retry). Nothing was sent.`, true);
+  }
+  if (reached.length !== 1 || reached[0] !== mailbox.address) {
+    throw new DeliveryError(`The address "${shown}" would not reach exactly that mailbox. Correct it (Edit email and retry). Nothing was sent.`, true);
+  }
+  if (LINE_BREAK.test(email.subject) || LINE_BREAK.test(email.language) || LINE_BREAK.test(email.outboxId)) {
+    throw new DeliveryError('A line break in this email’s subject (it holds the practice name) stopped it: correct the practice name in Settings, then retry. Nothing was sent.', true);
+  }
+  const from = senderOf(config);
+  // A name and an address are given to nodemailer apart (it quotes the name); a written "Clinic <a@b>" is parsed.
+  const senders = typeof from === 'string' ? parsedMailboxes(from) : parsedMailboxes(from.address);
+  const fromText = typeof from === 'string' ? from : `${from.name}${from.address}`;
+  if (LINE_BREAK.test(fromText) || senders.length !== 1) {
+    throw new DeliveryError('The sender ("From" in Settings > Email, or the practice name) must be one address on one line: correct it, then retry. Nothing was sent.', true);
+  }
+  return { to: mailbox.address, from, envelope: { from: senders[0]!, to: [mailbox.address] } };
+}
+
 function messageOptions(config: MailerConfig, email: OutgoingEmail, messageId: string): SendMailOptions {
+  const checked = checkOutgoing(config, email);
   return {
-    from: senderOf(config),
-    to: email.to,
+    from: checked.from,
+    to: checked.to,
+    envelope: checked.envelope,
     subject: email.subject,
     text: email.text,
     html: email.html,

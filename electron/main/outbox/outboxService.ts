@@ -3,6 +3,7 @@ import type { OutboxItemView, OutboxKind } from '../../../shared/api';
 import { appendAudit } from '../audit/audit';
 import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
+import { checkMailbox, emailProblemWords } from '../../../shared/domain/email';
 import { AppError, notFound } from '../errors';
 import { scrubbed } from './worker';
 
@@ -66,9 +67,14 @@ export async function retryOutboxItem(ctx: AppContext, id: string, email?: strin
   const clerk = await requireClerk(ctx);
   const row = await parkedRow(ctx, id);
   if (email !== undefined && row.kind !== 'email.welcome') throw new AppError('invalid_input', 'Only a Welcome email’s address can be edited.');
+  const mailbox = email === undefined ? null : checkMailbox(email);
+  if (mailbox && !mailbox.ok) {
+    throw new AppError('invalid_input', `The new address cannot be used: ${emailProblemWords(mailbox.problem)}. Enter one email address; nothing was changed.`);
+  }
   const payload = JSON.parse(row.payload) as Record<string, unknown>;
   const previous = payload['to'];
-  if (email !== undefined) payload['to'] = email;
+  // The one address the mailer will accept (checkMailbox, trimmed), never the field as typed.
+  if (mailbox) payload['to'] = mailbox.address;
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .updateTable('outbox')
@@ -76,11 +82,11 @@ export async function retryOutboxItem(ctx: AppContext, id: string, email?: strin
       .where('id', '=', id)
       .execute();
     await appendAudit(trx, {
-      action: email === undefined ? 'delivery_retried' : 'delivery_edited',
+      action: mailbox ? 'delivery_edited' : 'delivery_retried',
       clerkId: clerk.id,
       workstation: ctx.workstation,
       at: ctx.now(),
-      details: email === undefined ? { outboxId: id, kind: row.kind } : { outboxId: id, kind: row.kind, from: previous, to: email },
+      details: mailbox ? { outboxId: id, kind: row.kind, from: previous, to: mailbox.address } : { outboxId: id, kind: row.kind },
     });
   });
   ctx.outboxChanged();

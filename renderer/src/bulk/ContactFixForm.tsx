@@ -48,8 +48,12 @@ function changesOf(contact: Contact, draft: Draft): { changes: ContactChanges } 
   }
   const email = orNull(draft.email);
   if (email !== contact.email) {
-    if (!rules.email.safeParse(email).success) return { field: 'email', problem: 'Enter one complete email address, such as maria@example.com, or leave it empty.' };
-    changes.email = email;
+    const parsed = rules.email.safeParse(email);
+    if (!parsed.success) {
+      // The contract's one-mailbox rule names what is wrong ("two addresses in one field").
+      return { field: 'email', problem: `${parsed.error.issues[0]?.message ?? 'Enter one complete email address, such as maria@example.com.'} Or leave it empty.` };
+    }
+    changes.email = parsed.data;
   }
   const mobilePhone = orNull(draft.mobilePhone);
   if (mobilePhone !== contact.mobilePhone) {

@@ -56,7 +56,7 @@ export const PROBLEM_WORDS: Record<QualityProblem, string> = {
   missing_first_name: 'First name missing',
   missing_last_name: 'Last name missing',
   missing_email: 'Email missing',
-  malformed_email: 'Email is not a complete address',
+  malformed_email: 'Email cannot be used (not exactly one address)',
   email_domain_typo: 'Email domain looks mistyped (such as gmial.com)',
   missing_mobile: 'Mobile number missing',
   invalid_mobile: 'Mobile number is not valid',

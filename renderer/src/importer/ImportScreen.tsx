@@ -13,6 +13,14 @@ function isImportKind(value: string): value is ImportKind {
   return (IMPORT_KINDS as readonly string[]).includes(value);
 }
 
+/** How a file was read, when it was not plain UTF-8: " · read as Windows-1252". */
+function encodingNote(file: ImportFilePreview): string {
+  const { encoding, confirmed } = file.encoding;
+  if (encoding === 'windows-1252') return confirmed ? ' · read as Windows-1252 (checked)' : ' · not UTF-8: check how it reads';
+  if (encoding === 'utf-16le' || encoding === 'utf-16be') return ' · read as UTF-16';
+  return '';
+}
+
 function FileMapping({ file, index, disabled }: { file: ImportFilePreview; index: number; disabled: boolean }) {
   const setKind = useImport((s) => s.setKind);
   const setMapping = useImport((s) => s.setMapping);
@@ -22,7 +30,7 @@ function FileMapping({ file, index, disabled }: { file: ImportFilePreview; index
   return (
     <section className="import-file" aria-labelledby={`${base}-title`}>
       <h3 id={`${base}-title`} className="import-file-title">
-        {file.name} <span className="import-file-rows">· {plural(file.rows, 'row')}</span>
+        {file.name} <span className="import-file-rows">· {plural(file.rows, 'row')}{encodingNote(file)}</span>
       </h3>
       <div className="import-kind">
         <label htmlFor={`${base}-kind`}>Kind of file</label>
@@ -90,6 +98,54 @@ function FileMapping({ file, index, disabled }: { file: ImportFilePreview; index
   );
 }
 
+/**
+ * A file that is not UTF-8 (issue 11): its names as they read in Windows-1252, for the
+ * administrator to check before it is read that way. Nothing is imported until confirmed.
+ */
+function EncodingCheck({ file, index, disabled }: { file: ImportFilePreview; index: number; disabled: boolean }) {
+  const confirmEncoding = useImport((s) => s.confirmEncoding);
+  const base = `import-encoding-${index}`;
+  const { notUtf8Line, samples } = file.encoding;
+  return (
+    <section className="import-panel import-encoding" aria-labelledby={`${base}-title`}>
+      <h2 id={`${base}-title`}>Check how {file.name} reads</h2>
+      <p>
+        {file.name} is not saved as UTF-8{notUtf8Line ? ` (line ${count(notUtf8Line)} is the first line that is not)` : ''}. It was probably saved
+        by an older program as Windows-1252 (also called ANSI or Latin-1). Read that way, its names look like this:
+      </p>
+      {samples.length > 0 ? (
+        <table className="import-mapping import-samples">
+          <caption>Names in {file.name}, read as Windows-1252</caption>
+          <thead>
+            <tr>
+              <th scope="col">Line</th>
+              <th scope="col">Reads as</th>
+            </tr>
+          </thead>
+          <tbody>
+            {samples.map((sample) => (
+              <tr key={sample.line}>
+                <td className="import-line">{count(sample.line)}</td>
+                <td>{sample.text}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted">Choose the kind of file first to see its names.</p>
+      )}
+      <div className="import-actions">
+        <button type="button" className="primary" disabled={disabled} aria-describedby={`${base}-hint`} onClick={() => void confirmEncoding(index)}>
+          The names read right: read the file as Windows-1252
+        </button>
+        <span id={`${base}-hint`} className="import-hint">
+          If they look wrong (such as “JosÃ©” or “Jos?”), save the file as CSV UTF-8 in the program it came from, and choose it again.
+        </span>
+      </div>
+    </section>
+  );
+}
+
 /** Problems grouped by file, in the order of the files, each with its line and column. */
 function Problems({ preview }: { preview: ImportPreview }) {
   const listed = preview.problems.slice(0, PROBLEMS_SHOWN);
@@ -133,7 +189,7 @@ function Problems({ preview }: { preview: ImportPreview }) {
 }
 
 function Counts({ preview, applied }: { preview: ImportPreview; applied: boolean }) {
-  const { counts, changes } = preview;
+  const { counts, changes, hiddenCharacters } = preview;
   return (
     <dl className="import-counts">
       <div>
@@ -149,12 +205,25 @@ function Counts({ preview, applied }: { preview: ImportPreview; applied: boolean
           {count(changes.inserted)} new, {count(changes.updated)} updated, {count(changes.unchanged)} unchanged
         </dd>
       </div>
+      {hiddenCharacters.removed > 0 && (
+        <div>
+          <dt>Cleaned</dt>
+          <dd>
+            {plural(hiddenCharacters.removed, 'hidden character')} {applied ? 'removed' : 'will be removed'} from{' '}
+            {plural(hiddenCharacters.fields, 'field')} (control or right-to-left characters nobody typed)
+          </dd>
+        </div>
+      )}
     </dl>
   );
 }
 
+const needsConfirmation = (file: ImportFilePreview) => file.encoding.encoding === 'windows-1252' && !file.encoding.confirmed;
+
 /** Why Apply is not available yet, or null when it is. */
 function blockedBecause(preview: ImportPreview): string | null {
+  const unconfirmed = preview.files.find(needsConfirmation);
+  if (unconfirmed) return `Check how ${unconfirmed.name} reads first (above).`;
   const problems = preview.problems.length + preview.moreProblems;
   if (problems > 0) return `Fix the ${plural(problems, 'problem')} listed below first.`;
   if (preview.files.some((f) => f.kind === null)) return 'Choose the kind of each file first.';
@@ -256,6 +325,7 @@ export function ImportScreen() {
 
       {preview && !result && (
         <>
+          {preview.files.map((file, i) => needsConfirmation(file) && <EncodingCheck key={`enc-${i}-${file.name}`} file={file} index={i} disabled={applying || previewing} />)}
           <section className="import-panel" aria-labelledby="import-files-title">
             <h2 id="import-files-title">Files and columns</h2>
             <p className="muted">Each column is imported as the field shown; change a choice to check the files again with it.</p>

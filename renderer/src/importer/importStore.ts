@@ -5,16 +5,33 @@ import { call } from '../api/client';
 
 /** import.preview takes up to three files: patients, contacts and appointments. */
 export const MAX_IMPORT_FILES = 3;
-/** The contract's limit on one file's text. */
-const MAX_FILE_CHARS = 200_000_000;
+/** The contract's limit on one file (its bytes, sent as base64). */
+const MAX_FILE_BYTES = 200_000_000;
 
 interface ChosenFile {
   name: string;
-  content: string;
+  /** The file's bytes as read from disk, base64: main works out the encoding (never assumed UTF-8). */
+  bytes: string;
+  /** The administrator confirmed that the file, not UTF-8, reads right as Windows-1252. */
+  encoding?: 'windows-1252';
   /** Chosen by the administrator instead of the detected kind. */
   kind?: ImportKind;
   /** Set once the administrator changes a column: then the whole mapping of the file is sent. */
   mapping?: ImportColumnMapping[];
+}
+
+/** A file's bytes as base64, read by the browser itself (fast for tens of megabytes). */
+function readBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const url = typeof reader.result === 'string' ? reader.result : '';
+      const comma = url.indexOf(',');
+      resolve(comma === -1 ? '' : url.slice(comma + 1));
+    };
+    reader.onerror = () => reject(reader.error ?? new Error('the file could not be read'));
+    reader.readAsDataURL(file);
+  });
 }
 
 interface ImportState {
@@ -31,6 +48,8 @@ interface ImportState {
   choose(list: File[]): Promise<void>;
   setKind(index: number, kind: ImportKind | null): Promise<void>;
   setMapping(index: number, header: string, field: string | null): Promise<void>;
+  /** The administrator checked the names shown: read this file (not UTF-8) as Windows-1252. */
+  confirmEncoding(index: number): Promise<void>;
   apply(): Promise<void>;
   clear(): void;
 }
@@ -39,7 +58,8 @@ function inputOf(files: ChosenFile[]): CallInput<'import.preview'> {
   return {
     files: files.map((f) => ({
       name: f.name,
-      content: f.content,
+      bytes: f.bytes,
+      ...(f.encoding ? { encoding: f.encoding } : {}),
       ...(f.kind ? { kind: f.kind } : {}),
       ...(f.mapping ? { mapping: f.mapping } : {}),
     })),
@@ -95,13 +115,13 @@ export const useImport = create<ImportState>((set, get) => {
       const files: ChosenFile[] = [];
       for (const file of list) {
         try {
-          const content = await file.text();
-          if (mine !== previewNumber) return;
-          if (content.length > MAX_FILE_CHARS) {
-            set({ reading: false, error: `${file.name} is too large to import in one go (over 200 million characters). Export it in parts.` });
+          if (file.size > MAX_FILE_BYTES) {
+            set({ reading: false, error: `${file.name} is too large to import in one go (over 200 MB). Export it in parts.` });
             return;
           }
-          files.push({ name: file.name, content });
+          const bytes = await readBase64(file);
+          if (mine !== previewNumber) return;
+          files.push({ name: file.name, bytes });
         } catch (error) {
           if (mine === previewNumber) set({ reading: false, error: `Could not read ${file.name}: ${(error as Error).message}` });
           return;
@@ -113,8 +133,15 @@ export const useImport = create<ImportState>((set, get) => {
       await runPreview(files);
     },
     async setKind(index, kind) {
-      const files = get().files.map((f, i) => (i === index ? { name: f.name, content: f.content, ...(kind ? { kind } : {}) } : f));
+      const files = get().files.map((f, i) =>
+        i === index ? { name: f.name, bytes: f.bytes, ...(f.encoding ? { encoding: f.encoding } : {}), ...(kind ? { kind } : {}) } : f,
+      );
       await runPreview(files);
+    },
+    async confirmEncoding(index) {
+      const { files, applying } = get();
+      if (applying || !files[index]) return;
+      await runPreview(files.map((f, i) => (i === index ? { ...f, encoding: 'windows-1252' as const } : f)));
     },
     async setMapping(index, header, field) {
       const { files, preview } = get();

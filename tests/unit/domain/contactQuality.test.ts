@@ -72,6 +72,29 @@ describe('contactProblems', () => {
   });
 });
 
+describe('the worklist names why an email field cannot be used (checkMailbox)', () => {
+  it.each([
+    ['victim@example.com, attacker@evil.example', 'two_addresses', 'Email "victim@example.com, attacker@evil.example" cannot be used: two addresses in one field. Keep only the address of the guardian who will own the portal account.'],
+    ['mom@x.com; dad@y.com', 'two_addresses', 'Email "mom@x.com; dad@y.com" cannot be used: two addresses in one field. Keep only the address of the guardian who will own the portal account.'],
+    ['victim2@example.com\r\nBcc: spy@evil.example', 'line_break', 'Email "victim2@example.com \u21b5 Bcc: spy@evil.example" cannot be used: line break in the address. Type the address again on one line.'],
+    ['Maria Lopez <maria@example.com>', 'display_name', 'Email "Maria Lopez <maria@example.com>" cannot be used: a name as well as the address. Keep only the address (maria@example.com).'],
+    ['maria@@example.com', 'two_at', 'Email "maria@@example.com" cannot be used: two "@" in the address. Correct the address.'],
+    ['rosa.perez @gmail', 'malformed', 'Email "rosa.perez @gmail" cannot be used: not a valid email address. Correct the address.'],
+  ])('%j → %s', (email, problem, message) => {
+    expect(checkEmail(email)).toMatchObject({ ok: false, code: 'malformed_email', problem, message });
+    expect(contactProblems({ ...clean, email }, joint)).toEqual([{ code: 'malformed_email', message }]);
+  });
+
+  it('a name beside the address suggests the address itself', () => {
+    expect(checkEmail('Maria Lopez <maria@example.com>')).toMatchObject({ suggestion: 'maria@example.com' });
+    expect(checkEmail('mom@x.com; dad@y.com')).toMatchObject({ suggestion: null });
+  });
+
+  it('a usable address with a mistyped domain still gets the domain suggestion', () => {
+    expect(checkEmail('  rosa@gmial.com ')).toMatchObject({ ok: false, code: 'email_domain_typo', suggestion: 'gmail.com' });
+  });
+});
+
 describe('email checks', () => {
   it.each([
     'rosa@gmail.com',
