@@ -1,3 +1,4 @@
+import { shownEmail } from './contactQuality';
 import { hasAccessRight } from './contacts';
 import { checkMailbox, emailProblemWords, type MailboxCheck } from './email';
 import { fullName } from './names';
@@ -473,7 +474,7 @@ function fallbackFor(
     };
   }
   if (!mailbox.ok) {
-    const why = mailbox.problem === 'missing' ? `${name} has no email on file` : `${possessive(name)} email on file ("${recipient.email?.trim()}") cannot be used: ${emailProblemWords(mailbox.problem)}`;
+    const why = mailbox.problem === 'missing' ? `${name} has no email on file` : `${possessive(name)} email on file ("${shownEmail(recipient.email ?? '')}") cannot be used: ${emailProblemWords(mailbox.problem)}`;
     return {
       code: 'no_email',
       message: `${why}, so no Welcome email: every PIN is printed and ${p.subject} ${p.plural ? 'create' : 'creates'} the account at the portal with the first one.`,

@@ -503,6 +503,8 @@ describe('planFamilyPins: an email field that is not exactly one mailbox', () =>
     expect(g.children.every((c) => c.delivery === 'print')).toBe(true);
     expect(g.fallback?.code).toBe('no_email');
     expect(g.summary).toContain(words);
+    // The field is quoted as the desk can show it: a line break as ↵, never a real one.
+    expect(g.summary).not.toMatch(/[\r\n]/);
   });
 });
 
