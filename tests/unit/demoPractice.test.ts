@@ -353,6 +353,7 @@ describe('demo practice', () => {
       expect(settings).toEqual({
         practiceName: 'Maple Grove Pediatrics (demo)',
         portalUrl: 'https://portal.maplegrove-demo.example',
+        practicePhone: '(555) 010-2400',
       });
 
       checkScenarios(sqlite, TODAY, 18, 3);
