@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NO_CHOICES } from '../../shared/domain/plan';
-import { createApp, type App } from '../../electron/main/app';
+import type { App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { CLOCK_OFFSET_KEY } from '../../electron/main/pins/issueService';
 import { insertAppointment, insertFamilies, type ContactFixture, type FamilyFixture } from '../support/fixtures';
-import { loadReview, planFamily, reviewAndIssue } from '../support/issue';
+import { loadReview, openIssuingDesk, planFamily, reviewAndIssue } from '../support/issue';
 import { makeTempDir } from '../support/tempDir';
 
 /** Issue 10: one portal account per guardian across visits, tabs, desks and processes. */
@@ -39,12 +39,7 @@ const count = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(
 beforeEach(async () => {
   clock = new Date('2026-12-03T15:00:00Z');
   temp = makeTempDir();
-  app = await createApp({ databaseFile: temp.file('practice.sqlite'), now: () => clock, workstation: 'DESK-1' });
-  const s = app.context.sqlite;
-  s.prepare(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"'), ('portalUrl', '"https://portal.example.org"')`).run();
-  s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(clock.toISOString());
-  app.context.settingsChanged();
-  await signInAs(app.context, 'k1');
+  app = await openIssuingDesk(temp.file('practice.sqlite'), { now: () => clock, workstation: 'DESK-1' });
 });
 afterEach(async () => {
   await app.close();

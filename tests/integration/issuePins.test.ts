@@ -3,9 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FamilyView, IssuedBatch } from '../../shared/api';
 import { NO_CHOICES, type PlanChoices } from '../../shared/domain/plan';
 import { normalizePin, verifyPin } from '../../shared/domain/pin';
-import { createApp, type App } from '../../electron/main/app';
+import type { App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { insertAppointment, insertFamilies, type FamilyFixture } from '../support/fixtures';
+import { openIssuingDesk } from '../support/issue';
 import { makeTempDir } from '../support/tempDir';
 
 const NOW = new Date('2026-11-22T15:00:00Z');
@@ -56,12 +57,7 @@ const rows = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(s
 
 beforeEach(async () => {
   temp = makeTempDir();
-  app = await createApp({ databaseFile: temp.file('practice.sqlite'), now: () => NOW, workstation: 'desk-1' });
-  const s = app.context.sqlite;
-  s.prepare(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"'), ('portalUrl', '"https://portal.example.org"')`).run();
-  s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(NOW.toISOString());
-  app.context.settingsChanged();
-  await signInAs(app.context, 'k1');
+  app = await openIssuingDesk(temp.file('practice.sqlite'), { now: () => NOW, workstation: 'desk-1' });
 });
 afterEach(async () => {
   await app.close();

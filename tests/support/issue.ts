@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { FamilyView, IssuedBatch, Result } from '../../shared/api';
 import { NO_CHOICES, planFamilyPins, type FamilyPlan, type PlanChoices } from '../../shared/domain/plan';
 import { planInputsFromFamily } from '../../shared/domain/planInputs';
-import type { App } from '../../electron/main/app';
+import { createApp, type App } from '../../electron/main/app';
+import { signInAs } from '../../electron/main/clerks/sessionService';
 
 /**
  * What the wizard does: load the family (the review), plan it as the renderer does, and confirm
@@ -37,4 +38,21 @@ export async function loadReview(app: App, familyId: string): Promise<FamilyView
 export function planFamily(app: App, family: FamilyView, choices: Partial<PlanChoices> = {}): FamilyPlan {
   const { children, contacts } = planInputsFromFamily(family);
   return planFamilyPins(children, contacts, { ...NO_CHOICES, ...choices }, { now: app.context.now(), timeZone: family.timeZone });
+}
+
+/**
+ * A desk for issuing tests: a real SQLite file, the practice in New York with a portal address,
+ * and the clerk Dana Reyes (k1) signed in. `now` is read on every call, so a test can move it.
+ */
+export async function openIssuingDesk(
+  file: string,
+  options: { now: () => Date; workstation: string },
+): Promise<App> {
+  const app = await createApp({ databaseFile: file, now: options.now, workstation: options.workstation });
+  const s = app.context.sqlite;
+  s.prepare(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"'), ('portalUrl', '"https://portal.example.org"')`).run();
+  s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(options.now().toISOString());
+  app.context.settingsChanged();
+  await signInAs(app.context, 'k1');
+  return app;
 }
