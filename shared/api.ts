@@ -197,6 +197,13 @@ export interface StatusInfo {
   syncProgress: { rowsDone: number; remaining: number } | null;
   /** The audit log's hash chain: 'tampered' when the last check found a changed or removed row. */
   auditLog: AuditLogState;
+  /** Why the last pull stopped, when it stopped on something a person must act on (a repeating cursor, a redirect, a version mismatch). */
+  syncProblem: string | null;
+  /**
+   * This computer's clock minus the practice system's (its HTTP Date header), in ms, from the last
+   * answer; null before any. The status bar warns past CLOCK_SKEW_WARN_MS (shared/domain/clockSkew.ts).
+   */
+  clockSkewMs: number | null;
 }
 
 export type OutboxKind =
@@ -205,7 +212,9 @@ export type OutboxKind =
   | 'patient.name_correction'
   | 'contact.update'
   | 'portal.setup_link'
-  | 'email.setup_link';
+  | 'email.setup_link'
+  /** A Welcome email turned into "add this child to your account": the practice system said the guardian was already welcomed or has an account. */
+  | 'email.add_child';
 
 export interface OutboxItemView {
   id: string;
@@ -238,7 +247,29 @@ export interface SyncSummary {
   tombstones: number;
   /** Upstream rows not applied because a local change to them is still waiting in the outbox. */
   keptLocal: number;
+  /** Records this desk could not read, set aside for an administrator (sync.problems); the rest was applied. */
+  setAside: number;
+  /** Records ignored because they carried an older version than the one this desk holds. */
+  olderIgnored: number;
+  /** Control and bidi-override characters removed from names and contact fields. */
+  charactersRemoved: number;
   lastSyncAt: string;
+}
+
+/** A pulled record set aside because it could not be applied (issue 11). */
+export interface SyncProblemView {
+  /** 'patient', 'contact', 'patientContact', 'appointment', 'family', 'tombstone', 'pin' or 'guardian'. */
+  kind: string;
+  recordId: string;
+  /** Why, in the desk's words (which field, what is wrong with it). */
+  problem: string;
+  seenAt: string;
+}
+
+export interface SyncProblemList {
+  problems: SyncProblemView[];
+  /** All set-aside records (the list shows at most 200, newest first). */
+  total: number;
 }
 
 export interface PacketChild {
@@ -344,6 +375,7 @@ export const contract = {
   'mail.dropList': call<MailDropItem[]>()(empty),
   'mail.dropRead': call<MailDropMessage>()(z.strictObject({ file: z.string().regex(/^[A-Za-z0-9._-]{1,120}\.eml$/) })),
   'sync.now': call<SyncSummary>()(empty),
+  'sync.problems': call<SyncProblemList>('admin')(empty),
   'secrets.status': call<Record<SecretKey, boolean>>('admin')(empty),
   'secrets.set': call<null>('admin')(z.strictObject({ key: z.enum(SECRET_KEYS), value: z.string().min(1).max(500).nullable() })),
   'settings.get': call<Settings>()(empty),

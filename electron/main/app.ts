@@ -15,6 +15,7 @@ import { ensureDemoPasswords } from './clerks/demoAccounts';
 import { loadFamily } from './families/familyService';
 import { searchPatients } from './search/searchService';
 import { readStatus } from './status/statusService';
+import { listSyncProblems } from './sync/syncProblems';
 import { loadPinKey } from './pins/pinSecrets';
 import { issueFamilyPins, recordPacketPrinted } from './pins/issueService';
 import { packetForBatch } from './pins/packet';
@@ -104,6 +105,8 @@ function buildHandlers(ctx: AppContext, { deliveries, secrets, mailDropDir, expo
         syncConfigured: (await deliveries.endpoint()) !== null,
         syncProgress: deliveries.progress,
         auditLog: auditChain.state,
+        syncProblem: deliveries.syncProblem,
+        clockSkewMs: deliveries.clockSkewMs,
       }),
     'checkin.today': () => todaysCheckins(ctx),
     'search.patients': ({ text, limit }) => searchPatients(ctx, text, limit),
@@ -125,6 +128,7 @@ function buildHandlers(ctx: AppContext, { deliveries, secrets, mailDropDir, expo
       }
     },
     'sync.now': () => deliveries.syncNow(),
+    'sync.problems': () => listSyncProblems(ctx),
     'secrets.status': async () => ({ smtpPassword: secrets.get('smtpPassword') !== null, syncToken: secrets.get('syncToken') !== null }),
     'secrets.set': async ({ key, value }) => {
       await changeSecret(ctx, secrets, key, value);

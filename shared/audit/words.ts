@@ -23,6 +23,8 @@ const ACTION_LABELS: Record<string, string> = {
   name_corrected: 'Name corrected',
   setting_changed: 'Setting changed',
   pin_emailed: 'PIN emailed',
+  welcome_became_add_child: 'Welcome email replaced by an add-child email',
+  pin_revoked: 'PIN revoked by its replacement',
   delivery_parked: 'Delivery needs attention',
   delivery_retried: 'Delivery retried',
   delivery_edited: 'Email address edited and retried',

@@ -244,7 +244,9 @@ describe('the Set Up My Account campaign', () => {
       body: new URLSearchParams({ token, email: 'maria.lopez@example.com', password: 'correct horse battery' }).toString(),
     });
     expect(created.status).toBe(303);
-    expect(portal.accounts()).toEqual([{ id: expect.any(String), email: 'maria.lopez@example.com', childPatientIds: ['p-ana', 'p-luis', 'p-sofia'] }]);
+    expect(portal.accounts()).toEqual([
+      { id: expect.any(String), email: 'maria.lopez@example.com', ownerContactId: 'c-maria', childPatientIds: ['p-ana', 'p-luis', 'p-sofia'] },
+    ]);
 
     // Once used, the link does not create a second account.
     const again = await fetch(link);

@@ -99,6 +99,13 @@ function enrollment(kid: Kid, overrides: Partial<EnrollmentRequest> = {}): Enrol
     expiresAt: new Date(NOW.getTime() + 30 * 86_400_000).toISOString(),
     accountOwnerContactId: kid.contactId,
     batchId: randomUUID(),
+    issuedAt: NOW.toISOString(),
+    workstation: 'desk-1',
+    issuedBy: 'Dana Reyes',
+    delivery: 'print',
+    welcomeForContactId: null,
+    resendWelcome: false,
+    replacesPinId: null,
     ...overrides,
   };
 }
@@ -164,7 +171,7 @@ class ParentBrowser {
 
 // ---- pull -------------------------------------------------------------------------------------
 
-describe('GET /v1/changes', () => {
+describe('GET /v2/changes', () => {
   it('delivers every record of the seeded practice exactly once, parents before children', async () => {
     const pages = await pullAll(7);
     const seen = { families: new Set<string>(), contacts: new Set<string>(), patients: new Set<string>(), links: new Set<string>(), appointments: new Set<string>() };
@@ -248,13 +255,13 @@ describe('authentication', () => {
 
     const health = await get(SYNC_PATHS.health);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ ok: true, version: 'v1' });
+    expect(await health.json()).toEqual({ ok: true, version: 'v2' });
   });
 });
 
 // ---- push -------------------------------------------------------------------------------------
 
-describe('POST /v1/enrollments', () => {
+describe('POST /v2/enrollments', () => {
   it('applies a delivery once, answers a repeat identically, also after a restart on the same file', async () => {
     const kid = threeSiblings()[0]!;
     const request = enrollment(kid);
@@ -265,7 +272,16 @@ describe('POST /v1/enrollments', () => {
     expect(second.status).toBe(200);
     expect(await second.json()).toEqual(answer);
     expect(portal.enrollments()).toEqual([
-      { deliveryId: request.deliveryId, pinId: request.pinId, patientId: kid.id, dateOfBirth: kid.date_of_birth, redeemed: false, accountId: null },
+      {
+        deliveryId: request.deliveryId,
+        pinId: request.pinId,
+        patientId: kid.id,
+        dateOfBirth: kid.date_of_birth,
+        redeemed: false,
+        accountId: null,
+        revoked: false,
+        welcome: 'not_requested',
+      },
     ]);
 
     // The portal keeps its own salted hash, never the PIN.
@@ -320,7 +336,7 @@ describe('addPatients', () => {
   });
 });
 
-describe('POST /v1/name-corrections', () => {
+describe('POST /v2/name-corrections', () => {
   it('applies a correction based on the current version, then answers 409 with both names to a stale one', async () => {
     const kid = threeSiblings()[0]!;
     const cursor = (await pullAll(5000)).at(-1)!.cursor;
@@ -446,7 +462,9 @@ describe('parent portal', () => {
     expect(page.html).toContain('Add child/dependent');
 
     const accounts = portal.accounts();
-    expect(accounts).toEqual([{ id: expect.any(String), email: 'parent@example.com', childPatientIds: kids.map((k) => k.id) }]);
+    expect(accounts).toEqual([
+      { id: expect.any(String), email: 'parent@example.com', ownerContactId: kids[0]!.contactId, childPatientIds: kids.map((k) => k.id) },
+    ]);
     expect(portal.enrollments().every((e) => e.redeemed && e.accountId === accounts[0]!.id)).toBe(true);
     // The practice system now knows the children are linked and the mother has an account.
     expect(count(`SELECT count(*) FROM patients WHERE portal_linked = 1 AND id IN ('${kids.map((k) => k.id).join("','")}')`)).toBe(3);

@@ -147,7 +147,16 @@ describe('pulling changes from the practice system', () => {
   it('fills an empty mirror from three pages: rows, links, appointments and search terms', async () => {
     const summary = await pullChanges(app.context, conn);
 
-    expect(summary).toEqual({ pages: 3, rows: PRACTICE_ROWS, tombstones: 0, keptLocal: 0, lastSyncAt: NOW.toISOString() });
+    expect(summary).toEqual({
+      pages: 3,
+      rows: PRACTICE_ROWS,
+      tombstones: 0,
+      keptLocal: 0,
+      setAside: 0,
+      olderIgnored: 0,
+      charactersRemoved: 0,
+      lastSyncAt: NOW.toISOString(),
+    });
     expect(feed.requests.map((r) => [r.cursor, r.limit, r.authorization])).toEqual([
       ['', String(DEFAULT_PAGE_LIMIT), `Bearer ${TOKEN}`],
       ['c1', String(DEFAULT_PAGE_LIMIT), `Bearer ${TOKEN}`],
@@ -334,28 +343,45 @@ describe('pulling changes from the practice system', () => {
     expect(state('online')).toBeUndefined();
   });
 
-  it('rejects a page this version cannot read, applying nothing of it', async () => {
+  it('sets aside a record this version cannot read, applies the rest of its page, and clears the problem when a good copy arrives', async () => {
     feed.pages[1] = {
       families: [family('f-okafor', 'Okafor')],
-      patients: [{ ...patient('p-x', 'Ada', 'Okafor'), status: 'Alive' as never }],
+      patients: [{ ...patient('p-x', 'Ada', 'Okafor'), status: 'Alive' as never }, patient('p-y', 'Obi', 'Okafor', { familyId: 'f-okafor' })],
     };
+    const summary = await pullChanges(app.context, conn);
+    expect(summary).toMatchObject({ pages: 3, setAside: 1 });
+    expect(value('SELECT count(*) FROM families WHERE id = ?', 'f-okafor')).toBe(1);
+    expect(rows('SELECT id FROM patients WHERE id IN (?, ?)', 'p-x', 'p-y')).toEqual([{ id: 'p-y' }]);
+    expect(rows('SELECT kind, record_id, problem, cursor FROM sync_problems')).toEqual([
+      { kind: 'patient', record_id: 'p-x', problem: expect.stringMatching(/^cannot be read \(status: .+\)$/), cursor: 'c2' },
+    ]);
+    expect(state(PULL_CURSOR_KEY)).toBe('c3');
+
+    feed.pages.push({ patients: [patient('p-x', 'Ada', 'Okafor', { familyId: 'f-okafor' })] });
+    expect((await pullChanges(app.context, conn)).setAside).toBe(0);
+    expect(value('SELECT first_name FROM patients WHERE id = ?', 'p-x')).toBe('Ada');
+    expect(value('SELECT count(*) FROM sync_problems')).toBe(0);
+  });
+
+  it('still refuses a page whose shape it cannot read at all, applying nothing of it', async () => {
+    feed.intercept = (_request, index) => (index === 1 ? { status: 200, body: { ...servedPage(PRACTICE, 1), patients: 'not a list' } } : undefined);
     const error = await pullFails();
     expect(error.permanent).toBe(true);
-    expect(error.message).toMatch(/^The practice system sent data this version cannot read \(patients\.0\.status: .+\)\.$/);
-    expect(value('SELECT count(*) FROM families WHERE id = ?', 'f-okafor')).toBe(0);
-    expect(value('SELECT count(*) FROM patients')).toBe(3); // page 1 only
+    expect(error.message).toMatch(/^The practice system sent data this version cannot read \(patients: .+\)\.$/);
+    expect(value('SELECT count(*) FROM patient_contacts')).toBe(0);
     expect(state(PULL_CURSOR_KEY)).toBe('c1');
   });
 
-  it('rejects a page whose rows point at records that were never sent, applying nothing of it', async () => {
+  it('sets aside rows that point at records that were never sent, applying the rest of the page', async () => {
     feed.pages = [{ families: [family('f-okafor', 'Okafor')], appointments: [appointment('a-9', 'p-nobody', '2026-11-23T10:00')] }];
-    const error = await pullFails();
-    expect(error.permanent).toBe(true);
-    expect(error.message).toBe(
-      'The practice system sent data this version cannot read (appointment a-9 refers to a record that was never sent).',
-    );
-    expect(value('SELECT count(*) FROM families')).toBe(0);
-    expect(state(PULL_CURSOR_KEY)).toBeUndefined();
+    const summary = await pullChanges(app.context, conn);
+    expect(summary).toMatchObject({ rows: 1, setAside: 1 });
+    expect(value('SELECT count(*) FROM families')).toBe(1);
+    expect(value('SELECT count(*) FROM appointments')).toBe(0);
+    expect(rows('SELECT kind, record_id, problem FROM sync_problems')).toEqual([
+      { kind: 'appointment', record_id: 'a-9', problem: 'refers to patient p-nobody that the practice system never sent' },
+    ]);
+    expect(state(PULL_CURSOR_KEY)).toBe('c1');
   });
 
   it('gives a chart number to its new owner: the stale local holder steps aside until its own change arrives', async () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SYNC_PATHS, type ChangesPage } from '../../shared/sync/protocol';
 
 /**
- * A tiny /v1/changes server on 127.0.0.1 for pull tests: it serves pre-built pages, checks the
+ * A tiny /v2/changes server on 127.0.0.1 for pull tests: it serves pre-built pages, checks the
  * bearer token and records what the client asked. Page i is served for cursor '' (i = 0) or
  * `c${i}`; cursor, hasMore and remaining are filled in when the page is served, so a test can push
  * more pages after a pull and the next pull picks them up. A cursor past the end gets an empty
@@ -32,7 +32,7 @@ export interface ChangeFeed {
   close(): Promise<void>;
 }
 
-const EMPTY = { families: [], patients: [], contacts: [], patientContacts: [], appointments: [], tombstones: [] };
+const EMPTY = { families: [], patients: [], contacts: [], patientContacts: [], appointments: [], tombstones: [], pins: [], guardians: [] };
 
 export function pageRows(page: PageContent): number {
   return (
@@ -41,7 +41,9 @@ export function pageRows(page: PageContent): number {
     (page.contacts?.length ?? 0) +
     (page.patientContacts?.length ?? 0) +
     (page.appointments?.length ?? 0) +
-    (page.tombstones?.length ?? 0)
+    (page.tombstones?.length ?? 0) +
+    (page.pins?.length ?? 0) +
+    (page.guardians?.length ?? 0)
   );
 }
 

@@ -16,6 +16,8 @@ export type AuditAction =
   | 'name_corrected'
   | 'setting_changed'
   | 'pin_emailed'
+  | 'welcome_became_add_child'
+  | 'pin_revoked'
   | 'delivery_parked'
   | 'delivery_retried'
   | 'delivery_edited'

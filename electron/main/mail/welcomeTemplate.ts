@@ -34,17 +34,17 @@ export interface RenderedWelcome {
 
 /** The portal's own labels: its UI is in English, so the Spanish email quotes them as they appear. */
 const ADD_CHILD = "I'd like to add another child";
-const ADD_CHILD_LATER = 'My Account > Add child/dependent';
+export const ADD_CHILD_LATER = 'My Account > Add child/dependent';
 
 /** A paragraph as both plain text and HTML (the HTML is built from escaped pieces). */
-interface Block {
+export interface Block {
   text: string;
   html: string;
 }
 
-type Piece = string | { strong: string } | { code: string } | { link: string };
+export type Piece = string | { strong: string } | { code: string } | { link: string };
 
-function block(...pieces: Piece[]): Block {
+export function block(...pieces: Piece[]): Block {
   let text = '';
   let html = '';
   for (const piece of pieces) {
@@ -69,9 +69,14 @@ function block(...pieces: Piece[]): Block {
 
 export function renderWelcome(message: WelcomeMessage): RenderedWelcome {
   const copy = message.language === 'es' ? spanish(message) : english(message);
-  const text = `${copy.blocks.map((b) => b.text).join('\n\n')}\n`;
-  const paragraphs = copy.blocks.map((b) => `<p style="margin:0 0 16px 0">${b.html.replace(/\n/g, '<br>\n')}</p>`);
-  return { subject: copy.subject, text, html: emailDocument(message.language, copy.subject, paragraphs) };
+  return renderBlocks(message.language, copy.subject, copy.blocks);
+}
+
+/** Plain text and HTML of one email from its paragraphs. */
+export function renderBlocks(language: 'en' | 'es', subject: string, blocks: Block[]): RenderedWelcome {
+  const text = `${blocks.map((b) => b.text).join('\n\n')}\n`;
+  const paragraphs = blocks.map((b) => `<p style="margin:0 0 16px 0">${b.html.replace(/\n/g, '<br>\n')}</p>`);
+  return { subject, text, html: emailDocument(language, subject, paragraphs) };
 }
 
 /** The HTML document every email of the app shares: simple inline styles that mail clients keep. */

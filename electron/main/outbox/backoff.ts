@@ -13,3 +13,12 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BA
   const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(cap / 2 + random() * (cap / 2));
 }
+
+/** The other side may ask for a pause (Retry-After, a greylisting hint): honoured up to an hour, never for years. */
+export const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
+/** The wait before the next attempt: the other side's hint when it is a sane number of ms, else the backoff. */
+export function retryDelay(hintMs: number | undefined, attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+  if (hintMs !== undefined && Number.isFinite(hintMs) && hintMs >= 0) return Math.min(hintMs, MAX_RETRY_AFTER_MS);
+  return backoffDelay(attempt, policy, random);
+}

@@ -1,16 +1,18 @@
 import path from 'node:path';
 import { formatPin } from '../../../shared/domain/pin';
-import { contactUpdateApplied, enrollmentAccepted, nameCorrectionResult, SYNC_PATHS } from '../../../shared/sync/protocol';
+import { contactUpdateApplied, nameCorrectionResult, SYNC_PATHS } from '../../../shared/sync/protocol';
 import { appendAudit } from '../audit/audit';
 import { campaignDeliverers } from '../campaign/deliverers';
 import type { AppContext } from '../context';
 import { openPayload } from '../crypto/payloadSeal';
 import type { Settings } from '../../../shared/settings';
 import { createMailer, type Mailer } from '../mail/mailer';
+import { renderAddChild } from '../mail/addChildTemplate';
 import type { SecretStore } from '../secrets/secretStore';
 import { postDelivery, type SyncEndpoint } from '../sync/http';
 import { practiceZone, expiryDay } from '../pins/packet';
 import { DeliveryError } from './deliveryError';
+import { ADD_CHILD_KIND, deliverEnrollment, ENROLLMENT_KIND, WELCOME_KIND } from './enrollmentDelivery';
 import type { Deliverer, OutboxRow } from './worker';
 
 export interface DeliveryServices {
@@ -18,6 +20,22 @@ export interface DeliveryServices {
   endpoint(): Promise<SyncEndpoint | null>;
   secrets: SecretStore;
   mailDropDir: string;
+  /** Aborted when the app stops: requests to the practice system in flight end at once (they are retried later). */
+  signal?: AbortSignal;
+}
+
+/** The payload of a Welcome email, and of the add-child email one may become (enrollmentDelivery.ts). */
+interface PinEmailPayload {
+  pin?: string;
+  pinId: string;
+  to: string | null;
+  recipientContactId: string;
+  recipientName: string;
+  childFirstName: string;
+  printedSiblings: string[];
+  expiresAt: string;
+  /** Set on an add-child email: what the practice system answered instead of granting the Welcome. */
+  welcomeAnswer?: 'already_welcomed' | 'has_account';
 }
 
 async function requireEndpoint(services: DeliveryServices): Promise<SyncEndpoint> {
@@ -57,16 +75,13 @@ export function mailerFor(ctx: AppContext, settings: Settings, services: Deliver
 export function createDeliverers(ctx: AppContext, services: DeliveryServices): Record<string, Deliverer> {
   return {
     ...campaignDeliverers(ctx, services),
-    async 'portal.enrollment'(row) {
-      const payload = openPayload<Record<string, unknown>>(ctx, row.payload);
-      if (typeof payload['pin'] !== 'string') throw new DeliveryError('This registration has lost its PIN and cannot be sent. Issue a new PIN.', true);
-      const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.enrollments, row.id, { ...payload, deliveryId: row.id });
-      if (!enrollmentAccepted.safeParse(body).success) throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
+    async [ENROLLMENT_KIND](row) {
+      await deliverEnrollment(ctx, row, await requireEndpoint(services), services.signal);
     },
 
     async 'patient.name_correction'(row) {
       const payload = payloadOf<{ patientId: string; firstName: string; lastName: string; baseVersion: number }>(row);
-      const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.nameCorrections, row.id, { ...payload, deliveryId: row.id });
+      const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.nameCorrections, row.id, { ...payload, deliveryId: row.id }, services.signal);
       const result = nameCorrectionResult.safeParse(body);
       if (!result.success) throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
       if (result.data.status === 'conflict') {
@@ -90,52 +105,58 @@ export function createDeliverers(ctx: AppContext, services: DeliveryServices): R
 
     async 'contact.update'(row) {
       const payload = payloadOf<Record<string, unknown>>(row);
-      const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.contactUpdates, row.id, { ...payload, deliveryId: row.id });
+      const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.contactUpdates, row.id, { ...payload, deliveryId: row.id }, services.signal);
       if (!contactUpdateApplied.safeParse(body).success) throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
     },
 
-    async 'email.welcome'(row) {
-      const payload = openPayload<{
-        pin?: string;
-        pinId: string;
-        to: string | null;
-        recipientContactId: string;
-        recipientName: string;
-        childFirstName: string;
-        printedSiblings: string[];
-        expiresAt: string;
-      }>(ctx, row.payload);
-      if (!payload.pin) throw new DeliveryError('This Welcome email has lost its PIN and cannot be sent. Issue a new PIN.', true);
-      if (!payload.to) throw new DeliveryError('The guardian has no email address. Edit the address, then retry.', true);
-      const settings = await ctx.settings();
-      const contact = await ctx.db.selectFrom('contacts').select('language').where('id', '=', payload.recipientContactId).executeTakeFirst();
-      const language = contact?.language === 'es' || contact?.language === 'en' ? contact.language : settings.defaultLanguage;
-      const mailer = mailerFor(ctx, settings, services);
-      try {
-        await mailer.sendWelcome({
-          outboxId: row.id,
-          to: payload.to,
-          recipientName: payload.recipientName,
-          language,
-          practiceName: settings.practiceName,
-          portalUrl: settings.portalUrl,
-          childFirstName: payload.childFirstName,
-          pin: formatPin(payload.pin),
-          printedSiblings: payload.printedSiblings,
-          expiresOn: expiryDay(payload.expiresAt, await practiceZone(ctx)),
-        });
-      } finally {
-        mailer.close();
-      }
-      await appendAudit(ctx.db, {
-        action: 'pin_emailed',
-        clerkId: null,
-        workstation: ctx.workstation,
-        at: ctx.now(),
-        details: { outboxId: row.id, pinId: payload.pinId, transport: mailer.transport, to: payload.to },
-      });
-    },
+    [WELCOME_KIND]: (row) => sendPinEmail(ctx, services, row),
+    [ADD_CHILD_KIND]: (row) => sendPinEmail(ctx, services, row),
   };
+}
+
+/**
+ * Sends a Welcome email, or the "add this child to your account" email it became when the
+ * practice system said the guardian was already welcomed or has an account.
+ */
+async function sendPinEmail(ctx: AppContext, services: DeliveryServices, row: OutboxRow): Promise<void> {
+  const payload = openPayload<PinEmailPayload>(ctx, row.payload);
+  const what = row.kind === ADD_CHILD_KIND ? 'add-child email' : 'Welcome email';
+  if (!payload.pin) throw new DeliveryError(`This ${what} has lost its PIN and cannot be sent. Issue a new PIN.`, true);
+  if (!payload.to) throw new DeliveryError('The guardian has no email address. Edit the address, then retry.', true);
+  const settings = await ctx.settings();
+  const contact = await ctx.db.selectFrom('contacts').select('language').where('id', '=', payload.recipientContactId).executeTakeFirst();
+  const language = contact?.language === 'es' || contact?.language === 'en' ? contact.language : settings.defaultLanguage;
+  const expiresOn = expiryDay(payload.expiresAt, await practiceZone(ctx));
+  const message = {
+    outboxId: row.id,
+    to: payload.to,
+    recipientName: payload.recipientName,
+    language,
+    practiceName: settings.practiceName,
+    portalUrl: settings.portalUrl,
+    childFirstName: payload.childFirstName,
+    pin: formatPin(payload.pin),
+    printedSiblings: payload.printedSiblings,
+    expiresOn,
+  } as const;
+  const mailer = mailerFor(ctx, settings, services);
+  try {
+    if (row.kind === ADD_CHILD_KIND) {
+      const reason = payload.welcomeAnswer === 'has_account' ? 'has_account' : 'already_welcomed';
+      await mailer.send({ outboxId: row.id, to: payload.to, language, ...renderAddChild({ ...message, reason }) });
+    } else {
+      await mailer.sendWelcome(message);
+    }
+  } finally {
+    mailer.close();
+  }
+  await appendAudit(ctx.db, {
+    action: 'pin_emailed',
+    clerkId: null,
+    workstation: ctx.workstation,
+    at: ctx.now(),
+    details: { outboxId: row.id, pinId: payload.pinId, transport: mailer.transport, to: payload.to, email: row.kind === ADD_CHILD_KIND ? 'add-child' : 'welcome' },
+  });
 }
 
 export function defaultMailDropDir(databaseFile: string): string {

@@ -26,15 +26,21 @@ const SYNC_KIND_SET = new Set(SYNC_KINDS);
 export class DeliveryRuntime {
   readonly worker: OutboxWorker;
   progress: PullProgress | null = null;
+  /** Why the last pull stopped, when a person must act on it; null after a pull that worked. */
+  syncProblem: string | null = null;
+  /** This computer's clock minus the practice system's, from its last answer (ms). */
+  clockSkewMs: number | null = null;
   private pullTimer: NodeJS.Timeout | null = null;
-  private pulling: Promise<SyncSummary> | null = null;
+  private pulling: { key: string; controller: AbortController; promise: Promise<SyncSummary> } | null = null;
   private endpointCache: SyncEndpoint | null = null;
+  /** Aborted by stop(): ends requests in flight (pull and deliveries) so the app can close at once. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly ctx: AppContext,
     private readonly options: DeliveryRuntimeOptions,
   ) {
-    const services = { endpoint: () => this.endpoint(), secrets: options.secrets, mailDropDir: options.mailDropDir };
+    const services = { endpoint: () => this.endpoint(), secrets: options.secrets, mailDropDir: options.mailDropDir, signal: this.stopping.signal };
     this.worker = new OutboxWorker(ctx, createDeliverers(ctx, services), () => this.endpointCache !== null, options.worker);
     ctx.outboxChanged = () => this.worker.wake();
     this.worker.on('delivered', (row) => {
@@ -49,13 +55,33 @@ export class DeliveryRuntime {
   async endpoint(): Promise<SyncEndpoint | null> {
     const { syncUrl } = await this.ctx.settings();
     const token = this.options.secrets.get('syncToken');
-    this.endpointCache = syncUrl && token ? { baseUrl: syncUrl, token, fetch: this.options.fetch } : null;
+    this.endpointCache =
+      syncUrl && token
+        ? {
+            baseUrl: syncUrl,
+            token,
+            fetch: this.options.fetch,
+            observeServerDate: (serverDate) => {
+              this.clockSkewMs = this.ctx.now().getTime() - serverDate.getTime();
+            },
+          }
+        : null;
     return this.endpointCache;
   }
 
-  /** Settings or secrets changed: re-read the endpoint and look at the outbox again. */
+  /**
+   * Settings or secrets changed: re-read the endpoint and look at the outbox again. A pull still
+   * running against the old address or token is cancelled: the next "Sync now" starts afresh.
+   */
   async configurationChanged(): Promise<void> {
-    await this.endpoint();
+    const endpoint = await this.endpoint();
+    // What the last pull ran into was about the old settings.
+    this.syncProblem = null;
+    if (this.pulling && (!endpoint || this.pulling.key !== endpointKey(endpoint))) {
+      this.pulling.controller.abort();
+      this.pulling = null;
+      this.progress = null;
+    }
     this.worker.wake();
   }
 
@@ -67,26 +93,39 @@ export class DeliveryRuntime {
       .execute();
   }
 
-  /** Pulls now (one pull at a time); the outbox is woken when the practice system answered. */
-  syncNow(): Promise<SyncSummary> {
-    this.pulling ??= (async () => {
-      const endpoint = await this.endpoint();
-      if (!endpoint) throw new AppError('conflict', 'The practice system is not set up: enter its address and token in Settings.');
+  /** Pulls now (one pull at a time per address); the outbox is woken when the practice system answered. */
+  async syncNow(): Promise<SyncSummary> {
+    const endpoint = await this.endpoint();
+    if (!endpoint) throw new AppError('conflict', 'The practice system is not set up: enter its address and token in Settings.');
+    if (this.stopping.signal.aborted) throw new AppError('conflict', 'The app is closing: sync again after it restarts.');
+    const key = endpointKey(endpoint);
+    if (this.pulling?.key === key) return this.pulling.promise;
+    this.pulling?.controller.abort();
+    const controller = new AbortController();
+    const signal = AbortSignal.any([controller.signal, this.stopping.signal]);
+    const run = (async () => {
       try {
-        const summary = await pullChanges(this.ctx, endpoint, (progress) => {
-          this.progress = progress;
+        const summary = await pullChanges(this.ctx, { ...endpoint, signal }, (progress) => {
+          if (this.pulling?.controller === controller) this.progress = progress;
         });
+        this.syncProblem = null;
         this.worker.wake();
         return summary;
       } catch (error) {
-        if (error instanceof DeliveryError) throw new AppError('conflict', error.message);
+        if (error instanceof DeliveryError) {
+          if (error.permanent) this.syncProblem = error.message;
+          throw new AppError('conflict', error.message);
+        }
         throw error;
       } finally {
-        this.progress = null;
-        this.pulling = null;
+        if (this.pulling?.controller === controller) {
+          this.progress = null;
+          this.pulling = null;
+        }
       }
     })();
-    return this.pulling;
+    this.pulling = { key, controller, promise: run };
+    return run;
   }
 
   async start(): Promise<void> {
@@ -94,6 +133,7 @@ export class DeliveryRuntime {
     this.worker.start();
     const every = this.options.pullEveryMs ?? 5 * 60_000;
     const schedule = () => {
+      if (this.stopping.signal.aborted) return;
       this.pullTimer = setTimeout(() => {
         void this.syncNow()
           .catch(() => undefined)
@@ -105,10 +145,15 @@ export class DeliveryRuntime {
     schedule();
   }
 
+  /** Stops the timer, cancels the pull and the requests in flight, and waits for their outcome to be recorded. */
   async stop(): Promise<void> {
     if (this.pullTimer) clearTimeout(this.pullTimer);
     this.pullTimer = null;
+    this.stopping.abort();
+    const pulling = this.pulling?.promise;
     await this.worker.stop();
-    await this.pulling?.catch(() => undefined);
+    await pulling?.catch(() => undefined);
   }
 }
+
+const endpointKey = (endpoint: SyncEndpoint) => `${endpoint.baseUrl}\n${endpoint.token}`;

@@ -7,6 +7,9 @@ import { checkMailbox, emailProblemWords } from '../../../shared/domain/email';
 import { AppError, notFound } from '../errors';
 import { scrubbed } from './worker';
 
+/** Emails with a PIN whose address the clerk may correct before a retry. */
+const EDITABLE_EMAIL_KINDS = new Set(['email.welcome', 'email.add_child']);
+
 function summarize(kind: string, payload: Record<string, unknown>, childName: string | null): string {
   const child = childName ?? 'a child';
   switch (kind) {
@@ -14,6 +17,10 @@ function summarize(kind: string, payload: Record<string, unknown>, childName: st
       return `Portal registration of ${child}'s PIN`;
     case 'email.welcome':
       return `Welcome email to ${String(payload['to'] ?? '(no address)')} with ${String(payload['childFirstName'] ?? child)}'s PIN`;
+    case 'email.add_child': {
+      const why = payload['welcomeAnswer'] === 'has_account' ? 'the guardian already has a portal account' : 'the guardian already received a Welcome email';
+      return `"Add this child to your account" email to ${String(payload['to'] ?? '(no address)')} with ${String(payload['childFirstName'] ?? child)}'s PIN (instead of a Welcome email: ${why})`;
+    }
     case 'patient.name_correction':
       return `Name correction for ${child}: ${String(payload['firstName'])} ${String(payload['lastName'])}`;
     case 'contact.update':
@@ -50,7 +57,7 @@ export async function listOutbox(ctx: AppContext, status: 'pending' | 'needs_att
       nextAttemptAt: r.next_attempt_at,
       lastError: r.last_error,
       createdAt: r.created_at,
-      editableEmail: r.kind === 'email.welcome' ? String(payload['to'] ?? '') : null,
+      editableEmail: EDITABLE_EMAIL_KINDS.has(r.kind) ? String(payload['to'] ?? '') : null,
     };
   });
 }
@@ -66,7 +73,7 @@ async function parkedRow(ctx: AppContext, id: string) {
 export async function retryOutboxItem(ctx: AppContext, id: string, email?: string): Promise<null> {
   const clerk = await requireClerk(ctx);
   const row = await parkedRow(ctx, id);
-  if (email !== undefined && row.kind !== 'email.welcome') throw new AppError('invalid_input', 'Only a Welcome email’s address can be edited.');
+  if (email !== undefined && !EDITABLE_EMAIL_KINDS.has(row.kind)) throw new AppError('invalid_input', 'Only the address of an email with a PIN can be edited.');
   const mailbox = email === undefined ? null : checkMailbox(email);
   if (mailbox && !mailbox.ok) {
     throw new AppError('invalid_input', `The new address cannot be used: ${emailProblemWords(mailbox.problem)}. Enter one email address; nothing was changed.`);

@@ -4,7 +4,7 @@ import { redactPins } from '../../../shared/domain/pin';
 import { appendAudit } from '../audit/audit';
 import type { AppContext } from '../context';
 import type { OutboxTable } from '../db/schema';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff';
 import { DeliveryError } from './deliveryError';
 
 export type OutboxRow = Selectable<OutboxTable>;
@@ -214,7 +214,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
       this.emit('parked', row, failure);
       return;
     }
-    const delay = failure.retryAfterMs ?? backoffDelay(attempts, this.backoff, this.random);
+    const delay = retryDelay(failure.retryAfterMs, attempts, this.backoff, this.random);
     await this.ctx.db
       .updateTable('outbox')
       .set({ attempts, last_error: message, next_attempt_at: new Date(now.getTime() + delay).toISOString() })

@@ -5,7 +5,7 @@ import type { AppContext } from '../context';
 /** The status bar's figures: connectivity, outbox backlog, last sync, who is signed in. */
 export async function readStatus(
   ctx: AppContext,
-  deliveries: Pick<StatusInfo, 'emailTransport' | 'syncConfigured' | 'syncProgress' | 'auditLog'>,
+  deliveries: Pick<StatusInfo, 'emailTransport' | 'syncConfigured' | 'syncProgress' | 'auditLog' | 'syncProblem' | 'clockSkewMs'>,
 ): Promise<StatusInfo> {
   const counts = await ctx.db
     .selectFrom('outbox')

@@ -1,56 +1,292 @@
+import {
+  healthAnswer,
+  healthPath,
+  PREVIOUS_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_ERROR,
+} from '../../../shared/sync/protocol';
+import { cleanText } from '../../../shared/domain/textHygiene';
+import { MAX_RETRY_AFTER_MS } from '../outbox/backoff';
 import { DeliveryError } from '../outbox/deliveryError';
+
+/**
+ * Every request to the practice system goes through syncRequest: no redirect is ever followed,
+ * the answer is read as a stream up to a cap, the practice system's clock is noted, and a 404
+ * from an older practice system is told apart from a wrong address. Pull and deliveries then
+ * classify the status code their own way.
+ */
 
 export interface SyncEndpoint {
   baseUrl: string;
   token: string;
   fetch?: typeof fetch;
+  /** Told the practice system's clock (its HTTP Date header) with each answer. */
+  observeServerDate?: (serverDate: Date) => void;
 }
 
-/** Retry-After in seconds or as an HTTP date, in ms; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+// Retry-After is honoured up to an hour: a practice system cannot park a delivery for years.
+export { MAX_RETRY_AFTER_MS };
+const DELAY_SECONDS = /^\d{1,10}$/;
+/** RFC 9110 IMF-fixdate, the HTTP-date form servers send: "Sun, 06 Nov 1994 08:49:37 GMT". */
+const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/**
+ * Retry-After in ms, at most MAX_RETRY_AFTER_MS; undefined when absent or unreadable (then the
+ * normal backoff applies). Delay-seconds or an HTTP date; a date already past means "now".
+ */
+export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | undefined {
   if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  const text = header.trim();
+  if (DELAY_SECONDS.test(text)) return Math.min(Number(text) * 1000, MAX_RETRY_AFTER_MS);
+  if (!HTTP_DATE.test(text)) return undefined;
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.min(Math.max(0, at - now), MAX_RETRY_AFTER_MS);
 }
+
+/** The network failed or timed out: the caller words it (offline, queued). */
+export class SyncUnreachable extends Error {
+  constructor(readonly host: string) {
+    super(`The practice system at ${host} could not be reached.`);
+    this.name = 'SyncUnreachable';
+  }
+}
+
+/** The request was cancelled by the caller (the app stops, the address changed). */
+export class SyncCancelled extends DeliveryError {
+  constructor() {
+    super('Sync was stopped before it finished (the app is closing or the practice system address changed). Nothing was lost.', false);
+    this.name = 'SyncCancelled';
+  }
+}
+
+export interface SyncRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  query?: Record<string, string>;
+  /** JSON body (POST). */
+  body?: unknown;
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+  timeoutMs: number;
+  /** The answer is read up to this many bytes; more is refused unread. */
+  maxBytes: number;
+}
+
+export interface SyncAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export function syncUrl(baseUrl: string, path: string): URL {
+  try {
+    // The base address may carry a path (https://host/api): keep it.
+    const url = new URL(baseUrl.trim().replace(/\/+$/, '') + path);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('not http');
+    return url;
+  } catch {
+    throw new DeliveryError('The practice system address in Settings is not a web address: check it in Settings.', true);
+  }
+}
+
+function checkToken(token: string): void {
+  // fetch would reject such a header as a TypeError, which would read as "offline".
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new DeliveryError('The sync token in Settings is empty or has characters a token cannot have: check it in Settings.', true);
+  }
+}
+
+function requestSignal(timeoutMs: number, signal?: AbortSignal): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
+function megabytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / (1024 * 1024))} MB` : `${Math.round(bytes / 1024)} KB`;
+}
+
+export function tooLarge(maxBytes: number): DeliveryError {
+  return new DeliveryError(
+    `The practice system sent an answer larger than this desk accepts (over ${megabytes(maxBytes)}); nothing of it was applied. Contact its vendor.`,
+    true,
+  );
+}
+
+/** Reads the body as a stream and stops (cancelling the rest) as soon as it passes maxBytes. */
+async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge(maxBytes);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function redirected(status: number, location: string | null, base: URL): DeliveryError {
+  let where = '';
+  try {
+    if (location) where = ` to ${new URL(location, base).host}`;
+  } catch {
+    where = '';
+  }
+  return new DeliveryError(
+    `The practice system answered with a redirect${where} (HTTP ${status}), which this desk never follows: check the practice system address in Settings. Nothing was sent elsewhere.`,
+    true,
+  );
+}
+
+/** Sends one request; throws SyncUnreachable, SyncCancelled or a permanent DeliveryError (address, token, redirect, size). */
+export async function syncRequest(endpoint: SyncEndpoint, request: SyncRequest): Promise<SyncAnswer> {
+  const url = syncUrl(endpoint.baseUrl, request.path);
+  for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);
+  checkToken(endpoint.token);
+  const headers: Record<string, string> = { authorization: `Bearer ${endpoint.token}`, accept: 'application/json' };
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
+  if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
+  const signal = requestSignal(request.timeoutMs, request.signal);
+  let response: Response;
+  try {
+    response = await (endpoint.fetch ?? fetch)(url, {
+      method: request.method,
+      headers,
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      redirect: 'manual',
+      signal,
+    });
+  } catch {
+    if (request.signal?.aborted) throw new SyncCancelled();
+    // Refused, reset, DNS, TLS or the timeout.
+    throw new SyncUnreachable(url.host);
+  }
+  const date = response.headers.get('date');
+  if (date && endpoint.observeServerDate) {
+    const at = Date.parse(date);
+    if (!Number.isNaN(at)) endpoint.observeServerDate(new Date(at));
+  }
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel().catch(() => undefined);
+    throw redirected(response.status, response.headers.get('location'), url);
+  }
+  let text: string;
+  try {
+    text = await readCapped(response, request.maxBytes);
+  } catch (error) {
+    if (error instanceof DeliveryError) throw error;
+    if (request.signal?.aborted) throw new SyncCancelled();
+    throw new SyncUnreachable(url.host);
+  }
+  if (response.status === 404 || response.status === 410) {
+    const versionProblem = (await olderPracticeSystem(endpoint, request.signal)) ?? newerPracticeSystem(response.status, text);
+    if (versionProblem) throw versionProblem;
+  }
+  return { status: response.status, headers: response.headers, text };
+}
+
+export function versionMismatchMessage(theirs: string): string {
+  return `The practice system speaks sync protocol ${theirs}; this desk needs ${PROTOCOL_VERSION}: ask its vendor to update it. Nothing was lost: what waits is sent once it is updated.`;
+}
+
+/** A 404 on a v2 path from a practice system that answers GET /v1/health: it is older than this desk. */
+async function olderPracticeSystem(endpoint: SyncEndpoint, signal?: AbortSignal): Promise<DeliveryError | null> {
+  try {
+    const response = await (endpoint.fetch ?? fetch)(syncUrl(endpoint.baseUrl, healthPath(PREVIOUS_PROTOCOL_VERSION)), {
+      headers: { authorization: `Bearer ${endpoint.token}`, accept: 'application/json' },
+      redirect: 'manual',
+      signal: requestSignal(5_000, signal),
+    });
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => undefined);
+      return null;
+    }
+    const health = healthAnswer.safeParse(JSON.parse(await readCapped(response, 64 * 1024)));
+    return health.success && health.data.version === PREVIOUS_PROTOCOL_VERSION
+      ? new DeliveryError(versionMismatchMessage(PREVIOUS_PROTOCOL_VERSION), true)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A 410 `protocol_version` answer: the practice system has moved past this desk's version. */
+function newerPracticeSystem(status: number, text: string): DeliveryError | null {
+  if (status !== 410) return null;
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
+    if (code !== PROTOCOL_VERSION_ERROR) return null;
+  } catch {
+    return null;
+  }
+  return new DeliveryError(
+    `The practice system no longer speaks sync protocol ${PROTOCOL_VERSION}: update Family Portal PINs on this desk. Nothing was lost.`,
+    true,
+  );
+}
+
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /**
  * POSTs one delivery to the practice system with its idempotency key and classifies the outcome
  * the way the outbox needs it. Resolves with the status and parsed body for 2xx and 409.
  */
-export async function postDelivery(endpoint: SyncEndpoint, path: string, deliveryId: string, body: unknown): Promise<{ status: number; body: unknown }> {
-  const host = new URL(endpoint.baseUrl).host;
-  let response: Response;
+export async function postDelivery(
+  endpoint: SyncEndpoint,
+  path: string,
+  deliveryId: string,
+  body: unknown,
+  signal?: AbortSignal,
+): Promise<{ status: number; body: unknown }> {
+  let answer: SyncAnswer;
   try {
-    // The base address may carry a path (https://host/api): keep it, as the pull does.
-    response = await (endpoint.fetch ?? fetch)(`${endpoint.baseUrl.replace(/\/+$/, '')}${path}`, {
+    answer = await syncRequest(endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${endpoint.token}`, 'idempotency-key': deliveryId },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(20_000),
+      path,
+      body,
+      idempotencyKey: deliveryId,
+      signal,
+      timeoutMs: 20_000,
+      maxBytes: MAX_ANSWER_BYTES,
     });
-  } catch {
-    throw new DeliveryError(`The practice system at ${host} could not be reached. The item stays queued and is sent when it is back.`, false);
+  } catch (error) {
+    if (error instanceof SyncUnreachable) {
+      throw new DeliveryError(`The practice system at ${error.host} could not be reached. The item stays queued and is sent when it is back.`, false);
+    }
+    throw error;
   }
-  const text = await response.text().catch(() => '');
   let parsed: unknown = null;
   try {
-    parsed = text ? JSON.parse(text) : null;
+    parsed = answer.text ? JSON.parse(answer.text) : null;
   } catch {
     parsed = null;
   }
-  const serverMessage = (parsed as { error?: { message?: string } } | null)?.error?.message;
-  if (response.ok || response.status === 409) return { status: response.status, body: parsed };
-  if (response.status === 401 || response.status === 403) {
+  const serverMessage = (parsed as { error?: { message?: unknown } } | null)?.error?.message;
+  const { status } = answer;
+  if ((status >= 200 && status < 300) || status === 409) return { status, body: parsed };
+  if (status === 401 || status === 403) {
     throw new DeliveryError('The practice system refused the sync token: check it in Settings, then retry.', true);
   }
-  if (response.status === 429 || response.status === 408 || response.status >= 500) {
+  if (status === 429 || status === 408 || status >= 500) {
     throw new DeliveryError(
-      `The practice system is busy or failing (${response.status}); the item is retried automatically.`,
+      `The practice system is busy or failing (${status}); the item is retried automatically.`,
       false,
-      retryAfterMs(response.headers.get('retry-after')),
+      retryAfterMs(answer.headers.get('retry-after')),
     );
   }
-  throw new DeliveryError(`The practice system rejected this item (${response.status}${serverMessage ? `: ${serverMessage}` : ''}).`, true);
+  // The practice system's own words, shown to the clerk: no control or bidi characters, bounded.
+  const quoted = typeof serverMessage === 'string' ? `: ${cleanText(serverMessage.slice(0, 300)).text}` : '';
+  throw new DeliveryError(`The practice system rejected this item (${status}${quoted}).`, true);
 }

@@ -31,6 +31,7 @@ const KIND_LABEL: Record<OutboxKind, string> = {
   'contact.update': 'Contact details for the practice system',
   'portal.setup_link': 'Campaign link for the practice system',
   'email.setup_link': '“Set Up My Account” email',
+  'email.add_child': '“Add this child to your account” email',
 };
 
 /** The same rules main applies (shared/api.ts), so the clerk hears about a slip before sending. */

@@ -195,7 +195,7 @@ export class ParentSite {
     const accountId = this.redeemInTransaction(() => {
       // Re-checked inside the transaction: another request may have used the email or PIN meanwhile.
       if (this.ctx.store.accountByEmail(email)) return null;
-      const id = this.ctx.store.insertAccount(email, passwordHash, nowIso);
+      const id = this.ctx.store.insertAccount(email, passwordHash, nowIso, enrollment.account_owner_contact_id);
       if (!this.ctx.store.redeem(enrollment.id, id, nowIso)) throw new PinAlreadyRedeemed();
       this.ctx.store.addChild(id, enrollment.patient_id);
       this.ctx.store.markPortalLinked(enrollment.patient_id, enrollment.account_owner_contact_id, nowIso);
@@ -287,7 +287,7 @@ export class ParentSite {
     try {
       outcome = this.ctx.store.transaction(() => {
         if (this.ctx.store.accountByEmail(email)) return null;
-        const accountId = this.ctx.store.insertAccount(email, passwordHash, nowIso);
+        const accountId = this.ctx.store.insertAccount(email, passwordHash, nowIso, link.contact_id);
         if (!this.ctx.store.useSetupLink(link.id, accountId, nowIso)) throw new SetupLinkAlreadyUsed();
         const added: string[] = [];
         const elsewhere: string[] = [];

@@ -11,10 +11,13 @@ import {
   nameCorrectionRequest,
   contactUpdateRequest,
   PROTOCOL_VERSION,
+  PROTOCOL_VERSION_ERROR,
   setupLinkRequest,
   SYNC_PATHS,
   type EnrollmentAccepted,
+  type EnrollmentRequest,
   type NameCorrectionResult,
+  type WelcomeAnswer,
   type SetupLinkRegistered,
 } from '../../../shared/sync/protocol';
 import { BodyTooLargeError, json, protocolErrorAnswer, readBody, type Answer } from './http';
@@ -82,6 +85,20 @@ function checkIdempotencyKey(req: IncomingMessage, deliveryId: string): Answer |
     return protocolErrorAnswer(422, 'idempotency_key_mismatch', 'The Idempotency-Key header and the body deliveryId differ.');
   }
   return null;
+}
+
+/** 'v1' for /v1/..., null for a path that is not a protocol path. */
+export function protocolVersionOf(pathname: string): string | null {
+  return /^\/(v\d{1,3})(?:\/|$)/.exec(pathname)?.[1] ?? null;
+}
+
+/** What a desk speaking another protocol version hears, whatever it asked. */
+export function otherVersionAnswer(version: string): Answer {
+  return protocolErrorAnswer(
+    410,
+    PROTOCOL_VERSION_ERROR,
+    `This practice system speaks sync protocol ${PROTOCOL_VERSION}; the desk asked in ${version}. Update Family Portal PINs on that desk.`,
+  );
 }
 
 function getChanges(ctx: ProtocolContext, url: URL): Answer {
@@ -168,21 +185,52 @@ function postEnrollment(ctx: ProtocolContext, req: IncomingMessage): Promise<Ans
       if (existing && existing.patient_id !== request.patientId) {
         return reject('pin_id_reused', `PIN id ${request.pinId} is already enrolled for another patient.`);
       }
-      // The same PIN sent again under another delivery id is the same enrollment.
-      const enrollmentId =
-        existing?.id ??
-        ctx.store.insertEnrollment({
-          delivery_id: request.deliveryId,
-          pin_id: request.pinId,
-          pin_hash: pinHash!,
-          patient_id: request.patientId,
-          date_of_birth: request.dateOfBirth,
-          expires_at: expiresAt.toISOString(),
-          account_owner_contact_id: request.accountOwnerContactId,
-        });
-      return { status: 200, body: { status: 'accepted', enrollmentId } satisfies EnrollmentAccepted };
+      // The same PIN sent again under another delivery id is the same enrollment, with the same answer.
+      if (existing) {
+        return { status: 200, body: { status: 'accepted', enrollmentId: existing.id, welcome: existing.welcome ?? 'not_requested' } satisfies EnrollmentAccepted };
+      }
+      if (request.replacesPinId !== null) {
+        const replaced = ctx.store.enrollmentByPinId(request.replacesPinId);
+        if (request.replacesPinId === request.pinId || (replaced && replaced.patient_id !== request.patientId)) {
+          return reject('invalid_replacement', `PIN ${request.pinId} cannot replace PIN ${request.replacesPinId}: a replacement is a new PIN for the same child.`);
+        }
+      }
+      const nowIso = ctx.now().toISOString();
+      const welcome = decideWelcome(ctx, request);
+      const enrollmentId = ctx.store.insertEnrollment({
+        delivery_id: request.deliveryId,
+        pin_id: request.pinId,
+        pin_hash: pinHash!,
+        patient_id: request.patientId,
+        date_of_birth: request.dateOfBirth,
+        expires_at: expiresAt.toISOString(),
+        account_owner_contact_id: request.accountOwnerContactId,
+        issued_at: new Date(request.issuedAt).toISOString(),
+        workstation: request.workstation,
+        issued_by: request.issuedBy,
+        delivery: request.delivery,
+        welcome,
+        replaces_pin_id: request.replacesPinId,
+      });
+      if (welcome === 'granted') ctx.store.grantWelcome(request.welcomeForContactId!, enrollmentId, request.workstation, nowIso);
+      // SPEC 3.6: a replacement revokes the PIN it replaces once accepted, never before.
+      if (request.replacesPinId !== null) ctx.store.revokeReplacedPin(request.replacesPinId, request.pinId, nowIso);
+      return { status: 200, body: { status: 'accepted', enrollmentId, welcome } satisfies EnrollmentAccepted };
     },
   );
+}
+
+/**
+ * One Welcome email ever per guardian (SPEC 3.4): the first desk to ask gets it; later asks hear
+ * that one was already granted (unless the clerk chose to re-send it, with a reason) or that the
+ * guardian already has an account, and send an "add this child" email instead.
+ */
+function decideWelcome(ctx: ProtocolContext, request: EnrollmentRequest): WelcomeAnswer {
+  const contactId = request.welcomeForContactId;
+  if (contactId === null) return 'not_requested';
+  if (ctx.store.contactHasAccount(contactId)) return 'has_account';
+  if (ctx.store.welcomeOf(contactId) !== null && !request.resendWelcome) return 'already_welcomed';
+  return 'granted';
 }
 
 function postNameCorrection(ctx: ProtocolContext, req: IncomingMessage): Promise<Answer> {
@@ -272,8 +320,10 @@ function postSetupLink(ctx: ProtocolContext, req: IncomingMessage): Promise<Answ
   });
 }
 
-/** Routes one /v1 request (the caller has already applied faults and checked the token). */
+/** Routes one /v2 request (the caller has already applied faults and checked the token). */
 export async function handleProtocol(ctx: ProtocolContext, req: IncomingMessage, url: URL): Promise<Answer> {
+  const version = protocolVersionOf(url.pathname);
+  if (version !== null && version !== PROTOCOL_VERSION) return otherVersionAnswer(version);
   const route = `${req.method ?? 'GET'} ${url.pathname}`;
   switch (route) {
     case `GET ${SYNC_PATHS.health}`:

@@ -7,7 +7,8 @@ import { seedDemoPractice, type DemoOptions } from '../../../electron/main/demo/
 import { protocolErrorAnswer, send, type Answer } from './http';
 import { htmlAnswer, messagePage } from './pages';
 import { ParentSite } from './parentSite';
-import { handleProtocol, isAuthorized } from './protocolApi';
+import { PROTOCOL_VERSION, type WelcomeAnswer } from '../../../shared/sync/protocol';
+import { handleProtocol, isAuthorized, otherVersionAnswer, protocolVersionOf } from './protocolApi';
 import { PortalStore, type ChangeKind } from './store';
 
 /**
@@ -36,12 +37,25 @@ export interface PortalEnrollment {
   dateOfBirth: string;
   redeemed: boolean;
   accountId: string | null;
+  /** Revoked by an accepted replacement: it can no longer be redeemed. */
+  revoked: boolean;
+  /** What the practice system answered about the Welcome email (null for an enrollment kept from a v1 file). */
+  welcome: WelcomeAnswer | null;
 }
 
 export interface PortalAccount {
   id: string;
   email: string;
+  /** The Family Contact who owns it. */
+  ownerContactId: string | null;
   childPatientIds: string[];
+}
+
+/** A guardian's one Welcome email, as granted. */
+export interface PortalWelcome {
+  contactId: string;
+  grantedAt: string;
+  workstation: string;
 }
 
 export interface PortalSetupLink {
@@ -68,6 +82,8 @@ export interface PortalServer {
   setFault(fault: PortalFault): void;
   enrollments(): PortalEnrollment[];
   accounts(): PortalAccount[];
+  /** Welcome emails granted, one per guardian. */
+  welcomes(): PortalWelcome[];
   /** Set Up My Account links registered by campaigns (token hashes only). */
   setupLinks(): PortalSetupLink[];
   /** Requests received, by path (a 'down' refusal is not received). */
@@ -138,7 +154,7 @@ export async function startPortal(options: PortalOptions): Promise<PortalServer>
       sleepers.add(sleeper);
     });
 
-  /** A /v1 call, faults included; null when the answer must be lost on the way back. */
+  /** A protocol call (/v2/...), faults included; null when the answer must be lost on the way back. */
   async function protocolCall(req: http.IncomingMessage, url: URL, current: PortalFault): Promise<Answer | null> {
     if (current === 'slow') {
       await sleep(slowMs);
@@ -146,6 +162,9 @@ export async function startPortal(options: PortalOptions): Promise<PortalServer>
     }
     const failure = simulated(current);
     if (failure) return failure;
+    // A desk speaking another version hears so, token or not: it cannot do anything else here.
+    const version = protocolVersionOf(url.pathname);
+    if (version !== PROTOCOL_VERSION) return otherVersionAnswer(version ?? '?');
     if (!isAuthorized(req, options.token)) {
       return protocolErrorAnswer(401, 'unauthorized', 'The sync token is missing or wrong. Check the practice system token in Settings.', {
         'www-authenticate': 'Bearer',
@@ -168,7 +187,7 @@ export async function startPortal(options: PortalOptions): Promise<PortalServer>
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     counts[url.pathname] = (counts[url.pathname] ?? 0) + 1;
     try {
-      const isProtocol = url.pathname === '/v1' || url.pathname.startsWith('/v1/');
+      const isProtocol = protocolVersionOf(url.pathname) !== null;
       const answer = isProtocol ? await protocolCall(req, url, current) : await site.handle(req, url);
       if (answer === null) req.socket.destroy();
       else send(res, answer);
@@ -177,7 +196,7 @@ export async function startPortal(options: PortalOptions): Promise<PortalServer>
       console.error(`reference portal: ${req.method} ${url.pathname} failed:`, error);
       send(
         res,
-        url.pathname.startsWith('/v1')
+        protocolVersionOf(url.pathname) !== null
           ? protocolErrorAnswer(500, 'server_error', 'The reference portal failed on this request.')
           : htmlAnswer(500, messagePage('Something went wrong', 'The portal could not finish that. Please try again.', false)),
       );
@@ -215,8 +234,11 @@ export async function startPortal(options: PortalOptions): Promise<PortalServer>
         dateOfBirth: e.date_of_birth,
         redeemed: e.redeemed_at !== null,
         accountId: e.account_id,
+        revoked: e.revoked_at !== null,
+        welcome: e.welcome,
       }));
     },
+    welcomes: () => store.allWelcomes().map((w) => ({ contactId: w.contact_id, grantedAt: w.granted_at, workstation: w.workstation })),
     accounts: () => store.allAccounts(),
     setupLinks: () =>
       store.allSetupLinks().map((l) => ({

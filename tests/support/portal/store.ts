@@ -4,10 +4,13 @@ import type {
   AppointmentRecord,
   ChangesPage,
   ContactRecord,
+  DeskPinRecord,
   FamilyRecord,
+  GuardianRecord,
   PatientContactRecord,
   PatientRecord,
   Tombstone,
+  WelcomeAnswer,
 } from '../../../shared/sync/protocol';
 
 /**
@@ -16,16 +19,21 @@ import type {
  * better-sqlite3 so each protocol call is one transaction.
  */
 
+/** A practice record the change log can name (and tombstone). */
 export type ChangeKind = Tombstone['kind'];
+/** What the change log names: practice records, and (v2) the enrollment facts of every desk. */
+export type LogKind = ChangeKind | 'pin' | 'guardian';
 
-const PORTAL_TABLES = [
-  `CREATE TABLE IF NOT EXISTS portal_change_log (
+const CHANGE_LOG_TABLE = `CREATE TABLE IF NOT EXISTS portal_change_log (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-     kind TEXT NOT NULL CHECK (kind IN ('family', 'patient', 'contact', 'patientContact', 'appointment')),
+     kind TEXT NOT NULL CHECK (kind IN ('family', 'patient', 'contact', 'patientContact', 'appointment', 'pin', 'guardian')),
      record_id TEXT NOT NULL,
      deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
      merged_into TEXT
-   )`,
+   )`;
+
+const PORTAL_TABLES = [
+  CHANGE_LOG_TABLE,
   `CREATE TABLE IF NOT EXISTS portal_deliveries (
      delivery_id TEXT PRIMARY KEY,
      path TEXT NOT NULL,
@@ -50,6 +58,19 @@ const PORTAL_TABLES = [
      email TEXT NOT NULL UNIQUE,
      password_hash TEXT NOT NULL,
      created_at TEXT NOT NULL
+   )`,
+  // v2: the one Welcome email per guardian the practice system granted (to whichever desk asked first).
+  `CREATE TABLE IF NOT EXISTS portal_welcomes (
+     contact_id TEXT PRIMARY KEY,
+     granted_at TEXT NOT NULL,
+     workstation TEXT NOT NULL,
+     enrollment_id TEXT NOT NULL
+   )`,
+  // v2: PINs revoked by an accepted replacement, also before (or without) their own enrollment arriving.
+  `CREATE TABLE IF NOT EXISTS portal_revocations (
+     pin_id TEXT PRIMARY KEY,
+     revoked_at TEXT NOT NULL,
+     replaced_by_pin_id TEXT NOT NULL
    )`,
   `CREATE TABLE IF NOT EXISTS portal_account_children (
      account_id TEXT NOT NULL,
@@ -76,6 +97,36 @@ const PORTAL_TABLES = [
    )`,
 ];
 
+/** v2 columns, added to files made by an earlier reference portal. */
+const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
+  ['portal_enrollments', 'issued_at', 'TEXT'],
+  ['portal_enrollments', 'workstation', 'TEXT'],
+  ['portal_enrollments', 'issued_by', 'TEXT'],
+  ['portal_enrollments', 'delivery', 'TEXT'],
+  ['portal_enrollments', 'welcome', 'TEXT'],
+  ['portal_enrollments', 'replaces_pin_id', 'TEXT'],
+  ['portal_enrollments', 'revoked_at', 'TEXT'],
+  ['portal_accounts', 'owner_contact_id', 'TEXT'],
+];
+
+/** Brings a file made by the v1 reference portal up to v2 (the change log's kinds, the new columns). */
+function upgradePortalTables(sqlite: BetterSqlite3.Database): void {
+  sqlite.transaction(() => {
+    const logSql = sqlite.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'portal_change_log'`).pluck().get() as string;
+    if (!logSql.includes("'guardian'")) {
+      sqlite.exec(`ALTER TABLE portal_change_log RENAME TO portal_change_log_v1;
+        ${CHANGE_LOG_TABLE};
+        INSERT INTO portal_change_log (seq, kind, record_id, deleted, merged_into) SELECT seq, kind, record_id, deleted, merged_into FROM portal_change_log_v1;
+        DROP TABLE portal_change_log_v1;`);
+    }
+    for (const [table, column, type] of ADDED_COLUMNS) {
+      const has = (sqlite.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]).includes(column);
+      if (!has) sqlite.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    }
+    sqlite.exec(`CREATE INDEX IF NOT EXISTS portal_accounts_owner ON portal_accounts(owner_contact_id)`);
+  })();
+}
+
 export interface StoredDelivery {
   path: string;
   status: number;
@@ -93,6 +144,38 @@ export interface EnrollmentRow {
   account_owner_contact_id: string | null;
   redeemed_at: string | null;
   account_id: string | null;
+  /** v2 (null on enrollments kept from a v1 file). */
+  issued_at: string | null;
+  workstation: string | null;
+  issued_by: string | null;
+  delivery: 'email' | 'print' | null;
+  welcome: WelcomeAnswer | null;
+  replaces_pin_id: string | null;
+  revoked_at: string | null;
+}
+
+export type NewEnrollment = Pick<
+  EnrollmentRow,
+  | 'delivery_id'
+  | 'pin_id'
+  | 'pin_hash'
+  | 'patient_id'
+  | 'date_of_birth'
+  | 'expires_at'
+  | 'account_owner_contact_id'
+  | 'issued_at'
+  | 'workstation'
+  | 'issued_by'
+  | 'delivery'
+  | 'welcome'
+  | 'replaces_pin_id'
+>;
+
+export interface WelcomeRow {
+  contact_id: string;
+  granted_at: string;
+  workstation: string;
+  enrollment_id: string;
 }
 
 export interface SetupLinkRow {
@@ -114,6 +197,8 @@ export interface AccountRow {
   email: string;
   password_hash: string;
   created_at: string;
+  /** The Family Contact who owns the account (the enrollment's accountOwnerContactId, or the campaign link's guardian). */
+  owner_contact_id: string | null;
 }
 
 export interface PatientName {
@@ -126,7 +211,7 @@ export interface PatientName {
 
 interface LogRow {
   seq: number;
-  kind: ChangeKind;
+  kind: LogKind;
   record_id: string;
   deleted: 0 | 1;
   merged_into: string | null;
@@ -137,6 +222,7 @@ const flag = (value: unknown) => value === 1;
 export class PortalStore {
   constructor(readonly sqlite: BetterSqlite3.Database) {
     sqlite.exec(PORTAL_TABLES.join(';\n'));
+    upgradePortalTables(sqlite);
   }
 
   transaction<T>(work: () => T): T {
@@ -145,7 +231,7 @@ export class PortalStore {
 
   // ---- change log -------------------------------------------------------------------------
 
-  appendChange(kind: ChangeKind, recordId: string, deleted = false, mergedInto: string | null = null): number {
+  appendChange(kind: LogKind, recordId: string, deleted = false, mergedInto: string | null = null): number {
     const result = this.sqlite
       .prepare('INSERT INTO portal_change_log (kind, record_id, deleted, merged_into) VALUES (?, ?, ?, ?)')
       .run(kind, recordId, deleted ? 1 : 0, mergedInto);
@@ -189,6 +275,8 @@ export class PortalStore {
         patientContacts: [],
         appointments: [],
         tombstones: [],
+        pins: [],
+        guardians: [],
       };
       // A record touched twice in one page is sent once, in the state of its latest entry.
       const latest = new Map<string, LogRow>();
@@ -206,11 +294,23 @@ export class PortalStore {
   }
 
   private addToPage(page: ChangesPage, row: LogRow): void {
+    // Enrollment facts are never removed: they are sent in their current state.
+    if (row.kind === 'pin') {
+      const record = this.deskPin(row.record_id);
+      if (record) page.pins.push(record);
+      return;
+    }
+    if (row.kind === 'guardian') {
+      const record = this.guardian(row.record_id);
+      if (record) page.guardians.push(record);
+      return;
+    }
+    const kind = row.kind;
     const tombstone = (): void => {
-      page.tombstones.push({ kind: row.kind, id: row.record_id, mergedInto: row.merged_into });
+      page.tombstones.push({ kind, id: row.record_id, mergedInto: row.merged_into });
     };
     if (row.deleted) return tombstone();
-    switch (row.kind) {
+    switch (kind) {
       case 'family': {
         const record = this.family(row.record_id);
         return record ? void page.families.push(record) : tombstone();
@@ -232,6 +332,30 @@ export class PortalStore {
         return record ? void page.appointments.push(record) : tombstone();
       }
     }
+  }
+
+  /** A PIN as every desk learns it; null for an enrollment kept from a v1 file (it lacks the v2 facts). */
+  private deskPin(pinId: string): DeskPinRecord | null {
+    const e = this.enrollmentByPinId(pinId);
+    if (!e || e.issued_at === null || e.workstation === null || e.issued_by === null || e.delivery === null) return null;
+    return {
+      pinId: e.pin_id,
+      patientId: e.patient_id,
+      issuedAt: e.issued_at,
+      expiresAt: e.expires_at,
+      workstation: e.workstation,
+      issuedBy: e.issued_by,
+      delivery: e.delivery,
+      status: e.revoked_at !== null ? 'revoked' : e.redeemed_at !== null ? 'redeemed' : 'issued',
+      redeemedAt: e.redeemed_at,
+    };
+  }
+
+  private guardian(contactId: string): GuardianRecord | null {
+    const welcome = this.welcomeOf(contactId);
+    const accountAt = this.sqlite.prepare('SELECT min(created_at) FROM portal_accounts WHERE owner_contact_id = ?').pluck().get(contactId) as string | null;
+    if (!welcome && accountAt === null) return null;
+    return { contactId, welcomeAt: welcome?.granted_at ?? null, welcomeWorkstation: welcome?.workstation ?? null, accountAt };
   }
 
   private family(id: string): FamilyRecord | null {
@@ -366,30 +490,96 @@ export class PortalStore {
     return (this.sqlite.prepare('SELECT * FROM portal_enrollments WHERE pin_id = ?').get(pinId) as EnrollmentRow | undefined) ?? null;
   }
 
-  insertEnrollment(row: Omit<EnrollmentRow, 'id' | 'redeemed_at' | 'account_id'>): string {
+  /**
+   * Records an accepted enrollment and logs it for every desk's pull. A PIN already revoked by a
+   * replacement that arrived first is born revoked.
+   */
+  insertEnrollment(row: NewEnrollment): string {
     const id = randomUUID();
+    const revokedAt = this.sqlite.prepare('SELECT revoked_at FROM portal_revocations WHERE pin_id = ?').pluck().get(row.pin_id) as string | undefined;
     this.sqlite
       .prepare(
-        `INSERT INTO portal_enrollments (id, delivery_id, pin_id, pin_hash, patient_id, date_of_birth, expires_at, account_owner_contact_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO portal_enrollments (id, delivery_id, pin_id, pin_hash, patient_id, date_of_birth, expires_at, account_owner_contact_id,
+                                         issued_at, workstation, issued_by, delivery, welcome, replaces_pin_id, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, row.delivery_id, row.pin_id, row.pin_hash, row.patient_id, row.date_of_birth, row.expires_at, row.account_owner_contact_id);
+      .run(
+        id,
+        row.delivery_id,
+        row.pin_id,
+        row.pin_hash,
+        row.patient_id,
+        row.date_of_birth,
+        row.expires_at,
+        row.account_owner_contact_id,
+        row.issued_at,
+        row.workstation,
+        row.issued_by,
+        row.delivery,
+        row.welcome,
+        row.replaces_pin_id,
+        revokedAt ?? null,
+      );
+    this.appendChange('pin', row.pin_id);
     return id;
   }
 
-  /** Enrollments a typed PIN may belong to: same date of birth, not redeemed, not expired. */
+  /**
+   * A replacement was accepted: the PIN it replaces stops working unless a parent already used it.
+   * Remembered by PIN id, so a replaced PIN whose own enrollment arrives later is born revoked.
+   */
+  revokeReplacedPin(pinId: string, byPinId: string, nowIso: string): void {
+    this.sqlite
+      .prepare('INSERT OR IGNORE INTO portal_revocations (pin_id, revoked_at, replaced_by_pin_id) VALUES (?, ?, ?)')
+      .run(pinId, nowIso, byPinId);
+    const revoked = this.sqlite
+      .prepare('UPDATE portal_enrollments SET revoked_at = ? WHERE pin_id = ? AND redeemed_at IS NULL AND revoked_at IS NULL')
+      .run(nowIso, pinId);
+    if (revoked.changes > 0) this.appendChange('pin', pinId);
+  }
+
+  /** Enrollments a typed PIN may belong to: same date of birth, not redeemed, not revoked, not expired. */
   redeemableEnrollments(dateOfBirth: string, nowIso: string): EnrollmentRow[] {
     return this.sqlite
-      .prepare('SELECT * FROM portal_enrollments WHERE date_of_birth = ? AND redeemed_at IS NULL AND expires_at > ? ORDER BY rowid')
+      .prepare(
+        'SELECT * FROM portal_enrollments WHERE date_of_birth = ? AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > ? ORDER BY rowid',
+      )
       .all(dateOfBirth, nowIso) as EnrollmentRow[];
   }
 
-  /** Marks the enrollment redeemed unless someone else got there first. */
+  /** Marks the enrollment redeemed unless someone else got there first (or it was revoked meanwhile); every desk hears of it. */
   redeem(enrollmentId: string, accountId: string, nowIso: string): boolean {
     const r = this.sqlite
-      .prepare('UPDATE portal_enrollments SET redeemed_at = ?, account_id = ? WHERE id = ? AND redeemed_at IS NULL')
+      .prepare('UPDATE portal_enrollments SET redeemed_at = ?, account_id = ? WHERE id = ? AND redeemed_at IS NULL AND revoked_at IS NULL')
       .run(nowIso, accountId, enrollmentId);
-    return r.changes === 1;
+    if (r.changes !== 1) return false;
+    const pinId = this.sqlite.prepare('SELECT pin_id FROM portal_enrollments WHERE id = ?').pluck().get(enrollmentId) as string;
+    this.appendChange('pin', pinId);
+    return true;
+  }
+
+  // ---- Welcome emails (v2: one per guardian, ever) -----------------------------------------------
+
+  welcomeOf(contactId: string): WelcomeRow | null {
+    return (this.sqlite.prepare('SELECT * FROM portal_welcomes WHERE contact_id = ?').get(contactId) as WelcomeRow | undefined) ?? null;
+  }
+
+  /** Grants (or, for an explicit re-send, grants again) the guardian's Welcome email; every desk hears of it. */
+  grantWelcome(contactId: string, enrollmentId: string, workstation: string, nowIso: string): void {
+    this.sqlite
+      .prepare(
+        `INSERT INTO portal_welcomes (contact_id, granted_at, workstation, enrollment_id) VALUES (?, ?, ?, ?)
+         ON CONFLICT (contact_id) DO UPDATE SET granted_at = excluded.granted_at, workstation = excluded.workstation, enrollment_id = excluded.enrollment_id`,
+      )
+      .run(contactId, nowIso, workstation, enrollmentId);
+    this.appendChange('guardian', contactId);
+  }
+
+  /** The guardian owns a portal account (created here), or the practice system says they have one. */
+  contactHasAccount(contactId: string): boolean {
+    const owns = this.sqlite.prepare('SELECT 1 FROM portal_accounts WHERE owner_contact_id = ? LIMIT 1').pluck().get(contactId);
+    const flagged = this.sqlite.prepare('SELECT has_portal_account FROM contacts WHERE id = ?').pluck().get(contactId);
+    return owns !== undefined || flagged === 1;
   }
 
   allEnrollments(): EnrollmentRow[] {
@@ -436,9 +626,13 @@ export class PortalStore {
     return (this.sqlite.prepare('SELECT * FROM portal_accounts WHERE id = ?').get(id) as AccountRow | undefined) ?? null;
   }
 
-  insertAccount(email: string, passwordHash: string, nowIso: string): string {
+  /** A new account, linked to the Family Contact who owns it (when known): every desk hears that guardian has an account. */
+  insertAccount(email: string, passwordHash: string, nowIso: string, ownerContactId: string | null): string {
     const id = randomUUID();
-    this.sqlite.prepare('INSERT INTO portal_accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)').run(id, email, passwordHash, nowIso);
+    this.sqlite
+      .prepare('INSERT INTO portal_accounts (id, email, password_hash, created_at, owner_contact_id) VALUES (?, ?, ?, ?, ?)')
+      .run(id, email, passwordHash, nowIso, ownerContactId);
+    if (ownerContactId !== null) this.appendChange('guardian', ownerContactId);
     return id;
   }
 
@@ -462,10 +656,18 @@ export class PortalStore {
     return rows.map((r) => ({ id: r.id, firstName: r.first_name ?? '', lastName: r.last_name ?? '', dateOfBirth: r.date_of_birth, version: r.version ?? 0 }));
   }
 
-  allAccounts(): { id: string; email: string; childPatientIds: string[] }[] {
-    const accounts = this.sqlite.prepare('SELECT id, email FROM portal_accounts ORDER BY rowid').all() as { id: string; email: string }[];
+  allAccounts(): { id: string; email: string; ownerContactId: string | null; childPatientIds: string[] }[] {
+    const accounts = this.sqlite.prepare('SELECT id, email, owner_contact_id FROM portal_accounts ORDER BY rowid').all() as {
+      id: string;
+      email: string;
+      owner_contact_id: string | null;
+    }[];
     const children = this.sqlite.prepare('SELECT patient_id FROM portal_account_children WHERE account_id = ? ORDER BY rowid').pluck();
-    return accounts.map((a) => ({ ...a, childPatientIds: children.all(a.id) as string[] }));
+    return accounts.map((a) => ({ id: a.id, email: a.email, ownerContactId: a.owner_contact_id, childPatientIds: children.all(a.id) as string[] }));
+  }
+
+  allWelcomes(): WelcomeRow[] {
+    return this.sqlite.prepare('SELECT * FROM portal_welcomes ORDER BY granted_at, contact_id').all() as WelcomeRow[];
   }
 
   // ---- failed attempts (rate limiting) ----------------------------------------------------------
