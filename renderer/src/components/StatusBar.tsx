@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { StatusInfo } from '../../../shared/api';
+import { clockSkewWarning } from '../../../shared/domain/clockSkew';
 import { useNavigation } from '../app/navigation';
 import { useSession } from '../app/sessionStore';
 
@@ -21,6 +22,7 @@ function syncLabel(progress: NonNullable<StatusInfo['syncProgress']>): string {
 export function StatusBar() {
   const { status, session, refreshStatus } = useSession();
   const go = useNavigation((s) => s.go);
+  const clockWarning = clockSkewWarning(status?.clockSkewMs ?? null);
   useEffect(() => {
     void refreshStatus();
     const timer = setInterval(() => void refreshStatus(), STATUS_REFRESH_MS);
@@ -60,6 +62,12 @@ export function StatusBar() {
       )}
       <span className="status-item">Last sync: {status?.lastSyncAt ? new Date(status.lastSyncAt).toLocaleString() : 'never'}</span>
       {status?.syncProgress && <span className="status-item sync-progress">{syncLabel(status.syncProgress)}</span>}
+      {status?.syncProblem && (
+        <span className="status-item attention sync-problem" title="Why the last sync stopped">
+          Sync stopped: {status.syncProblem}
+        </span>
+      )}
+      {clockWarning && <span className="status-item attention clock-skew">{clockWarning}</span>}
       <span className="status-spacer" />
       <span className="status-item">
         {status?.clerk ? `Signed in: ${status.clerk.displayName}` : 'Not signed in'}

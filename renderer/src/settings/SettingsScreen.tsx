@@ -5,7 +5,7 @@ import { useSession } from '../app/sessionStore';
 import { useAuth } from '../auth/authStore';
 import { useSecrets } from './secretsStore';
 import { isChoiceSetting, isNumberSetting, reviewDraft, SETTING_SECTIONS, useSettings, type Draft, type FieldCheck } from './settingsStore';
-import { describeSync, useSyncRun } from './syncStore';
+import { describeSync, useSyncProblems, useSyncRun } from './syncStore';
 import './settings.css';
 
 interface FieldInfo {
@@ -357,6 +357,69 @@ function SyncNow({ saved, draftUrl }: { saved: Settings; draftUrl: string }) {
   );
 }
 
+const PROBLEM_KIND_WORDS: Record<string, string> = {
+  family: 'Family',
+  patient: 'Patient',
+  contact: 'Family Contact',
+  patientContact: 'Patient–contact link',
+  appointment: 'Appointment',
+  tombstone: 'Removal',
+  pin: 'PIN from another desk',
+  guardian: 'Guardian enrollment',
+};
+
+/** Administrators: records the pull set aside (the rest of their page was applied), to report to the vendor. */
+function SyncProblems() {
+  const { list, loading, error, load } = useSyncProblems();
+  const summary = useSyncRun((s) => s.summary);
+  // Reloaded after each Sync now, which may add or clear problems.
+  useEffect(() => {
+    void load();
+  }, [load, summary]);
+  return (
+    <div className="settings-field settings-sync-problems" aria-labelledby="sync-problems-title">
+      <h3 id="sync-problems-title">Sync problems</h3>
+      {error && (
+        <p role="alert" className="error">
+          Could not read the list: {error}
+        </p>
+      )}
+      {!error && list && list.total === 0 && <p className="settings-hint">None: every record the practice system sent could be read.</p>}
+      {!error && list && list.total > 0 && (
+        <>
+          <p className="settings-hint">
+            {list.total === 1 ? 'One record' : `${list.total.toLocaleString('en-US')} records`} from the practice system could not be applied and
+            {list.total === 1 ? ' was' : ' were'} set aside; everything else was. Send this list to the practice system’s vendor. A record
+            leaves the list once a corrected copy arrives.
+          </p>
+          <table className="sync-problems-table">
+            <thead>
+              <tr>
+                <th scope="col">Record</th>
+                <th scope="col">Id</th>
+                <th scope="col">Problem</th>
+                <th scope="col">Seen</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.problems.map((p) => (
+                <tr key={`${p.kind}:${p.recordId}`}>
+                  <td>{PROBLEM_KIND_WORDS[p.kind] ?? p.kind}</td>
+                  <td>{p.recordId}</td>
+                  <td>{p.problem}</td>
+                  <td>{new Date(p.seenAt).toLocaleString()}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {list.total > list.problems.length && <p className="settings-hint">Showing the newest {list.problems.length}.</p>}
+        </>
+      )}
+      {loading && !list && <p className="settings-hint">Reading…</p>}
+    </div>
+  );
+}
+
 export function SettingsScreen() {
   const { saved, draft, loading, saving, loadError, saveError, savedNote, load, edit, save } = useSettings();
   const loadSecrets = useSecrets((s) => s.load);
@@ -473,6 +536,7 @@ export function SettingsScreen() {
                 {isAdmin && section.id === 'email' && <SecretField secretKey="smtpPassword" />}
                 {isAdmin && section.id === 'sync' && <SecretField secretKey="syncToken" />}
                 {section.id === 'sync' && <SyncNow saved={saved} draftUrl={draft.syncUrl} />}
+                {isAdmin && section.id === 'sync' && <SyncProblems />}
                 {isAdmin && (section.id === 'email' || section.id === 'sync') && secretsError && (
                   <p role="alert" className="error settings-failed">
                     Could not tell whether the {section.id === 'email' ? 'SMTP password' : 'sync token'} is set: {secretsError}

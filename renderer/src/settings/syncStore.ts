@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { SyncSummary } from '../../../shared/api';
+import type { SyncProblemList, SyncSummary } from '../../../shared/api';
 import { call } from '../api/client';
 import { useSession } from '../app/sessionStore';
 
@@ -43,5 +43,37 @@ export function describeSync(summary: SyncSummary): string {
   if (summary.keptLocal > 0) {
     parts.push(`${plural(summary.keptLocal, 'record', 'records')} kept as changed here, because that change is still waiting in the outbox`);
   }
+  if (summary.setAside > 0) {
+    parts.push(`${plural(summary.setAside, 'record', 'records')} set aside because this desk could not read them (see Sync problems below)`);
+  }
+  if (summary.olderIgnored > 0) {
+    parts.push(`${plural(summary.olderIgnored, 'record', 'records')} ignored because they were older than what this desk holds`);
+  }
+  if (summary.charactersRemoved > 0) {
+    parts.push(`${plural(summary.charactersRemoved, 'hidden control character', 'hidden control characters')} removed from names and contact details`);
+  }
   return `${parts.join('; ')}. Synced ${new Date(summary.lastSyncAt).toLocaleString()}.`;
 }
+
+interface SyncProblemsState {
+  list: SyncProblemList | null;
+  loading: boolean;
+  error: string | null;
+  /** Administrators only (main refuses anyone else). */
+  load(): Promise<void>;
+}
+
+/** Records the pull set aside, for an administrator to take up with the practice system's vendor. */
+export const useSyncProblems = create<SyncProblemsState>((set) => ({
+  list: null,
+  loading: false,
+  error: null,
+  async load() {
+    set({ loading: true, error: null });
+    try {
+      set({ list: await call('sync.problems', {}), loading: false });
+    } catch (error) {
+      set({ error: (error as Error).message, loading: false });
+    }
+  },
+}));
