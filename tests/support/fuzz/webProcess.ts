@@ -20,6 +20,9 @@ export interface WebProcess {
   errors(): string;
   /** Null while running. */
   exitCode(): number | null;
+  pid: number;
+  /** Resolves with the exit code (128 when killed by a signal) once the process has exited. */
+  exited: Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -32,7 +35,12 @@ export async function startWebProcess(options: { dataDir: string; demoFamilies: 
   let output = '';
   let errors = '';
   let exit: number | null = null;
-  child.once('exit', (code, signal) => (exit = code ?? (signal ? 128 : -1)));
+  const exited = new Promise<number>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exit = code ?? (signal ? 128 : -1);
+      resolve(exit);
+    }),
+  );
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr!.on('data', (chunk: Buffer) => {
     output += chunk.toString('utf8');
@@ -56,6 +64,8 @@ export async function startWebProcess(options: { dataDir: string; demoFamilies: 
     output: () => output,
     errors: () => errors,
     exitCode: () => exit,
+    pid: child.pid!,
+    exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, 'exit');
