@@ -353,7 +353,7 @@ describe('pulling changes from the practice system', () => {
     expect(value('SELECT count(*) FROM families WHERE id = ?', 'f-okafor')).toBe(1);
     expect(rows('SELECT id FROM patients WHERE id IN (?, ?)', 'p-x', 'p-y')).toEqual([{ id: 'p-y' }]);
     expect(rows('SELECT kind, record_id, problem, cursor FROM sync_problems')).toEqual([
-      { kind: 'patient', record_id: 'p-x', problem: expect.stringMatching(/^cannot be read \(status: .+\)$/), cursor: 'c2' },
+      { kind: 'patient', record_id: 'p-x', problem: expect.stringMatching(/^cannot be read \(status: not one of "Active", .+\)$/), cursor: 'c2' },
     ]);
     expect(state(PULL_CURSOR_KEY)).toBe('c3');
 

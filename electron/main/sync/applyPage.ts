@@ -185,10 +185,30 @@ function recordIdOf(kind: PageRecordKind, raw: unknown, index: number): string {
   return id && id !== '' ? id : `(no id: record ${index + 1} of its page)`;
 }
 
+/** One validation issue in the words an administrator forwards to the vendor ("firstName: longer than 80 characters"). */
+function issueWords(issue: z.ZodError['issues'][number]): string {
+  const detail = issue as unknown as { origin?: string; maximum?: unknown; minimum?: unknown; expected?: unknown; values?: unknown[] };
+  switch (issue.code) {
+    case 'too_big':
+      return detail.origin === 'string' ? `longer than ${String(detail.maximum)} characters` : `more than ${String(detail.maximum)}`;
+    case 'too_small':
+      if (detail.origin === 'string') return detail.minimum === 1 ? 'empty' : `shorter than ${String(detail.minimum)} characters`;
+      return `less than ${String(detail.minimum)}`;
+    case 'invalid_type':
+      return `missing or not a ${String(detail.expected)}`;
+    case 'invalid_value':
+      return `not one of ${(detail.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_format':
+      return 'not in the expected format';
+    default:
+      return issue.message;
+  }
+}
+
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 3)
-    .map((issue) => `${issue.path.join('.') || 'record'}: ${issue.message}`)
+    .map((issue) => `${issue.path.join('.') || 'record'}: ${issueWords(issue)}`)
     .join('; ')
     .slice(0, 500);
 }
