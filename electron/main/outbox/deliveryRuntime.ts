@@ -2,7 +2,7 @@ import type { SyncSummary } from '../../../shared/api';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import type { SecretStore } from '../secrets/secretStore';
-import type { SyncEndpoint } from '../sync/http';
+import { linkedSignal, type SyncEndpoint } from '../sync/http';
 import { pullChanges, type PullProgress } from '../sync/pull';
 import { DeliveryError } from './deliveryError';
 import { createDeliverers } from './deliverers';
@@ -102,10 +102,10 @@ export class DeliveryRuntime {
     if (this.pulling?.key === key) return this.pulling.promise;
     this.pulling?.controller.abort();
     const controller = new AbortController();
-    const signal = AbortSignal.any([controller.signal, this.stopping.signal]);
+    const linked = linkedSignal([controller.signal, this.stopping.signal]);
     const run = (async () => {
       try {
-        const summary = await pullChanges(this.ctx, { ...endpoint, signal }, (progress) => {
+        const summary = await pullChanges(this.ctx, { ...endpoint, signal: linked.signal }, (progress) => {
           if (this.pulling?.controller === controller) this.progress = progress;
         });
         this.syncProblem = null;
@@ -118,6 +118,7 @@ export class DeliveryRuntime {
         }
         throw error;
       } finally {
+        linked.dispose();
         if (this.pulling?.controller === controller) {
           this.progress = null;
           this.pulling = null;

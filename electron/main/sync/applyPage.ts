@@ -77,6 +77,7 @@ function prepareStatements(sqlite: BetterSqlite3.Database) {
        portal_linked = excluded.portal_linked, updated_at = excluded.updated_at`;
   return {
     familyVersion: s('SELECT version FROM families WHERE id = ?').pluck(),
+    familyExists: s('SELECT 1 FROM families WHERE id = ?').pluck(),
     patientVersion: s('SELECT version FROM patients WHERE id = ?').pluck(),
     contactVersion: s('SELECT version FROM contacts WHERE id = ?').pluck(),
     upsertFamily: s(
@@ -334,17 +335,19 @@ export function applyChangesPage(sqlite: BetterSqlite3.Database, page: ChangesPa
         p.updatedAt,
       ];
       const statement = keep ? q.upsertPatientKeepingName : q.upsertPatient;
+      // Checked first, so a refused patient never leaves a chart holder parked.
+      if (p.familyId !== null && q.familyExists.get(p.familyId) === undefined) {
+        setAside('patients', id, `refers to family ${p.familyId} that the practice system never sent`);
+        continue;
+      }
       let parked: string | undefined;
-      const applied = write('patients', id, `family ${p.familyId ?? ''}`.trim(), () =>
-        // A savepoint: a refused patient must not leave the chart holder parked.
-        sqlite.transaction(() => {
-          // Upstream owns chart numbers: a local row still holding this one is stale (renumbered
-          // or merged upstream). It steps aside until its own change arrives.
-          parked = q.chartHolder.get(params[1], p.id) as string | undefined;
-          if (parked !== undefined) q.parkChartNumber.run(parked);
-          statement.run(...params);
-        })(),
-      );
+      const applied = write('patients', id, `family ${p.familyId ?? ''}`.trim(), () => {
+        // Upstream owns chart numbers: a local row still holding this one is stale (renumbered
+        // or merged upstream). It steps aside until its own change arrives.
+        parked = q.chartHolder.get(params[1], p.id) as string | undefined;
+        if (parked !== undefined) q.parkChartNumber.run(parked);
+        statement.run(...params);
+      });
       if (!applied) continue;
       if (parked !== undefined) touchedPatients.add(parked);
       if (keep) counts.keptLocal += 1;

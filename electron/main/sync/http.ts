@@ -97,9 +97,34 @@ function checkToken(token: string): void {
   }
 }
 
-function requestSignal(timeoutMs: number, signal?: AbortSignal): AbortSignal {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+/**
+ * A signal that aborts when any of `signals` does or after `timeoutMs`; `dispose()` unhooks it.
+ * (Hand-made rather than AbortSignal.any: a long-lived signal, such as the app's "stopping",
+ * would otherwise gather a listener per request for as long as the app runs.)
+ */
+export function linkedSignal(signals: (AbortSignal | undefined)[], timeoutMs?: number): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const unhook: (() => void)[] = [];
+  for (const outer of signals) {
+    if (!outer) continue;
+    if (outer.aborted) {
+      controller.abort(outer.reason);
+      break;
+    }
+    const onAbort = () => controller.abort(outer.reason);
+    outer.addEventListener('abort', onAbort, { once: true });
+    unhook.push(() => outer.removeEventListener('abort', onAbort));
+  }
+  if (timeoutMs !== undefined && !controller.signal.aborted) {
+    const timer = setTimeout(() => controller.abort(new DOMException('The request timed out.', 'TimeoutError')), timeoutMs);
+    timer.unref?.();
+    unhook.push(() => clearTimeout(timer));
+  }
+  const dispose = () => {
+    for (const undo of unhook.splice(0)) undo();
+  };
+  controller.signal.addEventListener('abort', dispose, { once: true });
+  return { signal: controller.signal, dispose };
 }
 
 function megabytes(bytes: number): string {
@@ -158,7 +183,15 @@ export async function syncRequest(endpoint: SyncEndpoint, request: SyncRequest):
   const headers: Record<string, string> = { authorization: `Bearer ${endpoint.token}`, accept: 'application/json' };
   if (request.body !== undefined) headers['content-type'] = 'application/json';
   if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
-  const signal = requestSignal(request.timeoutMs, request.signal);
+  const linked = linkedSignal([request.signal], request.timeoutMs);
+  try {
+    return await send(endpoint, request, url, headers, linked.signal);
+  } finally {
+    linked.dispose();
+  }
+}
+
+async function send(endpoint: SyncEndpoint, request: SyncRequest, url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<SyncAnswer> {
   let response: Response;
   try {
     response = await (endpoint.fetch ?? fetch)(url, {
@@ -203,11 +236,12 @@ export function versionMismatchMessage(theirs: string): string {
 
 /** A 404 on a v2 path from a practice system that answers GET /v1/health: it is older than this desk. */
 async function olderPracticeSystem(endpoint: SyncEndpoint, signal?: AbortSignal): Promise<DeliveryError | null> {
+  const linked = linkedSignal([signal], 5_000);
   try {
     const response = await (endpoint.fetch ?? fetch)(syncUrl(endpoint.baseUrl, healthPath(PREVIOUS_PROTOCOL_VERSION)), {
       headers: { authorization: `Bearer ${endpoint.token}`, accept: 'application/json' },
       redirect: 'manual',
-      signal: requestSignal(5_000, signal),
+      signal: linked.signal,
     });
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined);
@@ -219,6 +253,8 @@ async function olderPracticeSystem(endpoint: SyncEndpoint, signal?: AbortSignal)
       : null;
   } catch {
     return null;
+  } finally {
+    linked.dispose();
   }
 }
 

@@ -5,7 +5,7 @@ import type { AppContext } from '../context';
 import { DeliveryError } from '../outbox/deliveryError';
 import { reindexPatients } from '../search/indexer';
 import { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY } from './applyPage';
-import { retryAfterMs, SyncCancelled, syncRequest, SyncUnreachable, syncUrl, type SyncEndpoint } from './http';
+import { linkedSignal, retryAfterMs, SyncCancelled, syncRequest, SyncUnreachable, syncUrl, type SyncEndpoint } from './http';
 
 export { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from './applyPage';
 
@@ -91,11 +91,11 @@ export async function pullChanges(
     await running.promise.catch(() => undefined);
   }
   const controller = new AbortController();
-  const signal = conn.signal ? AbortSignal.any([conn.signal, controller.signal]) : controller.signal;
+  const linked = linkedSignal([conn.signal, controller.signal]);
   const listeners = new Set<(p: PullProgress) => void>();
   if (onProgress) listeners.add(onProgress);
   const entry: RunningPull = { key, controller, listeners, promise: Promise.resolve(null as never) };
-  entry.promise = runPull(ctx, { ...conn, signal }, (p) => {
+  entry.promise = runPull(ctx, { ...conn, signal: linked.signal }, (p) => {
     for (const listener of listeners) {
       try {
         listener(p);
@@ -104,6 +104,7 @@ export async function pullChanges(
       }
     }
   }).finally(() => {
+    linked.dispose();
     if (inFlight.get(ctx) === entry) inFlight.delete(ctx);
   });
   inFlight.set(ctx, entry);
