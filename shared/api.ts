@@ -200,8 +200,9 @@ export interface StatusInfo {
   /** Why the last pull stopped, when it stopped on something a person must act on (a repeating cursor, a redirect, a version mismatch). */
   syncProblem: string | null;
   /**
-   * This computer's clock minus the practice system's (its HTTP Date header), in ms, from the last
-   * answer; null before any. The status bar warns past CLOCK_SKEW_WARN_MS (shared/domain/clockSkew.ts).
+   * This computer's clock minus the practice system's (its HTTP Date header), in ms, from its last
+   * answers (kept in sync_state); null before any. The status bar warns past CLOCK_SKEW_WARN_MS
+   * (shared/domain/clockSkew.ts).
    */
   clockSkewMs: number | null;
 }

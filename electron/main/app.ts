@@ -106,7 +106,6 @@ function buildHandlers(ctx: AppContext, { deliveries, secrets, mailDropDir, expo
         syncProgress: deliveries.progress,
         auditLog: auditChain.state,
         syncProblem: deliveries.syncProblem,
-        clockSkewMs: deliveries.clockSkewMs,
       }),
     'checkin.today': () => todaysCheckins(ctx),
     'search.patients': ({ text, limit }) => searchPatients(ctx, text, limit),

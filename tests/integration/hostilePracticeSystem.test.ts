@@ -54,6 +54,8 @@ async function startHostile(host = '127.0.0.1'): Promise<HostileServer> {
     events,
   };
   const server = http.createServer((req, res) => {
+    // No Date header: the desk runs on an injected clock and must learn no offset from the real one.
+    res.sendDate = false;
     const url = new URL(req.url ?? '/', `http://${host}`);
     hostile.requests.push({ method: req.method ?? 'GET', path: url.pathname, cursor: url.searchParams.get('cursor') });
     events.emit('request', url);
@@ -245,7 +247,7 @@ describe('a practice system that misbehaves', () => {
       ]);
       // The desk's own work first (issuing), then the hostile part under watch.
       const family = await ok<FamilyView>('family.load', { familyId: 'f-lopez' });
-      await ok('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: family.children.map((c) => c.patientId) });
+      await ok('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: family.children.map((c) => c.patientId), reviewToken: family.reviewToken });
       const loop = watchEventLoop();
 
       const error = await pullFails();
@@ -385,7 +387,7 @@ describe('a practice system that misbehaves', () => {
       },
     ]);
     const family = await ok<FamilyView>('family.load', { familyId: 'f-lopez' });
-    await ok('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: family.children.map((c) => c.patientId) });
+    await ok('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: family.children.map((c) => c.patientId), reviewToken: family.reviewToken });
     const loop = watchEventLoop();
 
     const busy = await pullFails();

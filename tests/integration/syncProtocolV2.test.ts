@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FamilyView, IssuedBatch, StatusInfo } from '../../shared/api';
-import { NO_CHOICES } from '../../shared/domain/plan';
+import { clockSkewWarning } from '../../shared/domain/clockSkew';
+import { NO_CHOICES, type PlanChoices } from '../../shared/domain/plan';
 import { generatePin } from '../../shared/domain/pin';
 import { changesPage, enrollmentAccepted, protocolError, SYNC_PATHS, type EnrollmentRequest } from '../../shared/sync/protocol';
 import { createApp, type App } from '../../electron/main/app';
@@ -75,8 +76,8 @@ async function seedPractice(file: string, families: FamilyFixture[]): Promise<vo
 }
 
 /** A desk with its own data folder, set up for the portal and the SMTP server, signed in as a clerk. */
-async function openDesk(name: string, syncUrl = portal.url): Promise<App> {
-  const app = await createApp({ databaseFile: temp.file(`${name}/practice.sqlite`), now: () => clock.now, workstation: name, deliveries: { worker: { random: () => 0.5 } } });
+async function openDesk(name: string, syncUrl = portal.url, now = () => clock.now): Promise<App> {
+  const app = await createApp({ databaseFile: temp.file(`${name}/practice.sqlite`), now, workstation: name, deliveries: { worker: { random: () => 0.5 } } });
   desks.push(app);
   await signInTestClerk(app);
   await asAdministrator(app, async () => {
@@ -88,13 +89,14 @@ async function openDesk(name: string, syncUrl = portal.url): Promise<App> {
   return app;
 }
 
-async function issueFamily(app: App, familyId: string, printOnly = false): Promise<IssuedBatch> {
+async function issueFamily(app: App, familyId: string, choices: Partial<PlanChoices> = {}): Promise<IssuedBatch> {
   const family = await ok<FamilyView>(app, 'family.load', { familyId });
   return ok<IssuedBatch>(app, 'pins.issue', {
     batchId: randomUUID(),
     familyId,
-    choices: { ...NO_CHOICES, printOnly },
+    choices: { ...NO_CHOICES, ...choices },
     expectedPatientIds: family.children.map((c) => c.patientId),
+    reviewToken: family.reviewToken,
   });
 }
 
@@ -241,17 +243,17 @@ describe('two desks, one guardian', () => {
     const deskA = await openDesk('desk-a');
     const deskB = await openDesk('desk-b');
     insertFamilies(deskA.context.sqlite, [PRACTICE[0]!]);
-    const first = await issueFamily(deskA, 'f-one', true);
+    const first = await issueFamily(deskA, 'f-one', { printOnly: true });
     await deskA.deliveries.worker.drain();
     const oldPinId = pinOf(deskA, ANA.id);
     const oldPin = first.guardians[0]!.children[0]!.pin!;
 
-    // "Replace this child's PIN": a new PIN that names the one it replaces (written by the issue, as the wizard will).
+    // "Replace this child's PIN", with a reason.
     advance(60_000);
-    const second = await issueFamily(deskA, 'f-one', true);
+    const second = await issueFamily(deskA, 'f-one', { printOnly: true, replacePins: { [ANA.id]: 'The slip was lost' } });
     const newPinId = pinOf(deskA, ANA.id);
     expect(newPinId).not.toBe(oldPinId);
-    deskA.context.sqlite.prepare(`UPDATE pins SET replaces_pin_id = ?, replace_reason = 'The slip was lost' WHERE id = ?`).run(oldPinId, newPinId);
+    expect(value(deskA, 'SELECT replaces_pin_id FROM pins WHERE id = ?', newPinId)).toBe(oldPinId);
     // Not revoked before the portal has the replacement: nothing printed dies behind the clerk.
     expect(value(deskA, 'SELECT status FROM pins WHERE id = ?', oldPinId)).toBe('issued');
     await deskA.deliveries.worker.drain();
@@ -279,6 +281,29 @@ describe('two desks, one guardian', () => {
     expect(refused.status).toBe(400);
     expect(refused.html).toContain(PIN_DOB_MISMATCH);
     expect((await parent.register('gina@example.com', { date_of_birth: ANA.dateOfBirth }, second.guardians[0]!.children[0]!.pin!)).path).toBe('/account');
+  });
+});
+
+describe("the practice system's clock", () => {
+  it('is learnt from its Date header at each pull: the status bar warns, and a desk two years slow issues no PIN already expired', async () => {
+    // This computer's clock is two years behind the practice system's.
+    const TWO_YEARS = 2 * 365 * 86_400_000;
+    const desk = await openDesk('desk-a', portal.url, () => new Date(clock.now.getTime() - TWO_YEARS));
+    await ok(desk, 'sync.now', {});
+    const status = await ok<StatusInfo>(desk, 'status.get', {});
+    // The Date header has whole seconds.
+    expect(Math.abs(status.clockSkewMs! + TWO_YEARS)).toBeLessThan(1_000);
+    expect(clockSkewWarning(status.clockSkewMs)).toBe("This computer's clock is 730 days behind the practice system: fix the clock (PIN expiry dates depend on it).");
+    const family = await ok<FamilyView>(desk, 'family.load', { familyId: 'f-one' });
+    const refused = await desk.invoke('pins.issue', {
+      batchId: randomUUID(),
+      familyId: 'f-one',
+      choices: NO_CHOICES,
+      expectedPatientIds: family.children.map((c) => c.patientId),
+      reviewToken: family.reviewToken,
+    });
+    expect(refused).toMatchObject({ ok: false, error: { message: expect.stringMatching(/clock is so far behind the practice system/) } });
+    expect(value(desk, 'SELECT count(*) FROM pins')).toBe(0);
   });
 });
 

@@ -60,10 +60,16 @@ export function servedPage(pages: readonly PageContent[], index: number): Change
   };
 }
 
-export async function startChangeFeed(options: { token: string; pages?: PageContent[] }): Promise<ChangeFeed> {
+/**
+ * `now`: the practice system's clock, sent as the Date header. Without it no Date header is sent,
+ * so a desk on an injected clock learns no offset from the real one.
+ */
+export async function startChangeFeed(options: { token: string; pages?: PageContent[]; now?: () => Date }): Promise<ChangeFeed> {
   const feed: Omit<ChangeFeed, 'baseUrl' | 'close'> = { pages: options.pages ?? [], requests: [], intercept: null };
 
   const server = http.createServer((req, res) => {
+    if (options.now) res.setHeader('date', options.now().toUTCString());
+    else res.sendDate = false;
     const send = (answer: FeedAnswer) => {
       res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers });
       res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {}));

@@ -2,6 +2,7 @@ import type { SyncSummary } from '../../../shared/api';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import type { SecretStore } from '../secrets/secretStore';
+import { recordClockOffset } from '../sync/clockOffset';
 import { linkedSignal, type SyncEndpoint } from '../sync/http';
 import { pullChanges, type PullProgress } from '../sync/pull';
 import { DeliveryError } from './deliveryError';
@@ -28,8 +29,6 @@ export class DeliveryRuntime {
   progress: PullProgress | null = null;
   /** Why the last pull stopped, when a person must act on it; null after a pull that worked. */
   syncProblem: string | null = null;
-  /** This computer's clock minus the practice system's, from its last answer (ms). */
-  clockSkewMs: number | null = null;
   private pullTimer: NodeJS.Timeout | null = null;
   private pulling: { key: string; controller: AbortController; promise: Promise<SyncSummary> } | null = null;
   private endpointCache: SyncEndpoint | null = null;
@@ -61,9 +60,7 @@ export class DeliveryRuntime {
             baseUrl: syncUrl,
             token,
             fetch: this.options.fetch,
-            observeServerDate: (serverDate) => {
-              this.clockSkewMs = this.ctx.now().getTime() - serverDate.getTime();
-            },
+            observeServerDate: (serverDate) => recordClockOffset(this.ctx, serverDate),
           }
         : null;
     return this.endpointCache;

@@ -1,11 +1,12 @@
 import type { StatusInfo } from '../../../shared/api';
 import { currentClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
+import { readClockSkew } from '../sync/clockOffset';
 
 /** The status bar's figures: connectivity, outbox backlog, last sync, who is signed in. */
 export async function readStatus(
   ctx: AppContext,
-  deliveries: Pick<StatusInfo, 'emailTransport' | 'syncConfigured' | 'syncProgress' | 'auditLog' | 'syncProblem' | 'clockSkewMs'>,
+  deliveries: Pick<StatusInfo, 'emailTransport' | 'syncConfigured' | 'syncProgress' | 'auditLog' | 'syncProblem'>,
 ): Promise<StatusInfo> {
   const counts = await ctx.db
     .selectFrom('outbox')
@@ -22,6 +23,7 @@ export async function readStatus(
     outboxNeedsAttention: Number(counts.find((c) => c.status === 'needs_attention')?.n ?? 0),
     lastSyncAt: lastSync?.value ?? null,
     clerk: await currentClerk(ctx),
+    clockSkewMs: await readClockSkew(ctx),
     ...deliveries,
   };
 }

@@ -5,6 +5,7 @@ import type { AppContext } from '../context';
 import { DeliveryError } from '../outbox/deliveryError';
 import { reindexPatients } from '../search/indexer';
 import { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY } from './applyPage';
+import { recordClockOffset } from './clockOffset';
 import { linkedSignal, retryAfterMs, SyncCancelled, syncRequest, SyncUnreachable, syncUrl, type SyncEndpoint } from './http';
 
 export { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from './applyPage';
@@ -95,7 +96,9 @@ export async function pullChanges(
   const listeners = new Set<(p: PullProgress) => void>();
   if (onProgress) listeners.add(onProgress);
   const entry: RunningPull = { key, controller, listeners, promise: Promise.resolve(null as never) };
-  entry.promise = runPull(ctx, { ...conn, signal: linked.signal }, (p) => {
+  // The practice system's clock is noted from every answer, also when the caller did not ask.
+  const observeServerDate = conn.observeServerDate ?? ((serverDate: Date) => recordClockOffset(ctx, serverDate));
+  entry.promise = runPull(ctx, { ...conn, observeServerDate, signal: linked.signal }, (p) => {
     for (const listener of listeners) {
       try {
         listener(p);

@@ -179,6 +179,8 @@ export async function startPortal(options: PortalOptions): Promise<PortalServer>
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // The practice system's clock is `now`: desks read it from this header (clock warning, expiry check).
+    res.setHeader('date', now().toUTCString());
     const current = fault;
     if (current === 'down' || closed) {
       req.socket.destroy();

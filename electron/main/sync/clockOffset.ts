@@ -1,0 +1,33 @@
+import type { AppContext } from '../context';
+import { CLOCK_OFFSET_KEY } from '../pins/issueService';
+
+/**
+ * The practice system's clock minus this computer's (ms), from the HTTP Date header of its answers
+ * (pull and deliveries), kept in sync_state so it outlives a restart. Issuing reads it to refuse
+ * PINs already expired by the practice system's clock; the status bar warns past 5 minutes.
+ * The header has one-second resolution: a change under two seconds is not written.
+ */
+const lastWritten = new WeakMap<AppContext, number>();
+const NOISE_MS = 2_000;
+
+export function recordClockOffset(ctx: AppContext, serverDate: Date): void {
+  const offset = serverDate.getTime() - ctx.now().getTime();
+  if (!Number.isFinite(offset)) return;
+  const previous = lastWritten.get(ctx);
+  if (previous !== undefined && Math.abs(previous - offset) < NOISE_MS) return;
+  lastWritten.set(ctx, offset);
+  const value = String(Math.round(offset));
+  void ctx.db
+    .insertInto('sync_state')
+    .values({ key: CLOCK_OFFSET_KEY, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute()
+    .catch(() => lastWritten.delete(ctx));
+}
+
+/** This computer's clock minus the practice system's (ms), or null before any answer. */
+export async function readClockSkew(ctx: AppContext): Promise<number | null> {
+  const row = await ctx.db.selectFrom('sync_state').select('value').where('key', '=', CLOCK_OFFSET_KEY).executeTakeFirst();
+  const offset = row ? Number(row.value) : Number.NaN;
+  return Number.isFinite(offset) ? -offset : null;
+}
