@@ -4,6 +4,7 @@ import { servedPage, startChangeFeed, type ChangeFeed } from '../support/changeF
 import { signInOnWeb } from '../support/signIn';
 import { webApi } from '../support/webApi';
 import { startWebApp, type WebApp } from '../support/webApp';
+import { openWebApp } from '../support/webSession';
 
 /**
  * What an administrator sees when the practice system sends something the desk cannot use
@@ -63,7 +64,7 @@ async function syncFromSettings(page: Page) {
 }
 
 test('a record the desk cannot read is set aside and listed for the administrator; the status bar warns about a wrong clock', async ({ page }) => {
-  await page.goto(web.url);
+  await openWebApp(page, web.url);
   await syncFromSettings(page);
 
   await expect(page.locator('#sync-now-result')).toContainText('Pulled 2 rows in 1 page; 1 record set aside because this desk could not read them');
@@ -86,7 +87,7 @@ test('a record the desk cannot read is set aside and listed for the administrato
 test('a practice system that repeats its cursor stops the sync with a message in the status bar', async ({ page }) => {
   // Whatever it is asked, it answers "more after c1".
   feed.intercept = () => ({ status: 200, body: { ...servedPage([], 0), cursor: 'c1', hasMore: true } });
-  await page.goto(web.url);
+  await openWebApp(page, web.url);
   await syncFromSettings(page);
   const message = 'The practice system sent a repeating cursor: contact its vendor.';
   await expect(page.getByRole('alert')).toContainText(`Sync did not finish: ${message}`);
