@@ -338,7 +338,7 @@ describe('a practice system that misbehaves', () => {
     hostile.handler = servePages({
       '': page('c1', true, {
         families: [family('f-1')],
-        contacts: [contact('c-1', { firstName: 'Mar\u0007ia', email: 'maria@example.com\u0000' })],
+        contacts: [contact('c-1', { firstName: 'Mar\u0007ia', mobilePhone: '555\u0000-0100', email: 'maria@example.com\r\nBcc: spy@evil.example' })],
         patients: [
           patient('p-1', { familyId: 'f-1' }),
           patient('p-2', { familyId: 'f-1', firstName: longName }),
@@ -357,7 +357,10 @@ describe('a practice system that misbehaves', () => {
       { id: 'p-3', first_name: 'anA', last_name: 'Lopez' },
       { id: 'p-4', first_name: 'Ana', last_name: 'Lopez' },
     ]);
-    expect(rows('SELECT first_name, email FROM contacts')).toEqual([{ first_name: 'Maria', email: 'maria@example.com' }]);
+    // The email is kept as written, for the worklist to name what is wrong with it (the email rule refuses it).
+    expect(rows('SELECT first_name, mobile_phone, email FROM contacts')).toEqual([
+      { first_name: 'Maria', mobile_phone: '555-0100', email: 'maria@example.com\r\nBcc: spy@evil.example' },
+    ]);
 
     const problems = await asAdministrator(app, () => ok<SyncProblemList>('sync.problems', {}));
     expect(problems).toEqual({

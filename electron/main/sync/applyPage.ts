@@ -22,7 +22,8 @@ import { reindexPatients } from '../search/indexer';
  * 81 characters, a status it does not know, a link to a patient never sent) is set aside in
  * `sync_problems` with its id, kind and why, and the rest of the page is applied; a later good
  * copy of it clears its problem. A record whose version is lower than the mirror's is ignored.
- * Names and contact fields lose control and bidi-override characters on the way in (issue 11).
+ * Names and contact fields lose control and bidi-override characters on the way in (issue 11);
+ * identifiers and the email address are kept as written (the email rule judges the address).
  */
 
 export const PULL_CURSOR_KEY = 'pull_cursor';
@@ -306,7 +307,9 @@ export function applyChangesPage(sqlite: BetterSqlite3.Database, page: ChangesPa
           c.id,
           hygiene.text(c.firstName),
           hygiene.text(c.lastName),
-          hygiene.optional(c.email),
+          // Kept as written, like the import does: the worklist shows it and says what is wrong
+          // with it ("line break in the address"); checkMailbox decides whether it can be used.
+          c.email,
           hygiene.optional(c.mobilePhone),
           hygiene.optional(c.homePhone),
           c.preferredReminder,
@@ -323,7 +326,8 @@ export function applyChangesPage(sqlite: BetterSqlite3.Database, page: ChangesPa
       const keep = waitingCorrections.has(p.id);
       const params = [
         p.id,
-        hygiene.text(p.chartNumber),
+        // An identifier, matched again by later pulls and imports: kept as written.
+        p.chartNumber,
         p.familyId,
         hygiene.text(p.firstName),
         hygiene.text(p.lastName),
