@@ -5,7 +5,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FamilyView, IssuedBatch, StatusInfo } from '../../shared/api';
 import { clockSkewWarning } from '../../shared/domain/clockSkew';
-import { NO_CHOICES, type PlanChoices } from '../../shared/domain/plan';
+import { NO_CHOICES, planFamilyPins, type PlanChoices } from '../../shared/domain/plan';
+import { planInputsFromFamily } from '../../shared/domain/planInputs';
 import { generatePin } from '../../shared/domain/pin';
 import { changesPage, enrollmentAccepted, protocolError, SYNC_PATHS, type EnrollmentRequest } from '../../shared/sync/protocol';
 import { createApp, type App } from '../../electron/main/app';
@@ -89,13 +90,17 @@ async function openDesk(name: string, syncUrl = portal.url, now = () => clock.no
   return app;
 }
 
+/** Issues what the plan for this family says, as the wizard confirms it. */
 async function issueFamily(app: App, familyId: string, choices: Partial<PlanChoices> = {}): Promise<IssuedBatch> {
   const family = await ok<FamilyView>(app, 'family.load', { familyId });
+  const chosen = { ...NO_CHOICES, ...choices };
+  const { children, contacts } = planInputsFromFamily(family);
+  const plan = planFamilyPins(children, contacts, chosen, { now: app.context.now(), timeZone: family.timeZone });
   return ok<IssuedBatch>(app, 'pins.issue', {
     batchId: randomUUID(),
     familyId,
-    choices: { ...NO_CHOICES, ...choices },
-    expectedPatientIds: family.children.map((c) => c.patientId),
+    choices: chosen,
+    expectedPatientIds: plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)),
     reviewToken: family.reviewToken,
   });
 }
@@ -206,6 +211,29 @@ describe('two desks, one guardian', () => {
       // Each desk's own PIN row follows.
       expect(rows(desk, 'SELECT status FROM pins').map((r) => r.status)).toEqual(['redeemed']);
     }
+  });
+
+  it('desk A emails G a Welcome; desk B pulls, then issues G’s other child: a printed add-child slip and no second Welcome email', async () => {
+    const deskA = await openDesk('desk-a');
+    const deskB = await openDesk('desk-b');
+    insertFamilies(deskA.context.sqlite, [PRACTICE[0]!]);
+    await issueFamily(deskA, 'f-one');
+    await deskA.deliveries.worker.drain();
+    expect(smtp.recipients).toEqual([[G_EMAIL]]);
+
+    await ok(deskB, 'sync.now', {});
+    expect(rows(deskB, 'SELECT contact_id, welcome_workstation FROM guardian_enrollment')).toEqual([{ contact_id: G, welcome_workstation: 'desk-a' }]);
+    const batch = await issueFamily(deskB, 'f-two');
+    expect(batch.guardians).toHaveLength(1);
+    expect(batch.guardians[0]!.mode).toBe('add-child');
+    expect(batch.guardians[0]!.children.map((c) => [c.firstName, c.delivery, c.pin !== null])).toEqual([['Ben', 'print', true]]);
+    await deskB.deliveries.worker.drain();
+    expect(rows(deskB, `SELECT kind FROM outbox ORDER BY kind`)).toEqual([{ kind: 'portal.enrollment' }]);
+    expect(portal.enrollments().map((e) => [e.patientId, e.welcome])).toEqual([
+      [ANA.id, 'granted'],
+      [BEN.id, 'not_requested'],
+    ]);
+    expect(smtp.messages).toHaveLength(1);
   });
 
   it('a guardian who already has an account gets an add-child email saying so, never a Welcome email', async () => {
