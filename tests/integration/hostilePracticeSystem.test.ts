@@ -167,7 +167,7 @@ function expectConsistentMirror(counts: Partial<Record<'families' | 'patients' |
 
 /** Watches the event loop from now on; `maxMs()` is the longest stall seen (printed, and asserted by the caller). */
 function watchEventLoop() {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
   return {
     maxMs() {
