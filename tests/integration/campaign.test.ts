@@ -209,8 +209,8 @@ describe('the Set Up My Account campaign', () => {
     expect(text).toContain('Dear Maria Lopez,');
     expect(text).toMatch(/for Ana, Luis and Sofia\./);
     expect(text).not.toContain('Marco');
-    expect(text).toContain('This link works until 12/06/2026 (14 days)');
-    expect(text).toMatch(/If the link has expired or does not work, please contact the practice/);
+    expect(text).toContain('The link works once, until 12/06/2026 (14 days).');
+    expect(text).toMatch(/Does the link not work, or is it too late\? Call Sunshine Pediatrics and we will help you\./);
 
     const progress = (await admin<CampaignStatus>('campaign.status')).campaign!;
     expect(progress).toMatchObject({ total: 2, released: 2, sent: 2, failed: 0 });

@@ -274,3 +274,14 @@ describe('the clock', () => {
     expect(count('SELECT count(*) FROM pins')).toBe(0);
   });
 });
+
+describe('the language of a family’s paper and email', () => {
+  it('the clerk’s choice for this family goes to the packet (kept for reprints) and to the Welcome email', async () => {
+    insertFamilies(app.context.sqlite, [LOPEZ]);
+    const { batchId, result } = await reviewAndIssue(app, 'f-lopez', { languageByGuardian: { 'c-maria': 'es' } });
+    expect(result.ok && result.value.guardians.map((g) => g.language)).toEqual(['es']);
+    const reprint = await app.invoke('pins.packet', { batchId });
+    expect(reprint.ok && (reprint.value as { guardians: { language: string }[] }).guardians[0]!.language).toBe('es');
+    expect(app.context.sqlite.prepare(`SELECT json_extract(payload, '$.language') FROM outbox WHERE kind = 'email.welcome'`).pluck().get()).toBe('es');
+  });
+});

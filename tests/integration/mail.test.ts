@@ -96,11 +96,11 @@ describe('Welcome email over SMTP', () => {
     const text = mail.text ?? '';
     expect(text).toContain('Dear Maria Lopez,');
     expect(text).toContain(`Ana's PIN: ${PIN}`);
-    expect(text).toContain('Valid until 12/22/2026.');
+    expect(text).toContain('Use it by 12/22/2026.');
     expect(text).toContain('https://portal.sunshine-peds.example/');
-    expect(text).toContain("register with this PIN and Ana's date of birth");
+    expect(text).toContain("Make your account with this PIN and Ana's date of birth.");
     expect(text).toContain(
-      "While creating your account, choose “I'd like to add another child” and enter the PINs we printed for Luis and Sofia (each with that child's date of birth). Already have an account? My Account > Add child/dependent.",
+      "We printed PINs for Luis and Sofia. While you make your account, choose “I'd like to add another child”. Then type each child's PIN and date of birth. Do you have an account already? Go to My Account > Add child/dependent.",
     );
 
     const html = typeof mail.html === 'string' ? mail.html : '';
@@ -166,7 +166,8 @@ describe('Welcome email over SMTP', () => {
 
   it('names a single printed sibling in the singular', () => {
     const en = renderWelcome(welcome({ printedSiblings: ['Luis'] })).text;
-    expect(en).toContain("enter the PIN we printed for Luis (with Luis's date of birth)");
+    expect(en).toContain("We printed a PIN for Luis.");
+    expect(en).toContain("Then type Luis's PIN and date of birth.");
     const es = renderWelcome(welcome({ language: 'es', printedSiblings: ['Isabel', 'Inés'] })).text;
     expect(es).toContain('para Isabel e Inés,');
   });

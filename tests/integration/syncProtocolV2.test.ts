@@ -172,8 +172,8 @@ describe('two desks, one guardian', () => {
     expect(welcome).toHaveLength(1);
     expect(addChild).toHaveLength(1);
     expect(addChild[0]!.text).toContain('My Account > Add child/dependent');
-    expect(addChild[0]!.text).toContain("Enter Ben's date of birth and this PIN");
-    expect(addChild[0]!.text).toContain('We already sent you a Welcome email');
+    expect(addChild[0]!.text).toContain("Type Ben's date of birth and this PIN.");
+    expect(addChild[0]!.text).toContain('We sent you a Welcome email');
 
     // Desk B turned its Welcome email into the add-child email, on record, and never sent a Welcome.
     expect(rows(deskB, `SELECT kind, status FROM outbox WHERE kind LIKE 'email.%'`)).toEqual([{ kind: 'email.add_child', status: 'delivered' }]);
@@ -263,7 +263,7 @@ describe('two desks, one guardian', () => {
     const [mail] = await mails();
     expect(smtp.messages).toHaveLength(1);
     expect(mail!.subject).toMatch(/^Add Ana to your /);
-    expect(mail!.text).toContain('You already have an account on the patient portal');
+    expect(mail!.text).toContain('You have an account on the patient portal');
     expect(value(desk, 'SELECT has_portal_account FROM contacts WHERE id = ?', G)).toBe(1);
   });
 

@@ -1,6 +1,6 @@
 import { setupLinkRegistered, SYNC_PATHS } from '../../../shared/sync/protocol';
 import type { AppContext } from '../context';
-import { mailerFor, type DeliveryServices } from '../outbox/deliverers';
+import { emailLanguage, mailerFor, type DeliveryServices } from '../outbox/deliverers';
 import { DeliveryError } from '../outbox/deliveryError';
 import type { Deliverer } from '../outbox/worker';
 import { expiryDay, practiceZone } from '../pins/packet';
@@ -37,7 +37,7 @@ export function campaignDeliverers(ctx: AppContext, services: DeliveryServices):
       const contact = await ctx.db.selectFrom('contacts').select(['language', 'email']).where('id', '=', payload.recipientContactId).executeTakeFirst();
       // An address fixed since the release (the worklist's inline fix, then Retry in the Outbox) is the one to use.
       const to = contact?.email?.trim() || payload.to;
-      const language = contact?.language === 'es' || contact?.language === 'en' ? contact.language : settings.defaultLanguage;
+      const language = emailLanguage(undefined, contact?.language, settings.defaultLanguage);
       const mailer = mailerFor(ctx, settings, services);
       try {
         await mailer.send({
@@ -53,6 +53,7 @@ export function campaignDeliverers(ctx: AppContext, services: DeliveryServices):
             setupUrl: setupUrl(settings.portalUrl, payload.token),
             childFirstNames: payload.childFirstNames,
             expiresOn: expiryDay(payload.expiresAt, await practiceZone(ctx)),
+            practicePhone: settings.practicePhone,
           }),
         });
       } finally {

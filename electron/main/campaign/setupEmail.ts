@@ -1,4 +1,4 @@
-import { formatUsDate } from '../../../shared/domain/dates';
+import { formatDateAs } from '../../../shared/domain/dates';
 import { listNames } from '../../../shared/domain/plan';
 import { emailDocument, escapeHtml, formatSpanishDate, listNamesEs } from '../mail/welcomeTemplate';
 
@@ -22,6 +22,8 @@ export interface SetupMessage {
   childFirstNames: string[];
   /** 'YYYY-MM-DD', the last practice-local day the link works. */
   expiresOn: string;
+  /** The practice's phone for questions; empty or absent: "contact the practice". */
+  practicePhone?: string;
 }
 
 export interface RenderedSetup {
@@ -52,12 +54,14 @@ function english(m: SetupMessage): Copy {
     subject: `Set up your ${m.practiceName} patient portal account`,
     greeting: m.recipientName.trim() ? `Dear ${m.recipientName.trim()},` : 'Hello,',
     intro:
-      `${m.practiceName} invites you to set up your patient portal account for ${who}. ` +
-      `One account holds all of ${names.length === 1 ? `${names[0]}'s` : 'their'} records: you do not need a separate account for each child.`,
-    linkLead: `To begin, open your personal ${SET_UP_MY_ACCOUNT} link:`,
-    expiry: `This link works until ${formatUsDate(m.expiresOn)} (14 days) and only once.`,
-    afterExpiry: `If the link has expired or does not work, please contact the practice (${m.practiceName}) and we will help you register.`,
-    privacy: 'The link is personal: please do not forward this email. If you did not expect it, please contact the practice.',
+      `${m.practiceName} asks you to set up your patient portal account for ${who}. ` +
+      `One account holds ${names.length === 1 ? `all of ${names[0]}'s` : 'all their'} records. You do not need an account for each child.`,
+    linkLead: `To start, open your own ${SET_UP_MY_ACCOUNT} link:`,
+    expiry: `The link works once, until ${formatDateAs('MDY', m.expiresOn)} (14 days).`,
+    afterExpiry: m.practicePhone?.trim()
+      ? `Does the link not work, or is it too late? Call us at ${m.practicePhone.trim()} and we will help you.`
+      : `Does the link not work, or is it too late? Call ${m.practiceName} and we will help you.`,
+    privacy: 'The link is just for you. Please do not send this email to anyone. Did you not expect it? Please call us.',
     closing: `Warm regards,\n${m.practiceName}`,
   };
 }

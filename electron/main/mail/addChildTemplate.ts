@@ -1,7 +1,7 @@
-import { formatUsDate } from '../../../shared/domain/dates';
+import { formatDateAs } from '../../../shared/domain/dates';
 import { listNames } from '../../../shared/domain/plan';
 import type { WelcomeAnswer } from '../../../shared/sync/protocol';
-import { ADD_CHILD_LATER, block, formatSpanishDate, listNamesEs, renderBlocks, type Block, type RenderedWelcome } from './welcomeTemplate';
+import { ADD_CHILD_LATER, block, formatSpanishDate, listNamesEs, questionsEn, questionsEs, renderBlocks, type Block, type RenderedWelcome } from './welcomeTemplate';
 
 /**
  * The "add this child to your account" email (SPEC 3.4): sent instead of a Welcome email when the
@@ -28,6 +28,8 @@ export interface AddChildMessage {
   expiresOn: string;
   /** Why no Welcome email: it was sent before, or the guardian has an account. */
   reason: Extract<WelcomeAnswer, 'already_welcomed' | 'has_account'>;
+  /** The practice's phone for questions; empty or absent: "call our office". */
+  practicePhone?: string;
 }
 
 export function renderAddChild(message: AddChildMessage): RenderedWelcome {
@@ -47,31 +49,26 @@ function english(m: AddChildMessage): { subject: string; blocks: Block[] } {
   const siblings = names(m.printedSiblings);
   const why =
     m.reason === 'has_account'
-      ? `You already have an account on the patient portal of ${m.practiceName}. Please add ${child} to that same account: you do not need a new one.`
-      : `We already sent you a Welcome email for the patient portal of ${m.practiceName}. Please add ${child} to the account you create with it ` +
-        '(if you have not created it yet, do that first with the PIN in the Welcome email): you do not need a second account.';
+      ? `You have an account on the patient portal of ${m.practiceName}. Add ${child} to that account. You do not need a new one.`
+      : `We sent you a Welcome email for the patient portal of ${m.practiceName}. Make your account with the PIN in that email first. ` +
+        `Then add ${child} to it. You do not need a second account.`;
   const blocks: Block[] = [
     block(name ? `Dear ${name},` : 'Hello,'),
     block(why),
-    block(`${child}'s PIN: `, { code: m.pin }, `\nValid until ${formatUsDate(m.expiresOn)}.`),
+    block(`${child}'s PIN: `, { code: m.pin }, `\nUse it by ${formatDateAs('MDY', m.expiresOn)}.`),
     block(
       '1. Sign in to the portal at ',
       { link: m.portalUrl },
       '\n2. Open ',
       { strong: ADD_CHILD_LATER },
-      `\n3. Enter ${child}'s date of birth and this PIN. The PIN has only capital letters and numbers; typing the dashes is optional.`,
+      `\n3. Type ${child}'s date of birth and this PIN. Type the letters and numbers. You can leave out the dashes.`,
     ),
   ];
   if (siblings.length > 0) {
     const many = siblings.length > 1;
-    blocks.push(
-      block(`We also printed ${many ? 'PINs' : 'a PIN'} for ${listNames(siblings)}: add ${many ? 'each of them' : siblings[0]} the same way, with ${many ? "that child's" : 'their'} date of birth.`),
-    );
+    blocks.push(block(`We also printed ${many ? 'PINs' : 'a PIN'} for ${listNames(siblings)}. Add ${many ? 'each of them' : siblings[0]} the same way.`));
   }
-  blocks.push(
-    block('Please keep this PIN private. If you have questions, or did not expect this email, please call our office.'),
-    block(`Warm regards,\n${m.practiceName}`),
-  );
+  blocks.push(block(`Keep this PIN private. ${questionsEn(m.practicePhone)}`), block(`Warm regards,\n${m.practiceName}`));
   return { subject: `Add ${child} to your ${m.practiceName} patient portal account`, blocks };
 }
 
@@ -110,7 +107,7 @@ function spanish(m: AddChildMessage): { subject: string; blocks: Block[] } {
     );
   }
   blocks.push(
-    block('Le pedimos que no comparta este PIN. Si tiene preguntas o no esperaba este correo, llame a nuestro consultorio.'),
+    block(`Le pedimos que no comparta este PIN. ${questionsEs(m.practicePhone)}`),
     block(`Saludos cordiales,\n${m.practiceName}`),
   );
   return { subject: `Agregue a ${child} a su cuenta del portal de pacientes de ${m.practiceName}`, blocks };

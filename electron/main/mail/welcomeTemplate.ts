@@ -1,4 +1,4 @@
-import { formatUsDate, parseIsoDate } from '../../../shared/domain/dates';
+import { formatDateAs } from '../../../shared/domain/dates';
 import { listNames } from '../../../shared/domain/plan';
 
 /**
@@ -24,6 +24,8 @@ export interface WelcomeMessage {
   printedSiblings: string[];
   /** 'YYYY-MM-DD', the last day the PIN works. */
   expiresOn: string;
+  /** The practice's phone for questions; empty or absent: "call our office". */
+  practicePhone?: string;
 }
 
 export interface RenderedWelcome {
@@ -105,34 +107,42 @@ function english(m: WelcomeMessage): { subject: string; blocks: Block[] } {
   const child = m.childFirstName.trim();
   const name = m.recipientName.trim();
   const siblings = m.printedSiblings.map((s) => s.trim()).filter((s) => s !== '');
+  // Plain words, short sentences: parents read this at a grade 6 level or below (issue 12).
   const blocks: Block[] = [
     block(name ? `Dear ${name},` : 'Hello,'),
-    block(`Welcome to the patient portal of ${m.practiceName}. You can create your account at:\n`, { link: m.portalUrl }),
-    block(`${child}'s PIN: `, { code: m.pin }, `\nValid until ${formatUsDate(m.expiresOn)}.`),
+    block(`Welcome to the patient portal of ${m.practiceName}. Make your account here:\n`, { link: m.portalUrl }),
+    block(`${child}'s PIN: `, { code: m.pin }, `\nUse it by ${formatDateAs('MDY', m.expiresOn)}.`),
     block(
-      `To create your account, open the portal address above and register with this PIN and ${child}'s date of birth. ` +
-        'The PIN has only capital letters and numbers; typing the dashes is optional.',
+      `Open the link above. Make your account with this PIN and ${child}'s date of birth. ` +
+        'Type the letters and numbers. You can leave out the dashes.',
     ),
   ];
   if (siblings.length > 0) {
     const many = siblings.length > 1;
     blocks.push(
       block(
-        'While creating your account, choose ',
+        `We printed ${many ? 'PINs' : 'a PIN'} for ${listNames(siblings)}. While you make your account, choose `,
         { strong: `“${ADD_CHILD}”` },
-        ` and enter the ${many ? 'PINs' : 'PIN'} we printed for ${listNames(siblings)} ` +
-          `(${many ? "each with that child's date of birth" : `with ${siblings[0]}'s date of birth`}). ` +
-          'Already have an account? ',
+        `. Then type ${many ? "each child's PIN and date of birth" : `${siblings[0]}'s PIN and date of birth`}. Do you have an account already? Go to `,
         { strong: ADD_CHILD_LATER },
         '.',
       ),
     );
   }
-  blocks.push(
-    block('Please keep this PIN private. If you have questions, or did not expect this email, please call our office.'),
-    block(`Warm regards,\n${m.practiceName}`),
-  );
+  blocks.push(block(`Keep this PIN private. ${questionsEn(m.practicePhone)}`), block(`Warm regards,\n${m.practiceName}`));
   return { subject: `Welcome to the ${m.practiceName} patient portal`, blocks };
+}
+
+/** The last words of every English email: who to call. */
+export function questionsEn(phone: string | undefined): string {
+  return phone?.trim() ? `Questions, or did you not expect this email? Call us at ${phone.trim()}.` : 'Questions, or did you not expect this email? Call our office.';
+}
+
+/** The same in Spanish. */
+export function questionsEs(phone: string | undefined): string {
+  return phone?.trim()
+    ? `¿Tiene preguntas o no esperaba este correo? Llámenos al ${phone.trim()}.`
+    : '¿Tiene preguntas o no esperaba este correo? Llame a nuestro consultorio.';
 }
 
 // ---- Spanish --------------------------------------------------------------------------------
@@ -168,17 +178,15 @@ function spanish(m: WelcomeMessage): { subject: string; blocks: Block[] } {
     );
   }
   blocks.push(
-    block('Le pedimos que no comparta este PIN. Si tiene preguntas o no esperaba este correo, llame a nuestro consultorio.'),
+    block(`Le pedimos que no comparta este PIN. ${questionsEs(m.practicePhone)}`),
     block(`Saludos cordiales,\n${m.practiceName}`),
   );
   return { subject: `Le damos la bienvenida al portal de pacientes de ${m.practiceName}`, blocks };
 }
 
-/** "22/12/2026": day first, as Spanish speakers read dates. */
+/** "22/12/2026": day first, as Spanish speakers read dates (the Spanish packet prints them the same way). */
 export function formatSpanishDate(date: string): string {
-  const parts = parseIsoDate(date);
-  if (!parts) return date;
-  return `${String(parts.day).padStart(2, '0')}/${String(parts.month).padStart(2, '0')}/${parts.year}`;
+  return formatDateAs('DMY', date);
 }
 
 /** "Luis, Ana y Sofía"; "y" becomes "e" before an /i/ sound ("Luis e Isabel", but "Ana y Ian"). */

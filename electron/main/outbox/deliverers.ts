@@ -36,6 +36,8 @@ interface PinEmailPayload {
   expiresAt: string;
   /** Set on an add-child email: what the practice system answered instead of granting the Welcome. */
   welcomeAnswer?: 'already_welcomed' | 'has_account';
+  /** The language chosen in the plan for this family (absent on rows from before): the guardian's otherwise. */
+  language?: string;
 }
 
 async function requireEndpoint(services: DeliveryServices): Promise<SyncEndpoint> {
@@ -125,7 +127,7 @@ async function sendPinEmail(ctx: AppContext, services: DeliveryServices, row: Ou
   if (!payload.to) throw new DeliveryError('The guardian has no email address. Edit the address, then retry.', true);
   const settings = await ctx.settings();
   const contact = await ctx.db.selectFrom('contacts').select('language').where('id', '=', payload.recipientContactId).executeTakeFirst();
-  const language = contact?.language === 'es' || contact?.language === 'en' ? contact.language : settings.defaultLanguage;
+  const language = emailLanguage(payload.language, contact?.language, settings.defaultLanguage);
   const expiresOn = expiryDay(payload.expiresAt, await practiceZone(ctx));
   const message = {
     outboxId: row.id,
@@ -138,6 +140,7 @@ async function sendPinEmail(ctx: AppContext, services: DeliveryServices, row: Ou
     pin: formatPin(payload.pin),
     printedSiblings: payload.printedSiblings,
     expiresOn,
+    practicePhone: settings.practicePhone,
   } as const;
   const mailer = mailerFor(ctx, settings, services);
   try {
@@ -161,4 +164,10 @@ async function sendPinEmail(ctx: AppContext, services: DeliveryServices, row: Ou
 
 export function defaultMailDropDir(databaseFile: string): string {
   return path.join(path.dirname(databaseFile), 'mail-drop');
+}
+
+/** The email's language: the one chosen for this family, else the guardian's, else the practice's (emails exist in English and Spanish). */
+export function emailLanguage(chosen: string | undefined, guardians: string | undefined, practiceDefault: 'en' | 'es'): 'en' | 'es' {
+  for (const language of [chosen, guardians]) if (language === 'en' || language === 'es') return language;
+  return practiceDefault;
 }
