@@ -364,6 +364,8 @@ export const contract = {
       reviewToken: z.string().regex(/^[0-9a-f]{64}$/),
     }),
   ),
+  /** While the clerk reads the plan: make and hash this many PINs for the batch, so issuing only writes. */
+  'pins.prepare': call<null>()(z.strictObject({ batchId: z.uuid(), count: z.number().int().min(1).max(50) })),
   'pins.packet': call<IssuedBatch>()(z.strictObject({ batchId: z.uuid() })),
   'pins.recordPrinted': call<null>()(
     /** One account owner's packet (their contact id, or 'none'), or every printed PIN of the batch when left out. */

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Result } from '../../shared/api';
 import { appendAudit } from './audit/audit';
 import { todaysCheckins } from './checkin/checkinService';
-import { sessionInfo, signInAs } from './clerks/sessionService';
+import { requireClerk, sessionInfo, signInAs } from './clerks/sessionService';
 import { createContext, type AppContext } from './context';
 import { openDatabase } from './db/open';
 import { DEMO_CLERK_ID, seedDemoPractice } from './demo/demoPractice';
@@ -19,6 +19,7 @@ import { listSyncProblems } from './sync/syncProblems';
 import { loadPinKey } from './pins/pinSecrets';
 import { issueFamilyPins, recordPacketPrinted } from './pins/issueService';
 import { packetForBatch } from './pins/packet';
+import { PreparedPins } from './pins/preparedPins';
 import { correctPatientName } from './patients/nameCorrection';
 import { updateSettings } from './settings/settingsUpdate';
 import { defaultMailDropDir } from './outbox/deliverers';
@@ -89,9 +90,10 @@ interface HandlerDeps {
   databaseFile: string;
   nativeBinding?: string;
   auditChain: AuditChainMonitor;
+  preparedPins: PreparedPins;
 }
 
-function buildHandlers(ctx: AppContext, { deliveries, secrets, mailDropDir, exportDir, databaseFile, nativeBinding, auditChain }: HandlerDeps): Handlers {
+function buildHandlers(ctx: AppContext, { deliveries, secrets, mailDropDir, exportDir, databaseFile, nativeBinding, auditChain, preparedPins }: HandlerDeps): Handlers {
   return {
     ...bulkHandlers(ctx, { exportDir }),
     ...campaignHandlers(ctx),
@@ -111,7 +113,12 @@ function buildHandlers(ctx: AppContext, { deliveries, secrets, mailDropDir, expo
     'search.patients': ({ text, limit }) => searchPatients(ctx, text, limit),
     'family.load': ({ familyId }) => loadFamily(ctx, familyId),
     'patients.correctName': (input) => correctPatientName(ctx, input),
-    'pins.issue': (input) => issueFamilyPins(ctx, input),
+    'pins.prepare': async ({ batchId, count }) => {
+      await requireClerk(ctx);
+      preparedPins.prepare(batchId, count);
+      return null;
+    },
+    'pins.issue': (input) => issueFamilyPins(ctx, input, preparedPins),
     'pins.packet': ({ batchId }) => packetForBatch(ctx, batchId),
     'pins.recordPrinted': ({ batchId, reprint, recipientContactId }) => recordPacketPrinted(ctx, batchId, reprint, recipientContactId),
     'outbox.list': ({ status }) => listOutbox(ctx, status),
@@ -209,7 +216,9 @@ export async function createApp(config: AppConfig): Promise<App> {
   backups?.start();
   // Verifies the audit log's hash chain in the background: the app answers while it runs.
   const auditChain = new AuditChainMonitor(ctx);
+  const preparedPins = new PreparedPins(ctx.pinKey, () => ctx.monotonicMs());
   const handlers = buildHandlers(ctx, {
+    preparedPins,
     deliveries,
     secrets,
     mailDropDir,
@@ -231,6 +240,7 @@ export async function createApp(config: AppConfig): Promise<App> {
       await deliveries.stop();
       await auditChain.stop();
       await backups?.stop();
+      preparedPins.clear();
       await opened.close();
       ownLock?.release();
     },

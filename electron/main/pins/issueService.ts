@@ -14,6 +14,7 @@ import { reviewDigest } from '../families/enrollmentFacts';
 import { loadFamily } from '../families/familyService';
 import { packetForBatch } from './packet';
 import { pinFingerprint } from './pinSecrets';
+import type { PreparedPin, PreparedPins } from './preparedPins';
 
 export interface IssueRequest {
   batchId: string;
@@ -60,6 +61,24 @@ async function currentPlan(ctx: AppContext, request: IssueRequest): Promise<{ pl
   return { plan, family };
 }
 
+/** Prepared PINs that clash with no unexpired PIN issued since they were made (nor with each other). */
+async function usablePrepared(ctx: AppContext, pins: PreparedPin[], nowIso: string): Promise<PreparedPin[]> {
+  if (pins.length === 0) return [];
+  const clashing = new Set(
+    (
+      await ctx.db
+        .selectFrom('pins')
+        .select('pin_fingerprint')
+        .where('pin_fingerprint', 'in', pins.map((p) => p.fingerprint))
+        .where('status', '=', 'issued')
+        .where('expires_at', '>', nowIso)
+        .execute()
+    ).map((r) => r.pin_fingerprint),
+  );
+  const seen = new Set<string>();
+  return pins.filter((p) => !clashing.has(p.fingerprint) && !seen.has(p.fingerprint) && seen.add(p.fingerprint));
+}
+
 /** A PIN unlike every unexpired one (compared by keyed fingerprint) and every other in the batch. */
 async function freshPin(ctx: AppContext, nowIso: string, taken: Set<string>): Promise<{ pin: string; fingerprint: string }> {
   for (;;) {
@@ -85,7 +104,7 @@ async function freshPin(ctx: AppContext, nowIso: string, taken: Set<string>): Pr
  * enrollment per PIN, one Welcome email per guardian in email mode (after its enrollment), and
  * the audit entries. The batch id makes it idempotent: a repeated call returns the same packet.
  */
-export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): Promise<IssuedBatch> {
+export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, prepared?: PreparedPins): Promise<IssuedBatch> {
   const clerk = await requireClerk(ctx);
   const issued = await ctx.db.selectFrom('pins').select('id').where('batch_id', '=', request.batchId).executeTakeFirst();
   if (issued) return packetForBatch(ctx, request.batchId);
@@ -97,12 +116,19 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest): P
   const expiresAt = new Date(now.getTime() + settings.pinValidityDays * DAY_MS).toISOString();
   await refuseExpiredOnArrival(ctx, expiresAt);
 
-  // Secrets and their slow hashes are made before the transaction, which then only writes.
-  const taken = new Set<string>();
+  // Secrets and their slow hashes are made before the transaction, which then only writes; most
+  // were made while the clerk read the plan (pins.prepare), keyed by this batch id.
   const planned = plan.guardians.flatMap((guardian) => guardian.children.map((child) => ({ guardian, child })));
-  const secrets: ((typeof planned)[number] & { pin: string; fingerprint: string; pinId: string })[] = [];
-  for (const entry of planned) secrets.push({ ...entry, ...(await freshPin(ctx, nowIso, taken)), pinId: randomUUID() });
-  const hashes = await Promise.all(secrets.map((s) => hashPin(s.pin)));
+  const ready = await usablePrepared(ctx, prepared ? await prepared.take(request.batchId) : [], nowIso);
+  const secrets: ((typeof planned)[number] & { pin: string; fingerprint: string; hash: string; pinId: string })[] = [];
+  const taken = new Set(ready.map((p) => p.fingerprint));
+  const missing = planned.length - Math.min(ready.length, planned.length);
+  const fresh: { pin: string; fingerprint: string }[] = [];
+  for (let i = 0; i < missing; i++) fresh.push(await freshPin(ctx, nowIso, taken));
+  const freshHashes = await Promise.all(fresh.map((f) => hashPin(f.pin)));
+  const made = [...ready, ...fresh.map((f, i) => ({ ...f, hash: freshHashes[i]! }))];
+  planned.forEach((entry, i) => secrets.push({ ...entry, ...made[i]!, pinId: randomUUID() }));
+  const hashes = secrets.map((s) => s.hash);
 
   // Every row is built first; the transaction then writes each table in one statement.
   const enrollmentByPin = new Map(secrets.map((s) => [s.pinId, randomUUID()]));

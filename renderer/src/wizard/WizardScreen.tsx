@@ -3,6 +3,7 @@ import { useReactToPrint } from 'react-to-print';
 import type { FamilyView, PacketGuardian } from '../../../shared/api';
 import { listNames, planFamilyPins, PlanChoiceError, type FamilyPlan, type GuardianPlan, type PlanChoices } from '../../../shared/domain/plan';
 import { planInputsFromFamily } from '../../../shared/domain/planInputs';
+import { call } from '../api/client';
 import { useNavigation } from '../app/navigation';
 import { ChildCard } from '../components/ChildCard';
 import { ContactsTable } from '../family/FamilyScreen';
@@ -351,6 +352,12 @@ function PlanStep({ family }: { family: FamilyView }) {
   const shown = plan ?? lastPlan.current;
   const expected = plan ? plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)) : [];
   const nothing = shown !== null && shown.pinCount === 0;
+  // While the clerk reads the plan, main makes and hashes the PINs for this batch: Issue then only writes.
+  const batchId = useWizard((s) => s.batchId);
+  const pinCount = plan?.pinCount ?? 0;
+  useEffect(() => {
+    if (pinCount > 0) void call('pins.prepare', { batchId, count: pinCount }).catch(() => undefined);
+  }, [batchId, pinCount]);
   return (
     <>
       <section className="plan-summary" aria-label="Plan">
