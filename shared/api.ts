@@ -240,6 +240,8 @@ export interface MailDropItem {
 
 export interface MailDropMessage extends MailDropItem {
   text: string;
+  /** True when the PINs in the text were masked in main (everyone but administrators): the full PIN never reaches the screen. */
+  pinsMasked: boolean;
 }
 
 export interface SyncSummary {
@@ -373,6 +375,8 @@ export const contract = {
   ),
   'outbox.list': call<OutboxItemView[]>()(z.strictObject({ status: z.enum(['pending', 'needs_attention']) })),
   'outbox.retry': call<null>()(z.strictObject({ id: z.uuid() })),
+  /** Every item that needs attention back in the queue, each audited as a retry. */
+  'outbox.retryAll': call<{ retried: number }>()(empty),
   'outbox.editAndRetry': call<null>()(z.strictObject({ id: z.uuid(), email: mailboxSchema })),
   'outbox.dismiss': call<null>()(z.strictObject({ id: z.uuid(), reason: z.string().trim().min(3).max(300) })),
   'mail.dropList': call<MailDropItem[]>()(empty),

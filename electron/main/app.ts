@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Result } from '../../shared/api';
 import { appendAudit } from './audit/audit';
 import { todaysCheckins } from './checkin/checkinService';
-import { requireClerk, sessionInfo, signInAs } from './clerks/sessionService';
+import { currentClerk, requireClerk, sessionInfo, signInAs } from './clerks/sessionService';
 import { createContext, type AppContext } from './context';
 import { openDatabase } from './db/open';
 import { DEMO_CLERK_ID, seedDemoPractice } from './demo/demoPractice';
@@ -24,7 +24,7 @@ import { correctPatientName } from './patients/nameCorrection';
 import { updateSettings } from './settings/settingsUpdate';
 import { defaultMailDropDir } from './outbox/deliverers';
 import { DeliveryRuntime, type DeliveryRuntimeOptions } from './outbox/deliveryRuntime';
-import { dismissOutboxItem, listOutbox, retryOutboxItem } from './outbox/outboxService';
+import { dismissOutboxItem, listOutbox, retryAllOutboxItems, retryOutboxItem } from './outbox/outboxService';
 import { listMailDrop, readMailDrop } from './mail/mailDrop';
 import { changeSecret } from './secrets/secretService';
 import { fileSecretStore, type SecretStore } from './secrets/secretStore';
@@ -123,12 +123,15 @@ function buildHandlers(ctx: AppContext, { deliveries, secrets, mailDropDir, expo
     'pins.recordPrinted': ({ batchId, reprint, recipientContactId }) => recordPacketPrinted(ctx, batchId, reprint, recipientContactId),
     'outbox.list': ({ status }) => listOutbox(ctx, status),
     'outbox.retry': ({ id }) => retryOutboxItem(ctx, id),
+    'outbox.retryAll': () => retryAllOutboxItems(ctx),
     'outbox.editAndRetry': ({ id, email }) => retryOutboxItem(ctx, id, email),
     'outbox.dismiss': ({ id, reason }) => dismissOutboxItem(ctx, id, reason),
     'mail.dropList': async () => listMailDrop(mailDropDir),
     'mail.dropRead': async ({ file }) => {
+      // PINs are shown in full to administrators only; everyone else gets them masked here.
+      const showPins = (await currentClerk(ctx))?.role === 'admin';
       try {
-        return readMailDrop(mailDropDir, file);
+        return readMailDrop(mailDropDir, file, { showPins });
       } catch {
         throw new AppError('not_found', 'That message is no longer in the mail-drop folder.');
       }

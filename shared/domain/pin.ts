@@ -128,3 +128,16 @@ export function redactPins(text: string): string {
     /\d/.test(match) && /[A-Z]/i.test(match) ? '•••-•••-•••' : match,
   );
 }
+
+/** A PIN as the app prints and emails it (formatPin): three groups of three symbols. */
+const FORMATTED_PIN = /\b[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}\b/g;
+export const MASKED_PIN = '•••-•••-•••';
+
+/**
+ * Masks every PIN in a message the app wrote (a Welcome email in the mail-drop folder), for people
+ * who may read the message but not the PIN: each printed form, whatever its letters, and the
+ * forms redactPins catches.
+ */
+export function maskPinsInMessage(text: string): string {
+  return redactPins(text.replace(FORMATTED_PIN, MASKED_PIN));
+}

@@ -319,9 +319,15 @@ describe('mail-drop folder', () => {
     expect(list[0]!.to).toContain('maria.lopez@example.com');
     expect(Number.isNaN(Date.parse(list[0]!.createdAt))).toBe(false);
 
-    const read = readMailDrop(dir, list[0]!.file);
-    expect(read).toMatchObject({ file: list[0]!.file, to: list[0]!.to, subject: list[0]!.subject, createdAt: list[0]!.createdAt });
+    const read = readMailDrop(dir, list[0]!.file, { showPins: true });
+    expect(read).toMatchObject({ file: list[0]!.file, to: list[0]!.to, subject: list[0]!.subject, createdAt: list[0]!.createdAt, pinsMasked: false });
     expect(read.text).toContain(`PIN de Ana: ${PIN}`);
+    // Anyone but an administrator reads the same message with the PIN masked.
+    const masked = readMailDrop(dir, list[0]!.file);
+    expect(masked.pinsMasked).toBe(true);
+    expect(masked.text).toContain('PIN de Ana: •••-•••-•••');
+    expect(masked.text).not.toContain(PIN);
+    expect(masked.text.replace('PIN de Ana: •••-•••-•••', `PIN de Ana: ${PIN}`)).toBe(read.text);
     expect(read.text).toContain('Luis y Sofía');
     expect(read.text.trimEnd()).toBe(renderWelcome(message).text.trimEnd());
   });

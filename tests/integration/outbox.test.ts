@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FamilyView, IssuedBatch } from '../../shared/api';
 import { NO_CHOICES } from '../../shared/domain/plan';
-import { normalizePin } from '../../shared/domain/pin';
+import { normalizePin, verifyPin } from '../../shared/domain/pin';
+import { pinsIn } from '../support/pdf';
 import { createApp, type App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { startPortal, type PortalServer } from '../support/portal/server';
@@ -150,7 +151,10 @@ describe('the outbox', () => {
     const parked = await ok<{ id: string; lastError: string; summary: string }[]>('outbox.list', { status: 'needs_attention' });
     expect(parked).toHaveLength(3);
     expect(parked[0]!.lastError).toMatch(/rejected this item \(422/);
-    expect(parked[0]!.summary).toMatch(/Portal registration of \w+'s PIN/);
+    // Each row names the child in full and the family, not only a first name.
+    expect(parked.map((p) => p.summary).sort()).toEqual(
+      ['Ana', 'Luis', 'Sofia'].map((first) => `Portal registration of the PIN of ${first} Lopez (Lopez family)`),
+    );
     advance(24 * 3600_000);
     await app.deliveries.worker.drain();
     expect(rows(`SELECT max(attempts) AS a FROM outbox WHERE status = 'needs_attention'`)[0]!.a).toBe(1);
@@ -173,12 +177,34 @@ describe('the outbox', () => {
     ]);
   });
 
+  it('Retry all sends every item that needs attention back to the queue, each audited as a retry', async () => {
+    portal.setFault('reject422');
+    await issueFirstFamily();
+    await app.deliveries.worker.drain();
+    expect(await ok<unknown[]>('outbox.list', { status: 'needs_attention' })).toHaveLength(3);
+
+    portal.setFault('none');
+    expect(await ok('outbox.retryAll', {})).toEqual({ retried: 3 });
+    expect(await ok<unknown[]>('outbox.list', { status: 'needs_attention' })).toHaveLength(0);
+    await app.deliveries.worker.drain();
+    expect(portal.enrollments()).toHaveLength(3);
+    expect(smtp.messages).toHaveLength(1);
+    const retried = rows(`SELECT clerk_id, json_extract(details, '$.outboxId') AS outboxId FROM audit_log WHERE action = 'delivery_retried'`);
+    expect(retried).toHaveLength(3);
+    expect(retried.every((r) => r.clerk_id === 'k1')).toBe(true);
+    expect(new Set(retried.map((r) => r.outboxId))).toEqual(new Set(rows(`SELECT id FROM outbox WHERE kind = 'portal.enrollment'`).map((r) => r.id)));
+    // Nothing left: a second Retry all changes nothing and writes nothing.
+    expect(await ok('outbox.retryAll', {})).toEqual({ retried: 0 });
+    expect(rows(`SELECT count(*) AS n FROM audit_log WHERE action = 'delivery_retried'`)[0]!.n).toBe(3);
+  });
+
   it('parks a Welcome email the mail server refuses, and sends it after the clerk corrects the address', async () => {
     app.context.sqlite.prepare(`UPDATE contacts SET email = 'nobody@example.com'`).run();
     await issueFirstFamily();
     await app.deliveries.worker.drain();
-    const [parked] = await ok<{ id: string; lastError: string; editableEmail: string }[]>('outbox.list', { status: 'needs_attention' });
+    const [parked] = await ok<{ id: string; lastError: string; editableEmail: string; summary: string }[]>('outbox.list', { status: 'needs_attention' });
     expect(parked!.editableEmail).toBe('nobody@example.com');
+    expect(parked!.summary).toMatch(/^Welcome email to nobody@example\.com \(Maria Lopez\) with the PIN of (Ana|Luis|Sofia) Lopez \(Lopez family\)$/);
     expect(parked!.lastError).toMatch(/refused nobody@example\.com/);
     // Only one mailbox is taken: two addresses, a line break or a name beside it are refused, the item stays parked.
     for (const [email, words] of [
@@ -208,8 +234,19 @@ describe('the outbox', () => {
     const drop = await ok<{ file: string; to: string }[]>('mail.dropList', {});
     expect(drop).toHaveLength(1);
     expect(drop[0]!.to).toContain('maria.lopez@example.com');
-    const message = await ok<{ text: string }>('mail.dropRead', { file: drop[0]!.file });
+    const message = await ok<{ text: string; pinsMasked: boolean }>('mail.dropRead', { file: drop[0]!.file });
     expect(message.text).toMatch(/I.d like to add another child/);
+    // A clerk reads the message with its PIN masked: the full PIN never leaves main.
+    expect(message.pinsMasked).toBe(true);
+    expect(message.text).toContain('•••-•••-•••');
+    expect(pinsIn(message.text)).toEqual([]);
+    // An administrator sees the PIN the parent got, the one the portal will take.
+    const full = await asAdministrator(app, () => ok<{ text: string; pinsMasked: boolean }>('mail.dropRead', { file: drop[0]!.file }));
+    expect(full.pinsMasked).toBe(false);
+    const [pin] = pinsIn(full.text);
+    const emailedHash = rows(`SELECT pin_hash FROM pins WHERE delivery = 'email'`)[0]!.pin_hash as string;
+    expect(await verifyPin(pin!, emailedHash)).toBe(true);
+    expect(full.text.replace(pin!, '•••-•••-•••')).toBe(message.text);
     expect(await ok<{ emailTransport: string }>('status.get', {})).toMatchObject({ emailTransport: 'mail-drop' });
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MailDropItem, MailDropMessage } from '../../../shared/api';
+import { maskPinsInMessage } from '../../../shared/domain/pin';
 import { AppError } from '../errors';
 
 /**
@@ -88,7 +89,11 @@ export function listMailDrop(dir: string): MailDropItem[] {
   return items.map(({ file, to, subject, createdAt }) => ({ file, to, subject, createdAt }));
 }
 
-export function readMailDrop(dir: string, file: string): MailDropMessage {
+/**
+ * One message of the folder. Unless `showPins` (an administrator reads it), every PIN in it is
+ * masked here, in main: a clerk's screen never receives the full PIN.
+ */
+export function readMailDrop(dir: string, file: string, { showPins = false }: { showPins?: boolean } = {}): MailDropMessage {
   if (!FILE_NAME.test(file) || file.includes('/') || file.includes('\\') || path.basename(file) !== file) {
     throw new AppError('invalid_input', 'That is not a mail-drop file name.');
   }
@@ -104,12 +109,14 @@ export function readMailDrop(dir: string, file: string): MailDropMessage {
   }
   const stat = fs.statSync(full);
   const { headers, body } = splitMessage(raw.toString('latin1'));
+  const mask = showPins ? (text: string) => text : maskPinsInMessage;
   return {
     file,
     to: decodeWords(headers.get('to') ?? ''),
-    subject: decodeWords(headers.get('subject') ?? ''),
+    subject: mask(decodeWords(headers.get('subject') ?? '')),
     createdAt: dateOf(headers.get('date'), stat.mtime).toISOString(),
-    text: textOf(headers, body) ?? '',
+    text: mask(textOf(headers, body) ?? ''),
+    pinsMasked: !showPins,
   };
 }
 

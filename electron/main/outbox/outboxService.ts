@@ -10,21 +10,30 @@ import { scrubbed } from './worker';
 /** Emails with a PIN whose address the clerk may correct before a retry. */
 const EDITABLE_EMAIL_KINDS = new Set(['email.welcome', 'email.add_child']);
 
-function summarize(kind: string, payload: Record<string, unknown>, childName: string | null): string {
-  const child = childName ?? 'a child';
+/** "Ana Lopez (Lopez family)": the child and the family, so the clerk knows which family without opening it. */
+function whose(child: { first: string | null; last: string | null; family: string | null }): string | null {
+  const name = [child.first, child.last].filter(Boolean).join(' ');
+  if (!name) return null;
+  return child.family ? `${name} (${child.family} family)` : name;
+}
+
+function summarize(kind: string, payload: Record<string, unknown>, child: string | null): string {
+  const named = child ?? (typeof payload['childFirstName'] === 'string' ? payload['childFirstName'] : 'a child');
+  const to = String(payload['to'] ?? '(no address)');
+  const recipient = typeof payload['recipientName'] === 'string' && payload['recipientName'] ? ` (${payload['recipientName']})` : '';
   switch (kind) {
     case 'portal.enrollment':
-      return `Portal registration of ${child}'s PIN`;
+      return `Portal registration of the PIN of ${named}`;
     case 'email.welcome':
-      return `Welcome email to ${String(payload['to'] ?? '(no address)')} with ${String(payload['childFirstName'] ?? child)}'s PIN`;
+      return `Welcome email to ${to}${recipient} with the PIN of ${named}`;
     case 'email.add_child': {
       const why = payload['welcomeAnswer'] === 'has_account' ? 'the guardian already has a portal account' : 'the guardian already received a Welcome email';
-      return `"Add this child to your account" email to ${String(payload['to'] ?? '(no address)')} with ${String(payload['childFirstName'] ?? child)}'s PIN (instead of a Welcome email: ${why})`;
+      return `"Add this child to your account" email to ${to}${recipient} with the PIN of ${named} (instead of a Welcome email: ${why})`;
     }
     case 'patient.name_correction':
-      return `Name correction for ${child}: ${String(payload['firstName'])} ${String(payload['lastName'])}`;
+      return `Name correction for ${named}: ${String(payload['firstName'])} ${String(payload['lastName'])}`;
     case 'contact.update':
-      return `Family Contact details fixed for ${child}'s record`;
+      return `Family Contact details fixed for ${named}`;
     case 'portal.setup_link': {
       const count = Array.isArray(payload['patientIds']) ? payload['patientIds'].length : 0;
       return `"Set Up My Account" link registration for a guardian of ${count} ${count === 1 ? 'child' : 'children'}`;
@@ -40,8 +49,11 @@ function summarize(kind: string, payload: Record<string, unknown>, childName: st
 export async function listOutbox(ctx: AppContext, status: 'pending' | 'needs_attention'): Promise<OutboxItemView[]> {
   const rows = await ctx.db
     .selectFrom('outbox as o')
-    .leftJoin('patients as p', (join) => join.on('p.id', '=', sql<string>`coalesce(json_extract(o.payload, '$.patientId'), o.ref)`))
-    .select(['o.id', 'o.kind', 'o.status', 'o.payload', 'o.attempts', 'o.next_attempt_at', 'o.last_error', 'o.created_at', 'p.first_name'])
+    // An email's ref is its PIN (Welcome or add-child): the child is the PIN's; other rows name the patient in the payload or the ref.
+    .leftJoin('pins as pn', (join) => join.on(sql<boolean>`o.kind IN ('email.welcome', 'email.add_child')`).onRef('pn.id', '=', 'o.ref'))
+    .leftJoin('patients as p', (join) => join.on('p.id', '=', sql<string>`coalesce(json_extract(o.payload, '$.patientId'), pn.patient_id, o.ref)`))
+    .leftJoin('families as f', 'f.id', 'p.family_id')
+    .select(['o.id', 'o.kind', 'o.status', 'o.payload', 'o.attempts', 'o.next_attempt_at', 'o.last_error', 'o.created_at', 'p.first_name', 'p.last_name', 'f.name as family_name'])
     .where('o.status', '=', status)
     .orderBy('o.created_at')
     .limit(500)
@@ -52,7 +64,7 @@ export async function listOutbox(ctx: AppContext, status: 'pending' | 'needs_att
       id: r.id,
       kind: r.kind as OutboxKind,
       status: r.status,
-      summary: summarize(r.kind, payload, r.first_name),
+      summary: summarize(r.kind, payload, whose({ first: r.first_name, last: r.last_name, family: r.family_name })),
       attempts: r.attempts,
       nextAttemptAt: r.next_attempt_at,
       lastError: r.last_error,
@@ -98,6 +110,32 @@ export async function retryOutboxItem(ctx: AppContext, id: string, email?: strin
   });
   ctx.outboxChanged();
   return null;
+}
+
+/**
+ * "Retry all": every item that needs attention goes back in the queue now, each audited as a
+ * retry (the same entry as its own Retry button writes). Returns how many.
+ */
+export async function retryAllOutboxItems(ctx: AppContext): Promise<{ retried: number }> {
+  const clerk = await requireClerk(ctx);
+  const retried = await ctx.db.transaction().execute(async (trx) => {
+    const parked = await trx.selectFrom('outbox').select(['id', 'kind']).where('status', '=', 'needs_attention').orderBy('created_at').execute();
+    if (parked.length === 0) return 0;
+    const now = ctx.now().toISOString();
+    await trx.updateTable('outbox').set({ status: 'pending', next_attempt_at: now }).where('status', '=', 'needs_attention').execute();
+    for (const row of parked) {
+      await appendAudit(trx, {
+        action: 'delivery_retried',
+        clerkId: clerk.id,
+        workstation: ctx.workstation,
+        at: ctx.now(),
+        details: { outboxId: row.id, kind: row.kind, retryAll: true },
+      });
+    }
+    return parked.length;
+  });
+  if (retried > 0) ctx.outboxChanged();
+  return { retried };
 }
 
 /** Gives up on a parked item, with the clerk's reason on record. Nothing is ever dropped silently. */

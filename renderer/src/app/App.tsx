@@ -143,7 +143,7 @@ export function App() {
             {session?.demo && <span className="demo-flag">Demo practice</span>}
             {clerk && (
               <span className="clerk-controls">
-                <span className="signed-in" aria-label="Signed in" title={isAdmin ? 'Administrator' : 'Clerk'}>
+                <span className="signed-in" role="group" aria-label="Signed in" title={isAdmin ? 'Administrator' : 'Clerk'}>
                   {clerk.displayName}
                 </span>
                 <button type="button" className="nav" title="Lock this workstation (Ctrl+L)" onClick={() => void useAuth.getState().lock()}>

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef, type RefObject } from 'react';
 import type { StatusInfo } from '../../../shared/api';
 import { clockSkewWarning } from '../../../shared/domain/clockSkew';
 import { useNavigation } from '../app/navigation';
@@ -18,11 +18,39 @@ function syncLabel(progress: NonNullable<StatusInfo['syncProgress']>): string {
   return `Syncing: ${count(progress.rowsDone)} rows, about ${count(progress.remaining)} left`;
 }
 
+/**
+ * Publishes the bar's height as --status-bar-height: the page keeps that much room under its last
+ * row, and whatever is scrolled into view (a highlighted row, a focused field) stops above the bar,
+ * however many lines it wraps to (WCAG 2.4.11). Zero when the bar is not fixed (narrow windows).
+ */
+function useStatusBarHeight(bar: RefObject<HTMLElement | null>) {
+  useEffect(() => {
+    const element = bar.current;
+    if (!element) return;
+    const root = document.documentElement;
+    const publish = () => {
+      const fixed = getComputedStyle(element).position === 'fixed';
+      root.style.setProperty('--status-bar-height', `${fixed ? Math.ceil(element.getBoundingClientRect().height) : 0}px`);
+    };
+    publish();
+    const observer = new ResizeObserver(publish);
+    observer.observe(element);
+    window.addEventListener('resize', publish);
+    return () => {
+      observer.disconnect();
+      window.removeEventListener('resize', publish);
+      root.style.removeProperty('--status-bar-height');
+    };
+  }, [bar]);
+}
+
 /** Always visible: connectivity, email transport, what waits in the outbox, what needs attention, sync, clerk. */
 export function StatusBar() {
   const { status, session, refreshStatus } = useSession();
   const go = useNavigation((s) => s.go);
   const clockWarning = clockSkewWarning(status?.clockSkewMs ?? null);
+  const bar = useRef<HTMLElement>(null);
+  useStatusBarHeight(bar);
   useEffect(() => {
     void refreshStatus();
     const timer = setInterval(() => void refreshStatus(), STATUS_REFRESH_MS);
@@ -30,7 +58,7 @@ export function StatusBar() {
   }, [refreshStatus]);
 
   return (
-    <footer className="status-bar no-print" role="status" aria-label="Status">
+    <footer ref={bar} className="status-bar no-print" role="status" aria-label="Status">
       {status?.auditLog === 'tampered' && (
         <button type="button" className="status-item status-button audit-tampered" title="Open the audit log" onClick={() => go({ name: 'audit' })}>
           Audit log changed: check failed

@@ -1,24 +1,36 @@
 import { useCallback, useEffect, useState, type KeyboardEvent, type RefObject } from 'react';
 
+export interface ListNavigationOptions {
+  listRef?: RefObject<HTMLElement | null>;
+  initial?: number;
+  /** How the highlighted row is found inside the list: listboxes mark it aria-selected, lists of rows with actions data-active. */
+  activeSelector?: string;
+  /** Rows that take the focus themselves (a roving tabindex): moving the highlight moves the focus when a row has it. */
+  focusRows?: boolean;
+}
+
 /**
  * Arrow keys move a highlighted row, Home/End jump, Enter opens it. The highlight stays within
  * the list when it shrinks (results as you type), and is always scrolled into view: the clerk
  * never presses Enter on a row they cannot see.
  */
-export function useListNavigation<T>(
-  items: readonly T[],
-  onOpen: (item: T) => void,
-  options: { listRef?: RefObject<HTMLElement | null>; initial?: number } = {},
-) {
+export function useListNavigation<T>(items: readonly T[], onOpen: (item: T) => void, options: ListNavigationOptions = {}) {
   const [active, setActive] = useState(options.initial ?? 0);
   useEffect(() => {
     setActive((i) => Math.min(i, Math.max(items.length - 1, 0)));
   }, [items]);
-  const { listRef } = options;
+  const { listRef, activeSelector = '[aria-selected="true"]', focusRows = false } = options;
   useEffect(() => {
-    const row = listRef?.current?.querySelector<HTMLElement>('[aria-selected="true"]');
-    row?.scrollIntoView?.({ block: 'nearest' });
-  }, [active, items, listRef]);
+    const list = listRef?.current;
+    const row = list?.querySelector<HTMLElement>(activeSelector);
+    if (!list || !row) return;
+    // The focus follows the highlight only while it is on a row of this list (never taken from elsewhere).
+    const focused = document.activeElement;
+    if (focusRows && focused instanceof HTMLElement && focused !== row && focused.dataset.row !== undefined && list.contains(focused)) {
+      row.focus({ preventScroll: true });
+    }
+    row.scrollIntoView?.({ block: 'nearest' });
+  }, [active, items, listRef, activeSelector, focusRows]);
 
   const onKeyDown = useCallback(
     (event: KeyboardEvent) => {

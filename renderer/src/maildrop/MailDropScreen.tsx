@@ -139,7 +139,11 @@ export function MailDropScreen() {
                     <dd className="maildrop-file">{shown.file}</dd>
                   </div>
                 </dl>
-                <pre ref={viewerRef} className="maildrop-text" tabIndex={0} aria-label={`Text of “${shown.subject}”`}>
+                {shown.pinsMasked && (
+                  <p className="maildrop-masked">PINs are hidden (•••-•••-•••): only an administrator sees them here. The parent’s copy has the PIN.</p>
+                )}
+                {/* A region, so the scrollable text can be named and reached from the keyboard. */}
+                <pre ref={viewerRef} className="maildrop-text" tabIndex={0} role="region" aria-label={`Text of “${shown.subject}”`}>
                   {shown.text}
                 </pre>
               </>

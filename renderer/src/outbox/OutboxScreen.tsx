@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { contract, type OutboxItemView, type OutboxKind } from '../../../shared/api';
 import { useNavigation, type OutboxTab } from '../app/navigation';
 import { useSession } from '../app/sessionStore';
+import { useRowNavigation } from '../components/useRowNavigation';
 import { useOutbox } from './outboxStore';
 import './outbox.css';
 
@@ -209,11 +210,14 @@ function AttentionActions({ item, onDone }: { item: OutboxItemView; onDone: () =
   );
 }
 
-function OutboxRow({ item, onDone }: { item: OutboxItemView; onDone: () => void }) {
+type RowProps = ReturnType<ReturnType<typeof useRowNavigation>['rowProps']>;
+
+function OutboxRow({ item, onDone, rowProps }: { item: OutboxItemView; onDone: () => void; rowProps: RowProps }) {
   const actionError = useOutbox((s) => s.actionError);
   const base = `outbox-${item.id}`;
+  const active = rowProps['data-active'] === 'true';
   return (
-    <li className={`outbox-item outbox-${item.status}`} aria-labelledby={`${base}-summary`}>
+    <li className={`outbox-item outbox-${item.status}${active ? ' active' : ''}`} aria-labelledby={`${base}-summary`} {...rowProps}>
       <p id={`${base}-summary`} className="outbox-summary">
         {item.summary}
       </p>
@@ -245,7 +249,7 @@ function OutboxRow({ item, onDone }: { item: OutboxItemView; onDone: () => void 
 }
 
 export function OutboxScreen({ tab }: { tab: OutboxTab }) {
-  const { items, tab: loadedTab, loading, error, note, load } = useOutbox();
+  const { items, tab: loadedTab, loading, error, note, load, busyId, retryAll } = useOutbox();
   const status = useSession((s) => s.status);
   const replace = useNavigation((s) => s.replace);
   const tabRefs = useRef<Partial<Record<OutboxTab, HTMLButtonElement | null>>>({});
@@ -289,6 +293,10 @@ export function OutboxScreen({ tab }: { tab: OutboxTab }) {
 
   const current = TABS.find((t) => t.tab === tab)!;
   const shown = loadedTab === tab ? items : null;
+  const listRef = useRef<HTMLUListElement>(null);
+  // Enter on a row that needs attention goes to its first action (Retry); Esc comes back to the row.
+  const openRow = useCallback((_item: OutboxItemView, row: HTMLElement) => row.querySelector<HTMLButtonElement>('button:not(:disabled)')?.focus(), []);
+  const { onKeyDown: onRowsKeyDown, rowProps } = useRowNavigation(shown ?? [], openRow, listRef);
   // The list on screen is the freshest count for its own tab; the status gives the other one.
   const countOf = (t: OutboxTab) => {
     if (t === tab && shown && shown.length < LIST_LIMIT) return shown.length;
@@ -342,12 +350,23 @@ export function OutboxScreen({ tab }: { tab: OutboxTab }) {
         {!shown && !error && <p className="muted">{loading ? 'Loading…' : ''}</p>}
         {shown && shown.length === 0 && <p className="empty">{current.empty}</p>}
         {shown && shown.length >= LIST_LIMIT && <p className="muted">Showing the oldest {LIST_LIMIT}; the others follow once these are handled.</p>}
+        {shown && shown.length > 0 && tab === 'needs_attention' && (
+          <div className="outbox-bulk-actions">
+            <button type="button" className="primary" disabled={busyId !== null} onClick={() => void retryAll().then((ok) => ok && onDone())}>
+              Retry all ({shown.length >= LIST_LIMIT ? `${LIST_LIMIT}+` : shown.length})
+            </button>
+            {busyId === 'all' && <span className="muted">Working…</span>}
+          </div>
+        )}
         {shown && shown.length > 0 && (
-          <ul className="outbox-items" aria-label={current.listLabel}>
-            {shown.map((item) => (
-              <OutboxRow key={item.id} item={item} onDone={onDone} />
-            ))}
-          </ul>
+          <>
+            <p className="muted outbox-keys">↑↓ to move between items{tab === 'needs_attention' ? ', Enter for its actions, Esc back to the item' : ''}.</p>
+            <ul ref={listRef} className="outbox-items" aria-label={current.listLabel} onKeyDown={onRowsKeyDown}>
+              {shown.map((item, i) => (
+                <OutboxRow key={item.id} item={item} onDone={onDone} rowProps={rowProps(i)} />
+              ))}
+            </ul>
+          </>
         )}
       </div>
     </section>

@@ -21,6 +21,8 @@ interface OutboxState {
   retry(id: string): Promise<boolean>;
   editAndRetry(id: string, email: string): Promise<boolean>;
   dismiss(id: string, reason: string): Promise<boolean>;
+  /** Every item that needs attention back in the queue. */
+  retryAll(): Promise<boolean>;
 }
 
 /** Only the newest read may fill the list: a slow answer for the other tab must not land here. */
@@ -73,6 +75,21 @@ export const useOutbox = create<OutboxState>((set, get) => {
     },
     editAndRetry(id, email) {
       return act(id, () => call('outbox.editAndRetry', { id, email }), `Email address changed to ${email}: the Welcome email is tried again shortly (see Waiting).`);
+    },
+    async retryAll() {
+      let retried = 0;
+      const ok = await act('all', async () => {
+        ({ retried } = await call('outbox.retryAll', {}));
+      }, '');
+      if (ok) {
+        set({
+          note:
+            retried === 0
+              ? 'Nothing needed attention any more.'
+              : `Sent ${retried === 1 ? '1 item' : `${retried.toLocaleString('en-US')} items`} back to the outbox: they are tried again shortly (see Waiting).`,
+        });
+      }
+      return ok;
     },
     dismiss(id, reason) {
       return act(id, () => call('outbox.dismiss', { id, reason }), 'Dismissed: it will not be tried again.');

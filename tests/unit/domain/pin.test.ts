@@ -5,6 +5,7 @@ import {
   PIN_LENGTH,
   formatPin,
   generatePin,
+  maskPinsInMessage,
   hashPin,
   normalizePin,
   verifyPin,
@@ -247,5 +248,28 @@ describe('hashPin / verifyPin', () => {
 
   it('hashPin of an empty entry throws', async () => {
     await expect(hashPin('')).rejects.toThrow(RangeError);
+  });
+});
+
+describe('maskPinsInMessage (the mail-drop viewer for clerks)', () => {
+  it.each([
+    ['Ana’s PIN: K7Q-M3X-PAZ\nValid until 01/02/2027.', 'Ana’s PIN: •••-•••-•••\nValid until 01/02/2027.'],
+    // All letters or all digits: still a PIN when printed in groups.
+    ['PIN: ABC-DEF-GHJ.', 'PIN: •••-•••-•••.'],
+    ['PIN: 234-567-892', 'PIN: •••-•••-•••'],
+    // Typed without dashes, mixed letters and digits (redactPins).
+    ['code k7qm3xpaz here', 'code •••-•••-••• here'],
+    // Words and dates are left alone.
+    ['Please keep this PIN private. Call 617-555-0199 on 2027-01-02.', 'Please keep this PIN private. Call 617-555-0199 on 2027-01-02.'],
+    ['Two: K7Q-M3X-PAZ and 9WX-T4R-HJK', 'Two: •••-•••-••• and •••-•••-•••'],
+  ])('%j', (text, masked) => {
+    expect(maskPinsInMessage(text)).toBe(masked);
+  });
+
+  it('masks every PIN the generator can make', () => {
+    for (let i = 0; i < 200; i++) {
+      const pin = formatPin(generatePin());
+      expect(maskPinsInMessage(`PIN: ${pin}.`)).toBe('PIN: •••-•••-•••.');
+    }
   });
 });
