@@ -32,6 +32,8 @@ export interface AuditRowView {
   patientId: string | null;
   /** "Ana Lopez (C1042)", or null when the entry is not about one patient. */
   patientName: string | null;
+  /** The patient's chart number (the patient filter takes it), null when unknown. */
+  patientChart: string | null;
   /** What changed, in plain words. Never a PIN. */
   summary: string;
 }

@@ -12,6 +12,6 @@ export function auditHandlers(ctx: AppContext, options: { exportDir: string; cha
     'audit.filterOptions': () => auditFilterOptions(ctx),
     'audit.export': ({ filter }) => exportAudit(ctx, options.exportDir, filter),
     'audit.verify': () => options.chain.verify(),
-    'audit.lastVerification': async () => options.chain.lastResult,
+    'audit.lastVerification': () => options.chain.current(),
   };
 }

@@ -98,6 +98,7 @@ function view(row: JoinedRow): AuditRowView {
         : row.first_name !== null
           ? `${row.first_name} ${row.last_name ?? ''} (${row.chart_number ?? '?'})`.replace(/ +\(/, ' (')
           : `Patient ${row.patient_id} (no longer in the mirror)`,
+    patientChart: row.patient_id === null ? null : row.chart_number,
     summary: summarizeAuditDetails(row.details),
   };
 }

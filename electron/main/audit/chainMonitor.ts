@@ -34,6 +34,21 @@ export class AuditChainMonitor {
     });
   }
 
+  /**
+   * The result to show: the last check, run again first when entries were added since it (or when
+   * none has finished yet), so "all N entries checked" covers every entry the log holds now, not
+   * only those there were at start.
+   */
+  async current(): Promise<AuditVerification> {
+    if (this.running) return this.running;
+    if (!this.last) return this.verify();
+    if (this.last.ok) {
+      const newest = this.ctx.sqlite.prepare('SELECT max(id) FROM audit_log').pluck().get() as number | null;
+      if (newest !== this.last.lastId) return this.verify();
+    }
+    return this.last;
+  }
+
   /** Checks now; a call while a check runs gets that check's result. */
   verify(): Promise<AuditVerification> {
     this.running ??= this.run().finally(() => {

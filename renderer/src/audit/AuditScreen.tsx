@@ -1,4 +1,5 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useRowNavigation } from '../components/useRowNavigation';
 import type { AuditFilter, AuditRowView, AuditVerification } from '../../../shared/audit/api';
 import { AUDIT_PAGE_SIZE, useAudit } from './auditStore';
 import './audit.css';
@@ -14,6 +15,8 @@ const count = (n: number) => n.toLocaleString('en-US');
 function Filters() {
   const { filter, options, apply } = useAudit();
   const [draft, setDraft] = useState<AuditFilter>(filter);
+  // The form shows the filters in force, also when they were set from an entry (Enter on a row).
+  useEffect(() => setDraft(filter), [filter]);
   const [problem, setProblem] = useState<string | null>(null);
   const set = (key: keyof AuditFilter, value: string) => {
     setProblem(null);
@@ -103,12 +106,14 @@ function Filters() {
   );
 }
 
-function VerificationResult({ result }: { result: AuditVerification }) {
+function VerificationResult({ result, newestListed }: { result: AuditVerification; newestListed: number | null }) {
   const when = formatWhen(result.checkedAt);
   if (result.ok) {
+    const newer = newestListed !== null && result.lastId !== null && newestListed > result.lastId;
     return (
       <p className="audit-verify-ok">
         Intact: all {count(result.rowsChecked)} entries checked, none changed or removed (checked {when}, {count(result.ms)} ms).
+        {newer && ` Entries after #${result.lastId} were written since: Verify now checks them too.`}
       </p>
     );
   }
@@ -128,16 +133,18 @@ function VerificationResult({ result }: { result: AuditVerification }) {
 
 function Verification() {
   const { verification, verifying, verifyError, verify } = useAudit();
+  // Only the unfiltered newest page shows the newest entry.
+  const newestListed = useAudit((st) => (st.offset === 0 && Object.keys(st.filter).length === 0 ? (st.page?.rows[0]?.id ?? null) : null));
   return (
     <section className="audit-verify" aria-label="Audit log check">
       <div className="audit-verify-row">
         <button type="button" onClick={() => void verify()} disabled={verifying}>
           {verifying ? 'Checking…' : 'Verify now'}
         </button>
-        {!verification && !verifying && !verifyError && <span className="muted">The check at start is still running.</span>}
+        {!verification && verifying && <span className="muted">Checking every entry…</span>}
       </div>
       <div aria-live="polite">
-        {verification && <VerificationResult result={verification} />}
+        {verification && <VerificationResult result={verification} newestListed={newestListed} />}
         {verifyError && (
           <p role="alert" className="error">
             {verifyError}
@@ -148,9 +155,11 @@ function Verification() {
   );
 }
 
-function Row({ row }: { row: AuditRowView }) {
+type RowProps = ReturnType<ReturnType<typeof useRowNavigation>['rowProps']>;
+
+function Row({ row, rowProps }: { row: AuditRowView; rowProps: RowProps }) {
   return (
-    <tr>
+    <tr className={rowProps['data-active'] === 'true' ? 'active' : undefined} {...rowProps}>
       <td className="audit-entry">{row.id}</td>
       <td className="audit-when">{formatWhen(row.at)}</td>
       <td>{row.clerkName}</td>
@@ -163,12 +172,21 @@ function Row({ row }: { row: AuditRowView }) {
 }
 
 export function AuditScreen() {
-  const { page, offset, loading, error, exporting, exportNote, exportError, open, goTo, exportCsv } = useAudit();
+  const { page, offset, loading, error, exporting, exportNote, exportError, open, goTo, exportCsv, apply } = useAudit();
   useEffect(() => {
     void open();
   }, [open]);
 
   const rows = page?.rows ?? [];
+  const body = useRef<HTMLTableSectionElement>(null);
+  // Enter on an entry about a patient lists every entry about that patient.
+  const openRow = useCallback(
+    (row: AuditRowView) => {
+      if (row.patientChart) void apply({ patient: row.patientChart });
+    },
+    [apply],
+  );
+  const { onKeyDown, rowProps } = useRowNavigation(rows, openRow, body);
   const first = offset + 1;
   const last = offset + rows.length;
   return (
@@ -198,7 +216,9 @@ export function AuditScreen() {
         </p>
       )}
       {page && rows.length === 0 && !loading && <p className="empty">No entries match these filters.</p>}
+      {rows.length > 0 && <p className="muted audit-keys">↑↓ to move between entries; Enter on an entry about a patient lists every entry about that patient.</p>}
       {rows.length > 0 && (
+        <div className="table-scroll">
         <table className="audit-table" aria-label="Audit entries" aria-busy={loading}>
           <thead>
             <tr>
@@ -211,12 +231,13 @@ export function AuditScreen() {
               <th scope="col">Details</th>
             </tr>
           </thead>
-          <tbody>
-            {rows.map((row) => (
-              <Row key={row.id} row={row} />
+          <tbody ref={body} onKeyDown={onKeyDown}>
+            {rows.map((row, i) => (
+              <Row key={row.id} row={row} rowProps={rowProps(i)} />
             ))}
           </tbody>
         </table>
+        </div>
       )}
       <nav className="audit-paging" aria-label="Pages">
         <button type="button" disabled={offset === 0 || loading} onClick={() => void goTo(offset - AUDIT_PAGE_SIZE)}>

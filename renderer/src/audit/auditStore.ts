@@ -58,11 +58,17 @@ export const useAudit = create<AuditState>((set, get) => {
     verifyError: null,
     async open() {
       set({ exportNote: null, exportError: null, verifyError: null });
-      const reads = Promise.all([call('audit.filterOptions', {}), call('audit.lastVerification', {})]).then(
-        ([options, verification]) => set({ options, verification }),
+      const options = call('audit.filterOptions', {}).then(
+        (options) => set({ options }),
         (error: unknown) => set({ error: (error as Error).message }),
       );
-      await Promise.all([reads, load(get().filter, 0)]);
+      // The check covers every entry there is now (main checks again when entries were added since).
+      set({ verifying: true });
+      const verification = call('audit.lastVerification', {}).then(
+        (verification) => set({ verification, verifying: false }),
+        (error: unknown) => set({ verifyError: (error as Error).message, verifying: false }),
+      );
+      await Promise.all([options, verification, load(get().filter, 0)]);
     },
     apply(filter) {
       set({ exportNote: null, exportError: null });
