@@ -58,7 +58,9 @@ export function StatusBar() {
   }, [refreshStatus]);
 
   return (
-    <footer ref={bar} className="status-bar no-print" role="status" aria-label="Status">
+    // The footer is the page's contentinfo landmark; the live status is inside it (a footer cannot be a status).
+    <footer ref={bar} className="status-bar no-print">
+      <div className="status-bar-items" role="status" aria-label="Status">
       {status?.auditLog === 'tampered' && (
         <button type="button" className="status-item status-button audit-tampered" title="Open the audit log" onClick={() => go({ name: 'audit' })}>
           Audit log changed: check failed
@@ -101,6 +103,7 @@ export function StatusBar() {
         {status?.clerk ? `Signed in: ${status.clerk.displayName}` : 'Not signed in'}
         {session ? ` · ${session.workstation}` : ''}
       </span>
+      </div>
     </footer>
   );
 }
