@@ -42,6 +42,7 @@ export function ClerksScreen() {
         </p>
       )}
       {clerks && (
+        <div className="table-scroll">
         <table className="clerks-table">
           <thead>
             <tr>
@@ -58,6 +59,7 @@ export function ClerksScreen() {
             ))}
           </tbody>
         </table>
+        </div>
       )}
       <NewClerkForm />
     </section>
