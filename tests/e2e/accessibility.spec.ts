@@ -226,14 +226,32 @@ interface FocusLook {
 /** Reads the focused element's ring in the page: WCAG contrast of the outline colour against the colour behind it. */
 function focusLook(page: Page): Promise<FocusLook | null> {
   return page.evaluate(() => {
-    const el = document.activeElement as HTMLElement | null;
+    // Runs in the page (this file is type-checked without the DOM library): the few DOM members used, loosely typed.
+    type Rect = { top: number; bottom: number; height: number };
+    type El = {
+      tagName: string;
+      id: string;
+      className: unknown;
+      textContent: string | null;
+      parentElement: El | null;
+      getAttribute(name: string): string | null;
+      getBoundingClientRect(): Rect;
+      contains(other: El): boolean;
+    };
+    type Style = Record<'backgroundColor' | 'outlineStyle' | 'outlineWidth' | 'outlineColor' | 'outlineOffset' | 'position', string>;
+    const page = globalThis as unknown as {
+      document: { activeElement: El | null; body: El; getElementById(id: string): El | null; querySelector(s: string): El | null };
+      getComputedStyle(el: El): Style;
+    };
+    const { document, getComputedStyle } = page;
+    const el = document.activeElement;
     if (!el || el === document.body) return null;
     const parse = (c: string) => {
       const m = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)/.exec(c);
       return m ? { r: +m[1]!, g: +m[2]!, b: +m[3]!, a: m[4] === undefined ? 1 : +m[4] } : { r: 0, g: 0, b: 0, a: 0 };
     };
     // The colour behind: backgrounds from `from` outwards, composited until one is opaque (white page under all).
-    const behind = (from: Element | null) => {
+    const behind = (from: El | null) => {
       const layers: { r: number; g: number; b: number; a: number }[] = [];
       for (let node = from; node; node = node.parentElement) {
         const c = parse(getComputedStyle(node).backgroundColor);
@@ -281,7 +299,7 @@ test('wherever Tab goes, the focus ring has 3:1 contrast with what is behind it 
   let stops = 0;
   await everyScreen(page, 'admin', 2, async (screen) => {
     // Start from the top of the page, then Tab through (at most 60 stops a screen).
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { blur?(): void } | null } }).document.activeElement?.blur?.());
     const seen = new Set<string>();
     for (let i = 0; i < 60; i++) {
       await page.keyboard.press('Tab');
@@ -312,10 +330,10 @@ for (const [width, height, zoom] of [
     const screens: string[] = [];
     await everyScreen(page, 'admin', width === 320 ? 3 : 4, async (screen) => {
       screens.push(screen);
-      const { scrollWidth, clientWidth } = await page.evaluate(() => ({
-        scrollWidth: document.documentElement.scrollWidth,
-        clientWidth: document.documentElement.clientWidth,
-      }));
+      const { scrollWidth, clientWidth } = await page.evaluate(() => {
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth };
+      });
       if (scrollWidth > clientWidth) wide.push(`${screen}: ${scrollWidth}px wide in a ${clientWidth}px window`);
       await page.screenshot({ path: `test-results/reflow-${width}/${screen.replace(/[^A-Za-z0-9]+/g, '-')}.png`, fullPage: true });
     });

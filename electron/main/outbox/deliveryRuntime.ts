@@ -4,7 +4,7 @@ import { AppError } from '../errors';
 import type { SecretStore } from '../secrets/secretStore';
 import { recordClockOffset } from '../sync/clockOffset';
 import { linkedSignal, type SyncEndpoint } from '../sync/http';
-import { pullChanges, type PullProgress } from '../sync/pull';
+import { ONLINE_KEY, pullChanges, type PullProgress } from '../sync/pull';
 import { DeliveryError } from './deliveryError';
 import { createDeliverers } from './deliverers';
 import { OutboxWorker, SYNC_KINDS, type OutboxWorkerOptions } from './worker';
@@ -34,6 +34,7 @@ export class DeliveryRuntime {
   private endpointCache: SyncEndpoint | null = null;
   /** Aborted by stop(): ends requests in flight (pull and deliveries) so the app can close at once. */
   private readonly stopping = new AbortController();
+  private started = false;
 
   constructor(
     private readonly ctx: AppContext,
@@ -68,9 +69,13 @@ export class DeliveryRuntime {
 
   /**
    * Settings or secrets changed: re-read the endpoint and look at the outbox again. A pull still
-   * running against the old address or token is cancelled: the next "Sync now" starts afresh.
+   * running against the old address or token is cancelled: the next "Sync now" starts afresh. A new
+   * address or token also makes what was known about the connection stale: "online" is forgotten
+   * until the new one answers, and a running app pulls from it at once (so "Last sync" does not
+   * stay "never").
    */
   async configurationChanged(): Promise<void> {
+    const before = this.endpointCache ? endpointKey(this.endpointCache) : '';
     const endpoint = await this.endpoint();
     // What the last pull ran into was about the old settings.
     this.syncProblem = null;
@@ -78,6 +83,10 @@ export class DeliveryRuntime {
       this.pulling.controller.abort();
       this.pulling = null;
       this.progress = null;
+    }
+    if ((endpoint ? endpointKey(endpoint) : '') !== before) {
+      await this.ctx.db.deleteFrom('sync_state').where('key', '=', ONLINE_KEY).execute();
+      if (endpoint && this.started) void this.syncNow().catch(() => undefined);
     }
     this.worker.wake();
   }
@@ -127,6 +136,7 @@ export class DeliveryRuntime {
   }
 
   async start(): Promise<void> {
+    this.started = true;
     await this.endpoint();
     this.worker.start();
     const every = this.options.pullEveryMs ?? 5 * 60_000;
@@ -149,6 +159,7 @@ export class DeliveryRuntime {
     this.pullTimer = null;
     this.stopping.abort();
     const pulling = this.pulling?.promise;
+    this.started = false;
     await this.worker.stop();
     await pulling?.catch(() => undefined);
   }

@@ -17,8 +17,8 @@ export async function readStatus(
   const lastSync = await ctx.db.selectFrom('sync_state').select('value').where('key', '=', 'last_sync_at').executeTakeFirst();
   const online = await ctx.db.selectFrom('sync_state').select('value').where('key', '=', 'online').executeTakeFirst();
   return {
-    // null until a sync service is configured and has been tried.
-    online: online ? online.value === 'true' : null,
+    // null until a sync service is configured and has been tried (and again after its address or token changed).
+    online: deliveries.syncConfigured && online ? online.value === 'true' : null,
     outboxWaiting: Number(counts.find((c) => c.status === 'pending')?.n ?? 0),
     outboxNeedsAttention: Number(counts.find((c) => c.status === 'needs_attention')?.n ?? 0),
     lastSyncAt: lastSync?.value ?? null,

@@ -1,15 +1,12 @@
 import { useEffect, useRef, type RefObject } from 'react';
 import type { StatusInfo } from '../../../shared/api';
 import { clockSkewWarning } from '../../../shared/domain/clockSkew';
+import { connectionLabel } from '../../../shared/domain/connection';
 import { useNavigation } from '../app/navigation';
 import { useSession } from '../app/sessionStore';
 
 const STATUS_REFRESH_MS = 5_000;
 
-function onlineLabel(online: boolean | null): string {
-  if (online === null) return 'Practice system: not connected yet';
-  return online ? 'Online' : 'Offline: PINs still work, deliveries wait';
-}
 
 const count = (n: number) => n.toLocaleString('en-US');
 
@@ -50,6 +47,7 @@ export function StatusBar() {
   const go = useNavigation((s) => s.go);
   const clockWarning = clockSkewWarning(status?.clockSkewMs ?? null);
   const bar = useRef<HTMLElement>(null);
+  const connection = connectionLabel({ syncConfigured: status?.syncConfigured ?? false, online: status?.online ?? null, lastSyncAt: status?.lastSyncAt ?? null });
   useStatusBarHeight(bar);
   useEffect(() => {
     void refreshStatus();
@@ -66,7 +64,7 @@ export function StatusBar() {
           Audit log changed: check failed
         </button>
       )}
-      <span className={`status-item online-${String(status?.online ?? 'unknown')}`}>{onlineLabel(status?.online ?? null)}</span>
+      <span className={`status-item connection-${connection.tone}`}>{connection.text}</span>
       {status?.emailTransport === 'smtp' && <span className="status-item">Email: SMTP</span>}
       {status?.emailTransport === 'mail-drop' && (
         <button type="button" className="status-item status-button mail-drop" title="Open the mail-drop folder" onClick={() => go({ name: 'maildrop' })}>

@@ -329,6 +329,9 @@ function SyncNow({ saved, draftUrl }: { saved: Settings; draftUrl: string }) {
   const status = useSession((s) => s.status);
   const tokenSet = useSecrets((s) => s.stored?.syncToken ?? null);
   const configured = saved.syncUrl !== '';
+  // A new address or token: what the last Sync now said ("not set up", a refused token) is about the old one.
+  const reset = useSyncRun((s) => s.reset);
+  useEffect(() => reset(), [saved.syncUrl, tokenSet, reset]);
   let help = '';
   if (!configured) help = 'Enter the sync service address above and save, then sync.';
   else if (draftUrl.trim() !== saved.syncUrl) help = 'Sync now uses the saved address: save the new one first.';
