@@ -69,12 +69,31 @@ export const QUALITY_PROBLEMS = [
 ] as const;
 export type QualityProblem = (typeof QUALITY_PROBLEMS)[number];
 
-export interface WorklistRow {
-  /** `${patientId}:${contactId}` or `${patientId}:` when the patient has no Primary Contact. */
-  key: string;
+/** What the worklist says is wrong, in words (`code` for the filter). */
+export interface WorklistProblem {
+  code: QualityProblem;
+  message: string;
+}
+
+/** One child on a guardian's worklist row, with what belongs to that child's link to the guardian. */
+export interface WorklistChild {
   patientId: string;
   patientName: string;
   chartNumber: string;
+  /** The guardian's authority and residence for this child (null for a patient without a Primary Contact). */
+  authority: string | null;
+  residesWith: boolean;
+  /** Problems of this child only (authority and residence, an email shared with another family); the guardian's own are on the row. */
+  problems: WorklistProblem[];
+}
+
+/**
+ * One row of the data-quality worklist: a Primary Contact with every child of theirs that has
+ * something to fix (fixed once, for all of them), or a patient with no Primary Contact.
+ */
+export interface WorklistRow {
+  /** `contact:${contactId}`, or `patient:${patientId}` for a patient with no Primary Contact. */
+  key: string;
   contactId: string | null;
   contact: {
     firstName: string;
@@ -82,10 +101,20 @@ export interface WorklistRow {
     email: string | null;
     mobilePhone: string | null;
     preferredReminder: string | null;
-    authority: string | null;
-    residesWith: boolean;
   } | null;
-  problems: { code: QualityProblem; message: string }[];
+  /** Eldest first as the mirror lists them; one for a patient with no Primary Contact. */
+  children: WorklistChild[];
+  /** Every problem of the row once: the guardian's own (name, email, mobile, reminder method), then the children's, naming the child. */
+  problems: WorklistProblem[];
+}
+
+/** A page of the worklist: guardians (rows) and the children they cover. */
+export interface WorklistPage {
+  rows: WorklistRow[];
+  /** Rows (guardians, and patients with no Primary Contact) matching the filter. */
+  total: number;
+  /** Children on those rows. */
+  children: number;
 }
 
 // ---- readiness ----------------------------------------------------------------------------
@@ -106,14 +135,20 @@ export interface ReadinessSummary {
   eligibleGuardians: number;
   eligibleChildren: number;
   exclusions: { reason: ExclusionReason; count: number }[];
+  /** Worklist rows: guardians with something to fix, and patients with no Primary Contact. */
   openQualityRows: number;
+  /** The children on those rows. */
+  openQualityChildren: number;
   computedAt: string;
   elapsedMs: number;
 }
 
 export interface ExportResult {
   file: string;
+  /** Lines written (besides the header). */
   rows: number;
+  /** The worklist file: its lines are guardians (and patients with no Primary Contact); this many children in all. */
+  children?: number;
 }
 
 // ---- import -------------------------------------------------------------------------------
@@ -203,20 +238,25 @@ export const bulkCalls = {
   ),
   'bulk.eligible': call<{ guardians: EligibleGuardian[]; total: number }>('admin')(z.strictObject({ ...page })),
   'bulk.exclusions': call<{ rows: ExclusionRow[]; total: number }>('admin')(z.strictObject({ reason: z.enum(EXCLUSION_REASONS).optional(), ...page })),
-  'bulk.worklist': call<{ rows: WorklistRow[]; total: number }>('admin')(z.strictObject({ problem: z.enum(QUALITY_PROBLEMS).optional(), ...page })),
+  'bulk.worklist': call<WorklistPage>('admin')(z.strictObject({ problem: z.enum(QUALITY_PROBLEMS).optional(), ...page })),
+  /** Fixes a guardian once for all their children: their own details, and authority and residence per child. */
   'bulk.fixContact': call<WorklistRow | null>('admin')(
     z.strictObject({
-      patientId: id,
       contactId: id,
-      changes: z.strictObject({
-        firstName: z.string().trim().min(1).max(80).optional(),
-        lastName: z.string().trim().min(1).max(80).optional(),
-        email: mailboxSchema.nullable().optional(),
-        mobilePhone: z.string().max(40).nullable().optional(),
-        preferredReminder: z.enum(REMINDER_METHODS).nullable().optional(),
-        authority: z.enum(AUTHORITIES).nullable().optional(),
-        residesWith: z.boolean().optional(),
-      }),
+      changes: z
+        .strictObject({
+          firstName: z.string().trim().min(1).max(80).optional(),
+          lastName: z.string().trim().min(1).max(80).optional(),
+          email: mailboxSchema.nullable().optional(),
+          mobilePhone: z.string().max(40).nullable().optional(),
+          preferredReminder: z.enum(REMINDER_METHODS).nullable().optional(),
+        })
+        .default({}),
+      /** Authority and "Lives with" of the guardian for each child whose link changes. */
+      links: z
+        .array(z.strictObject({ patientId: id, authority: z.enum(AUTHORITIES).nullable().optional(), residesWith: z.boolean().optional() }))
+        .max(50)
+        .default([]),
     }),
   ),
   'bulk.export': call<ExportResult>('admin')(z.strictObject({ kind: z.enum(['bulk_pin', 'exclusions', 'worklist']) })),

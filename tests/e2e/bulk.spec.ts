@@ -53,7 +53,8 @@ test('readiness shows the practice’s counts and exclusions, records checklist 
   // The same numbers as the contract gives.
   await expect(summaryValue(page, /^Eligible guardians/)).toHaveText(shown(summary.eligibleGuardians));
   await expect(summaryValue(page, /^Eligible children/)).toHaveText(shown(summary.eligibleChildren));
-  await expect(summaryValue(page, /^Open data-quality rows/)).toHaveText(shown(summary.openQualityRows));
+  await expect(summaryValue(page, /^Data-quality rows to fix/)).toHaveText(shown(summary.openQualityRows));
+  await expect(page.getByRole('rowheader', { name: /^Data-quality rows to fix/ })).toContainText(`${shown(summary.openQualityChildren)} children`);
   await expect(page.getByText(/computed in [\d,]+ ms/)).toBeVisible();
 
   // The exclusions chart names each reason in words, with its count.
@@ -80,21 +81,24 @@ test('readiness shows the practice’s counts and exclusions, records checklist 
   await expect(page.getByRole('main').getByRole('alert')).toHaveCount(0);
 });
 
-test('fixing a missing email in the worklist makes that guardian’s children eligible', async ({ page }) => {
+test('the worklist lists a guardian once with their children; one Fix from the keyboard makes all of them eligible', async ({ page }) => {
   const api = webApi(demo.web.url);
   const before = await api<ReadinessSummary>('bulk.readiness', {});
 
-  // A Primary Contact without email from the demo's 'no-email' families, on the worklist's first page of that filter.
+  // A Primary Contact without email of two or more children, from the demo's 'no-email' families, on the first page of that filter.
   const noEmailFamilies = new Set(demo.scenarios['no-email']);
   const familyOf = demo.db.prepare('SELECT family_id FROM patients WHERE id = ?').pluck();
-  const firstPage = await api<{ rows: WorklistRow[]; total: number }>('bulk.worklist', { problem: 'missing_email', limit: 100, offset: 0 });
-  const target = firstPage.rows.find((r) => r.contactId !== null && r.contact !== null && noEmailFamilies.has(familyOf.get(r.patientId) as string));
-  expect(target, 'a no-email family on the first page of the missing-email worklist').toBeDefined();
+  const firstPage = await api<{ rows: WorklistRow[]; total: number; children: number }>('bulk.worklist', { problem: 'missing_email', limit: 100, offset: 0 });
+  expect(firstPage.children).toBeGreaterThan(firstPage.total); // guardians with several children are one row each
+  const target = firstPage.rows.find(
+    (r) => r.contactId !== null && r.contact !== null && r.children.length >= 2 && noEmailFamilies.has(familyOf.get(r.children[0]!.patientId) as string),
+  );
+  expect(target, 'a no-email guardian of several children on the first page of the missing-email worklist').toBeDefined();
   const row = target!;
+  const guardianName = `${row.contact!.firstName} ${row.contact!.lastName}`.trim();
   // Not eligible yet: the guardian has no email.
   expect(await eligibleGuardian(api, row.contactId!)).toBeUndefined();
-  // The same guardian is the Primary Contact of the siblings too: all their rows go once the email is in.
-  const guardianRows = firstPage.rows.filter((r) => r.contactId === row.contactId);
+  expect(firstPage.rows.filter((r) => r.contactId === row.contactId)).toHaveLength(1);
 
   await openWebApp(page, demo.web.url);
   await openReadiness(page);
@@ -102,31 +106,34 @@ test('fixing a missing email in the worklist makes that guardian’s children el
   await page.getByRole('button', { name: 'Open the data-quality worklist' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Data-quality worklist' })).toBeVisible();
   await page.getByLabel('Show rows with').selectOption('missing_email');
+  await expect(page.getByText(new RegExp(`of ${shown(firstPage.total)} \\(guardians, and patients with no Primary Contact\\) · ${shown(firstPage.children)} children`))).toBeVisible();
 
   const list = page.getByRole('list', { name: 'Rows with email missing' });
-  const item = (r: WorklistRow) => list.getByRole('listitem', { name: `${r.patientName}, chart ${r.chartNumber}`, exact: true });
-  const listed = item(row);
-  await expect(listed).toBeVisible();
-  await expect(listed).toContainText(`Chart ${row.chartNumber}`);
-  await expect(listed.getByRole('list', { name: 'Problems' })).not.toBeEmpty();
+  const listed = list.getByRole('listitem', { name: `${guardianName}, Primary Contact of ${row.children.length} children`, exact: true });
+  await expect(listed).toHaveCount(1);
+  for (const child of row.children) await expect(listed.getByRole('list', { name: `Children of ${guardianName}` })).toContainText(`${child.patientName} Chart ${child.chartNumber}`);
+  await expect(listed.getByRole('list', { name: 'Problems' })).toContainText('Email address is missing');
 
-  // Fix: the form opens on the flagged email field; type the address and press Enter.
-  await listed.getByRole('button', { name: /^Fix / }).click();
+  // From the keyboard: the row takes the focus, Enter opens its one Fix on the flagged email field; type the address, Enter.
+  await listed.focus();
+  await page.keyboard.press('Enter');
   const email = listed.getByLabel('Email', { exact: true });
   await expect(email).toBeFocused();
   await email.fill(`bulk-fix-${row.contactId!.replace(/[^A-Za-z0-9]/g, '').slice(-12)}@example.org`);
   await email.press('Enter');
 
-  await expect(page.getByRole('main').getByRole('status')).toContainText('Saved');
+  await expect(page.getByRole('main').getByRole('status')).toContainText(`Saved ${guardianName}’s details, for their ${row.children.length} children.`);
   await expect(page.getByRole('main').getByRole('alert')).toHaveCount(0);
-  for (const r of guardianRows) await expect(item(r)).toHaveCount(0);
+  await expect(listed).toHaveCount(0);
 
   // Through the contract: the guardian now gets the Bulk PIN email, for their eligible children.
   const after = await api<ReadinessSummary>('bulk.readiness', {});
   const guardian = await eligibleGuardian(api, row.contactId!);
   expect(guardian).toBeDefined();
-  expect(guardian!.children.length).toBeGreaterThan(0);
+  expect(guardian!.children.length).toBeGreaterThanOrEqual(2);
   expect(after.eligibleGuardians).toBe(before.eligibleGuardians + 1);
+  expect(after.openQualityRows).toBe(before.openQualityRows - 1);
+  expect(after.openQualityChildren).toBe(before.openQualityChildren - row.children.length);
   expect(after.eligibleChildren).toBe(before.eligibleChildren + guardian!.children.length);
 
   // Back on readiness (Esc), the screen counts afresh and shows the new numbers.

@@ -8,7 +8,7 @@ import { bulkHandlers, type BulkHandlerName } from '../../electron/main/bulk/bul
 import { BOM, parseCsv } from '../../electron/main/bulk/csv';
 import { BULK_PIN_COLUMNS, EXCLUSION_COLUMNS, WORKLIST_COLUMNS } from '../../electron/main/bulk/export';
 import { Pacer, sortByKey } from '../../electron/main/bulk/pacing';
-import { bulkSnapshot, computeSnapshot, worklistRowFor } from '../../electron/main/bulk/snapshot';
+import { bulkSnapshot, computeSnapshot, worklistEntryFor, worklistRowForGuardian } from '../../electron/main/bulk/snapshot';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { AppError } from '../../electron/main/errors';
 import { insertFamilies, type ContactFixture, type FamilyFixture } from '../support/fixtures';
@@ -26,6 +26,8 @@ async function call<K extends BulkHandlerName>(name: K, input: unknown): Promise
   return (handlers[name] as (i: unknown) => Promise<CallOutput<K>>)(parsed);
 }
 
+const sqlRows = (sql: string, ...params: unknown[]) =>
+  app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
 const rows = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
 const run = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).run(...params);
 
@@ -176,7 +178,8 @@ afterEach(async () => {
 });
 
 const exclusionOf = async (patientId: string) => (await call('bulk.exclusions', { limit: 1000 })).rows.find((r) => r.patientId === patientId);
-const worklistRowOf = async (patientId: string) => (await call('bulk.worklist', { limit: 1000 })).rows.find((r) => r.patientId === patientId);
+/** The worklist row that lists this child (their guardian's row, or their own when they have no Primary Contact). */
+const worklistRowOf = async (patientId: string) => (await call('bulk.worklist', { limit: 1000 })).rows.find((r) => r.children.some((c) => c.patientId === patientId));
 
 describe('eligibility preview', () => {
   it('one email per guardian: three children under Maria, James once for two families', async () => {
@@ -257,7 +260,9 @@ describe('eligibility preview', () => {
       primary_without_authority: 2,
       no_email: 1,
     });
-    expect(summary.openQualityRows).toBe((await call('bulk.worklist', {})).total);
+    const worklist = await call('bulk.worklist', {});
+    expect(summary.openQualityRows).toBe(worklist.total);
+    expect(summary.openQualityChildren).toBe(worklist.children);
     expect(summary.computedAt).toBe(NOW.toISOString());
     expect(summary.elapsedMs).toBeGreaterThanOrEqual(0);
     expect(summary.checklistReady).toBe(false);
@@ -332,31 +337,68 @@ describe('eligibility preview', () => {
 
 describe('data-quality worklist', () => {
   it('lists Active patients’ Primary Contacts with problems, and patients without one', async () => {
-    const { rows, total } = await call('bulk.worklist', { limit: 1000 });
+    const { rows, total, children } = await call('bulk.worklist', { limit: 1000 });
     expect(total).toBe(rows.length);
+    expect(children).toBe(rows.length); // one child each in this practice
     const got = Object.fromEntries(rows.map((r) => [r.key, r.problems.map((p) => p.code)]));
     expect(got).toEqual({
-      'p-active:c-stella': ['missing_mobile'],
-      'p-noemail:c-nora': ['missing_email'],
-      'p-orphan:': ['no_primary_contact'],
-      'p-portal:c-grandma': ['no_authority_or_residence'],
-      'p-sort2:c-dad': ['no_authority_or_residence'],
-      'p-messy:c-messy': ['email_domain_typo', 'invalid_mobile', 'missing_reminder_method'],
-      'p-kim:c-kim': ['shared_email'],
-      'p-park:c-park': ['shared_email'],
+      'contact:c-stella': ['missing_mobile'],
+      'contact:c-nora': ['missing_email'],
+      'patient:p-orphan': ['no_primary_contact'],
+      'contact:c-grandma': ['no_authority_or_residence'],
+      'contact:c-dad': ['no_authority_or_residence'],
+      'contact:c-messy': ['email_domain_typo', 'invalid_mobile', 'missing_reminder_method'],
+      'contact:c-kim': ['shared_email'],
+      'contact:c-park': ['shared_email'],
     });
-    // patient last name, first name, id
-    expect(rows.map((r) => r.patientName)).toEqual(['Kai Kim', 'Max Messy', 'Nina Nomail', 'Olive Orphan', 'Jin Park', 'Pia Portal', 'Sam Second', 'Eve Status']);
+    // by the first child's last name, first name, id
+    expect(rows.map((r) => r.children[0]!.patientName)).toEqual(['Kai Kim', 'Max Messy', 'Nina Nomail', 'Olive Orphan', 'Jin Park', 'Pia Portal', 'Sam Second', 'Eve Status']);
+  });
+
+  it('is one row per guardian: three children of one Primary Contact are one row, fixed once for all three', async () => {
+    run(`UPDATE contacts SET mobile_phone = NULL, preferred_reminder = NULL WHERE id = 'c-maria'`);
+    run(`UPDATE patient_contacts SET authority = 'None', resides_with = 0 WHERE contact_id = 'c-maria' AND patient_id = 'p-luis'`);
+    const { rows, total, children } = await call('bulk.worklist', { limit: 1000 });
+    expect(total).toBe(9);
+    expect(children).toBe(11);
+    const maria = rows.filter((r) => r.contactId === 'c-maria');
+    expect(maria).toHaveLength(1);
+    expect(maria[0]!.children.map((c) => [c.patientName, c.authority, c.residesWith])).toEqual([
+      ['Ana Lopez', 'Joint', true],
+      ['Luis Lopez', 'None', false],
+      ['Sofia Lopez', 'Joint', true],
+    ]);
+    expect(maria[0]!.problems.map((p) => p.message)).toEqual([
+      'Mobile number is missing: the guardian cannot get a PIN by text.',
+      'Preferred reminder method is not set.',
+      'Luis Lopez: Authority is None and "Resides with" is not ticked: set Joint or Exclusive authority or Resides with (the Portal column does not count).',
+    ]);
+    // The filter finds the guardian by a problem of one child, and counts all the row's children.
+    expect(await call('bulk.worklist', { problem: 'no_authority_or_residence' })).toMatchObject({ total: 3, children: 5 });
+
+    // One Fix: her details once, and Luis's link, in one call.
+    const after = await call('bulk.fixContact', {
+      contactId: 'c-maria',
+      changes: { mobilePhone: '617 555 0199', preferredReminder: 'Text' },
+      links: [{ patientId: 'p-luis', authority: 'Joint' }],
+    });
+    expect(after).toBeNull();
+    expect((await call('bulk.worklist', { limit: 1000 })).rows.some((r) => r.contactId === 'c-maria')).toBe(false);
+    // Upstream and in the audit log: the record of the child whose link changed carries the guardian's own changes too.
+    const outbox = sqlRows(`SELECT payload FROM outbox WHERE kind = 'contact.update'`).map((r) => JSON.parse(r.payload as string));
+    expect(outbox).toEqual([
+      { contactId: 'c-maria', patientId: 'p-luis', changes: { mobilePhone: '(617) 555-0199', preferredReminder: 'Text', authority: 'Joint' }, baseVersion: 1 },
+    ]);
+    expect(sqlRows(`SELECT patient_id FROM audit_log WHERE action = 'contact_fixed'`)).toEqual([{ patient_id: 'p-luis' }]);
   });
 
   it('explains each problem and carries what the inline fix needs', async () => {
     const messy = (await worklistRowOf('p-messy'))!;
     expect(messy).toMatchObject({
-      key: 'p-messy:c-messy',
-      patientName: 'Max Messy',
-      chartNumber: 'C-p-messy',
+      key: 'contact:c-messy',
       contactId: 'c-messy',
-      contact: { firstName: '=Mel', lastName: 'Messy "Jr"', email: 'mel@gmial.com', mobilePhone: '555-0142', preferredReminder: null, authority: 'Joint', residesWith: true },
+      contact: { firstName: '=Mel', lastName: 'Messy "Jr"', email: 'mel@gmial.com', mobilePhone: '555-0142', preferredReminder: null },
+      children: [{ patientId: 'p-messy', patientName: 'Max Messy', chartNumber: 'C-p-messy', authority: 'Joint', residesWith: true, problems: [] }],
     });
     expect(messy.problems.map((p) => p.message)).toEqual([
       'Email domain looks mistyped: gmial.com (did you mean gmail.com?)',
@@ -366,12 +408,12 @@ describe('data-quality worklist', () => {
     expect((await worklistRowOf('p-kim'))!.problems[0]!.message).toBe(
       'Email family@example.com is also the Primary Contact email of Min Park in another family: the Bulk PIN email could reach the wrong person.',
     );
-    expect(await worklistRowOf('p-orphan')).toMatchObject({ key: 'p-orphan:', contactId: null, contact: null });
+    expect(await worklistRowOf('p-orphan')).toMatchObject({ key: 'patient:p-orphan', contactId: null, contact: null, children: [{ patientId: 'p-orphan', patientName: 'Olive Orphan' }] });
   });
 
   it('filters by problem', async () => {
     const typos = await call('bulk.worklist', { problem: 'no_authority_or_residence' });
-    expect(typos.rows.map((r) => r.key)).toEqual(['p-portal:c-grandma', 'p-sort2:c-dad']);
+    expect(typos.rows.map((r) => r.key)).toEqual(['contact:c-grandma', 'contact:c-dad']);
     expect(typos.total).toBe(2);
     expect((await call('bulk.worklist', { problem: 'shared_email' })).total).toBe(2);
     expect((await call('bulk.worklist', { problem: 'malformed_email' })).total).toBe(0);
@@ -386,7 +428,7 @@ describe('data-quality worklist', () => {
 describe('inline fix', () => {
   it('adding the missing email moves the child from excluded to eligible and clears the row, with audit and outbox', async () => {
     expect(await exclusionOf('p-noemail')).toMatchObject({ reason: 'no_email' });
-    const result = await call('bulk.fixContact', { patientId: 'p-noemail', contactId: 'c-nora', changes: { email: 'nora.nomail@example.com' } });
+    const result = await call('bulk.fixContact', { contactId: 'c-nora', changes: { email: 'nora.nomail@example.com' } });
     expect(result).toBeNull();
 
     expect(await exclusionOf('p-noemail')).toBeUndefined();
@@ -413,17 +455,17 @@ describe('inline fix', () => {
   });
 
   it('returns the refreshed row while problems remain; mobiles are stored in one format', async () => {
-    const row = (await call('bulk.fixContact', { patientId: 'p-messy', contactId: 'c-messy', changes: { email: 'mel@gmail.com', mobilePhone: '+1 617 555 0150' } })) as WorklistRow;
-    expect(row.key).toBe('p-messy:c-messy');
+    const row = (await call('bulk.fixContact', { contactId: 'c-messy', changes: { email: 'mel@gmail.com', mobilePhone: '+1 617 555 0150' } })) as WorklistRow;
+    expect(row.key).toBe('contact:c-messy');
     expect(row.problems.map((p) => p.code)).toEqual(['missing_reminder_method']);
     expect(row.contact).toMatchObject({ email: 'mel@gmail.com', mobilePhone: '(617) 555-0150' });
-    expect(await call('bulk.fixContact', { patientId: 'p-messy', contactId: 'c-messy', changes: { preferredReminder: 'Text' } })).toBeNull();
+    expect(await call('bulk.fixContact', { contactId: 'c-messy', changes: { preferredReminder: 'Text' } })).toBeNull();
     expect(rows(`SELECT version FROM contacts WHERE id = 'c-messy'`)).toEqual([{ version: 3 }]);
     expect(rows(`SELECT json_extract(payload, '$.baseVersion') AS base FROM outbox ORDER BY created_at, rowid`).map((r) => r.base)).toEqual([1, 2]);
   });
 
   it('authority is fixed on the patient’s link: the Portal-column grandmother becomes eligible for that child', async () => {
-    expect(await call('bulk.fixContact', { patientId: 'p-portal', contactId: 'c-grandma', changes: { authority: 'Joint' } })).toBeNull();
+    expect(await call('bulk.fixContact', { contactId: 'c-grandma', links: [{ patientId: 'p-portal', authority: 'Joint' }] })).toBeNull();
     expect(rows(`SELECT authority, resides_with, portal_flag FROM patient_contacts WHERE patient_id = 'p-portal'`)).toEqual([{ authority: 'Joint', resides_with: 0, portal_flag: 1 }]);
     expect(await exclusionOf('p-portal')).toBeUndefined();
     const audit = JSON.parse((rows(`SELECT details FROM audit_log WHERE action = 'contact_fixed'`)[0]!.details as string)) as unknown;
@@ -431,12 +473,12 @@ describe('inline fix', () => {
   });
 
   it('fixing one family’s shared email clears both rows', async () => {
-    await call('bulk.fixContact', { patientId: 'p-park', contactId: 'c-park', changes: { email: 'min.park@example.com' } });
+    await call('bulk.fixContact', { contactId: 'c-park', changes: { email: 'min.park@example.com' } });
     expect((await call('bulk.worklist', { problem: 'shared_email' })).total).toBe(0);
   });
 
   it('a change that changes nothing writes nothing', async () => {
-    expect(await call('bulk.fixContact', { patientId: 'p-ana', contactId: 'c-maria', changes: { firstName: 'Maria', residesWith: true } })).toBeNull();
+    expect(await call('bulk.fixContact', { contactId: 'c-maria', changes: { firstName: 'Maria' }, links: [{ patientId: 'p-ana', residesWith: true }] })).toBeNull();
     expect(rows(`SELECT count(*) AS n FROM outbox`)).toEqual([{ n: 0 }]);
     expect(rows(`SELECT count(*) AS n FROM audit_log WHERE action = 'contact_fixed'`)).toEqual([{ n: 0 }]);
   });
@@ -452,34 +494,37 @@ describe('inline fix', () => {
       for (const child of ['p-ana', 'p-luis', 'p-sofia']) {
         expect((await worklistRowOf(child))!.problems).toEqual([{ code: 'malformed_email', message }]);
       }
-      expect(worklistRowFor(app.context.sqlite, 'p-ana', 'c-maria')!.problems).toEqual([{ code: 'malformed_email', message }]);
+      expect(worklistEntryFor(app.context.sqlite, 'p-ana', 'c-maria')!.problems).toEqual([{ code: 'malformed_email', message }]);
+      expect(worklistRowForGuardian(app.context.sqlite, 'c-maria')!.children).toHaveLength(3);
       expect((await worklistRowOf('p-ana'))!.contact!.email).toBe(email); // the field as it is, for the administrator to see
     }
-    expect((await call('bulk.worklist', { problem: 'malformed_email' })).total).toBe(3);
+    // One row: the guardian of the three children.
+    expect(await call('bulk.worklist', { problem: 'malformed_email' })).toMatchObject({ total: 1, children: 3 });
 
     // The fix takes only one mailbox: through the contract and in the service behind it.
-    const refused = contract['bulk.fixContact'].input.safeParse({ patientId: 'p-ana', contactId: 'c-maria', changes: { email: 'mom@x.com, dad@y.com' } });
+    const refused = contract['bulk.fixContact'].input.safeParse({ contactId: 'c-maria', changes: { email: 'mom@x.com, dad@y.com' } });
     expect(refused.success).toBe(false);
     expect(refused.error!.issues[0]!.message).toBe('Enter one email address, such as maria@example.com (this one has two addresses in one field).');
     await expect(
-      handlers['bulk.fixContact']({ patientId: 'p-ana', contactId: 'c-maria', changes: { email: 'maria@x.com\nBcc: spy@evil.example' } }),
+      handlers['bulk.fixContact']({ contactId: 'c-maria', changes: { email: 'maria@x.com\nBcc: spy@evil.example' }, links: [] }),
     ).rejects.toMatchObject({ code: 'invalid_input', message: '"maria@x.com \u21b5 Bcc: spy@evil.example" cannot be saved as the email: line break in the address. Enter one address. Nothing was changed.' });
     expect(rows(`SELECT count(*) AS n FROM outbox`)).toEqual([{ n: 0 }]);
 
-    expect(await call('bulk.fixContact', { patientId: 'p-ana', contactId: 'c-maria', changes: { email: '  maria.lopez@example.com ' } })).toBeNull();
+    expect(await call('bulk.fixContact', { contactId: 'c-maria', changes: { email: '  maria.lopez@example.com ' } })).toBeNull();
     expect(rows(`SELECT email FROM contacts WHERE id = 'c-maria'`)).toEqual([{ email: 'maria.lopez@example.com' }]);
     expect((await call('bulk.worklist', { problem: 'malformed_email' })).total).toBe(0);
   });
 
-  it('refuses a contact not linked to the patient, an invalid mobile, and an anonymous caller', async () => {
-    await expect(call('bulk.fixContact', { patientId: 'p-ana', contactId: 'c-james', changes: { email: 'x@example.com' } })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(call('bulk.fixContact', { patientId: 'p-messy', contactId: 'c-messy', changes: { mobilePhone: '555-0142' } })).rejects.toMatchObject({
+  it('refuses a child the contact is not Primary Contact of, an invalid mobile, and an anonymous caller', async () => {
+    await expect(call('bulk.fixContact', { contactId: 'c-james', links: [{ patientId: 'p-ana', authority: 'Joint' }] })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(call('bulk.fixContact', { contactId: 'c-carlos', changes: { email: 'x@example.com' } })).rejects.toMatchObject({ code: 'not_found' }); // Sort 2 only
+    await expect(call('bulk.fixContact', { contactId: 'c-messy', changes: { mobilePhone: '555-0142' } })).rejects.toMatchObject({
       code: 'invalid_input',
       message: '"555-0142" is not a valid US/Canada mobile number (the area code is missing). Nothing was changed.',
     });
-    expect(() => contract['bulk.fixContact'].input.parse({ patientId: 'p-ana', contactId: 'c-maria', changes: { email: 'not an email' } })).toThrow();
+    expect(() => contract['bulk.fixContact'].input.parse({ contactId: 'c-maria', changes: { email: 'not an email' } })).toThrow();
     app.context.session.clerkId = null;
-    const error = await call('bulk.fixContact', { patientId: 'p-noemail', contactId: 'c-nora', changes: { email: 'n@example.com' } }).catch((e: unknown) => e);
+    const error = await call('bulk.fixContact', { contactId: 'c-nora', changes: { email: 'n@example.com' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('not_signed_in');
     expect(rows(`SELECT count(*) AS n FROM outbox`)).toEqual([{ n: 0 }]);
@@ -574,12 +619,13 @@ describe('export', () => {
     expect(path.basename(worklist.file)).toBe('data-quality-2026-11-22-1000.csv');
     const [wHeader, ...wRecords] = readCsv(worklist.file);
     expect(wHeader).toEqual([...WORKLIST_COLUMNS]);
-    expect(worklist.rows).toBe(8);
-    expect(wRecords.find((r) => r[0] === 'C-p-messy')!.slice(9)).toEqual([
+    expect(worklist).toMatchObject({ rows: 8, children: 8 });
+    expect(wRecords.find((r) => r[7] === 'C-p-messy')!.slice(0, 8)).toEqual(["'=Mel", 'Messy "Jr"', 'mel@gmial.com', '555-0142', '', '1', 'Max Messy', 'C-p-messy']); // a formula-looking cell is defused
+    expect(wRecords.find((r) => r[7] === 'C-p-messy')!.slice(8)).toEqual([
       'email_domain_typo; invalid_mobile; missing_reminder_method',
       'Email domain looks mistyped: gmial.com (did you mean gmail.com?) Mobile number "555-0142" is not a valid US/Canada number: the area code is missing. Preferred reminder method is not set.',
     ]);
-    expect(wRecords.find((r) => r[0] === 'C-p-orphan')!.slice(1, 9)).toEqual(['Olive Orphan', '', '', '', '', '', '', '']);
+    expect(wRecords.find((r) => r[7] === 'C-p-orphan')!.slice(0, 8)).toEqual(['', '', '', '', '', '1', 'Olive Orphan', 'C-p-orphan']);
     expect(listDir()).toEqual(['bulk-pin-exclusions-2026-11-22-1000.csv', 'data-quality-2026-11-22-1000.csv']);
   });
 
@@ -622,9 +668,9 @@ describe('consistency', () => {
     expect(guardians.find((g) => g.contactId === 'c-two-2')!.children.map((c) => c.patientId)).toEqual(['p-two-a']);
     expect(guardians.some((g) => g.contactId === 'c-two-1')).toBe(false);
     expect(await exclusionOf('p-two-b')).toMatchObject({ reason: 'primary_without_authority', detail: 'Sort 1 Alma Two has no authority and does not reside' });
-    expect((await worklistRowOf('p-two-b'))!.key).toBe('p-two-b:c-two-1');
+    expect((await worklistRowOf('p-two-b'))!.key).toBe('contact:c-two-1');
     expect(await worklistRowOf('p-two-a')).toBeUndefined();
-    expect(worklistRowFor(app.context.sqlite, 'p-two-b', 'c-two-3')).toBeNull(); // not the Primary Contact
+    expect(worklistEntryFor(app.context.sqlite, 'p-two-b', 'c-two-3')).toBeNull(); // not the Primary Contact
   });
 
   it('the single-row answer of an inline fix agrees with the whole picture, on the demo practice', async () => {
@@ -641,12 +687,15 @@ describe('consistency', () => {
       expect(snapshot.worklist.length).toBeGreaterThan(20);
       expect(new Set(snapshot.worklist.flatMap((r) => r.problems.map((p) => p.code))).size).toBeGreaterThan(5);
       const byKey = new Map(snapshot.worklist.map((r) => [r.key, r]));
-      const links = demo.context.sqlite
-        .prepare(`SELECT pc.patient_id, pc.contact_id FROM patient_contacts pc JOIN patients p ON p.id = pc.patient_id WHERE pc.sort = 1 AND p.status = 'Active'`)
-        .all() as { patient_id: string; contact_id: string }[];
-      for (const l of links) {
-        const key = `${l.patient_id}:${l.contact_id}`;
-        expect(worklistRowFor(demo.context.sqlite, l.patient_id, l.contact_id) ?? undefined, key).toEqual(byKey.get(key));
+      expect(snapshot.worklist.some((r) => r.children.length > 1)).toBe(true);
+      expect(snapshot.worklistChildren).toBe(snapshot.worklist.reduce((n, r) => n + r.children.length, 0));
+      const guardianIds = demo.context.sqlite
+        .prepare(`SELECT DISTINCT pc.contact_id FROM patient_contacts pc JOIN patients p ON p.id = pc.patient_id WHERE pc.sort = 1 AND p.status = 'Active'`)
+        .pluck()
+        .all() as string[];
+      for (const contactId of guardianIds) {
+        const key = `contact:${contactId}`;
+        expect(worklistRowForGuardian(demo.context.sqlite, contactId) ?? undefined, key).toEqual(byKey.get(key));
       }
       // and the readiness counts add up
       const excluded = Object.values(snapshot.exclusionCounts).reduce((a, b) => a + b, 0);

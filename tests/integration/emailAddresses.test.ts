@@ -97,13 +97,14 @@ async function expectPrintedAndNamed(familyId: string, childIds: string[], conta
   expect(batch.guardians[0]!.children.every((c) => c.delivery === 'print' && typeof c.pin === 'string' && c.pin.length > 0)).toBe(true);
   expect(rows(`SELECT count(*) AS n FROM outbox WHERE kind = 'email.welcome' AND json_extract(payload, '$.recipientContactId') = ?`, contactId)).toEqual([{ n: 0 }]);
 
-  // The worklist names the problem for each child.
+  // The worklist names the problem on the guardian's row, which lists each child.
   const worklist = await asAdministrator(app, () => ok<{ rows: WorklistRow[] }>('bulk.worklist', { problem: 'malformed_email', limit: 1000 }));
-  for (const childId of childIds) {
-    const row = worklist.rows.find((r) => r.patientId === childId);
-    expect(row?.problems.find((p) => p.code === 'malformed_email')?.message).toContain(`cannot be used: ${words}.`);
-    expect(row?.contact?.email).toBe(raw);
-  }
+  const guardianRows = worklist.rows.filter((r) => r.children.some((c) => childIds.includes(c.patientId)));
+  expect(guardianRows).toHaveLength(1);
+  const row = guardianRows[0]!;
+  expect(row.children.map((c) => c.patientId).sort()).toEqual([...childIds].sort());
+  expect(row.problems.find((p) => p.code === 'malformed_email')?.message).toContain(`cannot be used: ${words}.`);
+  expect(row.contact?.email).toBe(raw);
 }
 
 /** Issues the control family, drains the outbox, and checks that SMTP saw the one good address only. */

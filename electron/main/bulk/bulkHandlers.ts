@@ -9,6 +9,7 @@ import { answerChecklist, checklistReady, readChecklist } from './checklist';
 import { exportBulkFile } from './export';
 import { fixContact } from './fixContact';
 import { bulkSnapshot } from './snapshot';
+import { worklistChildCount } from '../../../shared/domain/worklistGroups';
 
 export type BulkHandlerName = 'bulk.readiness' | 'bulk.setChecklist' | 'bulk.eligible' | 'bulk.exclusions' | 'bulk.worklist' | 'bulk.fixContact' | 'bulk.export';
 
@@ -23,6 +24,7 @@ export async function bulkReadiness(ctx: AppContext): Promise<ReadinessSummary> 
     eligibleChildren: snapshot.eligibleChildren,
     exclusions: EXCLUSION_REASONS.map((reason) => ({ reason, count: snapshot.exclusionCounts[reason] })),
     openQualityRows: snapshot.worklist.length,
+    openQualityChildren: snapshot.worklistChildren,
     computedAt: snapshot.computedAt,
     elapsedMs: snapshot.elapsedMs,
   };
@@ -45,9 +47,10 @@ export function bulkHandlers(ctx: AppContext, options: { exportDir: string }): P
       return { rows: pageOf(rows, offset, limit), total: rows.length };
     },
     'bulk.worklist': async ({ problem, limit, offset }) => {
-      const { worklist } = await bulkSnapshot(ctx);
-      const rows = problem ? worklist.filter((w) => w.problems.some((p) => p.code === problem)) : worklist;
-      return { rows: pageOf(rows, offset, limit), total: rows.length };
+      const { worklist, worklistChildren } = await bulkSnapshot(ctx);
+      if (!problem) return { rows: pageOf(worklist, offset, limit), total: worklist.length, children: worklistChildren };
+      const rows = worklist.filter((w) => w.problems.some((p) => p.code === problem));
+      return { rows: pageOf(rows, offset, limit), total: rows.length, children: worklistChildCount(rows) };
     },
     'bulk.fixContact': (input) => fixContact(ctx, input),
     'bulk.export': ({ kind }) => exportBulkFile(ctx, options.exportDir, kind),

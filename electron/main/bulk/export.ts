@@ -47,16 +47,16 @@ export const BULK_PIN_COLUMNS = [
 
 export const EXCLUSION_COLUMNS = ['Chart Number', 'Patient First Name', 'Patient Last Name', 'Reason Code', 'Reason', 'Detail'] as const;
 
+/** One line per worklist row: a guardian with their children, or a patient with no Primary Contact. */
 export const WORKLIST_COLUMNS = [
-  'Chart Number',
-  'Patient Name',
-  'Contact First Name',
-  'Contact Last Name',
+  'Guardian First Name',
+  'Guardian Last Name',
   'Email',
   'Mobile',
   'Preferred Reminder Method',
-  'Authority',
-  'Resides With',
+  'Number of Children',
+  'Children',
+  'Chart Numbers',
   'Problem Codes',
   'Problems',
 ] as const;
@@ -99,15 +99,14 @@ export async function* exportRecords(snapshot: BulkSnapshot, kind: ExportKind): 
     case 'worklist':
       for (const w of snapshot.worklist) {
         yield [
-          w.chartNumber,
-          w.patientName,
           w.contact?.firstName ?? '',
           w.contact?.lastName ?? '',
           w.contact?.email ?? '',
           w.contact?.mobilePhone ?? '',
           w.contact?.preferredReminder ?? '',
-          w.contact?.authority ?? '',
-          w.contact ? (w.contact.residesWith ? 'Yes' : 'No') : '',
+          w.children.length,
+          w.children.map((c) => c.patientName).join('; '),
+          w.children.map((c) => c.chartNumber).join('; '),
           w.problems.map((p) => p.code).join('; '),
           w.problems.map((p) => p.message).join(' '),
         ];
@@ -154,8 +153,10 @@ export async function exportBulkFile(ctx: AppContext, exportDir: string, kind: E
     details:
       kind === 'bulk_pin'
         ? { kind, file: path.basename(file), rows, guardians: snapshot.guardianCount, children: snapshot.eligibleChildren }
-        : { kind, file: path.basename(file), rows },
+        : kind === 'worklist'
+          ? { kind, file: path.basename(file), rows, children: snapshot.worklistChildren }
+          : { kind, file: path.basename(file), rows },
   });
   keepSnapshotAfterOwnWrite(ctx.sqlite, stamp, 1);
-  return { file, rows };
+  return kind === 'worklist' ? { file, rows, children: snapshot.worklistChildren } : { file, rows };
 }

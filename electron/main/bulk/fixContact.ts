@@ -1,8 +1,9 @@
 /**
- * The worklist's inline fix (SPEC 3.5): a Primary Contact's own fields (name, email, mobile,
- * preferred reminder) and the per-patient link fields (authority, Resides with). The contact row,
- * the link, the search terms of every patient linked to the contact, an audit entry and the
- * outbox row carrying the change upstream (with the version it was based on) commit together.
+ * The worklist's inline fix (SPEC 3.5), one per guardian (issue 12): a Primary Contact's own
+ * fields (name, email, mobile, preferred reminder) and, for each of their children, the link
+ * fields (authority, Resides with). The contact row, the links, the search terms of every patient
+ * linked to the contact, the audit entries (one per child whose record changed upstream) and the
+ * outbox rows carrying the change upstream (with the version it was based on) commit together.
  */
 import { randomUUID } from 'node:crypto';
 import type { Updateable } from 'kysely';
@@ -16,7 +17,7 @@ import type { AppContext } from '../context';
 import type { ContactsTable, PatientContactsTable } from '../db/schema';
 import { AppError } from '../errors';
 import { reindexPatients } from '../search/indexer';
-import { worklistRowFor } from './snapshot';
+import { worklistRowForGuardian } from './snapshot';
 
 export interface ContactChanges {
   firstName?: string | undefined;
@@ -28,10 +29,18 @@ export interface ContactChanges {
   residesWith?: boolean | undefined;
 }
 
-export interface ContactFix {
+/** The guardian's authority and residence for one child. */
+export interface LinkChanges {
   patientId: string;
+  authority?: Authority | null | undefined;
+  residesWith?: boolean | undefined;
+}
+
+export interface ContactFix {
   contactId: string;
-  changes: ContactChanges;
+  /** The guardian's own fields (authority and residence go in `links`). */
+  changes: Omit<ContactChanges, 'authority' | 'residesWith'>;
+  links: LinkChanges[];
 }
 
 const collapse = (s: string) => s.trim().replace(/\s+/g, ' ');
@@ -65,8 +74,8 @@ function normalize(changes: ContactChanges): ContactChanges {
 }
 
 /**
- * Applies a fix and returns the patient's refreshed worklist row for that contact, or null when
- * nothing is left to fix there (or the contact is not the patient's Primary Contact).
+ * Applies a guardian's fix and returns their refreshed worklist row, or null when nothing is left
+ * to fix for them.
  */
 export async function fixContact(ctx: AppContext, input: ContactFix): Promise<WorklistRow | null> {
   const clerk = await requireClerk(ctx);
@@ -74,89 +83,120 @@ export async function fixContact(ctx: AppContext, input: ContactFix): Promise<Wo
   const now = ctx.now();
   let changed = false;
   await ctx.db.transaction().execute(async (trx) => {
-    const link = await trx
-      .selectFrom('patient_contacts')
-      .select(['authority', 'resides_with'])
-      .where('patient_id', '=', input.patientId)
-      .where('contact_id', '=', input.contactId)
-      .executeTakeFirst();
-    if (!link) {
-      throw new AppError('not_found', 'That contact is not linked to that patient (any more). Reload the worklist and try again.');
-    }
     const contact = await trx
       .selectFrom('contacts')
       .select(['first_name', 'last_name', 'email', 'mobile_phone', 'preferred_reminder', 'version'])
       .where('id', '=', input.contactId)
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    // The children this guardian is Primary Contact of: a link outside them is refused.
+    const linked = await trx
+      .selectFrom('patient_contacts as pc')
+      .innerJoin('patients as p', 'p.id', 'pc.patient_id')
+      .select(['pc.patient_id', 'pc.authority', 'pc.resides_with', 'pc.sort'])
+      .where('pc.contact_id', '=', input.contactId)
+      .orderBy('p.last_name')
+      .orderBy('p.first_name')
+      .orderBy('p.id')
+      .execute();
+    const primaryOf = linked.filter((l) => l.sort === 1);
+    if (!contact || primaryOf.length === 0) {
+      throw new AppError('not_found', 'That contact is not the Primary Contact of any patient (any more). Reload the worklist and try again.');
+    }
+    for (const link of input.links) {
+      if (!primaryOf.some((l) => l.patient_id === link.patientId)) {
+        throw new AppError('not_found', 'That contact is not the Primary Contact of that patient (any more). Reload the worklist and try again.');
+      }
+    }
 
-    const current: Required<ContactChanges> = {
+    // The guardian's own fields: what differs from the record.
+    const currentOwn: Required<ContactFix['changes']> = {
       firstName: contact.first_name,
       lastName: contact.last_name,
       email: contact.email,
       mobilePhone: contact.mobile_phone,
       preferredReminder: contact.preferred_reminder,
-      authority: link.authority,
-      residesWith: link.resides_with === 1,
     };
-    const from: Record<string, unknown> = {};
-    const to: ContactChanges = {};
-    for (const key of Object.keys(wanted) as (keyof ContactChanges)[]) {
-      if (wanted[key] !== current[key]) {
-        from[key] = current[key];
-        (to as Record<string, unknown>)[key] = wanted[key];
+    const ownFrom: Record<string, unknown> = {};
+    const ownTo: ContactChanges = {};
+    for (const key of Object.keys(wanted) as (keyof ContactFix['changes'])[]) {
+      if (wanted[key] !== currentOwn[key]) {
+        ownFrom[key] = currentOwn[key];
+        (ownTo as Record<string, unknown>)[key] = wanted[key];
       }
     }
-    if (Object.keys(to).length === 0) return;
+    // Each child's link: what differs.
+    const linkChanges: { patientId: string; from: Record<string, unknown>; to: ContactChanges }[] = [];
+    for (const link of input.links) {
+      const current = primaryOf.find((l) => l.patient_id === link.patientId)!;
+      const from: Record<string, unknown> = {};
+      const to: ContactChanges = {};
+      if (link.authority !== undefined && link.authority !== current.authority) {
+        from.authority = current.authority;
+        to.authority = link.authority;
+      }
+      if (link.residesWith !== undefined && link.residesWith !== (current.resides_with === 1)) {
+        from.residesWith = current.resides_with === 1;
+        to.residesWith = link.residesWith;
+      }
+      if (Object.keys(to).length > 0) linkChanges.push({ patientId: link.patientId, from, to });
+    }
+    if (Object.keys(ownTo).length === 0 && linkChanges.length === 0) return;
     changed = true;
 
-    const contactSet: Updateable<ContactsTable> = { version: contact.version + 1, updated_at: now.toISOString() };
-    if (to.firstName !== undefined) contactSet.first_name = to.firstName;
-    if (to.lastName !== undefined) contactSet.last_name = to.lastName;
-    if ('email' in to) contactSet.email = to.email ?? null;
-    if ('mobilePhone' in to) contactSet.mobile_phone = to.mobilePhone ?? null;
-    if ('preferredReminder' in to) contactSet.preferred_reminder = to.preferredReminder ?? null;
-    await trx.updateTable('contacts').set(contactSet).where('id', '=', input.contactId).execute();
-
-    const linkSet: Updateable<PatientContactsTable> = {};
-    if ('authority' in to) linkSet.authority = to.authority ?? null;
-    if (to.residesWith !== undefined) linkSet.resides_with = to.residesWith ? 1 : 0;
-    if (Object.keys(linkSet).length > 0) {
-      await trx
-        .updateTable('patient_contacts')
-        .set(linkSet)
-        .where('patient_id', '=', input.patientId)
-        .where('contact_id', '=', input.contactId)
-        .execute();
+    if (Object.keys(ownTo).length > 0) {
+      const contactSet: Updateable<ContactsTable> = { version: contact.version + 1, updated_at: now.toISOString() };
+      if (ownTo.firstName !== undefined) contactSet.first_name = ownTo.firstName;
+      if (ownTo.lastName !== undefined) contactSet.last_name = ownTo.lastName;
+      if ('email' in ownTo) contactSet.email = ownTo.email ?? null;
+      if ('mobilePhone' in ownTo) contactSet.mobile_phone = ownTo.mobilePhone ?? null;
+      if ('preferredReminder' in ownTo) contactSet.preferred_reminder = ownTo.preferredReminder ?? null;
+      await trx.updateTable('contacts').set(contactSet).where('id', '=', input.contactId).execute();
+      reindexPatients(ctx.sqlite, linked.map((l) => l.patient_id));
+    }
+    for (const change of linkChanges) {
+      const linkSet: Updateable<PatientContactsTable> = {};
+      if ('authority' in change.to) linkSet.authority = change.to.authority ?? null;
+      if (change.to.residesWith !== undefined) linkSet.resides_with = change.to.residesWith ? 1 : 0;
+      await trx.updateTable('patient_contacts').set(linkSet).where('patient_id', '=', change.patientId).where('contact_id', '=', input.contactId).execute();
     }
 
-    const linked = await trx.selectFrom('patient_contacts').select('patient_id').where('contact_id', '=', input.contactId).execute();
-    reindexPatients(ctx.sqlite, linked.map((l) => l.patient_id));
-
-    await appendAudit(trx, {
-      action: 'contact_fixed',
-      clerkId: clerk.id,
-      workstation: ctx.workstation,
-      at: now,
-      patientId: input.patientId,
-      details: { contactId: input.contactId, from, to },
-    });
-    await trx
-      .insertInto('outbox')
-      .values({
-        id: randomUUID(),
-        kind: 'contact.update',
-        ref: input.contactId,
-        payload: JSON.stringify({ contactId: input.contactId, patientId: input.patientId, changes: to, baseVersion: contact.version }),
-        next_attempt_at: now.toISOString(),
-        created_at: now.toISOString(),
-        depends_on: null,
-        last_error: null,
-        delivered_at: null,
-      })
-      .execute();
+    // Upstream and in the audit log, per child record (the protocol carries one link per update):
+    // the guardian's own changes travel with the first child whose link changed, or the first child.
+    const updates =
+      linkChanges.length > 0
+        ? linkChanges.map((change, i) => ({
+            patientId: change.patientId,
+            from: i === 0 ? { ...ownFrom, ...change.from } : change.from,
+            to: i === 0 ? { ...ownTo, ...change.to } : change.to,
+          }))
+        : [{ patientId: primaryOf[0]!.patient_id, from: ownFrom, to: ownTo }];
+    for (const update of updates) {
+      await appendAudit(trx, {
+        action: 'contact_fixed',
+        clerkId: clerk.id,
+        workstation: ctx.workstation,
+        at: now,
+        patientId: update.patientId,
+        details: { contactId: input.contactId, from: update.from, to: update.to },
+      });
+      await trx
+        .insertInto('outbox')
+        .values({
+          id: randomUUID(),
+          kind: 'contact.update',
+          ref: input.contactId,
+          payload: JSON.stringify({ contactId: input.contactId, patientId: update.patientId, changes: update.to, baseVersion: contact.version }),
+          next_attempt_at: now.toISOString(),
+          created_at: now.toISOString(),
+          depends_on: null,
+          last_error: null,
+          delivered_at: null,
+        })
+        .execute();
+    }
   });
   if (changed) ctx.outboxChanged();
-  // Worked out for this row alone (the same rules as the whole picture, which is recomputed on
-  // the next list or readiness call): the fix answers at once even on a large mirror.
-  return worklistRowFor(ctx.sqlite, input.patientId, input.contactId);
+  // Worked out for this guardian alone (the same rules as the whole picture, which is recomputed
+  // on the next list or readiness call): the fix answers at once even on a large mirror.
+  return worklistRowForGuardian(ctx.sqlite, input.contactId);
 }

@@ -24,6 +24,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { performance } from 'node:perf_hooks';
 import type { EligibleChild, EligibleGuardian, ExclusionReason, ExclusionRow, WorklistRow } from '../../../shared/bulk/api';
+import { groupWorklistByGuardian, WorklistGrouping, worklistChildCount, type WorklistEntry } from '../../../shared/domain/worklistGroups';
 import { EXCLUSION_REASONS } from '../../../shared/bulk/api';
 import { bulkPatientVerdict, bulkPrimaryOf, bulkPrimaryVerdict, bulkVerdict, type BulkVerdict } from '../../../shared/domain/bulkEligibility';
 import { contactProblems, type ContactProblem } from '../../../shared/domain/contactQuality';
@@ -46,8 +47,14 @@ export interface BulkSnapshot {
   /** Excluded patients by last name, first name, id. Details are read on the first request. */
   exclusions(): Promise<ExclusionRow[]>;
   exclusionCounts: Record<ExclusionReason, number>;
-  /** Ordered by patient last name, first name, id. Empty when computed without the worklist. */
+  /**
+   * One row per Primary Contact with something to fix (their children listed), and one per
+   * patient without a Primary Contact; ordered by each row's first child's last name, first name.
+   * Empty when computed without the worklist.
+   */
   worklist: WorklistRow[];
+  /** The children on the worklist's rows. */
+  worklistChildren: number;
   patients: number;
   today: IsoDate;
   minorAgeLimit: number;
@@ -514,6 +521,7 @@ export async function computeSnapshot(
     exclusions: lazyExclusions(read, excluded, minorAgeLimit, today),
     exclusionCounts: counts,
     worklist,
+    worklistChildren: worklistChildCount(worklist),
     patients,
     today,
     minorAgeLimit,
@@ -601,6 +609,23 @@ export function sharedEmailFlags<U extends { crow: number; family: string }>(ema
  */
 async function buildWorklist(read: Readers, patients: number[], contacts: number[], bits: number[], distinctContacts: number[]): Promise<WorklistRow[]> {
   const pacer = new Pacer();
+  const entries = await worklistEntries(read, patients, contacts, bits, distinctContacts, pacer);
+  // By guardian: one row each, fixed once for all their children (issue 12), in the order of each
+  // row's first child (patients are sorted by last name, first name: a family's rows stay together).
+  const grouping = new WorklistGrouping();
+  for (const entry of entries) {
+    grouping.add(entry);
+    if (pacer.due()) await pacer.pause();
+  }
+  const rows: WorklistRow[] = [];
+  for (const row of grouping.rows()) {
+    rows.push(row);
+    if (pacer.due()) await pacer.pause();
+  }
+  return rows;
+}
+
+async function worklistEntries(read: Readers, patients: number[], contacts: number[], bits: number[], distinctContacts: number[], pacer: Pacer): Promise<WorklistEntry[]> {
   const details = await read.contacts(distinctContacts, pacer);
   const listed = new Map<number, { crow: number; bits: number; problems: ContactProblem[] }>();
   const memo = new Map<number, ContactProblem[]>();
@@ -669,34 +694,27 @@ async function buildWorklist(read: Readers, patients: number[], contacts: number
   }
 
   const people = await read.patients([...listed.keys()], pacer);
-  const rows: { key: string; out: WorklistRow }[] = [];
+  const entries: { key: string; out: WorklistEntry }[] = [];
   for (const [prow, entry] of listed) {
     if (pacer.due()) await pacer.pause();
     const p = people.get(prow);
     if (!p) continue;
-    const out = toWorklistRow(p, entry.crow >= 0 ? details.get(entry.crow) : undefined, entry.bits, entry.problems);
-    rows.push({ key: nameKey(p.lastName, p.firstName, out.key), out });
+    const out = toWorklistEntry(p, entry.crow >= 0 ? details.get(entry.crow) : undefined, entry.bits, entry.problems);
+    entries.push({ key: nameKey(p.lastName, p.firstName, `${out.patientId}:${out.contactId ?? ''}`), out });
   }
-  return (await sortByKey(rows, (r) => r.key, pacer)).map((r) => r.out);
+  return (await sortByKey(entries, (r) => r.key, pacer)).map((r) => r.out);
 }
 
-function toWorklistRow(p: PatientDetails, c: ContactDetails | undefined, bits: number, problems: ContactProblem[]): WorklistRow {
+function toWorklistEntry(p: PatientDetails, c: ContactDetails | undefined, bits: number, problems: ContactProblem[]): WorklistEntry {
   const base = { patientId: p.id, patientName: fullName(p), chartNumber: p.chartNumber };
-  if (!c) return { key: `${p.id}:`, ...base, contactId: null, contact: null, problems };
+  if (!c) return { ...base, contactId: null, contact: null, authority: null, residesWith: false, problems };
   const link = LINK_BY_BITS[bits]!;
   return {
-    key: `${p.id}:${c.id}`,
     ...base,
     contactId: c.id,
-    contact: {
-      firstName: c.firstName,
-      lastName: c.lastName,
-      email: c.email,
-      mobilePhone: c.mobilePhone,
-      preferredReminder: c.preferredReminder,
-      authority: link.authority,
-      residesWith: link.residesWith,
-    },
+    contact: { firstName: c.firstName, lastName: c.lastName, email: c.email, mobilePhone: c.mobilePhone, preferredReminder: c.preferredReminder },
+    authority: link.authority,
+    residesWith: link.residesWith,
     problems,
   };
 }
@@ -706,7 +724,7 @@ function toWorklistRow(p: PatientDetails, c: ContactDetails | undefined, bits: n
  * result at once instead of waiting for the whole mirror): the same rules as the snapshot, null
  * when the patient is not Active, the contact is not their Primary Contact, or nothing is wrong.
  */
-export function worklistRowFor(sqlite: BetterSqlite3.Database, patientId: string, contactId: string): WorklistRow | null {
+export function worklistEntryFor(sqlite: BetterSqlite3.Database, patientId: string, contactId: string): WorklistEntry | null {
   type LinkLine = [number, PatientStatus, string, string, string, string, string | null, string | null, number, number, string, string, string, string | null, string | null, ReminderMethod | null];
   const lines = sqlite
     .prepare(
@@ -759,7 +777,26 @@ export function worklistRowFor(sqlite: BetterSqlite3.Database, patientId: string
     const flag = self ? sharedEmailFlags(email, uses, (u) => u.name).get(self) : undefined;
     if (flag) problems.push(flag);
   }
-  return problems.length === 0 ? null : toWorklistRow(patient, contact, l[8], problems);
+  return problems.length === 0 ? null : toWorklistEntry(patient, contact, l[8], problems);
+}
+
+/**
+ * A guardian's worklist row, worked out directly after an inline fix (the same rules as the
+ * snapshot, for this contact's Active children only): null when nothing is left to fix for them.
+ */
+export function worklistRowForGuardian(sqlite: BetterSqlite3.Database, contactId: string): WorklistRow | null {
+  const children = sqlite
+    .prepare(
+      `SELECT p.id, p.last_name, p.first_name FROM patient_contacts pc JOIN patients p ON p.id = pc.patient_id
+        WHERE pc.contact_id = ? AND pc.sort = 1 AND p.status = 'Active'`,
+    )
+    .raw(true)
+    .all(contactId) as [string, string, string][];
+  // The snapshot's order of children (its key, its comparison).
+  const keyed = children.map(([id, last, first]) => ({ id, key: nameKey(last, first, `${id}:${contactId}`) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const entries = keyed.flatMap(({ id }) => worklistEntryFor(sqlite, id, contactId) ?? []);
+  return groupWorklistByGuardian(entries)[0] ?? null;
 }
 
 // ---- guardians, read back on demand ----------------------------------------------------------

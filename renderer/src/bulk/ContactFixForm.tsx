@@ -1,11 +1,12 @@
 import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { contract } from '../../../shared/api';
-import type { QualityProblem, WorklistRow } from '../../../shared/bulk/api';
+import type { QualityProblem, WorklistChild, WorklistRow } from '../../../shared/bulk/api';
 import { AUTHORITIES, REMINDER_METHODS } from '../../../shared/domain/patient';
-import { useWorklist, type ContactChanges } from './worklistStore';
+import { useWorklist, type ContactChanges, type LinkChanges } from './worklistStore';
 
 /** The rules main applies to each field (shared/bulk/api.ts), so the administrator hears about a slip before saving. */
-const rules = contract['bulk.fixContact'].input.shape.changes.shape;
+const rules = contract['bulk.fixContact'].input.shape.changes.unwrap().shape;
+const linkRules = contract['bulk.fixContact'].input.shape.links.unwrap().element.shape;
 
 interface Draft {
   firstName: string;
@@ -13,28 +14,30 @@ interface Draft {
   email: string;
   mobilePhone: string;
   preferredReminder: string;
-  authority: string;
-  residesWith: boolean;
+  /** Per child, in the row's order: the guardian's authority and residence for that child. */
+  links: { authority: string; residesWith: boolean }[];
 }
 
 type Contact = NonNullable<WorklistRow['contact']>;
+type OwnField = Exclude<keyof Draft, 'links'>;
+/** A field of the form: one of the guardian's own, or a child's link field by index. */
+type FieldId = OwnField | `authority-${number}` | `residesWith-${number}`;
 
-function draftOf(contact: Contact): Draft {
+function draftOf(contact: Contact, children: readonly WorklistChild[]): Draft {
   return {
     firstName: contact.firstName,
     lastName: contact.lastName,
     email: contact.email ?? '',
     mobilePhone: contact.mobilePhone ?? '',
     preferredReminder: contact.preferredReminder ?? '',
-    authority: contact.authority ?? '',
-    residesWith: contact.residesWith,
+    links: children.map((c) => ({ authority: c.authority ?? '', residesWith: c.residesWith })),
   };
 }
 
 const orNull = (text: string) => (text.trim() === '' ? null : text.trim());
 
 /** Only what the administrator changed, checked; or the first problem, by field. */
-function changesOf(contact: Contact, draft: Draft): { changes: ContactChanges } | { field: keyof Draft; problem: string } {
+function changesOf(contact: Contact, children: readonly WorklistChild[], draft: Draft): { changes: ContactChanges; links: LinkChanges } | { field: FieldId; problem: string } {
   const changes: ContactChanges = {};
   const firstName = draft.firstName.trim();
   if (firstName !== contact.firstName) {
@@ -66,53 +69,67 @@ function changesOf(contact: Contact, draft: Draft): { changes: ContactChanges } 
     if (!parsed.success) return { field: 'preferredReminder', problem: 'Choose a reminder method from the list.' };
     changes.preferredReminder = parsed.data;
   }
-  const authority = orNull(draft.authority);
-  if (authority !== contact.authority) {
-    const parsed = rules.authority.safeParse(authority);
-    if (!parsed.success) return { field: 'authority', problem: 'Choose Joint, Exclusive, None or (empty).' };
-    changes.authority = parsed.data;
+  const links: LinkChanges = [];
+  for (const [i, child] of children.entries()) {
+    const link = draft.links[i]!;
+    const change: LinkChanges[number] = { patientId: child.patientId };
+    const authority = orNull(link.authority);
+    if (authority !== child.authority) {
+      const parsed = linkRules.authority.safeParse(authority);
+      if (!parsed.success) return { field: `authority-${i}`, problem: `Choose Joint, Exclusive, None or (empty) for ${child.patientName}.` };
+      change.authority = parsed.data;
+    }
+    if (link.residesWith !== child.residesWith) change.residesWith = link.residesWith;
+    if (Object.keys(change).length > 1) links.push(change);
   }
-  if (draft.residesWith !== contact.residesWith) changes.residesWith = draft.residesWith;
-  return { changes };
+  return { changes, links };
 }
 
-/** The Fix form of one worklist row: the Primary Contact's details, saved with only what changed. */
+/** The Fix form of one guardian: their details once, and authority and residence for each child listed, saved with only what changed. */
 export function ContactFixForm(props: { row: WorklistRow; problem: QualityProblem | null; offset: number; onClose(): void }) {
   const { row, problem, offset, onClose } = props;
   const contact = row.contact!;
+  const children = row.children;
   const savingKey = useWorklist((s) => s.savingKey);
   const fix = useWorklist((s) => s.fix);
-  const [draft, setDraft] = useState<Draft>(() => draftOf(contact));
-  const [slip, setSlip] = useState<{ field: keyof Draft | null; problem: string } | null>(null);
+  const [draft, setDraft] = useState<Draft>(() => draftOf(contact, children));
+  const [slip, setSlip] = useState<{ field: FieldId | null; problem: string } | null>(null);
   const saving = savingKey === row.key;
   const base = `fix-${row.key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   const who = `${contact.firstName} ${contact.lastName}`.trim() || 'this contact';
   const codes = new Set(row.problems.map((p) => p.code));
+  const childFlagged = (i: number) => children[i]!.problems.some((p) => p.code === 'no_authority_or_residence');
 
   // Opening the form puts the cursor in the first field the worklist flagged (or the first name).
   useEffect(() => {
-    const first = FIELD_ORDER.find((key) => isFlagged(key, codes)) ?? 'firstName';
+    const own = FIELD_ORDER.find((key) => isFlagged(key, codes));
+    const link = children.findIndex((_, i) => childFlagged(i));
+    const first: FieldId = own ?? (link >= 0 ? `authority-${link}` : 'firstName');
     document.getElementById(`${base}-${first}`)?.focus();
     // Only on opening: the flags of the row as it was when Fix was chosen.
   }, []);
 
-  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
+  const set = <K extends OwnField>(key: K, value: Draft[K]) => {
     setDraft((d) => ({ ...d, [key]: value }));
+    setSlip(null);
+  };
+  const setLink = (i: number, change: Partial<Draft['links'][number]>) => {
+    setDraft((d) => ({ ...d, links: d.links.map((l, j) => (j === i ? { ...l, ...change } : l)) }));
     setSlip(null);
   };
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const checked = changesOf(contact, draft);
+    const checked = changesOf(contact, children, draft);
     if ('problem' in checked) {
       setSlip(checked);
       document.getElementById(`${base}-${checked.field}`)?.focus();
       return;
     }
-    if (Object.keys(checked.changes).length === 0) {
+    if (Object.keys(checked.changes).length === 0 && checked.links.length === 0) {
       setSlip({ field: null, problem: 'Nothing is changed yet: edit a field, or Cancel.' });
       return;
     }
-    await fix(row, checked.changes, problem, offset);
+    await fix(row, checked.changes, checked.links, problem, offset);
   };
   // Esc closes the form rather than leaving the screen.
   const onKeyDown = (event: KeyboardEvent) => {
@@ -122,30 +139,31 @@ export function ContactFixForm(props: { row: WorklistRow; problem: QualityProble
     }
   };
 
-  const field = (key: keyof Draft) => ({
+  const field = (key: FieldId, flagged: boolean) => ({
     id: `${base}-${key}`,
     'aria-invalid': slip?.field === key ? true : undefined,
     'aria-describedby': slip?.field === key ? `${base}-slip` : undefined,
     // Fields the worklist flagged stand out, so the eye goes to them first.
-    className: isFlagged(key, codes) ? 'bulk-fix-flagged' : undefined,
+    className: flagged ? 'bulk-fix-flagged' : undefined,
   });
+  const own = (key: OwnField) => field(key, isFlagged(key, codes));
 
   return (
     <form className="bulk-fix" noValidate aria-label={`Fix ${who}’s details`} onSubmit={(event) => void onSubmit(event)} onKeyDown={onKeyDown}>
       <p className="bulk-fix-hint">
-        Name, email, mobile number and reminder method are {who}’s for all their children. Authority and “Lives with” are for{' '}
-        {row.patientName} only. Enter to save, Esc to cancel.
+        Name, email, mobile number and reminder method are {who}’s, for all {children.length === 1 ? 'of their children' : `${children.length} children`}.
+        Authority and “Lives with” are set for each child. Enter to save, Esc to cancel.
       </p>
       {/* Nothing is disabled while saving (that would drop the focus); the store ignores a second save. */}
       <fieldset className="bulk-fix-fields" aria-busy={saving || undefined}>
-        <legend className="visually-hidden">Primary Contact of {row.patientName}</legend>
+        <legend className="visually-hidden">{who}’s details</legend>
         <label htmlFor={`${base}-firstName`}>First name</label>
-        <input {...field('firstName')} type="text" autoComplete="off" maxLength={80} value={draft.firstName} onChange={(e) => set('firstName', e.target.value)} />
+        <input {...own('firstName')} type="text" autoComplete="off" maxLength={80} value={draft.firstName} onChange={(e) => set('firstName', e.target.value)} />
         <label htmlFor={`${base}-lastName`}>Last name</label>
-        <input {...field('lastName')} type="text" autoComplete="off" maxLength={80} value={draft.lastName} onChange={(e) => set('lastName', e.target.value)} />
+        <input {...own('lastName')} type="text" autoComplete="off" maxLength={80} value={draft.lastName} onChange={(e) => set('lastName', e.target.value)} />
         <label htmlFor={`${base}-email`}>Email</label>
         <input
-          {...field('email')}
+          {...own('email')}
           type="email"
           inputMode="email"
           autoComplete="off"
@@ -156,7 +174,7 @@ export function ContactFixForm(props: { row: WorklistRow; problem: QualityProble
         />
         <label htmlFor={`${base}-mobilePhone`}>Mobile number</label>
         <input
-          {...field('mobilePhone')}
+          {...own('mobilePhone')}
           type="tel"
           inputMode="tel"
           autoComplete="off"
@@ -165,7 +183,7 @@ export function ContactFixForm(props: { row: WorklistRow; problem: QualityProble
           onChange={(e) => set('mobilePhone', e.target.value)}
         />
         <label htmlFor={`${base}-preferredReminder`}>Preferred reminder method</label>
-        <select {...field('preferredReminder')} value={draft.preferredReminder} onChange={(e) => set('preferredReminder', e.target.value)}>
+        <select {...own('preferredReminder')} value={draft.preferredReminder} onChange={(e) => set('preferredReminder', e.target.value)}>
           <option value="">(not set)</option>
           {!(REMINDER_METHODS as readonly string[]).includes(draft.preferredReminder) && draft.preferredReminder !== '' && (
             <option value={draft.preferredReminder}>{draft.preferredReminder}</option>
@@ -176,27 +194,36 @@ export function ContactFixForm(props: { row: WorklistRow; problem: QualityProble
             </option>
           ))}
         </select>
-        <label htmlFor={`${base}-authority`}>Authority for {row.patientName}</label>
-        <select {...field('authority')} value={draft.authority} onChange={(e) => set('authority', e.target.value)}>
-          <option value="">(empty)</option>
-          {!(AUTHORITIES as readonly string[]).includes(draft.authority) && draft.authority !== '' && <option value={draft.authority}>{draft.authority}</option>}
-          {AUTHORITIES.map((a) => (
-            <option key={a} value={a}>
-              {a}
-            </option>
-          ))}
-        </select>
-        <span className="bulk-fix-check-label" aria-hidden="true" />
-        <label className="bulk-fix-check">
-          <input
-            {...field('residesWith')}
-            type="checkbox"
-            checked={draft.residesWith}
-            onChange={(e) => set('residesWith', e.target.checked)}
-          />{' '}
-          Lives with {row.patientName}
-        </label>
       </fieldset>
+      {children.map((child, i) => (
+        <fieldset key={child.patientId} className="bulk-fix-fields bulk-fix-child">
+          <legend>
+            {child.patientName} <span className="bulk-row-chart">Chart {child.chartNumber}</span>
+          </legend>
+          <label htmlFor={`${base}-authority-${i}`}>Authority for {child.patientName}</label>
+          <select {...field(`authority-${i}`, childFlagged(i))} value={draft.links[i]!.authority} onChange={(e) => setLink(i, { authority: e.target.value })}>
+            <option value="">(empty)</option>
+            {!(AUTHORITIES as readonly string[]).includes(draft.links[i]!.authority) && draft.links[i]!.authority !== '' && (
+              <option value={draft.links[i]!.authority}>{draft.links[i]!.authority}</option>
+            )}
+            {AUTHORITIES.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+          </select>
+          <span className="bulk-fix-check-label" aria-hidden="true" />
+          <label className="bulk-fix-check">
+            <input
+              {...field(`residesWith-${i}`, childFlagged(i))}
+              type="checkbox"
+              checked={draft.links[i]!.residesWith}
+              onChange={(e) => setLink(i, { residesWith: e.target.checked })}
+            />{' '}
+            Lives with {child.patientName}
+          </label>
+        </fieldset>
+      ))}
       {slip && (
         <p id={`${base}-slip`} className="bulk-problem">
           {slip.problem}
@@ -215,10 +242,10 @@ export function ContactFixForm(props: { row: WorklistRow; problem: QualityProble
   );
 }
 
-const FIELD_ORDER: readonly (keyof Draft)[] = ['firstName', 'lastName', 'email', 'mobilePhone', 'preferredReminder', 'authority', 'residesWith'];
+const FIELD_ORDER: readonly OwnField[] = ['firstName', 'lastName', 'email', 'mobilePhone', 'preferredReminder'];
 
 /** Which form fields a worklist problem points at. */
-function isFlagged(key: keyof Draft, codes: Set<QualityProblem>): boolean {
+function isFlagged(key: OwnField, codes: Set<QualityProblem>): boolean {
   switch (key) {
     case 'firstName':
       return codes.has('missing_first_name');
@@ -230,8 +257,5 @@ function isFlagged(key: keyof Draft, codes: Set<QualityProblem>): boolean {
       return codes.has('missing_mobile') || codes.has('invalid_mobile');
     case 'preferredReminder':
       return codes.has('missing_reminder_method');
-    case 'authority':
-    case 'residesWith':
-      return codes.has('no_authority_or_residence');
   }
 }

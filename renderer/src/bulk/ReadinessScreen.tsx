@@ -11,7 +11,7 @@ import './bulk.css';
 const EXPORTS: readonly { kind: ExportKind; label: string; hint: string }[] = [
   { kind: 'bulk_pin', label: 'Export Bulk PIN file', hint: 'Eligible guardians and their children, one row per child.' },
   { kind: 'exclusions', label: 'Export exclusions report', hint: 'Every child left out, with the reason.' },
-  { kind: 'worklist', label: 'Export data-quality worklist', hint: 'Primary Contacts with missing or likely-wrong details.' },
+  { kind: 'worklist', label: 'Export data-quality worklist', hint: 'One line per guardian with missing or likely-wrong details (their children listed), and per patient with no Primary Contact.' },
 ];
 
 function checklistText(summary: ReadinessSummary): string {
@@ -54,7 +54,10 @@ function SummaryTable({ summary }: { summary: ReadinessSummary }) {
         </tr>
         <tr>
           <th scope="row">
-            Open data-quality rows <span className="bulk-summary-hint">(Primary Contacts to check)</span>
+            Data-quality rows to fix{' '}
+            <span className="bulk-summary-hint">
+              (guardians, and patients with no Primary Contact: {count(summary.openQualityChildren)} {summary.openQualityChildren === 1 ? 'child' : 'children'})
+            </span>
           </th>
           <td>{count(summary.openQualityRows)}</td>
         </tr>

@@ -1,5 +1,6 @@
-import { useEffect, useRef } from 'react';
-import { QUALITY_PROBLEMS, type QualityProblem, type WorklistRow } from '../../../shared/bulk/api';
+import { useCallback, useEffect, useRef } from 'react';
+import { QUALITY_PROBLEMS, type QualityProblem, type WorklistChild, type WorklistRow } from '../../../shared/bulk/api';
+import { useRowNavigation } from '../components/useRowNavigation';
 import { useNavigation } from '../app/navigation';
 import { count, plural, PROBLEM_WORDS } from './bulkWords';
 import { ContactFixForm } from './ContactFixForm';
@@ -13,45 +14,70 @@ function isQualityProblem(value: string): value is QualityProblem {
 const domId = (row: WorklistRow) => `worklist-${row.key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
 function contactFacts(contact: NonNullable<WorklistRow['contact']>): string {
-  const facts = [
+  return [
     contact.email ?? 'no email',
     contact.mobilePhone ? `mobile ${contact.mobilePhone}` : 'no mobile',
     contact.preferredReminder ? `reminders by ${contact.preferredReminder}` : 'no reminder method',
-    contact.authority ? `authority ${contact.authority}` : 'authority empty',
-    contact.residesWith ? 'lives with the child' : 'does not live with the child',
-  ];
-  return facts.join(' · ');
+  ].join(' · ');
 }
 
-function WorklistItem(props: { row: WorklistRow; problem: QualityProblem | null; offset: number; onClosed(row: WorklistRow): void }) {
-  const { row, problem, offset, onClosed } = props;
+function linkFacts(child: WorklistChild): string {
+  return `${child.authority ? `authority ${child.authority}` : 'authority empty'} · ${child.residesWith ? 'lives with them' : 'does not live with them'}`;
+}
+
+const childWord = (n: number) => (n === 1 ? '1 child' : `${count(n)} children`);
+
+type RowProps = ReturnType<ReturnType<typeof useRowNavigation>['rowProps']>;
+
+function WorklistItem(props: { row: WorklistRow; problem: QualityProblem | null; offset: number; onClosed(row: WorklistRow): void; rowProps: RowProps }) {
+  const { row, problem, offset, onClosed, rowProps } = props;
   const editing = useWorklist((s) => s.editingKey === row.key);
   const busy = useWorklist((s) => s.savingKey !== null);
   const fixError = useWorklist((s) => (s.fixError?.key === row.key ? s.fixError.message : null));
   const edit = useWorklist((s) => s.edit);
   const base = domId(row);
   const contactName = row.contact ? `${row.contact.firstName} ${row.contact.lastName}`.trim() || '(no name)' : null;
+  const only = row.children[0]!;
+  const active = rowProps['data-active'] === 'true';
 
   return (
-    <li className="bulk-row" aria-label={`${row.patientName}, chart ${row.chartNumber}`}>
-      <div className="bulk-row-head">
-        <span className="bulk-row-patient">{row.patientName}</span>
-        <span className="bulk-row-chart">Chart {row.chartNumber}</span>
-      </div>
-      <p className="bulk-row-contact">
-        {row.contact ? (
-          <>
-            <span className="bulk-row-label">Primary Contact:</span> {contactName} <span className="bulk-row-facts">· {contactFacts(row.contact)}</span>
-          </>
-        ) : (
-          <>
+    <li
+      className={`bulk-row${active ? ' active' : ''}`}
+      aria-label={contactName ? `${contactName}, Primary Contact of ${childWord(row.children.length)}` : `${only.patientName}, chart ${only.chartNumber}, no Primary Contact`}
+      {...rowProps}
+    >
+      {row.contact ? (
+        <>
+          <div className="bulk-row-head">
+            <span className="bulk-row-patient">{contactName}</span>
+            <span className="bulk-row-chart">Primary Contact of {childWord(row.children.length)}</span>
+          </div>
+          <p className="bulk-row-contact">
+            <span className="bulk-row-facts">{contactFacts(row.contact)}</span>
+          </p>
+          <ul className="bulk-row-children" aria-label={`Children of ${contactName}`}>
+            {row.children.map((child) => (
+              <li key={child.patientId}>
+                <span className="bulk-row-child">{child.patientName}</span> <span className="bulk-row-chart">Chart {child.chartNumber}</span>{' '}
+                <span className="bulk-row-facts">· {linkFacts(child)}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <>
+          <div className="bulk-row-head">
+            <span className="bulk-row-patient">{only.patientName}</span>
+            <span className="bulk-row-chart">Chart {only.chartNumber}</span>
+          </div>
+          <p className="bulk-row-contact">
             <span className="bulk-row-label">Primary Contact:</span> none. Add a Family Contact with Sort 1 in the practice system.
-          </>
-        )}
-      </p>
+          </p>
+        </>
+      )}
       <ul className="bulk-row-problems" aria-label="Problems">
         {row.problems.map((p) => (
-          <li key={p.code}>{p.message || PROBLEM_WORDS[p.code]}</li>
+          <li key={`${p.code}:${p.message}`}>{p.message || PROBLEM_WORDS[p.code]}</li>
         ))}
       </ul>
       {row.contactId && row.contact && !editing && (
@@ -60,7 +86,7 @@ function WorklistItem(props: { row: WorklistRow; problem: QualityProblem | null;
           type="button"
           className="bulk-row-fix"
           disabled={busy}
-          aria-label={`Fix ${contactName}’s details for ${row.patientName}`}
+          aria-label={`Fix ${contactName}’s details (${childWord(row.children.length)})`}
           onClick={() => edit(row.key)}
         >
           Fix
@@ -88,7 +114,7 @@ function WorklistItem(props: { row: WorklistRow; problem: QualityProblem | null;
 
 /** The data-quality worklist: Primary Contacts with missing or likely-wrong details, 100 a page, each with an inline fix. */
 export function WorklistScreen({ problem, offset }: { problem: QualityProblem | null; offset: number }) {
-  const { shownFor, rows, total, loading, error, note, load } = useWorklist();
+  const { shownFor, rows, total, children, loading, error, note, load, edit } = useWorklist();
   const replace = useNavigation((s) => s.replace);
   const title = useRef<HTMLHeadingElement>(null);
   const noteRef = useRef<HTMLParagraphElement>(null);
@@ -101,6 +127,12 @@ export function WorklistScreen({ problem, offset }: { problem: QualityProblem | 
   }, []);
 
   const shown = shownFor === pageKey(problem, offset) ? rows : null;
+  const listRef = useRef<HTMLUListElement>(null);
+  // Enter on a guardian opens their Fix form (the one Fix for all their children).
+  const openRow = useCallback((row: WorklistRow) => {
+    if (row.contactId && row.contact) edit(row.key);
+  }, [edit]);
+  const { onKeyDown: onRowsKeyDown, rowProps } = useRowNavigation(shown ?? [], openRow, listRef);
   const show = (next: QualityProblem | null, nextOffset: number) =>
     replace(next ? { name: 'worklist', problem: next, offset: nextOffset } : { name: 'worklist', offset: nextOffset });
 
@@ -134,8 +166,9 @@ export function WorklistScreen({ problem, offset }: { problem: QualityProblem | 
           Data-quality worklist
         </h1>
         <p className="muted">
-          Primary Contacts (Sort 1) of Active patients with a missing or likely-wrong detail, and patients with no Primary Contact. Fix
-          opens the contact’s details right here. Esc goes back to Bulk PIN readiness.
+          One row per Primary Contact (Sort 1) of Active patients with a missing or likely-wrong detail, with their children, and one
+          per patient with no Primary Contact. Fix opens the guardian’s details right here, once for all their children. ↑↓ to move
+          between rows, Enter to fix, Esc goes back to Bulk PIN readiness.
         </p>
       </header>
       <div className="bulk-toolbar">
@@ -153,7 +186,7 @@ export function WorklistScreen({ problem, offset }: { problem: QualityProblem | 
           ))}
         </select>
         <span className="bulk-toolbar-count" aria-live="polite">
-          {shown ? (total === 0 ? '' : `Rows ${count(first)}–${count(last)} of ${count(total)}`) : loading ? 'Loading…' : ''}
+          {shown ? (total === 0 ? '' : `Rows ${count(first)}–${count(last)} of ${count(total)} (guardians, and patients with no Primary Contact) · ${childWord(children)}`) : loading ? 'Loading…' : ''}
         </span>
       </div>
       <p ref={noteRef} role="status" tabIndex={-1} className="bulk-note">
@@ -165,12 +198,12 @@ export function WorklistScreen({ problem, offset }: { problem: QualityProblem | 
         </p>
       )}
       {shown && total === 0 && (
-        <p className="empty">{filterWords ? `No rows with “${filterWords}”.` : 'Nothing to fix: every Primary Contact has what Bulk PIN needs.'}</p>
+        <p className="empty">{filterWords ? `No guardians with “${filterWords}”.` : 'Nothing to fix: every Primary Contact has what Bulk PIN needs.'}</p>
       )}
       {shown && shown.length > 0 && (
-        <ul className="bulk-rows" aria-label={filterWords ? `Rows with ${filterWords}` : 'Rows to fix'}>
-          {shown.map((row) => (
-            <WorklistItem key={row.key} row={row} problem={problem} offset={offset} onClosed={onClosed} />
+        <ul ref={listRef} className="bulk-rows" aria-label={filterWords ? `Rows with ${filterWords}` : 'Rows to fix'} onKeyDown={onRowsKeyDown}>
+          {shown.map((row, i) => (
+            <WorklistItem key={row.key} row={row} problem={problem} offset={offset} onClosed={onClosed} rowProps={rowProps(i)} />
           ))}
         </ul>
       )}
@@ -180,7 +213,7 @@ export function WorklistScreen({ problem, offset }: { problem: QualityProblem | 
             Previous {WORKLIST_PAGE_SIZE}
           </button>
           <span>
-            Page {count(Math.floor(offset / WORKLIST_PAGE_SIZE) + 1)} of {count(Math.ceil(total / WORKLIST_PAGE_SIZE))} ({plural(total, 'row')})
+            Page {count(Math.floor(offset / WORKLIST_PAGE_SIZE) + 1)} of {count(Math.ceil(total / WORKLIST_PAGE_SIZE))} ({plural(total, 'row')}, {childWord(children)})
           </span>
           <button type="button" disabled={offset + WORKLIST_PAGE_SIZE >= total || loading} onClick={() => show(problem, offset + WORKLIST_PAGE_SIZE)}>
             Next {WORKLIST_PAGE_SIZE}

@@ -69,7 +69,9 @@ export const useReadiness = create<ReadinessState>((set, get) => ({
     set({ exporting: kind, exportNote: null, exportError: null });
     try {
       const result = await call('bulk.export', { kind });
-      set({ exporting: null, exportNote: `Saved ${count(result.rows)} ${result.rows === 1 ? 'row' : 'rows'} to ${result.file}` });
+      const lines = `${count(result.rows)} ${result.rows === 1 ? 'row' : 'rows'}`;
+      const children = result.children === undefined ? '' : ` (guardians and patients with no Primary Contact, ${count(result.children)} ${result.children === 1 ? 'child' : 'children'})`;
+      set({ exporting: null, exportNote: `Saved ${lines}${children} to ${result.file}` });
     } catch (error) {
       set({ exporting: null, exportError: (error as Error).message });
     }

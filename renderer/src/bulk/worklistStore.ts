@@ -6,7 +6,8 @@ import { call } from '../api/client';
 /** Rows per page of the worklist. */
 export const WORKLIST_PAGE_SIZE = 100;
 
-export type ContactChanges = CallInput<'bulk.fixContact'>['changes'];
+export type ContactChanges = NonNullable<CallInput<'bulk.fixContact'>['changes']>;
+export type LinkChanges = NonNullable<CallInput<'bulk.fixContact'>['links']>;
 
 /** Which page of which filter the rows on screen belong to. */
 export function pageKey(problem: QualityProblem | null, offset: number): string {
@@ -16,7 +17,10 @@ export function pageKey(problem: QualityProblem | null, offset: number): string 
 interface WorklistState {
   shownFor: string | null;
   rows: WorklistRow[] | null;
+  /** Rows matching the filter: guardians, and patients with no Primary Contact. */
   total: number;
+  /** Children on those rows. */
+  children: number;
   loading: boolean;
   error: string | null;
   /** The row whose Fix form is open. */
@@ -28,7 +32,7 @@ interface WorklistState {
   /** Reads one page; `quiet` keeps the rows and note on screen while it reads (after a fix). */
   load(problem: QualityProblem | null, offset: number, quiet?: boolean): Promise<void>;
   edit(key: string | null): void;
-  fix(row: WorklistRow, changes: ContactChanges, problem: QualityProblem | null, offset: number): Promise<boolean>;
+  fix(row: WorklistRow, changes: ContactChanges, links: LinkChanges, problem: QualityProblem | null, offset: number): Promise<boolean>;
 }
 
 /** Only the newest read may fill the list: a slow answer for another filter must not land here. */
@@ -42,6 +46,7 @@ export const useWorklist = create<WorklistState>((set, get) => ({
   shownFor: null,
   rows: null,
   total: 0,
+  children: 0,
   loading: false,
   error: null,
   editingKey: null,
@@ -58,7 +63,7 @@ export const useWorklist = create<WorklistState>((set, get) => ({
       if (mine !== readNumber) return;
       // The open form stays open only while its row is still listed.
       const editingKey = page.rows.some((r) => r.key === get().editingKey) ? get().editingKey : null;
-      set({ shownFor: key, rows: page.rows, total: page.total, loading: false, error: null, editingKey });
+      set({ shownFor: key, rows: page.rows, total: page.total, children: page.children, loading: false, error: null, editingKey });
     } catch (error) {
       if (mine === readNumber) set({ loading: false, error: (error as Error).message });
     }
@@ -66,12 +71,12 @@ export const useWorklist = create<WorklistState>((set, get) => ({
   edit(key) {
     set({ editingKey: key, fixError: null });
   },
-  async fix(row, changes, problem, offset) {
+  async fix(row, changes, links, problem, offset) {
     if (get().savingKey || !row.contactId) return false;
     set({ savingKey: row.key, fixError: null, note: null });
     let updated: WorklistRow | null;
     try {
-      updated = await call('bulk.fixContact', { patientId: row.patientId, contactId: row.contactId, changes });
+      updated = await call('bulk.fixContact', { contactId: row.contactId, changes, links });
     } catch (error) {
       set({ savingKey: null, fixError: { key: row.key, message: (error as Error).message } });
       return false;
@@ -80,15 +85,17 @@ export const useWorklist = create<WorklistState>((set, get) => ({
     const leaves = updated === null || updated.problems.length === 0 || (problem !== null && !updated.problems.some((p) => p.code === problem));
     const rows = (get().rows ?? []).flatMap((r) => (r.key !== row.key ? [r] : leaves || !updated ? [] : [updated]));
     const name = updated?.contact ? `${updated.contact.firstName} ${updated.contact.lastName}`.trim() : contactName(row);
-    const left = updated && !leaves ? ` Still to fix for ${row.patientName}: ${updated.problems.map((p) => p.message).join('; ')}.` : '';
+    const children = row.children.length === 1 ? row.children[0]!.patientName : `their ${row.children.length} children`;
+    const left = updated && !leaves ? ` Still to fix: ${updated.problems.map((p) => p.message).join('; ')}` : '';
     set({
       savingKey: null,
       editingKey: null,
       rows,
       total: leaves ? Math.max(0, get().total - 1) : get().total,
-      note: `Saved ${name}’s details for ${row.patientName}.${left}`,
+      children: leaves ? Math.max(0, get().children - row.children.length) : get().children,
+      note: `Saved ${name}’s details, for ${children}.${left}`,
     });
-    // The contact may be the Primary Contact of siblings listed too: read the page again for them.
+    // Read the page again: the whole picture is recomputed (a shared email may be fixed for another row too).
     await get().load(problem, offset, true);
     return true;
   },
