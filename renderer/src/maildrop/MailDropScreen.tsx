@@ -35,6 +35,12 @@ export function MailDropScreen() {
   );
   const { active, setActive, onKeyDown } = useListNavigation(list, onEnter, { listRef });
 
+  // A message read before (perhaps by an administrator, PINs shown) is not kept for whoever comes next.
+  const forgetMessage = useMailDrop((s) => s.forgetMessage);
+  useEffect(() => {
+    forgetMessage();
+    return forgetMessage;
+  }, [forgetMessage]);
   useEffect(() => {
     void load();
     const timer = setInterval(() => void load(true), REFRESH_MS);

@@ -14,6 +14,8 @@ interface MailDropState {
   /** Reads the folder; `quiet` keeps the list on screen meanwhile (background refresh). */
   load(quiet?: boolean): Promise<void>;
   open(file: string): Promise<void>;
+  /** Forgets the message read: each visit reads it afresh, as the one signed in may see it (PINs masked or not). */
+  forgetMessage(): void;
 }
 
 /** Newest first: the email just "sent" is the one the clerk looks for. */
@@ -44,6 +46,10 @@ export const useMailDrop = create<MailDropState>((set, get) => ({
     } catch (error) {
       if (mine === listRead) set({ loading: false, error: (error as Error).message });
     }
+  },
+  forgetMessage() {
+    ++messageRead;
+    set({ selected: null, message: null, messageLoading: false, messageError: null });
   },
   async open(file) {
     if (get().selected === file && (get().message?.file === file || get().messageLoading)) return;
