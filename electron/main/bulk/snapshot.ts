@@ -719,12 +719,52 @@ function toWorklistEntry(p: PatientDetails, c: ContactDetails | undefined, bits:
   };
 }
 
+/** An Active patient whose Primary Contact has a given email (for the shared-email check). */
+type EmailUse = { prow: number; crow: number; family: string; name: string };
+
+function primaryContactUses(sqlite: BetterSqlite3.Database, email: string): EmailUse[] {
+  // One scan of contacts (CROSS JOIN keeps the planner from walking every link instead), narrowed
+  // by LIKE (ASCII case-insensitive); the exact comparison is the snapshot's, in JavaScript.
+  const pattern = `%${email.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  const candidates = sqlite
+    .prepare(
+      `SELECT p.rowid, coalesce(p.family_id, 'patient:' || p.id), c.rowid, c.email, c.first_name, c.last_name,
+              (SELECT count(*) FROM patient_contacts x WHERE x.patient_id = p.id AND x.sort = 1)
+         FROM contacts c
+        CROSS JOIN patient_contacts pc ON pc.contact_id = c.id AND pc.sort = 1
+         JOIN patients p ON p.id = pc.patient_id AND p.status = 'Active'
+        WHERE c.email LIKE ? ESCAPE '\\'
+        ORDER BY p.rowid`,
+    )
+    .raw(true)
+    .all(pattern) as [number, string, number, string, string, string, number][];
+  const primaryOf = sqlite.prepare(
+    `SELECT ${LINK_BITS}, c.id FROM patient_contacts pc JOIN contacts c ON c.id = pc.contact_id WHERE pc.patient_id = (SELECT id FROM patients WHERE rowid = ?) AND pc.sort = 1`,
+  ).raw(true);
+  const uses: EmailUse[] = [];
+  const idOf = sqlite.prepare('SELECT id FROM contacts WHERE rowid = ?').pluck(true);
+  for (const [prow, family, crow, raw, first, last, sortOnes] of candidates) {
+    if (raw.trim().toLowerCase() !== email) continue;
+    if (sortOnes > 1) {
+      const links = (primaryOf.all(prow) as [number, string][]).map(([b, id]) => ({ ...LINK_BY_BITS[b]!, contactId: id }));
+      if (bulkPrimaryOf(links)?.contactId !== idOf.get(crow)) continue;
+    }
+    uses.push({ prow, crow, family, name: fullName({ firstName: first, lastName: last }) });
+  }
+  return uses;
+}
+
 /**
  * The worklist row of one patient and contact, worked out directly (an inline fix shows its
  * result at once instead of waiting for the whole mirror): the same rules as the snapshot, null
  * when the patient is not Active, the contact is not their Primary Contact, or nothing is wrong.
  */
-export function worklistEntryFor(sqlite: BetterSqlite3.Database, patientId: string, contactId: string): WorklistEntry | null {
+export function worklistEntryFor(
+  sqlite: BetterSqlite3.Database,
+  patientId: string,
+  contactId: string,
+  sharedEmailMemo?: Map<string, EmailUse[]>,
+): WorklistEntry | null {
   type LinkLine = [number, PatientStatus, string, string, string, string, string | null, string | null, number, number, string, string, string, string | null, string | null, ReminderMethod | null];
   const lines = sqlite
     .prepare(
@@ -745,33 +785,11 @@ export function worklistEntryFor(sqlite: BetterSqlite3.Database, patientId: stri
 
   const email = contact.email?.trim().toLowerCase();
   if (email) {
-    // One scan of contacts (CROSS JOIN keeps the planner from walking every link instead), narrowed
-    // by LIKE (ASCII case-insensitive); the exact comparison is the snapshot's, in JavaScript.
-    const pattern = `%${email.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-    const candidates = sqlite
-      .prepare(
-        `SELECT p.rowid, coalesce(p.family_id, 'patient:' || p.id), c.rowid, c.email, c.first_name, c.last_name,
-                (SELECT count(*) FROM patient_contacts x WHERE x.patient_id = p.id AND x.sort = 1)
-           FROM contacts c
-          CROSS JOIN patient_contacts pc ON pc.contact_id = c.id AND pc.sort = 1
-           JOIN patients p ON p.id = pc.patient_id AND p.status = 'Active'
-          WHERE c.email LIKE ? ESCAPE '\\'
-          ORDER BY p.rowid`,
-      )
-      .raw(true)
-      .all(pattern) as [number, string, number, string, string, string, number][];
-    const primaryOf = sqlite.prepare(
-      `SELECT ${LINK_BITS}, c.id FROM patient_contacts pc JOIN contacts c ON c.id = pc.contact_id WHERE pc.patient_id = (SELECT id FROM patients WHERE rowid = ?) AND pc.sort = 1`,
-    ).raw(true);
-    const uses: { prow: number; crow: number; family: string; name: string }[] = [];
-    const idOf = sqlite.prepare('SELECT id FROM contacts WHERE rowid = ?').pluck(true);
-    for (const [prow, family, crow, raw, first, last, sortOnes] of candidates) {
-      if (raw.trim().toLowerCase() !== email) continue;
-      if (sortOnes > 1) {
-        const links = (primaryOf.all(prow) as [number, string][]).map(([b, id]) => ({ ...LINK_BY_BITS[b]!, contactId: id }));
-        if (bulkPrimaryOf(links)?.contactId !== idOf.get(crow)) continue;
-      }
-      uses.push({ prow, crow, family, name: fullName({ firstName: first, lastName: last }) });
+    // The address's uses are the same for every child of a guardian: read once per fix.
+    let uses = sharedEmailMemo?.get(email);
+    if (!uses) {
+      uses = primaryContactUses(sqlite, email);
+      sharedEmailMemo?.set(email, uses);
     }
     const self = uses.find((u) => u.prow === l[0] && u.crow === l[9]);
     const flag = self ? sharedEmailFlags(email, uses, (u) => u.name).get(self) : undefined;
@@ -795,7 +813,8 @@ export function worklistRowForGuardian(sqlite: BetterSqlite3.Database, contactId
   // The snapshot's order of children (its key, its comparison).
   const keyed = children.map(([id, last, first]) => ({ id, key: nameKey(last, first, `${id}:${contactId}`) }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const entries = keyed.flatMap(({ id }) => worklistEntryFor(sqlite, id, contactId) ?? []);
+  const memo = new Map<string, EmailUse[]>();
+  const entries = keyed.flatMap(({ id }) => worklistEntryFor(sqlite, id, contactId, memo) ?? []);
   return groupWorklistByGuardian(entries)[0] ?? null;
 }
 
