@@ -156,7 +156,11 @@ async function everyScreen(page: Page, role: 'clerk' | 'admin', familyIndex: num
     await page.getByRole('button', { name: /^Fix / }).first().click();
     await expect(page.getByRole('button', { name: /^Save/ }).first()).toBeVisible();
     await visit('Data-quality worklist, a Fix open');
+    // Esc closes the form (the focus goes back to its Fix button), Esc again goes to the row, then back to readiness.
     await page.keyboard.press('Escape');
+    await expect(page.getByRole('button', { name: /^Fix / }).first()).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('list', { name: 'Rows to fix' }).getByRole('listitem').first()).toBeFocused();
     await page.keyboard.press('Escape');
     await waitForScreen(page, /Bulk PIN/);
     await page.getByRole('button', { name: 'Import practice data from CSV files' }).click();
