@@ -151,7 +151,8 @@ export function ContactFixForm(props: { row: WorklistRow; problem: QualityProble
   return (
     <form className="bulk-fix" noValidate aria-label={`Fix ${who}’s details`} onSubmit={(event) => void onSubmit(event)} onKeyDown={onKeyDown}>
       <p className="bulk-fix-hint">
-        Name, email, mobile number and reminder method are {who}’s, for all {children.length === 1 ? 'of their children' : `${children.length} children`}.
+        Name, email, mobile number and reminder method are {who}’s, for{' '}
+        {children.length === 1 ? children[0]!.patientName : children.length === 2 ? 'both children' : `all ${children.length} children`}.
         Authority and “Lives with” are set for each child. Enter to save, Esc to cancel.
       </p>
       {/* Nothing is disabled while saving (that would drop the focus); the store ignores a second save. */}
