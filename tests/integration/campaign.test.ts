@@ -442,7 +442,7 @@ describe('the Set Up My Account campaign', () => {
     expect(JSON.parse(fixable.payload)).toHaveProperty('token'); // kept while a retry is possible
 
     // The address is fixed in the worklist, then the email retried: it goes to the new address.
-    await admin('bulk.fixContact', { patientId: 'p-02', contactId: 'c-02', changes: { email: 'parent02@example.com' } });
+    await admin('bulk.fixContact', { contactId: 'c-02', changes: { email: 'parent02@example.com' } });
     await admin('outbox.retry', { id: fixable.id });
     await tickAndDeliver();
     expect(recipients()).toEqual(['parent01@example.com', 'parent02@example.com']);

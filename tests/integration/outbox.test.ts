@@ -255,7 +255,7 @@ describe('contact fixes from the Bulk PIN worklist', () => {
   it('carries a corrected email to the practice system', async () => {
     portal.database.prepare(`INSERT OR IGNORE INTO contacts (id, first_name, last_name, updated_at) VALUES ('c-maria', 'Maria', 'Lopez', ?)`).run(clock.now.toISOString());
     portal.database.prepare(`INSERT OR IGNORE INTO patient_contacts (patient_id, contact_id, sort) VALUES ('p-ana', 'c-maria', 1)`).run();
-    await asAdministrator(app, () => ok('bulk.fixContact', { patientId: 'p-ana', contactId: 'c-maria', changes: { email: 'maria.new@example.com' } }));
+    await asAdministrator(app, () => ok('bulk.fixContact', { contactId: 'c-maria', changes: { email: 'maria.new@example.com' } }));
     await app.deliveries.worker.drain();
     expect(rows(`SELECT status FROM outbox WHERE kind = 'contact.update'`)).toEqual([{ status: 'delivered' }]);
     expect(portal.database.prepare(`SELECT email FROM contacts WHERE id = 'c-maria'`).pluck().get()).toBe('maria.new@example.com');

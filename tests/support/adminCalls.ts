@@ -11,7 +11,7 @@ export const ADMIN_CALL_SAMPLES: Record<string, unknown> = {
   'bulk.eligible': {},
   'bulk.exclusions': {},
   'bulk.worklist': {},
-  'bulk.fixContact': { patientId: 'pat-000001', contactId: 'con-000001', changes: { email: 'someone@example.com' } },
+  'bulk.fixContact': { contactId: 'con-000001', changes: { email: 'someone@example.com' } },
   'bulk.export': { kind: 'bulk_pin' },
   'import.preview': { files: [{ name: 'patients.csv', content: 'Chart,First,Last\nC1,Ana,Lopez\n' }] },
   'import.apply': { files: [{ name: 'patients.csv', content: 'Chart,First,Last\nC1,Ana,Lopez\n' }] },

@@ -32,9 +32,11 @@ export class DeliveryRuntime {
   private pullTimer: NodeJS.Timeout | null = null;
   private pulling: { key: string; controller: AbortController; promise: Promise<SyncSummary> } | null = null;
   private endpointCache: SyncEndpoint | null = null;
+  /** The address and token "online" was learnt with (the status bar's other reads refresh endpointCache, not this). */
+  private configuredKey = '';
+  private readonly configuredKeyRead: Promise<void>;
   /** Aborted by stop(): ends requests in flight (pull and deliveries) so the app can close at once. */
   private readonly stopping = new AbortController();
-  private started = false;
 
   constructor(
     private readonly ctx: AppContext,
@@ -43,6 +45,10 @@ export class DeliveryRuntime {
     const services = { endpoint: () => this.endpoint(), secrets: options.secrets, mailDropDir: options.mailDropDir, signal: this.stopping.signal };
     this.worker = new OutboxWorker(ctx, createDeliverers(ctx, services), () => this.endpointCache !== null, options.worker);
     ctx.outboxChanged = () => this.worker.wake();
+    // What is configured when the app opens (read before any call can change it).
+    this.configuredKeyRead = this.endpoint().then((endpoint) => {
+      this.configuredKey = endpoint ? endpointKey(endpoint) : '';
+    });
     this.worker.on('delivered', (row) => {
       if (SYNC_KIND_SET.has(row.kind)) void this.setOnline(true);
     });
@@ -71,12 +77,13 @@ export class DeliveryRuntime {
    * Settings or secrets changed: re-read the endpoint and look at the outbox again. A pull still
    * running against the old address or token is cancelled: the next "Sync now" starts afresh. A new
    * address or token also makes what was known about the connection stale: "online" is forgotten
-   * until the new one answers, and a running app pulls from it at once (so "Last sync" does not
-   * stay "never").
+   * until the new one answers (the status bar says "not connected yet", not "Online").
    */
   async configurationChanged(): Promise<void> {
-    const before = this.endpointCache ? endpointKey(this.endpointCache) : '';
+    await this.configuredKeyRead;
+    const before = this.configuredKey;
     const endpoint = await this.endpoint();
+    this.configuredKey = endpoint ? endpointKey(endpoint) : '';
     // What the last pull ran into was about the old settings.
     this.syncProblem = null;
     if (this.pulling && (!endpoint || this.pulling.key !== endpointKey(endpoint))) {
@@ -84,9 +91,8 @@ export class DeliveryRuntime {
       this.pulling = null;
       this.progress = null;
     }
-    if ((endpoint ? endpointKey(endpoint) : '') !== before) {
+    if (this.configuredKey !== before) {
       await this.ctx.db.deleteFrom('sync_state').where('key', '=', ONLINE_KEY).execute();
-      if (endpoint && this.started) void this.syncNow().catch(() => undefined);
     }
     this.worker.wake();
   }
@@ -136,7 +142,6 @@ export class DeliveryRuntime {
   }
 
   async start(): Promise<void> {
-    this.started = true;
     await this.endpoint();
     this.worker.start();
     const every = this.options.pullEveryMs ?? 5 * 60_000;
@@ -159,7 +164,6 @@ export class DeliveryRuntime {
     this.pullTimer = null;
     this.stopping.abort();
     const pulling = this.pulling?.promise;
-    this.started = false;
     await this.worker.stop();
     await pulling?.catch(() => undefined);
   }

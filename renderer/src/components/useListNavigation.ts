@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type KeyboardEvent, type RefObject } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 
 export interface ListNavigationOptions {
   listRef?: RefObject<HTMLElement | null>;
@@ -20,10 +20,16 @@ export function useListNavigation<T>(items: readonly T[], onOpen: (item: T) => v
     setActive((i) => Math.min(i, Math.max(items.length - 1, 0)));
   }, [items]);
   const { listRef, activeSelector = '[aria-selected="true"]', focusRows = false } = options;
+  const scrolledTo = useRef<number | null>(null);
   useEffect(() => {
     const list = listRef?.current;
     const row = list?.querySelector<HTMLElement>(activeSelector);
     if (!list || !row) return;
+    // A list refreshed in the background (the outbox every 10 s) does not pull the page back to
+    // its highlighted row while the clerk reads elsewhere: only a move, or a list that has the focus.
+    const moved = scrolledTo.current !== active;
+    scrolledTo.current = active;
+    if (focusRows && !moved && !list.contains(document.activeElement)) return;
     // The focus follows the highlight only while it is on a row of this list (never taken from elsewhere).
     const focused = document.activeElement;
     if (focusRows && focused instanceof HTMLElement && focused !== row && focused.dataset.row !== undefined && list.contains(focused)) {

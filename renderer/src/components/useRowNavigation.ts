@@ -4,8 +4,8 @@ import { useListNavigation } from './useListNavigation';
 /**
  * Keyboard navigation for lists whose rows hold their own buttons and forms (outbox, worklist,
  * audit), where a listbox cannot be used: each row takes the focus itself (a roving tabindex),
- * ↑↓ Home End PageUp PageDown move it, Enter runs the row's main action, and Esc inside a row's
- * buttons or fields brings the focus back to the row. Keys typed in a row's fields stay theirs.
+ * ↑↓ Home End PageUp PageDown move it, Enter runs the row's main action, and Esc on a row's
+ * button brings the focus back to the row. Keys typed in a row's fields (and a form's own Esc) stay theirs.
  */
 export function useRowNavigation<T>(items: readonly T[], onOpen: (item: T, row: HTMLElement) => void, listRef: RefObject<HTMLElement | null>) {
   const open = useCallback(
