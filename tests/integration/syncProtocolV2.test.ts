@@ -252,7 +252,7 @@ describe('two desks, one guardian', () => {
       {
         ...waiting[0],
         kind: 'email.add_child',
-        summary: `"Add this child to your account" email to ${G_EMAIL} with Ana's PIN (instead of a Welcome email: the guardian already has a portal account)`,
+        summary: `"Add this child to your account" email to ${G_EMAIL} (Gina Ortiz) with the PIN of Ana Ortiz (Ortiz family), instead of a Welcome email: the guardian already has a portal account`,
         editableEmail: G_EMAIL,
       },
     ]);

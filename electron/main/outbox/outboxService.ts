@@ -28,7 +28,7 @@ function summarize(kind: string, payload: Record<string, unknown>, child: string
       return `Welcome email to ${to}${recipient} with the PIN of ${named}`;
     case 'email.add_child': {
       const why = payload['welcomeAnswer'] === 'has_account' ? 'the guardian already has a portal account' : 'the guardian already received a Welcome email';
-      return `"Add this child to your account" email to ${to}${recipient} with the PIN of ${named} (instead of a Welcome email: ${why})`;
+      return `"Add this child to your account" email to ${to}${recipient} with the PIN of ${named}, instead of a Welcome email: ${why}`;
     }
     case 'patient.name_correction':
       return `Name correction for ${named}: ${String(payload['firstName'])} ${String(payload['lastName'])}`;
