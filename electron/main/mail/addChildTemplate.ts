@@ -1,7 +1,7 @@
 import { formatDateAs } from '../../../shared/domain/dates';
 import { listNames } from '../../../shared/domain/plan';
 import type { WelcomeAnswer } from '../../../shared/sync/protocol';
-import { ADD_CHILD_LATER, block, formatSpanishDate, listNamesEs, questionsEn, questionsEs, renderBlocks, type Block, type RenderedWelcome } from './welcomeTemplate';
+import { ADD_CHILD_LATER, block, formatSpanishDate, listNamesEs, questionsEn, questionsEs, renderBlocks, type Block, type RenderedWelcome, type WelcomeMessage } from './welcomeTemplate';
 
 /**
  * The "add this child to your account" email (SPEC 3.4): sent instead of a Welcome email when the
@@ -11,25 +11,13 @@ import { ADD_CHILD_LATER, block, formatSpanishDate, listNamesEs, questionsEn, qu
  * were printed, to add the same way. English and Spanish, like the Welcome email.
  *
  * Pure: no clock, no I/O. Plain text and HTML say the same thing; every value is escaped.
+ *
+ * Its message is the Welcome email's (the child's PIN, the printed siblings to add) plus why
+ * there is no Welcome email.
  */
-export interface AddChildMessage {
-  outboxId: string;
-  to: string;
-  recipientName: string;
-  language: 'en' | 'es';
-  practiceName: string;
-  portalUrl: string;
-  childFirstName: string;
-  /** Already formatted for reading, e.g. 'K7Q-M3X-PAZ'. */
-  pin: string;
-  /** First names whose PINs were printed, to add to the same account. */
-  printedSiblings: string[];
-  /** 'YYYY-MM-DD', the last day the PIN works. */
-  expiresOn: string;
+export interface AddChildMessage extends WelcomeMessage {
   /** Why no Welcome email: it was sent before, or the guardian has an account. */
   reason: Extract<WelcomeAnswer, 'already_welcomed' | 'has_account'>;
-  /** The practice's phone for questions; empty or absent: "call our office". */
-  practicePhone?: string;
 }
 
 export function renderAddChild(message: AddChildMessage): RenderedWelcome {
