@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { call } from '../contractCall';
 import { mailboxSchema } from '../mailboxSchema';
 import { AUTHORITIES, REMINDER_METHODS } from '../domain/patient';
+import { IMPORT_FIELD_NAMES, IMPORT_KINDS, type ImportField, type ImportKind, type MissingField } from '../import/fields';
 
 const id = z.string().min(1).max(64);
 const page = { limit: z.number().int().min(1).max(1000).default(100), offset: z.number().int().min(0).default(0) };
@@ -153,13 +154,10 @@ export interface ExportResult {
 
 // ---- import -------------------------------------------------------------------------------
 
-export const IMPORT_KINDS = ['patients', 'contacts', 'appointments'] as const;
-export type ImportKind = (typeof IMPORT_KINDS)[number];
-
 export interface ImportColumnMapping {
   header: string;
   /** Target field of the file's kind, or null = ignore this column. */
-  field: string | null;
+  field: ImportField | null;
 }
 export const IMPORT_ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252'] as const;
 export type ImportEncoding = (typeof IMPORT_ENCODINGS)[number];
@@ -187,7 +185,7 @@ export interface ImportFilePreview {
   rows: number;
   columns: ImportColumnMapping[];
   /** Required fields of the kind that no column maps to. */
-  missingFields: string[];
+  missingFields: MissingField[];
   encoding: ImportFileEncoding;
 }
 export interface ImportProblem {
@@ -224,7 +222,7 @@ const importFile = z
     /** The administrator confirmed reading a file that is not UTF-8 as Windows-1252. */
     encoding: z.literal('windows-1252').optional(),
     kind: z.enum(IMPORT_KINDS).optional(),
-    mapping: z.array(z.strictObject({ header: z.string().max(200), field: z.string().max(64).nullable() })).max(200).optional(),
+    mapping: z.array(z.strictObject({ header: z.string().max(200), field: z.enum(IMPORT_FIELD_NAMES).nullable() })).max(200).optional(),
   })
   .refine((file) => (file.content === undefined) !== (file.bytes === undefined), { message: 'Give each file either its text or its bytes.' });
 export const importInput = z.strictObject({ files: z.array(importFile).min(1).max(3) });

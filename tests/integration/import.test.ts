@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FamilyView, SearchResults } from '../../shared/api';
 import type { ImportPreview, ImportResult } from '../../shared/bulk/api';
+import type { ImportFieldName, ImportKind } from '../../shared/import/fields';
 import { createApp, type App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { importHandlers, type ImportOptions } from '../../electron/main/importer';
@@ -15,7 +16,7 @@ let temp: ReturnType<typeof makeTempDir>;
 let app: App;
 let file: string;
 
-type Files = { name: string; content: string; kind?: 'patients' | 'contacts' | 'appointments'; mapping?: { header: string; field: string | null }[] }[];
+type Files = { name: string; content: string; kind?: ImportKind; mapping?: { header: string; field: ImportFieldName | null }[] }[];
 
 function handlers(options: Partial<ImportOptions> = {}) {
   return importHandlers(app.context, { databaseFile: file, worker: 'never', ...options });
@@ -370,7 +371,7 @@ describe('what practice exports look like', () => {
     const bad = await preview([{ name: 'p.csv', content, kind: 'patients', mapping: [{ header: 'Acct', field: 'sort' }] }]);
     expect(bad.problems[0]).toMatchObject({ line: 1, column: 'Acct' });
     expect(bad.problems[0]!.message).toMatch(/cannot be mapped to 'sort'/);
-    const mapping = [
+    const mapping: { header: string; field: ImportFieldName }[] = [
       { header: 'acct', field: 'chartNumber' },
       { header: 'Kid First', field: 'firstName' },
       { header: 'Kid Last', field: 'lastName' },

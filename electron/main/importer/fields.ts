@@ -1,74 +1,19 @@
-import type { ImportColumnMapping, ImportKind } from '../../../shared/bulk/api';
+import type { ImportColumnMapping } from '../../../shared/bulk/api';
+import {
+  FIELD_LABELS,
+  FIELDS_OF,
+  importFieldNamed,
+  KIND_LABELS,
+  type ImportField,
+  type ImportKind,
+  type MissingField,
+} from '../../../shared/import/fields';
 
 /**
- * The fields each kind of export file can carry, the column headers practice systems use for
- * them, and how a file's header row becomes a mapping. Headers are compared case-, space- and
+ * The column headers practice systems use for each field (the fields themselves are in
+ * shared/import/fields.ts), and how a file's header row becomes a mapping. Headers are compared case-, space- and
  * punctuation-insensitively ("Chart #", "chart no.", "CHART_NUMBER" are one header).
  */
-
-export const PATIENT_FIELDS = ['chartNumber', 'familyId', 'firstName', 'lastName', 'dateOfBirth', 'sex', 'status', 'familyName'] as const;
-export const CONTACT_FIELDS = [
-  'chartNumber',
-  'contactId',
-  'firstName',
-  'lastName',
-  'relationship',
-  'sort',
-  'authority',
-  'residesWith',
-  'portal',
-  'email',
-  'mobilePhone',
-  'homePhone',
-  'preferredReminder',
-  'language',
-] as const;
-export const APPOINTMENT_FIELDS = ['chartNumber', 'startsAt', 'date', 'time', 'provider', 'reason'] as const;
-
-export type PatientField = (typeof PATIENT_FIELDS)[number];
-export type ContactField = (typeof CONTACT_FIELDS)[number];
-export type AppointmentField = (typeof APPOINTMENT_FIELDS)[number];
-export type ImportField = PatientField | ContactField | AppointmentField;
-
-export const FIELDS_OF: Record<ImportKind, readonly string[]> = {
-  patients: PATIENT_FIELDS,
-  contacts: CONTACT_FIELDS,
-  appointments: APPOINTMENT_FIELDS,
-};
-
-/** How a field is named in messages. */
-export const FIELD_LABELS: Record<ImportField, string> = {
-  chartNumber: 'Chart number',
-  familyId: 'Family ID',
-  firstName: 'First name',
-  lastName: 'Last name',
-  dateOfBirth: 'Date of birth',
-  sex: 'Sex',
-  status: 'Status',
-  familyName: 'Family name',
-  contactId: 'Contact ID',
-  relationship: 'Relationship',
-  sort: 'Sort',
-  authority: 'Authority',
-  residesWith: 'Resides with',
-  portal: 'Portal',
-  email: 'Email',
-  mobilePhone: 'Mobile phone',
-  homePhone: 'Home phone',
-  preferredReminder: 'Preferred reminder method',
-  language: 'Language',
-  startsAt: 'Appointment date/time',
-  date: 'Appointment date',
-  time: 'Appointment time',
-  provider: 'Provider',
-  reason: 'Reason',
-};
-
-export const KIND_LABELS: Record<ImportKind, string> = {
-  patients: 'patients',
-  contacts: 'family contacts',
-  appointments: 'appointments',
-};
 
 /** "Chart #" → "chartno", "Res?" → "res", "E-mail Address" → "emailaddress". */
 export function normalizeHeader(header: string): string {
@@ -86,7 +31,7 @@ const CHART = [
   'mrn', 'medicalrecordno', 'medicalrecordnumber', 'patientid', 'patientno', 'patientnumber', 'ptchartno', 'ptid',
 ];
 
-const SYNONYMS: Record<ImportKind, Record<string, readonly string[]>> = {
+const SYNONYMS: { [K in ImportKind]: Partial<Record<ImportField, readonly string[]>> } = {
   patients: {
     chartNumber: CHART,
     familyId: ['familyno', 'familyid', 'familynumber', 'familynum', 'famid', 'famno', 'household', 'householdid', 'householdno', 'householdnumber', 'familyaccount', 'familyaccountno'],
@@ -129,32 +74,34 @@ const SYNONYMS: Record<ImportKind, Record<string, readonly string[]>> = {
   },
 };
 
-const LOOKUP: Record<ImportKind, Map<string, string>> = {
+const LOOKUP: Record<ImportKind, Map<string, ImportField>> = {
   patients: new Map(),
   contacts: new Map(),
   appointments: new Map(),
 };
 for (const kind of Object.keys(SYNONYMS) as ImportKind[]) {
-  for (const [field, names] of Object.entries(SYNONYMS[kind])) for (const name of names) LOOKUP[kind].set(name, field);
+  for (const [field, names] of Object.entries(SYNONYMS[kind]) as [ImportField, readonly string[]][]) {
+    for (const name of names) LOOKUP[kind].set(name, field);
+  }
 }
 
 /** The field a header means in a file of this kind, or null. */
-export function recognise(kind: ImportKind, header: string): string | null {
+export function recognise(kind: ImportKind, header: string): ImportField | null {
   return LOOKUP[kind].get(normalizeHeader(header)) ?? null;
 }
 
 /** Fields every kind shares: they say nothing about which kind a file is. */
-const SHARED = new Set(['chartNumber', 'firstName', 'lastName']);
+const SHARED: ReadonlySet<ImportField> = new Set<ImportField>(['chartNumber', 'firstName', 'lastName']);
 
 /** Required fields not mapped, as listed in ImportFilePreview.missingFields. */
-export function missingFields(kind: ImportKind, mapped: ReadonlySet<string>): string[] {
-  const missing: string[] = [];
-  const need = (field: string) => {
+export function missingFields(kind: ImportKind, mapped: ReadonlySet<ImportField>): MissingField[] {
+  const missing: MissingField[] = [];
+  const need = (field: ImportField) => {
     if (!mapped.has(field)) missing.push(field);
   };
   switch (kind) {
     case 'patients':
-      for (const f of ['chartNumber', 'firstName', 'lastName', 'dateOfBirth', 'status']) need(f);
+      for (const f of ['chartNumber', 'firstName', 'lastName', 'dateOfBirth', 'status'] as const) need(f);
       break;
     case 'contacts':
       need('chartNumber');
@@ -176,19 +123,23 @@ export interface FileMapping {
   kind: ImportKind | null;
   columns: ImportColumnMapping[];
   /** Column index of each mapped field (the first column mapped to it). */
-  index: Map<string, number>;
-  missingFields: string[];
+  index: Map<ImportField, number>;
+  missingFields: MissingField[];
   /** Problems with the header row or the mapping asked for (reported on line 1). */
   problems: { column: string | null; message: string }[];
 }
 
-/** Other names a mapping may use for a field (the sync protocol says portalFlag). */
-const FIELD_ALIASES: Record<string, string> = { portalFlag: 'portal' };
+/** A column the mapping asked for: the field it named (aliases resolved), and that name as written. */
+interface Override {
+  field: ImportField | null;
+  named: string | null;
+}
 
-function overrideFor(header: string, overrides: readonly { header: string; field: string | null }[]): { field: string | null } | undefined {
+function overrideFor(header: string, overrides: readonly { header: string; field: string | null }[]): Override | undefined {
   const key = normalizeHeader(header);
   const found = overrides.find((o) => o.header === header) ?? overrides.find((o) => normalizeHeader(o.header) === key);
-  return found && found.field !== null && FIELD_ALIASES[found.field] ? { field: FIELD_ALIASES[found.field]! } : found;
+  if (!found) return undefined;
+  return { field: found.field === null ? null : importFieldNamed(found.field), named: found.field };
 }
 
 /**
@@ -204,7 +155,7 @@ export function mapHeaders(
   overrides: readonly { header: string; field: string | null }[] = [],
 ): FileMapping {
   const problems: FileMapping['problems'] = [];
-  const fieldFor = (kind: ImportKind, header: string): string | null => {
+  const fieldFor = (kind: ImportKind, header: string): ImportField | null => {
     const o = overrideFor(header, overrides);
     if (o) return o.field !== null && FIELDS_OF[kind].includes(o.field) ? o.field : null;
     return recognise(kind, header);
@@ -213,7 +164,7 @@ export function mapHeaders(
   let kind: ImportKind | null = givenKind ?? null;
   if (!kind) {
     const scores = (['patients', 'contacts', 'appointments'] as const).map((k) => {
-      const fields = new Set(headers.map((h) => fieldFor(k, h)).filter((f): f is string => f !== null && !SHARED.has(f)));
+      const fields = new Set(headers.map((h) => fieldFor(k, h)).filter((f): f is ImportField => f !== null && !SHARED.has(f)));
       return { kind: k, score: fields.size };
     });
     scores.sort((a, b) => b.score - a.score);
@@ -236,15 +187,15 @@ export function mapHeaders(
 
   // Columns the mapping names first (they take their field even from a recognised column), then
   // the recognised ones; when two columns mean the same field the first one keeps it.
-  const index = new Map<string, number>();
-  const fields: (string | null)[] = headers.map(() => null);
+  const index = new Map<ImportField, number>();
+  const fields: (ImportField | null)[] = headers.map(() => null);
   headers.forEach((header, i) => {
     const o = overrideFor(header, overrides);
-    if (!o || o.field === null) return;
-    if (!FIELDS_OF[kind].includes(o.field)) {
+    if (!o || o.named === null) return;
+    if (o.field === null || !FIELDS_OF[kind].includes(o.field)) {
       problems.push({
         column: header,
-        message: `Column '${header}' cannot be mapped to '${o.field}': a ${KIND_LABELS[kind]} file has ${FIELDS_OF[kind].join(', ')}.`,
+        message: `Column '${header}' cannot be mapped to '${o.field ?? o.named}': a ${KIND_LABELS[kind].inSentence} file has ${FIELDS_OF[kind].join(', ')}.`,
       });
       return;
     }
@@ -252,7 +203,7 @@ export function mapHeaders(
     if (taken !== undefined) {
       problems.push({
         column: header,
-        message: `Columns '${headers[taken]}' and '${header}' are both mapped to ${FIELD_LABELS[o.field as ImportField]}; map one of them to nothing.`,
+        message: `Columns '${headers[taken]}' and '${header}' are both mapped to ${FIELD_LABELS[o.field]}; map one of them to nothing.`,
       });
       return;
     }

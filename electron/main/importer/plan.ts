@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { ImportFileEncoding, ImportFilePreview, ImportKind, ImportProblem } from '../../../shared/bulk/api';
+import type { ImportFileEncoding, ImportFilePreview, ImportProblem } from '../../../shared/bulk/api';
+import { FIELD_LABELS, missingFieldLabel, type ImportField, type ImportKind } from '../../../shared/import/fields';
 import type { Authority, PatientStatus, ReminderMethod } from '../../../shared/domain/patient';
 import { cleanText } from '../../../shared/domain/textHygiene';
 import { CsvReader, PENDING, type CsvRecord } from './csv';
 import { decodeImportBytes, type DecodedFile } from './decode';
-import { FIELD_LABELS, mapHeaders, type FileMapping, type ImportField } from './fields';
+import { mapHeaders, type FileMapping } from './fields';
 import {
   normalizePhone,
   readAuthority,
@@ -188,20 +189,20 @@ class Row {
     private readonly hidden: HiddenCharacters,
   ) {}
 
-  has(field: string): boolean {
+  has(field: ImportField): boolean {
     return this.mapping.index.has(field);
   }
-  header(field: string): string | null {
+  header(field: ImportField): string | null {
     const i = this.mapping.index.get(field);
     return i === undefined ? null : (this.headers[i] ?? null);
   }
   /** The trimmed cell, '' when blank, undefined when the file has no such column. */
-  raw(field: string): string | undefined {
+  raw(field: ImportField): string | undefined {
     const i = this.mapping.index.get(field);
     if (i === undefined) return undefined;
     return (this.fields[i] ?? '').trim();
   }
-  problem(field: string | null, message: string): void {
+  problem(field: ImportField | null, message: string): void {
     this.problems += 1;
     this.report(this.line, field === null ? null : this.header(field), message);
   }
@@ -285,7 +286,7 @@ const NON_ASCII = /[^\u0000-\u007f]/;
 
 /** A row of a file read as Windows-1252, as the administrator checks it: the name, or the cells with accented letters. */
 function encodingSample(fields: readonly string[], mapping: FileMapping): string {
-  const cell = (field: string) => {
+  const cell = (field: ImportField) => {
     const i = mapping.index.get(field);
     return i === undefined ? '' : (fields[i] ?? '').trim();
   };
@@ -362,12 +363,7 @@ export async function buildPlan(input: ImportInput, env: PlanEnvironment): Promi
     }
     for (const p of mapping.problems) problems.add(index, { file: file.name, line: 1, column: p.column, message: p.message });
     if (mapping.missingFields.length > 0) {
-      const names = mapping.missingFields.map((f) =>
-        f
-          .split('|')
-          .map((g) => FIELD_LABELS[g as ImportField])
-          .join(' or '),
-      );
+      const names = mapping.missingFields.map(missingFieldLabel);
       problems.add(index, {
         file: file.name,
         line: 1,

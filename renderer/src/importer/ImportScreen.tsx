@@ -1,9 +1,10 @@
 import { useEffect, useRef, type ChangeEvent } from 'react';
-import { IMPORT_KINDS, type ImportFilePreview, type ImportKind, type ImportPreview, type ImportProblem } from '../../../shared/bulk/api';
+import type { ImportFilePreview, ImportPreview, ImportProblem } from '../../../shared/bulk/api';
+import { FIELDS_OF, IMPORT_KINDS, isImportField, KIND_LABELS, missingFieldLabel, type ImportKind } from '../../../shared/import/fields';
 import { useNavigation } from '../app/navigation';
 import { count, plural } from '../bulk/bulkWords';
 import { MAX_IMPORT_FILES, useImport } from './importStore';
-import { fieldChoices, fieldWords, KIND_WORDS } from './importWords';
+import { fieldChoiceWords } from './importWords';
 import './importer.css';
 
 /** Problems listed on screen; the rest are counted. */
@@ -24,9 +25,8 @@ function encodingNote(file: ImportFilePreview): string {
 function FileMapping({ file, index, disabled }: { file: ImportFilePreview; index: number; disabled: boolean }) {
   const setKind = useImport((s) => s.setKind);
   const setMapping = useImport((s) => s.setMapping);
-  const seen = useImport((s) => (file.kind ? s.seenFields[file.kind] : null));
   const base = `import-file-${index}`;
-  const fields = file.kind ? fieldChoices(file.kind, seen ?? []) : [];
+  const fields = file.kind ? FIELDS_OF[file.kind] : [];
   return (
     <section className="import-file" aria-labelledby={`${base}-title`}>
       <h3 id={`${base}-title`} className="import-file-title">
@@ -44,7 +44,7 @@ function FileMapping({ file, index, disabled }: { file: ImportFilePreview; index
           {file.kind === null && <option value="">Not recognised: choose one</option>}
           {IMPORT_KINDS.map((kind) => (
             <option key={kind} value={kind}>
-              {KIND_WORDS[kind]}
+              {KIND_LABELS[kind].title}
             </option>
           ))}
         </select>
@@ -54,7 +54,7 @@ function FileMapping({ file, index, disabled }: { file: ImportFilePreview; index
       </div>
       {file.missingFields.length > 0 && (
         <p className="import-missing">
-          No column is set to {file.missingFields.map(fieldWords).join(', ')}, which {file.missingFields.length === 1 ? 'is' : 'are'} needed. Choose
+          No column is set to {file.missingFields.map(missingFieldLabel).join(', ')}, which {file.missingFields.length === 1 ? 'is' : 'are'} needed. Choose
           the matching column below.
         </p>
       )}
@@ -78,13 +78,12 @@ function FileMapping({ file, index, disabled }: { file: ImportFilePreview; index
                     id={`${base}-col-${c}`}
                     value={column.field ?? ''}
                     disabled={disabled || file.kind === null}
-                    onChange={(event) => void setMapping(index, column.header, event.target.value === '' ? null : event.target.value)}
+                    onChange={(event) => void setMapping(index, column.header, isImportField(event.target.value) ? event.target.value : null)}
                   >
                     <option value="">(ignore)</option>
-                    {column.field !== null && !fields.includes(column.field) && <option value={column.field}>{fieldWords(column.field)}</option>}
                     {fields.map((field) => (
                       <option key={field} value={field}>
-                        {fieldWords(field)}
+                        {fieldChoiceWords(field)}
                       </option>
                     ))}
                   </select>

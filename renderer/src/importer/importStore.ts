@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { CallInput } from '../../../shared/api';
-import type { ImportColumnMapping, ImportKind, ImportPreview, ImportResult } from '../../../shared/bulk/api';
+import type { ImportColumnMapping, ImportPreview, ImportResult } from '../../../shared/bulk/api';
+import type { ImportField, ImportKind } from '../../../shared/import/fields';
 import { call } from '../api/client';
 
 /** import.preview takes up to three files: patients, contacts and appointments. */
@@ -36,8 +37,6 @@ function readBase64(file: File): Promise<string> {
 
 interface ImportState {
   files: ChosenFile[];
-  /** Field names the import check has used, per kind of file (it names fields; see fieldChoices). */
-  seenFields: Record<ImportKind, string[]>;
   reading: boolean;
   preview: ImportPreview | null;
   previewing: boolean;
@@ -47,7 +46,7 @@ interface ImportState {
   result: ImportResult | null;
   choose(list: File[]): Promise<void>;
   setKind(index: number, kind: ImportKind | null): Promise<void>;
-  setMapping(index: number, header: string, field: string | null): Promise<void>;
+  setMapping(index: number, header: string, field: ImportField | null): Promise<void>;
   /** The administrator checked the names shown: read this file (not UTF-8) as Windows-1252. */
   confirmEncoding(index: number): Promise<void>;
   apply(): Promise<void>;
@@ -66,17 +65,6 @@ function inputOf(files: ChosenFile[]): CallInput<'import.preview'> {
   };
 }
 
-function withSeen(seen: Record<ImportKind, string[]>, preview: ImportPreview): Record<ImportKind, string[]> {
-  const next = { patients: [...seen.patients], contacts: [...seen.contacts], appointments: [...seen.appointments] };
-  for (const file of preview.files) {
-    if (!file.kind) continue;
-    for (const column of file.columns) {
-      if (column.field !== null && !next[file.kind].includes(column.field)) next[file.kind].push(column.field);
-    }
-  }
-  return next;
-}
-
 /** Only the newest preview may land: changing two columns quickly must not show the first answer last. */
 let previewNumber = 0;
 
@@ -86,7 +74,7 @@ export const useImport = create<ImportState>((set, get) => {
     set({ files, previewing: true, error: null, applyError: null, result: null });
     try {
       const preview = await call('import.preview', inputOf(files));
-      if (mine === previewNumber) set({ preview, previewing: false, seenFields: withSeen(get().seenFields, preview) });
+      if (mine === previewNumber) set({ preview, previewing: false });
     } catch (error) {
       if (mine === previewNumber) set({ previewing: false, error: (error as Error).message });
     }
@@ -94,7 +82,6 @@ export const useImport = create<ImportState>((set, get) => {
 
   return {
     files: [],
-    seenFields: { patients: [], contacts: [], appointments: [] },
     reading: false,
     preview: null,
     previewing: false,
@@ -160,7 +147,7 @@ export const useImport = create<ImportState>((set, get) => {
           // Done: let go of the file texts (tens of megabytes for a large practice).
           set({ applying: false, result, files: [], preview: null });
         } else {
-          set({ applying: false, preview: result, seenFields: withSeen(get().seenFields, result), applyError: 'Nothing was imported: the files have problems, listed below.' });
+          set({ applying: false, preview: result, applyError: 'Nothing was imported: the files have problems, listed below.' });
         }
       } catch (error) {
         set({ applying: false, applyError: `Nothing was imported: ${(error as Error).message}` });
