@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { call } from '../contractCall';
 import { mailboxSchema } from '../mailboxSchema';
 import { AUTHORITIES, REMINDER_METHODS } from '../domain/patient';
+import { EXCLUSION_REASONS, type ExclusionReason } from './exclusions';
 import { IMPORT_FIELD_NAMES, IMPORT_KINDS, type ImportField, type ImportKind, type MissingField } from '../import/fields';
 
 const id = z.string().min(1).max(64);
@@ -13,19 +14,8 @@ const page = { limit: z.number().int().min(1).max(1000).default(100), offset: z.
 
 // ---- eligibility --------------------------------------------------------------------------
 
-export const EXCLUSION_REASONS = [
-  'status_inactive',
-  'status_transferred',
-  'status_deceased',
-  'status_merged',
-  'status_in_collections',
-  'over_minor_age',
-  'no_date_of_birth',
-  'no_primary_contact',
-  'primary_without_authority',
-  'no_email',
-] as const;
-export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
+// The reason codes live with their words in ./exclusions; the contract names them.
+export { EXCLUSION_REASONS, type ExclusionReason } from './exclusions';
 
 export interface EligibleChild {
   patientId: string;

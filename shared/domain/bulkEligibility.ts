@@ -4,7 +4,7 @@
  * with them, and has an email address. The Primary Contact rule is the one the PIN wizard uses
  * (contacts.ts), so the wizard and the campaign never disagree about a child. Pure.
  */
-import type { ExclusionReason } from '../bulk/api';
+import { STATUS_EXCLUSIONS, type ExclusionReason } from '../bulk/exclusions';
 import { hasAccessRight, primaryContactLink, type ContactLink } from './contacts';
 import { formatUsDate, type IsoDate } from './dates';
 import { patientEligibility, type PatientEligibility } from './eligibility';
@@ -26,14 +26,6 @@ export interface BulkPrimary {
 }
 
 export type BulkVerdict = { eligible: true } | { eligible: false; reason: ExclusionReason; detail: string };
-
-const STATUS_REASONS: Record<Exclude<PatientStatus, 'Active'>, ExclusionReason> = {
-  Inactive: 'status_inactive',
-  Transferred: 'status_transferred',
-  Deceased: 'status_deceased',
-  Merged: 'status_merged',
-  'In Collections': 'status_in_collections',
-};
 
 /** The first reason in SPEC order; the detail is for the administrator reading the exclusions. */
 const excluded = (reason: ExclusionReason, detail: string): BulkVerdict => ({ eligible: false, reason, detail });
@@ -82,7 +74,7 @@ function patientVerdictOf({ exclusions }: PatientEligibility): BulkVerdict | nul
   if (first === undefined) return null;
   switch (first.code) {
     case 'status':
-      return excluded(STATUS_REASONS[first.status as Exclude<PatientStatus, 'Active'>] ?? 'status_inactive', first.status);
+      return excluded(STATUS_EXCLUSIONS[first.status as Exclude<PatientStatus, 'Active'>] ?? 'status_inactive', first.status);
     case 'no_date_of_birth':
       return excluded('no_date_of_birth', 'No date of birth on file');
     case 'invalid_date_of_birth':

@@ -611,7 +611,7 @@ describe('export', () => {
       'Pia',
       'Portal',
       'primary_without_authority',
-      'Primary Contact without authority or residence',
+      'Primary Contact without authority and not living with the child',
       'Sort 1 Gloria Portal has no authority and does not reside (the Portal column does not count)',
     ]);
 

@@ -8,7 +8,8 @@
  * campaign sends one email per guardian listing all their children.
  */
 import path from 'node:path';
-import type { ExclusionReason, ExportResult } from '../../../shared/bulk/api';
+import type { ExportResult } from '../../../shared/bulk/api';
+import { EXCLUSION_LABELS } from '../../../shared/bulk/exclusions';
 import { checkMobile } from '../../../shared/domain/contactQuality';
 import { formatUsDate } from '../../../shared/domain/dates';
 import { appendAudit } from '../audit/audit';
@@ -19,19 +20,6 @@ import { Pacer } from './pacing';
 import { bulkSnapshot, keepSnapshotAfterOwnWrite, mirrorStamp, type BulkSnapshot } from './snapshot';
 
 export type ExportKind = 'bulk_pin' | 'exclusions' | 'worklist';
-
-export const EXCLUSION_LABELS: Record<ExclusionReason, string> = {
-  status_inactive: 'Status: Inactive',
-  status_transferred: 'Status: Transferred',
-  status_deceased: 'Status: Deceased',
-  status_merged: 'Status: Merged',
-  status_in_collections: 'Status: In Collections',
-  over_minor_age: 'At or over the Minor Age Limit',
-  no_date_of_birth: 'No date of birth',
-  no_primary_contact: 'No Primary Contact (Sort 1)',
-  primary_without_authority: 'Primary Contact without authority or residence',
-  no_email: 'Primary Contact has no email',
-};
 
 export const BULK_PIN_COLUMNS = [
   'Guardian First Name',

@@ -1,5 +1,6 @@
 import type { ReadinessSummary } from '../../../shared/bulk/api';
-import { count, EXCLUSION_WORDS, plural } from './bulkWords';
+import { EXCLUSION_LABELS } from '../../../shared/bulk/exclusions';
+import { count, plural } from './bulkWords';
 
 /**
  * Children left out of the Bulk PIN file, one horizontal bar per reason, largest first. The bar is
@@ -28,7 +29,7 @@ export function ExclusionChart({ exclusions }: { exclusions: ReadinessSummary['e
             {shown.map((e) => (
               <tr key={e.reason}>
                 <th scope="row" className="bulk-chart-reason">
-                  {EXCLUSION_WORDS[e.reason] ?? e.reason}
+                  {EXCLUSION_LABELS[e.reason]}
                 </th>
                 <td className="bulk-chart-value">
                   <span className="bulk-bar-track" aria-hidden="true">

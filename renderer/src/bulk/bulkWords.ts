@@ -1,4 +1,4 @@
-import type { ChecklistItem, ExclusionReason, QualityProblem } from '../../../shared/bulk/api';
+import type { ChecklistItem, QualityProblem } from '../../../shared/bulk/api';
 
 /** Whole numbers the way the practice reads them: 1,234. */
 export const count = (n: number) => n.toLocaleString('en-US');
@@ -34,20 +34,6 @@ export const CHECKLIST_WORDS: Record<ChecklistItem, { title: string; explanation
     title: 'Register records archived',
     explanation: 'The DB Archive tool has been run for Register records (step 1 of the practice-system data clean-up).',
   },
-};
-
-/** Why a child is left out of the Bulk PIN file, in words. */
-export const EXCLUSION_WORDS: Record<ExclusionReason, string> = {
-  status_inactive: 'Patient status Inactive',
-  status_transferred: 'Patient status Transferred',
-  status_deceased: 'Patient status Deceased',
-  status_merged: 'Patient status Merged',
-  status_in_collections: 'Patient status In Collections',
-  over_minor_age: 'At or over the Minor Age Limit (registers on their own account)',
-  no_date_of_birth: 'No date of birth on the chart',
-  no_primary_contact: 'No Primary Contact (no Family Contact with Sort 1)',
-  primary_without_authority: 'Primary Contact without authority and not living with the child',
-  no_email: 'Primary Contact has no email address',
 };
 
 /** What the data-quality worklist flags, in words (the filter's choices). */
