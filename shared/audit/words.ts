@@ -2,8 +2,10 @@
  * The audit log in plain words: action names and a one-line summary of an entry's details.
  * Used by main (list and CSV) so the screen and the file read the same.
  */
+import { AUDIT_ACTIONS, type AuditAction } from './actions';
 
-const ACTION_LABELS: Record<string, string> = {
+/** Every action in words; a Record over AuditAction, so an action without words does not compile. */
+export const ACTION_LABELS: Record<AuditAction, string> = {
   sign_in: 'Signed in',
   sign_out: 'Signed out',
   sign_in_failed: 'Sign-in failed',
@@ -35,20 +37,23 @@ const ACTION_LABELS: Record<string, string> = {
   contact_fixed: 'Contact fixed',
   bulk_exported: 'Bulk PIN file exported',
   import_applied: 'Practice data imported',
+  campaign_started: 'Bulk PIN campaign started',
+  campaign_paused: 'Bulk PIN campaign paused',
+  campaign_resumed: 'Bulk PIN campaign resumed',
   audit_exported: 'Audit log exported',
   audit_verification_failed: 'Audit log check failed',
 };
 
 /** "pin_printed" → "PIN printed"; an action this version has no words for reads "Some new action". */
 export function auditActionLabel(action: string): string {
-  const known = ACTION_LABELS[action];
-  if (known) return known;
+  if (isAuditAction(action)) return ACTION_LABELS[action];
   const words = action.replace(/_/g, ' ').trim();
   return words ? words[0]!.toUpperCase() + words.slice(1) : action;
 }
 
-/** Every action the screen offers as a filter (known ones, in the order above). */
-export const KNOWN_AUDIT_ACTIONS: readonly string[] = Object.keys(ACTION_LABELS);
+function isAuditAction(action: string): action is AuditAction {
+  return (AUDIT_ACTIONS as readonly string[]).includes(action);
+}
 
 /** Keys whose values are never shown, whatever a writer put there (details must not hold secrets anyway). */
 const HIDDEN_KEY = /^(pin|pins|plainpin|password|passwordhash|token|secretvalue|value)$/i;

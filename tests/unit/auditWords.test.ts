@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { auditActionLabel, summarizeAuditDetails } from '../../shared/audit/words';
+import { AUDIT_ACTIONS } from '../../shared/audit/actions';
+import { ACTION_LABELS, auditActionLabel, summarizeAuditDetails } from '../../shared/audit/words';
 
 describe('auditActionLabel', () => {
   it.each([
@@ -33,5 +34,19 @@ describe('summarizeAuditDetails', () => {
 
   it('keeps a long summary to one readable line', () => {
     expect(summarizeAuditDetails(JSON.stringify({ reason: 'x'.repeat(1000) })).length).toBeLessThanOrEqual(400);
+  });
+});
+
+describe('every audit action has words', () => {
+  it.each(AUDIT_ACTIONS)('%s', (action) => {
+    const label = ACTION_LABELS[action];
+    expect(label?.trim()).toBeTruthy();
+    expect(auditActionLabel(action)).toBe(label);
+    // Two actions reading the same would be one choice twice in the screen's filter.
+    expect(Object.values(ACTION_LABELS).filter((l) => l === label)).toHaveLength(1);
+  });
+
+  it('words only the actions there are', () => {
+    expect(Object.keys(ACTION_LABELS).sort()).toEqual([...AUDIT_ACTIONS].sort());
   });
 });

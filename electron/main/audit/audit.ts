@@ -1,44 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { AuditAction } from '../../../shared/audit/actions';
 import { AUDIT_HASH_FUNCTION, GENESIS_HASH } from './chain';
 import type { Database } from '../db/schema';
-
-export type AuditAction =
-  | 'sign_in'
-  | 'sign_out'
-  | 'demo_seeded'
-  | 'pin_issued'
-  | 'pin_printed'
-  | 'pin_reprinted'
-  | 'recipient_overridden'
-  | 'account_owner_chosen'
-  | 'pin_replaced'
-  | 'welcome_resent'
-  | 'name_corrected'
-  | 'setting_changed'
-  | 'pin_emailed'
-  | 'welcome_became_add_child'
-  | 'pin_revoked'
-  | 'delivery_parked'
-  | 'delivery_retried'
-  | 'delivery_edited'
-  | 'delivery_dismissed'
-  | 'secret_changed'
-  | 'name_conflict'
-  | 'bulk_checklist_answered'
-  | 'contact_fixed'
-  | 'bulk_exported'
-  | 'import_applied'
-  | 'campaign_started'
-  | 'campaign_paused'
-  | 'campaign_resumed'
-  | 'audit_exported'
-  | 'audit_verification_failed'
-  | 'lock'
-  | 'unlock'
-  | 'sign_in_failed'
-  | 'access_denied'
-  | 'clerk_created'
-  | 'clerk_changed';
 
 export interface AuditEntry {
   action: AuditAction;

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { AuditExportResult, AuditFilter, AuditFilterOptions, AuditPage, AuditRowView } from '../../../shared/audit/api';
-import { KNOWN_AUDIT_ACTIONS, auditActionLabel, summarizeAuditDetails } from '../../../shared/audit/words';
+import { AUDIT_ACTIONS } from '../../../shared/audit/actions';
+import { auditActionLabel, summarizeAuditDetails } from '../../../shared/audit/words';
 import { addDays } from '../../../shared/domain/dates';
 import { csvPieces, writeFileAtomic, type CsvValue } from '../bulk/csv';
 import { fileStamp } from '../bulk/export';
@@ -135,7 +136,7 @@ export async function auditFilterOptions(ctx: AppContext): Promise<AuditFilterOp
   const clerks = await ctx.db.selectFrom('clerks').select(['id', 'display_name']).orderBy('display_name').execute();
   // Actions this version knows, and any other that is in the log (written by a newer version).
   const present = await ctx.db.selectFrom('audit_log').select('action').distinct().execute();
-  const actions = [...new Set([...KNOWN_AUDIT_ACTIONS, ...present.map((p) => p.action)])];
+  const actions = [...new Set([...AUDIT_ACTIONS, ...present.map((p) => p.action)])];
   return {
     clerks: clerks.map((c) => ({ id: c.id, displayName: c.display_name })),
     actions: actions.map((action) => ({ action, label: auditActionLabel(action) })).sort((a, b) => a.label.localeCompare(b.label)),

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { AuditAction } from '../audit/audit';
+import type { AuditAction } from '../../../shared/audit/actions';
 import type { ImportPreview, ImportResult } from '../../../shared/bulk/api';
 import { buildPlan, MAX_LISTED_PROBLEMS, type ImportInput, type ImportPlan } from './plan';
 import { reconcile, runToEnd, type Changes } from './reconcile';
