@@ -43,6 +43,16 @@ function isKnownTimeZone(zone: string): boolean {
 }
 
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** The time zone this workstation runs in. */
+export function workstationTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** The zone that decides the practice's "today": the setting, or the workstation's when none is set. */
+export function practiceTimeZone(settings: Pick<Settings, 'timeZone'>): string {
+  return settings.timeZone || workstationTimeZone();
+}
 export type SettingKey = keyof Settings;
 
 export const DEFAULT_SETTINGS: Settings = {

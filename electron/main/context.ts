@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { localDateIn, type IsoDate } from '../../shared/domain/dates';
-import type { Settings } from '../../shared/settings';
+import { practiceTimeZone, type Settings } from '../../shared/settings';
 import type { Db } from './db/open';
 import { readSettings } from './settings/settingsService';
 
@@ -48,8 +48,7 @@ export function createContext(init: {
     },
     outboxChanged: () => undefined,
     async today() {
-      const { timeZone } = await context.settings();
-      return localDateIn(init.now(), timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone);
+      return localDateIn(init.now(), practiceTimeZone(await context.settings()));
     },
   };
   return context;

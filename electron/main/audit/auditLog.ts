@@ -11,6 +11,7 @@ import type { AppContext } from '../context';
 import type { ChainedColumns } from './chain';
 import type { Database } from '../db/schema';
 import { appendAudit } from './audit';
+import { practiceTimeZone } from '../../../shared/settings';
 
 /**
  * The audit screen's reads: rows newest first with the screen's filters, names joined in, details
@@ -50,7 +51,7 @@ type AuditQuery = SelectQueryBuilder<Database, 'audit_log', object>;
 const likeText = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 async function filtered(ctx: AppContext, filter: AuditFilter): Promise<AuditQuery> {
-  const timeZone = (await ctx.settings()).timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const timeZone = practiceTimeZone(await ctx.settings());
   let query: AuditQuery = ctx.db.selectFrom('audit_log');
   if (filter.from) query = query.where('audit_log.at', '>=', startOfLocalDay(filter.from, timeZone).toISOString());
   if (filter.to) query = query.where('audit_log.at', '<', startOfLocalDay(addDays(filter.to, 1), timeZone).toISOString());
@@ -154,7 +155,7 @@ function localTime(iso: string, timeZone: string): string {
 
 export async function exportAudit(ctx: AppContext, exportDir: string, filter: AuditFilter): Promise<AuditExportResult> {
   const clerk = await requireClerk(ctx);
-  const timeZone = (await ctx.settings()).timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const timeZone = practiceTimeZone(await ctx.settings());
   const base = await filtered(ctx, filter);
   // The rows present now: anything appended while writing (this export's own entry) is left out.
   const upTo = (await ctx.db.selectFrom('audit_log').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst())?.max ?? 0;

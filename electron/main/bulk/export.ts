@@ -18,6 +18,7 @@ import type { AppContext } from '../context';
 import { csvPieces, writeFileAtomic, type CsvValue } from './csv';
 import { Pacer } from './pacing';
 import { bulkSnapshot, keepSnapshotAfterOwnWrite, mirrorStamp, type BulkSnapshot } from './snapshot';
+import { practiceTimeZone } from '../../../shared/settings';
 
 export type ExportKind = 'bulk_pin' | 'exclusions' | 'worklist';
 
@@ -104,10 +105,10 @@ export async function* exportRecords(snapshot: BulkSnapshot, kind: ExportKind): 
   }
 }
 
-/** "2026-11-22-1000" in the practice's time zone (the workstation's when none is set). */
+/** "2026-11-22-1000" in the given zone. */
 export function fileStamp(instant: Date, timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: timeZone || undefined,
+    timeZone,
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',
@@ -122,8 +123,7 @@ export function fileStamp(instant: Date, timeZone: string): string {
 export async function exportBulkFile(ctx: AppContext, exportDir: string, kind: ExportKind): Promise<ExportResult> {
   const clerk = await requireClerk(ctx);
   const snapshot = await bulkSnapshot(ctx);
-  const { timeZone } = await ctx.settings();
-  const name = `${FILE_PREFIX[kind]}-${fileStamp(ctx.now(), timeZone)}.csv`;
+  const name = `${FILE_PREFIX[kind]}-${fileStamp(ctx.now(), practiceTimeZone(await ctx.settings()))}.csv`;
   let rows = 0;
   async function* counted(): AsyncGenerator<CsvValue[]> {
     for await (const record of exportRecords(snapshot, kind)) {

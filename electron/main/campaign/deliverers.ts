@@ -3,10 +3,11 @@ import type { AppContext } from '../context';
 import { emailLanguage, mailerFor, type DeliveryServices } from '../outbox/deliverers';
 import { DeliveryError } from '../outbox/deliveryError';
 import type { Deliverer } from '../outbox/worker';
-import { expiryDay, practiceZone } from '../pins/packet';
+import { expiryDay } from '../pins/packet';
 import { postDelivery } from '../sync/http';
 import { readPayload, SETUP_EMAIL_KIND, SETUP_LINK_KIND, type SetupEmailPayload, type SetupLinkPayload } from './payloads';
 import { renderSetupEmail } from './setupEmail';
+import { practiceTimeZone } from '../../../shared/settings';
 
 /** The guardian's personal link: the portal's /setup page with the token as its only parameter. */
 export function setupUrl(portalUrl: string, token: string): string {
@@ -52,7 +53,7 @@ export function campaignDeliverers(ctx: AppContext, services: DeliveryServices):
             practiceName: settings.practiceName,
             setupUrl: setupUrl(settings.portalUrl, payload.token),
             childFirstNames: payload.childFirstNames,
-            expiresOn: expiryDay(payload.expiresAt, await practiceZone(ctx)),
+            expiresOn: expiryDay(payload.expiresAt, practiceTimeZone(await ctx.settings())),
             practicePhone: settings.practicePhone,
           }),
         });

@@ -2,7 +2,7 @@ import type { CheckinFamily, CheckinList } from '../../../shared/api';
 import { addDays, formatUsDate, localDateIn } from '../../../shared/domain/dates';
 import { patientEligibility } from '../../../shared/domain/eligibility';
 import type { AppContext } from '../context';
-import { practiceZone } from '../pins/packet';
+import { practiceTimeZone } from '../../../shared/settings';
 
 /** Today's appointments, one row per family (siblings checking in together), earliest first. */
 export async function todaysCheckins(ctx: AppContext): Promise<CheckinList> {
@@ -55,7 +55,7 @@ async function pinStatuses(ctx: AppContext, familyIds: string[], today: string):
   const result = new Map<string, string>();
   if (familyIds.length === 0) return result;
   const { minorAgeLimit } = await ctx.settings();
-  const zone = await practiceZone(ctx);
+  const zone = practiceTimeZone(await ctx.settings());
   const nowIso = ctx.now().toISOString();
   const children = await ctx.db
     .selectFrom('patients')

@@ -3,11 +3,11 @@ import { addDays } from '../../../shared/domain/dates';
 import { eligiblePrimaryContact, hasAccessRight, primaryContactLink, type ContactLink } from '../../../shared/domain/contacts';
 import { childEnrollment, describeHeldPin, guardianEnrollment, mergePinFacts } from '../../../shared/domain/enrollment';
 import { childVerdict } from '../../../shared/domain/verdict';
-import { practiceZone } from '../pins/packet';
 import { guardianFacts, localPins, reportedPins, reviewDigest } from './enrollmentFacts';
 import type { AppContext } from '../context';
 import type { Patient, PatientContact } from '../db/schema';
 import { notFound } from '../errors';
+import { practiceTimeZone } from '../../../shared/settings';
 
 function toLink(row: PatientContact): ContactLink & { patientId: string } {
   return {
@@ -108,7 +108,7 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
   const local = await localPins(ctx.db, patientIds, nowIso, ctx.workstation);
   const reported = await reportedPins(ctx.db, patientIds, ctx.workstation);
   const guardians = await guardianFacts(ctx.db, contacts);
-  const timeZone = await practiceZone(ctx);
+  const timeZone = practiceTimeZone(await ctx.settings());
 
   const settings = await ctx.settings();
   const today = await ctx.today();

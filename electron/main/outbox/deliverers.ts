@@ -10,10 +10,11 @@ import { createMailer, type Mailer } from '../mail/mailer';
 import { renderAddChild } from '../mail/addChildTemplate';
 import type { SecretStore } from '../secrets/secretStore';
 import { postDelivery, type SyncEndpoint } from '../sync/http';
-import { practiceZone, expiryDay } from '../pins/packet';
+import { expiryDay } from '../pins/packet';
 import { DeliveryError } from './deliveryError';
 import { ADD_CHILD_KIND, deliverEnrollment, ENROLLMENT_KIND, WELCOME_KIND } from './enrollmentDelivery';
 import type { Deliverer, OutboxRow } from './worker';
+import { practiceTimeZone } from '../../../shared/settings';
 
 export interface DeliveryServices {
   /** Where the practice system is, or null while it is not configured. */
@@ -128,7 +129,7 @@ async function sendPinEmail(ctx: AppContext, services: DeliveryServices, row: Ou
   const settings = await ctx.settings();
   const contact = await ctx.db.selectFrom('contacts').select('language').where('id', '=', payload.recipientContactId).executeTakeFirst();
   const language = emailLanguage(payload.language, contact?.language, settings.defaultLanguage);
-  const expiresOn = expiryDay(payload.expiresAt, await practiceZone(ctx));
+  const expiresOn = expiryDay(payload.expiresAt, practiceTimeZone(await ctx.settings()));
   const message = {
     outboxId: row.id,
     to: payload.to,

@@ -1,13 +1,10 @@
 import type { IssuedBatch, PacketGuardian } from '../../../shared/api';
 import { localDateIn } from '../../../shared/domain/dates';
 import { formatPin } from '../../../shared/domain/pin';
+import { practiceTimeZone } from '../../../shared/settings';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { openPayload } from '../crypto/payloadSeal';
-
-export async function practiceZone(ctx: AppContext): Promise<string> {
-  return (await ctx.settings()).timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone;
-}
 
 /** The practice-local day on which a PIN expiring at `expiresAt` stops working. */
 export function expiryDay(expiresAt: string, zone: string): string {
@@ -55,7 +52,7 @@ export async function packetForBatch(ctx: AppContext, batchId: string): Promise<
     .execute();
   if (rows.length === 0) throw new AppError('not_found', 'No PINs were issued under that batch.');
 
-  const zone = await practiceZone(ctx);
+  const zone = practiceTimeZone(await ctx.settings());
   const settings = await ctx.settings();
   // Online, the portal has each PIN within seconds: the slip says nothing. Offline (or failing), it says to wait.
   const online = (await ctx.db.selectFrom('sync_state').select('value').where('key', '=', 'online').executeTakeFirst())?.value === 'true';

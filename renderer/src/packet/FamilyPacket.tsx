@@ -3,6 +3,7 @@ import type { IssuedBatch, PacketChild, PacketGuardian } from '../../../shared/a
 import { localDateIn } from '../../../shared/domain/dates';
 import { packetWords } from './packetWords';
 import './packet.css';
+import { workstationTimeZone } from '../../../shared/settings';
 
 type Words = ReturnType<typeof packetWords>;
 
@@ -133,7 +134,7 @@ export const FamilyPacket = forwardRef<HTMLDivElement, { batch: IssuedBatch; gua
         <PacketHeader batch={batch} qr={qr} />
         <h1>{w.t('coverTitle', { family: batch.familyName })}</h1>
         <p className="packet-meta">
-          {w.t('prepared', { date: w.date(localDateIn(new Date(batch.issuedAt), Intl.DateTimeFormat().resolvedOptions().timeZone)), clerk: batch.issuedBy })} {w.t('oneAccount')}
+          {w.t('prepared', { date: w.date(localDateIn(new Date(batch.issuedAt), workstationTimeZone())), clerk: batch.issuedBy })} {w.t('oneAccount')}
         </p>
         <GuardianSteps guardian={guardian} batch={batch} w={w} />
         {printed.some((c) => c.awaitingPortal) && <p className="slip-pending">{w.t('slipPending')}</p>}

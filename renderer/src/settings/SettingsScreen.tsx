@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type Ref } from 'react';
-import type { SecretKey, SettingKey, Settings } from '../../../shared/settings';
+import { workstationTimeZone, type SecretKey, type SettingKey, type Settings } from '../../../shared/settings';
 import { useNavigation } from '../app/navigation';
 import { useSession } from '../app/sessionStore';
 import { useAuth } from '../auth/authStore';
@@ -37,10 +37,6 @@ const US_TIME_ZONES = [
   'Pacific/Pago_Pago',
 ];
 
-function workstationZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone;
-}
-
 const FIELDS: Record<SettingKey, FieldInfo> = {
   practiceName: {
     label: 'Practice name',
@@ -76,8 +72,8 @@ const FIELDS: Record<SettingKey, FieldInfo> = {
   },
   timeZone: {
     label: 'Practice time zone',
-    hint: `Decides the practice’s “today” for check-in, ages and PIN expiry. Leave empty to use this workstation’s zone (${workstationZone()}).`,
-    placeholder: workstationZone(),
+    hint: `Decides the practice’s “today” for check-in, ages and PIN expiry. Leave empty to use this workstation’s zone (${workstationTimeZone()}).`,
+    placeholder: workstationTimeZone(),
   },
   smtpHost: {
     label: 'Mail server (SMTP host)',
