@@ -1,5 +1,7 @@
 import { hash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { Selectable } from 'kysely';
+import type { AuditLogTable } from '../db/schema';
 
 /**
  * The audit log's hash chain. Each row carries `prev_hash` (the hash of the row before it, or
@@ -24,16 +26,14 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** Bumped only together with a migration that rehashes the chain. */
 const ENCODING_VERSION = 'fpp-audit-chain-v1';
 
-/** The stored columns a row's hash covers, exactly as SQLite holds them. */
-export interface ChainedColumns {
-  id: number;
-  at: string;
-  clerk_id: string | null;
-  workstation: string;
-  action: string;
-  patient_id: string | null;
-  details: string;
-}
+/** The columns of audit_log a row's hash covers (all but the two hashes), in the order the encoding takes them. */
+export const CHAINED_COLUMNS = ['id', 'at', 'clerk_id', 'workstation', 'action', 'patient_id', 'details'] as const satisfies readonly Exclude<
+  keyof AuditLogTable,
+  'prev_hash' | 'hash'
+>[];
+
+/** Those columns of a row, exactly as SQLite holds them. */
+export type ChainedColumns = Pick<Selectable<AuditLogTable>, (typeof CHAINED_COLUMNS)[number]>;
 
 /**
  * SHA-256 (hex) over a JSON array of the version, the previous hash and the columns: JSON's string
@@ -41,17 +41,7 @@ export interface ChainedColumns {
  * distinct from "null".
  */
 export function auditRowHash(prevHash: string, row: ChainedColumns): string {
-  const canonical = JSON.stringify([
-    ENCODING_VERSION,
-    prevHash,
-    row.id,
-    row.at,
-    row.clerk_id,
-    row.workstation,
-    row.action,
-    row.patient_id,
-    row.details,
-  ]);
+  const canonical = JSON.stringify([ENCODING_VERSION, prevHash, ...CHAINED_COLUMNS.map((column) => row[column])]);
   // One-shot hash(): several times faster than createHash() for inputs this small.
   return hash('sha256', canonical, 'hex');
 }
