@@ -17,7 +17,7 @@ import type { AuditLogTable } from '../db/schema';
  * (`registerAuditChain`); without it SQLite refuses the insert.
  */
 
-/** The SQL function the chain trigger calls. */
+/** The SQL function the chain triggers call: stored by name in migration 005's triggers, so never renamed. */
 export const AUDIT_HASH_FUNCTION = 'fpp_audit_hash';
 
 /** `prev_hash` of the first row. */

@@ -1,6 +1,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { SEARCH_TERMS_PATIENT_INDEX } from '../db/migrations/20261122_002_search_terms';
 import { patientSearchTerms, type SearchableContact } from './terms';
+
+/**
+ * The index from a patient to their terms, as the migrations left it (002): the bulk reindex drops
+ * it and builds it again after a full reload. A test checks it against the migrated database.
+ */
+export const SEARCH_TERMS_PATIENT_INDEX = 'CREATE INDEX search_terms_patient ON search_terms(patient_id, term)';
 
 /**
  * Rebuilds the search terms of the given patients from the mirror. Called inside the same

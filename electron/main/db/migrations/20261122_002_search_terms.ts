@@ -5,8 +5,9 @@ import { sql, type Kysely } from 'kysely';
  * birth digits, guardian names, emails and phone digits (whole number and its last 7 and 4
  * digits), so every query is a prefix range scan on the primary key instead of a table scan.
  */
-/** Also used by the bulk reindex, which drops and rebuilds it around a full reload. */
-export const SEARCH_TERMS_PATIENT_INDEX = 'CREATE INDEX search_terms_patient ON search_terms(patient_id, term)';
+// Frozen as written: the bulk reindex (search/indexer.ts) drops and rebuilds this index with its
+// own copy of the statement, so this migration never depends on live code.
+const PATIENT_INDEX = 'CREATE INDEX search_terms_patient ON search_terms(patient_id, term)';
 
 const statements = [
   `CREATE TABLE search_terms (
@@ -14,7 +15,7 @@ const statements = [
      patient_id TEXT NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
      PRIMARY KEY (term, patient_id)
    ) STRICT, WITHOUT ROWID`,
-  SEARCH_TERMS_PATIENT_INDEX,
+  PATIENT_INDEX,
 ];
 
 export async function up(db: Kysely<unknown>): Promise<void> {

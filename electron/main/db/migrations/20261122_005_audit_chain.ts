@@ -1,9 +1,10 @@
+import { hash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { AUDIT_HASH_FUNCTION, GENESIS_HASH, auditRowHash, type ChainedColumns } from '../../audit/chain';
 
 /**
- * The audit log's hash chain (see audit/chain.ts): `prev_hash` and `hash` on every row, existing
- * rows hashed in id order, and triggers so that no row is ever stored outside the chain:
+ * The audit log's hash chain (see audit/chain.ts for what it is today): `prev_hash` and `hash`
+ * on every row, existing rows hashed in id order, and triggers so that no row is ever stored
+ * outside the chain:
  *  - a row that comes with its hashes (appendAudit computes them in its INSERT … SELECT) is
  *    refused unless `prev_hash` is the last row's hash and `hash` is right for its content;
  *  - a row that comes without (a plain INSERT, as the import writes) is chained by the database
@@ -12,6 +13,30 @@ import { AUDIT_HASH_FUNCTION, GENESIS_HASH, auditRowHash, type ChainedColumns } 
  *  - the only UPDATE allowed is that trigger filling the two hash columns of a row that has none
  *    (which exists only inside its own INSERT statement); everything else is still refused.
  */
+
+// A migration keeps doing what it did when it was written, whatever the live code becomes: this
+// one has its own frozen copy of the chain as it was then (version 1 of audit/chain.ts's encoding)
+// instead of importing audit/chain.ts. The triggers below call the SQL function by this name, so
+// the live code must keep registering it (audit/chain.ts AUDIT_HASH_FUNCTION); a test checks that
+// both hash a row alike (tests/unit/db/auditChain.migration.test.ts).
+const AUDIT_HASH_FUNCTION = 'fpp_audit_hash';
+const GENESIS_HASH = '0'.repeat(64);
+
+interface Row {
+  id: number;
+  at: string;
+  clerk_id: string | null;
+  workstation: string;
+  action: string;
+  patient_id: string | null;
+  details: string;
+}
+
+/** Version 1 of the chain's row hash, as audit/chain.ts had it when this migration was written. */
+function rowHashV1(prevHash: string, row: Row): string {
+  const canonical = JSON.stringify(['fpp-audit-chain-v1', prevHash, row.id, row.at, row.clerk_id, row.workstation, row.action, row.patient_id, row.details]);
+  return hash('sha256', canonical, 'hex');
+}
 
 const HEX_64 = (column: string) => `${column} IS NULL OR (length(${column}) = 64 AND ${column} NOT GLOB '*[^0-9a-f]*')`;
 
@@ -54,8 +79,6 @@ const triggers = [
 /** Rows hashed per read while backfilling (an old log is never all in memory). */
 const BACKFILL_SLICE = 5_000;
 
-type Row = ChainedColumns & { id: number };
-
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const statement of addColumns) await sql.raw(statement).execute(db);
   // The backfill is the one UPDATE of history this app ever makes; the trigger comes back below.
@@ -68,9 +91,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       WHERE id > ${after} ORDER BY id LIMIT ${BACKFILL_SLICE}`.execute(db);
     if (rows.length === 0) break;
     for (const row of rows) {
-      const hash = auditRowHash(prev, row);
-      await sql`UPDATE audit_log SET prev_hash = ${prev}, hash = ${hash} WHERE id = ${row.id}`.execute(db);
-      prev = hash;
+      const rowHash = rowHashV1(prev, row);
+      await sql`UPDATE audit_log SET prev_hash = ${prev}, hash = ${rowHash} WHERE id = ${row.id}`.execute(db);
+      prev = rowHash;
       after = row.id;
     }
   }
