@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditExportResult, AuditFilterOptions, AuditPage } from '../../shared/audit/api';
 import { createApp, type App } from '../../electron/main/app';
 import { appendAudit, type AuditEntry } from '../../electron/main/audit/audit';
-import { parseCsv } from '../../electron/main/bulk/csv';
+import { parseCsv } from '../../electron/main/lib/csv';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { insertFamilies } from '../support/fixtures';
 import { signInTestClerk, TEST_ADMIN_ID } from '../support/signIn';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, isFormulaLike, parseCsv, toCsv } from '../../electron/main/bulk/csv';
+import { csvCell, isFormulaLike, parseCsv, toCsv } from '../../electron/main/lib/csv';
 
 /**
  * The export's formula guard (issue 11 item 11): what a spreadsheet would run as a formula is

@@ -4,7 +4,7 @@ import type { AuditExportResult, AuditFilter, AuditFilterOptions, AuditPage, Aud
 import { AUDIT_ACTIONS } from '../../../shared/audit/actions';
 import { auditActionLabel, summarizeAuditDetails } from '../../../shared/audit/words';
 import { addDays } from '../../../shared/domain/dates';
-import { csvPieces, writeFileAtomic, type CsvValue } from '../bulk/csv';
+import { csvPieces, writeFileAtomic, type CsvValue } from '../lib/csv';
 import { fileStamp } from '../bulk/export';
 import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';

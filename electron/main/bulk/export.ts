@@ -15,8 +15,8 @@ import { formatUsDate } from '../../../shared/domain/dates';
 import { appendAudit } from '../audit/audit';
 import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
-import { csvPieces, writeFileAtomic, type CsvValue } from './csv';
-import { Pacer } from './pacing';
+import { csvPieces, writeFileAtomic, type CsvValue } from '../lib/csv';
+import { Pacer } from '../lib/pacing';
 import { bulkSnapshot, keepSnapshotAfterOwnWrite, mirrorStamp, type BulkSnapshot } from './snapshot';
 import { practiceTimeZone } from '../../../shared/settings';
 

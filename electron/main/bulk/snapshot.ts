@@ -33,7 +33,7 @@ import type { IsoDate } from '../../../shared/domain/dates';
 import { fullName } from '../../../shared/domain/names';
 import { PATIENT_STATUSES, type Authority, type PatientStatus, type ReminderMethod } from '../../../shared/domain/patient';
 import type { AppContext } from '../context';
-import { Pacer, sortByKey, yieldToEventLoop } from './pacing';
+import { Pacer, sortByKey, yieldToEventLoop } from '../lib/pacing';
 
 export interface BulkSnapshot {
   /** Eligible Primary Contacts: one campaign email each. */
