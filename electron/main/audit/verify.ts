@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { AuditProblem, AuditVerification } from '../../../shared/audit/api';
 import { auditActionLabel } from '../../../shared/audit/words';
 import type { Db } from '../db/open';
+import { yieldToEventLoop } from '../lib/pacing';
 import { GENESIS_HASH, auditRowHash, type ChainedColumns } from './chain';
 
 /**
@@ -136,7 +137,6 @@ export class VerificationStopped extends Error {
   }
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function readHead(sqlite: BetterSqlite3.Database): VerifiedHead | null {
   const raw = sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(VERIFIED_HEAD_KEY) as string | undefined;

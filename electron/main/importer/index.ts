@@ -7,6 +7,8 @@ import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
 import type { Handlers } from '../dispatch';
 import { AppError } from '../errors';
+import { exclusive } from '../lib/exclusive';
+import { yieldToEventLoop } from '../lib/pacing';
 import { applyImport, chartPages, previewOf, type ApplyRequest } from './applyCore';
 import type { ApplyWorkerData, WorkerMessage } from './applyWorker';
 import { buildPlan, type ImportInput } from './plan';
@@ -45,21 +47,15 @@ export interface ImportOptions {
 
 /** About 5,000 CSV rows: below it the one transaction on the app's connection is a fraction of a second. */
 const DEFAULT_WORKER_ABOVE_CHARS = 500_000;
-const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
 const running = new WeakMap<AppContext, Promise<unknown>>();
 let warnedNoWorker = false;
-
-/** Holds Kysely's connection lock while `work` runs (see sync/pull.ts). */
-function exclusive<T>(ctx: AppContext, work: () => T): Promise<T> {
-  return ctx.db.connection().execute(async () => work());
-}
 
 /** Runs a chunked read on the app's connection: one chunk per event-loop turn, each under the lock. */
 async function drive<T>(ctx: AppContext, steps: Generator<void, T>): Promise<T> {
   for (;;) {
-    const step = await exclusive(ctx, () => steps.next());
+    const step = await exclusive(ctx.db, () => steps.next());
     if (step.done) return step.value;
-    await pause();
+    await yieldToEventLoop();
   }
 }
 
@@ -67,7 +63,7 @@ export async function previewImport(ctx: AppContext, input: ImportInput): Promis
   const plan = await buildPlan(input, {
     today: await ctx.today(),
     mirrorCharts: () => drive(ctx, chartPages(ctx.sqlite, new Set())),
-    pause,
+    pause: yieldToEventLoop,
   });
   const { changes, problems } = await drive(ctx, reconcile(ctx.sqlite, plan, { write: false, now: ctx.now().toISOString() }));
   return previewOf(plan, changes, problems);
@@ -190,10 +186,10 @@ async function applyExclusively(ctx: AppContext, input: ImportInput, options: Im
 
   if (launch) return runInWorker(ctx, launch, options, request);
   return applyImport(ctx.sqlite, request, {
-    pause,
+    pause: yieldToEventLoop,
     drive: (steps) => drive(ctx, steps),
     // The one transaction runs on the app's connection, holding Kysely's lock.
-    runWrite: (write) => exclusive(ctx, write),
+    runWrite: (write) => exclusive(ctx.db, write),
   });
 }
 

@@ -2,6 +2,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { SyncSummary } from '../../../shared/api';
 import { changesPageEnvelope, MAX_PAGE_LIMIT, PAGE_RECORDS, SYNC_PATHS, type ChangesPageEnvelope, type PageRecordKind } from '../../../shared/sync/protocol';
 import type { AppContext } from '../context';
+import { exclusive } from '../lib/exclusive';
+import { yieldToEventLoop } from '../lib/pacing';
 import { DeliveryError } from '../outbox/deliveryError';
 import { reindexPatients } from '../search/indexer';
 import { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY } from './applyPage';
@@ -127,14 +129,14 @@ const INDEX_SLICE = 150;
 
 /** Rebuilds every patient's search terms, a slice per transaction, yielding between slices. Stops when cancelled (the flag stays set). */
 async function rebuildSearchIndexInSlices(ctx: AppContext, signal?: AbortSignal): Promise<void> {
-  const ids = await exclusive(ctx, () => ctx.sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[]);
+  const ids = await exclusive(ctx.db, () => ctx.sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[]);
   for (let i = 0; i < ids.length; i += INDEX_SLICE) {
     if (signal?.aborted) return;
     const slice = ids.slice(i, i + INDEX_SLICE);
-    await exclusive(ctx, () => ctx.sqlite.transaction(() => reindexPatients(ctx.sqlite, slice))());
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await exclusive(ctx.db, () => ctx.sqlite.transaction(() => reindexPatients(ctx.sqlite, slice))());
+    await yieldToEventLoop();
   }
-  await exclusive(ctx, () => writeState(ctx.sqlite, INDEX_STALE_KEY, 'false'));
+  await exclusive(ctx.db, () => writeState(ctx.sqlite, INDEX_STALE_KEY, 'false'));
 }
 
 function pageRowCount(page: ChangesPageEnvelope): number {
@@ -146,13 +148,13 @@ async function runPull(ctx: AppContext, conn: SyncConnection, report: (p: PullPr
   const limit = Math.min(MAX_PAGE_LIMIT, Math.max(1, Math.floor(conn.pageLimit ?? DEFAULT_PAGE_LIMIT)));
   const totals = { pages: 0, rows: 0, tombstones: 0, keptLocal: 0, setAside: 0, olderIgnored: 0, charactersRemoved: 0 };
 
-  let cursor = await exclusive(ctx, () => readState(ctx.sqlite, PULL_CURSOR_KEY) ?? '');
+  let cursor = await exclusive(ctx.db, () => readState(ctx.sqlite, PULL_CURSOR_KEY) ?? '');
   // Every cursor this pull was given: one coming back means the feed runs in a circle.
   const seen = new Set<string>([cursor]);
   // Filling an empty mirror: build the search terms once at the end, in slices, instead of per
   // page (a page then applies in a few ms; per-page indexing held the event loop 60-150 ms).
   const deferIndex = await exclusive(
-    ctx,
+    ctx.db,
     () => readState(ctx.sqlite, INDEX_STALE_KEY) === 'true' || ctx.sqlite.prepare('SELECT count(*) FROM patients').pluck().get() === 0,
   );
   try {
@@ -169,7 +171,7 @@ async function runPull(ctx: AppContext, conn: SyncConnection, report: (p: PullPr
         page = await fetchPage(ctx, conn, cursor, limit);
       } catch (error) {
         if (error instanceof DeliveryError && !error.permanent && !(error instanceof SyncCancelled)) {
-          await exclusive(ctx, () => writeState(ctx.sqlite, ONLINE_KEY, 'false'));
+          await exclusive(ctx.db, () => writeState(ctx.sqlite, ONLINE_KEY, 'false'));
         }
         throw error;
       }
@@ -178,7 +180,7 @@ async function runPull(ctx: AppContext, conn: SyncConnection, report: (p: PullPr
         throw new DeliveryError('The practice system sent a repeating cursor: contact its vendor. What arrived before it is kept.', true);
       }
       seen.add(page.cursor);
-      const counts = await exclusive(ctx, () => applyChangesPage(ctx.sqlite, page, { deferIndex, now: ctx.now() }));
+      const counts = await exclusive(ctx.db, () => applyChangesPage(ctx.sqlite, page, { deferIndex, now: ctx.now() }));
       cursor = page.cursor;
       totals.pages += 1;
       totals.rows += counts.rows;
@@ -190,7 +192,7 @@ async function runPull(ctx: AppContext, conn: SyncConnection, report: (p: PullPr
       report({ rowsDone: totals.rows + totals.tombstones, remaining: page.hasMore ? page.remaining : 0 });
       if (!page.hasMore) break;
       // Let IPC, timers and the UI's requests run between pages.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
     }
   } catch (error) {
     // What did arrive must be searchable while the desk works offline (unless the app is stopping).
@@ -201,7 +203,7 @@ async function runPull(ctx: AppContext, conn: SyncConnection, report: (p: PullPr
   if (deferIndex) await rebuildSearchIndexInSlices(ctx, signal);
   if (signal?.aborted) throw new SyncCancelled();
   const lastSyncAt = ctx.now().toISOString();
-  await exclusive(ctx, () =>
+  await exclusive(ctx.db, () =>
     ctx.sqlite.transaction(() => {
       writeState(ctx.sqlite, LAST_SYNC_KEY, lastSyncAt);
       writeState(ctx.sqlite, ONLINE_KEY, 'true');
@@ -281,14 +283,6 @@ function unreadable(detail: string): DeliveryError {
 
 // ---------------------------------------------------------------------------------------------
 // Mirror
-
-/**
- * Holds Kysely's connection lock while `work` runs, so a page never lands inside a Kysely
- * transaction that is awaiting between statements on the same connection.
- */
-function exclusive<T>(ctx: AppContext, work: () => T): Promise<T> {
-  return ctx.db.connection().execute(async () => work());
-}
 
 function readState(sqlite: BetterSqlite3.Database, key: string): string | undefined {
   const row = sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').get(key) as { value: string } | undefined;
