@@ -42,7 +42,7 @@ const page: AppPage = {
   devServerUrl: app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'],
 };
 
-/** The better-sqlite3 build for Electron's ABI made by scripts/electron-native.mjs, if any (unpacked beside the asar when packaged). */
+/** The better-sqlite3 build for Electron's ABI made by scripts/lib/bootstrap.mjs (ensureElectronNative), if any (unpacked beside the asar when packaged). */
 function electronNativeBinding(): string | undefined {
   const appPath = app.getAppPath().replace(/app\.asar$/, 'app.asar.unpacked');
   const candidate = path.join(appPath, '.electron-abi', 'better_sqlite3.node');

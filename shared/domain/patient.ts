@@ -9,10 +9,6 @@ export const PATIENT_STATUSES = [
 ] as const;
 export type PatientStatus = (typeof PATIENT_STATUSES)[number];
 
-export function isPatientStatus(value: string): value is PatientStatus {
-  return (PATIENT_STATUSES as readonly string[]).includes(value);
-}
-
 /** Seed rule: every patient except Inactive, Transferred, Deceased, Merged or In Collections. */
 export function isStatusEligible(status: PatientStatus): boolean {
   return status === 'Active';

@@ -23,14 +23,6 @@ const storedAnswer = z.object({
 });
 type StoredAnswer = z.infer<typeof storedAnswer>;
 
-/** What the administrator is asked, in the checklist's order. */
-export const CHECKLIST_QUESTIONS: Record<ChecklistItem, string> = {
-  single_npi_and_practice: 'The practice operates under one Practice NPI and is one Practice (enterprises with several are not eligible).',
-  current_version: 'The practice system is on the current version.',
-  portal_fully_live: 'The portal is fully live, not in Preview Mode.',
-  register_records_archived: 'Register records have been archived (DB Archive tool).',
-};
-
 async function readStored(db: Db): Promise<Partial<Record<ChecklistItem, StoredAnswer>>> {
   const row = await db.selectFrom('settings').select('value').where('key', '=', CHECKLIST_KEY).executeTakeFirst();
   if (!row) return {};

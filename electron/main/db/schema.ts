@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Authority, PatientStatus, ReminderMethod } from '../../../shared/domain/patient';
 
 /** 0/1 integers stored for booleans (SQLite has no boolean type). */
@@ -219,12 +219,4 @@ export interface Database {
 }
 
 export type Patient = Selectable<PatientsTable>;
-export type NewPatient = Insertable<PatientsTable>;
-export type PatientUpdate = Updateable<PatientsTable>;
-export type Contact = Selectable<ContactsTable>;
-export type NewContact = Insertable<ContactsTable>;
 export type PatientContact = Selectable<PatientContactsTable>;
-export type Family = Selectable<FamiliesTable>;
-export type Appointment = Selectable<AppointmentsTable>;
-export type Clerk = Selectable<ClerksTable>;
-export type Pin = Selectable<PinsTable>;

@@ -58,11 +58,6 @@ export function patientSearchTerms(patient: SearchablePatient, contacts: readonl
   return [...terms];
 }
 
-export interface QueryToken {
-  /** Prefix to look up. */
-  prefix: string;
-}
-
 /**
  * Turns what was typed into prefix tokens, every one of which a patient must match. Dates
  * ("3/14/2019", "03/14", "2019-03-14") become the digits of a date term; phone-like input
