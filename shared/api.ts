@@ -13,6 +13,7 @@ import { auditCalls, type AuditLogState } from './audit/api';
 import { clerkCalls } from './clerks/api';
 import { campaignCalls } from './campaign/api';
 import { call, type Access } from './contractCall';
+import type { OutboxKind } from './outbox/kinds';
 import { mailboxSchema } from './mailboxSchema';
 
 export type { Access };
@@ -207,15 +208,8 @@ export interface StatusInfo {
   clockSkewMs: number | null;
 }
 
-export type OutboxKind =
-  | 'portal.enrollment'
-  | 'email.welcome'
-  | 'patient.name_correction'
-  | 'contact.update'
-  | 'portal.setup_link'
-  | 'email.setup_link'
-  /** A Welcome email turned into "add this child to your account": the practice system said the guardian was already welcomed or has an account. */
-  | 'email.add_child';
+// The kinds are one vocabulary with the outbox table (shared/outbox/kinds.ts); the contract names them.
+export type { OutboxKind } from './outbox/kinds';
 
 export interface OutboxItemView {
   id: string;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { AppContext } from '../context';
+import type { OutboxKind } from '../../../shared/outbox/kinds';
 import type { OutboxTable } from '../db/schema';
 import { currentCampaign, finishIfDone, HOUR_MS, reconcileRecipients, releaseInterval, stateCounts, type CampaignRow } from './campaignStore';
 import { SETUP_EMAIL_KIND, SETUP_LINK_KIND, writePayload, type SetupEmailPayload, type SetupLinkPayload } from './payloads';
@@ -229,7 +230,7 @@ export class CampaignPacer {
           childFirstNames: children.map((c) => c.firstName),
           expiresAt,
         };
-        const row = (id: string, kind: string, payload: string, dependsOn: string | null): Insertable<OutboxTable> => ({
+        const row = (id: string, kind: OutboxKind, payload: string, dependsOn: string | null): Insertable<OutboxTable> => ({
           id,
           kind,
           ref: r.contact_id,

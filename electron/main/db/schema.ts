@@ -1,5 +1,8 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { AuditAction } from '../../../shared/audit/actions';
 import type { Authority, PatientStatus, ReminderMethod } from '../../../shared/domain/patient';
+import type { OutboxKind } from '../../../shared/outbox/kinds';
+import type { PageRecordKind } from '../../../shared/sync/protocol';
 
 /** 0/1 integers stored for booleans (SQLite has no boolean type). */
 export type Flag = 0 | 1;
@@ -25,10 +28,13 @@ export interface PatientsTable {
   updated_at: string;
 }
 
+/** A column the table gives a default: optional when inserting. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
 export interface ContactsTable {
   id: string;
-  first_name: string;
-  last_name: string;
+  first_name: Defaulted<string>;
+  last_name: Defaulted<string>;
   email: string | null;
   mobile_phone: string | null;
   home_phone: string | null;
@@ -43,10 +49,10 @@ export interface PatientContactsTable {
   patient_id: string;
   contact_id: string;
   sort: number | null;
-  relationship: string;
+  relationship: Defaulted<string>;
   authority: Authority | null;
-  resides_with: Flag;
-  portal_flag: Flag;
+  resides_with: Defaulted<Flag>;
+  portal_flag: Defaulted<Flag>;
 }
 
 export interface AppointmentsTable {
@@ -54,8 +60,8 @@ export interface AppointmentsTable {
   patient_id: string;
   /** Local wall-clock time of the practice, 'YYYY-MM-DDTHH:MM'. */
   starts_at: string;
-  provider: string;
-  reason: string;
+  provider: Defaulted<string>;
+  reason: Defaulted<string>;
   updated_at: string;
 }
 
@@ -118,7 +124,7 @@ export interface GuardianEnrollmentTable {
 /** A pulled record that failed validation, set aside while the rest of its page was applied. */
 export interface SyncProblemsTable {
   id: Generated<number>;
-  kind: string;
+  kind: PageRecordKind;
   record_id: string;
   problem: string;
   cursor: string;
@@ -129,7 +135,7 @@ export type OutboxStatus = 'pending' | 'delivered' | 'needs_attention' | 'dismis
 
 export interface OutboxTable {
   id: string;
-  kind: string;
+  kind: OutboxKind;
   /** What the row is about (a PIN id, a patient id), for look-ups without parsing payloads. */
   ref: string | null;
   payload: string;
@@ -152,9 +158,10 @@ export interface AuditLogTable {
   at: string;
   clerk_id: string | null;
   workstation: string;
-  action: string;
+  /** Read as text: a row written by a newer version may hold an action this one does not know. Never updated (append-only). */
+  action: ColumnType<string, AuditAction, never>;
   patient_id: string | null;
-  details: string;
+  details: Defaulted<string>;
   /** Hash chain (migration 005): set by the database's trigger, never by the app. */
   prev_hash: Generated<string>;
   hash: Generated<string>;
@@ -193,6 +200,14 @@ export interface CampaignRecipientsTable {
   email_outbox_id: string | null;
 }
 
+/** Failed sign-ins per subject (a username or a workstation), for the sign-in delay (migration 004). */
+export interface SignInFailuresTable {
+  subject: string;
+  failures: number;
+  last_failure_at: string;
+  blocked_until: string;
+}
+
 export interface SearchTermsTable {
   term: string;
   patient_id: string;
@@ -216,6 +231,7 @@ export interface Database {
   sync_problems: SyncProblemsTable;
   campaigns: CampaignsTable;
   campaign_recipients: CampaignRecipientsTable;
+  sign_in_failures: SignInFailuresTable;
 }
 
 export type Patient = Selectable<PatientsTable>;

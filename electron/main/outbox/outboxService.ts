@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { OutboxItemView, OutboxKind } from '../../../shared/api';
+import type { OutboxItemView } from '../../../shared/api';
 import { appendAudit } from '../audit/audit';
 import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
@@ -62,7 +62,7 @@ export async function listOutbox(ctx: AppContext, status: 'pending' | 'needs_att
     const payload = JSON.parse(r.payload) as Record<string, unknown>;
     return {
       id: r.id,
-      kind: r.kind as OutboxKind,
+      kind: r.kind,
       status: r.status,
       summary: summarize(r.kind, payload, whose({ first: r.first_name, last: r.last_name, family: r.family_name })),
       attempts: r.attempts,

@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import { redactPins } from '../../../shared/domain/pin';
 import { appendAudit } from '../audit/audit';
 import type { AppContext } from '../context';
+import type { OutboxKind } from '../../../shared/outbox/kinds';
 import type { OutboxTable } from '../db/schema';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff';
 import { DeliveryError } from './deliveryError';
@@ -29,7 +30,7 @@ export interface OutboxWorkerEvents {
 }
 
 /** Kinds that go to the practice system; they wait while it is not configured. */
-export const SYNC_KINDS = ['portal.enrollment', 'patient.name_correction', 'contact.update', 'portal.setup_link'];
+export const SYNC_KINDS: readonly OutboxKind[] = ['portal.enrollment', 'patient.name_correction', 'contact.update', 'portal.setup_link'];
 
 /** How long a row whose outcome could not be recorded waits before it is tried again. */
 const OUTCOME_RETRY_MS = 5 * 60_000;

@@ -5,6 +5,7 @@ import { planInputsFromFamily } from '../../../shared/domain/planInputs';
 import { generatePin, hashPin } from '../../../shared/domain/pin';
 import type { Insertable } from 'kysely';
 import { appendAudit, type AuditEntry } from '../audit/audit';
+import type { OutboxKind } from '../../../shared/outbox/kinds';
 import type { OutboxTable, PinsTable } from '../db/schema';
 import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
@@ -150,7 +151,7 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
     adds_to_account: s.guardian.accountExists ? 1 : 0,
     packet_language: s.guardian.language,
   }));
-  const outboxRow = (id: string, kind: string, ref: string, payload: object, dependsOn: string | null): Insertable<OutboxTable> => ({
+  const outboxRow = (id: string, kind: OutboxKind, ref: string, payload: object, dependsOn: string | null): Insertable<OutboxTable> => ({
     id,
     kind,
     ref,
