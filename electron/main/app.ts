@@ -154,7 +154,7 @@ function buildHandlers(ctx: AppContext, { deliveries, secrets, mailDropDir, expo
 }
 
 async function prepareDemo(ctx: AppContext, options: Exclude<AppConfig['demo'], false | undefined>): Promise<void> {
-  const { n } = ctx.sqlite.prepare('SELECT count(*) AS n FROM patients').get() as { n: number };
+  const { n } = await ctx.db.selectFrom('patients').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   if (n === 0) {
     const summary = seedDemoPractice(ctx.sqlite, { ...options, today: await ctx.today(), now: ctx.now() });
     ctx.settingsChanged(); // the demo wrote its practice name and portal address

@@ -18,6 +18,7 @@ function appendRow(db: Kysely<Database> | Transaction<Database>, entry: AuditEnt
   const at = entry.at.toISOString();
   const patientId = entry.patientId ?? null;
   const details = JSON.stringify(entry.details ?? {});
+  // Raw SQL: an INSERT … SELECT that reads sqlite_sequence and calls the chain's SQL function, which Kysely's insert builder cannot express.
   return sql`
     INSERT INTO audit_log (id, at, clerk_id, workstation, action, patient_id, details, prev_hash, hash)
     SELECT n.id, ${at}, ${entry.clerkId}, ${entry.workstation}, ${entry.action}, ${patientId}, ${details}, n.prev,

@@ -66,6 +66,7 @@ async function filtered(ctx: AppContext, filter: AuditFilter): Promise<AuditQuer
         .select('patients.id')
         .where((w) =>
           w.or([
+            // Raw fragments: concatenated names and LIKE … ESCAPE have no operator in Kysely's builder.
             w(sql`lower(patients.chart_number)`, '=', patient.toLowerCase()),
             w(sql`lower(patients.first_name || ' ' || patients.last_name)`, 'like', sql`${pattern} ESCAPE '\\'`),
             w(sql`lower(patients.last_name || ', ' || patients.first_name)`, 'like', sql`${pattern} ESCAPE '\\'`),

@@ -43,8 +43,8 @@ export class AuditChainMonitor {
     if (this.running) return this.running;
     if (!this.last) return this.verify();
     if (this.last.ok) {
-      const newest = this.ctx.sqlite.prepare('SELECT max(id) FROM audit_log').pluck().get() as number | null;
-      if (newest !== this.last.lastId) return this.verify();
+      const newest = await this.ctx.db.selectFrom('audit_log').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+      if ((newest?.id ?? null) !== this.last.lastId) return this.verify();
     }
     return this.last;
   }

@@ -139,6 +139,7 @@ export class VerificationStopped extends Error {
 
 
 function readHead(sqlite: BetterSqlite3.Database): VerifiedHead | null {
+  // Synchronous better-sqlite3: read inside the locked start-up read below, where an async Kysely query would wait on the lock it is under.
   const raw = sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(VERIFIED_HEAD_KEY) as string | undefined;
   if (!raw) return null;
   try {
@@ -163,12 +164,14 @@ export async function verifyAuditChain(db: Db, sqlite: BetterSqlite3.Database, o
 
   // One statement, one snapshot: another connection (the import worker) may commit at any moment.
   const start = await locked(() => {
+    // Synchronous better-sqlite3 under the lock (see readHead); both ends in one statement, one snapshot.
     const ends = sqlite
       .prepare(`SELECT (SELECT max(id) FROM audit_log) AS lastId, (SELECT seq FROM sqlite_sequence WHERE name = 'audit_log') AS issued`)
       .get() as { lastId: number | null; issued: number | null };
     return { lastId: ends.lastId, issued: ends.issued ?? 0, head: readHead(sqlite) };
   });
   const verifier = new ChainVerifier(start.head);
+  // Synchronous better-sqlite3 with .raw() rows: millions of rows checked in slices, without Kysely's per-row objects.
   const slice = sqlite.prepare(
     'SELECT id, at, clerk_id, workstation, action, patient_id, details, prev_hash, hash FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?',
   ).raw(); // arrays: fewer allocations per row than row objects

@@ -108,7 +108,11 @@ export function signIn(ctx: AppContext, input: { username: string; password: str
     const matches = await verifyPassword(input.password, usable?.password_hash ?? (await dummyHash()));
     if (!usable || !matches) {
       recordFailure(ctx.sqlite, subjects, ctx.now());
-      const failures = ctx.sqlite.prepare('SELECT max(failures) FROM sign_in_failures WHERE subject IN (?, ?)').pluck().get(...subjects) as number;
+      const { failures } = await ctx.db
+        .selectFrom('sign_in_failures')
+        .select((eb) => eb.fn.max('failures').as('failures'))
+        .where('subject', 'in', subjects)
+        .executeTakeFirstOrThrow();
       await appendAudit(ctx.db, {
         action: 'sign_in_failed',
         clerkId: row?.id ?? null,

@@ -17,6 +17,7 @@ export async function currentClerk(ctx: AppContext): Promise<ClerkSummary | null
   if (!ctx.session.clerkId) return null;
   let statement = clerkStatements.get(ctx.sqlite);
   if (!statement) {
+    // Prepared once per connection and run on every call (see above): Kysely would build and prepare it each time.
     statement = ctx.sqlite.prepare<[string], ClerkRow>('SELECT id, display_name, role FROM clerks WHERE id = ? AND active = 1');
     clerkStatements.set(ctx.sqlite, statement);
   }

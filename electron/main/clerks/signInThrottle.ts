@@ -1,6 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { cappedBlockedUntil, secondsUntil, signInDelaySeconds } from '../../../shared/clerks/signInDelay';
 
+// Synchronous better-sqlite3 throughout: each count is read and written in one transaction with no await in between.
+
 /**
  * Failed sign-ins slow down, per username and per workstation, stored in `sign_in_failures` so a
  * restart does not reset them. Nothing here sleeps: a sign-in inside a waiting period is refused

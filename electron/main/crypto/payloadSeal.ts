@@ -58,6 +58,7 @@ export function openPayload<T = Record<string, unknown>>(ctx: HasConnection, tex
  */
 export function sealPlaintextPayloads(sqlite: BetterSqlite3.Database, cipher: DataCipher): number {
   const conditions = SEALED_PAYLOAD_FIELDS.map((f) => `json_type(payload, '$.${f}') = 'text'`).join(' OR ');
+  // Synchronous better-sqlite3 at start-up, one transaction; json_type/json_valid have no Kysely operator.
   const candidates = sqlite.prepare(`SELECT id, payload FROM outbox WHERE json_valid(payload) AND (${conditions})`).all() as {
     id: string;
     payload: string;

@@ -58,6 +58,7 @@ function inspectExisting(file: string, options: OpenOptions): void {
         `The database file ${file} is damaged (${check}). It was not changed. Restore a backup or ask IT for help.`,
       );
     }
+    // Raw SQL on the probe connection: this runs before Kysely (and its migrator) is set up on the file.
     const hasTable = probe
       .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`)
       .get(MIGRATION_TABLE);

@@ -35,6 +35,7 @@ export const IMPORT_AUDIT_ACTION: AuditAction = 'import_applied';
 
 /** Chart numbers in the mirror, read in pages (each page is a short read). */
 export function* chartPages(sqlite: BetterSqlite3.Database, into: Set<string>, pageSize = 20_000): Generator<void, Set<string>> {
+  // Synchronous better-sqlite3: a generator read a chunk per event-loop turn, and in the worker thread, where there is no Kysely.
   const page = sqlite.prepare(`SELECT chart_number FROM patients WHERE chart_number > ? ORDER BY chart_number LIMIT ${pageSize}`).pluck();
   let after = '';
   for (;;) {
@@ -107,6 +108,7 @@ export async function applyImport(sqlite: BetterSqlite3.Database, request: Apply
             changes: result.changes,
             reindexed: result.reindexed,
           };
+          // Synchronous better-sqlite3 inside the import's one transaction (worker thread, no Kysely); the trigger chains the row.
           sqlite
             .prepare('INSERT INTO audit_log (at, clerk_id, workstation, action, patient_id, details) VALUES (?, ?, ?, ?, NULL, ?)')
             .run(request.now, request.clerkId, request.workstation, IMPORT_AUDIT_ACTION, JSON.stringify(details));

@@ -50,7 +50,8 @@ export async function listOutbox(ctx: AppContext, status: 'pending' | 'needs_att
   const rows = await ctx.db
     .selectFrom('outbox as o')
     // An email's ref is its PIN (Welcome or add-child): the child is the PIN's; other rows name the patient in the payload or the ref.
-    .leftJoin('pins as pn', (join) => join.on(sql<boolean>`o.kind IN ('email.welcome', 'email.add_child')`).onRef('pn.id', '=', 'o.ref'))
+    .leftJoin('pins as pn', (join) => join.on('o.kind', 'in', ['email.welcome', 'email.add_child']).onRef('pn.id', '=', 'o.ref'))
+    // json_extract: Kysely has no typed JSON path for a TEXT column.
     .leftJoin('patients as p', (join) => join.on('p.id', '=', sql<string>`coalesce(json_extract(o.payload, '$.patientId'), pn.patient_id, o.ref)`))
     .leftJoin('families as f', 'f.id', 'p.family_id')
     .select(['o.id', 'o.kind', 'o.status', 'o.payload', 'o.attempts', 'o.next_attempt_at', 'o.last_error', 'o.created_at', 'p.first_name', 'p.last_name', 'f.name as family_name'])

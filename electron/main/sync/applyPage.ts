@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { z } from 'zod';
 import { cleanOptionalText, cleanText } from '../../../shared/domain/textHygiene';
+import type { OutboxKind } from '../../../shared/outbox/kinds';
 import {
   PAGE_RECORDS,
   type AppointmentRecord,
@@ -29,7 +30,7 @@ import { reindexPatients } from '../search/indexer';
 export const PULL_CURSOR_KEY = 'pull_cursor';
 /** Set while pulled rows wait for their search terms; survives a crash so the rebuild resumes. */
 export const INDEX_STALE_KEY = 'search_index_stale';
-const NAME_CORRECTION_KIND = 'patient.name_correction';
+const NAME_CORRECTION_KIND: OutboxKind = 'patient.name_correction';
 
 /** What one page did to the mirror. */
 export interface PageCounts {
@@ -70,6 +71,7 @@ type Statements = ReturnType<typeof prepareStatements>;
 const statementCache = new WeakMap<BetterSqlite3.Database, Statements>();
 
 function prepareStatements(sqlite: BetterSqlite3.Database) {
+  // Synchronous better-sqlite3: a page applies in one transaction under exclusive(), statements prepared once per connection.
   const s = (sql: string) => sqlite.prepare(sql);
   const patientColumns = `(id, chart_number, family_id, first_name, last_name, date_of_birth, sex, status, portal_linked, version, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;

@@ -129,6 +129,7 @@ const INDEX_SLICE = 150;
 
 /** Rebuilds every patient's search terms, a slice per transaction, yielding between slices. Stops when cancelled (the flag stays set). */
 async function rebuildSearchIndexInSlices(ctx: AppContext, signal?: AbortSignal): Promise<void> {
+  // Synchronous better-sqlite3 inside exclusive() (see readState).
   const ids = await exclusive(ctx.db, () => ctx.sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[]);
   for (let i = 0; i < ids.length; i += INDEX_SLICE) {
     if (signal?.aborted) return;
@@ -284,6 +285,7 @@ function unreadable(detail: string): DeliveryError {
 // ---------------------------------------------------------------------------------------------
 // Mirror
 
+// Synchronous better-sqlite3: these run inside exclusive(), where an async Kysely query would wait on the lock it is under.
 function readState(sqlite: BetterSqlite3.Database, key: string): string | undefined {
   const row = sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').get(key) as { value: string } | undefined;
   return row?.value;
