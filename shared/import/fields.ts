@@ -6,8 +6,8 @@
 export const IMPORT_KINDS = ['patients', 'contacts', 'appointments'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
-export const PATIENT_FIELDS = ['chartNumber', 'familyId', 'firstName', 'lastName', 'dateOfBirth', 'sex', 'status', 'familyName'] as const;
-export const CONTACT_FIELDS = [
+const PATIENT_FIELDS = ['chartNumber', 'familyId', 'firstName', 'lastName', 'dateOfBirth', 'sex', 'status', 'familyName'] as const;
+const CONTACT_FIELDS = [
   'chartNumber',
   'contactId',
   'firstName',
@@ -23,11 +23,11 @@ export const CONTACT_FIELDS = [
   'preferredReminder',
   'language',
 ] as const;
-export const APPOINTMENT_FIELDS = ['chartNumber', 'startsAt', 'date', 'time', 'provider', 'reason'] as const;
+const APPOINTMENT_FIELDS = ['chartNumber', 'startsAt', 'date', 'time', 'provider', 'reason'] as const;
 
-export type PatientField = (typeof PATIENT_FIELDS)[number];
-export type ContactField = (typeof CONTACT_FIELDS)[number];
-export type AppointmentField = (typeof APPOINTMENT_FIELDS)[number];
+type PatientField = (typeof PATIENT_FIELDS)[number];
+type ContactField = (typeof CONTACT_FIELDS)[number];
+type AppointmentField = (typeof APPOINTMENT_FIELDS)[number];
 export type ImportField = PatientField | ContactField | AppointmentField;
 
 /** What a column of each kind of file can be mapped to, in the order the mapping screen offers them. */
@@ -42,7 +42,7 @@ export const IMPORT_FIELDS: readonly ImportField[] = [...new Set<ImportField>([.
 
 /** Other names a mapping may use for a field: the sync protocol says portalFlag. */
 export const IMPORT_FIELD_ALIASES = { portalFlag: 'portal' } as const satisfies Record<string, ImportField>;
-export type ImportFieldAlias = keyof typeof IMPORT_FIELD_ALIASES;
+type ImportFieldAlias = keyof typeof IMPORT_FIELD_ALIASES;
 
 /** Every name a mapping may give a field. */
 export type ImportFieldName = ImportField | ImportFieldAlias;
