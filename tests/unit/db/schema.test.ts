@@ -1,7 +1,9 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { CHAINED_COLUMNS } from '../../../electron/main/audit/chain';
 import { migrate } from '../../../electron/main/db/open';
 import type { Database } from '../../../electron/main/db/schema';
+import { SEARCH_TERMS_PATIENT_INDEX } from '../../../electron/main/search/indexer';
 import { makeTempDir } from '../../support/tempDir';
 
 /**
@@ -43,6 +45,8 @@ afterEach(() => {
   temp.remove();
 });
 
+// What live code knows of the tables, checked against a freshly migrated database.
+
 it('the Database interface names every table and column the migrations create, and no other', async () => {
   await migrate(sqlite);
   const tables = sqlite
@@ -54,4 +58,19 @@ it('the Database interface names every table and column the migrations create, a
     const columns = (sqlite.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name).sort();
     expect({ table, columns }).toEqual({ table, columns: Object.keys(COLUMNS[table as keyof Database]).sort() });
   }
+});
+
+// A column added to audit_log that the chain does not cover could be edited without breaking
+// the chain: adding one means deciding, and bumping the chain's encoding version with a migration.
+it('the audit chain covers every column of audit_log but its two hashes', async () => {
+  await migrate(sqlite);
+  const columns = (sqlite.prepare('PRAGMA table_info(audit_log)').all() as { name: string }[]).map((c) => c.name);
+  expect(columns.filter((c) => c !== 'prev_hash' && c !== 'hash').sort()).toEqual([...CHAINED_COLUMNS].sort());
+});
+
+// The bulk reindex rebuilds this index with its own statement: it must build what the migrations built.
+it('the search reindex rebuilds the patient index exactly as the migrations left it', async () => {
+  await migrate(sqlite);
+  const stored = sqlite.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'search_terms_patient'`).get() as { sql: string } | undefined;
+  expect(stored?.sql).toBe(SEARCH_TERMS_PATIENT_INDEX);
 });
