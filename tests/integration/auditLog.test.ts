@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditExportResult, AuditFilterOptions, AuditPage } from '../../shared/audit/api';
 import { createApp, type App } from '../../electron/main/app';
 import { appendAudit, type AuditEntry } from '../../electron/main/audit/audit';
-import { parseCsv } from '../../electron/main/lib/csv';
+import { csvRows } from '../support/csvRows';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { insertFamilies } from '../support/fixtures';
 import { signInTestClerk, TEST_ADMIN_ID } from '../support/signIn';
@@ -128,7 +128,7 @@ describe('audit.export', () => {
     expect(text).not.toContain(A_PIN);
     // RFC 4180 in the file itself: quoted, quotes doubled.
     expect(text).toContain(',"note: ""said ""hi"", then left"""\r\n');
-    const [header, odd, ana] = parseCsv(text);
+    const [header, odd, ana] = csvRows(text);
     expect(header).toEqual(['Entry', 'When (UTC)', 'When (practice time)', 'Clerk', 'Workstation', 'Action', 'Patient', 'Details']);
     // A cell a spreadsheet would run as a formula is kept as text; quotes and commas survive.
     expect(odd).toEqual([

@@ -5,7 +5,8 @@ import { contract, type CallName, type CallOutput } from '../../shared/api';
 import type { ExclusionReason, WorklistRow } from '../../shared/bulk/api';
 import { createApp, type App } from '../../electron/main/app';
 import { bulkHandlers, type BulkHandlerName } from '../../electron/main/bulk/bulkHandlers';
-import { BOM, parseCsv } from '../../electron/main/lib/csv';
+import { BOM } from '../../electron/main/lib/csv';
+import { csvRows } from '../support/csvRows';
 import { BULK_PIN_COLUMNS, EXCLUSION_COLUMNS, WORKLIST_COLUMNS } from '../../electron/main/bulk/export';
 import { Pacer, sortByKey } from '../../electron/main/lib/pacing';
 import { bulkSnapshot, computeSnapshot, worklistEntryFor, worklistRowForGuardian } from '../../electron/main/bulk/snapshot';
@@ -571,7 +572,7 @@ describe('export', () => {
     expect(text.startsWith(BOM)).toBe(true);
     expect(text.endsWith('\r\n')).toBe(true);
     expect(text.replace(/\r\n/g, '').includes('\n')).toBe(false); // every record ends with CRLF
-    return parseCsv(text);
+    return csvRows(text);
   };
 
   it('writes the Bulk PIN file: one record per guardian–child pair, parsed back', async () => {

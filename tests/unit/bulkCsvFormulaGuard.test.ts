@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, isFormulaLike, parseCsv, toCsv } from '../../electron/main/lib/csv';
+import { csvCell, isFormulaLike, toCsv } from '../../electron/main/lib/csv';
+import { csvRows } from '../support/csvRows';
 
 /**
  * The export's formula guard (issue 11 item 11): what a spreadsheet would run as a formula is
@@ -33,8 +34,8 @@ describe('CSV export formula guard', () => {
     expect(isFormulaLike(value)).toBe(true);
     const cell = csvCell(value);
     // A spreadsheet reading the file sees the apostrophe first: text, never a formula.
-    expect(parseCsv(`${cell}\r\n`)[0]![0]!.startsWith("'")).toBe(true);
-    expect(parseCsv(`${cell}\r\n`)[0]![0]).toBe(`'${value}`);
+    expect(csvRows(`${cell}\r\n`)[0]![0]!.startsWith("'")).toBe(true);
+    expect(csvRows(`${cell}\r\n`)[0]![0]).toBe(`'${value}`);
   });
 
   it.each([
@@ -51,11 +52,11 @@ describe('CSV export formula guard', () => {
     ['empty', ''],
   ])('leaves %s as it is', (_label, value) => {
     expect(isFormulaLike(value)).toBe(false);
-    expect(parseCsv(`${csvCell(value)}\r\n`)[0]![0] ?? '').toBe(value);
+    expect(csvRows(`${csvCell(value)}\r\n`)[0]?.[0] ?? '').toBe(value);
   });
 
   it('guards every cell of a row, header included, in the file written', () => {
     const file = toCsv(['\uFF1DHeader'], [['\uFF20x'], ['ok']]);
-    expect(parseCsv(file)).toEqual([["'\uFF1DHeader"], ["'\uFF20x"], ['ok']]);
+    expect(csvRows(file)).toEqual([["'\uFF1DHeader"], ["'\uFF20x"], ['ok']]);
   });
 });

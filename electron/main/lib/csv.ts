@@ -79,53 +79,6 @@ export async function* csvPieces(
   if (lines.length > 0) yield `${lines.join('\r\n')}\r\n`;
 }
 
-/** RFC 4180 reader (for tests and round trips): a leading BOM is skipped, CRLF or LF ends a record. */
-export function parseCsv(text: string): string[][] {
-  const input = text.startsWith(BOM) ? text.slice(1) : text;
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  let i = 0;
-  while (i < input.length) {
-    const ch = input[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (input[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-      } else {
-        field += ch;
-      }
-      i += 1;
-      continue;
-    }
-    if (ch === '"' && field === '') {
-      quoted = true;
-    } else if (ch === ',') {
-      record.push(field);
-      field = '';
-    } else if (ch === '\r' || ch === '\n') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-      if (ch === '\r' && input[i + 1] === '\n') i += 1;
-    } else {
-      field += ch;
-    }
-    i += 1;
-  }
-  if (field !== '' || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  return records;
-}
-
 /**
  * Writes `content` (a string, or pieces) to `dir/name` atomically, never replacing an existing file: when the name is
  * taken, "-2", "-3"... is added before the extension. The folder is created (owner only) if
