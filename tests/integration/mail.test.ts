@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeliveryError } from '../../electron/main/outbox/deliveryError';
+import { DeliveryError } from '../../electron/main/lib/deliveryError';
 import { createMailer, welcomeMessageId, type Mailer, type MailerConfig } from '../../electron/main/mail/mailer';
 import { listMailDrop, readMailDrop, writeMailDrop } from '../../electron/main/mail/mailDrop';
 import { renderWelcome, type WelcomeMessage } from '../../electron/main/mail/welcomeTemplate';

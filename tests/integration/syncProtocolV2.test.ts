@@ -11,7 +11,7 @@ import { generatePin } from '../../shared/domain/pin';
 import { changesPage, enrollmentAccepted, protocolError, SYNC_PATHS, type EnrollmentRequest } from '../../shared/sync/protocol';
 import { createApp, type App } from '../../electron/main/app';
 import { openDatabase } from '../../electron/main/db/open';
-import { DeliveryError } from '../../electron/main/outbox/deliveryError';
+import { DeliveryError } from '../../electron/main/lib/deliveryError';
 import { pullChanges } from '../../electron/main/sync/pull';
 import { insertFamilies, type FamilyFixture } from '../support/fixtures';
 import { ParentBrowser } from '../support/portal/parentBrowser';

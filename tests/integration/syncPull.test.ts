@@ -11,7 +11,7 @@ import type {
 import { createApp, type App } from '../../electron/main/app';
 import { signInTestClerk } from '../support/signIn';
 import { signInAs } from '../../electron/main/clerks/sessionService';
-import { DeliveryError } from '../../electron/main/outbox/deliveryError';
+import { DeliveryError } from '../../electron/main/lib/deliveryError';
 import { applyChangesPage, DEFAULT_PAGE_LIMIT, pullChanges, PULL_CURSOR_KEY, type PullProgress, type SyncConnection } from '../../electron/main/sync/pull';
 import { servedPage, startChangeFeed, type ChangeFeed, type PageContent } from '../support/changeFeed';
 import { makeTempDir } from '../support/tempDir';

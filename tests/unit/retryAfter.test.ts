@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_RETRY_AFTER_MS, retryDelay } from '../../electron/main/outbox/backoff';
+import { MAX_RETRY_AFTER_MS, retryDelay } from '../../electron/main/lib/backoff';
 import { retryAfterMs } from '../../electron/main/sync/http';
 
 const NOW = Date.parse('2026-11-22T15:00:00Z');

@@ -1,7 +1,7 @@
 import { setupLinkRegistered, SYNC_PATHS } from '../../../shared/sync/protocol';
 import type { AppContext } from '../context';
 import { emailLanguage, mailerFor, type DeliveryServices } from '../outbox/deliverers';
-import { DeliveryError } from '../outbox/deliveryError';
+import { DeliveryError } from '../lib/deliveryError';
 import type { Deliverer } from '../outbox/worker';
 import { expiryDay } from '../pins/packet';
 import { postDelivery } from '../sync/http';

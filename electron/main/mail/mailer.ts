@@ -3,7 +3,7 @@ import type { NodemailerError, SendMailOptions } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import { shownEmail } from '../../../shared/domain/contactQuality';
 import { checkMailbox, emailProblemWords } from '../../../shared/domain/email';
-import { DeliveryError } from '../outbox/deliveryError';
+import { DeliveryError } from '../lib/deliveryError';
 import { writeMailDrop } from './mailDrop';
 import { renderWelcome, type WelcomeMessage } from './welcomeTemplate';
 

@@ -11,7 +11,7 @@ import { renderAddChild } from '../mail/addChildTemplate';
 import type { SecretStore } from '../secrets/secretStore';
 import { postDelivery, type SyncEndpoint } from '../sync/http';
 import { expiryDay } from '../pins/packet';
-import { DeliveryError } from './deliveryError';
+import { DeliveryError } from '../lib/deliveryError';
 import { ADD_CHILD_KIND, deliverEnrollment, ENROLLMENT_KIND, WELCOME_KIND } from './enrollmentDelivery';
 import type { Deliverer, OutboxRow } from './worker';
 import { practiceTimeZone } from '../../../shared/settings';

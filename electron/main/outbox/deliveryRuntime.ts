@@ -5,7 +5,7 @@ import type { SecretStore } from '../secrets/secretStore';
 import { recordClockOffset } from '../sync/clockOffset';
 import { linkedSignal, type SyncEndpoint } from '../sync/http';
 import { ONLINE_KEY, pullChanges, type PullProgress } from '../sync/pull';
-import { DeliveryError } from './deliveryError';
+import { DeliveryError } from '../lib/deliveryError';
 import { createDeliverers } from './deliverers';
 import { OutboxWorker, SYNC_KINDS, type OutboxWorkerOptions } from './worker';
 

@@ -3,7 +3,7 @@ import { appendAudit } from '../audit/audit';
 import type { AppContext } from '../context';
 import { openPayload } from '../crypto/payloadSeal';
 import { postDelivery, type SyncEndpoint } from '../sync/http';
-import { DeliveryError } from './deliveryError';
+import { DeliveryError } from '../lib/deliveryError';
 import type { OutboxRow } from './worker';
 
 /**

@@ -5,8 +5,8 @@ import { appendAudit } from '../audit/audit';
 import type { AppContext } from '../context';
 import type { OutboxKind } from '../../../shared/outbox/kinds';
 import type { OutboxTable } from '../db/schema';
-import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff';
-import { DeliveryError } from './deliveryError';
+import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../lib/backoff';
+import { DeliveryError } from '../lib/deliveryError';
 
 export type OutboxRow = Selectable<OutboxTable>;
 

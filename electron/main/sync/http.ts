@@ -6,8 +6,8 @@ import {
   PROTOCOL_VERSION_ERROR,
 } from '../../../shared/sync/protocol';
 import { cleanText } from '../../../shared/domain/textHygiene';
-import { MAX_RETRY_AFTER_MS } from '../outbox/backoff';
-import { DeliveryError } from '../outbox/deliveryError';
+import { MAX_RETRY_AFTER_MS } from '../lib/backoff';
+import { DeliveryError } from '../lib/deliveryError';
 
 /**
  * Every request to the practice system goes through syncRequest: no redirect is ever followed,

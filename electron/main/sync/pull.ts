@@ -4,7 +4,7 @@ import { changesPageEnvelope, MAX_PAGE_LIMIT, PAGE_RECORDS, SYNC_PATHS, type Cha
 import type { AppContext } from '../context';
 import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
-import { DeliveryError } from '../outbox/deliveryError';
+import { DeliveryError } from '../lib/deliveryError';
 import { reindexPatients } from '../search/indexer';
 import { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY } from './applyPage';
 import { recordClockOffset } from './clockOffset';
