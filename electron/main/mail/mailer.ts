@@ -3,7 +3,7 @@ import type { NodemailerError, SendMailOptions } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import { shownEmail } from '../../../shared/domain/contactQuality';
 import { checkMailbox, emailProblemWords } from '../../../shared/domain/email';
-import { DeliveryError } from '../lib/deliveryError';
+import { DeliveryError, unreachable } from '../lib/deliveryError';
 import { writeMailDrop } from './mailDrop';
 import { renderWelcome, type WelcomeMessage } from './welcomeTemplate';
 
@@ -255,7 +255,7 @@ export function classifySmtpError(err: unknown, where: { host: string; port: num
   }
   const systemCode = typeof e.originalCode === 'string' && CONNECTION_CODES.has(e.originalCode) ? e.originalCode : code;
   if (CONNECTION_CODES.has(code) || CONNECTION_CODES.has(systemCode)) {
-    return new DeliveryError(`The mail server ${server} could not be reached (${systemCode}). The email stays queued.`, false);
+    return unreachable(`The mail server ${server} could not be reached (${systemCode}). The email stays queued.`);
   }
   if (code === 'ETLS') {
     return new DeliveryError(

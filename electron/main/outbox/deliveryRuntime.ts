@@ -53,7 +53,7 @@ export class DeliveryRuntime {
       if (SYNC_KIND_SET.has(row.kind)) void this.setOnline(true);
     });
     this.worker.on('retrying', (row, error) => {
-      if (SYNC_KIND_SET.has(row.kind) && /could not be reached/.test(error.message)) void this.setOnline(false);
+      if (SYNC_KIND_SET.has(row.kind) && error.reason === 'offline') void this.setOnline(false);
     });
   }
 

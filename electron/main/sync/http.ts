@@ -7,7 +7,7 @@ import {
 } from '../../../shared/sync/protocol';
 import { cleanText } from '../../../shared/domain/textHygiene';
 import { MAX_RETRY_AFTER_MS } from '../lib/backoff';
-import { DeliveryError } from '../lib/deliveryError';
+import { DeliveryError, unreachable } from '../lib/deliveryError';
 
 /**
  * Every request to the practice system goes through syncRequest: no redirect is ever followed,
@@ -299,7 +299,7 @@ export async function postDelivery(
     });
   } catch (error) {
     if (error instanceof SyncUnreachable) {
-      throw new DeliveryError(`The practice system at ${error.host} could not be reached. The item stays queued and is sent when it is back.`, false);
+      throw unreachable(`The practice system at ${error.host} could not be reached. The item stays queued and is sent when it is back.`);
     }
     throw error;
   }

@@ -4,7 +4,7 @@ import { changesPageEnvelope, MAX_PAGE_LIMIT, PAGE_RECORDS, SYNC_PATHS, type Cha
 import type { AppContext } from '../context';
 import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
-import { DeliveryError } from '../lib/deliveryError';
+import { DeliveryError, unreachable } from '../lib/deliveryError';
 import { reindexPatients } from '../search/indexer';
 import { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY } from './applyPage';
 import { recordClockOffset } from './clockOffset';
@@ -230,7 +230,7 @@ async function fetchPage(ctx: AppContext, conn: SyncConnection, cursor: string, 
   } catch (error) {
     if (error instanceof SyncUnreachable) {
       // Refused, reset, DNS, TLS or the 30-second timeout (while connecting or reading the body).
-      throw new DeliveryError(`The practice system at ${error.host} could not be reached; working offline. Nothing was lost.`, false);
+      throw unreachable(`The practice system at ${error.host} could not be reached; working offline. Nothing was lost.`);
     }
     throw error;
   }
