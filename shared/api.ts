@@ -4,6 +4,7 @@
  * handler map is typed from this object, so a missing or mistyped handler does not compile.
  */
 import { z } from 'zod';
+import type { OutboxKind } from './outbox/kinds';
 import type { ChildVerdict } from './domain/verdict';
 import type { ChildEnrollment, GuardianEnrollment } from './domain/enrollment';
 import type { Authority, PatientStatus, ReminderMethod } from './domain/patient';
@@ -13,7 +14,6 @@ import { auditCalls, type AuditLogState } from './audit/api';
 import { clerkCalls } from './clerks/api';
 import { campaignCalls } from './campaign/api';
 import { call, type Access } from './contractCall';
-import type { OutboxKind } from './outbox/kinds';
 import { mailboxSchema } from './mailboxSchema';
 
 export type { Access };

@@ -22,8 +22,13 @@ import { packetForBatch } from './pins/packet';
 import { PreparedPins } from './pins/preparedPins';
 import { correctPatientName } from './patients/nameCorrection';
 import { updateSettings } from './settings/settingsUpdate';
-import { defaultMailDropDir } from './outbox/deliverers';
+import { defaultMailDropDir, pinEmailDeliverers } from './mail/deliverers';
+import { syncDeliverers } from './outbox/deliverers';
+import { campaignDeliverers } from './campaign/deliverers';
+import { Signal } from './lib/signal';
 import { DeliveryRuntime, type DeliveryRuntimeOptions } from './outbox/deliveryRuntime';
+import type { DeliverersOf } from './outbox/worker';
+import type { OutboxKind } from '../../shared/outbox/kinds';
 import { dismissOutboxItem, listOutbox, retryAllOutboxItems, retryOutboxItem } from './outbox/outboxService';
 import { listMailDrop, readMailDrop } from './mail/mailDrop';
 import { changeSecret } from './secrets/secretService';
@@ -191,7 +196,9 @@ export async function createApp(config: AppConfig): Promise<App> {
     throw error;
   }
   const now = config.now ?? (() => new Date());
+  const outboxChanged = new Signal();
   const ctx = createContext({
+    outboxChanged: () => outboxChanged.notify(),
     db: opened.db,
     sqlite: opened.sqlite,
     workstation: config.workstation ?? os.hostname(),
@@ -211,7 +218,19 @@ export async function createApp(config: AppConfig): Promise<App> {
   }
   const secrets = fileSecretStore(dataDir, cipher);
   const mailDropDir = config.mailDropDir ?? defaultMailDropDir(config.databaseFile);
-  const deliveries = new DeliveryRuntime(ctx, { secrets, mailDropDir, ...config.deliveries });
+  const deliveries = new DeliveryRuntime(ctx, {
+    secrets,
+    mailDropDir,
+    outboxChanged,
+    // Each area delivers its own kinds; `satisfies` makes a kind without a deliverer a compile error.
+    deliverers: (services) =>
+      ({
+        ...syncDeliverers(ctx, services),
+        ...pinEmailDeliverers(ctx, services),
+        ...campaignDeliverers(ctx, services),
+      }) satisfies DeliverersOf<OutboxKind>,
+    ...config.deliveries,
+  });
   if (config.startDeliveries) await deliveries.start();
   if (config.startDeliveries) campaignPacer(ctx).start();
   const exportDir = path.join(dataDir ?? os.tmpdir(), 'exports');

@@ -22,7 +22,7 @@ export interface AppContext {
   settings(): Promise<Settings>;
   /** Call after writing settings: the next read goes to the database. */
   settingsChanged(): void;
-  /** Call after committing outbox rows: the delivery worker looks at once (set by the app). */
+  /** Call after committing outbox rows: the delivery worker looks at once (createApp passes the notice in). */
   outboxChanged(): void;
   /** The practice's local calendar date. */
   today(): Promise<IsoDate>;
@@ -36,6 +36,7 @@ export function createContext(init: {
   pinKey: Buffer;
   now: () => Date;
   monotonicMs: () => number;
+  outboxChanged: () => void;
 }): AppContext {
   let cached: Promise<Settings> | null = null;
   const context: AppContext = {
@@ -46,7 +47,6 @@ export function createContext(init: {
     settingsChanged: () => {
       cached = null;
     },
-    outboxChanged: () => undefined,
     async today() {
       return localDateIn(init.now(), practiceTimeZone(await context.settings()));
     },

@@ -177,6 +177,33 @@ describe('the outbox', () => {
     ]);
   });
 
+  it('parks an item whose stored details are damaged, says so in the Outbox, and still delivers every other item', async () => {
+    await issueFirstFamily();
+    // Two registrations the Welcome email does not wait on: one no longer JSON, one of the wrong shape.
+    const [broken, foreign] = rows(
+      `SELECT id FROM outbox WHERE kind = 'portal.enrollment' AND id NOT IN (SELECT depends_on FROM outbox WHERE depends_on IS NOT NULL) ORDER BY id`,
+    ).map((r) => String(r.id));
+    app.context.sqlite.prepare(`UPDATE outbox SET payload = '{"pinId": "p' WHERE id = ?`).run(broken);
+    app.context.sqlite.prepare(`UPDATE outbox SET kind = 'patient.name_correction', payload = '{"patientId": 7}' WHERE id = ?`).run(foreign);
+
+    await app.deliveries.worker.drain();
+
+    expect(portal.enrollments()).toHaveLength(1);
+    expect(smtp.messages).toHaveLength(1);
+    const parked = await ok<{ id: string; lastError: string; summary: string }[]>('outbox.list', { status: 'needs_attention' });
+    expect(parked.map((p) => p.id).sort()).toEqual([broken, foreign].sort());
+    const byId = new Map(parked.map((p) => [p.id, p]));
+    expect(byId.get(broken)!.lastError).toBe(
+      'The stored details of this item are damaged and cannot be read, so it cannot be sent. Dismiss it (for an email with a PIN, issue the PIN again).',
+    );
+    expect(byId.get(broken)!.summary).toMatch(/^Portal registration of the PIN of .+ \(its stored details are damaged and cannot be read\)$/);
+    expect(byId.get(foreign)!.lastError).toMatch(/^The stored details of this item cannot be read by this version \(patientId, firstName, lastName/);
+    expect(rows(`SELECT count(*) AS n FROM audit_log WHERE action = 'delivery_parked'`)[0]!.n).toBe(2);
+    // The clerk can still dismiss it, with the reason on record.
+    await ok('outbox.dismiss', { id: broken, reason: 'Damaged after a disk repair' });
+    expect(rows(`SELECT status FROM outbox WHERE id = ?`, broken)[0]!.status).toBe('dismissed');
+  });
+
   it('Retry all sends every item that needs attention back to the queue, each audited as a retry', async () => {
     portal.setFault('reject422');
     await issueFirstFamily();

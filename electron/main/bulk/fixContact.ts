@@ -17,6 +17,7 @@ import type { AppContext } from '../context';
 import type { ContactsTable, PatientContactsTable } from '../db/schema';
 import { AppError } from '../errors';
 import { reindexPatients } from '../search/indexer';
+import { newOutboxRow } from '../outbox/payloads';
 import { worklistRowForGuardian } from './snapshot';
 
 export interface ContactChanges {
@@ -181,17 +182,14 @@ export async function fixContact(ctx: AppContext, input: ContactFix): Promise<Wo
       });
       await trx
         .insertInto('outbox')
-        .values({
-          id: randomUUID(),
-          kind: 'contact.update',
-          ref: input.contactId,
-          payload: JSON.stringify({ contactId: input.contactId, patientId: update.patientId, changes: update.to, baseVersion: contact.version }),
-          next_attempt_at: now.toISOString(),
-          created_at: now.toISOString(),
-          depends_on: null,
-          last_error: null,
-          delivered_at: null,
-        })
+        .values(
+          newOutboxRow(
+            ctx,
+            'contact.update',
+            { contactId: input.contactId, patientId: update.patientId, changes: update.to, baseVersion: contact.version },
+            { id: randomUUID(), ref: input.contactId, at: now.toISOString() },
+          ),
+        )
         .execute();
     }
   });

@@ -1,10 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Insertable } from 'kysely';
 import type { AppContext } from '../context';
-import type { OutboxKind } from '../../../shared/outbox/kinds';
-import type { OutboxTable } from '../db/schema';
 import { currentCampaign, finishIfDone, HOUR_MS, reconcileRecipients, releaseInterval, stateCounts, type CampaignRow } from './campaignStore';
-import { SETUP_EMAIL_KIND, SETUP_LINK_KIND, writePayload, type SetupEmailPayload, type SetupLinkPayload } from './payloads';
+import { newOutboxRow, type SetupEmailPayload, type SetupLinkPayload } from '../outbox/payloads';
 
 /**
  * A late look (a busy event loop, a sleeping laptop) releases the slots it missed, up to this far
@@ -230,20 +227,12 @@ export class CampaignPacer {
           childFirstNames: children.map((c) => c.firstName),
           expiresAt,
         };
-        const row = (id: string, kind: OutboxKind, payload: string, dependsOn: string | null): Insertable<OutboxTable> => ({
-          id,
-          kind,
-          ref: r.contact_id,
-          payload,
-          depends_on: dependsOn,
-          next_attempt_at: nowIso,
-          last_error: null,
-          created_at: nowIso,
-          delivered_at: null,
-        });
         // The link before the email that depends on it (foreign key, and the portal must know it first).
-        await trx.insertInto('outbox').values(row(linkId, SETUP_LINK_KIND, writePayload(this.ctx, link), null)).execute();
-        await trx.insertInto('outbox').values(row(emailId, SETUP_EMAIL_KIND, writePayload(this.ctx, email), linkId)).execute();
+        await trx.insertInto('outbox').values(newOutboxRow(this.ctx, 'portal.setup_link', link, { id: linkId, ref: r.contact_id, at: nowIso })).execute();
+        await trx
+          .insertInto('outbox')
+          .values(newOutboxRow(this.ctx, 'email.setup_link', email, { id: emailId, ref: r.contact_id, dependsOn: linkId, at: nowIso }))
+          .execute();
         const updated = await trx
           .updateTable('campaign_recipients')
           .set({ state: 'released', token_hash: hash, released_at: nowIso, expires_at: expiresAt, email: to, link_outbox_id: linkId, email_outbox_id: emailId })

@@ -1,11 +1,11 @@
 import { setupLinkRegistered, SYNC_PATHS } from '../../../shared/sync/protocol';
 import type { AppContext } from '../context';
-import { emailLanguage, mailerFor, type DeliveryServices } from '../outbox/deliverers';
+import { emailLanguage, mailerFor } from '../mail/deliverers';
+import type { DeliveryServices } from '../outbox/deliverers';
 import { DeliveryError } from '../lib/deliveryError';
-import type { Deliverer } from '../outbox/worker';
+import type { DeliverersOf } from '../outbox/worker';
 import { expiryDay } from '../pins/packet';
 import { postDelivery } from '../sync/http';
-import { readPayload, SETUP_EMAIL_KIND, SETUP_LINK_KIND, type SetupEmailPayload, type SetupLinkPayload } from './payloads';
 import { renderSetupEmail } from './setupEmail';
 import { practiceTimeZone } from '../../../shared/settings';
 
@@ -20,18 +20,16 @@ export function setupUrl(portalUrl: string, token: string): string {
  * The campaign's deliverers: first the link's registration with the practice system (its hash,
  * never the token), then, once that was accepted (depends_on), the guardian's email.
  */
-export function campaignDeliverers(ctx: AppContext, services: DeliveryServices): Record<string, Deliverer> {
+export function campaignDeliverers(ctx: AppContext, services: DeliveryServices): DeliverersOf<'portal.setup_link' | 'email.setup_link'> {
   return {
-    async [SETUP_LINK_KIND](row) {
-      const payload = readPayload<SetupLinkPayload>(ctx, row.payload);
+    async 'portal.setup_link'(row, payload) {
       const endpoint = await services.endpoint();
       if (!endpoint) throw new DeliveryError('The practice system is not set up yet (Settings > Practice system). The item waits.', false);
       const { body } = await postDelivery(endpoint, SYNC_PATHS.setupLinks, row.id, { ...payload, deliveryId: row.id });
       if (!setupLinkRegistered.safeParse(body).success) throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
     },
 
-    async [SETUP_EMAIL_KIND](row) {
-      const payload = readPayload<SetupEmailPayload>(ctx, row.payload);
+    async 'email.setup_link'(row, payload) {
       if (!payload.token) throw new DeliveryError('This Set Up My Account email has lost its link and cannot be sent. Dismiss it.', true);
       if (!payload.to) throw new DeliveryError('The guardian has no email address. Dismiss this email.', true);
       const settings = await ctx.settings();

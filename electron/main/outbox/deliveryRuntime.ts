@@ -6,19 +6,24 @@ import { recordClockOffset } from '../sync/clockOffset';
 import { linkedSignal, type SyncEndpoint } from '../sync/http';
 import { ONLINE_KEY, pullChanges, type PullProgress } from '../sync/pull';
 import { DeliveryError } from '../lib/deliveryError';
-import { createDeliverers } from './deliverers';
-import { OutboxWorker, SYNC_KINDS, type OutboxWorkerOptions } from './worker';
+import type { Signal } from '../lib/signal';
+import type { DeliveryServices } from './deliverers';
+import { OutboxWorker, SYNC_KINDS, type Deliverers, type OutboxWorkerOptions } from './worker';
 
 export interface DeliveryRuntimeOptions {
   secrets: SecretStore;
   mailDropDir: string;
+  /** Every area's deliverers, put together by app.ts (the outbox knows no area that fills it). */
+  deliverers: (services: DeliveryServices) => Deliverers;
+  /** Notified when rows were committed (ctx.outboxChanged): the worker looks at once. */
+  outboxChanged: Signal;
   worker?: OutboxWorkerOptions;
   /** How often to pull from the practice system while configured. */
   pullEveryMs?: number;
   fetch?: typeof fetch;
 }
 
-const SYNC_KIND_SET = new Set(SYNC_KINDS);
+const SYNC_KIND_SET: ReadonlySet<string> = new Set(SYNC_KINDS);
 
 /**
  * Everything that leaves the workstation: the outbox worker, the periodic pull and the
@@ -37,14 +42,15 @@ export class DeliveryRuntime {
   private readonly configuredKeyRead: Promise<void>;
   /** Aborted by stop(): ends requests in flight (pull and deliveries) so the app can close at once. */
   private readonly stopping = new AbortController();
+  private readonly stopListening: () => void;
 
   constructor(
     private readonly ctx: AppContext,
     private readonly options: DeliveryRuntimeOptions,
   ) {
-    const services = { endpoint: () => this.endpoint(), secrets: options.secrets, mailDropDir: options.mailDropDir, signal: this.stopping.signal };
-    this.worker = new OutboxWorker(ctx, createDeliverers(ctx, services), () => this.endpointCache !== null, options.worker);
-    ctx.outboxChanged = () => this.worker.wake();
+    const services: DeliveryServices = { endpoint: () => this.endpoint(), secrets: options.secrets, mailDropDir: options.mailDropDir, signal: this.stopping.signal };
+    this.worker = new OutboxWorker(ctx, options.deliverers(services), () => this.endpointCache !== null, options.worker);
+    this.stopListening = options.outboxChanged.subscribe(() => this.worker.wake());
     // What is configured when the app opens (read before any call can change it).
     this.configuredKeyRead = this.endpoint().then((endpoint) => {
       this.configuredKey = endpoint ? endpointKey(endpoint) : '';
@@ -160,6 +166,7 @@ export class DeliveryRuntime {
 
   /** Stops the timer, cancels the pull and the requests in flight, and waits for their outcome to be recorded. */
   async stop(): Promise<void> {
+    this.stopListening();
     if (this.pullTimer) clearTimeout(this.pullTimer);
     this.pullTimer = null;
     this.stopping.abort();

@@ -1,9 +1,9 @@
 import { enrollmentAccepted, enrollmentRequest, SYNC_PATHS, type EnrollmentAccepted, type EnrollmentRequest } from '../../../shared/sync/protocol';
 import { appendAudit } from '../audit/audit';
 import type { AppContext } from '../context';
-import { openPayload } from '../crypto/payloadSeal';
 import { postDelivery, type SyncEndpoint } from '../sync/http';
 import { DeliveryError } from '../lib/deliveryError';
+import { storedPayload, type EnrollmentPayload } from './payloads';
 import type { OutboxRow } from './worker';
 
 /**
@@ -16,10 +16,6 @@ import type { OutboxRow } from './worker';
  *   sealed PIN, kind email.add_child) with an audit entry, and the worker sends that instead.
  * - A replacement, once accepted, revokes the PIN it replaces on this desk too (SPEC 3.6).
  */
-
-export const ENROLLMENT_KIND = 'portal.enrollment';
-export const WELCOME_KIND = 'email.welcome';
-export const ADD_CHILD_KIND = 'email.add_child';
 
 type Payload = Record<string, unknown>;
 
@@ -42,8 +38,8 @@ async function enrollmentRequestFor(ctx: AppContext, row: OutboxRow, payload: Pa
   if ('welcomeForContactId' in payload) {
     welcomeFor = str(payload['welcomeForContactId']) ?? null;
   } else {
-    const welcome = await ctx.db.selectFrom('outbox').select('payload').where('depends_on', '=', row.id).where('kind', '=', WELCOME_KIND).executeTakeFirst();
-    welcomeFor = welcome ? (str((JSON.parse(welcome.payload) as Payload)['recipientContactId']) ?? null) : null;
+    const welcome = await ctx.db.selectFrom('outbox').select('payload').where('depends_on', '=', row.id).where('kind', '=', 'email.welcome').executeTakeFirst();
+    welcomeFor = welcome ? (str(storedPayload(welcome.payload)?.['recipientContactId']) ?? null) : null;
   }
   const candidate = {
     deliveryId: row.id,
@@ -94,15 +90,16 @@ async function recordAnswer(ctx: AppContext, row: OutboxRow, request: Enrollment
         .selectFrom('outbox')
         .select(['id', 'payload'])
         .where('depends_on', '=', row.id)
-        .where('kind', '=', WELCOME_KIND)
+        .where('kind', '=', 'email.welcome')
         .where('status', '=', 'pending')
         .execute();
       for (const welcome of waiting) {
-        const payload = JSON.parse(welcome.payload) as Payload;
-        // The sealed PIN stays sealed: only the kind and the reason change.
+        const payload = storedPayload(welcome.payload);
+        // The sealed PIN stays sealed: only the kind and the reason change (a damaged payload is
+        // left as it is: the add-child email then stops on it and asks a person).
         await trx
           .updateTable('outbox')
-          .set({ kind: ADD_CHILD_KIND, payload: JSON.stringify({ ...payload, welcomeAnswer: answer.welcome }) })
+          .set({ kind: 'email.add_child', payload: payload ? JSON.stringify({ ...payload, welcomeAnswer: answer.welcome }) : welcome.payload })
           .where('id', '=', welcome.id)
           .execute();
         await appendAudit(trx, {
@@ -111,7 +108,7 @@ async function recordAnswer(ctx: AppContext, row: OutboxRow, request: Enrollment
           workstation: ctx.workstation,
           at: now,
           patientId: request.patientId,
-          details: { outboxId: welcome.id, pinId: request.pinId, contactId, answer: answer.welcome, to: payload['to'] ?? null },
+          details: { outboxId: welcome.id, pinId: request.pinId, contactId, answer: answer.welcome, to: payload?.['to'] ?? null },
         });
       }
     }
@@ -137,8 +134,7 @@ async function recordAnswer(ctx: AppContext, row: OutboxRow, request: Enrollment
 }
 
 /** Delivers one portal.enrollment row: registers the PIN, then applies the practice system's answer. */
-export async function deliverEnrollment(ctx: AppContext, row: OutboxRow, endpoint: SyncEndpoint, signal?: AbortSignal): Promise<void> {
-  const payload = openPayload<Payload>(ctx, row.payload);
+export async function deliverEnrollment(ctx: AppContext, row: OutboxRow, payload: EnrollmentPayload, endpoint: SyncEndpoint, signal?: AbortSignal): Promise<void> {
   if (typeof payload['pin'] !== 'string') throw new DeliveryError('This registration has lost its PIN and cannot be sent. Issue a new PIN.', true);
   const request = await enrollmentRequestFor(ctx, row, payload);
   const { body } = await postDelivery(endpoint, SYNC_PATHS.enrollments, row.id, request, signal);

@@ -5,6 +5,7 @@ import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
 import { checkMailbox, emailProblemWords } from '../../../shared/domain/email';
 import { AppError, notFound } from '../errors';
+import { storedPayload } from './payloads';
 import { scrubbed } from './worker';
 
 /** Emails with a PIN whose address the clerk may correct before a retry. */
@@ -51,8 +52,11 @@ export async function listOutbox(ctx: AppContext, status: 'pending' | 'needs_att
     .selectFrom('outbox as o')
     // An email's ref is its PIN (Welcome or add-child): the child is the PIN's; other rows name the patient in the payload or the ref.
     .leftJoin('pins as pn', (join) => join.on('o.kind', 'in', ['email.welcome', 'email.add_child']).onRef('pn.id', '=', 'o.ref'))
-    // json_extract: Kysely has no typed JSON path for a TEXT column.
-    .leftJoin('patients as p', (join) => join.on('p.id', '=', sql<string>`coalesce(json_extract(o.payload, '$.patientId'), pn.patient_id, o.ref)`))
+    // json_extract: Kysely has no typed JSON path for a TEXT column (json_valid first: json_extract
+    // stops the whole query on one damaged payload).
+    .leftJoin('patients as p', (join) =>
+      join.on('p.id', '=', sql<string>`coalesce(CASE WHEN json_valid(o.payload) THEN json_extract(o.payload, '$.patientId') END, pn.patient_id, o.ref)`),
+    )
     .leftJoin('families as f', 'f.id', 'p.family_id')
     .select(['o.id', 'o.kind', 'o.status', 'o.payload', 'o.attempts', 'o.next_attempt_at', 'o.last_error', 'o.created_at', 'p.first_name', 'p.last_name', 'f.name as family_name'])
     .where('o.status', '=', status)
@@ -60,12 +64,15 @@ export async function listOutbox(ctx: AppContext, status: 'pending' | 'needs_att
     .limit(500)
     .execute();
   return rows.map((r) => {
-    const payload = JSON.parse(r.payload) as Record<string, unknown>;
+    // A damaged payload is shown as a problem of that one item (its delivery parks it the same way).
+    const stored = storedPayload(r.payload);
+    const payload = stored ?? {};
+    const summary = summarize(r.kind, payload, whose({ first: r.first_name, last: r.last_name, family: r.family_name }));
     return {
       id: r.id,
       kind: r.kind,
       status: r.status,
-      summary: summarize(r.kind, payload, whose({ first: r.first_name, last: r.last_name, family: r.family_name })),
+      summary: stored ? summary : `${summary} (its stored details are damaged and cannot be read)`,
       attempts: r.attempts,
       nextAttemptAt: r.next_attempt_at,
       lastError: r.last_error,
@@ -91,7 +98,8 @@ export async function retryOutboxItem(ctx: AppContext, id: string, email?: strin
   if (mailbox && !mailbox.ok) {
     throw new AppError('invalid_input', `The new address cannot be used: ${emailProblemWords(mailbox.problem)}. Enter one email address; nothing was changed.`);
   }
-  const payload = JSON.parse(row.payload) as Record<string, unknown>;
+  const payload = storedPayload(row.payload);
+  if (!payload) throw new AppError('conflict', 'The stored details of this item are damaged and cannot be read, so it cannot be sent: dismiss it.');
   const previous = payload['to'];
   // The one address the mailer will accept (checkMailbox, trimmed), never the field as typed.
   if (mailbox) payload['to'] = mailbox.address;

@@ -7,11 +7,24 @@ import type { OutboxKind } from '../../../shared/outbox/kinds';
 import type { OutboxTable } from '../db/schema';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../lib/backoff';
 import { DeliveryError } from '../lib/deliveryError';
+import { isOutboxKind, readOutboxPayload, type OutboxPayload } from './payloads';
 
 export type OutboxRow = Selectable<OutboxTable>;
 
-/** Delivers one row; resolves when the other side has it, throws DeliveryError otherwise. */
-export type Deliverer = (row: OutboxRow) => Promise<void>;
+/** A row of one kind, as its deliverer sees it. */
+export type OutboxRowOf<K extends OutboxKind> = OutboxRow & { kind: K };
+
+/**
+ * Delivers one row with its payload read and checked (secret fields opened); resolves when the
+ * other side has it, throws DeliveryError otherwise.
+ */
+export type Deliverer<K extends OutboxKind> = (row: OutboxRowOf<K>, payload: OutboxPayload<K>) => Promise<void>;
+
+/** The deliverers of the kinds an area delivers; app.ts puts every area's together. */
+export type Deliverers = { [K in OutboxKind]?: Deliverer<K> };
+
+/** One deliverer for each of these kinds (an area's share). */
+export type DeliverersOf<K extends OutboxKind> = { [P in K]: Deliverer<P> };
 
 export interface OutboxWorkerOptions {
   /** How many deliveries may be in flight at once. */
@@ -59,7 +72,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly deliverers: Record<string, Deliverer>,
+    private readonly deliverers: Deliverers,
     private readonly syncConfigured: () => boolean,
     options: OutboxWorkerOptions = {},
   ) {
@@ -180,11 +193,10 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
-    const deliverer = this.deliverers[row.kind];
     let failure: DeliveryError | null = null;
     try {
-      if (!deliverer) throw new DeliveryError(`This version cannot deliver "${row.kind}" items.`, true);
-      await deliverer(row);
+      if (!isOutboxKind(row.kind)) throw new DeliveryError(`This version cannot deliver "${row.kind}" items.`, true);
+      await deliverOne(this.ctx, this.deliverers, row as OutboxRowOf<typeof row.kind>);
     } catch (error) {
       failure = error instanceof DeliveryError ? error : new DeliveryError('Delivery failed unexpectedly; it is retried automatically.', false);
       if (!(error instanceof DeliveryError)) console.error(`outbox ${row.kind} ${row.id} failed:`, error instanceof Error ? error.name : 'unknown');
@@ -223,6 +235,13 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
       .execute();
     this.emit('retrying', row, failure);
   }
+}
+
+/** Reads the row's payload for its kind (a damaged one is a permanent DeliveryError), then hands both to the kind's deliverer. */
+async function deliverOne<K extends OutboxKind>(ctx: AppContext, deliverers: Deliverers, row: OutboxRowOf<K>): Promise<void> {
+  const deliverer = deliverers[row.kind] as Deliverer<K> | undefined;
+  if (!deliverer) throw new DeliveryError(`This version cannot deliver "${row.kind}" items.`, true);
+  await deliverer(row, readOutboxPayload(ctx, row.kind, row.payload));
 }
 
 /** Rule 5: once delivered, a row keeps no PIN or link token, not even sealed. */

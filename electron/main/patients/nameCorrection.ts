@@ -7,6 +7,7 @@ import type { AppContext } from '../context';
 import { AppError, notFound } from '../errors';
 import { loadFamily } from '../families/familyService';
 import { reindexPatients } from '../search/indexer';
+import { newOutboxRow } from '../outbox/payloads';
 
 export interface NameCorrection {
   familyId: string;
@@ -58,17 +59,7 @@ export async function correctPatientName(ctx: AppContext, input: NameCorrection)
     });
     await trx
       .insertInto('outbox')
-      .values({
-        id: randomUUID(),
-        kind: 'patient.name_correction',
-        ref: patient.id,
-        payload: JSON.stringify({ patientId: patient.id, firstName, lastName, baseVersion: patient.version }),
-        next_attempt_at: now,
-        created_at: now,
-        depends_on: null,
-        last_error: null,
-        delivered_at: null,
-      })
+      .values(newOutboxRow(ctx, 'patient.name_correction', { patientId: patient.id, firstName, lastName, baseVersion: patient.version }, { id: randomUUID(), ref: patient.id, at: now }))
       .execute();
   });
   ctx.outboxChanged();

@@ -5,14 +5,13 @@ import { planInputsFromFamily } from '../../../shared/domain/planInputs';
 import { generatePin, hashPin } from '../../../shared/domain/pin';
 import type { Insertable } from 'kysely';
 import { appendAudit, type AuditEntry } from '../audit/audit';
-import type { OutboxKind } from '../../../shared/outbox/kinds';
-import type { OutboxTable, PinsTable } from '../db/schema';
+import type { PinsTable } from '../db/schema';
 import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
-import { sealPayload } from '../crypto/payloadSeal';
 import { reviewDigest } from '../families/enrollmentFacts';
 import { loadFamily } from '../families/familyService';
+import { newOutboxRow, type PinEmailPayload } from '../outbox/payloads';
 import { packetForBatch } from './packet';
 import { pinFingerprint } from './pinSecrets';
 import type { PreparedPin, PreparedPins } from './preparedPins';
@@ -151,19 +150,9 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
     adds_to_account: s.guardian.accountExists ? 1 : 0,
     packet_language: s.guardian.language,
   }));
-  const outboxRow = (id: string, kind: OutboxKind, ref: string, payload: object, dependsOn: string | null): Insertable<OutboxTable> => ({
-    id,
-    kind,
-    ref,
-    payload: sealPayload(ctx, payload), // the plain PIN is sealed at rest
-    depends_on: dependsOn,
-    next_attempt_at: nowIso,
-    last_error: null,
-    created_at: nowIso,
-    delivered_at: null,
-  });
   const enrollments = secrets.map((s) =>
-    outboxRow(enrollmentByPin.get(s.pinId)!, 'portal.enrollment', s.pinId, {
+    // The plain PIN is sealed at rest (newOutboxRow).
+    newOutboxRow(ctx, 'portal.enrollment', {
       pinId: s.pinId,
       pin: s.pin,
       patientId: s.child.patientId,
@@ -179,13 +168,13 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
       welcomeForContactId: s.child.delivery === 'email' ? s.guardian.recipient.contactId : null,
       resendWelcome: s.child.delivery === 'email' && s.guardian.resendReason !== null,
       replacesPinId: s.child.replaces?.pinId ?? null,
-    }, null),
+    }, { id: enrollmentByPin.get(s.pinId)!, ref: s.pinId, at: nowIso }),
   );
   const welcomeEmails = plan.guardians
     .filter((guardian) => guardian.mode === 'email' && guardian.emailChildId !== null)
     .map((guardian) => {
       const emailed = secrets.find((s) => s.child.patientId === guardian.emailChildId && s.guardian === guardian)!;
-      const payload = {
+      const payload: PinEmailPayload = {
         pinId: emailed.pinId,
         pin: emailed.pin,
         to: guardian.recipient.email,
@@ -198,7 +187,7 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
         batchId: request.batchId,
       };
       // Rule 4: the Welcome email goes only after the portal accepted this PIN.
-      return outboxRow(randomUUID(), 'email.welcome', emailed.pinId, payload, enrollmentByPin.get(emailed.pinId)!);
+      return newOutboxRow(ctx, 'email.welcome', payload, { id: randomUUID(), ref: emailed.pinId, dependsOn: enrollmentByPin.get(emailed.pinId)!, at: nowIso });
     });
   const audit: AuditEntry[] = [
     ...secrets.map((s) => ({
