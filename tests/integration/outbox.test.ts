@@ -180,9 +180,11 @@ describe('the outbox', () => {
   it('parks an item whose stored details are damaged, says so in the Outbox, and still delivers every other item', async () => {
     await issueFirstFamily();
     // Two registrations the Welcome email does not wait on: one no longer JSON, one of the wrong shape.
-    const [broken, foreign] = rows(
+    const ids = rows(
       `SELECT id FROM outbox WHERE kind = 'portal.enrollment' AND id NOT IN (SELECT depends_on FROM outbox WHERE depends_on IS NOT NULL) ORDER BY id`,
     ).map((r) => String(r.id));
+    expect(ids).toHaveLength(2);
+    const [broken, foreign] = ids as [string, string];
     app.context.sqlite.prepare(`UPDATE outbox SET payload = '{"pinId": "p' WHERE id = ?`).run(broken);
     app.context.sqlite.prepare(`UPDATE outbox SET kind = 'patient.name_correction', payload = '{"patientId": 7}' WHERE id = ?`).run(foreign);
 
