@@ -42,7 +42,7 @@ import { bulkHandlers } from './bulk/bulkHandlers';
 import { importHandlers } from './importer';
 import { campaignHandlers } from './campaign/campaignService';
 import { campaignPacer } from './campaign/campaignPacer';
-import { auditHandlers } from './audit/auditHandlers';
+import { auditHandlers } from './auditLog/auditHandlers';
 import { acquireInstanceLock, type InstanceLock } from './instance/instanceLock';
 import { AuditChainMonitor } from './audit/chainMonitor';
 

@@ -1,7 +1,7 @@
 import type { Handlers } from '../dispatch';
 import type { AppContext } from '../context';
 import { auditFilterOptions, exportAudit, listAudit } from './auditLog';
-import type { AuditChainMonitor } from './chainMonitor';
+import type { AuditChainMonitor } from '../audit/chainMonitor';
 
 export type AuditHandlerName = 'audit.list' | 'audit.filterOptions' | 'audit.export' | 'audit.verify' | 'audit.lastVerification';
 

@@ -8,9 +8,9 @@ import { csvPieces, writeFileAtomic, type CsvValue } from '../lib/csv';
 import { fileStamp } from '../bulk/export';
 import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
-import type { ChainedColumns } from './chain';
+import type { ChainedColumns } from '../audit/chain';
 import type { Database } from '../db/schema';
-import { appendAudit } from './audit';
+import { appendAudit } from '../audit/audit';
 import { practiceTimeZone } from '../../../shared/settings';
 
 /**
