@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NO_CHOICES } from '../../shared/domain/plan';
 import type { App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
-import { CLOCK_OFFSET_KEY } from '../../electron/main/pins/issueService';
+import { CLOCK_OFFSET_KEY } from '../../electron/main/sync/clockOffset';
 import { insertAppointment, insertFamilies, type ContactFixture, type FamilyFixture } from '../support/fixtures';
 import { loadReview, openIssuingDesk, planFamily, reviewAndIssue } from '../support/issue';
 import { makeTempDir } from '../support/tempDir';

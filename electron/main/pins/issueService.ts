@@ -12,6 +12,7 @@ import { AppError } from '../errors';
 import { reviewDigest } from '../families/enrollmentFacts';
 import { loadFamily } from '../families/familyService';
 import { newOutboxRow, type PinEmailPayload } from '../outbox/payloads';
+import { readClockSkew } from '../sync/clockOffset';
 import { packetForBatch } from './packet';
 import { pinFingerprint } from './pinSecrets';
 import type { PreparedPin, PreparedPins } from './preparedPins';
@@ -28,8 +29,6 @@ export interface IssueRequest {
 const STALE_REVIEW = 'This family changed since you reviewed it (a PIN, a Welcome email, an account or a contact): look again.';
 
 const DAY_MS = 86_400_000;
-/** sync_state: the practice system's clock minus this computer's, in ms, from the last sync's Date header. */
-export const CLOCK_OFFSET_KEY = 'clock_offset_ms';
 
 /** Plans again from the mirror as it is now: the renderer's preview is never trusted. */
 async function currentPlan(ctx: AppContext, request: IssueRequest): Promise<{ plan: FamilyPlan; family: FamilyView }> {
@@ -267,9 +266,8 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
  * the portal's clock (issue 11). The last sync's Date header gives the offset, when known.
  */
 async function refuseExpiredOnArrival(ctx: AppContext, expiresAt: string): Promise<void> {
-  const row = await ctx.db.selectFrom('sync_state').select('value').where('key', '=', CLOCK_OFFSET_KEY).executeTakeFirst();
-  const offsetMs = row ? Number(row.value) : 0;
-  const trustedNow = ctx.now().getTime() + (Number.isFinite(offsetMs) ? offsetMs : 0);
+  const skewMs = await readClockSkew(ctx);
+  const trustedNow = ctx.now().getTime() - (skewMs ?? 0);
   if (Date.parse(expiresAt) <= trustedNow) {
     throw new AppError(
       'conflict',

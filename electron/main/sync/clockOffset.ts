@@ -1,5 +1,7 @@
 import type { AppContext } from '../context';
-import { CLOCK_OFFSET_KEY } from '../pins/issueService';
+
+/** sync_state: the practice system's clock minus this computer's, in ms, from the last sync's Date header. */
+export const CLOCK_OFFSET_KEY = 'clock_offset_ms';
 
 /**
  * The practice system's clock minus this computer's (ms), from the HTTP Date header of its answers
