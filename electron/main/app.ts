@@ -22,6 +22,7 @@ import { packetForBatch } from './pins/packet';
 import { PreparedPins } from './pins/preparedPins';
 import { correctPatientName } from './patients/nameCorrection';
 import { updateSettings } from './settings/settingsUpdate';
+import { readSettings } from './settings/settingsService';
 import { defaultMailDropDir, pinEmailDeliverers } from './mail/deliverers';
 import { syncDeliverers } from './outbox/deliverers';
 import { campaignDeliverers } from './campaign/deliverers';
@@ -199,6 +200,7 @@ export async function createApp(config: AppConfig): Promise<App> {
   const outboxChanged = new Signal();
   const ctx = createContext({
     outboxChanged: () => outboxChanged.notify(),
+    readSettings,
     db: opened.db,
     sqlite: opened.sqlite,
     workstation: config.workstation ?? os.hostname(),

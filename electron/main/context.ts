@@ -2,7 +2,6 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { localDateIn, type IsoDate } from '../../shared/domain/dates';
 import { practiceTimeZone, type Settings } from '../../shared/settings';
 import type { Db } from './db/open';
-import { readSettings } from './settings/settingsService';
 
 /** What every service needs: the mirror, the clock, the workstation and who is signed in. */
 export interface AppContext {
@@ -37,10 +36,13 @@ export function createContext(init: {
   now: () => Date;
   monotonicMs: () => number;
   outboxChanged: () => void;
+  /** Reads the settings from the database (settings/settingsService.ts). */
+  readSettings: (db: Db) => Promise<Settings>;
 }): AppContext {
   let cached: Promise<Settings> | null = null;
+  const { readSettings, ...fields } = init;
   const context: AppContext = {
-    ...init,
+    ...fields,
     session: { clerkId: null },
     // Settings change rarely and are read on every screen: read once, drop on change.
     settings: () => (cached ??= readSettings(init.db)),
