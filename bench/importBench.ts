@@ -16,7 +16,7 @@ import { formatUsDate } from '../shared/domain/dates';
 import { createApp, type App } from '../electron/main/app';
 import { signInAs } from '../electron/main/clerks/sessionService';
 import { openDatabase } from '../electron/main/db/open';
-import { importHandlers } from '../electron/main/importer';
+import { Importer, importHandlers } from '../electron/main/importer';
 import { csvLine } from '../electron/main/importer/csv';
 import { reindexAllPatients } from '../electron/main/search/indexer';
 import { makeTempDir } from '../tests/support/tempDir';
@@ -215,7 +215,7 @@ export async function benchImport(): Promise<void> {
     // Worker thread (what the app does for a large import), then a re-import of the same files.
     const file = temp.file('worker.sqlite');
     const app = await emptyApp(file);
-    const handlers = importHandlers(app.context, { databaseFile: file, worker: 'always' });
+    const handlers = importHandlers(new Importer(app.context, { databaseFile: file, worker: 'always' }));
     const preview = await measure(app, () => handlers['import.preview'](input));
     // The import screen sends the files' bytes (base64): decoding them is part of its preview.
     const bytesInput = { files: exported.files.map((f) => ({ name: f.name, bytes: Buffer.from(f.content, 'utf8').toString('base64') })) };
@@ -236,7 +236,7 @@ export async function benchImport(): Promise<void> {
     const inProcessFile = temp.file('in-process.sqlite');
     const inProcessApp = await emptyApp(inProcessFile);
     const inProcess = await measure(inProcessApp, () =>
-      importHandlers(inProcessApp.context, { databaseFile: inProcessFile, worker: 'never' })['import.apply'](input),
+      importHandlers(new Importer(inProcessApp.context, { databaseFile: inProcessFile, worker: 'never' }))['import.apply'](input),
     );
     await inProcessApp.close();
 

@@ -2,50 +2,48 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Result } from '../../shared/api';
+import type { OutboxKind } from '../../shared/outbox/kinds';
 import { appendAudit } from './audit/audit';
-import { todaysCheckins } from './checkin/checkinService';
-import { currentClerk, requireClerk, sessionInfo, signInAs } from './clerks/sessionService';
-import { createContext, type AppContext } from './context';
-import { openDatabase } from './db/open';
-import { DEMO_CLERK_ID, seedDemoPractice } from './demo/demoPractice';
-import { dispatch, type Handlers } from './dispatch';
+import { AuditChainMonitor } from './audit/chainMonitor';
+import { auditHandlers } from './auditLog/auditHandlers';
+import { BackupSchedule } from './backup/backupSchedule';
+import { bulkHandlers } from './bulk/bulkHandlers';
+import { campaignDeliverers } from './campaign/deliverers';
+import { CampaignPacer } from './campaign/campaignPacer';
+import { campaignHandlers } from './campaign/campaignService';
+import { checkinHandlers } from './checkin/checkinHandlers';
 import { authorizeCalls } from './clerks/authorize';
 import { clerkHandlers } from './clerks/clerkHandlers';
 import { ensureDemoPasswords } from './clerks/demoAccounts';
-import { loadFamily } from './families/familyService';
-import { searchPatients } from './search/searchService';
-import { readStatus } from './status/statusService';
-import { listSyncProblems } from './sync/syncProblems';
-import { loadPinKey } from './pins/pinSecrets';
-import { issueFamilyPins, recordPacketPrinted } from './pins/issueService';
-import { packetForBatch } from './pins/packet';
-import { PreparedPins } from './pins/preparedPins';
-import { correctPatientName } from './patients/nameCorrection';
-import { updateSettings } from './settings/settingsUpdate';
-import { readSettings } from './settings/settingsService';
-import { defaultMailDropDir, pinEmailDeliverers } from './mail/deliverers';
-import { syncDeliverers } from './outbox/deliverers';
-import { campaignDeliverers } from './campaign/deliverers';
+import { signInAs } from './clerks/sessionService';
+import { createContext, type AppContext } from './context';
+import type { KeyWrapper } from './crypto/dataKey';
+import { openDatabase } from './db/open';
+import { DEMO_CLERK_ID, seedDemoPractice } from './demo/demoPractice';
+import { dispatch, type Handlers } from './dispatch';
+import { familyHandlers } from './families/familyHandlers';
+import { Importer, importHandlers } from './importer';
+import { acquireInstanceLock, type InstanceLock } from './instance/instanceLock';
 import { Signal } from './lib/signal';
+import { defaultMailDropDir, pinEmailDeliverers } from './mail/deliverers';
+import { mailHandlers } from './mail/mailHandlers';
+import { syncDeliverers } from './outbox/deliverers';
 import { DeliveryRuntime, type DeliveryRuntimeOptions } from './outbox/deliveryRuntime';
+import { outboxHandlers } from './outbox/outboxHandlers';
 import type { DeliverersOf } from './outbox/worker';
-import type { OutboxKind } from '../../shared/outbox/kinds';
-import { dismissOutboxItem, listOutbox, retryAllOutboxItems, retryOutboxItem } from './outbox/outboxService';
-import { listMailDrop, readMailDrop } from './mail/mailDrop';
-import { changeSecret } from './secrets/secretService';
-import { fileSecretStore, type SecretStore } from './secrets/secretStore';
+import { patientHandlers } from './patients/patientHandlers';
+import { pinHandlers } from './pins/pinHandlers';
+import { loadPinKey } from './pins/pinSecrets';
+import { PreparedPins } from './pins/preparedPins';
+import { searchHandlers } from './search/searchHandlers';
 import { prepareDataFolder } from './secrets/dataFolder';
 import { protectDataAtRest } from './secrets/dataProtection';
-import type { KeyWrapper } from './crypto/dataKey';
-import { BackupSchedule } from './backup/backupSchedule';
-import { AppError } from './errors';
-import { bulkHandlers } from './bulk/bulkHandlers';
-import { importHandlers } from './importer';
-import { campaignHandlers } from './campaign/campaignService';
-import { campaignPacer } from './campaign/campaignPacer';
-import { auditHandlers } from './auditLog/auditHandlers';
-import { acquireInstanceLock, type InstanceLock } from './instance/instanceLock';
-import { AuditChainMonitor } from './audit/chainMonitor';
+import { secretHandlers } from './secrets/secretHandlers';
+import { fileSecretStore } from './secrets/secretStore';
+import { readSettings } from './settings/settingsService';
+import { settingsHandlers } from './settings/settingsHandlers';
+import { statusHandlers } from './status/statusHandlers';
+import { syncHandlers } from './sync/syncHandlers';
 
 export interface AppConfig {
   /** The SQLite mirror. */
@@ -81,82 +79,13 @@ export interface AppConfig {
 export interface App {
   context: AppContext;
   deliveries: DeliveryRuntime;
+  /** Releases the Set Up My Account campaign's emails (started with the deliveries). */
+  campaignPacer: CampaignPacer;
   handlers: Handlers;
   /** Null for an in-memory database or when backups are off. */
   backups: BackupSchedule | null;
   invoke(name: unknown, input: unknown): Promise<Result<unknown>>;
   close(): Promise<void>;
-}
-
-interface HandlerDeps {
-  deliveries: DeliveryRuntime;
-  secrets: SecretStore;
-  mailDropDir: string;
-  exportDir: string;
-  databaseFile: string;
-  nativeBinding?: string;
-  auditChain: AuditChainMonitor;
-  preparedPins: PreparedPins;
-}
-
-function buildHandlers(ctx: AppContext, { deliveries, secrets, mailDropDir, exportDir, databaseFile, nativeBinding, auditChain, preparedPins }: HandlerDeps): Handlers {
-  return {
-    ...bulkHandlers(ctx, { exportDir }),
-    ...campaignHandlers(ctx),
-    ...importHandlers(ctx, { databaseFile, nativeBinding }),
-    ...auditHandlers(ctx, { exportDir, chain: auditChain }),
-    ...clerkHandlers(ctx),
-    'session.current': () => sessionInfo(ctx),
-    'status.get': async () =>
-      readStatus(ctx, {
-        emailTransport: (await ctx.settings()).smtpHost ? 'smtp' : 'mail-drop',
-        syncConfigured: (await deliveries.endpoint()) !== null,
-        syncProgress: deliveries.progress,
-        auditLog: auditChain.state,
-        syncProblem: deliveries.syncProblem,
-      }),
-    'checkin.today': () => todaysCheckins(ctx),
-    'search.patients': ({ text, limit }) => searchPatients(ctx, text, limit),
-    'family.load': ({ familyId }) => loadFamily(ctx, familyId),
-    'patients.correctName': (input) => correctPatientName(ctx, input),
-    'pins.prepare': async ({ batchId, count }) => {
-      await requireClerk(ctx);
-      preparedPins.prepare(batchId, count);
-      return null;
-    },
-    'pins.issue': (input) => issueFamilyPins(ctx, input, preparedPins),
-    'pins.packet': ({ batchId }) => packetForBatch(ctx, batchId),
-    'pins.recordPrinted': ({ batchId, reprint, recipientContactId }) => recordPacketPrinted(ctx, batchId, reprint, recipientContactId),
-    'outbox.list': ({ status }) => listOutbox(ctx, status),
-    'outbox.retry': ({ id }) => retryOutboxItem(ctx, id),
-    'outbox.retryAll': () => retryAllOutboxItems(ctx),
-    'outbox.editAndRetry': ({ id, email }) => retryOutboxItem(ctx, id, email),
-    'outbox.dismiss': ({ id, reason }) => dismissOutboxItem(ctx, id, reason),
-    'mail.dropList': async () => listMailDrop(mailDropDir),
-    'mail.dropRead': async ({ file }) => {
-      // PINs are shown in full to administrators only; everyone else gets them masked here.
-      const showPins = (await currentClerk(ctx))?.role === 'admin';
-      try {
-        return readMailDrop(mailDropDir, file, { showPins });
-      } catch {
-        throw new AppError('not_found', 'That message is no longer in the mail-drop folder.');
-      }
-    },
-    'sync.now': () => deliveries.syncNow(),
-    'sync.problems': () => listSyncProblems(ctx),
-    'secrets.status': async () => ({ smtpPassword: secrets.get('smtpPassword') !== null, syncToken: secrets.get('syncToken') !== null }),
-    'secrets.set': async ({ key, value }) => {
-      await changeSecret(ctx, secrets, key, value);
-      await deliveries.configurationChanged();
-      return null;
-    },
-    'settings.get': () => ctx.settings(),
-    'settings.update': async ({ changes }) => {
-      const settings = await updateSettings(ctx, changes);
-      await deliveries.configurationChanged();
-      return settings;
-    },
-  };
 }
 
 async function prepareDemo(ctx: AppContext, options: Exclude<AppConfig['demo'], false | undefined>): Promise<void> {
@@ -218,8 +147,10 @@ export async function createApp(config: AppConfig): Promise<App> {
     ownLock?.release();
     throw error;
   }
+  // The long-lived pieces, each made here and stopped by close() in the reverse order.
   const secrets = fileSecretStore(dataDir, cipher);
   const mailDropDir = config.mailDropDir ?? defaultMailDropDir(config.databaseFile);
+  const exportDir = path.join(dataDir ?? os.tmpdir(), 'exports');
   const deliveries = new DeliveryRuntime(ctx, {
     secrets,
     mailDropDir,
@@ -233,37 +164,61 @@ export async function createApp(config: AppConfig): Promise<App> {
       }) satisfies DeliverersOf<OutboxKind>,
     ...config.deliveries,
   });
-  if (config.startDeliveries) await deliveries.start();
-  if (config.startDeliveries) campaignPacer(ctx).start();
-  const exportDir = path.join(dataDir ?? os.tmpdir(), 'exports');
-  const backups = config.backups && dataDir ? new BackupSchedule(ctx, { databaseFile: config.databaseFile, ...(config.backups === true ? {} : config.backups) }) : null;
-  backups?.start();
+  const campaignPacer = new CampaignPacer(ctx);
+  const importer = new Importer(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding });
+  const preparedPins = new PreparedPins(ctx.pinKey, () => ctx.monotonicMs());
   // Verifies the audit log's hash chain in the background: the app answers while it runs.
   const auditChain = new AuditChainMonitor(ctx);
-  const preparedPins = new PreparedPins(ctx.pinKey, () => ctx.monotonicMs());
-  const handlers = buildHandlers(ctx, {
-    preparedPins,
-    deliveries,
-    secrets,
-    mailDropDir,
-    exportDir,
-    databaseFile: config.databaseFile,
-    nativeBinding: config.nativeBinding,
-    auditChain,
-  });
+  const backups = config.backups && dataDir ? new BackupSchedule(ctx, { databaseFile: config.databaseFile, ...(config.backups === true ? {} : config.backups) }) : null;
+
+  const configurationChanged = () => deliveries.configurationChanged();
+  const handlers: Handlers = {
+    ...clerkHandlers(ctx),
+    ...statusHandlers(ctx, {
+      liveStatus: async () => ({
+        emailTransport: (await ctx.settings()).smtpHost ? 'smtp' : 'mail-drop',
+        syncConfigured: (await deliveries.endpoint()) !== null,
+        syncProgress: deliveries.progress,
+        auditLog: auditChain.state,
+        syncProblem: deliveries.syncProblem,
+      }),
+    }),
+    ...checkinHandlers(ctx),
+    ...searchHandlers(ctx),
+    ...familyHandlers(ctx),
+    ...patientHandlers(ctx),
+    ...pinHandlers(ctx, { preparedPins }),
+    ...outboxHandlers(ctx),
+    ...mailHandlers(ctx, { mailDropDir }),
+    ...syncHandlers(ctx, { syncNow: () => deliveries.syncNow() }),
+    ...secretHandlers(ctx, { secrets, configurationChanged }),
+    ...settingsHandlers(ctx, { configurationChanged }),
+    ...bulkHandlers(ctx, { exportDir }),
+    ...campaignHandlers(ctx, { pacer: campaignPacer }),
+    ...importHandlers(importer),
+    ...auditHandlers(ctx, { exportDir, chain: auditChain }),
+  };
+
+  if (config.startDeliveries) {
+    await deliveries.start();
+    campaignPacer.start();
+  }
+  backups?.start();
   auditChain.start();
   const authorize = authorizeCalls(ctx);
   return {
     context: ctx,
     deliveries,
+    campaignPacer,
     handlers,
     backups,
     invoke: (name, input) => dispatch(handlers, name, input, authorize),
     async close() {
-      await campaignPacer(ctx).stop();
-      await deliveries.stop();
       await auditChain.stop();
       await backups?.stop();
+      await campaignPacer.stop();
+      await deliveries.stop();
+      await importer.stop();
       preparedPins.clear();
       await opened.close();
       ownLock?.release();

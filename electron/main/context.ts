@@ -18,6 +18,10 @@ export interface AppContext {
    */
   monotonicMs(): number;
   session: { clerkId: string | null };
+  /** The workstation's lock (clerks/station.ts): in memory, a restart signs everyone out anyway. */
+  station: { locked: boolean; /** monotonicMs() of the last clerk activity. */ lastActivityMs: number };
+  /** Sign-ins, setups and sign-outs run one at a time (clerks/authService.ts): the tail of that queue. */
+  authQueue: { tail: Promise<unknown> };
   settings(): Promise<Settings>;
   /** Call after writing settings: the next read goes to the database. */
   settingsChanged(): void;
@@ -44,6 +48,8 @@ export function createContext(init: {
   const context: AppContext = {
     ...fields,
     session: { clerkId: null },
+    station: { locked: false, lastActivityMs: init.monotonicMs() },
+    authQueue: { tail: Promise.resolve() },
     // Settings change rarely and are read on every screen: read once, drop on change.
     settings: () => (cached ??= readSettings(init.db)),
     settingsChanged: () => {

@@ -4,7 +4,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CampaignStatus } from '../../shared/campaign/api';
 import { CHECKLIST_ITEMS } from '../../shared/bulk/api';
 import { createApp, type App } from '../../electron/main/app';
-import { campaignPacer } from '../../electron/main/campaign/campaignPacer';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { insertFamilies, type FamilyFixture } from '../support/fixtures';
 import { startPortal, type PortalServer } from '../support/portal/server';
@@ -71,7 +70,7 @@ async function refusal(name: string, input: unknown = {}): Promise<{ code: strin
 
 /** One pacer look, then every delivery due now. */
 async function tickAndDeliver(): Promise<void> {
-  await campaignPacer(app.context).tick();
+  await app.campaignPacer.tick();
   await app.deliveries.worker.drain();
 }
 
@@ -215,7 +214,7 @@ describe('the Set Up My Account campaign', () => {
     const progress = (await admin<CampaignStatus>('campaign.status')).campaign!;
     expect(progress).toMatchObject({ total: 2, released: 2, sent: 2, failed: 0 });
     // The next look finds nobody left: the campaign is finished.
-    await campaignPacer(app.context).tick();
+    await app.campaignPacer.tick();
     expect((await admin<CampaignStatus>('campaign.status')).campaign).toMatchObject({ state: 'finished' });
 
     // The token is stored nowhere at the desk once the email left: only its hash.
@@ -287,7 +286,7 @@ describe('the Set Up My Account campaign', () => {
     for (let minute = 0; minute <= 120; minute++) {
       at(minute * MINUTE);
       const before = released();
-      await campaignPacer(app.context).tick();
+      await app.campaignPacer.tick();
       for (let i = before; i < released(); i++) releasedAt.push(minute);
     }
     expect(releasedAt).toEqual([0, 15, 30, 45, 60, 75, 90, 105, 120]);
@@ -396,7 +395,7 @@ describe('the Set Up My Account campaign', () => {
     await start();
     await tickAndDeliver(); // g01 sent
     at(MINUTE);
-    await campaignPacer(app.context).tick(); // g02 released, its email not yet sent
+    await app.campaignPacer.tick(); // g02 released, its email not yet sent
     await app.close();
 
     app = await openDesk();
@@ -450,7 +449,7 @@ describe('the Set Up My Account campaign', () => {
     // The other one is given up on: its link token goes with it.
     const hopeless = parked('bounce@example.org');
     await admin('outbox.dismiss', { id: hopeless.id, reason: 'Family moved away' });
-    await campaignPacer(app.context).tick();
+    await app.campaignPacer.tick();
     const payloads = app.context.sqlite.prepare(`SELECT status, payload FROM outbox WHERE kind = 'email.setup_link' ORDER BY status`).all() as { status: string; payload: string }[];
     expect(payloads.map((p) => p.status)).toEqual(['delivered', 'delivered', 'dismissed']);
     expect(payloads.every((p) => !('token' in JSON.parse(p.payload)))).toBe(true);

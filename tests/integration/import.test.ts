@@ -4,7 +4,7 @@ import type { ImportPreview, ImportResult } from '../../shared/bulk/api';
 import type { ImportFieldName, ImportKind } from '../../shared/import/fields';
 import { createApp, type App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
-import { importHandlers, type ImportOptions } from '../../electron/main/importer';
+import { Importer, importHandlers, type ImportOptions } from '../../electron/main/importer';
 import { parseCsv } from '../../electron/main/importer/csv';
 import { normalizePhone, readDate, readDateTime } from '../../electron/main/importer/values';
 import { CLEAN, cleanFiles, lines, MALFORMED, mirrorFingerprint } from '../support/csvFixtures';
@@ -19,7 +19,7 @@ let file: string;
 type Files = { name: string; content: string; kind?: ImportKind; mapping?: { header: string; field: ImportFieldName | null }[] }[];
 
 function handlers(options: Partial<ImportOptions> = {}) {
-  return importHandlers(app.context, { databaseFile: file, worker: 'never', ...options });
+  return importHandlers(new Importer(app.context, { databaseFile: file, worker: 'never', ...options }));
 }
 const preview = (files: Files, options?: Partial<ImportOptions>): Promise<ImportPreview> => handlers(options)['import.preview']({ files });
 const apply = (files: Files, options?: Partial<ImportOptions>): Promise<ImportResult> => handlers(options)['import.apply']({ files });

@@ -252,15 +252,3 @@ export class CampaignPacer {
     });
   }
 }
-
-const pacers = new WeakMap<AppContext, CampaignPacer>();
-
-/** The app's one pacer (created on first use; started and stopped with the app). */
-export function campaignPacer(ctx: AppContext): CampaignPacer {
-  let pacer = pacers.get(ctx);
-  if (!pacer) {
-    pacer = new CampaignPacer(ctx);
-    pacers.set(ctx, pacer);
-  }
-  return pacer;
-}

@@ -12,7 +12,7 @@ import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
 import type { Handlers } from '../dispatch';
 import { AppError } from '../errors';
-import { campaignPacer } from './campaignPacer';
+import type { CampaignPacer } from './campaignPacer';
 import { campaignProgress, currentCampaign, finishIfDone, reconcileRecipients, type CampaignRow } from './campaignStore';
 
 /** Guardians per INSERT (9 values each, well under SQLite's limit on bound values). */
@@ -49,7 +49,7 @@ export async function campaignStatus(ctx: AppContext): Promise<CampaignStatus> {
  * snapshot's order, in one transaction. Refuses when the eligible list is not the one the
  * administrator confirmed.
  */
-export async function startCampaign(ctx: AppContext, expectedGuardians: number): Promise<CampaignStatus> {
+async function startCampaign(ctx: AppContext, pacer: CampaignPacer, expectedGuardians: number): Promise<CampaignStatus> {
   const clerk = await requireClerk(ctx);
   const status = await campaignStatus(ctx);
   if (status.cannotStart) throw new AppError('conflict', status.cannotStart);
@@ -101,11 +101,11 @@ export async function startCampaign(ctx: AppContext, expectedGuardians: number):
       details: { campaignId: id, guardians: guardians.length, children, perHour: (await ctx.settings()).campaignPerHour, linkValidDays: SETUP_LINK_VALID_DAYS },
     });
   });
-  campaignPacer(ctx).wake();
+  pacer.wake();
   return campaignStatus(ctx);
 }
 
-async function changeState(ctx: AppContext, to: 'paused' | 'running'): Promise<CampaignStatus> {
+async function changeState(ctx: AppContext, pacer: CampaignPacer, to: 'paused' | 'running'): Promise<CampaignStatus> {
   const clerk = await requireClerk(ctx);
   const campaign = await currentCampaign(ctx);
   if (!campaign) throw new AppError('not_found', 'No campaign has been started yet.');
@@ -131,17 +131,18 @@ async function changeState(ctx: AppContext, to: 'paused' | 'running'): Promise<C
     });
   }
   // Already in the asked state (a second click): nothing to change, nothing to audit.
-  if (to === 'running') campaignPacer(ctx).wake();
+  if (to === 'running') pacer.wake();
   return campaignStatus(ctx);
 }
 
 export type CampaignHandlerName = 'campaign.status' | 'campaign.start' | 'campaign.pause' | 'campaign.resume';
 
-export function campaignHandlers(ctx: AppContext): Pick<Handlers, CampaignHandlerName> {
+/** The campaign's calls; the pacer is the app's one (createApp starts and stops it). */
+export function campaignHandlers(ctx: AppContext, { pacer }: { pacer: CampaignPacer }): Pick<Handlers, CampaignHandlerName> {
   return {
     'campaign.status': () => campaignStatus(ctx),
-    'campaign.start': ({ expectedGuardians }) => startCampaign(ctx, expectedGuardians),
-    'campaign.pause': () => changeState(ctx, 'paused'),
-    'campaign.resume': () => changeState(ctx, 'running'),
+    'campaign.start': ({ expectedGuardians }) => startCampaign(ctx, pacer, expectedGuardians),
+    'campaign.pause': () => changeState(ctx, pacer, 'paused'),
+    'campaign.resume': () => changeState(ctx, pacer, 'running'),
   };
 }

@@ -10,13 +10,9 @@ import { clearFailures, recordFailure, secondsToWait, throttleSubjects } from '.
 import { clearStation, isLocked, lockStation, startActivity } from './station';
 
 /** One sign-in, setup or sign-out at a time per workstation: the failure count is read and written in order. */
-const queues = new WeakMap<AppContext, Promise<unknown>>();
 function oneAtATime<T>(ctx: AppContext, work: () => Promise<T>): Promise<T> {
-  const next = (queues.get(ctx) ?? Promise.resolve()).then(work, work);
-  queues.set(
-    ctx,
-    next.catch(() => undefined),
-  );
+  const next = ctx.authQueue.tail.then(work, work);
+  ctx.authQueue.tail = next.catch(() => undefined);
   return next;
 }
 

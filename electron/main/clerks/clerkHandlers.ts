@@ -3,10 +3,12 @@ import type { AppContext } from '../context';
 import type { Handlers } from '../dispatch';
 import { authState, lockNow, setupAdministrator, signIn, signOut } from './authService';
 import { createClerk, listClerks, updateClerk } from './clerkAccounts';
+import { sessionInfo } from './sessionService';
 
 /** The handlers of shared/clerks/api.ts; `auth.activity` has nothing to do: the dispatcher's authorization records it. */
-export function clerkHandlers(ctx: AppContext): Pick<Handlers, keyof typeof clerkCalls> {
+export function clerkHandlers(ctx: AppContext): Pick<Handlers, keyof typeof clerkCalls | 'session.current'> {
   return {
+    'session.current': () => sessionInfo(ctx),
     'auth.state': () => authState(ctx),
     'auth.setupAdmin': ({ username, displayName, password }) => setupAdministrator(ctx, { username, displayName, password }),
     'auth.signIn': (input) => signIn(ctx, input),

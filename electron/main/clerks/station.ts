@@ -11,22 +11,8 @@ import { appendAudit } from '../audit/audit';
  * does not lock a clerk who is working. Time asleep is covered by the Electron shell, which locks
  * when the computer sleeps or the OS locks its screen.
  */
-interface StationState {
-  locked: boolean;
-  /** ctx.monotonicMs() of the last activity. */
-  lastActivityMs: number;
-}
-
-const stations = new WeakMap<AppContext, StationState>();
-
-function stateOf(ctx: AppContext): StationState {
-  let state = stations.get(ctx);
-  if (!state) {
-    state = { locked: false, lastActivityMs: ctx.monotonicMs() };
-    stations.set(ctx, state);
-  }
-  return state;
-}
+/** The state lives in ctx.station (made with the context by createApp). */
+const stateOf = (ctx: AppContext) => ctx.station;
 
 /** A clerk just signed in or unlocked: the inactivity period starts again. */
 export function startActivity(ctx: AppContext): void {

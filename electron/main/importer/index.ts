@@ -47,8 +47,6 @@ export interface ImportOptions {
 
 /** About 5,000 CSV rows: below it the one transaction on the app's connection is a fraction of a second. */
 const DEFAULT_WORKER_ABOVE_CHARS = 500_000;
-const running = new WeakMap<AppContext, Promise<unknown>>();
-let warnedNoWorker = false;
 
 /** Runs a chunked read on the app's connection: one chunk per event-loop turn, each under the lock. */
 async function drive<T>(ctx: AppContext, steps: Generator<void, T>): Promise<T> {
@@ -146,22 +144,7 @@ function runInWorker(ctx: AppContext, launch: NonNullable<WorkerLaunch>, options
   });
 }
 
-export async function applyImportRequest(ctx: AppContext, input: ImportInput, options: ImportOptions): Promise<ImportResult> {
-  // Administrators only: the dispatcher enforces the contract's 'admin' access before this runs.
-  const clerk = await requireClerk(ctx);
-  if (running.has(ctx)) {
-    throw new AppError('conflict', 'An import is already being applied on this workstation. Wait for it to finish, then check the files again.');
-  }
-  const done = applyExclusively(ctx, input, options, clerk.id);
-  running.set(ctx, done);
-  try {
-    return await done;
-  } finally {
-    running.delete(ctx);
-  }
-}
-
-async function applyExclusively(ctx: AppContext, input: ImportInput, options: ImportOptions, clerkId: string): Promise<ImportResult> {
+async function applyExclusively(ctx: AppContext, input: ImportInput, options: ImportOptions, clerkId: string, warnNoWorker: () => void): Promise<ImportResult> {
   const request: ApplyRequest = {
     input,
     today: await ctx.today(),
@@ -178,10 +161,7 @@ async function applyExclusively(ctx: AppContext, input: ImportInput, options: Im
   const launch = wantWorker ? findWorker(options) : null;
   if (wantWorker && !launch) {
     if (mode === 'always') throw new Error('The import worker script was not found.');
-    if (!warnedNoWorker) {
-      warnedNoWorker = true;
-      console.warn('import: no worker script (importWorker.js beside the bundle); applying on the main connection, which blocks while it writes.');
-    }
+    warnNoWorker();
   }
 
   if (launch) return runInWorker(ctx, launch, options, request);
@@ -193,10 +173,51 @@ async function applyExclusively(ctx: AppContext, input: ImportInput, options: Im
   });
 }
 
-/** The two handlers, for the lead to spread into app.ts's handler table. */
-export function importHandlers(ctx: AppContext, options: ImportOptions): Pick<Handlers, 'import.preview' | 'import.apply'> {
+/**
+ * The app's importer (createApp makes one): one import applied at a time on this workstation, and
+ * stop() waits for the one in flight, so the database is never closed under it.
+ */
+export class Importer {
+  private running: Promise<unknown> | null = null;
+  private warnedNoWorker = false;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly options: ImportOptions,
+  ) {}
+
+  preview(input: ImportInput): Promise<ImportPreview> {
+    return previewImport(this.ctx, input);
+  }
+
+  async apply(input: ImportInput): Promise<ImportResult> {
+    // Administrators only: the dispatcher enforces the contract's 'admin' access before this runs.
+    const clerk = await requireClerk(this.ctx);
+    if (this.running) {
+      throw new AppError('conflict', 'An import is already being applied on this workstation. Wait for it to finish, then check the files again.');
+    }
+    const done = applyExclusively(this.ctx, input, this.options, clerk.id, () => {
+      if (this.warnedNoWorker) return;
+      this.warnedNoWorker = true;
+      console.warn('import: no worker script (importWorker.js beside the bundle); applying on the main connection, which blocks while it writes.');
+    });
+    this.running = done;
+    try {
+      return await done;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  /** Waits for the import in flight, if any (its outcome is the caller's). */
+  async stop(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+}
+
+export function importHandlers(importer: Importer): Pick<Handlers, 'import.preview' | 'import.apply'> {
   return {
-    'import.preview': (input) => previewImport(ctx, input),
-    'import.apply': (input) => applyImportRequest(ctx, input, options),
+    'import.preview': (input) => importer.preview(input),
+    'import.apply': (input) => importer.apply(input),
   };
 }
