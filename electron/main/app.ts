@@ -18,6 +18,7 @@ import { ensureDemoPasswords } from './clerks/demoAccounts';
 import { signInAs } from './clerks/sessionService';
 import { createContext, type AppContext } from './context';
 import type { KeyWrapper } from './crypto/dataKey';
+import type { DataCipher } from './crypto/envelope';
 import { openDatabase } from './db/open';
 import { DEMO_CLERK_ID, seedDemoPractice } from './demo/demoPractice';
 import { dispatch, type Handlers } from './dispatch';
@@ -127,20 +128,22 @@ export async function createApp(config: AppConfig): Promise<App> {
   }
   const now = config.now ?? (() => new Date());
   const outboxChanged = new Signal();
-  const ctx = createContext({
-    outboxChanged: () => outboxChanged.notify(),
-    readSettings,
-    db: opened.db,
-    sqlite: opened.sqlite,
-    workstation: config.workstation ?? os.hostname(),
-    demo: Boolean(config.demo),
-    pinKey: loadPinKey(dataDir),
-    now,
-    monotonicMs: config.monotonicMs ?? (config.now ? () => config.now!().getTime() : () => performance.now()),
-  });
-  let cipher: ReturnType<typeof protectDataAtRest>['cipher'];
+  let ctx: AppContext;
+  let cipher: DataCipher;
   try {
-    ({ cipher } = protectDataAtRest(ctx, config.databaseFile, config.keyWrapper));
+    ({ cipher } = protectDataAtRest(opened.sqlite, config.databaseFile, config.keyWrapper));
+    ctx = createContext({
+      outboxChanged: () => outboxChanged.notify(),
+      readSettings,
+      db: opened.db,
+      sqlite: opened.sqlite,
+      workstation: config.workstation ?? os.hostname(),
+      demo: Boolean(config.demo),
+      pinKey: loadPinKey(dataDir),
+      cipher,
+      now,
+      monotonicMs: config.monotonicMs ?? (config.now ? () => config.now!().getTime() : () => performance.now()),
+    });
     if (config.demo) await prepareDemo(ctx, config.demo);
   } catch (error) {
     await opened.close();

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { localDateIn, type IsoDate } from '../../shared/domain/dates';
 import { practiceTimeZone, type Settings } from '../../shared/settings';
+import type { DataCipher } from './crypto/envelope';
 import type { Db } from './db/open';
 
 /** What every service needs: the mirror, the clock, the workstation and who is signed in. */
@@ -11,6 +12,8 @@ export interface AppContext {
   demo: boolean;
   /** Key for PIN fingerprints (see pins/pinSecrets.ts). */
   pinKey: Buffer;
+  /** Seals the secret fields of outbox payloads (crypto/payloadSeal.ts) with the data key. */
+  cipher: DataCipher;
   now(): Date;
   /**
    * Milliseconds on a clock that only moves forward with real time: measure elapsed time with it
@@ -37,6 +40,7 @@ export function createContext(init: {
   workstation: string;
   demo: boolean;
   pinKey: Buffer;
+  cipher: DataCipher;
   now: () => Date;
   monotonicMs: () => number;
   outboxChanged: () => void;

@@ -10,21 +10,9 @@ export const SEALED_PAYLOAD_FIELDS = ['pin', 'token'] as const;
 
 const purposeOf = (field: string) => `outbox:${field}`;
 
-/** One cipher per open database connection, set by createApp (see app.ts). */
-const ciphers = new WeakMap<object, DataCipher>();
-
-interface HasConnection {
-  sqlite: BetterSqlite3.Database;
-}
-
-export function attachDataCipher(ctx: HasConnection, cipher: DataCipher): void {
-  ciphers.set(ctx.sqlite, cipher);
-}
-
-export function dataCipherOf(ctx: HasConnection): DataCipher {
-  const cipher = ciphers.get(ctx.sqlite);
-  if (!cipher) throw new Error('No data key is attached to this database connection (createApp attaches it).');
-  return cipher;
+/** What sealing needs: the data key's cipher, made by createApp (secrets/dataProtection.ts) and kept on the context. */
+export interface Sealing {
+  cipher: DataCipher;
 }
 
 function sealFields(cipher: DataCipher, payload: Record<string, unknown>): Record<string, unknown> {
@@ -37,13 +25,13 @@ function sealFields(cipher: DataCipher, payload: Record<string, unknown>): Recor
 }
 
 /** The JSON text to store in outbox.payload, with its secret fields sealed. */
-export function sealPayload(ctx: HasConnection, payload: object): string {
-  return JSON.stringify(sealFields(dataCipherOf(ctx), payload as Record<string, unknown>));
+export function sealPayload(ctx: Sealing, payload: object): string {
+  return JSON.stringify(sealFields(ctx.cipher, payload as Record<string, unknown>));
 }
 
 /** A stored payload with its secret fields opened, for delivery or for the printed packet. */
-export function openPayload<T = Record<string, unknown>>(ctx: HasConnection, text: string): T {
-  const cipher = dataCipherOf(ctx);
+export function openPayload<T = Record<string, unknown>>(ctx: Sealing, text: string): T {
+  const { cipher } = ctx;
   const payload = JSON.parse(text) as Record<string, unknown>;
   for (const field of SEALED_PAYLOAD_FIELDS) {
     const value = payload[field];

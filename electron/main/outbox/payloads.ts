@@ -8,7 +8,7 @@ import type { Insertable } from 'kysely';
 import { z } from 'zod';
 import { OUTBOX_KINDS, type OutboxKind } from '../../../shared/outbox/kinds';
 import { contactUpdateRequest, nameCorrectionRequest, setupLinkRequest } from '../../../shared/sync/protocol';
-import { openPayload, sealPayload } from '../crypto/payloadSeal';
+import { openPayload, sealPayload, type Sealing } from '../crypto/payloadSeal';
 import type { OutboxTable } from '../db/schema';
 import { DeliveryError } from '../lib/deliveryError';
 
@@ -85,10 +85,6 @@ const KIND_SET: ReadonlySet<string> = new Set(OUTBOX_KINDS);
 
 export function isOutboxKind(kind: string): kind is OutboxKind {
   return KIND_SET.has(kind);
-}
-
-interface Sealing {
-  sqlite: Parameters<typeof sealPayload>[0]['sqlite'];
 }
 
 /**
