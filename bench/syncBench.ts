@@ -16,7 +16,7 @@ import { signInAs } from '../electron/main/clerks/sessionService';
 import { DEMO_ADMIN_CLERK_ID } from '../electron/main/demo/demoPractice';
 import { openDatabase } from '../electron/main/db/open';
 import { reindexAllPatients } from '../electron/main/search/indexer';
-import { DEFAULT_PAGE_LIMIT, pullChanges } from '../electron/main/sync/pull';
+import { DEFAULT_PAGE_LIMIT } from '../electron/main/sync/pull';
 import { makeTempDir } from '../tests/support/tempDir';
 import { startPortalChild, type PortalChild } from './portalChild';
 import { ms, percentile, printTable, watchEventLoop, watchRss, type LoopDelay } from './stats';
@@ -89,14 +89,14 @@ async function initialPull(portal: PortalChild, dir: string): Promise<PullFigure
     await signInAs(app.context, 'bench-clerk');
     await configureSync(app, portal, 'bench-admin');
 
-    // BENCH_PULL_PAGE_LIMIT: compare another page size through pullChanges (default: syncNow, as the app runs).
+    // BENCH_PULL_PAGE_LIMIT: compare another page size through the pull (default: syncNow, as the app runs).
     const override = process.env.BENCH_PULL_PAGE_LIMIT ? Number(process.env.BENCH_PULL_PAGE_LIMIT) : null;
     const rssBeforeMiB = process.memoryUsage.rss() / 1024 / 1024;
     const rssPeak = watchRss();
     const loop = watchEventLoop();
     const start = performance.now();
     const summary = override
-      ? await pullChanges(app.context, { ...(await app.deliveries.endpoint())!, pageLimit: override })
+      ? await app.deliveries.pulls.pull({ ...(await app.deliveries.endpoint())!, pageLimit: override })
       : await app.deliveries.syncNow();
     const end = performance.now();
     const delay = loop();

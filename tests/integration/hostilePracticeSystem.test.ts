@@ -13,7 +13,7 @@ import { SYNC_PATHS } from '../../shared/sync/protocol';
 import { createApp, type App } from '../../electron/main/app';
 import { MAX_RETRY_AFTER_MS } from '../../electron/main/lib/backoff';
 import { DeliveryError } from '../../electron/main/lib/deliveryError';
-import { DEFAULT_PAGE_LIMIT, pageByteCap, pullChanges, PULL_CURSOR_KEY, type SyncConnection } from '../../electron/main/sync/pull';
+import { DEFAULT_PAGE_LIMIT, pageByteCap, PULL_CURSOR_KEY, type SyncConnection } from '../../electron/main/sync/pull';
 import { insertFamilies } from '../support/fixtures';
 import { bridge, startWebProcess, type WebProcess } from '../support/fuzz/webProcess';
 import { asAdministrator, DEMO_PASSWORDS, signInTestClerk } from '../support/signIn';
@@ -150,7 +150,7 @@ async function configure(url = hostile.url): Promise<void> {
 }
 
 async function pullFails(connection: SyncConnection = conn): Promise<DeliveryError> {
-  const error = await pullChanges(app.context, connection).then(
+  const error = await app.deliveries.pulls.pull(connection).then(
     () => null,
     (e: unknown) => e,
   );
@@ -428,7 +428,7 @@ describe('a practice system that misbehaves', () => {
     });
     const loop = watchEventLoop();
 
-    const summary = await pullChanges(app.context, conn);
+    const summary = await app.deliveries.pulls.pull(conn);
     expect(summary).toMatchObject({ pages: 2, rows: 4, olderIgnored: 3 });
     expect(rows('SELECT name, version FROM families')).toEqual([{ name: 'Lopez', version: 2 }]);
     expect(rows('SELECT first_name, version FROM contacts')).toEqual([{ first_name: 'Maria', version: 5 }]);

@@ -12,7 +12,6 @@ import { changesPage, enrollmentAccepted, protocolError, SYNC_PATHS, type Enroll
 import { createApp, type App } from '../../electron/main/app';
 import { openDatabase } from '../../electron/main/db/open';
 import { DeliveryError } from '../../electron/main/lib/deliveryError';
-import { pullChanges } from '../../electron/main/sync/pull';
 import { insertFamilies, type FamilyFixture } from '../support/fixtures';
 import { ParentBrowser } from '../support/portal/parentBrowser';
 import { PIN_DOB_MISMATCH } from '../support/portal/pages';
@@ -441,7 +440,7 @@ describe('mismatched protocol versions', () => {
       insertFamilies(desk.context.sqlite, [PRACTICE[0]!]);
       const message = 'The practice system speaks sync protocol v1; this desk needs v2: ask its vendor to update it. Nothing was lost: what waits is sent once it is updated.';
 
-      const pulled = await pullChanges(desk.context, { baseUrl: v1.url, token: TOKEN }).then(
+      const pulled = await desk.deliveries.pulls.pull({ baseUrl: v1.url, token: TOKEN }).then(
         () => null,
         (e: unknown) => e,
       );

@@ -12,7 +12,7 @@ import { createApp, type App } from '../../electron/main/app';
 import { signInTestClerk } from '../support/signIn';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { DeliveryError } from '../../electron/main/lib/deliveryError';
-import { applyChangesPage, DEFAULT_PAGE_LIMIT, pullChanges, PULL_CURSOR_KEY, type PullProgress, type SyncConnection } from '../../electron/main/sync/pull';
+import { applyChangesPage, DEFAULT_PAGE_LIMIT, PULL_CURSOR_KEY, type PullProgress, type SyncConnection } from '../../electron/main/sync/pull';
 import { servedPage, startChangeFeed, type ChangeFeed, type PageContent } from '../support/changeFeed';
 import { makeTempDir } from '../support/tempDir';
 
@@ -110,7 +110,7 @@ async function search(text: string): Promise<string[]> {
 }
 
 async function pullFails(connection: SyncConnection = conn): Promise<DeliveryError> {
-  const error = await pullChanges(app.context, connection).then(
+  const error = await app.deliveries.pulls.pull(connection).then(
     () => null,
     (e: unknown) => e,
   );
@@ -145,7 +145,7 @@ afterEach(async () => {
 
 describe('pulling changes from the practice system', () => {
   it('fills an empty mirror from three pages: rows, links, appointments and search terms', async () => {
-    const summary = await pullChanges(app.context, conn);
+    const summary = await app.deliveries.pulls.pull(conn);
 
     expect(summary).toEqual({
       pages: 3,
@@ -208,7 +208,7 @@ describe('pulling changes from the practice system', () => {
     expect(state('last_sync_at')).toBeUndefined();
 
     feed.requests.length = 0;
-    const summary = await pullChanges(app.context, conn);
+    const summary = await app.deliveries.pulls.pull(conn);
     expect(feed.requests.map((r) => r.cursor)).toEqual(['c1', 'c2']);
     expect(summary.pages).toBe(2);
     expect(value('SELECT count(*) FROM patient_contacts')).toBe(4);
@@ -216,12 +216,12 @@ describe('pulling changes from the practice system', () => {
   });
 
   it('applies a page a second time without changing anything', async () => {
-    await pullChanges(app.context, conn);
+    await app.deliveries.pulls.pull(conn);
     const before = mirrorSnapshot();
 
     // As after a crash between the commit of page 2 and the next request: pages 2 and 3 come again.
     app.context.sqlite.prepare('UPDATE sync_state SET value = ? WHERE key = ?').run('c1', PULL_CURSOR_KEY);
-    const again = await pullChanges(app.context, conn);
+    const again = await app.deliveries.pulls.pull(conn);
     expect(again.pages).toBe(2);
     // And the last page once more, straight into the mirror.
     applyChangesPage(app.context.sqlite, servedPage(PRACTICE, 2));
@@ -231,7 +231,7 @@ describe('pulling changes from the practice system', () => {
   });
 
   it('applies tombstones: a removed link, a merged child with a PIN kept as Merged, a deleted appointment and family', async () => {
-    await pullChanges(app.context, conn);
+    await app.deliveries.pulls.pull(conn);
     const s = app.context.sqlite;
     s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(
       NOW.toISOString(),
@@ -254,7 +254,7 @@ describe('pulling changes from the practice system', () => {
         { kind: 'contact', id: 'c-minh' },
       ],
     });
-    const summary = await pullChanges(app.context, conn);
+    const summary = await app.deliveries.pulls.pull(conn);
     expect(summary).toMatchObject({ pages: 1, rows: 2, tombstones: 6, keptLocal: 0 });
 
     // The link is gone, and with it Rosa's terms from Mateo's search entry.
@@ -288,7 +288,7 @@ describe('pulling changes from the practice system', () => {
         patients: [patient('p-baby', 'Baby Girl', 'Okafor', { familyId: 'f-okafor', dateOfBirth: '2026-11-01' })],
       },
     ];
-    await pullChanges(app.context, conn);
+    await app.deliveries.pulls.pull(conn);
     const s = app.context.sqlite;
     s.prepare(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"'), ('portalUrl', '"https://portal.example.org"')`).run();
     s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(
@@ -311,7 +311,7 @@ describe('pulling changes from the practice system', () => {
         patient('p-baby', 'Baby Girl', 'Okafor', { familyId: 'f-okafor', dateOfBirth: '2026-10-31', status: 'Inactive', version: 2 }),
       ],
     });
-    const summary = await pullChanges(app.context, conn);
+    const summary = await app.deliveries.pulls.pull(conn);
     expect(summary.keptLocal).toBe(1);
     expect(rows('SELECT first_name, last_name, version, date_of_birth, status FROM patients WHERE id = ?', 'p-baby')).toEqual([
       { first_name: 'Adaeze', last_name: 'Okafor', version: 2, date_of_birth: '2026-10-31', status: 'Inactive' },
@@ -322,13 +322,13 @@ describe('pulling changes from the practice system', () => {
     // Parked for a person: still waiting, still kept.
     s.prepare(`UPDATE outbox SET status = 'needs_attention' WHERE ref = ?`).run('p-baby');
     feed.pages.push({ patients: [patient('p-baby', 'Baby Girl', 'Okafor', { familyId: 'f-okafor', version: 2 })] });
-    expect((await pullChanges(app.context, conn)).keptLocal).toBe(1);
+    expect((await app.deliveries.pulls.pull(conn)).keptLocal).toBe(1);
     expect(value('SELECT first_name FROM patients WHERE id = ?', 'p-baby')).toBe('Adaeze');
 
     // Delivered: upstream now owns the name again.
     s.prepare(`UPDATE outbox SET status = 'delivered' WHERE ref = ?`).run('p-baby');
     feed.pages.push({ patients: [patient('p-baby', 'Adaeze', 'Okafor-Bello', { familyId: 'f-okafor', version: 3 })] });
-    expect((await pullChanges(app.context, conn)).keptLocal).toBe(0);
+    expect((await app.deliveries.pulls.pull(conn)).keptLocal).toBe(0);
     expect(rows('SELECT first_name, last_name, version FROM patients WHERE id = ?', 'p-baby')).toEqual([
       { first_name: 'Adaeze', last_name: 'Okafor-Bello', version: 3 },
     ]);
@@ -348,7 +348,7 @@ describe('pulling changes from the practice system', () => {
       families: [family('f-okafor', 'Okafor')],
       patients: [{ ...patient('p-x', 'Ada', 'Okafor'), status: 'Alive' as never }, patient('p-y', 'Obi', 'Okafor', { familyId: 'f-okafor' })],
     };
-    const summary = await pullChanges(app.context, conn);
+    const summary = await app.deliveries.pulls.pull(conn);
     expect(summary).toMatchObject({ pages: 3, setAside: 1 });
     expect(value('SELECT count(*) FROM families WHERE id = ?', 'f-okafor')).toBe(1);
     expect(rows('SELECT id FROM patients WHERE id IN (?, ?)', 'p-x', 'p-y')).toEqual([{ id: 'p-y' }]);
@@ -358,7 +358,7 @@ describe('pulling changes from the practice system', () => {
     expect(state(PULL_CURSOR_KEY)).toBe('c3');
 
     feed.pages.push({ patients: [patient('p-x', 'Ada', 'Okafor', { familyId: 'f-okafor' })] });
-    expect((await pullChanges(app.context, conn)).setAside).toBe(0);
+    expect((await app.deliveries.pulls.pull(conn)).setAside).toBe(0);
     expect(value('SELECT first_name FROM patients WHERE id = ?', 'p-x')).toBe('Ada');
     expect(value('SELECT count(*) FROM sync_problems')).toBe(0);
   });
@@ -374,7 +374,7 @@ describe('pulling changes from the practice system', () => {
 
   it('sets aside rows that point at records that were never sent, applying the rest of the page', async () => {
     feed.pages = [{ families: [family('f-okafor', 'Okafor')], appointments: [appointment('a-9', 'p-nobody', '2026-11-23T10:00')] }];
-    const summary = await pullChanges(app.context, conn);
+    const summary = await app.deliveries.pulls.pull(conn);
     expect(summary).toMatchObject({ rows: 1, setAside: 1 });
     expect(value('SELECT count(*) FROM families')).toBe(1);
     expect(value('SELECT count(*) FROM appointments')).toBe(0);
@@ -385,12 +385,12 @@ describe('pulling changes from the practice system', () => {
   });
 
   it('gives a chart number to its new owner: the stale local holder steps aside until its own change arrives', async () => {
-    await pullChanges(app.context, conn);
+    await app.deliveries.pulls.pull(conn);
     feed.pages.push(
       { patients: [patient('p-mateo2', 'Mateo', 'Garcia', { chartNumber: 'CH-p-mateo', familyId: 'f-garcia' })] },
       { patients: [patient('p-mateo', 'Mateo', 'Garcia', { chartNumber: 'CH-OLD-7', familyId: 'f-garcia' })] },
     );
-    await pullChanges(app.context, conn);
+    await app.deliveries.pulls.pull(conn);
     expect(rows('SELECT id, chart_number FROM patients WHERE id LIKE ? ORDER BY id', 'p-mateo%')).toEqual([
       { id: 'p-mateo', chart_number: 'CH-OLD-7' },
       { id: 'p-mateo2', chart_number: 'CH-p-mateo' },
@@ -400,7 +400,7 @@ describe('pulling changes from the practice system', () => {
 
   it('reports progress after each page: rows done go up, remaining goes down to 0', async () => {
     const seen: PullProgress[] = [];
-    await pullChanges(app.context, { ...conn, pageLimit: 7 }, (p) => seen.push(p));
+    await app.deliveries.pulls.pull({ ...conn, pageLimit: 7 }, (p) => seen.push(p));
     expect(feed.requests.every((r) => r.limit === '7')).toBe(true);
     expect(seen).toEqual([
       { rowsDone: 7, remaining: 8 },
@@ -410,7 +410,7 @@ describe('pulling changes from the practice system', () => {
   });
 
   it('lets a second pull started meanwhile join the first instead of applying the pages twice', async () => {
-    const [a, b] = await Promise.all([pullChanges(app.context, conn), pullChanges(app.context, conn)]);
+    const [a, b] = await Promise.all([app.deliveries.pulls.pull(conn), app.deliveries.pulls.pull(conn)]);
     expect(b).toEqual(a);
     expect(feed.requests.map((r) => r.cursor)).toEqual(['', 'c1', 'c2']);
   });

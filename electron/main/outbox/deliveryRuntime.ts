@@ -2,9 +2,9 @@ import type { SyncSummary } from '../../../shared/api';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import type { SecretStore } from '../secrets/secretStore';
-import { recordClockOffset } from '../sync/clockOffset';
+import { ClockOffsetRecorder } from '../sync/clockOffset';
 import { linkedSignal, type SyncEndpoint } from '../sync/http';
-import { ONLINE_KEY, pullChanges, type PullProgress } from '../sync/pull';
+import { ONLINE_KEY, Puller, type PullProgress } from '../sync/pull';
 import { DeliveryError } from '../lib/deliveryError';
 import type { Signal } from '../lib/signal';
 import type { DeliveryServices } from './deliverers';
@@ -31,6 +31,9 @@ const SYNC_KIND_SET: ReadonlySet<string> = new Set(SYNC_KINDS);
  */
 export class DeliveryRuntime {
   readonly worker: OutboxWorker;
+  /** The app's pulls from the practice system (one at a time). */
+  readonly pulls: Puller;
+  private readonly clockOffset: ClockOffsetRecorder;
   progress: PullProgress | null = null;
   /** Why the last pull stopped, when a person must act on it; null after a pull that worked. */
   syncProblem: string | null = null;
@@ -48,6 +51,8 @@ export class DeliveryRuntime {
     private readonly ctx: AppContext,
     private readonly options: DeliveryRuntimeOptions,
   ) {
+    this.clockOffset = new ClockOffsetRecorder(ctx);
+    this.pulls = new Puller(ctx, (serverDate) => this.clockOffset.record(serverDate));
     const services: DeliveryServices = { endpoint: () => this.endpoint(), secrets: options.secrets, mailDropDir: options.mailDropDir, signal: this.stopping.signal };
     this.worker = new OutboxWorker(ctx, options.deliverers(services), () => this.endpointCache !== null, options.worker);
     this.stopListening = options.outboxChanged.subscribe(() => this.worker.wake());
@@ -73,7 +78,7 @@ export class DeliveryRuntime {
             baseUrl: syncUrl,
             token,
             fetch: this.options.fetch,
-            observeServerDate: (serverDate) => recordClockOffset(this.ctx, serverDate),
+            observeServerDate: (serverDate) => this.clockOffset.record(serverDate),
           }
         : null;
     return this.endpointCache;
@@ -123,7 +128,7 @@ export class DeliveryRuntime {
     const linked = linkedSignal([controller.signal, this.stopping.signal]);
     const run = (async () => {
       try {
-        const summary = await pullChanges(this.ctx, { ...endpoint, signal: linked.signal }, (progress) => {
+        const summary = await this.pulls.pull({ ...endpoint, signal: linked.signal }, (progress) => {
           if (this.pulling?.controller === controller) this.progress = progress;
         });
         this.syncProblem = null;
@@ -173,6 +178,7 @@ export class DeliveryRuntime {
     const pulling = this.pulling?.promise;
     await this.worker.stop();
     await pulling?.catch(() => undefined);
+    await this.pulls.cancel();
   }
 }
 

@@ -9,22 +9,29 @@ export const CLOCK_OFFSET_KEY = 'clock_offset_ms';
  * PINs already expired by the practice system's clock; the status bar warns past 5 minutes.
  * The header has one-second resolution: a change under two seconds is not written.
  */
-const lastWritten = new WeakMap<AppContext, number>();
 const NOISE_MS = 2_000;
 
-export function recordClockOffset(ctx: AppContext, serverDate: Date): void {
-  const offset = serverDate.getTime() - ctx.now().getTime();
-  if (!Number.isFinite(offset)) return;
-  const previous = lastWritten.get(ctx);
-  if (previous !== undefined && Math.abs(previous - offset) < NOISE_MS) return;
-  lastWritten.set(ctx, offset);
-  const value = String(Math.round(offset));
-  void ctx.db
-    .insertInto('sync_state')
-    .values({ key: CLOCK_OFFSET_KEY, value })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-    .execute()
-    .catch(() => lastWritten.delete(ctx));
+/** Writes the offset (the delivery runtime owns one, for the pull and the deliveries alike). */
+export class ClockOffsetRecorder {
+  private lastWritten: number | undefined;
+
+  constructor(private readonly ctx: AppContext) {}
+
+  record(serverDate: Date): void {
+    const offset = serverDate.getTime() - this.ctx.now().getTime();
+    if (!Number.isFinite(offset)) return;
+    if (this.lastWritten !== undefined && Math.abs(this.lastWritten - offset) < NOISE_MS) return;
+    this.lastWritten = offset;
+    const value = String(Math.round(offset));
+    void this.ctx.db
+      .insertInto('sync_state')
+      .values({ key: CLOCK_OFFSET_KEY, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute()
+      .catch(() => {
+        this.lastWritten = undefined;
+      });
+  }
 }
 
 /** This computer's clock minus the practice system's (ms), or null before any answer. */

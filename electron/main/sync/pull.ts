@@ -7,7 +7,6 @@ import { yieldToEventLoop } from '../lib/pacing';
 import { DeliveryError, unreachable } from '../lib/deliveryError';
 import { reindexPatients } from '../search/indexer';
 import { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY } from './applyPage';
-import { recordClockOffset } from './clockOffset';
 import { linkedSignal, retryAfterMs, SyncCancelled, syncRequest, SyncUnreachable, syncUrl, type SyncEndpoint } from './http';
 
 export { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from './applyPage';
@@ -66,62 +65,69 @@ interface RunningPull {
   listeners: Set<(p: PullProgress) => void>;
 }
 
-const inFlight = new WeakMap<AppContext, RunningPull>();
-
 const connectionKey = (conn: SyncConnection) => `${conn.baseUrl}\n${conn.token}`;
 
 /**
- * Pulls every page the practice system has after the saved cursor. A second call for the same
- * address and token while a pull is running joins it (same result, same progress) instead of
- * applying the same pages twice; a call for another address or token cancels the running pull
- * first, so a pull stuck on an old address is never joined.
- * Throws DeliveryError: retryable when the system is unreachable, busy or timed out (pages already
- * applied stay applied), permanent when the token is refused or a page cannot be read;
- * SyncCancelled when cancelled.
+ * The app's pulls (the delivery runtime owns one): at most one runs at a time on this mirror.
+ * `observeServerDate` notes the practice system's clock from every answer, also when the caller
+ * did not ask (sync/clockOffset.ts).
  */
-export async function pullChanges(
-  ctx: AppContext,
-  conn: SyncConnection,
-  onProgress?: (p: PullProgress) => void,
-): Promise<SyncSummary> {
-  const key = connectionKey(conn);
-  for (let running = inFlight.get(ctx); running; running = inFlight.get(ctx)) {
-    if (running.key === key && !running.controller.signal.aborted) {
-      if (onProgress) running.listeners.add(onProgress);
-      return running.promise;
+export class Puller {
+  private running: RunningPull | null = null;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly observeServerDate: (serverDate: Date) => void,
+  ) {}
+
+  /**
+   * Pulls every page the practice system has after the saved cursor. A second call for the same
+   * address and token while a pull is running joins it (same result, same progress) instead of
+   * applying the same pages twice; a call for another address or token cancels the running pull
+   * first, so a pull stuck on an old address is never joined.
+   * Throws DeliveryError: retryable when the system is unreachable, busy or timed out (pages already
+   * applied stay applied), permanent when the token is refused or a page cannot be read;
+   * SyncCancelled when cancelled.
+   */
+  async pull(conn: SyncConnection, onProgress?: (p: PullProgress) => void): Promise<SyncSummary> {
+    const key = connectionKey(conn);
+    for (let running = this.running; running; running = this.running) {
+      if (running.key === key && !running.controller.signal.aborted) {
+        if (onProgress) running.listeners.add(onProgress);
+        return running.promise;
+      }
+      running.controller.abort();
+      await running.promise.catch(() => undefined);
     }
+    const controller = new AbortController();
+    const linked = linkedSignal([conn.signal, controller.signal]);
+    const listeners = new Set<(p: PullProgress) => void>();
+    if (onProgress) listeners.add(onProgress);
+    const entry: RunningPull = { key, controller, listeners, promise: Promise.resolve(null as never) };
+    const observeServerDate = conn.observeServerDate ?? this.observeServerDate;
+    entry.promise = runPull(this.ctx, { ...conn, observeServerDate, signal: linked.signal }, (p) => {
+      for (const listener of listeners) {
+        try {
+          listener(p);
+        } catch {
+          // A progress bar that went away must not stop the sync.
+        }
+      }
+    }).finally(() => {
+      linked.dispose();
+      if (this.running === entry) this.running = null;
+    });
+    this.running = entry;
+    return entry.promise;
+  }
+
+  /** Cancels the pull running, if any, and waits until it has stopped. */
+  async cancel(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
     running.controller.abort();
     await running.promise.catch(() => undefined);
   }
-  const controller = new AbortController();
-  const linked = linkedSignal([conn.signal, controller.signal]);
-  const listeners = new Set<(p: PullProgress) => void>();
-  if (onProgress) listeners.add(onProgress);
-  const entry: RunningPull = { key, controller, listeners, promise: Promise.resolve(null as never) };
-  // The practice system's clock is noted from every answer, also when the caller did not ask.
-  const observeServerDate = conn.observeServerDate ?? ((serverDate: Date) => recordClockOffset(ctx, serverDate));
-  entry.promise = runPull(ctx, { ...conn, observeServerDate, signal: linked.signal }, (p) => {
-    for (const listener of listeners) {
-      try {
-        listener(p);
-      } catch {
-        // A progress bar that went away must not stop the sync.
-      }
-    }
-  }).finally(() => {
-    linked.dispose();
-    if (inFlight.get(ctx) === entry) inFlight.delete(ctx);
-  });
-  inFlight.set(ctx, entry);
-  return entry.promise;
-}
-
-/** Cancels the pull running on this mirror, if any, and waits until it has stopped. */
-export async function cancelPull(ctx: AppContext): Promise<void> {
-  const running = inFlight.get(ctx);
-  if (!running) return;
-  running.controller.abort();
-  await running.promise.catch(() => undefined);
 }
 
 // ~0.2 ms a patient on this 2-core machine: 150 keeps a slice near 30 ms.
