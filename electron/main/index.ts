@@ -7,16 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, powerMonitor, safeStorage, session } from 'electron';
-import { createApp, type App } from './app';
-import { newestUsableBackup } from './backup/backupFiles';
-import { RestoreError, restoreNewestBackup } from './backup/restore';
+import type { App } from './app';
 import type { KeyWrapper } from './crypto/dataKey';
-import { DatabaseOpenError } from './db/open';
-import { AppError, startupStorageFailure } from './errors';
-import { acquireInstanceLock, InstanceLockedError, type InstanceLock } from './instance/instanceLock';
 import { registerIpc } from './ipc';
 import { lockStation } from './clerks/station';
-import { prepareDataFolder } from './secrets/dataFolder';
+import { startApp } from './startup';
 import { hardenContents, hardenSession, isTrustedSender, secureWebPreferences, type AppPage } from './security';
 
 // Every renderer sandboxed, whatever a window's options say.
@@ -78,82 +73,39 @@ async function openWindow(core: App): Promise<void> {
 // Navigation, new windows and webviews are refused for every web contents, present and future.
 app.on('web-contents-created', (_event, contents) => hardenContents(contents, page));
 
-/** Starts the back end; a database refused as damaged offers the newest good backup. */
-async function startCore(databaseFile: string, instanceLock: InstanceLock): Promise<App | null> {
-  const config = {
-    databaseFile,
-    instanceLock,
-    demo: process.argv.includes('--demo') ? {} : (false as const),
-    nativeBinding: electronNativeBinding(),
-    startDeliveries: true,
-    backups: true,
-    keyWrapper: keychain(),
-  };
-  try {
-    return await createApp(config);
-  } catch (error) {
-    if (error instanceof DatabaseOpenError && error.code === 'database_corrupt') {
-      const backup = newestUsableBackup(databaseFile, config.nativeBinding);
-      if (backup) {
-        const choice = dialog.showMessageBoxSync({
-          type: 'error',
-          title: 'Family Portal PINs',
-          message: 'The practice database is damaged.',
-          detail:
-            `${error.message}\n\nThe newest good automatic backup is from ${backup.date}. Work recorded after it is not in it. ` +
-            'The damaged file is kept, renamed, for IT.',
-          buttons: [`Restore the backup from ${backup.date}`, 'Quit'],
-          defaultId: 0,
-          cancelId: 1,
-        });
-        if (choice !== 0) return null;
-        try {
-          restoreNewestBackup(databaseFile, { nativeBinding: config.nativeBinding });
-          return await createApp(config);
-        } catch (again) {
-          error = again;
-        }
-      }
-    }
-    const dataDir = path.dirname(databaseFile);
-    const message =
-      error instanceof DatabaseOpenError || error instanceof AppError || error instanceof RestoreError
-        ? error.message
-        : (startupStorageFailure(error, dataDir)?.message ?? `The app could not start: ${(error as Error).message}`);
-    dialog.showErrorBox('Family Portal PINs', message);
-    return null;
-  }
-}
-
-/** The data folder for this process alone (held until exit), or null after telling the user who has it. */
-function lockDataFolder(dataDir: string): InstanceLock | null {
-  try {
-    prepareDataFolder(dataDir);
-    return acquireInstanceLock(dataDir, { mode: 'electron', nativeBinding: electronNativeBinding() });
-  } catch (error) {
-    const message =
-      error instanceof InstanceLockedError || error instanceof AppError
-        ? error.message
-        : (startupStorageFailure(error, dataDir)?.message ?? `The app could not start: ${(error as Error).message}`);
-    dialog.showErrorBox('Family Portal PINs', message);
-    return null;
-  }
-}
-
 app.whenReady().then(async () => {
   if (!firstInstance) return;
   hardenSession(session.defaultSession, page);
-  const dataDir = app.getPath('userData');
-  const instanceLock = lockDataFolder(dataDir);
-  if (!instanceLock) {
+  const started = await startApp({
+    dataDir: app.getPath('userData'),
+    mode: 'electron',
+    app: {
+      demo: process.argv.includes('--demo') ? {} : false,
+      nativeBinding: electronNativeBinding(),
+      startDeliveries: true,
+      backups: true,
+      keyWrapper: keychain(),
+    },
+    restoreBackup: ({ error, backupDate }) =>
+      dialog.showMessageBoxSync({
+        type: 'error',
+        title: 'Family Portal PINs',
+        message: 'The practice database is damaged.',
+        detail:
+          `${error.message}\n\nThe newest good automatic backup is from ${backupDate}. Work recorded after it is not in it. ` +
+          'The damaged file is kept, renamed, for IT.',
+        buttons: [`Restore the backup from ${backupDate}`, 'Quit'],
+        defaultId: 0,
+        cancelId: 1,
+      }) === 0,
+  });
+  if (!started.ok) {
+    // Quit chosen in the restore offer: nothing more to say.
+    if (started.declinedBackup === null) dialog.showErrorBox('Family Portal PINs', started.message);
     app.exit(1);
     return;
   }
-  const core = await startCore(path.join(dataDir, 'practice.sqlite'), instanceLock);
-  if (!core) {
-    app.exit(1);
-    return;
-  }
+  const { app: core, instanceLock } = started;
   // Elapsed time for the inactivity lock is monotonic (it ignores clock changes), and a monotonic
   // clock may not count time asleep: lock when the computer sleeps or the OS locks the screen.
   const lockNow = () => void lockStation(core.context, 'inactivity').catch(() => undefined);

@@ -6,13 +6,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createApp, type App } from './app';
-import { newestUsableBackup } from './backup/backupFiles';
-import { RestoreError, restoreNewestBackup } from './backup/restore';
 import { DatabaseOpenError } from './db/open';
-import { AppError, startupStorageFailure } from './errors';
-import { prepareDataFolder } from './secrets/dataFolder';
-import { acquireInstanceLock, InstanceLockedError, type InstanceLock } from './instance/instanceLock';
+import { startApp, startFailureMessage, type Startup } from './startup';
 import { launchLine } from './web/launchLine';
 import { startWebServer } from './web/server';
 
@@ -29,42 +24,45 @@ const { values } = parseArgs({
 });
 
 const dataDir = path.resolve(values['data-dir']);
-const databaseFile = path.join(dataDir, 'practice.sqlite');
 
-function openApp(instanceLock: InstanceLock): Promise<App> {
-  return createApp({
-    databaseFile,
-    instanceLock,
-    demo: values['no-demo'] ? false : { families: Number(values['demo-families']) },
-    startDeliveries: true,
-    backups: true,
-    deliveries: { pullEveryMs: Number(process.env.FPP_PULL_EVERY_MS ?? 5 * 60_000), worker: { pollMs: Number(process.env.FPP_OUTBOX_POLL_MS ?? 15_000) } },
-  });
-}
-
-/** Opens the app; with --restore-backup, a database refused as damaged is replaced by the newest good backup first. */
-async function openAppRestoringIfAsked(instanceLock: InstanceLock): Promise<App> {
-  try {
-    const app = await openApp(instanceLock);
-    if (values['restore-backup']) console.log('The database passed its check, so no backup was restored.');
-    return app;
-  } catch (error) {
-    if (!(values['restore-backup'] && error instanceof DatabaseOpenError && error.code === 'database_corrupt')) throw error;
-    const { restoredFrom, movedAsideTo } = restoreNewestBackup(databaseFile);
-    console.log(
-      `Restored the automatic backup from ${restoredFrom}. Work recorded after that backup is not in it. ` +
-        `The damaged file was kept as ${movedAsideTo} for IT.`,
-    );
-    return openApp(instanceLock);
-  }
+/** What to print when the app cannot start: a database refused as damaged names the backup it can restore. */
+function explainStartFailure(failure: Extract<Startup, { ok: false }>): string {
+  const { error } = failure;
+  if (!(error instanceof DatabaseOpenError && error.code === 'database_corrupt')) return failure.message;
+  if (failure.declinedBackup === null) return `${failure.message}\nNo automatic backup that passes the check was found in ${path.join(dataDir, 'backups')}.`;
+  return (
+    `${failure.message}\nThe newest good automatic backup is from ${failure.declinedBackup}. To restore it (the damaged file is kept, renamed), run:\n` +
+    `  npm run start:web -- --data-dir ${JSON.stringify(dataDir)} --restore-backup`
+  );
 }
 
 async function main(): Promise<void> {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  // Held from before the database is looked at (a backup restore included) until the process ends.
-  prepareDataFolder(dataDir);
-  const instanceLock = acquireInstanceLock(dataDir, { mode: 'web' });
-  const app = await openAppRestoringIfAsked(instanceLock);
+  const started = await startApp({
+    dataDir,
+    mode: 'web',
+    app: {
+      demo: values['no-demo'] ? false : { families: Number(values['demo-families']) },
+      startDeliveries: true,
+      backups: true,
+      deliveries: { pullEveryMs: Number(process.env.FPP_PULL_EVERY_MS ?? 5 * 60_000), worker: { pollMs: Number(process.env.FPP_OUTBOX_POLL_MS ?? 15_000) } },
+    },
+    // Only when asked on the command line; otherwise the failure names the command.
+    restoreBackup: () => values['restore-backup'],
+  });
+  if (!started.ok) {
+    console.error(explainStartFailure(started));
+    process.exit(1);
+  }
+  const { app, instanceLock, restored } = started;
+  if (restored) {
+    console.log(
+      `Restored the automatic backup from ${restored.restoredFrom}. Work recorded after that backup is not in it. ` +
+        `The damaged file was kept as ${restored.movedAsideTo} for IT.`,
+    );
+  } else if (values['restore-backup']) {
+    console.log('The database passed its check, so no backup was restored.');
+  }
   const server = await startWebServer({
     app,
     rendererDir: values['renderer-dir'] ?? path.resolve(here, '../renderer'),
@@ -85,24 +83,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
 }
 
-/** What to print when the app cannot start: a refused database names the backup it can restore. */
-function explainStartFailure(error: unknown): string {
-  if (error instanceof DatabaseOpenError) {
-    if (error.code !== 'database_corrupt') return error.message;
-    const backup = newestUsableBackup(databaseFile);
-    if (!backup) return `${error.message}\nNo automatic backup that passes the check was found in ${path.join(dataDir, 'backups')}.`;
-    return (
-      `${error.message}\nThe newest good automatic backup is from ${backup.date}. To restore it (the damaged file is kept, renamed), run:\n` +
-      `  npm run start:web -- --data-dir ${JSON.stringify(dataDir)} --restore-backup`
-    );
-  }
-  if (error instanceof AppError || error instanceof RestoreError || error instanceof InstanceLockedError) return error.message;
-  const storage = startupStorageFailure(error, dataDir);
-  if (storage) return storage.message;
-  return `Family Portal PINs could not start: ${error instanceof Error ? error.message : String(error)}`;
-}
-
 main().catch((error: unknown) => {
-  console.error(explainStartFailure(error));
+  console.error(startFailureMessage(error, dataDir));
   process.exit(1);
 });
