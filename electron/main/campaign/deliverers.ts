@@ -1,7 +1,7 @@
 import { setupLinkRegistered, SYNC_PATHS } from '../../../shared/sync/protocol';
 import type { AppContext } from '../context';
 import { emailLanguage, mailerFor } from '../mail/deliverers';
-import type { DeliveryServices } from '../outbox/deliverers';
+import { requireEndpoint, type DeliveryServices } from '../outbox/deliverers';
 import { DeliveryError } from '../lib/deliveryError';
 import type { DeliverersOf } from '../outbox/worker';
 import { expiryDay } from '../pins/packet';
@@ -23,9 +23,7 @@ export function setupUrl(portalUrl: string, token: string): string {
 export function campaignDeliverers(ctx: AppContext, services: DeliveryServices): DeliverersOf<'portal.setup_link' | 'email.setup_link'> {
   return {
     async 'portal.setup_link'(row, payload) {
-      const endpoint = await services.endpoint();
-      if (!endpoint) throw new DeliveryError('The practice system is not set up yet (Settings > Practice system). The item waits.', false);
-      const { body } = await postDelivery(endpoint, SYNC_PATHS.setupLinks, row.id, { ...payload, deliveryId: row.id });
+      const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.setupLinks, row.id, { ...payload, deliveryId: row.id });
       if (!setupLinkRegistered.safeParse(body).success) throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
     },
 
