@@ -8,7 +8,7 @@ import type { AuditVerification } from '../../shared/audit/api';
 import type { StatusInfo } from '../../shared/api';
 import { createApp, type App } from '../../electron/main/app';
 import { appendAudit, type AuditEntry } from '../../electron/main/audit/audit';
-import { registerAuditChain } from '../../electron/main/audit/chain';
+import { registerAuditChain } from '../../electron/main/db/auditChain';
 import { verifyAuditChain } from '../../electron/main/audit/verify';
 import { openDatabase, type OpenedDatabase } from '../../electron/main/db/open';
 import { signInTestClerk } from '../support/signIn';

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { registerAuditChain } from '../../electron/main/audit/chain';
+import { registerAuditChain } from '../../electron/main/db/auditChain';
 
 /**
  * A second writer for the audit-chain tests: its own connection to the same file (as the import

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AuditAction } from '../../../shared/audit/actions';
-import { AUDIT_HASH_FUNCTION, GENESIS_HASH } from './chain';
+import { AUDIT_HASH_FUNCTION, GENESIS_HASH } from '../db/auditChain';
 import type { Database } from '../db/schema';
 
 export interface AuditEntry {
@@ -29,7 +29,7 @@ function appendRow(db: Kysely<Database> | Transaction<Database>, entry: AuditEnt
 
 /**
  * Appends rows to the append-only audit log, inside the caller's transaction when given, each
- * chained to the row before it within its INSERT statement (see chain.ts), so parallel callers and
+ * chained to the row before it within its INSERT statement (see db/auditChain.ts), so parallel callers and
  * other connections cannot fork the chain. One row brings its hashes (INSERT … SELECT, checked by
  * the database: one change in total_changes(), which the bulk snapshot cache counts on); several
  * rows go in one plain multi-row INSERT that the database's trigger chains row by row (one

@@ -3,10 +3,10 @@ import type { AuditProblem, AuditVerification } from '../../../shared/audit/api'
 import { auditActionLabel } from '../../../shared/audit/words';
 import type { Db } from '../db/open';
 import { yieldToEventLoop } from '../lib/pacing';
-import { GENESIS_HASH, auditRowHash, type ChainedColumns } from './chain';
+import { GENESIS_HASH, auditRowHash, type ChainedColumns } from '../db/auditChain';
 
 /**
- * Verification of the audit log's hash chain (see chain.ts). Rows are read in id order, a slice
+ * Verification of the audit log's hash chain (see db/auditChain.ts). Rows are read in id order, a slice
  * at a time, and each row's hash is recomputed from its stored columns and the previous row's
  * hash, so memory stays constant whatever the size of the log. Between slices the event loop
  * gets control back (the check at start never holds up the app), and each slice is read while

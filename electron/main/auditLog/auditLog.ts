@@ -8,7 +8,7 @@ import { csvPieces, writeFileAtomic, type CsvValue } from '../lib/csv';
 import { fileStamp } from '../bulk/export';
 import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
-import type { ChainedColumns } from '../audit/chain';
+import type { ChainedColumns } from '../db/auditChain';
 import type { Database } from '../db/schema';
 import { appendAudit } from '../audit/audit';
 import { practiceTimeZone } from '../../../shared/settings';

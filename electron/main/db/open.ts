@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteAdapter, SqliteDialect, type MigrationProvider } from 'kysely';
-import { registerAuditChain } from '../audit/chain';
+import { registerAuditChain } from './auditChain';
 import { migrations as knownMigrations } from './migrations';
 import type { Database } from './schema';
 

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { registerAuditChain } from '../audit/chain';
+import { registerAuditChain } from '../db/auditChain';
 import { applyImport, type ApplyRequest } from './applyCore';
 
 /**

@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, auditRowHash } from '../../../electron/main/audit/chain';
+import { GENESIS_HASH, auditRowHash } from '../../../electron/main/db/auditChain';
 import { migrations } from '../../../electron/main/db/migrations';
 import { migrate } from '../../../electron/main/db/open';
 import { makeTempDir } from '../../support/tempDir';

@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { CHAINED_COLUMNS } from '../../../electron/main/audit/chain';
+import { CHAINED_COLUMNS } from '../../../electron/main/db/auditChain';
 import { migrate } from '../../../electron/main/db/open';
 import type { Database } from '../../../electron/main/db/schema';
 import { SEARCH_TERMS_PATIENT_INDEX } from '../../../electron/main/search/indexer';

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 
 /**
- * The audit log's hash chain (see audit/chain.ts for what it is today): `prev_hash` and `hash`
+ * The audit log's hash chain (see db/auditChain.ts for what it is today): `prev_hash` and `hash`
  * on every row, existing rows hashed in id order, and triggers so that no row is ever stored
  * outside the chain:
  *  - a row that comes with its hashes (appendAudit computes them in its INSERT … SELECT) is
@@ -15,10 +15,10 @@ import { sql, type Kysely } from 'kysely';
  */
 
 // A migration keeps doing what it did when it was written, whatever the live code becomes: this
-// one has its own frozen copy of the chain as it was then (version 1 of audit/chain.ts's encoding)
-// instead of importing audit/chain.ts. The triggers below call the SQL function by this name, so
-// the live code must keep registering it (audit/chain.ts AUDIT_HASH_FUNCTION); a test checks that
-// both hash a row alike (tests/unit/db/auditChain.migration.test.ts).
+// one has its own frozen copy of version 1 of the chain's encoding instead of importing the live
+// chain (db/auditChain.ts, which was audit/chain.ts when this was written). The triggers below call
+// the SQL function by this name, so the live code must keep registering it (AUDIT_HASH_FUNCTION);
+// a test checks that both hash a row alike (tests/unit/db/auditChain.migration.test.ts).
 const AUDIT_HASH_FUNCTION = 'fpp_audit_hash';
 const GENESIS_HASH = '0'.repeat(64);
 
@@ -32,7 +32,7 @@ interface Row {
   details: string;
 }
 
-/** Version 1 of the chain's row hash, as audit/chain.ts had it when this migration was written. */
+/** Version 1 of the chain's row hash, as the live chain had it when this migration was written. */
 function rowHashV1(prevHash: string, row: Row): string {
   const canonical = JSON.stringify(['fpp-audit-chain-v1', prevHash, row.id, row.at, row.clerk_id, row.workstation, row.action, row.patient_id, row.details]);
   return hash('sha256', canonical, 'hex');

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Selectable } from 'kysely';
-import type { AuditLogTable } from '../db/schema';
+import type { AuditLogTable } from './schema';
 
 /**
  * The audit log's hash chain. Each row carries `prev_hash` (the hash of the row before it, or
