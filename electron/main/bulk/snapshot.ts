@@ -342,6 +342,56 @@ class RowidSet {
 }
 
 /**
+ * What the pass keeps of each judged patient: the eligible children with their guardian, the
+ * exclusions and their counts, and the Active patients (the worklist's population).
+ */
+class PassTally {
+  /** Eligible children: patient rowid and guardian (contact) rowid, side by side. */
+  readonly eligiblePatients: number[] = [];
+  readonly eligibleGuardians: number[] = [];
+  readonly guardianSet: RowidSet;
+  readonly excluded: Excluded[] = [];
+  readonly counts = emptyCounts();
+  /** Active patients: patient rowid, Primary Contact rowid (-1: none), link bits. */
+  readonly activePatients: number[] = [];
+  readonly activeContacts: number[] = [];
+  readonly activeBits: number[] = [];
+  readonly activeContactSet: RowidSet;
+  patients = 0;
+
+  constructor(
+    maxContact: number,
+    private readonly withWorklist: boolean,
+  ) {
+    this.guardianSet = new RowidSet(maxContact);
+    this.activeContactSet = new RowidSet(maxContact);
+  }
+
+  /**
+   * One patient's verdict. `primary`: the Primary Contact's rowid (null: none), `bits` its link
+   * bits; `row` is what an exclusion keeps (null only when the patient is eligible).
+   */
+  record(verdict: BulkVerdict, prow: number, primary: number | null, bits: number, active: boolean, row: Row | null): void {
+    this.patients += 1;
+    if (verdict.eligible) {
+      this.eligiblePatients.push(prow);
+      this.eligibleGuardians.push(primary!);
+      this.guardianSet.add(primary!);
+    } else {
+      this.counts[verdict.reason] += 1;
+      if (row === null) throw new Error('An excluded patient needs its row.');
+      this.excluded.push({ row, reason: verdict.reason, detail: verdict.detail });
+    }
+    if (this.withWorklist && active) {
+      this.activePatients.push(prow);
+      this.activeContacts.push(primary ?? -1);
+      if (primary !== null) this.activeContactSet.add(primary);
+      this.activeBits.push(bits);
+    }
+  }
+}
+
+/**
  * Reads the mirror and judges every patient. Never blocks the event loop for much longer than
  * `targetChunkMs` at a time.
  */
@@ -363,23 +413,11 @@ export async function computeSnapshot(
   const maxRowid = (sqlite.prepare('SELECT max(rowid) FROM patients').pluck().get() as number | null) ?? 0;
   const read = readers(sqlite);
 
-  // Eligible children: patient rowid and guardian (contact) rowid, side by side.
-  const eligiblePatients: number[] = [];
-  const eligibleGuardians: number[] = [];
   const maxContact = (sqlite.prepare('SELECT max(rowid) FROM contacts').pluck().get() as number | null) ?? 0;
-  const guardianSet = new RowidSet(maxContact);
-  const excluded: Excluded[] = [];
-  const counts = emptyCounts();
-  // Active patients (the worklist's population): patient rowid, Primary Contact rowid (-1: none), link bits.
-  const activePatients: number[] = [];
-  const activeContacts: number[] = [];
-  const activeBits: number[] = [];
-  const activeContactSet = new RowidSet(maxContact);
-  let patients = 0;
+  const tally = new PassTally(maxContact, withWorklist);
 
   const judge = (rows: Row[]) => {
     const first = rows[0]!;
-    patients += 1;
     let link: ContactLink | null = null;
     let row = first;
     if (first.crow !== null && first.bits !== null) {
@@ -398,20 +436,7 @@ export async function computeSnapshot(
       }
     }
     const verdict = bulkVerdict({ status: first.status, dateOfBirth: first.dob }, link ? { link, email: row.email } : null, minorAgeLimit, today);
-    if (verdict.eligible) {
-      eligiblePatients.push(row.prow);
-      eligibleGuardians.push(row.crow!);
-      guardianSet.add(row.crow!);
-    } else {
-      counts[verdict.reason] += 1;
-      excluded.push({ row, reason: verdict.reason, detail: verdict.detail });
-    }
-    if (withWorklist && first.status === 'Active') {
-      activePatients.push(first.prow);
-      activeContacts.push(link ? row.crow! : -1);
-      if (link) activeContactSet.add(row.crow!);
-      activeBits.push(link ? row.bits! : 0);
-    }
+    tally.record(verdict, first.prow, link ? row.crow : null, link ? row.bits! : 0, first.status === 'Active', row);
   };
 
   // The verdict of the one-link rows is bulkVerdict's two halves, each worked out once: the
@@ -483,23 +508,12 @@ export async function computeSnapshot(
         const primary = hasLink ? { link: LINK_BY_BITS[bits]!, email: emailClass === 1 ? '@' : null } : null;
         verdict = bulkVerdict({ status: PATIENT_STATUSES[status]!, dateOfBirth: dob }, primary, minorAgeLimit, today);
       }
-      patients += 1;
-      if (verdict.eligible) {
-        eligiblePatients.push(prow);
-        eligibleGuardians.push(crow!);
-        guardianSet.add(crow!);
-      } else {
-        counts[verdict.reason] += 1;
+      let excludedRow: Row | null = null;
+      if (!verdict.eligible) {
         if (dateKey >= 0) dob = r.slice(c + 5);
-        const row: Row = { prow, bits, crow, status: PATIENT_STATUSES[status]!, dob, email: emailClass === 0 ? null : '@' };
-        excluded.push({ row, reason: verdict.reason, detail: verdict.detail });
+        excludedRow = { prow, bits, crow, status: PATIENT_STATUSES[status]!, dob, email: emailClass === 0 ? null : '@' };
       }
-      if (withWorklist && status === 0) {
-        activePatients.push(prow);
-        activeContacts.push(hasLink ? crow : -1);
-        if (hasLink) activeContactSet.add(crow);
-        activeBits.push(hasLink ? bits : 0);
-      }
+      tally.record(verdict, prow, hasLink ? crow : null, hasLink ? bits : 0, status === 0, excludedRow);
     }
     after = upTo;
     const spent = performance.now() - chunkStarted;
@@ -510,19 +524,19 @@ export async function computeSnapshot(
   }
 
   await yieldToEventLoop();
-  const worklist = withWorklist ? await buildWorklist(read, activePatients, activeContacts, activeBits, activeContactSet.values()) : [];
+  const worklist = withWorklist ? await buildWorklist(read, tally.activePatients, tally.activeContacts, tally.activeBits, tally.activeContactSet.values()) : [];
 
   // The lazy parts are built by top-level functions: a closure made here would keep this whole
   // scope (the pass's working arrays) alive as long as the snapshot is cached.
   return {
-    guardianCount: guardianSet.size,
-    eligibleChildren: eligiblePatients.length,
-    guardians: lazyGuardians(read, eligiblePatients, eligibleGuardians, guardianSet.size),
-    exclusions: lazyExclusions(read, excluded, minorAgeLimit, today),
-    exclusionCounts: counts,
+    guardianCount: tally.guardianSet.size,
+    eligibleChildren: tally.eligiblePatients.length,
+    guardians: lazyGuardians(read, tally.eligiblePatients, tally.eligibleGuardians, tally.guardianSet.size),
+    exclusions: lazyExclusions(read, tally.excluded, minorAgeLimit, today),
+    exclusionCounts: tally.counts,
     worklist,
     worklistChildren: worklistChildCount(worklist),
-    patients,
+    patients: tally.patients,
     today,
     minorAgeLimit,
     computedAt: params.now.toISOString(),
