@@ -18,7 +18,7 @@ import type { ContactsTable, PatientContactsTable } from '../db/schema';
 import { AppError } from '../errors';
 import { reindexPatients } from '../search/indexer';
 import { newOutboxRow } from '../outbox/payloads';
-import { worklistRowForGuardian } from './snapshot';
+import { worklistRowForGuardian } from './worklistRows';
 
 export interface ContactChanges {
   firstName?: string | undefined;

@@ -1,0 +1,108 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { ContactLink } from '../../../shared/domain/contacts';
+import { PATIENT_STATUSES, type Authority, type PatientStatus } from '../../../shared/domain/patient';
+
+// The bulk snapshot's pass rows (see snapshot.ts): the SQL that packs a patient and their Sort-1
+// link into one short string, and what reads it back.
+
+export const SEP = '\u001f';
+export const SEP_CODE = 0x1f;
+
+/** Authority, Resides with and the Portal column of a link, as bits (null: no Sort-1 link). */
+export const LINK_BITS = `CASE WHEN pc.patient_id IS NULL THEN NULL ELSE
+  (CASE pc.authority WHEN 'Joint' THEN 1 WHEN 'Exclusive' THEN 2 WHEN 'None' THEN 3 ELSE 0 END) + pc.resides_with * 4 + pc.portal_flag * 8 END`;
+const AUTHORITY_BY_CODE: readonly (Authority | null)[] = [null, 'Joint', 'Exclusive', 'None'];
+
+/**
+ * Only an Active patient's link can matter (any other status is its own exclusion reason, and the
+ * worklist is about Active patients), so the others are not joined: their row has no link.
+ */
+const JOIN = `FROM patients p
+  LEFT JOIN patient_contacts pc ON pc.patient_id = p.id AND pc.sort = 1 AND p.status = 'Active'
+  LEFT JOIN contacts c ON c.id = pc.contact_id`;
+
+/** PATIENT_STATUSES index (0: Active), 9 for anything else (read again column by column). */
+const STATUS_CODE = `CASE p.status ${PATIENT_STATUSES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} ELSE 9 END`;
+/**
+ * The email as the verdict sees it: 0 none (NULL), 1 an address with an "@" (present: not blank
+ * once trimmed, whatever else it holds; bulkVerdict looks at the email only for presence),
+ * 2 anything else (read again, the verdict judges the text itself).
+ */
+const EMAIL_CLASS = `CASE WHEN c.email IS NULL THEN 0 WHEN instr(c.email, '@') > 0 THEN 1 ELSE 2 END`;
+
+/**
+ * One string per (patient, Sort-1 link): `prow,bits,crow,SEN,dob` with S the status code, E the
+ * email class, N 1 when the date of birth is NULL; the date of birth is last, so it is whatever
+ * follows the fourth comma, exactly (commas or any other character in it included).
+ */
+export const PASS_SQL = `SELECT
+  p.rowid || ',' || coalesce(${LINK_BITS}, '') || ',' || coalesce(c.rowid, '') || ',' ||
+  ${STATUS_CODE} || ${EMAIL_CLASS} || (p.date_of_birth IS NULL) || ',' || coalesce(p.date_of_birth, '')
+  ${JOIN}
+  WHERE p.rowid > ? AND p.rowid <= ?
+  ORDER BY p.rowid`;
+
+export const DIGIT_0 = 0x30;
+/** The patient rowid a pass row starts with. */
+export function prowOf(r: string): number {
+  return intAt(r, 0, r.indexOf(','));
+}
+/** Digit value at `i`, or -1. */
+export function digitAt(r: string, i: number): number {
+  const d = r.charCodeAt(i) - DIGIT_0;
+  return d >= 0 && d <= 9 ? d : -1;
+}
+/**
+ * A date of birth written exactly `dddd-dd-dd` (10 characters from `at` to the end of the row) as
+ * the number ddddddddd: one number per such text and back, so it can key a memo. -1 otherwise.
+ */
+export function dateKeyAt(r: string, at: number): number {
+  if (r.length !== at + 10 || r.charCodeAt(at + 4) !== 0x2d || r.charCodeAt(at + 7) !== 0x2d) return -1;
+  let key = 0;
+  for (let i = at; i < at + 10; i++) {
+    if (i === at + 4 || i === at + 7) continue;
+    const d = digitAt(r, i);
+    if (d < 0) return -1;
+    key = key * 10 + d;
+  }
+  return key;
+}
+
+/** The same row column by column, for the rare rows the packed form does not settle. */
+export const REREAD_SQL = `SELECT ${LINK_BITS}, p.status, p.date_of_birth, c.email ${JOIN} WHERE p.rowid = ? AND c.rowid IS ?`;
+
+export interface Row {
+  prow: number;
+  /** Link bits; null when the patient has no Sort-1 link. */
+  bits: number | null;
+  crow: number | null;
+  status: PatientStatus;
+  dob: string | null;
+  email: string | null;
+}
+
+export function intAt(s: string, start: number, end: number): number {
+  let n = 0;
+  let i = start;
+  const negative = s.charCodeAt(i) === 45; // '-'
+  if (negative) i += 1;
+  for (; i < end; i++) n = n * 10 + (s.charCodeAt(i) - 48);
+  return negative ? -n : n;
+}
+
+/** A pass row column by column (several Sort-1 links, an email without "@", an unknown status). */
+export function rereadRow(prow: number, crow: number | null, reread: BetterSqlite3.Statement): Row {
+  const v = reread.get(prow, crow) as [number | null, PatientStatus, string | null, string | null] | undefined;
+  if (!v) throw new Error('bulk snapshot: a row vanished while it was being read');
+  return { prow, bits: v[0], crow, status: v[1], dob: v[2], email: v[3] };
+}
+
+/** Links without identity (one Sort-1 link: no tie to break): shared, one per bit pattern. */
+export const LINK_BY_BITS: readonly ContactLink[] = Array.from({ length: 16 }, (_, bits) => ({
+  contactId: '',
+  sort: 1,
+  relationship: '',
+  authority: AUTHORITY_BY_CODE[bits & 3]!,
+  residesWith: (bits & 4) !== 0,
+  portalFlag: (bits & 8) !== 0,
+}));
