@@ -1,0 +1,119 @@
+import { useEffect } from 'react';
+import type { Settings } from '../../../shared/settings';
+import { useSession } from '../app/sessionStore';
+import { SecretField } from './SecretField';
+import { SecretsUnknown, SettingsSection, type SectionFields, type SettingSection } from './SettingsSection';
+import { useSecrets } from './secretsStore';
+import { describeSync, useSyncProblems, useSyncRun } from './syncStore';
+
+/** Practice system (sync): the address, the token (administrators), Sync now, and the records set aside (administrators). */
+export function SyncSection({ section, fields, saved, isAdmin }: { section: SettingSection; fields: SectionFields; saved: Settings; isAdmin: boolean }) {
+  return (
+    <SettingsSection section={section} fields={fields}>
+      {isAdmin && <SecretField secretKey="syncToken" />}
+      <SyncNow saved={saved} draftUrl={fields.draft.syncUrl} />
+      {isAdmin && <SyncProblems />}
+      {isAdmin && <SecretsUnknown what="sync token" />}
+    </SettingsSection>
+  );
+}
+
+/** Pulls from the practice system now and says what came in, or why it could not. */
+function SyncNow({ saved, draftUrl }: { saved: Settings; draftUrl: string }) {
+  const { running, summary, error, syncNow } = useSyncRun();
+  const status = useSession((s) => s.status);
+  const tokenSet = useSecrets((s) => s.stored?.syncToken ?? null);
+  const configured = saved.syncUrl !== '';
+  // A new address or token: what the last Sync now said ("not set up", a refused token) is about the old one.
+  const reset = useSyncRun((s) => s.reset);
+  useEffect(() => reset(), [saved.syncUrl, tokenSet, reset]);
+  let help = '';
+  if (!configured) help = 'Enter the sync service address above and save, then sync.';
+  else if (draftUrl.trim() !== saved.syncUrl) help = 'Sync now uses the saved address: save the new one first.';
+  else if (tokenSet === false) help = 'Set the sync token above first: the sync service needs it.';
+  const lastSync = status?.lastSyncAt ? new Date(status.lastSyncAt).toLocaleString() : 'never';
+
+  return (
+    <div className="settings-field settings-sync">
+      <div className="settings-sync-row">
+        <button type="button" className="settings-sync-button" disabled={running || !configured} aria-describedby="sync-now-help sync-now-result" onClick={() => void syncNow()}>
+          Sync now
+        </button>
+        <span id="sync-now-help" className="settings-save-help">
+          {running ? 'Syncing… the status bar shows how far it is.' : help || `Last sync: ${lastSync}.`}
+        </span>
+      </div>
+      <p id="sync-now-result" className="settings-sync-result" aria-live="polite">
+        {summary ? describeSync(summary) : ''}
+      </p>
+      {error && (
+        <p role="alert" className="error settings-failed">
+          Sync did not finish: {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+const PROBLEM_KIND_WORDS: Record<string, string> = {
+  family: 'Family',
+  patient: 'Patient',
+  contact: 'Family Contact',
+  patientContact: 'Patient–contact link',
+  appointment: 'Appointment',
+  tombstone: 'Removal',
+  pin: 'PIN from another desk',
+  guardian: 'Guardian enrollment',
+};
+
+/** Administrators: records the pull set aside (the rest of their page was applied), to report to the vendor. */
+function SyncProblems() {
+  const { list, loading, error, load } = useSyncProblems();
+  const summary = useSyncRun((s) => s.summary);
+  // Reloaded after each Sync now, which may add or clear problems.
+  useEffect(() => {
+    void load();
+  }, [load, summary]);
+  return (
+    <div className="settings-field settings-sync-problems" aria-labelledby="sync-problems-title">
+      <h3 id="sync-problems-title">Sync problems</h3>
+      {error && (
+        <p role="alert" className="error">
+          Could not read the list: {error}
+        </p>
+      )}
+      {!error && list && list.total === 0 && <p className="settings-hint">None: every record the practice system sent could be read.</p>}
+      {!error && list && list.total > 0 && (
+        <>
+          <p className="settings-hint">
+            {list.total === 1 ? 'One record' : `${list.total.toLocaleString('en-US')} records`} from the practice system could not be applied and
+            {list.total === 1 ? ' was' : ' were'} set aside; everything else was. Send this list to the practice system’s vendor. A record
+            leaves the list once a corrected copy arrives.
+          </p>
+          <table className="sync-problems-table">
+            <thead>
+              <tr>
+                <th scope="col">Record</th>
+                <th scope="col">Id</th>
+                <th scope="col">Problem</th>
+                <th scope="col">Seen</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.problems.map((p) => (
+                <tr key={`${p.kind}:${p.recordId}`}>
+                  <td>{PROBLEM_KIND_WORDS[p.kind] ?? p.kind}</td>
+                  <td>{p.recordId}</td>
+                  <td>{p.problem}</td>
+                  <td>{new Date(p.seenAt).toLocaleString()}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {list.total > list.problems.length && <p className="settings-hint">Showing the newest {list.problems.length}.</p>}
+        </>
+      )}
+      {loading && !list && <p className="settings-hint">Reading…</p>}
+    </div>
+  );
+}
