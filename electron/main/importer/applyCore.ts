@@ -1,7 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { AuditAction } from '../../../shared/audit/actions';
 import type { ImportPreview, ImportResult } from '../../../shared/bulk/api';
-import { buildPlan, MAX_LISTED_PROBLEMS, type ImportInput, type ImportPlan } from './plan';
+import { buildPlan } from './plan';
+import { MAX_LISTED_PROBLEMS, type ImportInput, type ImportPlan } from './planTypes';
 import { reconcile, runToEnd, type Changes } from './reconcile';
 
 /**

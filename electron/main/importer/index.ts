@@ -11,7 +11,8 @@ import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
 import { applyImport, chartPages, previewOf, type ApplyRequest } from './applyCore';
 import type { ApplyWorkerData, WorkerMessage } from './applyWorker';
-import { buildPlan, type ImportInput } from './plan';
+import { buildPlan } from './plan';
+import type { ImportInput } from './planTypes';
 import { reconcile } from './reconcile';
 
 /**

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ImportProblem } from '../../../shared/bulk/api';
 import { reindexAllPatients, reindexPatients } from '../search/indexer';
-import type { ImportPlan } from './plan';
+import type { ImportPlan } from './planTypes';
 
 /**
  * Stage 2 of an import: compare every record of the plan with the mirror (inserted, updated,
