@@ -12,6 +12,7 @@ import { makeTempDir } from '../support/tempDir';
 import { signInOnWeb } from '../support/signIn';
 import { webApi } from '../support/webApi';
 import { startWebApp } from '../support/webApp';
+import { waitFor } from '../support/waitFor';
 
 /**
  * SIGKILL the workstation's process while its outbox drains, 50 times, restarting it on the same
@@ -39,14 +40,6 @@ afterAll(async () => {
   await smtp?.close();
   temp?.remove();
 });
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('a workstation killed while it delivers', () => {
   it(`loses nothing and registers nothing twice over ${KILLS} kills`, async () => {
@@ -85,7 +78,7 @@ describe('a workstation killed while it delivers', () => {
       desk = await startWebApp({ dataDir, demoFamilies: FAMILIES, env });
       invoke = webApi(desk.url);
     }
-    await waitFor(async () => (await invoke<StatusInfo>('status.get', {})).outboxWaiting === 0, 'the outbox to drain');
+    await waitFor(async () => (await invoke<StatusInfo>('status.get', {})).outboxWaiting === 0, { what: 'the outbox to drain' });
     await desk.stop();
     db.close();
 

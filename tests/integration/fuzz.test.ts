@@ -1,12 +1,13 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contract, type Result } from '../../shared/api';
+// The body limit is the web server's own: the test follows a change to it.
+import { MAX_BODY } from '../../electron/main/web/server';
 import { snapshotDatabase, type DatabaseSnapshot } from '../support/fuzz/dbSnapshot';
 import { invalidPayload, jsonSchemaOf, POLLUTION_MARKER, type Schema } from '../support/fuzz/payloads';
 import { Rng } from '../support/fuzz/random';
 import { bridge, startWebProcess, type RawAnswer, type WebProcess } from '../support/fuzz/webProcess';
 import { makeTempDir } from '../support/tempDir';
+import { waitFor } from '../support/waitFor';
 
 /**
  * Hostile input through the web-mode bridge (SPEC 4, issue 6): at least 10,000 generated payloads,
@@ -24,9 +25,6 @@ const PAYLOADS = Number(process.env.FUZZ_PAYLOADS ?? 10_000);
 const IN_FLIGHT = 8;
 const CALLS = Object.keys(contract) as (keyof typeof contract)[];
 
-// The body limit is the web server's own constant; read it so the test follows a change to it.
-const serverSource = fs.readFileSync(path.resolve(import.meta.dirname, '../../electron/main/web/server.ts'), 'utf8');
-const MAX_BODY = Number(/const MAX_BODY = ([\d_]+)/.exec(serverSource)?.[1]?.replaceAll('_', '') ?? NaN);
 
 let temp: ReturnType<typeof makeTempDir>;
 let web: WebProcess;
@@ -65,13 +63,13 @@ beforeAll(async () => {
   //   this whole file runs well inside it.
   web = await startWebProcess({ dataDir: temp.dir, demoFamilies: 30, env: { FPP_PULL_EVERY_MS: '3600000' } });
   api = bridge(web.url);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const status = await api.invoke<{ auditLog?: string }>('status.get', {});
-    if (status.ok && status.value.auditLog !== 'checking') break;
-    if (Date.now() > deadline) throw new Error('the audit-chain check at start did not finish');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(
+    async () => {
+      const status = await api.invoke<{ auditLog?: string }>('status.get', {});
+      return status.ok && status.value.auditLog !== 'checking';
+    },
+    { what: 'the audit-chain check at start to finish', timeout: 60_000 },
+  );
   const reader = snapshotDatabase(web.databaseFile);
   expect(reader.tables['patients']!.rows).toBeGreaterThan(0);
   const { default: Database } = await import('better-sqlite3');

@@ -17,6 +17,7 @@ import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer'
 import { makeTempDir } from '../support/tempDir';
 import { webApi } from '../support/webApi';
 import { attemptWebApp, startWebApp } from '../support/webApp';
+import { waitFor } from '../support/waitFor';
 
 /**
  * One process per data folder (issue 10): a second start on the same folder, in web mode or in
@@ -47,15 +48,6 @@ afterAll(async () => {
   await smtp?.close();
   temp?.remove();
 });
-
-/** Polls a condition the test cannot be told about by an event (another process's outbox). */
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('one web-mode process per data folder', () => {
   it('refuses a second start naming the first, which keeps delivering every row exactly once; a restart after kill -9 succeeds at once', async () => {
@@ -103,7 +95,7 @@ describe('one web-mode process per data folder', () => {
     portal.setFault('none');
 
     // The first keeps answering and drains everything, each row once.
-    await waitFor(async () => (await invoke<StatusInfo>('status.get', {})).outboxWaiting === 0, 'the outbox to drain');
+    await waitFor(async () => (await invoke<StatusInfo>('status.get', {})).outboxWaiting === 0, { what: 'the outbox to drain' });
     expect((await invoke<StatusInfo>('status.get', {})).outboxNeedsAttention).toBe(0);
     expect(smtp.messages).toHaveLength(emails);
     expect(new Set(smtp.messages.map((m) => /^Message-ID:\s*(\S+)/im.exec(m.toString('utf8'))?.[1])).size).toBe(emails);

@@ -16,6 +16,7 @@ import { startPortal, type PortalServer } from '../support/portal/server';
 import { DEMO_PASSWORDS } from '../support/signIn';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
+import { waitFor } from '../support/waitFor';
 
 /**
  * After an end-to-end run in web mode, no plain PIN issued in the run is anywhere the app wrote
@@ -75,14 +76,6 @@ async function call<T>(name: string, input: unknown): Promise<T> {
 
 async function signIn(username: 'demo' | 'admin'): Promise<void> {
   await call('auth.signIn', { username, password: DEMO_PASSWORDS[username] });
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const outboxEmpty = async () => (await call<StatusInfo>('status.get', {})).outboxWaiting === 0;
@@ -167,7 +160,7 @@ describe('plain PINs after an end-to-end run', () => {
     // A: Welcome email to the mail-drop folder, siblings printed; delivered to the portal.
     const a = await issueFamily('A', familyA!);
     await call('pins.recordPrinted', { batchId: a.batchId, reprint: false });
-    await waitFor(outboxEmpty, 'family A to be delivered');
+    await waitFor(outboxEmpty, { what: 'family A to be delivered', timeout: 60_000 });
 
     // B: Welcome email through the SMTP server.
     await signIn('admin');
@@ -176,7 +169,7 @@ describe('plain PINs after an end-to-end run', () => {
     await signIn('demo');
     const b = await issueFamily('B', familyB!);
     await call('pins.recordPrinted', { batchId: b.batchId, reprint: false });
-    await waitFor(outboxEmpty, 'family B to be delivered');
+    await waitFor(outboxEmpty, { what: 'family B to be delivered', timeout: 60_000 });
     expect(smtp.messages).toHaveLength(1);
 
     // C and D while the practice system is down: registrations wait, and so does C's Welcome email.
@@ -193,7 +186,7 @@ describe('plain PINs after an end-to-end run', () => {
       const pending = await call<OutboxItemView[]>('outbox.list', { status: 'pending' });
       const enrollments = pending.filter((item) => item.kind === 'portal.enrollment');
       return enrollments.length > 0 && enrollments.every((item) => item.attempts >= 1 && item.lastError !== null);
-    }, 'the registrations of C and D to fail once');
+    }, { what: 'the registrations of C and D to fail once', timeout: 60_000 });
     const waiting = await call<OutboxItemView[]>('outbox.list', { status: 'pending' });
     expect(waiting.filter((item) => item.kind === 'email.welcome')).toHaveLength(1);
     // The data folder as it is while PINs wait in the outbox (scanned once every PIN is known).
@@ -210,7 +203,7 @@ describe('plain PINs after an end-to-end run', () => {
 
     // The practice system returns: everything drains, C's Welcome email goes out through SMTP.
     portal.setFault('none');
-    await waitFor(outboxEmpty, 'C and D to be delivered');
+    await waitFor(outboxEmpty, { what: 'C and D to be delivered', timeout: 60_000 });
     expect(smtp.messages).toHaveLength(2);
 
     // Every PIN of the run: printed ones from the packets, emailed ones from the messages.

@@ -35,7 +35,7 @@ export interface WebServer {
 }
 
 // Large enough for a practice export (200,000 patients is ~60 MB of CSV) sent to import.preview.
-const MAX_BODY = 128_000_000;
+export const MAX_BODY = 128_000_000;
 
 /** One policy for both shells (see security.ts). */
 export const CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY_HEADER;
