@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditExportResult, AuditFilterOptions, AuditPage } from '../../shared/audit/api';
-import { createApp, type App } from '../../electron/main/app';
+import type { App } from '../../electron/main/app';
 import { appendAudit, type AuditEntry } from '../../electron/main/audit/audit';
 import { csvRows } from '../support/csvRows';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { insertFamilies } from '../support/fixtures';
 import { signInTestClerk, TEST_ADMIN_ID } from '../support/signIn';
 import { makeTempDir } from '../support/tempDir';
+import { NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
 // 10:00 in New York on 22 November 2026.
 const NOW = new Date('2026-11-22T15:00:00Z');
@@ -27,9 +28,7 @@ const list = (filter: object, limit = 50, offset = 0) => ok<AuditPage>('audit.li
 
 beforeAll(async () => {
   temp = makeTempDir();
-  app = await createApp({ databaseFile: temp.file('practice.sqlite'), now: () => NOW, workstation: 'desk-1' });
-  app.context.sqlite.prepare(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"')`).run();
-  app.context.settingsChanged();
+  app = await openTestDesk(temp.file('practice.sqlite'), { now: () => NOW, workstation: 'desk-1', settings: NEW_YORK_TIME });
   insertFamilies(app.context.sqlite, [
     {
       id: 'f-lopez',

@@ -7,10 +7,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp, type App } from '../../electron/main/app';
 import { backupFileFor, listBackups } from '../../electron/main/backup/backupFiles';
 import { restoreNewestBackup } from '../../electron/main/backup/restore';
-import { signInAs } from '../../electron/main/clerks/sessionService';
 import { DatabaseOpenError } from '../../electron/main/db/open';
 import { insertFamilies, type FamilyFixture } from '../support/fixtures';
 import { makeTempDir } from '../support/tempDir';
+import { ADA_ADMIN, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 import { startWebApp } from '../support/webApp';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -27,12 +27,7 @@ const family = (id: string, name: string): FamilyFixture => ({
 });
 
 async function open(checkEveryMs = 60 * 60_000): Promise<App> {
-  app = await createApp({ databaseFile, now: () => clock, workstation: 'desk-1', backups: { checkEveryMs } });
-  const s = app.context.sqlite;
-  s.prepare(`INSERT OR IGNORE INTO settings (key, value) VALUES ('timeZone', '"America/New_York"')`).run();
-  s.prepare(`INSERT OR IGNORE INTO clerks (id, username, display_name, role, created_at) VALUES ('k-admin', 'ada', 'Ada Admin', 'admin', ?)`).run(clock.toISOString());
-  app.context.settingsChanged();
-  await signInAs(app.context, 'k-admin');
+  app = await openTestDesk(databaseFile, { now: () => clock, workstation: 'desk-1', backups: { checkEveryMs }, settings: NEW_YORK_TIME, clerks: [ADA_ADMIN] });
   return app;
 }
 

@@ -10,10 +10,10 @@ import { csvRows } from '../support/csvRows';
 import { BULK_PIN_COLUMNS, EXCLUSION_COLUMNS, WORKLIST_COLUMNS } from '../../electron/main/bulk/export';
 import { Pacer, sortByKey } from '../../electron/main/lib/pacing';
 import { bulkSnapshot, computeSnapshot, worklistEntryFor, worklistRowForGuardian } from '../../electron/main/bulk/snapshot';
-import { signInAs } from '../../electron/main/clerks/sessionService';
 import { AppError } from '../../electron/main/errors';
 import { insertFamilies, type ContactFixture, type FamilyFixture } from '../support/fixtures';
 import { makeTempDir } from '../support/tempDir';
+import { DANA, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
 const NOW = new Date('2026-11-22T15:00:00Z'); // 10:00 in New York: today is 2026-11-22
 let temp: ReturnType<typeof makeTempDir>;
@@ -164,12 +164,13 @@ const FAMILIES: FamilyFixture[] = [
 beforeEach(async () => {
   temp = makeTempDir();
   exportDir = path.join(temp.dir, 'exports');
-  app = await createApp({ databaseFile: temp.file('practice.sqlite'), now: () => NOW, workstation: 'desk-1' });
-  run(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"')`);
-  run(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'admin', ?)`, NOW.toISOString());
-  app.context.settingsChanged();
-  await signInAs(app.context, 'k1');
-  insertFamilies(app.context.sqlite, FAMILIES);
+  app = await openTestDesk(temp.file('practice.sqlite'), {
+    now: () => NOW,
+    workstation: 'desk-1',
+    settings: NEW_YORK_TIME,
+    clerks: [{ ...DANA, role: 'admin' }],
+    families: FAMILIES,
+  });
   run(`UPDATE contacts SET preferred_reminder = 'Email' WHERE id <> 'c-messy'`);
   handlers = bulkHandlers(app.context, { exportDir });
 });

@@ -4,14 +4,14 @@ import type { FamilyView, IssuedBatch } from '../../shared/api';
 import type { ImportResult, WorklistRow } from '../../shared/bulk/api';
 import { NO_CHOICES, planFamilyPins } from '../../shared/domain/plan';
 import { planInputsFromFamily } from '../../shared/domain/planInputs';
-import { createApp, type App } from '../../electron/main/app';
-import { signInAs } from '../../electron/main/clerks/sessionService';
+import type { App } from '../../electron/main/app';
 import { lines } from '../support/csvFixtures';
 import { insertFamilies, type FamilyFixture } from '../support/fixtures';
 import { startPortal, type PortalServer } from '../support/portal/server';
 import { asAdministrator } from '../support/signIn';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
+import { DANA, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
 /**
  * Issue 11 item 2, end to end: an email field that is not exactly one mailbox, arriving by CSV
@@ -58,12 +58,13 @@ beforeEach(async () => {
   clock.now = new Date('2026-11-22T15:00:00Z');
   portal = await startPortal({ dbFile: temp.file('portal.sqlite'), token: 'sync-secret', now: () => clock.now });
   smtp = await startTestSmtpServer();
-  app = await createApp({ databaseFile: temp.file('desk/practice.sqlite'), now: () => clock.now, workstation: 'desk-1', deliveries: { worker: { random: () => 0.5 } } });
-  const s = app.context.sqlite;
-  s.prepare(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"')`).run();
-  s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(clock.now.toISOString());
-  app.context.settingsChanged();
-  await signInAs(app.context, 'k1');
+  app = await openTestDesk(temp.file('desk/practice.sqlite'), {
+    now: () => clock.now,
+    workstation: 'desk-1',
+    deliveries: { worker: { random: () => 0.5 } },
+    settings: NEW_YORK_TIME,
+    clerks: [DANA],
+  });
   await asAdministrator(app, async () => {
     await ok('settings.update', { changes: { syncUrl: portal.url, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecurity: 'none', smtpFrom: 'desk@practice.example' } });
     await ok('secrets.set', { key: 'syncToken', value: 'sync-secret' });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FamilyView, SearchResults } from '../../shared/api';
 import type { ImportPreview, ImportResult } from '../../shared/bulk/api';
 import type { ImportFieldName, ImportKind } from '../../shared/import/fields';
-import { createApp, type App } from '../../electron/main/app';
+import type { App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { Importer, importHandlers, type ImportOptions } from '../../electron/main/importer';
 import { parseCsv } from '../../electron/main/importer/csv';
@@ -10,6 +10,7 @@ import { normalizePhone, readDate, readDateTime } from '../../electron/main/impo
 import { CLEAN, cleanFiles, lines, MALFORMED, mirrorFingerprint } from '../support/csvFixtures';
 import { insertFamilies } from '../support/fixtures';
 import { makeTempDir } from '../support/tempDir';
+import { DANA, MORGAN_ADMIN, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
 const NOW = new Date('2026-11-22T15:00:00Z');
 let temp: ReturnType<typeof makeTempDir>;
@@ -35,13 +36,7 @@ const one = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sq
 beforeEach(async () => {
   temp = makeTempDir();
   file = temp.file('practice.sqlite');
-  app = await createApp({ databaseFile: file, now: () => NOW, workstation: 'desk-1' });
-  const s = app.context.sqlite;
-  s.prepare(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"')`).run();
-  s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('a1', 'morgan', 'Morgan Ellis', 'admin', ?)`).run(NOW.toISOString());
-  s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(NOW.toISOString());
-  app.context.settingsChanged();
-  await signInAs(app.context, 'a1');
+  app = await openTestDesk(file, { now: () => NOW, workstation: 'desk-1', settings: NEW_YORK_TIME, clerks: [MORGAN_ADMIN, DANA] });
 });
 afterEach(async () => {
   await app.close();

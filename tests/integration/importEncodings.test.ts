@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImportPreview, ImportResult } from '../../shared/bulk/api';
-import { createApp, type App } from '../../electron/main/app';
-import { signInAs } from '../../electron/main/clerks/sessionService';
+import type { App } from '../../electron/main/app';
 import { lines } from '../support/csvFixtures';
 import { makeTempDir } from '../support/tempDir';
+import { MORGAN_ADMIN, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
 /**
  * Issue 11 items 7 and 8: an import file is read as bytes (UTF-8 with or without its mark,
@@ -19,12 +19,7 @@ let app: App;
 
 beforeEach(async () => {
   temp = makeTempDir();
-  app = await createApp({ databaseFile: temp.file('practice.sqlite'), now: () => NOW, workstation: 'desk-1' });
-  const s = app.context.sqlite;
-  s.prepare(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"')`).run();
-  s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('a1', 'morgan', 'Morgan Ellis', 'admin', ?)`).run(NOW.toISOString());
-  app.context.settingsChanged();
-  await signInAs(app.context, 'a1');
+  app = await openTestDesk(temp.file('practice.sqlite'), { now: () => NOW, workstation: 'desk-1', settings: NEW_YORK_TIME, clerks: [MORGAN_ADMIN] });
 });
 afterEach(async () => {
   await app.close();

@@ -4,13 +4,14 @@ import type { FamilyView, IssuedBatch } from '../../shared/api';
 import { NO_CHOICES } from '../../shared/domain/plan';
 import { normalizePin, verifyPin } from '../../shared/domain/pin';
 import { pinsIn } from '../support/pdf';
-import { createApp, type App } from '../../electron/main/app';
+import type { App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { startPortal, type PortalServer } from '../support/portal/server';
 import { insertFamilies } from '../support/fixtures';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
 import { asAdministrator } from '../support/signIn';
+import { DANA, openTestDesk } from '../support/testDesk';
 
 /** The workstation's clock, moved by the test so backoff windows pass without waiting. */
 const clock = { now: new Date('2026-11-22T15:00:00Z') };
@@ -42,10 +43,8 @@ beforeEach(async () => {
   clock.now = new Date('2026-11-22T15:00:00Z');
   portal = await startPortal({ dbFile: temp.file('portal.sqlite'), token: 'sync-secret', now: () => clock.now });
   smtp = await startTestSmtpServer({ rejectRecipients: { match: /^nobody@/ } });
-  app = await createApp({ databaseFile: temp.file('desk/practice.sqlite'), now: () => clock.now, workstation: 'desk-1', deliveries: { worker: { random: () => 0.5 } } });
+  app = await openTestDesk(temp.file('desk/practice.sqlite'), { now: () => clock.now, workstation: 'desk-1', deliveries: { worker: { random: () => 0.5 } }, clerks: [DANA] });
   const s = app.context.sqlite;
-  s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(clock.now.toISOString());
-  await signInAs(app.context, 'k1');
   insertFamilies(s, [
     {
       id: 'f-lopez',

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckinList, FamilyView, SearchResults } from '../../shared/api';
-import { createApp, type App } from '../../electron/main/app';
+import type { App } from '../../electron/main/app';
 import { signInTestClerk } from '../support/signIn';
 import { insertAppointment, insertFamilies } from '../support/fixtures';
 import { makeTempDir } from '../support/tempDir';
+import { NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
 // 10:00 in New York on 22 November 2026.
 const NOW = new Date('2026-11-22T15:00:00Z');
@@ -18,10 +19,8 @@ async function ok<T>(name: string, input: unknown): Promise<T> {
 
 beforeAll(async () => {
   temp = makeTempDir();
-  app = await createApp({ databaseFile: temp.file('practice.sqlite'), now: () => NOW, workstation: 'desk-1' });
+  app = await openTestDesk(temp.file('practice.sqlite'), { now: () => NOW, workstation: 'desk-1', settings: NEW_YORK_TIME });
   await signInTestClerk(app);
-  app.context.sqlite.prepare(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"')`).run();
-  app.context.settingsChanged();
   insertFamilies(app.context.sqlite, [
     {
       id: 'f-lopez',

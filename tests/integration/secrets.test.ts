@@ -5,13 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FamilyView, IssuedBatch } from '../../shared/api';
 import { NO_CHOICES } from '../../shared/domain/plan';
 import { normalizePin } from '../../shared/domain/pin';
-import { createApp, type App } from '../../electron/main/app';
-import { signInAs } from '../../electron/main/clerks/sessionService';
+import type { App } from '../../electron/main/app';
 import { DATA_KEY_ENV, loadDataKey, type KeyWrapper } from '../../electron/main/crypto/dataKey';
 import { createDataCipher } from '../../electron/main/crypto/envelope';
 import { fileSecretStore } from '../../electron/main/secrets/secretStore';
 import { insertFamilies, type FamilyFixture } from '../support/fixtures';
 import { makeTempDir } from '../support/tempDir';
+import { ADA_ADMIN, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
 const NOW = new Date('2026-11-22T15:00:00Z');
 let temp: ReturnType<typeof makeTempDir>;
@@ -38,12 +38,7 @@ const LOPEZ: FamilyFixture = {
 };
 
 async function open(): Promise<App> {
-  app = await createApp({ databaseFile, now: () => NOW, workstation: 'desk-1' });
-  const s = app.context.sqlite;
-  s.prepare(`INSERT OR IGNORE INTO settings (key, value) VALUES ('timeZone', '"America/New_York"')`).run();
-  s.prepare(`INSERT OR IGNORE INTO clerks (id, username, display_name, role, created_at) VALUES ('k-admin', 'ada', 'Ada Admin', 'admin', ?)`).run(NOW.toISOString());
-  app.context.settingsChanged();
-  await signInAs(app.context, 'k-admin');
+  app = await openTestDesk(databaseFile, { now: () => NOW, workstation: 'desk-1', settings: NEW_YORK_TIME, clerks: [ADA_ADMIN] });
   return app;
 }
 

@@ -6,10 +6,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FamilyView, IssuedBatch } from '../../shared/api';
 import { NO_CHOICES } from '../../shared/domain/plan';
-import { createApp, type App } from '../../electron/main/app';
-import { signInAs } from '../../electron/main/clerks/sessionService';
-import { insertFamilies, type FamilyFixture } from '../support/fixtures';
+import type { App } from '../../electron/main/app';
+import type { FamilyFixture } from '../support/fixtures';
 import { makeTempDir } from '../support/tempDir';
+import { DANA, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
 /**
  * Full disk and read-only storage, simulated in ways that also bite as root (CI runs as root,
@@ -49,13 +49,13 @@ const count = (table: string) => app.context.sqlite.prepare(`SELECT count(*) FRO
 
 beforeEach(async () => {
   temp = makeTempDir();
-  app = await createApp({ databaseFile: temp.file('practice.sqlite'), now: () => NOW, workstation: 'desk-1' });
-  const s = app.context.sqlite;
-  s.prepare(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"')`).run();
-  s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(NOW.toISOString());
-  app.context.settingsChanged();
-  await signInAs(app.context, 'k1');
-  insertFamilies(s, [family('f-lopez', 'Lopez', 3), family('f-nguyen', 'Nguyen', 8)]);
+  app = await openTestDesk(temp.file('practice.sqlite'), {
+    now: () => NOW,
+    workstation: 'desk-1',
+    settings: NEW_YORK_TIME,
+    clerks: [DANA],
+    families: [family('f-lopez', 'Lopez', 3), family('f-nguyen', 'Nguyen', 8)],
+  });
 });
 afterEach(async () => {
   await app.close();

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { FamilyView, IssuedBatch, Result } from '../../shared/api';
 import { NO_CHOICES, planFamilyPins, type FamilyPlan, type PlanChoices } from '../../shared/domain/plan';
 import { planInputsFromFamily } from '../../shared/domain/planInputs';
-import { createApp, type App } from '../../electron/main/app';
-import { signInAs } from '../../electron/main/clerks/sessionService';
+import type { App } from '../../electron/main/app';
+import { DANA, NEW_YORK_TIME, openTestDesk } from './testDesk';
 
 /**
  * What the wizard does: load the family (the review), plan it as the renderer does, and confirm
@@ -48,11 +48,10 @@ export async function openIssuingDesk(
   file: string,
   options: { now: () => Date; workstation: string },
 ): Promise<App> {
-  const app = await createApp({ databaseFile: file, now: options.now, workstation: options.workstation });
-  const s = app.context.sqlite;
-  s.prepare(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"'), ('portalUrl', '"https://portal.example.org"')`).run();
-  s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(options.now().toISOString());
-  app.context.settingsChanged();
-  await signInAs(app.context, 'k1');
-  return app;
+  return openTestDesk(file, {
+    now: options.now,
+    workstation: options.workstation,
+    settings: { ...NEW_YORK_TIME, portalUrl: 'https://portal.example.org' },
+    clerks: [DANA],
+  });
 }
