@@ -9,7 +9,7 @@ import { signInAs } from '../../electron/main/clerks/sessionService';
 import { insertFamilies } from '../support/fixtures';
 import { signInTestClerk, TEST_ADMIN_ID } from '../support/signIn';
 import { makeTempDir } from '../support/tempDir';
-import { NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
+import { invokeOk, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
 // 10:00 in New York on 22 November 2026.
 const NOW = new Date('2026-11-22T15:00:00Z');
@@ -18,11 +18,7 @@ const A_PIN = 'K7Q-M3X-PAZ';
 let temp: ReturnType<typeof makeTempDir>;
 let app: App;
 
-async function ok<T>(name: string, input: unknown): Promise<T> {
-  const result = await app.invoke(name, input);
-  if (!result.ok) throw new Error(`${name} failed: ${result.error.message}`);
-  return result.value as T;
-}
+const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app, name, input);
 
 const list = (filter: object, limit = 50, offset = 0) => ok<AuditPage>('audit.list', { filter, limit, offset });
 

@@ -4,6 +4,7 @@ import type { AuthState, ClerkAccount } from '../../shared/clerks/api';
 import { createApp, type App } from '../../electron/main/app';
 import { ADMIN_CALL_SAMPLES } from '../support/adminCalls';
 import { makeTempDir } from '../support/tempDir';
+import { invokeOk } from '../support/testDesk';
 
 /** The workstation's clock, moved by the tests (inactivity, waiting periods) instead of sleeping. */
 const clock = { now: new Date('2026-11-22T15:00:00Z') };
@@ -23,11 +24,7 @@ const audit = (action: string) =>
     details: string;
   }[];
 
-async function ok<T>(name: string, input: unknown): Promise<T> {
-  const result = await app.invoke(name, input);
-  if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
-  return result.value as T;
-}
+const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app, name, input);
 const refusal = async (name: string, input: unknown) => {
   const result: Result<unknown> = await app.invoke(name, input);
   if (result.ok) throw new Error(`${name} was not refused`);

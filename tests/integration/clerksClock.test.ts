@@ -3,6 +3,7 @@ import type { Result } from '../../shared/api';
 import type { AuthState } from '../../shared/clerks/api';
 import { createApp, type App } from '../../electron/main/app';
 import { makeTempDir } from '../support/tempDir';
+import { invokeOk } from '../support/testDesk';
 
 /**
  * The machine's clock is set wrong, then right (issue 11): the inactivity lock and the waits after
@@ -25,11 +26,7 @@ let temp: ReturnType<typeof makeTempDir>;
 let app: App;
 const open = () => createApp({ databaseFile: temp.file('practice.sqlite'), now: () => clock.now, monotonicMs: () => clock.mono, workstation: 'desk-1' });
 
-async function ok<T>(name: string, input: unknown): Promise<T> {
-  const result = await app.invoke(name, input);
-  if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
-  return result.value as T;
-}
+const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app, name, input);
 async function refusal(name: string, input: unknown) {
   const result: Result<unknown> = await app.invoke(name, input);
   if (result.ok) throw new Error(`${name} was not refused`);

@@ -11,7 +11,7 @@ import { startPortal, type PortalServer } from '../support/portal/server';
 import { asAdministrator } from '../support/signIn';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
-import { DANA, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
+import { DANA, invokeOk, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
 /**
  * Issue 11 item 2, end to end: an email field that is not exactly one mailbox, arriving by CSV
@@ -39,11 +39,7 @@ let smtp: TestSmtpServer;
 
 const rows = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
 
-async function ok<T>(name: string, input: unknown): Promise<T> {
-  const result = await app.invoke(name, input);
-  if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
-  return result.value as T;
-}
+const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app, name, input);
 
 /** Issues every eligible child of the family as the wizard does with no choices made. */
 async function issue(familyId: string): Promise<{ batch: IssuedBatch; family: FamilyView }> {

@@ -18,6 +18,7 @@ import { insertFamilies } from '../support/fixtures';
 import { bridge, startWebProcess, type WebProcess } from '../support/fuzz/webProcess';
 import { asAdministrator, DEMO_PASSWORDS, signInTestClerk } from '../support/signIn';
 import { makeTempDir } from '../support/tempDir';
+import { invokeOk } from '../support/testDesk';
 
 /**
  * The sync client against a hostile practice system (issue 11): a real HTTP server on 127.0.0.1
@@ -135,11 +136,7 @@ let conn: SyncConnection;
 const value = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).pluck().get(...params);
 const rows = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
 
-async function ok<T>(name: string, input: unknown): Promise<T> {
-  const result = await app.invoke(name, input);
-  if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
-  return result.value as T;
-}
+const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app, name, input);
 
 /** Points the desk at the hostile practice system, as an administrator does in Settings. */
 async function configure(url = hostile.url): Promise<void> {

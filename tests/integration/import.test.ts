@@ -10,7 +10,7 @@ import { normalizePhone, readDate, readDateTime } from '../../electron/main/impo
 import { CLEAN, cleanFiles, lines, MALFORMED, mirrorFingerprint } from '../support/csvFixtures';
 import { insertFamilies } from '../support/fixtures';
 import { makeTempDir } from '../support/tempDir';
-import { DANA, MORGAN_ADMIN, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
+import { DANA, invokeOk, MORGAN_ADMIN, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
 const NOW = new Date('2026-11-22T15:00:00Z');
 let temp: ReturnType<typeof makeTempDir>;
@@ -25,11 +25,7 @@ function handlers(options: Partial<ImportOptions> = {}) {
 const preview = (files: Files, options?: Partial<ImportOptions>): Promise<ImportPreview> => handlers(options)['import.preview']({ files });
 const apply = (files: Files, options?: Partial<ImportOptions>): Promise<ImportResult> => handlers(options)['import.apply']({ files });
 
-async function ok<T>(name: string, input: unknown): Promise<T> {
-  const result = await app.invoke(name, input);
-  if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
-  return result.value as T;
-}
+const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app, name, input);
 const rows = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
 const one = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).get(...params) as Record<string, unknown>;
 

@@ -8,6 +8,7 @@ import { signInAs } from '../../electron/main/clerks/sessionService';
 import { insertAppointment, insertFamilies, type FamilyFixture } from '../support/fixtures';
 import { openIssuingDesk } from '../support/issue';
 import { makeTempDir } from '../support/tempDir';
+import { invokeOk } from '../support/testDesk';
 
 const NOW = new Date('2026-11-22T15:00:00Z');
 let temp: ReturnType<typeof makeTempDir>;
@@ -41,11 +42,7 @@ const LOPEZ: FamilyFixture = {
   ],
 };
 
-async function ok<T>(name: string, input: unknown): Promise<T> {
-  const result = await app.invoke(name, input);
-  if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
-  return result.value as T;
-}
+const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app, name, input);
 
 async function issue(familyId: string, choices: PlanChoices = NO_CHOICES, batchId = randomUUID()) {
   const family = await ok<FamilyView>('family.load', { familyId });

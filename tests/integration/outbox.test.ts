@@ -11,7 +11,7 @@ import { insertFamilies } from '../support/fixtures';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
 import { asAdministrator } from '../support/signIn';
-import { DANA, openTestDesk } from '../support/testDesk';
+import { DANA, invokeOk, openTestDesk } from '../support/testDesk';
 
 /** The workstation's clock, moved by the test so backoff windows pass without waiting. */
 const clock = { now: new Date('2026-11-22T15:00:00Z') };
@@ -24,11 +24,7 @@ let smtp: TestSmtpServer;
 
 const rows = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
 
-async function ok<T>(name: string, input: unknown): Promise<T> {
-  const result = await app.invoke(name, input);
-  if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
-  return result.value as T;
-}
+const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app, name, input);
 
 /** A family the portal also knows (it was seeded with the same demo practice), issued now. */
 async function issueFirstFamily(): Promise<IssuedBatch> {

@@ -4,18 +4,14 @@ import type { App } from '../../electron/main/app';
 import { signInTestClerk } from '../support/signIn';
 import { insertAppointment, insertFamilies } from '../support/fixtures';
 import { makeTempDir } from '../support/tempDir';
-import { NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
+import { invokeOk, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
 // 10:00 in New York on 22 November 2026.
 const NOW = new Date('2026-11-22T15:00:00Z');
 let temp: ReturnType<typeof makeTempDir>;
 let app: App;
 
-async function ok<T>(name: string, input: unknown): Promise<T> {
-  const result = await app.invoke(name, input);
-  if (!result.ok) throw new Error(`${name} failed: ${result.error.message}`);
-  return result.value as T;
-}
+const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app, name, input);
 
 beforeAll(async () => {
   temp = makeTempDir();

@@ -11,7 +11,7 @@ import { createDataCipher } from '../../electron/main/crypto/envelope';
 import { fileSecretStore } from '../../electron/main/secrets/secretStore';
 import { insertFamilies, type FamilyFixture } from '../support/fixtures';
 import { makeTempDir } from '../support/tempDir';
-import { ADA_ADMIN, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
+import { ADA_ADMIN, invokeOk, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
 const NOW = new Date('2026-11-22T15:00:00Z');
 let temp: ReturnType<typeof makeTempDir>;
@@ -47,11 +47,7 @@ async function close(): Promise<void> {
   app = null;
 }
 
-async function ok<T>(name: string, input: unknown): Promise<T> {
-  const result = await app!.invoke(name, input);
-  if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
-  return result.value as T;
-}
+const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app!, name, input);
 
 /** Issues the Lopez family's PINs and returns the packet (Ana's PIN is emailed, Luis's printed). */
 async function issueLopez(): Promise<IssuedBatch> {

@@ -19,6 +19,7 @@ import { startPortal, type PortalServer } from '../support/portal/server';
 import { asAdministrator, signInTestClerk } from '../support/signIn';
 import { closedPort, startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
+import { invokeOk } from '../support/testDesk';
 
 /**
  * Sync protocol v2 (issue 10 item 4): enrollment facts from every desk, the practice system as the
@@ -56,11 +57,7 @@ let portal: PortalServer;
 let smtp: TestSmtpServer;
 const desks: App[] = [];
 
-async function ok<T>(app: App, name: string, input: unknown): Promise<T> {
-  const result = await app.invoke(name, input);
-  if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
-  return result.value as T;
-}
+const ok = invokeOk;
 
 const rows = (app: App, sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
 const value = (app: App, sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).pluck().get(...params);

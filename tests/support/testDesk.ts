@@ -43,3 +43,10 @@ export async function openTestDesk(databaseFile: string, { settings = {}, clerks
   if (families) insertFamilies(s, families);
   return app;
 }
+
+/** A contract call that must succeed: its value, or an error naming the call and what main answered. */
+export async function invokeOk<T>(app: App, name: string, input: unknown = {}): Promise<T> {
+  const result = await app.invoke(name, input);
+  if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
+  return result.value as T;
+}
