@@ -11,7 +11,7 @@ import { BULK_PIN_COLUMNS, EXCLUSION_COLUMNS, WORKLIST_COLUMNS } from '../../ele
 import { Pacer, sortByKey } from '../../electron/main/lib/pacing';
 import { bulkSnapshot, computeSnapshot, worklistEntryFor, worklistRowForGuardian } from '../../electron/main/bulk/snapshot';
 import { AppError } from '../../electron/main/errors';
-import { insertFamilies, type ContactFixture, type FamilyFixture } from '../support/fixtures';
+import { LOPEZ_CHILDREN, insertFamilies, type ContactFixture, type FamilyFixture } from '../support/fixtures';
 import { makeTempDir } from '../support/tempDir';
 import { DANA, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
@@ -40,11 +40,7 @@ const FAMILIES: FamilyFixture[] = [
     // one guardian, three eligible children: one email
     id: 'f-lopez',
     name: 'Lopez',
-    children: [
-      { id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14' },
-      { id: 'p-luis', firstName: 'Luis', dateOfBirth: '2018-06-02' },
-      { id: 'p-sofia', firstName: 'Sofia', dateOfBirth: '2020-09-30' },
-    ],
+    children: LOPEZ_CHILDREN,
     contacts: [
       { id: 'c-maria', firstName: 'Maria', lastName: 'Lopez', email: 'maria.lopez@example.com', mobilePhone: '617-555-0101', links: sort1(['p-ana', 'p-luis', 'p-sofia']) },
       {

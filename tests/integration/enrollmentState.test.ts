@@ -4,7 +4,7 @@ import { NO_CHOICES } from '../../shared/domain/plan';
 import type { App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { CLOCK_OFFSET_KEY } from '../../electron/main/sync/clockOffset';
-import { insertAppointment, insertFamilies, type ContactFixture, type FamilyFixture } from '../support/fixtures';
+import { LOPEZ_CHILDREN, insertAppointment, insertFamilies, type ContactFixture, type FamilyFixture } from '../support/fixtures';
 import { loadReview, openIssuingDesk, planFamily, reviewAndIssue } from '../support/issue';
 import { makeTempDir } from '../support/tempDir';
 
@@ -26,11 +26,7 @@ const parent = (id: string, firstName: string, patientIds: string[], extra: Part
 const LOPEZ: FamilyFixture = {
   id: 'f-lopez',
   name: 'Lopez',
-  children: [
-    { id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14' },
-    { id: 'p-luis', firstName: 'Luis', dateOfBirth: '2018-06-02' },
-    { id: 'p-sofia', firstName: 'Sofia', dateOfBirth: '2020-09-30' },
-  ],
+  children: LOPEZ_CHILDREN,
   contacts: [parent('c-maria', 'Maria', ['p-ana', 'p-luis', 'p-sofia'])],
 };
 

@@ -5,7 +5,7 @@ import { NO_CHOICES, type PlanChoices } from '../../shared/domain/plan';
 import { normalizePin, verifyPin } from '../../shared/domain/pin';
 import type { App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
-import { insertAppointment, insertFamilies, type FamilyFixture } from '../support/fixtures';
+import { LOPEZ_CHILDREN, insertAppointment, insertFamilies, type FamilyFixture } from '../support/fixtures';
 import { openIssuingDesk } from '../support/issue';
 import { makeTempDir } from '../support/tempDir';
 import { invokeOk } from '../support/testDesk';
@@ -25,11 +25,7 @@ const maria = (patientIds: string[], email: string | null = 'maria.lopez@example
 const LOPEZ: FamilyFixture = {
   id: 'f-lopez',
   name: 'Lopez',
-  children: [
-    { id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14' },
-    { id: 'p-luis', firstName: 'Luis', dateOfBirth: '2018-06-02' },
-    { id: 'p-sofia', firstName: 'Sofia', dateOfBirth: '2020-09-30' },
-  ],
+  children: LOPEZ_CHILDREN,
   contacts: [
     maria(['p-ana', 'p-luis', 'p-sofia']),
     {

@@ -7,7 +7,7 @@ import { pinsIn } from '../support/pdf';
 import type { App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { startPortal, type PortalServer } from '../support/portal/server';
-import { insertFamilies } from '../support/fixtures';
+import { LOPEZ_CHILDREN, insertFamilies } from '../support/fixtures';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
 import { asAdministrator } from '../support/signIn';
@@ -45,11 +45,7 @@ beforeEach(async () => {
     {
       id: 'f-lopez',
       name: 'Lopez',
-      children: [
-        { id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14' },
-        { id: 'p-luis', firstName: 'Luis', dateOfBirth: '2018-06-02' },
-        { id: 'p-sofia', firstName: 'Sofia', dateOfBirth: '2020-09-30' },
-      ],
+      children: LOPEZ_CHILDREN,
       contacts: [
         {
           id: 'c-maria',

@@ -4,7 +4,7 @@ import { issueFamilyPins } from '../../electron/main/pins/issueService';
 import { PREPARED_TTL_MS, PreparedPins } from '../../electron/main/pins/preparedPins';
 import { NO_CHOICES } from '../../shared/domain/plan';
 import { formatPin, normalizePin, verifyPin } from '../../shared/domain/pin';
-import { insertFamilies, type FamilyFixture } from '../support/fixtures';
+import { LOPEZ_CHILDREN, insertFamilies, type FamilyFixture } from '../support/fixtures';
 import { loadReview, openIssuingDesk, planFamily } from '../support/issue';
 import { makeTempDir } from '../support/tempDir';
 
@@ -17,11 +17,7 @@ let mono = 0;
 const FAMILY: FamilyFixture = {
   id: 'f-lopez',
   name: 'Lopez',
-  children: [
-    { id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14' },
-    { id: 'p-luis', firstName: 'Luis', dateOfBirth: '2018-06-02' },
-    { id: 'p-sofia', firstName: 'Sofia', dateOfBirth: '2020-09-30' },
-  ],
+  children: LOPEZ_CHILDREN,
   contacts: [
     {
       id: 'c-maria',

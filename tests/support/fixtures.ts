@@ -32,9 +32,16 @@ export interface ContactFixture {
 export interface FamilyFixture {
   id: string;
   name: string;
-  children: ChildFixture[];
+  children: readonly ChildFixture[];
   contacts?: ContactFixture[];
 }
+
+/** The Lopez children many tests start from: Ana, Luis and Sofia, 11, 8 and 6 years old in late 2026. */
+export const LOPEZ_CHILDREN: readonly ChildFixture[] = [
+  { id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14' },
+  { id: 'p-luis', firstName: 'Luis', dateOfBirth: '2018-06-02' },
+  { id: 'p-sofia', firstName: 'Sofia', dateOfBirth: '2020-09-30' },
+];
 
 const STAMP = '2026-11-01T12:00:00.000Z';
 
