@@ -11,7 +11,7 @@ import { startPortal, type PortalServer } from '../support/portal/server';
 import { asAdministrator } from '../support/signIn';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
-import { DANA, invokeOk, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
+import { connectDesk, DANA, invokeOk, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 
 /**
  * Issue 11 item 2, end to end: an email field that is not exactly one mailbox, arriving by CSV
@@ -61,10 +61,7 @@ beforeEach(async () => {
     settings: NEW_YORK_TIME,
     clerks: [DANA],
   });
-  await asAdministrator(app, async () => {
-    await ok('settings.update', { changes: { syncUrl: portal.url, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecurity: 'none', smtpFrom: 'desk@practice.example' } });
-    await ok('secrets.set', { key: 'syncToken', value: 'sync-secret' });
-  });
+  await connectDesk(app, { syncUrl: portal.url, token: 'sync-secret', smtpPort: smtp.port });
 });
 
 afterEach(async () => {

@@ -11,7 +11,7 @@ import { LOPEZ_CHILDREN, insertFamilies } from '../support/fixtures';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
 import { asAdministrator } from '../support/signIn';
-import { DANA, invokeOk, openTestDesk } from '../support/testDesk';
+import { connectDesk, DANA, invokeOk, openTestDesk } from '../support/testDesk';
 
 /** The workstation's clock, moved by the test so backoff windows pass without waiting. */
 const clock = { now: new Date('2026-11-22T15:00:00Z') };
@@ -58,10 +58,7 @@ beforeEach(async () => {
     },
   ]);
   portal.addPatients(['p-ana', 'p-luis', 'p-sofia']);
-  await asAdministrator(app, async () => {
-    await ok('settings.update', { changes: { syncUrl: portal.url, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecurity: 'none', smtpFrom: 'desk@practice.example' } });
-    await ok('secrets.set', { key: 'syncToken', value: 'sync-secret' });
-  });
+  await connectDesk(app, { syncUrl: portal.url, token: 'sync-secret', smtpPort: smtp.port });
 });
 
 afterEach(async () => {

@@ -19,7 +19,7 @@ import { startPortal, type PortalServer } from '../support/portal/server';
 import { asAdministrator, signInTestClerk } from '../support/signIn';
 import { closedPort, startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
-import { invokeOk } from '../support/testDesk';
+import { connectDesk, invokeOk } from '../support/testDesk';
 
 /**
  * Sync protocol v2 (issue 10 item 4): enrollment facts from every desk, the practice system as the
@@ -77,12 +77,7 @@ async function openDesk(name: string, syncUrl = portal.url, now = () => clock.no
   const app = await createApp({ databaseFile: temp.file(`${name}/practice.sqlite`), now, workstation: name, deliveries: { worker: { random: () => 0.5 } } });
   desks.push(app);
   await signInTestClerk(app);
-  await asAdministrator(app, async () => {
-    await ok(app, 'settings.update', {
-      changes: { syncUrl, portalUrl: portal.url, smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecurity: 'none', smtpFrom: 'desk@practice.example' },
-    });
-    await ok(app, 'secrets.set', { key: 'syncToken', value: TOKEN });
-  });
+  await connectDesk(app, { syncUrl, token: TOKEN, smtpPort: smtp.port, settings: { portalUrl: portal.url } });
   return app;
 }
 

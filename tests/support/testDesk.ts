@@ -2,6 +2,7 @@ import { createApp, type App, type AppConfig } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import type { Settings } from '../../shared/settings';
 import { insertFamilies, type FamilyFixture } from './fixtures';
+import { asAdministrator } from './signIn';
 
 /** A clerk row added without a password (tests sign it in directly). */
 export interface TestClerk {
@@ -49,4 +50,20 @@ export async function invokeOk<T>(app: App, name: string, input: unknown = {}): 
   const result = await app.invoke(name, input);
   if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
   return result.value as T;
+}
+
+/**
+ * Connects the desk as an administrator would: the sync service (its address and token) and the
+ * test SMTP server on 127.0.0.1 (no TLS), with `settings` besides. The clerk signed in stays.
+ */
+export async function connectDesk(
+  app: App,
+  { syncUrl, token, smtpPort, settings = {} }: { syncUrl: string; token: string; smtpPort: number; settings?: Partial<Settings> },
+): Promise<void> {
+  await asAdministrator(app, async () => {
+    await invokeOk(app, 'settings.update', {
+      changes: { syncUrl, ...settings, smtpHost: '127.0.0.1', smtpPort, smtpSecurity: 'none', smtpFrom: 'desk@practice.example' },
+    });
+    await invokeOk(app, 'secrets.set', { key: 'syncToken', value: token });
+  });
 }
