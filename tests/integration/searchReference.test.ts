@@ -26,10 +26,10 @@ afterAll(async () => {
 
 function reference(text: string): Set<string> {
   const byToken = app.context.sqlite.prepare('SELECT DISTINCT patient_id FROM search_terms WHERE substr(term, 1, length(@t)) = @t').pluck();
-  let result: Set<string> | null = null;
+  let result = null as Set<string> | null;
   for (const token of searchTokens(text)) {
     const ids = new Set(byToken.all({ t: token }) as string[]);
-    result = result === null ? ids : new Set([...result].filter((id) => ids.has(id)));
+    result = result === null ? ids : new Set([...result].filter((id: string) => ids.has(id)));
   }
   return result ?? new Set();
 }

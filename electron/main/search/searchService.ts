@@ -77,13 +77,16 @@ export async function searchPatients(ctx: AppContext, text: string, limit = DEFA
   if (tokens.length === 0) return { query: text, hits: [], more: false };
   const s = statementsFor(ctx.sqlite);
 
-  const ids = candidateStatement(s, ctx.sqlite, tokens.length).all(...tokens.flatMap((t) => [t, prefixEnd(t)]), limit + 1) as string[];
-  const more = ids.length > limit;
-  const page = ids.slice(0, limit);
-  if (page.length === 0) return { query: text, hits: [], more: false };
+  // Kysely's connection lock, as every read of the app: never inside another call's open transaction.
+  const rows = await ctx.db.connection().execute(async () => {
+    const ids = candidateStatement(s, ctx.sqlite, tokens.length).all(...tokens.flatMap((t) => [t, prefixEnd(t)]), limit + 1) as string[];
+    return { more: ids.length > limit, hits: ids.length === 0 ? [] : (s.hits.all(JSON.stringify(ids.slice(0, limit))) as HitRow[]) };
+  });
+  const more = rows.more;
+  if (rows.hits.length === 0) return { query: text, hits: [], more: false };
 
   const byId = new Map<string, SearchHit>();
-  for (const r of s.hits.all(JSON.stringify(page)) as HitRow[]) {
+  for (const r of rows.hits) {
     if (byId.has(r.id)) continue;
     byId.set(r.id, {
       patientId: r.id,
