@@ -19,7 +19,9 @@ import { reindexAllPatients } from '../electron/main/search/indexer';
 import { DEFAULT_PAGE_LIMIT } from '../electron/main/sync/pull';
 import { makeTempDir } from '../tests/support/tempDir';
 import { startPortalChild, type PortalChild } from './portalChild';
+import { underLoad, type DeskInputs } from './deskLoad';
 import { ms, percentile, printTable, watchEventLoop, watchRss, type LoopDelay } from './stats';
+import { recordTarget } from './targets';
 
 /** Issue 4: the main process's event loop is never blocked longer than this while syncing. */
 export const LOOP_TARGET_MS = 50;
@@ -66,7 +68,7 @@ interface PullFigures {
   rssPeakMiB: number;
 }
 
-async function initialPull(portal: PortalChild, dir: string): Promise<PullFigures> {
+async function initialPull(portal: PortalChild, dir: string, desk: DeskInputs | undefined): Promise<PullFigures> {
   // The app's own fetch, timed: how much of the pull is the portal answering, not this process.
   const waits: number[] = [];
   const pageWork: number[] = [];
@@ -95,9 +97,10 @@ async function initialPull(portal: PortalChild, dir: string): Promise<PullFigure
     const rssPeak = watchRss();
     const loop = watchEventLoop();
     const start = performance.now();
-    const summary = override
-      ? await app.deliveries.pulls.pull({ ...(await app.deliveries.endpoint())!, pageLimit: override })
-      : await app.deliveries.syncNow();
+    // The clerk works this mirror while it fills (bench/deskLoad.ts).
+    const summary = await underLoad('initial pull (syncNow)', app, desk, async () =>
+      override ? app.deliveries.pulls.pull({ ...(await app.deliveries.endpoint())!, pageLimit: override }) : app.deliveries.syncNow(),
+    );
     const end = performance.now();
     const delay = loop();
     const rssPeakMiB = rssPeak();
@@ -201,7 +204,7 @@ function samePractice(app: App, portal: PortalChild): boolean {
   }
 }
 
-async function drainEnrollments(app: App, portal: PortalChild): Promise<DrainFigures> {
+async function drainEnrollments(app: App, portal: PortalChild, desk: DeskInputs | undefined): Promise<DrainFigures> {
   const { sqlite } = app.context;
   const pending = sqlite.prepare(`SELECT count(*) FROM outbox WHERE kind = 'portal.enrollment' AND status = 'pending'`).pluck();
   const alreadyQueued = pending.get() as number;
@@ -246,7 +249,8 @@ async function drainEnrollments(app: App, portal: PortalChild): Promise<DrainFig
   await configureSync(app, portal, DEMO_ADMIN_CLERK_ID);
   const loop = watchEventLoop();
   const start = performance.now();
-  await app.deliveries.worker.drain();
+  // The clerk looks up but does not issue here: every issue would queue more for this drain, and its throughput is the figure.
+  await underLoad('outbox drain (1,000 enrollments; the clerk does not issue)', app, desk, () => app.deliveries.worker.drain(), { issue: false });
   const seconds = (performance.now() - start) / 1000;
   const delay = loop();
 
@@ -267,7 +271,7 @@ const secs = (seconds: number) => seconds.toFixed(1);
  * Runs issue 4's rows against a portal child seeded like the bench's mirror (`app`, a demo mirror
  * of `patients` with the default seed, clocked at `now`). Always stops the child and removes its files.
  */
-export async function runSyncBench(app: App, options: { patients: number; now: Date }): Promise<void> {
+export async function runSyncBench(app: App, options: { patients: number; now: Date; desk?: DeskInputs }): Promise<void> {
   const temp = makeTempDir('fpp-bench-sync-');
   let portal: PortalChild | null = null;
   // Last resort if something below escapes (the child also stops when our stdin pipe to it closes).
@@ -288,7 +292,7 @@ export async function runSyncBench(app: App, options: { patients: number; now: D
     });
     const readySeconds = (performance.now() - started) / 1000;
 
-    const pull = await initialPull(portal, temp.file('pull'));
+    const pull = await initialPull(portal, temp.file('pull'), options.desk);
     const direct = await directInsert(portal.dbFile, temp.dir);
     const directTotal = direct.insertSeconds + direct.indexSeconds;
     const applied = pull.summary.rows + pull.summary.tombstones;
@@ -317,7 +321,11 @@ export async function runSyncBench(app: App, options: { patients: number; now: D
     );
 
     const matching = samePractice(app, portal);
-    const drain = await drainEnrollments(app, portal);
+    const pullShare = directTotal / pull.seconds;
+    recordTarget('initial pull rate / (direct insert + search terms) rate, same run', `${(pullShare * 100).toFixed(0)}%`, '>= 50%', pullShare >= 0.5);
+    recordTarget(`main RSS peak during the pull (${portal.patients.toLocaleString('en-US')} patients)`, `${pull.rssPeakMiB.toFixed(0)} MiB`, '< 400 MiB', pull.rssPeakMiB < 400);
+    const drain = await drainEnrollments(app, portal, options.desk);
+    recordTarget('outbox drain (portal.enrollment, loopback portal)', `${rate(drain.delivered, drain.seconds)} items/s`, '>= 300 items/s', drain.delivered / drain.seconds >= 300);
     const failed = Object.entries(drain.notDelivered).map(([status, n]) => `${n} ${status}`).join(', ');
     printTable(
       `Draining ${drain.queued.toLocaleString()} queued enrollments to the same portal (outbox worker, default concurrency; the portal hashes each PIN in its process)`,

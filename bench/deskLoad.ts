@@ -1,0 +1,261 @@
+/**
+ * The desk under load (issue 14): a paced clerk works the desk through the app's own dispatch
+ * (`app.invoke`, as the renderer's calls arrive) while a heavy job runs, started through the
+ * entry point the app itself uses (syncNow, import.apply, bulk.readiness, audit.verify, the outbox
+ * worker's drain). Nothing here knows where a job runs: when a job moves into a worker thread, the
+ * same rows show the difference.
+ *
+ * The clerk, two loops on the main event loop:
+ *  - lookups: a search every SEARCH_EVERY_MS, and a family load every second turn;
+ *  - issuing: load a family, plan it as the renderer does, ask main to prepare the PINs, read the
+ *    plan for READING_MS, issue. The figure is family.load + pins.issue (the reading is the
+ *    clerk's, not the app's), as in the "Plan + issue" table.
+ * Desk write wait: how much longer pins.issue took during the job than its quiet median, i.e. the
+ * time the issue's write waited behind the job (the event loop, the connection lock or the file).
+ * Event-loop max: monitorEventLoopDelay and a 5 ms timer's longest gap, the larger.
+ */
+import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { FamilyView, Result } from '../shared/api';
+import { NO_CHOICES, planFamilyPins } from '../shared/domain/plan';
+import { planInputsFromFamily } from '../shared/domain/planInputs';
+import type { App } from '../electron/main/app';
+import { ms, percentile, printTable } from './stats';
+import { recordTarget } from './targets';
+
+/** What the clerk asks: search texts, families to look at, and families to issue (in order, skipping any with nothing to issue). */
+export interface DeskInputs {
+  searches: readonly string[];
+  familyIds: readonly string[];
+  issueFamilyIds: readonly string[];
+}
+
+export const DESK_P99_TARGET_MS = 20;
+export const LOOP_MAX_TARGET_MS = 50;
+export const WRITE_WAIT_TARGET_MS = 100;
+
+const SEARCH_EVERY_MS = 20;
+const READING_MS = 150;
+
+interface Sample {
+  at: number;
+  ms: number;
+}
+
+interface DeskSamples {
+  search: Sample[];
+  family: Sample[];
+  /** family.load + pins.issue */
+  issue: Sample[];
+  /** pins.issue alone (for the write wait) */
+  issueCall: Sample[];
+  refused: Map<string, number>;
+}
+
+interface DeskRow {
+  job: string;
+  seconds: number;
+  samples: DeskSamples;
+  loopMax: number;
+}
+
+const rows: DeskRow[] = [];
+/** Where each app's clerk is in its list of families to issue. */
+const issueCursor = new WeakMap<App, number>();
+
+const sleep = (msToWait: number) => new Promise((resolve) => setTimeout(resolve, msToWait));
+
+async function timed<T>(into: Sample[], call: () => Promise<T>): Promise<T> {
+  const at = performance.now();
+  const value = await call();
+  into.push({ at, ms: performance.now() - at });
+  return value;
+}
+
+function refuse(samples: DeskSamples, call: string, result: Result<unknown>): void {
+  if (result.ok) return;
+  const key = `${call}: ${result.error.code}`;
+  samples.refused.set(key, (samples.refused.get(key) ?? 0) + 1);
+}
+
+/** Runs the clerk until `busy()` turns false; returns what the clerk saw. */
+async function clerk(app: App, inputs: DeskInputs, busy: () => boolean, issue = true): Promise<DeskSamples> {
+  const samples: DeskSamples = { search: [], family: [], issue: [], issueCall: [], refused: new Map() };
+  let turn = 0;
+  const lookups = async () => {
+    while (busy()) {
+      const text = inputs.searches[turn % inputs.searches.length]!;
+      refuse(samples, 'search.patients', await timed(samples.search, () => app.invoke('search.patients', { text })));
+      if (turn % 2 === 0) {
+        const familyId = inputs.familyIds[(turn / 2) % inputs.familyIds.length]!;
+        refuse(samples, 'family.load', await timed(samples.family, () => app.invoke('family.load', { familyId })));
+      }
+      turn += 1;
+      await sleep(SEARCH_EVERY_MS);
+    }
+  };
+  const issuing = async () => {
+    while (busy()) {
+      const next = issueCursor.get(app) ?? 0;
+      if (next >= inputs.issueFamilyIds.length) return;
+      issueCursor.set(app, next + 1);
+      const familyId = inputs.issueFamilyIds[next]!;
+      const loadStart = performance.now();
+      const loaded = await app.invoke('family.load', { familyId });
+      const loadMs = performance.now() - loadStart;
+      if (!loaded.ok) {
+        refuse(samples, 'family.load (to issue)', loaded);
+        await sleep(SEARCH_EVERY_MS);
+        continue;
+      }
+      const family = loaded.value as FamilyView;
+      const { children, contacts } = planInputsFromFamily(family);
+      const plan = planFamilyPins(children, contacts, NO_CHOICES);
+      if (plan.pinCount === 0) continue; // nothing to issue here: the clerk moves on
+      const batchId = randomUUID();
+      refuse(samples, 'pins.prepare', await app.invoke('pins.prepare', { batchId, count: Math.min(plan.pinCount, 50) }));
+      await sleep(READING_MS);
+      if (!busy()) return; // the job ended while the plan was read: not a sample of it
+      const expectedPatientIds = plan.guardians.flatMap((g) => g.children.map((c) => c.patientId));
+      const issueStart = performance.now();
+      const issued = await app.invoke('pins.issue', { batchId, familyId, choices: NO_CHOICES, expectedPatientIds, reviewToken: family.reviewToken });
+      const issueMs = performance.now() - issueStart;
+      refuse(samples, 'pins.issue', issued);
+      if (!issued.ok) continue;
+      samples.issue.push({ at: loadStart, ms: loadMs + issueMs });
+      samples.issueCall.push({ at: issueStart, ms: issueMs });
+    }
+  };
+  await Promise.all([lookups(), issue ? issuing() : Promise.resolve()]);
+  return samples;
+}
+
+function watchLoop(): () => Promise<number> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  let gapMax = 0;
+  let last = performance.now();
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    gapMax = Math.max(gapMax, now - last);
+    last = now;
+  }, 5);
+  histogram.enable();
+  return async () => {
+    // A stall that ends the job is only seen when the timers fire next: let them.
+    await sleep(100);
+    clearInterval(ticker);
+    histogram.disable();
+    return Math.max(histogram.max / 1e6, gapMax);
+  };
+}
+
+/** The desk with nothing else running, for `seconds`: the first row, and the base of the write wait. */
+export async function deskQuiet(app: App, inputs: DeskInputs, seconds: number): Promise<void> {
+  const stop = watchLoop();
+  const start = performance.now();
+  const samples = await clerk(app, inputs, () => performance.now() - start < seconds * 1000);
+  rows.unshift({ job: 'quiet (nothing else running)', seconds: (performance.now() - start) / 1000, samples, loopMax: await stop() });
+}
+
+/**
+ * Runs `work` (a heavy job, through the app's own entry point) while the clerk works `app`'s desk;
+ * returns what `work` returned. Without `inputs` it only runs `work`. `issue: false`: the clerk
+ * only looks things up (for a job that every issue would feed, as the outbox drain).
+ */
+export async function underLoad<T>(
+  job: string,
+  app: App,
+  inputs: DeskInputs | undefined,
+  work: () => Promise<T>,
+  options: { issue?: boolean } = {},
+): Promise<T> {
+  if (!inputs) return work();
+  let running = true;
+  const stop = watchLoop();
+  const start = performance.now();
+  const clerkDone = clerk(app, inputs, () => running, options.issue ?? true);
+  try {
+    return await work();
+  } finally {
+    running = false;
+    const seconds = (performance.now() - start) / 1000;
+    const loopMax = await stop();
+    const samples = await clerkDone;
+    // Only what the clerk asked while the job ran.
+    const end = start + seconds * 1000;
+    for (const list of [samples.search, samples.family, samples.issue, samples.issueCall]) list.splice(0, list.length, ...list.filter((s) => s.at <= end));
+    rows.push({ job, seconds, samples, loopMax });
+  }
+}
+
+/** Repeats `once` until at least `seconds` have passed (at least once): short jobs give the clerk time for a few samples. */
+export async function repeatFor(seconds: number, once: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  let runs = 0;
+  do {
+    await once();
+    runs += 1;
+  } while (performance.now() - start < seconds * 1000);
+  return runs;
+}
+
+interface Stats {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+function stats(samples: readonly Sample[]): Stats {
+  const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
+}
+const cell = (s: Stats) => (s.n === 0 ? '-' : `${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)} (${s.n})`);
+
+export function printDeskTable(): void {
+  if (rows.length === 0) return;
+  const quiet = rows.find((r) => r.job.startsWith('quiet'));
+  const quietIssue = quiet ? stats(quiet.samples.issueCall).p50 : NaN;
+  const table: (string | number)[][] = [];
+  let worstP99 = { value: 0, job: '' };
+  let worstLoop = { value: 0, job: '' };
+  let worstWait = { value: 0, job: '' };
+  for (const row of rows) {
+    const search = stats(row.samples.search);
+    const family = stats(row.samples.family);
+    const issue = stats(row.samples.issue);
+    const measured = [search, family, issue].filter((s) => s.n > 0);
+    const deskP99 = measured.length === 0 ? NaN : Math.max(...measured.map((s) => s.p99));
+    const wait = row === quiet || row.samples.issueCall.length === 0 ? NaN : Math.max(0, Math.max(...row.samples.issueCall.map((s) => s.ms)) - quietIssue);
+    if (row !== quiet) {
+      if (deskP99 > worstP99.value) worstP99 = { value: deskP99, job: row.job };
+      if (row.loopMax > worstLoop.value) worstLoop = { value: row.loopMax, job: row.job };
+      if (wait > worstWait.value) worstWait = { value: wait, job: row.job };
+    }
+    const refused = [...row.samples.refused].map(([what, n]) => `${n} ${what}`).join(', ');
+    table.push([
+      row.job,
+      row.seconds.toFixed(1),
+      cell(search),
+      cell(family),
+      cell(issue),
+      ms(row.loopMax),
+      Number.isNaN(wait) ? '' : ms(wait),
+      `${deskP99 <= DESK_P99_TARGET_MS ? 'yes' : 'NO'} / ${row.loopMax <= LOOP_MAX_TARGET_MS ? 'yes' : 'NO'} / ${Number.isNaN(wait) ? '-' : wait <= WRITE_WAIT_TARGET_MS ? 'yes' : 'NO'}`,
+      refused,
+    ]);
+  }
+  printTable(
+    `Desk under load: the clerk's calls through app.invoke while each heavy job runs (ms: p50 / p99 / max (n); targets: desk p99 <= ${DESK_P99_TARGET_MS}, event-loop max <= ${LOOP_MAX_TARGET_MS}, desk write wait <= ${WRITE_WAIT_TARGET_MS})`,
+    ['while', 's', 'search.patients', 'family.load', 'plan + issue (load + issue)', 'loop max', 'write wait', 'met p99/loop/wait', 'refused calls'],
+    table,
+  );
+  console.log(
+    `Write wait: slowest pins.issue during the job minus its quiet median (${ms(quietIssue)} ms). Pull and import rows: the clerk works the mirror being filled ` +
+      '(a family not there yet is refused, a search finds what has arrived); the other rows: the bench mirror.',
+  );
+  if (rows.length > 1) {
+    recordTarget('desk p99 (search, family, plan + issue) during every heavy job', `${ms(worstP99.value)} ms (${worstP99.job})`, `<= ${DESK_P99_TARGET_MS} ms`, worstP99.value <= DESK_P99_TARGET_MS);
+    recordTarget('main event-loop max during every heavy job', `${ms(worstLoop.value)} ms (${worstLoop.job})`, `<= ${LOOP_MAX_TARGET_MS} ms`, worstLoop.value <= LOOP_MAX_TARGET_MS);
+    recordTarget('longest desk write wait (pins.issue) behind a job', `${ms(worstWait.value)} ms (${worstWait.job || 'none'})`, `<= ${WRITE_WAIT_TARGET_MS} ms`, worstWait.value <= WRITE_WAIT_TARGET_MS);
+  }
+}
