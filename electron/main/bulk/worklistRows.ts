@@ -169,10 +169,18 @@ function toWorklistEntry(p: PatientDetails, c: ContactDetails | undefined, bits:
 /** An Active patient whose Primary Contact has a given email (for the shared-email check). */
 type EmailUse = { prow: number; crow: number; family: string; name: string };
 
+/**
+ * A contact's email as this file compares addresses (trim(), toLowerCase()), in SQL: every space
+ * JavaScript's trim() removes, ASCII letters folded (SQLite's lower()). Indexed as written by
+ * migration 009 (contacts_email_key), which SQLite uses only for this very expression.
+ */
+export const CONTACT_EMAIL_KEY =
+  'lower(trim(email, char(9, 10, 11, 12, 13, 32, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288, 65279)))';
+
 function primaryContactUses(sqlite: BetterSqlite3.Database, email: string): EmailUse[] {
-  // One scan of contacts (CROSS JOIN keeps the planner from walking every link instead), narrowed
-  // by LIKE (ASCII case-insensitive); the exact comparison is the snapshot's, in JavaScript.
-  const pattern = `%${email.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  // The contacts with this address, by the contacts_email_key index (a non-ASCII capital letter
+  // folds in JavaScript but not in SQLite: such an address is not found, as the LIKE scan before it
+  // did not find it either); the exact comparison is the snapshot's, in JavaScript.
   const candidates = sqlite
     .prepare(
       `SELECT p.rowid, coalesce(p.family_id, 'patient:' || p.id), c.rowid, c.email, c.first_name, c.last_name,
@@ -180,11 +188,11 @@ function primaryContactUses(sqlite: BetterSqlite3.Database, email: string): Emai
          FROM contacts c
         CROSS JOIN patient_contacts pc ON pc.contact_id = c.id AND pc.sort = 1
          JOIN patients p ON p.id = pc.patient_id AND p.status = 'Active'
-        WHERE c.email LIKE ? ESCAPE '\\'
+        WHERE ${CONTACT_EMAIL_KEY.replace('email', 'c.email')} = ?
         ORDER BY p.rowid`,
     )
     .raw(true)
-    .all(pattern) as [number, string, number, string, string, string, number][];
+    .all(email) as [number, string, number, string, string, string, number][];
   const primaryOf = sqlite.prepare(
     `SELECT ${LINK_BITS}, c.id FROM patient_contacts pc JOIN contacts c ON c.id = pc.contact_id WHERE pc.patient_id = (SELECT id FROM patients WHERE rowid = ?) AND pc.sort = 1`,
   ).raw(true);

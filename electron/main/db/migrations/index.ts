@@ -7,6 +7,7 @@ import * as auditChain from './20261122_005_audit_chain';
 import * as enrollmentFacts from './20261203_006_enrollment_facts';
 import * as addChildSlips from './20261203_007_add_child_slips';
 import * as packetLanguage from './20261203_008_packet_language';
+import * as contactEmailKey from './20261203_009_contact_email_key';
 
 /**
  * Every migration the app knows, in order. Names are date-prefixed; a database that has run a
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '20261203_006_enrollment_facts': enrollmentFacts,
   '20261203_007_add_child_slips': addChildSlips,
   '20261203_008_packet_language': packetLanguage,
+  '20261203_009_contact_email_key': contactEmailKey,
 };
