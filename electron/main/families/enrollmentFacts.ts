@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Selectable } from 'kysely';
 import type { PinHistoryEntry } from '../../../shared/api';
 import type { GuardianFacts, PinFact } from '../../../shared/domain/enrollment';
-import type { Database } from '../db/schema';
+import type { DeskPinsTable, GuardianEnrollmentTable, OutboxStatus, PinsTable } from '../db/schema';
 
 /**
  * The facts the enrollment state is derived from (shared/domain/enrollment.ts): this desk's `pins`
  * and outbox, and what the practice system reported from every desk (`desk_pins`,
- * `guardian_enrollment`, migration 006). Every function takes an executor, so issuing can read
- * them again inside its transaction.
+ * `guardian_enrollment`, migration 006). Every function reads synchronously on the app's one
+ * connection with statements prepared once; the caller holds Kysely's connection lock (the family
+ * load) or its own transaction (issuing), so the reads are consistent and never see another call's
+ * half-done transaction.
  */
-
-type Executor = Kysely<Database>;
 
 export interface LocalPins {
   facts: Map<string, PinFact[]>;
@@ -24,34 +25,53 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-/** This desk's PINs for these children, newest first: as facts, and as the family page's history. */
-export async function localPins(db: Executor, patientIds: readonly string[], nowIso: string, workstation: string): Promise<LocalPins> {
+/** The readers' statements, prepared once per connection (lists of ids are passed as JSON arrays). */
+const factStatements = new WeakMap<BetterSqlite3.Database, Record<'pins' | 'deskPins' | 'welcomes' | 'reported', BetterSqlite3.Statement>>();
+
+function factStatementsFor(sqlite: BetterSqlite3.Database) {
+  let s = factStatements.get(sqlite);
+  if (!s) {
+    const ids = 'SELECT value FROM json_each(?)';
+    s = {
+      pins: sqlite.prepare(
+        `SELECT pins.id, pins.batch_id, pins.patient_id, pins.issued_at, pins.expires_at, pins.delivery, pins.status, pins.workstation,
+                clerks.display_name, contacts.first_name, contacts.last_name, outbox.status AS enrollment_status
+           FROM pins
+           INNER JOIN clerks ON clerks.id = pins.issued_by
+           LEFT JOIN contacts ON contacts.id = pins.recipient_contact_id
+           LEFT JOIN outbox ON outbox.ref = pins.id AND outbox.kind = 'portal.enrollment'
+          WHERE pins.patient_id IN (${ids})
+          ORDER BY pins.issued_at DESC, pins.id`,
+      ),
+      deskPins: sqlite.prepare(`SELECT * FROM desk_pins WHERE patient_id IN (${ids})`),
+      welcomes: sqlite.prepare(
+        `SELECT pins.recipient_contact_id, pins.workstation, outbox.created_at, outbox.status
+           FROM outbox INNER JOIN pins ON pins.id = outbox.ref
+          WHERE outbox.kind = 'email.welcome' AND outbox.status IN ('pending', 'needs_attention', 'delivered') AND pins.recipient_contact_id IN (${ids})`,
+      ),
+      reported: sqlite.prepare(`SELECT * FROM guardian_enrollment WHERE contact_id IN (${ids})`),
+    };
+    factStatements.set(sqlite, s);
+  }
+  return s;
+}
+
+type PinRow = Pick<Selectable<PinsTable>, 'id' | 'batch_id' | 'patient_id' | 'issued_at' | 'expires_at' | 'delivery' | 'status' | 'workstation'> & {
+  display_name: string;
+  first_name: string | null;
+  last_name: string | null;
+  enrollment_status: OutboxStatus | null;
+};
+
+/**
+ * This desk's PINs for these children, newest first: as facts, and as the family page's history.
+ * Synchronous reads (as the others here): the caller holds Kysely's connection lock or its transaction.
+ */
+export function localPins(sqlite: BetterSqlite3.Database, patientIds: readonly string[], nowIso: string, workstation: string): LocalPins {
   const facts = new Map<string, PinFact[]>();
   const history = new Map<string, PinHistoryEntry[]>();
   if (patientIds.length === 0) return { facts, history };
-  const rows = await db
-    .selectFrom('pins')
-    .innerJoin('clerks', 'clerks.id', 'pins.issued_by')
-    .leftJoin('contacts', 'contacts.id', 'pins.recipient_contact_id')
-    .leftJoin('outbox', (join) => join.onRef('outbox.ref', '=', 'pins.id').on('outbox.kind', '=', 'portal.enrollment'))
-    .select([
-      'pins.id',
-      'pins.batch_id',
-      'pins.patient_id',
-      'pins.issued_at',
-      'pins.expires_at',
-      'pins.delivery',
-      'pins.status',
-      'pins.workstation',
-      'clerks.display_name',
-      'contacts.first_name',
-      'contacts.last_name',
-      'outbox.status as enrollment_status',
-    ])
-    .where('pins.patient_id', 'in', patientIds)
-    .orderBy('pins.issued_at', 'desc')
-    .orderBy('pins.id')
-    .execute();
+  const rows = factStatementsFor(sqlite).pins.all(JSON.stringify(patientIds)) as PinRow[];
   for (const r of rows) {
     const held = r.status === 'issued' && r.expires_at > nowIso;
     // The plain PIN stays (sealed) in the enrollment row until the portal has it: a reprint is possible until then.
@@ -85,10 +105,10 @@ export async function localPins(db: Executor, patientIds: readonly string[], now
 }
 
 /** What the practice system reported of these children's PINs, from every desk. */
-export async function reportedPins(db: Executor, patientIds: readonly string[], workstation: string): Promise<Map<string, PinFact[]>> {
+export function reportedPins(sqlite: BetterSqlite3.Database, patientIds: readonly string[], workstation: string): Map<string, PinFact[]> {
   const facts = new Map<string, PinFact[]>();
   if (patientIds.length === 0) return facts;
-  const rows = await db.selectFrom('desk_pins').selectAll().where('patient_id', 'in', patientIds).execute();
+  const rows = factStatementsFor(sqlite).deskPins.all(JSON.stringify(patientIds)) as Selectable<DeskPinsTable>[];
   for (const r of rows) {
     push(facts, r.patient_id, {
       pinId: r.pin_id,
@@ -108,22 +128,13 @@ export async function reportedPins(db: Executor, patientIds: readonly string[], 
 }
 
 /** Per guardian: this desk's Welcome emails (not dismissed), the reported one, and the account. */
-export async function guardianFacts(
-  db: Executor,
-  contacts: readonly { id: string; has_portal_account: 0 | 1 }[],
-): Promise<Map<string, GuardianFacts>> {
+export function guardianFacts(sqlite: BetterSqlite3.Database, contacts: readonly { id: string; has_portal_account: 0 | 1 }[]): Map<string, GuardianFacts> {
   const result = new Map<string, GuardianFacts>();
   if (contacts.length === 0) return result;
-  const ids = contacts.map((c) => c.id);
-  const welcomes = await db
-    .selectFrom('outbox')
-    .innerJoin('pins', 'pins.id', 'outbox.ref')
-    .select(['pins.recipient_contact_id', 'pins.workstation', 'outbox.created_at', 'outbox.status'])
-    .where('outbox.kind', '=', 'email.welcome')
-    .where('outbox.status', 'in', ['pending', 'needs_attention', 'delivered'])
-    .where('pins.recipient_contact_id', 'in', ids)
-    .execute();
-  const reported = await db.selectFrom('guardian_enrollment').selectAll().where('contact_id', 'in', ids).execute();
+  const ids = JSON.stringify(contacts.map((c) => c.id));
+  const s = factStatementsFor(sqlite);
+  const welcomes = s.welcomes.all(ids) as { recipient_contact_id: string | null; workstation: string; created_at: string; status: OutboxStatus }[];
+  const reported = s.reported.all(ids) as Selectable<GuardianEnrollmentTable>[];
   const reportedById = new Map(reported.map((r) => [r.contact_id, r]));
   for (const c of contacts) {
     const r = reportedById.get(c.id);
@@ -138,59 +149,60 @@ export async function guardianFacts(
   return result;
 }
 
+/** The digest's statements, prepared once per connection (lists of ids are passed as JSON arrays). */
+const digestStatements = new WeakMap<BetterSqlite3.Database, Record<string, BetterSqlite3.Statement>>();
+
+function digestStatementsFor(sqlite: BetterSqlite3.Database): Record<string, BetterSqlite3.Statement> {
+  let s = digestStatements.get(sqlite);
+  if (!s) {
+    const ids = 'SELECT value FROM json_each(?)';
+    s = {
+      family: sqlite.prepare('SELECT id FROM patients WHERE family_id = ? ORDER BY id'),
+      // What the plan reads, not bookkeeping (updated_at and version move on every upstream save).
+      patients: sqlite.prepare(`SELECT id, family_id, first_name, last_name, date_of_birth, status, portal_linked FROM patients WHERE id IN (${ids}) ORDER BY id`),
+      links: sqlite.prepare(`SELECT * FROM patient_contacts WHERE patient_id IN (${ids}) ORDER BY patient_id, contact_id`),
+      pins: sqlite.prepare(`SELECT id, status FROM pins WHERE patient_id IN (${ids}) ORDER BY id`),
+      deskPins: sqlite.prepare(`SELECT pin_id, status FROM desk_pins WHERE patient_id IN (${ids}) ORDER BY pin_id`),
+      contacts: sqlite.prepare(`SELECT id, first_name, last_name, email, language, has_portal_account FROM contacts WHERE id IN (${ids}) ORDER BY id`),
+      guardians: sqlite.prepare(`SELECT * FROM guardian_enrollment WHERE contact_id IN (${ids}) ORDER BY contact_id`),
+      welcomes: sqlite.prepare(
+        `SELECT outbox.id FROM outbox INNER JOIN pins ON pins.id = outbox.ref
+          WHERE outbox.kind = 'email.welcome' AND outbox.status <> 'dismissed' AND pins.recipient_contact_id IN (${ids})
+          ORDER BY outbox.id`,
+      ),
+    };
+    digestStatements.set(sqlite, s);
+  }
+  return s;
+}
+
 /**
  * A digest of every row the plan for these children and contacts rests on: the family's
  * children, their links, the contacts, every PIN (any desk, any status), the Welcome emails and
  * the reported accounts. Two reviews with the same digest plan the same way.
+ *
+ * Synchronous, on prepared statements (it runs on every family load and again in every issue's
+ * transaction). The caller makes the reads consistent: the family load holds Kysely's connection
+ * lock around it, and issuing calls it inside its own transaction.
  */
-export async function reviewDigest(db: Executor, familyId: string, patientIds: readonly string[], contactIds: readonly string[]): Promise<string> {
+export function reviewDigest(sqlite: BetterSqlite3.Database, familyId: string, patientIds: readonly string[], contactIds: readonly string[]): string {
+  const s = digestStatementsFor(sqlite);
   const hash = createHash('sha256');
-  const add = (label: string, rows: readonly object[]) => hash.update(label).update(JSON.stringify(rows));
-  const own = await db.selectFrom('patients').select('id').where('family_id', '=', familyId).orderBy('id').execute();
+  const add = (label: string, rows: readonly unknown[]) => hash.update(label).update(JSON.stringify(rows));
+  const own = s.family!.all(familyId) as { id: string }[];
   add('family', own);
-  const pids = [...new Set([...patientIds, ...own.map((p) => p.id)])].sort();
-  const cids = [...new Set(contactIds)].sort();
-  if (pids.length > 0) {
-    // What the plan reads, not bookkeeping (updated_at and version move on every upstream save).
-    add(
-      'patients',
-      await db
-        .selectFrom('patients')
-        .select(['id', 'family_id', 'first_name', 'last_name', 'date_of_birth', 'status', 'portal_linked'])
-        .where('id', 'in', pids)
-        .orderBy('id')
-        .execute(),
-    );
-    add(
-      'links',
-      await db.selectFrom('patient_contacts').selectAll().where('patient_id', 'in', pids).orderBy('patient_id').orderBy('contact_id').execute(),
-    );
-    add('pins', await db.selectFrom('pins').select(['id', 'status']).where('patient_id', 'in', pids).orderBy('id').execute());
-    add('desk_pins', await db.selectFrom('desk_pins').select(['pin_id', 'status']).where('patient_id', 'in', pids).orderBy('pin_id').execute());
+  const pids = JSON.stringify([...new Set([...patientIds, ...own.map((p) => p.id)])].sort());
+  const cids = JSON.stringify([...new Set(contactIds)].sort());
+  if (pids !== '[]') {
+    add('patients', s.patients!.all(pids));
+    add('links', s.links!.all(pids));
+    add('pins', s.pins!.all(pids));
+    add('desk_pins', s.deskPins!.all(pids));
   }
-  if (cids.length > 0) {
-    add(
-      'contacts',
-      await db
-        .selectFrom('contacts')
-        .select(['id', 'first_name', 'last_name', 'email', 'language', 'has_portal_account'])
-        .where('id', 'in', cids)
-        .orderBy('id')
-        .execute(),
-    );
-    add('guardians', await db.selectFrom('guardian_enrollment').selectAll().where('contact_id', 'in', cids).orderBy('contact_id').execute());
-    add(
-      'welcomes',
-      await db
-        .selectFrom('outbox')
-        .innerJoin('pins', 'pins.id', 'outbox.ref')
-        .select(['outbox.id'])
-        .where('outbox.kind', '=', 'email.welcome')
-        .where('outbox.status', '<>', 'dismissed')
-        .where('pins.recipient_contact_id', 'in', cids)
-        .orderBy('outbox.id')
-        .execute(),
-    );
+  if (cids !== '[]') {
+    add('contacts', s.contacts!.all(cids));
+    add('guardians', s.guardians!.all(cids));
+    add('welcomes', s.welcomes!.all(cids));
   }
   return hash.digest('hex');
 }

@@ -1,3 +1,5 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Selectable } from 'kysely';
 import type { ChildView, ContactView, FamilyView } from '../../../shared/api';
 import { addDays } from '../../../shared/domain/dates';
 import { eligiblePrimaryContact, hasAccessRight, primaryContactLink, type ContactLink } from '../../../shared/domain/contacts';
@@ -5,8 +7,9 @@ import { childEnrollment, describeHeldPin, guardianEnrollment, mergePinFacts } f
 import { childVerdict } from '../../../shared/domain/verdict';
 import { guardianFacts, localPins, reportedPins, reviewDigest } from './enrollmentFacts';
 import type { AppContext } from '../context';
-import type { Patient, PatientContact } from '../db/schema';
+import type { ContactsTable, Patient, PatientContact } from '../db/schema';
 import { notFound } from '../errors';
+import { exclusive } from '../lib/exclusive';
 import { practiceTimeZone } from '../../../shared/settings';
 
 function toLink(row: PatientContact): ContactLink & { patientId: string } {
@@ -21,12 +24,6 @@ function toLink(row: PatientContact): ContactLink & { patientId: string } {
   };
 }
 
-async function linksFor(ctx: AppContext, patientIds: readonly string[]) {
-  if (patientIds.length === 0) return [];
-  const rows = await ctx.db.selectFrom('patient_contacts').selectAll().where('patient_id', 'in', patientIds).execute();
-  return rows.map(toLink);
-}
-
 function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
   const map = new Map<K, T[]>();
   for (const item of items) {
@@ -38,17 +35,44 @@ function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
   return map;
 }
 
-/**
- * Everything the review screen shows for a family: its children, plus children of other families
- * whose eligible Primary Contact is one of this family's guardians (blended families), each with
- * its verdict, and every contact with its per-child sort, authority and residence.
- */
-export async function loadFamily(ctx: AppContext, familyId: string): Promise<FamilyView> {
-  const family = await ctx.db.selectFrom('families').select(['id', 'name']).where('id', '=', familyId).executeTakeFirst();
-  if (!family) throw notFound('That family');
+/** The family load's statements, prepared once per connection (lists of ids are passed as JSON arrays). */
+type FamilyStatement = 'family' | 'own' | 'links' | 'sortOneOf' | 'patients' | 'contacts' | 'familyNames' | 'checkingIn';
+const statements = new WeakMap<BetterSqlite3.Database, Record<FamilyStatement, BetterSqlite3.Statement>>();
 
-  const own = await ctx.db.selectFrom('patients').selectAll().where('family_id', '=', familyId).execute();
-  const ownLinks = await linksFor(ctx, own.map((p) => p.id));
+function statementsFor(sqlite: BetterSqlite3.Database): Record<FamilyStatement, BetterSqlite3.Statement> {
+  let s = statements.get(sqlite);
+  if (!s) {
+    const ids = 'SELECT value FROM json_each(?)';
+    s = {
+      family: sqlite.prepare('SELECT id, name FROM families WHERE id = ?'),
+      own: sqlite.prepare('SELECT * FROM patients WHERE family_id = ?'),
+      links: sqlite.prepare(`SELECT * FROM patient_contacts WHERE patient_id IN (${ids})`),
+      sortOneOf: sqlite.prepare(`SELECT DISTINCT patient_id FROM patient_contacts WHERE contact_id IN (${ids}) AND sort = 1`).pluck(),
+      patients: sqlite.prepare(`SELECT * FROM patients WHERE id IN (${ids})`),
+      contacts: sqlite.prepare(`SELECT * FROM contacts WHERE id IN (${ids})`),
+      familyNames: sqlite.prepare(`SELECT id, name FROM families WHERE id IN (${ids})`),
+      checkingIn: sqlite.prepare(`SELECT patient_id FROM appointments WHERE patient_id IN (${ids}) AND starts_at >= ? AND starts_at < ?`).pluck(),
+    };
+    statements.set(sqlite, s);
+  }
+  return s;
+}
+
+/**
+ * Every row the family page rests on, read in one synchronous pass: the family's children, the
+ * children of other families whose eligible Primary Contact is one of its guardians (blended
+ * families), their links and contacts, the enrollment facts, today's appointments and the review
+ * digest. The caller holds Kysely's connection lock, so the pass is consistent.
+ */
+function readFamily(sqlite: BetterSqlite3.Database, familyId: string, at: { nowIso: string; today: string; workstation: string }) {
+  const s = statementsFor(sqlite);
+  const family = s.family.get(familyId) as { id: string; name: string } | undefined;
+  if (!family) return null;
+  const linksFor = (patientIds: readonly string[]) =>
+    patientIds.length === 0 ? [] : (s.links.all(JSON.stringify(patientIds)) as PatientContact[]).map(toLink);
+
+  const own = s.own.all(familyId) as Patient[];
+  const ownLinks = linksFor(own.map((p) => p.id));
   const ownLinksByPatient = groupBy(ownLinks, (l) => l.patientId);
   const guardianIds = new Set<string>();
   for (const p of own) {
@@ -61,25 +85,15 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
   let linkedLinks: ReturnType<typeof toLink>[] = [];
   if (guardianIds.size > 0) {
     const ownIds = new Set(own.map((p) => p.id));
-    const candidateIds = (
-      await ctx.db
-        .selectFrom('patient_contacts')
-        .select('patient_id')
-        .distinct()
-        .where('contact_id', 'in', [...guardianIds])
-        .where('sort', '=', 1)
-        .execute()
-    )
-      .map((r) => r.patient_id)
-      .filter((id) => !ownIds.has(id));
+    const candidateIds = (s.sortOneOf.all(JSON.stringify([...guardianIds])) as string[]).filter((id) => !ownIds.has(id));
     if (candidateIds.length > 0) {
-      linkedLinks = await linksFor(ctx, candidateIds);
+      linkedLinks = linksFor(candidateIds);
       const byPatient = groupBy(linkedLinks, (l) => l.patientId);
       const keep = candidateIds.filter((id) => {
         const primary = eligiblePrimaryContact(byPatient.get(id) ?? []);
         return primary !== null && guardianIds.has(primary.contactId);
       });
-      linked = keep.length ? await ctx.db.selectFrom('patients').selectAll().where('id', 'in', keep).execute() : [];
+      linked = keep.length ? (s.patients.all(JSON.stringify(keep)) as Patient[]) : [];
       const kept = new Set(keep);
       linkedLinks = linkedLinks.filter((l) => kept.has(l.patientId));
     }
@@ -87,44 +101,48 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
 
   const patients = [...own, ...linked];
   const links = [...ownLinks, ...linkedLinks];
-  const linksByPatient = groupBy(links, (l) => l.patientId);
   const contactIds = [...new Set(links.map((l) => l.contactId))];
-  const contacts = contactIds.length
-    ? await ctx.db.selectFrom('contacts').selectAll().where('id', 'in', contactIds).execute()
-    : [];
-  const contactById = new Map(contacts.map((c) => [c.id, c]));
+  const contacts = contactIds.length ? (s.contacts.all(JSON.stringify(contactIds)) as Selectable<ContactsTable>[]) : [];
 
   const familyIds = [...new Set(linked.map((p) => p.family_id).filter((id): id is string => id !== null))];
   const familyNames = new Map<string, string>([[family.id, family.name]]);
   if (familyIds.length) {
-    for (const f of await ctx.db.selectFrom('families').select(['id', 'name']).where('id', 'in', familyIds).execute()) {
-      familyNames.set(f.id, f.name);
-    }
+    for (const f of s.familyNames.all(JSON.stringify(familyIds)) as { id: string; name: string }[]) familyNames.set(f.id, f.name);
   }
 
-  const now = ctx.now();
-  const nowIso = now.toISOString();
   const patientIds = patients.map((p) => p.id);
-  const local = await localPins(ctx.db, patientIds, nowIso, ctx.workstation);
-  const reported = await reportedPins(ctx.db, patientIds, ctx.workstation);
-  const guardians = await guardianFacts(ctx.db, contacts);
-  const timeZone = practiceTimeZone(await ctx.settings());
+  const checkingIn = new Set(patientIds.length ? (s.checkingIn.all(JSON.stringify(patientIds), at.today, addDays(at.today, 1)) as string[]) : []);
+  return {
+    family,
+    patients,
+    links,
+    contacts,
+    familyNames,
+    checkingIn,
+    local: localPins(sqlite, patientIds, at.nowIso, at.workstation),
+    reported: reportedPins(sqlite, patientIds, at.workstation),
+    guardians: guardianFacts(sqlite, contacts),
+    reviewToken: reviewDigest(sqlite, familyId, patientIds, contactIds),
+  };
+}
 
+/**
+ * Everything the review screen shows for a family: its children, plus children of other families
+ * whose eligible Primary Contact is one of this family's guardians (blended families), each with
+ * its verdict, and every contact with its per-child sort, authority and residence.
+ */
+export async function loadFamily(ctx: AppContext, familyId: string): Promise<FamilyView> {
   const settings = await ctx.settings();
   const today = await ctx.today();
-  const checkingIn = new Set(
-    patientIds.length
-      ? (
-          await ctx.db
-            .selectFrom('appointments')
-            .select('patient_id')
-            .where('patient_id', 'in', patientIds)
-            .where('starts_at', '>=', today)
-            .where('starts_at', '<', addDays(today, 1))
-            .execute()
-        ).map((a) => a.patient_id)
-      : [],
-  );
+  const timeZone = practiceTimeZone(settings);
+  const now = ctx.now();
+  const nowIso = now.toISOString();
+  // Under Kysely's connection lock: one consistent pass, never inside another call's open transaction.
+  const read = await exclusive(ctx.db, () => readFamily(ctx.sqlite, familyId, { nowIso, today, workstation: ctx.workstation }));
+  if (!read) throw notFound('That family');
+  const { family, patients, links, contacts, familyNames, checkingIn, local, reported, guardians, reviewToken } = read;
+  const linksByPatient = groupBy(links, (l) => l.patientId);
+  const contactById = new Map(contacts.map((c) => [c.id, c]));
 
   const children: ChildView[] = patients.map((p) => {
     const childLinks = linksByPatient.get(p.id) ?? [];
@@ -208,6 +226,6 @@ export async function loadFamily(ctx: AppContext, familyId: string): Promise<Fam
   const bestSort = (v: ContactView) => Math.min(...v.links.map((l) => l.sort ?? 99));
   contactViews.sort((a, b) => bestSort(a) - bestSort(b) || a.lastName.localeCompare(b.lastName));
 
-  const reviewToken = await reviewDigest(ctx.db, familyId, patientIds, contactIds);
+  // Under Kysely's connection lock: never inside another call's open transaction.
   return { familyId: family.id, familyName: family.name, children, contacts: contactViews, timeZone, reviewToken };
 }

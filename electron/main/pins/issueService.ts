@@ -250,7 +250,8 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
     if (await trx.selectFrom('pins').select('id').where('batch_id', '=', request.batchId).executeTakeFirst()) return;
     // Another batch for this family (a second tab, a double confirmation) committed while this one
     // was hashing: the review it rests on is gone. Read inside the transaction, so nothing slips between.
-    if ((await reviewDigest(trx, request.familyId, patientIds, contactIds)) !== request.reviewToken) throw new AppError('conflict', STALE_REVIEW);
+    // (Raw reads on the app's one connection, which this transaction holds: they see its state.)
+    if (reviewDigest(ctx.sqlite, request.familyId, patientIds, contactIds) !== request.reviewToken) throw new AppError('conflict', STALE_REVIEW);
     await trx.insertInto('pins').values(pinRows).execute();
     // Enrollments before the emails that depend on them (foreign key).
     await trx.insertInto('outbox').values(enrollments).execute();
