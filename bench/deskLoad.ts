@@ -36,6 +36,8 @@ export const WRITE_WAIT_TARGET_MS = 100;
 
 const SEARCH_EVERY_MS = 20;
 const READING_MS = 150;
+/** Times the clerk looks again at a family whose contacts have not arrived yet, before moving on. */
+const WAIT_FOR_CONTACTS = 100;
 
 interface Sample {
   at: number;
@@ -99,6 +101,7 @@ async function clerk(app: App, inputs: DeskInputs, busy: () => boolean, issue = 
     }
   };
   const issuing = async () => {
+    let waited = 0;
     while (busy()) {
       const next = issueCursor.get(app) ?? 0;
       if (next >= inputs.issueFamilyIds.length) return;
@@ -115,6 +118,14 @@ async function clerk(app: App, inputs: DeskInputs, busy: () => boolean, issue = 
       const family = loaded.value as FamilyView;
       const { children, contacts } = planInputsFromFamily(family);
       const plan = planFamilyPins(children, contacts, NO_CHOICES);
+      if (plan.pinCount === 0 && family.contacts.length === 0 && waited < WAIT_FOR_CONTACTS) {
+        // A mirror being filled: the family is there, its links not yet (they come last). Look again shortly.
+        waited += 1;
+        issueCursor.set(app, next);
+        await sleep(SEARCH_EVERY_MS);
+        continue;
+      }
+      waited = 0;
       if (plan.pinCount === 0) continue; // nothing to issue here: the clerk moves on
       const batchId = randomUUID();
       refuse(samples, 'pins.prepare', await app.invoke('pins.prepare', { batchId, count: Math.min(plan.pinCount, 50) }));
