@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { SearchHit, SearchResults } from '../../../shared/api';
 import type { PatientStatus } from '../../../shared/domain/patient';
 import type { AppContext } from '../context';
+import { exclusive } from '../lib/exclusive';
 import { prefixEnd, searchTokens } from './terms';
 
 export const DEFAULT_SEARCH_LIMIT = 25;
@@ -78,7 +79,7 @@ export async function searchPatients(ctx: AppContext, text: string, limit = DEFA
   const s = statementsFor(ctx.sqlite);
 
   // Kysely's connection lock, as every read of the app: never inside another call's open transaction.
-  const rows = await ctx.db.connection().execute(async () => {
+  const rows = await exclusive(ctx.db, () => {
     const ids = candidateStatement(s, ctx.sqlite, tokens.length).all(...tokens.flatMap((t) => [t, prefixEnd(t)]), limit + 1) as string[];
     return { more: ids.length > limit, hits: ids.length === 0 ? [] : (s.hits.all(JSON.stringify(ids.slice(0, limit))) as HitRow[]) };
   });
