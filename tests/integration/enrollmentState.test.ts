@@ -177,6 +177,36 @@ describe('issuing refuses a stale review', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining('look again') } });
     expect(count('SELECT count(*) FROM pins')).toBe(0);
   });
+  it("this desk's own PINs and Welcome email reported back by a pull leave the review as it was: replacing a PIN from it is not refused", async () => {
+    insertFamilies(app.context.sqlite, [LOPEZ]);
+    await reviewAndIssue(app, 'f-lopez');
+    const before = await loadReview(app, 'f-lopez');
+    // What the practice system sends back once this desk's enrollments and Welcome email arrived.
+    app.context.sqlite
+      .prepare(
+        `INSERT INTO desk_pins (pin_id, patient_id, issued_at, expires_at, workstation, issued_by, delivery, status)
+         SELECT id, patient_id, issued_at, expires_at, workstation, 'Dana Reyes', 'print', 'issued' FROM pins`,
+      )
+      .run();
+    app.context.sqlite.prepare(`INSERT INTO guardian_enrollment (contact_id, welcome_at, welcome_workstation) VALUES ('c-maria', '2026-12-03T15:00:01Z', 'DESK-1')`).run();
+    const after = await loadReview(app, 'f-lopez');
+    expect(after.reviewToken).toBe(before.reviewToken);
+
+    const choices = { ...NO_CHOICES, replacePins: { 'p-luis': 'The slip was torn in the printer' } };
+    const plan = planFamily(app, before, choices);
+    const result = await app.invoke('pins.issue', {
+      batchId: randomUUID(),
+      familyId: 'f-lopez',
+      choices,
+      expectedPatientIds: plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)),
+      reviewToken: before.reviewToken,
+    });
+    expect(result.ok).toBe(true);
+    expect(count('SELECT count(*) FROM pins')).toBe(4);
+    // A reported status that moved (redeemed on the portal) is a change the clerk must see.
+    app.context.sqlite.prepare(`UPDATE desk_pins SET status = 'redeemed' WHERE patient_id = 'p-ana'`).run();
+    expect((await loadReview(app, 'f-lopez')).reviewToken).not.toBe(after.reviewToken);
+  });
 });
 
 describe('facts from other desks', () => {

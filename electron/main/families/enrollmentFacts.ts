@@ -161,14 +161,26 @@ function digestStatementsFor(sqlite: BetterSqlite3.Database): Record<string, Bet
       // What the plan reads, not bookkeeping (updated_at and version move on every upstream save).
       patients: sqlite.prepare(`SELECT id, family_id, first_name, last_name, date_of_birth, status, portal_linked FROM patients WHERE id IN (${ids}) ORDER BY id`),
       links: sqlite.prepare(`SELECT * FROM patient_contacts WHERE patient_id IN (${ids}) ORDER BY patient_id, contact_id`),
-      pins: sqlite.prepare(`SELECT id, status FROM pins WHERE patient_id IN (${ids}) ORDER BY id`),
-      deskPins: sqlite.prepare(`SELECT pin_id, status FROM desk_pins WHERE patient_id IN (${ids}) ORDER BY pin_id`),
-      contacts: sqlite.prepare(`SELECT id, first_name, last_name, email, language, has_portal_account FROM contacts WHERE id IN (${ids}) ORDER BY id`),
-      guardians: sqlite.prepare(`SELECT * FROM guardian_enrollment WHERE contact_id IN (${ids}) ORDER BY contact_id`),
-      welcomes: sqlite.prepare(
-        `SELECT outbox.id FROM outbox INNER JOIN pins ON pins.id = outbox.ref
-          WHERE outbox.kind = 'email.welcome' AND outbox.status <> 'dismissed' AND pins.recipient_contact_id IN (${ids})
-          ORDER BY outbox.id`,
+      // Every PIN of these children, this desk's and the ones reported from every desk, as (id,
+      // status): the practice system reports this desk's own PINs back too, and UNION makes that
+      // echo the same fact, so a pull that only confirms what this desk did leaves the digest alone.
+      pins: sqlite.prepare(
+        `SELECT id, status FROM pins WHERE patient_id IN (${ids})
+         UNION SELECT pin_id, status FROM desk_pins WHERE patient_id IN (${ids}) ORDER BY 1, 2`,
+      ),
+      contacts: sqlite.prepare(`SELECT id, first_name, last_name, email, language FROM contacts WHERE id IN (${ids}) ORDER BY id`),
+      // Per guardian what the plan decides on: has an account (marked here or reported), has a
+      // Welcome email (queued or sent by this desk, or reported from any desk). Which of these
+      // says so is not the plan's business: the echo of this desk's own Welcome email, or its
+      // turning into an add-child email, changes nothing the clerk reviewed.
+      guardians: sqlite.prepare(
+        `SELECT c.id,
+                (c.has_portal_account = 1 OR g.account_at IS NOT NULL) AS account,
+                (g.welcome_at IS NOT NULL OR EXISTS (
+                   SELECT 1 FROM outbox INNER JOIN pins ON pins.id = outbox.ref
+                    WHERE outbox.kind = 'email.welcome' AND outbox.status <> 'dismissed' AND pins.recipient_contact_id = c.id)) AS welcome
+           FROM contacts c LEFT JOIN guardian_enrollment g ON g.contact_id = c.id
+          WHERE c.id IN (${ids}) ORDER BY c.id`,
       ),
     };
     digestStatements.set(sqlite, s);
@@ -177,9 +189,11 @@ function digestStatementsFor(sqlite: BetterSqlite3.Database): Record<string, Bet
 }
 
 /**
- * A digest of every row the plan for these children and contacts rests on: the family's
- * children, their links, the contacts, every PIN (any desk, any status), the Welcome emails and
- * the reported accounts. Two reviews with the same digest plan the same way.
+ * A digest of what the plan for these children and contacts rests on: the family's children,
+ * their links, the contacts, every PIN (any desk, any status), and per guardian whether a Welcome
+ * email or an account exists. Two reviews with the same digest plan the same way; facts that only
+ * confirm this desk's own work (its PINs and Welcome email reported back by the practice system)
+ * do not change it.
  *
  * Synchronous, on prepared statements (it runs on every family load and again in every issue's
  * transaction). The caller makes the reads consistent: the family load holds Kysely's connection
@@ -196,13 +210,11 @@ export function reviewDigest(sqlite: BetterSqlite3.Database, familyId: string, p
   if (pids !== '[]') {
     add('patients', s.patients!.all(pids));
     add('links', s.links!.all(pids));
-    add('pins', s.pins!.all(pids));
-    add('desk_pins', s.deskPins!.all(pids));
+    add('pins', s.pins!.all(pids, pids));
   }
   if (cids !== '[]') {
     add('contacts', s.contacts!.all(cids));
     add('guardians', s.guardians!.all(cids));
-    add('welcomes', s.welcomes!.all(cids));
   }
   return hash.digest('hex');
 }
