@@ -17,9 +17,10 @@ import { createApp, type App } from '../electron/main/app';
 import { signInAs } from '../electron/main/clerks/sessionService';
 import { openDatabase } from '../electron/main/db/open';
 import { Importer, importHandlers } from '../electron/main/importer';
-import { csvLine } from '../electron/main/importer/csv';
+import { toCsv } from '../electron/main/lib/csv';
 import { reindexAllPatients } from '../electron/main/search/indexer';
 import { makeTempDir } from '../tests/support/tempDir';
+import { benchCsvLibraries } from './csvCompare';
 import { underLoad, type DeskInputs } from './deskLoad';
 import { ms, printTable } from './stats';
 import { recordTarget } from './targets';
@@ -62,44 +63,47 @@ function mirrorRows(sqlite: BetterSqlite3.Database): Rows {
 
 export function exportMirror(sqlite: BetterSqlite3.Database): Export {
   const rows = mirrorRows(sqlite);
-  const patients = [
-    csvLine(['Chart #', 'Family #', 'Patient First', 'Patient Last', 'DOB', 'Sex', 'Status', 'Family Name']),
-    ...rows.patients.map((p) =>
-      csvLine([p.chart_number, p.family_id, p.first_name, p.last_name, p.date_of_birth ? formatUsDate(String(p.date_of_birth)) : '', p.sex, p.status, p.family_name]),
-    ),
-  ];
-  const contacts = [
-    csvLine(['Chart #', 'Contact ID', 'First Name', 'Last Name', 'Relationship', 'Sort', 'Authority', 'Res?', 'Portal', 'Email', 'Cell', 'Home Phone', 'Preferred Reminder Method', 'Language']),
-    ...rows.links.map((l) =>
-      csvLine([
-        l.chart_number,
-        l.contact_id,
-        l.first_name,
-        l.last_name,
-        l.relationship,
-        l.sort,
-        l.authority,
-        yn(l.resides_with),
-        yn(l.portal_flag),
-        l.email,
-        l.mobile_phone,
-        l.home_phone,
-        l.preferred_reminder,
-        l.language,
-      ]),
-    ),
-  ];
-  const appointments = [
-    csvLine(['Chart #', 'Appointment Date/Time', 'Provider', 'Reason']),
-    ...rows.appointments.map((a) => csvLine([a.chart_number, usDateTime(String(a.starts_at)), a.provider, a.reason])),
-  ];
+  const patients = rows.patients.map((p) => [
+    p.chart_number,
+    p.family_id,
+    p.first_name,
+    p.last_name,
+    p.date_of_birth ? formatUsDate(String(p.date_of_birth)) : '',
+    p.sex,
+    p.status,
+    p.family_name,
+  ]);
+  const contacts = rows.links.map((l) => [
+    l.chart_number,
+    l.contact_id,
+    l.first_name,
+    l.last_name,
+    l.relationship,
+    l.sort,
+    l.authority,
+    yn(l.resides_with),
+    yn(l.portal_flag),
+    l.email,
+    l.mobile_phone,
+    l.home_phone,
+    l.preferred_reminder,
+    l.language,
+  ]);
+  const appointments = rows.appointments.map((a) => [a.chart_number, usDateTime(String(a.starts_at)), a.provider, a.reason]);
   return {
+    // Written as the app writes its own exports (lib/csv.ts: BOM, CRLF), which the import reads.
     files: [
-      { name: 'patients.csv', content: patients.join('\r\n') + '\r\n' },
-      { name: 'family_contacts.csv', content: contacts.join('\r\n') + '\r\n' },
-      { name: 'appointments.csv', content: appointments.join('\r\n') + '\r\n' },
+      { name: 'patients.csv', content: toCsv(['Chart #', 'Family #', 'Patient First', 'Patient Last', 'DOB', 'Sex', 'Status', 'Family Name'], patients) },
+      {
+        name: 'family_contacts.csv',
+        content: toCsv(
+          ['Chart #', 'Contact ID', 'First Name', 'Last Name', 'Relationship', 'Sort', 'Authority', 'Res?', 'Portal', 'Email', 'Cell', 'Home Phone', 'Preferred Reminder Method', 'Language'],
+          contacts,
+        ),
+      },
+      { name: 'appointments.csv', content: toCsv(['Chart #', 'Appointment Date/Time', 'Provider', 'Reason'], appointments) },
     ],
-    dataLines: patients.length + contacts.length + appointments.length - 3,
+    dataLines: patients.length + contacts.length + appointments.length,
   };
 }
 
@@ -310,6 +314,8 @@ export async function benchImport(desk?: DeskInputs): Promise<void> {
       ['ratio: worker apply / (raw + reindex)', `${(applied.seconds / rawSeconds).toFixed(2)}x`, '', '', '', ''],
       ['ratio: preview + apply / (raw + reindex)', `${((preview.seconds + applied.seconds) / rawSeconds).toFixed(2)}x`, '', '', '', ''],
     ]);
+    // Issue 13 item 9: the same files read by csv-parse, and the mirror's Bulk PIN file written both ways.
+    await benchCsvLibraries({ files: exported.files, mirrorFile: sourceFile, previewSeconds: preview.seconds });
   } finally {
     temp.remove();
   }

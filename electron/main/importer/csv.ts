@@ -58,8 +58,21 @@ export function detectDelimiter(text: string): Delimiter {
 /** What CsvReader.next gives back when it stopped inside a long record (see its `maxFields`). */
 export const PENDING = Symbol('record continues');
 
+/**
+ * Where the import reads a file's records from: this module's CsvReader (bench/csvCompare.ts
+ * plugs csv-parse in through it to compare the two on the same import).
+ */
+export interface RecordSource {
+  readonly problems: CsvProblem[];
+  /**
+   * The next whole record, or null at the end. A long record is read in parts of about
+   * `cellsPerPart` cells with `pause` awaited between them, so the event loop runs meanwhile.
+   */
+  read(pause: (() => Promise<void>) | undefined, cellsPerPart: number): Promise<CsvRecord | null>;
+}
+
 /** Reads records one at a time so a caller can stop between chunks and let the event loop run. */
-export class CsvReader {
+export class CsvReader implements RecordSource {
   readonly delimiter: Delimiter;
   readonly problems: CsvProblem[] = [];
   private readonly text: string;
@@ -169,6 +182,14 @@ export class CsvReader {
     }
   }
 
+  async read(pause: (() => Promise<void>) | undefined, cellsPerPart: number): Promise<CsvRecord | null> {
+    for (;;) {
+      const record = this.next(cellsPerPart);
+      if (record !== PENDING) return record;
+      if (pause) await pause();
+    }
+  }
+
   private countLines(from: number, to: number): void {
     const text = this.text;
     for (let i = from; i < to; i++) {
@@ -185,18 +206,4 @@ export function parseCsv(content: string, delimiter?: Delimiter): { delimiter: D
   const records: CsvRecord[] = [];
   for (let r = reader.next(); r; r = reader.next()) records.push(r);
   return { delimiter: reader.delimiter, records, problems: reader.problems };
-}
-
-/** One field written for a CSV file (quoted when it must be). */
-export function csvField(value: string | number | null | undefined, delimiter: Delimiter = ','): string {
-  if (value === null || value === undefined) return '';
-  const text = String(value);
-  if (text.includes('"') || text.includes(delimiter) || text.includes('\n') || text.includes('\r')) {
-    return `"${text.replace(/"/g, '""')}"`;
-  }
-  return text;
-}
-
-export function csvLine(values: readonly (string | number | null | undefined)[], delimiter: Delimiter = ','): string {
-  return values.map((v) => csvField(v, delimiter)).join(delimiter);
 }

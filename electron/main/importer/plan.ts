@@ -1,6 +1,6 @@
 import type { ImportFileEncoding, ImportFilePreview } from '../../../shared/bulk/api';
 import { missingFieldLabel, type ImportKind } from '../../../shared/import/fields';
-import { CsvReader } from './csv';
+import { CsvReader, type RecordSource } from './csv';
 import { mapHeaders, type FileMapping } from './fields';
 import { CELLS_PER_PAUSE, encodingSample, MAX_COLUMNS, nextRecord, NON_ASCII, textOf } from './planFile';
 import { readAppointment, readContact, readPatient } from './planRecords';
@@ -24,7 +24,7 @@ const KIND_ORDER: Record<ImportKind, number> = { patients: 0, contacts: 1, appoi
 interface ParsedFile {
   index: number;
   input: ImportFileInput;
-  reader: CsvReader;
+  reader: RecordSource;
   headers: string[];
   mapping: FileMapping;
   preview: ImportFilePreview;
@@ -74,7 +74,7 @@ export async function buildPlan(input: ImportInput, env: PlanEnvironment): Promi
       }
     }
 
-    const reader = new CsvReader(decoded.text);
+    const reader = env.records ? env.records(decoded.text) : new CsvReader(decoded.text);
     const header = await nextRecord(reader, env.pause);
     const tooWide = header !== null && header.fields.length > MAX_COLUMNS;
     const headers = header && !tooWide ? header.fields.map((h) => h.trim()) : [];

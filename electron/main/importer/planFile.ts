@@ -1,6 +1,6 @@
 import { cleanText } from '../../../shared/domain/textHygiene';
 import type { ImportField } from '../../../shared/import/fields';
-import { PENDING, type CsvReader, type CsvRecord } from './csv';
+import type { CsvRecord, RecordSource } from './csv';
 import { decodeImportBytes, type DecodedFile } from './decode';
 import type { FileMapping } from './fields';
 import type { ImportFileInput } from './planTypes';
@@ -33,12 +33,8 @@ export async function textOf(file: ImportFileInput, pause?: () => Promise<void>)
 }
 
 /** The next whole record, reading a very wide one in parts with a pause between them. */
-export async function nextRecord(reader: CsvReader, pause?: () => Promise<void>): Promise<CsvRecord | null> {
-  for (;;) {
-    const record = reader.next(CELLS_PER_PAUSE);
-    if (record !== PENDING) return record;
-    if (pause) await pause();
-  }
+export function nextRecord(reader: RecordSource, pause?: () => Promise<void>): Promise<CsvRecord | null> {
+  return reader.read(pause, CELLS_PER_PAUSE);
 }
 
 export const NON_ASCII = /[^\u0000-\u007f]/;

@@ -1,6 +1,7 @@
 import type { ImportFilePreview, ImportProblem } from '../../../shared/bulk/api';
 import type { Authority, PatientStatus, ReminderMethod } from '../../../shared/domain/patient';
 import type { ImportKind } from '../../../shared/import/fields';
+import type { RecordSource } from './csv';
 
 // What an import reads (files) and what stage 1 makes of them (the plan: records to upsert, problems).
 
@@ -91,4 +92,6 @@ export interface PlanEnvironment {
   mirrorCharts(): Promise<ReadonlySet<string>> | ReadonlySet<string>;
   /** Called every few thousand rows: the caller lets the event loop run. */
   pause?: () => Promise<void>;
+  /** Reads a file's records: the import's own CsvReader unless given (bench/csvCompare.ts gives csv-parse). */
+  records?: (text: string) => RecordSource;
 }

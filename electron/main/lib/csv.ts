@@ -1,12 +1,14 @@
 /**
  * CSV as Excel and every import tool read it: RFC 4180 (fields with a comma, quote, CR or LF are
  * quoted, quotes doubled; CRLF record ends), UTF-8 with a byte-order mark so Excel does not read
- * "José" as "JosÃ©". Files are written atomically: a temporary file in the same folder, flushed,
- * then renamed, so nobody ever opens half a file.
+ * "José" as "JosÃ©". The quoting is csv-stringify's (node-csv); the formula guard is ours, applied
+ * to every cell before it. Files are written atomically: a temporary file in the same folder,
+ * flushed, then renamed, so nobody ever opens half a file.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { stringify, type Options } from 'csv-stringify/sync';
 import { yieldToEventLoop } from './pacing';
 
 export type CsvValue = string | number | boolean | null | undefined;
@@ -41,21 +43,28 @@ function guardFormula(text: string): string {
   return isFormulaLike(text) ? `'${text}` : text;
 }
 
-export function csvCell(value: CsvValue): string {
-  if (value === null || value === undefined) return '';
-  const text = guardFormula(String(value));
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+/** Every value is written as its text through the guard: a number or a boolean too ("-5" is prefixed like any cell). */
+const guardValue = (value: number | bigint | boolean) => guardFormula(String(value));
 
-export function csvLine(values: readonly CsvValue[]): string {
-  return values.map(csvCell).join(',');
+/**
+ * Records ended by CRLF, the last one too; null and undefined are empty cells. A cell with a lone
+ * CR or LF is quoted too: csv-stringify stops doing so once `record_delimiter` is set, unless told.
+ */
+const RECORDS: Options = {
+  record_delimiter: 'windows',
+  quote_record_delimiter: true,
+  eof: true,
+  cast: { string: guardFormula, number: guardValue, bigint: guardValue, boolean: guardValue },
+};
+
+/** One cell as written in a file (guarded, quoted when it must be). */
+export function csvCell(value: CsvValue): string {
+  return stringify([[value]], { ...RECORDS, eof: false });
 }
 
 /** The whole file: BOM, header, records, each ended by CRLF. */
 export function toCsv(header: readonly string[], rows: Iterable<readonly CsvValue[]>): string {
-  const lines = [csvLine(header)];
-  for (const row of rows) lines.push(csvLine(row));
-  return `${BOM}${lines.join('\r\n')}\r\n`;
+  return stringify([header, ...rows], { ...RECORDS, bom: true });
 }
 
 /**
@@ -67,16 +76,22 @@ export async function* csvPieces(
   rows: Iterable<readonly CsvValue[]> | AsyncIterable<readonly CsvValue[]>,
   linesPerPiece = 2_000,
 ): AsyncGenerator<string> {
-  let lines: string[] = [`${BOM}${csvLine(header)}`];
+  let first = true;
+  let records: (readonly CsvValue[])[] = [header];
+  const piece = () => {
+    const text = stringify(records, { ...RECORDS, bom: first });
+    first = false;
+    records = [];
+    return text;
+  };
   for await (const row of rows) {
-    lines.push(csvLine(row));
-    if (lines.length >= linesPerPiece) {
-      yield `${lines.join('\r\n')}\r\n`;
-      lines = [];
+    records.push(row);
+    if (records.length >= linesPerPiece) {
+      yield piece();
       await yieldToEventLoop();
     }
   }
-  if (lines.length > 0) yield `${lines.join('\r\n')}\r\n`;
+  if (records.length > 0) yield piece();
 }
 
 /**

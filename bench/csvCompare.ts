@@ -1,0 +1,240 @@
+/**
+ * The import's hand-written CSV reader against csv-parse, and the export's writer against the
+ * hand-written one it replaced, side by side in one run (issue 13 item 9). The machine is shared:
+ * each variant runs ROUNDS times, interleaved, and the best of each is compared, so a ratio is
+ * taken within one run.
+ *
+ * Reader: the practice export of the import bench (about 50 MB for 200,000 patients), read whole
+ * by each reader; then stage 1 of the import (buildPlan: read and check every cell) on each.
+ * Writer: the Bulk PIN file of the same mirror, written by csv-stringify (lib/csv.ts, with our
+ * formula guard) and by the hand-written writer it replaced (kept below for this comparison).
+ *
+ *   npx tsx bench/csvCompare.ts            (BENCH_PATIENTS, default 200,000; CSV_COMPARE_MIRROR=file
+ *                                           keeps the demo mirror there and reuses it next time)
+ * benchImport() (bench/importBench.ts) calls benchCsvLibraries() after its own steps.
+ */
+import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { stringify } from 'csv-stringify/sync';
+import { createApp } from '../electron/main/app';
+import { exportRecords } from '../electron/main/bulk/export';
+import { BULK_PIN_COLUMNS } from '../electron/main/bulk/export';
+import { bulkSnapshot } from '../electron/main/bulk/snapshot';
+import { CsvReader, type RecordSource } from '../electron/main/importer/csv';
+import { buildPlan } from '../electron/main/importer/plan';
+import { CELLS_PER_PAUSE } from '../electron/main/importer/planFile';
+import type { ImportPlan } from '../electron/main/importer/planTypes';
+import { BOM, csvPieces, isFormulaLike, type CsvValue } from '../electron/main/lib/csv';
+import { yieldToEventLoop } from '../electron/main/lib/pacing';
+import { makeTempDir } from '../tests/support/tempDir';
+import { CsvParseRecords, type LineNumbers } from './csvParseRecords';
+import { exportMirror } from './importBench';
+import { printTable } from './stats';
+
+const ROUNDS = Number(process.env.BENCH_CSV_ROUNDS ?? 3);
+const NOW = new Date('2026-11-22T15:00:00Z');
+
+export interface CsvFile {
+  name: string;
+  content: string;
+}
+
+type Reader = (text: string) => RecordSource;
+
+const READERS: [label: string, reader: Reader][] = [
+  ['hand-written CsvReader (importer/csv.ts)', (text) => new CsvReader(text)],
+  ["csv-parse, lines counted from each record's raw text (right)", (text) => new CsvParseRecords(text, { lines: 'raw' })],
+  ['csv-parse, lines from info.lines (wrong after a CRLF in quotes)', (text) => new CsvParseRecords(text, { lines: 'info' as LineNumbers })],
+  ['csv-parse, no line numbers (the floor)', (text) => new CsvParseRecords(text, { lines: 'none' })],
+  ['csv-parse, raw lines, fed 1 MB at a time', (text) => new CsvParseRecords(text, { lines: 'raw', chunkChars: 1 << 20 })],
+];
+
+/** Interleaved rounds of every variant; the best time of each (seconds) and the last result. */
+async function rounds<T>(variants: (() => Promise<T>)[]): Promise<{ best: number[]; results: T[] }> {
+  const best = variants.map(() => Number.POSITIVE_INFINITY);
+  const results: T[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, run] of variants.entries()) {
+      const start = performance.now();
+      results[i] = await run();
+      best[i] = Math.min(best[i]!, (performance.now() - start) / 1000);
+    }
+  }
+  return { best, results };
+}
+
+interface ReadOut {
+  records: number;
+  cells: number;
+  /** line + fields of every record, only when asked (to check two readers agree). */
+  all?: string[];
+}
+
+async function readAll(files: readonly CsvFile[], reader: Reader, keep = false): Promise<ReadOut> {
+  const out: ReadOut = { records: 0, cells: 0, ...(keep ? { all: [] } : {}) };
+  for (const file of files) {
+    const source = reader(file.content);
+    for (let r = await source.read(undefined, CELLS_PER_PAUSE); r; r = await source.read(undefined, CELLS_PER_PAUSE)) {
+      out.records += 1;
+      out.cells += r.fields.length;
+      out.all?.push(`${file.name}:${r.line}:${JSON.stringify(r.fields)}`);
+    }
+  }
+  return out;
+}
+
+/** The two readers on tricky text: records and line numbers equal? (CRLF inside quotes, blank lines, mixed line ends.) */
+async function agreeOnTrickyText(): Promise<string> {
+  const samples = [
+    'a;b\r\n"x\r\ny";"q""uote"\r\n\r\nlast;\n',
+    'Chart #,Name\r\nC1,"Ana\r\nMaria"\r\nC2,Luis\nC3,"Eva\rRosa"\rC4,"O\'Brien, Jr."\r\n',
+    '\uFEFFChart #\tName\r\n\r\n\r\nC1\tAna\r\n',
+  ];
+  const differing: number[] = [];
+  for (const [i, text] of samples.entries()) {
+    const a = await readAll([{ name: 's', content: text }], (t) => new CsvReader(t), true);
+    const b = await readAll([{ name: 's', content: text }], (t) => new CsvParseRecords(t, { lines: 'raw' }), true);
+    const c = await readAll([{ name: 's', content: text }], (t) => new CsvParseRecords(t, { lines: 'info' }), true);
+    if (JSON.stringify(a.all) !== JSON.stringify(b.all)) differing.push(i + 1);
+    if (JSON.stringify(a.all) !== JSON.stringify(c.all)) differing.push(-(i + 1));
+  }
+  const raw = differing.filter((n) => n > 0);
+  const info = differing.filter((n) => n < 0).map((n) => -n);
+  return `tricky samples: raw-line csv-parse ${raw.length === 0 ? 'agrees' : `differs on ${raw.join(', ')}`}; info.lines ${info.length === 0 ? 'agrees' : `differs on ${info.join(', ')} (line numbers)`}`;
+}
+
+function planSummary(plan: ImportPlan): string {
+  return JSON.stringify({
+    files: plan.files.map((f) => [f.name, f.rows, f.kind]),
+    problems: plan.problems,
+    patients: plan.patients.length,
+    contacts: plan.contacts.size,
+    links: plan.links.size,
+    appointments: plan.appointments.size,
+  });
+}
+
+export async function compareReaders(files: readonly CsvFile[], previewSeconds?: number): Promise<void> {
+  const megabytes = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0) / 1e6;
+  const same = await (async () => {
+    const [a, b] = [await readAll(files, READERS[0]![1], true), await readAll(files, READERS[1]![1], true)];
+    return a.all!.length === b.all!.length && a.all!.every((record, i) => record === b.all![i]);
+  })();
+
+  const { best, results } = await rounds(READERS.map(([, reader]) => () => readAll(files, reader)));
+  const hand = best[0]!;
+  printTable(
+    `CSV reader over the import's ${megabytes.toFixed(1)} MB (${results[0]!.records.toLocaleString('en-US')} records, ${results[0]!.cells.toLocaleString('en-US')} cells; best of ${ROUNDS} interleaved rounds)`,
+    ['reader', 's', 'MB/s', 'x hand-written'],
+    READERS.map(([label], i) => [label, best[i]!.toFixed(2), (megabytes / best[i]!).toFixed(1), `${(best[i]! / hand).toFixed(2)}x`]),
+  );
+  console.log(`Every record and line number the same from the hand-written reader and csv-parse (raw lines): ${same ? 'yes' : 'NO'}; ${await agreeOnTrickyText()}`);
+
+  // Stage 1 of the import on each reader: every file read, every cell checked, records built.
+  const input = { files: files.map((f) => ({ name: f.name, content: f.content })) };
+  const plan = (records: Reader) => () =>
+    buildPlan(input, { today: '2026-11-22', mirrorCharts: () => new Set<string>(), pause: yieldToEventLoop, records });
+  const plans = await rounds([plan(READERS[0]![1]), plan(READERS[1]![1])]);
+  const [handPlan, libPlan] = plans.best as [number, number];
+  const samePlan = planSummary(plans.results[0]!) === planSummary(plans.results[1]!);
+  const rows: (string | number)[][] = [
+    ['hand-written CsvReader', handPlan.toFixed(2), '1.00x'],
+    ['csv-parse (raw lines)', libPlan.toFixed(2), `${(libPlan / handPlan).toFixed(2)}x`],
+  ];
+  if (previewSeconds !== undefined) {
+    rows.push([
+      'import.preview as measured above, and with csv-parse (+ the difference)',
+      `${previewSeconds.toFixed(2)} / ${(previewSeconds + libPlan - handPlan).toFixed(2)}`,
+      `${((previewSeconds + libPlan - handPlan) / previewSeconds).toFixed(2)}x`,
+    ]);
+  }
+  printTable(`Import stage 1 (buildPlan: read and check every cell) on each reader (s; best of ${ROUNDS}; same plan: ${samePlan ? 'yes' : 'NO'})`, ['reader', 's', 'x hand-written'], rows);
+}
+
+// ---- writer ----------------------------------------------------------------------------------
+
+/** The hand-written writer lib/csv.ts had before csv-stringify, kept here only to compare against. */
+function handCell(value: CsvValue): string {
+  if (value === null || value === undefined) return '';
+  const raw = String(value);
+  const text = isFormulaLike(raw) ? `'${raw}` : raw;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+async function* handPieces(header: readonly string[], rows: Iterable<readonly CsvValue[]>, linesPerPiece = 2_000): AsyncGenerator<string> {
+  let lines: string[] = [`${BOM}${header.map(handCell).join(',')}`];
+  for (const row of rows) {
+    lines.push(row.map(handCell).join(','));
+    if (lines.length >= linesPerPiece) {
+      yield `${lines.join('\r\n')}\r\n`;
+      lines = [];
+      await yieldToEventLoop();
+    }
+  }
+  if (lines.length > 0) yield `${lines.join('\r\n')}\r\n`;
+}
+
+/** csv-stringify with no formula guard: what the guard costs. */
+async function* unguardedPieces(header: readonly string[], rows: readonly (readonly CsvValue[])[], linesPerPiece = 2_000): AsyncGenerator<string> {
+  for (let at = -1; at < rows.length; at += linesPerPiece) {
+    const slice = at < 0 ? [header] : rows.slice(at, at + linesPerPiece);
+    yield stringify(slice, { record_delimiter: 'windows', quote_record_delimiter: true, eof: true, bom: at < 0 });
+    await yieldToEventLoop();
+  }
+}
+
+async function joined(pieces: AsyncIterable<string>): Promise<string> {
+  const parts: string[] = [];
+  for await (const piece of pieces) parts.push(piece);
+  return parts.join('');
+}
+
+export async function compareWriters(header: readonly string[], rows: readonly (readonly CsvValue[])[]): Promise<void> {
+  const variants: [string, () => AsyncIterable<string>][] = [
+    ['hand-written (lib/csv.ts before csv-stringify)', () => handPieces(header, rows)],
+    ['csv-stringify + our formula guard (lib/csv.ts csvPieces)', () => csvPieces(header, rows)],
+    ['csv-stringify, no formula guard (comparison only)', () => unguardedPieces(header, rows)],
+  ];
+  const { best, results } = await rounds(variants.map(([, pieces]) => () => joined(pieces())));
+  const megabytes = Buffer.byteLength(results[1]!) / 1e6;
+  printTable(
+    `CSV writer, the Bulk PIN file (${rows.length.toLocaleString('en-US')} rows, ${megabytes.toFixed(1)} MB; s, best of ${ROUNDS} interleaved rounds; same bytes: ${results[0] === results[1] ? 'yes' : 'NO'})`,
+    ['writer', 's', 'MB/s', 'x hand-written'],
+    variants.map(([label], i) => [label, best[i]!.toFixed(2), (megabytes / best[i]!).toFixed(1), `${(best[i]! / best[0]!).toFixed(2)}x`]),
+  );
+}
+
+/** The Bulk PIN file's records for a mirror, as bulk.export writes them. */
+export async function bulkPinRows(databaseFile: string): Promise<CsvValue[][]> {
+  const app = await createApp({ databaseFile, now: () => NOW });
+  try {
+    const rows: CsvValue[][] = [];
+    for await (const row of exportRecords(await bulkSnapshot(app.context), 'bulk_pin')) rows.push(row);
+    return rows;
+  } finally {
+    await app.close();
+  }
+}
+
+/** Both comparisons: the import's files, and the Bulk PIN file of the mirror they were exported from. */
+export async function benchCsvLibraries(options: { files: readonly CsvFile[]; mirrorFile: string; previewSeconds?: number }): Promise<void> {
+  await compareReaders(options.files, options.previewSeconds);
+  await compareWriters(BULK_PIN_COLUMNS, await bulkPinRows(options.mirrorFile));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const patients = Number(process.env.BENCH_PATIENTS ?? 200_000);
+  const temp = makeTempDir('fpp-csv-bench-');
+  try {
+    const mirrorFile = process.env.CSV_COMPARE_MIRROR ?? temp.file('source.sqlite');
+    const existing = fs.existsSync(mirrorFile);
+    const source = await createApp({ databaseFile: mirrorFile, ...(existing ? {} : { demo: { patients } }), now: () => NOW });
+    const { files } = exportMirror(source.context.sqlite);
+    await source.close();
+    console.log(`${existing ? 'Mirror reused' : `Demo mirror of ${patients.toLocaleString('en-US')} patients built`}: ${mirrorFile}`);
+    await benchCsvLibraries({ files, mirrorFile });
+  } finally {
+    temp.remove();
+  }
+}
