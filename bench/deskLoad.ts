@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { FamilyView, Result } from '../shared/api';
 import { NO_CHOICES, planFamilyPins } from '../shared/domain/plan';
-import { planInputsFromFamily } from '../shared/domain/planInputs';
+import { planInputsFromFamily } from '../shared/planInputs';
 import type { App } from '../electron/main/app';
 import { ms, percentile, printTable } from './stats';
 import { recordTarget } from './targets';

@@ -26,7 +26,7 @@ import { startWebServer } from '../electron/main/web/server';
 import { formatUsDate } from '../shared/domain/dates';
 import { generatePin, hashPin, PIN_HASH_ITERATIONS } from '../shared/domain/pin';
 import { NO_CHOICES, planFamilyPins } from '../shared/domain/plan';
-import { planInputsFromFamily } from '../shared/domain/planInputs';
+import { planInputsFromFamily } from '../shared/planInputs';
 import { makeTempDir } from '../tests/support/tempDir';
 import { ms, printTable, summarize, timeEach, type Timing } from './stats';
 import { runSyncBench } from './syncBench';

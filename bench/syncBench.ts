@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
 import type { FamilyView, Result, SyncSummary } from '../shared/api';
 import { NO_CHOICES, planFamilyPins } from '../shared/domain/plan';
-import { planInputsFromFamily } from '../shared/domain/planInputs';
+import { planInputsFromFamily } from '../shared/planInputs';
 import { createApp, type App } from '../electron/main/app';
 import { signInAs } from '../electron/main/clerks/sessionService';
 import { DEMO_ADMIN_CLERK_ID } from '../electron/main/demo/demoPractice';

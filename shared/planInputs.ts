@@ -1,5 +1,5 @@
-import type { FamilyView } from '../api';
-import type { PlanChild, PlanContact } from './planTypes';
+import type { FamilyView } from './api';
+import type { PlanChild, PlanContact } from './domain/planTypes';
 
 /** The family review as the planner's inputs: renderer (preview) and main (issue) use the same. */
 export function planInputsFromFamily(family: FamilyView): { children: PlanChild[]; contacts: PlanContact[] } {

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { call } from '../contractCall';
 import { mailboxSchema } from '../mailboxSchema';
 import { AUTHORITIES, REMINDER_METHODS } from '../domain/patient';
-import { EXCLUSION_REASONS, type ExclusionReason } from './exclusions';
+import { EXCLUSION_REASONS, type ExclusionReason } from '../domain/exclusions';
+import { QUALITY_PROBLEMS, type WorklistRow } from '../domain/worklist';
 import { IMPORT_FIELD_NAMES, IMPORT_KINDS, type ImportField, type ImportKind, type MissingField } from '../import/fields';
 
 const id = z.string().min(1).max(64);
@@ -14,8 +15,10 @@ const page = { limit: z.number().int().min(1).max(1000).default(100), offset: z.
 
 // ---- eligibility --------------------------------------------------------------------------
 
-// The reason codes live with their words in ./exclusions; the contract names them.
-export { EXCLUSION_REASONS, type ExclusionReason } from './exclusions';
+// The reason codes live with their words in shared/domain/exclusions.ts, the worklist's codes and rows in
+// shared/domain/worklist.ts (the domain's rules use them); the contract names them.
+export { EXCLUSION_REASONS, type ExclusionReason } from '../domain/exclusions';
+export { QUALITY_PROBLEMS, type QualityProblem, type WorklistChild, type WorklistProblem, type WorklistRow } from '../domain/worklist';
 
 export interface EligibleChild {
   patientId: string;
@@ -44,60 +47,6 @@ export interface ExclusionRow {
 }
 
 // ---- data quality -------------------------------------------------------------------------
-
-export const QUALITY_PROBLEMS = [
-  'no_primary_contact',
-  'missing_first_name',
-  'missing_last_name',
-  'missing_email',
-  'malformed_email',
-  'email_domain_typo',
-  'missing_mobile',
-  'invalid_mobile',
-  'no_authority_or_residence',
-  'missing_reminder_method',
-  'shared_email',
-] as const;
-export type QualityProblem = (typeof QUALITY_PROBLEMS)[number];
-
-/** What the worklist says is wrong, in words (`code` for the filter). */
-export interface WorklistProblem {
-  code: QualityProblem;
-  message: string;
-}
-
-/** One child on a guardian's worklist row, with what belongs to that child's link to the guardian. */
-export interface WorklistChild {
-  patientId: string;
-  patientName: string;
-  chartNumber: string;
-  /** The guardian's authority and residence for this child (null for a patient without a Primary Contact). */
-  authority: string | null;
-  residesWith: boolean;
-  /** Problems of this child only (authority and residence, an email shared with another family); the guardian's own are on the row. */
-  problems: WorklistProblem[];
-}
-
-/**
- * One row of the data-quality worklist: a Primary Contact with every child of theirs that has
- * something to fix (fixed once, for all of them), or a patient with no Primary Contact.
- */
-export interface WorklistRow {
-  /** `contact:${contactId}`, or `patient:${patientId}` for a patient with no Primary Contact. */
-  key: string;
-  contactId: string | null;
-  contact: {
-    firstName: string;
-    lastName: string;
-    email: string | null;
-    mobilePhone: string | null;
-    preferredReminder: string | null;
-  } | null;
-  /** Eldest first as the mirror lists them; one for a patient with no Primary Contact. */
-  children: WorklistChild[];
-  /** Every problem of the row once: the guardian's own (name, email, mobile, reminder method), then the children's, naming the child. */
-  problems: WorklistProblem[];
-}
 
 /** A page of the worklist: guardians (rows) and the children they cover. */
 export interface WorklistPage {

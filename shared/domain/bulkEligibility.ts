@@ -4,7 +4,7 @@
  * with them, and has an email address. The Primary Contact rule is the one the PIN wizard uses
  * (contacts.ts), so the wizard and the campaign never disagree about a child. Pure.
  */
-import { STATUS_EXCLUSIONS, type ExclusionReason } from '../bulk/exclusions';
+import { STATUS_EXCLUSIONS, type ExclusionReason } from './exclusions';
 import { hasAccessRight, primaryContactLink, type ContactLink } from './contacts';
 import { formatUsDate, type IsoDate } from './dates';
 import { patientEligibility, type PatientEligibility } from './eligibility';

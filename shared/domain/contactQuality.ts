@@ -7,7 +7,7 @@
  * well-known domains, mobile numbers that cannot be North American numbers. Pure: the worklist
  * and its tests share it.
  */
-import type { QualityProblem } from '../bulk/api';
+import type { QualityProblem } from './worklist';
 import { hasAccessRight, type ContactLink } from './contacts';
 import { addressInside, checkMailbox, emailProblemWords, type EmailProblem } from './email';
 import type { Authority, ReminderMethod } from './patient';

@@ -3,7 +3,7 @@
  * non-Active patient status gives, and the reasons in words. The rule (shared/domain/bulkEligibility.ts),
  * the exclusions report (main) and the readiness screen (renderer) all use these.
  */
-import type { PatientStatus } from '../domain/patient';
+import type { PatientStatus } from './patient';
 
 export const EXCLUSION_REASONS = [
   'status_inactive',

@@ -4,7 +4,7 @@
  * Primary Contact stay rows of their own. Pure: the snapshot groups the whole list with it, the
  * inline fix groups one guardian's children with it.
  */
-import type { QualityProblem, WorklistChild, WorklistProblem, WorklistRow } from '../bulk/api';
+import type { QualityProblem, WorklistChild, WorklistProblem, WorklistRow } from './worklist';
 
 /** One Active patient with something to fix, as the data-quality pass finds them. */
 export interface WorklistEntry {

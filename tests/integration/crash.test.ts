@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FamilyView, StatusInfo } from '../../shared/api';
 import { localDateIn } from '../../shared/domain/dates';
 import { NO_CHOICES, planFamilyPins } from '../../shared/domain/plan';
-import { planInputsFromFamily } from '../../shared/domain/planInputs';
+import { planInputsFromFamily } from '../../shared/planInputs';
 import { demoScenarioFamilies } from '../../electron/main/demo/demoPractice';
 import { startPortal, type PortalServer } from '../support/portal/server';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';

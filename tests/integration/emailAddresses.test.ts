@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FamilyView, IssuedBatch } from '../../shared/api';
 import type { ImportResult, WorklistRow } from '../../shared/bulk/api';
 import { NO_CHOICES, planFamilyPins } from '../../shared/domain/plan';
-import { planInputsFromFamily } from '../../shared/domain/planInputs';
+import { planInputsFromFamily } from '../../shared/planInputs';
 import type { App } from '../../electron/main/app';
 import { lines } from '../support/csvFixtures';
 import { insertFamilies, type FamilyFixture } from '../support/fixtures';

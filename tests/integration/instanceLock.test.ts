@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FamilyView, StatusInfo } from '../../shared/api';
 import { localDateIn } from '../../shared/domain/dates';
 import { NO_CHOICES, planFamilyPins } from '../../shared/domain/plan';
-import { planInputsFromFamily } from '../../shared/domain/planInputs';
+import { planInputsFromFamily } from '../../shared/planInputs';
 import { SYNC_PATHS } from '../../shared/sync/protocol';
 import { createApp, type App } from '../../electron/main/app';
 import { demoScenarioFamilies } from '../../electron/main/demo/demoPractice';

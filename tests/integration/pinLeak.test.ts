@@ -8,7 +8,7 @@ import type { FamilyView, IssuedBatch, OutboxItemView, Result, StatusInfo } from
 import { localDateIn } from '../../shared/domain/dates';
 import { verifyPin } from '../../shared/domain/pin';
 import { NO_CHOICES, planFamilyPins, type PlanChoices } from '../../shared/domain/plan';
-import { planInputsFromFamily } from '../../shared/domain/planInputs';
+import { planInputsFromFamily } from '../../shared/planInputs';
 import { demoScenarioFamilies } from '../../electron/main/demo/demoPractice';
 import { describeHits, filesUnder, needlesFor, scanBytes, type KnownPin, type PinHit } from '../support/fuzz/pinScan';
 import { bridge, startWebProcess, type WebProcess } from '../support/fuzz/webProcess';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckinList, FamilyView } from '../../shared/api';
 import { NO_CHOICES, planFamilyPins } from '../../shared/domain/plan';
-import { planInputsFromFamily } from '../../shared/domain/planInputs';
+import { planInputsFromFamily } from '../../shared/planInputs';
 import { signInOnWeb } from '../support/signIn';
 import { webApi } from '../support/webApi';
 import { startWebApp, type WebApp } from '../support/webApp';

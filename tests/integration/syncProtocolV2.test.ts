@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FamilyView, IssuedBatch, StatusInfo } from '../../shared/api';
 import { clockSkewWarning } from '../../shared/domain/clockSkew';
 import { NO_CHOICES, planFamilyPins, type PlanChoices } from '../../shared/domain/plan';
-import { planInputsFromFamily } from '../../shared/domain/planInputs';
+import { planInputsFromFamily } from '../../shared/planInputs';
 import { generatePin } from '../../shared/domain/pin';
 import { changesPage, enrollmentAccepted, protocolError, SYNC_PATHS, type EnrollmentRequest } from '../../shared/sync/protocol';
 import { createApp, type App } from '../../electron/main/app';

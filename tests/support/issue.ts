@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FamilyView, IssuedBatch, Result } from '../../shared/api';
 import { NO_CHOICES, planFamilyPins, type FamilyPlan, type PlanChoices } from '../../shared/domain/plan';
-import { planInputsFromFamily } from '../../shared/domain/planInputs';
+import { planInputsFromFamily } from '../../shared/planInputs';
 import type { App } from '../../electron/main/app';
 import { DANA, NEW_YORK_TIME, openTestDesk } from './testDesk';
 

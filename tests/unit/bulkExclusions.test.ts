@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXCLUSION_LABELS, EXCLUSION_REASONS, STATUS_EXCLUSIONS } from '../../shared/bulk/exclusions';
+import { EXCLUSION_LABELS, EXCLUSION_REASONS, STATUS_EXCLUSIONS } from '../../shared/domain/exclusions';
 import { bulkVerdict } from '../../shared/domain/bulkEligibility';
 import { PATIENT_STATUSES } from '../../shared/domain/patient';
 

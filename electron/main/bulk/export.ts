@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import type { ExportResult } from '../../../shared/bulk/api';
-import { EXCLUSION_LABELS } from '../../../shared/bulk/exclusions';
+import { EXCLUSION_LABELS } from '../../../shared/domain/exclusions';
 import { checkMobile } from '../../../shared/domain/contactQuality';
 import { formatUsDate } from '../../../shared/domain/dates';
 import { appendAudit } from '../audit/audit';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FamilyView, IssuedBatch } from '../../../shared/api';
 import { planFamilyPins, PlanChoiceError, type FamilyPlan, type PlanChoices } from '../../../shared/domain/plan';
-import { planInputsFromFamily } from '../../../shared/domain/planInputs';
+import { planInputsFromFamily } from '../../../shared/planInputs';
 import { generatePin, hashPin } from '../../../shared/domain/pin';
 import type { Insertable } from 'kysely';
 import { appendAudit, type AuditEntry } from '../audit/audit';

@@ -1,5 +1,5 @@
 import type { ReadinessSummary } from '../../../shared/bulk/api';
-import { EXCLUSION_LABELS } from '../../../shared/bulk/exclusions';
+import { EXCLUSION_LABELS } from '../../../shared/domain/exclusions';
 import { count, plural } from './bulkWords';
 
 /**

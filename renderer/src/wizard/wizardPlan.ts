@@ -1,6 +1,6 @@
 import type { FamilyView } from '../../../shared/api';
 import { planFamilyPins, PlanChoiceError, type FamilyPlan, type PlanChoices } from '../../../shared/domain/plan';
-import { planInputsFromFamily } from '../../../shared/domain/planInputs';
+import { planInputsFromFamily } from '../../../shared/planInputs';
 
 /** A record without the entries whose reason is still blank. */
 function withReasons<T>(record: Record<string, T>, reasonOf: (value: T) => string): Record<string, T> {
