@@ -6,12 +6,19 @@
  *
  * Reader: the practice export of the import bench (about 50 MB for 200,000 patients), read whole
  * by each reader; then stage 1 of the import (buildPlan: read and check every cell) on each.
- * Writer: the Bulk PIN file of the same mirror, written by csv-stringify (lib/csv.ts, with our
- * formula guard) and by the hand-written writer it replaced (kept below for this comparison).
+ * Writer: the Bulk PIN file of the same mirror, written by the export's hand-written writer
+ * (lib/csv.ts) and by csv-stringify with our formula guard.
  *
  *   npx tsx bench/csvCompare.ts            (BENCH_PATIENTS, default 200,000; CSV_COMPARE_MIRROR=file
  *                                           keeps the demo mirror there and reuses it next time)
  * benchImport() (bench/importBench.ts) calls benchCsvLibraries() after its own steps.
+ *
+ * What was decided from it (issue 13 item 9, December 2026, 2 shared cores): the import keeps its
+ * hand-written reader. csv-parse reads the 50 MB export 5.5-7x slower, stage 1 of the import
+ * 1.2-1.3x slower, a 500,000-column file 3-4x slower with longer stalls (the import test's 250 ms
+ * bound failed 2 runs in 3 with it, never with the hand-written reader), and its info.lines is
+ * wrong after a CRLF inside quotes, so the line count would stay ours anyway. The export keeps
+ * its hand-written writer too: csv-stringify wrote the same bytes in 2.3-4.3x the time.
  */
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -25,10 +32,10 @@ import { CsvReader, type RecordSource } from '../electron/main/importer/csv';
 import { buildPlan } from '../electron/main/importer/plan';
 import { CELLS_PER_PAUSE } from '../electron/main/importer/planFile';
 import type { ImportPlan } from '../electron/main/importer/planTypes';
-import { BOM, csvPieces, isFormulaLike, type CsvValue } from '../electron/main/lib/csv';
+import { csvPieces, isFormulaLike, type CsvValue } from '../electron/main/lib/csv';
 import { yieldToEventLoop } from '../electron/main/lib/pacing';
 import { makeTempDir } from '../tests/support/tempDir';
-import { CsvParseRecords, type LineNumbers } from './csvParseRecords';
+import { CsvParseRecords } from './csvParseRecords';
 import { exportMirror } from './importBench';
 import { printTable } from './stats';
 
@@ -45,23 +52,46 @@ type Reader = (text: string) => RecordSource;
 const READERS: [label: string, reader: Reader][] = [
   ['hand-written CsvReader (importer/csv.ts)', (text) => new CsvReader(text)],
   ["csv-parse, lines counted from each record's raw text (right)", (text) => new CsvParseRecords(text, { lines: 'raw' })],
-  ['csv-parse, lines from info.lines (wrong after a CRLF in quotes)', (text) => new CsvParseRecords(text, { lines: 'info' as LineNumbers })],
+  ['csv-parse, lines from info.lines (wrong after a CRLF in quotes)', (text) => new CsvParseRecords(text, { lines: 'info' })],
   ['csv-parse, no line numbers (the floor)', (text) => new CsvParseRecords(text, { lines: 'none' })],
-  ['csv-parse, raw lines, fed 1 MB at a time', (text) => new CsvParseRecords(text, { lines: 'raw', chunkChars: 1 << 20 })],
+  ['csv-parse, raw lines, fed 1 M characters at a time', (text) => new CsvParseRecords(text, { lines: 'raw', chunkChars: 1 << 20 })],
 ];
 
-/** Interleaved rounds of every variant; the best time of each (seconds) and the last result. */
-async function rounds<T>(variants: (() => Promise<T>)[]): Promise<{ best: number[]; results: T[] }> {
+/** Interleaved rounds of every variant; the best time of each (seconds), the last result, and the largest a result of `worstOf` gave. */
+async function rounds<T>(variants: (() => Promise<T>)[]): Promise<{ best: number[]; results: T[]; worst: number[] }> {
   const best = variants.map(() => Number.POSITIVE_INFINITY);
+  const worst = variants.map(() => 0);
   const results: T[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, run] of variants.entries()) {
       const start = performance.now();
       results[i] = await run();
       best[i] = Math.min(best[i]!, (performance.now() - start) / 1000);
+      if (typeof results[i] === 'number') worst[i] = Math.max(worst[i]!, results[i] as number);
     }
   }
-  return { best, results };
+  return { best, results, worst };
+}
+
+/** Reads the files as the import does (a pause every part) and returns the longest gap between event-loop turns, ms. */
+async function stalls(files: readonly CsvFile[], reader: Reader): Promise<number> {
+  let longest = 0;
+  let last = performance.now();
+  let ticking = true;
+  const tick = () => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  for (const file of files) {
+    const source = reader(file.content);
+    while (await source.read(yieldToEventLoop, CELLS_PER_PAUSE));
+  }
+  ticking = false;
+  await yieldToEventLoop();
+  return longest;
 }
 
 interface ReadOut {
@@ -131,6 +161,17 @@ export async function compareReaders(files: readonly CsvFile[], previewSeconds?:
   );
   console.log(`Every record and line number the same from the hand-written reader and csv-parse (raw lines): ${same ? 'yes' : 'NO'}; ${await agreeOnTrickyText()}`);
 
+  // Issue 11's case: a 500,000-column file read while the event loop must keep running (the import
+  // test bounds the longest stall at 250 ms).
+  const header = ['Chart #', 'First Name', 'Last Name', 'DOB', 'Status', ...Array.from({ length: 499_995 }, (_, i) => `Extra ${i}`)].join(',');
+  const row = ['C1', 'Ana', 'Lopez', '03/14/2015', 'Active', ...Array.from({ length: 499_995 }, () => 'x')].join(',');
+  const wide = [{ name: 'wide.csv', content: `${header}\r\n${row}\r\n` }];
+  const wideRuns = await rounds([() => stalls(wide, READERS[0]![1]), () => stalls(wide, READERS[1]![1])]);
+  printTable(`A 500,000-column file, header and one row (${(Buffer.byteLength(wide[0]!.content) / 1e6).toFixed(1)} MB; best of ${ROUNDS}, pausing as the import does)`, ['reader', 's', 'longest stall, ms (worst round)'], [
+    ['hand-written CsvReader', wideRuns.best[0]!.toFixed(2), wideRuns.worst[0]!.toFixed(0)],
+    ['csv-parse (raw lines)', wideRuns.best[1]!.toFixed(2), wideRuns.worst[1]!.toFixed(0)],
+  ]);
+
   // Stage 1 of the import on each reader: every file read, every cell checked, records built.
   const input = { files: files.map((f) => ({ name: f.name, content: f.content })) };
   const plan = (records: Reader) => () =>
@@ -154,32 +195,27 @@ export async function compareReaders(files: readonly CsvFile[], previewSeconds?:
 
 // ---- writer ----------------------------------------------------------------------------------
 
-/** The hand-written writer lib/csv.ts had before csv-stringify, kept here only to compare against. */
-function handCell(value: CsvValue): string {
-  if (value === null || value === undefined) return '';
-  const raw = String(value);
-  const text = isFormulaLike(raw) ? `'${raw}` : raw;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+/** Every value through our formula guard, as lib/csv.ts does. */
+const guard = (value: string | number | bigint | boolean) => {
+  const text = String(value);
+  return isFormulaLike(text) ? `'${text}` : text;
+};
 
-async function* handPieces(header: readonly string[], rows: Iterable<readonly CsvValue[]>, linesPerPiece = 2_000): AsyncGenerator<string> {
-  let lines: string[] = [`${BOM}${header.map(handCell).join(',')}`];
-  for (const row of rows) {
-    lines.push(row.map(handCell).join(','));
-    if (lines.length >= linesPerPiece) {
-      yield `${lines.join('\r\n')}\r\n`;
-      lines = [];
-      await yieldToEventLoop();
-    }
-  }
-  if (lines.length > 0) yield `${lines.join('\r\n')}\r\n`;
-}
-
-/** csv-stringify with no formula guard: what the guard costs. */
-async function* unguardedPieces(header: readonly string[], rows: readonly (readonly CsvValue[])[], linesPerPiece = 2_000): AsyncGenerator<string> {
+/**
+ * csv-stringify writing the same file as lib/csv.ts csvPieces: our guard on every cell through
+ * its `cast`; `quote_record_delimiter`, without which a cell holding a lone CR or LF is not quoted
+ * once `record_delimiter` is set.
+ */
+async function* stringifyPieces(header: readonly string[], rows: readonly (readonly CsvValue[])[], guarded: boolean, linesPerPiece = 2_000): AsyncGenerator<string> {
+  const options = {
+    record_delimiter: 'windows',
+    quote_record_delimiter: true,
+    eof: true,
+    ...(guarded ? { cast: { string: guard, number: guard, bigint: guard, boolean: guard } } : {}),
+  } as const;
   for (let at = -1; at < rows.length; at += linesPerPiece) {
     const slice = at < 0 ? [header] : rows.slice(at, at + linesPerPiece);
-    yield stringify(slice, { record_delimiter: 'windows', quote_record_delimiter: true, eof: true, bom: at < 0 });
+    yield stringify(slice, { ...options, bom: at < 0 });
     await yieldToEventLoop();
   }
 }
@@ -192,9 +228,9 @@ async function joined(pieces: AsyncIterable<string>): Promise<string> {
 
 export async function compareWriters(header: readonly string[], rows: readonly (readonly CsvValue[])[]): Promise<void> {
   const variants: [string, () => AsyncIterable<string>][] = [
-    ['hand-written (lib/csv.ts before csv-stringify)', () => handPieces(header, rows)],
-    ['csv-stringify + our formula guard (lib/csv.ts csvPieces)', () => csvPieces(header, rows)],
-    ['csv-stringify, no formula guard (comparison only)', () => unguardedPieces(header, rows)],
+    ['hand-written (lib/csv.ts csvPieces)', () => csvPieces(header, rows)],
+    ['csv-stringify + our formula guard', () => stringifyPieces(header, rows, true)],
+    ['csv-stringify, no formula guard (what the guard costs)', () => stringifyPieces(header, rows, false)],
   ];
   const { best, results } = await rounds(variants.map(([, pieces]) => () => joined(pieces())));
   const megabytes = Buffer.byteLength(results[1]!) / 1e6;

@@ -1,6 +1,7 @@
 /**
  * csv-parse (node-csv) behind the import's RecordSource, for bench/csvCompare.ts: the same file
- * read by the library, streaming, so the import can run on either reader and be timed.
+ * read by the library, streaming, so the import can run on either reader and be timed. Tried as
+ * the import's own reader and not adopted (issue 13 item 9): see csvCompare.ts for why.
  *
  * Options as the import needs them: the UTF-8 BOM skipped (`bom`), quotes with "" inside, line
  * breaks inside quotes, CRLF, LF or lone CR in one file (`record_delimiter` given as all three:
@@ -49,7 +50,9 @@ export class CsvParseRecords implements RecordSource {
   private readonly lines: LineNumbers;
   /** The line the next record starts on. */
   private line = 1;
-  private pause: (() => Promise<void>) | undefined;
+  private readonly text: string;
+  private readonly chunkChars: number | undefined;
+  private feeding: Promise<void> | null = null;
   private done = false;
 
   constructor(text: string, options: { lines?: LineNumbers; chunkChars?: number; delimiter?: Delimiter } = {}) {
@@ -66,15 +69,17 @@ export class CsvParseRecords implements RecordSource {
       info: this.lines === 'info',
     });
     this.records = this.parser[Symbol.asyncIterator]();
-    void this.feed(text, options.chunkChars ?? 1 << 16);
+    this.text = text;
+    this.chunkChars = options.chunkChars;
   }
 
-  /** Writes the text in slices, waiting while the parser's buffer is full and letting the event loop run between slices. */
-  private async feed(text: string, chunkChars: number): Promise<void> {
+  /** Writes the text in slices, waiting while the parser holds enough and letting the event loop run between slices. */
+  private async feed(pause: (() => Promise<void>) | undefined, chunkChars: number): Promise<void> {
+    const text = this.text;
     try {
       for (let at = 0; at < text.length; at += chunkChars) {
         if (!this.parser.write(text.slice(at, at + chunkChars))) await once(this.parser, 'drain');
-        if (this.pause) await this.pause();
+        if (pause) await pause();
       }
       this.parser.end();
     } catch {
@@ -82,8 +87,9 @@ export class CsvParseRecords implements RecordSource {
     }
   }
 
-  async read(pause: (() => Promise<void>) | undefined, _cellsPerPart: number): Promise<CsvRecord | null> {
-    this.pause = pause;
+  /** The text is fed from the first call on, in slices of about `cellsPerPart` cells (4 characters each) unless `chunkChars` was given. */
+  async read(pause: (() => Promise<void>) | undefined, cellsPerPart: number): Promise<CsvRecord | null> {
+    this.feeding ??= this.feed(pause, this.chunkChars ?? Math.max(4_096, cellsPerPart * 4));
     while (!this.done) {
       let next: IteratorResult<Parsed | string[]>;
       try {
