@@ -14,11 +14,12 @@
  * benchImport() (bench/importBench.ts) calls benchCsvLibraries() after its own steps.
  *
  * What was decided from it (issue 13 item 9, December 2026, 2 shared cores): the import keeps its
- * hand-written reader. csv-parse reads the 50 MB export 5.5-7x slower, stage 1 of the import
- * 1.2-1.3x slower, a 500,000-column file 3-4x slower with longer stalls (the import test's 250 ms
- * bound failed 2 runs in 3 with it, never with the hand-written reader), and its info.lines is
- * wrong after a CRLF inside quotes, so the line count would stay ours anyway. The export keeps
- * its hand-written writer too: csv-stringify wrote the same bytes in 2.3-4.3x the time.
+ * hand-written reader. csv-parse read the 50 MB export 7-9x slower, stage 1 of the import
+ * 1.2-1.7x slower, a 500,000-column file about 7x slower; as the import's reader it failed the
+ * import test's 250 ms stall bound on that file in 2 runs of 3 (the hand-written one passed 3 of
+ * 3 on the same machine); and its info.lines is wrong after a CRLF inside quotes, so the line
+ * count would stay ours anyway. The export keeps its hand-written writer too: csv-stringify wrote
+ * the same bytes in 1.9-4.3x the time.
  */
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -213,9 +214,12 @@ async function* stringifyPieces(header: readonly string[], rows: readonly (reado
     eof: true,
     ...(guarded ? { cast: { string: guard, number: guard, bigint: guard, boolean: guard } } : {}),
   } as const;
-  for (let at = -1; at < rows.length; at += linesPerPiece) {
-    const slice = at < 0 ? [header] : rows.slice(at, at + linesPerPiece);
-    yield stringify(slice, { ...options, bom: at < 0 });
+  // The first piece holds the header and linesPerPiece - 1 rows, as csvPieces does.
+  for (let at = 0, first = true; first || at < rows.length; first = false) {
+    const take = first ? linesPerPiece - 1 : linesPerPiece;
+    const slice = first ? [header, ...rows.slice(0, take)] : rows.slice(at, at + take);
+    at += take;
+    yield stringify(slice, { ...options, bom: first });
     await yieldToEventLoop();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * CSV as Excel and every import tool read it: RFC 4180 (fields with a comma, quote, CR or LF are
  * quoted, quotes doubled; CRLF record ends), UTF-8 with a byte-order mark so Excel does not read
- * "José" as "JosÃ©". Written by hand: csv-stringify, with the same output, took 2.3-4.3x as long
+ * "José" as "JosÃ©". Written by hand: csv-stringify, with the same output, took 1.9-4.3x as long
  * on the Bulk PIN file (bench/csvCompare.ts). Files are written atomically: a temporary file in
  * the same folder, flushed, then renamed, so nobody ever opens half a file.
  */
