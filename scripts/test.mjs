@@ -1,6 +1,7 @@
-// `npm test`: install what is missing (a Chromium for Playwright included), then type-check,
-// build the renderer and web-mode entry, and run vitest and Playwright. Ends with one line
-// "N passed, N failed" summing both runners.
+// `npm test`: install what is missing (a Chromium for Playwright included), then type-check, lint
+// (`npm run lint`: Biome and the boundary rules), build the renderer and web-mode entry, and run
+// vitest and Playwright. Ends with one line "N passed, N failed" summing both runners; a failed
+// step that is not a test (type-checking, lint, build) counts as one failure, named above it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureChromium, ensureInstalled, ensurePdfToText, root, run, say } from './lib/bootstrap.mjs';
@@ -18,16 +19,22 @@ for (const f of [vitestJson, playwrightJson]) fs.rmSync(f, { force: true });
 
 const steps = [
   ['Type-checking', () => run(bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']) && run(bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit'])],
+  ['Lint', () => run(process.execPath, [path.join(root, 'scripts/lint.mjs')])],
   ['Building', () => run(process.execPath, [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { env })],
-  ['Unit and integration tests (vitest)', () => run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], { env })],
+  [
+    'Unit and integration tests (vitest)',
+    () => run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], { env }),
+  ],
   ['End-to-end tests (Playwright, web mode)', () => run(bin('playwright'), ['test'], { env: { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson } })],
 ];
 
-let failedStep = null;
+const TEST_RUNNERS = new Set(['Unit and integration tests (vitest)', 'End-to-end tests (Playwright, web mode)']);
+// A lint finding does not stop the tests: one run shows both.
+const failedSteps = [];
 for (const [title, step] of steps) {
   say(`${title}…`);
   if (!step()) {
-    failedStep ??= title;
+    failedSteps.push(title);
     if (title === 'Type-checking' || title === 'Building') break;
   }
 }
@@ -49,6 +56,7 @@ function counts() {
 }
 
 const { passed, failed } = counts();
-if (failedStep) say(`Failed at: ${failedStep}.`);
-console.log(`${passed} passed, ${failedStep && failed === 0 ? 1 : failed} failed`);
-process.exit(failedStep ? 1 : 0);
+const failures = failed + failedSteps.filter((title) => !TEST_RUNNERS.has(title)).length;
+if (failedSteps.length > 0) say(`Failed at: ${failedSteps.join(', ')}.`);
+console.log(`${passed} passed, ${failedSteps.length > 0 && failures === 0 ? 1 : failures} failed`);
+process.exit(failedSteps.length > 0 ? 1 : 0);
