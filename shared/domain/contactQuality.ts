@@ -11,6 +11,7 @@ import type { QualityProblem } from './worklist';
 import { hasAccessRight, type ContactLink } from './contacts';
 import { addressInside, checkMailbox, emailProblemWords, type EmailProblem } from './email';
 import type { Authority, ReminderMethod } from './patient';
+import { cleanText } from './textHygiene';
 
 export interface QualityContact {
   firstName: string;
@@ -243,10 +244,7 @@ const EMAIL_ADVICE: Record<Exclude<EmailProblem, 'missing'>, string> = {
 
 /** The field as the worklist quotes it: line breaks shown as ↵, other invisible characters dropped, long values cut. */
 export function shownEmail(raw: string): string {
-  const shown = raw
-    .trim()
-    .replace(/\r\n|[\r\n\u2028\u2029\u0085]/g, ' \u21b5 ')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '');
+  const shown = cleanText(raw.trim().replace(/\r\n|[\r\n\u2028\u2029\u0085]/g, ' \u21b5 ')).text;
   return shown.length > 120 ? `${shown.slice(0, 119)}\u2026` : shown;
 }
 

@@ -4,9 +4,9 @@
  * on a printed slip (issue 11). They are removed at the door, and the count is reported. Pure.
  */
 
-// C0 and C1 controls (tab, CR and LF included: none belongs in a name or an address field),
-// DEL, the bidi embeddings/overrides/isolates, and the invisible LRM/RLM/ALM marks.
-const UNWANTED = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// C0 and C1 controls and DEL (\p{Cc}; tab, CR and LF included: none belongs in a name or an address
+// field), the bidi embeddings/overrides/isolates, and the invisible LRM/RLM/ALM marks.
+const UNWANTED = /[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 
 export interface CleanText {
   text: string;

@@ -267,7 +267,10 @@ function focusLook(page: Page): Promise<FocusLook | null> {
       return out;
     };
     const lum = ({ r, g, b }: { r: number; g: number; b: number }) => {
-      const ch = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      const ch = (v: number) => {
+        const c = v / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      };
       return 0.2126 * ch(r) + 0.7152 * ch(g) + 0.0722 * ch(b);
     };
     const style = getComputedStyle(el);

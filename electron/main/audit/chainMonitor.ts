@@ -40,7 +40,7 @@ export class AuditChainMonitor {
    * only those there were at start.
    */
   async current(): Promise<AuditVerification> {
-    if (this.running) return this.running;
+    if (this.running !== null) return this.running;
     if (!this.last) return this.verify();
     if (this.last.ok) {
       const newest = await this.ctx.db.selectFrom('audit_log').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();

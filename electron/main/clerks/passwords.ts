@@ -61,5 +61,6 @@ export function needsRehash(stored: string): boolean {
 let dummy: Promise<string> | null = null;
 /** A hash to verify against when the username does not exist, so both answers take as long. */
 export function dummyHash(): Promise<string> {
-  return (dummy ??= hashPassword(randomBytes(12).toString('hex')));
+  dummy ??= hashPassword(randomBytes(12).toString('hex'));
+  return dummy;
 }

@@ -56,5 +56,7 @@ export function recordFailure(sqlite: BetterSqlite3.Database, subjects: string[]
 /** A successful sign-in clears the count for its username and workstation. */
 export function clearFailures(sqlite: BetterSqlite3.Database, subjects: string[]): void {
   const remove = sqlite.prepare('DELETE FROM sign_in_failures WHERE subject = ?');
-  sqlite.transaction(() => subjects.forEach((subject) => remove.run(subject)))();
+  sqlite.transaction(() => {
+    for (const subject of subjects) remove.run(subject);
+  })();
 }

@@ -274,7 +274,7 @@ export function decodeWords(value: string): string {
 
 /** Header text outside encoded words: should be ASCII, but tolerate raw UTF-8 (SMTPUTF8 mail). */
 function decodeLatin1Text(text: string): string {
-  return /[^\x00-\x7f]/.test(text) ? decodeCharset(Buffer.from(text, 'latin1'), 'utf-8') : text;
+  return /[^\p{ASCII}]/u.test(text) ? decodeCharset(Buffer.from(text, 'latin1'), 'utf-8') : text;
 }
 
 function htmlToText(html: string): string {

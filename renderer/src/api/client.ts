@@ -54,7 +54,9 @@ export async function call<K extends CallName>(name: K, input: CallInput<K>): Pr
   if (!result.ok) {
     const { code } = result.error;
     // A wrong password answers 'not_signed_in' too: the sign-in form shows that one itself.
-    if ((code === 'locked' || code === 'not_signed_in') && !name.startsWith('auth.')) authLostListeners.forEach((listener) => listener(code));
+    if ((code === 'locked' || code === 'not_signed_in') && !name.startsWith('auth.')) {
+      for (const listener of authLostListeners) listener(code);
+    }
     throw new ApiCallError(result.error);
   }
   return result.value as CallOutput<K>;

@@ -49,6 +49,7 @@ export function App() {
   useActivityReports(Boolean(clerk) && !auth?.locked, auth?.lockAfterMinutes ?? 5);
 
   // Who is signed in changed: the session (top bar, role) and the status bar follow.
+  // biome-ignore lint/correctness/useExhaustiveDependencies(clerk?.id): the trigger is a change of clerk, which the effect does not read
   useEffect(() => {
     void loadSession();
     void useSession.getState().refreshStatus();
@@ -144,6 +145,7 @@ export function App() {
             {session?.demo && <span className="demo-flag">Demo practice</span>}
             {clerk && (
               <span className="clerk-controls">
+                {/* biome-ignore lint/a11y/useSemanticElements: a named group in the top bar, not a form: a <fieldset> does not belong here */}
                 <span className="signed-in" role="group" aria-label="Signed in" title={isAdmin ? 'Administrator' : 'Clerk'}>
                   {clerk.displayName}
                 </span>

@@ -27,6 +27,7 @@ export function LaunchRefused({ state }: { state: Exclude<WebSessionState, 'read
     <main className="launch-refused" aria-labelledby="launch-refused-title">
       <h1 id="launch-refused-title">{title}</h1>
       {/* `npm run start:web` and the like, shown as code */}
+      {/* biome-ignore lint/suspicious/noArrayIndexKey: the parts of a fixed sentence, never reordered */}
       <p>{body.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part))}</p>
     </main>
   );

@@ -36,6 +36,6 @@ export function resumeWork(clerkId: string): void {
 /** Signing out ends a clerk's work: nothing of theirs stays in memory. */
 export function dropWork(clerkId: string | null): void {
   if (clerkId) stashes.delete(clerkId);
-  STORES.forEach((store) => store.setState(store.getInitialState(), true));
+  for (const store of STORES) store.setState(store.getInitialState(), true);
   useWizard.setState({ batchId: crypto.randomUUID() });
 }

@@ -26,6 +26,7 @@ export function ChecklistQuestion({ answer }: { answer: ChecklistAnswer }) {
   const yesRadio = useRef<HTMLInputElement>(null);
   // The choice shows at once; it follows the stored answer whenever that changes.
   const [chosen, setChosen] = useState<boolean | null>(answer.answer);
+  // biome-ignore lint/correctness/useExhaustiveDependencies(answer.answeredAt): an answer stored again, even unchanged, resets the choice to it too
   useEffect(() => setChosen(answer.answer), [answer.answer, answer.answeredAt]);
   // null = the note as stored; a string = what the administrator is typing.
   const [noteDraft, setNoteDraft] = useState<string | null>(null);

@@ -101,12 +101,12 @@ export function ContactFixForm(props: { row: WorklistRow; problem: QualityProble
   const childFlagged = (i: number) => children[i]!.problems.some((p) => p.code === 'no_authority_or_residence');
 
   // Opening the form puts the cursor in the first field the worklist flagged (or the first name).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only on opening, with the flags of the row as it was when Fix was chosen
   useEffect(() => {
     const own = FIELD_ORDER.find((key) => isFlagged(key, codes));
     const link = children.findIndex((_, i) => childFlagged(i));
     const first: FieldId = own ?? (link >= 0 ? `authority-${link}` : 'firstName');
     document.getElementById(`${base}-${first}`)?.focus();
-    // Only on opening: the flags of the row as it was when Fix was chosen.
   }, []);
 
   const set = <K extends OwnField>(key: K, value: Draft[K]) => {

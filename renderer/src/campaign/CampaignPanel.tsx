@@ -113,6 +113,7 @@ function StartView() {
           Start the campaign…
         </button>
       ) : (
+        // biome-ignore lint/a11y/useSemanticElements: a question and its two buttons, not a form: a <fieldset> does not belong here
         <div className="campaign-confirm" role="group" aria-labelledby="campaign-confirm-text" onKeyDown={onKeyDown}>
           <p id="campaign-confirm-text">{startConfirmation(preview)}</p>
           <div className="campaign-actions">

@@ -23,14 +23,15 @@ export function CheckinScreen() {
     void load();
   }, [load]);
   // The list arrives after the screen: put the highlight back on the row the clerk left.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only when a new list arrives; moving the highlight is the clerk's
   useEffect(() => {
     if (activeFamilyId !== null) setActive(Math.max(0, (list?.families ?? []).findIndex((f) => f.familyId === activeFamilyId)));
-    // Only when a new list arrives; moving the highlight is the clerk's.
   }, [list]);
   useEffect(() => {
     const family = families[active];
     if (family) setActiveFamily(family.familyId);
   }, [active, families, setActiveFamily]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies(list): each new list takes the focus, so the arrow keys work at once
   useEffect(() => {
     listRef.current?.focus();
   }, [list]);

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { ClerkAccount, ClerkRole } from '../../../shared/clerks/api';
 import { MIN_PASSWORD_LENGTH } from '../../../shared/clerks/passwordRules';
 import { useAuth } from '../auth/authStore';
@@ -125,8 +125,13 @@ function ResetPassword({ clerk, onDone }: { clerk: ClerkAccount; onDone(): void 
     if (found) return;
     if (await update(clerk, { newPassword: password, confirmPassword: again })) onDone();
   };
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape') return;
+    event.stopPropagation();
+    onDone();
+  };
   return (
-    <form className="clerks-reset" onSubmit={(event) => void onSubmit(event)} noValidate onKeyDown={(event) => event.key === 'Escape' && (event.stopPropagation(), onDone())}>
+    <form className="clerks-reset" onSubmit={(event) => void onSubmit(event)} noValidate onKeyDown={onKeyDown}>
       <input ref={first} type="password" autoComplete="new-password" aria-label={`New password for ${clerk.displayName}`} value={password} onChange={(e) => setPassword(e.target.value)} />
       <input type="password" autoComplete="new-password" aria-label="New password again" value={again} onChange={(e) => setAgain(e.target.value)} />
       <button type="submit" disabled={busy}>

@@ -114,6 +114,7 @@ export function ChildCard({
       {child.verdict.warnings.length > 0 && (
         <ul className="warnings">
           {child.verdict.warnings.map((w, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a verdict's warnings come in a fixed order and are never reordered
             <li key={`${w.code}-${i}`} className="warning">
               ⚠ {w.message}
             </li>

@@ -9,6 +9,16 @@ export interface ListNavigationOptions {
   focusRows?: boolean;
 }
 
+/** Where each key moves the highlight from row `i` of a list whose last row is `last`. */
+const MOVES: Record<string, (i: number, last: number) => number> = {
+  ArrowDown: (i, last) => Math.min(i + 1, last),
+  ArrowUp: (i) => Math.max(i - 1, 0),
+  Home: () => 0,
+  End: (_, last) => last,
+  PageDown: (i, last) => Math.min(i + 10, last),
+  PageUp: (i) => Math.max(i - 10, 0),
+};
+
 /**
  * Arrow keys move a highlighted row, Home/End jump, Enter opens it. The highlight stays within
  * the list when it shrinks (results as you type), and is always scrolled into view: the clerk
@@ -21,6 +31,7 @@ export function useListNavigation<T>(items: readonly T[], onOpen: (item: T) => v
   }, [items]);
   const { listRef, activeSelector = '[aria-selected="true"]', focusRows = false } = options;
   const scrolledTo = useRef<number | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies(items): a new list (results as you type) is scrolled to its highlighted row too
   useEffect(() => {
     const list = listRef?.current;
     const row = list?.querySelector<HTMLElement>(activeSelector);
@@ -41,18 +52,10 @@ export function useListNavigation<T>(items: readonly T[], onOpen: (item: T) => v
   const onKeyDown = useCallback(
     (event: KeyboardEvent) => {
       if (items.length === 0) return;
-      const moves: Record<string, (i: number) => number> = {
-        ArrowDown: (i) => Math.min(i + 1, items.length - 1),
-        ArrowUp: (i) => Math.max(i - 1, 0),
-        Home: () => 0,
-        End: () => items.length - 1,
-        PageDown: (i) => Math.min(i + 10, items.length - 1),
-        PageUp: (i) => Math.max(i - 10, 0),
-      };
-      const move = moves[event.key];
+      const move = MOVES[event.key];
       if (move) {
         event.preventDefault();
-        setActive(move);
+        setActive((i) => move(i, items.length - 1));
       } else if (event.key === 'Enter') {
         const item = items[active];
         if (item !== undefined) {

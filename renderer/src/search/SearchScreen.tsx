@@ -29,12 +29,12 @@ export function SearchScreen({ initialText }: { initialText: string }) {
     }
     navigate(event);
   };
+  // biome-ignore lint/correctness/useExhaustiveDependencies(open): open is recreated each render; only a new answer matters here
   useEffect(() => {
     if (enterFor.current === null || results === null || results.query !== enterFor.current) return;
     enterFor.current = null;
     const first = results.hits[0];
     if (first) open(first);
-    // open is recreated each render; only a new answer matters here.
   }, [results]);
 
   useEffect(() => {

@@ -6,7 +6,7 @@
  * with the schema's safeParse before sending it, exactly as the server will see it.
  */
 import { z } from 'zod';
-import { Rng } from './random';
+import type { Rng } from './random';
 
 /** JSON text inserted verbatim (numbers JSON can spell but JavaScript cannot: 1e309, -0, deep nesting). */
 export class Raw {
@@ -90,6 +90,7 @@ export const OTHER_HOSTILE = [
   '.eml',
   '<script>alert(1)</script>',
   '<img src=x onerror=alert(1)>',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the Log4Shell probe, sent as literal text
   '${jndi:ldap://127.0.0.1/x}',
   '{{7*7}}',
   'maria@example.com\r\nBcc: everyone@example.com',
@@ -229,7 +230,7 @@ function slotsOf(value: Value, schema: Schema, path: Path = [], out: Slot[] = []
   out.push({ path, schema });
   const s = nonNullBranch(schema);
   if (Array.isArray(value)) {
-    value.forEach((item, i) => slotsOf(item, s.items ?? {}, [...path, i], out));
+    for (const [i, item] of value.entries()) slotsOf(item, s.items ?? {}, [...path, i], out);
   } else if (value !== null && typeof value === 'object' && !(value instanceof Raw)) {
     for (const key of Object.keys(value)) {
       const prop = s.properties?.[key] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : {});
@@ -267,7 +268,7 @@ function getAt(root: { input: Value | undefined }, path: Path): Value | undefine
 
 function deepNesting(rng: Rng): Raw {
   const depth = rng.pick([64, 1_000, 10_000, 100_000]);
-  return rng.chance(0.5) ? new Raw('['.repeat(depth) + ']'.repeat(depth)) : new Raw('{"a":'.repeat(depth) + '1' + '}'.repeat(depth));
+  return rng.chance(0.5) ? new Raw('['.repeat(depth) + ']'.repeat(depth)) : new Raw(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
 }
 
 function pollutionObject(rng: Rng): { [key: string]: Value } {
@@ -329,7 +330,7 @@ function wrongTypeFor(schema: Schema, rng: Rng): Value {
     if (s.anyOf) s.anyOf.forEach(collect);
     const t = typeOf(s);
     if (t) allowed.add(t === 'integer' ? 'number' : t);
-    if (Array.isArray(s.type)) s.type.forEach((x) => allowed.add(x === 'integer' ? 'number' : x));
+    if (Array.isArray(s.type)) for (const x of s.type) allowed.add(x === 'integer' ? 'number' : x);
     else if (s.type === 'null') allowed.add('null');
   };
   collect(schema);

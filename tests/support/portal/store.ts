@@ -309,27 +309,40 @@ export class PortalStore {
     const tombstone = (): void => {
       page.tombstones.push({ kind, id: row.record_id, mergedInto: row.merged_into });
     };
-    if (row.deleted) return tombstone();
+    if (row.deleted) {
+      tombstone();
+      return;
+    }
     switch (kind) {
       case 'family': {
         const record = this.family(row.record_id);
-        return record ? void page.families.push(record) : tombstone();
+        if (record) page.families.push(record);
+        else tombstone();
+        return;
       }
       case 'patient': {
         const record = this.patient(row.record_id);
-        return record ? void page.patients.push(record) : tombstone();
+        if (record) page.patients.push(record);
+        else tombstone();
+        return;
       }
       case 'contact': {
         const record = this.contact(row.record_id);
-        return record ? void page.contacts.push(record) : tombstone();
+        if (record) page.contacts.push(record);
+        else tombstone();
+        return;
       }
       case 'patientContact': {
         const record = this.patientContact(row.record_id);
-        return record ? void page.patientContacts.push(record) : tombstone();
+        if (record) page.patientContacts.push(record);
+        else tombstone();
+        return;
       }
       case 'appointment': {
         const record = this.appointment(row.record_id);
-        return record ? void page.appointments.push(record) : tombstone();
+        if (record) page.appointments.push(record);
+        else tombstone();
+        return;
       }
     }
   }
