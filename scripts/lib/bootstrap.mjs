@@ -140,11 +140,11 @@ export function ensurePdfToText() {
 export async function ensureChromium() {
   if (process.env.FPP_CHROMIUM && fs.existsSync(process.env.FPP_CHROMIUM)) return process.env.FPP_CHROMIUM;
   try {
-    const { chromium } = await import('playwright-core');
+    const { chromium } = await import('@playwright/test');
     const own = chromium.executablePath();
     if (own && fs.existsSync(own)) return own;
   } catch {
-    // playwright-core not resolvable: fall through to the system browser
+    // @playwright/test not resolvable: fall through to the system browser
   }
   for (const candidate of ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
     if (fs.existsSync(candidate)) return candidate;
