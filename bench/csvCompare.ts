@@ -37,7 +37,7 @@ import { csvPieces, isFormulaLike, type CsvValue } from '../electron/main/lib/cs
 import { yieldToEventLoop } from '../electron/main/lib/pacing';
 import { makeTempDir } from '../tests/support/tempDir';
 import { CsvParseRecords } from './csvParseRecords';
-import { exportMirror } from './importBench';
+import { exportMirror } from './practiceExport';
 import { printTable } from './stats';
 
 const ROUNDS = Number(process.env.BENCH_CSV_ROUNDS ?? 3);

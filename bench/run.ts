@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { FamilyView, IssuedBatch, Result } from '../shared/api';
+import type { FamilyView, IssuedBatch } from '../shared/api';
 import { createApp } from '../electron/main/app';
 import { demoScenarioFamilies } from '../electron/main/demo/demoPractice';
 import { startWebServer } from '../electron/main/web/server';
@@ -28,7 +28,7 @@ import { generatePin, hashPin, PIN_HASH_ITERATIONS } from '../shared/domain/pin'
 import { NO_CHOICES, planFamilyPins } from '../shared/domain/plan';
 import { planInputsFromFamily } from '../shared/planInputs';
 import { makeTempDir } from '../tests/support/tempDir';
-import { ms, printTable, summarize, timeEach, type Timing } from './stats';
+import { ms, okValue, printTable, summarize, timeEach, type Timing } from './stats';
 import { runSyncBench } from './syncBench';
 import { benchBulk } from './bulk';
 import { benchImport } from './importBench';
@@ -118,10 +118,6 @@ printTable('Summary (ms)', ['measure', 'n', 'p50', 'p95', 'max', 'target p95', '
 recordTarget('family load p95', `${ms(family.p95)} ms`, '< 1 ms', family.p95 < 1);
 // ---- issuing a 5-child family, end to end in the main process (printing excluded) ----------
 
-function valueOf<T>(result: Result<unknown>, call: string): T {
-  if (!result.ok) throw new Error(`${call} failed: ${result.error.code}: ${result.error.message}`);
-  return result.value as T;
-}
 
 /** What the renderer sends from the plan step: the planned children, no choice changed. */
 function issueRequest(family: FamilyView) {
@@ -147,7 +143,7 @@ if (issueFamilies.length < ISSUE_FAMILIES) {
   for (const familyId of candidates) {
     if (issueFamilies.length >= ISSUE_FAMILIES) break;
     if (chosen.has(familyId)) continue;
-    const family = valueOf<FamilyView>(await app.invoke('family.load', { familyId }), 'family.load');
+    const family = okValue<FamilyView>(await app.invoke('family.load', { familyId }), 'family.load');
     if (issueRequest(family).plan.pinCount >= 5) issueFamilies.push(familyId);
   }
   issueSource = `families: ${scenarios['siblings-5'].length} 'siblings-5' + others with >= 5 PINs`;
@@ -163,16 +159,16 @@ const READING_MS = 150;
  */
 async function loadAndIssue(familyId: string, prepare = true) {
   const start = performance.now();
-  const family = valueOf<FamilyView>(await app.invoke('family.load', { familyId }), 'family.load');
+  const family = okValue<FamilyView>(await app.invoke('family.load', { familyId }), 'family.load');
   const loaded = performance.now();
   const { request, plan } = issueRequest(family);
   const planned = performance.now();
   if (prepare) {
-    valueOf(await app.invoke('pins.prepare', { batchId: request.batchId, count: plan.pinCount }), 'pins.prepare');
+    okValue(await app.invoke('pins.prepare', { batchId: request.batchId, count: plan.pinCount }), 'pins.prepare');
     await new Promise((resolve) => setTimeout(resolve, READING_MS));
   }
   const issuing = performance.now();
-  const batch = valueOf<IssuedBatch>(await app.invoke('pins.issue', request), 'pins.issue');
+  const batch = okValue<IssuedBatch>(await app.invoke('pins.issue', request), 'pins.issue');
   const done = performance.now();
   return { familyId, batch, total: loaded - start + (done - issuing), load: loaded - start, issue: done - issuing, plan: planned - loaded };
 }
@@ -259,7 +255,7 @@ function pdfPages(pdf: Buffer): number {
 }
 
 async function printPackets(executablePath: string): Promise<void> {
-  const { chromium } = await import('playwright-core');
+  const { chromium } = await import('@playwright/test');
   const server = await startWebServer({ app, rendererDir });
   const browser = await chromium.launch({
     executablePath,

@@ -1,4 +1,11 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { Result } from '../shared/api';
+
+/** A call's value, or a thrown error naming the call and what it answered. */
+export function okValue<T>(result: Result<unknown>, call: string): T {
+  if (!result.ok) throw new Error(`${call} failed: ${result.error.code}: ${result.error.message}`);
+  return result.value as T;
+}
 
 export interface Timing {
   p50: number;

@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
-import type { FamilyView, Result, SyncSummary } from '../shared/api';
+import type { FamilyView, SyncSummary } from '../shared/api';
 import { NO_CHOICES, planFamilyPins } from '../shared/domain/plan';
 import { planInputsFromFamily } from '../shared/planInputs';
 import { createApp, type App } from '../electron/main/app';
@@ -20,7 +20,7 @@ import { DEFAULT_PAGE_LIMIT } from '../electron/main/sync/pull';
 import { makeTempDir } from '../tests/support/tempDir';
 import { startPortalChild, type PortalChild } from './portalChild';
 import { underLoad, type DeskInputs } from './deskLoad';
-import { ms, percentile, printTable, watchEventLoop, watchRss, type LoopDelay } from './stats';
+import { ms, okValue, percentile, printTable, watchEventLoop, watchRss, type LoopDelay } from './stats';
 import { recordTarget } from './targets';
 
 /** Issue 4: the main process's event loop is never blocked longer than this while syncing. */
@@ -35,17 +35,13 @@ const PRACTICE_TABLES = ['families', 'contacts', 'patients', 'patient_contacts',
 /** A next_attempt_at no clock reaches: rows held out of a timed drain. */
 const HELD = '9999-12-31T00:00:00.000Z';
 
-function valueOf<T>(result: Result<unknown>, call: string): T {
-  if (!result.ok) throw new Error(`${call} failed: ${result.error.code}: ${result.error.message}`);
-  return result.value as T;
-}
 
 /** Settings > Practice system, as an administrator does it; the desk's clerk is signed in again after. */
 async function configureSync(app: App, portal: PortalChild, adminId: string): Promise<void> {
   const clerkId = app.context.session.clerkId;
   await signInAs(app.context, adminId);
-  valueOf(await app.invoke('settings.update', { changes: { syncUrl: portal.url } }), 'settings.update');
-  valueOf(await app.invoke('secrets.set', { key: 'syncToken', value: portal.token }), 'secrets.set');
+  okValue(await app.invoke('settings.update', { changes: { syncUrl: portal.url } }), 'settings.update');
+  okValue(await app.invoke('secrets.set', { key: 'syncToken', value: portal.token }), 'secrets.set');
   if (clerkId && clerkId !== adminId) await signInAs(app.context, clerkId);
 }
 
@@ -216,7 +212,7 @@ async function drainEnrollments(app: App, portal: PortalChild, desk: DeskInputs 
   const issueStart = performance.now();
   for (const familyId of familyIds) {
     if ((pending.get() as number) >= ENROLLMENTS) break;
-    const family = valueOf<FamilyView>(await app.invoke('family.load', { familyId }), 'family.load');
+    const family = okValue<FamilyView>(await app.invoke('family.load', { familyId }), 'family.load');
     const { children, contacts } = planInputsFromFamily(family);
     const plan = planFamilyPins(children, contacts, NO_CHOICES);
     if (plan.pinCount === 0) continue; // PINs already issued above, or nobody eligible
@@ -236,7 +232,9 @@ async function drainEnrollments(app: App, portal: PortalChild, desk: DeskInputs 
     .all(ENROLLMENTS) as string[];
   sqlite.exec('CREATE TEMP TABLE IF NOT EXISTS bench_timed (id TEXT PRIMARY KEY); DELETE FROM temp.bench_timed;');
   const mark = sqlite.prepare('INSERT INTO temp.bench_timed (id) VALUES (?)');
-  sqlite.transaction(() => timed.forEach((id) => mark.run(id)))();
+  sqlite.transaction(() => {
+    for (const id of timed) mark.run(id);
+  })();
   const heldBack = Object.fromEntries(
     (
       sqlite
