@@ -399,5 +399,5 @@ export function accessOf(name: CallName): Access {
 }
 
 export function isCallName(name: unknown): name is CallName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
+  return typeof name === 'string' && Object.hasOwn(contract, name);
 }

@@ -678,8 +678,8 @@ describe('consistency', () => {
       // a few addresses shared across families, one typed differently
       const ids = demo.context.sqlite.prepare(`SELECT id FROM contacts ORDER BY id LIMIT 40`).pluck().all() as string[];
       const setEmail = demo.context.sqlite.prepare('UPDATE contacts SET email = ? WHERE id = ?');
-      ids.slice(0, 6).forEach((id, i) => setEmail.run(i % 2 ? ' Shared@Example.com' : 'shared@example.com', id));
-      ids.slice(20, 23).forEach((id) => setEmail.run('twice@example.com', id));
+      for (const [i, id] of ids.slice(0, 6).entries()) setEmail.run(i % 2 ? ' Shared@Example.com' : 'shared@example.com', id);
+      for (const id of ids.slice(20, 23)) setEmail.run('twice@example.com', id);
       const snapshot = await bulkSnapshot(demo.context);
       expect(snapshot.worklist.filter((r) => r.problems.some((p) => p.code === 'shared_email')).length).toBeGreaterThan(3);
       expect(snapshot.worklist.length).toBeGreaterThan(20);

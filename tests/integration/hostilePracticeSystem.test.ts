@@ -200,7 +200,7 @@ describe('a practice system that misbehaves', () => {
     ['3-cycle', ['A', 'B', 'C']],
   ])('a %s cursor stops the pull with a clear status-bar message, pages before it kept', async (_name, cycle) => {
     const pages: Record<string, ChangesPage> = { '': page(cycle[0]!, true, { families: [family('f-start')] }) };
-    cycle.forEach((cursor, i) => (pages[cursor] = page(cycle[(i + 1) % cycle.length]!, true, { families: [family(`f-${cursor}`)] })));
+    for (const [i, cursor] of cycle.entries()) pages[cursor] = page(cycle[(i + 1) % cycle.length]!, true, { families: [family(`f-${cursor}`)] });
     hostile.handler = servePages(pages);
     await configure();
     const loop = watchEventLoop();

@@ -65,7 +65,10 @@ describe('start-up', () => {
     const databaseFile = path.join(dataDir, DATABASE_FILE_NAME);
     const before = fs.readFileSync(databaseFile);
     const offers: string[] = [];
-    const declined = await startApp(options(({ backupDate }) => (offers.push(backupDate), false)));
+    const declined = await startApp(options(({ backupDate }) => {
+        offers.push(backupDate);
+        return false;
+      }),);
     expect(offers).toEqual([listBackups(databaseFile)[0]!.date]);
     expect(declined).toMatchObject({ ok: false, declinedBackup: offers[0] });
     expect(!declined.ok && declined.error instanceof DatabaseOpenError).toBe(true);

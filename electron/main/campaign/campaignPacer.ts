@@ -97,7 +97,7 @@ export class CampaignPacer {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.ticking) {
+    if (this.ticking !== null) {
       this.again = true;
       return;
     }

@@ -126,7 +126,7 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
   for (let i = 0; i < missing; i++) fresh.push(await freshPin(ctx, nowIso, taken));
   const freshHashes = await Promise.all(fresh.map((f) => hashPin(f.pin)));
   const made = [...ready, ...fresh.map((f, i) => ({ ...f, hash: freshHashes[i]! }))];
-  planned.forEach((entry, i) => secrets.push({ ...entry, ...made[i]!, pinId: randomUUID() }));
+  for (const [i, entry] of planned.entries()) secrets.push({ ...entry, ...made[i]!, pinId: randomUUID() });
   const hashes = secrets.map((s) => s.hash);
 
   // Every row is built first; the transaction then writes each table in one statement.

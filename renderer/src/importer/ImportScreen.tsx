@@ -69,6 +69,7 @@ function FileMapping({ file, index, disabled }: { file: ImportFilePreview; index
           </thead>
           <tbody>
             {file.columns.map((column, c) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: a file's columns are its own, in the file's order; two may share a header
               <tr key={`${c}-${column.header}`} className={column.field === null ? 'import-ignored' : undefined}>
                 <th scope="row">
                   <label htmlFor={`${base}-col-${c}`}>{column.header || `(column ${c + 1} has no header)`}</label>
@@ -173,6 +174,7 @@ function Problems({ preview }: { preview: ImportPreview }) {
           </thead>
           <tbody>
             {problems.map((p, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the list is replaced whole by each check and never reordered; two problems may read alike
               <tr key={i}>
                 <td className="import-line">{p.line > 0 ? count(p.line) : '—'}</td>
                 <td>{p.column ?? '—'}</td>
@@ -235,7 +237,7 @@ export function ImportScreen() {
   const { files, reading, preview, previewing, error, applying, applyError, result, choose, apply, clear } = useImport();
   const go = useNavigation((s) => s.go);
   const title = useRef<HTMLHeadingElement>(null);
-  const resultRef = useRef<HTMLDivElement>(null);
+  const resultRef = useRef<HTMLElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -300,7 +302,7 @@ export function ImportScreen() {
       )}
 
       {result && (
-        <div ref={resultRef} tabIndex={-1} className="import-panel import-result" aria-labelledby="import-result-title">
+        <section ref={resultRef} tabIndex={-1} className="import-panel import-result" aria-labelledby="import-result-title">
           <h2 id="import-result-title">Imported</h2>
           <Counts preview={result} applied />
           <div className="import-actions">
@@ -319,16 +321,23 @@ export function ImportScreen() {
               Import other files
             </button>
           </div>
-        </div>
+        </section>
       )}
 
       {preview && !result && (
         <>
-          {preview.files.map((file, i) => needsConfirmation(file) && <EncodingCheck key={`enc-${i}-${file.name}`} file={file} index={i} disabled={applying || previewing} />)}
+          {preview.files.map(
+            (file, i) =>
+              needsConfirmation(file) && (
+                // biome-ignore lint/suspicious/noArrayIndexKey: the files chosen, in the order chosen; two may share a name
+                <EncodingCheck key={`enc-${i}-${file.name}`} file={file} index={i} disabled={applying || previewing} />
+              ),
+          )}
           <section className="import-panel" aria-labelledby="import-files-title">
             <h2 id="import-files-title">Files and columns</h2>
             <p className="muted">Each column is imported as the field shown; change a choice to check the files again with it.</p>
             {preview.files.map((file, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the files chosen, in the order chosen; two may share a name
               <FileMapping key={`${i}-${file.name}`} file={file} index={i} disabled={applying} />
             ))}
           </section>

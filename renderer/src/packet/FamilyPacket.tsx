@@ -120,7 +120,7 @@ function Slip({ child, guardian, batch, qr, w, createsAccount }: { child: Packet
 }
 
 /** One account owner's packet: a cover sheet naming only them, then one slip per printed PIN. */
-export const FamilyPacket = forwardRef<HTMLDivElement, { batch: IssuedBatch; guardian: PacketGuardian; qr: string | null }>(function FamilyPacket(
+export const FamilyPacket = forwardRef<HTMLElement, { batch: IssuedBatch; guardian: PacketGuardian; qr: string | null }>(function FamilyPacket(
   { batch, guardian, qr },
   ref,
 ) {
@@ -129,7 +129,7 @@ export const FamilyPacket = forwardRef<HTMLDivElement, { batch: IssuedBatch; gua
   // Print-only: no email, so the first printed PIN creates the account and the others are added to it.
   const creator = guardian.mode === 'print-only' ? printed[0] : undefined;
   return (
-    <div className="packet" ref={ref} lang={w.language} aria-label={`Packet for ${guardian.name}`}>
+    <article className="packet" ref={ref} lang={w.language} aria-label={`Packet for ${guardian.name}`}>
       <section className="packet-page cover" aria-label="Cover sheet">
         <PacketHeader batch={batch} qr={qr} />
         <h1>{w.t('coverTitle', { family: batch.familyName })}</h1>
@@ -143,6 +143,6 @@ export const FamilyPacket = forwardRef<HTMLDivElement, { batch: IssuedBatch; gua
       {printed.map((child) => (
         <Slip key={child.patientId} child={child} guardian={guardian} batch={batch} qr={qr} w={w} createsAccount={child === creator} />
       ))}
-    </div>
+    </article>
   );
 });

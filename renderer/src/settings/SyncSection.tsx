@@ -26,6 +26,8 @@ function SyncNow({ saved, draftUrl }: { saved: Settings; draftUrl: string }) {
   const configured = saved.syncUrl !== '';
   // A new address or token: what the last Sync now said ("not set up", a refused token) is about the old one.
   const reset = useSyncRun((s) => s.reset);
+  // biome-ignore lint/correctness/useExhaustiveDependencies(saved.syncUrl): a saved address change is the trigger, not an input
+  // biome-ignore lint/correctness/useExhaustiveDependencies(tokenSet): a saved token change is the trigger, not an input
   useEffect(() => reset(), [saved.syncUrl, tokenSet, reset]);
   let help = '';
   if (!configured) help = 'Enter the sync service address above and save, then sync.';
@@ -71,11 +73,12 @@ function SyncProblems() {
   const { list, loading, error, load } = useSyncProblems();
   const summary = useSyncRun((s) => s.summary);
   // Reloaded after each Sync now, which may add or clear problems.
+  // biome-ignore lint/correctness/useExhaustiveDependencies(summary): each Sync now's summary is the trigger, not an input
   useEffect(() => {
     void load();
   }, [load, summary]);
   return (
-    <div className="settings-field settings-sync-problems" aria-labelledby="sync-problems-title">
+    <section className="settings-field settings-sync-problems" aria-labelledby="sync-problems-title">
       <h3 id="sync-problems-title">Sync problems</h3>
       {error && (
         <p role="alert" className="error">
@@ -114,6 +117,6 @@ function SyncProblems() {
         </>
       )}
       {loading && !list && <p className="settings-hint">Reading…</p>}
-    </div>
+    </section>
   );
 }

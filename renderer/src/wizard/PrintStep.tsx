@@ -11,7 +11,7 @@ import { useWizard } from './wizardStore';
 /** One account owner's packet with its own Print button: each parent gets only their own papers. */
 function PacketPrinter({ guardian, single, autoFocus, onPrinted }: { guardian: PacketGuardian; single: boolean; autoFocus: boolean; onPrinted: () => void }) {
   const { packet, recordPrinted } = useWizard();
-  const packetRef = useRef<HTMLDivElement>(null);
+  const packetRef = useRef<HTMLElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const [outcome, setOutcome] = useState<PrintOutcome>(null);
   const qr = useQrCode(packet?.portalUrl ?? '');
