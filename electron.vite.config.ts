@@ -13,6 +13,8 @@ export default defineConfig({
           web: resolve('electron/main/web.ts'),
           // A large import writes from a worker thread so the window stays responsive.
           importWorker: resolve('electron/main/importer/applyWorker.ts'),
+          // The audit-chain check, one range of rows per worker thread (audit/verifyWorkers.ts).
+          auditVerifyWorker: resolve('electron/main/audit/verifyWorker.ts'),
         },
       },
     },

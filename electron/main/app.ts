@@ -170,8 +170,8 @@ export async function createApp(config: AppConfig): Promise<App> {
   const campaignPacer = new CampaignPacer(ctx);
   const importer = new Importer(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding });
   const preparedPins = new PreparedPins(ctx.pinKey, () => ctx.monotonicMs());
-  // Verifies the audit log's hash chain in the background: the app answers while it runs.
-  const auditChain = new AuditChainMonitor(ctx);
+  // Verifies the audit log's hash chain in the background, in worker threads: the app answers while it runs.
+  const auditChain = new AuditChainMonitor(ctx, dataDir ? { workers: { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding } } : {});
   const backups = config.backups && dataDir ? new BackupSchedule(ctx, { databaseFile: config.databaseFile, ...(config.backups === true ? {} : config.backups) }) : null;
 
   const configurationChanged = () => deliveries.configurationChanged();

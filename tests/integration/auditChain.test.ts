@@ -120,7 +120,12 @@ describe('appending', () => {
   });
 });
 
-describe('tampering with the file', () => {
+// The same checks on the app's connection and in three worker threads (ranges 1-10, 11-20, 21-30,
+// joined by the main thread), with edits placed inside ranges and at their edges.
+describe.each([
+  { how: 'on the app connection', workers: false },
+  { how: 'in three worker threads', workers: true },
+])('tampering with the file, checked $how', ({ workers }) => {
   const ROWS = 30;
   let file: string;
 
@@ -138,7 +143,7 @@ describe('tampering with the file', () => {
   async function verifyFile(): Promise<AuditVerification> {
     const opened: OpenedDatabase = await openDatabase(file);
     try {
-      return await verifyAuditChain(opened.db, opened.sqlite, { sliceRows: 7 });
+      return await verifyAuditChain(opened.db, opened.sqlite, { sliceRows: 7, workers: workers ? { databaseFile: file, count: 3, minRows: 0 } : undefined });
     } finally {
       await opened.close();
     }
@@ -162,6 +167,41 @@ describe('tampering with the file', () => {
     const result = await verifyFile();
     expect(result.problem).toMatchObject({ kind: 'removed', rowId: 9 });
     expect(result.problem!.message).toMatch(/row 9 is missing after row 8/);
+  });
+
+  it('passes an untouched log', async () => {
+    await tamper(() => undefined);
+    expect(await verifyFile()).toMatchObject({ ok: true, rowsChecked: ROWS, lastId: ROWS, problem: null });
+  });
+
+  it('finds rows removed at the edge between two ranges', async () => {
+    await tamper((raw) => raw.prepare('DELETE FROM audit_log WHERE id IN (10, 11)').run());
+    const result = await verifyFile();
+    expect(result).toMatchObject({ ok: false, rowsChecked: 9, problem: { kind: 'removed', rowId: 10 } });
+    expect(result.problem!.message).toMatch(/rows 10 to 11 are missing after row 9/);
+  });
+
+  it('finds a whole range removed', async () => {
+    await tamper((raw) => raw.prepare('DELETE FROM audit_log WHERE id BETWEEN 11 AND 20').run());
+    expect((await verifyFile()).problem).toMatchObject({ kind: 'removed', rowId: 11 });
+  });
+
+  it('finds a range\'s first row relinked to a forged previous row', async () => {
+    await tamper((raw) => {
+      registerAuditChain(raw);
+      // Its own hash made right for the forged link: only the link to row 20 tells.
+      raw.prepare(`UPDATE audit_log SET prev_hash = :forged, hash = fpp_audit_hash(:forged, id, at, clerk_id, workstation, action, patient_id, details) WHERE id = 21`).run({ forged: 'f'.repeat(64) });
+    });
+    const result = await verifyFile();
+    expect(result).toMatchObject({ rowsChecked: 20, problem: { kind: 'removed', rowId: 21 } });
+    expect(result.problem!.message).toMatch(/the row before it was replaced after row 20/);
+  });
+
+  it('reports the first problem when there are several', async () => {
+    await tamper((raw) => {
+      raw.prepare(`UPDATE audit_log SET action = 'sign_in' WHERE id IN (25, 15)`).run();
+    });
+    expect((await verifyFile()).problem).toMatchObject({ kind: 'altered', rowId: 15 });
   });
 
   it('finds the last row removed, and still after new rows were appended', async () => {

@@ -12,10 +12,11 @@ export class AuditChainMonitor {
   private last: AuditVerification | null = null;
   private running: Promise<AuditVerification> | null = null;
   private readonly stopping = new AbortController();
+  private checking: { rowsChecked: number; rowsTotal: number } | null = null;
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly options: Pick<VerifyOptions, 'sliceRows'> = {},
+    private readonly options: Pick<VerifyOptions, 'sliceRows' | 'workers'> = {},
   ) {}
 
   get state(): AuditLogState {
@@ -25,6 +26,11 @@ export class AuditChainMonitor {
 
   get lastResult(): AuditVerification | null {
     return this.last;
+  }
+
+  /** While a check runs: rows checked so far of the rows it covers. */
+  get progress(): { rowsChecked: number; rowsTotal: number } | null {
+    return this.running ? this.checking : null;
   }
 
   /** The check at start. Never rejects: a failure to run is logged without data. */
@@ -59,7 +65,13 @@ export class AuditChainMonitor {
 
   private async run(): Promise<AuditVerification> {
     const { ctx } = this;
-    const result = await verifyAuditChain(ctx.db, ctx.sqlite, { ...this.options, now: ctx.now, signal: this.stopping.signal });
+    this.checking = null;
+    const result = await verifyAuditChain(ctx.db, ctx.sqlite, {
+      ...this.options,
+      now: ctx.now,
+      signal: this.stopping.signal,
+      onProgress: (progress) => (this.checking = progress),
+    });
     if (result.ok && result.lastId !== null) {
       const head = await ctx.db.selectFrom('audit_log').select(['id', 'hash']).where('id', '=', result.lastId).executeTakeFirst();
       const value = head && JSON.stringify({ id: head.id, hash: head.hash });

@@ -1,9 +1,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { AuditProblem, AuditVerification } from '../../../shared/audit/api';
-import { auditActionLabel } from '../../../shared/audit/words';
+import type { AuditVerification } from '../../../shared/audit/api';
 import type { Db } from '../db/open';
 import { yieldToEventLoop } from '../lib/pacing';
-import { GENESIS_HASH, auditRowHash, type ChainedColumns } from '../db/auditChain';
+import { ChainVerifier, VERIFIED_HEAD_KEY, VerificationStopped, checkSlice, sliceStatement, type VerifiedHead } from './chainVerifier';
+import { findVerifyWorker, verifyInWorkers } from './verifyWorkers';
+
+export { ChainVerifier, VERIFIED_HEAD_KEY, VerificationStopped, type VerifiedHead };
 
 /**
  * Verification of the audit log's hash chain (see db/auditChain.ts). Rows are read in id order, a slice
@@ -20,123 +22,36 @@ import { GENESIS_HASH, auditRowHash, type ChainedColumns } from '../db/auditChai
  *    the last successful check, is beyond the last row.
  */
 
-export interface StoredRow extends ChainedColumns {
-  prev_hash: string | null;
-  hash: string | null;
-}
-
-type RawRow = [number, string, string | null, string, string, string | null, string, string | null, string | null];
-
-/** The newest row a successful check vouched for, kept in sync_state. */
-export interface VerifiedHead {
-  id: number;
-  hash: string;
-}
-
-export const VERIFIED_HEAD_KEY = 'audit_verified_head';
-
-const HEX_64 = /^[0-9a-f]{64}$/;
-
-/** "2026-11-22T15:04:05.123Z" → "2026-11-22 15:04:05 UTC" (the stored text as is when it is not an instant). */
-function utc(at: string): string {
-  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?Z$/.exec(at);
-  return match ? `${match[1]} ${match[2]} UTC` : at;
-}
-
-function describe(row: Pick<StoredRow, 'id' | 'at' | 'action'>): string {
-  return `row ${row.id} (${auditActionLabel(row.action)}, ${utc(row.at)})`;
-}
-
-const WHAT_TO_DO = 'Keep this computer as it is, export the audit log, and tell your practice’s compliance officer or IT.';
-
-/**
- * The chain rule, one row at a time, independent of where rows come from. `check` returns false
- * once a problem is found; `problem` then says which row and what.
- */
-export class ChainVerifier {
-  private expectedPrev = GENESIS_HASH;
-  private lastId = 0;
-  rows = 0;
-  problem: AuditProblem | null = null;
-
-  constructor(private readonly head: VerifiedHead | null = null) {}
-
-  get lastRowId(): number | null {
-    return this.lastId === 0 ? null : this.lastId;
-  }
-
-  private fail(kind: AuditProblem['kind'], row: Pick<StoredRow, 'id' | 'at' | 'action'> | null, rowId: number, message: string): false {
-    this.problem = {
-      kind,
-      rowId,
-      at: row?.at ?? null,
-      action: row?.action ?? null,
-      actionLabel: row ? auditActionLabel(row.action) : null,
-      message: `${message} ${WHAT_TO_DO}`,
-    };
-    return false;
-  }
-
-  check(row: StoredRow): boolean {
-    if (this.problem) return false;
-    // Ids are contiguous (AUTOINCREMENT, rows never deleted, a rolled-back insert takes its id back):
-    // a gap is a removal even where the link looks right (rows appended after a removed tail).
-    const gap = row.id !== this.lastId + 1;
-    if (gap || row.prev_hash !== this.expectedPrev) {
-      const missing = gap
-        ? row.id - this.lastId === 2
-          ? `row ${this.lastId + 1} is missing`
-          : `rows ${this.lastId + 1} to ${row.id - 1} are missing`
-        : `the row before it was replaced`;
-      const before = this.lastId === 0 ? 'at the start of the log' : `after row ${this.lastId}`;
-      return this.fail('removed', gap ? null : row, gap ? this.lastId + 1 : row.id, `The audit log was changed: ${missing} ${before} (the chain breaks at ${describe(row)}).`);
-    }
-    if (row.hash === null || !HEX_64.test(row.hash) || auditRowHash(row.prev_hash, row) !== row.hash) {
-      return this.fail('altered', row, row.id, `The audit log was changed: ${describe(row)} no longer matches what was written.`);
-    }
-    if (this.head && row.id === this.head.id && row.hash !== this.head.hash) {
-      return this.fail('altered', row, row.id, `The audit log was rewritten: ${describe(row)} differs from the one the last check found.`);
-    }
-    this.expectedPrev = row.hash;
-    this.lastId = row.id;
-    this.rows += 1;
-    return true;
-  }
-
-  /** After the last row: rows that once existed beyond it were removed. `highestIssuedId` is SQLite's AUTOINCREMENT counter. */
-  finish(highestIssuedId: number): boolean {
-    if (this.problem) return false;
-    const expectedEnd = Math.max(highestIssuedId, this.head?.id ?? 0);
-    if (expectedEnd > this.lastId) {
-      const count = expectedEnd - this.lastId;
-      return this.fail(
-        'truncated',
-        null,
-        this.lastId + 1,
-        `The audit log was changed: the last ${count === 1 ? 'row' : `${count.toLocaleString('en-US')} rows`} (from row ${this.lastId + 1}) ${count === 1 ? 'was' : 'were'} removed.`,
-      );
-    }
-    return true;
-  }
-}
-
 export interface VerifyOptions {
   /** Rows per read between yields to the event loop. */
   sliceRows?: number;
   now?: () => Date;
   /** Called after each slice (the bench samples memory here). */
   onSlice?: (rowsChecked: number) => void;
+  /** Rows checked so far of the rows the check covers (the audit screen and the status bar show it). */
+  onProgress?: (progress: { rowsChecked: number; rowsTotal: number }) => void;
   /** Stops between slices (the app is closing): the promise rejects with VerificationStopped. */
   signal?: AbortSignal;
+  /**
+   * Check in worker threads, each over its own connection and its own range of rows (see
+   * verifyWorkers.ts); the main thread then only joins the ranges. Without it (or when no worker
+   * script is found) the check runs in slices on the app's connection.
+   */
+  workers?: VerifyWorkers;
 }
 
-export class VerificationStopped extends Error {
-  constructor() {
-    super('Audit log verification stopped');
-    this.name = 'VerificationStopped';
-  }
+export interface VerifyWorkers {
+  /** The mirror file each worker opens read-only. */
+  databaseFile: string;
+  /** better-sqlite3 build for Electron's ABI, as given to openDatabase. */
+  nativeBinding?: string;
+  /** How many workers (default: the cores, at most 4). */
+  count?: number;
+  /** Below this many rows the check stays on the app's connection (a worker's start costs more). Default 50,000. */
+  minRows?: number;
+  /** The built worker entry; by default found beside the bundle, or the .ts through tsx from sources. */
+  script?: string | URL;
 }
-
 
 function readHead(sqlite: BetterSqlite3.Database): VerifiedHead | null {
   // Synchronous better-sqlite3: read inside the locked start-up read below, where an async Kysely query would wait on the lock it is under.
@@ -163,6 +78,8 @@ export async function verifyAuditChain(db: Db, sqlite: BetterSqlite3.Database, o
   const locked = <T>(read: () => T): Promise<T> => db.connection().execute(async () => read());
 
   // One statement, one snapshot: another connection (the import worker) may commit at any moment.
+  // Under the lock no transaction of the app is open, so every row up to lastId is committed and
+  // the workers' own connections see them.
   const start = await locked(() => {
     // Synchronous better-sqlite3 under the lock (see readHead); both ends in one statement, one snapshot.
     const ends = sqlite
@@ -170,27 +87,24 @@ export async function verifyAuditChain(db: Db, sqlite: BetterSqlite3.Database, o
       .get() as { lastId: number | null; issued: number | null };
     return { lastId: ends.lastId, issued: ends.issued ?? 0, head: readHead(sqlite) };
   });
-  const verifier = new ChainVerifier(start.head);
-  // Synchronous better-sqlite3 with .raw() rows: millions of rows checked in slices, without Kysely's per-row objects.
-  const slice = sqlite.prepare(
-    'SELECT id, at, clerk_id, workstation, action, patient_id, details, prev_hash, hash FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?',
-  ).raw(); // arrays: fewer allocations per row than row objects
-  let after = 0;
   const end = start.lastId ?? 0;
-  while (after < end && !verifier.problem) {
-    const read = await locked(() => {
-      // One slice in memory at a time (all() costs far less per row than iterate()).
-      const rows = slice.all(after, end, sliceRows) as RawRow[];
-      for (const [id, at, clerk_id, workstation, action, patient_id, details, prev_hash, hash] of rows) {
-        after = id;
-        if (!verifier.check({ id, at, clerk_id, workstation, action, patient_id, details, prev_hash, hash })) break;
-      }
-      return rows.length;
-    });
-    if (read === 0) break;
-    options.onSlice?.(verifier.rows);
-    await yieldToEventLoop();
-    if (options.signal?.aborted) throw new VerificationStopped();
+  const verifier = new ChainVerifier(start.head);
+  const progress = (rowsChecked: number) => options.onProgress?.({ rowsChecked, rowsTotal: end });
+  const launch = options.workers && end >= (options.workers.minRows ?? 50_000) ? findVerifyWorker(options.workers.script) : null;
+  if (launch && options.workers) {
+    await verifyInWorkers(verifier, launch, { ...options.workers, end, head: start.head, sliceRows: options.sliceRows ?? 5_000, signal: options.signal, onProgress: progress });
+  } else {
+    const slice = sliceStatement(sqlite);
+    let after = 0;
+    while (after < end && !verifier.problem) {
+      const last = await locked(() => checkSlice(verifier, slice(after, end, sliceRows)));
+      if (last === null) break;
+      after = last;
+      options.onSlice?.(verifier.rows);
+      progress(verifier.rows);
+      await yieldToEventLoop();
+      if (options.signal?.aborted) throw new VerificationStopped();
+    }
   }
   // The counter read at the start: rows appended since are not this check's business.
   verifier.finish(Math.max(start.issued, end));

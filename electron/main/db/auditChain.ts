@@ -41,7 +41,24 @@ export type ChainedColumns = Pick<Selectable<AuditLogTable>, (typeof CHAINED_COL
  * distinct from "null".
  */
 export function auditRowHash(prevHash: string, row: ChainedColumns): string {
-  const canonical = JSON.stringify([ENCODING_VERSION, prevHash, ...CHAINED_COLUMNS.map((column) => row[column])]);
+  return auditHashOf(prevHash, row.id, row.at, row.clerk_id, row.workstation, row.action, row.patient_id, row.details);
+}
+
+/**
+ * The same hash from the columns as separate values, in CHAINED_COLUMNS order: the verification's
+ * per-row path (no row object, no mapped array). auditRowHash is this; the encoding exists once.
+ */
+export function auditHashOf(
+  prevHash: string,
+  id: number,
+  at: string,
+  clerkId: string | null,
+  workstation: string,
+  action: string,
+  patientId: string | null,
+  details: string,
+): string {
+  const canonical = JSON.stringify([ENCODING_VERSION, prevHash, id, at, clerkId, workstation, action, patientId, details]);
   // One-shot hash(): several times faster than createHash() for inputs this small.
   return hash('sha256', canonical, 'hex');
 }

@@ -1,0 +1,171 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { AuditProblem } from '../../../shared/audit/api';
+import { auditActionLabel } from '../../../shared/audit/words';
+import { GENESIS_HASH, auditHashOf, type ChainedColumns } from '../db/auditChain';
+
+/**
+ * The chain rule of the audit log's verification (see verify.ts), one row at a time, and the
+ * slice reads both the app's connection and the verification workers use.
+ */
+
+export interface StoredRow extends ChainedColumns {
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+/** A row as `.raw()` reads it, in SLICE_COLUMNS order. */
+export type RawRow = [number, string, string | null, string, string, string | null, string, string | null, string | null];
+
+/** The columns a check reads, in RawRow order. */
+export const SLICE_COLUMNS = 'id, at, clerk_id, workstation, action, patient_id, details, prev_hash, hash';
+
+/** The newest row a successful check vouched for, kept in sync_state. */
+export interface VerifiedHead {
+  id: number;
+  hash: string;
+}
+
+export const VERIFIED_HEAD_KEY = 'audit_verified_head';
+
+/** "2026-11-22T15:04:05.123Z" → "2026-11-22 15:04:05 UTC" (the stored text as is when it is not an instant). */
+function utc(at: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?Z$/.exec(at);
+  return match ? `${match[1]} ${match[2]} UTC` : at;
+}
+
+function describe(row: Pick<StoredRow, 'id' | 'at' | 'action'>): string {
+  return `row ${row.id} (${auditActionLabel(row.action)}, ${utc(row.at)})`;
+}
+
+const WHAT_TO_DO = 'Keep this computer as it is, export the audit log, and tell your practice’s compliance officer or IT.';
+
+/**
+ * The chain rule, one row at a time, independent of where rows come from. `check` returns false
+ * once a problem is found; `problem` then says which row and what.
+ */
+export class ChainVerifier {
+  /** null: the first row's link is taken as it is (a slice in a worker; the lead checks the join). */
+  private expectedPrev: string | null;
+  private lastId: number;
+  rows = 0;
+  problem: AuditProblem | null = null;
+
+  /** `start`: check from after row `afterId` (default: the beginning of the log). */
+  constructor(
+    private readonly head: VerifiedHead | null = null,
+    start: { afterId: number; prevHash: string | null } = { afterId: 0, prevHash: GENESIS_HASH },
+  ) {
+    this.lastId = start.afterId;
+    this.expectedPrev = start.prevHash;
+  }
+
+  get lastRowId(): number | null {
+    return this.lastId === 0 ? null : this.lastId;
+  }
+
+  /** The hash of the last row checked (the next row's expected link). */
+  get lastHash(): string | null {
+    return this.expectedPrev;
+  }
+
+  /** Takes over from a slice checked elsewhere: `rows` more rows, ending at row `lastId` with `lastHash`. */
+  resume(lastId: number, lastHash: string, rows: number): void {
+    this.lastId = lastId;
+    this.expectedPrev = lastHash;
+    this.rows += rows;
+  }
+
+  /** A problem found in a slice checked elsewhere, after `rows` more good rows. */
+  adopt(problem: AuditProblem, rows: number): void {
+    this.rows += rows;
+    this.problem ??= problem;
+  }
+
+  private fail(kind: AuditProblem['kind'], row: Pick<StoredRow, 'id' | 'at' | 'action'> | null, rowId: number, message: string): false {
+    this.problem = {
+      kind,
+      rowId,
+      at: row?.at ?? null,
+      action: row?.action ?? null,
+      actionLabel: row ? auditActionLabel(row.action) : null,
+      message: `${message} ${WHAT_TO_DO}`,
+    };
+    return false;
+  }
+
+  check(row: StoredRow): boolean {
+    return this.checkRaw([row.id, row.at, row.clerk_id, row.workstation, row.action, row.patient_id, row.details, row.prev_hash, row.hash]);
+  }
+
+  /** check() on a row as `.raw()` reads it: no row object per row on the hot path. */
+  checkRaw(raw: RawRow): boolean {
+    if (this.problem) return false;
+    const [id, at, clerkId, workstation, action, patientId, details, prevHash, hash] = raw;
+    // Ids are contiguous (AUTOINCREMENT, rows never deleted, a rolled-back insert takes its id back):
+    // a gap is a removal even where the link looks right (rows appended after a removed tail).
+    const gap = this.expectedPrev !== null && id !== this.lastId + 1;
+    if (gap || (this.expectedPrev !== null && prevHash !== this.expectedPrev)) {
+      const row = { id, at, action };
+      const missing = gap
+        ? id - this.lastId === 2
+          ? `row ${this.lastId + 1} is missing`
+          : `rows ${this.lastId + 1} to ${id - 1} are missing`
+        : `the row before it was replaced`;
+      const before = this.lastId === 0 ? 'at the start of the log' : `after row ${this.lastId}`;
+      return this.fail('removed', gap ? null : row, gap ? this.lastId + 1 : id, `The audit log was changed: ${missing} ${before} (the chain breaks at ${describe(row)}).`);
+    }
+    // The recomputed hash is always 64 hex digits: equal to it is also the stored hash's format check.
+    if (hash === null || prevHash === null || auditHashOf(prevHash, id, at, clerkId, workstation, action, patientId, details) !== hash) {
+      return this.fail('altered', { id, at, action }, id, `The audit log was changed: ${describe({ id, at, action })} no longer matches what was written.`);
+    }
+    if (this.head && id === this.head.id && hash !== this.head.hash) {
+      return this.fail('altered', { id, at, action }, id, `The audit log was rewritten: ${describe({ id, at, action })} differs from the one the last check found.`);
+    }
+    this.expectedPrev = hash;
+    this.lastId = id;
+    this.rows += 1;
+    return true;
+  }
+
+  /** After the last row: rows that once existed beyond it were removed. `highestIssuedId` is SQLite's AUTOINCREMENT counter. */
+  finish(highestIssuedId: number): boolean {
+    if (this.problem) return false;
+    const expectedEnd = Math.max(highestIssuedId, this.head?.id ?? 0);
+    if (expectedEnd > this.lastId) {
+      const count = expectedEnd - this.lastId;
+      return this.fail(
+        'truncated',
+        null,
+        this.lastId + 1,
+        `The audit log was changed: the last ${count === 1 ? 'row' : `${count.toLocaleString('en-US')} rows`} (from row ${this.lastId + 1}) ${count === 1 ? 'was' : 'were'} removed.`,
+      );
+    }
+    return true;
+  }
+}
+
+export class VerificationStopped extends Error {
+  constructor() {
+    super('Audit log verification stopped');
+    this.name = 'VerificationStopped';
+  }
+}
+
+/** The rows in (after, end] in id order, `sliceRows` at a time (one slice in memory at once). */
+export function sliceStatement(sqlite: BetterSqlite3.Database) {
+  // Synchronous better-sqlite3 with .raw() rows: millions of rows, without Kysely's per-row objects;
+  // all() per slice costs far less per row than iterate().
+  const statement = sqlite.prepare(`SELECT ${SLICE_COLUMNS} FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`).raw();
+  return (after: number, end: number, sliceRows: number) => statement.all(after, end, sliceRows) as RawRow[];
+}
+
+/** Checks one slice; the id of its last row read, or null when there was none. */
+export function checkSlice(verifier: ChainVerifier, rows: RawRow[]): number | null {
+  let last: number | null = null;
+  for (const row of rows) {
+    last = row[0];
+    if (!verifier.checkRaw(row)) break;
+  }
+  return last;
+}
+
