@@ -27,7 +27,7 @@ export async function requireEndpoint(services: DeliveryServices): Promise<SyncE
 export function syncDeliverers(ctx: AppContext, services: DeliveryServices): DeliverersOf<'portal.enrollment' | 'patient.name_correction' | 'contact.update'> {
   return {
     async 'portal.enrollment'(row, payload) {
-      await deliverEnrollment(ctx, row, payload, await requireEndpoint(services), services.signal);
+      return deliverEnrollment(ctx, row, payload, await requireEndpoint(services), services.signal);
     },
 
     async 'patient.name_correction'(row, payload) {

@@ -109,9 +109,12 @@ export class DeliveryRuntime {
   }
 
   async setOnline(online: boolean): Promise<void> {
+    // Every delivered row says "online": written only when it changes (a commit per row cost the drain a disk sync each).
+    const stored = await this.ctx.db.selectFrom('sync_state').select('value').where('key', '=', ONLINE_KEY).executeTakeFirst();
+    if (stored?.value === String(online)) return;
     await this.ctx.db
       .insertInto('sync_state')
-      .values({ key: 'online', value: String(online) })
+      .values({ key: ONLINE_KEY, value: String(online) })
       .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(online) }))
       .execute();
   }

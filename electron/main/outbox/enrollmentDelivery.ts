@@ -4,7 +4,7 @@ import type { AppContext } from '../context';
 import { postDelivery, type SyncEndpoint } from '../sync/http';
 import { DeliveryError } from '../lib/deliveryError';
 import { storedPayload, type EnrollmentPayload } from './payloads';
-import type { OutboxRow } from './worker';
+import type { OutboxRow, OutcomeWrite } from './worker';
 
 /**
  * A PIN's registration with the practice system (sync v2) and what its answer changes here:
@@ -67,12 +67,15 @@ async function enrollmentRequestFor(ctx: AppContext, row: OutboxRow, payload: Pa
   return checked.data;
 }
 
-/** What the accepted registration changes on this desk, in one transaction (repeatable: a retried delivery gets the same answer). */
-async function recordAnswer(ctx: AppContext, row: OutboxRow, request: EnrollmentRequest, answer: EnrollmentAccepted): Promise<void> {
+/**
+ * What the accepted registration changes on this desk, written in the transaction that marks the
+ * row delivered (repeatable: a retried delivery gets the same answer).
+ */
+function recordAnswer(ctx: AppContext, row: OutboxRow, request: EnrollmentRequest, answer: EnrollmentAccepted): OutcomeWrite {
   const now = ctx.now();
   const nowIso = now.toISOString();
   const contactId = request.welcomeForContactId;
-  await ctx.db.transaction().execute(async (trx) => {
+  return async (trx) => {
     if (answer.welcome === 'granted' && contactId !== null) {
       await trx
         .insertInto('guardian_enrollment')
@@ -130,15 +133,15 @@ async function recordAnswer(ctx: AppContext, row: OutboxRow, request: Enrollment
         });
       }
     }
-  });
+  };
 }
 
-/** Delivers one portal.enrollment row: registers the PIN, then applies the practice system's answer. */
-export async function deliverEnrollment(ctx: AppContext, row: OutboxRow, payload: EnrollmentPayload, endpoint: SyncEndpoint, signal?: AbortSignal): Promise<void> {
+/** Delivers one portal.enrollment row: registers the PIN; returns what the practice system's answer changes here (see recordAnswer). */
+export async function deliverEnrollment(ctx: AppContext, row: OutboxRow, payload: EnrollmentPayload, endpoint: SyncEndpoint, signal?: AbortSignal): Promise<OutcomeWrite> {
   if (typeof payload['pin'] !== 'string') throw new DeliveryError('This registration has lost its PIN and cannot be sent. Issue a new PIN.', true);
   const request = await enrollmentRequestFor(ctx, row, payload);
   const { body } = await postDelivery(endpoint, SYNC_PATHS.enrollments, row.id, request, signal);
   const answer = enrollmentAccepted.safeParse(body);
   if (!answer.success) throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
-  await recordAnswer(ctx, row, request, answer.data);
+  return recordAnswer(ctx, row, request, answer.data);
 }

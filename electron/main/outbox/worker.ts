@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { redactPins } from '../../../shared/domain/pin';
 import { appendAudit } from '../audit/audit';
 import type { AppContext } from '../context';
 import type { OutboxKind } from '../../../shared/outbox/kinds';
-import type { OutboxTable } from '../db/schema';
+import type { Database, OutboxTable } from '../db/schema';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../lib/backoff';
 import { DeliveryError } from '../lib/deliveryError';
 import { isOutboxKind, readOutboxPayload, type OutboxPayload } from './payloads';
@@ -15,10 +15,17 @@ export type OutboxRow = Selectable<OutboxTable>;
 export type OutboxRowOf<K extends OutboxKind> = OutboxRow & { kind: K };
 
 /**
- * Delivers one row with its payload read and checked (secret fields opened); resolves when the
- * other side has it, throws DeliveryError otherwise.
+ * What a delivery changes on this desk once the other side has the row (the practice system's
+ * answer): written in the same transaction as the row's "delivered" mark, so both or neither are
+ * recorded, and batched with other rows' outcomes (one commit for several deliveries).
  */
-export type Deliverer<K extends OutboxKind> = (row: OutboxRowOf<K>, payload: OutboxPayload<K>) => Promise<void>;
+export type OutcomeWrite = (trx: Transaction<Database>) => Promise<void>;
+
+/**
+ * Delivers one row with its payload read and checked (secret fields opened); resolves when the
+ * other side has it (with what to record, if anything), throws DeliveryError otherwise.
+ */
+export type Deliverer<K extends OutboxKind> = (row: OutboxRowOf<K>, payload: OutboxPayload<K>) => Promise<void | OutcomeWrite>;
 
 /** The deliverers of the kinds an area delivers; app.ts puts every area's together. */
 export type Deliverers = { [K in OutboxKind]?: Deliverer<K> };
@@ -51,14 +58,32 @@ const OUTCOME_RETRY_MS = 5 * 60_000;
 /** Secret fields of a payload (see crypto/payloadSeal.ts): dropped once the row is delivered. */
 const SECRET_FIELDS = ['pin', 'token'];
 
+/** A finished delivery's outcome, waiting for the next batched commit. */
+interface Outcome {
+  write: OutcomeWrite;
+  done: () => void;
+  failed: (error: unknown) => void;
+}
+
 /**
  * Drains the outbox: due rows whose dependency (if any) is delivered, at most `concurrency` at a
  * time. Success marks the row delivered and scrubs its plain PIN; a retryable failure backs off
  * with jitter (or as long as Retry-After said); a permanent one parks the row for a person.
  * Deliveries are at least once: the receiver deduplicates by the row id.
+ *
+ * Order: a row waits for the row it depends on to be delivered (and its outcome committed), and
+ * two rows about the same thing (same kind and ref: one contact's updates, one patient's name
+ * corrections) are never in flight together, the older first. A row is never in flight twice.
+ * Outcomes are committed in batches (group commit): the outcomes that finish while one commit
+ * runs go in the next, each with the row's mark; a crash before the commit leaves the row
+ * pending, delivered again under the same idempotency key (the row id).
  */
 export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** kind + ref of the rows in flight. */
+  private readonly subjects = new Set<string>();
+  private outcomes: Outcome[] = [];
+  private committing: Promise<void> | null = null;
   /** Rows whose outcome could not be recorded (disk full): not tried again before this time. */
   private readonly held = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -77,7 +102,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     options: OutboxWorkerOptions = {},
   ) {
     super();
-    this.concurrency = options.concurrency ?? 4;
+    this.concurrency = options.concurrency ?? 8;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.pollMs = options.pollMs ?? 15_000;
     this.random = options.random ?? Math.random;
@@ -161,7 +186,12 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     const busy = [...this.inFlight.keys(), ...this.held.keys()];
     if (busy.length > 0) query = query.where('o.id', 'not in', busy);
     const rows = await query.execute();
+    let started = 0;
     for (const row of rows) {
+      const subject = row.ref === null ? null : `${row.kind} ${row.ref}`;
+      if (subject !== null && this.subjects.has(subject)) continue; // the older one first, then this
+      if (subject !== null) this.subjects.add(subject);
+      started += 1;
       const job = this.deliver(row)
         .catch((error: unknown) => {
           // Recording the outcome failed (disk full, read-only): the row stays as it was and is
@@ -173,11 +203,12 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
         })
         .finally(() => {
           this.inFlight.delete(row.id);
+          if (subject !== null) this.subjects.delete(subject);
           this.wake();
         });
       this.inFlight.set(row.id, job);
     }
-    return rows.length;
+    return started;
   }
 
   private async nextDueAt(): Promise<number | null> {
@@ -194,27 +225,31 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
 
   private async deliver(row: OutboxRow): Promise<void> {
     let failure: DeliveryError | null = null;
+    let answer: void | OutcomeWrite;
     try {
       if (!isOutboxKind(row.kind)) throw new DeliveryError(`This version cannot deliver "${row.kind}" items.`, true);
-      await deliverOne(this.ctx, this.deliverers, row as OutboxRowOf<typeof row.kind>);
+      answer = await deliverOne(this.ctx, this.deliverers, row as OutboxRowOf<typeof row.kind>);
     } catch (error) {
       failure = error instanceof DeliveryError ? error : new DeliveryError('Delivery failed unexpectedly; it is retried automatically.', false);
       if (!(error instanceof DeliveryError)) console.error(`outbox ${row.kind} ${row.id} failed:`, error instanceof Error ? error.name : 'unknown');
     }
     const now = this.ctx.now();
     if (!failure) {
-      await this.ctx.db
-        .updateTable('outbox')
-        .set({ status: 'delivered', delivered_at: now.toISOString(), attempts: row.attempts + 1, last_error: null, payload: scrubbed(row.payload) })
-        .where('id', '=', row.id)
-        .execute();
+      await this.commit(async (trx) => {
+        if (answer) await answer(trx);
+        await trx
+          .updateTable('outbox')
+          .set({ status: 'delivered', delivered_at: now.toISOString(), attempts: row.attempts + 1, last_error: null, payload: scrubbed(row.payload) })
+          .where('id', '=', row.id)
+          .execute();
+      });
       this.emit('delivered', row);
       return;
     }
     const message = redactPins(failure.message);
     const attempts = row.attempts + 1;
     if (failure.permanent) {
-      await this.ctx.db.transaction().execute(async (trx) => {
+      await this.commit(async (trx) => {
         await trx.updateTable('outbox').set({ status: 'needs_attention', attempts, last_error: message }).where('id', '=', row.id).execute();
         await appendAudit(trx, {
           action: 'delivery_parked',
@@ -228,22 +263,65 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
       return;
     }
     const delay = retryDelay(failure.retryAfterMs, attempts, this.backoff, this.random);
-    await this.ctx.db
-      .updateTable('outbox')
-      .set({ attempts, last_error: message, next_attempt_at: new Date(now.getTime() + delay).toISOString() })
-      .where('id', '=', row.id)
-      .execute();
+    await this.commit(async (trx) => {
+      await trx
+        .updateTable('outbox')
+        .set({ attempts, last_error: message, next_attempt_at: new Date(now.getTime() + delay).toISOString() })
+        .where('id', '=', row.id)
+        .execute();
+    });
     this.emit('retrying', row, failure);
+  }
+
+  /** Records an outcome in the next batched commit; resolves once it is committed. */
+  private commit(write: OutcomeWrite): Promise<void> {
+    return new Promise<void>((done, failed) => {
+      this.outcomes.push({ write, done, failed });
+      this.scheduleCommit();
+    });
+  }
+
+  private scheduleCommit(): void {
+    if (this.committing) return; // the running commit takes the outcomes queued meanwhile
+    this.committing = this.commitOutcomes().finally(() => {
+      this.committing = null;
+      if (this.outcomes.length > 0) this.scheduleCommit();
+    });
+  }
+
+  private async commitOutcomes(): Promise<void> {
+    // Let the deliveries finishing in this turn of the event loop join the batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.outcomes.length > 0) {
+      const batch = this.outcomes;
+      this.outcomes = [];
+      try {
+        await this.ctx.db.transaction().execute(async (trx) => {
+          for (const outcome of batch) await outcome.write(trx);
+        });
+        for (const outcome of batch) outcome.done();
+      } catch {
+        // One outcome could not be written (or the disk is full): each in its own transaction, so
+        // one failure does not hold back the others' records.
+        for (const outcome of batch) {
+          try {
+            await this.ctx.db.transaction().execute(outcome.write);
+            outcome.done();
+          } catch (error) {
+            outcome.failed(error);
+          }
+        }
+      }
+    }
   }
 }
 
 /** Reads the row's payload for its kind (a damaged one is a permanent DeliveryError), then hands both to the kind's deliverer. */
-async function deliverOne<K extends OutboxKind>(ctx: AppContext, deliverers: Deliverers, row: OutboxRowOf<K>): Promise<void> {
+async function deliverOne<K extends OutboxKind>(ctx: AppContext, deliverers: Deliverers, row: OutboxRowOf<K>): Promise<void | OutcomeWrite> {
   const deliverer = deliverers[row.kind] as Deliverer<K> | undefined;
   if (!deliverer) throw new DeliveryError(`This version cannot deliver "${row.kind}" items.`, true);
-  await deliverer(row, readOutboxPayload(ctx, row.kind, row.payload));
+  return deliverer(row, readOutboxPayload(ctx, row.kind, row.payload));
 }
-
 /** Rule 5: once delivered, a row keeps no PIN or link token, not even sealed. */
 export function scrubbed(payload: string): string {
   try {
