@@ -6,7 +6,7 @@ import { normalizePin, verifyPin } from '../../shared/domain/pin';
 import { pinsIn } from '../support/pdf';
 import type { App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
-import { startPortal, type PortalServer } from '../support/portal/server';
+import { startPortal, type PortalPost, type PortalServer } from '../support/portal/server';
 import { LOPEZ_CHILDREN, insertFamilies } from '../support/fixtures';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
@@ -276,5 +276,51 @@ describe('contact fixes from the Bulk PIN worklist', () => {
     await app.deliveries.worker.drain();
     expect(rows(`SELECT status FROM outbox WHERE kind = 'contact.update'`)).toEqual([{ status: 'delivered' }]);
     expect(portal.database.prepare(`SELECT email FROM contacts WHERE id = 'c-maria'`).pluck().get()).toBe('maria.new@example.com');
+  });
+});
+
+describe('several deliveries at once', () => {
+  /** Posts handled at the same time as `post` (see PortalServer.posts). */
+  const overlapping = (posts: PortalPost[], post: PortalPost) =>
+    posts.filter((other) => other !== post && other.received < (post.answered ?? Infinity) && post.received < (other.answered ?? Infinity));
+
+  it('registers a family’s PINs in parallel, never one row twice at once, Welcome after its registration, and one contact’s fixes in order', async () => {
+    portal.database.prepare(`INSERT OR IGNORE INTO contacts (id, first_name, last_name, updated_at) VALUES ('c-maria', 'Maria', 'Lopez', ?)`).run(clock.now.toISOString());
+    portal.database.prepare(`INSERT OR IGNORE INTO patient_contacts (patient_id, contact_id, sort) VALUES ('p-ana', 'c-maria', 1)`).run();
+    // Every answer takes a while, so whatever the desk sends together is handled together.
+    portal.setFault('slow', 150);
+    await issueFirstFamily();
+    for (const email of ['maria.one@example.com', 'maria.two@example.com', 'maria.three@example.com']) {
+      advance(1_000);
+      await asAdministrator(app, () => ok('bulk.fixContact', { contactId: 'c-maria', changes: { email } }));
+    }
+    const delivered: string[] = [];
+    app.deliveries.worker.on('delivered', (row) => delivered.push(row.id));
+    await app.deliveries.worker.drain();
+
+    const outbox = rows('SELECT id, kind, status FROM outbox ORDER BY created_at');
+    expect(outbox.map((r) => r.status)).toEqual(outbox.map(() => 'delivered'));
+    const posts = portal.posts();
+    const enrollments = posts.filter((p) => p.path.endsWith('/enrollments'));
+    const updates = posts.filter((p) => p.path.endsWith('/contact-updates'));
+    expect(enrollments).toHaveLength(3);
+    expect(updates).toHaveLength(3);
+    // In parallel: the three registrations were in the portal's hands together.
+    expect(overlapping(enrollments, enrollments[0]!)).toHaveLength(2);
+    // Each row under its own idempotency key, and never posted again while in flight.
+    for (const post of posts) {
+      expect(post.idempotencyKey).not.toBeNull();
+      expect(overlapping(posts, post).filter((other) => other.idempotencyKey === post.idempotencyKey)).toEqual([]);
+    }
+    // One contact's fixes one after the other, in the order the clerk made them: the last one wins.
+    const updateIds = outbox.filter((r) => r.kind === 'contact.update').map((r) => r.id);
+    expect(updates.map((p) => p.idempotencyKey)).toEqual(updateIds);
+    for (const update of updates) expect(overlapping(updates, update)).toEqual([]);
+    expect(portal.database.prepare(`SELECT email FROM contacts WHERE id = 'c-maria'`).pluck().get()).toBe('maria.three@example.com');
+    // The Welcome email went out only after the registration it waits on was recorded delivered.
+    const welcome = rows(`SELECT id, depends_on FROM outbox WHERE kind = 'email.welcome'`)[0]!;
+    expect(smtp.messages).toHaveLength(1);
+    expect(delivered.indexOf(String(welcome.id))).toBeGreaterThan(delivered.indexOf(String(welcome.depends_on)));
+    expect(delivered.indexOf(String(welcome.depends_on))).toBeGreaterThanOrEqual(0);
   });
 });

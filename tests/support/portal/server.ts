@@ -58,6 +58,13 @@ export interface PortalWelcome {
   workstation: string;
 }
 
+export interface PortalPost {
+  path: string;
+  idempotencyKey: string | null;
+  received: number;
+  answered: number | null;
+}
+
 export interface PortalSetupLink {
   tokenHash: string;
   campaignId: string;
@@ -79,7 +86,8 @@ export interface PortalPatientSeed {
 export interface PortalServer {
   /** http://127.0.0.1:PORT */
   url: string;
-  setFault(fault: PortalFault): void;
+  /** `slowMs`: how long a 'slow' answer takes from now on. */
+  setFault(fault: PortalFault, slowMs?: number): void;
   enrollments(): PortalEnrollment[];
   accounts(): PortalAccount[];
   /** Welcome emails granted, one per guardian. */
@@ -88,6 +96,12 @@ export interface PortalServer {
   setupLinks(): PortalSetupLink[];
   /** Requests received, by path (a 'down' refusal is not received). */
   requestCounts(): Record<string, number>;
+  /**
+   * The protocol POSTs received, in order of arrival: path, idempotency key, and when it arrived
+   * and was answered (or dropped) on one counter, so overlaps can be told: a and b were handled
+   * at the same time when a.received < b.answered and b.received < a.answered.
+   */
+  posts(): PortalPost[];
   /**
    * Appends an upstream change to the log, as if the practice system had edited (or, with
    * `deleted`, removed) the record; `mergedInto` goes into the tombstone. Edit the row through
@@ -131,7 +145,7 @@ export async function startPortal(options: PortalOptions): Promise<PortalServer>
   }
 
   const now = options.now ?? (() => new Date());
-  const slowMs = options.slowMs ?? DEFAULT_SLOW_MS;
+  let slowMs = options.slowMs ?? DEFAULT_SLOW_MS;
   const css = fs.readFileSync(new URL('./portal.css', import.meta.url), 'utf8');
   const site = new ParentSite({ store, now, css });
   const protocol = { store, token: options.token, now };
@@ -139,6 +153,8 @@ export async function startPortal(options: PortalOptions): Promise<PortalServer>
   let fault: PortalFault = 'none';
   let closed = false;
   const counts: Record<string, number> = {};
+  const posts: PortalPost[] = [];
+  let tick = 0;
   const inFlight = new Set<Promise<void>>();
   const sleepers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
 
@@ -188,6 +204,15 @@ export async function startPortal(options: PortalOptions): Promise<PortalServer>
     }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     counts[url.pathname] = (counts[url.pathname] ?? 0) + 1;
+    const key = req.headers['idempotency-key'];
+    const post: PortalPost | null =
+      req.method === 'POST' && protocolVersionOf(url.pathname) !== null
+        ? { path: url.pathname, idempotencyKey: typeof key === 'string' ? key : null, received: ++tick, answered: null }
+        : null;
+    if (post) posts.push(post);
+    res.once('close', () => {
+      if (post) post.answered = ++tick;
+    });
     try {
       const isProtocol = protocolVersionOf(url.pathname) !== null;
       const answer = isProtocol ? await protocolCall(req, url, current) : await site.handle(req, url);
@@ -225,9 +250,11 @@ export async function startPortal(options: PortalOptions): Promise<PortalServer>
   return {
     url: `http://127.0.0.1:${port}`,
     database: opened.sqlite,
-    setFault(next) {
+    setFault(next, slow) {
       fault = next;
+      if (slow !== undefined) slowMs = slow;
     },
+    posts: () => posts.map((post) => ({ ...post })),
     enrollments() {
       return store.allEnrollments().map((e) => ({
         deliveryId: e.delivery_id,
