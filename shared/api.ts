@@ -198,6 +198,8 @@ export interface StatusInfo {
   syncProgress: { rowsDone: number; remaining: number } | null;
   /** The audit log's hash chain: 'tampered' when the last check found a changed or removed row. */
   auditLog: AuditLogState;
+  /** While the audit log's check runs: rows checked so far of the rows it covers. */
+  auditCheck: { rowsChecked: number; rowsTotal: number } | null;
   /** Why the last pull stopped, when it stopped on something a person must act on (a repeating cursor, a redirect, a version mismatch). */
   syncProblem: string | null;
   /**

@@ -183,6 +183,7 @@ export async function createApp(config: AppConfig): Promise<App> {
         syncConfigured: (await deliveries.endpoint()) !== null,
         syncProgress: deliveries.progress,
         auditLog: auditChain.state,
+        auditCheck: auditChain.progress,
         syncProblem: deliveries.syncProblem,
       }),
     }),

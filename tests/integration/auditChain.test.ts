@@ -9,7 +9,7 @@ import type { StatusInfo } from '../../shared/api';
 import { createApp, type App } from '../../electron/main/app';
 import { appendAudit, type AuditEntry } from '../../electron/main/audit/audit';
 import { registerAuditChain } from '../../electron/main/db/auditChain';
-import { verifyAuditChain } from '../../electron/main/audit/verify';
+import { verifyAuditChain, type VerifyOptions } from '../../electron/main/audit/verify';
 import { openDatabase, type OpenedDatabase } from '../../electron/main/db/open';
 import { signInTestClerk } from '../support/signIn';
 import { makeTempDir } from '../support/tempDir';
@@ -140,10 +140,10 @@ describe.each([
     raw.close();
   }
 
-  async function verifyFile(): Promise<AuditVerification> {
+  async function verifyFile(onProgress?: VerifyOptions['onProgress']): Promise<AuditVerification> {
     const opened: OpenedDatabase = await openDatabase(file);
     try {
-      return await verifyAuditChain(opened.db, opened.sqlite, { sliceRows: 7, workers: workers ? { databaseFile: file, count: 3, minRows: 0 } : undefined });
+      return await verifyAuditChain(opened.db, opened.sqlite, { sliceRows: 7, onProgress, workers: workers ? { databaseFile: file, count: 3, minRows: 0 } : undefined });
     } finally {
       await opened.close();
     }
@@ -171,7 +171,11 @@ describe.each([
 
   it('passes an untouched log', async () => {
     await tamper(() => undefined);
-    expect(await verifyFile()).toMatchObject({ ok: true, rowsChecked: ROWS, lastId: ROWS, problem: null });
+    const progress: { rowsChecked: number; rowsTotal: number }[] = [];
+    expect(await verifyFile((p) => progress.push(p))).toMatchObject({ ok: true, rowsChecked: ROWS, lastId: ROWS, problem: null });
+    // What the status bar shows meanwhile: never more than all, all at the end.
+    expect(progress.every((p) => p.rowsTotal === ROWS && p.rowsChecked <= ROWS)).toBe(true);
+    expect(progress.at(-1)).toEqual({ rowsChecked: ROWS, rowsTotal: ROWS });
   });
 
   it('finds rows removed at the edge between two ranges', async () => {

@@ -64,6 +64,9 @@ export function StatusBar() {
           Audit log changed: check failed
         </button>
       )}
+      {status?.auditCheck && status.auditCheck.rowsTotal > 0 && (
+        <span className="status-item">{`Checking the audit log: ${Math.floor((100 * status.auditCheck.rowsChecked) / status.auditCheck.rowsTotal)}%`}</span>
+      )}
       <span className={`status-item connection-${connection.tone}`}>{connection.text}</span>
       {status?.emailTransport === 'smtp' && <span className="status-item">Email: SMTP</span>}
       {status?.emailTransport === 'mail-drop' && (
