@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { SyncSummary } from '../../../shared/api';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
@@ -51,6 +52,8 @@ export class DeliveryRuntime {
     private readonly ctx: AppContext,
     private readonly options: DeliveryRuntimeOptions,
   ) {
+    // Each request in flight listens to it (the outbox's deliveries and the pull): more than Node's default 10 is expected, not a leak.
+    setMaxListeners(64, this.stopping.signal);
     this.clockOffset = new ClockOffsetRecorder(ctx);
     this.pulls = new Puller(ctx, (serverDate) => this.clockOffset.record(serverDate));
     const services: DeliveryServices = { endpoint: () => this.endpoint(), secrets: options.secrets, mailDropDir: options.mailDropDir, signal: this.stopping.signal };
