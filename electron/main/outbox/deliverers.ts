@@ -26,8 +26,8 @@ export async function requireEndpoint(services: DeliveryServices): Promise<SyncE
 /** The deliverers of the rows that go to the practice system (registrations and corrections). */
 export function syncDeliverers(ctx: AppContext, services: DeliveryServices): DeliverersOf<'portal.enrollment' | 'patient.name_correction' | 'contact.update'> {
   return {
-    async 'portal.enrollment'(row, payload) {
-      return deliverEnrollment(ctx, row, payload, await requireEndpoint(services), services.signal);
+    async 'portal.enrollment'(row, payload, record) {
+      record(await deliverEnrollment(ctx, row, payload, await requireEndpoint(services), services.signal));
     },
 
     async 'patient.name_correction'(row, payload) {

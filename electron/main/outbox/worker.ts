@@ -23,9 +23,10 @@ export type OutcomeWrite = (trx: Transaction<Database>) => Promise<void>;
 
 /**
  * Delivers one row with its payload read and checked (secret fields opened); resolves when the
- * other side has it (with what to record, if anything), throws DeliveryError otherwise.
+ * other side has it, throws DeliveryError otherwise. What the answer changes here is handed to
+ * `record` (at most once), not written directly: see OutcomeWrite.
  */
-export type Deliverer<K extends OutboxKind> = (row: OutboxRowOf<K>, payload: OutboxPayload<K>) => Promise<void | OutcomeWrite>;
+export type Deliverer<K extends OutboxKind> = (row: OutboxRowOf<K>, payload: OutboxPayload<K>, record: (write: OutcomeWrite) => void) => Promise<void>;
 
 /** The deliverers of the kinds an area delivers; app.ts puts every area's together. */
 export type Deliverers = { [K in OutboxKind]?: Deliverer<K> };
@@ -225,10 +226,13 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
 
   private async deliver(row: OutboxRow): Promise<void> {
     let failure: DeliveryError | null = null;
-    let answer: void | OutcomeWrite;
+    // What the practice system's answer changes here, if the deliverer hands one over.
+    const answer: { write: OutcomeWrite | null } = { write: null };
     try {
       if (!isOutboxKind(row.kind)) throw new DeliveryError(`This version cannot deliver "${row.kind}" items.`, true);
-      answer = await deliverOne(this.ctx, this.deliverers, row as OutboxRowOf<typeof row.kind>);
+      await deliverOne(this.ctx, this.deliverers, row as OutboxRowOf<typeof row.kind>, (write) => {
+        answer.write = write;
+      });
     } catch (error) {
       failure = error instanceof DeliveryError ? error : new DeliveryError('Delivery failed unexpectedly; it is retried automatically.', false);
       if (!(error instanceof DeliveryError)) console.error(`outbox ${row.kind} ${row.id} failed:`, error instanceof Error ? error.name : 'unknown');
@@ -236,7 +240,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     const now = this.ctx.now();
     if (!failure) {
       await this.commit(async (trx) => {
-        if (answer) await answer(trx);
+        if (answer.write) await answer.write(trx);
         await trx
           .updateTable('outbox')
           .set({ status: 'delivered', delivered_at: now.toISOString(), attempts: row.attempts + 1, last_error: null, payload: scrubbed(row.payload) })
@@ -317,10 +321,10 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
 }
 
 /** Reads the row's payload for its kind (a damaged one is a permanent DeliveryError), then hands both to the kind's deliverer. */
-async function deliverOne<K extends OutboxKind>(ctx: AppContext, deliverers: Deliverers, row: OutboxRowOf<K>): Promise<void | OutcomeWrite> {
+async function deliverOne<K extends OutboxKind>(ctx: AppContext, deliverers: Deliverers, row: OutboxRowOf<K>, record: (write: OutcomeWrite) => void): Promise<void> {
   const deliverer = deliverers[row.kind] as Deliverer<K> | undefined;
   if (!deliverer) throw new DeliveryError(`This version cannot deliver "${row.kind}" items.`, true);
-  return deliverer(row, readOutboxPayload(ctx, row.kind, row.payload));
+  await deliverer(row, readOutboxPayload(ctx, row.kind, row.payload), record);
 }
 /** Rule 5: once delivered, a row keeps no PIN or link token, not even sealed. */
 export function scrubbed(payload: string): string {
