@@ -45,7 +45,7 @@ export interface VerifyWorkers {
   databaseFile: string;
   /** better-sqlite3 build for Electron's ABI, as given to openDatabase. */
   nativeBinding?: string;
-  /** How many workers (default: the cores, at most 4). */
+  /** How many workers (default: the cores but one, at least 1, at most 4). */
   count?: number;
   /** Below this many rows the check stays on the app's connection (a worker's start costs more). Default 50,000. */
   minRows?: number;

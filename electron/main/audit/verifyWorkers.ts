@@ -30,9 +30,13 @@ export interface WorkerRun {
   onProgress?: (rowsChecked: number) => void;
 }
 
-/** Cores, at most 4: beyond that the file reads, not the hashing, set the pace. */
+/**
+ * One core is left to the main thread (the desk's calls): on 2 cores one worker, on 4 three (at
+ * most 4). On this 2-core machine, 2 workers were no faster than 1 and let the event loop stall
+ * longer (bench figures in the issue note).
+ */
 export function defaultWorkerCount(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 function runRange(launch: WorkerLaunch, data: VerifyWorkerData, onProgress: (rows: number) => void, workers: Set<Worker>): Promise<VerifySliceResult> {
