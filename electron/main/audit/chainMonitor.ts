@@ -30,7 +30,7 @@ export class AuditChainMonitor {
 
   /** While a check runs: rows checked so far of the rows it covers. */
   get progress(): { rowsChecked: number; rowsTotal: number } | null {
-    return this.running ? this.checking : null;
+    return this.running !== null ? this.checking : null;
   }
 
   /** The check at start. Never rejects: a failure to run is logged without data. */

@@ -112,14 +112,24 @@ export class ChainVerifier {
           : `rows ${this.lastId + 1} to ${id - 1} are missing`
         : `the row before it was replaced`;
       const before = this.lastId === 0 ? 'at the start of the log' : `after row ${this.lastId}`;
-      return this.fail('removed', gap ? null : row, gap ? this.lastId + 1 : id, `The audit log was changed: ${missing} ${before} (the chain breaks at ${describe(row)}).`);
+      return this.fail(
+        'removed',
+        gap ? null : row,
+        gap ? this.lastId + 1 : id,
+        `The audit log was changed: ${missing} ${before} (the chain breaks at ${describe(row)}).`,
+      );
     }
     // The recomputed hash is always 64 hex digits: equal to it is also the stored hash's format check.
     if (hash === null || prevHash === null || auditHashOf(prevHash, id, at, clerkId, workstation, action, patientId, details) !== hash) {
       return this.fail('altered', { id, at, action }, id, `The audit log was changed: ${describe({ id, at, action })} no longer matches what was written.`);
     }
     if (this.head && id === this.head.id && hash !== this.head.hash) {
-      return this.fail('altered', { id, at, action }, id, `The audit log was rewritten: ${describe({ id, at, action })} differs from the one the last check found.`);
+      return this.fail(
+        'altered',
+        { id, at, action },
+        id,
+        `The audit log was rewritten: ${describe({ id, at, action })} differs from the one the last check found.`,
+      );
     }
     this.expectedPrev = hash;
     this.lastId = id;
@@ -168,4 +178,3 @@ export function checkSlice(verifier: ChainVerifier, rows: RawRow[]): number | nu
   }
   return last;
 }
-

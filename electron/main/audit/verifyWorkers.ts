@@ -67,11 +67,24 @@ export async function verifyInWorkers(verifier: ChainVerifier, launch: WorkerLau
   const ranges = Array.from({ length: count }, (_, i) => {
     const after = Math.floor((run.end * i) / count);
     const end = Math.floor((run.end * (i + 1)) / count);
-    const data: VerifyWorkerData = { fppAuditVerifyWorker: true, databaseFile: run.databaseFile, nativeBinding: run.nativeBinding, after, end, head: run.head, sliceRows: run.sliceRows };
-    return runRange(launch, data, (rows) => {
-      done[i] = rows;
-      run.onProgress?.(done.reduce((a, b) => a + b, 0));
-    }, workers);
+    const data: VerifyWorkerData = {
+      fppAuditVerifyWorker: true,
+      databaseFile: run.databaseFile,
+      nativeBinding: run.nativeBinding,
+      after,
+      end,
+      head: run.head,
+      sliceRows: run.sliceRows,
+    };
+    return runRange(
+      launch,
+      data,
+      (rows) => {
+        done[i] = rows;
+        run.onProgress?.(done.reduce((a, b) => a + b, 0));
+      },
+      workers,
+    );
   });
   const stopped = new Promise<never>((_, reject) => {
     if (run.signal?.aborted) reject(new VerificationStopped());

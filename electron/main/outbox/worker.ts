@@ -128,7 +128,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.ticking) {
+    if (this.ticking !== null) {
       this.again = true;
       return;
     }
@@ -286,7 +286,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   }
 
   private scheduleCommit(): void {
-    if (this.committing) return; // the running commit takes the outcomes queued meanwhile
+    if (this.committing !== null) return; // the running commit takes the outcomes queued meanwhile
     this.committing = this.commitOutcomes().finally(() => {
       this.committing = null;
       if (this.outcomes.length > 0) this.scheduleCommit();
