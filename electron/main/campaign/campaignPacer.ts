@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AppContext } from '../context';
 import { currentCampaign, finishIfDone, HOUR_MS, reconcileRecipients, releaseInterval, stateCounts, type CampaignRow } from './campaignStore';
 import { newOutboxRow, type SetupEmailPayload, type SetupLinkPayload } from '../outbox/payloads';
+import { WakeLoop } from '../lib/wakeLoop';
 
 /**
  * A late look (a busy event loop, a sleeping laptop) releases the slots it missed, up to this far
@@ -71,55 +72,29 @@ export function plausibleNextRelease(input: { now: number; stored: number; inter
  * back (a campaign started while the clock was a day fast does not wait a day after it is fixed).
  */
 export class CampaignPacer {
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-  private ticking: Promise<void> | null = null;
-  private again = false;
+  private readonly loop = new WakeLoop(
+    async () => Math.min(MAX_SLEEP_MS, Math.max(0, (await this.tick()) ?? MAX_SLEEP_MS)),
+    (error) => {
+      console.error('campaign pacer failed:', error instanceof Error ? error.name : 'unknown');
+      return MAX_SLEEP_MS;
+    },
+  );
   /** Monotonic times of this process's releases in the last hour, per campaign. */
   private readonly seen = new Map<string, number[]>();
 
   constructor(private readonly ctx: AppContext) {}
 
   start(): void {
-    this.running = true;
-    this.wake();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.ticking?.catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** Started, resumed, settings changed: look now. */
   wake(): void {
-    if (!this.running) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    if (this.ticking !== null) {
-      this.again = true;
-      return;
-    }
-    this.ticking = this.tick()
-      .then((wait) => this.schedule(wait))
-      .catch((error: unknown) => {
-        console.error('campaign pacer failed:', error instanceof Error ? error.name : 'unknown');
-        this.schedule(MAX_SLEEP_MS);
-      })
-      .finally(() => {
-        this.ticking = null;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
-  }
-
-  private schedule(waitMs: number | null): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => this.wake(), Math.min(MAX_SLEEP_MS, Math.max(0, waitMs ?? MAX_SLEEP_MS)));
-    this.timer.unref?.();
+    this.loop.wake();
   }
 
   /** This process's releases of `campaignId` in the last hour (monotonic), oldest first. */

@@ -7,6 +7,7 @@ import type { OutboxKind } from '../../../shared/outbox/kinds';
 import type { Database, OutboxTable } from '../db/schema';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../lib/backoff';
 import { DeliveryError } from '../lib/deliveryError';
+import { WakeLoop } from '../lib/wakeLoop';
 import { isOutboxKind, readOutboxPayload, type OutboxPayload } from './payloads';
 
 export type OutboxRow = Selectable<OutboxTable>;
@@ -87,10 +88,13 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   private committing: Promise<void> | null = null;
   /** Rows whose outcome could not be recorded (disk full): not tried again before this time. */
   private readonly held = new Map<string, number>();
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-  private ticking: Promise<void> | null = null;
-  private again = false;
+  private readonly loop = new WakeLoop(
+    () => this.tick(),
+    (error) => {
+      console.error('outbox worker failed:', error instanceof Error ? error.name : 'unknown');
+      return this.pollMs;
+    },
+  );
   private readonly concurrency: number;
   private readonly backoff: BackoffPolicy;
   private readonly pollMs: number;
@@ -110,35 +114,18 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   }
 
   start(): void {
-    this.running = true;
-    this.wake();
+    this.loop.start();
   }
 
   /** Stops taking new rows and waits for the ones in flight (their outcome is recorded). */
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.ticking;
+    await this.loop.stop();
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
   /** New rows, connectivity back, settings changed: look now. */
   wake(): void {
-    if (!this.running) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    if (this.ticking !== null) {
-      this.again = true;
-      return;
-    }
-    this.ticking = this.tick().finally(() => {
-      this.ticking = null;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      }
-    });
+    this.loop.wake();
   }
 
   /** For tests and the bench: deliver everything due now, then resolve. */
@@ -150,19 +137,17 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     }
   }
 
-  private async tick(): Promise<void> {
+  /** Starts what is due; resolves with how long to sleep before looking again (null: a finishing delivery wakes it). */
+  private async tick(): Promise<number | null> {
     await this.startDue();
-    if (!this.running) return;
-    if (this.inFlight.size > 0) return; // each finished delivery wakes the worker again
+    if (!this.loop.active) return null;
+    if (this.inFlight.size > 0) return null; // each finished delivery wakes the worker again
     const next = await this.nextDueAt();
-    const wait = next === null ? this.pollMs : Math.min(this.pollMs, Math.max(0, next - this.ctx.now().getTime()));
-    if (next !== null && wait === 0) {
-      this.again = true;
-      return;
+    if (next === null) {
+      this.emit('idle');
+      return this.pollMs;
     }
-    if (next === null) this.emit('idle');
-    this.timer = setTimeout(() => this.wake(), wait);
-    this.timer.unref?.();
+    return Math.min(this.pollMs, Math.max(0, next - this.ctx.now().getTime()));
   }
 
   private dueQuery() {
