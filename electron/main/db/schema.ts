@@ -3,6 +3,7 @@ import type { AuditAction } from '../../../shared/audit/actions';
 import type { Authority, PatientStatus, ReminderMethod } from '../../../shared/domain/patient';
 import type { OutboxKind } from '../../../shared/outbox/kinds';
 import type { PageRecordKind } from '../../../shared/sync/protocol';
+import type { JobKind, JobState } from '../../../shared/jobs/jobs';
 
 /** 0/1 integers stored for booleans (SQLite has no boolean type). */
 export type Flag = 0 | 1;
@@ -213,6 +214,24 @@ export interface SearchTermsTable {
   patient_id: string;
 }
 
+/** A heavy job's run record (migration 010): advanced in the same transaction as the rows it wrote. */
+export interface JobRunsTable {
+  id: string;
+  kind: JobKind;
+  state: JobState;
+  rows_done: Defaulted<number>;
+  rows_total: Defaulted<number>;
+  /** Where the next transaction starts (JSON, the job's own). */
+  resume_point: string | null;
+  /** The staged work (JSON), kept until the job ends. */
+  payload: string | null;
+  started_at: string;
+  updated_at: string;
+  message: string | null;
+  /** How many times the job was picked up again after the app stopped in the middle of it. */
+  resumed: Defaulted<number>;
+}
+
 export interface Database {
   families: FamiliesTable;
   patients: PatientsTable;
@@ -226,6 +245,7 @@ export interface Database {
   settings: KeyValueTable;
   audit_log: AuditLogTable;
   search_terms: SearchTermsTable;
+  job_runs: JobRunsTable;
   desk_pins: DeskPinsTable;
   guardian_enrollment: GuardianEnrollmentTable;
   sync_problems: SyncProblemsTable;

@@ -25,6 +25,7 @@ const COLUMNS: { [T in keyof Database]: Record<keyof Database[T], true> } = {
   settings: { key: true, value: true },
   audit_log: { id: true, at: true, clerk_id: true, workstation: true, action: true, patient_id: true, details: true, prev_hash: true, hash: true },
   search_terms: { term: true, patient_id: true },
+  job_runs: { id: true, kind: true, state: true, rows_done: true, rows_total: true, resume_point: true, payload: true, started_at: true, updated_at: true, message: true, resumed: true },
   campaigns: { id: true, state: true, started_at: true, started_by: true, total: true, link_valid_days: true, next_release_at: true, paused_at: true, finished_at: true },
   campaign_recipients: { campaign_id: true, contact_id: true, seq: true, name: true, email: true, children: true, state: true, token_hash: true, released_at: true, expires_at: true, link_outbox_id: true, email_outbox_id: true },
   sign_in_failures: { subject: true, failures: true, last_failure_at: true, blocked_until: true },

@@ -1,0 +1,49 @@
+/**
+ * Heavy jobs run in worker threads (issue 14): their kinds, states and what the screens show of
+ * them. Migration 010 spells the same lists in its CHECK constraints (migrations never import live code).
+ */
+
+export const JOB_KINDS = ['import.apply', 'sync.pull'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export const JOB_STATES = ['running', 'cancelling', 'cancelled', 'done', 'failed', 'rolled_back'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** A job as the status bar and its screen show it. */
+export interface JobView {
+  id: string;
+  kind: JobKind;
+  state: JobState;
+  rowsDone: number;
+  rowsTotal: number;
+  /** Set when the job was picked up again after the app stopped in the middle of it. */
+  resumed: boolean;
+  startedAt: string;
+  updatedAt: string;
+  /** What happened, in the practice's words (a failure, a cancel, a resume). */
+  message: string | null;
+}
+
+const KIND_WORDS: Record<JobKind, string> = { 'import.apply': 'Import', 'sync.pull': 'Sync' };
+
+/** "Import 40% applied (80,000 of 200,000 rows)"; "Import cancelled: 80,000 of 200,000 rows were applied". */
+export function jobLabel(job: Pick<JobView, 'kind' | 'state' | 'rowsDone' | 'rowsTotal' | 'resumed'>): string {
+  const what = KIND_WORDS[job.kind];
+  const n = (x: number) => x.toLocaleString('en-US');
+  const pct = job.rowsTotal > 0 ? Math.floor((job.rowsDone / job.rowsTotal) * 100) : 0;
+  const rows = `${n(job.rowsDone)} of ${n(job.rowsTotal)} rows`;
+  switch (job.state) {
+    case 'running':
+      return `${what} ${pct}% applied (${rows})${job.resumed ? ', resumed after a restart' : ''}`;
+    case 'cancelling':
+      return `${what} stopping after the current step (${rows} applied)`;
+    case 'cancelled':
+      return `${what} cancelled: ${rows} were applied, each family whole`;
+    case 'done':
+      return `${what} finished (${n(job.rowsTotal)} rows)`;
+    case 'failed':
+      return `${what} stopped with a problem after ${rows}`;
+    case 'rolled_back':
+      return `${what} rolled back: nothing was kept`;
+  }
+}
