@@ -11,8 +11,8 @@ export default defineConfig({
         input: {
           index: resolve('electron/main/index.ts'),
           web: resolve('electron/main/web.ts'),
-          // A large import writes from a worker thread so the window stays responsive.
-          importWorker: resolve('electron/main/importer/applyWorker.ts'),
+          // Heavy jobs (an import apply) run in worker threads so the window stays responsive (jobs/jobRunner.ts).
+          jobWorker: resolve('electron/main/jobs/jobWorker.ts'),
           // The audit-chain check, one range of rows per worker thread (audit/verifyWorkers.ts).
           auditVerifyWorker: resolve('electron/main/audit/verifyWorker.ts'),
         },

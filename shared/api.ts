@@ -13,6 +13,8 @@ import { bulkCalls } from './bulk/api';
 import { auditCalls, type AuditLogState } from './audit/api';
 import { clerkCalls } from './clerks/api';
 import { campaignCalls } from './campaign/api';
+import { jobCalls } from './jobs/api';
+import type { JobView } from './jobs/jobs';
 import { call, type Access } from './contractCall';
 import { mailboxSchema } from './mailboxSchema';
 
@@ -208,6 +210,11 @@ export interface StatusInfo {
    * (shared/domain/clockSkew.ts).
    */
   clockSkewMs: number | null;
+  /**
+   * Heavy jobs (issue 14): the ones running, and those this session ran or resumed after a
+   * restart, newest first (the status bar shows their progress and how they ended).
+   */
+  jobs: JobView[];
 }
 
 // The kinds are one vocabulary with the outbox table (shared/outbox/kinds.ts); the contract names them.
@@ -387,6 +394,7 @@ export const contract = {
   ...auditCalls,
   ...clerkCalls,
   ...campaignCalls,
+  ...jobCalls,
 } as const;
 
 export type Contract = typeof contract;

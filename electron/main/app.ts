@@ -25,6 +25,8 @@ import { dispatch, type Handlers } from './dispatch';
 import { familyHandlers } from './families/familyHandlers';
 import { Importer, importHandlers } from './importer';
 import { acquireInstanceLock, type InstanceLock } from './instance/instanceLock';
+import { jobHandlers } from './jobs/jobHandlers';
+import { JobRunner } from './jobs/jobRunner';
 import { Signal } from './lib/signal';
 import { defaultMailDropDir, pinEmailDeliverers } from './mail/deliverers';
 import { mailHandlers } from './mail/mailHandlers';
@@ -80,6 +82,9 @@ export interface AppConfig {
 export interface App {
   context: AppContext;
   deliveries: DeliveryRuntime;
+  /** Heavy jobs in worker threads: started by their areas (import.apply), resumed at start, stopped by close(). */
+  jobs: JobRunner;
+  importer: Importer;
   /** Releases the Set Up My Account campaign's emails (started with the deliveries). */
   campaignPacer: CampaignPacer;
   handlers: Handlers;
@@ -168,7 +173,9 @@ export async function createApp(config: AppConfig): Promise<App> {
     ...config.deliveries,
   });
   const campaignPacer = new CampaignPacer(ctx);
-  const importer = new Importer(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding });
+  // Heavy jobs in worker threads (issue 14); the importer's apply is one of them.
+  const jobs = new JobRunner(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding });
+  const importer = new Importer(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding }, jobs);
   const preparedPins = new PreparedPins(ctx.pinKey, () => ctx.monotonicMs());
   // Verifies the audit log's hash chain in the background, in worker threads: the app answers while it runs.
   const auditChain = new AuditChainMonitor(ctx, dataDir ? { workers: { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding } } : {});
@@ -185,6 +192,7 @@ export async function createApp(config: AppConfig): Promise<App> {
         auditLog: auditChain.state,
         auditCheck: auditChain.progress,
         syncProblem: deliveries.syncProblem,
+        jobs: await jobs.visibleJobs(),
       }),
     }),
     ...checkinHandlers(ctx),
@@ -200,6 +208,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     ...bulkHandlers(ctx, { exportDir }),
     ...campaignHandlers(ctx, { pacer: campaignPacer }),
     ...importHandlers(importer),
+    ...jobHandlers(jobs),
     ...auditHandlers(ctx, { exportDir, chain: auditChain }),
   };
 
@@ -209,10 +218,14 @@ export async function createApp(config: AppConfig): Promise<App> {
   }
   backups?.start();
   auditChain.start();
+  // A job the last run left unfinished (a crash, a close mid-import) resumes now.
+  jobs.start();
   const authorize = authorizeCalls(ctx);
   return {
     context: ctx,
     deliveries,
+    jobs,
+    importer,
     campaignPacer,
     handlers,
     backups,
@@ -222,6 +235,7 @@ export async function createApp(config: AppConfig): Promise<App> {
       await backups?.stop();
       await campaignPacer.stop();
       await deliveries.stop();
+      await jobs.stop();
       await importer.stop();
       preparedPins.clear();
       await opened.close();

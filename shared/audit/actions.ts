@@ -25,6 +25,7 @@ export const AUDIT_ACTIONS = [
   'contact_fixed',
   'bulk_exported',
   'import_applied',
+  'import_stopped',
   'campaign_started',
   'campaign_paused',
   'campaign_resumed',

@@ -37,6 +37,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   contact_fixed: 'Contact fixed',
   bulk_exported: 'Bulk PIN file exported',
   import_applied: 'Practice data imported',
+  import_stopped: 'Practice data import stopped part-way (cancelled or a problem)',
   campaign_started: 'Bulk PIN campaign started',
   campaign_paused: 'Bulk PIN campaign paused',
   campaign_resumed: 'Bulk PIN campaign resumed',

@@ -9,6 +9,7 @@ import { AUTHORITIES, REMINDER_METHODS } from '../domain/patient';
 import { EXCLUSION_REASONS, type ExclusionReason } from '../domain/exclusions';
 import { QUALITY_PROBLEMS, type WorklistRow } from '../domain/worklist';
 import { IMPORT_FIELD_NAMES, IMPORT_KINDS, type ImportField, type ImportKind, type MissingField } from '../import/fields';
+import type { JobView } from '../jobs/jobs';
 
 const id = z.string().min(1).max(64);
 const page = { limit: z.number().int().min(1).max(1000).default(100), offset: z.number().int().min(0).default(0) };
@@ -149,6 +150,12 @@ export interface ImportPreview {
 }
 export interface ImportResult extends ImportPreview {
   applied: boolean;
+  /**
+   * The import's run record (issue 14) once its files were staged: 'done', or 'cancelled' /
+   * 'failed' part-way (what was applied stays, each family whole), 'rolled_back' (nothing was).
+   * Null when the files had problems and nothing was staged.
+   */
+  job: JobView | null;
 }
 
 const importFile = z

@@ -1,14 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { AuditAction } from '../../../shared/audit/actions';
 import type { ImportPreview, ImportResult } from '../../../shared/bulk/api';
+import { createRun, finishRun, readRun, viewOf } from '../db/jobRuns';
+import { applyInChunks, START, type ChunkOutcome, type ImportResumePoint } from './applyChunks';
 import { buildPlan } from './plan';
 import { MAX_LISTED_PROBLEMS, type ImportInput, type ImportPlan } from './planTypes';
 import { reconcile, runToEnd, type Changes } from './reconcile';
 
 /**
  * The apply itself, shared by the worker thread (its own connection) and the in-process path
- * (the app's connection): check everything again, and only when there is no problem at all
- * write every file in one transaction together with the audit entry.
+ * (the app's connection): check the whole files again and, only when there is no problem at all,
+ * stage them in a run record and write them in short transactions (applyChunks.ts), the audit
+ * entry with the last one.
  */
 
 export interface ApplyRequest {
@@ -22,17 +26,21 @@ export interface ApplyRequest {
 }
 
 export interface ApplyHooks {
-  /** Lets the event loop run while reading (in-process path). */
+  /** Lets the event loop run while reading, and between write transactions. */
   pause?: () => Promise<void>;
-  /** Called once the files are known to be clean, just before the write transaction begins. */
-  beforeWrite?: () => Promise<void>;
-  /** Runs the synchronous write transaction (in-process path: inside Kysely's connection lock). */
+  /** Runs one short write transaction (in-process path: inside Kysely's connection lock). */
   runWrite?: <T>(write: () => T) => Promise<T>;
   /** Runs a chunked read to its end (in-process path: a chunk per event-loop turn, under the lock). */
   drive?: <T>(steps: Generator<void, T>) => Promise<T>;
+  /** The app is closing: stop after the current transaction; the job resumes at the next start. */
+  stopping?: () => boolean;
+  /** The clock of the run record's updated_at. */
+  clock?: () => string;
 }
 
 export const IMPORT_AUDIT_ACTION: AuditAction = 'import_applied';
+/** An import cancelled, or stopped by a problem, part-way: what was applied stays and is audited. */
+export const IMPORT_STOPPED_AUDIT_ACTION: AuditAction = 'import_stopped';
 
 /** Chart numbers in the mirror, read in pages (each page is a short read). */
 export function* chartPages(sqlite: BetterSqlite3.Database, into: Set<string>, pageSize = 20_000): Generator<void, Set<string>> {
@@ -65,66 +73,111 @@ export function previewOf(plan: ImportPlan, changes: Changes, extraProblems: Imp
   return { files: plan.files, problems, moreProblems: total - problems.length, counts: countsOf(plan), changes, hiddenCharacters: plan.hiddenCharacters };
 }
 
-class Rollback extends Error {
-  constructor(readonly problems: ImportPreview['problems']) {
-    super('import rolled back');
-  }
+const resolved = (hooks: ApplyHooks) => ({
+  drive: hooks.drive ?? (async <T>(steps: Generator<void, T>) => runToEnd(steps)),
+  runWrite: hooks.runWrite ?? (async <T>(write: () => T) => write()),
+  pause: hooks.pause ?? (async () => undefined),
+  clock: hooks.clock ?? (() => new Date().toISOString()),
+});
+
+function planFor(sqlite: BetterSqlite3.Database, request: ApplyRequest, hooks: ApplyHooks): Promise<ImportPlan> {
+  const { drive } = resolved(hooks);
+  return buildPlan(request.input, { today: request.today, mirrorCharts: () => drive(chartPages(sqlite, new Set())), pause: hooks.pause });
 }
 
-/** Larger page cache for the bulk write (as the demo seed does); restored afterwards. */
-function withBigCache<T>(sqlite: BetterSqlite3.Database, work: () => T): T {
-  const previous = sqlite.pragma('cache_size', { simple: true }) as number;
-  sqlite.pragma('cache_size = -262144');
-  try {
-    return work();
-  } finally {
-    sqlite.pragma(`cache_size = ${Number(previous)}`);
-  }
+/** Writes the staged plan in short transactions from `from` on, and says how it ended. */
+async function writeInChunks(
+  sqlite: BetterSqlite3.Database,
+  jobId: string,
+  plan: ImportPlan,
+  request: ApplyRequest,
+  hooks: ApplyHooks,
+  from?: ImportResumePoint,
+): Promise<ChunkOutcome> {
+  const r = resolved(hooks);
+  const audit = sqlite.prepare('INSERT INTO audit_log (at, clerk_id, workstation, action, patient_id, details) VALUES (?, ?, ?, ?, NULL, ?)');
+  return applyInChunks(
+    sqlite,
+    jobId,
+    plan,
+    request.now,
+    { runWrite: r.runWrite, pause: r.pause, stopping: hooks.stopping, now: r.clock },
+    {
+      audit(state, point, rowsDone, rowsTotal) {
+        const details = {
+          files: plan.files.map((f) => ({ name: f.name, kind: f.kind, rows: f.rows, encoding: f.encoding.encoding })),
+          counts: countsOf(plan),
+          hiddenCharacters: plan.hiddenCharacters,
+          changes: point.changes,
+          reindexed: point.reindexed,
+          job: { id: jobId, state, rowsDone, rowsTotal },
+        };
+        // Synchronous better-sqlite3 inside the job's transaction (worker thread, no Kysely); the trigger chains the row.
+        const action = state === 'done' ? IMPORT_AUDIT_ACTION : IMPORT_STOPPED_AUDIT_ACTION;
+        audit.run(request.now, request.clerkId, request.workstation, action, JSON.stringify(details));
+      },
+    },
+    from,
+  );
 }
 
-export async function applyImport(sqlite: BetterSqlite3.Database, request: ApplyRequest, hooks: ApplyHooks = {}): Promise<ImportResult> {
-  const drive = hooks.drive ?? (async <T>(steps: Generator<void, T>) => runToEnd(steps));
-  const plan = await buildPlan(request.input, {
-    today: request.today,
-    mirrorCharts: () => drive(chartPages(sqlite, new Set())),
-    pause: hooks.pause,
-  });
+async function resultOf(sqlite: BetterSqlite3.Database, jobId: string, plan: ImportPlan, request: ApplyRequest, outcome: ChunkOutcome, hooks: ApplyHooks): Promise<ImportResult> {
+  const row = readRun(sqlite, jobId);
+  const job = row ? viewOf(row) : null;
+  if (outcome.state === 'rolled_back') {
+    // Nothing was written: the changes say what the clean rows would do, as a preview would.
+    const { changes } = await resolved(hooks).drive(reconcile(sqlite, plan, { write: false, now: request.now }));
+    return { ...previewOf(plan, changes, outcome.problems), applied: false, job };
+  }
+  const problems = outcome.state === 'failed' ? outcome.problems : [];
+  return { ...previewOf(plan, outcome.point.changes, problems), applied: outcome.state !== 'stopped' || outcome.rowsDone > 0, job };
+}
+
+/**
+ * import.apply: the whole files are checked first; nothing is written unless every row is
+ * clean. Then the files are staged in a new run record (`jobId`) and applied in short
+ * transactions. `started` is told the job's id once it is staged (the screens follow it).
+ */
+export async function applyImport(
+  sqlite: BetterSqlite3.Database,
+  request: ApplyRequest,
+  hooks: ApplyHooks = {},
+  job: { id?: string; started?: (jobId: string) => void } = {},
+): Promise<ImportResult> {
+  const r = resolved(hooks);
+  const plan = await planFor(sqlite, request, hooks);
   if (plan.problemCount > 0) {
     // Nothing is written; the changes say what the clean rows would do.
-    const { changes, problems } = await drive(reconcile(sqlite, plan, { write: false, now: request.now }));
-    return { ...previewOf(plan, changes, problems), applied: false };
+    const { changes, problems } = await r.drive(reconcile(sqlite, plan, { write: false, now: request.now }));
+    return { ...previewOf(plan, changes, problems), applied: false, job: null };
   }
+  const jobId = job.id ?? randomUUID();
+  const rowsTotal = plan.families.size + plan.patients.length + plan.contacts.size + plan.links.size + plan.appointments.size;
+  // The staged work: the checked files themselves, durable before the first row is written.
+  await r.runWrite(() => createRun(sqlite, { id: jobId, kind: 'import.apply', rowsTotal, payload: JSON.stringify(request), now: r.clock() }));
+  job.started?.(jobId);
+  const outcome = await writeInChunks(sqlite, jobId, plan, request, hooks);
+  return resultOf(sqlite, jobId, plan, request, outcome, hooks);
+}
 
-  await hooks.beforeWrite?.();
-  const write = () =>
-    withBigCache(sqlite, () =>
-      sqlite
-        .transaction(() => {
-          const result = runToEnd(reconcile(sqlite, plan, { write: true, now: request.now }));
-          if (result.problems.length > 0) throw new Rollback(result.problems);
-          const details = {
-            files: plan.files.map((f) => ({ name: f.name, kind: f.kind, rows: f.rows, encoding: f.encoding.encoding })),
-            counts: countsOf(plan),
-            hiddenCharacters: plan.hiddenCharacters,
-            changes: result.changes,
-            reindexed: result.reindexed,
-          };
-          // Synchronous better-sqlite3 inside the import's one transaction (worker thread, no Kysely); the trigger chains the row.
-          sqlite
-            .prepare('INSERT INTO audit_log (at, clerk_id, workstation, action, patient_id, details) VALUES (?, ?, ?, ?, NULL, ?)')
-            .run(request.now, request.clerkId, request.workstation, IMPORT_AUDIT_ACTION, JSON.stringify(details));
-          return result.changes;
-        })
-        .immediate(),
+/**
+ * An import the app stopped in the middle of (a crash, a close): the staged files are checked
+ * again (the same plan, cut the same way) and applied from the record's resume point. A
+ * cancel asked before the stop is finished instead.
+ */
+export async function resumeImport(sqlite: BetterSqlite3.Database, jobId: string, hooks: ApplyHooks = {}): Promise<ImportResult | null> {
+  const r = resolved(hooks);
+  const row = readRun(sqlite, jobId);
+  if (!row || !row.payload) return null;
+  const request = JSON.parse(row.payload) as ApplyRequest;
+  const plan = await planFor(sqlite, request, hooks);
+  if (plan.problemCount > 0) {
+    await r.runWrite(() =>
+      finishRun(sqlite, jobId, 'failed', `The import could not continue after the restart: its files no longer pass the checks. ${row.rows_done} of ${row.rows_total} rows had been applied.`, r.clock()),
     );
-  try {
-    const changes = hooks.runWrite ? await hooks.runWrite(write) : write();
-    return { ...previewOf(plan, changes), applied: true };
-  } catch (error) {
-    if (error instanceof Rollback) {
-      const { changes } = await drive(reconcile(sqlite, plan, { write: false, now: request.now }));
-      return { ...previewOf(plan, changes, error.problems), applied: false };
-    }
-    throw error;
+    return { ...previewOf(plan, { inserted: 0, updated: 0, unchanged: 0 }), applied: row.rows_done > 0, job: viewOf(readRun(sqlite, jobId)!) };
   }
+  const from = row.resume_point ? (JSON.parse(row.resume_point) as ImportResumePoint) : START;
+  const outcome = await writeInChunks(sqlite, jobId, plan, request, hooks, from);
+  return resultOf(sqlite, jobId, plan, request, outcome, hooks);
 }

@@ -1,31 +1,30 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
 import type { ImportPreview, ImportResult } from '../../../shared/bulk/api';
 import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
 import type { Handlers } from '../dispatch';
 import { AppError } from '../errors';
+import { JobRunner } from '../jobs/jobRunner';
 import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
-import { applyImport, chartPages, previewOf, type ApplyRequest } from './applyCore';
-import type { ApplyWorkerData, WorkerMessage } from './applyWorker';
+import { applyImport, chartPages, previewOf, resumeImport, type ApplyRequest } from './applyCore';
 import { buildPlan } from './plan';
 import type { ImportInput } from './planTypes';
 import { reconcile } from './reconcile';
 
 /**
  * import.preview and import.apply (SPEC 3.1, 3.5, 4): a practice's CSV export (patients, family
- * contacts, appointments) checked line by line, then applied all at once or not at all.
+ * contacts, appointments) checked line by line, whole, and applied only when every row is clean.
  *
  * Preview runs in the main process two thousand rows (or 20,000 cells) at a time, letting the
- * event loop run in between; the file's bytes are decoded first, in slices (decode.ts). Apply of a large import runs in a worker thread with its own connection to the mirror
- * file: a 200,000-patient import spends 25-35 s inside its one transaction (bench/importBench.ts,
- * most of it the search-term rebuild), which on the app's connection would freeze the window that
- * long. While the worker writes, the main thread holds Kysely's connection lock, so the app's own
- * queries wait for the commit (never refused, never busy-waiting on the file lock); while it reads
- * and checks the files, they run as usual.
+ * event loop run in between; the file's bytes are decoded first, in slices (decode.ts). Apply
+ * is a job (issue 14): a large import runs in the job runner's worker thread with its own
+ * connection to the mirror file, a small one on the app's connection; either way the checked
+ * files are staged in a run record and written in short transactions of about 40 ms, a few whole
+ * families each (applyChunks.ts), so the desk's reads never wait and its writes wait at most one
+ * transaction. Meanwhile families appear as they are applied, each whole; the status bar and the
+ * import screen show "Import 40% applied". A crash resumes at the next start; Cancel stops after
+ * the current transaction and keeps what was applied (audited as an import stopped part-way).
  */
 
 export interface ImportOptions {
@@ -39,14 +38,11 @@ export interface ImportOptions {
    */
   worker?: 'auto' | 'always' | 'never';
   workerAboveChars?: number;
-  /**
-   * The built worker entry (electron-vite input `importWorker` → out/main/importWorker.js). By
-   * default looked for beside the bundle; from sources (tests, tsx) the .ts entry runs through tsx.
-   */
+  /** The job runner's worker entry (see JobRunnerOptions.workerScript). */
   workerScript?: string | URL;
 }
 
-/** About 5,000 CSV rows: below it the one transaction on the app's connection is a fraction of a second. */
+/** About 5,000 CSV rows: below it the whole apply on the app's connection takes a fraction of a second. */
 const DEFAULT_WORKER_ABOVE_CHARS = 500_000;
 
 /** Runs a chunked read on the app's connection: one chunk per event-loop turn, each under the lock. */
@@ -68,140 +64,65 @@ export async function previewImport(ctx: AppContext, input: ImportInput): Promis
   return previewOf(plan, changes, problems);
 }
 
-type WorkerLaunch = { script: URL; bootstrap: string | null } | null;
-
-/** Where the worker entry is: given, beside the bundle, or (running from sources) the .ts via tsx. */
-function findWorker(options: ImportOptions): WorkerLaunch {
-  if (options.workerScript) {
-    const url = options.workerScript instanceof URL ? options.workerScript : pathToFileURL(options.workerScript);
-    return { script: url, bootstrap: null };
-  }
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const script = new URL('./applyWorker.ts', here);
-    try {
-      // tsx (a dev dependency) compiles the worker's TypeScript, as it does for tests and scripts.
-      const tsxPackage = createRequire(here).resolve('tsx/package.json');
-      const exported = (JSON.parse(fs.readFileSync(tsxPackage, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api'];
-      const tsx = new URL(exported!.import.default, pathToFileURL(tsxPackage)).href;
-      const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(script.href)}); })`;
-      return { script, bootstrap };
-    } catch {
-      return null;
-    }
-  }
-  for (const candidate of ['./importWorker.js', '../importWorker.js']) {
-    const url = new URL(candidate, here);
-    if (fs.existsSync(fileURLToPath(url))) return { script: url, bootstrap: null };
-  }
-  return null;
-}
-
-function runInWorker(ctx: AppContext, launch: NonNullable<WorkerLaunch>, options: ImportOptions, request: ApplyRequest): Promise<ImportResult> {
-  const workerData: ApplyWorkerData = {
-    fppImportWorker: true,
-    databaseFile: options.databaseFile,
-    nativeBinding: options.nativeBinding,
-    request,
-  };
-  const worker = launch.bootstrap
-    ? new Worker(launch.bootstrap, { eval: true, workerData })
-    : new Worker(launch.script, { workerData });
-  return new Promise<ImportResult>((resolve, reject) => {
-    let settled = false;
-    let release: (() => void) | null = null;
-    const finish = (outcome: () => void) => {
-      release?.();
-      release = null;
-      if (!settled) {
-        settled = true;
-        outcome();
-      }
-    };
-    worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'ready') {
-        // Wait for the app's connection to be idle, keep it so until the worker has committed.
-        void ctx.db
-          .connection()
-          .execute(
-            () =>
-              new Promise<void>((unlock) => {
-                if (settled) return unlock();
-                release = unlock;
-                worker.postMessage({ type: 'go' });
-              }),
-          )
-          .catch((error: unknown) => finish(() => reject(error)));
-      } else if (message.type === 'done') {
-        finish(() => resolve(message.result));
-      } else if (message.type === 'failed') {
-        const error = new Error(`The import worker failed: ${message.message}`);
-        if (message.stack) error.stack = `${error.message}\n[worker] ${message.stack}`;
-        finish(() => reject(error));
-      }
-    });
-    worker.on('error', (error) => finish(() => reject(error)));
-    worker.on('exit', (code) => finish(() => reject(new Error(`The import worker stopped (exit code ${code}) before finishing.`))));
+async function applyHere(ctx: AppContext, runner: JobRunner, request: ApplyRequest, started: (jobId: string) => void): Promise<ImportResult> {
+  return applyImport(ctx.sqlite, request, inProcessHooks(ctx, runner), {
+    started: (jobId) => {
+      runner.noteJob(jobId);
+      started(jobId);
+    },
   });
 }
 
-async function applyExclusively(ctx: AppContext, input: ImportInput, options: ImportOptions, clerkId: string, warnNoWorker: () => void): Promise<ImportResult> {
-  const request: ApplyRequest = {
-    input,
-    today: await ctx.today(),
-    now: ctx.now().toISOString(),
-    clerkId,
-    workstation: ctx.workstation,
-  };
-  // Characters of text, or of base64 (four for three bytes): about the size of the CSV either way.
-  const size = input.files.reduce((n, f) => n + (f.content?.length ?? Math.floor(((f.bytes?.length ?? 0) * 3) / 4)), 0);
-  const mode = options.worker ?? 'auto';
-  const wantWorker =
-    options.databaseFile !== ':memory:' &&
-    (mode === 'always' || (mode === 'auto' && size > (options.workerAboveChars ?? DEFAULT_WORKER_ABOVE_CHARS)));
-  const launch = wantWorker ? findWorker(options) : null;
-  if (wantWorker && !launch) {
-    if (mode === 'always') throw new Error('The import worker script was not found.');
-    warnNoWorker();
-  }
-
-  if (launch) return runInWorker(ctx, launch, options, request);
-  return applyImport(ctx.sqlite, request, {
+/** The in-process path: each short transaction on the app's connection, under Kysely's lock. */
+function inProcessHooks(ctx: AppContext, runner: JobRunner) {
+  return {
     pause: yieldToEventLoop,
-    drive: (steps) => drive(ctx, steps),
-    // The one transaction runs on the app's connection, holding Kysely's lock.
-    runWrite: (write) => exclusive(ctx.db, write),
-  });
+    drive: <T>(steps: Generator<void, T>) => drive(ctx, steps),
+    runWrite: <T>(write: () => T) => exclusive(ctx.db, write),
+    stopping: runner.stopping,
+    clock: () => ctx.now().toISOString(),
+  };
 }
 
 /**
- * The app's importer (createApp makes one): one import applied at a time on this workstation, and
- * stop() waits for the one in flight, so the database is never closed under it.
+ * The app's importer (createApp makes one, with the app's job runner): one import applied at a
+ * time on this workstation. Made without a runner (tests), it makes and stops its own.
  */
 export class Importer {
   private running: Promise<unknown> | null = null;
   private warnedNoWorker = false;
+  private readonly runner: JobRunner;
+  private readonly ownRunner: boolean;
 
   constructor(
     private readonly ctx: AppContext,
     private readonly options: ImportOptions,
-  ) {}
+    runner?: JobRunner,
+  ) {
+    this.ownRunner = !runner;
+    this.runner = runner ?? new JobRunner(ctx, options);
+    this.runner.onResume('import.apply', (jobId) => resumeImport(ctx.sqlite, jobId, inProcessHooks(ctx, this.runner)));
+  }
 
   preview(input: ImportInput): Promise<ImportPreview> {
     return previewImport(this.ctx, input);
   }
 
-  async apply(input: ImportInput): Promise<ImportResult> {
+  /** `started` is told the job's id once the checked files are staged (tests follow the job by it). */
+  async apply(input: ImportInput, started: (jobId: string) => void = () => undefined): Promise<ImportResult> {
     // Administrators only: the dispatcher enforces the contract's 'admin' access before this runs.
     const clerk = await requireClerk(this.ctx);
-    if (this.running) {
-      throw new AppError('conflict', 'An import is already being applied on this workstation. Wait for it to finish, then check the files again.');
+    const busy = await this.ctx.db
+      .selectFrom('job_runs')
+      .select('id')
+      .where('kind', '=', 'import.apply')
+      .where('state', 'in', ['running', 'cancelling'])
+      .executeTakeFirst();
+    if (this.running || busy) {
+      throw new AppError('conflict', 'An import is already being applied on this workstation. Wait for it to finish (the status bar shows it), then check the files again.');
     }
-    const done = applyExclusively(this.ctx, input, this.options, clerk.id, () => {
-      if (this.warnedNoWorker) return;
-      this.warnedNoWorker = true;
-      console.warn('import: no worker script (importWorker.js beside the bundle); applying on the main connection, which blocks while it writes.');
-    });
+    const request: ApplyRequest = { input, today: await this.ctx.today(), now: this.ctx.now().toISOString(), clerkId: clerk.id, workstation: this.ctx.workstation };
+    const done = this.runner.track(this.applyRequest(request, started));
     this.running = done;
     try {
       return await done;
@@ -210,8 +131,30 @@ export class Importer {
     }
   }
 
-  /** Waits for the import in flight, if any (its outcome is the caller's). */
+  private applyRequest(request: ApplyRequest, started: (jobId: string) => void): Promise<ImportResult> {
+    // Characters of text, or of base64 (four for three bytes): about the size of the CSV either way.
+    const size = request.input.files.reduce((n, f) => n + (f.content?.length ?? Math.floor(((f.bytes?.length ?? 0) * 3) / 4)), 0);
+    const mode = this.options.worker ?? 'auto';
+    const wantWorker = this.options.databaseFile !== ':memory:' && (mode === 'always' || (mode === 'auto' && size > (this.options.workerAboveChars ?? DEFAULT_WORKER_ABOVE_CHARS)));
+    if (wantWorker && !this.runner.hasWorker) {
+      if (mode === 'always') throw new Error('The job worker script was not found.');
+      if (!this.warnedNoWorker) {
+        this.warnedNoWorker = true;
+        console.warn('import: no worker script (jobWorker.js beside the bundle); applying on the main connection, in short transactions.');
+      }
+    }
+    if (wantWorker && this.runner.hasWorker) {
+      return this.runner.runInWorker({ kind: 'import.apply', jobId: randomUUID(), input: request }, started).then((result) => {
+        if (!result) throw new Error('The import worker ended without a result.');
+        return result;
+      });
+    }
+    return applyHere(this.ctx, this.runner, request, started);
+  }
+
+  /** close(): the import in flight stops after its current transaction and resumes at the next start. */
   async stop(): Promise<void> {
+    if (this.ownRunner) await this.runner.stop();
     await this.running?.catch(() => undefined);
   }
 }

@@ -35,6 +35,11 @@ export interface ReconcileOptions {
   now: string;
   /** Records per chunk between pauses (default 2,000). */
   chunk?: number;
+  /**
+   * Above this many touched patients one full rebuild of the search terms replaces per-patient
+   * updates (default 2,000). A chunked apply (applyChunks.ts) never rebuilds everything: Infinity.
+   */
+  fullReindexAbove?: number;
 }
 
 const NAME_CORRECTION_KIND = 'patient.name_correction';
@@ -283,7 +288,7 @@ export function* reconcile(sqlite: BetterSqlite3.Database, plan: ImportPlan, opt
   if (write) {
     // A contact's new name, email or phone is found through every child linked to them.
     for (const id of changedContacts) for (const pid of q.patientsOfContact.all(id) as string[]) touched.add(pid);
-    if (touched.size > FULL_REINDEX_ABOVE) reindexAllPatients(sqlite);
+    if (touched.size > (options.fullReindexAbove ?? FULL_REINDEX_ABOVE)) reindexAllPatients(sqlite);
     else if (touched.size > 0) reindexPatients(sqlite, touched);
   }
   return { changes, problems, reindexed: touched.size };

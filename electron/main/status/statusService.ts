@@ -6,7 +6,7 @@ import { readClockSkew } from '../sync/clockOffset';
 /** The status bar's figures: connectivity, outbox backlog, last sync, who is signed in. */
 export async function readStatus(
   ctx: AppContext,
-  deliveries: Pick<StatusInfo, 'emailTransport' | 'syncConfigured' | 'syncProgress' | 'auditLog' | 'auditCheck' | 'syncProblem'>,
+  deliveries: Pick<StatusInfo, 'emailTransport' | 'syncConfigured' | 'syncProgress' | 'auditLog' | 'auditCheck' | 'syncProblem' | 'jobs'>,
 ): Promise<StatusInfo> {
   const counts = await ctx.db
     .selectFrom('outbox')

@@ -1,0 +1,75 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { JobKind, JobState, JobView } from '../../../shared/jobs/jobs';
+
+/**
+ * The run record of a heavy job (migration 010), read and written with synchronous
+ * better-sqlite3 calls: the worker thread has no Kysely, and each update belongs to the same
+ * short transaction as the rows it counts.
+ */
+
+export interface RunRow {
+  id: string;
+  kind: JobKind;
+  state: JobState;
+  rows_done: number;
+  rows_total: number;
+  resume_point: string | null;
+  payload: string | null;
+  started_at: string;
+  updated_at: string;
+  message: string | null;
+  resumed: number;
+}
+
+export const ACTIVE_STATES: readonly JobState[] = ['running', 'cancelling'];
+
+export function createRun(sqlite: BetterSqlite3.Database, run: { id: string; kind: JobKind; rowsTotal: number; payload: string | null; now: string }): void {
+  sqlite
+    .prepare(`INSERT INTO job_runs (id, kind, state, rows_done, rows_total, payload, started_at, updated_at) VALUES (?, ?, 'running', 0, ?, ?, ?, ?)`)
+    .run(run.id, run.kind, run.rowsTotal, run.payload, run.now, run.now);
+}
+
+export function readRun(sqlite: BetterSqlite3.Database, id: string): RunRow | undefined {
+  return sqlite.prepare('SELECT * FROM job_runs WHERE id = ?').get(id) as RunRow | undefined;
+}
+
+/** Inside the chunk's transaction: what was applied so far and where the next chunk starts. */
+export function advanceRun(sqlite: BetterSqlite3.Database, id: string, rowsDone: number, resumePoint: unknown, now: string): void {
+  sqlite.prepare('UPDATE job_runs SET rows_done = ?, resume_point = ?, updated_at = ? WHERE id = ?').run(rowsDone, JSON.stringify(resumePoint), now, id);
+}
+
+/** The job ended: its staged payload is dropped with it. */
+export function finishRun(sqlite: BetterSqlite3.Database, id: string, state: Exclude<JobState, 'running' | 'cancelling'>, message: string | null, now: string): void {
+  sqlite.prepare('UPDATE job_runs SET state = ?, message = ?, payload = NULL, updated_at = ? WHERE id = ?').run(state, message, now, id);
+}
+
+/** Asked from the desk: the worker stops after the chunk it is writing (it reads the state in every chunk). */
+export function requestCancel(sqlite: BetterSqlite3.Database, id: string, now: string): boolean {
+  return sqlite.prepare(`UPDATE job_runs SET state = 'cancelling', updated_at = ? WHERE id = ? AND state = 'running'`).run(now, id).changes === 1;
+}
+
+export function cancelRequested(sqlite: BetterSqlite3.Database, id: string): boolean {
+  return sqlite.prepare('SELECT state FROM job_runs WHERE id = ?').pluck().get(id) === 'cancelling';
+}
+
+export function markResumed(sqlite: BetterSqlite3.Database, id: string, now: string): void {
+  sqlite.prepare('UPDATE job_runs SET resumed = resumed + 1, updated_at = ? WHERE id = ?').run(now, id);
+}
+
+export function interruptedRuns(sqlite: BetterSqlite3.Database): RunRow[] {
+  return sqlite.prepare(`SELECT * FROM job_runs WHERE state IN ('running', 'cancelling') ORDER BY started_at`).all() as RunRow[];
+}
+
+export function viewOf(row: RunRow): JobView {
+  return {
+    id: row.id,
+    kind: row.kind,
+    state: row.state,
+    rowsDone: row.rows_done,
+    rowsTotal: row.rows_total,
+    resumed: row.resumed > 0,
+    startedAt: row.started_at,
+    updatedAt: row.updated_at,
+    message: row.message,
+  };
+}

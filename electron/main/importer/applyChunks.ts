@@ -1,0 +1,203 @@
+import { performance } from 'node:perf_hooks';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { ImportProblem } from '../../../shared/bulk/api';
+import { advanceRun, cancelRequested, finishRun } from '../db/jobRuns';
+import type { AppointmentRecord, ContactRecord, FamilyRecord, ImportPlan, LinkRecord, PatientRecord } from './planTypes';
+import { reconcile, runToEnd, type Changes } from './reconcile';
+
+/**
+ * The write half of an import, in short transactions (issue 14). The whole files were checked
+ * before this runs (applyCore.ts); here the plan is cut into *units* that are each whole for the
+ * clerk: a family with its patients, their links, appointments and (at the first unit that
+ * links them) their contacts; a patient without a family is a unit of its own. Units are written
+ * in file order, a run of them per transaction, sized to take about TARGET_MS, and each
+ * transaction also rebuilds the search terms of the patients it touched and advances the job's
+ * run record (rows done, the next unit, the changes so far). So:
+ *
+ * - the desk's own writes wait at most one transaction (the file's write lock), its reads never;
+ * - the clerk sees families appear as they are applied, each one whole (never a family without
+ *   its contacts);
+ * - a crash resumes at the first unit not committed (the record says which);
+ * - a cancel stops at the next transaction: what was applied stays, whole, and is audited.
+ */
+
+/** One transaction's target length; the issue asks about 50 ms. */
+export const TARGET_MS = 40;
+const FIRST_CHUNK_UNITS = 32;
+const MAX_CHUNK_UNITS = 20_000;
+
+interface Unit {
+  families: [string, FamilyRecord][];
+  patients: PatientRecord[];
+  contacts: [string, ContactRecord][];
+  links: [string, LinkRecord][];
+  appointments: [string, AppointmentRecord][];
+}
+
+const rowsOf = (u: Unit) => u.families.length + u.patients.length + u.contacts.length + u.links.length + u.appointments.length;
+
+/** The plan cut into units, in file order; deterministic, so a resumed job cuts it the same way. */
+export function unitsOf(plan: ImportPlan): Unit[] {
+  const units: Unit[] = [];
+  const index = new Map<string, number>();
+  const unit = (key: string): Unit => {
+    let i = index.get(key);
+    if (i === undefined) {
+      i = units.length;
+      index.set(key, i);
+      units.push({ families: [], patients: [], contacts: [], links: [], appointments: [] });
+    }
+    return units[i]!;
+  };
+  const keyOfChart = new Map<string, string>();
+  for (const [id, f] of plan.families) unit(`f:${id}`).families.push([id, f]);
+  for (const p of plan.patients) {
+    const key = p.familyId ? `f:${p.familyId}` : `c:${p.chart}`;
+    keyOfChart.set(p.chart, key);
+    unit(key).patients.push(p);
+  }
+  const chartKey = (chart: string) => keyOfChart.get(chart) ?? `c:${chart}`;
+  // A contact goes with the earliest unit that links to it, so it is written before (or with) every link to it.
+  const firstUnitOfContact = new Map<string, number>();
+  for (const [key, l] of plan.links) {
+    const u = chartKey(l.chart);
+    unit(u).links.push([key, l]);
+    const i = index.get(u)!;
+    const seen = firstUnitOfContact.get(l.contactId);
+    if (seen === undefined || i < seen) firstUnitOfContact.set(l.contactId, i);
+  }
+  for (const [key, a] of plan.appointments) unit(chartKey(a.chart)).appointments.push([key, a]);
+  for (const [id, c] of plan.contacts) {
+    const i = firstUnitOfContact.get(id);
+    (i === undefined ? unit(`k:${id}`) : units[i]!).contacts.push([id, c]);
+  }
+  return units;
+}
+
+function planOf(plan: ImportPlan, units: Unit[], from: number, to: number): ImportPlan {
+  const part: ImportPlan = { ...plan, families: new Map(), patients: [], contacts: new Map(), links: new Map(), appointments: new Map() };
+  for (let i = from; i < to; i++) {
+    const u = units[i]!;
+    for (const [k, v] of u.families) part.families.set(k, v);
+    part.patients.push(...u.patients);
+    for (const [k, v] of u.contacts) part.contacts.set(k, v);
+    for (const [k, v] of u.links) part.links.set(k, v);
+    for (const [k, v] of u.appointments) part.appointments.set(k, v);
+  }
+  return part;
+}
+
+/** The run record's resume point of an import. */
+export interface ImportResumePoint {
+  /** Units committed. */
+  units: number;
+  changes: Changes;
+  reindexed: number;
+}
+export const START: ImportResumePoint = { units: 0, changes: { inserted: 0, updated: 0, unchanged: 0 }, reindexed: 0 };
+
+export interface ChunkHooks {
+  /** Runs one transaction's work (in-process: under Kysely's connection lock). */
+  runWrite<T>(write: () => T): Promise<T>;
+  /** Between transactions: lets the event loop (and the desk) run. */
+  pause(): Promise<void>;
+  /** The app is closing: stop after this transaction and leave the job to resume at the next start. */
+  stopping?(): boolean;
+  now(): string;
+}
+
+export type ChunkOutcome =
+  | { state: 'done' | 'cancelled' | 'stopped'; point: ImportResumePoint; rowsDone: number; rowsTotal: number }
+  | { state: 'failed' | 'rolled_back'; point: ImportResumePoint; rowsDone: number; rowsTotal: number; problems: ImportProblem[] };
+
+export interface Finish {
+  /** Written in the last transaction (done), or the one that saw the cancel: the audit entry. */
+  audit(state: 'done' | 'cancelled' | 'failed', point: ImportResumePoint, rowsDone: number, rowsTotal: number): void;
+}
+
+class ChunkProblems extends Error {
+  constructor(readonly problems: ImportProblem[]) {
+    super('chunk rolled back');
+  }
+}
+
+export async function applyInChunks(
+  sqlite: BetterSqlite3.Database,
+  jobId: string,
+  plan: ImportPlan,
+  now: string,
+  hooks: ChunkHooks,
+  finish: Finish,
+  from: ImportResumePoint = START,
+): Promise<ChunkOutcome> {
+  const units = unitsOf(plan);
+  const before = [0];
+  for (const u of units) before.push(before.at(-1)! + rowsOf(u));
+  const rowsTotal = before.at(-1)!;
+  let point = from;
+  let size = FIRST_CHUNK_UNITS;
+  const at = () => before[point.units]!;
+
+  for (;;) {
+    if (hooks.stopping?.()) return { state: 'stopped', point, rowsDone: at(), rowsTotal };
+    const to = Math.min(units.length, point.units + size);
+    const started = performance.now();
+    let outcome: 'cancelled' | 'done' | 'next';
+    try {
+      outcome = await hooks.runWrite(() =>
+        sqlite
+          .transaction((): 'cancelled' | 'done' | 'next' => {
+            if (cancelRequested(sqlite, jobId)) {
+              finish.audit('cancelled', point, at(), rowsTotal);
+              finishRun(sqlite, jobId, 'cancelled', `Cancelled: ${at()} of ${rowsTotal} rows were applied, each family whole; the rest was not.`, hooks.now());
+              return 'cancelled';
+            }
+            const result = runToEnd(reconcile(sqlite, planOf(plan, units, point.units, to), { write: true, now, fullReindexAbove: Infinity }));
+            if (result.problems.length > 0) throw new ChunkProblems(result.problems);
+            const next: ImportResumePoint = {
+              units: to,
+              changes: {
+                inserted: point.changes.inserted + result.changes.inserted,
+                updated: point.changes.updated + result.changes.updated,
+                unchanged: point.changes.unchanged + result.changes.unchanged,
+              },
+              reindexed: point.reindexed + result.reindexed,
+            };
+            advanceRun(sqlite, jobId, before[to]!, next, hooks.now());
+            point = next;
+            if (to < units.length) return 'next';
+            finish.audit('done', point, rowsTotal, rowsTotal);
+            finishRun(sqlite, jobId, 'done', null, hooks.now());
+            return 'done';
+          })
+          .immediate(),
+      );
+    } catch (error) {
+      if (!(error instanceof ChunkProblems)) throw error;
+      // The mirror changed under the files (a chart removed since they were checked): this transaction is undone.
+      const first = error.problems[0]!.message;
+      const nothing = point.units === 0;
+      await hooks.runWrite(() =>
+        sqlite
+          .transaction(() => {
+            if (!nothing) finish.audit('failed', point, at(), rowsTotal);
+            finishRun(
+              sqlite,
+              jobId,
+              nothing ? 'rolled_back' : 'failed',
+              nothing ? `Nothing was imported: ${first}` : `Stopped after ${at()} of ${rowsTotal} rows (each family whole): ${first}`,
+              hooks.now(),
+            );
+          })
+          .immediate(),
+      );
+      return { state: nothing ? 'rolled_back' : 'failed', point, rowsDone: at(), rowsTotal, problems: error.problems };
+    }
+    if (outcome !== 'next') return { state: outcome, point, rowsDone: at(), rowsTotal };
+    // Size the next transaction so it takes about TARGET_MS on this machine, today.
+    const took = Math.max(1, performance.now() - started);
+    const wanted = Math.round((size * TARGET_MS) / took);
+    size = Math.min(MAX_CHUNK_UNITS, Math.max(1, Math.round((size + wanted) / 2)));
+    await hooks.pause();
+  }
+}

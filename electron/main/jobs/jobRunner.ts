@@ -1,0 +1,213 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ImportResult } from '../../../shared/bulk/api';
+import type { JobKind, JobView } from '../../../shared/jobs/jobs';
+import type { AppContext } from '../context';
+import { interruptedRuns, markResumed, readRun, requestCancel, viewOf, type RunRow } from '../db/jobRuns';
+import { AppError } from '../errors';
+import { exclusive } from '../lib/exclusive';
+import type { JobWorkerData, WorkerJob, WorkerMessage } from './jobTypes';
+
+/**
+ * The job runner (issue 14), made and stopped by createApp: heavy jobs run in worker threads,
+ * each with its own connection to the mirror file, writing in short transactions that also
+ * advance the job's run record (migration 010). The runner
+ *
+ * - starts a job in a worker (or, with no worker script / an in-memory mirror, in this thread
+ *   through the area's own in-process path);
+ * - on start, resumes every job the last run of the app left 'running' or 'cancelling' (a crash,
+ *   a close mid-job): the status bar says "resumed after a restart";
+ * - cancels: marks the record 'cancelling'; the job reads it in every transaction and stops;
+ * - on close, tells its workers to stop after their current transaction and waits for them: the
+ *   jobs stay 'running' and resume at the next start.
+ */
+
+export interface JobRunnerOptions {
+  /** The mirror file (each worker opens its own connection to it). ':memory:' runs jobs in this thread. */
+  databaseFile: string;
+  /** better-sqlite3 build for Electron's ABI, as given to openDatabase (the two-ABI rule: the worker loads the same). */
+  nativeBinding?: string;
+  /**
+   * The built worker entry (electron-vite input `jobWorker` → out/main/jobWorker.js). By default
+   * looked for beside the bundle; from sources (tests, tsx) the .ts entry runs through tsx.
+   */
+  workerScript?: string | URL;
+}
+
+type WorkerLaunch = { script: URL; bootstrap: string | null };
+
+/** Where the worker entry is: given, beside the bundle, or (running from sources) the .ts via tsx. */
+function findWorker(options: JobRunnerOptions): WorkerLaunch | null {
+  if (options.workerScript) {
+    const url = options.workerScript instanceof URL ? options.workerScript : pathToFileURL(options.workerScript);
+    return { script: url, bootstrap: null };
+  }
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    const script = new URL('./jobWorker.ts', here);
+    try {
+      // tsx (a dev dependency) compiles the worker's TypeScript, as it does for tests and scripts.
+      const tsxPackage = createRequire(here).resolve('tsx/package.json');
+      const exported = (JSON.parse(fs.readFileSync(tsxPackage, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api'];
+      const tsx = new URL(exported!.import.default, pathToFileURL(tsxPackage)).href;
+      const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(script.href)}); })`;
+      return { script, bootstrap };
+    } catch {
+      return null;
+    }
+  }
+  for (const candidate of ['./jobWorker.js', '../jobWorker.js']) {
+    const url = new URL(candidate, here);
+    if (fs.existsSync(fileURLToPath(url))) return { script: url, bootstrap: null };
+  }
+  return null;
+}
+
+/** How an area resumes its kind of job in this thread, when there is no worker. */
+export type ResumeHere = (jobId: string, stopping: () => boolean) => Promise<unknown>;
+
+/** The worker job that resumes a run record of this kind. */
+const RESUME_JOB: Record<JobKind, ((jobId: string) => WorkerJob) | null> = {
+  'import.apply': (jobId) => ({ kind: 'import.resume', jobId }),
+  'sync.pull': null,
+};
+
+export class JobRunner {
+  private readonly launch: WorkerLaunch | null;
+  private readonly workers = new Set<Worker>();
+  private readonly running = new Set<Promise<unknown>>();
+  private readonly resumeHere = new Map<JobKind, ResumeHere>();
+  /** Jobs run or resumed since the app started, newest last: the status bar shows how they ended. */
+  private readonly seen: string[] = [];
+  private closing = false;
+  private resuming: Promise<void> | null = null;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly options: JobRunnerOptions,
+  ) {
+    this.launch = options.databaseFile === ':memory:' ? null : findWorker(options);
+  }
+
+  /** True when jobs run in worker threads (a worker script was found and the mirror is a file). */
+  get hasWorker(): boolean {
+    return this.launch !== null;
+  }
+
+  /** The app is closing: in-process jobs stop after their current transaction too. */
+  readonly stopping = (): boolean => this.closing;
+
+  /** An area's in-process resume of its kind (used when there is no worker). */
+  onResume(kind: JobKind, resume: ResumeHere): void {
+    this.resumeHere.set(kind, resume);
+  }
+
+  /** Remembers a job run in this thread, so the status bar shows it. */
+  noteJob(jobId: string): void {
+    this.seen.push(jobId);
+  }
+
+  /** Runs a job in this thread, so close() waits for it. */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.running.add(work);
+    const forget = () => this.running.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  /** Runs a job in a worker thread; `started` is told the job's id once it is staged. */
+  runInWorker(job: WorkerJob, started?: (jobId: string) => void): Promise<ImportResult | null> {
+    if (!this.launch) return Promise.reject(new Error('The job worker script was not found.'));
+    if (this.closing) return Promise.reject(new AppError('conflict', 'The app is closing. Start the job again once it is open.'));
+    const workerData: JobWorkerData = { fppJobWorker: true, databaseFile: this.options.databaseFile, nativeBinding: this.options.nativeBinding, job };
+    const worker = this.launch.bootstrap ? new Worker(this.launch.bootstrap, { eval: true, workerData }) : new Worker(this.launch.script, { workerData });
+    this.workers.add(worker);
+    const done = new Promise<ImportResult | null>((resolve, reject) => {
+      let settled = false;
+      const finish = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        this.workers.delete(worker);
+        outcome();
+      };
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'started') {
+          this.seen.push(message.jobId);
+          started?.(message.jobId);
+        } else if (message.type === 'done') finish(() => resolve(message.result));
+        else if (message.type === 'failed') {
+          const error = new Error(`The job worker failed: ${message.message}`);
+          if (message.stack) error.stack = `${error.message}\n[worker] ${message.stack}`;
+          finish(() => reject(error));
+        }
+      });
+      worker.on('error', (error) => finish(() => reject(error)));
+      worker.on('exit', (code) => finish(() => reject(new Error(`The job worker stopped (exit code ${code}) before finishing.`))));
+    });
+    return this.track(done);
+  }
+
+  /** Resumes every job the last run of the app left unfinished; once, at start. */
+  start(): void {
+    this.resuming ??= this.track(this.resumeInterrupted()).catch((error: unknown) => {
+      console.error('jobs: resuming an interrupted job failed:', error);
+    });
+  }
+
+  private async resumeInterrupted(): Promise<void> {
+    const runs = await exclusive(this.ctx.db, () => interruptedRuns(this.ctx.sqlite));
+    for (const run of runs) {
+      if (this.closing) return;
+      await this.resume(run);
+    }
+  }
+
+  private async resume(run: RunRow): Promise<void> {
+    const now = this.ctx.now().toISOString();
+    const workerJob = RESUME_JOB[run.kind]?.(run.id) ?? null;
+    const here = this.resumeHere.get(run.kind);
+    if (!workerJob || (!this.launch && !here)) {
+      await exclusive(this.ctx.db, () =>
+        this.ctx.sqlite
+          .prepare(`UPDATE job_runs SET state = 'failed', payload = NULL, message = ?, updated_at = ? WHERE id = ?`)
+          .run(`Stopped when the app closed, after ${run.rows_done} of ${run.rows_total} rows; it could not be resumed here.`, now, run.id),
+      );
+      this.seen.push(run.id);
+      return;
+    }
+    await exclusive(this.ctx.db, () => markResumed(this.ctx.sqlite, run.id, now));
+    this.seen.push(run.id);
+    if (this.launch) await this.runInWorker(workerJob).catch((error: unknown) => console.error(`jobs: resuming ${run.id} failed:`, error));
+    else await here!(run.id, this.stopping);
+  }
+
+  /** Stops a running job after its current transaction (the record is the signal). */
+  async cancel(jobId: string): Promise<JobView> {
+    const now = this.ctx.now().toISOString();
+    const { asked, row } = await exclusive(this.ctx.db, () => ({ asked: requestCancel(this.ctx.sqlite, jobId, now), row: readRun(this.ctx.sqlite, jobId) }));
+    if (!row) throw new AppError('not_found', 'That job is not known on this workstation.');
+    if (!asked && row.state !== 'cancelling') throw new AppError('conflict', 'That job has already ended; there is nothing to cancel. The status bar says how it ended.');
+    return viewOf(row);
+  }
+
+  /** For the status bar and the jobs' screens: running jobs, and those of this session, newest first. */
+  async visibleJobs(): Promise<JobView[]> {
+    const rows = await this.ctx.db
+      .selectFrom('job_runs')
+      .select(['id', 'kind', 'state', 'rows_done', 'rows_total', 'resume_point', 'started_at', 'updated_at', 'message', 'resumed'])
+      .where((eb) => eb.or([eb('state', 'in', ['running', 'cancelling']), ...(this.seen.length > 0 ? [eb('id', 'in', this.seen.slice(-5))] : [])]))
+      .orderBy('started_at', 'desc')
+      .limit(5)
+      .execute();
+    return rows.map((row) => viewOf({ ...row, payload: null }));
+  }
+
+  /** close(): workers stop after their current transaction (their jobs resume at the next start). */
+  async stop(): Promise<void> {
+    this.closing = true;
+    for (const worker of this.workers) worker.postMessage({ type: 'stop' });
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+}

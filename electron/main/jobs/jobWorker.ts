@@ -1,0 +1,56 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import BetterSqlite3 from 'better-sqlite3';
+import type { JobWorkerData, WorkerMessage } from './jobTypes';
+import { registerAuditChain } from '../db/auditChain';
+import { applyImport, resumeImport, type ApplyRequest } from '../importer/applyCore';
+
+/**
+ * Worker-thread entry of the job runner (jobRunner.ts): opens its own connection to the mirror
+ * file (WAL lets the app's connection keep reading, and the desk's writes wait at most one of the
+ * job's short transactions), runs one job and ends. Messages:
+ *   worker → main  { type: 'started', jobId }        the job is staged in its run record
+ *   worker → main  { type: 'done', result }          or { type: 'failed', message, stack }
+ *   main → worker  { type: 'stop' }                  the app is closing: stop after this transaction
+ *                                                    (the job resumes at the next start)
+ * A cancel is not a message: the desk marks the run record 'cancelling', and the job reads it
+ * in every transaction.
+ */
+
+const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): Promise<void> {
+  const sqlite = new BetterSqlite3(data.databaseFile, { fileMustExist: true, nativeBinding: data.nativeBinding });
+  let stopping = false;
+  port.on('message', (message: { type?: string }) => {
+    if (message?.type === 'stop') stopping = true;
+  });
+  try {
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('synchronous = FULL');
+    // Matches the app's connection: zeroed free space (openDatabase), and a larger cache for the bulk write.
+    sqlite.pragma('secure_delete = FAST');
+    sqlite.pragma('cache_size = -262144');
+    registerAuditChain(sqlite); // the job's audit row is chained by the database's trigger
+    const hooks = { pause: yieldToMessages, stopping: () => stopping };
+    const { job } = data;
+    const result =
+      job.kind === 'import.apply'
+        ? await applyImport(sqlite, job.input as ApplyRequest, hooks, { id: job.jobId, started: (jobId) => port.postMessage({ type: 'started', jobId } satisfies WorkerMessage) })
+        : await resumeImport(sqlite, job.jobId, hooks);
+    port.postMessage({ type: 'done', result } satisfies WorkerMessage);
+  } finally {
+    sqlite.close();
+  }
+}
+
+const data = workerData as JobWorkerData | undefined;
+if (parentPort && data?.fppJobWorker) {
+  const port = parentPort;
+  main(port, data)
+    .catch((error: unknown) => {
+      const e = error instanceof Error ? error : new Error(String(error));
+      port.postMessage({ type: 'failed', message: e.message, stack: e.stack } satisfies WorkerMessage);
+    })
+    .finally(() => port.close());
+}
