@@ -174,7 +174,7 @@ export async function createApp(config: AppConfig): Promise<App> {
   });
   const campaignPacer = new CampaignPacer(ctx);
   // Heavy jobs in worker threads (issue 14); the importer's apply is one of them.
-  const jobs = new JobRunner(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding });
+  const jobs = new JobRunner(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding, deskTurn: opened.deskTurn.buffer });
   const importer = new Importer(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding }, jobs);
   const preparedPins = new PreparedPins(ctx.pinKey, () => ctx.monotonicMs());
   // Verifies the audit log's hash chain in the background, in worker threads: the app answers while it runs.

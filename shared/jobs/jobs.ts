@@ -40,7 +40,7 @@ export function jobLabel(job: Pick<JobView, 'kind' | 'state' | 'rowsDone' | 'row
     case 'cancelled':
       return `${what} cancelled: ${rows} were applied, each family whole`;
     case 'done':
-      return `${what} finished (${n(job.rowsTotal)} rows)`;
+      return `${what} finished (${n(job.rowsTotal)} rows)${job.resumed ? ', resumed after a restart' : ''}`;
     case 'failed':
       return `${what} stopped with a problem after ${rows}`;
     case 'rolled_back':

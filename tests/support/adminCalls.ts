@@ -15,6 +15,7 @@ export const ADMIN_CALL_SAMPLES: Record<string, unknown> = {
   'bulk.export': { kind: 'bulk_pin' },
   'import.preview': { files: [{ name: 'patients.csv', content: 'Chart,First,Last\nC1,Ana,Lopez\n' }] },
   'import.apply': { files: [{ name: 'patients.csv', content: 'Chart,First,Last\nC1,Ana,Lopez\n' }] },
+  'jobs.cancel': { jobId: '00000000-0000-4000-8000-000000000000' },
   'audit.list': { filter: {} },
   'audit.export': { filter: {} },
   'campaign.start': { expectedGuardians: 1 },

@@ -50,7 +50,7 @@ export function recordFailure(sqlite: BetterSqlite3.Database, subjects: string[]
       const until = new Date(now.getTime() + signInDelaySeconds(failures) * 1000);
       write.run(subject, failures, now.toISOString(), until.toISOString());
     }
-  })();
+  }).immediate(); // reads, then writes: immediate, so a job's worker committing in between cannot fail it (issue 14)
 }
 
 /** A successful sign-in clears the count for its username and workstation. */

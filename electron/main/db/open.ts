@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteAdapter, SqliteDialect, type MigrationProvider } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type MigrationProvider } from 'kysely';
 import { registerAuditChain } from './auditChain';
+import { DeskTurn } from './deskTurn';
 import { migrations as knownMigrations } from './migrations';
 import type { Database } from './schema';
 
@@ -29,6 +30,8 @@ export interface OpenOptions {
 export interface OpenedDatabase {
   db: Db;
   sqlite: BetterSqlite3.Database;
+  /** Shared with job workers: the desk's calls go before a job's next transaction. */
+  deskTurn: DeskTurn;
   close(): Promise<void>;
 }
 
@@ -89,6 +92,53 @@ class MigratingSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * The app's transactions take the write lock when they begin (BEGIN IMMEDIATE). A job's worker
+ * writes the same file in short transactions (issue 14): a deferred transaction that read first
+ * and then tried to write after the worker committed would fail at once with "database is locked"
+ * (SQLite cannot upgrade a stale read snapshot); an immediate one waits its turn (busy_timeout),
+ * at most one of the job's transactions.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDriver>[0],
+    private readonly turn: DeskTurn,
+  ) {
+    super(config);
+  }
+
+  /** Counted while waited for and held: a job's worker lets the desk go first (deskTurn.ts). */
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    this.turn.enter();
+    try {
+      return await super.acquireConnection();
+    } catch (error) {
+      this.turn.leave();
+      throw error;
+    }
+  }
+
+  override async releaseConnection(): Promise<void> {
+    this.turn.leave();
+    await super.releaseConnection();
+  }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+class AppSqliteDialect extends SqliteDialect {
+  constructor(
+    private readonly config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly turn: DeskTurn,
+  ) {
+    super(config);
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.config, this.turn);
+  }
+}
+
 const provider: MigrationProvider = { getMigrations: async () => knownMigrations };
 
 /**
@@ -135,10 +185,12 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
     sqlite.close();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const deskTurn = new DeskTurn();
+  const db = new Kysely<Database>({ dialect: new AppSqliteDialect({ database: sqlite }, deskTurn) });
   return {
     db,
     sqlite,
+    deskTurn,
     async close() {
       await db.destroy(); // closes the better-sqlite3 handle
     },

@@ -103,6 +103,8 @@ export interface ChunkHooks {
   pause(): Promise<void>;
   /** The app is closing: stop after this transaction and leave the job to resume at the next start. */
   stopping?(): boolean;
+  /** After each committed transaction that did not end the job. */
+  progress?(rowsDone: number, rowsTotal: number): void;
   now(): string;
 }
 
@@ -194,6 +196,7 @@ export async function applyInChunks(
       return { state: nothing ? 'rolled_back' : 'failed', point, rowsDone: at(), rowsTotal, problems: error.problems };
     }
     if (outcome !== 'next') return { state: outcome, point, rowsDone: at(), rowsTotal };
+    hooks.progress?.(at(), rowsTotal);
     // Size the next transaction so it takes about TARGET_MS on this machine, today.
     const took = Math.max(1, performance.now() - started);
     const wanted = Math.round((size * TARGET_MS) / took);

@@ -36,6 +36,8 @@ export interface ApplyHooks {
   stopping?: () => boolean;
   /** The clock of the run record's updated_at. */
   clock?: () => string;
+  /** After each committed transaction (rows applied so far): the job's events. */
+  progress?: (rowsDone: number, rowsTotal: number) => void;
 }
 
 export const IMPORT_AUDIT_ACTION: AuditAction = 'import_applied';
@@ -101,7 +103,7 @@ async function writeInChunks(
     jobId,
     plan,
     request.now,
-    { runWrite: r.runWrite, pause: r.pause, stopping: hooks.stopping, now: r.clock },
+    { runWrite: r.runWrite, pause: r.pause, stopping: hooks.stopping, progress: hooks.progress, now: r.clock },
     {
       audit(state, point, rowsDone, rowsTotal) {
         const details = {

@@ -5,6 +5,7 @@ import type { AppContext } from '../context';
 import type { Handlers } from '../dispatch';
 import { AppError } from '../errors';
 import { JobRunner } from '../jobs/jobRunner';
+import type { JobEvents } from '../jobs/jobTypes';
 import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
 import { applyImport, chartPages, previewOf, resumeImport, type ApplyRequest } from './applyCore';
@@ -64,11 +65,14 @@ export async function previewImport(ctx: AppContext, input: ImportInput): Promis
   return previewOf(plan, changes, problems);
 }
 
-async function applyHere(ctx: AppContext, runner: JobRunner, request: ApplyRequest, started: (jobId: string) => void): Promise<ImportResult> {
-  return applyImport(ctx.sqlite, request, inProcessHooks(ctx, runner), {
-    started: (jobId) => {
+async function applyHere(ctx: AppContext, runner: JobRunner, request: ApplyRequest, events: JobEvents): Promise<ImportResult> {
+  const jobId = randomUUID();
+  const hooks = { ...inProcessHooks(ctx, runner), progress: (rowsDone: number, rowsTotal: number) => events.progress?.(jobId, rowsDone, rowsTotal) };
+  return applyImport(ctx.sqlite, request, hooks, {
+    id: jobId,
+    started: () => {
       runner.noteJob(jobId);
-      started(jobId);
+      events.started?.(jobId);
     },
   });
 }
@@ -108,8 +112,8 @@ export class Importer {
     return previewImport(this.ctx, input);
   }
 
-  /** `started` is told the job's id once the checked files are staged (tests follow the job by it). */
-  async apply(input: ImportInput, started: (jobId: string) => void = () => undefined): Promise<ImportResult> {
+  /** `events` hear when the checked files are staged and each transaction commits (tests and the bench follow the job by them). */
+  async apply(input: ImportInput, events: JobEvents = {}): Promise<ImportResult> {
     // Administrators only: the dispatcher enforces the contract's 'admin' access before this runs.
     const clerk = await requireClerk(this.ctx);
     const busy = await this.ctx.db
@@ -122,7 +126,7 @@ export class Importer {
       throw new AppError('conflict', 'An import is already being applied on this workstation. Wait for it to finish (the status bar shows it), then check the files again.');
     }
     const request: ApplyRequest = { input, today: await this.ctx.today(), now: this.ctx.now().toISOString(), clerkId: clerk.id, workstation: this.ctx.workstation };
-    const done = this.runner.track(this.applyRequest(request, started));
+    const done = this.runner.track(this.applyRequest(request, events));
     this.running = done;
     try {
       return await done;
@@ -131,7 +135,7 @@ export class Importer {
     }
   }
 
-  private applyRequest(request: ApplyRequest, started: (jobId: string) => void): Promise<ImportResult> {
+  private applyRequest(request: ApplyRequest, events: JobEvents): Promise<ImportResult> {
     // Characters of text, or of base64 (four for three bytes): about the size of the CSV either way.
     const size = request.input.files.reduce((n, f) => n + (f.content?.length ?? Math.floor(((f.bytes?.length ?? 0) * 3) / 4)), 0);
     const mode = this.options.worker ?? 'auto';
@@ -144,12 +148,12 @@ export class Importer {
       }
     }
     if (wantWorker && this.runner.hasWorker) {
-      return this.runner.runInWorker({ kind: 'import.apply', jobId: randomUUID(), input: request }, started).then((result) => {
+      return this.runner.runInWorker({ kind: 'import.apply', jobId: randomUUID(), input: request }, events).then((result) => {
         if (!result) throw new Error('The import worker ended without a result.');
         return result;
       });
     }
-    return applyHere(this.ctx, this.runner, request, started);
+    return applyHere(this.ctx, this.runner, request, events);
   }
 
   /** close(): the import in flight stops after its current transaction and resumes at the next start. */

@@ -8,7 +8,7 @@ import type { AppContext } from '../context';
 import { interruptedRuns, markResumed, readRun, requestCancel, viewOf, type RunRow } from '../db/jobRuns';
 import { AppError } from '../errors';
 import { exclusive } from '../lib/exclusive';
-import type { JobWorkerData, WorkerJob, WorkerMessage } from './jobTypes';
+import type { JobEvents, JobWorkerData, WorkerJob, WorkerMessage } from './jobTypes';
 
 /**
  * The job runner (issue 14), made and stopped by createApp: heavy jobs run in worker threads,
@@ -34,6 +34,8 @@ export interface JobRunnerOptions {
    * looked for beside the bundle; from sources (tests, tsx) the .ts entry runs through tsx.
    */
   workerScript?: string | URL;
+  /** The app connection's DeskTurn buffer (db/deskTurn.ts), shared with every worker. */
+  deskTurn?: SharedArrayBuffer;
 }
 
 type WorkerLaunch = { script: URL; bootstrap: string | null };
@@ -117,11 +119,17 @@ export class JobRunner {
     return work;
   }
 
-  /** Runs a job in a worker thread; `started` is told the job's id once it is staged. */
-  runInWorker(job: WorkerJob, started?: (jobId: string) => void): Promise<ImportResult | null> {
+  /** Runs a job in a worker thread, telling `events` as it goes. */
+  runInWorker(job: WorkerJob, events: JobEvents = {}): Promise<ImportResult | null> {
     if (!this.launch) return Promise.reject(new Error('The job worker script was not found.'));
     if (this.closing) return Promise.reject(new AppError('conflict', 'The app is closing. Start the job again once it is open.'));
-    const workerData: JobWorkerData = { fppJobWorker: true, databaseFile: this.options.databaseFile, nativeBinding: this.options.nativeBinding, job };
+    const workerData: JobWorkerData = {
+      fppJobWorker: true,
+      databaseFile: this.options.databaseFile,
+      nativeBinding: this.options.nativeBinding,
+      job,
+      deskTurn: this.options.deskTurn,
+    };
     const worker = this.launch.bootstrap ? new Worker(this.launch.bootstrap, { eval: true, workerData }) : new Worker(this.launch.script, { workerData });
     this.workers.add(worker);
     const done = new Promise<ImportResult | null>((resolve, reject) => {
@@ -135,7 +143,9 @@ export class JobRunner {
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'started') {
           this.seen.push(message.jobId);
-          started?.(message.jobId);
+          events.started?.(message.jobId);
+        } else if (message.type === 'progress') {
+          events.progress?.(message.jobId, message.rowsDone, message.rowsTotal);
         } else if (message.type === 'done') finish(() => resolve(message.result));
         else if (message.type === 'failed') {
           const error = new Error(`The job worker failed: ${message.message}`);
@@ -202,6 +212,11 @@ export class JobRunner {
       .limit(5)
       .execute();
     return rows.map((row) => viewOf({ ...row, payload: null }));
+  }
+
+  /** Resolves once no job runs (the resumes at start included). */
+  async whenIdle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
   /** close(): workers stop after their current transaction (their jobs resume at the next start). */

@@ -1,5 +1,13 @@
 import type { ImportResult } from '../../../shared/bulk/api';
 
+/** What a job tells whoever started it (tests and the bench act on them: events, not sleeps). */
+export interface JobEvents {
+  /** The job is staged in its run record. */
+  started?: (jobId: string) => void;
+  /** A transaction committed: rows applied so far. */
+  progress?: (jobId: string, rowsDone: number, rowsTotal: number) => void;
+}
+
 /** What the job runner (main thread) and its worker threads (jobWorker.ts) tell each other. */
 
 /** A job for a worker: start one (with its input), or resume one from its run record. */
@@ -11,9 +19,12 @@ export interface JobWorkerData {
   /** better-sqlite3 built for Electron's ABI: the worker loads the same build as the main connection. */
   nativeBinding?: string;
   job: WorkerJob;
+  /** The app connection's DeskTurn counter: the worker lets the desk go first. */
+  deskTurn?: SharedArrayBuffer;
 }
 
 export type WorkerMessage =
   | { type: 'started'; jobId: string }
+  | { type: 'progress'; jobId: string; rowsDone: number; rowsTotal: number }
   | { type: 'done'; result: ImportResult | null }
   | { type: 'failed'; message: string; stack?: string };

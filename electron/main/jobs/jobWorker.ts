@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import type { JobWorkerData, WorkerMessage } from './jobTypes';
 import { registerAuditChain } from '../db/auditChain';
+import { waitForDesk } from '../db/deskTurn';
 import { applyImport, resumeImport, type ApplyRequest } from '../importer/applyCore';
 
 /**
@@ -9,6 +10,7 @@ import { applyImport, resumeImport, type ApplyRequest } from '../importer/applyC
  * file (WAL lets the app's connection keep reading, and the desk's writes wait at most one of the
  * job's short transactions), runs one job and ends. Messages:
  *   worker → main  { type: 'started', jobId }        the job is staged in its run record
+ *   worker → main  { type: 'progress', jobId, rowsDone, rowsTotal }   a transaction committed
  *   worker → main  { type: 'done', result }          or { type: 'failed', message, stack }
  *   main → worker  { type: 'stop' }                  the app is closing: stop after this transaction
  *                                                    (the job resumes at the next start)
@@ -32,8 +34,16 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     sqlite.pragma('secure_delete = FAST');
     sqlite.pragma('cache_size = -262144');
     registerAuditChain(sqlite); // the job's audit row is chained by the database's trigger
-    const hooks = { pause: yieldToMessages, stopping: () => stopping };
     const { job } = data;
+    const hooks = {
+      // Between transactions: messages (a stop), then the desk's calls first.
+      pause: async () => {
+        await yieldToMessages();
+        waitForDesk(data.deskTurn);
+      },
+      stopping: () => stopping,
+      progress: (rowsDone: number, rowsTotal: number) => port.postMessage({ type: 'progress', jobId: job.jobId, rowsDone, rowsTotal } satisfies WorkerMessage),
+    };
     const result =
       job.kind === 'import.apply'
         ? await applyImport(sqlite, job.input as ApplyRequest, hooks, { id: job.jobId, started: (jobId) => port.postMessage({ type: 'started', jobId } satisfies WorkerMessage) })

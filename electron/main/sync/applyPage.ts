@@ -419,7 +419,7 @@ export function applyChangesPage(sqlite: BetterSqlite3.Database, page: ChangesPa
       olderIgnored: counts.olderIgnored,
       charactersRemoved: hygiene.removed,
     };
-  })();
+  }).immediate(); // immediate: it reads, then writes; a job's worker may commit in between (issue 14)
 }
 
 function applyTombstone(q: Statements, t: Tombstone, touchedPatients: Set<string>): void {
