@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { useDemoPractice } from '../support/demoPractice';
 import { signInOnWeb } from '../support/signIn';
+import { importedFamilies, practiceExport, ROWS_PER_FAMILY } from '../support/practiceExport';
 import { openWebApp } from '../support/webSession';
 
 const demo = useDemoPractice(test, 10);
@@ -62,4 +63,32 @@ test('a file that is not text is refused with what to do, naming the line', asyn
   const problems = page.getByRole('table', { name: /patients\.xlsx \(1 problem\)/ });
   await expect(problems.getByRole('row').nth(1)).toHaveText(/^1—patients\.xlsx is not a CSV text file this app can read: line 1 is not UTF-8.*Save the file as CSV UTF-8/);
   await expect(page.getByRole('button', { name: 'Apply import' })).toBeDisabled();
+});
+
+test('a large import shows its progress on the screen and in the status bar, and Cancel keeps only whole families', async ({ page }) => {
+  const files = practiceExport(20_000);
+  await openWebApp(page, demo.web.url);
+  await page.getByRole('button', { name: 'Bulk PIN', exact: true }).click();
+  await page.getByRole('button', { name: 'Import practice data from CSV files' }).click();
+  await page.getByLabel('CSV files (up to 3)').setInputFiles(files.map((f) => ({ name: f.name, mimeType: 'text/csv', buffer: Buffer.from(f.content) })));
+  const applyButton = page.getByRole('button', { name: 'Apply import' });
+  await expect(applyButton).toBeEnabled({ timeout: 60_000 });
+  await applyButton.click();
+
+  // Progress, on the screen and in the status bar, as the job's transactions commit.
+  await expect(page.getByRole('status').filter({ hasText: /^Import \d+% applied \([\d,]+ of 120,000 rows\)\. Families appear in search as they are applied/ })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('progressbar', { name: 'Import progress' })).toBeVisible();
+  await expect(page.getByRole('contentinfo').getByText(/^Import \d+% applied \([\d,]+ of 120,000 rows\)$/)).toBeVisible();
+
+  await page.getByRole('button', { name: 'Cancel import' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'Import cancelled' })).toBeVisible({ timeout: 30_000 });
+  const message = page.getByText(/^Cancelled: \d+ of 120000 rows were applied, each family whole; the rest was not\.$/);
+  await expect(message).toBeVisible();
+  const rowsDone = Number(/Cancelled: (\d+)/.exec((await message.textContent()) ?? '')![1]);
+  expect(rowsDone).toBeLessThan(120_000);
+  // What the clerk sees is whole families, as many as the screen says.
+  const seen = importedFamilies(demo.db);
+  expect(seen.notWhole).toEqual([]);
+  expect(seen.families * ROWS_PER_FAMILY).toBe(rowsDone);
+  await expect(page.getByRole('contentinfo').getByText(/^Import cancelled: [\d,]+ of 120,000 rows were applied, each family whole$/)).toBeVisible();
 });

@@ -2,10 +2,13 @@ import { useEffect, useRef, type RefObject } from 'react';
 import type { StatusInfo } from '../../../shared/api';
 import { clockSkewWarning } from '../../../shared/domain/clockSkew';
 import { connectionLabel } from '../../../shared/domain/connection';
+import { jobLabel } from '../../../shared/jobs/jobs';
 import { useNavigation } from '../app/navigation';
 import { useSession } from '../app/sessionStore';
 
 const STATUS_REFRESH_MS = 5_000;
+/** While a job runs, its progress is read more often. */
+const JOB_REFRESH_MS = 1_000;
 
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -49,11 +52,14 @@ export function StatusBar() {
   const bar = useRef<HTMLElement>(null);
   const connection = connectionLabel({ syncConfigured: status?.syncConfigured ?? false, online: status?.online ?? null, lastSyncAt: status?.lastSyncAt ?? null });
   useStatusBarHeight(bar);
+  const jobRunning = status?.jobs?.some((j) => j.state === 'running' || j.state === 'cancelling') ?? false;
   useEffect(() => {
     void refreshStatus();
-    const timer = setInterval(() => void refreshStatus(), STATUS_REFRESH_MS);
+    const timer = setInterval(() => void refreshStatus(), jobRunning ? JOB_REFRESH_MS : STATUS_REFRESH_MS);
     return () => clearInterval(timer);
-  }, [refreshStatus]);
+  }, [refreshStatus, jobRunning]);
+  // Running jobs, and those that ended other than plainly (cancelled, stopped, resumed after a restart).
+  const jobs = (status?.jobs ?? []).filter((j) => j.state !== 'done' || j.resumed);
 
   return (
     // The footer is the page's contentinfo landmark; the live status is inside it (a footer cannot be a status).
@@ -93,6 +99,11 @@ export function StatusBar() {
       )}
       <span className="status-item">Last sync: {status?.lastSyncAt ? new Date(status.lastSyncAt).toLocaleString() : 'never'}</span>
       {status?.syncProgress && <span className="status-item sync-progress">{syncLabel(status.syncProgress)}</span>}
+      {jobs.map((j) => (
+        <span key={j.id} className={`status-item job-${j.state}${j.state === 'failed' || j.state === 'rolled_back' ? ' attention' : ''}`} title={j.message ?? undefined}>
+          {jobLabel(j)}
+        </span>
+      ))}
       {status?.syncProblem && (
         <span className="status-item attention sync-problem" title="Why the last sync stopped">
           Sync stopped: {status.syncProblem}

@@ -1,6 +1,7 @@
 import { useEffect, useRef, type ChangeEvent } from 'react';
 import type { ImportFilePreview, ImportPreview, ImportProblem } from '../../../shared/bulk/api';
 import { FIELDS_OF, IMPORT_KINDS, isImportField, KIND_LABELS, missingFieldLabel, type ImportKind } from '../../../shared/import/fields';
+import { jobLabel } from '../../../shared/jobs/jobs';
 import { useNavigation } from '../app/navigation';
 import { count, plural } from '../bulk/bulkWords';
 import { MAX_IMPORT_FILES, useImport } from './importStore';
@@ -234,7 +235,7 @@ function blockedBecause(preview: ImportPreview): string | null {
 
 /** Import the practice's own CSV exports: preview with the column mapping, problems by line, then apply. */
 export function ImportScreen() {
-  const { files, reading, preview, previewing, error, applying, applyError, result, choose, apply, clear } = useImport();
+  const { files, reading, preview, previewing, error, applying, job, cancelling, applyError, result, choose, apply, cancel, clear } = useImport();
   const go = useNavigation((s) => s.go);
   const title = useRef<HTMLHeadingElement>(null);
   const resultRef = useRef<HTMLElement>(null);
@@ -256,7 +257,9 @@ export function ImportScreen() {
   let busy = '';
   if (reading) busy = 'Reading the files…';
   else if (previewing) busy = 'Checking the files…';
-  else if (applying) busy = 'Importing… this can take a minute for a large practice; the app stays usable.';
+  else if (applying && job) busy = `${jobLabel(job)}. Families appear in search as they are applied, each one whole; the app stays usable.`;
+  else if (applying) busy = 'Checking the files once more, then applying… this can take a minute for a large practice; the app stays usable.';
+  const ended = result?.job && result.job.state !== 'done' ? result.job : null;
 
   return (
     <section className="screen import-screen" aria-labelledby="import-title">
@@ -295,6 +298,15 @@ export function ImportScreen() {
       <p role="status" className={applying ? 'import-busy' : 'import-status'}>
         {busy}
       </p>
+      {applying && job && (
+        <div className="import-actions import-progress">
+          <progress max={Math.max(1, job.rowsTotal)} value={job.rowsDone} aria-label="Import progress" />
+          <button type="button" disabled={cancelling || job.state === 'cancelling'} onClick={() => void cancel()}>
+            {cancelling || job.state === 'cancelling' ? 'Stopping the import…' : 'Cancel import'}
+          </button>
+          <span className="import-hint">Cancel keeps the families already applied (each one whole) and stops before the next ones.</span>
+        </div>
+      )}
       {error && (
         <p role="alert" className="error">
           {error}
@@ -303,7 +315,8 @@ export function ImportScreen() {
 
       {result && (
         <section ref={resultRef} tabIndex={-1} className="import-panel import-result" aria-labelledby="import-result-title">
-          <h2 id="import-result-title">Imported</h2>
+          <h2 id="import-result-title">{ended?.state === 'cancelled' ? 'Import cancelled' : ended ? 'Import stopped' : 'Imported'}</h2>
+          {ended?.message && <p className={ended.state === 'cancelled' ? 'import-hint' : 'error'}>{ended.message}</p>}
           <Counts preview={result} applied />
           <div className="import-actions">
             <button type="button" onClick={() => go({ name: 'bulk' })}>

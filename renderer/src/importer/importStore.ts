@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { CallInput } from '../../../shared/api';
 import type { ImportColumnMapping, ImportPreview, ImportResult } from '../../../shared/bulk/api';
 import type { ImportField, ImportKind } from '../../../shared/import/fields';
+import type { JobView } from '../../../shared/jobs/jobs';
 import { call } from '../api/client';
 
 /** import.preview takes up to three files: patients, contacts and appointments. */
@@ -42,6 +43,9 @@ interface ImportState {
   previewing: boolean;
   error: string | null;
   applying: boolean;
+  /** The import's job while it applies (from the status): progress and what Cancel stops. */
+  job: JobView | null;
+  cancelling: boolean;
   applyError: string | null;
   result: ImportResult | null;
   choose(list: File[]): Promise<void>;
@@ -50,8 +54,13 @@ interface ImportState {
   /** The administrator checked the names shown: read this file (not UTF-8) as Windows-1252. */
   confirmEncoding(index: number): Promise<void>;
   apply(): Promise<void>;
+  /** Stops the import after the transaction it is writing: what was applied stays, each family whole. */
+  cancel(): Promise<void>;
   clear(): void;
 }
+
+/** How often the screen asks how far the import got while it applies. */
+const PROGRESS_POLL_MS = 500;
 
 function inputOf(files: ChosenFile[]): CallInput<'import.preview'> {
   return {
@@ -87,6 +96,8 @@ export const useImport = create<ImportState>((set, get) => {
     previewing: false,
     error: null,
     applying: false,
+    job: null,
+    cancelling: false,
     applyError: null,
     result: null,
     async choose(list) {
@@ -140,9 +151,20 @@ export const useImport = create<ImportState>((set, get) => {
     async apply() {
       const { files, applying, previewing } = get();
       if (applying || previewing || files.length === 0) return;
-      set({ applying: true, applyError: null, result: null });
+      set({ applying: true, job: null, cancelling: false, applyError: null, result: null });
+      // Progress comes from the job's run record, through the status the status bar reads too.
+      const poll = setInterval(() => {
+        void call('status.get', {})
+          .then((status) => {
+            const job = status.jobs.find((j) => j.kind === 'import.apply' && (j.state === 'running' || j.state === 'cancelling'));
+            if (get().applying && job) set({ job });
+          })
+          .catch(() => undefined);
+      }, PROGRESS_POLL_MS);
       try {
         const result = await call('import.apply', inputOf(files));
+        clearInterval(poll);
+        set({ job: null, cancelling: false });
         if (result.applied) {
           // Done: let go of the file texts (tens of megabytes for a large practice).
           set({ applying: false, result, files: [], preview: null });
@@ -150,7 +172,18 @@ export const useImport = create<ImportState>((set, get) => {
           set({ applying: false, preview: result, applyError: 'Nothing was imported: the files have problems, listed below.' });
         }
       } catch (error) {
-        set({ applying: false, applyError: `Nothing was imported: ${(error as Error).message}` });
+        clearInterval(poll);
+        set({ applying: false, job: null, cancelling: false, applyError: `The import did not finish: ${(error as Error).message}` });
+      }
+    },
+    async cancel() {
+      const { job, cancelling } = get();
+      if (!job || cancelling) return;
+      set({ cancelling: true });
+      try {
+        set({ job: await call('jobs.cancel', { jobId: job.id }) });
+      } catch (error) {
+        set({ cancelling: false, applyError: (error as Error).message });
       }
     },
     clear() {
