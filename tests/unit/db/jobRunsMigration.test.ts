@@ -1,30 +1,17 @@
-import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate } from '../../../electron/main/db/open';
+import { describe, expect, it } from 'vitest';
 import { JOB_KINDS, JOB_STATES } from '../../../shared/jobs/jobs';
-import { makeTempDir } from '../../support/tempDir';
+import { migrationDatabasePerTest } from '../../support/migrationDatabase';
 
-let temp: ReturnType<typeof makeTempDir>;
-let sqlite: BetterSqlite3.Database;
-
-beforeEach(async () => {
-  temp = makeTempDir();
-  sqlite = new BetterSqlite3(temp.file('m.sqlite'));
-  await migrate(sqlite, '20261203_010_job_runs');
-});
-afterEach(() => {
-  sqlite.close();
-  temp.remove();
-});
+const db = migrationDatabasePerTest('20261203_010_job_runs');
 
 describe('20261203_010_job_runs', () => {
   const insert = (id: string, kind: string, state: string) =>
-    sqlite.prepare(`INSERT INTO job_runs (id, kind, state, started_at, updated_at) VALUES (?, ?, ?, 'a', 'b')`).run(id, kind, state);
+    db.sqlite.prepare(`INSERT INTO job_runs (id, kind, state, started_at, updated_at) VALUES (?, ?, ?, 'a', 'b')`).run(id, kind, state);
 
   it('keeps a run record for every job kind and state the app knows, counting from zero', () => {
     let n = 0;
     for (const kind of JOB_KINDS) for (const state of JOB_STATES) insert(`j${n++}`, kind, state);
-    const row = sqlite.prepare(`SELECT rows_done, rows_total, resumed, resume_point, payload FROM job_runs WHERE id = 'j0'`).get();
+    const row = db.sqlite.prepare(`SELECT rows_done, rows_total, resumed, resume_point, payload FROM job_runs WHERE id = 'j0'`).get();
     expect(row).toEqual({ rows_done: 0, rows_total: 0, resumed: 0, resume_point: null, payload: null });
   });
 
@@ -32,6 +19,6 @@ describe('20261203_010_job_runs', () => {
     expect(() => insert('x', 'bulk.export', 'running')).toThrow(/CHECK/);
     expect(() => insert('y', 'import.apply', 'paused')).toThrow(/CHECK/);
     insert('z', 'import.apply', 'running');
-    expect(() => sqlite.prepare(`UPDATE job_runs SET rows_done = -1 WHERE id = 'z'`).run()).toThrow(/CHECK/);
+    expect(() => db.sqlite.prepare(`UPDATE job_runs SET rows_done = -1 WHERE id = 'z'`).run()).toThrow(/CHECK/);
   });
 });
