@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -159,7 +160,10 @@ export async function createApp(config: AppConfig): Promise<App> {
   const secrets = fileSecretStore(dataDir, cipher);
   const mailDropDir = config.mailDropDir ?? defaultMailDropDir(config.databaseFile);
   const exportDir = path.join(dataDir ?? os.tmpdir(), 'exports');
+  // Heavy jobs in worker threads (issue 14): the importer's apply, and a pull's page writes.
+  const jobs = new JobRunner(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding, deskTurn: opened.deskTurn.buffer });
   const deliveries = new DeliveryRuntime(ctx, {
+    openSession: () => jobs.openSession({ kind: 'sync.apply', jobId: randomUUID() }),
     secrets,
     mailDropDir,
     outboxChanged,
@@ -173,8 +177,6 @@ export async function createApp(config: AppConfig): Promise<App> {
     ...config.deliveries,
   });
   const campaignPacer = new CampaignPacer(ctx);
-  // Heavy jobs in worker threads (issue 14); the importer's apply is one of them.
-  const jobs = new JobRunner(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding, deskTurn: opened.deskTurn.buffer });
   const importer = new Importer(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding }, jobs);
   const preparedPins = new PreparedPins(ctx.pinKey, () => ctx.monotonicMs());
   // Verifies the audit log's hash chain in the background, in worker threads: the app answers while it runs.

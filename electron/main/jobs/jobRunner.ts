@@ -8,7 +8,7 @@ import type { AppContext } from '../context';
 import { interruptedRuns, markResumed, readRun, requestCancel, viewOf, type RunRow } from '../db/jobRuns';
 import { AppError } from '../errors';
 import { exclusive } from '../lib/exclusive';
-import type { JobEvents, JobWorkerData, WorkerJob, WorkerMessage } from './jobTypes';
+import type { JobEvents, JobWorkerData, SessionCall, WorkerJob, WorkerMessage } from './jobTypes';
 
 /**
  * The job runner (issue 14), made and stopped by createApp: heavy jobs run in worker threads,
@@ -76,6 +76,13 @@ const RESUME_JOB: Record<JobKind, ((jobId: string) => WorkerJob) | null> = {
   'sync.pull': null,
 };
 
+/** A worker that answers calls until ended (a pull's page applies): see openSession. */
+export interface JobSession {
+  call<T>(op: string, args: unknown): Promise<T>;
+  /** The worker closes its connection and ends (after the call in flight). */
+  end(): void;
+}
+
 export class JobRunner {
   private readonly launch: WorkerLaunch | null;
   private readonly workers = new Set<Worker>();
@@ -123,15 +130,7 @@ export class JobRunner {
   runInWorker(job: WorkerJob, events: JobEvents = {}): Promise<ImportResult | null> {
     if (!this.launch) return Promise.reject(new Error('The job worker script was not found.'));
     if (this.closing) return Promise.reject(new AppError('conflict', 'The app is closing. Start the job again once it is open.'));
-    const workerData: JobWorkerData = {
-      fppJobWorker: true,
-      databaseFile: this.options.databaseFile,
-      nativeBinding: this.options.nativeBinding,
-      job,
-      deskTurn: this.options.deskTurn,
-    };
-    const worker = this.launch.bootstrap ? new Worker(this.launch.bootstrap, { eval: true, workerData }) : new Worker(this.launch.script, { workerData });
-    this.workers.add(worker);
+    const worker = this.spawn(job);
     const done = new Promise<ImportResult | null>((resolve, reject) => {
       let settled = false;
       const finish = (outcome: () => void) => {
@@ -157,6 +156,65 @@ export class JobRunner {
       worker.on('exit', (code) => finish(() => reject(new Error(`The job worker stopped (exit code ${code}) before finishing.`))));
     });
     return this.track(done);
+  }
+
+  /**
+   * A worker thread with its own connection that answers `call`s one at a time until `end()`:
+   * null when jobs cannot run in workers here (no worker script, an in-memory mirror) or the app
+   * is closing; the caller then does the work in this thread.
+   */
+  openSession(job: WorkerJob): JobSession | null {
+    if (!this.launch || this.closing) return null;
+    const worker = this.spawn(job);
+    const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+    let next = 0;
+    let gone: Error | null = null;
+    const failAll = (error: Error) => {
+      gone ??= error;
+      for (const p of pending.values()) p.reject(error);
+      pending.clear();
+    };
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'result' || message.type === 'error') {
+        const p = pending.get(message.id);
+        pending.delete(message.id);
+        if (message.type === 'result') p?.resolve(message.value);
+        else p?.reject(new Error(message.message));
+      } else if (message.type === 'failed') failAll(new Error(`The job worker failed: ${message.message}`));
+    });
+    worker.on('error', (error) => failAll(error));
+    const exited = new Promise<void>((resolve) =>
+      worker.once('exit', () => {
+        this.workers.delete(worker);
+        failAll(new Error('The job worker ended.'));
+        resolve();
+      }),
+    );
+    void this.track(exited);
+    return {
+      call: <T>(op: string, args: unknown) =>
+        new Promise<T>((resolve, reject) => {
+          if (gone) return reject(gone);
+          const id = ++next;
+          pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+          worker.postMessage({ type: 'call', id, op, args } satisfies SessionCall);
+        }),
+      end: () => worker.postMessage({ type: 'stop' }),
+    };
+  }
+
+  private spawn(job: WorkerJob): Worker {
+    const launch = this.launch!;
+    const workerData: JobWorkerData = {
+      fppJobWorker: true,
+      databaseFile: this.options.databaseFile,
+      nativeBinding: this.options.nativeBinding,
+      job,
+      deskTurn: this.options.deskTurn,
+    };
+    const worker = launch.bootstrap ? new Worker(launch.bootstrap, { eval: true, workerData }) : new Worker(launch.script, { workerData });
+    this.workers.add(worker);
+    return worker;
   }
 
   /** Resumes every job the last run of the app left unfinished; once, at start. */

@@ -11,7 +11,14 @@ export interface JobEvents {
 /** What the job runner (main thread) and its worker threads (jobWorker.ts) tell each other. */
 
 /** A job for a worker: start one (with its input), or resume one from its run record. */
-export type WorkerJob = { kind: 'import.apply'; jobId: string; input: unknown } | { kind: 'import.resume'; jobId: string };
+export type WorkerJob =
+  | { kind: 'import.apply'; jobId: string; input: unknown }
+  | { kind: 'import.resume'; jobId: string }
+  /** A session: the worker answers calls (a pull's pages, search-term slices) until told to stop. */
+  | { kind: 'sync.apply'; jobId: string };
+
+/** A session's call (main → worker) and its answer. */
+export type SessionCall = { type: 'call'; id: number; op: string; args: unknown };
 
 export interface JobWorkerData {
   fppJobWorker: true;
@@ -27,4 +34,6 @@ export type WorkerMessage =
   | { type: 'started'; jobId: string }
   | { type: 'progress'; jobId: string; rowsDone: number; rowsTotal: number }
   | { type: 'done'; result: ImportResult | null }
-  | { type: 'failed'; message: string; stack?: string };
+  | { type: 'failed'; message: string; stack?: string }
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; message: string };

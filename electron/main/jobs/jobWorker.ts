@@ -1,9 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import type { JobWorkerData, WorkerMessage } from './jobTypes';
+import type { JobWorkerData, SessionCall, WorkerMessage } from './jobTypes';
 import { registerAuditChain } from '../db/auditChain';
 import { waitForDesk } from '../db/deskTurn';
 import { applyImport, resumeImport, type ApplyRequest } from '../importer/applyCore';
+import { syncApplyOps } from '../sync/applyOps';
 
 /**
  * Worker-thread entry of the job runner (jobRunner.ts): opens its own connection to the mirror
@@ -17,6 +18,25 @@ import { applyImport, resumeImport, type ApplyRequest } from '../importer/applyC
  * A cancel is not a message: the desk marks the run record 'cancelling', and the job reads it
  * in every transaction.
  */
+
+/** A session (a pull): answers calls one at a time, each after the desk's waiting calls, until 'stop'. */
+function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Database, data: JobWorkerData): Promise<void> {
+  const ops = syncApplyOps(sqlite);
+  return new Promise<void>((resolve) => {
+    port.on('message', (message: SessionCall | { type: 'stop' }) => {
+      if (message.type === 'stop') return resolve();
+      if (message.type !== 'call') return;
+      const op = ops[message.op as keyof typeof ops] as ((args: unknown) => unknown) | undefined;
+      try {
+        if (!op) throw new Error(`unknown call ${message.op}`);
+        waitForDesk(data.deskTurn);
+        port.postMessage({ type: 'result', id: message.id, value: op(message.args) } satisfies WorkerMessage);
+      } catch (error) {
+        port.postMessage({ type: 'error', id: message.id, message: (error as Error).message } satisfies WorkerMessage);
+      }
+    });
+  });
+}
 
 const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -35,6 +55,7 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     sqlite.pragma('cache_size = -262144');
     registerAuditChain(sqlite); // the job's audit row is chained by the database's trigger
     const { job } = data;
+    if (job.kind === 'sync.apply') return await serve(port, sqlite, data);
     const hooks = {
       // Between transactions: messages (a stop), then the desk's calls first.
       pause: async () => {

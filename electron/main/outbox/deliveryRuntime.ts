@@ -5,6 +5,7 @@ import { AppError } from '../errors';
 import type { SecretStore } from '../secrets/secretStore';
 import { ClockOffsetRecorder } from '../sync/clockOffset';
 import { linkedSignal, type SyncEndpoint } from '../sync/http';
+import type { JobSession } from '../jobs/jobRunner';
 import { ONLINE_KEY, Puller, type PullProgress } from '../sync/pull';
 import { DeliveryError } from '../lib/deliveryError';
 import type { Signal } from '../lib/signal';
@@ -19,6 +20,8 @@ export interface DeliveryRuntimeOptions {
   /** Notified when rows were committed (ctx.outboxChanged): the worker looks at once. */
   outboxChanged: Signal;
   worker?: OutboxWorkerOptions;
+  /** The job runner's worker sessions: a pull writes its pages there (null: on the app's connection). */
+  openSession?: () => JobSession | null;
   /** How often to pull from the practice system while configured. */
   pullEveryMs?: number;
   fetch?: typeof fetch;
@@ -55,7 +58,7 @@ export class DeliveryRuntime {
     // Each request in flight listens to it (the outbox's deliveries and the pull): more than Node's default 10 is expected, not a leak.
     setMaxListeners(64, this.stopping.signal);
     this.clockOffset = new ClockOffsetRecorder(ctx);
-    this.pulls = new Puller(ctx, (serverDate) => this.clockOffset.record(serverDate));
+    this.pulls = new Puller(ctx, (serverDate) => this.clockOffset.record(serverDate), options.openSession);
     const services: DeliveryServices = { endpoint: () => this.endpoint(), secrets: options.secrets, mailDropDir: options.mailDropDir, signal: this.stopping.signal };
     this.worker = new OutboxWorker(ctx, options.deliverers(services), () => this.endpointCache !== null, options.worker);
     this.stopListening = options.outboxChanged.subscribe(() => this.worker.wake());

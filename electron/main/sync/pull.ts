@@ -6,7 +6,9 @@ import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
 import { DeliveryError, unreachable } from '../lib/deliveryError';
 import { reindexPatients } from '../search/indexer';
-import { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY } from './applyPage';
+import type { JobSession } from '../jobs/jobRunner';
+import type { ApplyPageArgs } from './applyOps';
+import { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from './applyPage';
 import { linkedSignal, retryAfterMs, SyncCancelled, syncRequest, SyncUnreachable, syncUrl, type SyncEndpoint } from './http';
 
 export { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from './applyPage';
@@ -21,6 +23,11 @@ export { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } f
  * before in the same pull ends it, so does the page cap; a page larger than asked for, or a body
  * past its byte cap, is refused unread; redirects are refused; and the pull can be cancelled (the
  * app stops, the address changes) between and during requests.
+ *
+ * The HTTP side stays on the main thread; the writes (each page with its cursor, then the search
+ * terms of an initial sync in slices of 150 patients) go to a worker thread of the job runner with
+ * its own connection (issue 14), started with the first page to write. The desk's reads never
+ * wait for them, and its calls go before the worker's next transaction (db/deskTurn.ts).
  */
 
 export interface SyncConnection extends SyncEndpoint {
@@ -78,6 +85,8 @@ export class Puller {
   constructor(
     private readonly ctx: AppContext,
     private readonly observeServerDate: (serverDate: Date) => void,
+    /** The job runner's worker session (issue 14): pages and search terms are written off the main thread. */
+    private readonly openSession: () => JobSession | null = () => null,
   ) {}
 
   /**
@@ -105,7 +114,7 @@ export class Puller {
     if (onProgress) listeners.add(onProgress);
     const entry: RunningPull = { key, controller, listeners, promise: Promise.resolve(null as never) };
     const observeServerDate = conn.observeServerDate ?? this.observeServerDate;
-    entry.promise = runPull(this.ctx, { ...conn, observeServerDate, signal: linked.signal }, (p) => {
+    entry.promise = runPull(this.ctx, { ...conn, observeServerDate, signal: linked.signal }, this.openSession, (p) => {
       for (const listener of listeners) {
         try {
           listener(p);
@@ -133,14 +142,55 @@ export class Puller {
 // ~0.2 ms a patient on this 2-core machine: 150 keeps a slice near 30 ms.
 const INDEX_SLICE = 150;
 
+/**
+ * Where a pull writes: in the job runner's worker thread (its own connection; the desk's calls
+ * go before each of its transactions, db/deskTurn.ts), or, without one, on the app's connection
+ * under Kysely's lock. Either way one page (with its cursor) or one search-term slice per transaction.
+ */
+interface PullWriter {
+  applyPage(args: ApplyPageArgs): Promise<PageCounts>;
+  reindex(ids: string[]): Promise<void>;
+  end(): void;
+}
+
+/**
+ * A pull with fewer rows than this (the first page's rows and the server's estimate of the rest)
+ * writes on the app's connection: a few pages, each a few ms at this size, are not worth a thread.
+ */
+export const WORKER_ABOVE_ROWS = 2_000;
+
+function pullWriter(ctx: AppContext, openSession: () => JobSession | null): PullWriter {
+  // Decided at the first page to write (a pull that applies nothing starts no worker), then kept.
+  let session: JobSession | null | undefined;
+  const worker = (args?: ApplyPageArgs) => {
+    if (session === undefined) {
+      const large = !args || pageRowCount(args.page) + args.page.remaining > WORKER_ABOVE_ROWS;
+      session = large ? openSession() : null;
+    }
+    return session;
+  };
+  return {
+    applyPage: (args) => {
+      const w = worker(args);
+      if (w) return w.call<PageCounts>('applyPage', args);
+      return exclusive(ctx.db, () => applyChangesPage(ctx.sqlite, args.page, { deferIndex: args.deferIndex, now: new Date(args.now) }));
+    },
+    reindex: async (ids) => {
+      const w = worker();
+      if (w) await w.call<null>('reindex', ids);
+      else await exclusive(ctx.db, () => ctx.sqlite.transaction(() => reindexPatients(ctx.sqlite, ids)).immediate());
+    },
+    end: () => session?.end(),
+  };
+}
+
 /** Rebuilds every patient's search terms, a slice per transaction, yielding between slices. Stops when cancelled (the flag stays set). */
-async function rebuildSearchIndexInSlices(ctx: AppContext, signal?: AbortSignal): Promise<void> {
+async function rebuildSearchIndexInSlices(ctx: AppContext, writer: PullWriter, signal?: AbortSignal): Promise<void> {
   // Synchronous better-sqlite3 inside exclusive() (see readState).
   const ids = await exclusive(ctx.db, () => ctx.sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[]);
   for (let i = 0; i < ids.length; i += INDEX_SLICE) {
     if (signal?.aborted) return;
-    const slice = ids.slice(i, i + INDEX_SLICE);
-    await exclusive(ctx.db, () => ctx.sqlite.transaction(() => reindexPatients(ctx.sqlite, slice))());
+    await writer.reindex(ids.slice(i, i + INDEX_SLICE));
     await yieldToEventLoop();
   }
   await exclusive(ctx.db, () => writeState(ctx.sqlite, INDEX_STALE_KEY, 'false'));
@@ -150,7 +200,16 @@ function pageRowCount(page: ChangesPageEnvelope): number {
   return (Object.keys(PAGE_RECORDS) as PageRecordKind[]).reduce((sum, kind) => sum + page[kind].length, 0);
 }
 
-async function runPull(ctx: AppContext, conn: SyncConnection, report: (p: PullProgress) => void): Promise<SyncSummary> {
+async function runPull(ctx: AppContext, conn: SyncConnection, openSession: () => JobSession | null, report: (p: PullProgress) => void): Promise<SyncSummary> {
+  const writer = pullWriter(ctx, openSession);
+  try {
+    return await pullWith(ctx, conn, writer, report);
+  } finally {
+    writer.end();
+  }
+}
+
+async function pullWith(ctx: AppContext, conn: SyncConnection, writer: PullWriter, report: (p: PullProgress) => void): Promise<SyncSummary> {
   const { signal } = conn;
   const limit = Math.min(MAX_PAGE_LIMIT, Math.max(1, Math.floor(conn.pageLimit ?? DEFAULT_PAGE_LIMIT)));
   const totals = { pages: 0, rows: 0, tombstones: 0, keptLocal: 0, setAside: 0, olderIgnored: 0, charactersRemoved: 0 };
@@ -187,7 +246,7 @@ async function runPull(ctx: AppContext, conn: SyncConnection, report: (p: PullPr
         throw new DeliveryError('The practice system sent a repeating cursor: contact its vendor. What arrived before it is kept.', true);
       }
       seen.add(page.cursor);
-      const counts = await exclusive(ctx.db, () => applyChangesPage(ctx.sqlite, page, { deferIndex, now: ctx.now() }));
+      const counts = await writer.applyPage({ page, deferIndex, now: ctx.now().toISOString() });
       cursor = page.cursor;
       totals.pages += 1;
       totals.rows += counts.rows;
@@ -203,11 +262,11 @@ async function runPull(ctx: AppContext, conn: SyncConnection, report: (p: PullPr
     }
   } catch (error) {
     // What did arrive must be searchable while the desk works offline (unless the app is stopping).
-    if (deferIndex && totals.pages > 0) await rebuildSearchIndexInSlices(ctx, signal);
+    if (deferIndex && totals.pages > 0) await rebuildSearchIndexInSlices(ctx, writer, signal);
     throw error;
   }
 
-  if (deferIndex) await rebuildSearchIndexInSlices(ctx, signal);
+  if (deferIndex) await rebuildSearchIndexInSlices(ctx, writer, signal);
   if (signal?.aborted) throw new SyncCancelled();
   const lastSyncAt = ctx.now().toISOString();
   await exclusive(ctx.db, () =>
