@@ -31,12 +31,14 @@ async function ok<T>(name: string, input: unknown): Promise<T> {
   return result.value as T;
 }
 const runOf = (a: App, id: string) =>
-  a.context.sqlite.prepare('SELECT state, rows_done, rows_total, resumed, payload FROM job_runs WHERE id = ?').get(id) as {
+  a.context.sqlite
+    .prepare('SELECT state, rows_done, rows_total, resumed, (SELECT count(*) FROM job_payloads WHERE job_id = r.id) AS staged FROM job_runs r WHERE id = ?')
+    .get(id) as {
     state: string;
     rows_done: number;
     rows_total: number;
     resumed: number;
-    payload: string | null;
+    staged: number;
   };
 const searchCount = async (text: string) => (await ok<SearchResults>('search.patients', { text })).hits.length;
 
@@ -90,7 +92,7 @@ describe('an import applied as a job', () => {
     expect(importedFamilies(app.context.sqlite)).toEqual({ families: FAMILIES, patients: 2 * FAMILIES, notWhole: [] });
     expect(await searchCount(lastNameOf(FAMILIES - 1))).toBe(2);
     // The staged files are dropped once the job ends.
-    expect(runOf(app, result.job!.id).payload).toBeNull();
+    expect(runOf(app, result.job!.id).staged).toBe(0);
     const status = await ok<StatusInfo>('status.get', {});
     expect(status.jobs[0]).toMatchObject({ id: result.job!.id, state: 'done' });
     expect(jobLabel(status.jobs[0]!)).toBe(`Import finished (${(FAMILIES * ROWS_PER_FAMILY).toLocaleString('en-US')} rows)`);
@@ -176,7 +178,7 @@ describe('a workstation killed while an import applies', () => {
     await app.jobs.whenIdle();
 
     const run = runOf(app, killedAt.jobId);
-    expect(run).toMatchObject({ state: 'done', resumed: 1, rows_done: FAMILIES * ROWS_PER_FAMILY, payload: null });
+    expect(run).toMatchObject({ state: 'done', resumed: 1, rows_done: FAMILIES * ROWS_PER_FAMILY, staged: 0 });
     expect(importedFamilies(app.context.sqlite)).toEqual({ families: FAMILIES, patients: 2 * FAMILIES, notWhole: [] });
     const audit = app.context.sqlite.prepare(`SELECT details FROM audit_log WHERE action = 'import_applied'`).pluck().all() as string[];
     expect(audit).toHaveLength(1);

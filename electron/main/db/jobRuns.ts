@@ -14,7 +14,6 @@ export interface RunRow {
   rows_done: number;
   rows_total: number;
   resume_point: string | null;
-  payload: string | null;
   started_at: string;
   updated_at: string;
   message: string | null;
@@ -23,10 +22,18 @@ export interface RunRow {
 
 export const ACTIVE_STATES: readonly JobState[] = ['running', 'cancelling'];
 
+/** A new record, with its staged work (kept in job_payloads until the job ends). */
 export function createRun(sqlite: BetterSqlite3.Database, run: { id: string; kind: JobKind; rowsTotal: number; payload: string | null; now: string }): void {
-  sqlite
-    .prepare(`INSERT INTO job_runs (id, kind, state, rows_done, rows_total, payload, started_at, updated_at) VALUES (?, ?, 'running', 0, ?, ?, ?, ?)`)
-    .run(run.id, run.kind, run.rowsTotal, run.payload, run.now, run.now);
+  sqlite.transaction(() => {
+    sqlite
+      .prepare(`INSERT INTO job_runs (id, kind, state, rows_done, rows_total, started_at, updated_at) VALUES (?, ?, 'running', 0, ?, ?, ?)`)
+      .run(run.id, run.kind, run.rowsTotal, run.now, run.now);
+    if (run.payload !== null) sqlite.prepare('INSERT INTO job_payloads (job_id, payload) VALUES (?, ?)').run(run.id, run.payload);
+  })();
+}
+
+export function readPayload(sqlite: BetterSqlite3.Database, id: string): string | undefined {
+  return sqlite.prepare('SELECT payload FROM job_payloads WHERE job_id = ?').pluck().get(id) as string | undefined;
 }
 
 export function readRun(sqlite: BetterSqlite3.Database, id: string): RunRow | undefined {
@@ -40,7 +47,8 @@ export function advanceRun(sqlite: BetterSqlite3.Database, id: string, rowsDone:
 
 /** The job ended: its staged payload is dropped with it. */
 export function finishRun(sqlite: BetterSqlite3.Database, id: string, state: Exclude<JobState, 'running' | 'cancelling'>, message: string | null, now: string): void {
-  sqlite.prepare('UPDATE job_runs SET state = ?, message = ?, payload = NULL, updated_at = ? WHERE id = ?').run(state, message, now, id);
+  sqlite.prepare('UPDATE job_runs SET state = ?, message = ?, updated_at = ? WHERE id = ?').run(state, message, now, id);
+  sqlite.prepare('DELETE FROM job_payloads WHERE job_id = ?').run(id);
 }
 
 /** Asked from the desk: the worker stops after the chunk it is writing (it reads the state in every chunk). */

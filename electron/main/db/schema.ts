@@ -223,13 +223,17 @@ export interface JobRunsTable {
   rows_total: Defaulted<number>;
   /** Where the next transaction starts (JSON, the job's own). */
   resume_point: string | null;
-  /** The staged work (JSON), kept until the job ends. */
-  payload: string | null;
   started_at: string;
   updated_at: string;
   message: string | null;
   /** How many times the job was picked up again after the app stopped in the middle of it. */
   resumed: Defaulted<number>;
+}
+
+/** A job's staged work (JSON), kept until the job ends (migration 010). */
+export interface JobPayloadsTable {
+  job_id: string;
+  payload: string;
 }
 
 export interface Database {
@@ -246,6 +250,7 @@ export interface Database {
   audit_log: AuditLogTable;
   search_terms: SearchTermsTable;
   job_runs: JobRunsTable;
+  job_payloads: JobPayloadsTable;
   desk_pins: DeskPinsTable;
   guardian_enrollment: GuardianEnrollmentTable;
   sync_problems: SyncProblemsTable;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { AuditAction } from '../../../shared/audit/actions';
 import type { ImportPreview, ImportResult } from '../../../shared/bulk/api';
-import { createRun, finishRun, readRun, viewOf } from '../db/jobRuns';
+import { createRun, finishRun, readPayload, readRun, viewOf } from '../db/jobRuns';
 import { applyInChunks, START, type ChunkOutcome, type ImportResumePoint } from './applyChunks';
 import { buildPlan } from './plan';
 import { MAX_LISTED_PROBLEMS, type ImportInput, type ImportPlan } from './planTypes';
@@ -170,8 +170,9 @@ export async function applyImport(
 export async function resumeImport(sqlite: BetterSqlite3.Database, jobId: string, hooks: ApplyHooks = {}): Promise<ImportResult | null> {
   const r = resolved(hooks);
   const row = readRun(sqlite, jobId);
-  if (!row || !row.payload) return null;
-  const request = JSON.parse(row.payload) as ApplyRequest;
+  const payload = readPayload(sqlite, jobId);
+  if (!row || payload === undefined) return null;
+  const request = JSON.parse(payload) as ApplyRequest;
   const plan = await planFor(sqlite, request, hooks);
   if (plan.problemCount > 0) {
     await r.runWrite(() =>

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { ImportResult } from '../../../shared/bulk/api';
 import type { JobKind, JobView } from '../../../shared/jobs/jobs';
 import type { AppContext } from '../context';
-import { interruptedRuns, markResumed, readRun, requestCancel, viewOf, type RunRow } from '../db/jobRuns';
+import { finishRun, interruptedRuns, markResumed, readRun, requestCancel, viewOf, type RunRow } from '../db/jobRuns';
 import { AppError } from '../errors';
 import { exclusive } from '../lib/exclusive';
 import type { JobEvents, JobWorkerData, SessionCall, WorkerJob, WorkerMessage } from './jobTypes';
@@ -238,9 +238,7 @@ export class JobRunner {
     const here = this.resumeHere.get(run.kind);
     if (!workerJob || (!this.launch && !here)) {
       await exclusive(this.ctx.db, () =>
-        this.ctx.sqlite
-          .prepare(`UPDATE job_runs SET state = 'failed', payload = NULL, message = ?, updated_at = ? WHERE id = ?`)
-          .run(`Stopped when the app closed, after ${run.rows_done} of ${run.rows_total} rows; it could not be resumed here.`, now, run.id),
+        finishRun(this.ctx.sqlite, run.id, 'failed', `Stopped when the app closed, after ${run.rows_done} of ${run.rows_total} rows; it could not be resumed here.`, now),
       );
       this.seen.push(run.id);
       return;
@@ -269,7 +267,7 @@ export class JobRunner {
       .orderBy('started_at', 'desc')
       .limit(5)
       .execute();
-    return rows.map((row) => viewOf({ ...row, payload: null }));
+    return rows.map(viewOf);
   }
 
   /** Resolves once no job runs (the resumes at start included). */
