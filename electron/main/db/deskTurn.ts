@@ -5,11 +5,12 @@
  * busy handler could wait for the whole job. So the app's connection counts, in memory shared
  * with the workers, the calls that use it or wait for it; a worker looks before each of its
  * transactions and, while the count is above zero, waits (for the count to fall, or at most
- * MAX_WAIT_MS, so a long desk read cannot stop a job). A desk write then waits at most for the
- * transaction the worker is writing.
+ * MAX_WAIT_MS, so a busy desk slows a job but cannot stop it). A desk write then waits at most for
+ * the transaction the worker is writing and its busy handler's next retry (SQLite sleeps 25-50 ms
+ * between retries at that point), which MAX_WAIT_MS covers.
  */
 
-const MAX_WAIT_MS = 250;
+const MAX_WAIT_MS = 60;
 
 export class DeskTurn {
   readonly buffer = new SharedArrayBuffer(4);
