@@ -11,8 +11,8 @@ const CONTRACT = '^shared/(api|bridge|contractCall|mailboxSchema)[.]ts$|^shared/
  */
 const AREA = '^electron/main/[^/]+$|^electron/main/db/migrations$';
 
-/** Where the shipped app starts: the Electron shell, web mode, the import worker, the preload and the renderer. */
-const APP_ENTRIES = '^electron/main/(index|web|importer/applyWorker|audit/verifyWorker)[.]ts$|^electron/preload/index[.]ts$|^renderer/src/main[.]tsx$';
+/** Where the shipped app starts: the Electron shell, web mode, the job worker, the audit-check worker, the preload and the renderer. */
+const APP_ENTRIES = '^electron/main/(index|web|jobWorker|audit/verifyWorker)[.]ts$|^electron/preload/index[.]ts$|^renderer/src/main[.]tsx$';
 
 module.exports = {
   forbidden: [

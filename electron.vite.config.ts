@@ -12,7 +12,7 @@ export default defineConfig({
           index: resolve('electron/main/index.ts'),
           web: resolve('electron/main/web.ts'),
           // Heavy jobs (an import apply) run in worker threads so the window stays responsive (jobs/jobRunner.ts).
-          jobWorker: resolve('electron/main/jobs/jobWorker.ts'),
+          jobWorker: resolve('electron/main/jobWorker.ts'),
           // The audit-chain check, one range of rows per worker thread (audit/verifyWorkers.ts).
           auditVerifyWorker: resolve('electron/main/audit/verifyWorker.ts'),
         },

@@ -48,7 +48,7 @@ function findWorker(options: JobRunnerOptions): WorkerLaunch | null {
   }
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
-    const script = new URL('./jobWorker.ts', here);
+    const script = new URL('../jobWorker.ts', here);
     try {
       // tsx (a dev dependency) compiles the worker's TypeScript, as it does for tests and scripts.
       const tsxPackage = createRequire(here).resolve('tsx/package.json');

@@ -8,7 +8,7 @@ export interface JobEvents {
   progress?: (jobId: string, rowsDone: number, rowsTotal: number) => void;
 }
 
-/** What the job runner (main thread) and its worker threads (jobWorker.ts) tell each other. */
+/** What the job runner (main thread) and its worker threads (electron/main/jobWorker.ts) tell each other. */
 
 /** A job for a worker: start one (with its input), or resume one from its run record. */
 export type WorkerJob =

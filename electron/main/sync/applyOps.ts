@@ -4,7 +4,7 @@ import { reindexPatients } from '../search/indexer';
 import { applyChangesPage, type PageCounts } from './applyPage';
 
 /**
- * What a pull asks of its worker thread (jobs/jobWorker.ts, a 'sync.apply' session on its own
+ * What a pull asks of its worker thread (electron/main/jobWorker.ts, a 'sync.apply' session on its own
  * connection): apply one page with its cursor in one transaction, or rebuild one slice of search
  * terms. Synchronous better-sqlite3 on the worker's connection; main keeps the HTTP side.
  */

@@ -1,13 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import type { JobWorkerData, SessionCall, WorkerMessage } from './jobTypes';
-import { registerAuditChain } from '../db/auditChain';
-import { waitForDesk } from '../db/deskTurn';
-import { applyImport, resumeImport, type ApplyRequest } from '../importer/applyCore';
-import { syncApplyOps } from '../sync/applyOps';
+import type { JobWorkerData, SessionCall, WorkerMessage } from './jobs/jobTypes';
+import { registerAuditChain } from './db/auditChain';
+import { waitForDesk } from './db/deskTurn';
+import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
+import { syncApplyOps } from './sync/applyOps';
 
 /**
- * Worker-thread entry of the job runner (jobRunner.ts): opens its own connection to the mirror
+ * Worker-thread entry of the job runner (jobs/jobRunner.ts), an app entry beside index.ts and web.ts
+ * (it reaches into the areas whose jobs it runs, so it lives outside them): opens its own connection to the mirror
  * file (WAL lets the app's connection keep reading, and the desk's writes wait at most one of the
  * job's short transactions), runs one job and ends. Messages:
  *   worker → main  { type: 'started', jobId }        the job is staged in its run record
