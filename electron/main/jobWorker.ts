@@ -68,7 +68,10 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     };
     const result =
       job.kind === 'import.apply'
-        ? await applyImport(sqlite, job.input as ApplyRequest, hooks, { id: job.jobId, started: (jobId) => port.postMessage({ type: 'started', jobId } satisfies WorkerMessage) })
+        ? await applyImport(sqlite, job.input as ApplyRequest, hooks, {
+            id: job.jobId,
+            started: (jobId) => port.postMessage({ type: 'started', jobId } satisfies WorkerMessage),
+          })
         : await resumeImport(sqlite, job.jobId, hooks);
     port.postMessage({ type: 'done', result } satisfies WorkerMessage);
   } finally {

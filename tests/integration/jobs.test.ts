@@ -84,7 +84,9 @@ describe('an import applied as a job', () => {
     expect(issuedMidway!.state).toBe('running');
     expect(issuedMidway!.rows_done).toBeGreaterThan(0);
     expect(issuedMidway!.rows_done).toBeLessThan(issuedMidway!.rows_total);
-    expect(app.context.sqlite.prepare(`SELECT count(*) FROM pins p JOIN patients c ON c.id = p.patient_id WHERE c.family_id = ?`).pluck().get(familyId)).toBeGreaterThan(0);
+    expect(
+      app.context.sqlite.prepare(`SELECT count(*) FROM pins p JOIN patients c ON c.id = p.patient_id WHERE c.family_id = ?`).pluck().get(familyId),
+    ).toBeGreaterThan(0);
 
     expect(result.applied).toBe(true);
     expect(result.job).toMatchObject({ state: 'done', rowsDone: FAMILIES * ROWS_PER_FAMILY, rowsTotal: FAMILIES * ROWS_PER_FAMILY });
@@ -105,7 +107,11 @@ describe('an import applied as a job', () => {
     let cancelled: Promise<JobView> | null = null;
     const result: ImportResult = await app.importer.apply(
       { files: practiceExport(FAMILIES) },
-      { progress: (jobId) => void (cancelled ??= ok<JobView>('jobs.cancel', { jobId })) },
+      {
+        progress: (jobId) => {
+          cancelled ??= ok<JobView>('jobs.cancel', { jobId });
+        },
+      },
     );
     // Asked while it ran; the job may have seen it already.
     expect(['cancelling', 'cancelled']).toContain((await (cancelled as Promise<JobView> | null))?.state);
@@ -123,7 +129,10 @@ describe('an import applied as a job', () => {
     expect(await searchCount(lastNameOf(0))).toBe(2);
     expect(await searchCount(lastNameOf(FAMILIES - 1))).toBe(0);
     // Audited as an import stopped part-way, with the counts.
-    const audit = app.context.sqlite.prepare(`SELECT action, details FROM audit_log WHERE action LIKE 'import_%'`).all() as { action: string; details: string }[];
+    const audit = app.context.sqlite.prepare(`SELECT action, details FROM audit_log WHERE action LIKE 'import_%'`).all() as {
+      action: string;
+      details: string;
+    }[];
     expect(audit.map((a) => a.action)).toEqual(['import_stopped']);
     expect(JSON.parse(audit[0]!.details).job).toEqual({ id: job.id, state: 'cancelled', rowsDone: job.rowsDone, rowsTotal: job.rowsTotal });
     // The status bar says it.

@@ -53,7 +53,15 @@ beforeEach(async () => {
         id: 'f-desk-lopez',
         name: 'Lopez',
         children: LOPEZ_CHILDREN,
-        contacts: [{ id: 'c-desk-maria', firstName: 'Maria', lastName: 'Lopez', email: 'maria@example.com', links: LOPEZ_CHILDREN.map((c) => ({ patientId: c.id, sort: 1, authority: 'Joint' as const, residesWith: true })) }],
+        contacts: [
+          {
+            id: 'c-desk-maria',
+            firstName: 'Maria',
+            lastName: 'Lopez',
+            email: 'maria@example.com',
+            links: LOPEZ_CHILDREN.map((c) => ({ patientId: c.id, sort: 1, authority: 'Joint' as const, residesWith: true })),
+          },
+        ],
       },
     ],
   });
@@ -103,7 +111,10 @@ describe('a pull written by the job worker', () => {
     const databaseFile = app.context.sqlite.name;
     await app.close();
     // One process (no tsx CLI wrapper), so SIGKILL reaches the workstation itself.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/support/pullChild.ts', databaseFile], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/support/pullChild.ts', databaseFile], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (chunk: Buffer) => {

@@ -12,9 +12,6 @@ const [databaseFile, filesJson, clerkId] = process.argv.slice(2);
 const app = await createApp({ databaseFile: databaseFile!, workstation: 'desk-crash' });
 await signInAs(app.context, clerkId!);
 const files = JSON.parse(fs.readFileSync(filesJson!, 'utf8')) as { name: string; content: string }[];
-await app.importer.apply(
-  { files },
-  { progress: (jobId, rowsDone, rowsTotal) => process.stdout.write(`${JSON.stringify({ jobId, rowsDone, rowsTotal })}\n`) },
-);
+await app.importer.apply({ files }, { progress: (jobId, rowsDone, rowsTotal) => process.stdout.write(`${JSON.stringify({ jobId, rowsDone, rowsTotal })}\n`) });
 process.stdout.write('finished\n');
 await app.close();

@@ -21,11 +21,14 @@ export const lastNameOf = (n: number) => `Zed${familyWord(n)}`;
 
 export function practiceExport(families: number): { name: string; content: string }[] {
   const patients = ['Chart #,Family #,Patient First,Patient Last,DOB,Sex,Status'];
-  const contacts = ['Chart No,Contact ID,First Name,Last Name,Relationship,Sort,Authority,Res?,Portal,Email,Cell,Home Phone,Preferred Reminder Method,Language'];
+  const contacts = [
+    'Chart No,Contact ID,First Name,Last Name,Relationship,Sort,Authority,Res?,Portal,Email,Cell,Home Phone,Preferred Reminder Method,Language',
+  ];
   for (let n = 0; n < families; n++) {
     const last = lastNameOf(n);
     patients.push(`J${n}A,JF${n},Ana,${last},03/14/2015,F,Active`, `J${n}B,JF${n},Luis,${last},06/02/2018,M,Active`);
-    for (const child of ['A', 'B']) contacts.push(`J${n}${child},JK${n},Maria,${last},Mother,1,Joint,Y,N,maria.${familyWord(n)}@example.com,617.555.0142,,Email,English`);
+    for (const child of ['A', 'B'])
+      contacts.push(`J${n}${child},JK${n},Maria,${last},Mother,1,Joint,Y,N,maria.${familyWord(n)}@example.com,617.555.0142,,Email,English`);
   }
   return [
     { name: 'patients.csv', content: lines(...patients) },

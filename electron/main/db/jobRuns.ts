@@ -46,7 +46,13 @@ export function advanceRun(sqlite: BetterSqlite3.Database, id: string, rowsDone:
 }
 
 /** The job ended: its staged payload is dropped with it. */
-export function finishRun(sqlite: BetterSqlite3.Database, id: string, state: Exclude<JobState, 'running' | 'cancelling'>, message: string | null, now: string): void {
+export function finishRun(
+  sqlite: BetterSqlite3.Database,
+  id: string,
+  state: Exclude<JobState, 'running' | 'cancelling'>,
+  message: string | null,
+  now: string,
+): void {
   sqlite.prepare('UPDATE job_runs SET state = ?, message = ?, updated_at = ? WHERE id = ?').run(state, message, now, id);
   sqlite.prepare('DELETE FROM job_payloads WHERE job_id = ?').run(id);
 }

@@ -238,7 +238,13 @@ export class JobRunner {
     const here = this.resumeHere.get(run.kind);
     if (!workerJob || (!this.launch && !here)) {
       await exclusive(this.ctx.db, () =>
-        finishRun(this.ctx.sqlite, run.id, 'failed', `Stopped when the app closed, after ${run.rows_done} of ${run.rows_total} rows; it could not be resumed here.`, now),
+        finishRun(
+          this.ctx.sqlite,
+          run.id,
+          'failed',
+          `Stopped when the app closed, after ${run.rows_done} of ${run.rows_total} rows; it could not be resumed here.`,
+          now,
+        ),
       );
       this.seen.push(run.id);
       return;
@@ -254,7 +260,8 @@ export class JobRunner {
     const now = this.ctx.now().toISOString();
     const { asked, row } = await exclusive(this.ctx.db, () => ({ asked: requestCancel(this.ctx.sqlite, jobId, now), row: readRun(this.ctx.sqlite, jobId) }));
     if (!row) throw new AppError('not_found', 'That job is not known on this workstation.');
-    if (!asked && row.state !== 'cancelling') throw new AppError('conflict', 'That job has already ended; there is nothing to cancel. The status bar says how it ended.');
+    if (!asked && row.state !== 'cancelling')
+      throw new AppError('conflict', 'That job has already ended; there is nothing to cancel. The status bar says how it ended.');
     return viewOf(row);
   }
 
