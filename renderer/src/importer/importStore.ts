@@ -4,6 +4,7 @@ import type { ImportColumnMapping, ImportPreview, ImportResult } from '../../../
 import type { ImportField, ImportKind } from '../../../shared/import/fields';
 import type { JobView } from '../../../shared/jobs/jobs';
 import { call } from '../api/client';
+import { useSession } from '../app/sessionStore';
 
 /** import.preview takes up to three files: patients, contacts and appointments. */
 export const MAX_IMPORT_FILES = 3;
@@ -152,14 +153,13 @@ export const useImport = create<ImportState>((set, get) => {
       const { files, applying, previewing } = get();
       if (applying || previewing || files.length === 0) return;
       set({ applying: true, job: null, cancelling: false, applyError: null, result: null });
-      // Progress comes from the job's run record, through the status the status bar reads too.
+      // Progress comes from the job's run record, through the status the status bar shows too (refreshed with it).
+      const session = useSession.getState();
       const poll = setInterval(() => {
-        void call('status.get', {})
-          .then((status) => {
-            const job = status.jobs.find((j) => j.kind === 'import.apply' && (j.state === 'running' || j.state === 'cancelling'));
-            if (get().applying && job) set({ job });
-          })
-          .catch(() => undefined);
+        void session.refreshStatus().then(() => {
+          const job = useSession.getState().status?.jobs.find((j) => j.kind === 'import.apply' && (j.state === 'running' || j.state === 'cancelling'));
+          if (get().applying && job) set({ job });
+        });
       }, PROGRESS_POLL_MS);
       try {
         const result = await call('import.apply', inputOf(files));
