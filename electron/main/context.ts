@@ -34,19 +34,13 @@ export interface AppContext {
   today(): Promise<IsoDate>;
 }
 
-export function createContext(init: {
-  db: Db;
-  sqlite: BetterSqlite3.Database;
-  workstation: string;
-  demo: boolean;
-  pinKey: Buffer;
-  cipher: DataCipher;
-  now: () => Date;
-  monotonicMs: () => number;
-  outboxChanged: () => void;
+/** What createApp passes in: the context's own fields, and how to read the settings. */
+type ContextInit = Pick<AppContext, 'db' | 'sqlite' | 'workstation' | 'demo' | 'pinKey' | 'cipher' | 'now' | 'monotonicMs' | 'outboxChanged'> & {
   /** Reads the settings from the database (settings/settingsService.ts). */
   readSettings: (db: Db) => Promise<Settings>;
-}): AppContext {
+};
+
+export function createContext(init: ContextInit): AppContext {
   let cached: Promise<Settings> | null = null;
   const { readSettings, ...fields } = init;
   const context: AppContext = {

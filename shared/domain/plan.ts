@@ -22,26 +22,8 @@ import {
 } from './planTypes';
 import { firstNames, listNames, pinsFor, possessive, pronouns, withoutFinalStop } from './planWords';
 
-// The plan's vocabulary, from the module its callers import.
-export {
-  NO_CHOICES,
-  NOT_ISSUED_REASONS,
-  PlanChoiceError,
-  type Delivery,
-  type FallbackCode,
-  type FamilyPlan,
-  type GuardianPlan,
-  type NotIssuedChild,
-  type NotIssuedCode,
-  type PlanChild,
-  type PlanChoiceErrorCode,
-  type PlanChoices,
-  type PlanClock,
-  type PlanContact,
-  type PlanContactLink,
-  type PlannedChild,
-  type RecipientOption,
-} from './planTypes';
+// The plan's vocabulary (all of planTypes.ts), from the module its callers import.
+export * from './planTypes';
 export { listNames, pronouns } from './planWords';
 
 /**

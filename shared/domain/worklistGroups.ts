@@ -20,19 +20,26 @@ export interface WorklistEntry {
   problems: WorklistProblem[];
 }
 
-/** Problems about the guardian themself: the same for every child of theirs, listed once. */
-const GUARDIAN_PROBLEMS: ReadonlySet<QualityProblem> = new Set<QualityProblem>([
-  'missing_first_name',
-  'missing_last_name',
-  'missing_email',
-  'malformed_email',
-  'email_domain_typo',
-  'missing_mobile',
-  'invalid_mobile',
-  'missing_reminder_method',
-]);
+/**
+ * Whom each problem is about. The guardian's own (name, email, mobile, reminder method) are the
+ * same for every child of theirs and listed once; the others belong to one patient or one child's
+ * link. Every code is placed here: a new problem code does not compile until it is.
+ */
+const ABOUT: Readonly<Record<QualityProblem, 'guardian' | 'child'>> = {
+  no_primary_contact: 'child',
+  missing_first_name: 'guardian',
+  missing_last_name: 'guardian',
+  missing_email: 'guardian',
+  malformed_email: 'guardian',
+  email_domain_typo: 'guardian',
+  missing_mobile: 'guardian',
+  invalid_mobile: 'guardian',
+  no_authority_or_residence: 'child',
+  missing_reminder_method: 'guardian',
+  shared_email: 'child',
+};
 
-export const isGuardianProblem = (code: QualityProblem): boolean => GUARDIAN_PROBLEMS.has(code);
+export const isGuardianProblem = (code: QualityProblem): boolean => ABOUT[code] === 'guardian';
 
 /** "Ana Lopez", "Ana Lopez and Luis Lopez", "Ana Lopez, Luis Lopez and Sofia Lopez". */
 function names(children: readonly WorklistChild[]): string {

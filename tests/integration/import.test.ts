@@ -321,22 +321,22 @@ describe('what practice exports look like', () => {
     const p = await preview(files);
     expect(p.problems).toEqual([]);
     expect(p.files[0]!.columns.map((c) => c.field)).toEqual(['chartNumber', 'familyId', 'firstName', 'lastName', 'dateOfBirth', 'sex', 'status', null]);
-    expect(p.files[1]!.columns.map((c) => c.field)).toEqual([
-      'chartNumber',
-      'contactId',
-      'firstName',
-      'lastName',
-      'relationship',
-      'sort',
-      'authority',
-      'residesWith',
-      'portal',
-      'email',
-      null,
-      'homePhone',
-      'preferredReminder',
-      'language',
-      'mobilePhone',
+    expect(p.files[1]!.columns.map((c) => [c.header, c.field])).toEqual([
+      ['Patient ID', 'chartNumber'],
+      ['Contact #', 'contactId'],
+      ['Contact First Name', 'firstName'],
+      ['Contact Last Name', 'lastName'],
+      ['Relation', 'relationship'],
+      ['Sort Order', 'sort'],
+      ['Legal Authority', 'authority'],
+      ['Resides With', 'residesWith'],
+      ['Portal Access', 'portal'],
+      ['E-mail Address', 'email'],
+      ['Mobile #', null],
+      ['Phone', 'homePhone'],
+      ['Reminder', 'preferredReminder'],
+      ['Preferred Language', 'language'],
+      ['Guardian Cell', 'mobilePhone'],
     ]);
     expect(p.files[2]!.columns.map((c) => c.field)).toEqual(['chartNumber', 'date', 'time', 'provider', 'reason']);
     const result = await apply(files);

@@ -97,17 +97,20 @@ function merge<T>(
   return current;
 }
 
-export async function readContact(
-  row: Row,
-  file: string,
-  complete: boolean,
-  plan: ImportPlan,
-  knownChart: (chart: string) => Promise<boolean>,
-): Promise<void> {
+/** Reads one row of a file whose rows name a patient by chart number (contacts, appointments) into the plan. */
+type ChartRowReader = (row: Row, file: string, complete: boolean, plan: ImportPlan, knownChart: (chart: string) => Promise<boolean>) => Promise<void>;
+
+/** The row's chart number, which must be a patient of the patients file or of this workstation's data already. */
+async function patientChart(row: Row, knownChart: (chart: string) => Promise<boolean>): Promise<string | null> {
   const chart = row.required('chartNumber', MAX_CHART);
   if (chart !== null && !(await knownChart(chart))) {
     row.problem('chartNumber', `Chart number '${chart}' is neither in the patients file nor already in this workstation's data`);
   }
+  return chart;
+}
+
+export const readContact: ChartRowReader = async (row, file, complete, plan, knownChart) => {
+  const chart = await patientChart(row, knownChart);
   const firstName = row.text('firstName', MAX_NAME);
   const lastName = row.text('lastName', MAX_NAME);
   if (!firstName && !lastName && (row.has('firstName') || row.has('lastName'))) {
@@ -184,19 +187,10 @@ export async function readContact(
   ) {
     row.problem('chartNumber', `${who[0]!.toUpperCase()}${who.slice(1)} is listed again for chart number '${chart}' with different Sort, Relationship, Authority, Resides with or Portal (first on ${where(twin, file)})`);
   }
-}
+};
 
-export async function readAppointment(
-  row: Row,
-  file: string,
-  complete: boolean,
-  plan: ImportPlan,
-  knownChart: (chart: string) => Promise<boolean>,
-): Promise<void> {
-  const chart = row.required('chartNumber', MAX_CHART);
-  if (chart !== null && !(await knownChart(chart))) {
-    row.problem('chartNumber', `Chart number '${chart}' is neither in the patients file nor already in this workstation's data`);
-  }
+export const readAppointment: ChartRowReader = async (row, file, complete, plan, knownChart) => {
+  const chart = await patientChart(row, knownChart);
   let startsAt: string | null = null;
   if (row.has('startsAt')) {
     startsAt = row.read('startsAt', readDateTime) ?? null;
@@ -219,4 +213,4 @@ export async function readAppointment(
   else if (twin.reason !== record.reason) {
     row.problem(row.has('reason') ? 'reason' : null, `The appointment of chart number '${chart}' at ${startsAt.replace('T', ' ')} with '${provider}' is listed again with a different reason (first on ${where(twin, file)})`);
   }
-}
+};
