@@ -35,6 +35,7 @@ import { CELLS_PER_PAUSE } from '../electron/main/importer/planFile';
 import type { ImportPlan } from '../electron/main/importer/planTypes';
 import { csvPieces, isFormulaLike, type CsvValue } from '../electron/main/lib/csv';
 import { yieldToEventLoop } from '../electron/main/lib/pacing';
+import { watchLongestTurn } from '../tests/support/eventLoopTurns';
 import { makeTempDir } from '../tests/support/tempDir';
 import { CsvParseRecords } from './csvParseRecords';
 import { exportMirror } from './practiceExport';
@@ -76,23 +77,12 @@ async function rounds<T>(variants: (() => Promise<T>)[]): Promise<{ best: number
 
 /** Reads the files as the import does (a pause every part) and returns the longest gap between event-loop turns, ms. */
 async function stalls(files: readonly CsvFile[], reader: Reader): Promise<number> {
-  let longest = 0;
-  let last = performance.now();
-  let ticking = true;
-  const tick = () => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-    if (ticking) setImmediate(tick);
-  };
-  setImmediate(tick);
+  const longestTurn = watchLongestTurn();
   for (const file of files) {
     const source = reader(file.content);
     while (await source.read(yieldToEventLoop, CELLS_PER_PAUSE));
   }
-  ticking = false;
-  await yieldToEventLoop();
-  return longest;
+  return longestTurn();
 }
 
 interface ReadOut {

@@ -15,6 +15,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { startPortal } from '../tests/support/portal/server';
+import { stopOnSignals } from '../tests/support/portal/stopOnSignals';
 
 const dbFile = process.env.BENCH_PORTAL_DB;
 const token = process.env.BENCH_PORTAL_TOKEN;
@@ -33,17 +34,9 @@ const portal = await startPortal({ dbFile, token, seedDemo: { patients, today, n
 const seedSeconds = (performance.now() - start) / 1000;
 const seeded = portal.database.prepare('SELECT count(*) FROM patients').pluck().get() as number;
 
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  await portal.close();
-  process.exit(0);
-};
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
-process.stdin.on('end', () => void stop());
-process.stdin.on('error', () => void stop());
+const stop = stopOnSignals(portal);
+process.stdin.on('end', stop);
+process.stdin.on('error', stop);
 process.stdin.resume();
 
 console.log(`READY ${JSON.stringify({ url: portal.url, patients: seeded, seedSeconds })}`);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { DEMO_DEFAULT_FAMILIES } from '../../../electron/main/demo/demoPractice';
 import { startPortal } from './server';
+import { stopOnSignals } from './stopOnSignals';
 
 /**
  * `npm run portal:dev`: the reference portal for trying the app by hand.
@@ -31,12 +32,4 @@ const portal = await startPortal({ dbFile, token, port, seedDemo: { families, to
 console.log(`Reference portal on ${portal.url} (token ${token})`);
 console.log(`Database: ${dbFile}. Parents register at ${portal.url}/register. Ctrl+C to stop.`);
 
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  await portal.close();
-  process.exit(0);
-};
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
+stopOnSignals(portal);
