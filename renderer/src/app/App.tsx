@@ -19,6 +19,7 @@ import { useActivityReports } from '../auth/useActivity';
 import { ClerksScreen } from '../clerks/ClerksScreen';
 import { BULK_ROUTES, useNavigation, type OutboxTab } from './navigation';
 import { useSession } from './sessionStore';
+import { ErrorNote } from '../components/ErrorNote';
 
 function isTypingTarget(target: EventTarget | null): boolean {
   return target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
@@ -160,7 +161,7 @@ export function App() {
           </header>
           {/* A clerk signing in at another's locked station gets fresh screens. */}
           <main className="content" key={generation}>
-            {error && <p role="alert" className="error">{error}</p>}
+            <ErrorNote message={error} />
             {route.name === 'checkin' && <CheckinScreen />}
             {route.name === 'search' && <SearchScreen initialText={route.text} />}
             {route.name === 'family' && <FamilyScreen familyId={route.familyId} focusPatientId={route.focusPatientId} />}

@@ -3,6 +3,8 @@ import { useRowNavigation } from '../components/useRowNavigation';
 import type { AuditFilter, AuditRowView, AuditVerification } from '../../../shared/audit/api';
 import { AUDIT_PAGE_SIZE, useAudit } from './auditStore';
 import './audit.css';
+import { ErrorNote } from '../components/ErrorNote';
+import { ColumnHeads } from '../components/ColumnHeads';
 
 function formatWhen(iso: string): string {
   const when = new Date(iso);
@@ -97,11 +99,7 @@ function Filters() {
           Clear
         </button>
       </div>
-      {problem && (
-        <p role="alert" className="error audit-filter-problem">
-          {problem}
-        </p>
-      )}
+      <ErrorNote message={problem} className="audit-filter-problem" />
     </form>
   );
 }
@@ -145,11 +143,7 @@ function Verification() {
       </div>
       <div aria-live="polite">
         {verification && <VerificationResult result={verification} newestListed={newestListed} />}
-        {verifyError && (
-          <p role="alert" className="error">
-            {verifyError}
-          </p>
-        )}
+        <ErrorNote message={verifyError} />
       </div>
     </section>
   );
@@ -205,32 +199,14 @@ export function AuditScreen() {
       <p role="status" className="audit-note">
         {exportNote}
       </p>
-      {exportError && (
-        <p role="alert" className="error">
-          {exportError}
-        </p>
-      )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorNote message={exportError} />
+      <ErrorNote message={error} />
       {page && rows.length === 0 && !loading && <p className="empty">No entries match these filters.</p>}
       {rows.length > 0 && <p className="muted audit-keys">↑↓ to move between entries; Enter on an entry about a patient lists every entry about that patient.</p>}
       {rows.length > 0 && (
         <div className="table-scroll">
         <table className="audit-table" aria-label="Audit entries" aria-busy={loading}>
-          <thead>
-            <tr>
-              <th scope="col">Entry</th>
-              <th scope="col">When</th>
-              <th scope="col">Clerk</th>
-              <th scope="col">Workstation</th>
-              <th scope="col">Action</th>
-              <th scope="col">Patient</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={['Entry', 'When', 'Clerk', 'Workstation', 'Action', 'Patient', 'Details']} />
           <tbody ref={body} onKeyDown={onKeyDown}>
             {rows.map((row, i) => (
               <Row key={row.id} row={row} rowProps={rowProps(i)} />

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { MIN_PASSWORD_LENGTH } from '../../../shared/clerks/passwordRules';
 import { useAuth } from './authStore';
 import './auth.css';
+import { ErrorNote } from '../components/ErrorNote';
 
 /** What stands in front of the app: first-run setup, or the sign-in / lock screen. */
 export function AuthGate({ practiceName }: { practiceName: string | null }) {
@@ -70,11 +71,7 @@ function SignIn() {
         value={password}
         onChange={(event) => setPassword(event.target.value)}
       />
-      {error && (
-        <p role="alert" className="error auth-error">
-          {error}
-        </p>
-      )}
+      <ErrorNote message={error} className="auth-error" />
       <button type="submit" className="primary auth-submit" disabled={busy || !username.trim() || !password}>
         {busy ? 'Signing in…' : lockedBy ? 'Unlock' : 'Sign in'}
       </button>
@@ -148,11 +145,7 @@ function SetupAdministrator() {
       </p>
       <label htmlFor="setup-confirm">Password again</label>
       <input id="setup-confirm" type="password" autoComplete="new-password" {...field('confirmPassword')} />
-      {shown && (
-        <p role="alert" className="error auth-error">
-          {shown}
-        </p>
-      )}
+      <ErrorNote message={shown} className="auth-error" />
       <button type="submit" className="primary auth-submit" disabled={busy}>
         {busy ? 'Creating…' : 'Create administrator and sign in'}
       </button>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ChecklistAnswer } from '../../../shared/bulk/api';
 import { CHECKLIST_WORDS, formatWhen } from './bulkWords';
 import { useReadiness } from './readinessStore';
+import { ErrorNote } from '../components/ErrorNote';
 
 const NOTE_MAX = 500;
 
@@ -99,11 +100,7 @@ export function ChecklistQuestion({ answer }: { answer: ChecklistAnswer }) {
       <p id={`${base}-answered`} className="bulk-check-answered">
         {answeredText(answer)}
       </p>
-      {failed && (
-        <p role="alert" className="error bulk-failed">
-          The answer was not saved: {failed}
-        </p>
-      )}
+      <ErrorNote message={failed} lead="The answer was not saved: " className="bulk-failed" />
     </li>
   );
 }

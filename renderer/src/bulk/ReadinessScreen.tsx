@@ -7,6 +7,7 @@ import { ChecklistQuestion } from './ChecklistQuestion';
 import { ExclusionChart } from './ExclusionChart';
 import { useReadiness, type ExportKind } from './readinessStore';
 import './bulk.css';
+import { ErrorNote } from '../components/ErrorNote';
 
 const EXPORTS: readonly { kind: ExportKind; label: string; hint: string }[] = [
   { kind: 'bulk_pin', label: 'Export Bulk PIN file', hint: 'Eligible guardians and their children, one row per child.' },
@@ -87,11 +88,7 @@ function Exports() {
       <p role="status" className="bulk-note">
         {exportNote ?? ''}
       </p>
-      {exportError && (
-        <p role="alert" className="error bulk-failed">
-          The file was not saved: {exportError}
-        </p>
-      )}
+      <ErrorNote message={exportError} lead="The file was not saved: " className="bulk-failed" />
     </section>
   );
 }
@@ -120,11 +117,7 @@ export function ReadinessScreen() {
           Portal column plays no part.
         </p>
       </header>
-      {error && (
-        <p role="alert" className="error">
-          Could not count: {error}
-        </p>
-      )}
+      <ErrorNote message={error} lead="Could not count: " />
       {!summary && !error && <p className="muted">{loading ? 'Counting… this can take a few seconds for a large practice.' : ''}</p>}
       {summary && (
         <>

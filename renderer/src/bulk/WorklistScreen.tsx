@@ -6,6 +6,7 @@ import { count, plural, PROBLEM_WORDS } from './bulkWords';
 import { ContactFixForm } from './ContactFixForm';
 import { pageKey, useWorklist, WORKLIST_PAGE_SIZE } from './worklistStore';
 import './bulk.css';
+import { ErrorNote } from '../components/ErrorNote';
 
 function isQualityProblem(value: string): value is QualityProblem {
   return (QUALITY_PROBLEMS as readonly string[]).includes(value);
@@ -103,11 +104,7 @@ function WorklistItem(props: { row: WorklistRow; problem: QualityProblem | null;
           }}
         />
       )}
-      {fixError && (
-        <p role="alert" className="error bulk-failed">
-          Not saved: {fixError}
-        </p>
-      )}
+      <ErrorNote message={fixError} lead="Not saved: " className="bulk-failed" />
     </li>
   );
 }
@@ -192,11 +189,7 @@ export function WorklistScreen({ problem, offset }: { problem: QualityProblem | 
       <p ref={noteRef} role="status" tabIndex={-1} className="bulk-note">
         {note ?? ''}
       </p>
-      {error && (
-        <p role="alert" className="error">
-          Could not read the worklist: {error}
-        </p>
-      )}
+      <ErrorNote message={error} lead="Could not read the worklist: " />
       {shown && total === 0 && (
         <p className="empty">{filterWords ? `No guardians with “${filterWords}”.` : 'Nothing to fix: every Primary Contact has what Bulk PIN needs.'}</p>
       )}

@@ -5,6 +5,7 @@ import { count } from '../bulk/bulkWords';
 import { useCampaign } from './campaignStore';
 import { etaText, startConfirmation, STATE_WORDS } from './campaignWords';
 import './campaign.css';
+import { ErrorNote } from '../components/ErrorNote';
 
 /** How often the panel asks for progress while it is open. */
 const POLL_MS = 5_000;
@@ -158,11 +159,7 @@ export function CampaignPanel() {
   return (
     <section className="bulk-panel campaign-panel" aria-labelledby="campaign-title">
       <h2 id="campaign-title">Set Up My Account campaign</h2>
-      {loadError && !status && (
-        <p role="alert" className="error">
-          Could not read the campaign: {loadError}
-        </p>
-      )}
+      {!status && <ErrorNote message={loadError} lead="Could not read the campaign: " />}
       {status?.campaign ? <ProgressView progress={status.campaign} /> : <StartView />}
       <p role="alert" className="error campaign-error">
         {actionError ?? ''}

@@ -4,6 +4,7 @@ import { formatUsDate } from '../../../shared/domain/dates';
 import { useNavigation } from '../app/navigation';
 import { useListNavigation } from '../components/useListNavigation';
 import { useCheckin } from './checkinStore';
+import { ErrorNote } from '../components/ErrorNote';
 
 function childCount(n: number): string {
   return `${n} ${n === 1 ? 'child' : 'children'}`;
@@ -45,7 +46,7 @@ export function CheckinScreen() {
           open, or start typing to search
         </p>
       </header>
-      {error && <p role="alert" className="error">{error}</p>}
+      <ErrorNote message={error} />
       {list && families.length === 0 && <p className="empty">No appointments today.</p>}
       <ul
         ref={listRef}

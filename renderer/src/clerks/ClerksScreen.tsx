@@ -4,6 +4,8 @@ import { MIN_PASSWORD_LENGTH } from '../../../shared/clerks/passwordRules';
 import { useAuth } from '../auth/authStore';
 import { useClerks } from './clerksStore';
 import './clerks.css';
+import { ErrorNote } from '../components/ErrorNote';
+import { ColumnHeads } from '../components/ColumnHeads';
 
 const ROLE_LABEL: Record<ClerkRole, string> = { admin: 'Administrator', clerk: 'Clerk' };
 
@@ -28,31 +30,15 @@ export function ClerksScreen() {
         <h1 id="clerks-title">Clerk accounts</h1>
         <p className="muted">Everyone at the desk signs in with their own account. Every change here is recorded in the audit log under your name.</p>
       </header>
-      {loadError && (
-        <p role="alert" className="error">
-          {loadError}
-        </p>
-      )}
+      <ErrorNote message={loadError} />
       <p role="status" className="clerks-note">
         {note ?? ''}
       </p>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorNote message={error} />
       {clerks && (
         <div className="table-scroll">
         <table className="clerks-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Username</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Password</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={['Name', 'Username', 'Role', 'Status', 'Password']} />
           <tbody>
             {clerks.map((clerk) => (
               <ClerkRow key={clerk.id} clerk={clerk} isMe={clerk.id === me} />
@@ -140,11 +126,7 @@ function ResetPassword({ clerk, onDone }: { clerk: ClerkAccount; onDone(): void 
       <button type="button" onClick={onDone}>
         Cancel
       </button>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ErrorNote message={problem} />
     </form>
   );
 }
@@ -189,11 +171,7 @@ function NewClerkForm() {
       </p>
       <label htmlFor="new-clerk-confirm">Password again</label>
       <input id="new-clerk-confirm" type="password" autoComplete="new-password" {...text('confirmPassword')} />
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ErrorNote message={problem} />
       <button type="submit" className="primary" disabled={busy}>
         Add clerk
       </button>

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import type { ChildView, ContactView, PinHistoryEntry } from '../../../shared/api';
+import type { ChildView, ContactView, FamilyView, PinHistoryEntry } from '../../../shared/api';
 import { formatUsDate } from '../../../shared/domain/dates';
+import { useNavigation } from '../app/navigation';
 import { VerdictBadge } from './VerdictBadge';
 
 function NameFix({ child, onSave }: { child: ChildView; onSave: (first: string, last: string) => Promise<boolean> }) {
@@ -123,5 +124,35 @@ export function ChildCard({
       )}
       {child.pins.length > 0 && <PinHistory pins={child.pins} onReprint={onReprint} onReplace={onReplace} />}
     </li>
+  );
+}
+
+/** A family's children, a card each (the family screen, the wizard's first step); Reprint opens the batch's packet. */
+export function ChildCards({
+  family,
+  focusPatientId,
+  onFixName,
+  onReplace,
+}: {
+  family: FamilyView;
+  focusPatientId?: string;
+  onFixName?: (patientId: string, first: string, last: string) => Promise<boolean>;
+  onReplace: (patientId: string) => void;
+}) {
+  const go = useNavigation((s) => s.go);
+  return (
+    <ul className="children" aria-label="Children">
+      {family.children.map((child) => (
+        <ChildCard
+          key={child.patientId}
+          child={child}
+          contacts={family.contacts}
+          focused={child.patientId === focusPatientId}
+          onFixName={onFixName && ((first, last) => onFixName(child.patientId, first, last))}
+          onReprint={(batchId) => go({ name: 'packet', batchId })}
+          onReplace={() => onReplace(child.patientId)}
+        />
+      ))}
+    </ul>
   );
 }

@@ -1,8 +1,10 @@
 import { useEffect } from 'react';
 import type { FamilyView } from '../../../shared/api';
 import { useNavigation } from '../app/navigation';
-import { ChildCard } from '../components/ChildCard';
+import { ChildCards } from '../components/ChildCard';
 import { useFamily } from './familyStore';
+import { ErrorNote } from '../components/ErrorNote';
+import { ColumnHeads } from '../components/ColumnHeads';
 
 function yesNo(value: boolean): string {
   return value ? 'Yes' : 'No';
@@ -13,19 +15,7 @@ export function ContactsTable({ family }: { family: FamilyView }) {
   return (
     <table className="contacts">
       <caption>Family contacts (per child)</caption>
-      <thead>
-        <tr>
-          <th scope="col">Contact</th>
-          <th scope="col">Child</th>
-          <th scope="col">Sort</th>
-          <th scope="col">Relationship</th>
-          <th scope="col">Authority</th>
-          <th scope="col">Resides with</th>
-          <th scope="col">Portal column</th>
-          <th scope="col">Email</th>
-          <th scope="col">Eligible Primary Contact</th>
-        </tr>
-      </thead>
+      <ColumnHeads names={['Contact', 'Child', 'Sort', 'Relationship', 'Authority', 'Resides with', 'Portal column', 'Email', 'Eligible Primary Contact']} />
       <tbody>
         {family.contacts.flatMap((c) =>
           c.links.map((link, i) => (
@@ -54,7 +44,7 @@ export function FamilyScreen({ familyId, focusPatientId }: { familyId: string; f
     void load(familyId);
   }, [familyId, load]);
 
-  if (error) return <p role="alert" className="error">{error}</p>;
+  if (error) return <ErrorNote message={error} />;
   if (!family || family.familyId !== familyId) return <p className="muted">{loadingId ? 'Loading the family…' : ''}</p>;
 
   const counts = { eligible: 0, excluded: 0, blocked: 0, needs_recipient: 0 };
@@ -73,18 +63,7 @@ export function FamilyScreen({ familyId, focusPatientId }: { familyId: string; f
         </button>
       </header>
       {family.children.length === 0 && <p className="empty">No patients in this family.</p>}
-      <ul className="children" aria-label="Children">
-        {family.children.map((child) => (
-          <ChildCard
-            key={child.patientId}
-            child={child}
-            contacts={family.contacts}
-            focused={child.patientId === focusPatientId}
-            onReprint={(batchId) => go({ name: 'packet', batchId })}
-            onReplace={() => go({ name: 'wizard', familyId, replacePatientId: child.patientId })}
-          />
-        ))}
-      </ul>
+      <ChildCards family={family} focusPatientId={focusPatientId} onReplace={(patientId) => go({ name: 'wizard', familyId, replacePatientId: patientId })} />
       {family.contacts.length === 0 ? (
         <p className="empty">No family contacts on file: nobody can own a portal account for these children.</p>
       ) : (

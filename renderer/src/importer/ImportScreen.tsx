@@ -7,6 +7,8 @@ import { count, plural } from '../bulk/bulkWords';
 import { MAX_IMPORT_FILES, useImport } from './importStore';
 import { fieldChoiceWords } from './importWords';
 import './importer.css';
+import { ErrorNote } from '../components/ErrorNote';
+import { ColumnHeads } from '../components/ColumnHeads';
 
 /** Problems listed on screen; the rest are counted. */
 const PROBLEMS_SHOWN = 1000;
@@ -62,12 +64,7 @@ function FileMapping({ file, index, disabled }: { file: ImportFilePreview; index
       {file.columns.length > 0 && (
         <table className="import-mapping">
           <caption>Columns of {file.name}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Column in the file</th>
-              <th scope="col">Imported as</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={['Column in the file', 'Imported as']} />
           <tbody>
             {file.columns.map((column, c) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: a file's columns are its own, in the file's order; two may share a header
@@ -117,12 +114,7 @@ function EncodingCheck({ file, index, disabled }: { file: ImportFilePreview; ind
       {samples.length > 0 ? (
         <table className="import-mapping import-samples">
           <caption>Names in {file.name}, read as Windows-1252</caption>
-          <thead>
-            <tr>
-              <th scope="col">Line</th>
-              <th scope="col">Reads as</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={['Line', 'Reads as']} />
           <tbody>
             {samples.map((sample) => (
               <tr key={sample.line}>
@@ -166,13 +158,7 @@ function Problems({ preview }: { preview: ImportPreview }) {
             {file} ({plural(problems.length, 'problem')}
             {more > 0 ? ' listed' : ''})
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">Line</th>
-              <th scope="col">Column</th>
-              <th scope="col">Problem</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={['Line', 'Column', 'Problem']} />
           <tbody>
             {problems.map((p, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: the list is replaced whole by each check and never reordered; two problems may read alike
@@ -307,11 +293,7 @@ export function ImportScreen() {
           <span className="import-hint">Cancel keeps the families already applied (each one whole) and stops before the next ones.</span>
         </div>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorNote message={error} />
 
       {result && (
         <section ref={resultRef} tabIndex={-1} className="import-panel import-result" aria-labelledby="import-result-title">
@@ -365,11 +347,7 @@ export function ImportScreen() {
                 {applying ? 'Importing…' : previewing ? 'Checking…' : (blocked ?? 'The files are ready to import.')}
               </span>
             </div>
-            {applyError && (
-              <p role="alert" className="error">
-                {applyError}
-              </p>
-            )}
+            <ErrorNote message={applyError} />
           </section>
           {preview.problems.length + preview.moreProblems > 0 && <Problems preview={preview} />}
         </>

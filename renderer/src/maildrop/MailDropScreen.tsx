@@ -5,6 +5,7 @@ import { useSession } from '../app/sessionStore';
 import { useListNavigation } from '../components/useListNavigation';
 import { useMailDrop } from './mailDropStore';
 import './maildrop.css';
+import { ErrorNote } from '../components/ErrorNote';
 
 const REFRESH_MS = 10_000;
 
@@ -83,11 +84,7 @@ export function MailDropScreen() {
           {items ? messageCount(items.length) : loading ? 'Loading…' : ''} · ↑↓ to choose, Enter to read, Esc to go back
         </p>
       </header>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorNote message={error} />
       {items && items.length === 0 && <p className="empty">No messages in the mail-drop folder.</p>}
       {hasItems && (
         <div className="maildrop-layout">
@@ -119,11 +116,7 @@ export function MailDropScreen() {
             ))}
           </ul>
           <article className="maildrop-message" aria-label="Message" aria-busy={messageLoading}>
-            {messageError && (
-              <p role="alert" className="error">
-                {messageError}
-              </p>
-            )}
+            <ErrorNote message={messageError} />
             {!shown && !messageError && <p className="muted">{messageLoading ? 'Opening…' : 'Choose a message to read it.'}</p>}
             {shown && (
               <>

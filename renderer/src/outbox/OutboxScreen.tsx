@@ -5,6 +5,7 @@ import { useSession } from '../app/sessionStore';
 import { useRowNavigation } from '../components/useRowNavigation';
 import { useOutbox } from './outboxStore';
 import './outbox.css';
+import { ErrorNote } from '../components/ErrorNote';
 
 const REFRESH_MS = 10_000;
 /** outbox.list answers with at most this many items, oldest first. */
@@ -342,11 +343,7 @@ export function OutboxScreen({ tab }: { tab: OutboxTab }) {
         <p ref={noteRef} role="status" tabIndex={-1} className="outbox-note">
           {note ?? ''}
         </p>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <ErrorNote message={error} />
         {!shown && !error && <p className="muted">{loading ? 'Loading…' : ''}</p>}
         {shown && shown.length === 0 && <p className="empty">{current.empty}</p>}
         {shown && shown.length >= LIST_LIMIT && <p className="muted">Showing the oldest {LIST_LIMIT}; the others follow once these are handled.</p>}

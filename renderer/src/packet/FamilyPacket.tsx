@@ -4,6 +4,7 @@ import { localDateIn } from '../../../shared/domain/dates';
 import { packetWords } from './packetWords';
 import './packet.css';
 import { workstationTimeZone } from '../../../shared/settings';
+import { ColumnHeads } from '../components/ColumnHeads';
 
 type Words = ReturnType<typeof packetWords>;
 
@@ -50,14 +51,7 @@ function GuardianSteps({ guardian, batch, w }: { guardian: PacketGuardian; batch
         ))}
       </ol>
       <table className="packet-children">
-        <thead>
-          <tr>
-            <th scope="col">{w.t('tableChild')}</th>
-            <th scope="col">{w.t('tableDob')}</th>
-            <th scope="col">{w.t('tableArrives')}</th>
-            <th scope="col">{w.t('tableValid')}</th>
-          </tr>
-        </thead>
+        <ColumnHeads names={[w.t('tableChild'), w.t('tableDob'), w.t('tableArrives'), w.t('tableValid')]} />
         <tbody>
           {guardian.children.map((c) => (
             <tr key={c.patientId}>

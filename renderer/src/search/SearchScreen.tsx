@@ -5,6 +5,7 @@ import { useNavigation } from '../app/navigation';
 import { useSession } from '../app/sessionStore';
 import { useListNavigation } from '../components/useListNavigation';
 import { useSearch } from './searchStore';
+import { ErrorNote } from '../components/ErrorNote';
 
 export function SearchScreen({ initialText }: { initialText: string }) {
   const { text, results, error, setText } = useSearch();
@@ -64,7 +65,7 @@ export function SearchScreen({ initialText }: { initialText: string }) {
         autoComplete="off"
         spellCheck={false}
       />
-      {error && <p role="alert" className="error">{error}</p>}
+      <ErrorNote message={error} />
       {results && hits.length === 0 && <p className="empty">No patient matches “{results.query}”.</p>}
       <ul ref={resultsList} id="search-results" className="rows" role="listbox" aria-label="Search results">
         {hits.map((hit, i) => (

@@ -2,6 +2,7 @@ import type { FormEvent } from 'react';
 import type { SecretKey } from '../../../shared/settings';
 import { useSecrets } from './secretsStore';
 import { SECRETS } from './settingFields';
+import { ErrorNote } from '../components/ErrorNote';
 
 /**
  * A write-only secret: the input belongs to its own small form (the `form` attribute), so Enter in it
@@ -62,11 +63,7 @@ export function SecretField({ secretKey: key }: { secretKey: SecretKey }) {
           {state.problem}
         </p>
       )}
-      {state.error && (
-        <p role="alert" className="error settings-failed">
-          {state.error}
-        </p>
-      )}
+      <ErrorNote message={state.error} className="settings-failed" />
       <p className="settings-secret-note" aria-live="polite">
         {note}
       </p>

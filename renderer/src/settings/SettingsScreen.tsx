@@ -11,6 +11,7 @@ import { US_TIME_ZONES, withUsualPort } from './settingFields';
 import { reviewDraft, SETTING_SECTIONS, useSettings } from './settingsStore';
 import { useSyncRun } from './syncStore';
 import './settings.css';
+import { ErrorNote } from '../components/ErrorNote';
 
 export function SettingsScreen() {
   const { saved, draft, loading, saving, loadError, saveError, savedNote, load, edit, save } = useSettings();
@@ -94,11 +95,7 @@ export function SettingsScreen() {
           <p className="settings-callout">Administrator only: you can read these settings; an administrator signs in to change them or manage clerk accounts.</p>
         )}
       </header>
-      {loadError && (
-        <p role="alert" className="error">
-          {loadError}
-        </p>
-      )}
+      <ErrorNote message={loadError} />
       {!ready && !loadError && <p className="muted">Loading…</p>}
       {ready && fields && (
         <>
@@ -121,11 +118,7 @@ export function SettingsScreen() {
                 {saveHelp}
               </span>
             </div>
-            {saveError && (
-              <p role="alert" className="error settings-failed">
-                {saveError}
-              </p>
-            )}
+            <ErrorNote message={saveError} className="settings-failed" />
             <p ref={note} role="status" tabIndex={-1} className="settings-note">
               {savedNote ? 'Saved. Changes are recorded in the audit log.' : ''}
             </p>

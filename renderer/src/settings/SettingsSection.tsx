@@ -3,6 +3,7 @@ import type { SettingKey } from '../../../shared/settings';
 import { SettingField } from './SettingField';
 import { useSecrets } from './secretsStore';
 import type { Draft, FieldCheck, SETTING_SECTIONS } from './settingsStore';
+import { ErrorNote } from '../components/ErrorNote';
 
 export type SettingSection = (typeof SETTING_SECTIONS)[number];
 
@@ -46,10 +47,5 @@ export function SettingsSection({ section, fields, before, children }: { section
 /** Administrators: the secrets' state could not be read (shown in the section of the secret). */
 export function SecretsUnknown({ what }: { what: string }) {
   const secretsError = useSecrets((s) => s.loadError);
-  if (!secretsError) return null;
-  return (
-    <p role="alert" className="error settings-failed">
-      Could not tell whether the {what} is set: {secretsError}
-    </p>
-  );
+  return <ErrorNote message={secretsError} lead={`Could not tell whether the ${what} is set: `} className="settings-failed" />;
 }

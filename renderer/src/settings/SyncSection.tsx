@@ -5,6 +5,8 @@ import { SecretField } from './SecretField';
 import { SecretsUnknown, SettingsSection, type SectionFields, type SettingSection } from './SettingsSection';
 import { useSecrets } from './secretsStore';
 import { describeSync, useSyncProblems, useSyncRun } from './syncStore';
+import { ErrorNote } from '../components/ErrorNote';
+import { ColumnHeads } from '../components/ColumnHeads';
 
 /** Practice system (sync): the address, the token (administrators), Sync now, and the records set aside (administrators). */
 export function SyncSection({ section, fields, saved, isAdmin }: { section: SettingSection; fields: SectionFields; saved: Settings; isAdmin: boolean }) {
@@ -48,11 +50,7 @@ function SyncNow({ saved, draftUrl }: { saved: Settings; draftUrl: string }) {
       <p id="sync-now-result" className="settings-sync-result" aria-live="polite">
         {summary ? describeSync(summary) : ''}
       </p>
-      {error && (
-        <p role="alert" className="error settings-failed">
-          Sync did not finish: {error}
-        </p>
-      )}
+      <ErrorNote message={error} lead="Sync did not finish: " className="settings-failed" />
     </div>
   );
 }
@@ -80,11 +78,7 @@ function SyncProblems() {
   return (
     <section className="settings-field settings-sync-problems" aria-labelledby="sync-problems-title">
       <h3 id="sync-problems-title">Sync problems</h3>
-      {error && (
-        <p role="alert" className="error">
-          Could not read the list: {error}
-        </p>
-      )}
+      <ErrorNote message={error} lead="Could not read the list: " />
       {!error && list && list.total === 0 && <p className="settings-hint">None: every record the practice system sent could be read.</p>}
       {!error && list && list.total > 0 && (
         <>
@@ -94,14 +88,7 @@ function SyncProblems() {
             leaves the list once a corrected copy arrives.
           </p>
           <table className="sync-problems-table">
-            <thead>
-              <tr>
-                <th scope="col">Record</th>
-                <th scope="col">Id</th>
-                <th scope="col">Problem</th>
-                <th scope="col">Seen</th>
-              </tr>
-            </thead>
+            <ColumnHeads names={['Record', 'Id', 'Problem', 'Seen']} />
             <tbody>
               {list.problems.map((p) => (
                 <tr key={`${p.kind}:${p.recordId}`}>

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { PrintStep } from './PrintStep';
 import { useWizard } from './wizardStore';
+import { ErrorNote } from '../components/ErrorNote';
 
 /** A reprint of an issued batch's packets (the same print step as the wizard's). */
 
@@ -14,11 +15,7 @@ export function PacketScreen({ batchId }: { batchId: string }) {
       <header className="screen-header no-print">
         <h1 id="packet-title">Reprint: {packet ? `${packet.familyName} family` : '…'}</h1>
       </header>
-      {error && (
-        <p role="alert" className="error no-print">
-          {error}
-        </p>
-      )}
+      <ErrorNote message={error} className="no-print" />
       <PrintStep />
     </section>
   );

@@ -6,6 +6,7 @@ import { GuardianOptions } from './GuardianOptions';
 import { NotInThisPass } from './NotInThisPass';
 import { computePlan } from './wizardPlan';
 import { useWizard } from './wizardStore';
+import { ErrorNote } from '../components/ErrorNote';
 
 /** Step 2: the plan in sentences, the clerk's choices, and Issue. */
 
@@ -37,11 +38,7 @@ export function PlanStep({ family }: { family: FamilyView }) {
             Nothing to issue by default: {shown.notIssued.filter((n) => n.code !== 'excluded' && n.code !== 'blocked').map((n) => `${n.firstName} ${n.code === 'pin_held' ? n.reason : `(${n.reason})`}`).join('; ') || 'no child can get a PIN'}.
           </p>
         )}
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <ErrorNote message={error} />
         {waitingForReason && <p className="muted">Type the reason below to go on: it is recorded.</p>}
       </section>
       <label className="option-row">

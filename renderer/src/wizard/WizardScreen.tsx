@@ -4,6 +4,7 @@ import { PlanStep } from './PlanStep';
 import { PrintStep } from './PrintStep';
 import { ReviewStep } from './ReviewStep';
 import { useWizard, type WizardStep } from './wizardStore';
+import { ErrorNote } from '../components/ErrorNote';
 
 const STEPS: { step: WizardStep; label: string }[] = [
   { step: 'review', label: '1 Review' },
@@ -50,11 +51,7 @@ export function WizardScreen({ familyId, visit, replacePatientId }: { familyId: 
         <h1 id="wizard-title">Portal PINs: {family ? `${family.familyName} family` : '…'}</h1>
         <Stepper current={step} />
       </header>
-      {error && (
-        <p role="alert" className="error no-print">
-          {error}
-        </p>
-      )}
+      <ErrorNote message={error} className="no-print" />
       {family && step === 'review' && <ReviewStep family={family} />}
       {family && step === 'plan' && <PlanStep family={family} />}
       {step === 'print' && <PrintStep />}
