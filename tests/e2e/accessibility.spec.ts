@@ -1,14 +1,9 @@
-import BetterSqlite3 from 'better-sqlite3';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { localDateIn } from '../../shared/domain/dates';
 import { demoScenarioFamilies, type DemoScenario } from '../../electron/main/demo/demoPractice';
-import { startPortal, type PortalServer } from '../support/portal/server';
-import { makeTempDir } from '../support/tempDir';
 import { DEMO_PASSWORDS, signInOnWeb } from '../support/signIn';
-import { webApi } from '../support/webApi';
 import { openWebApp } from '../support/webSession';
-import { startWebApp } from '../support/webApp';
+import { startWebPractice, type WebPractice } from '../support/webPractice';
 
 /**
  * Accessibility beyond a spot check (issue 12, items 14-16): every screen and every wizard step,
@@ -18,35 +13,20 @@ import { startWebApp } from '../support/webApp';
  */
 
 const FAMILIES = 60;
-let temp: ReturnType<typeof makeTempDir>;
-let portal: PortalServer;
-let desk: Awaited<ReturnType<typeof startWebApp>>;
-let db: BetterSqlite3.Database;
+let practice: WebPractice;
 let scenarios: Record<DemoScenario, string[]>;
 
-type Kid = { id: string; first_name: string; last_name: string; chart_number: string };
-const kids = (familyId: string) =>
-  db.prepare('SELECT id, first_name, last_name, chart_number FROM patients WHERE family_id = ? ORDER BY date_of_birth').all(familyId) as Kid[];
+const kids = (familyId: string) => practice.kids(familyId);
 
 test.beforeAll(async () => {
-  temp = makeTempDir('fpp-a11y-');
-  const today = localDateIn(new Date(), Intl.DateTimeFormat().resolvedOptions().timeZone);
   // A practice system that knows the demo practice; no mail server, so Welcome emails go to the mail-drop folder.
-  portal = await startPortal({ dbFile: temp.file('portal.sqlite'), token: 'a11y-token', seedDemo: { families: FAMILIES, today, now: new Date() } });
-  desk = await startWebApp({ demoFamilies: FAMILIES, env: { FPP_OUTBOX_POLL_MS: '300' } });
-  await signInOnWeb(desk.url, 'admin');
-  const invoke = webApi(desk.url);
-  await invoke('settings.update', { changes: { syncUrl: portal.url } });
-  await invoke('secrets.set', { key: 'syncToken', value: 'a11y-token' });
-  await signInOnWeb(desk.url, 'demo');
-  db = new BetterSqlite3(desk.databaseFile, { readonly: true });
-  scenarios = demoScenarioFamilies(db);
+  practice = await startWebPractice({ families: FAMILIES, tempPrefix: 'fpp-a11y-', token: 'a11y-token' });
+  await practice.connect();
+  await signInOnWeb(practice.desk.url, 'demo');
+  scenarios = demoScenarioFamilies(practice.db);
 });
 test.afterAll(async () => {
-  db?.close();
-  await desk?.stop();
-  await portal?.close();
-  temp?.remove();
+  await practice?.close();
 });
 
 /** axe over the page as it is: every rule axe runs by default, whatever the impact. */
@@ -179,7 +159,7 @@ async function everyScreen(page: Page, role: 'clerk' | 'admin', familyIndex: num
 /** Before the walk: one Welcome email in the mail-drop folder, and one family whose registrations the portal refused. */
 test.beforeAll(async ({ browser }) => {
   const page = await browser.newPage();
-  await openWebApp(page, desk.url);
+  await openWebApp(page, practice.desk.url);
   const issue = async (familyId: string) => {
     await openFamilyByChart(page, kids(familyId)[0]!.chart_number);
     await page.getByRole('button', { name: 'Portal PINs for this family' }).click();
@@ -189,10 +169,10 @@ test.beforeAll(async ({ browser }) => {
   };
   await issue(scenarios['siblings-2'][0]!);
   await expect(page.getByRole('button', { name: /^0 waiting/ })).toBeVisible({ timeout: 30_000 });
-  portal.setFault('reject422');
+  practice.portal.setFault('reject422');
   await issue(scenarios['siblings-2'][1]!);
   await expect(page.getByRole('button', { name: /^[1-9]\d* need attention/ })).toBeVisible({ timeout: 30_000 });
-  portal.setFault('none');
+  practice.portal.setFault('none');
   await page.close();
 });
 
@@ -202,7 +182,7 @@ for (const [role, familyIndex] of [
 ] as const) {
   test(`axe finds nothing on any screen or wizard step, as ${role === 'admin' ? 'an administrator' : 'a clerk'}`, async ({ page }) => {
     await page.setViewportSize({ width: 1366, height: 768 });
-    await openWebApp(page, desk.url);
+    await openWebApp(page, practice.desk.url);
     if (role === 'admin') await lockAndSignIn(page, 'admin');
     const found: Record<string, string[]> = {};
     const screens: string[] = [];
@@ -300,7 +280,7 @@ function focusLook(page: Page): Promise<FocusLook | null> {
 
 test('wherever Tab goes, the focus ring has 3:1 contrast with what is behind it and the status bar never covers the focus', async ({ page }) => {
   await page.setViewportSize({ width: 1366, height: 768 });
-  await openWebApp(page, desk.url);
+  await openWebApp(page, practice.desk.url);
   await lockAndSignIn(page, 'admin');
   const problems: string[] = [];
   let stops = 0;
@@ -331,7 +311,7 @@ for (const [width, height, zoom] of [
 ] as const) {
   test(`at ${width} CSS px wide (1366 px at ${zoom} zoom) every screen reflows without sideways scrolling`, async ({ page }) => {
     await page.setViewportSize({ width, height });
-    await openWebApp(page, desk.url);
+    await openWebApp(page, practice.desk.url);
     await lockAndSignIn(page, 'admin');
     const wide: string[] = [];
     const screens: string[] = [];

@@ -1,66 +1,46 @@
 import os from 'node:os';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
 import { expect, test } from '@playwright/test';
 import { CHECKLIST_ITEMS, type ReadinessSummary } from '../../shared/bulk/api';
-import { localDateIn } from '../../shared/domain/dates';
-import { startPortal, type PortalServer } from '../support/portal/server';
-import { signInOnWeb } from '../support/signIn';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
-import { makeTempDir } from '../support/tempDir';
 import { webApi } from '../support/webApi';
-import { startWebApp } from '../support/webApp';
 import { openWebApp } from '../support/webSession';
+import { startWebPractice, type WebPractice } from '../support/webPractice';
 
 const FAMILIES = 40;
 /** Screenshots to look at by eye, outside test-results (which every Playwright run empties). */
 const shot = (name: string) => path.join(os.tmpdir(), `fpp-campaign-${name}.png`);
-let temp: ReturnType<typeof makeTempDir>;
-let portal: PortalServer;
+let practice: WebPractice;
 let smtp: TestSmtpServer;
-let desk: Awaited<ReturnType<typeof startWebApp>>;
-let db: BetterSqlite3.Database;
 
 test.beforeAll(async () => {
-  temp = makeTempDir('fpp-campaign-e2e-');
-  const today = localDateIn(new Date(), Intl.DateTimeFormat().resolvedOptions().timeZone);
   // The practice system holds the same demo practice as the desk (as after an initial sync).
-  portal = await startPortal({ dbFile: temp.file('portal.sqlite'), token: 'e2e-token', seedDemo: { families: FAMILIES, today, now: new Date() } });
+  practice = await startWebPractice({ families: FAMILIES, tempPrefix: 'fpp-campaign-e2e-', token: 'e2e-token' });
   smtp = await startTestSmtpServer();
-  desk = await startWebApp({ demoFamilies: FAMILIES, env: { FPP_OUTBOX_POLL_MS: '300' } });
-  await signInOnWeb(desk.url, 'admin');
-  const invoke = webApi(desk.url);
-  await invoke('settings.update', {
-    changes: {
-      portalUrl: portal.url,
-      syncUrl: portal.url,
-      smtpHost: '127.0.0.1',
-      smtpPort: smtp.port,
-      smtpSecurity: 'none',
-      smtpFrom: 'frontdesk@maplegrove.example',
-      // The fastest pace the setting allows, so the whole campaign runs within the test.
-      campaignPerHour: 10_000,
-    },
+  await practice.connect({
+    portalUrl: practice.portal.url,
+    smtpHost: '127.0.0.1',
+    smtpPort: smtp.port,
+    smtpSecurity: 'none',
+    smtpFrom: 'frontdesk@maplegrove.example',
+    // The fastest pace the setting allows, so the whole campaign runs within the test.
+    campaignPerHour: 10_000,
   });
-  await invoke('secrets.set', { key: 'syncToken', value: 'e2e-token' });
+  const invoke = webApi(practice.desk.url);
   for (const item of CHECKLIST_ITEMS) await invoke('bulk.setChecklist', { item, answer: true, note: '' });
-  db = new BetterSqlite3(desk.databaseFile, { readonly: true });
 });
 test.afterAll(async () => {
-  db?.close();
-  await desk?.stop();
-  await portal?.close();
+  await practice?.close();
   await smtp?.close();
-  temp?.remove();
 });
 
 test('the administrator starts the campaign from Bulk PIN, pauses and resumes it, and a parent sets up one account from the email', async ({ page }) => {
-  const summary = await webApi(desk.url)<ReadinessSummary>('bulk.readiness', {});
+  const summary = await webApi(practice.desk.url)<ReadinessSummary>('bulk.readiness', {});
   const guardians = summary.eligibleGuardians;
   expect(guardians).toBeGreaterThan(1);
 
-  await openWebApp(page, desk.url);
+  await openWebApp(page, practice.desk.url);
   await page.getByRole('button', { name: 'Bulk PIN', exact: true }).click();
   const panel = page.getByRole('region', { name: 'Set Up My Account campaign' });
   await expect(panel).toBeVisible();
@@ -75,7 +55,7 @@ test('the administrator starts the campaign from Bulk PIN, pauses and resumes it
   await page.keyboard.press('Escape');
   await expect(question).toBeHidden();
   await expect(page.getByRole('heading', { level: 1, name: 'Bulk PIN readiness' })).toBeVisible();
-  expect(db.prepare('SELECT count(*) FROM campaigns').pluck().get()).toBe(0);
+  expect(practice.db.prepare('SELECT count(*) FROM campaigns').pluck().get()).toBe(0);
 
   // From the keyboard: the confirmation button has the focus when the question opens.
   await panel.getByRole('button', { name: 'Start the campaign…' }).click();
@@ -92,11 +72,11 @@ test('the administrator starts the campaign from Bulk PIN, pauses and resumes it
   await expect(panel.getByText('Paused', { exact: true })).toBeVisible();
   await expect(panel.getByText('Paused: nothing more is sent until you resume.')).toBeVisible();
   await panel.screenshot({ path: shot('paused') });
-  const releasedWhenPaused = db.prepare(`SELECT count(*) FROM campaign_recipients WHERE state != 'queued'`).pluck().get() as number;
+  const releasedWhenPaused = practice.db.prepare(`SELECT count(*) FROM campaign_recipients WHERE state != 'queued'`).pluck().get() as number;
   expect(releasedWhenPaused).toBeLessThan(guardians);
   // Deliveries already released finish; the count of released guardians stays.
-  await expect.poll(() => db.prepare(`SELECT count(*) FROM outbox WHERE kind LIKE '%setup_link' AND status = 'pending'`).pluck().get(), { timeout: 15_000 }).toBe(0);
-  expect(db.prepare(`SELECT count(*) FROM campaign_recipients WHERE state != 'queued'`).pluck().get()).toBe(releasedWhenPaused);
+  await expect.poll(() => practice.db.prepare(`SELECT count(*) FROM outbox WHERE kind LIKE '%setup_link' AND status = 'pending'`).pluck().get(), { timeout: 15_000 }).toBe(0);
+  expect(practice.db.prepare(`SELECT count(*) FROM campaign_recipients WHERE state != 'queued'`).pluck().get()).toBe(releasedWhenPaused);
 
   // Resume: the campaign carries on to the end, one email per guardian.
   await panel.getByRole('button', { name: 'Resume sending' }).click();
@@ -118,5 +98,5 @@ test('the administrator starts the campaign from Bulk PIN, pauses and resumes it
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'My Account' })).toBeVisible();
   for (const child of children) await expect(page.getByRole('list').getByText(child)).toBeVisible();
-  expect(portal.accounts()).toHaveLength(1);
+  expect(practice.portal.accounts()).toHaveLength(1);
 });

@@ -1,13 +1,9 @@
-import BetterSqlite3 from 'better-sqlite3';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { localDateIn } from '../../shared/domain/dates';
 import { demoScenarioFamilies, type DemoScenario } from '../../electron/main/demo/demoPractice';
 import { pinsIn } from '../support/pdf';
-import { startPortal, type PortalServer } from '../support/portal/server';
 import { DEMO_PASSWORDS } from '../support/signIn';
-import { makeTempDir } from '../support/tempDir';
 import { openWebApp } from '../support/webSession';
-import { startWebApp } from '../support/webApp';
+import { startWebPractice, type WebPractice } from '../support/webPractice';
 
 /**
  * Issue 12, items 1, 7 and 9, as the clerk and the administrator meet them: the status after the
@@ -16,32 +12,20 @@ import { startWebApp } from '../support/webApp';
  */
 
 const FAMILIES = 60;
-let temp: ReturnType<typeof makeTempDir>;
-let portal: PortalServer;
-let desk: Awaited<ReturnType<typeof startWebApp>>;
-let db: BetterSqlite3.Database;
+let practice: WebPractice;
 let scenarios: Record<DemoScenario, string[]>;
 
-type Kid = { id: string; first_name: string; last_name: string; chart_number: string };
-const kids = (familyId: string) =>
-  db.prepare('SELECT id, first_name, last_name, chart_number FROM patients WHERE family_id = ? ORDER BY date_of_birth').all(familyId) as Kid[];
-const familyName = (familyId: string) => db.prepare('SELECT name FROM families WHERE id = ?').pluck().get(familyId) as string;
+const kids = (familyId: string) => practice.kids(familyId);
+const familyName = (familyId: string) => practice.db.prepare('SELECT name FROM families WHERE id = ?').pluck().get(familyId) as string;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
-  temp = makeTempDir('fpp-desk-lists-');
-  const today = localDateIn(new Date(), Intl.DateTimeFormat().resolvedOptions().timeZone);
-  portal = await startPortal({ dbFile: temp.file('portal.sqlite'), token: 'desk-token', seedDemo: { families: FAMILIES, today, now: new Date() } });
-  desk = await startWebApp({ demoFamilies: FAMILIES, env: { FPP_OUTBOX_POLL_MS: '300' } });
-  db = new BetterSqlite3(desk.databaseFile, { readonly: true });
-  scenarios = demoScenarioFamilies(db);
+  practice = await startWebPractice({ families: FAMILIES, tempPrefix: 'fpp-desk-lists-', token: 'desk-token' });
+  scenarios = demoScenarioFamilies(practice.db);
 });
 test.afterAll(async () => {
-  db?.close();
-  await desk?.stop();
-  await portal?.close();
-  temp?.remove();
+  await practice?.close();
 });
 
 async function lockAndSignIn(page: Page, username: 'demo' | 'admin') {
@@ -75,13 +59,13 @@ async function issueFamily(page: Page, familyId: string) {
 }
 
 test('after the address and token are saved, Sync now works and the status bar never says Online beside “Last sync: never”', async ({ page }) => {
-  await openWebApp(page, desk.url);
+  await openWebApp(page, practice.desk.url);
   await expect(statusBar(page)).toContainText('Practice system: not set up');
   await expect(statusBar(page)).toContainText('Last sync: never');
 
   await lockAndSignIn(page, 'admin');
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Settings' }).click();
-  await page.getByLabel('Sync service address').fill(portal.url);
+  await page.getByLabel('Sync service address').fill(practice.portal.url);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByText('Sync token: not set')).toBeVisible();
 
@@ -104,8 +88,8 @@ test('after the address and token are saved, Sync now works and the status bar n
 
 test('outbox rows name the child and the family; ↑↓ keep the highlighted item in view; Retry all sends them all back, audited', async ({ page }) => {
   await page.setViewportSize({ width: 1366, height: 560 });
-  await openWebApp(page, desk.url);
-  portal.setFault('reject422');
+  await openWebApp(page, practice.desk.url);
+  practice.portal.setFault('reject422');
   const families = [scenarios['siblings-3'][0]!, scenarios['siblings-3'][1]!];
   for (const familyId of families) await issueFamily(page, familyId);
   await expect(statusBar(page).getByRole('button', { name: '6 need attention' })).toBeVisible({ timeout: 30_000 });
@@ -142,16 +126,16 @@ test('outbox rows name the child and the family; ↑↓ keep the highlighted ite
   await expectInView(page, items.nth(0));
 
   // Retry all: every item back in the queue at once, one audited retry each.
-  portal.setFault('none');
+  practice.portal.setFault('none');
   await page.getByRole('button', { name: 'Retry all (6)' }).click();
   await expect(page.getByRole('tabpanel').getByRole('status')).toHaveText('Sent 6 items back to the outbox: they are tried again shortly (see Waiting).');
   await expect(page.getByText('Nothing needs attention.')).toBeVisible();
-  expect(db.prepare(`SELECT count(*) FROM audit_log WHERE action = 'delivery_retried' AND json_extract(details, '$.retryAll') = 1`).pluck().get()).toBe(6);
+  expect(practice.db.prepare(`SELECT count(*) FROM audit_log WHERE action = 'delivery_retried' AND json_extract(details, '$.retryAll') = 1`).pluck().get()).toBe(6);
   await expect(statusBar(page).getByRole('button', { name: '0 waiting' })).toBeVisible({ timeout: 30_000 });
 });
 
 test('the mail-drop viewer masks the PIN for a clerk and shows it to an administrator', async ({ page }) => {
-  await openWebApp(page, desk.url);
+  await openWebApp(page, practice.desk.url);
   // The Welcome emails of the families above went to the mail-drop folder (no mail server is set).
   await statusBar(page).getByRole('button', { name: 'Email: mail-drop (not sent)' }).click();
   const text = page.getByRole('region', { name: /^Text of/ });
@@ -169,7 +153,7 @@ test('the mail-drop viewer masks the PIN for a clerk and shows it to an administ
 });
 
 test('the audit check counts every entry listed, and ↑↓ Enter move through the entries', async ({ page }) => {
-  await openWebApp(page, desk.url);
+  await openWebApp(page, practice.desk.url);
   await lockAndSignIn(page, 'admin');
   const open = async () => {
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Check-in' }).click();
@@ -180,7 +164,7 @@ test('the audit check counts every entry listed, and ↑↓ Enter move through t
   const entries = page.getByRole('table', { name: 'Audit entries' }).locator('tbody tr');
   const check = page.getByRole('region', { name: 'Audit log check' });
   // The check covers the newest entry listed: the count is that of the whole log, now.
-  const total = () => db.prepare('SELECT count(*) FROM audit_log').pluck().get() as number;
+  const total = () => practice.db.prepare('SELECT count(*) FROM audit_log').pluck().get() as number;
   const newest = Number(await entries.first().locator('td').first().textContent());
   await expect(check).toContainText(`Intact: all ${total().toLocaleString('en-US')} entries checked`);
   expect(newest).toBe(total());

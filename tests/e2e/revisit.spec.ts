@@ -1,46 +1,31 @@
-import BetterSqlite3 from 'better-sqlite3';
 import { expect, test, type Page } from '@playwright/test';
 import { localDateIn } from '../../shared/domain/dates';
 import { demoScenarioFamilies } from '../../electron/main/demo/demoPractice';
 import { printToText } from '../support/pdf';
-import { startPortal, type PortalServer } from '../support/portal/server';
-import { makeTempDir } from '../support/tempDir';
 import { signInOnWeb } from '../support/signIn';
 import { webApi } from '../support/webApi';
-import { startWebApp } from '../support/webApp';
 import { openWebApp } from '../support/webSession';
+import { startWebPractice, type WebPractice } from '../support/webPractice';
 
 /** Issue 10, one desk: a family issued once stays issued, on a second visit and after a sibling arrives upstream. */
 
 const FAMILIES = 120;
-let temp: ReturnType<typeof makeTempDir>;
-let portal: PortalServer;
-let desk: Awaited<ReturnType<typeof startWebApp>>;
-let db: BetterSqlite3.Database;
+let practice: WebPractice;
 let invoke: ReturnType<typeof webApi>;
 
 test.use({ viewport: { width: 1366, height: 768 } });
 
 test.beforeAll(async () => {
-  temp = makeTempDir('fpp-revisit-');
-  const today = localDateIn(new Date(), Intl.DateTimeFormat().resolvedOptions().timeZone);
-  portal = await startPortal({ dbFile: temp.file('portal.sqlite'), token: 'e2e-token', seedDemo: { families: FAMILIES, today, now: new Date() } });
-  desk = await startWebApp({ demoFamilies: FAMILIES, env: { FPP_OUTBOX_POLL_MS: '300' } });
-  invoke = webApi(desk.url);
-  await signInOnWeb(desk.url, 'admin');
-  await invoke('settings.update', { changes: { syncUrl: portal.url } });
-  await invoke('secrets.set', { key: 'syncToken', value: 'e2e-token' });
-  await signInOnWeb(desk.url, 'demo');
-  db = new BetterSqlite3(desk.databaseFile, { readonly: true });
+  practice = await startWebPractice({ families: FAMILIES, tempPrefix: 'fpp-revisit-', token: 'e2e-token' });
+  invoke = webApi(practice.desk.url);
+  await practice.connect();
+  await signInOnWeb(practice.desk.url, 'demo');
 });
 test.afterAll(async () => {
-  db?.close();
-  await desk?.stop();
-  await portal?.close();
-  temp?.remove();
+  await practice?.close();
 });
 
-const count = (sql: string, ...params: unknown[]) => db.prepare(sql).pluck().get(...params) as number;
+const count = (sql: string, ...params: unknown[]) => practice.db.prepare(sql).pluck().get(...params) as number;
 
 /** The highlighted row is on screen and above the fixed status bar. */
 async function expectActiveRowVisible(page: Page) {
@@ -53,12 +38,12 @@ async function expectActiveRowVisible(page: Page) {
 
 test('a family issued from a row below the fold, by keyboard only, is marked done and issues nothing on a second visit; a new sibling gets an add-child slip', async ({ page }) => {
   const checkins = (await invoke<{ families: { familyId: string; children: unknown[] }[] }>('checkin.today', {})).families;
-  const threes = new Set(demoScenarioFamilies(db)['siblings-3']);
+  const threes = new Set(demoScenarioFamilies(practice.db)['siblings-3']);
   const index = checkins.map((f, i) => ({ f, i })).filter(({ f }) => threes.has(f.familyId)).at(-1)!.i;
   const familyId = checkins[index]!.familyId;
   expect(index).toBeGreaterThanOrEqual(11); // below the fold at 1366×768
 
-  await openWebApp(page, desk.url);
+  await openWebApp(page, practice.desk.url);
   const list = page.getByRole('listbox', { name: 'Families checking in today' });
   await expect(list).toBeFocused();
   for (let i = 0; i < index; i++) {
@@ -104,22 +89,22 @@ test('a family issued from a row below the fold, by keyboard only, is marked don
   expect(count(`SELECT count(*) FROM outbox WHERE kind = 'email.welcome'`)).toBe(welcomesBefore);
 
   // A sibling is added upstream; after a pull only the new child is planned, on an add-child slip.
-  const guardian = portal.database
+  const guardian = practice.portal.database
     .prepare(`SELECT pc.contact_id FROM patient_contacts pc JOIN patients p ON p.id = pc.patient_id WHERE p.family_id = ? AND pc.sort = 1 LIMIT 1`)
     .pluck()
     .get(familyId) as string;
-  const familyName = portal.database.prepare('SELECT name FROM families WHERE id = ?').pluck().get(familyId) as string;
-  portal.database
+  const familyName = practice.portal.database.prepare('SELECT name FROM families WHERE id = ?').pluck().get(familyId) as string;
+  practice.portal.database
     .prepare(
       `INSERT INTO patients (id, chart_number, family_id, first_name, last_name, date_of_birth, sex, status, portal_linked, version, updated_at)
        VALUES ('p-newborn', 'NB-1', ?, 'Marisol', ?, ?, 'F', 'Active', 0, 1, ?)`,
     )
     .run(familyId, familyName, localDateIn(new Date(Date.now() - 20 * 86_400_000), 'UTC'), new Date().toISOString());
-  portal.database
+  practice.portal.database
     .prepare(`INSERT INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag) VALUES ('p-newborn', ?, 1, 'Mother', 'Joint', 1, 0)`)
     .run(guardian);
-  portal.touch('patient', 'p-newborn');
-  portal.touch('patientContact', `p-newborn:${guardian}`);
+  practice.portal.touch('patient', 'p-newborn');
+  practice.portal.touch('patientContact', `p-newborn:${guardian}`);
   await invoke('sync.now', {});
 
   await page.keyboard.press('Escape');

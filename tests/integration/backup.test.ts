@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp, type App } from '../../electron/main/app';
 import { backupFileFor, listBackups } from '../../electron/main/backup/backupFiles';
@@ -12,6 +11,7 @@ import { insertFamilies, type FamilyFixture } from '../support/fixtures';
 import { makeTempDir } from '../support/tempDir';
 import { ADA_ADMIN, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 import { startWebApp } from '../support/webApp';
+import { damage, familyNamesIn } from '../support/damagedDatabase';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 let temp: ReturnType<typeof makeTempDir>;
@@ -36,22 +36,6 @@ async function close(): Promise<void> {
   app = null;
 }
 
-const familyNames = (file: string) => {
-  const db = new BetterSqlite3(file, { readonly: true });
-  try {
-    return (db.prepare('SELECT name FROM families ORDER BY name').pluck().all() as string[]);
-  } finally {
-    db.close();
-  }
-};
-
-/** Overwrites everything after the first page with garbage, the way a failing disk might. */
-function damage(file: string): void {
-  const size = fs.statSync(file).size;
-  const fd = fs.openSync(file, 'r+');
-  fs.writeSync(fd, Buffer.alloc(size - 4096, 0xab), 0, size - 4096, 4096);
-  fs.closeSync(fd);
-}
 
 beforeEach(() => {
   temp = makeTempDir();
@@ -134,7 +118,7 @@ describe('web mode with a damaged database', () => {
     const dataDir = path.join(temp.dir, 'web');
     const web = await startWebApp({ dataDir, demoFamilies: 5 });
     await vi.waitFor(() => expect(listBackups(path.join(dataDir, 'practice.sqlite'))).toHaveLength(1), { timeout: 20_000 });
-    const families = familyNames(listBackups(path.join(dataDir, 'practice.sqlite'))[0]!.file);
+    const families = familyNamesIn(listBackups(path.join(dataDir, 'practice.sqlite'))[0]!.file);
     await web.stop();
     damage(path.join(dataDir, 'practice.sqlite'));
 
@@ -153,7 +137,7 @@ describe('web mode with a damaged database', () => {
     } finally {
       await restored.stop();
     }
-    expect(familyNames(path.join(dataDir, 'practice.sqlite'))).toEqual(families);
+    expect(familyNamesIn(path.join(dataDir, 'practice.sqlite'))).toEqual(families);
     expect(fs.readdirSync(dataDir).some((n) => n.startsWith('practice.sqlite.damaged-'))).toBe(true);
   });
 });

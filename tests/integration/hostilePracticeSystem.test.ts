@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FamilyView, StatusInfo, SyncProblemList } from '../../shared/api';
 import { NO_CHOICES } from '../../shared/domain/plan';
-import type { ChangesPage, ContactRecord, FamilyRecord, PatientRecord } from '../../shared/sync/protocol';
+import type { ChangesPage, FamilyRecord } from '../../shared/sync/protocol';
 import { SYNC_PATHS } from '../../shared/sync/protocol';
 import { createApp, type App } from '../../electron/main/app';
 import { MAX_RETRY_AFTER_MS } from '../../electron/main/lib/backoff';
@@ -19,6 +19,7 @@ import { bridge, startWebProcess, type WebProcess } from '../support/fuzz/webPro
 import { asAdministrator, DEMO_PASSWORDS, signInTestClerk } from '../support/signIn';
 import { makeTempDir } from '../support/tempDir';
 import { invokeOk } from '../support/testDesk';
+import { contactRecord, patientRecord, STAMP } from '../support/syncRecords';
 
 /**
  * The sync client against a hostile practice system (issue 11): a real HTTP server on 127.0.0.1
@@ -30,7 +31,6 @@ import { invokeOk } from '../support/testDesk';
 
 const TOKEN = 'hostile-token';
 const NOW = new Date('2026-11-22T15:00:00Z');
-const STAMP = '2026-11-20T10:00:00.000Z';
 /** The longest the event loop may stall while the desk deals with a hostile answer (issue 11). */
 const LOOP_MAX_MS = 100;
 
@@ -87,38 +87,12 @@ const page = (cursor: string, hasMore: boolean, content: Partial<ChangesPage> = 
   ...content,
 });
 const family = (id: string, version = 1, name = `Family ${id}`): FamilyRecord => ({ id, name, version, updatedAt: STAMP });
-const patient = (id: string, over: Partial<PatientRecord> = {}): PatientRecord => ({
-  id,
-  chartNumber: `CH-${id}`,
-  familyId: null,
-  firstName: 'Ana',
-  lastName: 'Lopez',
-  dateOfBirth: '2016-04-02',
-  sex: 'F',
-  status: 'Active',
-  portalLinked: false,
-  version: 1,
-  updatedAt: STAMP,
-  ...over,
-});
-const contact = (id: string, over: Partial<ContactRecord> = {}): ContactRecord => ({
-  id,
-  firstName: 'Maria',
-  lastName: 'Lopez',
-  email: null,
-  mobilePhone: null,
-  homePhone: null,
-  preferredReminder: 'Email',
-  language: 'en',
-  hasPortalAccount: false,
-  version: 1,
-  updatedAt: STAMP,
-  ...over,
-});
+const patient = patientRecord;
+const contact = contactRecord;
 
 /** Serves `pages[cursor]` to GET /v2/changes. */
 function servePages(pages: Record<string, ChangesPage>): Handler {
-  return (req, res, url) => {
+  return (_req, res, url) => {
     if (url.pathname !== SYNC_PATHS.changes) return json(res, 404, { error: { code: 'not_found', message: 'No such path.' } });
     const served = pages[url.searchParams.get('cursor') ?? ''];
     if (!served) return json(res, 400, { error: { code: 'bad_cursor', message: 'Unknown cursor.' } });
@@ -137,6 +111,20 @@ const value = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(
 const rows = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
 
 const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app, name, input);
+
+/** The desk's own work: Ana Lopez's PIN issued to Maria by email (a portal enrollment and a Welcome email in the outbox). */
+async function issueAnaToMaria(): Promise<void> {
+  insertFamilies(app.context.sqlite, [
+    {
+      id: 'f-lopez',
+      name: 'Lopez',
+      children: [{ id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14' }],
+      contacts: [{ id: 'c-maria', firstName: 'Maria', lastName: 'Lopez', email: 'maria@example.com', links: [{ patientId: 'p-ana', sort: 1, authority: 'Joint', residesWith: true }] }],
+    },
+  ]);
+  const family = await ok<FamilyView>('family.load', { familyId: 'f-lopez' });
+  await ok('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: family.children.map((c) => c.patientId), reviewToken: family.reviewToken });
+}
 
 /** Points the desk at the hostile practice system, as an administrator does in Settings. */
 async function configure(url = hostile.url): Promise<void> {
@@ -234,17 +222,8 @@ describe('a practice system that misbehaves', () => {
         res.end();
       };
       await configure();
-      insertFamilies(app.context.sqlite, [
-        {
-          id: 'f-lopez',
-          name: 'Lopez',
-          children: [{ id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14' }],
-          contacts: [{ id: 'c-maria', firstName: 'Maria', lastName: 'Lopez', email: 'maria@example.com', links: [{ patientId: 'p-ana', sort: 1, authority: 'Joint', residesWith: true }] }],
-        },
-      ]);
       // The desk's own work first (issuing), then the hostile part under watch.
-      const family = await ok<FamilyView>('family.load', { familyId: 'f-lopez' });
-      await ok('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: family.children.map((c) => c.patientId), reviewToken: family.reviewToken });
+      await issueAnaToMaria();
       const loop = watchEventLoop();
 
       const error = await pullFails();
@@ -378,16 +357,7 @@ describe('a practice system that misbehaves', () => {
       json(res, 429, { error: { code: 'rate_limited', message: 'Slow down.' } }, { 'retry-after': retryAfter });
     };
     await configure();
-    insertFamilies(app.context.sqlite, [
-      {
-        id: 'f-lopez',
-        name: 'Lopez',
-        children: [{ id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14' }],
-        contacts: [{ id: 'c-maria', firstName: 'Maria', lastName: 'Lopez', email: 'maria@example.com', links: [{ patientId: 'p-ana', sort: 1, authority: 'Joint', residesWith: true }] }],
-      },
-    ]);
-    const family = await ok<FamilyView>('family.load', { familyId: 'f-lopez' });
-    await ok('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: family.children.map((c) => c.patientId), reviewToken: family.reviewToken });
+    await issueAnaToMaria();
     const loop = watchEventLoop();
 
     const busy = await pullFails();

@@ -7,7 +7,7 @@ import { pinsIn } from '../support/pdf';
 import type { App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { startPortal, type PortalPost, type PortalServer } from '../support/portal/server';
-import { LOPEZ_CHILDREN, insertFamilies } from '../support/fixtures';
+import { insertFamilies, lopezFamily } from '../support/fixtures';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
 import { asAdministrator } from '../support/signIn';
@@ -41,22 +41,7 @@ beforeEach(async () => {
   smtp = await startTestSmtpServer({ rejectRecipients: { match: /^nobody@/ } });
   app = await openTestDesk(temp.file('desk/practice.sqlite'), { now: () => clock.now, workstation: 'desk-1', deliveries: { worker: { random: () => 0.5 } }, clerks: [DANA] });
   const s = app.context.sqlite;
-  insertFamilies(s, [
-    {
-      id: 'f-lopez',
-      name: 'Lopez',
-      children: LOPEZ_CHILDREN,
-      contacts: [
-        {
-          id: 'c-maria',
-          firstName: 'Maria',
-          lastName: 'Lopez',
-          email: 'maria.lopez@example.com',
-          links: ['p-ana', 'p-luis', 'p-sofia'].map((patientId) => ({ patientId, sort: 1, authority: 'Joint' as const, residesWith: true })),
-        },
-      ],
-    },
-  ]);
+  insertFamilies(s, [lopezFamily('maria.lopez@example.com')]);
   portal.addPatients(['p-ana', 'p-luis', 'p-sofia']);
   await connectDesk(app, { syncUrl: portal.url, token: 'sync-secret', smtpPort: smtp.port });
 });

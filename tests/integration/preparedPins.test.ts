@@ -4,7 +4,7 @@ import { issueFamilyPins } from '../../electron/main/pins/issueService';
 import { PREPARED_TTL_MS, PreparedPins } from '../../electron/main/pins/preparedPins';
 import { NO_CHOICES } from '../../shared/domain/plan';
 import { formatPin, normalizePin, verifyPin } from '../../shared/domain/pin';
-import { LOPEZ_CHILDREN, insertFamilies, type FamilyFixture } from '../support/fixtures';
+import { insertFamilies, lopezFamily } from '../support/fixtures';
 import { loadReview, openIssuingDesk, planFamily } from '../support/issue';
 import { makeTempDir } from '../support/tempDir';
 
@@ -14,20 +14,7 @@ let temp: ReturnType<typeof makeTempDir>;
 let app: App;
 let mono = 0;
 
-const FAMILY: FamilyFixture = {
-  id: 'f-lopez',
-  name: 'Lopez',
-  children: LOPEZ_CHILDREN,
-  contacts: [
-    {
-      id: 'c-maria',
-      firstName: 'Maria',
-      lastName: 'Lopez',
-      email: null,
-      links: ['p-ana', 'p-luis', 'p-sofia'].map((patientId) => ({ patientId, sort: 1, authority: 'Joint' as const, residesWith: true })),
-    },
-  ],
-};
+const FAMILY = lopezFamily(null);
 
 /** A generator whose PINs the test knows, in order. */
 function known(pins: string[]): () => string {

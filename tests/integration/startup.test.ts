@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listBackups } from '../../electron/main/backup/backupFiles';
 import { DatabaseOpenError } from '../../electron/main/db/open';
@@ -10,6 +9,7 @@ import { InstanceLockedError } from '../../electron/main/instance/instanceLock';
 import { DATABASE_FILE_NAME, startApp, type StartupOptions } from '../../electron/main/startup';
 import { insertFamilies } from '../support/fixtures';
 import { makeTempDir } from '../support/tempDir';
+import { damage, familyNamesIn } from '../support/damagedDatabase';
 
 /** The start-up both shells run (electron/main/startup.ts): the Electron shell only adds its dialogs. */
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -24,22 +24,6 @@ const options = (restoreBackup: StartupOptions['restoreBackup'] = () => false): 
   restoreBackup,
 });
 
-const familyNames = (file: string) => {
-  const db = new BetterSqlite3(file, { readonly: true });
-  try {
-    return db.prepare('SELECT name FROM families ORDER BY name').pluck().all() as string[];
-  } finally {
-    db.close();
-  }
-};
-
-/** Overwrites everything after the first page with garbage, the way a failing disk might. */
-function damage(file: string): void {
-  const size = fs.statSync(file).size;
-  const fd = fs.openSync(file, 'r+');
-  fs.writeSync(fd, Buffer.alloc(size - 4096, 0xab), 0, size - 4096, 4096);
-  fs.closeSync(fd);
-}
 
 /** A practice with one family, backed up, then closed with its database damaged. */
 async function damagedWithBackup(): Promise<void> {
@@ -85,7 +69,7 @@ describe('start-up', () => {
       await restored.app.close();
       restored.instanceLock.release();
     }
-    expect(familyNames(databaseFile)).toEqual(['Lopez']);
+    expect(familyNamesIn(databaseFile)).toEqual(['Lopez']);
   });
 
   it('refuses a second start on a folder already open, naming who has it, and the first keeps working', async () => {

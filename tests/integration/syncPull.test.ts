@@ -15,40 +15,16 @@ import { DeliveryError } from '../../electron/main/lib/deliveryError';
 import { applyChangesPage, DEFAULT_PAGE_LIMIT, PULL_CURSOR_KEY, type PullProgress, type SyncConnection } from '../../electron/main/sync/pull';
 import { servedPage, startChangeFeed, type ChangeFeed, type PageContent } from '../support/changeFeed';
 import { makeTempDir } from '../support/tempDir';
+import { contactRecord, patientRecord, STAMP } from '../support/syncRecords';
 
 const NOW = new Date('2026-11-22T15:00:00Z');
 const TOKEN = 'practice-token-1';
-const STAMP = '2026-11-20T10:00:00.000Z';
 
 const family = (id: string, name: string, version = 1): FamilyRecord => ({ id, name, version, updatedAt: STAMP });
-const patient = (id: string, firstName: string, lastName: string, over: Partial<PatientRecord> = {}): PatientRecord => ({
-  id,
-  chartNumber: `CH-${id}`,
-  familyId: null,
-  firstName,
-  lastName,
-  dateOfBirth: '2016-04-02',
-  sex: 'F',
-  status: 'Active',
-  portalLinked: false,
-  version: 1,
-  updatedAt: STAMP,
-  ...over,
-});
-const contact = (id: string, firstName: string, lastName: string, over: Partial<ContactRecord> = {}): ContactRecord => ({
-  id,
-  firstName,
-  lastName,
-  email: null,
-  mobilePhone: null,
-  homePhone: null,
-  preferredReminder: 'Email',
-  language: 'en',
-  hasPortalAccount: false,
-  version: 1,
-  updatedAt: STAMP,
-  ...over,
-});
+const patient = (id: string, firstName: string, lastName: string, over: Partial<PatientRecord> = {}): PatientRecord =>
+  patientRecord(id, { firstName, lastName, ...over });
+const contact = (id: string, firstName: string, lastName: string, over: Partial<ContactRecord> = {}): ContactRecord =>
+  contactRecord(id, { firstName, lastName, ...over });
 const link = (patientId: string, contactId: string, sort = 1): PatientContactRecord => ({
   patientId,
   contactId,

@@ -43,6 +43,12 @@ export const LOPEZ_CHILDREN: readonly ChildFixture[] = [
   { id: 'p-sofia', firstName: 'Sofia', dateOfBirth: '2020-09-30' },
 ];
 
+/** The Lopez family: the three children, and Maria (Sort 1, Joint, lives with them) their only contact, with this email. */
+export function lopezFamily(email: string | null): FamilyFixture {
+  const links = LOPEZ_CHILDREN.map((child) => ({ patientId: child.id, sort: 1, authority: 'Joint' as const, residesWith: true }));
+  return { id: 'f-lopez', name: 'Lopez', children: LOPEZ_CHILDREN, contacts: [{ id: 'c-maria', firstName: 'Maria', lastName: 'Lopez', email, links }] };
+}
+
 const STAMP = '2026-11-01T12:00:00.000Z';
 
 export function insertFamilies(sqlite: BetterSqlite3.Database, families: FamilyFixture[]): void {
