@@ -12,7 +12,6 @@ import type { ChangesPage, FamilyRecord } from '../../shared/sync/protocol';
 import { SYNC_PATHS } from '../../shared/sync/protocol';
 import { createApp, type App } from '../../electron/main/app';
 import { MAX_RETRY_AFTER_MS } from '../../electron/main/lib/backoff';
-import { DeliveryError } from '../../electron/main/lib/deliveryError';
 import { DEFAULT_PAGE_LIMIT, pageByteCap, PULL_CURSOR_KEY, type SyncConnection } from '../../electron/main/sync/pull';
 import { insertFamilies } from '../support/fixtures';
 import { bridge, startWebProcess, type WebProcess } from '../support/fuzz/webProcess';
@@ -20,6 +19,7 @@ import { asAdministrator, DEMO_PASSWORDS, signInTestClerk } from '../support/sig
 import { makeTempDir } from '../support/tempDir';
 import { invokeOk } from '../support/testDesk';
 import { contactRecord, patientRecord, STAMP } from '../support/syncRecords';
+import { pullError } from '../support/pullError';
 
 /**
  * The sync client against a hostile practice system (issue 11): a real HTTP server on 127.0.0.1
@@ -134,14 +134,7 @@ async function configure(url = hostile.url): Promise<void> {
   });
 }
 
-async function pullFails(connection: SyncConnection = conn): Promise<DeliveryError> {
-  const error = await app.deliveries.pulls.pull(connection).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeliveryError);
-  return error as DeliveryError;
-}
+const pullFails = (connection: SyncConnection = conn) => pullError(app, connection);
 
 /** The mirror passes SQLite's own check and holds exactly these rows. */
 function expectConsistentMirror(counts: Partial<Record<'families' | 'patients' | 'contacts' | 'sync_problems' | 'desk_pins', number>>): void {

@@ -11,11 +11,11 @@ import type {
 import { createApp, type App } from '../../electron/main/app';
 import { signInTestClerk } from '../support/signIn';
 import { signInAs } from '../../electron/main/clerks/sessionService';
-import { DeliveryError } from '../../electron/main/lib/deliveryError';
 import { applyChangesPage, DEFAULT_PAGE_LIMIT, PULL_CURSOR_KEY, type PullProgress, type SyncConnection } from '../../electron/main/sync/pull';
 import { servedPage, startChangeFeed, type ChangeFeed, type PageContent } from '../support/changeFeed';
 import { makeTempDir } from '../support/tempDir';
 import { contactRecord, patientRecord, STAMP } from '../support/syncRecords';
+import { pullError } from '../support/pullError';
 
 const NOW = new Date('2026-11-22T15:00:00Z');
 const TOKEN = 'practice-token-1';
@@ -85,14 +85,7 @@ async function search(text: string): Promise<string[]> {
   return (result.value as SearchResults).hits.map((h) => h.patientId).sort();
 }
 
-async function pullFails(connection: SyncConnection = conn): Promise<DeliveryError> {
-  const error = await app.deliveries.pulls.pull(connection).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeliveryError);
-  return error as DeliveryError;
-}
+const pullFails = (connection: SyncConnection = conn) => pullError(app, connection);
 
 /** Everything the pull writes, for before/after comparisons. */
 function mirrorSnapshot() {
