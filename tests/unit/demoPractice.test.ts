@@ -20,7 +20,9 @@ import {
 import { eligiblePrimaryContact, hasAccessRight, type ContactLink } from '../../shared/domain/contacts';
 import { addDays, ageOn, daysBetween } from '../../shared/domain/dates';
 import { isUnofficialName } from '../../shared/domain/names';
-import type { Authority, PatientStatus } from '../../shared/domain/patient';
+import type { PatientStatus } from '../../shared/domain/patient';
+import type { PatientContact } from '../../electron/main/db/schema';
+import { toLink } from '../../electron/main/families/familyService';
 
 const TODAY = '2026-11-22';
 const NOW = new Date('2026-11-22T14:30:00.000Z');
@@ -71,17 +73,7 @@ interface PatientRow {
   status: PatientStatus;
   portal_linked: number;
 }
-interface LinkRow {
-  patient_id: string;
-  contact_id: string;
-  sort: number | null;
-  relationship: string;
-  authority: Authority | null;
-  resides_with: number;
-  portal_flag: number;
-  email: string | null;
-  has_portal_account: number;
-}
+type LinkRow = PatientContact & { email: string | null; has_portal_account: number };
 interface FamilyView {
   id: string;
   patients: PatientRow[];
@@ -102,16 +94,7 @@ function loadFamily(sqlite: BetterSqlite3.Database, familyId: string, today = TO
     .all(familyId) as LinkRow[];
   for (const p of patients) links.set(p.id, []);
   for (const l of linkRows) {
-    links.get(l.patient_id)!.push({
-      contactId: l.contact_id,
-      sort: l.sort,
-      relationship: l.relationship,
-      authority: l.authority,
-      residesWith: l.resides_with === 1,
-      portalFlag: l.portal_flag === 1,
-      email: l.email,
-      hasPortalAccount: l.has_portal_account === 1,
-    });
+    links.get(l.patient_id)!.push({ ...toLink(l), email: l.email, hasPortalAccount: l.has_portal_account === 1 });
   }
   const booked = sqlite
     .prepare(

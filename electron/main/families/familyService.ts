@@ -12,7 +12,8 @@ import { notFound } from '../errors';
 import { exclusive } from '../lib/exclusive';
 import { practiceTimeZone } from '../../../shared/settings';
 
-function toLink(row: PatientContact): ContactLink & { patientId: string } {
+/** A patient_contacts row as the contact rules read it. */
+export function toLink(row: PatientContact): ContactLink & { patientId: string } {
   return {
     patientId: row.patient_id,
     contactId: row.contact_id,
