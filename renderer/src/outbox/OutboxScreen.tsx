@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type ChangeEvent, type FormEvent, type KeyboardEvent } from 'react';
 import { contract, type OutboxItemView, type OutboxKind } from '../../../shared/api';
 import { useNavigation, type OutboxTab } from '../app/navigation';
 import { useSession } from '../app/sessionStore';
@@ -63,6 +63,20 @@ function attemptsText(n: number): string {
 
 type Mode = 'actions' | 'edit' | 'dismiss';
 
+/** A form's buttons: submit (refused while any item works), and Cancel (refused while this one works). */
+function SubmitOrCancel({ label, className, busy, thisBusy, onCancel }: { label: string; className: string; busy: boolean; thisBusy: boolean; onCancel: () => void }) {
+  return (
+    <>
+      <button type="submit" className={className} disabled={busy}>
+        {label}
+      </button>
+      <button type="button" disabled={thisBusy} onClick={onCancel}>
+        Cancel
+      </button>
+    </>
+  );
+}
+
 /** Retry, Edit email and retry, Dismiss: for an item that stopped being retried. */
 function AttentionActions({ item, onDone }: { item: OutboxItemView; onDone: () => void }) {
   const { busyId, retry, editAndRetry, dismiss } = useOutbox();
@@ -122,6 +136,11 @@ function AttentionActions({ item, onDone }: { item: OutboxItemView; onDone: () =
     }
     finish(await dismiss(item.id, parsed.data));
   };
+  /** Typing in a form's field takes its value and clears the problem shown. */
+  const typed = (set: (value: string) => void) => (event: ChangeEvent<HTMLInputElement>) => {
+    set(event.target.value);
+    setProblem(null);
+  };
 
   return (
     <div className="outbox-actions-area">
@@ -157,17 +176,9 @@ function AttentionActions({ item, onDone }: { item: OutboxItemView; onDone: () =
               readOnly={thisBusy}
               aria-invalid={problem ? true : undefined}
               aria-describedby={problem ? `${base}-problem` : undefined}
-              onChange={(event) => {
-                setEmail(event.target.value);
-                setProblem(null);
-              }}
+              onChange={typed(setEmail)}
             />
-            <button type="submit" className="primary" disabled={busy}>
-              Save and retry
-            </button>
-            <button type="button" disabled={thisBusy} onClick={close}>
-              Cancel
-            </button>
+            <SubmitOrCancel label="Save and retry" className="primary" busy={busy} thisBusy={thisBusy} onCancel={close} />
           </div>
         </form>
       )}
@@ -185,17 +196,9 @@ function AttentionActions({ item, onDone }: { item: OutboxItemView; onDone: () =
               readOnly={thisBusy}
               aria-invalid={problem ? true : undefined}
               aria-describedby={problem ? `${base}-problem ${base}-reason-hint` : `${base}-reason-hint`}
-              onChange={(event) => {
-                setReason(event.target.value);
-                setProblem(null);
-              }}
+              onChange={typed(setReason)}
             />
-            <button type="submit" className="danger" disabled={busy}>
-              Dismiss for good
-            </button>
-            <button type="button" disabled={thisBusy} onClick={close}>
-              Cancel
-            </button>
+            <SubmitOrCancel label="Dismiss for good" className="danger" busy={busy} thisBusy={thisBusy} onCancel={close} />
           </div>
           <p id={`${base}-reason-hint`} className="outbox-hint">
             A dismissed item is never tried again. The reason is kept with it.
