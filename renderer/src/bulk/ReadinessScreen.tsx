@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect } from 'react';
 import { CHECKLIST_ITEMS, type ChecklistAnswer, type ReadinessSummary } from '../../../shared/bulk/api';
 import { useNavigation } from '../app/navigation';
 import { CampaignPanel } from '../campaign/CampaignPanel';
@@ -8,6 +8,7 @@ import { ExclusionChart } from './ExclusionChart';
 import { useReadiness, type ExportKind } from './readinessStore';
 import './bulk.css';
 import { ErrorNote } from '../components/ErrorNote';
+import { FocusedScreenHeader } from '../components/FocusedScreenHeader';
 
 const EXPORTS: readonly { kind: ExportKind; label: string; hint: string }[] = [
   { kind: 'bulk_pin', label: 'Export Bulk PIN file', hint: 'Eligible guardians and their children, one row per child.' },
@@ -97,26 +98,20 @@ function Exports() {
 export function ReadinessScreen() {
   const { summary, loading, error, load } = useReadiness();
   const go = useNavigation((s) => s.go);
-  const title = useRef<HTMLHeadingElement>(null);
-
   // Count afresh on every visit: fixes made in the worklist or an import change the numbers.
   useEffect(() => {
     void load();
-    title.current?.focus();
   }, [load]);
 
   return (
     <section className="screen bulk-screen" aria-labelledby="bulk-title">
-      <header className="screen-header">
-        <h1 id="bulk-title" ref={title} tabIndex={-1}>
-          Bulk PIN readiness
-        </h1>
+      <FocusedScreenHeader id="bulk-title" title="Bulk PIN readiness">
         <p className="muted">
           Bulk PIN sends one portal registration email to each eligible Primary Contact: the Family Contact with Sort 1 who has Joint or
           Exclusive authority or lives with the child, and has an email address. Active patients under the Minor Age Limit only. The
           Portal column plays no part.
         </p>
-      </header>
+      </FocusedScreenHeader>
       <ErrorNote message={error} lead="Could not count: " />
       {!summary && !error && <p className="muted">{loading ? 'Counting… this can take a few seconds for a large practice.' : ''}</p>}
       {summary && (

@@ -7,6 +7,7 @@ import { ContactFixForm } from './ContactFixForm';
 import { pageKey, useWorklist, WORKLIST_PAGE_SIZE } from './worklistStore';
 import './bulk.css';
 import { ErrorNote } from '../components/ErrorNote';
+import { FocusedScreenHeader } from '../components/FocusedScreenHeader';
 
 function isQualityProblem(value: string): value is QualityProblem {
   return (QUALITY_PROBLEMS as readonly string[]).includes(value);
@@ -113,15 +114,11 @@ function WorklistItem(props: { row: WorklistRow; problem: QualityProblem | null;
 export function WorklistScreen({ problem, offset }: { problem: QualityProblem | null; offset: number }) {
   const { shownFor, rows, total, children, loading, error, note, load, edit } = useWorklist();
   const replace = useNavigation((s) => s.replace);
-  const title = useRef<HTMLHeadingElement>(null);
   const noteRef = useRef<HTMLParagraphElement>(null);
 
   useEffect(() => {
     void load(problem, offset);
   }, [problem, offset, load]);
-  useEffect(() => {
-    title.current?.focus();
-  }, []);
 
   const shown = shownFor === pageKey(problem, offset) ? rows : null;
   const listRef = useRef<HTMLUListElement>(null);
@@ -158,16 +155,13 @@ export function WorklistScreen({ problem, offset }: { problem: QualityProblem | 
 
   return (
     <section className="screen bulk-screen" aria-labelledby="worklist-title">
-      <header className="screen-header">
-        <h1 id="worklist-title" ref={title} tabIndex={-1}>
-          Data-quality worklist
-        </h1>
+      <FocusedScreenHeader id="worklist-title" title="Data-quality worklist">
         <p className="muted">
           One row per Primary Contact (Sort 1) of Active patients with a missing or likely-wrong detail, with their children, and one
           per patient with no Primary Contact. Fix opens the guardian’s details right here, once for all their children. ↑↓ to move
           between rows, Enter to fix, Esc goes back to Bulk PIN readiness.
         </p>
-      </header>
+      </FocusedScreenHeader>
       <div className="bulk-toolbar">
         <label htmlFor="worklist-filter">Show rows with</label>
         <select

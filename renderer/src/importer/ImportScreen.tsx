@@ -9,6 +9,7 @@ import { fieldChoiceWords } from './importWords';
 import './importer.css';
 import { ErrorNote } from '../components/ErrorNote';
 import { ColumnHeads } from '../components/ColumnHeads';
+import { FocusedScreenHeader } from '../components/FocusedScreenHeader';
 
 /** Problems listed on screen; the rest are counted. */
 const PROBLEMS_SHOWN = 1000;
@@ -223,13 +224,9 @@ function blockedBecause(preview: ImportPreview): string | null {
 export function ImportScreen() {
   const { files, reading, preview, previewing, error, applying, job, cancelling, applyError, result, choose, apply, cancel, clear } = useImport();
   const go = useNavigation((s) => s.go);
-  const title = useRef<HTMLHeadingElement>(null);
   const resultRef = useRef<HTMLElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
-  useEffect(() => {
-    title.current?.focus();
-  }, []);
   useEffect(() => {
     if (result) resultRef.current?.focus();
   }, [result]);
@@ -249,15 +246,12 @@ export function ImportScreen() {
 
   return (
     <section className="screen import-screen" aria-labelledby="import-title">
-      <header className="screen-header">
-        <h1 id="import-title" ref={title} tabIndex={-1}>
-          Import practice data
-        </h1>
+      <FocusedScreenHeader id="import-title" title="Import practice data">
         <p className="muted">
           Choose up to three CSV files exported from the practice system: patients, Family Contacts and appointments. The files are
           checked first and nothing changes until you choose Apply import; if any row has a problem, nothing of the import is applied.
         </p>
-      </header>
+      </FocusedScreenHeader>
 
       <div className="import-panel">
         <label htmlFor="import-files" className="import-files-label">
