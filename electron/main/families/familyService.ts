@@ -11,6 +11,7 @@ import type { ContactsTable, Patient, PatientContact } from '../db/schema';
 import { notFound } from '../errors';
 import { exclusive } from '../lib/exclusive';
 import { practiceTimeZone } from '../../../shared/settings';
+import { JSON_IDS, perConnection } from '../lib/perConnection';
 
 /** A patient_contacts row as the contact rules read it. */
 export function toLink(row: PatientContact): ContactLink & { patientId: string } {
@@ -38,26 +39,16 @@ function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
 
 /** The family load's statements, prepared once per connection (lists of ids are passed as JSON arrays). */
 type FamilyStatement = 'family' | 'own' | 'links' | 'sortOneOf' | 'patients' | 'contacts' | 'familyNames' | 'checkingIn';
-const statements = new WeakMap<BetterSqlite3.Database, Record<FamilyStatement, BetterSqlite3.Statement>>();
-
-function statementsFor(sqlite: BetterSqlite3.Database): Record<FamilyStatement, BetterSqlite3.Statement> {
-  let s = statements.get(sqlite);
-  if (!s) {
-    const ids = 'SELECT value FROM json_each(?)';
-    s = {
-      family: sqlite.prepare('SELECT id, name FROM families WHERE id = ?'),
-      own: sqlite.prepare('SELECT * FROM patients WHERE family_id = ?'),
-      links: sqlite.prepare(`SELECT * FROM patient_contacts WHERE patient_id IN (${ids})`),
-      sortOneOf: sqlite.prepare(`SELECT DISTINCT patient_id FROM patient_contacts WHERE contact_id IN (${ids}) AND sort = 1`).pluck(),
-      patients: sqlite.prepare(`SELECT * FROM patients WHERE id IN (${ids})`),
-      contacts: sqlite.prepare(`SELECT * FROM contacts WHERE id IN (${ids})`),
-      familyNames: sqlite.prepare(`SELECT id, name FROM families WHERE id IN (${ids})`),
-      checkingIn: sqlite.prepare(`SELECT patient_id FROM appointments WHERE patient_id IN (${ids}) AND starts_at >= ? AND starts_at < ?`).pluck(),
-    };
-    statements.set(sqlite, s);
-  }
-  return s;
-}
+const statementsFor = perConnection((sqlite): Record<FamilyStatement, BetterSqlite3.Statement> => ({
+  family: sqlite.prepare('SELECT id, name FROM families WHERE id = ?'),
+  own: sqlite.prepare('SELECT * FROM patients WHERE family_id = ?'),
+  links: sqlite.prepare(`SELECT * FROM patient_contacts WHERE patient_id IN (${JSON_IDS})`),
+  sortOneOf: sqlite.prepare(`SELECT DISTINCT patient_id FROM patient_contacts WHERE contact_id IN (${JSON_IDS}) AND sort = 1`).pluck(),
+  patients: sqlite.prepare(`SELECT * FROM patients WHERE id IN (${JSON_IDS})`),
+  contacts: sqlite.prepare(`SELECT * FROM contacts WHERE id IN (${JSON_IDS})`),
+  familyNames: sqlite.prepare(`SELECT id, name FROM families WHERE id IN (${JSON_IDS})`),
+  checkingIn: sqlite.prepare(`SELECT patient_id FROM appointments WHERE patient_id IN (${JSON_IDS}) AND starts_at >= ? AND starts_at < ?`).pluck(),
+}));
 
 /**
  * Every row the family page rests on, read in one synchronous pass: the family's children, the

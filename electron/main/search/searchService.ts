@@ -4,6 +4,7 @@ import type { PatientStatus } from '../../../shared/domain/patient';
 import type { AppContext } from '../context';
 import { exclusive } from '../lib/exclusive';
 import { prefixEnd, searchTokens } from './terms';
+import { JSON_IDS, perConnection } from '../lib/perConnection';
 
 export const DEFAULT_SEARCH_LIMIT = 25;
 
@@ -16,27 +17,18 @@ interface Statements {
   candidates: Map<number, BetterSqlite3.Statement>;
   hits: BetterSqlite3.Statement;
 }
-const prepared = new WeakMap<BetterSqlite3.Database, Statements>();
-
-function statementsFor(sqlite: BetterSqlite3.Database): Statements {
-  let s = prepared.get(sqlite);
-  if (!s) {
-    s = {
-      candidates: new Map(),
-      hits: sqlite.prepare(
-        `SELECT p.id, p.family_id, f.name AS family_name, p.first_name, p.last_name, p.date_of_birth, p.chart_number, p.status,
-                c.first_name AS guardian_first, c.last_name AS guardian_last
-           FROM patients p
-           LEFT JOIN families f ON f.id = p.family_id
-           LEFT JOIN patient_contacts pc ON pc.patient_id = p.id AND pc.sort = 1
-           LEFT JOIN contacts c ON c.id = pc.contact_id
-          WHERE p.id IN (SELECT value FROM json_each(?))`,
-      ),
-    };
-    prepared.set(sqlite, s);
-  }
-  return s;
-}
+const statementsFor = perConnection((sqlite): Statements => ({
+  candidates: new Map(),
+  hits: sqlite.prepare(
+    `SELECT p.id, p.family_id, f.name AS family_name, p.first_name, p.last_name, p.date_of_birth, p.chart_number, p.status,
+            c.first_name AS guardian_first, c.last_name AS guardian_last
+       FROM patients p
+       LEFT JOIN families f ON f.id = p.family_id
+       LEFT JOIN patient_contacts pc ON pc.patient_id = p.id AND pc.sort = 1
+       LEFT JOIN contacts c ON c.id = pc.contact_id
+      WHERE p.id IN (${JSON_IDS})`,
+  ),
+}));
 
 /** Patients with a term in the first token's range and, through the (patient_id, term) index, one in every other's. */
 function candidateStatement(s: Statements, sqlite: BetterSqlite3.Database, tokens: number): BetterSqlite3.Statement {
