@@ -1,13 +1,11 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ImportResult } from '../../../shared/bulk/api';
 import type { JobKind, JobView } from '../../../shared/jobs/jobs';
 import type { AppContext } from '../context';
 import { finishRun, interruptedRuns, markResumed, readRun, requestCancel, viewOf, type RunRow } from '../db/jobRuns';
 import { AppError } from '../errors';
 import { exclusive } from '../lib/exclusive';
+import { findWorkerEntry, startWorker, type WorkerLaunch } from '../lib/workerEntry';
 import type { JobEvents, JobWorkerData, SessionCall, WorkerJob, WorkerMessage } from './jobTypes';
 
 /**
@@ -38,33 +36,9 @@ export interface JobRunnerOptions {
   deskTurn?: SharedArrayBuffer;
 }
 
-type WorkerLaunch = { script: URL; bootstrap: string | null };
-
 /** Where the worker entry is: given, beside the bundle, or (running from sources) the .ts via tsx. */
 function findWorker(options: JobRunnerOptions): WorkerLaunch | null {
-  if (options.workerScript) {
-    const url = options.workerScript instanceof URL ? options.workerScript : pathToFileURL(options.workerScript);
-    return { script: url, bootstrap: null };
-  }
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const script = new URL('../jobWorker.ts', here);
-    try {
-      // tsx (a dev dependency) compiles the worker's TypeScript, as it does for tests and scripts.
-      const tsxPackage = createRequire(here).resolve('tsx/package.json');
-      const exported = (JSON.parse(fs.readFileSync(tsxPackage, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api'];
-      const tsx = new URL(exported!.import.default, pathToFileURL(tsxPackage)).href;
-      const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(script.href)}); })`;
-      return { script, bootstrap };
-    } catch {
-      return null;
-    }
-  }
-  for (const candidate of ['./jobWorker.js', '../jobWorker.js']) {
-    const url = new URL(candidate, here);
-    if (fs.existsSync(fileURLToPath(url))) return { script: url, bootstrap: null };
-  }
-  return null;
+  return findWorkerEntry(import.meta.url, '../jobWorker.ts', 'jobWorker', options.workerScript);
 }
 
 /** How an area resumes its kind of job in this thread, when there is no worker. */
@@ -212,7 +186,7 @@ export class JobRunner {
       job,
       deskTurn: this.options.deskTurn,
     };
-    const worker = launch.bootstrap ? new Worker(launch.bootstrap, { eval: true, workerData }) : new Worker(launch.script, { workerData });
+    const worker = startWorker(launch, workerData);
     this.workers.add(worker);
     return worker;
   }

@@ -7,8 +7,7 @@ import { Worker } from 'node:worker_threads';
  * Finding and starting a worker-thread entry, built or from sources. Built (electron-vite), each
  * entry is `out/main/<name>.js` beside the bundle (or one folder up from a chunk); from sources
  * (tests, tsx scripts) the .ts entry runs through tsx, which the worker registers first.
- * (importer/index.ts has the same search for its apply worker; the job runner of issue 14 is
- * meant to own both.)
+ * Used by the job runner (jobWorker) and the audit verification (auditVerifyWorker).
  */
 export interface WorkerLaunch {
   script: URL;
