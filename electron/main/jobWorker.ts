@@ -57,11 +57,23 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     registerAuditChain(sqlite); // the job's audit row is chained by the database's trigger
     const { job } = data;
     if (job.kind === 'sync.apply') return await serve(port, sqlite, data);
+    let deskBusy = true;
+    let synchronous = 'FULL';
     const hooks = {
       // Between transactions: messages (a stop), then the desk's calls first.
       pause: async () => {
         await yieldToMessages();
-        waitForDesk(data.deskTurn);
+        deskBusy = waitForDesk(data.deskTurn);
+      },
+      deskWasBusy: () => deskBusy,
+      // Intermediate transactions commit without an fsync (WAL stays consistent: a power cut loses at most the
+      // last of them, and with them the run record's resume point, so the job resumes there); the transaction
+      // that ends the job (its audit entry, done / cancelled / failed) is FULL, which also syncs every frame before it.
+      durability: (full: boolean) => {
+        const wanted = full ? 'FULL' : 'NORMAL';
+        if (wanted === synchronous) return;
+        sqlite.pragma(`synchronous = ${wanted}`);
+        synchronous = wanted;
       },
       stopping: () => stopping,
       progress: (rowsDone: number, rowsTotal: number) => port.postMessage({ type: 'progress', jobId: job.jobId, rowsDone, rowsTotal } satisfies WorkerMessage),

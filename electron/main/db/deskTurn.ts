@@ -27,15 +27,20 @@ export class DeskTurn {
   }
 }
 
-/** In a worker, before each transaction: waits while the desk uses or wants the app's connection. */
-export function waitForDesk(buffer: SharedArrayBuffer | undefined, maxWaitMs = MAX_WAIT_MS): void {
-  if (!buffer) return;
+/**
+ * In a worker, before each transaction: waits while the desk uses or wants the app's connection.
+ * Says whether the desk was there (false: the desk was idle; a job may then write larger transactions).
+ */
+export function waitForDesk(buffer: SharedArrayBuffer | undefined, maxWaitMs = MAX_WAIT_MS): boolean {
+  if (!buffer) return true;
   const count = new Int32Array(buffer);
   const until = Date.now() + maxWaitMs;
+  let busy = false;
   for (;;) {
     const seen = Atomics.load(count, 0);
     const left = until - Date.now();
-    if (seen <= 0 || left <= 0) return;
+    if (seen <= 0 || left <= 0) return busy;
+    busy = true;
     Atomics.wait(count, 0, seen, left);
   }
 }

@@ -34,6 +34,10 @@ export interface ApplyHooks {
   drive?: <T>(steps: Generator<void, T>) => Promise<T>;
   /** The app is closing: stop after the current transaction; the job resumes at the next start. */
   stopping?: () => boolean;
+  /** After a pause between write transactions: whether a desk call was seen (applyChunks.ts sizes by it). */
+  deskWasBusy?: () => boolean;
+  /** Before each write transaction: must it be on disk at commit (applyChunks.ts ChunkHooks.durability). */
+  durability?: (full: boolean) => void;
   /** The clock of the run record's updated_at. */
   clock?: () => string;
   /** After each committed transaction (rows applied so far): the job's events. */
@@ -103,7 +107,15 @@ async function writeInChunks(
     jobId,
     plan,
     request.now,
-    { runWrite: r.runWrite, pause: r.pause, stopping: hooks.stopping, progress: hooks.progress, now: r.clock },
+    {
+      runWrite: r.runWrite,
+      pause: r.pause,
+      stopping: hooks.stopping,
+      progress: hooks.progress,
+      deskWasBusy: hooks.deskWasBusy,
+      durability: hooks.durability,
+      now: r.clock,
+    },
     {
       audit(state, point, rowsDone, rowsTotal) {
         const details = {
