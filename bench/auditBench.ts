@@ -64,9 +64,14 @@ export async function benchAudit(rows = Number(process.env.BENCH_AUDIT_ROWS ?? 1
     // The same rows into an identical table with no chain and no triggers: the floor.
     sqlite.exec(`CREATE TABLE audit_plain (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, clerk_id TEXT, workstation TEXT NOT NULL,
       action TEXT NOT NULL, patient_id TEXT, details TEXT NOT NULL, prev_hash TEXT, hash TEXT) STRICT`);
-    sqlite.exec('CREATE INDEX audit_plain_at ON audit_plain(at); CREATE INDEX audit_plain_action ON audit_plain(action); CREATE INDEX audit_plain_patient ON audit_plain(patient_id)');
+    sqlite.exec(
+      'CREATE INDEX audit_plain_at ON audit_plain(at); CREATE INDEX audit_plain_action ON audit_plain(action); CREATE INDEX audit_plain_patient ON audit_plain(patient_id)',
+    );
     const plainRows = Math.min(rows, 200_000);
-    const plainFillMs = fill(sqlite.prepare('INSERT INTO audit_plain (at, clerk_id, workstation, action, patient_id, details) VALUES (?, ?, ?, ?, ?, ?)'), plainRows);
+    const plainFillMs = fill(
+      sqlite.prepare('INSERT INTO audit_plain (at, clerk_id, workstation, action, patient_id, details) VALUES (?, ?, ?, ?, ?, ?)'),
+      plainRows,
+    );
     sqlite.exec('DROP TABLE audit_plain');
 
     // ---- appendAudit as services call it ----
@@ -89,7 +94,11 @@ export async function benchAudit(rows = Number(process.env.BENCH_AUDIT_ROWS ?? 1
     const singleMs = single.reduce((a, b) => a + b, 0);
     const BATCHES = 100;
     const batchStarted = performance.now();
-    for (let b = 0; b < BATCHES; b++) await appendAudit(db, Array.from({ length: 100 }, (_, i) => entry(SINGLE + b * 100 + i)));
+    for (let b = 0; b < BATCHES; b++)
+      await appendAudit(
+        db,
+        Array.from({ length: 100 }, (_, i) => entry(SINGLE + b * 100 + i)),
+      );
     const batchMs = performance.now() - batchStarted;
     const total = sqlite.prepare('SELECT count(*) FROM audit_log').pluck().get() as number;
 
@@ -143,24 +152,66 @@ export async function benchAudit(rows = Number(process.env.BENCH_AUDIT_ROWS ?? 1
     await app.close();
     const status = summarize(during);
 
-    printTable(`Audit log: hash chain over ${total.toLocaleString('en-US')} rows (SHA-256 per row)`, ['measure', 'rows', 'ms', 'rows/s', 'note'], [
-      ['verify the whole chain (worker threads, one id range each, joined on the main thread)', verification.rowsChecked.toLocaleString('en-US'), Math.round(verification.ms), perSecond(verification.rowsChecked, verification.ms),
-        `peak RSS ${mib(peakRss)} MiB (+${mib(peakRss - rssBefore)} over ${mib(rssBefore)}); event-loop max ${ms(loop.max)} ms`],
-      ['bulk plain INSERTs chained by the trigger (the import\'s path; 10,000-row transactions)', rows.toLocaleString('en-US'), Math.round(chainedFillMs), perSecond(rows, chainedFillMs), 'how the bench filled the log'],
-      ['  same rows, identical table without chain or triggers', plainRows.toLocaleString('en-US'), Math.round(plainFillMs), perSecond(plainRows, plainFillMs),
-        `chain costs ${((chainedFillMs / rows) / (plainFillMs / plainRows)).toFixed(1)}x per row`],
-      ['appendAudit (INSERT … SELECT with both hashes, checked by trigger), one row per commit (synchronous=FULL)', SINGLE, Math.round(singleMs), perSecond(SINGLE, singleMs), `p50 ${ms(singleTiming.p50)} ms, p95 ${ms(singleTiming.p95)} ms per call`],
-      ['appendAudit, 100 rows per call', BATCHES * 100, Math.round(batchMs), perSecond(BATCHES * 100, batchMs), ''],
-      ['createApp on this log (start-up check runs in the background)', '', Math.round(startMs), '', `start-up check ${startResult.ok ? 'passed' : 'FAILED'}, ${startResult.rowsChecked.toLocaleString('en-US')} rows in ${startResult.ms.toLocaleString('en-US')} ms`],
-      ['  status.get while the start-up check runs', status.n, ms(status.p95), '', `p50 ${ms(status.p50)} ms, p95 ${ms(status.p95)} ms, max ${ms(status.max)} ms`],
-    ]);
+    printTable(
+      `Audit log: hash chain over ${total.toLocaleString('en-US')} rows (SHA-256 per row)`,
+      ['measure', 'rows', 'ms', 'rows/s', 'note'],
+      [
+        [
+          'verify the whole chain (worker threads, one id range each, joined on the main thread)',
+          verification.rowsChecked.toLocaleString('en-US'),
+          Math.round(verification.ms),
+          perSecond(verification.rowsChecked, verification.ms),
+          `peak RSS ${mib(peakRss)} MiB (+${mib(peakRss - rssBefore)} over ${mib(rssBefore)}); event-loop max ${ms(loop.max)} ms`,
+        ],
+        [
+          "bulk plain INSERTs chained by the trigger (the import's path; 10,000-row transactions)",
+          rows.toLocaleString('en-US'),
+          Math.round(chainedFillMs),
+          perSecond(rows, chainedFillMs),
+          'how the bench filled the log',
+        ],
+        [
+          '  same rows, identical table without chain or triggers',
+          plainRows.toLocaleString('en-US'),
+          Math.round(plainFillMs),
+          perSecond(plainRows, plainFillMs),
+          `chain costs ${(chainedFillMs / rows / (plainFillMs / plainRows)).toFixed(1)}x per row`,
+        ],
+        [
+          'appendAudit (INSERT … SELECT with both hashes, checked by trigger), one row per commit (synchronous=FULL)',
+          SINGLE,
+          Math.round(singleMs),
+          perSecond(SINGLE, singleMs),
+          `p50 ${ms(singleTiming.p50)} ms, p95 ${ms(singleTiming.p95)} ms per call`,
+        ],
+        ['appendAudit, 100 rows per call', BATCHES * 100, Math.round(batchMs), perSecond(BATCHES * 100, batchMs), ''],
+        [
+          'createApp on this log (start-up check runs in the background)',
+          '',
+          Math.round(startMs),
+          '',
+          `start-up check ${startResult.ok ? 'passed' : 'FAILED'}, ${startResult.rowsChecked.toLocaleString('en-US')} rows in ${startResult.ms.toLocaleString('en-US')} ms`,
+        ],
+        [
+          '  status.get while the start-up check runs',
+          status.n,
+          ms(status.p95),
+          '',
+          `p50 ${ms(status.p50)} ms, p95 ${ms(status.p95)} ms, max ${ms(status.max)} ms`,
+        ],
+      ],
+    );
     const listRow = (label: string, t: typeof listTimings.none) => [label, t.n, ms(t.p50), ms(t.p95), ms(t.max)];
-    printTable(`Audit screen: audit.list, first page of 50, newest first, on the same ${total.toLocaleString('en-US')} rows (ms)`, ['filter', 'n', 'p50', 'p95', 'max'], [
-      listRow('none', listTimings.none),
-      listRow('one action', listTimings.action),
-      listRow(`one practice-local day (${oneDay})`, listTimings.day),
-      listRow('one clerk and one action', listTimings.clerkAndAction),
-    ]);
+    printTable(
+      `Audit screen: audit.list, first page of 50, newest first, on the same ${total.toLocaleString('en-US')} rows (ms)`,
+      ['filter', 'n', 'p50', 'p95', 'max'],
+      [
+        listRow('none', listTimings.none),
+        listRow('one action', listTimings.action),
+        listRow(`one practice-local day (${oneDay})`, listTimings.day),
+        listRow('one clerk and one action', listTimings.clerkAndAction),
+      ],
+    );
   } finally {
     temp.remove();
   }

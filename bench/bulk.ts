@@ -88,38 +88,60 @@ export async function benchBulk(app: App): Promise<void> {
   const warmTiming = summarize(warm);
   const rowTiming = summarize(rowSamples);
 
-  printTable(`Bulk PIN readiness over ${patients.toLocaleString('en-US')} patients (ms; ${RUNS} uncached runs each)`, ['measure', 'n', 'p50', 'p95', 'max', 'target', 'met'], [
-    ['eligibility pass', eligibility.timing.n, ms(eligibility.timing.p50), ms(eligibility.timing.p95), ms(eligibility.timing.max), '< 300', met(eligibility.timing.p95 < 300)],
-    ['  event-loop max during it', '', '', '', ms(eligibility.loopMax), '<= 50', met(eligibility.loopMax <= 50)],
-    ['eligibility + worklist pass', full.timing.n, ms(full.timing.p50), ms(full.timing.p95), ms(full.timing.max), '< 1000', met(full.timing.p95 < 1000)],
-    ['  event-loop max during it', '', '', '', ms(full.loopMax), '<= 50', met(full.loopMax <= 50)],
-  ]);
-  printTable('Bulk PIN screen calls on the same mirror (ms; cold = first call after a change)', ['call', 'n', 'p50', 'p95', 'max'], [
-    ['bulk.readiness, cold', 1, ms(coldReadiness), '', ''],
-    ['bulk.eligible first page, cold (guardians read and sorted)', 1, ms(firstGuardians), '', ''],
-    ['bulk.exclusions first page, cold', 1, ms(firstExclusions), '', ''],
-    ['bulk.worklist first page', 1, ms(firstWorklist), '', ''],
-    ['readiness + eligible page + worklist page, cached', warmTiming.n, ms(warmTiming.p50), ms(warmTiming.p95), ms(warmTiming.max)],
-    ['inline fix: refreshed guardian row (worklistRowForGuardian)', rowTiming.n, ms(rowTiming.p50), ms(rowTiming.p95), ms(rowTiming.max)],
-    ...(exported ? [[`bulk.export bulk_pin (${exported[1].rows.toLocaleString('en-US')} rows)`, 1, ms(exported[0]), '', ''] as (string | number)[]] : []),
-    [`event-loop max over these calls (target <= 50): ${met(screenLoopMax <= 50)}`, '', '', '', ms(screenLoopMax)],
-  ]);
+  printTable(
+    `Bulk PIN readiness over ${patients.toLocaleString('en-US')} patients (ms; ${RUNS} uncached runs each)`,
+    ['measure', 'n', 'p50', 'p95', 'max', 'target', 'met'],
+    [
+      [
+        'eligibility pass',
+        eligibility.timing.n,
+        ms(eligibility.timing.p50),
+        ms(eligibility.timing.p95),
+        ms(eligibility.timing.max),
+        '< 300',
+        met(eligibility.timing.p95 < 300),
+      ],
+      ['  event-loop max during it', '', '', '', ms(eligibility.loopMax), '<= 50', met(eligibility.loopMax <= 50)],
+      ['eligibility + worklist pass', full.timing.n, ms(full.timing.p50), ms(full.timing.p95), ms(full.timing.max), '< 1000', met(full.timing.p95 < 1000)],
+      ['  event-loop max during it', '', '', '', ms(full.loopMax), '<= 50', met(full.loopMax <= 50)],
+    ],
+  );
+  printTable(
+    'Bulk PIN screen calls on the same mirror (ms; cold = first call after a change)',
+    ['call', 'n', 'p50', 'p95', 'max'],
+    [
+      ['bulk.readiness, cold', 1, ms(coldReadiness), '', ''],
+      ['bulk.eligible first page, cold (guardians read and sorted)', 1, ms(firstGuardians), '', ''],
+      ['bulk.exclusions first page, cold', 1, ms(firstExclusions), '', ''],
+      ['bulk.worklist first page', 1, ms(firstWorklist), '', ''],
+      ['readiness + eligible page + worklist page, cached', warmTiming.n, ms(warmTiming.p50), ms(warmTiming.p95), ms(warmTiming.max)],
+      ['inline fix: refreshed guardian row (worklistRowForGuardian)', rowTiming.n, ms(rowTiming.p50), ms(rowTiming.p95), ms(rowTiming.max)],
+      ...(exported ? [[`bulk.export bulk_pin (${exported[1].rows.toLocaleString('en-US')} rows)`, 1, ms(exported[0]), '', ''] as (string | number)[]] : []),
+      [`event-loop max over these calls (target <= 50): ${met(screenLoopMax <= 50)}`, '', '', '', ms(screenLoopMax)],
+    ],
+  );
   recordTarget('eligibility pass p95', `${ms(eligibility.timing.p95)} ms`, '< 300 ms', eligibility.timing.p95 < 300);
   recordTarget('eligibility + worklist p95', `${ms(full.timing.p95)} ms`, '< 1000 ms', full.timing.p95 < 1000);
   const coldWorst = Math.max(coldReadiness, firstGuardians, firstExclusions);
   recordTarget('Bulk screen calls cold (slowest of readiness, eligible and exclusions first page)', `${ms(coldWorst)} ms`, '< 500 ms', coldWorst < 500);
   recordTarget('inline worklist fix: refreshed row p95', `${ms(rowTiming.p95)} ms`, '< 5 ms', rowTiming.p95 < 5);
   const snap = full.last;
-  printTable('Bulk PIN picture of the mirror', ['count', 'value'], [
-    ['eligible guardians (one email each)', summary.eligibleGuardians],
-    ['eligible children', summary.eligibleChildren],
-    ['excluded patients', summary.exclusions.reduce((n, e) => n + e.count, 0)],
-    ...summary.exclusions.filter((e) => e.count > 0).map((e) => [`  ${e.reason}`, e.count] as (string | number)[]),
-    ['worklist rows (guardians, and patients with no Primary Contact)', summary.openQualityRows],
-    ['  children on them', summary.openQualityChildren],
-    ...[...snap.worklist.reduce((m, r) => {
-      for (const p of r.problems) m.set(p.code, (m.get(p.code) ?? 0) + 1);
-      return m;
-    }, new Map<string, number>())].map(([code, count]) => [`  ${code}`, count] as (string | number)[]),
-  ]);
+  printTable(
+    'Bulk PIN picture of the mirror',
+    ['count', 'value'],
+    [
+      ['eligible guardians (one email each)', summary.eligibleGuardians],
+      ['eligible children', summary.eligibleChildren],
+      ['excluded patients', summary.exclusions.reduce((n, e) => n + e.count, 0)],
+      ...summary.exclusions.filter((e) => e.count > 0).map((e) => [`  ${e.reason}`, e.count] as (string | number)[]),
+      ['worklist rows (guardians, and patients with no Primary Contact)', summary.openQualityRows],
+      ['  children on them', summary.openQualityChildren],
+      ...[
+        ...snap.worklist.reduce((m, r) => {
+          for (const p of r.problems) m.set(p.code, (m.get(p.code) ?? 0) + 1);
+          return m;
+        }, new Map<string, number>()),
+      ].map(([code, count]) => [`  ${code}`, count] as (string | number)[]),
+    ],
+  );
 }

@@ -143,14 +143,22 @@ export async function compareReaders(files: readonly CsvFile[], previewSeconds?:
     return a.all!.length === b.all!.length && a.all!.every((record, i) => record === b.all![i]);
   })();
 
-  const { best, results } = await rounds(READERS.map(([, reader]) => () => readAll(files, reader)));
+  const { best, results } = await rounds(
+    READERS.map(
+      ([, reader]) =>
+        () =>
+          readAll(files, reader),
+    ),
+  );
   const hand = best[0]!;
   printTable(
     `CSV reader over the import's ${megabytes.toFixed(1)} MB (${results[0]!.records.toLocaleString('en-US')} records, ${results[0]!.cells.toLocaleString('en-US')} cells; best of ${ROUNDS} interleaved rounds)`,
     ['reader', 's', 'MB/s', 'x hand-written'],
     READERS.map(([label], i) => [label, best[i]!.toFixed(2), (megabytes / best[i]!).toFixed(1), `${(best[i]! / hand).toFixed(2)}x`]),
   );
-  console.log(`Every record and line number the same from the hand-written reader and csv-parse (raw lines): ${same ? 'yes' : 'NO'}; ${await agreeOnTrickyText()}`);
+  console.log(
+    `Every record and line number the same from the hand-written reader and csv-parse (raw lines): ${same ? 'yes' : 'NO'}; ${await agreeOnTrickyText()}`,
+  );
 
   // Issue 11's case: a 500,000-column file read while the event loop must keep running (the import
   // test bounds the longest stall at 250 ms).
@@ -158,15 +166,18 @@ export async function compareReaders(files: readonly CsvFile[], previewSeconds?:
   const row = ['C1', 'Ana', 'Lopez', '03/14/2015', 'Active', ...Array.from({ length: 499_995 }, () => 'x')].join(',');
   const wide = [{ name: 'wide.csv', content: `${header}\r\n${row}\r\n` }];
   const wideRuns = await rounds([() => stalls(wide, READERS[0]![1]), () => stalls(wide, READERS[1]![1])]);
-  printTable(`A 500,000-column file, header and one row (${(Buffer.byteLength(wide[0]!.content) / 1e6).toFixed(1)} MB; best of ${ROUNDS}, pausing as the import does)`, ['reader', 's', 'longest stall, ms (worst round)'], [
-    ['hand-written CsvReader', wideRuns.best[0]!.toFixed(2), wideRuns.worst[0]!.toFixed(0)],
-    ['csv-parse (raw lines)', wideRuns.best[1]!.toFixed(2), wideRuns.worst[1]!.toFixed(0)],
-  ]);
+  printTable(
+    `A 500,000-column file, header and one row (${(Buffer.byteLength(wide[0]!.content) / 1e6).toFixed(1)} MB; best of ${ROUNDS}, pausing as the import does)`,
+    ['reader', 's', 'longest stall, ms (worst round)'],
+    [
+      ['hand-written CsvReader', wideRuns.best[0]!.toFixed(2), wideRuns.worst[0]!.toFixed(0)],
+      ['csv-parse (raw lines)', wideRuns.best[1]!.toFixed(2), wideRuns.worst[1]!.toFixed(0)],
+    ],
+  );
 
   // Stage 1 of the import on each reader: every file read, every cell checked, records built.
   const input = { files: files.map((f) => ({ name: f.name, content: f.content })) };
-  const plan = (records: Reader) => () =>
-    buildPlan(input, { today: '2026-11-22', mirrorCharts: () => new Set<string>(), pause: yieldToEventLoop, records });
+  const plan = (records: Reader) => () => buildPlan(input, { today: '2026-11-22', mirrorCharts: () => new Set<string>(), pause: yieldToEventLoop, records });
   const plans = await rounds([plan(READERS[0]![1]), plan(READERS[1]![1])]);
   const [handPlan, libPlan] = plans.best as [number, number];
   const samePlan = planSummary(plans.results[0]!) === planSummary(plans.results[1]!);
@@ -181,7 +192,11 @@ export async function compareReaders(files: readonly CsvFile[], previewSeconds?:
       `${((previewSeconds + libPlan - handPlan) / previewSeconds).toFixed(2)}x`,
     ]);
   }
-  printTable(`Import stage 1 (buildPlan: read and check every cell) on each reader (s; best of ${ROUNDS}; same plan: ${samePlan ? 'yes' : 'NO'})`, ['reader', 's', 'x hand-written'], rows);
+  printTable(
+    `Import stage 1 (buildPlan: read and check every cell) on each reader (s; best of ${ROUNDS}; same plan: ${samePlan ? 'yes' : 'NO'})`,
+    ['reader', 's', 'x hand-written'],
+    rows,
+  );
 }
 
 // ---- writer ----------------------------------------------------------------------------------
@@ -197,7 +212,12 @@ const guard = (value: string | number | bigint | boolean) => {
  * its `cast`; `quote_record_delimiter`, without which a cell holding a lone CR or LF is not quoted
  * once `record_delimiter` is set.
  */
-async function* stringifyPieces(header: readonly string[], rows: readonly (readonly CsvValue[])[], guarded: boolean, linesPerPiece = 2_000): AsyncGenerator<string> {
+async function* stringifyPieces(
+  header: readonly string[],
+  rows: readonly (readonly CsvValue[])[],
+  guarded: boolean,
+  linesPerPiece = 2_000,
+): AsyncGenerator<string> {
   const options = {
     record_delimiter: 'windows',
     quote_record_delimiter: true,
@@ -226,7 +246,13 @@ export async function compareWriters(header: readonly string[], rows: readonly (
     ['csv-stringify + our formula guard', () => stringifyPieces(header, rows, true)],
     ['csv-stringify, no formula guard (what the guard costs)', () => stringifyPieces(header, rows, false)],
   ];
-  const { best, results } = await rounds(variants.map(([, pieces]) => () => joined(pieces())));
+  const { best, results } = await rounds(
+    variants.map(
+      ([, pieces]) =>
+        () =>
+          joined(pieces()),
+    ),
+  );
   const megabytes = Buffer.byteLength(results[1]!) / 1e6;
   printTable(
     `CSV writer, the Bulk PIN file (${rows.length.toLocaleString('en-US')} rows, ${megabytes.toFixed(1)} MB; s, best of ${ROUNDS} interleaved rounds; same bytes: ${results[0] === results[1] ? 'yes' : 'NO'})`,

@@ -95,7 +95,9 @@ async function rawInsert(file: string, rows: Rows): Promise<{ insertSeconds: num
     `INSERT INTO contacts (id, first_name, last_name, email, mobile_phone, home_phone, preferred_reminder, language, has_portal_account, version, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?)`,
   );
-  const link = s('INSERT INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const link = s(
+    'INSERT INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   const appointment = s('INSERT INTO appointments (id, patient_id, starts_at, provider, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
   const stamp = NOW.toISOString();
   const previousCache = sqlite.pragma('cache_size', { simple: true }) as number;
@@ -107,7 +109,8 @@ async function rawInsert(file: string, rows: Rows): Promise<{ insertSeconds: num
       const start = performance.now();
       for (const f of rows.families) family.run(f.id, f.name, stamp);
       for (const p of rows.patients) patient.run(p.id, p.chart_number, p.family_id, p.first_name, p.last_name, p.date_of_birth, p.sex, p.status, stamp);
-      for (const c of rows.contacts) contact.run(c.id, c.first_name, c.last_name, c.email, c.mobile_phone, c.home_phone, c.preferred_reminder, c.language, stamp);
+      for (const c of rows.contacts)
+        contact.run(c.id, c.first_name, c.last_name, c.email, c.mobile_phone, c.home_phone, c.preferred_reminder, c.language, stamp);
       for (const l of rows.links) link.run(l.patient_id, l.contact_id, l.sort, l.relationship, l.authority, l.resides_with, l.portal_flag);
       for (const a of rows.appointments) appointment.run(a.id, a.patient_id, a.starts_at, a.provider, a.reason, stamp);
       const inserted = performance.now();
@@ -149,7 +152,9 @@ export async function benchImport(desk?: DeskInputs): Promise<void> {
     const wideRow = ['C1', 'Ana', 'Lopez', '03/14/2015', 'Active', ...Array.from({ length: 499_995 }, () => 'x')].join(',');
     const wide = await measure(app, () => handlers['import.preview']({ files: [{ name: 'wide.csv', content: `${wideHeader}\r\n${wideRow}\r\n` }] }));
     const wideRows = await measure(app, () =>
-      handlers['import.preview']({ files: [{ name: 'wide-rows.csv', content: `Chart #,First Name,Last Name,DOB,Status\r\n${wideRow}\r\n${wideRow.replace('C1', 'C2')}\r\n` }] }),
+      handlers['import.preview']({
+        files: [{ name: 'wide-rows.csv', content: `Chart #,First Name,Last Name,DOB,Status\r\n${wideRow}\r\n${wideRow.replace('C1', 'C2')}\r\n` }],
+      }),
     );
     // Through the app's dispatch, as the import screen calls it (a large import goes to a worker
     // thread), while the clerk works this mirror (bench/deskLoad.ts).
@@ -179,7 +184,8 @@ export async function benchImport(desk?: DeskInputs): Promise<void> {
     const raw = await rawInsert(temp.file('raw.sqlite'), rows);
     const rawSeconds = raw.insertSeconds + raw.reindexSeconds;
 
-    if (JSON.stringify(previewBytes.value.changes) !== JSON.stringify(preview.value.changes)) throw new Error('the preview from bytes differs from the preview from text');
+    if (JSON.stringify(previewBytes.value.changes) !== JSON.stringify(preview.value.changes))
+      throw new Error('the preview from bytes differs from the preview from text');
     if (wide.value.problems.length !== 1 || wideRows.value.problems.length !== 2) throw new Error('the wide files were not refused as expected');
     for (const [what, result] of [
       ['preview', preview.value],
@@ -195,7 +201,12 @@ export async function benchImport(desk?: DeskInputs): Promise<void> {
       throw new Error(`re-import changed rows: ${JSON.stringify(again.value.changes)}`);
     }
 
-    recordTarget('import apply / (raw insert + reindex), same run', `${(applied.seconds / rawSeconds).toFixed(2)}x`, '<= 1.2x', applied.seconds / rawSeconds <= 1.2);
+    recordTarget(
+      'import apply / (raw insert + reindex), same run',
+      `${(applied.seconds / rawSeconds).toFixed(2)}x`,
+      '<= 1.2x',
+      applied.seconds / rawSeconds <= 1.2,
+    );
     const c = applied.value.counts;
     console.log(
       `\nImport: ${c.patients.toLocaleString()} patients, ${c.families.toLocaleString()} families, ${c.contacts.toLocaleString()} contacts, ` +
@@ -212,26 +223,30 @@ export async function benchImport(desk?: DeskInputs): Promise<void> {
       note,
     ];
     const changes = (r: ImportPreview) => `+${r.changes.inserted.toLocaleString()} ~${r.changes.updated} =${r.changes.unchanged.toLocaleString()}`;
-    printTable(`Import of ${patients.toLocaleString()} patients (s; CSV rows/s; main-thread event-loop max and slowest app query during the step, ms)`, [
-      'step',
-      's',
-      'rows/s',
-      'loop max',
-      'query max',
-      'changes / note',
-    ], [
-      row('import.preview (main process, chunked)', preview, changes(preview.value)),
-      row('import.preview from bytes (base64, decoded in slices)', previewBytes, changes(previewBytes.value)),
-      ['import.preview, 500,000-column header', wide.seconds.toFixed(2), '', ms(wide.loopMaxMs), ms(wide.queryMaxMs), 'refused: over 1,000 columns'],
-      ['import.preview, 2 lines of 500,000 cells', wideRows.seconds.toFixed(2), '', ms(wideRows.loopMaxMs), ms(wideRows.queryMaxMs), 'read 20,000 cells per turn'],
-      row('import.apply through app.invoke (worker thread above 500,000 characters)', applied, changes(applied.value)),
-      row('import.apply again, same files (worker)', again, changes(again.value)),
-      row('import.apply, in-process (main connection)', inProcess, changes(inProcess.value)),
-      ['raw INSERTs, one transaction', raw.insertSeconds.toFixed(2), perSecond(raw.insertSeconds), '', '', 'no parsing, no checks'],
-      ['  + reindexAllPatients', rawSeconds.toFixed(2), perSecond(rawSeconds), '', '', `reindex ${raw.reindexSeconds.toFixed(2)} s`],
-      ['ratio: worker apply / (raw + reindex)', `${(applied.seconds / rawSeconds).toFixed(2)}x`, '', '', '', ''],
-      ['ratio: preview + apply / (raw + reindex)', `${((preview.seconds + applied.seconds) / rawSeconds).toFixed(2)}x`, '', '', '', ''],
-    ]);
+    printTable(
+      `Import of ${patients.toLocaleString()} patients (s; CSV rows/s; main-thread event-loop max and slowest app query during the step, ms)`,
+      ['step', 's', 'rows/s', 'loop max', 'query max', 'changes / note'],
+      [
+        row('import.preview (main process, chunked)', preview, changes(preview.value)),
+        row('import.preview from bytes (base64, decoded in slices)', previewBytes, changes(previewBytes.value)),
+        ['import.preview, 500,000-column header', wide.seconds.toFixed(2), '', ms(wide.loopMaxMs), ms(wide.queryMaxMs), 'refused: over 1,000 columns'],
+        [
+          'import.preview, 2 lines of 500,000 cells',
+          wideRows.seconds.toFixed(2),
+          '',
+          ms(wideRows.loopMaxMs),
+          ms(wideRows.queryMaxMs),
+          'read 20,000 cells per turn',
+        ],
+        row('import.apply through app.invoke (worker thread above 500,000 characters)', applied, changes(applied.value)),
+        row('import.apply again, same files (worker)', again, changes(again.value)),
+        row('import.apply, in-process (main connection)', inProcess, changes(inProcess.value)),
+        ['raw INSERTs, one transaction', raw.insertSeconds.toFixed(2), perSecond(raw.insertSeconds), '', '', 'no parsing, no checks'],
+        ['  + reindexAllPatients', rawSeconds.toFixed(2), perSecond(rawSeconds), '', '', `reindex ${raw.reindexSeconds.toFixed(2)} s`],
+        ['ratio: worker apply / (raw + reindex)', `${(applied.seconds / rawSeconds).toFixed(2)}x`, '', '', '', ''],
+        ['ratio: preview + apply / (raw + reindex)', `${((preview.seconds + applied.seconds) / rawSeconds).toFixed(2)}x`, '', '', '', ''],
+      ],
+    );
     // Issue 13 item 9: the same files read by csv-parse, and the mirror's Bulk PIN file written both ways.
     await benchCsvLibraries({ files: exported.files, mirrorFile: sourceFile, previewSeconds: preview.seconds });
   } finally {

@@ -77,7 +77,22 @@ export function exportMirror(sqlite: BetterSqlite3.Database): Export {
       {
         name: 'family_contacts.csv',
         content: toCsv(
-          ['Chart #', 'Contact ID', 'First Name', 'Last Name', 'Relationship', 'Sort', 'Authority', 'Res?', 'Portal', 'Email', 'Cell', 'Home Phone', 'Preferred Reminder Method', 'Language'],
+          [
+            'Chart #',
+            'Contact ID',
+            'First Name',
+            'Last Name',
+            'Relationship',
+            'Sort',
+            'Authority',
+            'Res?',
+            'Portal',
+            'Email',
+            'Cell',
+            'Home Phone',
+            'Preferred Reminder Method',
+            'Language',
+          ],
           contacts,
         ),
       },
@@ -86,4 +101,3 @@ export function exportMirror(sqlite: BetterSqlite3.Database): Export {
     dataLines: patients.length + contacts.length + appointments.length,
   };
 }
-

@@ -109,15 +109,20 @@ const overall = await timeEach(allQueries, (text) => app.invoke('search.patients
 const familyIds = sqlite.prepare('SELECT id FROM families WHERE rowid % 97 = 0 LIMIT 500').pluck().all() as string[];
 const family = await timeEach(familyIds, (familyId) => app.invoke('family.load', { familyId }));
 
-console.log(`Mirror: ${counts.p.toLocaleString()} patients, ${counts.c.toLocaleString()} contacts, ${counts.t.toLocaleString()} search terms; built in ${buildSeconds.toFixed(1)} s`);
+console.log(
+  `Mirror: ${counts.p.toLocaleString()} patients, ${counts.c.toLocaleString()} contacts, ${counts.t.toLocaleString()} search terms; built in ${buildSeconds.toFixed(1)} s`,
+);
 printTable('Search through the contract (ms)', ['query kind', 'n', 'p50', 'p95', 'LIKE p50', 'LIKE p95', 'LIKE/idx p95'], rows);
-printTable('Summary (ms)', ['measure', 'n', 'p50', 'p95', 'max', 'target p95', 'met'], [
-  ['search, all kinds', overall.n, ms(overall.p50), ms(overall.p95), ms(overall.max), '< 1', overall.p95 < 1 ? 'yes' : 'NO'],
-  ['family load (children, contacts, verdicts)', family.n, ms(family.p50), ms(family.p95), ms(family.max), '< 1', family.p95 < 1 ? 'yes' : 'NO'],
-]);
+printTable(
+  'Summary (ms)',
+  ['measure', 'n', 'p50', 'p95', 'max', 'target p95', 'met'],
+  [
+    ['search, all kinds', overall.n, ms(overall.p50), ms(overall.p95), ms(overall.max), '< 1', overall.p95 < 1 ? 'yes' : 'NO'],
+    ['family load (children, contacts, verdicts)', family.n, ms(family.p50), ms(family.p95), ms(family.max), '< 1', family.p95 < 1 ? 'yes' : 'NO'],
+  ],
+);
 recordTarget('family load p95', `${ms(family.p95)} ms`, '< 1 ms', family.p95 < 1);
 // ---- issuing a 5-child family, end to end in the main process (printing excluded) ----------
-
 
 /** What the renderer sends from the plan step: the planned children, no choice changed. */
 function issueRequest(family: FamilyView) {
@@ -208,17 +213,26 @@ const commitFull = commitCost('FULL');
 const commitNormal = commitCost('NORMAL');
 
 const timingCells = (t: Timing) => [t.n, ms(t.p50), ms(t.p95), ms(t.max)];
-printTable(`Plan + issue a family, main process, printing excluded (ms; ${issued.length} ${issueSource}; ${pinCounts.join('/')} PINs each)`, ['measure', 'n', 'p50', 'p95', 'max', 'target p95', 'met'], [
-  ['family.load + pins.issue, PINs prepared while the plan is read', ...timingCells(endToEnd), '< 15', endToEnd.p95 < 15 ? 'yes' : 'NO'],
-  ['  of which family.load (with the enrollment state and review digest)', ...timingCells(loadPart), '', ''],
-  ['  of which pins.issue (review check, re-plan, prepared PINs checked, transaction)', ...timingCells(issuePart), '', ''],
-  [`family.load + pins.issue, nothing prepared (${unprepared.length} other families)`, ...timingCells(summarize(unprepared.map((r) => r.total))), '', ''],
-  ['  of which pins.issue (hashes made at issue time)', ...timingCells(summarize(unprepared.map((r) => r.issue))), '', ''],
-  [`5 x hashPin in parallel, alone (PBKDF2-SHA-256, ${PIN_HASH_ITERATIONS.toLocaleString()} iterations)`, ...timingCells(hashing), '', ''],
-  ['one-row commit, synchronous=FULL (fsync; as the app runs)', ...timingCells(commitFull), '', ''],
-  ['one-row commit, synchronous=NORMAL (no fsync; comparison only)', ...timingCells(commitNormal), '', ''],
-]);
-recordTarget(`plan + issue of a ${pinCounts.join('/')}-PIN family p95 (PINs prepared while the plan is read)`, `${ms(endToEnd.p95)} ms`, '< 15 ms', endToEnd.p95 < 15);
+printTable(
+  `Plan + issue a family, main process, printing excluded (ms; ${issued.length} ${issueSource}; ${pinCounts.join('/')} PINs each)`,
+  ['measure', 'n', 'p50', 'p95', 'max', 'target p95', 'met'],
+  [
+    ['family.load + pins.issue, PINs prepared while the plan is read', ...timingCells(endToEnd), '< 15', endToEnd.p95 < 15 ? 'yes' : 'NO'],
+    ['  of which family.load (with the enrollment state and review digest)', ...timingCells(loadPart), '', ''],
+    ['  of which pins.issue (review check, re-plan, prepared PINs checked, transaction)', ...timingCells(issuePart), '', ''],
+    [`family.load + pins.issue, nothing prepared (${unprepared.length} other families)`, ...timingCells(summarize(unprepared.map((r) => r.total))), '', ''],
+    ['  of which pins.issue (hashes made at issue time)', ...timingCells(summarize(unprepared.map((r) => r.issue))), '', ''],
+    [`5 x hashPin in parallel, alone (PBKDF2-SHA-256, ${PIN_HASH_ITERATIONS.toLocaleString()} iterations)`, ...timingCells(hashing), '', ''],
+    ['one-row commit, synchronous=FULL (fsync; as the app runs)', ...timingCells(commitFull), '', ''],
+    ['one-row commit, synchronous=NORMAL (no fsync; comparison only)', ...timingCells(commitNormal), '', ''],
+  ],
+);
+recordTarget(
+  `plan + issue of a ${pinCounts.join('/')}-PIN family p95 (PINs prepared while the plan is read)`,
+  `${ms(endToEnd.p95)} ms`,
+  '< 15 ms',
+  endToEnd.p95 < 15,
+);
 console.log(
   `Event-loop delay in the main process during the issue loop: max ${ms(loopDelay.max / 1e6)} ms, p99 ${ms(loopDelay.percentile(99) / 1e6)} ms ` +
     `(informative; ${os.availableParallelism()} CPUs, libuv pool ${process.env.UV_THREADPOOL_SIZE ?? 4})`,
@@ -280,7 +294,10 @@ async function printPackets(executablePath: string): Promise<void> {
       await search.press('Enter');
       await page.getByRole('button', { name: 'Reprint packet' }).first().click();
       await page.getByRole('heading', { name: `Reprint: ${batch.familyName} family`, exact: true }).waitFor();
-      await page.getByRole('img', { name: /QR code/ }).first().waitFor();
+      await page
+        .getByRole('img', { name: /QR code/ })
+        .first()
+        .waitFor();
       // As tests/support/pdf.ts: fonts and the QR image in before printing (a string: no DOM types here).
       await page.evaluate(`Promise.all([document.fonts.ready, ...[...document.images].map((img) => img.decode().catch(() => undefined))])`);
       const screenMs = performance.now() - opening;
@@ -299,11 +316,15 @@ async function printPackets(executablePath: string): Promise<void> {
     const render = summarize(renders);
     const screen = summarize(screens);
     const pageRange = pages.length === 0 ? '' : Math.min(...pages) === Math.max(...pages) ? String(pages[0]) : `${Math.min(...pages)}-${Math.max(...pages)}`;
-    printTable(`Packet to PDF in Chromium ${browser.version()} (ms; real renderer in web mode, print media, Letter)`, ['measure', 'n', 'p50', 'p95', 'max', 'pages/packet'], [
-      ['page.pdf per packet', ...timingCells(render), pageRange],
-      ['  first packet, cold (not in the row above)', 1, ms(cold.render), '', '', String(cold.pages)],
-      ['reprint screen ready (search, family, Reprint, QR; Playwright-driven)', ...timingCells(screen), ''],
-    ]);
+    printTable(
+      `Packet to PDF in Chromium ${browser.version()} (ms; real renderer in web mode, print media, Letter)`,
+      ['measure', 'n', 'p50', 'p95', 'max', 'pages/packet'],
+      [
+        ['page.pdf per packet', ...timingCells(render), pageRange],
+        ['  first packet, cold (not in the row above)', 1, ms(cold.render), '', '', String(cold.pages)],
+        ['reprint screen ready (search, family, Reprint, QR; Playwright-driven)', ...timingCells(screen), ''],
+      ],
+    );
   } finally {
     await browser.close();
     await server.close();
@@ -349,10 +370,13 @@ else await benchImport(desk);
 // ---- issue 14: the desk while the audit chain is verified (the bench mirror's log, grown) ----
 
 {
-  const fill = sqlite.prepare(`INSERT INTO audit_log (at, clerk_id, workstation, action, patient_id, details) VALUES (?, NULL, 'bench', 'pin_printed', NULL, ?)`);
+  const fill = sqlite.prepare(
+    `INSERT INTO audit_log (at, clerk_id, workstation, action, patient_id, details) VALUES (?, NULL, 'bench', 'pin_printed', NULL, ?)`,
+  );
   for (let done = 0; done < DESK_AUDIT_ROWS; done += 10_000) {
     sqlite.transaction(() => {
-      for (let i = done; i < Math.min(DESK_AUDIT_ROWS, done + 10_000); i++) fill.run(new Date(NOW.getTime() + i).toISOString(), JSON.stringify({ batchId: `b-${i}`, pinId: `pin-${i}` }));
+      for (let i = done; i < Math.min(DESK_AUDIT_ROWS, done + 10_000); i++)
+        fill.run(new Date(NOW.getTime() + i).toISOString(), JSON.stringify({ batchId: `b-${i}`, pinId: `pin-${i}` }));
     })();
   }
   const logRows = sqlite.prepare('SELECT count(*) FROM audit_log').pluck().get() as number;
@@ -365,7 +389,12 @@ if (process.env.FPP_BENCH_SKIP_AUDIT) console.log(`\nAudit rows (issue 6): skipp
 else await benchAudit();
 
 printDeskTable();
-printTargets(`${PATIENTS.toLocaleString('en-US')} patients${QUICK ? ', --quick' : ''}; ${os.availableParallelism()} CPUs; load average ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`);
+printTargets(
+  `${PATIENTS.toLocaleString('en-US')} patients${QUICK ? ', --quick' : ''}; ${os.availableParallelism()} CPUs; load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')}`,
+);
 
 console.log(
   `\nMain-process memory after the run: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB RSS; ` +

@@ -35,7 +35,6 @@ const PRACTICE_TABLES = ['families', 'contacts', 'patients', 'patient_contacts',
 /** A next_attempt_at no clock reaches: rows held out of a timed drain. */
 const HELD = '9999-12-31T00:00:00.000Z';
 
-
 /** Settings > Practice system, as an administrator does it; the desk's clerk is signed in again after. */
 async function configureSync(app: App, portal: PortalChild, adminId: string): Promise<void> {
   const clerkId = app.context.session.clerkId;
@@ -82,7 +81,9 @@ async function initialPull(portal: PortalChild, dir: string, desk: DeskInputs | 
   try {
     const { sqlite } = app.context;
     sqlite
-      .prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('bench-clerk', 'bench', 'Bench Clerk', 'clerk', ?), ('bench-admin', 'bench-admin', 'Bench Admin', 'admin', ?)`)
+      .prepare(
+        `INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('bench-clerk', 'bench', 'Bench Clerk', 'clerk', ?), ('bench-admin', 'bench-admin', 'Bench Admin', 'admin', ?)`,
+      )
       .run(new Date().toISOString(), new Date().toISOString());
     await signInAs(app.context, 'bench-clerk');
     await configureSync(app, portal, 'bench-admin');
@@ -217,7 +218,13 @@ async function drainEnrollments(app: App, portal: PortalChild, desk: DeskInputs 
     const plan = planFamilyPins(children, contacts, NO_CHOICES);
     if (plan.pinCount === 0) continue; // PINs already issued above, or nobody eligible
     const expectedPatientIds = plan.guardians.flatMap((g) => g.children.map((c) => c.patientId));
-    const result = await app.invoke('pins.issue', { batchId: randomUUID(), familyId, choices: NO_CHOICES, expectedPatientIds, reviewToken: family.reviewToken });
+    const result = await app.invoke('pins.issue', {
+      batchId: randomUUID(),
+      familyId,
+      choices: NO_CHOICES,
+      expectedPatientIds,
+      reviewToken: family.reviewToken,
+    });
     if (!result.ok) continue; // e.g. a family the plan step would stop at; the next one will do
     issuedFamilies += 1;
     issuedPins += plan.pinCount;
@@ -237,9 +244,10 @@ async function drainEnrollments(app: App, portal: PortalChild, desk: DeskInputs 
   })();
   const heldBack = Object.fromEntries(
     (
-      sqlite
-        .prepare(`SELECT kind, count(*) n FROM outbox WHERE status = 'pending' AND id NOT IN (SELECT id FROM temp.bench_timed) GROUP BY kind`)
-        .all() as { kind: string; n: number }[]
+      sqlite.prepare(`SELECT kind, count(*) n FROM outbox WHERE status = 'pending' AND id NOT IN (SELECT id FROM temp.bench_timed) GROUP BY kind`).all() as {
+        kind: string;
+        n: number;
+      }[]
     ).map((r) => [r.kind, r.n]),
   );
   sqlite.prepare(`UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND id NOT IN (SELECT id FROM temp.bench_timed)`).run(HELD);
@@ -252,9 +260,10 @@ async function drainEnrollments(app: App, portal: PortalChild, desk: DeskInputs 
   const seconds = (performance.now() - start) / 1000;
   const delay = loop();
 
-  const outcome = sqlite
-    .prepare('SELECT status, count(*) n FROM outbox WHERE id IN (SELECT id FROM temp.bench_timed) GROUP BY status')
-    .all() as { status: string; n: number }[];
+  const outcome = sqlite.prepare('SELECT status, count(*) n FROM outbox WHERE id IN (SELECT id FROM temp.bench_timed) GROUP BY status').all() as {
+    status: string;
+    n: number;
+  }[];
   const delivered = outcome.find((r) => r.status === 'delivered')?.n ?? 0;
   const notDelivered = Object.fromEntries(outcome.filter((r) => r.status !== 'delivered').map((r) => [r.status, r.n]));
   return { queued: timed.length, delivered, notDelivered, seconds, delay, issuedFamilies, issuedPins, issueSeconds, heldBack, alreadyQueued };
@@ -300,18 +309,59 @@ export async function runSyncBench(app: App, options: { patients: number; now: D
         `${pull.summary.pages.toLocaleString()} pages of ${pull.pageLimit.toLocaleString()} rows)`,
       ['measure', 'rows', 'seconds', 'rows/s', 'pull/direct'],
       [
-        ['pull: syncNow() into an empty mirror (each page one transaction, search terms included)', applied.toLocaleString(), secs(pull.seconds), rate(applied, pull.seconds), ''],
+        [
+          'pull: syncNow() into an empty mirror (each page one transaction, search terms included)',
+          applied.toLocaleString(),
+          secs(pull.seconds),
+          rate(applied, pull.seconds),
+          '',
+        ],
         ['  of which waiting for the portal (request to last byte)', '', secs(pull.waitSeconds), '', ''],
         ['  of which this process (parse, validate, apply, commit)', '', secs(pull.seconds - pull.waitSeconds), '', ''],
-        ['direct: same rows, 1 transaction, prepared INSERTs (read from the portal file)', direct.rows.toLocaleString(), secs(direct.insertSeconds), rate(direct.rows, direct.insertSeconds), `${(pull.seconds / direct.insertSeconds).toFixed(1)}x`],
-        ['direct + search terms (reindexAllPatients after the load)', direct.rows.toLocaleString(), secs(directTotal), rate(direct.rows, directTotal), `${(pull.seconds / directTotal).toFixed(1)}x`],
+        [
+          'direct: same rows, 1 transaction, prepared INSERTs (read from the portal file)',
+          direct.rows.toLocaleString(),
+          secs(direct.insertSeconds),
+          rate(direct.rows, direct.insertSeconds),
+          `${(pull.seconds / direct.insertSeconds).toFixed(1)}x`,
+        ],
+        [
+          'direct + search terms (reindexAllPatients after the load)',
+          direct.rows.toLocaleString(),
+          secs(directTotal),
+          rate(direct.rows, directTotal),
+          `${(pull.seconds / directTotal).toFixed(1)}x`,
+        ],
       ],
     );
-    printTable('Main process during the pull (ms)', ['measure', 'n', 'p50', 'p99', 'max', 'target max', 'met'], [
-      ['event-loop delay (monitorEventLoopDelay, 1 ms resolution)', '', ms(pull.delay.p50), ms(pull.delay.p99), ms(pull.delay.max), `<= ${LOOP_TARGET_MS}`, met(pull.delay)],
-      ['one page: body received to next request (parse, validate, apply, commit)', pull.pageWork.n, ms(pull.pageWork.p50), ms(pull.pageWork.p99), ms(pull.pageWork.max), '', ''],
-    ]);
-    const check = pull.mirrorRows === direct.rows && pull.searchTerms === direct.searchTerms ? 'same as direct' : `DIFFERENT from direct (${direct.rows} rows, ${direct.searchTerms} terms)`;
+    printTable(
+      'Main process during the pull (ms)',
+      ['measure', 'n', 'p50', 'p99', 'max', 'target max', 'met'],
+      [
+        [
+          'event-loop delay (monitorEventLoopDelay, 1 ms resolution)',
+          '',
+          ms(pull.delay.p50),
+          ms(pull.delay.p99),
+          ms(pull.delay.max),
+          `<= ${LOOP_TARGET_MS}`,
+          met(pull.delay),
+        ],
+        [
+          'one page: body received to next request (parse, validate, apply, commit)',
+          pull.pageWork.n,
+          ms(pull.pageWork.p50),
+          ms(pull.pageWork.p99),
+          ms(pull.pageWork.max),
+          '',
+          '',
+        ],
+      ],
+    );
+    const check =
+      pull.mirrorRows === direct.rows && pull.searchTerms === direct.searchTerms
+        ? 'same as direct'
+        : `DIFFERENT from direct (${direct.rows} rows, ${direct.searchTerms} terms)`;
     console.log(
       `Mirror after the pull: ${pull.mirrorRows.toLocaleString()} rows, ${pull.searchTerms.toLocaleString()} search terms (${check}). ` +
         `Main-process RSS ${pull.rssBeforeMiB.toFixed(0)} MiB before, peak ${pull.rssPeakMiB.toFixed(0)} MiB during the pull. ` +
@@ -321,10 +371,22 @@ export async function runSyncBench(app: App, options: { patients: number; now: D
     const matching = samePractice(app, portal);
     const pullShare = directTotal / pull.seconds;
     recordTarget('initial pull rate / (direct insert + search terms) rate, same run', `${(pullShare * 100).toFixed(0)}%`, '>= 50%', pullShare >= 0.5);
-    recordTarget(`main RSS peak during the pull (${portal.patients.toLocaleString('en-US')} patients)`, `${pull.rssPeakMiB.toFixed(0)} MiB`, '< 400 MiB', pull.rssPeakMiB < 400);
+    recordTarget(
+      `main RSS peak during the pull (${portal.patients.toLocaleString('en-US')} patients)`,
+      `${pull.rssPeakMiB.toFixed(0)} MiB`,
+      '< 400 MiB',
+      pull.rssPeakMiB < 400,
+    );
     const drain = await drainEnrollments(app, portal, options.desk);
-    recordTarget('outbox drain (portal.enrollment, loopback portal)', `${rate(drain.delivered, drain.seconds)} items/s`, '>= 300 items/s', drain.delivered / drain.seconds >= 300);
-    const failed = Object.entries(drain.notDelivered).map(([status, n]) => `${n} ${status}`).join(', ');
+    recordTarget(
+      'outbox drain (portal.enrollment, loopback portal)',
+      `${rate(drain.delivered, drain.seconds)} items/s`,
+      '>= 300 items/s',
+      drain.delivered / drain.seconds >= 300,
+    );
+    const failed = Object.entries(drain.notDelivered)
+      .map(([status, n]) => `${n} ${status}`)
+      .join(', ');
     printTable(
       `Draining ${drain.queued.toLocaleString()} queued enrollments to the same portal (outbox worker, default concurrency; the portal hashes each PIN in its process)`,
       ['measure', 'items', 'seconds', 'items/s', 'loop max', 'loop p99', 'target max', 'met'],
@@ -341,7 +403,10 @@ export async function runSyncBench(app: App, options: { patients: number; now: D
         ],
       ],
     );
-    const held = Object.entries(drain.heldBack).map(([kind, n]) => `${n} ${kind}`).join(', ') || 'nothing';
+    const held =
+      Object.entries(drain.heldBack)
+        .map(([kind, n]) => `${n} ${kind}`)
+        .join(', ') || 'nothing';
     console.log(
       `Not timed: queued by issuing ${drain.issuedPins.toLocaleString()} PINs to ${drain.issuedFamilies} families through pins.issue in ${secs(drain.issueSeconds)} s ` +
         `(${drain.alreadyQueued} enrollments were already queued by the rows above). Held out of the drain: ${held}. ` +

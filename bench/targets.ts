@@ -19,7 +19,11 @@ export function recordTarget(what: string, figure: string, target: string, met: 
 }
 
 export function printTargets(note: string): void {
-  printTable(`Issue 14 targets, this run (${note})`, ['target', 'figure', 'goal', 'met'], rows.map((r) => [r.what, r.figure, r.target, r.met ? 'yes' : 'NO']));
+  printTable(
+    `Issue 14 targets, this run (${note})`,
+    ['target', 'figure', 'goal', 'met'],
+    rows.map((r) => [r.what, r.figure, r.target, r.met ? 'yes' : 'NO']),
+  );
   const missed = rows.filter((r) => !r.met).length;
   console.log(`${rows.length - missed} of ${rows.length} targets met.`);
 }

@@ -329,16 +329,23 @@ const personName = z.string().trim().min(1).max(80);
 export const planChoicesSchema = z.strictObject({
   printOnly: z.boolean(),
   firstChildByGuardian: z.record(id, id).refine((r) => Object.keys(r).length <= 50),
-  recipientByGuardian: z
-    .record(id, z.strictObject({ contactId: id, reason: z.string().max(300) }))
-    .refine((r) => Object.keys(r).length <= 50),
+  recipientByGuardian: z.record(id, z.strictObject({ contactId: id, reason: z.string().max(300) })).refine((r) => Object.keys(r).length <= 50),
   recipientByChild: z
     .record(id, z.strictObject({ contactId: id, reason: z.string().max(300) }))
     .refine((r) => Object.keys(r).length <= 50)
     .default({}),
-  include: z.record(id, z.boolean()).refine((r) => Object.keys(r).length <= 50).default({}),
-  replacePins: z.record(id, z.string().max(300)).refine((r) => Object.keys(r).length <= 50).default({}),
-  resendWelcome: z.record(id, z.string().max(300)).refine((r) => Object.keys(r).length <= 50).default({}),
+  include: z
+    .record(id, z.boolean())
+    .refine((r) => Object.keys(r).length <= 50)
+    .default({}),
+  replacePins: z
+    .record(id, z.string().max(300))
+    .refine((r) => Object.keys(r).length <= 50)
+    .default({}),
+  resendWelcome: z
+    .record(id, z.string().max(300))
+    .refine((r) => Object.keys(r).length <= 50)
+    .default({}),
   languageByGuardian: z
     .record(id, z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/))
     .refine((r) => Object.keys(r).length <= 50)
@@ -346,14 +353,11 @@ export const planChoicesSchema = z.strictObject({
 });
 const empty = z.strictObject({});
 
-
 export const contract = {
   'session.current': call<SessionInfo>('open')(empty),
   'status.get': call<StatusInfo>('open')(empty),
   'checkin.today': call<CheckinList>()(empty),
-  'search.patients': call<SearchResults>()(
-    z.strictObject({ text: z.string().max(200), limit: z.number().int().min(1).max(200).optional() }),
-  ),
+  'search.patients': call<SearchResults>()(z.strictObject({ text: z.string().max(200), limit: z.number().int().min(1).max(200).optional() })),
   'family.load': call<FamilyView>()(z.strictObject({ familyId: id })),
   'patients.correctName': call<FamilyView>()(
     z.strictObject({ familyId: id, patientId: id, firstName: personName, lastName: personName, expectedVersion: z.number().int().min(1) }),

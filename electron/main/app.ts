@@ -96,7 +96,10 @@ export interface App {
 }
 
 async function prepareDemo(ctx: AppContext, options: Exclude<AppConfig['demo'], false | undefined>): Promise<void> {
-  const { n } = await ctx.db.selectFrom('patients').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const { n } = await ctx.db
+    .selectFrom('patients')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   if (n === 0) {
     const summary = seedDemoPractice(ctx.sqlite, { ...options, today: await ctx.today(), now: ctx.now() });
     ctx.settingsChanged(); // the demo wrote its practice name and portal address
@@ -181,7 +184,8 @@ export async function createApp(config: AppConfig): Promise<App> {
   const preparedPins = new PreparedPins(ctx.pinKey, () => ctx.monotonicMs());
   // Verifies the audit log's hash chain in the background, in worker threads: the app answers while it runs.
   const auditChain = new AuditChainMonitor(ctx, dataDir ? { workers: { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding } } : {});
-  const backups = config.backups && dataDir ? new BackupSchedule(ctx, { databaseFile: config.databaseFile, ...(config.backups === true ? {} : config.backups) }) : null;
+  const backups =
+    config.backups && dataDir ? new BackupSchedule(ctx, { databaseFile: config.databaseFile, ...(config.backups === true ? {} : config.backups) }) : null;
 
   const configurationChanged = () => deliveries.configurationChanged();
   const handlers: Handlers = {

@@ -22,7 +22,7 @@ export interface AppContext {
   monotonicMs(): number;
   session: { clerkId: string | null };
   /** The workstation's lock (clerks/station.ts): in memory, a restart signs everyone out anyway. */
-  station: { locked: boolean; /** monotonicMs() of the last clerk activity. */ lastActivityMs: number };
+  station: { locked: boolean /** monotonicMs() of the last clerk activity. */; lastActivityMs: number };
   /** Sign-ins, setups and sign-outs run one at a time (clerks/authService.ts): the tail of that queue. */
   authQueue: { tail: Promise<unknown> };
   settings(): Promise<Settings>;

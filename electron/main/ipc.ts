@@ -8,11 +8,7 @@ import type { App } from './app';
  * showing the app's own page (security.ts isTrustedSender); the dispatcher then refuses any name
  * that is not in the contract and validates the input before a handler runs.
  */
-export function registerIpc(
-  ipcMain: Pick<IpcMain, 'handle'>,
-  core: Pick<App, 'invoke'>,
-  isTrustedSender: (event: IpcMainInvokeEvent) => boolean,
-): void {
+export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, core: Pick<App, 'invoke'>, isTrustedSender: (event: IpcMainInvokeEvent) => boolean): void {
   ipcMain.handle(IPC_CHANNEL, async (event, name: unknown, input: unknown): Promise<Result<unknown>> => {
     if (!isTrustedSender(event)) {
       return { ok: false, error: { code: 'forbidden', message: 'This request did not come from the app window.' } };

@@ -14,7 +14,10 @@ export const auditFilterSchema = z.strictObject({
   clerkId: z.string().min(1).max(64).optional(),
   /** Part of a patient's name ("ana lop") or their chart number. */
   patient: z.string().trim().max(100).optional(),
-  action: z.string().regex(/^[a-z_]{1,40}$/).optional(),
+  action: z
+    .string()
+    .regex(/^[a-z_]{1,40}$/)
+    .optional(),
 });
 export type AuditFilter = z.output<typeof auditFilterSchema>;
 

@@ -168,7 +168,10 @@ const importFile = z
     /** The administrator confirmed reading a file that is not UTF-8 as Windows-1252. */
     encoding: z.literal('windows-1252').optional(),
     kind: z.enum(IMPORT_KINDS).optional(),
-    mapping: z.array(z.strictObject({ header: z.string().max(200), field: z.enum(IMPORT_FIELD_NAMES).nullable() })).max(200).optional(),
+    mapping: z
+      .array(z.strictObject({ header: z.string().max(200), field: z.enum(IMPORT_FIELD_NAMES).nullable() }))
+      .max(200)
+      .optional(),
   })
   .refine((file) => (file.content === undefined) !== (file.bytes === undefined), { message: 'Give each file either its text or its bytes.' });
 export const importInput = z.strictObject({ files: z.array(importFile).min(1).max(3) });

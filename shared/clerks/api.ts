@@ -53,9 +53,7 @@ const withConfirmation = <T extends z.ZodType>(schema: T) =>
 
 export const clerkCalls = {
   'auth.state': call<AuthState>('open')(empty),
-  'auth.setupAdmin': call<AuthState>('open')(
-    withConfirmation(z.strictObject({ username, displayName, password: newPassword, confirmPassword: password })),
-  ),
+  'auth.setupAdmin': call<AuthState>('open')(withConfirmation(z.strictObject({ username, displayName, password: newPassword, confirmPassword: password }))),
   'auth.signIn': call<AuthState>('open')(z.strictObject({ username: z.string().trim().min(1).max(40), password })),
   'auth.signOut': call<AuthState>('clerk')(empty),
   'auth.lock': call<AuthState>('clerk')(empty),

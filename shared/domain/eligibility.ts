@@ -24,11 +24,7 @@ export interface PatientEligibility {
   dateOfBirth: IsoDate | null;
 }
 
-export function patientEligibility(
-  patient: { status: PatientStatus; dateOfBirth: string | null },
-  minorAgeLimit: number,
-  today: IsoDate,
-): PatientEligibility {
+export function patientEligibility(patient: { status: PatientStatus; dateOfBirth: string | null }, minorAgeLimit: number, today: IsoDate): PatientEligibility {
   const exclusions: PatientExclusion[] = [];
   if (!isStatusEligible(patient.status)) exclusions.push({ code: 'status', status: patient.status });
   // Dates from sync and CSV may carry spaces; " 2016-05-02" is the same day everywhere.

@@ -79,9 +79,7 @@ export function checkMailbox(raw: string | null | undefined): MailboxCheck {
  */
 export function addressInside(raw: string | null | undefined): string | null {
   if (raw === null || raw === undefined || LINE_BREAK.test(raw.trim())) return null;
-  const pieces = raw
-    .split(/[\s<>",;]+/)
-    .filter((piece) => piece.includes('@'));
+  const pieces = raw.split(/[\s<>",;]+/).filter((piece) => piece.includes('@'));
   if (pieces.length !== 1) return null;
   const check = checkMailbox(pieces[0]);
   return check.ok ? check.address : null;

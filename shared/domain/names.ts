@@ -19,18 +19,7 @@ const SEX_WORDS = ['boy', 'girl', 'male', 'female', 'm', 'f'];
 const ORDINALS = ['a', 'b', 'c', 'd', '1', '2', '3', '4', 'one', 'two', 'three', 'four'];
 
 /** Every accepted placeholder, as word sequences. Defined once; tests and the UI read it. */
-export const UNOFFICIAL_NAME_EXAMPLES = [
-  'Baby Boy',
-  'Baby Girl',
-  'BB',
-  'BG',
-  'Baby',
-  'Infant',
-  'Newborn',
-  'Boy',
-  'Girl',
-  'Twin A',
-];
+export const UNOFFICIAL_NAME_EXAMPLES = ['Baby Boy', 'Baby Girl', 'BB', 'BG', 'Baby', 'Infant', 'Newborn', 'Boy', 'Girl', 'Twin A'];
 
 /** Leads that are never a given name: "Baby Girl Garcia" is a placeholder whatever follows. */
 const STRONG_LEADS = new Set(['baby', 'infant', 'newborn', 'nb', 'bb', 'bg', 'babyboy', 'babygirl']);

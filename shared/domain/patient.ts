@@ -1,12 +1,5 @@
 /** Patient statuses as the practice system records them. Only Active patients get PINs. */
-export const PATIENT_STATUSES = [
-  'Active',
-  'Inactive',
-  'Transferred',
-  'Deceased',
-  'Merged',
-  'In Collections',
-] as const;
+export const PATIENT_STATUSES = ['Active', 'Inactive', 'Transferred', 'Deceased', 'Merged', 'In Collections'] as const;
 export type PatientStatus = (typeof PATIENT_STATUSES)[number];
 
 /** Seed rule: every patient except Inactive, Transferred, Deceased, Merged or In Collections. */

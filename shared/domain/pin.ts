@@ -74,18 +74,8 @@ function fromBase64(text: string): Uint8Array {
 }
 
 async function derive(canonicalPin: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-  const key = await globalThis.crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(canonicalPin),
-    'PBKDF2',
-    false,
-    ['deriveBits'],
-  );
-  const bits = await globalThis.crypto.subtle.deriveBits(
-    { name: 'PBKDF2', hash: 'SHA-256', salt: new Uint8Array(salt), iterations },
-    key,
-    256,
-  );
+  const key = await globalThis.crypto.subtle.importKey('raw', new TextEncoder().encode(canonicalPin), 'PBKDF2', false, ['deriveBits']);
+  const bits = await globalThis.crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: new Uint8Array(salt), iterations }, key, 256);
   return new Uint8Array(bits);
 }
 

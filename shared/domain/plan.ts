@@ -62,7 +62,13 @@ export function planFamilyPins(
       const options = recipientOptionsFor([child], contacts);
       const choice = ownValue(choices.recipientByChild, child.patientId);
       if (choice === undefined) {
-        notIssued.push({ patientId: child.patientId, firstName, code: 'needs_recipient', reason: NOT_ISSUED_REASONS.needsRecipient, recipientOptions: options });
+        notIssued.push({
+          patientId: child.patientId,
+          firstName,
+          code: 'needs_recipient',
+          reason: NOT_ISSUED_REASONS.needsRecipient,
+          recipientOptions: options,
+        });
         continue;
       }
       const chosen = contactsById.get(choice.contactId);
@@ -289,9 +295,7 @@ function chooseRecipient(
     const childName = child.firstName.trim();
     const they = pronouns(contact.relationship).subject;
     const why =
-      links.length === 0
-        ? `${name} is not listed as a contact for ${childName}`
-        : `${name} has no authority for ${childName} and does not live with them`;
+      links.length === 0 ? `${name} is not listed as a contact for ${childName}` : `${name} has no authority for ${childName} and does not live with them`;
     throw new PlanChoiceError('recipient_not_allowed', `${why}: ${they} cannot receive ${possessive(childName)} PIN.`);
   }
   const reason = choice.reason.trim();
@@ -329,7 +333,10 @@ function fallbackFor(
     };
   }
   if (!mailbox.ok) {
-    const why = mailbox.problem === 'missing' ? `${name} has no email on file` : `${possessive(name)} email on file ("${shownEmail(recipient.email ?? '')}") cannot be used: ${emailProblemWords(mailbox.problem)}`;
+    const why =
+      mailbox.problem === 'missing'
+        ? `${name} has no email on file`
+        : `${possessive(name)} email on file ("${shownEmail(recipient.email ?? '')}") cannot be used: ${emailProblemWords(mailbox.problem)}`;
     return {
       code: 'no_email',
       message: `${why}, so no Welcome email: every PIN is printed and ${p.subject} ${p.plural ? 'create' : 'creates'} the account at the portal with the first one.`,

@@ -89,12 +89,20 @@ export class WorklistGrouping {
       problems: entry.problems.filter((p) => !isGuardianProblem(p.code)),
     };
     if (entry.contactId === null) {
-      this.groups.push({ row: { key: `patient:${entry.patientId}`, contactId: null, contact: null, children: [child], problems: [] }, guardian: [], seen: new Set() });
+      this.groups.push({
+        row: { key: `patient:${entry.patientId}`, contactId: null, contact: null, children: [child], problems: [] },
+        guardian: [],
+        seen: new Set(),
+      });
       return;
     }
     let group = this.byContact.get(entry.contactId);
     if (!group) {
-      group = { row: { key: `contact:${entry.contactId}`, contactId: entry.contactId, contact: entry.contact, children: [], problems: [] }, guardian: [], seen: new Set() };
+      group = {
+        row: { key: `contact:${entry.contactId}`, contactId: entry.contactId, contact: entry.contact, children: [], problems: [] },
+        guardian: [],
+        seen: new Set(),
+      };
       this.byContact.set(entry.contactId, group);
       this.groups.push(group);
     }

@@ -131,7 +131,6 @@ export const tombstone = z.object({
   mergedInto: id.nullable().optional(),
 });
 
-
 export const PIN_DELIVERIES = ['email', 'print'] as const;
 export const PIN_STATUSES = ['issued', 'redeemed', 'revoked'] as const;
 

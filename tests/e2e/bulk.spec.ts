@@ -20,12 +20,14 @@ async function openReadiness(page: Page) {
 }
 
 /** One number of the readiness summary, by the words of its row. */
-const summaryValue = (page: Page, row: RegExp) =>
-  page.getByRole('table', { name: 'Bulk PIN summary' }).getByRole('row', { name: row }).getByRole('cell');
+const summaryValue = (page: Page, row: RegExp) => page.getByRole('table', { name: 'Bulk PIN summary' }).getByRole('row', { name: row }).getByRole('cell');
 
 /** The bar of one exclusion reason: its count, as text. */
 const exclusionCount = (page: Page, reason: string) =>
-  page.getByRole('table', { name: /Children left out, by reason/ }).getByRole('row', { name: new RegExp(`^${reason}`) }).getByRole('cell');
+  page
+    .getByRole('table', { name: /Children left out, by reason/ })
+    .getByRole('row', { name: new RegExp(`^${reason}`) })
+    .getByRole('cell');
 
 type Invoke = ReturnType<typeof webApi>;
 
@@ -106,12 +108,15 @@ test('the worklist lists a guardian once with their children; one Fix from the k
   await page.getByRole('button', { name: 'Open the data-quality worklist' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Data-quality worklist' })).toBeVisible();
   await page.getByLabel('Show rows with').selectOption('missing_email');
-  await expect(page.getByText(new RegExp(`of ${shown(firstPage.total)} \\(guardians, and patients with no Primary Contact\\) · ${shown(firstPage.children)} children`))).toBeVisible();
+  await expect(
+    page.getByText(new RegExp(`of ${shown(firstPage.total)} \\(guardians, and patients with no Primary Contact\\) · ${shown(firstPage.children)} children`)),
+  ).toBeVisible();
 
   const list = page.getByRole('list', { name: 'Rows with email missing' });
   const listed = list.getByRole('listitem', { name: `${guardianName}, Primary Contact of ${row.children.length} children`, exact: true });
   await expect(listed).toHaveCount(1);
-  for (const child of row.children) await expect(listed.getByRole('list', { name: `Children of ${guardianName}` })).toContainText(`${child.patientName} Chart ${child.chartNumber}`);
+  for (const child of row.children)
+    await expect(listed.getByRole('list', { name: `Children of ${guardianName}` })).toContainText(`${child.patientName} Chart ${child.chartNumber}`);
   await expect(listed.getByRole('list', { name: 'Problems' })).toContainText('Email address is missing');
 
   // From the keyboard: the row takes the focus, Enter opens its one Fix on the flagged email field; type the address, Enter.

@@ -75,7 +75,9 @@ test('the administrator starts the campaign from Bulk PIN, pauses and resumes it
   const releasedWhenPaused = practice.db.prepare(`SELECT count(*) FROM campaign_recipients WHERE state != 'queued'`).pluck().get() as number;
   expect(releasedWhenPaused).toBeLessThan(guardians);
   // Deliveries already released finish; the count of released guardians stays.
-  await expect.poll(() => practice.db.prepare(`SELECT count(*) FROM outbox WHERE kind LIKE '%setup_link' AND status = 'pending'`).pluck().get(), { timeout: 15_000 }).toBe(0);
+  await expect
+    .poll(() => practice.db.prepare(`SELECT count(*) FROM outbox WHERE kind LIKE '%setup_link' AND status = 'pending'`).pluck().get(), { timeout: 15_000 })
+    .toBe(0);
   expect(practice.db.prepare(`SELECT count(*) FROM campaign_recipients WHERE state != 'queued'`).pluck().get()).toBe(releasedWhenPaused);
 
   // Resume: the campaign carries on to the end, one email per guardian.

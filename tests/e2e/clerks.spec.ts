@@ -21,7 +21,10 @@ test('Ctrl+L locks mid-wizard; the same clerk returns to it, another clerk start
   await expect(page.getByLabel('Signed in')).toHaveText('Dana Reyes (demo clerk)');
 
   // Dana opens the family, goes to the plan and chooses print-only.
-  await page.getByRole('option', { name: new RegExp(`^\\d\\d:\\d\\d ${family} family, 3 children`) }).first().click();
+  await page
+    .getByRole('option', { name: new RegExp(`^\\d\\d:\\d\\d ${family} family, 3 children`) })
+    .first()
+    .click();
   await page.getByRole('button', { name: 'Continue: plan 3 PINs' }).click();
   await printOnly(page).check();
   await expect(page.getByRole('button', { name: /^Issue 3 PINs/ })).toBeVisible();

@@ -89,7 +89,10 @@ test('a family’s PINs reach the portal and the parent, who ends up with one ac
   await parent.getByRole('button', { name: 'Create account' }).click();
   for (const [childId, pin] of printed) {
     const child = children.find((k) => k.id === childId)!;
-    await parent.getByRole('link', { name: /I'd like to add another child|Add child\/dependent/ }).first().click();
+    await parent
+      .getByRole('link', { name: /I'd like to add another child|Add child\/dependent/ })
+      .first()
+      .click();
     await parent.getByLabel("Child's date of birth").fill(formatUsDate(child.date_of_birth));
     await parent.getByLabel('PIN').fill(pin);
     await parent.getByRole('button', { name: 'Add child' }).click();

@@ -130,7 +130,9 @@ test('outbox rows name the child and the family; ↑↓ keep the highlighted ite
   await page.getByRole('button', { name: 'Retry all (6)' }).click();
   await expect(page.getByRole('tabpanel').getByRole('status')).toHaveText('Sent 6 items back to the outbox: they are tried again shortly (see Waiting).');
   await expect(page.getByText('Nothing needs attention.')).toBeVisible();
-  expect(practice.db.prepare(`SELECT count(*) FROM audit_log WHERE action = 'delivery_retried' AND json_extract(details, '$.retryAll') = 1`).pluck().get()).toBe(6);
+  expect(
+    practice.db.prepare(`SELECT count(*) FROM audit_log WHERE action = 'delivery_retried' AND json_extract(details, '$.retryAll') = 1`).pluck().get(),
+  ).toBe(6);
   await expect(statusBar(page).getByRole('button', { name: '0 waiting' })).toBeVisible({ timeout: 30_000 });
 });
 

@@ -33,7 +33,12 @@ test('the check-in list, search and the family review show each child’s verdic
   const search = page.getByRole('searchbox', { name: 'Search patients' });
   await expect(search).toHaveValue(eldest!.first_name.slice(0, 3));
   await search.pressSequentially(` ${eldest!.last_name.slice(0, 3)}`);
-  await expect(page.getByRole('listbox', { name: 'Search results' }).getByRole('option', { name: new RegExp(`${eldest!.first_name} ${eldest!.last_name}`) }).first()).toBeVisible();
+  await expect(
+    page
+      .getByRole('listbox', { name: 'Search results' })
+      .getByRole('option', { name: new RegExp(`${eldest!.first_name} ${eldest!.last_name}`) })
+      .first(),
+  ).toBeVisible();
   await page.keyboard.press('Escape');
 
   // A newborn still named "Baby Girl" (or "Baby Boy") is blocked, with the reason.

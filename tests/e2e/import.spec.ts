@@ -57,11 +57,15 @@ test('a file that is not text is refused with what to do, naming the line', asyn
   await openWebApp(page, demo.web.url);
   await page.getByRole('button', { name: 'Bulk PIN', exact: true }).click();
   await page.getByRole('button', { name: 'Import practice data from CSV files' }).click();
-  await page
-    .getByLabel('CSV files (up to 3)')
-    .setInputFiles({ name: 'patients.xlsx', mimeType: 'application/octet-stream', buffer: Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0xa1, 0xd2, 0x0a, 0x9d, 0xff]) });
+  await page.getByLabel('CSV files (up to 3)').setInputFiles({
+    name: 'patients.xlsx',
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0xa1, 0xd2, 0x0a, 0x9d, 0xff]),
+  });
   const problems = page.getByRole('table', { name: /patients\.xlsx \(1 problem\)/ });
-  await expect(problems.getByRole('row').nth(1)).toHaveText(/^1—patients\.xlsx is not a CSV text file this app can read: line 1 is not UTF-8.*Save the file as CSV UTF-8/);
+  await expect(problems.getByRole('row').nth(1)).toHaveText(
+    /^1—patients\.xlsx is not a CSV text file this app can read: line 1 is not UTF-8.*Save the file as CSV UTF-8/,
+  );
   await expect(page.getByRole('button', { name: 'Apply import' })).toBeDisabled();
 });
 
@@ -76,7 +80,9 @@ test('a large import shows its progress on the screen and in the status bar, and
   await applyButton.click();
 
   // Progress, on the screen and in the status bar, as the job's transactions commit.
-  await expect(page.getByRole('status').filter({ hasText: /^Import \d+% applied \([\d,]+ of 120,000 rows\)\. Families appear in search as they are applied/ })).toBeVisible({ timeout: 30_000 });
+  await expect(
+    page.getByRole('status').filter({ hasText: /^Import \d+% applied \([\d,]+ of 120,000 rows\)\. Families appear in search as they are applied/ }),
+  ).toBeVisible({ timeout: 30_000 });
   await expect(page.getByRole('progressbar', { name: 'Import progress' })).toBeVisible();
   await expect(page.getByRole('contentinfo').getByText(/^Import \d+% applied \([\d,]+ of 120,000 rows\)$/)).toBeVisible();
 

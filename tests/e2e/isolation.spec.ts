@@ -94,10 +94,11 @@ const violationCount = (page: Page) => page.evaluate(() => (globalThis as unknow
 
 /** Waits for the page to report a violation of `directive` for a URI starting with `blockedPrefix`, after the first `since` reports. */
 const violation = (page: Page, directive: string, blockedPrefix = '', since = 0) =>
-  page.waitForFunction(
-    ([d, b, n]) => (globalThis as unknown as Probe).__violations.slice(n).some((v) => v.directive === d && v.blocked.startsWith(b)),
-    [directive, blockedPrefix, since] as const,
-  );
+  page.waitForFunction(([d, b, n]) => (globalThis as unknown as Probe).__violations.slice(n).some((v) => v.directive === d && v.blocked.startsWith(b)), [
+    directive,
+    blockedPrefix,
+    since,
+  ] as const);
 
 test('the page has no Node: require, process and module are undefined', async ({ page }) => {
   await openApp(page);
@@ -127,7 +128,10 @@ test('the Content-Security-Policy allows only the app itself', async ({ page }) 
     expect(sources(scripts), scripts).not.toContain("'unsafe-inline'");
     expect(sources(scripts), scripts).not.toContain("'unsafe-eval'");
     expect(sources(scripts), scripts).not.toContain("'wasm-unsafe-eval'");
-    expect(sources(scripts).every((s) => s === "'self'" || s === "'none'"), `${scripts}: no remote sources`).toBe(true);
+    expect(
+      sources(scripts).every((s) => s === "'self'" || s === "'none'"),
+      `${scripts}: no remote sources`,
+    ).toBe(true);
   }
   expect(sources('connect-src')).toEqual(["'self'"]);
   expect(directives.get('object-src')).toEqual(["'none'"]);
@@ -158,13 +162,16 @@ test('fetch, beacons, sockets, images, frames and style sheets to another origin
   // Other ways to send data out: a beacon and a WebSocket.
   await page.evaluate((url) => (globalThis as unknown as Probe).navigator.sendBeacon(url, 'leak'), `${elsewhereOrigin}/beacon`);
   await violation(page, 'connect-src', `${elsewhereOrigin}/beacon`);
-  await page.evaluate((url) => {
-    try {
-      new (globalThis as unknown as Probe).WebSocket(url);
-    } catch {
-      // blocked synchronously in some versions
-    }
-  }, elsewhereOrigin.replace('http', 'ws'));
+  await page.evaluate(
+    (url) => {
+      try {
+        new (globalThis as unknown as Probe).WebSocket(url);
+      } catch {
+        // blocked synchronously in some versions
+      }
+    },
+    elsewhereOrigin.replace('http', 'ws'),
+  );
   await violation(page, 'connect-src', elsewhereOrigin.replace('http', 'ws'));
   // ...and through markup: an image, a frame, a style sheet.
   await page.evaluate((origin) => {

@@ -21,7 +21,9 @@ async function issueFamily(page: Page, familyId: string) {
 
 const guardianOf = (patientId: string) =>
   demo.db
-    .prepare(`SELECT c.first_name || ' ' || c.last_name AS name, c.email FROM patient_contacts pc JOIN contacts c ON c.id = pc.contact_id WHERE pc.patient_id = ? AND pc.sort = 1`)
+    .prepare(
+      `SELECT c.first_name || ' ' || c.last_name AS name, c.email FROM patient_contacts pc JOIN contacts c ON c.id = pc.contact_id WHERE pc.patient_id = ? AND pc.sort = 1`,
+    )
     .get(patientId) as { name: string; email: string | null };
 
 test('a blended family gets one packet per account owner, each naming only that parent', async ({ page }) => {
@@ -31,7 +33,8 @@ test('a blended family gets one packet per account owner, each naming only that 
   expect(owners).toHaveLength(2);
   await issueFamily(page, familyId);
   await expect(page.getByText(/^2 packets, one for each parent:/)).toBeVisible();
-  for (const owner of owners) await expect(page.getByRole('button', { name: new RegExp(`^Print the packet for ${owner.name} \\(\\d pages\\)$`) })).toBeVisible();
+  for (const owner of owners)
+    await expect(page.getByRole('button', { name: new RegExp(`^Print the packet for ${owner.name} \\(\\d pages\\)$`) })).toBeVisible();
 
   const { text } = await printToText(page);
   const covers = text.split('\f').filter((p) => /Patient portal PINs for the/.test(p));
@@ -92,5 +95,7 @@ test("a jammed slip: Replace this child's PIN from the family page, with a reaso
   await page.getByRole('button', { name: 'Issue 1 PIN' }).click();
   await expect(page.getByRole('button', { name: /^Print packet \(2 pages\)/ })).toBeVisible();
   expect(demo.db.prepare('SELECT count(*) FROM pins WHERE patient_id IN (SELECT id FROM patients WHERE family_id = ?)').pluck().get(familyId)).toBe(before + 1);
-  expect(demo.db.prepare(`SELECT replace_reason FROM pins WHERE patient_id = ? AND replaces_pin_id IS NOT NULL`).pluck().get(kid.id)).toBe('Slip jammed in the printer');
+  expect(demo.db.prepare(`SELECT replace_reason FROM pins WHERE patient_id = ? AND replaces_pin_id IS NOT NULL`).pluck().get(kid.id)).toBe(
+    'Slip jammed in the printer',
+  );
 });

@@ -25,7 +25,11 @@ test.afterAll(async () => {
   await practice?.close();
 });
 
-const count = (sql: string, ...params: unknown[]) => practice.db.prepare(sql).pluck().get(...params) as number;
+const count = (sql: string, ...params: unknown[]) =>
+  practice.db
+    .prepare(sql)
+    .pluck()
+    .get(...params) as number;
 
 /** The highlighted row is on screen and above the fixed status bar. */
 async function expectActiveRowVisible(page: Page) {
@@ -36,10 +40,15 @@ async function expectActiveRowVisible(page: Page) {
   expect(box.y + box.height).toBeLessThanOrEqual(bar.y + 1);
 }
 
-test('a family issued from a row below the fold, by keyboard only, is marked done and issues nothing on a second visit; a new sibling gets an add-child slip', async ({ page }) => {
+test('a family issued from a row below the fold, by keyboard only, is marked done and issues nothing on a second visit; a new sibling gets an add-child slip', async ({
+  page,
+}) => {
   const checkins = (await invoke<{ families: { familyId: string; children: unknown[] }[] }>('checkin.today', {})).families;
   const threes = new Set(demoScenarioFamilies(practice.db)['siblings-3']);
-  const index = checkins.map((f, i) => ({ f, i })).filter(({ f }) => threes.has(f.familyId)).at(-1)!.i;
+  const index = checkins
+    .map((f, i) => ({ f, i }))
+    .filter(({ f }) => threes.has(f.familyId))
+    .at(-1)!.i;
   const familyId = checkins[index]!.familyId;
   expect(index).toBeGreaterThanOrEqual(11); // below the fold at 1366×768
 
@@ -101,7 +110,9 @@ test('a family issued from a row below the fold, by keyboard only, is marked don
     )
     .run(familyId, familyName, localDateIn(new Date(Date.now() - 20 * 86_400_000), 'UTC'), new Date().toISOString());
   practice.portal.database
-    .prepare(`INSERT INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag) VALUES ('p-newborn', ?, 1, 'Mother', 'Joint', 1, 0)`)
+    .prepare(
+      `INSERT INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag) VALUES ('p-newborn', ?, 1, 'Mother', 'Joint', 1, 0)`,
+    )
     .run(guardian);
   practice.portal.touch('patient', 'p-newborn');
   practice.portal.touch('patientContact', `p-newborn:${guardian}`);

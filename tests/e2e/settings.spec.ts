@@ -65,9 +65,10 @@ test('settings are edited, validated, saved, audited and kept after a reload', a
   // The database holds the new values, and one audit row per changed setting (only those two were sent).
   const stored = readDatabase((db) => ({
     settings: Object.fromEntries(
-      (db.prepare(`SELECT key, value FROM settings WHERE key IN ('minorAgeLimit', 'pinValidityDays')`).all() as { key: string; value: string }[]).map(
-        (row) => [row.key, JSON.parse(row.value) as unknown],
-      ),
+      (db.prepare(`SELECT key, value FROM settings WHERE key IN ('minorAgeLimit', 'pinValidityDays')`).all() as { key: string; value: string }[]).map((row) => [
+        row.key,
+        JSON.parse(row.value) as unknown,
+      ]),
     ),
     audit: db.prepare(`SELECT clerk_id, details FROM audit_log WHERE action = 'setting_changed' ORDER BY id`).all() as {
       clerk_id: string | null;

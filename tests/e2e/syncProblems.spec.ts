@@ -73,9 +73,7 @@ test('a record the desk cannot read is set aside and listed for the administrato
   await expect(problems.getByRole('row').nth(1)).toContainText('Patient');
   await expect(problems.getByRole('row').nth(1)).toContainText('p-e2e-2');
   await expect(problems.getByRole('row').nth(1)).toContainText('cannot be read (firstName:');
-  await expect(page.getByRole('status', { name: 'Status' })).toContainText(
-    "This computer's clock is 2 h ahead of the practice system: fix the clock",
-  );
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText("This computer's clock is 2 h ahead of the practice system: fix the clock");
   // The rest of the page is in the mirror: Lucia is found by name.
   await page.keyboard.press('Escape');
   await page.locator('body').click();

@@ -59,7 +59,9 @@ test('three siblings go from the check-in list to a printed packet in a few cler
 
   // The outbox: one Welcome email, for the first child, to the eligible Primary Contact.
   const batch = demo.db.prepare(`SELECT batch_id FROM pins WHERE patient_id = ?`).pluck().get(ana!.id) as string;
-  const emails = demo.db.prepare(`SELECT payload FROM outbox WHERE kind = 'email.welcome' AND json_extract(payload, '$.batchId') = ?`).all(batch) as { payload: string }[];
+  const emails = demo.db.prepare(`SELECT payload FROM outbox WHERE kind = 'email.welcome' AND json_extract(payload, '$.batchId') = ?`).all(batch) as {
+    payload: string;
+  }[];
   expect(emails).toHaveLength(1);
   const email = JSON.parse(emails[0]!.payload);
   expect(email.to).toBe(guardian.email);

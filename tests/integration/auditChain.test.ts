@@ -132,7 +132,10 @@ describe.each([
   /** A real database with ROWS audit rows, closed, then changed behind the app's back. */
   async function tamper(change: (sqlite: BetterSqlite3.Database) => void): Promise<void> {
     const opened = await openDatabase(file);
-    await appendAudit(opened.db, Array.from({ length: ROWS }, (_, i) => entry(i + 1)));
+    await appendAudit(
+      opened.db,
+      Array.from({ length: ROWS }, (_, i) => entry(i + 1)),
+    );
     await opened.close();
     const raw = new BetterSqlite3(file);
     raw.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;');
@@ -143,7 +146,11 @@ describe.each([
   async function verifyFile(onProgress?: VerifyOptions['onProgress']): Promise<AuditVerification> {
     const opened: OpenedDatabase = await openDatabase(file);
     try {
-      return await verifyAuditChain(opened.db, opened.sqlite, { sliceRows: 7, onProgress, workers: workers ? { databaseFile: file, count: 3, minRows: 0 } : undefined });
+      return await verifyAuditChain(opened.db, opened.sqlite, {
+        sliceRows: 7,
+        onProgress,
+        workers: workers ? { databaseFile: file, count: 3, minRows: 0 } : undefined,
+      });
     } finally {
       await opened.close();
     }
@@ -158,7 +165,13 @@ describe.each([
     const result = await verifyFile();
     expect(result.ok).toBe(false);
     expect(result.rowsChecked).toBe(11);
-    expect(result.problem).toMatchObject({ kind: 'altered', rowId: 12, action: 'setting_changed', actionLabel: 'Setting changed', at: entry(12).at.toISOString() });
+    expect(result.problem).toMatchObject({
+      kind: 'altered',
+      rowId: 12,
+      action: 'setting_changed',
+      actionLabel: 'Setting changed',
+      at: entry(12).at.toISOString(),
+    });
     expect(result.problem!.message).toMatch(/row 12 .* no longer matches/);
   });
 
@@ -190,11 +203,15 @@ describe.each([
     expect((await verifyFile()).problem).toMatchObject({ kind: 'removed', rowId: 11 });
   });
 
-  it('finds a range\'s first row relinked to a forged previous row', async () => {
+  it("finds a range's first row relinked to a forged previous row", async () => {
     await tamper((raw) => {
       registerAuditChain(raw);
       // Its own hash made right for the forged link: only the link to row 20 tells.
-      raw.prepare(`UPDATE audit_log SET prev_hash = :forged, hash = fpp_audit_hash(:forged, id, at, clerk_id, workstation, action, patient_id, details) WHERE id = 21`).run({ forged: 'f'.repeat(64) });
+      raw
+        .prepare(
+          `UPDATE audit_log SET prev_hash = :forged, hash = fpp_audit_hash(:forged, id, at, clerk_id, workstation, action, patient_id, details) WHERE id = 21`,
+        )
+        .run({ forged: 'f'.repeat(64) });
     });
     const result = await verifyFile();
     expect(result).toMatchObject({ rowsChecked: 20, problem: { kind: 'removed', rowId: 21 } });
@@ -222,7 +239,10 @@ describe.each([
   it('finds a rewritten chain against the head the last check vouched for', async () => {
     const app = await createApp({ databaseFile: file, now: () => NOW, workstation: 'desk-1' });
     await signInTestClerk(app, 'admin');
-    await appendAudit(app.context.db, Array.from({ length: 5 }, (_, i) => entry(i + 1)));
+    await appendAudit(
+      app.context.db,
+      Array.from({ length: 5 }, (_, i) => entry(i + 1)),
+    );
     // A check that passes records the newest row it vouched for.
     expect(await app.invoke('audit.verify', {})).toMatchObject({ ok: true, value: { ok: true } });
     await app.close();

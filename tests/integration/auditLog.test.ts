@@ -40,7 +40,11 @@ beforeAll(async () => {
     .prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('clerk-kim', 'kim', 'Kim Tran', 'clerk', ?)`)
     .run(NOW.toISOString());
   await signInTestClerk(app, 'admin');
-  const entry = (at: string, e: Omit<AuditEntry, 'at' | 'workstation'> & { workstation?: string }): AuditEntry => ({ workstation: 'desk-1', ...e, at: new Date(at) });
+  const entry = (at: string, e: Omit<AuditEntry, 'at' | 'workstation'> & { workstation?: string }): AuditEntry => ({
+    workstation: 'desk-1',
+    ...e,
+    at: new Date(at),
+  });
   await appendAudit(app.context.db, [
     // 22:30 on 20 November in New York.
     entry('2026-11-21T03:30:00Z', { action: 'pin_issued', clerkId: 'clerk-kim', patientId: 'p-ana', details: { batchId: 'b1', expiresOn: '2026-12-22' } }),
@@ -51,7 +55,13 @@ beforeAll(async () => {
       patientId: 'p-luis',
       details: { from: { firstName: 'Baby Boy', lastName: 'Lopez' }, to: { firstName: 'Luis', lastName: 'Lopez' } },
     }),
-    entry('2026-11-22T14:00:00Z', { action: 'pin_printed', clerkId: TEST_ADMIN_ID, patientId: 'p-odd', workstation: '=2+3', details: { note: 'said "hi", then left' } }),
+    entry('2026-11-22T14:00:00Z', {
+      action: 'pin_printed',
+      clerkId: TEST_ADMIN_ID,
+      patientId: 'p-odd',
+      workstation: '=2+3',
+      details: { note: 'said "hi", then left' },
+    }),
   ]);
 });
 

@@ -36,7 +36,6 @@ async function close(): Promise<void> {
   app = null;
 }
 
-
 beforeEach(() => {
   temp = makeTempDir();
   databaseFile = path.join(temp.dir, 'desk', 'practice.sqlite');
@@ -122,7 +121,10 @@ describe('web mode with a damaged database', () => {
     await web.stop();
     damage(path.join(dataDir, 'practice.sqlite'));
 
-    const child = spawn(process.execPath, ['out/main/web.js', '--data-dir', dataDir, '--demo-families', '5'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['out/main/web.js', '--data-dir', dataDir, '--demo-families', '5'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

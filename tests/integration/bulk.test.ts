@@ -27,8 +27,7 @@ async function call<K extends BulkHandlerName>(name: K, input: unknown): Promise
   return (handlers[name] as (i: unknown) => Promise<CallOutput<K>>)(parsed);
 }
 
-const sqlRows = (sql: string, ...params: unknown[]) =>
-  app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
+const sqlRows = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
 const rows = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
 const run = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).run(...params);
 
@@ -42,7 +41,14 @@ const FAMILIES: FamilyFixture[] = [
     name: 'Lopez',
     children: LOPEZ_CHILDREN,
     contacts: [
-      { id: 'c-maria', firstName: 'Maria', lastName: 'Lopez', email: 'maria.lopez@example.com', mobilePhone: '617-555-0101', links: sort1(['p-ana', 'p-luis', 'p-sofia']) },
+      {
+        id: 'c-maria',
+        firstName: 'Maria',
+        lastName: 'Lopez',
+        email: 'maria.lopez@example.com',
+        mobilePhone: '617-555-0101',
+        links: sort1(['p-ana', 'p-luis', 'p-sofia']),
+      },
       {
         id: 'c-carlos',
         firstName: 'Carlos',
@@ -59,7 +65,14 @@ const FAMILIES: FamilyFixture[] = [
     name: 'Baker',
     children: [{ id: 'p-mia', firstName: 'Mia', dateOfBirth: '2016-01-01' }],
     contacts: [
-      { id: 'c-james', firstName: 'James', lastName: 'Baker', email: 'james.baker@example.com', mobilePhone: '617-555-0103', links: [...sort1(['p-mia']), ...sort1(['p-noah'], { residesWith: false })] },
+      {
+        id: 'c-james',
+        firstName: 'James',
+        lastName: 'Baker',
+        email: 'james.baker@example.com',
+        mobilePhone: '617-555-0103',
+        links: [...sort1(['p-mia']), ...sort1(['p-noah'], { residesWith: false })],
+      },
     ],
   },
   { id: 'f-stone', name: 'Stone', children: [{ id: 'p-noah', firstName: 'Noah', dateOfBirth: '2017-02-02' }] },
@@ -94,7 +107,16 @@ const FAMILIES: FamilyFixture[] = [
       { id: 'p-day-before', firstName: 'Bella', dateOfBirth: '2008-11-23' }, // 18 tomorrow
       { id: 'p-no-dob', firstName: 'Cody', dateOfBirth: null },
     ],
-    contacts: [{ id: 'c-agnes', firstName: 'Agnes', lastName: 'Age', email: 'agnes@example.com', mobilePhone: '617-555-0104', links: sort1(['p-at-limit', 'p-day-before', 'p-no-dob']) }],
+    contacts: [
+      {
+        id: 'c-agnes',
+        firstName: 'Agnes',
+        lastName: 'Age',
+        email: 'agnes@example.com',
+        mobilePhone: '617-555-0104',
+        links: sort1(['p-at-limit', 'p-day-before', 'p-no-dob']),
+      },
+    ],
   },
   { id: 'f-orphan', name: 'Orphan', children: [{ id: 'p-orphan', firstName: 'Olive', dateOfBirth: '2019-01-01' }] },
   {
@@ -103,7 +125,14 @@ const FAMILIES: FamilyFixture[] = [
     name: 'Portal',
     children: [{ id: 'p-portal', firstName: 'Pia', dateOfBirth: '2019-02-02' }],
     contacts: [
-      { id: 'c-grandma', firstName: 'Gloria', lastName: 'Portal', email: 'gloria@example.com', mobilePhone: '617-555-0105', links: sort1(['p-portal'], { authority: null, residesWith: false, portalFlag: true }) },
+      {
+        id: 'c-grandma',
+        firstName: 'Gloria',
+        lastName: 'Portal',
+        email: 'gloria@example.com',
+        mobilePhone: '617-555-0105',
+        links: sort1(['p-portal'], { authority: null, residesWith: false, portalFlag: true }),
+      },
     ],
   },
   {
@@ -112,8 +141,22 @@ const FAMILIES: FamilyFixture[] = [
     name: 'Second',
     children: [{ id: 'p-sort2', firstName: 'Sam', dateOfBirth: '2019-03-03' }],
     contacts: [
-      { id: 'c-dad', firstName: 'Dan', lastName: 'Second', email: 'dan@example.com', mobilePhone: '617-555-0106', links: sort1(['p-sort2'], { authority: 'None', residesWith: false }) },
-      { id: 'c-mom', firstName: 'Meg', lastName: 'Second', email: 'meg@example.com', mobilePhone: '617-555-0107', links: [{ patientId: 'p-sort2', sort: 2, authority: 'Joint', residesWith: true }] },
+      {
+        id: 'c-dad',
+        firstName: 'Dan',
+        lastName: 'Second',
+        email: 'dan@example.com',
+        mobilePhone: '617-555-0106',
+        links: sort1(['p-sort2'], { authority: 'None', residesWith: false }),
+      },
+      {
+        id: 'c-mom',
+        firstName: 'Meg',
+        lastName: 'Second',
+        email: 'meg@example.com',
+        mobilePhone: '617-555-0107',
+        links: [{ patientId: 'p-sort2', sort: 2, authority: 'Joint', residesWith: true }],
+      },
     ],
   },
   {
@@ -177,7 +220,8 @@ afterEach(async () => {
 
 const exclusionOf = async (patientId: string) => (await call('bulk.exclusions', { limit: 1000 })).rows.find((r) => r.patientId === patientId);
 /** The worklist row that lists this child (their guardian's row, or their own when they have no Primary Contact). */
-const worklistRowOf = async (patientId: string) => (await call('bulk.worklist', { limit: 1000 })).rows.find((r) => r.children.some((c) => c.patientId === patientId));
+const worklistRowOf = async (patientId: string) =>
+  (await call('bulk.worklist', { limit: 1000 })).rows.find((r) => r.children.some((c) => c.patientId === patientId));
 
 describe('eligibility preview', () => {
   it('one email per guardian: three children under Maria, James once for two families', async () => {
@@ -231,7 +275,19 @@ describe('eligibility preview', () => {
       'p-noemail': ['no_email', 'Sort 1 Nora Nomail has no email address'],
     });
     // stable order: patient last name, first name, id
-    expect(rows.map((r) => `${r.lastName}|${r.firstName}`)).toEqual(['Age|Adam', 'Age|Cody', 'Nomail|Nina', 'Orphan|Olive', 'Portal|Pia', 'Second|Sam', 'Status|Cole', 'Status|Dana', 'Status|Ivan', 'Status|Mo', 'Status|Tara']);
+    expect(rows.map((r) => `${r.lastName}|${r.firstName}`)).toEqual([
+      'Age|Adam',
+      'Age|Cody',
+      'Nomail|Nina',
+      'Orphan|Olive',
+      'Portal|Pia',
+      'Second|Sam',
+      'Status|Cole',
+      'Status|Dana',
+      'Status|Ivan',
+      'Status|Mo',
+      'Status|Tara',
+    ]);
   });
 
   it('filters exclusions by reason and pages them', async () => {
@@ -304,7 +360,16 @@ describe('eligibility preview', () => {
           { id: 'p-odd1', firstName: 'Zo\u001fe', lastName: 'Odd', dateOfBirth: '2016-04-04' },
           { id: 'p-odd2', firstName: 'Zed', lastName: 'Odd', dateOfBirth: '2016-\u001f4-04' },
         ],
-        contacts: [{ id: 'c-odd', firstName: 'Ur\u001fsula', lastName: 'Odd', email: 'ur\u001fsula@example.com', mobilePhone: '617-555-0113', links: sort1(['p-odd1', 'p-odd2']) }],
+        contacts: [
+          {
+            id: 'c-odd',
+            firstName: 'Ur\u001fsula',
+            lastName: 'Odd',
+            email: 'ur\u001fsula@example.com',
+            mobilePhone: '617-555-0113',
+            links: sort1(['p-odd1', 'p-odd2']),
+          },
+        ],
       },
       {
         id: 'f-cactus',
@@ -350,7 +415,16 @@ describe('data-quality worklist', () => {
       'contact:c-park': ['shared_email'],
     });
     // by the first child's last name, first name, id
-    expect(rows.map((r) => r.children[0]!.patientName)).toEqual(['Kai Kim', 'Max Messy', 'Nina Nomail', 'Olive Orphan', 'Jin Park', 'Pia Portal', 'Sam Second', 'Eve Status']);
+    expect(rows.map((r) => r.children[0]!.patientName)).toEqual([
+      'Kai Kim',
+      'Max Messy',
+      'Nina Nomail',
+      'Olive Orphan',
+      'Jin Park',
+      'Pia Portal',
+      'Sam Second',
+      'Eve Status',
+    ]);
   });
 
   it('is one row per guardian: three children of one Primary Contact are one row, fixed once for all three', async () => {
@@ -406,7 +480,12 @@ describe('data-quality worklist', () => {
     expect((await worklistRowOf('p-kim'))!.problems[0]!.message).toBe(
       'Email family@example.com is also the Primary Contact email of Min Park in another family: the Bulk PIN email could reach the wrong person.',
     );
-    expect(await worklistRowOf('p-orphan')).toMatchObject({ key: 'patient:p-orphan', contactId: null, contact: null, children: [{ patientId: 'p-orphan', patientName: 'Olive Orphan' }] });
+    expect(await worklistRowOf('p-orphan')).toMatchObject({
+      key: 'patient:p-orphan',
+      contactId: null,
+      contact: null,
+      children: [{ patientId: 'p-orphan', patientName: 'Olive Orphan' }],
+    });
   });
 
   it('filters by problem', async () => {
@@ -464,9 +543,11 @@ describe('inline fix', () => {
 
   it('authority is fixed on the patient’s link: the Portal-column grandmother becomes eligible for that child', async () => {
     expect(await call('bulk.fixContact', { contactId: 'c-grandma', links: [{ patientId: 'p-portal', authority: 'Joint' }] })).toBeNull();
-    expect(rows(`SELECT authority, resides_with, portal_flag FROM patient_contacts WHERE patient_id = 'p-portal'`)).toEqual([{ authority: 'Joint', resides_with: 0, portal_flag: 1 }]);
+    expect(rows(`SELECT authority, resides_with, portal_flag FROM patient_contacts WHERE patient_id = 'p-portal'`)).toEqual([
+      { authority: 'Joint', resides_with: 0, portal_flag: 1 },
+    ]);
     expect(await exclusionOf('p-portal')).toBeUndefined();
-    const audit = JSON.parse((rows(`SELECT details FROM audit_log WHERE action = 'contact_fixed'`)[0]!.details as string)) as unknown;
+    const audit = JSON.parse(rows(`SELECT details FROM audit_log WHERE action = 'contact_fixed'`)[0]!.details as string) as unknown;
     expect(audit).toEqual({ contactId: 'c-grandma', from: { authority: null }, to: { authority: 'Joint' } });
   });
 
@@ -476,16 +557,27 @@ describe('inline fix', () => {
   });
 
   it('a change that changes nothing writes nothing', async () => {
-    expect(await call('bulk.fixContact', { contactId: 'c-maria', changes: { firstName: 'Maria' }, links: [{ patientId: 'p-ana', residesWith: true }] })).toBeNull();
+    expect(
+      await call('bulk.fixContact', { contactId: 'c-maria', changes: { firstName: 'Maria' }, links: [{ patientId: 'p-ana', residesWith: true }] }),
+    ).toBeNull();
     expect(rows(`SELECT count(*) AS n FROM outbox`)).toEqual([{ n: 0 }]);
     expect(rows(`SELECT count(*) AS n FROM audit_log WHERE action = 'contact_fixed'`)).toEqual([{ n: 0 }]);
   });
 
   it('names why an email field cannot be used, refuses another such value, and takes one address', async () => {
     const cases: [string, string][] = [
-      ['maria.lopez@example.com; carlos@example.com', 'Email "maria.lopez@example.com; carlos@example.com" cannot be used: two addresses in one field. Keep only the address of the guardian who will own the portal account.'],
-      ['maria.lopez@example.com\r\nBcc: spy@evil.example', 'Email "maria.lopez@example.com \u21b5 Bcc: spy@evil.example" cannot be used: line break in the address. Type the address again on one line.'],
-      ['Maria Lopez <maria.lopez@example.com>', 'Email "Maria Lopez <maria.lopez@example.com>" cannot be used: a name as well as the address. Keep only the address (maria.lopez@example.com).'],
+      [
+        'maria.lopez@example.com; carlos@example.com',
+        'Email "maria.lopez@example.com; carlos@example.com" cannot be used: two addresses in one field. Keep only the address of the guardian who will own the portal account.',
+      ],
+      [
+        'maria.lopez@example.com\r\nBcc: spy@evil.example',
+        'Email "maria.lopez@example.com \u21b5 Bcc: spy@evil.example" cannot be used: line break in the address. Type the address again on one line.',
+      ],
+      [
+        'Maria Lopez <maria.lopez@example.com>',
+        'Email "Maria Lopez <maria.lopez@example.com>" cannot be used: a name as well as the address. Keep only the address (maria.lopez@example.com).',
+      ],
     ];
     for (const [email, message] of cases) {
       run(`UPDATE contacts SET email = ? WHERE id = 'c-maria'`, email);
@@ -505,7 +597,10 @@ describe('inline fix', () => {
     expect(refused.error!.issues[0]!.message).toBe('Enter one email address, such as maria@example.com (this one has two addresses in one field).');
     await expect(
       handlers['bulk.fixContact']({ contactId: 'c-maria', changes: { email: 'maria@x.com\nBcc: spy@evil.example' }, links: [] }),
-    ).rejects.toMatchObject({ code: 'invalid_input', message: '"maria@x.com \u21b5 Bcc: spy@evil.example" cannot be saved as the email: line break in the address. Enter one address. Nothing was changed.' });
+    ).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: '"maria@x.com \u21b5 Bcc: spy@evil.example" cannot be saved as the email: line break in the address. Enter one address. Nothing was changed.',
+    });
     expect(rows(`SELECT count(*) AS n FROM outbox`)).toEqual([{ n: 0 }]);
 
     expect(await call('bulk.fixContact', { contactId: 'c-maria', changes: { email: '  maria.lopez@example.com ' } })).toBeNull();
@@ -514,7 +609,9 @@ describe('inline fix', () => {
   });
 
   it('refuses a child the contact is not Primary Contact of, an invalid mobile, and an anonymous caller', async () => {
-    await expect(call('bulk.fixContact', { contactId: 'c-james', links: [{ patientId: 'p-ana', authority: 'Joint' }] })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(call('bulk.fixContact', { contactId: 'c-james', links: [{ patientId: 'p-ana', authority: 'Joint' }] })).rejects.toMatchObject({
+      code: 'not_found',
+    });
     await expect(call('bulk.fixContact', { contactId: 'c-carlos', changes: { email: 'x@example.com' } })).rejects.toMatchObject({ code: 'not_found' }); // Sort 2 only
     await expect(call('bulk.fixContact', { contactId: 'c-messy', changes: { mobilePhone: '555-0142' } })).rejects.toMatchObject({
       code: 'invalid_input',
@@ -533,7 +630,13 @@ describe('practice checklist', () => {
   it('records answers attributed to the clerk, audited, and ready only when all four are yes', async () => {
     const before = await bulkSnapshot(app.context);
     let summary = await call('bulk.setChecklist', { item: 'single_npi_and_practice', answer: true, note: ' one NPI ' });
-    expect(summary.checklist[0]).toEqual({ item: 'single_npi_and_practice', answer: true, answeredBy: 'Dana Reyes', answeredAt: NOW.toISOString(), note: 'one NPI' });
+    expect(summary.checklist[0]).toEqual({
+      item: 'single_npi_and_practice',
+      answer: true,
+      answeredBy: 'Dana Reyes',
+      answeredAt: NOW.toISOString(),
+      note: 'one NPI',
+    });
     expect(summary.checklistReady).toBe(false);
     for (const item of ['current_version', 'portal_fully_live', 'register_records_archived'] as const) {
       summary = await call('bulk.setChecklist', { item, answer: true });
@@ -590,7 +693,17 @@ describe('export', () => {
     ]);
     expect(records.filter((r) => r[0] === 'James').map((r) => r[5])).toEqual(['Mia', 'Noah']);
     // quotes, commas and formula-looking cells survive the round trip (the formula is neutralised)
-    expect(records.find((r) => r[8] === 'C-p-messy')).toEqual(["'=Mel", 'Messy "Jr"', 'mel@gmial.com', '555-0142', '', 'Max', 'Messy', '11/11/2015', 'C-p-messy']);
+    expect(records.find((r) => r[8] === 'C-p-messy')).toEqual([
+      "'=Mel",
+      'Messy "Jr"',
+      'mel@gmial.com',
+      '555-0142',
+      '',
+      'Max',
+      'Messy',
+      '11/11/2015',
+      'C-p-messy',
+    ]);
     expect(fs.readFileSync(result.file, 'utf8')).toContain(`'=Mel,"Messy ""Jr""",`);
 
     const audit = rows(`SELECT clerk_id, details FROM audit_log WHERE action = 'bulk_exported'`);
@@ -618,7 +731,16 @@ describe('export', () => {
     const [wHeader, ...wRecords] = readCsv(worklist.file);
     expect(wHeader).toEqual([...WORKLIST_COLUMNS]);
     expect(worklist).toMatchObject({ rows: 8, children: 8 });
-    expect(wRecords.find((r) => r[7] === 'C-p-messy')!.slice(0, 8)).toEqual(["'=Mel", 'Messy "Jr"', 'mel@gmial.com', '555-0142', '', '1', 'Max Messy', 'C-p-messy']); // a formula-looking cell is defused
+    expect(wRecords.find((r) => r[7] === 'C-p-messy')!.slice(0, 8)).toEqual([
+      "'=Mel",
+      'Messy "Jr"',
+      'mel@gmial.com',
+      '555-0142',
+      '',
+      '1',
+      'Max Messy',
+      'C-p-messy',
+    ]); // a formula-looking cell is defused
     expect(wRecords.find((r) => r[7] === 'C-p-messy')!.slice(8)).toEqual([
       'email_domain_typo; invalid_mobile; missing_reminder_method',
       'Email domain looks mistyped: gmial.com (did you mean gmail.com?) Mobile number "555-0142" is not a valid US/Canada number: the area code is missing. Preferred reminder method is not set.',
@@ -655,9 +777,23 @@ describe('consistency', () => {
           { id: 'p-two-b', firstName: 'Bo', dateOfBirth: '2017-02-02' },
         ],
         contacts: [
-          { id: 'c-two-1', firstName: 'Alma', lastName: 'Two', email: 'alma@example.com', mobilePhone: '617-555-0120', links: sort1(['p-two-a', 'p-two-b'], { authority: null, residesWith: false }) },
+          {
+            id: 'c-two-1',
+            firstName: 'Alma',
+            lastName: 'Two',
+            email: 'alma@example.com',
+            mobilePhone: '617-555-0120',
+            links: sort1(['p-two-a', 'p-two-b'], { authority: null, residesWith: false }),
+          },
           { id: 'c-two-2', firstName: 'Bert', lastName: 'Two', email: 'bert@example.com', mobilePhone: '617-555-0121', links: sort1(['p-two-a']) },
-          { id: 'c-two-3', firstName: 'Cleo', lastName: 'Two', email: null, mobilePhone: '617-555-0122', links: sort1(['p-two-b'], { authority: 'None', residesWith: false }) },
+          {
+            id: 'c-two-3',
+            firstName: 'Cleo',
+            lastName: 'Two',
+            email: null,
+            mobilePhone: '617-555-0122',
+            links: sort1(['p-two-b'], { authority: 'None', residesWith: false }),
+          },
         ],
       },
     ]);

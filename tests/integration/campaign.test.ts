@@ -77,7 +77,11 @@ async function tickAndDeliver(): Promise<void> {
 const mails = (): Promise<ParsedMail[]> => Promise.all(smtp.messages.map((m) => simpleParser(m)));
 const recipients = () => smtp.recipients.map((r) => r[0]);
 const linkIn = (mail: ParsedMail) => /https?:\/\/\S+\/setup\?token=[A-Za-z0-9_-]+/.exec(mail.text ?? '')?.[0] ?? null;
-const count = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).pluck().get(...params) as number;
+const count = (sql: string, ...params: unknown[]) =>
+  app.context.sqlite
+    .prepare(sql)
+    .pluck()
+    .get(...params) as number;
 
 /** `n` guardians with one child each, in name order g01, g02... */
 function singleChildFamilies(n: number): FamilyFixture[] {
@@ -87,14 +91,24 @@ function singleChildFamilies(n: number): FamilyFixture[] {
       id: `f-${k}`,
       name: `Family${k}`,
       children: [{ id: `p-${k}`, firstName: `Kid${k}`, dateOfBirth: '2016-05-05' }],
-      contacts: [{ id: `c-${k}`, firstName: 'Parent', lastName: `G${k}`, email: `parent${k}@example.com`, links: [{ patientId: `p-${k}`, sort: 1, authority: 'Joint' as const }] }],
+      contacts: [
+        {
+          id: `c-${k}`,
+          firstName: 'Parent',
+          lastName: `G${k}`,
+          email: `parent${k}@example.com`,
+          links: [{ patientId: `p-${k}`, sort: 1, authority: 'Joint' as const }],
+        },
+      ],
     };
   });
 }
 
 async function setUpPractice(families: FamilyFixture[], perHour: number): Promise<void> {
   insertFamilies(app.context.sqlite, families);
-  portal.addPatients(families.flatMap((f) => f.children.map((c) => ({ id: c.id, firstName: c.firstName, lastName: c.lastName ?? f.name, dateOfBirth: c.dateOfBirth }))));
+  portal.addPatients(
+    families.flatMap((f) => f.children.map((c) => ({ id: c.id, firstName: c.firstName, lastName: c.lastName ?? f.name, dateOfBirth: c.dateOfBirth }))),
+  );
   // The portal also knows the guardians (it prefills their email on the setup page).
   for (const f of families) {
     for (const c of f.contacts ?? []) {
@@ -137,7 +151,9 @@ beforeEach(async () => {
     deliveries: { worker: { random: () => 0.5 } },
   });
   app.context.sqlite
-    .prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES (?, 'ana.admin', 'Ana Admin', 'admin', ?), ('k-clerk', 'dana', 'Dana Reyes', 'clerk', ?)`)
+    .prepare(
+      `INSERT INTO clerks (id, username, display_name, role, created_at) VALUES (?, 'ana.admin', 'Ana Admin', 'admin', ?), ('k-clerk', 'dana', 'Dana Reyes', 'clerk', ?)`,
+    )
     .run(ADMIN, START.toISOString(), START.toISOString());
   await signInAs(app.context, ADMIN);
 });
@@ -176,20 +192,44 @@ describe('the Set Up My Account campaign', () => {
           id: 'f-reyes',
           name: 'Reyes',
           children: [{ id: 'p-sofia', firstName: 'Sofia', dateOfBirth: '2020-09-30' }],
-          contacts: [{ id: 'c-maria', firstName: 'Maria', lastName: 'Lopez', email: 'maria.lopez@example.com', links: [{ patientId: 'p-sofia', sort: 1, residesWith: true }] }],
+          contacts: [
+            {
+              id: 'c-maria',
+              firstName: 'Maria',
+              lastName: 'Lopez',
+              email: 'maria.lopez@example.com',
+              links: [{ patientId: 'p-sofia', sort: 1, residesWith: true }],
+            },
+          ],
         },
         {
           id: 'f-kim',
           name: 'Kim',
           children: [{ id: 'p-joon', firstName: 'Joon', dateOfBirth: '2017-02-02' }],
           // No authority and not residing: left out.
-          contacts: [{ id: 'c-min', firstName: 'Min', lastName: 'Kim', email: 'min.kim@example.com', links: [{ patientId: 'p-joon', sort: 1, authority: 'None' as const }] }],
+          contacts: [
+            {
+              id: 'c-min',
+              firstName: 'Min',
+              lastName: 'Kim',
+              email: 'min.kim@example.com',
+              links: [{ patientId: 'p-joon', sort: 1, authority: 'None' as const }],
+            },
+          ],
         },
         {
           id: 'f-park',
           name: 'Park',
           children: [{ id: 'p-ella', firstName: 'Ella', dateOfBirth: '2019-07-07' }],
-          contacts: [{ id: 'c-jae', firstName: 'Jae', lastName: 'Park', email: 'jae.park@example.com', links: [{ patientId: 'p-ella', sort: 1, authority: 'Exclusive' as const }] }],
+          contacts: [
+            {
+              id: 'c-jae',
+              firstName: 'Jae',
+              lastName: 'Park',
+              email: 'jae.park@example.com',
+              links: [{ patientId: 'p-ella', sort: 1, authority: 'Exclusive' as const }],
+            },
+          ],
         },
       ],
       300,
@@ -409,7 +449,14 @@ describe('the Set Up My Account campaign', () => {
       at(minute * MINUTE);
       await tickAndDeliver();
     }
-    expect(recipients().sort()).toEqual(['parent01@example.com', 'parent02@example.com', 'parent03@example.com', 'parent04@example.com', 'parent05@example.com', 'parent06@example.com']);
+    expect(recipients().sort()).toEqual([
+      'parent01@example.com',
+      'parent02@example.com',
+      'parent03@example.com',
+      'parent04@example.com',
+      'parent05@example.com',
+      'parent06@example.com',
+    ]);
     expect(portal.setupLinks()).toHaveLength(6);
     expect((await admin<CampaignStatus>('campaign.status')).campaign).toMatchObject({ state: 'finished', total: 6, sent: 6, failed: 0 });
   });
@@ -434,7 +481,9 @@ describe('the Set Up My Account campaign', () => {
     expect((await admin<CampaignStatus>('campaign.status')).campaign).toMatchObject({ total: 3, released: 3, sent: 1, failed: 2, state: 'finished' });
     const parked = (to: string) =>
       app.context.sqlite
-        .prepare(`SELECT id, payload, last_error FROM outbox WHERE kind = 'email.setup_link' AND status = 'needs_attention' AND json_extract(payload, '$.to') = ?`)
+        .prepare(
+          `SELECT id, payload, last_error FROM outbox WHERE kind = 'email.setup_link' AND status = 'needs_attention' AND json_extract(payload, '$.to') = ?`,
+        )
         .get(to) as { id: string; payload: string; last_error: string };
     const fixable = parked('bounce@example.com');
     expect(fixable.last_error).toMatch(/refused bounce@example.com/);
@@ -450,7 +499,10 @@ describe('the Set Up My Account campaign', () => {
     const hopeless = parked('bounce@example.org');
     await admin('outbox.dismiss', { id: hopeless.id, reason: 'Family moved away' });
     await app.campaignPacer.tick();
-    const payloads = app.context.sqlite.prepare(`SELECT status, payload FROM outbox WHERE kind = 'email.setup_link' ORDER BY status`).all() as { status: string; payload: string }[];
+    const payloads = app.context.sqlite.prepare(`SELECT status, payload FROM outbox WHERE kind = 'email.setup_link' ORDER BY status`).all() as {
+      status: string;
+      payload: string;
+    }[];
     expect(payloads.map((p) => p.status)).toEqual(['delivered', 'delivered', 'dismissed']);
     expect(payloads.every((p) => !('token' in JSON.parse(p.payload)))).toBe(true);
     expect((await admin<CampaignStatus>('campaign.status')).campaign).toMatchObject({ sent: 2, failed: 1 });

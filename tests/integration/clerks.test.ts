@@ -62,7 +62,9 @@ describe('the first start of a real install', () => {
     const state = await ok<AuthState>('auth.setupAdmin', { ...ADMIN, confirmPassword: ADMIN.password });
     expect(state).toMatchObject({ setupNeeded: false, locked: false, clerk: { username: 'morgan', displayName: 'Morgan Ellis', role: 'admin' } });
     expect((await ok<{ date: string }>('checkin.today', {})).date).toBe('2026-11-22');
-    expect(await refusal('auth.setupAdmin', { username: 'second', displayName: 'Second', password: 'another-password', confirmPassword: 'another-password' })).toMatchObject({
+    expect(
+      await refusal('auth.setupAdmin', { username: 'second', displayName: 'Second', password: 'another-password', confirmPassword: 'another-password' }),
+    ).toMatchObject({
       code: 'conflict',
     });
 
@@ -96,7 +98,10 @@ describe('signing in and out', () => {
     expect(await refusal('search.patients', { text: 'ana' })).toMatchObject({ code: 'not_signed_in' });
 
     const wrong = await refusal('auth.signIn', { username: 'dana', password: 'Front-desk-pass-1' });
-    expect(wrong).toMatchObject({ code: 'not_signed_in', message: 'That username and password do not match. Check the username and Caps Lock, then try again.' });
+    expect(wrong).toMatchObject({
+      code: 'not_signed_in',
+      message: 'That username and password do not match. Check the username and Caps Lock, then try again.',
+    });
     expect(await refusal('auth.signIn', { username: 'nobody', password: CLERK.password })).toMatchObject({ message: wrong.message });
     const state = await ok<AuthState>('auth.signIn', { username: ' Dana ', password: CLERK.password });
     expect(state.clerk).toMatchObject({ id: dana.id, displayName: 'Dana Reyes', role: 'clerk' });
@@ -134,7 +139,9 @@ describe('signing in and out', () => {
     }
     await ok('clerks.update', { clerkId: dana.id, role: 'admin' });
     expect(await ok<ClerkAccount>('clerks.update', { clerkId: clerk!.id, role: 'clerk' })).toMatchObject({ role: 'clerk', active: true });
-    expect(await refusal('clerks.create', { username: 'DANA', displayName: 'Other Dana', role: 'clerk', password: CLERK.password, confirmPassword: CLERK.password })).toMatchObject({
+    expect(
+      await refusal('clerks.create', { username: 'DANA', displayName: 'Other Dana', role: 'clerk', password: CLERK.password, confirmPassword: CLERK.password }),
+    ).toMatchObject({
       code: 'forbidden',
     });
   });
@@ -159,7 +166,10 @@ describe('failed sign-ins slow down', () => {
     await app.close();
     app = await open();
     advance(4_000);
-    expect(await refusal('auth.signIn', { username: 'dana', password: CLERK.password })).toMatchObject({ code: 'try_later', message: expect.stringContaining('Wait 1 second,') });
+    expect(await refusal('auth.signIn', { username: 'dana', password: CLERK.password })).toMatchObject({
+      code: 'try_later',
+      message: expect.stringContaining('Wait 1 second,'),
+    });
     advance(1_000);
     expect(await refusal('auth.signIn', { username: 'dana', password: 'wrong-5' })).toMatchObject({ message: expect.stringContaining('wait 10 seconds') });
     advance(10_000);

@@ -100,7 +100,9 @@ describe('the wait after failed sign-ins when the clock was wrong', () => {
     expect((await ok<AuthState>('auth.signIn', { username: CLERK.username, password: CLERK.password })).clerk?.username).toBe('dana');
 
     const waits = app.context.sqlite
-      .prepare(`SELECT json_extract(details, '$.refusedWaitingSeconds') FROM audit_log WHERE action = 'sign_in_failed' AND json_extract(details, '$.refusedWaitingSeconds') IS NOT NULL`)
+      .prepare(
+        `SELECT json_extract(details, '$.refusedWaitingSeconds') FROM audit_log WHERE action = 'sign_in_failed' AND json_extract(details, '$.refusedWaitingSeconds') IS NOT NULL`,
+      )
       .pluck()
       .all() as number[];
     expect(waits).toEqual([300, 300, 60]);

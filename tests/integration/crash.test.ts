@@ -89,6 +89,8 @@ describe('a workstation killed while it delivers', () => {
     const distinct = new Set(messageIds).size;
     expect(distinct).toBe(issuedEmails);
     const repeated = smtp.messages.length - distinct;
-    console.log(`${KILLS} kills: ${issuedPins} registrations applied once each; ${issuedEmails} Welcome emails, ${repeated} repeated by a kill between SMTP acceptance and the local commit`);
+    console.log(
+      `${KILLS} kills: ${issuedPins} registrations applied once each; ${issuedEmails} Welcome emails, ${repeated} repeated by a kill between SMTP acceptance and the local commit`,
+    );
   }, 600_000);
 });

@@ -45,7 +45,13 @@ const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app, nam
 async function issue(familyId: string): Promise<{ batch: IssuedBatch; family: FamilyView }> {
   const family = await ok<FamilyView>('family.load', { familyId });
   const expectedPatientIds = family.children.map((c) => c.patientId);
-  const batch = await ok<IssuedBatch>('pins.issue', { batchId: randomUUID(), familyId, choices: NO_CHOICES, expectedPatientIds, reviewToken: family.reviewToken });
+  const batch = await ok<IssuedBatch>('pins.issue', {
+    batchId: randomUUID(),
+    familyId,
+    choices: NO_CHOICES,
+    expectedPatientIds,
+    reviewToken: family.reviewToken,
+  });
   return { batch, family };
 }
 
@@ -89,7 +95,9 @@ async function expectPrintedAndNamed(familyId: string, childIds: string[], conta
   expect(batch.guardians[0]!.mode).toBe('print-only');
   expect(batch.guardians[0]!.children.map((c) => c.patientId).sort()).toEqual([...childIds].sort());
   expect(batch.guardians[0]!.children.every((c) => c.delivery === 'print' && typeof c.pin === 'string' && c.pin.length > 0)).toBe(true);
-  expect(rows(`SELECT count(*) AS n FROM outbox WHERE kind = 'email.welcome' AND json_extract(payload, '$.recipientContactId') = ?`, contactId)).toEqual([{ n: 0 }]);
+  expect(rows(`SELECT count(*) AS n FROM outbox WHERE kind = 'email.welcome' AND json_extract(payload, '$.recipientContactId') = ?`, contactId)).toEqual([
+    { n: 0 },
+  ]);
 
   // The worklist names the problem on the guardian's row, which lists each child.
   const worklist = await asAdministrator(app, () => ok<{ rows: WorklistRow[] }>('bulk.worklist', { problem: 'malformed_email', limit: 1000 }));
@@ -185,15 +193,15 @@ describe('a queued Welcome email whose address is not one mailbox', () => {
         id: 'f-good',
         name: 'Good',
         children: [{ id: 'p-gia', firstName: 'Gia', dateOfBirth: '2016-04-04' }],
-        contacts: [{ id: 'c-good', firstName: 'Gale', lastName: 'Good', email: GOOD, links: [{ patientId: 'p-gia', sort: 1, authority: 'Joint', residesWith: true }] }],
+        contacts: [
+          { id: 'c-good', firstName: 'Gale', lastName: 'Good', email: GOOD, links: [{ patientId: 'p-gia', sort: 1, authority: 'Joint', residesWith: true }] },
+        ],
       },
     ]);
     portal.addPatients(['p-gia']);
     await issue('f-good');
     // A row queued by an older version, or changed behind the app's back: the mailer checks what it is given.
-    app.context.sqlite
-      .prepare(`UPDATE outbox SET payload = json_set(payload, '$.to', ?) WHERE kind = 'email.welcome'`)
-      .run(`${GOOD}, spy@evil.example`);
+    app.context.sqlite.prepare(`UPDATE outbox SET payload = json_set(payload, '$.to', ?) WHERE kind = 'email.welcome'`).run(`${GOOD}, spy@evil.example`);
     await app.deliveries.worker.drain();
 
     expect(smtp.connections).toBe(0);

@@ -30,7 +30,11 @@ const LOPEZ: FamilyFixture = {
   contacts: [parent('c-maria', 'Maria', ['p-ana', 'p-luis', 'p-sofia'])],
 };
 
-const count = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).pluck().get(...params) as number;
+const count = (sql: string, ...params: unknown[]) =>
+  app.context.sqlite
+    .prepare(sql)
+    .pluck()
+    .get(...params) as number;
 
 beforeEach(async () => {
   clock = new Date('2026-12-03T15:00:00Z');
@@ -52,7 +56,9 @@ describe('revisiting a family', () => {
     const review = await loadReview(app, 'f-lopez');
     for (const child of review.children) {
       expect(child.enrollment.state).toBe('issued');
-      expect(child.verdict.warnings.find((w) => w.code === 'pin_held')?.message).toMatch(/^PIN issued 12 minutes ago by Dana Reyes \((printed|in the Welcome email)\)/);
+      expect(child.verdict.warnings.find((w) => w.code === 'pin_held')?.message).toMatch(
+        /^PIN issued 12 minutes ago by Dana Reyes \((printed|in the Welcome email)\)/,
+      );
     }
     expect(review.contacts[0]!.enrollment).toMatchObject({ welcome: 'queued', welcomeWorkstation: 'DESK-1' });
     const plan = planFamily(app, review);
@@ -78,16 +84,23 @@ describe('revisiting a family', () => {
     expect(result.ok).toBe(true);
     expect(count('SELECT count(*) FROM pins')).toBe(4);
     const replacement = app.context.sqlite.prepare(`SELECT * FROM pins WHERE replaces_pin_id IS NOT NULL`).get() as Record<string, unknown>;
-    expect(replacement).toMatchObject({ patient_id: 'p-luis', replaces_pin_id: oldLuis, replace_reason: 'The slip was torn in the printer', delivery: 'print' });
+    expect(replacement).toMatchObject({
+      patient_id: 'p-luis',
+      replaces_pin_id: oldLuis,
+      replace_reason: 'The slip was torn in the printer',
+      delivery: 'print',
+    });
     // The old PIN stays valid until the portal has the new one: nothing printed dies behind the clerk.
     expect(app.context.sqlite.prepare(`SELECT status FROM pins WHERE id = ?`).pluck().get(oldLuis)).toBe('issued');
     expect(count(`SELECT count(*) FROM outbox WHERE kind = 'email.welcome'`)).toBe(1);
-    const enrollment = JSON.parse(app.context.sqlite.prepare(`SELECT payload FROM outbox WHERE kind = 'portal.enrollment' AND ref = ?`).pluck().get(replacement.id) as string);
+    const enrollment = JSON.parse(
+      app.context.sqlite.prepare(`SELECT payload FROM outbox WHERE kind = 'portal.enrollment' AND ref = ?`).pluck().get(replacement.id) as string,
+    );
     expect(enrollment).toMatchObject({ replacesPinId: oldLuis, welcomeForContactId: null, workstation: 'DESK-1', issuedBy: 'Dana Reyes', delivery: 'print' });
     expect(app.context.sqlite.prepare(`SELECT details FROM audit_log WHERE action = 'pin_replaced'`).pluck().get()).toContain('torn in the printer');
   });
 
-  it("a guardian of two families: a sibling added weeks later gets a printed add-child slip, never a second Welcome email", async () => {
+  it('a guardian of two families: a sibling added weeks later gets a printed add-child slip, never a second Welcome email', async () => {
     insertFamilies(app.context.sqlite, [
       { id: 'f-1', name: 'Lopez', children: [{ id: 'p-a', firstName: 'Ana', dateOfBirth: '2015-03-14' }], contacts: [parent('c-g', 'Gina', ['p-a'])] },
       { id: 'f-2', name: 'Ruiz', children: [{ id: 'p-b', firstName: 'Beto', dateOfBirth: '2017-01-01' }], contacts: [parent('c-g', 'Gina', ['p-b'])] },
@@ -99,9 +112,15 @@ describe('revisiting a family', () => {
     clock = new Date('2026-12-20T15:00:00Z');
     await signInAs(app.context, 'k1');
     app.context.sqlite
-      .prepare(`INSERT INTO patients (id, chart_number, family_id, first_name, last_name, date_of_birth, status, updated_at) VALUES ('p-c', 'C-c', 'f-2', 'Cata', 'Ruiz', '2026-10-01', 'Active', 'x')`)
+      .prepare(
+        `INSERT INTO patients (id, chart_number, family_id, first_name, last_name, date_of_birth, status, updated_at) VALUES ('p-c', 'C-c', 'f-2', 'Cata', 'Ruiz', '2026-10-01', 'Active', 'x')`,
+      )
       .run();
-    app.context.sqlite.prepare(`INSERT INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag) VALUES ('p-c', 'c-g', 1, 'Mother', 'Joint', 1, 0)`).run();
+    app.context.sqlite
+      .prepare(
+        `INSERT INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag) VALUES ('p-c', 'c-g', 1, 'Mother', 'Joint', 1, 0)`,
+      )
+      .run();
 
     const later = await reviewAndIssue(app, 'f-2');
     expect(later.result.ok).toBe(true);
@@ -119,12 +138,18 @@ describe('revisiting a family', () => {
   it('an explicit re-send of the Welcome email needs a reason and is audited', async () => {
     insertFamilies(app.context.sqlite, [LOPEZ]);
     await reviewAndIssue(app, 'f-lopez');
-    const { result } = await reviewAndIssue(app, 'f-lopez', { replacePins: { 'p-sofia': 'Parent deleted the email' }, resendWelcome: { 'c-maria': 'Parent deleted the email' } });
+    const { result } = await reviewAndIssue(app, 'f-lopez', {
+      replacePins: { 'p-sofia': 'Parent deleted the email' },
+      resendWelcome: { 'c-maria': 'Parent deleted the email' },
+    });
     expect(result.ok).toBe(true);
     expect(count(`SELECT count(*) FROM outbox WHERE kind = 'email.welcome'`)).toBe(2);
     expect(app.context.sqlite.prepare(`SELECT details FROM audit_log WHERE action = 'welcome_resent'`).pluck().get()).toContain('Parent deleted the email');
     const enrollment = JSON.parse(
-      app.context.sqlite.prepare(`SELECT payload FROM outbox WHERE kind = 'portal.enrollment' ORDER BY created_at DESC, rowid DESC LIMIT 1`).pluck().get() as string,
+      app.context.sqlite
+        .prepare(`SELECT payload FROM outbox WHERE kind = 'portal.enrollment' ORDER BY created_at DESC, rowid DESC LIMIT 1`)
+        .pluck()
+        .get() as string,
     );
     expect(enrollment).toMatchObject({ welcomeForContactId: 'c-maria', resendWelcome: true });
   });
@@ -144,14 +169,20 @@ describe('issuing refuses a stale review', () => {
     });
     const [a, b] = await Promise.all([app.invoke('pins.issue', request(randomUUID())), app.invoke('pins.issue', request(randomUUID()))]);
     expect([a.ok, b.ok].sort()).toEqual([false, true]);
-    expect([a, b].find((r) => !r.ok)).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining('changed since you reviewed it') } });
+    expect([a, b].find((r) => !r.ok)).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', message: expect.stringContaining('changed since you reviewed it') },
+    });
     expect(count('SELECT count(*) FROM pins')).toBe(3);
     expect(count(`SELECT count(*) FROM outbox WHERE kind = 'email.welcome'`)).toBe(1);
   });
 
   it.each([
     ['a contact changed', () => app.context.sqlite.prepare(`UPDATE contacts SET email = 'new@example.com', version = version + 1 WHERE id = 'c-maria'`).run()],
-    ['an account was reported', () => app.context.sqlite.prepare(`INSERT INTO guardian_enrollment (contact_id, account_at) VALUES ('c-maria', '2026-12-03T14:59:00Z')`).run()],
+    [
+      'an account was reported',
+      () => app.context.sqlite.prepare(`INSERT INTO guardian_enrollment (contact_id, account_at) VALUES ('c-maria', '2026-12-03T14:59:00Z')`).run(),
+    ],
     [
       'another desk issued a PIN (after a pull)',
       () =>
@@ -161,7 +192,13 @@ describe('issuing refuses a stale review', () => {
           )
           .run(),
     ],
-    ['a Welcome email was queued by another desk', () => app.context.sqlite.prepare(`INSERT INTO guardian_enrollment (contact_id, welcome_at, welcome_workstation) VALUES ('c-maria', '2026-12-03T14:59:00Z', 'DESK-2')`).run()],
+    [
+      'a Welcome email was queued by another desk',
+      () =>
+        app.context.sqlite
+          .prepare(`INSERT INTO guardian_enrollment (contact_id, welcome_at, welcome_workstation) VALUES ('c-maria', '2026-12-03T14:59:00Z', 'DESK-2')`)
+          .run(),
+    ],
   ])('%s after the review: "look again", nothing issued', async (_label, change) => {
     insertFamilies(app.context.sqlite, [LOPEZ]);
     const review = await loadReview(app, 'f-lopez');
@@ -188,7 +225,9 @@ describe('issuing refuses a stale review', () => {
          SELECT id, patient_id, issued_at, expires_at, workstation, 'Dana Reyes', 'print', 'issued' FROM pins`,
       )
       .run();
-    app.context.sqlite.prepare(`INSERT INTO guardian_enrollment (contact_id, welcome_at, welcome_workstation) VALUES ('c-maria', '2026-12-03T15:00:01Z', 'DESK-1')`).run();
+    app.context.sqlite
+      .prepare(`INSERT INTO guardian_enrollment (contact_id, welcome_at, welcome_workstation) VALUES ('c-maria', '2026-12-03T15:00:01Z', 'DESK-1')`)
+      .run();
     const after = await loadReview(app, 'f-lopez');
     expect(after.reviewToken).toBe(before.reviewToken);
 
@@ -217,7 +256,9 @@ describe('facts from other desks', () => {
         `INSERT INTO desk_pins (pin_id, patient_id, issued_at, expires_at, workstation, issued_by, delivery, status) VALUES ('pin-x', 'p-ana', '2026-12-03T13:00:00Z', '2027-01-02T13:00:00Z', 'DESK-2', 'Sam Ito', 'email', 'issued')`,
       )
       .run();
-    app.context.sqlite.prepare(`INSERT INTO guardian_enrollment (contact_id, welcome_at, welcome_workstation) VALUES ('c-maria', '2026-12-03T13:00:00Z', 'DESK-2')`).run();
+    app.context.sqlite
+      .prepare(`INSERT INTO guardian_enrollment (contact_id, welcome_at, welcome_workstation) VALUES ('c-maria', '2026-12-03T13:00:00Z', 'DESK-2')`)
+      .run();
     const review = await loadReview(app, 'f-lopez');
     const ana = review.children.find((c) => c.firstName === 'Ana')!;
     expect(ana.enrollment).toMatchObject({ state: 'registered', heldPinText: 'today at 8:00 AM by Sam Ito at DESK-2 (in the Welcome email)' });
@@ -244,7 +285,7 @@ describe('facts from other desks', () => {
 });
 
 describe('who is planned', () => {
-  it("children not checking in whose guardian is not at the desk are listed, not preselected", async () => {
+  it('children not checking in whose guardian is not at the desk are listed, not preselected', async () => {
     insertFamilies(app.context.sqlite, [
       {
         id: 'f-blend',
@@ -271,22 +312,41 @@ describe('who is planned', () => {
         name: 'Perez',
         children: [{ id: 'p-iris', firstName: 'Iris', dateOfBirth: '2019-04-04' }],
         contacts: [
-          { id: 'c-rosa', firstName: 'Rosa', lastName: 'Perez', email: 'rosa@example.com', links: [{ patientId: 'p-iris', sort: 1, authority: 'None', residesWith: false, relationship: 'Grandmother' }] },
-          { id: 'c-pedro', firstName: 'Pedro', lastName: 'Perez', email: 'pedro@example.com', links: [{ patientId: 'p-iris', sort: 2, authority: 'Joint', residesWith: false, relationship: 'Father' }] },
+          {
+            id: 'c-rosa',
+            firstName: 'Rosa',
+            lastName: 'Perez',
+            email: 'rosa@example.com',
+            links: [{ patientId: 'p-iris', sort: 1, authority: 'None', residesWith: false, relationship: 'Grandmother' }],
+          },
+          {
+            id: 'c-pedro',
+            firstName: 'Pedro',
+            lastName: 'Perez',
+            email: 'pedro@example.com',
+            links: [{ patientId: 'p-iris', sort: 2, authority: 'Joint', residesWith: false, relationship: 'Father' }],
+          },
         ],
       },
     ]);
     const review = await loadReview(app, 'f-perez');
-    expect(review.children[0]!.verdict).toMatchObject({ kind: 'needs_recipient', reasons: [{ message: expect.stringContaining('Sort 1 (Rosa Perez) has no authority and does not live with Iris') }] });
+    expect(review.children[0]!.verdict).toMatchObject({
+      kind: 'needs_recipient',
+      reasons: [{ message: expect.stringContaining('Sort 1 (Rosa Perez) has no authority and does not live with Iris') }],
+    });
     expect(planFamily(app, review).notIssued[0]!.recipientOptions?.map((o) => o.contactId)).toEqual(['c-pedro']);
 
-    const refused = await reviewAndIssue(app, 'f-perez', { recipientByChild: { 'p-iris': { contactId: 'c-rosa', reason: 'She asked' } } }).catch((e: Error) => e);
+    const refused = await reviewAndIssue(app, 'f-perez', { recipientByChild: { 'p-iris': { contactId: 'c-rosa', reason: 'She asked' } } }).catch(
+      (e: Error) => e,
+    );
     expect(refused).toBeInstanceOf(Error);
 
     const { result } = await reviewAndIssue(app, 'f-perez', { recipientByChild: { 'p-iris': { contactId: 'c-pedro', reason: 'Father has joint custody' } } });
     expect(result.ok).toBe(true);
     expect(app.context.sqlite.prepare(`SELECT json_extract(payload, '$.to') FROM outbox WHERE kind = 'email.welcome'`).pluck().get()).toBe('pedro@example.com');
-    expect(app.context.sqlite.prepare(`SELECT details FROM audit_log WHERE action = 'account_owner_chosen'`).pluck().get()).toContain('Father has joint custody');
+    expect(app.context.sqlite.prepare(`SELECT details FROM audit_log WHERE action = 'account_owner_chosen'`).pluck().get()).toContain(
+      'Father has joint custody',
+    );
   });
 });
 

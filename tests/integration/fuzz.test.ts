@@ -25,7 +25,6 @@ const PAYLOADS = Number(process.env.FUZZ_PAYLOADS ?? 10_000);
 const IN_FLIGHT = 8;
 const CALLS = Object.keys(contract) as (keyof typeof contract)[];
 
-
 let temp: ReturnType<typeof makeTempDir>;
 let web: WebProcess;
 let api: ReturnType<typeof bridge>;
@@ -231,12 +230,26 @@ describe('the web-mode bridge under hostile input', () => {
       await expectAnswer('text/plain', call, good, 'text/plain', { status: 415 });
       await expectAnswer('no content-type', call, good, null, { status: 415 });
       await expectAnswer('form', call, `name=${call}&input=x`, 'application/x-www-form-urlencoded', { status: 415 });
-      for (const broken of ['', 'not json', `{"name":"${call}"`, `{'name':'${call}','input':{}}`, `{"name":"${call}","input":{},}`, `\uFEFF${good}`, 'NaN', `{"name":"${call}","input":{"a":01}}`]) {
+      for (const broken of [
+        '',
+        'not json',
+        `{"name":"${call}"`,
+        `{'name':'${call}','input':{}}`,
+        `{"name":"${call}","input":{},}`,
+        `\uFEFF${good}`,
+        'NaN',
+        `{"name":"${call}","input":{"a":01}}`,
+      ]) {
         await expectAnswer('not JSON', call, broken, 'application/json', { status: 400 });
       }
       await expectAnswer('UTF-16 body', call, Buffer.from(good, 'utf16le'), 'application/json; charset=utf-16le', { status: 400 });
       // Invalid UTF-8 inside an otherwise valid envelope: decoded to U+FFFD, then refused by the schema.
-      for (const bytes of [[0xff, 0xfe], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80]]) {
+      for (const bytes of [
+        [0xff, 0xfe],
+        [0xc0, 0x80],
+        [0xed, 0xa0, 0x80],
+        [0xf4, 0x90, 0x80, 0x80],
+      ]) {
         const body = Buffer.concat([Buffer.from(`{"name":"${call}","input":{"`), Buffer.from(bytes), Buffer.from(`":1}}`)]);
         const input = (JSON.parse(body.toString('utf8')) as { input: unknown }).input;
         if (contract[call].input.safeParse(input).success) continue;

@@ -107,7 +107,11 @@ let app: App;
 let hostile: HostileServer;
 let conn: SyncConnection;
 
-const value = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).pluck().get(...params);
+const value = (sql: string, ...params: unknown[]) =>
+  app.context.sqlite
+    .prepare(sql)
+    .pluck()
+    .get(...params);
 const rows = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
 
 const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app, name, input);
@@ -119,11 +123,25 @@ async function issueAnaToMaria(): Promise<void> {
       id: 'f-lopez',
       name: 'Lopez',
       children: [{ id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14' }],
-      contacts: [{ id: 'c-maria', firstName: 'Maria', lastName: 'Lopez', email: 'maria@example.com', links: [{ patientId: 'p-ana', sort: 1, authority: 'Joint', residesWith: true }] }],
+      contacts: [
+        {
+          id: 'c-maria',
+          firstName: 'Maria',
+          lastName: 'Lopez',
+          email: 'maria@example.com',
+          links: [{ patientId: 'p-ana', sort: 1, authority: 'Joint', residesWith: true }],
+        },
+      ],
     },
   ]);
   const family = await ok<FamilyView>('family.load', { familyId: 'f-lopez' });
-  await ok('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: family.children.map((c) => c.patientId), reviewToken: family.reviewToken });
+  await ok('pins.issue', {
+    batchId: randomUUID(),
+    familyId: 'f-lopez',
+    choices: NO_CHOICES,
+    expectedPatientIds: family.children.map((c) => c.patientId),
+    reviewToken: family.reviewToken,
+  });
 }
 
 /** Points the desk at the hostile practice system, as an administrator does in Settings. */
@@ -159,7 +177,12 @@ function watchEventLoop() {
 
 beforeEach(async () => {
   temp = makeTempDir('fpp-hostile-');
-  app = await createApp({ databaseFile: temp.file('desk/practice.sqlite'), now: () => NOW, workstation: 'desk-1', deliveries: { worker: { random: () => 0.5 } } });
+  app = await createApp({
+    databaseFile: temp.file('desk/practice.sqlite'),
+    now: () => NOW,
+    workstation: 'desk-1',
+    deliveries: { worker: { random: () => 0.5 } },
+  });
   await signInTestClerk(app);
   hostile = await startHostile();
   conn = { baseUrl: hostile.url, token: TOKEN };
@@ -242,7 +265,9 @@ describe('a practice system that misbehaves', () => {
     // 150,000 rows (about 50 MB) when 500 were asked for: one block of 250 rows sent 600 times,
     // made once as bytes (the server shares this process; its own work is not the desk's).
     const long = 'Maximiliana-Esperanza'.repeat(3);
-    const block = Buffer.from(Array.from({ length: 250 }, (_, k) => JSON.stringify(patient(`p-${k}`, { firstName: long, lastName: `${long}-${k}` }))).join(','));
+    const block = Buffer.from(
+      Array.from({ length: 250 }, (_, k) => JSON.stringify(patient(`p-${k}`, { firstName: long, lastName: `${long}-${k}` }))).join(','),
+    );
     const BLOCKS = 600;
     const hugeBytes = BLOCKS * (block.length + 1);
     expect(hugeBytes).toBeGreaterThan(45_000_000);
@@ -250,7 +275,9 @@ describe('a practice system that misbehaves', () => {
     hostile.handler = (_req, res) => {
       // Chunked, no length: the desk only finds out by reading.
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"cursor":"c1","hasMore":false,"remaining":0,"families":[],"contacts":[],"patientContacts":[],"appointments":[],"tombstones":[],"pins":[],"guardians":[],"patients":[');
+      res.write(
+        '{"cursor":"c1","hasMore":false,"remaining":0,"families":[],"contacts":[],"patientContacts":[],"appointments":[],"tombstones":[],"pins":[],"guardians":[],"patients":[',
+      );
       let next = 0;
       const pump = () => {
         while (next < BLOCKS && !res.destroyed) {
@@ -273,7 +300,9 @@ describe('a practice system that misbehaves', () => {
     // Small rows, under the byte cap, but one more than the limit.
     hostile.handler = servePages({ '': page('c1', false, { families: Array.from({ length: DEFAULT_PAGE_LIMIT + 1 }, (_, i) => family(`f-${i}`)) }) });
     const tooMany = await pullFails();
-    expect(tooMany.message).toBe(`The practice system sent a page of 501 rows when this desk asked for at most 500; nothing of it was applied. Contact its vendor.`);
+    expect(tooMany.message).toBe(
+      `The practice system sent a page of 501 rows when this desk asked for at most 500; nothing of it was applied. Contact its vendor.`,
+    );
 
     // A body that never ends: the desk stops reading at the cap and closes the connection.
     let endlessSent = 0;

@@ -134,12 +134,28 @@ describe('import of a clean export', () => {
         id: 'F100',
         name: 'Lopez-Garcia',
         children: [{ id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14', chartNumber: 'C1001' }],
-        contacts: [{ id: 'K1', firstName: 'Maria', lastName: 'Lopez', email: 'old@example.com', links: [{ patientId: 'p-ana', sort: 1, authority: 'Joint', residesWith: true }] }],
+        contacts: [
+          {
+            id: 'K1',
+            firstName: 'Maria',
+            lastName: 'Lopez',
+            email: 'old@example.com',
+            links: [{ patientId: 'p-ana', sort: 1, authority: 'Joint', residesWith: true }],
+          },
+        ],
       },
     ]);
     app.context.sqlite.prepare(`UPDATE contacts SET language = 'es' WHERE id = 'K1'`).run();
-    const patients = lines('Chart #,Family #,First Name,Last Name,DOB,Status', 'C1001,F100,Ana,Lopez,03/14/2015,Inactive', 'C1009,F100,Eva,Lopez,01/05/2019,Active');
-    const contacts = lines('Chart #,Contact ID,First Name,Last Name,Sort,Email', 'C1001,K1,Maria,Lopez,1,maria@example.com', 'C1009,K1,Maria,Lopez,1,maria@example.com');
+    const patients = lines(
+      'Chart #,Family #,First Name,Last Name,DOB,Status',
+      'C1001,F100,Ana,Lopez,03/14/2015,Inactive',
+      'C1009,F100,Eva,Lopez,01/05/2019,Active',
+    );
+    const contacts = lines(
+      'Chart #,Contact ID,First Name,Last Name,Sort,Email',
+      'C1001,K1,Maria,Lopez,1,maria@example.com',
+      'C1009,K1,Maria,Lopez,1,maria@example.com',
+    );
     const result = await apply([
       { name: 'p.csv', content: patients },
       { name: 'c.csv', content: contacts },
@@ -161,11 +177,11 @@ describe('import of a clean export', () => {
   });
 
   it('keeps a local name correction that is still waiting to go upstream', async () => {
-    insertFamilies(app.context.sqlite, [{ id: 'F1', name: 'Lopez', children: [{ id: 'p-1', firstName: 'Ana', dateOfBirth: '2026-11-01', chartNumber: 'C1' }] }]);
+    insertFamilies(app.context.sqlite, [
+      { id: 'F1', name: 'Lopez', children: [{ id: 'p-1', firstName: 'Ana', dateOfBirth: '2026-11-01', chartNumber: 'C1' }] },
+    ]);
     app.context.sqlite
-      .prepare(
-        `INSERT INTO outbox (id, kind, ref, payload, next_attempt_at, created_at) VALUES ('o1', 'patient.name_correction', 'p-1', '{}', ?, ?)`,
-      )
+      .prepare(`INSERT INTO outbox (id, kind, ref, payload, next_attempt_at, created_at) VALUES ('o1', 'patient.name_correction', 'p-1', '{}', ?, ?)`)
       .run(NOW.toISOString(), NOW.toISOString());
     const content = lines('Chart #,Family #,First Name,Last Name,DOB,Status', 'C1,F1,Baby Girl,Lopez,11/01/2026,Active');
     const result = await apply([{ name: 'p.csv', content }]);
@@ -174,7 +190,9 @@ describe('import of a clean export', () => {
   });
 
   it('refers contacts and appointments to patients already in the mirror', async () => {
-    insertFamilies(app.context.sqlite, [{ id: 'F1', name: 'Park', children: [{ id: 'p-jin', firstName: 'Jin', dateOfBirth: '2016-01-01', chartNumber: 'P-77' }] }]);
+    insertFamilies(app.context.sqlite, [
+      { id: 'F1', name: 'Park', children: [{ id: 'p-jin', firstName: 'Jin', dateOfBirth: '2016-01-01', chartNumber: 'P-77' }] },
+    ]);
     const result = await apply([
       { name: 'contacts.csv', content: lines('Patient ID,First,Last,Sort Order,Res?', 'P-77,Min,Park,1,X') },
       { name: 'appts.csv', content: lines('MRN,Date,Time,Doctor', 'P-77,11/22/2026,9 AM,Dr. Kim') },
@@ -185,7 +203,11 @@ describe('import of a clean export', () => {
     expect(family.contacts.map((c) => c.firstName)).toEqual(['Min']);
     // No Contact ID column: a stable id from the person's name, email and phones.
     expect(String(one(`SELECT contact_id FROM patient_contacts WHERE patient_id = 'p-jin'`).contact_id)).toMatch(/^imp-c-[0-9a-f]{20}$/);
-    expect(one('SELECT patient_id, starts_at, provider FROM appointments')).toEqual({ patient_id: 'p-jin', starts_at: '2026-11-22T09:00', provider: 'Dr. Kim' });
+    expect(one('SELECT patient_id, starts_at, provider FROM appointments')).toEqual({
+      patient_id: 'p-jin',
+      starts_at: '2026-11-22T09:00',
+      provider: 'Dr. Kim',
+    });
     const again = await apply([
       { name: 'contacts.csv', content: lines('Patient ID,First,Last,Sort Order,Res?', 'P-77,Min,Park,1,X') },
       { name: 'appts.csv', content: lines('MRN,Date,Time,Doctor', 'P-77,11/22/2026,9 AM,Dr. Kim') },
@@ -221,7 +243,12 @@ describe('a malformed export', () => {
         column: null,
         message: 'contacts.csv has no column for Sort (required). Add the column to the export, or map one of its columns to it.',
       },
-      { file: 'contacts.csv', line: 3, column: 'Chart #', message: "Chart number 'C9999' is neither in the patients file nor already in this workstation's data" },
+      {
+        file: 'contacts.csv',
+        line: 3,
+        column: 'Chart #',
+        message: "Chart number 'C9999' is neither in the patients file nor already in this workstation's data",
+      },
       { file: 'appointments.csv', line: 3, column: 'Time', message: "Appointment time '25:00' is not a time (expected e.g. 2:30 PM or 14:30)" },
     ];
 
@@ -246,7 +273,10 @@ describe('a malformed export', () => {
   it('one bad row among good ones keeps the whole import out', async () => {
     const before = mirrorFingerprint(app.context.sqlite);
     const patients = CLEAN.patients.replace('C1003,F100,Sofia,Lopez,2020-09-30,F,Active', 'C1003,F100,Sofia,Lopez,2020-02-30,F,Active');
-    const result = await apply([{ name: 'patients.csv', content: patients }, { name: 'contacts.csv', content: CLEAN.contacts }]);
+    const result = await apply([
+      { name: 'patients.csv', content: patients },
+      { name: 'contacts.csv', content: CLEAN.contacts },
+    ]);
     expect(result.applied).toBe(false);
     expect(result.problems).toEqual([
       { file: 'patients.csv', line: 4, column: 'DOB', message: "Date of birth '2020-02-30' is not a date (expected MM/DD/YYYY)" },
@@ -266,11 +296,19 @@ describe('a malformed export', () => {
 
   it('reports a quoted value that is never closed, an unreadable kind, and contact details that disagree', async () => {
     const p = await preview([
-      { name: 'p.csv', content: lines('Chart #,First Name,Last Name,DOB,Status', 'C1,Ana,Lopez,03/14/2015,Active', 'C2,"Luis,Lopez,06/02/2018,Active', 'C3,Eva,Lopez,,Active') },
+      {
+        name: 'p.csv',
+        content: lines('Chart #,First Name,Last Name,DOB,Status', 'C1,Ana,Lopez,03/14/2015,Active', 'C2,"Luis,Lopez,06/02/2018,Active', 'C3,Eva,Lopez,,Active'),
+      },
       { name: 'what.csv', content: lines('Foo,Bar', '1,2') },
       {
         name: 'c.csv',
-        content: lines('Chart #,Contact ID,First Name,Last Name,Sort,Email', 'C1,K1,Maria,Lopez,1,a@example.com', 'C1,K1,Maria,Lopez,1,a@example.com', 'C1,K1,Maria,Lopez,1,b@example.com'),
+        content: lines(
+          'Chart #,Contact ID,First Name,Last Name,Sort,Email',
+          'C1,K1,Maria,Lopez,1,a@example.com',
+          'C1,K1,Maria,Lopez,1,a@example.com',
+          'C1,K1,Maria,Lopez,1,b@example.com',
+        ),
       },
     ]);
     expect(p.problems.map((x) => [x.file, x.line, x.column])).toEqual([
@@ -282,7 +320,13 @@ describe('a malformed export', () => {
     expect(p.problems[2]!.message).toBe(
       "Email 'b@example.com' differs from 'a@example.com' given for contact Maria Lopez on line 2; a person's details must be the same on every row",
     );
-    expect(p.files[1]).toMatchObject({ kind: null, columns: [{ header: 'Foo', field: null }, { header: 'Bar', field: null }] });
+    expect(p.files[1]).toMatchObject({
+      kind: null,
+      columns: [
+        { header: 'Foo', field: null },
+        { header: 'Bar', field: null },
+      ],
+    });
   });
 
   it('is for a signed-in administrator', async () => {
@@ -296,10 +340,7 @@ describe('a malformed export', () => {
 
 describe('what practice exports look like', () => {
   it('recognises header synonyms and honours an explicit mapping', async () => {
-    const patients = lines(
-      'MRN,Household,FName,LName,Birth Date,Gender,Patient Status,Notes',
-      'A-1,H1,Ana,Lopez,3/4/2015,female,ACTIVE,likes stickers',
-    );
+    const patients = lines('MRN,Household,FName,LName,Birth Date,Gender,Patient Status,Notes', 'A-1,H1,Ana,Lopez,3/4/2015,female,ACTIVE,likes stickers');
     const contacts = lines(
       'Patient ID,Contact #,Contact First Name,Contact Last Name,Relation,Sort Order,Legal Authority,Resides With,Portal Access,E-mail Address,Mobile #,Phone,Reminder,Preferred Language,Guardian Cell',
       'A-1,77,Maria,Lopez,Mother,1,exclusive,true,0,maria@example.com,,617 555 0100,phone,Spanish,617-555-0142',
@@ -392,7 +433,9 @@ describe('what practice exports look like', () => {
       { name: 'p.csv', content: patients },
       { name: 'c.csv', content: contacts },
     ]);
-    expect(p.problems).toEqual([{ file: 'c.csv', line: 4, column: 'Sort', message: "Sort 'one' is not a whole number (expected 1 for the Primary Contact, 2, 3…)" }]);
+    expect(p.problems).toEqual([
+      { file: 'c.csv', line: 4, column: 'Sort', message: "Sort 'one' is not a whole number (expected 1 for the Primary Contact, 2, 3…)" },
+    ]);
     const fixed = await apply([
       { name: 'p.csv', content: patients },
       { name: 'c.csv', content: contacts.replace(',one,', ',1,') },
@@ -403,7 +446,10 @@ describe('what practice exports look like', () => {
       { first_name: 'Luis', last_name: 'O"Brien' },
     ]);
     expect(one(`SELECT name FROM families WHERE id = 'F1'`)).toEqual({ name: "The O'Brien, Household" });
-    expect(rows('SELECT relationship FROM patient_contacts ORDER BY patient_id')).toEqual([{ relationship: 'Mother (legal guardian)' }, { relationship: 'Mother' }]);
+    expect(rows('SELECT relationship FROM patient_contacts ORDER BY patient_id')).toEqual([
+      { relationship: 'Mother (legal guardian)' },
+      { relationship: 'Mother' },
+    ]);
   });
 
   it('reads semicolon- and tab-separated files', async () => {

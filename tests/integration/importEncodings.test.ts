@@ -39,7 +39,16 @@ const names = () => app.context.sqlite.prepare('SELECT first_name, last_name FRO
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 /** Windows-1252 bytes of a string: Latin-1 letters as they are, the typographic quotes and dashes at 0x91–0x97. */
-const CP1252: Record<string, number> = { '\u2018': 0x91, '\u2019': 0x92, '\u201c': 0x93, '\u201d': 0x94, '\u2022': 0x95, '\u2013': 0x96, '\u2014': 0x97, '\u20ac': 0x80 };
+const CP1252: Record<string, number> = {
+  '\u2018': 0x91,
+  '\u2019': 0x92,
+  '\u201c': 0x93,
+  '\u201d': 0x94,
+  '\u2022': 0x95,
+  '\u2013': 0x96,
+  '\u2014': 0x97,
+  '\u20ac': 0x80,
+};
 function windows1252(text: string): Buffer {
   return Buffer.from(
     [...text].map((ch) => {
@@ -155,7 +164,13 @@ describe('files refused with "save the file as CSV UTF-8", naming the line', () 
   it.each([
     [
       'bytes no text file holds (after a non-UTF-8 line)',
-      Buffer.concat([Buffer.from('Chart #,First Name,Last Name,DOB,Status\r\nC1,Jos', 'latin1'), Buffer.from([0xe9]), Buffer.from(',Lopez,03/14/2015,Active\r\nC2,A', 'latin1'), Buffer.from([0x81, 0x00]), Buffer.from(',B,,Active\r\n')]),
+      Buffer.concat([
+        Buffer.from('Chart #,First Name,Last Name,DOB,Status\r\nC1,Jos', 'latin1'),
+        Buffer.from([0xe9]),
+        Buffer.from(',Lopez,03/14/2015,Active\r\nC2,A', 'latin1'),
+        Buffer.from([0x81, 0x00]),
+        Buffer.from(',B,,Active\r\n'),
+      ]),
       2,
       'patients.csv is not a CSV text file this app can read: line 2 is not UTF-8, and line 3 holds a byte no text file has (is it a spreadsheet or another kind of file?). Save the file as CSV UTF-8 (in Excel: File > Save As > “CSV UTF-8”) and choose it again.',
     ],
@@ -167,7 +182,10 @@ describe('files refused with "save the file as CSV UTF-8", naming the line', () 
     ],
     [
       'a UTF-8 byte-order mark over bytes that are not UTF-8',
-      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('Chart #,First Name,Last Name,DOB,Status\r\nC1,Ana,Lopez,,Active\r\nC2,Jos\xe9,Pe\xf1a,,Active\r\n', 'latin1')]),
+      Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from('Chart #,First Name,Last Name,DOB,Status\r\nC1,Ana,Lopez,,Active\r\nC2,Jos\xe9,Pe\xf1a,,Active\r\n', 'latin1'),
+      ]),
       3,
       'patients.csv says it is UTF-8 but line 3 is not. Save the file as CSV UTF-8 (in Excel: File > Save As > “CSV UTF-8”) and choose it again.',
     ],
@@ -179,7 +197,11 @@ describe('files refused with "save the file as CSV UTF-8", naming the line', () 
     ],
     [
       'UTF-16 with a broken character',
-      Buffer.concat([Buffer.from(`\uFEFFChart #,First Name,Last Name,DOB,Status\r\nC1,Ana,Lopez,,Active\r\nC2,`, 'utf16le'), Buffer.from([0x00, 0xd8, 0x41, 0x00]), Buffer.from(',B,,Active\r\n', 'utf16le')]),
+      Buffer.concat([
+        Buffer.from(`\uFEFFChart #,First Name,Last Name,DOB,Status\r\nC1,Ana,Lopez,,Active\r\nC2,`, 'utf16le'),
+        Buffer.from([0x00, 0xd8, 0x41, 0x00]),
+        Buffer.from(',B,,Active\r\n', 'utf16le'),
+      ]),
       3,
       'patients.csv is a UTF-16 file with a broken character on line 3. Save the file as CSV UTF-8 (in Excel: File > Save As > “CSV UTF-8”) and choose it again.',
     ],
@@ -253,7 +275,10 @@ describe('a very wide file', () => {
     await preview([{ name: 'warm-up.csv', content: lines('Chart #,First Name,Last Name,DOB,Status', 'C9,A,B,,Active') }]);
 
     for (const [file, expected] of [
-      [content, 'wide.csv has 500,000 columns; a practice export has a few dozen (this import reads up to 1,000). Check that this is the export of patients, family contacts or appointments.'],
+      [
+        content,
+        'wide.csv has 500,000 columns; a practice export has a few dozen (this import reads up to 1,000). Check that this is the export of patients, family contacts or appointments.',
+      ],
       [narrow, 'This line has 500000 values but the header has 5 columns (a value with a delimiter in it needs quotes)'],
     ] as const) {
       const longestTurn = watchLongestTurn();

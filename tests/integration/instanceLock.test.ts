@@ -26,7 +26,8 @@ import { waitFor } from '../support/waitFor';
  * operating system dropped the lock with the process). Needs the built web mode (`npm run build`).
  */
 const FAMILIES = 60;
-const ALREADY_RUNNING = /^Family Portal PINs is already running on this data folder \(web mode, process (\d+), since \d\d:\d\d, (http:\/\/127\.0\.0\.1:\d+\/)\)\. Use that window, or stop it first\.$/m;
+const ALREADY_RUNNING =
+  /^Family Portal PINs is already running on this data folder \(web mode, process (\d+), since \d\d:\d\d, (http:\/\/127\.0\.0\.1:\d+\/)\)\. Use that window, or stop it first\.$/m;
 
 let temp: ReturnType<typeof makeTempDir>;
 let portal: PortalServer;
@@ -37,7 +38,12 @@ beforeAll(async () => {
   temp = makeTempDir('fpp-instance-');
   const today = localDateIn(new Date(), Intl.DateTimeFormat().resolvedOptions().timeZone);
   // The portal holds the same demo practice as the desk (same seed, same day), as after a first sync.
-  portal = await startPortal({ dbFile: temp.file('portal.sqlite'), token: 'lock-token', seedDemo: { families: FAMILIES, today, now: new Date() }, slowMs: 1000 });
+  portal = await startPortal({
+    dbFile: temp.file('portal.sqlite'),
+    token: 'lock-token',
+    seedDemo: { families: FAMILIES, today, now: new Date() },
+    slowMs: 1000,
+  });
   smtp = await startTestSmtpServer();
 }, 120_000);
 afterEach(async () => {
@@ -128,7 +134,9 @@ describe('one app per data folder inside one process', () => {
         const refused = await createApp({ databaseFile: folder.file(file), workstation: 'desk-1' }).catch((error: unknown) => error);
         expect(refused).toBeInstanceOf(InstanceLockedError);
         expect((refused as Error).message).toMatch(
-          new RegExp(`^Family Portal PINs is already running on this data folder \\(started by a script, process ${process.pid}, since \\d\\d:\\d\\d\\)\\. Use that window, or stop it first\\.$`),
+          new RegExp(
+            `^Family Portal PINs is already running on this data folder \\(started by a script, process ${process.pid}, since \\d\\d:\\d\\d\\)\\. Use that window, or stop it first\\.$`,
+          ),
         );
       }
       expect(await first.invoke('auth.state', {})).toMatchObject({ ok: true });

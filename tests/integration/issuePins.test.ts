@@ -33,7 +33,13 @@ const LOPEZ: FamilyFixture = {
       firstName: 'Carlos',
       lastName: 'Lopez',
       email: 'carlos@example.com',
-      links: ['p-ana', 'p-luis', 'p-sofia'].map((patientId) => ({ patientId, sort: 2, authority: 'Joint' as const, residesWith: true, relationship: 'Father' })),
+      links: ['p-ana', 'p-luis', 'p-sofia'].map((patientId) => ({
+        patientId,
+        sort: 2,
+        authority: 'Joint' as const,
+        residesWith: true,
+        relationship: 'Father',
+      })),
     },
   ],
 };
@@ -136,7 +142,13 @@ describe('issuing a family’s PINs', () => {
         ],
         contacts: [
           maria(['p-ana']),
-          { id: 'c-jen', firstName: 'Jen', lastName: 'Ortiz', email: 'jen@example.com', links: [{ patientId: 'p-mateo', sort: 1, authority: 'Exclusive', residesWith: true }] },
+          {
+            id: 'c-jen',
+            firstName: 'Jen',
+            lastName: 'Ortiz',
+            email: 'jen@example.com',
+            links: [{ patientId: 'p-mateo', sort: 1, authority: 'Exclusive', residesWith: true }],
+          },
         ],
       },
       { id: 'f-garcia', name: 'Garcia', children: [{ id: 'p-sofia', firstName: 'Sofia', dateOfBirth: '2019-09-30' }], contacts: [maria(['p-sofia'])] },
@@ -149,20 +161,42 @@ describe('issuing a family’s PINs', () => {
 
   it('lets a "Baby Girl" be renamed in the wizard and then issued in the same pass', async () => {
     insertFamilies(app.context.sqlite, [
-      { ...LOPEZ, children: [...LOPEZ.children, { id: 'p-baby', firstName: 'Baby Girl', dateOfBirth: '2026-11-01' }], contacts: [maria(['p-ana', 'p-luis', 'p-sofia', 'p-baby'])] },
+      {
+        ...LOPEZ,
+        children: [...LOPEZ.children, { id: 'p-baby', firstName: 'Baby Girl', dateOfBirth: '2026-11-01' }],
+        contacts: [maria(['p-ana', 'p-luis', 'p-sofia', 'p-baby'])],
+      },
     ]);
     const before = await ok<FamilyView>('family.load', { familyId: 'f-lopez' });
     const baby = before.children.find((c) => c.patientId === 'p-baby')!;
     expect(baby.verdict.kind).toBe('blocked');
-    const placeholder = await app.invoke('patients.correctName', { familyId: 'f-lopez', patientId: 'p-baby', firstName: 'Baby', lastName: 'Lopez', expectedVersion: baby.version });
+    const placeholder = await app.invoke('patients.correctName', {
+      familyId: 'f-lopez',
+      patientId: 'p-baby',
+      firstName: 'Baby',
+      lastName: 'Lopez',
+      expectedVersion: baby.version,
+    });
     expect(placeholder).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    const after = await ok<FamilyView>('patients.correctName', { familyId: 'f-lopez', patientId: 'p-baby', firstName: 'Elena', lastName: 'Lopez', expectedVersion: baby.version });
+    const after = await ok<FamilyView>('patients.correctName', {
+      familyId: 'f-lopez',
+      patientId: 'p-baby',
+      firstName: 'Elena',
+      lastName: 'Lopez',
+      expectedVersion: baby.version,
+    });
     expect(after.children.find((c) => c.patientId === 'p-baby')!.verdict.kind).toBe('eligible');
     expect(rows(`SELECT kind, json_extract(payload, '$.baseVersion') v FROM outbox WHERE kind = 'patient.name_correction'`)).toEqual([
       { kind: 'patient.name_correction', v: 1 },
     ]);
     expect(rows(`SELECT details FROM audit_log WHERE action = 'name_corrected'`)[0]!.details).toContain('Baby Girl');
-    const stale = await app.invoke('patients.correctName', { familyId: 'f-lopez', patientId: 'p-baby', firstName: 'Elena', lastName: 'Lopez', expectedVersion: baby.version });
+    const stale = await app.invoke('patients.correctName', {
+      familyId: 'f-lopez',
+      patientId: 'p-baby',
+      firstName: 'Elena',
+      lastName: 'Lopez',
+      expectedVersion: baby.version,
+    });
     expect(stale).toMatchObject({ ok: false, error: { code: 'conflict' } });
     const { result } = await issue('f-lopez');
     expect((result as { value: IssuedBatch }).value.guardians[0]!.children.map((c) => c.firstName)).toContain('Elena');
@@ -171,7 +205,13 @@ describe('issuing a family’s PINs', () => {
   it('refuses to issue when the family changed after the clerk reviewed it', async () => {
     insertFamilies(app.context.sqlite, [LOPEZ]);
     const { reviewToken } = await ok<FamilyView>('family.load', { familyId: 'f-lopez' });
-    const result = await app.invoke('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: ['p-ana', 'p-luis'], reviewToken });
+    const result = await app.invoke('pins.issue', {
+      batchId: randomUUID(),
+      familyId: 'f-lopez',
+      choices: NO_CHOICES,
+      expectedPatientIds: ['p-ana', 'p-luis'],
+      reviewToken,
+    });
     expect(result).toMatchObject({ ok: false, error: { code: 'conflict' } });
     expect(rows('SELECT * FROM pins')).toHaveLength(0);
   });
@@ -182,7 +222,13 @@ describe('issuing a family’s PINs', () => {
         ...LOPEZ,
         contacts: [
           ...LOPEZ.contacts!,
-          { id: 'c-rosa', firstName: 'Rosa', lastName: 'Perez', email: 'rosa@example.com', links: [{ patientId: 'p-ana', sort: 3, authority: 'None', residesWith: false, portalFlag: true }] },
+          {
+            id: 'c-rosa',
+            firstName: 'Rosa',
+            lastName: 'Perez',
+            email: 'rosa@example.com',
+            links: [{ patientId: 'p-ana', sort: 3, authority: 'None', residesWith: false, portalFlag: true }],
+          },
         ],
       },
     ]);
@@ -220,7 +266,13 @@ describe('issuing a family’s PINs', () => {
     expect(gone).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining('Issue a new PIN') } });
 
     app.context.session.clerkId = null;
-    const signedOut = await app.invoke('pins.issue', { batchId: randomUUID(), familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: ['p-ana'], reviewToken: '0'.repeat(64) });
+    const signedOut = await app.invoke('pins.issue', {
+      batchId: randomUUID(),
+      familyId: 'f-lopez',
+      choices: NO_CHOICES,
+      expectedPatientIds: ['p-ana'],
+      reviewToken: '0'.repeat(64),
+    });
     expect(signedOut).toMatchObject({ ok: false, error: { code: 'not_signed_in' } });
   });
 });

@@ -166,7 +166,7 @@ describe('Welcome email over SMTP', () => {
 
   it('names a single printed sibling in the singular', () => {
     const en = renderWelcome(welcome({ printedSiblings: ['Luis'] })).text;
-    expect(en).toContain("We printed a PIN for Luis.");
+    expect(en).toContain('We printed a PIN for Luis.');
     expect(en).toContain("Then type Luis's PIN and date of birth.");
     const es = renderWelcome(welcome({ language: 'es', printedSiblings: ['Isabel', 'Inés'] })).text;
     expect(es).toContain('para Isabel e Inés,');
@@ -239,11 +239,31 @@ describe('Welcome email over SMTP', () => {
 
 describe('one recipient, the outbox row’s (issue 11)', () => {
   const forms: [string, string, string][] = [
-    ['comma', 'victim@example.com, attacker@evil.example', 'This email would go to 2 addresses ("victim@example.com, attacker@evil.example"); it goes to one guardian only. Correct the address (Edit email and retry). Nothing was sent.'],
-    ['semicolon', 'mom@example.com; dad@example.org', 'This email would go to 2 addresses ("mom@example.com; dad@example.org"); it goes to one guardian only. Correct the address (Edit email and retry). Nothing was sent.'],
-    ['CRLF + Bcc', 'victim2@example.com\r\nBcc: spy@evil.example', 'The address "victim2@example.com \u21b5 Bcc: spy@evil.example" cannot be used: line break in the address. Correct it (Edit email and retry). Nothing was sent.'],
-    ['display name', 'Maria Lopez <maria.lopez@example.com>', 'The address "Maria Lopez <maria.lopez@example.com>" cannot be used: a name as well as the address. Correct it (Edit email and retry). Nothing was sent.'],
-    ['two "@"', 'maria@@example.com', 'The address "maria@@example.com" cannot be used: two "@" in the address. Correct it (Edit email and retry). Nothing was sent.'],
+    [
+      'comma',
+      'victim@example.com, attacker@evil.example',
+      'This email would go to 2 addresses ("victim@example.com, attacker@evil.example"); it goes to one guardian only. Correct the address (Edit email and retry). Nothing was sent.',
+    ],
+    [
+      'semicolon',
+      'mom@example.com; dad@example.org',
+      'This email would go to 2 addresses ("mom@example.com; dad@example.org"); it goes to one guardian only. Correct the address (Edit email and retry). Nothing was sent.',
+    ],
+    [
+      'CRLF + Bcc',
+      'victim2@example.com\r\nBcc: spy@evil.example',
+      'The address "victim2@example.com \u21b5 Bcc: spy@evil.example" cannot be used: line break in the address. Correct it (Edit email and retry). Nothing was sent.',
+    ],
+    [
+      'display name',
+      'Maria Lopez <maria.lopez@example.com>',
+      'The address "Maria Lopez <maria.lopez@example.com>" cannot be used: a name as well as the address. Correct it (Edit email and retry). Nothing was sent.',
+    ],
+    [
+      'two "@"',
+      'maria@@example.com',
+      'The address "maria@@example.com" cannot be used: two "@" in the address. Correct it (Edit email and retry). Nothing was sent.',
+    ],
   ];
 
   it.each(forms)('refuses a %s address before any SMTP conversation, as permanent', async (_form, to, message) => {
@@ -263,7 +283,9 @@ describe('one recipient, the outbox row’s (issue 11)', () => {
 
   it('refuses a line break in a header value it builds (subject, sender), and writes no mail-drop file either', async () => {
     server = await startTestSmtpServer();
-    const subject = await deliveryError(mailer({ practiceName: 'Sunshine\r\nBcc: spy@evil.example' }).sendWelcome(welcome({ practiceName: 'Sunshine\r\nBcc: spy@evil.example' })));
+    const subject = await deliveryError(
+      mailer({ practiceName: 'Sunshine\r\nBcc: spy@evil.example' }).sendWelcome(welcome({ practiceName: 'Sunshine\r\nBcc: spy@evil.example' })),
+    );
     expect(subject).toMatchObject({ permanent: true });
     expect(subject.message).toMatch(/line break in this email’s subject/);
     const sender = await deliveryError(mailer({ smtpFrom: 'Clinic <desk@example.com>\r\nBcc: spy@evil.example' }).sendWelcome(welcome()));

@@ -39,7 +39,12 @@ beforeEach(async () => {
   clock.now = new Date('2026-11-22T15:00:00Z');
   portal = await startPortal({ dbFile: temp.file('portal.sqlite'), token: 'sync-secret', now: () => clock.now });
   smtp = await startTestSmtpServer({ rejectRecipients: { match: /^nobody@/ } });
-  app = await openTestDesk(temp.file('desk/practice.sqlite'), { now: () => clock.now, workstation: 'desk-1', deliveries: { worker: { random: () => 0.5 } }, clerks: [DANA] });
+  app = await openTestDesk(temp.file('desk/practice.sqlite'), {
+    now: () => clock.now,
+    workstation: 'desk-1',
+    deliveries: { worker: { random: () => 0.5 } },
+    clerks: [DANA],
+  });
   const s = app.context.sqlite;
   insertFamilies(s, [lopezFamily('maria.lopez@example.com')]);
   portal.addPatients(['p-ana', 'p-luis', 'p-sofia']);
@@ -220,7 +225,9 @@ describe('the outbox', () => {
     }
     await app.deliveries.worker.drain();
     expect(smtp.messages).toHaveLength(0);
-    expect(rows(`SELECT status, json_extract(payload, '$.to') AS "to" FROM outbox WHERE id = ?`, parked!.id)).toEqual([{ status: 'needs_attention', to: 'nobody@example.com' }]);
+    expect(rows(`SELECT status, json_extract(payload, '$.to') AS "to" FROM outbox WHERE id = ?`, parked!.id)).toEqual([
+      { status: 'needs_attention', to: 'nobody@example.com' },
+    ]);
 
     await ok('outbox.editAndRetry', { id: parked!.id, email: ' maria.lopez@example.com ' });
     expect(rows(`SELECT json_extract(payload, '$.to') AS "to" FROM outbox WHERE id = ?`, parked!.id)).toEqual([{ to: 'maria.lopez@example.com' }]);
@@ -255,7 +262,9 @@ describe('the outbox', () => {
 
 describe('contact fixes from the Bulk PIN worklist', () => {
   it('carries a corrected email to the practice system', async () => {
-    portal.database.prepare(`INSERT OR IGNORE INTO contacts (id, first_name, last_name, updated_at) VALUES ('c-maria', 'Maria', 'Lopez', ?)`).run(clock.now.toISOString());
+    portal.database
+      .prepare(`INSERT OR IGNORE INTO contacts (id, first_name, last_name, updated_at) VALUES ('c-maria', 'Maria', 'Lopez', ?)`)
+      .run(clock.now.toISOString());
     portal.database.prepare(`INSERT OR IGNORE INTO patient_contacts (patient_id, contact_id, sort) VALUES ('p-ana', 'c-maria', 1)`).run();
     await asAdministrator(app, () => ok('bulk.fixContact', { contactId: 'c-maria', changes: { email: 'maria.new@example.com' } }));
     await app.deliveries.worker.drain();
@@ -270,7 +279,9 @@ describe('several deliveries at once', () => {
     posts.filter((other) => other !== post && other.received < (post.answered ?? Infinity) && post.received < (other.answered ?? Infinity));
 
   it('registers a family’s PINs in parallel, never one row twice at once, Welcome after its registration, and one contact’s fixes in order', async () => {
-    portal.database.prepare(`INSERT OR IGNORE INTO contacts (id, first_name, last_name, updated_at) VALUES ('c-maria', 'Maria', 'Lopez', ?)`).run(clock.now.toISOString());
+    portal.database
+      .prepare(`INSERT OR IGNORE INTO contacts (id, first_name, last_name, updated_at) VALUES ('c-maria', 'Maria', 'Lopez', ?)`)
+      .run(clock.now.toISOString());
     portal.database.prepare(`INSERT OR IGNORE INTO patient_contacts (patient_id, contact_id, sort) VALUES ('p-ana', 'c-maria', 1)`).run();
     // Every answer takes a while, so whatever the desk sends together is handled together.
     portal.setFault('slow', 150);

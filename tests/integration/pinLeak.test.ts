@@ -108,7 +108,10 @@ async function emailedPin(issued: Issued, text: string, db: BetterSqlite3.Databa
   const guardian = issued.packet.guardians.find((g) => g.mode === 'email');
   expect(guardian, `family ${issued.label} has a guardian who gets the Welcome email`).toBeTruthy();
   const child = guardian!.children.find((c) => c.delivery === 'email')!;
-  const hash = db.prepare(`SELECT pin_hash FROM pins WHERE batch_id = ? AND patient_id = ? AND delivery = 'email'`).pluck().get(issued.batchId, child.patientId) as string;
+  const hash = db
+    .prepare(`SELECT pin_hash FROM pins WHERE batch_id = ? AND patient_id = ? AND delivery = 'email'`)
+    .pluck()
+    .get(issued.batchId, child.patientId) as string;
   const candidates = [...new Set(text.match(GROUPED) ?? [])];
   const matching: string[] = [];
   for (const candidate of candidates) if (await verifyPin(candidate, hash)) matching.push(candidate);
@@ -177,16 +180,29 @@ describe('plain PINs after an end-to-end run', () => {
     const c = await issueFamily('C', familyC!);
     await call('pins.recordPrinted', { batchId: c.batchId, reprint: false });
     const reprinted = await call<IssuedBatch>('pins.packet', { batchId: c.batchId });
-    const samePins = JSON.stringify(printedPins({ ...c, packet: reprinted }).map((p) => p.pin).sort()) === JSON.stringify(printedPins(c).map((p) => p.pin).sort());
+    const samePins =
+      JSON.stringify(
+        printedPins({ ...c, packet: reprinted })
+          .map((p) => p.pin)
+          .sort(),
+      ) ===
+      JSON.stringify(
+        printedPins(c)
+          .map((p) => p.pin)
+          .sort(),
+      );
     expect(samePins, 'the reprinted packet shows the PINs first printed').toBe(true);
     await call('pins.recordPrinted', { batchId: c.batchId, reprint: true });
     const d = await issueFamily('D', familyD!, { ...NO_CHOICES, printOnly: true });
     await call('pins.recordPrinted', { batchId: d.batchId, reprint: false });
-    await waitFor(async () => {
-      const pending = await call<OutboxItemView[]>('outbox.list', { status: 'pending' });
-      const enrollments = pending.filter((item) => item.kind === 'portal.enrollment');
-      return enrollments.length > 0 && enrollments.every((item) => item.attempts >= 1 && item.lastError !== null);
-    }, { what: 'the registrations of C and D to fail once', timeout: 60_000 });
+    await waitFor(
+      async () => {
+        const pending = await call<OutboxItemView[]>('outbox.list', { status: 'pending' });
+        const enrollments = pending.filter((item) => item.kind === 'portal.enrollment');
+        return enrollments.length > 0 && enrollments.every((item) => item.attempts >= 1 && item.lastError !== null);
+      },
+      { what: 'the registrations of C and D to fail once', timeout: 60_000 },
+    );
     const waiting = await call<OutboxItemView[]>('outbox.list', { status: 'pending' });
     expect(waiting.filter((item) => item.kind === 'email.welcome')).toHaveLength(1);
     // The data folder as it is while PINs wait in the outbox (scanned once every PIN is known).

@@ -136,7 +136,13 @@ async function pullAll(limit: number, cursor = ''): Promise<ChangesPage[]> {
 describe('GET /v2/changes', () => {
   it('delivers every record of the seeded practice exactly once, parents before children', async () => {
     const pages = await pullAll(7);
-    const seen = { families: new Set<string>(), contacts: new Set<string>(), patients: new Set<string>(), links: new Set<string>(), appointments: new Set<string>() };
+    const seen = {
+      families: new Set<string>(),
+      contacts: new Set<string>(),
+      patients: new Set<string>(),
+      links: new Set<string>(),
+      appointments: new Set<string>(),
+    };
     const once = (set: Set<string>, id: string) => {
       expect(set.has(id), `${id} sent twice`).toBe(false);
       set.add(id);

@@ -37,7 +37,13 @@ async function issueWith(prepared: PreparedPins, batchId: string) {
   const plan = planFamily(app, family);
   return issueFamilyPins(
     app.context,
-    { batchId, familyId: 'f-lopez', choices: NO_CHOICES, expectedPatientIds: plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)), reviewToken: family.reviewToken },
+    {
+      batchId,
+      familyId: 'f-lopez',
+      choices: NO_CHOICES,
+      expectedPatientIds: plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)),
+      reviewToken: family.reviewToken,
+    },
     prepared,
   );
 }
@@ -65,8 +71,14 @@ describe('PINs prepared while the plan is read', () => {
     first.prepare(b1, 3);
     await issueWith(first, b1);
     // Another family, whose prepared batch holds one of those PINs.
-    insertFamilies(app.context.sqlite, [{ ...FAMILY, id: 'f-two', name: 'Two', children: [{ id: 'p-x', firstName: 'Xavi', dateOfBirth: '2017-01-01' }], contacts: [] }]);
-    app.context.sqlite.prepare(`INSERT INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag) VALUES ('p-x', 'c-maria', 1, 'Mother', 'Joint', 1, 0)`).run();
+    insertFamilies(app.context.sqlite, [
+      { ...FAMILY, id: 'f-two', name: 'Two', children: [{ id: 'p-x', firstName: 'Xavi', dateOfBirth: '2017-01-01' }], contacts: [] },
+    ]);
+    app.context.sqlite
+      .prepare(
+        `INSERT INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag) VALUES ('p-x', 'c-maria', 1, 'Mother', 'Joint', 1, 0)`,
+      )
+      .run();
     const second = new PreparedPins(app.context.pinKey, () => mono, known(['AAA222BBB']));
     const b2 = crypto.randomUUID();
     second.prepare(b2, 1);
@@ -74,7 +86,13 @@ describe('PINs prepared while the plan is read', () => {
     const plan = planFamily(app, family);
     const packet = await issueFamilyPins(
       app.context,
-      { batchId: b2, familyId: 'f-two', choices: NO_CHOICES, expectedPatientIds: plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)), reviewToken: family.reviewToken },
+      {
+        batchId: b2,
+        familyId: 'f-two',
+        choices: NO_CHOICES,
+        expectedPatientIds: plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)),
+        reviewToken: family.reviewToken,
+      },
       second,
     );
     const pin = packet.guardians.flatMap((g) => g.children).find((c) => c.patientId === 'p-x')!.pin!;

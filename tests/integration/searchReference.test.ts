@@ -58,7 +58,17 @@ function queries(): Record<string, string[]> {
   };
 }
 
-const KINDS = ['name prefix (3 letters)', 'first + last prefix', 'whole first and last name', 'date of birth', 'month and day', 'chart number', 'phone fragment (last 4)', 'guardian email prefix', 'nobody by that name'];
+const KINDS = [
+  'name prefix (3 letters)',
+  'first + last prefix',
+  'whole first and last name',
+  'date of birth',
+  'month and day',
+  'chart number',
+  'phone fragment (last 4)',
+  'guardian email prefix',
+  'nobody by that name',
+];
 
 describe('search.patients finds what a plain scan of the search terms finds', () => {
   it.each(KINDS)('%s', async (kind) => {
@@ -74,7 +84,10 @@ describe('search.patients finds what a plain scan of the search terms finds', ()
         expect(more, text).toBe(false);
       } else {
         expect(found.length, text).toBe(DEFAULT_SEARCH_LIMIT);
-        expect(found.every((id) => expected.has(id)), text).toBe(true);
+        expect(
+          found.every((id) => expected.has(id)),
+          text,
+        ).toBe(true);
         expect(more, text).toBe(true);
       }
       // As the clerk reads them: by last name, first name, date of birth.

@@ -93,7 +93,9 @@ describe('secrets at rest', () => {
     const printed = printedPins(packet);
     expect(printed).toHaveLength(1);
 
-    const payloads = app!.context.sqlite.prepare(`SELECT json_extract(payload, '$.pin') AS pin FROM outbox WHERE kind IN ('portal.enrollment', 'email.welcome')`).all() as { pin: string }[];
+    const payloads = app!.context.sqlite
+      .prepare(`SELECT json_extract(payload, '$.pin') AS pin FROM outbox WHERE kind IN ('portal.enrollment', 'email.welcome')`)
+      .all() as { pin: string }[];
     expect(payloads).toHaveLength(3);
     expect(payloads.every((p) => p.pin.startsWith('enc1:'))).toBe(true);
 
@@ -134,7 +136,9 @@ describe('secrets at rest', () => {
     fs.writeFileSync(path.join(dataDir, 'secrets.json'), JSON.stringify({ smtpPassword: 'old-plain-password' }));
     const Database = (await import('better-sqlite3')).default;
     const raw = new Database(databaseFile);
-    raw.prepare(`UPDATE outbox SET payload = json_set(payload, '$.pin', ?) WHERE kind = 'portal.enrollment' AND ref = ?`).run(normalizePin(printed), enrollment);
+    raw
+      .prepare(`UPDATE outbox SET payload = json_set(payload, '$.pin', ?) WHERE kind = 'portal.enrollment' AND ref = ?`)
+      .run(normalizePin(printed), enrollment);
     raw.close();
     expect(everythingOnDisk()).toContain('old-plain-password');
 

@@ -24,12 +24,13 @@ const options = (restoreBackup: StartupOptions['restoreBackup'] = () => false): 
   restoreBackup,
 });
 
-
 /** A practice with one family, backed up, then closed with its database damaged. */
 async function damagedWithBackup(): Promise<void> {
   const started = await startApp(options());
   if (!started.ok) throw new Error(started.message);
-  insertFamilies(started.app.context.sqlite, [{ id: 'f1', name: 'Lopez', children: [{ id: 'p1', firstName: 'Ana', dateOfBirth: '2015-03-14' }], contacts: [] }]);
+  insertFamilies(started.app.context.sqlite, [
+    { id: 'f1', name: 'Lopez', children: [{ id: 'p1', firstName: 'Ana', dateOfBirth: '2015-03-14' }], contacts: [] },
+  ]);
   await started.app.backups!.runNow();
   await started.app.close();
   started.instanceLock.release();
@@ -49,10 +50,12 @@ describe('start-up', () => {
     const databaseFile = path.join(dataDir, DATABASE_FILE_NAME);
     const before = fs.readFileSync(databaseFile);
     const offers: string[] = [];
-    const declined = await startApp(options(({ backupDate }) => {
+    const declined = await startApp(
+      options(({ backupDate }) => {
         offers.push(backupDate);
         return false;
-      }),);
+      }),
+    );
     expect(offers).toEqual([listBackups(databaseFile)[0]!.date]);
     expect(declined).toMatchObject({ ok: false, declinedBackup: offers[0] });
     expect(!declined.ok && declined.error instanceof DatabaseOpenError).toBe(true);

@@ -32,7 +32,13 @@ const family = (id: string, name: string, kids: number): FamilyFixture => ({
       firstName: 'Maria',
       lastName: name,
       email: `${id}@example.com`,
-      links: Array.from({ length: kids }, (_, i) => ({ patientId: `${id}-${i}`, sort: 1, authority: 'Joint' as const, residesWith: true, relationship: 'Mother' })),
+      links: Array.from({ length: kids }, (_, i) => ({
+        patientId: `${id}-${i}`,
+        sort: 1,
+        authority: 'Joint' as const,
+        residesWith: true,
+        relationship: 'Mother',
+      })),
     },
   ],
 });
@@ -75,7 +81,11 @@ describe('a full disk', () => {
     const refused = await issue('f-nguyen');
     expect(refused).toEqual({
       ok: false,
-      error: { code: 'storage', message: 'The disk is full: nothing was saved. Free some space on this computer (or ask IT to), then try again.', details: { problem: 'full' } },
+      error: {
+        code: 'storage',
+        message: 'The disk is full: nothing was saved. Free some space on this computer (or ask IT to), then try again.',
+        details: { problem: 'full' },
+      },
     });
     expect({ pins: count('pins'), outbox: count('outbox') }).toEqual(before);
     const reprint = await app.invoke('pins.packet', { batchId });
@@ -92,7 +102,10 @@ describe('a read-only data folder', () => {
   it('refuses changes with a clear message while the database cannot be written, and works again after', async () => {
     app.context.sqlite.pragma('query_only = ON');
     const refused = await issue('f-lopez');
-    expect(refused).toMatchObject({ ok: false, error: { code: 'storage', message: expect.stringMatching(/^The data folder cannot be written \(it is read-only\): nothing was saved\. Ask IT/) } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'storage', message: expect.stringMatching(/^The data folder cannot be written \(it is read-only\): nothing was saved\. Ask IT/) },
+    });
     expect(count('pins')).toBe(0);
     // Reading still works: the desk can look families up.
     expect((await app.invoke('family.load', { familyId: 'f-lopez' })).ok).toBe(true);

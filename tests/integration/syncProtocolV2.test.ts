@@ -60,7 +60,11 @@ const desks: App[] = [];
 const ok = invokeOk;
 
 const rows = (app: App, sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
-const value = (app: App, sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).pluck().get(...params);
+const value = (app: App, sql: string, ...params: unknown[]) =>
+  app.context.sqlite
+    .prepare(sql)
+    .pluck()
+    .get(...params);
 
 /** A practice system whose records are these families (the portal logs them on its first start). */
 async function seedPractice(file: string, families: FamilyFixture[]): Promise<void> {
@@ -96,7 +100,8 @@ async function issueFamily(app: App, familyId: string, choices: Partial<PlanChoi
   });
 }
 
-const pinOf = (app: App, patientId: string): string => value(app, 'SELECT id FROM pins WHERE patient_id = ? ORDER BY issued_at DESC, rowid DESC', patientId) as string;
+const pinOf = (app: App, patientId: string): string =>
+  value(app, 'SELECT id FROM pins WHERE patient_id = ? ORDER BY issued_at DESC, rowid DESC', patientId) as string;
 
 async function mails(): Promise<ParsedMail[]> {
   return Promise.all(smtp.messages.map((raw) => simpleParser(raw)));
@@ -282,9 +287,9 @@ describe('two desks, one guardian', () => {
       [newPinId, false],
     ]);
     expect(value(deskA, 'SELECT status FROM pins WHERE id = ?', oldPinId)).toBe('revoked');
-    expect(rows(deskA, `SELECT json_extract(details, '$.pinId') AS pin, json_extract(details, '$.replacedBy') AS by FROM audit_log WHERE action = 'pin_revoked'`)).toEqual([
-      { pin: oldPinId, by: newPinId },
-    ]);
+    expect(
+      rows(deskA, `SELECT json_extract(details, '$.pinId') AS pin, json_extract(details, '$.replacedBy') AS by FROM audit_log WHERE action = 'pin_revoked'`),
+    ).toEqual([{ pin: oldPinId, by: newPinId }]);
 
     await ok(deskA, 'sync.now', {});
     await ok(deskB, 'sync.now', {});
@@ -312,7 +317,9 @@ describe("the practice system's clock", () => {
     const status = await ok<StatusInfo>(desk, 'status.get', {});
     // The Date header has whole seconds.
     expect(Math.abs(status.clockSkewMs! + TWO_YEARS)).toBeLessThan(1_000);
-    expect(clockSkewWarning(status.clockSkewMs)).toBe("This computer's clock is 730 days behind the practice system: fix the clock (PIN expiry dates depend on it).");
+    expect(clockSkewWarning(status.clockSkewMs)).toBe(
+      "This computer's clock is 730 days behind the practice system: fix the clock (PIN expiry dates depend on it).",
+    );
     const family = await ok<FamilyView>(desk, 'family.load', { familyId: 'f-one' });
     const refused = await desk.invoke('pins.issue', {
       batchId: randomUUID(),
@@ -418,7 +425,16 @@ describe('mismatched protocol versions', () => {
     expect(refusal.code).toBe('protocol_version');
     expect(refusal.message).toBe('This practice system speaks sync protocol v2; the desk asked in v1. Update Family Portal PINs on that desk.');
 
-    const { issuedAt: _i, workstation: _w, issuedBy: _b, delivery: _d, welcomeForContactId: _c, resendWelcome: _r, replacesPinId: _p, ...v1Request } = enrollment(ANA);
+    const {
+      issuedAt: _i,
+      workstation: _w,
+      issuedBy: _b,
+      delivery: _d,
+      welcomeForContactId: _c,
+      resendWelcome: _r,
+      replacesPinId: _p,
+      ...v1Request
+    } = enrollment(ANA);
     const enroll = await post('/v1/enrollments', v1Request);
     expect(enroll.status).toBe(410);
     expect(protocolError.parse(await enroll.json()).error.code).toBe('protocol_version');
@@ -430,7 +446,8 @@ describe('mismatched protocol versions', () => {
     try {
       const desk = await openDesk('desk-a', v1.url);
       insertFamilies(desk.context.sqlite, [PRACTICE[0]!]);
-      const message = 'The practice system speaks sync protocol v1; this desk needs v2: ask its vendor to update it. Nothing was lost: what waits is sent once it is updated.';
+      const message =
+        'The practice system speaks sync protocol v1; this desk needs v2: ask its vendor to update it. Nothing was lost: what waits is sent once it is updated.';
 
       const pulled = await desk.deliveries.pulls.pull({ baseUrl: v1.url, token: TOKEN }).then(
         () => null,
@@ -447,7 +464,9 @@ describe('mismatched protocol versions', () => {
 
       await issueFamily(desk, 'f-one');
       await desk.deliveries.worker.drain();
-      expect(rows(desk, `SELECT status, last_error FROM outbox WHERE kind = 'portal.enrollment'`)).toEqual([{ status: 'needs_attention', last_error: message }]);
+      expect(rows(desk, `SELECT status, last_error FROM outbox WHERE kind = 'portal.enrollment'`)).toEqual([
+        { status: 'needs_attention', last_error: message },
+      ]);
       expect(smtp.messages).toHaveLength(0);
       expect(v1.received.filter((path) => path.startsWith('/v2/'))).toEqual(expect.arrayContaining([SYNC_PATHS.changes, SYNC_PATHS.enrollments]));
     } finally {

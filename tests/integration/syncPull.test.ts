@@ -1,13 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SearchResults } from '../../shared/api';
-import type {
-  AppointmentRecord,
-  ChangesPage,
-  ContactRecord,
-  FamilyRecord,
-  PatientContactRecord,
-  PatientRecord,
-} from '../../shared/sync/protocol';
+import type { AppointmentRecord, ChangesPage, ContactRecord, FamilyRecord, PatientContactRecord, PatientRecord } from '../../shared/sync/protocol';
 import { createApp, type App } from '../../electron/main/app';
 import { signInTestClerk } from '../support/signIn';
 import { signInAs } from '../../electron/main/clerks/sessionService';
@@ -76,7 +69,11 @@ let feed: ChangeFeed;
 let conn: SyncConnection;
 
 const rows = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).all(...params) as Record<string, unknown>[];
-const value = (sql: string, ...params: unknown[]) => app.context.sqlite.prepare(sql).pluck().get(...params);
+const value = (sql: string, ...params: unknown[]) =>
+  app.context.sqlite
+    .prepare(sql)
+    .pluck()
+    .get(...params);
 const state = (key: string) => value('SELECT value FROM sync_state WHERE key = ?', key) as string | undefined;
 
 async function search(text: string): Promise<string[]> {
@@ -137,9 +134,7 @@ describe('pulling changes from the practice system', () => {
       { id: 'p-linh', family_id: 'f-nguyen', first_name: 'Linh', sex: 'F', portal_linked: 0 },
       { id: 'p-mateo', family_id: 'f-garcia', first_name: 'Mateo', sex: 'M', portal_linked: 0 },
     ]);
-    expect(rows('SELECT id, email, version FROM contacts WHERE id = ?', 'c-rosa')).toEqual([
-      { id: 'c-rosa', email: 'rosa.g@newmail.example', version: 2 },
-    ]);
+    expect(rows('SELECT id, email, version FROM contacts WHERE id = ?', 'c-rosa')).toEqual([{ id: 'c-rosa', email: 'rosa.g@newmail.example', version: 2 }]);
     expect(rows('SELECT patient_id, contact_id, sort, authority, resides_with FROM patient_contacts ORDER BY patient_id')).toEqual([
       { patient_id: 'p-bao', contact_id: 'c-minh', sort: 1, authority: 'Joint', resides_with: 1 },
       { patient_id: 'p-elena', contact_id: 'c-rosa', sort: 1, authority: 'Joint', resides_with: 1 },
@@ -202,9 +197,7 @@ describe('pulling changes from the practice system', () => {
   it('applies tombstones: a removed link, a merged child with a PIN kept as Merged, a deleted appointment and family', async () => {
     await app.deliveries.pulls.pull(conn);
     const s = app.context.sqlite;
-    s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(
-      NOW.toISOString(),
-    );
+    s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(NOW.toISOString());
     s.prepare(
       `INSERT INTO pins (id, patient_id, batch_id, pin_hash, pin_fingerprint, issued_at, expires_at, issued_by, workstation, delivery, recipient_contact_id)
        VALUES ('pin-1', 'p-linh', 'b-1', 'hash', 'fp', ?, '2026-12-22T15:00:00.000Z', 'k1', 'desk-1', 'print', 'c-minh')`,
@@ -260,9 +253,7 @@ describe('pulling changes from the practice system', () => {
     await app.deliveries.pulls.pull(conn);
     const s = app.context.sqlite;
     s.prepare(`INSERT INTO settings (key, value) VALUES ('timeZone', '"America/New_York"'), ('portalUrl', '"https://portal.example.org"')`).run();
-    s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(
-      NOW.toISOString(),
-    );
+    s.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana Reyes', 'clerk', ?)`).run(NOW.toISOString());
     app.context.settingsChanged();
     await signInAs(app.context, 'k1');
     const corrected = await app.invoke('patients.correctName', {
@@ -276,9 +267,7 @@ describe('pulling changes from the practice system', () => {
 
     // Upstream still has the placeholder, and meanwhile changed the date of birth and the status.
     feed.pages.push({
-      patients: [
-        patient('p-baby', 'Baby Girl', 'Okafor', { familyId: 'f-okafor', dateOfBirth: '2026-10-31', status: 'Inactive', version: 2 }),
-      ],
+      patients: [patient('p-baby', 'Baby Girl', 'Okafor', { familyId: 'f-okafor', dateOfBirth: '2026-10-31', status: 'Inactive', version: 2 })],
     });
     const summary = await app.deliveries.pulls.pull(conn);
     expect(summary.keptLocal).toBe(1);

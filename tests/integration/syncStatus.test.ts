@@ -81,7 +81,13 @@ describe('Sync now and the status bar after setup', () => {
         name: 'Lopez',
         children: [{ id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14' }],
         contacts: [
-          { id: 'c-maria', firstName: 'Maria', lastName: 'Lopez', email: 'maria@example.com', links: [{ patientId: 'p-ana', sort: 1, authority: 'Joint', residesWith: true }] },
+          {
+            id: 'c-maria',
+            firstName: 'Maria',
+            lastName: 'Lopez',
+            email: 'maria@example.com',
+            links: [{ patientId: 'p-ana', sort: 1, authority: 'Joint', residesWith: true }],
+          },
         ],
       },
     ]);

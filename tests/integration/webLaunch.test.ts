@@ -55,8 +55,13 @@ describe('web mode’s launch address', () => {
   it('is printed once, on one line a script can read', () => {
     expect(code()).toMatch(/^[\w-]{32}$/);
     expect(web.output().split(code()).length - 1).toBe(1);
-    const lines = web.output().split('\n').filter((line) => line.includes(origin()));
-    expect(lines).toEqual([`Family Portal PINs is running in web mode. Open ${web.url} in a browser (this address works once: the browser that opens it first stays signed in).`]);
+    const lines = web
+      .output()
+      .split('\n')
+      .filter((line) => line.includes(origin()));
+    expect(lines).toEqual([
+      `Family Portal PINs is running in web mode. Open ${web.url} in a browser (this address works once: the browser that opens it first stays signed in).`,
+    ]);
   });
 
   it('opens one session: used again it is refused, while the session it opened keeps working', async () => {

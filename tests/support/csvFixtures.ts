@@ -56,11 +56,7 @@ export const MALFORMED = {
     /* 2 */ 'C1001,K1,Maria,Lopez,maria@example.com',
     /* 3 */ 'C9999,K2,Bob,Smith,bob@example.com',
   ),
-  appointments: lines(
-    /* 1 */ 'Chart #,Date,Time,Provider',
-    /* 2 */ 'C1001,11/22/2026,2:30 PM,Dr. Patel',
-    /* 3 */ 'C1002,11/22/2026,25:00,Dr. Patel',
-  ),
+  appointments: lines(/* 1 */ 'Chart #,Date,Time,Provider', /* 2 */ 'C1001,11/22/2026,2:30 PM,Dr. Patel', /* 3 */ 'C1002,11/22/2026,25:00,Dr. Patel'),
 };
 
 const TABLES: Record<string, string> = {

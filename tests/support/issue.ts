@@ -44,10 +44,7 @@ export function planFamily(app: App, family: FamilyView, choices: Partial<PlanCh
  * A desk for issuing tests: a real SQLite file, the practice in New York with a portal address,
  * and the clerk Dana Reyes (k1) signed in. `now` is read on every call, so a test can move it.
  */
-export async function openIssuingDesk(
-  file: string,
-  options: { now: () => Date; workstation: string },
-): Promise<App> {
+export async function openIssuingDesk(file: string, options: { now: () => Date; workstation: string }): Promise<App> {
   return openTestDesk(file, {
     now: options.now,
     workstation: options.workstation,

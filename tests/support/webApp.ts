@@ -64,10 +64,14 @@ export async function startWebApp(
  * what it printed once it exits; rejects (after stopping it) if it got ready instead.
  */
 export async function attemptWebApp(options: { dataDir: string; demoFamilies?: number }): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
-  const child: ChildProcess = spawn(process.execPath, ['out/main/web.js', '--data-dir', options.dataDir, '--demo-families', String(options.demoFamilies ?? 120)], {
-    cwd: path.resolve(import.meta.dirname, '../..'),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['out/main/web.js', '--data-dir', options.dataDir, '--demo-families', String(options.demoFamilies ?? 120)],
+    {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -34,7 +34,11 @@ export interface WebPractice {
 export async function startWebPractice(options: { families: number; tempPrefix: string; token: string }): Promise<WebPractice> {
   const temp = makeTempDir(options.tempPrefix);
   const today = localDateIn(new Date(), Intl.DateTimeFormat().resolvedOptions().timeZone);
-  const portal = await startPortal({ dbFile: temp.file('portal.sqlite'), token: options.token, seedDemo: { families: options.families, today, now: new Date() } });
+  const portal = await startPortal({
+    dbFile: temp.file('portal.sqlite'),
+    token: options.token,
+    seedDemo: { families: options.families, today, now: new Date() },
+  });
   const desk = await startWebApp({ demoFamilies: options.families, env: { FPP_OUTBOX_POLL_MS: '300' } });
   const db = new BetterSqlite3(desk.databaseFile, { readonly: true });
   const kids = db.prepare('SELECT id, first_name, last_name, date_of_birth, chart_number FROM patients WHERE family_id = ? ORDER BY date_of_birth');

@@ -110,9 +110,7 @@ function loadFamily(sqlite: BetterSqlite3.Database, familyId: string, today = TO
 function checkScenarios(sqlite: BetterSqlite3.Database, today: string, limit: number, minimum: number): void {
   const scenarios = demoScenarioFamilies(sqlite);
   for (const scenario of DEMO_SCENARIOS) {
-    expect(scenarios[scenario].length, `${scenario} occurrences`).toBeGreaterThanOrEqual(
-      scenario === 'shared-guardian' ? 2 * minimum : minimum,
-    );
+    expect(scenarios[scenario].length, `${scenario} occurrences`).toBeGreaterThanOrEqual(scenario === 'shared-guardian' ? 2 * minimum : minimum);
   }
   const families = (s: DemoScenario) => scenarios[s].map((id) => loadFamily(sqlite, id, today));
   const active = (f: FamilyView) => f.patients.filter((p) => p.status === 'Active');
@@ -166,11 +164,7 @@ function checkScenarios(sqlite: BetterSqlite3.Database, today: string, limit: nu
   }
   for (const f of families('under-minor-limit')) {
     const under = f.patients.filter(
-      (p) =>
-        p.status === 'Active' &&
-        p.date_of_birth &&
-        ageOn(p.date_of_birth, today) === limit - 1 &&
-        ageOn(p.date_of_birth, addDays(today, 10)) === limit,
+      (p) => p.status === 'Active' && p.date_of_birth && ageOn(p.date_of_birth, today) === limit - 1 && ageOn(p.date_of_birth, addDays(today, 10)) === limit,
     );
     expect(under.length).toBeGreaterThanOrEqual(1);
   }
@@ -195,11 +189,9 @@ function checkScenarios(sqlite: BetterSqlite3.Database, today: string, limit: nu
   }
   for (const f of families('merged-sibling')) {
     const merged = f.patients.find((p) => p.status === 'Merged')!;
-    expect(
-      active(f).some(
-        (p) => p.first_name === merged.first_name && p.last_name === merged.last_name && p.date_of_birth === merged.date_of_birth,
-      ),
-    ).toBe(true);
+    expect(active(f).some((p) => p.first_name === merged.first_name && p.last_name === merged.last_name && p.date_of_birth === merged.date_of_birth)).toBe(
+      true,
+    );
   }
 
   for (const f of families('blended')) {
@@ -287,7 +279,11 @@ describe('demo practice', () => {
   it('fills a default-sized practice and summarises it truthfully', async () => {
     const { sqlite, summary, close } = await seeded();
     try {
-      const count = (sql: string, ...args: unknown[]) => sqlite.prepare(sql).pluck().get(...args) as number;
+      const count = (sql: string, ...args: unknown[]) =>
+        sqlite
+          .prepare(sql)
+          .pluck()
+          .get(...args) as number;
       expect(summary.families).toBe(300);
       expect(count('SELECT count(*) FROM families')).toBe(300);
       expect(count('SELECT count(*) FROM patients')).toBe(summary.patients);
@@ -306,9 +302,7 @@ describe('demo practice', () => {
 
       // Mostly Active, every other status present.
       const statuses = Object.fromEntries(
-        (sqlite.prepare('SELECT status, count(*) AS n FROM patients GROUP BY status').all() as { status: string; n: number }[]).map(
-          (r) => [r.status, r.n],
-        ),
+        (sqlite.prepare('SELECT status, count(*) AS n FROM patients GROUP BY status').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]),
       );
       for (const s of ['Active', 'Inactive', 'Transferred', 'Deceased', 'Merged', 'In Collections']) expect(statuses[s]).toBeGreaterThan(0);
       expect(statuses.Active! / summary.patients).toBeGreaterThan(0.85);
@@ -317,9 +311,7 @@ describe('demo practice', () => {
       // Chart numbers unique and well-formed; emails unique.
       expect(count('SELECT count(DISTINCT chart_number) FROM patients')).toBe(summary.patients);
       expect(count(`SELECT count(*) FROM patients WHERE chart_number NOT GLOB 'C[1-9][0-9][0-9][0-9][0-9][0-9][0-9]'`)).toBe(0);
-      expect(count('SELECT count(*) FROM contacts WHERE email IS NOT NULL')).toBe(
-        count('SELECT count(DISTINCT email) FROM contacts WHERE email IS NOT NULL'),
-      );
+      expect(count('SELECT count(*) FROM contacts WHERE email IS NOT NULL')).toBe(count('SELECT count(DISTINCT email) FROM contacts WHERE email IS NOT NULL'));
       expect(count(`SELECT count(*) FROM contacts WHERE language = 'es'`)).toBeGreaterThan(0);
 
       // Search terms for every patient.

@@ -12,6 +12,9 @@ describe('printOutcome', () => {
   it('the printer failed: nothing recorded, and the clerk reads why and what to do', () => {
     const { record, outcome } = printOutcome({ ok: false, message: 'The packet could not be printed (no printer is connected).' });
     expect(record).toBe(false);
-    expect(outcome).toEqual({ kind: 'failed', message: 'The packet could not be printed (no printer is connected). Check the printer, then press Print again.' });
+    expect(outcome).toEqual({
+      kind: 'failed',
+      message: 'The packet could not be printed (no printer is connected). Check the printer, then press Print again.',
+    });
   });
 });

@@ -30,7 +30,15 @@ describe('the Electron window', () => {
     expect(prefs.preload).toBe('/app/out/preload/index.cjs');
     // Isolation and web security on; every way for the page to reach Node, insecure content or other pages off.
     const on = ['contextIsolation', 'sandbox', 'webSecurity'] as const;
-    const off = ['nodeIntegration', 'nodeIntegrationInWorker', 'nodeIntegrationInSubFrames', 'allowRunningInsecureContent', 'experimentalFeatures', 'webviewTag', 'navigateOnDragDrop'] as const;
+    const off = [
+      'nodeIntegration',
+      'nodeIntegrationInWorker',
+      'nodeIntegrationInSubFrames',
+      'allowRunningInsecureContent',
+      'experimentalFeatures',
+      'webviewTag',
+      'navigateOnDragDrop',
+    ] as const;
     expect(on.map((key) => [key, prefs[key]])).toEqual(on.map((key) => [key, true]));
     expect(off.map((key) => [key, prefs[key]])).toEqual(off.map((key) => [key, false]));
   });

@@ -126,7 +126,11 @@ describe('web mode', () => {
     const fresh = await startWebServer({ app, rendererDir: path.resolve(import.meta.dirname, '../../renderer') });
     try {
       const code = new URL(fresh.openUrl).hash.replace('#code=', '');
-      const reply = await fetch(new URL('/api/session', fresh.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+      const reply = await fetch(new URL('/api/session', fresh.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code }),
+      });
       expect(reply.status).toBe(200);
       const cookie = reply.headers.getSetCookie();
       expect(cookie).toHaveLength(1);

@@ -36,7 +36,8 @@ export class AuditChainMonitor {
   /** The check at start. Never rejects: a failure to run is logged without data. */
   start(): void {
     this.verify().catch((error: unknown) => {
-      if (!(error instanceof VerificationStopped)) console.error('Audit log verification could not run:', error instanceof Error ? error.stack : 'non-error thrown');
+      if (!(error instanceof VerificationStopped))
+        console.error('Audit log verification could not run:', error instanceof Error ? error.stack : 'non-error thrown');
     });
   }
 
@@ -49,7 +50,10 @@ export class AuditChainMonitor {
     if (this.running !== null) return this.running;
     if (!this.last) return this.verify();
     if (this.last.ok) {
-      const newest = await this.ctx.db.selectFrom('audit_log').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+      const newest = await this.ctx.db
+        .selectFrom('audit_log')
+        .select((eb) => eb.fn.max('id').as('id'))
+        .executeTakeFirst();
       if ((newest?.id ?? null) !== this.last.lastId) return this.verify();
     }
     return this.last;

@@ -92,7 +92,14 @@ export async function verifyAuditChain(db: Db, sqlite: BetterSqlite3.Database, o
   const progress = (rowsChecked: number) => options.onProgress?.({ rowsChecked, rowsTotal: end });
   const launch = options.workers && end >= (options.workers.minRows ?? 50_000) ? findVerifyWorker(options.workers.script) : null;
   if (launch && options.workers) {
-    await verifyInWorkers(verifier, launch, { ...options.workers, end, head: start.head, sliceRows: options.sliceRows ?? 5_000, signal: options.signal, onProgress: progress });
+    await verifyInWorkers(verifier, launch, {
+      ...options.workers,
+      end,
+      head: start.head,
+      sliceRows: options.sliceRows ?? 5_000,
+      signal: options.signal,
+      onProgress: progress,
+    });
   } else {
     const slice = sliceStatement(sqlite);
     let after = 0;

@@ -159,13 +159,22 @@ export async function exportAudit(ctx: AppContext, exportDir: string, filter: Au
   const timeZone = practiceTimeZone(await ctx.settings());
   const base = await filtered(ctx, filter);
   // The rows present now: anything appended while writing (this export's own entry) is left out.
-  const upTo = (await ctx.db.selectFrom('audit_log').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst())?.max ?? 0;
+  const upTo =
+    (
+      await ctx.db
+        .selectFrom('audit_log')
+        .select((eb) => eb.fn.max('id').as('max'))
+        .executeTakeFirst()
+    )?.max ?? 0;
   let rows = 0;
   async function* records(): AsyncGenerator<CsvValue[]> {
     // Keyset pages, newest first, like the screen.
     let before = Number(upTo) + 1;
     for (;;) {
-      const page = (await withNames(base.where('audit_log.id', '<', before)).orderBy('audit_log.id', 'desc').limit(EXPORT_SLICE).execute()) as JoinedRow[];
+      const page = (await withNames(base.where('audit_log.id', '<', before))
+        .orderBy('audit_log.id', 'desc')
+        .limit(EXPORT_SLICE)
+        .execute()) as JoinedRow[];
       for (const row of page) {
         const v = view(row);
         rows += 1;

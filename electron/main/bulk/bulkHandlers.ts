@@ -11,7 +11,14 @@ import { fixContact } from './fixContact';
 import { bulkSnapshot } from './snapshot';
 import { worklistChildCount } from '../../../shared/domain/worklistGroups';
 
-export type BulkHandlerName = 'bulk.readiness' | 'bulk.setChecklist' | 'bulk.eligible' | 'bulk.exclusions' | 'bulk.worklist' | 'bulk.fixContact' | 'bulk.export';
+export type BulkHandlerName =
+  | 'bulk.readiness'
+  | 'bulk.setChecklist'
+  | 'bulk.eligible'
+  | 'bulk.exclusions'
+  | 'bulk.worklist'
+  | 'bulk.fixContact'
+  | 'bulk.export';
 
 const pageOf = <T>(rows: readonly T[], offset: number, limit: number): T[] => rows.slice(offset, offset + limit);
 

@@ -73,7 +73,17 @@ export async function* exportRecords(snapshot: BulkSnapshot, kind: ExportKind): 
         for (const g of await snapshot.guardians(offset, GUARDIANS_PER_SLICE)) {
           const mobile = mobileForFile(g.mobilePhone);
           for (const c of g.children) {
-            yield [g.firstName.trim(), g.lastName.trim(), g.email, mobile, g.preferredReminder ?? '', c.firstName.trim(), c.lastName.trim(), formatUsDate(c.dateOfBirth), c.chartNumber];
+            yield [
+              g.firstName.trim(),
+              g.lastName.trim(),
+              g.email,
+              mobile,
+              g.preferredReminder ?? '',
+              c.firstName.trim(),
+              c.lastName.trim(),
+              formatUsDate(c.dateOfBirth),
+              c.chartNumber,
+            ];
           }
           if (pacer.due()) await pacer.pause();
         }

@@ -55,7 +55,10 @@ function normalize(changes: ContactChanges): ContactChanges {
   if (changes.email !== undefined) {
     const mailbox = changes.email === null || changes.email.trim() === '' ? null : checkMailbox(changes.email);
     if (mailbox && !mailbox.ok) {
-      throw new AppError('invalid_input', `"${shownEmail(changes.email!)}" cannot be saved as the email: ${emailProblemWords(mailbox.problem)}. Enter one address. Nothing was changed.`);
+      throw new AppError(
+        'invalid_input',
+        `"${shownEmail(changes.email!)}" cannot be saved as the email: ${emailProblemWords(mailbox.problem)}. Enter one address. Nothing was changed.`,
+      );
     }
     out.email = mailbox ? mailbox.address : null;
   }
@@ -152,7 +155,10 @@ export async function fixContact(ctx: AppContext, input: ContactFix): Promise<Wo
       if ('mobilePhone' in ownTo) contactSet.mobile_phone = ownTo.mobilePhone ?? null;
       if ('preferredReminder' in ownTo) contactSet.preferred_reminder = ownTo.preferredReminder ?? null;
       await trx.updateTable('contacts').set(contactSet).where('id', '=', input.contactId).execute();
-      reindexPatients(ctx.sqlite, linked.map((l) => l.patient_id));
+      reindexPatients(
+        ctx.sqlite,
+        linked.map((l) => l.patient_id),
+      );
     }
     for (const change of linkChanges) {
       const linkSet: Updateable<PatientContactsTable> = {};

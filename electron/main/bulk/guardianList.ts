@@ -67,7 +67,8 @@ export function lazyGuardians(
       const list: EligibleChild[] = [];
       for (let k = start[i]!; k < start[i + 1]!; k++) {
         const p = children.get(kids[k]!);
-        if (p) list.push({ patientId: p.id, firstName: p.firstName, lastName: p.lastName, dateOfBirth: (p.dateOfBirth ?? '').trim(), chartNumber: p.chartNumber });
+        if (p)
+          list.push({ patientId: p.id, firstName: p.firstName, lastName: p.lastName, dateOfBirth: (p.dateOfBirth ?? '').trim(), chartNumber: p.chartNumber });
       }
       list.sort((a, b) => compareKeys(a.dateOfBirth, b.dateOfBirth) || compareKeys(a.patientId, b.patientId));
       result.push({

@@ -35,11 +35,7 @@ export interface ContactDetails {
  * by column, so the result is exact whatever the text holds.
  */
 function byRowid<T>(sqlite: BetterSqlite3.Database, columns: readonly string[], from: string, shape: (v: readonly (string | null)[]) => T) {
-  const packed = [
-    'rowid',
-    ...columns.map((c) => `coalesce(length(${c}), -1)`),
-    ...columns.map((c) => `coalesce(${c}, '')`),
-  ].join(' || char(31) || ');
+  const packed = ['rowid', ...columns.map((c) => `coalesce(length(${c}), -1)`), ...columns.map((c) => `coalesce(${c}, '')`)].join(' || char(31) || ');
   const statements = new Map<number, BetterSqlite3.Statement>();
   const statement = (n: number) => {
     let s = statements.get(n);

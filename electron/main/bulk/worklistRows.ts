@@ -21,7 +21,11 @@ const NO_PRIMARY: ContactProblem = { code: 'no_primary_contact', message: 'No Fa
  * address typed for thousands of contacts stays cheap); the other person named is the first such
  * use, so the message does not depend on who asks.
  */
-export function sharedEmailFlags<U extends { crow: number; family: string }>(email: string, uses: readonly U[], nameOf: (u: U) => string): Map<U, ContactProblem> {
+export function sharedEmailFlags<U extends { crow: number; family: string }>(
+  email: string,
+  uses: readonly U[],
+  nameOf: (u: U) => string,
+): Map<U, ContactProblem> {
   const flags = new Map<U, ContactProblem>();
   const contactsOfFamily = new Map<string, Set<number>>();
   for (const u of uses) {
@@ -72,7 +76,14 @@ export async function buildWorklist(read: Readers, patients: number[], contacts:
   return rows;
 }
 
-async function worklistEntries(read: Readers, patients: number[], contacts: number[], bits: number[], distinctContacts: number[], pacer: Pacer): Promise<WorklistEntry[]> {
+async function worklistEntries(
+  read: Readers,
+  patients: number[],
+  contacts: number[],
+  bits: number[],
+  distinctContacts: number[],
+  pacer: Pacer,
+): Promise<WorklistEntry[]> {
   const details = await read.contacts(distinctContacts, pacer);
   const listed = new Map<number, { crow: number; bits: number; problems: ContactProblem[] }>();
   const memo = new Map<number, ContactProblem[]>();
@@ -193,9 +204,11 @@ function primaryContactUses(sqlite: BetterSqlite3.Database, email: string): Emai
     )
     .raw(true)
     .all(email) as [number, string, number, string, string, string, number][];
-  const primaryOf = sqlite.prepare(
-    `SELECT ${LINK_BITS}, c.id FROM patient_contacts pc JOIN contacts c ON c.id = pc.contact_id WHERE pc.patient_id = (SELECT id FROM patients WHERE rowid = ?) AND pc.sort = 1`,
-  ).raw(true);
+  const primaryOf = sqlite
+    .prepare(
+      `SELECT ${LINK_BITS}, c.id FROM patient_contacts pc JOIN contacts c ON c.id = pc.contact_id WHERE pc.patient_id = (SELECT id FROM patients WHERE rowid = ?) AND pc.sort = 1`,
+    )
+    .raw(true);
   const uses: EmailUse[] = [];
   const idOf = sqlite.prepare('SELECT id FROM contacts WHERE rowid = ?').pluck(true);
   for (const [prow, family, crow, raw, first, last, sortOnes] of candidates) {
@@ -220,7 +233,24 @@ export function worklistEntryFor(
   contactId: string,
   sharedEmailMemo?: Map<string, EmailUse[]>,
 ): WorklistEntry | null {
-  type LinkLine = [number, PatientStatus, string, string, string, string, string | null, string | null, number, number, string, string, string, string | null, string | null, ReminderMethod | null];
+  type LinkLine = [
+    number,
+    PatientStatus,
+    string,
+    string,
+    string,
+    string,
+    string | null,
+    string | null,
+    number,
+    number,
+    string,
+    string,
+    string,
+    string | null,
+    string | null,
+    ReminderMethod | null,
+  ];
   const lines = sqlite
     .prepare(
       `SELECT p.rowid, p.status, p.id, p.chart_number, p.first_name, p.last_name, p.date_of_birth, p.family_id, ${LINK_BITS},

@@ -203,7 +203,10 @@ export class CampaignPacer {
           expiresAt,
         };
         // The link before the email that depends on it (foreign key, and the portal must know it first).
-        await trx.insertInto('outbox').values(newOutboxRow(this.ctx, 'portal.setup_link', link, { id: linkId, ref: r.contact_id, at: nowIso })).execute();
+        await trx
+          .insertInto('outbox')
+          .values(newOutboxRow(this.ctx, 'portal.setup_link', link, { id: linkId, ref: r.contact_id, at: nowIso }))
+          .execute();
         await trx
           .insertInto('outbox')
           .values(newOutboxRow(this.ctx, 'email.setup_link', email, { id: emailId, ref: r.contact_id, dependsOn: linkId, at: nowIso }))

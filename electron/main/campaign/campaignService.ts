@@ -71,7 +71,17 @@ async function startCampaign(ctx: AppContext, pacer: CampaignPacer, expectedGuar
     }
     await trx
       .insertInto('campaigns')
-      .values({ id, state: 'running', started_at: now, started_by: clerk.id, total: guardians.length, link_valid_days: SETUP_LINK_VALID_DAYS, next_release_at: now, paused_at: null, finished_at: null })
+      .values({
+        id,
+        state: 'running',
+        started_at: now,
+        started_by: clerk.id,
+        total: guardians.length,
+        link_valid_days: SETUP_LINK_VALID_DAYS,
+        next_release_at: now,
+        paused_at: null,
+        finished_at: null,
+      })
       .execute();
     for (let i = 0; i < guardians.length; i += INSERT_BATCH) {
       await trx

@@ -33,8 +33,7 @@ export async function reconcileRecipients(ctx: AppContext, campaignId: string): 
     .execute();
   const parked = (status: string | null) => status === 'needs_attention' || status === 'dismissed';
   for (const row of rows) {
-    const next: CampaignRecipientState =
-      row.emailStatus === 'delivered' ? 'sent' : parked(row.emailStatus) || parked(row.linkStatus) ? 'failed' : 'released';
+    const next: CampaignRecipientState = row.emailStatus === 'delivered' ? 'sent' : parked(row.emailStatus) || parked(row.linkStatus) ? 'failed' : 'released';
     const emailDone = row.emailStatus === 'delivered' || row.emailStatus === 'dismissed';
     const scrubbed = emailDone && row.emailPayload !== null ? withoutToken(row.emailPayload) : null;
     if (next === row.state && scrubbed === null) continue;

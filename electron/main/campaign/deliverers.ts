@@ -24,7 +24,8 @@ export function campaignDeliverers(ctx: AppContext, services: DeliveryServices):
   return {
     async 'portal.setup_link'(row, payload) {
       const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.setupLinks, row.id, { ...payload, deliveryId: row.id });
-      if (!setupLinkRegistered.safeParse(body).success) throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
+      if (!setupLinkRegistered.safeParse(body).success)
+        throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
     },
 
     async 'email.setup_link'(row, payload) {

@@ -42,7 +42,11 @@ export async function todaysCheckins(ctx: AppContext): Promise<CheckinList> {
     });
   }
   const listed = [...families.values()].filter((f) => f.familyId !== '');
-  const statuses = await pinStatuses(ctx, listed.map((f) => f.familyId), today);
+  const statuses = await pinStatuses(
+    ctx,
+    listed.map((f) => f.familyId),
+    today,
+  );
   for (const family of listed) family.pinStatus = statuses.get(family.familyId) ?? null;
   return { date: today, families: listed };
 }
@@ -62,7 +66,9 @@ async function pinStatuses(ctx: AppContext, familyIds: string[], today: string):
     .select(['id', 'family_id', 'status', 'date_of_birth', 'portal_linked'])
     .where('family_id', 'in', familyIds)
     .execute();
-  const candidates = children.filter((c) => patientEligibility({ status: c.status, dateOfBirth: c.date_of_birth }, minorAgeLimit, today).exclusions.length === 0);
+  const candidates = children.filter(
+    (c) => patientEligibility({ status: c.status, dateOfBirth: c.date_of_birth }, minorAgeLimit, today).exclusions.length === 0,
+  );
   if (candidates.length === 0) return result;
   const ids = candidates.map((c) => c.id);
   const pins = [

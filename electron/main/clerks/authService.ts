@@ -49,7 +49,11 @@ export function setupAdministrator(ctx: AppContext, input: { username: string; d
   return oneAtATime(ctx, async () => {
     if (ctx.demo) throw new AppError('forbidden', 'The demo practice has its accounts already: sign in with one shown on this screen.');
     if (!(await setupNeeded(ctx))) throw new AppError('conflict', 'An administrator already exists on this install: sign in instead.');
-    const taken = await ctx.db.selectFrom('clerks').select('id').where((eb) => eb(eb.fn('lower', ['username']), '=', input.username.toLowerCase())).executeTakeFirst();
+    const taken = await ctx.db
+      .selectFrom('clerks')
+      .select('id')
+      .where((eb) => eb(eb.fn('lower', ['username']), '=', input.username.toLowerCase()))
+      .executeTakeFirst();
     if (taken) throw new AppError('conflict', `The username “${input.username}” is taken. Choose another.`);
     const hash = await hashPassword(input.password);
     const id = `clerk-${randomUUID()}`;
@@ -60,7 +64,13 @@ export function setupAdministrator(ctx: AppContext, input: { username: string; d
         .values({ id, username: input.username, display_name: input.displayName, role: 'admin', password_hash: hash, active: 1, created_at: at.toISOString() })
         .execute();
       await appendAudit(trx, [
-        { action: 'clerk_created', clerkId: id, workstation: ctx.workstation, at, details: { clerk: id, username: input.username, role: 'admin', firstAdministrator: true } },
+        {
+          action: 'clerk_created',
+          clerkId: id,
+          workstation: ctx.workstation,
+          at,
+          details: { clerk: id, username: input.username, role: 'admin', firstAdministrator: true },
+        },
         { action: 'sign_in', clerkId: id, workstation: ctx.workstation, at },
       ]);
     });
@@ -117,13 +127,21 @@ export function signIn(ctx: AppContext, input: { username: string; password: str
         details: { username: username.slice(0, 40), failures },
       });
       const delay = signInDelaySeconds(failures);
-      throw new AppError('not_signed_in', delay > 0 ? `${WRONG.replace(', then try again.', '.')} Too many failed tries: wait ${describeWait(delay)} before the next one.` : WRONG, {
-        retryAfterSeconds: delay,
-      });
+      throw new AppError(
+        'not_signed_in',
+        delay > 0 ? `${WRONG.replace(', then try again.', '.')} Too many failed tries: wait ${describeWait(delay)} before the next one.` : WRONG,
+        {
+          retryAfterSeconds: delay,
+        },
+      );
     }
     clearFailures(ctx.sqlite, subjects);
     if (needsRehash(usable.password_hash!)) {
-      await ctx.db.updateTable('clerks').set({ password_hash: await hashPassword(input.password) }).where('id', '=', usable.id).execute();
+      await ctx.db
+        .updateTable('clerks')
+        .set({ password_hash: await hashPassword(input.password) })
+        .where('id', '=', usable.id)
+        .execute();
     }
     const previous = ctx.session.clerkId;
     const wasLocked = previous !== null && (await isLocked(ctx));

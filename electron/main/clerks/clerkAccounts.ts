@@ -11,7 +11,15 @@ type Reader = Pick<Db, 'selectFrom'>;
 
 const columns = ['id', 'username', 'display_name', 'role', 'active', 'password_hash', 'created_at'] as const;
 
-function toAccount(row: { id: string; username: string; display_name: string; role: ClerkRole; active: number; password_hash: string | null; created_at: string }): ClerkAccount {
+function toAccount(row: {
+  id: string;
+  username: string;
+  display_name: string;
+  role: ClerkRole;
+  active: number;
+  password_hash: string | null;
+  created_at: string;
+}): ClerkAccount {
   return {
     id: row.id,
     username: row.username,
@@ -29,15 +37,15 @@ export async function listClerks(ctx: AppContext): Promise<ClerkAccount[]> {
 }
 
 async function usernameTaken(db: Reader, username: string, exceptId?: string): Promise<boolean> {
-  let query = db.selectFrom('clerks').select('id').where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()));
+  let query = db
+    .selectFrom('clerks')
+    .select('id')
+    .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()));
   if (exceptId) query = query.where('id', '!=', exceptId);
   return Boolean(await query.executeTakeFirst());
 }
 
-export async function createClerk(
-  ctx: AppContext,
-  input: { username: string; displayName: string; role: ClerkRole; password: string },
-): Promise<ClerkAccount> {
+export async function createClerk(ctx: AppContext, input: { username: string; displayName: string; role: ClerkRole; password: string }): Promise<ClerkAccount> {
   const admin = await requireClerk(ctx);
   if (await usernameTaken(ctx.db, input.username)) {
     throw new AppError('conflict', `There is already a clerk with the username “${input.username}”. Choose another.`);
@@ -60,7 +68,7 @@ export async function createClerk(
       at,
       details: { clerk: id, username: input.username, displayName: input.displayName, role: input.role },
     });
-    return toAccount((await trx.selectFrom('clerks').select(columns).where('id', '=', id).executeTakeFirstOrThrow()));
+    return toAccount(await trx.selectFrom('clerks').select(columns).where('id', '=', id).executeTakeFirstOrThrow());
   });
 }
 

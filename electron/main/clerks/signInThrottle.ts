@@ -44,13 +44,15 @@ export function recordFailure(sqlite: BetterSqlite3.Database, subjects: string[]
     `INSERT INTO sign_in_failures (subject, failures, last_failure_at, blocked_until) VALUES (?, ?, ?, ?)
      ON CONFLICT (subject) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, blocked_until = excluded.blocked_until`,
   );
-  sqlite.transaction(() => {
-    for (const subject of subjects) {
-      const failures = ((read.get(subject) as number | undefined) ?? 0) + 1;
-      const until = new Date(now.getTime() + signInDelaySeconds(failures) * 1000);
-      write.run(subject, failures, now.toISOString(), until.toISOString());
-    }
-  }).immediate(); // reads, then writes: immediate, so a job's worker committing in between cannot fail it (issue 14)
+  sqlite
+    .transaction(() => {
+      for (const subject of subjects) {
+        const failures = ((read.get(subject) as number | undefined) ?? 0) + 1;
+        const until = new Date(now.getTime() + signInDelaySeconds(failures) * 1000);
+        write.run(subject, failures, now.toISOString(), until.toISOString());
+      }
+    })
+    .immediate(); // reads, then writes: immediate, so a job's worker committing in between cannot fail it (issue 14)
 }
 
 /** A successful sign-in clears the count for its username and workstation. */

@@ -77,9 +77,7 @@ function wrappedKey(dir: string, wrapper: KeyWrapper): Buffer {
       key = Buffer.alloc(0);
     }
     if (key.length !== 32) {
-      throw new Error(
-        `The data key in ${wrappedFile} cannot be unlocked by this user's keychain. Sign in as the user who set up the app, or ask IT for help.`,
-      );
+      throw new Error(`The data key in ${wrappedFile} cannot be unlocked by this user's keychain. Sign in as the user who set up the app, or ask IT for help.`);
     }
     return key;
   }

@@ -1,7 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, Kysely, Migrator, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type MigrationProvider } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type MigrationProvider,
+} from 'kysely';
 import { registerAuditChain } from './auditChain';
 import { DeskTurn } from './deskTurn';
 import { migrations as knownMigrations } from './migrations';
@@ -62,9 +72,7 @@ function inspectExisting(file: string, options: OpenOptions): void {
       );
     }
     // Raw SQL on the probe connection: this runs before Kysely (and its migrator) is set up on the file.
-    const hasTable = probe
-      .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`)
-      .get(MIGRATION_TABLE);
+    const hasTable = probe.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(MIGRATION_TABLE);
     if (!hasTable) return;
     const applied = probe.prepare(`SELECT name FROM ${MIGRATION_TABLE} ORDER BY name`).pluck().all() as string[];
     const unknown = applied.filter((name) => !(name in knownMigrations));

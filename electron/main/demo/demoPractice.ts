@@ -61,7 +61,6 @@ export interface DemoSummary {
   demoClerkId: string;
 }
 
-
 export const DEMO_DEFAULT_SEED = 20261122;
 export const DEMO_DEFAULT_FAMILIES = 300;
 
@@ -90,9 +89,7 @@ export function seedDemoPractice(sqlite: BetterSqlite3.Database, options: DemoOp
       else writeScenario(w, kind);
     }
 
-    const clerk = sqlite.prepare(
-      'INSERT INTO clerks (id, username, display_name, role, password_hash, active, created_at) VALUES (?, ?, ?, ?, NULL, 1, ?)',
-    );
+    const clerk = sqlite.prepare('INSERT INTO clerks (id, username, display_name, role, password_hash, active, created_at) VALUES (?, ?, ?, ?, NULL, 1, ?)');
     clerk.run(DEMO_CLERK_ID, 'demo', 'Dana Reyes (demo clerk)', 'clerk', stamp);
     clerk.run(DEMO_ADMIN_CLERK_ID, 'admin', 'Morgan Ellis (demo administrator)', 'admin', stamp);
     const setting = sqlite.prepare('INSERT INTO settings (key, value) VALUES (?, ?)');

@@ -63,10 +63,7 @@ export function writeRegularFamily(w: DemoWriter): void {
       break;
     case 'grandparent': {
       const g = adult('F', surname, true, rng.chance(0.5) ? 'Phone' : undefined);
-      links.push([
-        g,
-        { sort: 1, relationship: rng.chance(0.5) ? 'Grandmother' : 'Guardian', authority: 'Exclusive', resides: true, portalFlag: flag() },
-      ]);
+      links.push([g, { sort: 1, relationship: rng.chance(0.5) ? 'Grandmother' : 'Guardian', authority: 'Exclusive', resides: true, portalFlag: flag() }]);
       if (rng.chance(0.4)) {
         links.push([adult('M', surname, false), { sort: 2, relationship: 'Grandfather', authority: null, resides: true }]);
       }

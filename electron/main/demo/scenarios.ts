@@ -3,7 +3,13 @@ import { ALWAYS_TODAY, type DemoUnitKind } from './layout';
 import type { ChildInput, DemoWriter, Lang, LinkInput, Sex } from './writer';
 
 /** Clean mother (Sort 1, Joint, resides, email, reminder Email) and usually the father (Sort 2). */
-function cleanParents(w: DemoWriter, surname: string, lang: Lang, occ: number, opts: { father?: boolean; portalAccount?: boolean } = {}): [string, LinkInput][] {
+function cleanParents(
+  w: DemoWriter,
+  surname: string,
+  lang: Lang,
+  occ: number,
+  opts: { father?: boolean; portalAccount?: boolean } = {},
+): [string, LinkInput][] {
   const mother = w.person('F', surname, lang, { email: true, reminder: 'Email', hasPortalAccount: opts.portalAccount });
   const links: [string, LinkInput][] = [[mother, { sort: 1, relationship: 'Mother', authority: 'Joint', resides: true }]];
   if (opts.father ?? occ % 3 !== 2) {
@@ -13,7 +19,15 @@ function cleanParents(w: DemoWriter, surname: string, lang: Lang, occ: number, o
   return links;
 }
 
-function kids(w: DemoWriter, familyId: string, surname: string, lang: Lang, dobs: readonly (IsoDate | null)[], links: readonly [string, LinkInput][], extra: Partial<ChildInput>[] = []): string[] {
+function kids(
+  w: DemoWriter,
+  familyId: string,
+  surname: string,
+  lang: Lang,
+  dobs: readonly (IsoDate | null)[],
+  links: readonly [string, LinkInput][],
+  extra: Partial<ChildInput>[] = [],
+): string[] {
   const names = extra.flatMap((e) => (e.first ? [e.first] : []));
   return dobs.map((dob, i) => {
     const sex: Sex = extra[i]?.sex ?? (w.rng.chance(0.5) ? 'F' : 'M');
@@ -108,10 +122,17 @@ export function writeScenario(w: DemoWriter, kind: DemoUnitKind): void {
       const older = w.siblingDobs(2, rng.int(8 * 365, 10 * 365), 500, 1000);
       const motherLink: LinkInput = { sort: 1, relationship: 'Mother', authority: 'Joint', resides: true };
       const olderIds = kids(w, familyX, surname, lang, older, [[mother, motherLink]]);
-      const youngestId = kids(w, familyX, fatherSurname, lang, [addDays(today, -rng.int(400, 1800))], [
-        [father, { sort: 1, relationship: 'Father', authority: 'Joint', resides: true }],
-        [mother, { sort: 2, relationship: 'Mother', authority: 'Joint', resides: true }],
-      ]);
+      const youngestId = kids(
+        w,
+        familyX,
+        fatherSurname,
+        lang,
+        [addDays(today, -rng.int(400, 1800))],
+        [
+          [father, { sort: 1, relationship: 'Father', authority: 'Joint', resides: true }],
+          [mother, { sort: 2, relationship: 'Mother', authority: 'Joint', resides: true }],
+        ],
+      );
       booked = [...olderIds, ...youngestId];
 
       const familyY = w.family(fatherSurname);
@@ -129,14 +150,12 @@ export function writeScenario(w: DemoWriter, kind: DemoUnitKind): void {
       const youngerSex: Sex = rng.chance(0.5) ? 'F' : 'M';
       const youngerName = w.firstName(lang, youngerSex);
       // The Merged chart is a duplicate of the younger child: same name, sex and birth date.
-      const ids = kids(w, 
-        familyId,
-        surname,
-        lang,
-        [olderDob!, youngerDob!, addDays(today, -rng.int(3 * 365, 12 * 365)), youngerDob!],
-        links,
-        [{}, { first: youngerName, sex: youngerSex }, { status: 'Deceased' }, { first: youngerName, sex: youngerSex, status: 'Merged' }],
-      );
+      const ids = kids(w, familyId, surname, lang, [olderDob!, youngerDob!, addDays(today, -rng.int(3 * 365, 12 * 365)), youngerDob!], links, [
+        {},
+        { first: youngerName, sex: youngerSex },
+        { status: 'Deceased' },
+        { first: youngerName, sex: youngerSex, status: 'Merged' },
+      ]);
       booked = ids.slice(0, 2);
       break;
     }
@@ -144,13 +163,7 @@ export function writeScenario(w: DemoWriter, kind: DemoUnitKind): void {
       const familyId = w.family(surname);
       const links = cleanParents(w, surname, lang, occ, { father: true });
       const dobs = w.siblingDobs(5, rng.int(500, 900), 400, 700);
-      const ids = kids(w, familyId, surname, lang, dobs, links, [
-        { status: 'Inactive' },
-        { status: 'Transferred' },
-        {},
-        { status: 'In Collections' },
-        {},
-      ]);
+      const ids = kids(w, familyId, surname, lang, dobs, links, [{ status: 'Inactive' }, { status: 'Transferred' }, {}, { status: 'In Collections' }, {}]);
       booked = [ids[2]!, ids[4]!];
       break;
     }

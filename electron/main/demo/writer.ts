@@ -106,9 +106,7 @@ export class DemoWriter {
       `INSERT INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.insAppointment = sqlite.prepare(
-      'INSERT INTO appointments (id, patient_id, starts_at, provider, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-    );
+    this.insAppointment = sqlite.prepare('INSERT INTO appointments (id, patient_id, starts_at, provider, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
   }
 
   // --- names, dates, contact details -------------------------------------------------------
@@ -120,7 +118,10 @@ export class DemoWriter {
   surname(lang: Lang): string {
     if (lang === 'es') {
       // es_MX names carry two surnames most of the time; US charts often keep only the first.
-      const words = this.fakerEs.person.lastName().split(' ').filter((w) => w !== 'de' && w !== 'del');
+      const words = this.fakerEs.person
+        .lastName()
+        .split(' ')
+        .filter((w) => w !== 'de' && w !== 'del');
       const first = words[0] ?? 'García';
       return words.length > 1 && this.rng.chance(0.25) ? `${first} ${words[1]}` : first;
     }
@@ -220,18 +221,7 @@ export class DemoWriter {
     }
     const home = this.rng.chance(0.22) ? this.phone() : null;
     const reminder = input.reminder !== undefined ? input.reminder : this.rng.weighted(REMINDER_WEIGHTS);
-    this.insContact.run(
-      id,
-      input.first,
-      input.last,
-      email,
-      mobile,
-      home,
-      reminder,
-      input.lang,
-      input.hasPortalAccount ? 1 : 0,
-      this.stamp,
-    );
+    this.insContact.run(id, input.first, input.last, email, mobile, home, reminder, input.lang, input.hasPortalAccount ? 1 : 0, this.stamp);
     return id;
   }
 
@@ -244,31 +234,12 @@ export class DemoWriter {
     const n = ++this.patients;
     const id = `pat-${pad6(n)}`;
     const chart = chartNumber(n);
-    this.insPatient.run(
-      id,
-      chart,
-      familyId,
-      input.first,
-      input.last,
-      input.dob,
-      input.sex,
-      input.status ?? 'Active',
-      input.portalLinked ? 1 : 0,
-      this.stamp,
-    );
+    this.insPatient.run(id, chart, familyId, input.first, input.last, input.dob, input.sex, input.status ?? 'Active', input.portalLinked ? 1 : 0, this.stamp);
     return id;
   }
 
   link(patientId: string, contactId: string, input: LinkInput): void {
-    this.insLink.run(
-      patientId,
-      contactId,
-      input.sort,
-      input.relationship,
-      input.authority,
-      input.resides ? 1 : 0,
-      input.portalFlag ? 1 : 0,
-    );
+    this.insLink.run(patientId, contactId, input.sort, input.relationship, input.authority, input.resides ? 1 : 0, input.portalFlag ? 1 : 0);
   }
 
   appointment(patientId: string, date: IsoDate, slot: number, provider: string, reason: string): void {
@@ -286,13 +257,7 @@ export class DemoWriter {
     const provider = this.rng.int(0, PROVIDERS.length - 1);
     patientIds.forEach((id, i) => {
       const reason = reasons?.[i] ?? this.rng.weighted(VISIT_REASONS);
-      this.appointment(
-        id,
-        date,
-        together ? base : base + i,
-        PROVIDERS[(provider + (together ? i : 0)) % PROVIDERS.length]!,
-        reason,
-      );
+      this.appointment(id, date, together ? base : base + i, PROVIDERS[(provider + (together ? i : 0)) % PROVIDERS.length]!, reason);
     });
   }
 

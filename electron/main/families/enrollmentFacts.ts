@@ -27,9 +27,10 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 /** The readers' statements, prepared once per connection (lists of ids are passed as JSON arrays). */
-const factStatementsFor = perConnection((sqlite): Record<'pins' | 'deskPins' | 'welcomes' | 'reported', BetterSqlite3.Statement> => ({
-  pins: sqlite.prepare(
-    `SELECT pins.id, pins.batch_id, pins.patient_id, pins.issued_at, pins.expires_at, pins.delivery, pins.status, pins.workstation,
+const factStatementsFor = perConnection(
+  (sqlite): Record<'pins' | 'deskPins' | 'welcomes' | 'reported', BetterSqlite3.Statement> => ({
+    pins: sqlite.prepare(
+      `SELECT pins.id, pins.batch_id, pins.patient_id, pins.issued_at, pins.expires_at, pins.delivery, pins.status, pins.workstation,
             clerks.display_name, contacts.first_name, contacts.last_name, outbox.status AS enrollment_status
        FROM pins
        INNER JOIN clerks ON clerks.id = pins.issued_by
@@ -37,15 +38,16 @@ const factStatementsFor = perConnection((sqlite): Record<'pins' | 'deskPins' | '
        LEFT JOIN outbox ON outbox.ref = pins.id AND outbox.kind = 'portal.enrollment'
       WHERE pins.patient_id IN (${JSON_IDS})
       ORDER BY pins.issued_at DESC, pins.id`,
-  ),
-  deskPins: sqlite.prepare(`SELECT * FROM desk_pins WHERE patient_id IN (${JSON_IDS})`),
-  welcomes: sqlite.prepare(
-    `SELECT pins.recipient_contact_id, pins.workstation, outbox.created_at, outbox.status
+    ),
+    deskPins: sqlite.prepare(`SELECT * FROM desk_pins WHERE patient_id IN (${JSON_IDS})`),
+    welcomes: sqlite.prepare(
+      `SELECT pins.recipient_contact_id, pins.workstation, outbox.created_at, outbox.status
        FROM outbox INNER JOIN pins ON pins.id = outbox.ref
       WHERE outbox.kind = 'email.welcome' AND outbox.status IN ('pending', 'needs_attention', 'delivered') AND pins.recipient_contact_id IN (${JSON_IDS})`,
-  ),
-  reported: sqlite.prepare(`SELECT * FROM guardian_enrollment WHERE contact_id IN (${JSON_IDS})`),
-}));
+    ),
+    reported: sqlite.prepare(`SELECT * FROM guardian_enrollment WHERE contact_id IN (${JSON_IDS})`),
+  }),
+);
 
 type PinRow = Pick<Selectable<PinsTable>, 'id' | 'batch_id' | 'patient_id' | 'issued_at' | 'expires_at' | 'delivery' | 'status' | 'workstation'> & {
   display_name: string;
@@ -141,33 +143,37 @@ export function guardianFacts(sqlite: BetterSqlite3.Database, contacts: readonly
 }
 
 /** The digest's statements, prepared once per connection (lists of ids are passed as JSON arrays). */
-const digestStatementsFor = perConnection((sqlite): Record<string, BetterSqlite3.Statement> => ({
-  family: sqlite.prepare('SELECT id FROM patients WHERE family_id = ? ORDER BY id'),
-  // What the plan reads, not bookkeeping (updated_at and version move on every upstream save).
-  patients: sqlite.prepare(`SELECT id, family_id, first_name, last_name, date_of_birth, status, portal_linked FROM patients WHERE id IN (${JSON_IDS}) ORDER BY id`),
-  links: sqlite.prepare(`SELECT * FROM patient_contacts WHERE patient_id IN (${JSON_IDS}) ORDER BY patient_id, contact_id`),
-  // Every PIN of these children, this desk's and the ones reported from every desk, as (id,
-  // status): the practice system reports this desk's own PINs back too, and UNION makes that
-  // echo the same fact, so a pull that only confirms what this desk did leaves the digest alone.
-  pins: sqlite.prepare(
-    `SELECT id, status FROM pins WHERE patient_id IN (${JSON_IDS})
+const digestStatementsFor = perConnection(
+  (sqlite): Record<string, BetterSqlite3.Statement> => ({
+    family: sqlite.prepare('SELECT id FROM patients WHERE family_id = ? ORDER BY id'),
+    // What the plan reads, not bookkeeping (updated_at and version move on every upstream save).
+    patients: sqlite.prepare(
+      `SELECT id, family_id, first_name, last_name, date_of_birth, status, portal_linked FROM patients WHERE id IN (${JSON_IDS}) ORDER BY id`,
+    ),
+    links: sqlite.prepare(`SELECT * FROM patient_contacts WHERE patient_id IN (${JSON_IDS}) ORDER BY patient_id, contact_id`),
+    // Every PIN of these children, this desk's and the ones reported from every desk, as (id,
+    // status): the practice system reports this desk's own PINs back too, and UNION makes that
+    // echo the same fact, so a pull that only confirms what this desk did leaves the digest alone.
+    pins: sqlite.prepare(
+      `SELECT id, status FROM pins WHERE patient_id IN (${JSON_IDS})
      UNION SELECT pin_id, status FROM desk_pins WHERE patient_id IN (${JSON_IDS}) ORDER BY 1, 2`,
-  ),
-  contacts: sqlite.prepare(`SELECT id, first_name, last_name, email, language FROM contacts WHERE id IN (${JSON_IDS}) ORDER BY id`),
-  // Per guardian what the plan decides on: has an account (marked here or reported), has a
-  // Welcome email (queued or sent by this desk, or reported from any desk). Which of these
-  // says so is not the plan's business: the echo of this desk's own Welcome email, or its
-  // turning into an add-child email, changes nothing the clerk reviewed.
-  guardians: sqlite.prepare(
-    `SELECT c.id,
+    ),
+    contacts: sqlite.prepare(`SELECT id, first_name, last_name, email, language FROM contacts WHERE id IN (${JSON_IDS}) ORDER BY id`),
+    // Per guardian what the plan decides on: has an account (marked here or reported), has a
+    // Welcome email (queued or sent by this desk, or reported from any desk). Which of these
+    // says so is not the plan's business: the echo of this desk's own Welcome email, or its
+    // turning into an add-child email, changes nothing the clerk reviewed.
+    guardians: sqlite.prepare(
+      `SELECT c.id,
             (c.has_portal_account = 1 OR g.account_at IS NOT NULL) AS account,
             (g.welcome_at IS NOT NULL OR EXISTS (
                SELECT 1 FROM outbox INNER JOIN pins ON pins.id = outbox.ref
                 WHERE outbox.kind = 'email.welcome' AND outbox.status <> 'dismissed' AND pins.recipient_contact_id = c.id)) AS welcome
        FROM contacts c LEFT JOIN guardian_enrollment g ON g.contact_id = c.id
       WHERE c.id IN (${JSON_IDS}) ORDER BY c.id`,
-  ),
-}));
+    ),
+  }),
+);
 
 /**
  * A digest of what the plan for these children and contacts rests on: the family's children,

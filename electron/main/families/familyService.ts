@@ -39,16 +39,18 @@ function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
 
 /** The family load's statements, prepared once per connection (lists of ids are passed as JSON arrays). */
 type FamilyStatement = 'family' | 'own' | 'links' | 'sortOneOf' | 'patients' | 'contacts' | 'familyNames' | 'checkingIn';
-const statementsFor = perConnection((sqlite): Record<FamilyStatement, BetterSqlite3.Statement> => ({
-  family: sqlite.prepare('SELECT id, name FROM families WHERE id = ?'),
-  own: sqlite.prepare('SELECT * FROM patients WHERE family_id = ?'),
-  links: sqlite.prepare(`SELECT * FROM patient_contacts WHERE patient_id IN (${JSON_IDS})`),
-  sortOneOf: sqlite.prepare(`SELECT DISTINCT patient_id FROM patient_contacts WHERE contact_id IN (${JSON_IDS}) AND sort = 1`).pluck(),
-  patients: sqlite.prepare(`SELECT * FROM patients WHERE id IN (${JSON_IDS})`),
-  contacts: sqlite.prepare(`SELECT * FROM contacts WHERE id IN (${JSON_IDS})`),
-  familyNames: sqlite.prepare(`SELECT id, name FROM families WHERE id IN (${JSON_IDS})`),
-  checkingIn: sqlite.prepare(`SELECT patient_id FROM appointments WHERE patient_id IN (${JSON_IDS}) AND starts_at >= ? AND starts_at < ?`).pluck(),
-}));
+const statementsFor = perConnection(
+  (sqlite): Record<FamilyStatement, BetterSqlite3.Statement> => ({
+    family: sqlite.prepare('SELECT id, name FROM families WHERE id = ?'),
+    own: sqlite.prepare('SELECT * FROM patients WHERE family_id = ?'),
+    links: sqlite.prepare(`SELECT * FROM patient_contacts WHERE patient_id IN (${JSON_IDS})`),
+    sortOneOf: sqlite.prepare(`SELECT DISTINCT patient_id FROM patient_contacts WHERE contact_id IN (${JSON_IDS}) AND sort = 1`).pluck(),
+    patients: sqlite.prepare(`SELECT * FROM patients WHERE id IN (${JSON_IDS})`),
+    contacts: sqlite.prepare(`SELECT * FROM contacts WHERE id IN (${JSON_IDS})`),
+    familyNames: sqlite.prepare(`SELECT id, name FROM families WHERE id IN (${JSON_IDS})`),
+    checkingIn: sqlite.prepare(`SELECT patient_id FROM appointments WHERE patient_id IN (${JSON_IDS}) AND starts_at >= ? AND starts_at < ?`).pluck(),
+  }),
+);
 
 /**
  * Every row the family page rests on, read in one synchronous pass: the family's children, the

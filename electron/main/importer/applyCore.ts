@@ -135,7 +135,14 @@ async function writeInChunks(
   );
 }
 
-async function resultOf(sqlite: BetterSqlite3.Database, jobId: string, plan: ImportPlan, request: ApplyRequest, outcome: ChunkOutcome, hooks: ApplyHooks): Promise<ImportResult> {
+async function resultOf(
+  sqlite: BetterSqlite3.Database,
+  jobId: string,
+  plan: ImportPlan,
+  request: ApplyRequest,
+  outcome: ChunkOutcome,
+  hooks: ApplyHooks,
+): Promise<ImportResult> {
   const row = readRun(sqlite, jobId);
   const job = row ? viewOf(row) : null;
   if (outcome.state === 'rolled_back') {
@@ -188,7 +195,13 @@ export async function resumeImport(sqlite: BetterSqlite3.Database, jobId: string
   const plan = await planFor(sqlite, request, hooks);
   if (plan.problemCount > 0) {
     await r.runWrite(() =>
-      finishRun(sqlite, jobId, 'failed', `The import could not continue after the restart: its files no longer pass the checks. ${row.rows_done} of ${row.rows_total} rows had been applied.`, r.clock()),
+      finishRun(
+        sqlite,
+        jobId,
+        'failed',
+        `The import could not continue after the restart: its files no longer pass the checks. ${row.rows_done} of ${row.rows_total} rows had been applied.`,
+        r.clock(),
+      ),
     );
     return { ...previewOf(plan, { inserted: 0, updated: 0, unchanged: 0 }), applied: row.rows_done > 0, job: viewOf(readRun(sqlite, jobId)!) };
   }

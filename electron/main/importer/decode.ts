@@ -103,8 +103,38 @@ export function firstInvalidUtf8(bytes: Uint8Array, from = 0): number {
  * letters. The five undefined bytes never get here (refused first).
  */
 const WINDOWS_1252_HIGH = [
-  '\u20ac', '\u0081', '\u201a', '\u0192', '\u201e', '\u2026', '\u2020', '\u2021', '\u02c6', '\u2030', '\u0160', '\u2039', '\u0152', '\u008d', '\u017d', '\u008f',
-  '\u0090', '\u2018', '\u2019', '\u201c', '\u201d', '\u2022', '\u2013', '\u2014', '\u02dc', '\u2122', '\u0161', '\u203a', '\u0153', '\u009d', '\u017e', '\u0178',
+  '\u20ac',
+  '\u0081',
+  '\u201a',
+  '\u0192',
+  '\u201e',
+  '\u2026',
+  '\u2020',
+  '\u2021',
+  '\u02c6',
+  '\u2030',
+  '\u0160',
+  '\u2039',
+  '\u0152',
+  '\u008d',
+  '\u017d',
+  '\u008f',
+  '\u0090',
+  '\u2018',
+  '\u2019',
+  '\u201c',
+  '\u201d',
+  '\u2022',
+  '\u2013',
+  '\u2014',
+  '\u02dc',
+  '\u2122',
+  '\u0161',
+  '\u203a',
+  '\u0153',
+  '\u009d',
+  '\u017e',
+  '\u0178',
 ];
 const C1 = /[\u0080-\u009f]/g;
 
@@ -211,7 +241,11 @@ export async function decodeImportBytes(name: string, bytes: Uint8Array, pause?:
 
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   if (!bom && looksLikeUtf16WithoutBom(bytes)) {
-    return { ok: false, line: 1, message: `${name} looks like a UTF-16 file without its byte-order mark (its first line is full of NUL characters). ${SAVE_AS_UTF8}` };
+    return {
+      ok: false,
+      line: 1,
+      message: `${name} looks like a UTF-16 file without its byte-order mark (its first line is full of NUL characters). ${SAVE_AS_UTF8}`,
+    };
   }
   const utf8 = await decodeUtf8(bytes, bom ? 3 : 0, pause);
   if ('text' in utf8) return { ok: true, text: utf8.text, encoding: 'utf-8', bom, notUtf8Line: null };

@@ -1,13 +1,5 @@
 import type { ImportColumnMapping } from '../../../shared/bulk/api';
-import {
-  FIELD_LABELS,
-  FIELDS_OF,
-  importFieldNamed,
-  KIND_LABELS,
-  type ImportField,
-  type ImportKind,
-  type MissingField,
-} from '../../../shared/import/fields';
+import { FIELD_LABELS, FIELDS_OF, importFieldNamed, KIND_LABELS, type ImportField, type ImportKind, type MissingField } from '../../../shared/import/fields';
 
 /**
  * The column headers practice systems use for each field (the fields themselves are in
@@ -27,14 +19,42 @@ export function normalizeHeader(header: string): string {
 }
 
 const CHART = [
-  'chart', 'chartno', 'chartnumber', 'chartnum', 'chartnbr', 'chartid', 'patientchart', 'patientchartno', 'patientchartnumber',
-  'mrn', 'medicalrecordno', 'medicalrecordnumber', 'patientid', 'patientno', 'patientnumber', 'ptchartno', 'ptid',
+  'chart',
+  'chartno',
+  'chartnumber',
+  'chartnum',
+  'chartnbr',
+  'chartid',
+  'patientchart',
+  'patientchartno',
+  'patientchartnumber',
+  'mrn',
+  'medicalrecordno',
+  'medicalrecordnumber',
+  'patientid',
+  'patientno',
+  'patientnumber',
+  'ptchartno',
+  'ptid',
 ];
 
 const SYNONYMS: { [K in ImportKind]: Partial<Record<ImportField, readonly string[]>> } = {
   patients: {
     chartNumber: CHART,
-    familyId: ['familyno', 'familyid', 'familynumber', 'familynum', 'famid', 'famno', 'household', 'householdid', 'householdno', 'householdnumber', 'familyaccount', 'familyaccountno'],
+    familyId: [
+      'familyno',
+      'familyid',
+      'familynumber',
+      'familynum',
+      'famid',
+      'famno',
+      'household',
+      'householdid',
+      'householdno',
+      'householdnumber',
+      'familyaccount',
+      'familyaccountno',
+    ],
     firstName: ['firstname', 'first', 'fname', 'patientfirst', 'patientfirstname', 'patientfname', 'ptfirstname', 'givenname', 'childfirstname'],
     lastName: ['lastname', 'last', 'lname', 'patientlast', 'patientlastname', 'patientlname', 'ptlastname', 'surname', 'childlastname'],
     dateOfBirth: ['dob', 'birthdate', 'dateofbirth', 'birthday', 'patientdob', 'ptdob', 'dobmmddyyyy', 'birthdt', 'patientbirthdate'],
@@ -56,16 +76,34 @@ const SYNONYMS: { [K in ImportKind]: Partial<Record<ImportField, readonly string
     mobilePhone: ['cell', 'cellphone', 'cellno', 'cellnumber', 'cellular', 'mobile', 'mobileno', 'mobilephone', 'mobilenumber', 'textnumber'],
     homePhone: ['homephone', 'home', 'homeno', 'homenumber', 'phone', 'phonehome', 'telephone'],
     preferredReminder: [
-      'preferredremindermethod', 'preferredreminder', 'remindermethod', 'reminder', 'reminderpreference', 'reminderpref',
-      'preferredcontactmethod', 'contactmethod', 'preferredmethod',
+      'preferredremindermethod',
+      'preferredreminder',
+      'remindermethod',
+      'reminder',
+      'reminderpreference',
+      'reminderpref',
+      'preferredcontactmethod',
+      'contactmethod',
+      'preferredmethod',
     ],
     language: ['language', 'preferredlanguage', 'lang'],
   },
   appointments: {
     chartNumber: CHART,
     startsAt: [
-      'appointmentdatetime', 'appointmentdateandtime', 'apptdatetime', 'apptdateandtime', 'datetime', 'dateandtime', 'startsat',
-      'start', 'appointmentstart', 'apptstart', 'scheduled', 'scheduledfor', 'scheduledat',
+      'appointmentdatetime',
+      'appointmentdateandtime',
+      'apptdatetime',
+      'apptdateandtime',
+      'datetime',
+      'dateandtime',
+      'startsat',
+      'start',
+      'appointmentstart',
+      'apptstart',
+      'scheduled',
+      'scheduledfor',
+      'scheduledat',
     ],
     date: ['date', 'appointmentdate', 'apptdate', 'visitdate', 'servicedate'],
     time: ['time', 'appointmenttime', 'appttime', 'starttime', 'visittime'],

@@ -123,9 +123,18 @@ export class Importer {
       .where('state', 'in', ['running', 'cancelling'])
       .executeTakeFirst();
     if (this.running || busy) {
-      throw new AppError('conflict', 'An import is already being applied on this workstation. Wait for it to finish (the status bar shows it), then check the files again.');
+      throw new AppError(
+        'conflict',
+        'An import is already being applied on this workstation. Wait for it to finish (the status bar shows it), then check the files again.',
+      );
     }
-    const request: ApplyRequest = { input, today: await this.ctx.today(), now: this.ctx.now().toISOString(), clerkId: clerk.id, workstation: this.ctx.workstation };
+    const request: ApplyRequest = {
+      input,
+      today: await this.ctx.today(),
+      now: this.ctx.now().toISOString(),
+      clerkId: clerk.id,
+      workstation: this.ctx.workstation,
+    };
     const done = this.runner.track(this.applyRequest(request, events));
     this.running = done;
     try {
@@ -139,7 +148,9 @@ export class Importer {
     // Characters of text, or of base64 (four for three bytes): about the size of the CSV either way.
     const size = request.input.files.reduce((n, f) => n + (f.content?.length ?? Math.floor(((f.bytes?.length ?? 0) * 3) / 4)), 0);
     const mode = this.options.worker ?? 'auto';
-    const wantWorker = this.options.databaseFile !== ':memory:' && (mode === 'always' || (mode === 'auto' && size > (this.options.workerAboveChars ?? DEFAULT_WORKER_ABOVE_CHARS)));
+    const wantWorker =
+      this.options.databaseFile !== ':memory:' &&
+      (mode === 'always' || (mode === 'auto' && size > (this.options.workerAboveChars ?? DEFAULT_WORKER_ABOVE_CHARS)));
     if (wantWorker && !this.runner.hasWorker) {
       if (mode === 'always') throw new Error('The job worker script was not found.');
       if (!this.warnedNoWorker) {

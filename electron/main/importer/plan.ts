@@ -80,7 +80,13 @@ export async function buildPlan(input: ImportInput, env: PlanEnvironment): Promi
     const headers = header && !tooWide ? header.fields.map((h) => h.trim()) : [];
     let mapping: FileMapping;
     if (!header) {
-      mapping = { kind: null, columns: [], index: new Map(), missingFields: [], problems: [{ column: null, message: `${file.name} is empty: it has no header row.` }] };
+      mapping = {
+        kind: null,
+        columns: [],
+        index: new Map(),
+        missingFields: [],
+        problems: [{ column: null, message: `${file.name} is empty: it has no header row.` }],
+      };
     } else if (tooWide) {
       const message =
         `${file.name} has ${header.fields.length.toLocaleString('en-US')} columns; a practice export has a few dozen (this import reads up to ${MAX_COLUMNS.toLocaleString('en-US')}). ` +
@@ -125,8 +131,7 @@ export async function buildPlan(input: ImportInput, env: PlanEnvironment): Promi
   for (const f of ordered) {
     const kind = f.mapping.kind!;
     const complete = f.mapping.missingFields.length === 0;
-    const report = (line: number, column: string | null, message: string) =>
-      problems.add(f.index, { file: f.input.name, line, column, message });
+    const report = (line: number, column: string | null, message: string) => problems.add(f.index, { file: f.input.name, line, column, message });
     const samples = f.preview.encoding.encoding === 'windows-1252' ? f.preview.encoding.samples : null;
     let sinceRows = 0;
     let sinceCells = 0;
@@ -146,7 +151,10 @@ export async function buildPlan(input: ImportInput, env: PlanEnvironment): Promi
       }
       const row = new Row(record.fields, f.mapping, f.headers, record.line, report, hidden);
       if (record.fields.length > f.headers.length && record.fields.slice(f.headers.length).some((v) => v.trim() !== '')) {
-        row.problem(null, `This line has ${record.fields.length} values but the header has ${f.headers.length} columns (a value with a delimiter in it needs quotes)`);
+        row.problem(
+          null,
+          `This line has ${record.fields.length} values but the header has ${f.headers.length} columns (a value with a delimiter in it needs quotes)`,
+        );
       }
       if (kind === 'patients') readPatient(row, f.input.name, complete, env.today, plan, chartsInFiles);
       else if (kind === 'contacts') await readContact(row, f.input.name, complete, plan, knownChart);

@@ -31,14 +31,7 @@ export const linkKey = (chart: string, contactId: string) => `${chart}\u0000${co
 
 const where = (src: Source, file: string) => (src.file === file ? `line ${src.line}` : `${src.file} line ${src.line}`);
 
-export function readPatient(
-  row: Row,
-  file: string,
-  complete: boolean,
-  today: string,
-  plan: ImportPlan,
-  chartsInFiles: Map<string, Source>,
-): void {
+export function readPatient(row: Row, file: string, complete: boolean, today: string, plan: ImportPlan, chartsInFiles: Map<string, Source>): void {
   const chart = row.required('chartNumber', MAX_CHART);
   if (chart !== null) {
     const first = chartsInFiles.get(chart);
@@ -185,7 +178,10 @@ export const readContact: ChartRowReader = async (row, file, complete, plan, kno
     twin.residesWith !== link.residesWith ||
     twin.portalFlag !== link.portalFlag
   ) {
-    row.problem('chartNumber', `${who[0]!.toUpperCase()}${who.slice(1)} is listed again for chart number '${chart}' with different Sort, Relationship, Authority, Resides with or Portal (first on ${where(twin, file)})`);
+    row.problem(
+      'chartNumber',
+      `${who[0]!.toUpperCase()}${who.slice(1)} is listed again for chart number '${chart}' with different Sort, Relationship, Authority, Resides with or Portal (first on ${where(twin, file)})`,
+    );
   }
 };
 
@@ -211,6 +207,9 @@ export const readAppointment: ChartRowReader = async (row, file, complete, plan,
   const twin = plan.appointments.get(id);
   if (!twin) plan.appointments.set(id, record);
   else if (twin.reason !== record.reason) {
-    row.problem(row.has('reason') ? 'reason' : null, `The appointment of chart number '${chart}' at ${startsAt.replace('T', ' ')} with '${provider}' is listed again with a different reason (first on ${where(twin, file)})`);
+    row.problem(
+      row.has('reason') ? 'reason' : null,
+      `The appointment of chart number '${chart}' at ${startsAt.replace('T', ' ')} with '${provider}' is listed again with a different reason (first on ${where(twin, file)})`,
+    );
   }
 };

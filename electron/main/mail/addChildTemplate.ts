@@ -1,7 +1,18 @@
 import { formatDateAs } from '../../../shared/domain/dates';
 import { listNames } from '../../../shared/domain/plan';
 import type { WelcomeAnswer } from '../../../shared/sync/protocol';
-import { ADD_CHILD_LATER, block, formatSpanishDate, listNamesEs, questionsEn, questionsEs, renderBlocks, type Block, type RenderedWelcome, type WelcomeMessage } from './welcomeTemplate';
+import {
+  ADD_CHILD_LATER,
+  block,
+  formatSpanishDate,
+  listNamesEs,
+  questionsEn,
+  questionsEs,
+  renderBlocks,
+  type Block,
+  type RenderedWelcome,
+  type WelcomeMessage,
+} from './welcomeTemplate';
 
 /**
  * The "add this child to your account" email (SPEC 3.4): sent instead of a Welcome email when the
@@ -94,9 +105,6 @@ function spanish(m: AddChildMessage): { subject: string; blocks: Block[] } {
       ),
     );
   }
-  blocks.push(
-    block(`Le pedimos que no comparta este PIN. ${questionsEs(m.practicePhone)}`),
-    block(`Saludos cordiales,\n${m.practiceName}`),
-  );
+  blocks.push(block(`Le pedimos que no comparta este PIN. ${questionsEs(m.practicePhone)}`), block(`Saludos cordiales,\n${m.practiceName}`));
   return { subject: `Agregue a ${child} a su cuenta del portal de pacientes de ${m.practiceName}`, blocks };
 }

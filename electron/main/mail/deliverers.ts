@@ -34,7 +34,6 @@ export function mailerFor(ctx: AppContext, settings: Settings, services: Deliver
   });
 }
 
-
 /** The deliverers of the emails that carry a PIN: the Welcome email and the add-child email it may become. */
 export function pinEmailDeliverers(ctx: AppContext, services: DeliveryServices): DeliverersOf<'email.welcome' | 'email.add_child'> {
   return {
@@ -47,7 +46,12 @@ export function pinEmailDeliverers(ctx: AppContext, services: DeliveryServices):
  * Sends a Welcome email, or the "add this child to your account" email it became when the
  * practice system said the guardian was already welcomed or has an account.
  */
-async function sendPinEmail(ctx: AppContext, services: DeliveryServices, row: OutboxRowOf<'email.welcome' | 'email.add_child'>, payload: PinEmailPayload): Promise<void> {
+async function sendPinEmail(
+  ctx: AppContext,
+  services: DeliveryServices,
+  row: OutboxRowOf<'email.welcome' | 'email.add_child'>,
+  payload: PinEmailPayload,
+): Promise<void> {
   const what = row.kind === 'email.add_child' ? 'add-child email' : 'Welcome email';
   if (!payload.pin) throw new DeliveryError(`This ${what} has lost its PIN and cannot be sent. Issue a new PIN.`, true);
   if (!payload.to) throw new DeliveryError('The guardian has no email address. Edit the address, then retry.', true);
@@ -84,7 +88,13 @@ async function sendPinEmail(ctx: AppContext, services: DeliveryServices, row: Ou
     clerkId: null,
     workstation: ctx.workstation,
     at: ctx.now(),
-    details: { outboxId: row.id, pinId: payload.pinId, transport: mailer.transport, to: payload.to, email: row.kind === 'email.add_child' ? 'add-child' : 'welcome' },
+    details: {
+      outboxId: row.id,
+      pinId: payload.pinId,
+      transport: mailer.transport,
+      to: payload.to,
+      email: row.kind === 'email.add_child' ? 'add-child' : 'welcome',
+    },
   });
 }
 

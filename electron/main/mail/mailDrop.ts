@@ -164,7 +164,13 @@ function contentType(headers: Headers): { type: string; params: Map<string, stri
   for (const param of rest) {
     const eq = param.indexOf('=');
     if (eq <= 0) continue;
-    params.set(param.slice(0, eq).trim().toLowerCase(), param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
+    params.set(
+      param.slice(0, eq).trim().toLowerCase(),
+      param
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1'),
+    );
   }
   return { type: type.trim().toLowerCase(), params };
 }
@@ -251,8 +257,7 @@ export function decodeWords(value: string): string {
     const between = value.slice(last, match.index);
     const charset = match[1]!.split('*')[0]!.toLowerCase();
     const encoded = match[3]!;
-    const bytes =
-      match[2]!.toUpperCase() === 'B' ? Buffer.from(encoded, 'base64') : decodeQuotedPrintable(encoded.replace(/_/g, ' '));
+    const bytes = match[2]!.toUpperCase() === 'B' ? Buffer.from(encoded, 'base64') : decodeQuotedPrintable(encoded.replace(/_/g, ' '));
     if (state.run && /^\s*$/.test(between)) {
       // Whitespace between two encoded words is not part of the text; one character may span both.
       if (state.run.charset === charset) {

@@ -128,20 +128,29 @@ export function checkOutgoing(config: Pick<MailerConfig, 'smtpFrom' | 'practiceN
   }
   const mailbox = checkMailbox(email.to);
   if (!mailbox.ok) {
-    throw new DeliveryError(`The address "${shown}" cannot be used: ${emailProblemWords(mailbox.problem)}. Correct it (Edit email and retry). Nothing was sent.`, true);
+    throw new DeliveryError(
+      `The address "${shown}" cannot be used: ${emailProblemWords(mailbox.problem)}. Correct it (Edit email and retry). Nothing was sent.`,
+      true,
+    );
   }
   if (reached.length !== 1 || reached[0] !== mailbox.address) {
     throw new DeliveryError(`The address "${shown}" would not reach exactly that mailbox. Correct it (Edit email and retry). Nothing was sent.`, true);
   }
   if (LINE_BREAK.test(email.subject) || LINE_BREAK.test(email.language) || LINE_BREAK.test(email.outboxId)) {
-    throw new DeliveryError('A line break in this email’s subject (it holds the practice name) stopped it: correct the practice name in Settings, then retry. Nothing was sent.', true);
+    throw new DeliveryError(
+      'A line break in this email’s subject (it holds the practice name) stopped it: correct the practice name in Settings, then retry. Nothing was sent.',
+      true,
+    );
   }
   const from = senderOf(config);
   // A name and an address are given to nodemailer apart (it quotes the name); a written "Clinic <a@b>" is parsed.
   const senders = typeof from === 'string' ? parsedMailboxes(from) : parsedMailboxes(from.address);
   const fromText = typeof from === 'string' ? from : `${from.name}${from.address}`;
   if (LINE_BREAK.test(fromText) || senders.length !== 1) {
-    throw new DeliveryError('The sender ("From" in Settings > Email, or the practice name) must be one address on one line: correct it, then retry. Nothing was sent.', true);
+    throw new DeliveryError(
+      'The sender ("From" in Settings > Email, or the practice name) must be one address on one line: correct it, then retry. Nothing was sent.',
+      true,
+    );
   }
   return { to: mailbox.address, from, envelope: { from: senders[0]!, to: [mailbox.address] } };
 }
@@ -241,27 +250,17 @@ export function classifySmtpError(err: unknown, where: { host: string; port: num
     if (ENVELOPE_COMMANDS.test(command)) {
       return new DeliveryError(`The mail server refused ${where.to} (${responseCode}): check the address, then retry.`, true);
     }
-    return new DeliveryError(
-      `The mail server ${server} refused the connection (${responseCode}): check the SMTP settings, then retry.`,
-      true,
-    );
+    return new DeliveryError(`The mail server ${server} refused the connection (${responseCode}): check the SMTP settings, then retry.`, true);
   }
   if (responseCode !== null && responseCode >= 400) {
-    return new DeliveryError(
-      `The mail server ${server} asked to try again later (${responseCode}). The email stays queued.`,
-      false,
-      retryHint(e.response),
-    );
+    return new DeliveryError(`The mail server ${server} asked to try again later (${responseCode}). The email stays queued.`, false, retryHint(e.response));
   }
   const systemCode = typeof e.originalCode === 'string' && CONNECTION_CODES.has(e.originalCode) ? e.originalCode : code;
   if (CONNECTION_CODES.has(code) || CONNECTION_CODES.has(systemCode)) {
     return unreachable(`The mail server ${server} could not be reached (${systemCode}). The email stays queued.`);
   }
   if (code === 'ETLS') {
-    return new DeliveryError(
-      `The secure connection to ${server} failed (${code}): check the security setting in Settings. The email stays queued.`,
-      false,
-    );
+    return new DeliveryError(`The secure connection to ${server} failed (${code}): check the security setting in Settings. The email stays queued.`, false);
   }
   if (code === 'EENVELOPE' && responseCode === null) {
     // Refused before any server saw it: no usable recipient ("No recipients defined").
@@ -270,10 +269,7 @@ export function classifySmtpError(err: unknown, where: { host: string; port: num
   if (code === 'EAUTH' || code === 'ENOAUTH') {
     return new DeliveryError('The mail server sign-in failed: check the SMTP user and password in Settings.', true);
   }
-  return new DeliveryError(
-    `Sending the email to ${where.to} failed${code ? ` (${code})` : ''}. The email stays queued and will be tried again.`,
-    false,
-  );
+  return new DeliveryError(`Sending the email to ${where.to} failed${code ? ` (${code})` : ''}. The email stays queued and will be tried again.`, false);
 }
 
 /** Greylisting replies sometimes say when to come back ("try again in 5 minutes"). */
@@ -306,10 +302,7 @@ function mailDropSender(config: MailerConfig): Sender {
         writeMailDrop(config.mailDropDir, message.outboxId, raw);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? 'error';
-        throw new DeliveryError(
-          `The mail-drop folder ${config.mailDropDir} could not be written (${code}). The email stays queued.`,
-          false,
-        );
+        throw new DeliveryError(`The mail-drop folder ${config.mailDropDir} could not be written (${code}). The email stays queued.`, false);
       }
       return { messageId };
     },

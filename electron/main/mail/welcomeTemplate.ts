@@ -61,9 +61,7 @@ export function block(...pieces: Piece[]): Block {
       html += `<span style="font-family:Consolas,'Courier New',monospace;font-size:20px;font-weight:bold;letter-spacing:2px">${escapeHtml(piece.code)}</span>`;
     } else {
       text += piece.link;
-      html += isWebAddress(piece.link)
-        ? `<a href="${escapeHtml(piece.link)}">${escapeHtml(piece.link)}</a>`
-        : escapeHtml(piece.link);
+      html += isWebAddress(piece.link) ? `<a href="${escapeHtml(piece.link)}">${escapeHtml(piece.link)}</a>` : escapeHtml(piece.link);
     }
   }
   return { text, html };
@@ -113,8 +111,7 @@ function english(m: WelcomeMessage): { subject: string; blocks: Block[] } {
     block(`Welcome to the patient portal of ${m.practiceName}. Make your account here:\n`, { link: m.portalUrl }),
     block(`${child}'s PIN: `, { code: m.pin }, `\nUse it by ${formatDateAs('MDY', m.expiresOn)}.`),
     block(
-      `Open the link above. Make your account with this PIN and ${child}'s date of birth. ` +
-        'Type the letters and numbers. You can leave out the dashes.',
+      `Open the link above. Make your account with this PIN and ${child}'s date of birth. ` + 'Type the letters and numbers. You can leave out the dashes.',
     ),
   ];
   if (siblings.length > 0) {
@@ -135,7 +132,9 @@ function english(m: WelcomeMessage): { subject: string; blocks: Block[] } {
 
 /** The last words of every English email: who to call. */
 export function questionsEn(phone: string | undefined): string {
-  return phone?.trim() ? `Questions, or did you not expect this email? Call us at ${phone.trim()}.` : 'Questions, or did you not expect this email? Call our office.';
+  return phone?.trim()
+    ? `Questions, or did you not expect this email? Call us at ${phone.trim()}.`
+    : 'Questions, or did you not expect this email? Call our office.';
 }
 
 /** The same in Spanish. */
@@ -164,8 +163,7 @@ function spanish(m: WelcomeMessage): { subject: string; blocks: Block[] } {
     const many = siblings.length > 1;
     blocks.push(
       block(
-        'El portal está en inglés, por eso escribimos los nombres de las opciones tal como aparecen en pantalla. ' +
-          'Mientras crea su cuenta, elija ',
+        'El portal está en inglés, por eso escribimos los nombres de las opciones tal como aparecen en pantalla. ' + 'Mientras crea su cuenta, elija ',
         { strong: `“${ADD_CHILD}”` },
         ' (Quisiera agregar otro hijo) e ingrese ' +
           (many
@@ -177,10 +175,7 @@ function spanish(m: WelcomeMessage): { subject: string; blocks: Block[] } {
       ),
     );
   }
-  blocks.push(
-    block(`Le pedimos que no comparta este PIN. ${questionsEs(m.practicePhone)}`),
-    block(`Saludos cordiales,\n${m.practiceName}`),
-  );
+  blocks.push(block(`Le pedimos que no comparta este PIN. ${questionsEs(m.practicePhone)}`), block(`Saludos cordiales,\n${m.practiceName}`));
   return { subject: `Le damos la bienvenida al portal de pacientes de ${m.practiceName}`, blocks };
 }
 
@@ -200,12 +195,7 @@ export function listNamesEs(names: readonly string[]): string {
 // ---- helpers --------------------------------------------------------------------------------
 
 export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** Only http(s) addresses become links; anything else is shown as text. */

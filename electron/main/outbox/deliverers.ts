@@ -31,7 +31,13 @@ export function syncDeliverers(ctx: AppContext, services: DeliveryServices): Del
     },
 
     async 'patient.name_correction'(row, payload) {
-      const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.nameCorrections, row.id, { ...payload, deliveryId: row.id }, services.signal);
+      const { body } = await postDelivery(
+        await requireEndpoint(services),
+        SYNC_PATHS.nameCorrections,
+        row.id,
+        { ...payload, deliveryId: row.id },
+        services.signal,
+      );
       const result = nameCorrectionResult.safeParse(body);
       if (!result.success) throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
       if (result.data.status === 'conflict') {
@@ -54,9 +60,15 @@ export function syncDeliverers(ctx: AppContext, services: DeliveryServices): Del
     },
 
     async 'contact.update'(row, payload) {
-      const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.contactUpdates, row.id, { ...payload, deliveryId: row.id }, services.signal);
-      if (!contactUpdateApplied.safeParse(body).success) throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
+      const { body } = await postDelivery(
+        await requireEndpoint(services),
+        SYNC_PATHS.contactUpdates,
+        row.id,
+        { ...payload, deliveryId: row.id },
+        services.signal,
+      );
+      if (!contactUpdateApplied.safeParse(body).success)
+        throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
     },
   };
 }
-

@@ -59,7 +59,12 @@ export class DeliveryRuntime {
     setMaxListeners(64, this.stopping.signal);
     this.clockOffset = new ClockOffsetRecorder(ctx);
     this.pulls = new Puller(ctx, (serverDate) => this.clockOffset.record(serverDate), options.openSession);
-    const services: DeliveryServices = { endpoint: () => this.endpoint(), secrets: options.secrets, mailDropDir: options.mailDropDir, signal: this.stopping.signal };
+    const services: DeliveryServices = {
+      endpoint: () => this.endpoint(),
+      secrets: options.secrets,
+      mailDropDir: options.mailDropDir,
+      signal: this.stopping.signal,
+    };
     this.worker = new OutboxWorker(ctx, options.deliverers(services), () => this.endpointCache !== null, options.worker);
     this.stopListening = options.outboxChanged.subscribe(() => this.worker.wake());
     // What is configured when the app opens (read before any call can change it).

@@ -80,9 +80,7 @@ function recordAnswer(ctx: AppContext, row: OutboxRow, request: EnrollmentReques
       await trx
         .insertInto('guardian_enrollment')
         .values({ contact_id: contactId, welcome_at: nowIso, welcome_workstation: ctx.workstation, account_at: null })
-        .onConflict((oc) =>
-          oc.column('contact_id').doUpdateSet({ welcome_at: nowIso, welcome_workstation: ctx.workstation }),
-        )
+        .onConflict((oc) => oc.column('contact_id').doUpdateSet({ welcome_at: nowIso, welcome_workstation: ctx.workstation }))
         .execute();
     }
     if (answer.welcome === 'already_welcomed' || answer.welcome === 'has_account') {
@@ -137,7 +135,13 @@ function recordAnswer(ctx: AppContext, row: OutboxRow, request: EnrollmentReques
 }
 
 /** Delivers one portal.enrollment row: registers the PIN; returns what the practice system's answer changes here (see recordAnswer). */
-export async function deliverEnrollment(ctx: AppContext, row: OutboxRow, payload: EnrollmentPayload, endpoint: SyncEndpoint, signal?: AbortSignal): Promise<OutcomeWrite> {
+export async function deliverEnrollment(
+  ctx: AppContext,
+  row: OutboxRow,
+  payload: EnrollmentPayload,
+  endpoint: SyncEndpoint,
+  signal?: AbortSignal,
+): Promise<OutcomeWrite> {
   if (typeof payload['pin'] !== 'string') throw new DeliveryError('This registration has lost its PIN and cannot be sent. Issue a new PIN.', true);
   const request = await enrollmentRequestFor(ctx, row, payload);
   const { body } = await postDelivery(endpoint, SYNC_PATHS.enrollments, row.id, request, signal);

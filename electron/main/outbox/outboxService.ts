@@ -58,7 +58,19 @@ export async function listOutbox(ctx: AppContext, status: 'pending' | 'needs_att
       join.on('p.id', '=', sql<string>`coalesce(CASE WHEN json_valid(o.payload) THEN json_extract(o.payload, '$.patientId') END, pn.patient_id, o.ref)`),
     )
     .leftJoin('families as f', 'f.id', 'p.family_id')
-    .select(['o.id', 'o.kind', 'o.status', 'o.payload', 'o.attempts', 'o.next_attempt_at', 'o.last_error', 'o.created_at', 'p.first_name', 'p.last_name', 'f.name as family_name'])
+    .select([
+      'o.id',
+      'o.kind',
+      'o.status',
+      'o.payload',
+      'o.attempts',
+      'o.next_attempt_at',
+      'o.last_error',
+      'o.created_at',
+      'p.first_name',
+      'p.last_name',
+      'f.name as family_name',
+    ])
     .where('o.status', '=', status)
     .orderBy('o.created_at')
     .limit(500)
@@ -152,7 +164,11 @@ export async function dismissOutboxItem(ctx: AppContext, id: string, reason: str
   const clerk = await requireClerk(ctx);
   const row = await parkedRow(ctx, id);
   await ctx.db.transaction().execute(async (trx) => {
-    await trx.updateTable('outbox').set({ status: 'dismissed', payload: scrubbed(row.payload) }).where('id', '=', id).execute();
+    await trx
+      .updateTable('outbox')
+      .set({ status: 'dismissed', payload: scrubbed(row.payload) })
+      .where('id', '=', id)
+      .execute();
     await appendAudit(trx, {
       action: 'delivery_dismissed',
       clerkId: clerk.id,

@@ -121,7 +121,10 @@ function fieldsOf(error: z.ZodError): string {
  */
 export function readOutboxPayload<K extends OutboxKind>(ctx: Sealing, kind: K, text: string): OutboxPayload<K> {
   if (!storedPayload(text)) {
-    throw new DeliveryError('The stored details of this item are damaged and cannot be read, so it cannot be sent. Dismiss it (for an email with a PIN, issue the PIN again).', true);
+    throw new DeliveryError(
+      'The stored details of this item are damaged and cannot be read, so it cannot be sent. Dismiss it (for an email with a PIN, issue the PIN again).',
+      true,
+    );
   }
   const data = openPayload(ctx, text);
   const parsed = OUTBOX_PAYLOADS[kind].safeParse(data);

@@ -306,7 +306,12 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
 }
 
 /** Reads the row's payload for its kind (a damaged one is a permanent DeliveryError), then hands both to the kind's deliverer. */
-async function deliverOne<K extends OutboxKind>(ctx: AppContext, deliverers: Deliverers, row: OutboxRowOf<K>, record: (write: OutcomeWrite) => void): Promise<void> {
+async function deliverOne<K extends OutboxKind>(
+  ctx: AppContext,
+  deliverers: Deliverers,
+  row: OutboxRowOf<K>,
+  record: (write: OutcomeWrite) => void,
+): Promise<void> {
   const deliverer = deliverers[row.kind] as Deliverer<K> | undefined;
   if (!deliverer) throw new DeliveryError(`This version cannot deliver "${row.kind}" items.`, true);
   await deliverer(row, readOutboxPayload(ctx, row.kind, row.payload), record);

@@ -31,11 +31,7 @@ export async function correctPatientName(ctx: AppContext, input: NameCorrection)
   }
   const now = ctx.now().toISOString();
   await ctx.db.transaction().execute(async (trx) => {
-    const patient = await trx
-      .selectFrom('patients')
-      .select(['id', 'first_name', 'last_name', 'version'])
-      .where('id', '=', input.patientId)
-      .executeTakeFirst();
+    const patient = await trx.selectFrom('patients').select(['id', 'first_name', 'last_name', 'version']).where('id', '=', input.patientId).executeTakeFirst();
     if (!patient) throw notFound('That patient');
     if (patient.version !== input.expectedVersion) {
       throw new AppError(
@@ -59,7 +55,14 @@ export async function correctPatientName(ctx: AppContext, input: NameCorrection)
     });
     await trx
       .insertInto('outbox')
-      .values(newOutboxRow(ctx, 'patient.name_correction', { patientId: patient.id, firstName, lastName, baseVersion: patient.version }, { id: randomUUID(), ref: patient.id, at: now }))
+      .values(
+        newOutboxRow(
+          ctx,
+          'patient.name_correction',
+          { patientId: patient.id, firstName, lastName, baseVersion: patient.version },
+          { id: randomUUID(), ref: patient.id, at: now },
+        ),
+      )
       .execute();
   });
   ctx.outboxChanged();

@@ -68,7 +68,11 @@ async function usablePrepared(ctx: AppContext, pins: PreparedPin[], nowIso: stri
       await ctx.db
         .selectFrom('pins')
         .select('pin_fingerprint')
-        .where('pin_fingerprint', 'in', pins.map((p) => p.fingerprint))
+        .where(
+          'pin_fingerprint',
+          'in',
+          pins.map((p) => p.fingerprint),
+        )
         .where('status', '=', 'issued')
         .where('expires_at', '>', nowIso)
         .execute()
@@ -151,23 +155,28 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
   }));
   const enrollments = secrets.map((s) =>
     // The plain PIN is sealed at rest (newOutboxRow).
-    newOutboxRow(ctx, 'portal.enrollment', {
-      pinId: s.pinId,
-      pin: s.pin,
-      patientId: s.child.patientId,
-      dateOfBirth: s.child.dateOfBirth,
-      expiresAt,
-      accountOwnerContactId: s.guardian.recipient.contactId,
-      batchId: request.batchId,
-      issuedAt: nowIso,
-      workstation: ctx.workstation,
-      issuedBy: clerk.displayName,
-      delivery: s.child.delivery,
-      // The practice system decides whether this is the guardian's one Welcome email (SPEC 3.4).
-      welcomeForContactId: s.child.delivery === 'email' ? s.guardian.recipient.contactId : null,
-      resendWelcome: s.child.delivery === 'email' && s.guardian.resendReason !== null,
-      replacesPinId: s.child.replaces?.pinId ?? null,
-    }, { id: enrollmentByPin.get(s.pinId)!, ref: s.pinId, at: nowIso }),
+    newOutboxRow(
+      ctx,
+      'portal.enrollment',
+      {
+        pinId: s.pinId,
+        pin: s.pin,
+        patientId: s.child.patientId,
+        dateOfBirth: s.child.dateOfBirth,
+        expiresAt,
+        accountOwnerContactId: s.guardian.recipient.contactId,
+        batchId: request.batchId,
+        issuedAt: nowIso,
+        workstation: ctx.workstation,
+        issuedBy: clerk.displayName,
+        delivery: s.child.delivery,
+        // The practice system decides whether this is the guardian's one Welcome email (SPEC 3.4).
+        welcomeForContactId: s.child.delivery === 'email' ? s.guardian.recipient.contactId : null,
+        resendWelcome: s.child.delivery === 'email' && s.guardian.resendReason !== null,
+        replacesPinId: s.child.replaces?.pinId ?? null,
+      },
+      { id: enrollmentByPin.get(s.pinId)!, ref: s.pinId, at: nowIso },
+    ),
   );
   const welcomeEmails = plan.guardians
     .filter((guardian) => guardian.mode === 'email' && guardian.emailChildId !== null)

@@ -6,7 +6,10 @@ import { packetForBatch } from './packet';
 import type { PreparedPins } from './preparedPins';
 
 /** Issuing and printing; `preparedPins` is the app's one store of PINs made ahead (createApp clears it on close). */
-export function pinHandlers(ctx: AppContext, { preparedPins }: { preparedPins: PreparedPins }): Pick<Handlers, 'pins.prepare' | 'pins.issue' | 'pins.packet' | 'pins.recordPrinted'> {
+export function pinHandlers(
+  ctx: AppContext,
+  { preparedPins }: { preparedPins: PreparedPins },
+): Pick<Handlers, 'pins.prepare' | 'pins.issue' | 'pins.packet' | 'pins.recordPrinted'> {
   return {
     'pins.prepare': async ({ batchId, count }) => {
       await requireClerk(ctx);

@@ -13,9 +13,7 @@ export const SEARCH_TERMS_PATIENT_INDEX = 'CREATE INDEX search_terms_patient ON 
  * Synchronous (better-sqlite3) because it runs inside bulk loads of 200,000 patients.
  */
 export function reindexPatients(sqlite: BetterSqlite3.Database, patientIds: Iterable<string>): void {
-  const getPatient = sqlite.prepare(
-    'SELECT first_name, last_name, chart_number, date_of_birth FROM patients WHERE id = ?',
-  );
+  const getPatient = sqlite.prepare('SELECT first_name, last_name, chart_number, date_of_birth FROM patients WHERE id = ?');
   const getContacts = sqlite.prepare(
     `SELECT c.first_name, c.last_name, c.email, c.mobile_phone, c.home_phone
        FROM patient_contacts pc JOIN contacts c ON c.id = pc.contact_id
@@ -25,9 +23,7 @@ export function reindexPatients(sqlite: BetterSqlite3.Database, patientIds: Iter
   const insert = sqlite.prepare('INSERT OR IGNORE INTO search_terms (term, patient_id) VALUES (?, ?)');
   for (const id of patientIds) {
     clear.run(id);
-    const p = getPatient.get(id) as
-      | { first_name: string; last_name: string; chart_number: string; date_of_birth: string | null }
-      | undefined;
+    const p = getPatient.get(id) as { first_name: string; last_name: string; chart_number: string; date_of_birth: string | null } | undefined;
     if (!p) continue;
     const contacts = (
       getContacts.all(id) as {
@@ -44,10 +40,7 @@ export function reindexPatients(sqlite: BetterSqlite3.Database, patientIds: Iter
       mobilePhone: c.mobile_phone,
       homePhone: c.home_phone,
     }));
-    const terms = patientSearchTerms(
-      { firstName: p.first_name, lastName: p.last_name, chartNumber: p.chart_number, dateOfBirth: p.date_of_birth },
-      contacts,
-    );
+    const terms = patientSearchTerms({ firstName: p.first_name, lastName: p.last_name, chartNumber: p.chart_number, dateOfBirth: p.date_of_birth }, contacts);
     for (const term of terms) insert.run(term, id);
   }
 }
@@ -116,9 +109,7 @@ export function reindexAllPatients(sqlite: BetterSqlite3.Database): void {
     flush();
     after = rows.at(-1)!.id;
   }
-  sqlite
-    .prepare('INSERT OR IGNORE INTO search_terms (term, patient_id) SELECT term, patient_id FROM temp.staged_terms ORDER BY term, patient_id')
-    .run();
+  sqlite.prepare('INSERT OR IGNORE INTO search_terms (term, patient_id) SELECT term, patient_id FROM temp.staged_terms ORDER BY term, patient_id').run();
   sqlite.prepare(SEARCH_TERMS_PATIENT_INDEX).run();
   sqlite.prepare('DELETE FROM temp.staged_terms').run();
 }

@@ -17,18 +17,20 @@ interface Statements {
   candidates: Map<number, BetterSqlite3.Statement>;
   hits: BetterSqlite3.Statement;
 }
-const statementsFor = perConnection((sqlite): Statements => ({
-  candidates: new Map(),
-  hits: sqlite.prepare(
-    `SELECT p.id, p.family_id, f.name AS family_name, p.first_name, p.last_name, p.date_of_birth, p.chart_number, p.status,
+const statementsFor = perConnection(
+  (sqlite): Statements => ({
+    candidates: new Map(),
+    hits: sqlite.prepare(
+      `SELECT p.id, p.family_id, f.name AS family_name, p.first_name, p.last_name, p.date_of_birth, p.chart_number, p.status,
             c.first_name AS guardian_first, c.last_name AS guardian_last
        FROM patients p
        LEFT JOIN families f ON f.id = p.family_id
        LEFT JOIN patient_contacts pc ON pc.patient_id = p.id AND pc.sort = 1
        LEFT JOIN contacts c ON c.id = pc.contact_id
       WHERE p.id IN (${JSON_IDS})`,
-  ),
-}));
+    ),
+  }),
+);
 
 /** Patients with a term in the first token's range and, through the (patient_id, term) index, one in every other's. */
 function candidateStatement(s: Statements, sqlite: BetterSqlite3.Database, tokens: number): BetterSqlite3.Statement {
@@ -38,9 +40,7 @@ function candidateStatement(s: Statements, sqlite: BetterSqlite3.Database, token
       { length: tokens - 1 },
       () => 'AND EXISTS (SELECT 1 FROM search_terms tx WHERE tx.patient_id = t0.patient_id AND tx.term >= ? AND tx.term < ?)',
     );
-    statement = sqlite
-      .prepare(`SELECT DISTINCT t0.patient_id FROM search_terms t0 WHERE t0.term >= ? AND t0.term < ? ${others.join(' ')} LIMIT ?`)
-      .pluck();
+    statement = sqlite.prepare(`SELECT DISTINCT t0.patient_id FROM search_terms t0 WHERE t0.term >= ? AND t0.term < ? ${others.join(' ')} LIMIT ?`).pluck();
     s.candidates.set(tokens, statement);
   }
   return statement;
@@ -94,10 +94,7 @@ export async function searchPatients(ctx: AppContext, text: string, limit = DEFA
     });
   }
   const hits = [...byId.values()].sort(
-    (a, b) =>
-      a.lastName.localeCompare(b.lastName) ||
-      a.firstName.localeCompare(b.firstName) ||
-      (a.dateOfBirth ?? '').localeCompare(b.dateOfBirth ?? ''),
+    (a, b) => a.lastName.localeCompare(b.lastName) || a.firstName.localeCompare(b.firstName) || (a.dateOfBirth ?? '').localeCompare(b.dateOfBirth ?? ''),
   );
   return { query: text, hits, more };
 }

@@ -4,7 +4,9 @@ import type { Handlers } from '../dispatch';
 import { readStatus } from './statusService';
 
 /** What the status bar shows that the database does not know: the deliveries' and the audit monitor's state, read when asked. */
-export type LiveStatus = () => Promise<Pick<StatusInfo, 'emailTransport' | 'syncConfigured' | 'syncProgress' | 'auditLog' | 'auditCheck' | 'syncProblem' | 'jobs'>>;
+export type LiveStatus = () => Promise<
+  Pick<StatusInfo, 'emailTransport' | 'syncConfigured' | 'syncProgress' | 'auditLog' | 'auditCheck' | 'syncProblem' | 'jobs'>
+>;
 
 export function statusHandlers(ctx: AppContext, { liveStatus }: { liveStatus: LiveStatus }): Pick<Handlers, 'status.get'> {
   return {

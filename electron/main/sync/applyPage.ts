@@ -250,176 +250,178 @@ export function applyChangesPage(sqlite: BetterSqlite3.Database, page: ChangesPa
   }
   const q = st;
   const seenAt = (options.now ?? new Date()).toISOString();
-  return sqlite.transaction((): PageCounts => {
-    const touchedPatients = new Set<string>();
-    const touchedContacts = new Set<string>();
-    const waitingCorrections = new Set(q.pendingCorrections.all() as string[]);
-    const hygiene = new Hygiene();
-    const hadProblems = q.anyProblem.get() !== undefined;
-    const counts = { rows: 0, keptLocal: 0, setAside: 0, olderIgnored: 0, tombstones: 0 };
+  return sqlite
+    .transaction((): PageCounts => {
+      const touchedPatients = new Set<string>();
+      const touchedContacts = new Set<string>();
+      const waitingCorrections = new Set(q.pendingCorrections.all() as string[]);
+      const hygiene = new Hygiene();
+      const hadProblems = q.anyProblem.get() !== undefined;
+      const counts = { rows: 0, keptLocal: 0, setAside: 0, olderIgnored: 0, tombstones: 0 };
 
-    const setAside = (kind: PageRecordKind, recordId: string, problem: string) => {
-      q.setAside.run(KIND_NAMES[kind], recordId, problem, page.cursor, seenAt);
-      counts.setAside += 1;
-    };
-    /** The page's records of one kind that pass their schema; the others are set aside. */
-    const readable = (kind: PageRecordKind): { id: string; record: unknown }[] => {
-      const schema: z.ZodType = PAGE_RECORDS[kind];
-      const out: { id: string; record: unknown }[] = [];
-      page[kind].forEach((raw, index) => {
-        const id = recordIdOf(kind, raw, index);
-        const parsed = schema.safeParse(raw);
-        if (parsed.success) out.push({ id, record: parsed.data });
-        else setAside(kind, id, `cannot be read (${describeIssues(parsed.error)})`);
-      });
-      return out;
-    };
-    /** Runs one write; a reference to a record the mirror does not hold sets the record aside. */
-    const write = (kind: PageRecordKind, id: string, refersTo: string, run: () => void): boolean => {
-      try {
-        run();
-      } catch (error) {
-        if (sqliteCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
-          setAside(kind, id, `refers to ${refersTo} that the practice system never sent`);
-          return false;
+      const setAside = (kind: PageRecordKind, recordId: string, problem: string) => {
+        q.setAside.run(KIND_NAMES[kind], recordId, problem, page.cursor, seenAt);
+        counts.setAside += 1;
+      };
+      /** The page's records of one kind that pass their schema; the others are set aside. */
+      const readable = (kind: PageRecordKind): { id: string; record: unknown }[] => {
+        const schema: z.ZodType = PAGE_RECORDS[kind];
+        const out: { id: string; record: unknown }[] = [];
+        page[kind].forEach((raw, index) => {
+          const id = recordIdOf(kind, raw, index);
+          const parsed = schema.safeParse(raw);
+          if (parsed.success) out.push({ id, record: parsed.data });
+          else setAside(kind, id, `cannot be read (${describeIssues(parsed.error)})`);
+        });
+        return out;
+      };
+      /** Runs one write; a reference to a record the mirror does not hold sets the record aside. */
+      const write = (kind: PageRecordKind, id: string, refersTo: string, run: () => void): boolean => {
+        try {
+          run();
+        } catch (error) {
+          if (sqliteCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+            setAside(kind, id, `refers to ${refersTo} that the practice system never sent`);
+            return false;
+          }
+          throw error;
         }
-        throw error;
-      }
-      if (hadProblems) q.resolveProblem.run(KIND_NAMES[kind], id);
-      counts.rows += 1;
-      return true;
-    };
-    const older = (current: unknown, incoming: number): boolean => {
-      if (typeof current === 'number' && incoming < current) {
-        counts.olderIgnored += 1;
+        if (hadProblems) q.resolveProblem.run(KIND_NAMES[kind], id);
+        counts.rows += 1;
         return true;
-      }
-      return false;
-    };
+      };
+      const older = (current: unknown, incoming: number): boolean => {
+        if (typeof current === 'number' && incoming < current) {
+          counts.olderIgnored += 1;
+          return true;
+        }
+        return false;
+      };
 
-    for (const { id, record: f } of readable('families') as { id: string; record: FamilyRecord }[]) {
-      if (older(q.familyVersion.get(f.id), f.version)) continue;
-      write('families', id, '', () => q.upsertFamily.run(f.id, hygiene.text(f.name), f.version, f.updatedAt));
-    }
-    for (const { id, record: c } of readable('contacts') as { id: string; record: ContactRecord }[]) {
-      if (older(q.contactVersion.get(c.id), c.version)) continue;
-      const hasAccount = c.hasPortalAccount || q.accountReported.get(c.id) !== undefined;
-      write('contacts', id, '', () =>
-        q.upsertContact.run(
-          c.id,
-          hygiene.text(c.firstName),
-          hygiene.text(c.lastName),
-          // Kept as written, like the import does: the worklist shows it and says what is wrong
-          // with it ("line break in the address"); checkMailbox decides whether it can be used.
-          c.email,
-          hygiene.optional(c.mobilePhone),
-          hygiene.optional(c.homePhone),
-          c.preferredReminder,
-          hygiene.text(c.language),
-          flag(hasAccount),
-          c.version,
-          c.updatedAt,
-        ),
-      );
-      touchedContacts.add(c.id);
-    }
-    for (const { id, record: p } of readable('patients') as { id: string; record: PatientRecord }[]) {
-      if (older(q.patientVersion.get(p.id), p.version)) continue;
-      const keep = waitingCorrections.has(p.id);
-      const params = [
-        p.id,
-        // An identifier, matched again by later pulls and imports: kept as written.
-        p.chartNumber,
-        p.familyId,
-        hygiene.text(p.firstName),
-        hygiene.text(p.lastName),
-        p.dateOfBirth,
-        p.sex,
-        p.status,
-        flag(p.portalLinked),
-        p.version,
-        p.updatedAt,
-      ];
-      const statement = keep ? q.upsertPatientKeepingName : q.upsertPatient;
-      // Checked first, so a refused patient never leaves a chart holder parked.
-      if (p.familyId !== null && q.familyExists.get(p.familyId) === undefined) {
-        setAside('patients', id, `refers to family ${p.familyId} that the practice system never sent`);
-        continue;
+      for (const { id, record: f } of readable('families') as { id: string; record: FamilyRecord }[]) {
+        if (older(q.familyVersion.get(f.id), f.version)) continue;
+        write('families', id, '', () => q.upsertFamily.run(f.id, hygiene.text(f.name), f.version, f.updatedAt));
       }
-      let parked: string | undefined;
-      const applied = write('patients', id, `family ${p.familyId ?? ''}`.trim(), () => {
-        // Upstream owns chart numbers: a local row still holding this one is stale (renumbered
-        // or merged upstream). It steps aside until its own change arrives.
-        parked = q.chartHolder.get(params[1], p.id) as string | undefined;
-        if (parked !== undefined) q.parkChartNumber.run(parked);
-        statement.run(...params);
-      });
-      if (!applied) continue;
-      if (parked !== undefined) touchedPatients.add(parked);
-      if (keep) counts.keptLocal += 1;
-      touchedPatients.add(p.id);
-    }
-    for (const { id, record: l } of readable('patientContacts') as { id: string; record: PatientContactRecord }[]) {
-      const applied = write('patientContacts', id, `patient ${l.patientId} or contact ${l.contactId}`, () =>
-        q.upsertLink.run(l.patientId, l.contactId, l.sort, hygiene.text(l.relationship), l.authority, flag(l.residesWith), flag(l.portalFlag)),
-      );
-      if (applied) touchedPatients.add(l.patientId);
-    }
-    for (const { id, record: a } of readable('appointments') as { id: string; record: AppointmentRecord }[]) {
-      write('appointments', id, `patient ${a.patientId}`, () =>
-        q.upsertAppointment.run(a.id, a.patientId, a.startsAt, hygiene.text(a.provider), hygiene.text(a.reason), a.updatedAt),
-      );
-    }
-    for (const { id, record: pin } of readable('pins') as { id: string; record: DeskPinRecord }[]) {
-      write('pins', id, '', () => {
-        const redeemedAt = isoOrNull(pin.redeemedAt);
-        q.upsertDeskPin.run(
-          pin.pinId,
-          pin.patientId,
-          isoOf(pin.issuedAt),
-          isoOf(pin.expiresAt),
-          hygiene.text(pin.workstation),
-          hygiene.text(pin.issuedBy),
-          pin.delivery,
-          pin.status,
-          redeemedAt,
+      for (const { id, record: c } of readable('contacts') as { id: string; record: ContactRecord }[]) {
+        if (older(q.contactVersion.get(c.id), c.version)) continue;
+        const hasAccount = c.hasPortalAccount || q.accountReported.get(c.id) !== undefined;
+        write('contacts', id, '', () =>
+          q.upsertContact.run(
+            c.id,
+            hygiene.text(c.firstName),
+            hygiene.text(c.lastName),
+            // Kept as written, like the import does: the worklist shows it and says what is wrong
+            // with it ("line break in the address"); checkMailbox decides whether it can be used.
+            c.email,
+            hygiene.optional(c.mobilePhone),
+            hygiene.optional(c.homePhone),
+            c.preferredReminder,
+            hygiene.text(c.language),
+            flag(hasAccount),
+            c.version,
+            c.updatedAt,
+          ),
         );
-        if (pin.status !== 'issued') q.settleLocalPin.run(pin.status, redeemedAt, pin.pinId);
-      });
-    }
-    for (const { id, record: g } of readable('guardians') as { id: string; record: GuardianRecord }[]) {
-      write('guardians', id, '', () => {
-        q.upsertGuardian.run(g.contactId, isoOrNull(g.welcomeAt), hygiene.optional(g.welcomeWorkstation), isoOrNull(g.accountAt));
-        if (g.accountAt !== null) q.markHasAccount.run(g.contactId);
-      });
-    }
+        touchedContacts.add(c.id);
+      }
+      for (const { id, record: p } of readable('patients') as { id: string; record: PatientRecord }[]) {
+        if (older(q.patientVersion.get(p.id), p.version)) continue;
+        const keep = waitingCorrections.has(p.id);
+        const params = [
+          p.id,
+          // An identifier, matched again by later pulls and imports: kept as written.
+          p.chartNumber,
+          p.familyId,
+          hygiene.text(p.firstName),
+          hygiene.text(p.lastName),
+          p.dateOfBirth,
+          p.sex,
+          p.status,
+          flag(p.portalLinked),
+          p.version,
+          p.updatedAt,
+        ];
+        const statement = keep ? q.upsertPatientKeepingName : q.upsertPatient;
+        // Checked first, so a refused patient never leaves a chart holder parked.
+        if (p.familyId !== null && q.familyExists.get(p.familyId) === undefined) {
+          setAside('patients', id, `refers to family ${p.familyId} that the practice system never sent`);
+          continue;
+        }
+        let parked: string | undefined;
+        const applied = write('patients', id, `family ${p.familyId ?? ''}`.trim(), () => {
+          // Upstream owns chart numbers: a local row still holding this one is stale (renumbered
+          // or merged upstream). It steps aside until its own change arrives.
+          parked = q.chartHolder.get(params[1], p.id) as string | undefined;
+          if (parked !== undefined) q.parkChartNumber.run(parked);
+          statement.run(...params);
+        });
+        if (!applied) continue;
+        if (parked !== undefined) touchedPatients.add(parked);
+        if (keep) counts.keptLocal += 1;
+        touchedPatients.add(p.id);
+      }
+      for (const { id, record: l } of readable('patientContacts') as { id: string; record: PatientContactRecord }[]) {
+        const applied = write('patientContacts', id, `patient ${l.patientId} or contact ${l.contactId}`, () =>
+          q.upsertLink.run(l.patientId, l.contactId, l.sort, hygiene.text(l.relationship), l.authority, flag(l.residesWith), flag(l.portalFlag)),
+        );
+        if (applied) touchedPatients.add(l.patientId);
+      }
+      for (const { id, record: a } of readable('appointments') as { id: string; record: AppointmentRecord }[]) {
+        write('appointments', id, `patient ${a.patientId}`, () =>
+          q.upsertAppointment.run(a.id, a.patientId, a.startsAt, hygiene.text(a.provider), hygiene.text(a.reason), a.updatedAt),
+        );
+      }
+      for (const { id, record: pin } of readable('pins') as { id: string; record: DeskPinRecord }[]) {
+        write('pins', id, '', () => {
+          const redeemedAt = isoOrNull(pin.redeemedAt);
+          q.upsertDeskPin.run(
+            pin.pinId,
+            pin.patientId,
+            isoOf(pin.issuedAt),
+            isoOf(pin.expiresAt),
+            hygiene.text(pin.workstation),
+            hygiene.text(pin.issuedBy),
+            pin.delivery,
+            pin.status,
+            redeemedAt,
+          );
+          if (pin.status !== 'issued') q.settleLocalPin.run(pin.status, redeemedAt, pin.pinId);
+        });
+      }
+      for (const { id, record: g } of readable('guardians') as { id: string; record: GuardianRecord }[]) {
+        write('guardians', id, '', () => {
+          q.upsertGuardian.run(g.contactId, isoOrNull(g.welcomeAt), hygiene.optional(g.welcomeWorkstation), isoOrNull(g.accountAt));
+          if (g.accountAt !== null) q.markHasAccount.run(g.contactId);
+        });
+      }
 
-    // Contacts changed above: every patient linked to them searches by their names and numbers.
-    for (const contactId of touchedContacts) {
-      for (const patientId of q.patientsOfContact.all(contactId) as string[]) touchedPatients.add(patientId);
-    }
+      // Contacts changed above: every patient linked to them searches by their names and numbers.
+      for (const contactId of touchedContacts) {
+        for (const patientId of q.patientsOfContact.all(contactId) as string[]) touchedPatients.add(patientId);
+      }
 
-    for (const { record: t } of readable('tombstones') as { id: string; record: Tombstone }[]) {
-      counts.tombstones += 1;
-      applyTombstone(q, t, touchedPatients);
-      // A record removed upstream no longer needs an administrator (tombstone kinds are the listed kinds).
-      if (hadProblems) q.resolveProblem.run(t.kind, t.id);
-    }
+      for (const { record: t } of readable('tombstones') as { id: string; record: Tombstone }[]) {
+        counts.tombstones += 1;
+        applyTombstone(q, t, touchedPatients);
+        // A record removed upstream no longer needs an administrator (tombstone kinds are the listed kinds).
+        if (hadProblems) q.resolveProblem.run(t.kind, t.id);
+      }
 
-    if (options.deferIndex) q.saveState.run(INDEX_STALE_KEY, 'true');
-    else reindexPatients(sqlite, touchedPatients);
-    q.saveState.run(PULL_CURSOR_KEY, page.cursor);
+      if (options.deferIndex) q.saveState.run(INDEX_STALE_KEY, 'true');
+      else reindexPatients(sqlite, touchedPatients);
+      q.saveState.run(PULL_CURSOR_KEY, page.cursor);
 
-    return {
-      rows: counts.rows,
-      tombstones: counts.tombstones,
-      keptLocal: counts.keptLocal,
-      reindexed: touchedPatients.size,
-      setAside: counts.setAside,
-      olderIgnored: counts.olderIgnored,
-      charactersRemoved: hygiene.removed,
-    };
-  }).immediate(); // immediate: it reads, then writes; a job's worker may commit in between (issue 14)
+      return {
+        rows: counts.rows,
+        tombstones: counts.tombstones,
+        keptLocal: counts.keptLocal,
+        reindexed: touchedPatients.size,
+        setAside: counts.setAside,
+        olderIgnored: counts.olderIgnored,
+        charactersRemoved: hygiene.removed,
+      };
+    })
+    .immediate(); // immediate: it reads, then writes; a job's worker may commit in between (issue 14)
 }
 
 function applyTombstone(q: Statements, t: Tombstone, touchedPatients: Set<string>): void {

@@ -1,10 +1,4 @@
-import {
-  healthAnswer,
-  healthPath,
-  PREVIOUS_PROTOCOL_VERSION,
-  PROTOCOL_VERSION,
-  PROTOCOL_VERSION_ERROR,
-} from '../../../shared/sync/protocol';
+import { healthAnswer, healthPath, PREVIOUS_PROTOCOL_VERSION, PROTOCOL_VERSION, PROTOCOL_VERSION_ERROR } from '../../../shared/sync/protocol';
 import { cleanText } from '../../../shared/domain/textHygiene';
 import { MAX_RETRY_AFTER_MS } from '../lib/backoff';
 import { DeliveryError, unreachable } from '../lib/deliveryError';

@@ -357,7 +357,5 @@ function readState(sqlite: BetterSqlite3.Database, key: string): string | undefi
 }
 
 function writeState(sqlite: BetterSqlite3.Database, key: string, value: string): void {
-  sqlite
-    .prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
-    .run(key, value);
+  sqlite.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
 }

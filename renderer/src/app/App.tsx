@@ -114,11 +114,7 @@ export function App() {
               <button type="button" className={route.name === 'search' ? 'nav active' : 'nav'} onClick={() => go({ name: 'search', text: '' })}>
                 Search <kbd>/</kbd>
               </button>
-              <button
-                type="button"
-                className={route.name === 'outbox' ? 'nav active' : 'nav'}
-                onClick={() => go({ name: 'outbox', tab: defaultOutboxTab() })}
-              >
+              <button type="button" className={route.name === 'outbox' ? 'nav active' : 'nav'} onClick={() => go({ name: 'outbox', tab: defaultOutboxTab() })}>
                 Outbox
               </button>
               <button

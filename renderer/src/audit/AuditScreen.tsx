@@ -72,13 +72,7 @@ function Filters() {
       </label>
       <label>
         Patient
-        <input
-          type="search"
-          placeholder="Name or chart number"
-          maxLength={100}
-          value={draft.patient ?? ''}
-          onChange={(e) => set('patient', e.target.value)}
-        />
+        <input type="search" placeholder="Name or chart number" maxLength={100} value={draft.patient ?? ''} onChange={(e) => set('patient', e.target.value)} />
       </label>
       <label>
         Action
@@ -202,17 +196,19 @@ export function AuditScreen() {
       <ErrorNote message={exportError} />
       <ErrorNote message={error} />
       {page && rows.length === 0 && !loading && <p className="empty">No entries match these filters.</p>}
-      {rows.length > 0 && <p className="muted audit-keys">↑↓ to move between entries; Enter on an entry about a patient lists every entry about that patient.</p>}
+      {rows.length > 0 && (
+        <p className="muted audit-keys">↑↓ to move between entries; Enter on an entry about a patient lists every entry about that patient.</p>
+      )}
       {rows.length > 0 && (
         <div className="table-scroll">
-        <table className="audit-table" aria-label="Audit entries" aria-busy={loading}>
-          <ColumnHeads names={['Entry', 'When', 'Clerk', 'Workstation', 'Action', 'Patient', 'Details']} />
-          <tbody ref={body} onKeyDown={onKeyDown}>
-            {rows.map((row, i) => (
-              <Row key={row.id} row={row} rowProps={rowProps(i)} />
-            ))}
-          </tbody>
-        </table>
+          <table className="audit-table" aria-label="Audit entries" aria-busy={loading}>
+            <ColumnHeads names={['Entry', 'When', 'Clerk', 'Workstation', 'Action', 'Patient', 'Details']} />
+            <tbody ref={body} onKeyDown={onKeyDown}>
+              {rows.map((row, i) => (
+                <Row key={row.id} row={row} rowProps={rowProps(i)} />
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
       <nav className="audit-paging" aria-label="Pages">

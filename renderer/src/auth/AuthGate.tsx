@@ -11,9 +11,7 @@ export function AuthGate({ practiceName }: { practiceName: string | null }) {
   return (
     <div className="auth-gate" role="dialog" aria-modal="true" aria-labelledby="auth-title">
       <div className="auth-card">
-        <p className="auth-brand">
-          Family Portal PINs{practiceName ? ` · ${practiceName}` : ''}
-        </p>
+        <p className="auth-brand">Family Portal PINs{practiceName ? ` · ${practiceName}` : ''}</p>
         {state.setupNeeded && !state.clerk ? <SetupAdministrator /> : <SignIn />}
       </div>
     </div>
@@ -128,13 +126,20 @@ function SetupAdministrator() {
     <form className="auth-form" onSubmit={(event) => void onSubmit(event)} noValidate>
       <h1 id="auth-title">Create the administrator</h1>
       <p className="auth-lead">
-        This is the first start of this install. The administrator manages settings, clerk accounts, imports and the Bulk PIN
-        campaign, and creates an account for each clerk.
+        This is the first start of this install. The administrator manages settings, clerk accounts, imports and the Bulk PIN campaign, and creates an account
+        for each clerk.
       </p>
       <label htmlFor="setup-name">Administrator’s name</label>
       <input ref={first} id="setup-name" autoComplete="name" {...field('displayName')} />
       <label htmlFor="setup-username">Username</label>
-      <input id="setup-username" autoComplete="username" autoCapitalize="none" spellCheck={false} aria-describedby="setup-username-hint" {...field('username')} />
+      <input
+        id="setup-username"
+        autoComplete="username"
+        autoCapitalize="none"
+        spellCheck={false}
+        aria-describedby="setup-username-hint"
+        {...field('username')}
+      />
       <p id="setup-username-hint" className="auth-hint">
         Letters, digits, dots, dashes or underscores.
       </p>

@@ -37,7 +37,11 @@ function draftOf(contact: Contact, children: readonly WorklistChild[]): Draft {
 const orNull = (text: string) => (text.trim() === '' ? null : text.trim());
 
 /** Only what the administrator changed, checked; or the first problem, by field. */
-function changesOf(contact: Contact, children: readonly WorklistChild[], draft: Draft): { changes: ContactChanges; links: LinkChanges } | { field: FieldId; problem: string } {
+function changesOf(
+  contact: Contact,
+  children: readonly WorklistChild[],
+  draft: Draft,
+): { changes: ContactChanges; links: LinkChanges } | { field: FieldId; problem: string } {
   const changes: ContactChanges = {};
   const firstName = draft.firstName.trim();
   if (firstName !== contact.firstName) {
@@ -54,7 +58,10 @@ function changesOf(contact: Contact, children: readonly WorklistChild[], draft: 
     const parsed = rules.email.safeParse(email);
     if (!parsed.success) {
       // The contract's one-mailbox rule names what is wrong ("two addresses in one field").
-      return { field: 'email', problem: `${parsed.error.issues[0]?.message ?? 'Enter one complete email address, such as maria@example.com.'} Or leave it empty.` };
+      return {
+        field: 'email',
+        problem: `${parsed.error.issues[0]?.message ?? 'Enter one complete email address, such as maria@example.com.'} Or leave it empty.`,
+      };
     }
     changes.email = parsed.data;
   }
@@ -152,8 +159,8 @@ export function ContactFixForm(props: { row: WorklistRow; problem: QualityProble
     <form className="bulk-fix" noValidate aria-label={`Fix ${who}’s details`} onSubmit={(event) => void onSubmit(event)} onKeyDown={onKeyDown}>
       <p className="bulk-fix-hint">
         Name, email, mobile number and reminder method are {who}’s, for{' '}
-        {children.length === 1 ? children[0]!.patientName : children.length === 2 ? 'both children' : `all ${children.length} children`}.
-        Authority and “Lives with” are set for each child. Enter to save, Esc to cancel.
+        {children.length === 1 ? children[0]!.patientName : children.length === 2 ? 'both children' : `all ${children.length} children`}. Authority and “Lives
+        with” are set for each child. Enter to save, Esc to cancel.
       </p>
       {/* Nothing is disabled while saving (that would drop the focus); the store ignores a second save. */}
       <fieldset className="bulk-fix-fields" aria-busy={saving || undefined}>

@@ -13,7 +13,11 @@ import { FocusedScreenHeader } from '../components/FocusedScreenHeader';
 const EXPORTS: readonly { kind: ExportKind; label: string; hint: string }[] = [
   { kind: 'bulk_pin', label: 'Export Bulk PIN file', hint: 'Eligible guardians and their children, one row per child.' },
   { kind: 'exclusions', label: 'Export exclusions report', hint: 'Every child left out, with the reason.' },
-  { kind: 'worklist', label: 'Export data-quality worklist', hint: 'One line per guardian with missing or likely-wrong details (their children listed), and per patient with no Primary Contact.' },
+  {
+    kind: 'worklist',
+    label: 'Export data-quality worklist',
+    hint: 'One line per guardian with missing or likely-wrong details (their children listed), and per patient with no Primary Contact.',
+  },
 ];
 
 function checklistText(summary: ReadinessSummary): string {
@@ -24,9 +28,7 @@ function checklistText(summary: ReadinessSummary): string {
 
 /** The four questions always in the same order, each shown even before anyone answered it. */
 function checklistInOrder(summary: ReadinessSummary): ChecklistAnswer[] {
-  return CHECKLIST_ITEMS.map(
-    (item) => summary.checklist.find((a) => a.item === item) ?? { item, answer: null, answeredBy: null, answeredAt: null, note: '' },
-  );
+  return CHECKLIST_ITEMS.map((item) => summary.checklist.find((a) => a.item === item) ?? { item, answer: null, answeredBy: null, answeredAt: null, note: '' });
 }
 
 function SummaryTable({ summary }: { summary: ReadinessSummary }) {
@@ -77,7 +79,12 @@ function Exports() {
       <ul className="bulk-exports">
         {EXPORTS.map((e) => (
           <li key={e.kind}>
-            <button type="button" aria-disabled={exporting !== null || undefined} aria-describedby={`bulk-export-${e.kind}-hint`} onClick={() => void exportFile(e.kind)}>
+            <button
+              type="button"
+              aria-disabled={exporting !== null || undefined}
+              aria-describedby={`bulk-export-${e.kind}-hint`}
+              onClick={() => void exportFile(e.kind)}
+            >
               {e.label}
             </button>
             <span id={`bulk-export-${e.kind}-hint`} className="bulk-export-hint">
@@ -107,9 +114,8 @@ export function ReadinessScreen() {
     <section className="screen bulk-screen" aria-labelledby="bulk-title">
       <FocusedScreenHeader id="bulk-title" title="Bulk PIN readiness">
         <p className="muted">
-          Bulk PIN sends one portal registration email to each eligible Primary Contact: the Family Contact with Sort 1 who has Joint or
-          Exclusive authority or lives with the child, and has an email address. Active patients under the Minor Age Limit only. The
-          Portal column plays no part.
+          Bulk PIN sends one portal registration email to each eligible Primary Contact: the Family Contact with Sort 1 who has Joint or Exclusive authority or
+          lives with the child, and has an email address. Active patients under the Minor Age Limit only. The Portal column plays no part.
         </p>
       </FocusedScreenHeader>
       <ErrorNote message={error} lead="Could not count: " />
@@ -140,8 +146,7 @@ export function ReadinessScreen() {
           <section className="bulk-panel" aria-labelledby="bulk-checklist-title">
             <h2 id="bulk-checklist-title">Practice checklist</h2>
             <p className="muted">
-              The vendor accepts a Bulk PIN request only when all four are true. Answer each one; your name and the time are recorded with
-              the answer.
+              The vendor accepts a Bulk PIN request only when all four are true. Answer each one; your name and the time are recorded with the answer.
             </p>
             <ol className="bulk-checklist">
               {checklistInOrder(summary).map((answer) => (

@@ -45,7 +45,11 @@ function WorklistItem(props: { row: WorklistRow; problem: QualityProblem | null;
   return (
     <li
       className={`bulk-row${active ? ' active' : ''}`}
-      aria-label={contactName ? `${contactName}, Primary Contact of ${childWord(row.children.length)}` : `${only.patientName}, chart ${only.chartNumber}, no Primary Contact`}
+      aria-label={
+        contactName
+          ? `${contactName}, Primary Contact of ${childWord(row.children.length)}`
+          : `${only.patientName}, chart ${only.chartNumber}, no Primary Contact`
+      }
       {...rowProps}
     >
       {row.contact ? (
@@ -123,9 +127,12 @@ export function WorklistScreen({ problem, offset }: { problem: QualityProblem | 
   const shown = shownFor === pageKey(problem, offset) ? rows : null;
   const listRef = useRef<HTMLUListElement>(null);
   // Enter on a guardian opens their Fix form (the one Fix for all their children).
-  const openRow = useCallback((row: WorklistRow) => {
-    if (row.contactId && row.contact) edit(row.key);
-  }, [edit]);
+  const openRow = useCallback(
+    (row: WorklistRow) => {
+      if (row.contactId && row.contact) edit(row.key);
+    },
+    [edit],
+  );
   const { onKeyDown: onRowsKeyDown, rowProps } = useRowNavigation(shown ?? [], openRow, listRef);
   const show = (next: QualityProblem | null, nextOffset: number) =>
     replace(next ? { name: 'worklist', problem: next, offset: nextOffset } : { name: 'worklist', offset: nextOffset });
@@ -157,18 +164,14 @@ export function WorklistScreen({ problem, offset }: { problem: QualityProblem | 
     <section className="screen bulk-screen" aria-labelledby="worklist-title">
       <FocusedScreenHeader id="worklist-title" title="Data-quality worklist">
         <p className="muted">
-          One row per Primary Contact (Sort 1) of Active patients with a missing or likely-wrong detail, with their children, and one
-          per patient with no Primary Contact. Fix opens the guardian’s details right here, once for all their children. ↑↓ to move
-          between rows, Enter to fix, Esc goes back to Bulk PIN readiness.
+          One row per Primary Contact (Sort 1) of Active patients with a missing or likely-wrong detail, with their children, and one per patient with no
+          Primary Contact. Fix opens the guardian’s details right here, once for all their children. ↑↓ to move between rows, Enter to fix, Esc goes back to
+          Bulk PIN readiness.
         </p>
       </FocusedScreenHeader>
       <div className="bulk-toolbar">
         <label htmlFor="worklist-filter">Show rows with</label>
-        <select
-          id="worklist-filter"
-          value={problem ?? ''}
-          onChange={(event) => show(isQualityProblem(event.target.value) ? event.target.value : null, 0)}
-        >
+        <select id="worklist-filter" value={problem ?? ''} onChange={(event) => show(isQualityProblem(event.target.value) ? event.target.value : null, 0)}>
           <option value="">Any problem</option>
           {QUALITY_PROBLEMS.map((code) => (
             <option key={code} value={code}>
@@ -177,7 +180,13 @@ export function WorklistScreen({ problem, offset }: { problem: QualityProblem | 
           ))}
         </select>
         <span className="bulk-toolbar-count" aria-live="polite">
-          {shown ? (total === 0 ? '' : `Rows ${count(first)}–${count(last)} of ${count(total)} (guardians, and patients with no Primary Contact) · ${childWord(children)}`) : loading ? 'Loading…' : ''}
+          {shown
+            ? total === 0
+              ? ''
+              : `Rows ${count(first)}–${count(last)} of ${count(total)} (guardians, and patients with no Primary Contact) · ${childWord(children)}`
+            : loading
+              ? 'Loading…'
+              : ''}
         </span>
       </div>
       <p ref={noteRef} role="status" tabIndex={-1} className="bulk-note">
@@ -200,7 +209,8 @@ export function WorklistScreen({ problem, offset }: { problem: QualityProblem | 
             Previous {WORKLIST_PAGE_SIZE}
           </button>
           <span>
-            Page {count(Math.floor(offset / WORKLIST_PAGE_SIZE) + 1)} of {count(Math.ceil(total / WORKLIST_PAGE_SIZE))} ({plural(total, 'row')}, {childWord(children)})
+            Page {count(Math.floor(offset / WORKLIST_PAGE_SIZE) + 1)} of {count(Math.ceil(total / WORKLIST_PAGE_SIZE))} ({plural(total, 'row')},{' '}
+            {childWord(children)})
           </span>
           <button type="button" disabled={offset + WORKLIST_PAGE_SIZE >= total || loading} onClick={() => show(problem, offset + WORKLIST_PAGE_SIZE)}>
             Next {WORKLIST_PAGE_SIZE}

@@ -70,7 +70,10 @@ export const useReadiness = create<ReadinessState>((set, get) => ({
     try {
       const result = await call('bulk.export', { kind });
       const lines = `${count(result.rows)} ${result.rows === 1 ? 'row' : 'rows'}`;
-      const children = result.children === undefined ? '' : ` (guardians and patients with no Primary Contact, ${count(result.children)} ${result.children === 1 ? 'child' : 'children'})`;
+      const children =
+        result.children === undefined
+          ? ''
+          : ` (guardians and patients with no Primary Contact, ${count(result.children)} ${result.children === 1 ? 'child' : 'children'})`;
       set({ exporting: null, exportNote: `Saved ${lines}${children} to ${result.file}` });
     } catch (error) {
       set({ exporting: null, exportError: (error as Error).message });

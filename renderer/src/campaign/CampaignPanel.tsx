@@ -103,9 +103,9 @@ function StartView() {
   return (
     <div>
       <p className="muted">
-        Optional, and instead of sending the Bulk PIN file to the vendor (or parents get two emails): email each eligible guardian a
-        personal Set Up My Account link from here. One email per guardian lists all their eligible children; the link works 14 days, after which the parent is told to
-        contact the practice. Emails leave through the Outbox at the pace set in Settings ({count(preview.perHour)} per hour).
+        Optional, and instead of sending the Bulk PIN file to the vendor (or parents get two emails): email each eligible guardian a personal Set Up My Account
+        link from here. One email per guardian lists all their eligible children; the link works 14 days, after which the parent is told to contact the
+        practice. Emails leave through the Outbox at the pace set in Settings ({count(preview.perHour)} per hour).
       </p>
       {status.cannotStart ? (
         <p className="campaign-blocked">{status.cannotStart}</p>

@@ -17,7 +17,10 @@ export function CheckinScreen() {
   const families = list?.families ?? [];
   // At check-in the clerk is here to issue PINs: Enter goes straight to the family's wizard.
   const open = (family: CheckinFamily) => go({ name: 'wizard', familyId: family.familyId });
-  const returnedTo = Math.max(0, families.findIndex((f) => f.familyId === activeFamilyId));
+  const returnedTo = Math.max(
+    0,
+    families.findIndex((f) => f.familyId === activeFamilyId),
+  );
   const { active, setActive, onKeyDown } = useListNavigation(families, open, { listRef, initial: returnedTo });
 
   useEffect(() => {
@@ -26,7 +29,13 @@ export function CheckinScreen() {
   // The list arrives after the screen: put the highlight back on the row the clerk left.
   // biome-ignore lint/correctness/useExhaustiveDependencies: only when a new list arrives; moving the highlight is the clerk's
   useEffect(() => {
-    if (activeFamilyId !== null) setActive(Math.max(0, (list?.families ?? []).findIndex((f) => f.familyId === activeFamilyId)));
+    if (activeFamilyId !== null)
+      setActive(
+        Math.max(
+          0,
+          (list?.families ?? []).findIndex((f) => f.familyId === activeFamilyId),
+        ),
+      );
   }, [list]);
   useEffect(() => {
     const family = families[active];
@@ -42,8 +51,8 @@ export function CheckinScreen() {
       <header className="screen-header">
         <h1 id="checkin-title">Check-in today</h1>
         <p className="muted">
-          {list ? `${formatUsDate(list.date)} · ${families.length} families` : loading ? 'Loading…' : ''} · ↑↓ to choose, Enter to
-          open, or start typing to search
+          {list ? `${formatUsDate(list.date)} · ${families.length} families` : loading ? 'Loading…' : ''} · ↑↓ to choose, Enter to open, or start typing to
+          search
         </p>
       </header>
       <ErrorNote message={error} />

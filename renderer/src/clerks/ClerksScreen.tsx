@@ -37,14 +37,14 @@ export function ClerksScreen() {
       <ErrorNote message={error} />
       {clerks && (
         <div className="table-scroll">
-        <table className="clerks-table">
-          <ColumnHeads names={['Name', 'Username', 'Role', 'Status', 'Password']} />
-          <tbody>
-            {clerks.map((clerk) => (
-              <ClerkRow key={clerk.id} clerk={clerk} isMe={clerk.id === me} />
-            ))}
-          </tbody>
-        </table>
+          <table className="clerks-table">
+            <ColumnHeads names={['Name', 'Username', 'Role', 'Status', 'Password']} />
+            <tbody>
+              {clerks.map((clerk) => (
+                <ClerkRow key={clerk.id} clerk={clerk} isMe={clerk.id === me} />
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
       <NewClerkForm />
@@ -88,7 +88,12 @@ function ClerkRow({ clerk, isMe }: { clerk: ClerkAccount; isMe: boolean }) {
         {resetting ? (
           <ResetPassword clerk={clerk} onDone={() => setResetting(false)} />
         ) : (
-          <button type="button" disabled={busy} aria-label={`${clerk.hasPassword ? 'Replace' : 'Set'} ${clerk.displayName}’s password`} onClick={() => setResetting(true)}>
+          <button
+            type="button"
+            disabled={busy}
+            aria-label={`${clerk.hasPassword ? 'Replace' : 'Set'} ${clerk.displayName}’s password`}
+            onClick={() => setResetting(true)}
+          >
             {clerk.hasPassword ? 'Replace password' : 'Set password'}
           </button>
         )}
@@ -118,7 +123,14 @@ function ResetPassword({ clerk, onDone }: { clerk: ClerkAccount; onDone(): void 
   };
   return (
     <form className="clerks-reset" onSubmit={(event) => void onSubmit(event)} noValidate onKeyDown={onKeyDown}>
-      <input ref={first} type="password" autoComplete="new-password" aria-label={`New password for ${clerk.displayName}`} value={password} onChange={(e) => setPassword(e.target.value)} />
+      <input
+        ref={first}
+        type="password"
+        autoComplete="new-password"
+        aria-label={`New password for ${clerk.displayName}`}
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+      />
       <input type="password" autoComplete="new-password" aria-label="New password again" value={again} onChange={(e) => setAgain(e.target.value)} />
       <button type="submit" disabled={busy}>
         Save password
@@ -140,7 +152,8 @@ function NewClerkForm() {
   const first = useRef<HTMLInputElement>(null);
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
-    const found = !form.displayName.trim() || !form.username.trim() ? 'Enter the clerk’s name and a username.' : passwordProblem(form.password, form.confirmPassword);
+    const found =
+      !form.displayName.trim() || !form.username.trim() ? 'Enter the clerk’s name and a username.' : passwordProblem(form.password, form.confirmPassword);
     setProblem(found);
     if (found) return;
     if (await create({ ...form, displayName: form.displayName.trim(), username: form.username.trim() })) {

@@ -47,7 +47,9 @@ function PinHistory({ pins, onReprint, onReplace }: { pins: PinHistoryEntry[]; o
           PIN issued {new Date(pin.issuedAt).toLocaleString('en-US', { dateStyle: 'short', timeStyle: 'short' })} by {pin.issuedBy},{' '}
           {pin.delivery === 'email' ? `emailed to ${pin.recipientName ?? 'the guardian'}` : 'printed'} · {STATUS_LABEL[pin.status]} · valid until{' '}
           {new Date(pin.expiresAt).toLocaleDateString('en-US')}
-          {pin.delivery === 'print' && pin.status === 'issued' && onReprint &&
+          {pin.delivery === 'print' &&
+            pin.status === 'issued' &&
+            onReprint &&
             (pin.reprintable ? (
               <button type="button" className="link-button" onClick={() => onReprint(pin.batchId)}>
                 Reprint packet
@@ -99,9 +101,7 @@ export function ChildCard({
         {child.checkingInToday ? ' · checking in today' : ''}
         {child.linkedThrough && ` · ${child.familyName} family, through ${child.linkedThrough.name}`}
       </div>
-      <div className="child-facts">
-        Account owner: {primary ? `${primary.firstName} ${primary.lastName}` : 'none (no eligible Primary Contact)'}
-      </div>
+      <div className="child-facts">Account owner: {primary ? `${primary.firstName} ${primary.lastName}` : 'none (no eligible Primary Contact)'}</div>
       {child.verdict.reasons.length > 0 && (
         <ul className="reasons">
           {child.verdict.reasons.map((r) => (

@@ -10,7 +10,6 @@ const STATUS_REFRESH_MS = 5_000;
 /** While a job runs, its progress is read more often. */
 const JOB_REFRESH_MS = 1_000;
 
-
 const count = (n: number) => n.toLocaleString('en-US');
 
 /** "Syncing: 12,000 rows, about 188,000 left" */
@@ -50,7 +49,11 @@ export function StatusBar() {
   const go = useNavigation((s) => s.go);
   const clockWarning = clockSkewWarning(status?.clockSkewMs ?? null);
   const bar = useRef<HTMLElement>(null);
-  const connection = connectionLabel({ syncConfigured: status?.syncConfigured ?? false, online: status?.online ?? null, lastSyncAt: status?.lastSyncAt ?? null });
+  const connection = connectionLabel({
+    syncConfigured: status?.syncConfigured ?? false,
+    online: status?.online ?? null,
+    lastSyncAt: status?.lastSyncAt ?? null,
+  });
   useStatusBarHeight(bar);
   const jobRunning = status?.jobs?.some((j) => j.state === 'running' || j.state === 'cancelling') ?? false;
   useEffect(() => {
@@ -65,56 +68,60 @@ export function StatusBar() {
     // The footer is the page's contentinfo landmark; the live status is inside it (a footer cannot be a status).
     <footer ref={bar} className="status-bar no-print">
       <div className="status-bar-items" role="status" aria-label="Status">
-      {status?.auditLog === 'tampered' && (
-        <button type="button" className="status-item status-button audit-tampered" title="Open the audit log" onClick={() => go({ name: 'audit' })}>
-          Audit log changed: check failed
-        </button>
-      )}
-      {status?.auditCheck && status.auditCheck.rowsTotal > 0 && (
-        <span className="status-item">{`Checking the audit log: ${Math.floor((100 * status.auditCheck.rowsChecked) / status.auditCheck.rowsTotal)}%`}</span>
-      )}
-      <span className={`status-item connection-${connection.tone}`}>{connection.text}</span>
-      {status?.emailTransport === 'smtp' && <span className="status-item">Email: SMTP</span>}
-      {status?.emailTransport === 'mail-drop' && (
-        <button type="button" className="status-item status-button mail-drop" title="Open the mail-drop folder" onClick={() => go({ name: 'maildrop' })}>
-          Email: mail-drop (not sent)
-        </button>
-      )}
-      {status ? (
-        <button type="button" className="status-item status-button" title="Open the outbox: waiting" onClick={() => go({ name: 'outbox', tab: 'pending' })}>
-          {`${count(status.outboxWaiting)} waiting`}
-        </button>
-      ) : (
-        <span className="status-item">…</span>
-      )}
-      {status && (
-        <button
-          type="button"
-          className={`status-item status-button${status.outboxNeedsAttention > 0 ? ' attention' : ''}`}
-          title="Open the outbox: needs attention"
-          onClick={() => go({ name: 'outbox', tab: 'needs_attention' })}
-        >
-          {`${count(status.outboxNeedsAttention)} need attention`}
-        </button>
-      )}
-      <span className="status-item">Last sync: {status?.lastSyncAt ? new Date(status.lastSyncAt).toLocaleString() : 'never'}</span>
-      {status?.syncProgress && <span className="status-item sync-progress">{syncLabel(status.syncProgress)}</span>}
-      {jobs.map((j) => (
-        <span key={j.id} className={`status-item job-${j.state}${j.state === 'failed' || j.state === 'rolled_back' ? ' attention' : ''}`} title={j.message ?? undefined}>
-          {jobLabel(j)}
+        {status?.auditLog === 'tampered' && (
+          <button type="button" className="status-item status-button audit-tampered" title="Open the audit log" onClick={() => go({ name: 'audit' })}>
+            Audit log changed: check failed
+          </button>
+        )}
+        {status?.auditCheck && status.auditCheck.rowsTotal > 0 && (
+          <span className="status-item">{`Checking the audit log: ${Math.floor((100 * status.auditCheck.rowsChecked) / status.auditCheck.rowsTotal)}%`}</span>
+        )}
+        <span className={`status-item connection-${connection.tone}`}>{connection.text}</span>
+        {status?.emailTransport === 'smtp' && <span className="status-item">Email: SMTP</span>}
+        {status?.emailTransport === 'mail-drop' && (
+          <button type="button" className="status-item status-button mail-drop" title="Open the mail-drop folder" onClick={() => go({ name: 'maildrop' })}>
+            Email: mail-drop (not sent)
+          </button>
+        )}
+        {status ? (
+          <button type="button" className="status-item status-button" title="Open the outbox: waiting" onClick={() => go({ name: 'outbox', tab: 'pending' })}>
+            {`${count(status.outboxWaiting)} waiting`}
+          </button>
+        ) : (
+          <span className="status-item">…</span>
+        )}
+        {status && (
+          <button
+            type="button"
+            className={`status-item status-button${status.outboxNeedsAttention > 0 ? ' attention' : ''}`}
+            title="Open the outbox: needs attention"
+            onClick={() => go({ name: 'outbox', tab: 'needs_attention' })}
+          >
+            {`${count(status.outboxNeedsAttention)} need attention`}
+          </button>
+        )}
+        <span className="status-item">Last sync: {status?.lastSyncAt ? new Date(status.lastSyncAt).toLocaleString() : 'never'}</span>
+        {status?.syncProgress && <span className="status-item sync-progress">{syncLabel(status.syncProgress)}</span>}
+        {jobs.map((j) => (
+          <span
+            key={j.id}
+            className={`status-item job-${j.state}${j.state === 'failed' || j.state === 'rolled_back' ? ' attention' : ''}`}
+            title={j.message ?? undefined}
+          >
+            {jobLabel(j)}
+          </span>
+        ))}
+        {status?.syncProblem && (
+          <span className="status-item attention sync-problem" title="Why the last sync stopped">
+            Sync stopped: {status.syncProblem}
+          </span>
+        )}
+        {clockWarning && <span className="status-item attention clock-skew">{clockWarning}</span>}
+        <span className="status-spacer" />
+        <span className="status-item">
+          {status?.clerk ? `Signed in: ${status.clerk.displayName}` : 'Not signed in'}
+          {session ? ` · ${session.workstation}` : ''}
         </span>
-      ))}
-      {status?.syncProblem && (
-        <span className="status-item attention sync-problem" title="Why the last sync stopped">
-          Sync stopped: {status.syncProblem}
-        </span>
-      )}
-      {clockWarning && <span className="status-item attention clock-skew">{clockWarning}</span>}
-      <span className="status-spacer" />
-      <span className="status-item">
-        {status?.clerk ? `Signed in: ${status.clerk.displayName}` : 'Not signed in'}
-        {session ? ` · ${session.workstation}` : ''}
-      </span>
       </div>
     </footer>
   );

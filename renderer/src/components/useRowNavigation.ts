@@ -15,7 +15,11 @@ export function useRowNavigation<T>(items: readonly T[], onOpen: (item: T, row: 
     },
     [onOpen, listRef],
   );
-  const { active, setActive, onKeyDown: navigate } = useListNavigation(items, open, {
+  const {
+    active,
+    setActive,
+    onKeyDown: navigate,
+  } = useListNavigation(items, open, {
     listRef,
     activeSelector: '[data-row][data-active="true"]',
     focusRows: true,
@@ -30,7 +34,12 @@ export function useRowNavigation<T>(items: readonly T[], onOpen: (item: T, row: 
       }
       const row = target.closest<HTMLElement>('[data-row]');
       // Esc from a row's button goes back to the row; forms handle their own Esc first (they close).
-      if (event.key === 'Escape' && row && !event.defaultPrevented && !(target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement)) {
+      if (
+        event.key === 'Escape' &&
+        row &&
+        !event.defaultPrevented &&
+        !(target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement)
+      ) {
         event.preventDefault();
         row.focus();
       }

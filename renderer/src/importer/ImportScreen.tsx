@@ -34,7 +34,11 @@ function FileMapping({ file, index, disabled }: { file: ImportFilePreview; index
   return (
     <section className="import-file" aria-labelledby={`${base}-title`}>
       <h3 id={`${base}-title`} className="import-file-title">
-        {file.name} <span className="import-file-rows">· {plural(file.rows, 'row')}{encodingNote(file)}</span>
+        {file.name}{' '}
+        <span className="import-file-rows">
+          · {plural(file.rows, 'row')}
+          {encodingNote(file)}
+        </span>
       </h3>
       <div className="import-kind">
         <label htmlFor={`${base}-kind`}>Kind of file</label>
@@ -58,8 +62,8 @@ function FileMapping({ file, index, disabled }: { file: ImportFilePreview; index
       </div>
       {file.missingFields.length > 0 && (
         <p className="import-missing">
-          No column is set to {file.missingFields.map(missingFieldLabel).join(', ')}, which {file.missingFields.length === 1 ? 'is' : 'are'} needed. Choose
-          the matching column below.
+          No column is set to {file.missingFields.map(missingFieldLabel).join(', ')}, which {file.missingFields.length === 1 ? 'is' : 'are'} needed. Choose the
+          matching column below.
         </p>
       )}
       {file.columns.length > 0 && (
@@ -109,8 +113,8 @@ function EncodingCheck({ file, index, disabled }: { file: ImportFilePreview; ind
     <section className="import-panel import-encoding" aria-labelledby={`${base}-title`}>
       <h2 id={`${base}-title`}>Check how {file.name} reads</h2>
       <p>
-        {file.name} is not saved as UTF-8{notUtf8Line ? ` (line ${count(notUtf8Line)} is the first line that is not)` : ''}. It was probably saved
-        by an older program as Windows-1252 (also called ANSI or Latin-1). Read that way, its names look like this:
+        {file.name} is not saved as UTF-8{notUtf8Line ? ` (line ${count(notUtf8Line)} is the first line that is not)` : ''}. It was probably saved by an older
+        program as Windows-1252 (also called ANSI or Latin-1). Read that way, its names look like this:
       </p>
       {samples.length > 0 ? (
         <table className="import-mapping import-samples">
@@ -150,9 +154,7 @@ function Problems({ preview }: { preview: ImportPreview }) {
   return (
     <section className="import-panel import-problems" aria-labelledby="import-problems-title">
       <h2 id="import-problems-title">Problems to fix first ({count(total)})</h2>
-      <p className="muted">
-        Nothing is imported while any problem is left. Fix them in the practice system or the file, then choose the files again.
-      </p>
+      <p className="muted">Nothing is imported while any problem is left. Fix them in the practice system or the file, then choose the files again.</p>
       {[...byFile].map(([file, problems], f) => (
         <table key={file} className="import-problem-table" aria-labelledby={`import-problems-${f}`}>
           <caption id={`import-problems-${f}`}>
@@ -198,8 +200,8 @@ function Counts({ preview, applied }: { preview: ImportPreview; applied: boolean
         <div>
           <dt>Cleaned</dt>
           <dd>
-            {plural(hiddenCharacters.removed, 'hidden character')} {applied ? 'removed' : 'will be removed'} from{' '}
-            {plural(hiddenCharacters.fields, 'field')} (control or right-to-left characters nobody typed)
+            {plural(hiddenCharacters.removed, 'hidden character')} {applied ? 'removed' : 'will be removed'} from {plural(hiddenCharacters.fields, 'field')}{' '}
+            (control or right-to-left characters nobody typed)
           </dd>
         </div>
       )}
@@ -248,8 +250,8 @@ export function ImportScreen() {
     <section className="screen import-screen" aria-labelledby="import-title">
       <FocusedScreenHeader id="import-title" title="Import practice data">
         <p className="muted">
-          Choose up to three CSV files exported from the practice system: patients, Family Contacts and appointments. The files are
-          checked first and nothing changes until you choose Apply import; if any row has a problem, nothing of the import is applied.
+          Choose up to three CSV files exported from the practice system: patients, Family Contacts and appointments. The files are checked first and nothing
+          changes until you choose Apply import; if any row has a problem, nothing of the import is applied.
         </p>
       </FocusedScreenHeader>
 
@@ -270,9 +272,7 @@ export function ImportScreen() {
         <p id="import-files-hint" className="import-hint">
           Hold Ctrl (or ⌘) to pick several files at once. Choosing files again starts over.
         </p>
-        {files.length > 0 && !preview && !result && (
-          <p className="import-hint">Chosen: {files.map((f) => f.name).join(', ')}</p>
-        )}
+        {files.length > 0 && !preview && !result && <p className="import-hint">Chosen: {files.map((f) => f.name).join(', ')}</p>}
       </div>
 
       <p role="status" className={applying ? 'import-busy' : 'import-status'}>

@@ -65,8 +65,7 @@ export function MailDropScreen() {
         <h1 id="maildrop-title">Mail-drop folder</h1>
         {transport === 'smtp' ? (
           <p className="maildrop-explain">
-            A mail server is set in Settings now, so new Welcome emails are sent. The messages below were kept here before it was set,
-            and were not sent.
+            A mail server is set in Settings now, so new Welcome emails are sent. The messages below were kept here before it was set, and were not sent.
           </p>
         ) : (
           <>
@@ -80,9 +79,7 @@ export function MailDropScreen() {
             </p>
           </>
         )}
-        <p className="muted">
-          {items ? messageCount(items.length) : loading ? 'Loading…' : ''} · ↑↓ to choose, Enter to read, Esc to go back
-        </p>
+        <p className="muted">{items ? messageCount(items.length) : loading ? 'Loading…' : ''} · ↑↓ to choose, Enter to read, Esc to go back</p>
       </header>
       <ErrorNote message={error} />
       {items && items.length === 0 && <p className="empty">No messages in the mail-drop folder.</p>}

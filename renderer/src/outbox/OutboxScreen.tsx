@@ -64,7 +64,19 @@ function attemptsText(n: number): string {
 type Mode = 'actions' | 'edit' | 'dismiss';
 
 /** A form's buttons: submit (refused while any item works), and Cancel (refused while this one works). */
-function SubmitOrCancel({ label, className, busy, thisBusy, onCancel }: { label: string; className: string; busy: boolean; thisBusy: boolean; onCancel: () => void }) {
+function SubmitOrCancel({
+  label,
+  className,
+  busy,
+  thisBusy,
+  onCancel,
+}: {
+  label: string;
+  className: string;
+  busy: boolean;
+  thisBusy: boolean;
+  onCancel: () => void;
+}) {
   return (
     <>
       <button type="submit" className={className} disabled={busy}>
@@ -312,8 +324,8 @@ export function OutboxScreen({ tab }: { tab: OutboxTab }) {
       <header className="screen-header">
         <h1 id="outbox-title">Outbox</h1>
         <p className="muted">
-          Portal registrations, Welcome emails and name corrections wait here until they are delivered. Items that need attention
-          are no longer tried on their own. ←→ to switch tabs, Esc to go back.
+          Portal registrations, Welcome emails and name corrections wait here until they are delivered. Items that need attention are no longer tried on their
+          own. ←→ to switch tabs, Esc to go back.
         </p>
       </header>
       <div className="outbox-tabs" role="tablist" aria-label="Outbox">

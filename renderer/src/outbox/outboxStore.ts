@@ -56,11 +56,7 @@ export const useOutbox = create<OutboxState>((set, get) => {
     async load(tab, quiet = false) {
       const mine = ++readNumber;
       const sameTab = get().tab === tab;
-      set(
-        quiet && sameTab
-          ? { loading: true }
-          : { tab, items: sameTab ? get().items : null, loading: true, error: null, actionError: null, note: null },
-      );
+      set(quiet && sameTab ? { loading: true } : { tab, items: sameTab ? get().items : null, loading: true, error: null, actionError: null, note: null });
       // The tab counts come from the status: read it afresh with the list, not up to a refresh later.
       if (!quiet) void useSession.getState().refreshStatus();
       try {
@@ -74,13 +70,21 @@ export const useOutbox = create<OutboxState>((set, get) => {
       return act(id, () => call('outbox.retry', { id }), 'Sent back to the outbox: it is tried again shortly (see Waiting).');
     },
     editAndRetry(id, email) {
-      return act(id, () => call('outbox.editAndRetry', { id, email }), `Email address changed to ${email}: the Welcome email is tried again shortly (see Waiting).`);
+      return act(
+        id,
+        () => call('outbox.editAndRetry', { id, email }),
+        `Email address changed to ${email}: the Welcome email is tried again shortly (see Waiting).`,
+      );
     },
     async retryAll() {
       let retried = 0;
-      const ok = await act('all', async () => {
-        ({ retried } = await call('outbox.retryAll', {}));
-      }, '');
+      const ok = await act(
+        'all',
+        async () => {
+          ({ retried } = await call('outbox.retryAll', {}));
+        },
+        '',
+      );
       if (ok) {
         set({
           note:

@@ -74,7 +74,21 @@ function GuardianSteps({ guardian, batch, w }: { guardian: PacketGuardian; batch
  * email (add this child while creating it, or later), this very slip (print-only: the first slip
  * creates the account), or an account that exists already (add-child slip).
  */
-function Slip({ child, guardian, batch, qr, w, createsAccount }: { child: PacketChild; guardian: PacketGuardian; batch: IssuedBatch; qr: string | null; w: Words; createsAccount: boolean }) {
+function Slip({
+  child,
+  guardian,
+  batch,
+  qr,
+  w,
+  createsAccount,
+}: {
+  child: PacketChild;
+  guardian: PacketGuardian;
+  batch: IssuedBatch;
+  qr: string | null;
+  w: Words;
+  createsAccount: boolean;
+}) {
   const name = child.firstName;
   return (
     <section className="packet-page slip" aria-label={`PIN slip for ${child.firstName} ${child.lastName}`} lang={w.language}>

@@ -85,8 +85,7 @@ export function SearchScreen({ initialText }: { initialText: string }) {
               {hit.dateOfBirth && isValidIsoDate(hit.dateOfBirth)
                 ? `${formatUsDate(hit.dateOfBirth)}${today ? ` (${ageOn(hit.dateOfBirth, today)})` : ''}`
                 : 'no valid date of birth'}{' '}
-              ·{' '}
-              {hit.chartNumber}
+              · {hit.chartNumber}
               {hit.status !== 'Active' ? ` · ${hit.status}` : ''}
             </span>
             <span className="row-detail">

@@ -79,8 +79,7 @@ export function SettingsScreen() {
     saveHelp = `${n} ${n === 1 ? 'setting' : 'settings'} changed. Enter or Save to save.`;
   }
 
-  const fields: SectionFields | null =
-    ready && review ? { draft, checks: review.checks, readOnly: saving || !isAdmin, firstField, onEdit } : null;
+  const fields: SectionFields | null = ready && review ? { draft, checks: review.checks, readOnly: saving || !isAdmin, firstField, onEdit } : null;
 
   return (
     <section className="screen settings-screen" aria-labelledby="settings-title">
@@ -92,7 +91,9 @@ export function SettingsScreen() {
             Clerk accounts…
           </button>
         ) : (
-          <p className="settings-callout">Administrator only: you can read these settings; an administrator signs in to change them or manage clerk accounts.</p>
+          <p className="settings-callout">
+            Administrator only: you can read these settings; an administrator signs in to change them or manage clerk accounts.
+          </p>
         )}
       </header>
       <ErrorNote message={loadError} />

@@ -21,7 +21,17 @@ export interface SectionFields {
  * One section of the settings form: its title, `before` (a callout), its settings, then `children`
  * (the section's secrets and actions).
  */
-export function SettingsSection({ section, fields, before, children }: { section: SettingSection; fields: SectionFields; before?: ReactNode; children?: ReactNode }) {
+export function SettingsSection({
+  section,
+  fields,
+  before,
+  children,
+}: {
+  section: SettingSection;
+  fields: SectionFields;
+  before?: ReactNode;
+  children?: ReactNode;
+}) {
   return (
     <fieldset className="settings-section" aria-labelledby={`settings-section-${section.id}`}>
       <h2 id={`settings-section-${section.id}`} className="settings-section-title">

@@ -40,7 +40,13 @@ function SyncNow({ saved, draftUrl }: { saved: Settings; draftUrl: string }) {
   return (
     <div className="settings-field settings-sync">
       <div className="settings-sync-row">
-        <button type="button" className="settings-sync-button" disabled={running || !configured} aria-describedby="sync-now-help sync-now-result" onClick={() => void syncNow()}>
+        <button
+          type="button"
+          className="settings-sync-button"
+          disabled={running || !configured}
+          aria-describedby="sync-now-help sync-now-result"
+          onClick={() => void syncNow()}
+        >
           Sync now
         </button>
         <span id="sync-now-help" className="settings-save-help">
@@ -84,8 +90,8 @@ function SyncProblems() {
         <>
           <p className="settings-hint">
             {list.total === 1 ? 'One record' : `${list.total.toLocaleString('en-US')} records`} from the practice system could not be applied and
-            {list.total === 1 ? ' was' : ' were'} set aside; everything else was. Send this list to the practice system’s vendor. A record
-            leaves the list once a corrected copy arrives.
+            {list.total === 1 ? ' was' : ' were'} set aside; everything else was. Send this list to the practice system’s vendor. A record leaves the list once
+            a corrected copy arrives.
           </p>
           <table className="sync-problems-table">
             <ColumnHeads names={['Record', 'Id', 'Problem', 'Seen']} />

@@ -35,8 +35,7 @@ interface SecretsState {
 }
 
 export const useSecrets = create<SecretsState>((set, get) => {
-  const put = (key: SecretKey, change: Partial<SecretState>) =>
-    set({ perKey: { ...get().perKey, [key]: { ...get().perKey[key], ...change } } });
+  const put = (key: SecretKey, change: Partial<SecretState>) => set({ perKey: { ...get().perKey, [key]: { ...get().perKey[key], ...change } } });
 
   const store = async (key: SecretKey, value: string | null): Promise<boolean> => {
     if (get().perKey[key].busy) return false;

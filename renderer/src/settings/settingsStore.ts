@@ -36,7 +36,15 @@ export const SETTING_SECTIONS = [
   { id: 'campaign', title: 'Bulk PIN campaign', keys: ['campaignPerHour'] },
 ] as const satisfies readonly { id: string; title: string; keys: readonly SettingKey[] }[];
 
-const NUMBER_KEYS: ReadonlySet<SettingKey> = new Set(['minorAgeLimit', 'pinValidityDays', 'adolescentAge', 'smtpPort', 'lockAfterMinutes', 'backupKeepDays', 'campaignPerHour']);
+const NUMBER_KEYS: ReadonlySet<SettingKey> = new Set([
+  'minorAgeLimit',
+  'pinValidityDays',
+  'adolescentAge',
+  'smtpPort',
+  'lockAfterMinutes',
+  'backupKeepDays',
+  'campaignPerHour',
+]);
 
 /** What the clerk typed, one text per setting (numbers too, so "" and "4" are representable). */
 export type Draft = Record<SettingKey, string>;

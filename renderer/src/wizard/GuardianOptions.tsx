@@ -21,12 +21,9 @@ export function GuardianOptions({ guardian }: { guardian: GuardianPlan }) {
         {guardian.children.map((c) => (
           <li key={c.patientId}>
             <label>
-              <input
-                type="checkbox"
-                checked
-                onChange={() => setChoices((ch) => ({ ...ch, include: { ...ch.include, [c.patientId]: false } }))}
-              />
-              {c.firstName} {c.lastName}: {c.delivery === 'email' ? 'PIN in the Welcome email' : guardian.accountExists ? 'printed add-child slip' : 'printed slip'}
+              <input type="checkbox" checked onChange={() => setChoices((ch) => ({ ...ch, include: { ...ch.include, [c.patientId]: false } }))} />
+              {c.firstName} {c.lastName}:{' '}
+              {c.delivery === 'email' ? 'PIN in the Welcome email' : guardian.accountExists ? 'printed add-child slip' : 'printed slip'}
             </label>
             {(c.warnings ?? []).map((w) => (
               <p key={w} className="warning">
@@ -120,7 +117,9 @@ export function GuardianOptions({ guardian }: { guardian: GuardianPlan }) {
               onChange={(e) =>
                 setChoices((ch) => ({
                   ...ch,
-                  resendWelcome: e.target.checked ? { ...ch.resendWelcome, [guardian.recipient.contactId]: '' } : without(ch.resendWelcome, guardian.recipient.contactId),
+                  resendWelcome: e.target.checked
+                    ? { ...ch.resendWelcome, [guardian.recipient.contactId]: '' }
+                    : without(ch.resendWelcome, guardian.recipient.contactId),
                 }))
               }
             />

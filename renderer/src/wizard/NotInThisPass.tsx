@@ -13,7 +13,8 @@ export function NotInThisPass({ family, plan }: { family: FamilyView; plan: Fami
   const replacing = Object.keys(choices.replacePins);
   const choosing = new Set(Object.keys(choices.recipientByChild));
   const actionable = plan.notIssued.filter(
-    (n) => (n.code === 'pin_held' && !replacing.includes(n.patientId)) || n.code === 'not_selected' || (n.code === 'needs_recipient' && !choosing.has(n.patientId)),
+    (n) =>
+      (n.code === 'pin_held' && !replacing.includes(n.patientId)) || n.code === 'not_selected' || (n.code === 'needs_recipient' && !choosing.has(n.patientId)),
   );
   const other = plan.notIssued.filter((n) => n.code !== 'pin_held' && n.code !== 'not_selected' && n.code !== 'needs_recipient');
   const nameOf = (patientId: string) => family.children.find((c) => c.patientId === patientId)?.firstName ?? 'This child';

@@ -35,7 +35,12 @@ export function PlanStep({ family }: { family: FamilyView }) {
         ))}
         {nothing && (
           <p className="plan-sentence">
-            Nothing to issue by default: {shown.notIssued.filter((n) => n.code !== 'excluded' && n.code !== 'blocked').map((n) => `${n.firstName} ${n.code === 'pin_held' ? n.reason : `(${n.reason})`}`).join('; ') || 'no child can get a PIN'}.
+            Nothing to issue by default:{' '}
+            {shown.notIssued
+              .filter((n) => n.code !== 'excluded' && n.code !== 'blocked')
+              .map((n) => `${n.firstName} ${n.code === 'pin_held' ? n.reason : `(${n.reason})`}`)
+              .join('; ') || 'no child can get a PIN'}
+            .
           </p>
         )}
         <ErrorNote message={error} />
@@ -45,14 +50,24 @@ export function PlanStep({ family }: { family: FamilyView }) {
         <input type="checkbox" checked={choices.printOnly} onChange={(e) => setChoices((ch) => ({ ...ch, printOnly: e.target.checked }))} />
         Print-only: send no email, print every PIN with the portal address at the top
       </label>
-      {shown?.guardians.map((g) => <GuardianOptions key={g.guardianContactId} guardian={g} />)}
+      {shown?.guardians.map((g) => (
+        <GuardianOptions key={g.guardianContactId} guardian={g} />
+      ))}
       {shown && <NotInThisPass family={family} plan={shown} />}
       <div className="wizard-actions">
         <button type="button" onClick={() => setStep('review')}>
           Back
         </button>
-        <button type="button" className="primary" autoFocus disabled={!plan || plan.pinCount === 0 || busy || waitingForReason} onClick={() => void issue(expected)}>
-          {busy ? 'Issuing…' : `Issue ${plan?.pinCount ?? 0} PIN${plan?.pinCount === 1 ? '' : 's'}${plan && plan.emailCount > 0 ? ` and queue ${plan.emailCount} Welcome email${plan.emailCount === 1 ? '' : 's'}` : ''}`}
+        <button
+          type="button"
+          className="primary"
+          autoFocus
+          disabled={!plan || plan.pinCount === 0 || busy || waitingForReason}
+          onClick={() => void issue(expected)}
+        >
+          {busy
+            ? 'Issuing…'
+            : `Issue ${plan?.pinCount ?? 0} PIN${plan?.pinCount === 1 ? '' : 's'}${plan && plan.emailCount > 0 ? ` and queue ${plan.emailCount} Welcome email${plan.emailCount === 1 ? '' : 's'}` : ''}`}
         </button>
       </div>
     </>

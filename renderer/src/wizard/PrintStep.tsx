@@ -70,8 +70,8 @@ export function PrintStep() {
     <>
       <section className="issued no-print" aria-label="Issued">
         <p className="plan-sentence">
-          {reprint ? 'Reprint of the PINs issued' : 'PINs issued'} {new Date(packet.issuedAt).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' })} by{' '}
-          {packet.issuedBy}: {printed} on paper
+          {reprint ? 'Reprint of the PINs issued' : 'PINs issued'}{' '}
+          {new Date(packet.issuedAt).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' })} by {packet.issuedBy}: {printed} on paper
           {emailed.length > 0 ? `, ${emailed.length} Welcome email${emailed.length === 1 ? '' : 's'} queued (sent once the portal has the PIN)` : ''}.
         </p>
         {packets.length > 1 && (
@@ -82,7 +82,13 @@ export function PrintStep() {
         {packets.length === 0 && <p className="muted">Nothing to print: every PIN goes by email.</p>}
       </section>
       {packets.map((g, i) => (
-        <PacketPrinter key={g.contactId} guardian={g} single={packets.length === 1} autoFocus={i === printedCount} onPrinted={() => setPrintedCount((n) => Math.max(n, i + 1))} />
+        <PacketPrinter
+          key={g.contactId}
+          guardian={g}
+          single={packets.length === 1}
+          autoFocus={i === printedCount}
+          onPrinted={() => setPrintedCount((n) => Math.max(n, i + 1))}
+        />
       ))}
       <div className="wizard-actions no-print">
         <button type="button" onClick={() => go({ name: 'checkin' })}>

@@ -6,6 +6,7 @@ export type PrintOutcome = { kind: 'printed' | 'cancelled' | 'failed'; message: 
  */
 export function printOutcome(result: { ok: boolean; message?: string }): { record: boolean; outcome: NonNullable<PrintOutcome> } {
   if (result.ok) return { record: true, outcome: { kind: 'printed', message: 'Sent to the printer.' } };
-  if (!result.message) return { record: false, outcome: { kind: 'cancelled', message: 'Printing was cancelled: nothing was printed. Press Print when ready.' } };
+  if (!result.message)
+    return { record: false, outcome: { kind: 'cancelled', message: 'Printing was cancelled: nothing was printed. Press Print when ready.' } };
   return { record: false, outcome: { kind: 'failed', message: `${result.message} Check the printer, then press Print again.` } };
 }

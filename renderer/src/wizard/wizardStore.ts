@@ -47,7 +47,18 @@ export const useWizard = create<WizardState>((set, get) => ({
 
   async start(familyId, visit, replacePatientId) {
     const choices = replacePatientId ? { ...NO_CHOICES, replacePins: { [replacePatientId]: '' } } : NO_CHOICES;
-    set({ familyId, visit: visit ?? null, family: null, step: replacePatientId ? 'plan' : 'review', choices, batchId: crypto.randomUUID(), packet: null, reprint: false, error: null, busy: true });
+    set({
+      familyId,
+      visit: visit ?? null,
+      family: null,
+      step: replacePatientId ? 'plan' : 'review',
+      choices,
+      batchId: crypto.randomUUID(),
+      packet: null,
+      reprint: false,
+      error: null,
+      busy: true,
+    });
     try {
       const family = await call('family.load', { familyId });
       if (get().familyId === familyId) set({ family, busy: false });

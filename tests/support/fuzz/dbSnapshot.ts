@@ -32,7 +32,12 @@ export function snapshotDatabase(file: string): DatabaseSnapshot {
     const names = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[];
     const tables: Record<string, TableSnapshot> = {};
     for (const name of names) {
-      const lines = (db.prepare(`SELECT * FROM "${name.replaceAll('"', '""')}"`).raw().all() as unknown[][]).map((row) => JSON.stringify(row.map(cell)));
+      const lines = (
+        db
+          .prepare(`SELECT * FROM "${name.replaceAll('"', '""')}"`)
+          .raw()
+          .all() as unknown[][]
+      ).map((row) => JSON.stringify(row.map(cell)));
       lines.sort();
       const hash = createHash('sha256');
       for (const line of lines) hash.update(line).update('\n');

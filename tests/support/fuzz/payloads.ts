@@ -404,7 +404,11 @@ const INVALIDATORS: Record<string, Mutation> = {
     if (arrays.length === 0) return null;
     const slot = rng.pick(arrays);
     const n = nonNullBranch(slot.schema);
-    setAt(root, slot.path, Array.from({ length: n.maxItems! + 1 }, () => sampleValid(n.items ?? {}, rng)));
+    setAt(
+      root,
+      slot.path,
+      Array.from({ length: n.maxItems! + 1 }, () => sampleValid(n.items ?? {}, rng)),
+    );
     return 'too-many';
   },
   'out-of-range'(root, slots, rng) {

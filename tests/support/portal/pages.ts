@@ -67,8 +67,18 @@ const field = (id: string, label: string, attributes: string, hint?: string) => 
   </div>`;
 
 const childFields = (values: { dateOfBirth?: string }) =>
-  field('dateOfBirth', "Child's date of birth", `type="text" inputmode="numeric" autocomplete="off" placeholder="MM/DD/YYYY" required value="${escapeHtml(values.dateOfBirth ?? '')}"`, 'MM/DD/YYYY') +
-  field('pin', 'PIN', 'type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required', 'From the Welcome email or the printed slip. Dashes, spaces and letter case do not matter.');
+  field(
+    'dateOfBirth',
+    "Child's date of birth",
+    `type="text" inputmode="numeric" autocomplete="off" placeholder="MM/DD/YYYY" required value="${escapeHtml(values.dateOfBirth ?? '')}"`,
+    'MM/DD/YYYY',
+  ) +
+  field(
+    'pin',
+    'PIN',
+    'type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required',
+    'From the Welcome email or the printed slip. Dashes, spaces and letter case do not matter.',
+  );
 
 export function landingPage(signedIn: boolean): string {
   return layout(
@@ -173,14 +183,21 @@ ${errorBox(values.error)}
 }
 
 export function messagePage(title: string, message: string, signedIn: boolean): string {
-  return layout(title, signedIn, `<h1>${escapeHtml(title)}</h1>\n<p class="error" role="alert">${escapeHtml(message)}</p>\n<p><a href="/">Back to the start</a></p>`);
+  return layout(
+    title,
+    signedIn,
+    `<h1>${escapeHtml(title)}</h1>\n<p class="error" role="alert">${escapeHtml(message)}</p>\n<p><a href="/">Back to the start</a></p>`,
+  );
 }
 
 // ---- Set Up My Account (Bulk PIN campaign links) -------------------------------------------------
 
-export const SETUP_LINK_EXPIRED = 'This Set Up My Account link has expired: links work for 14 days. Please contact the practice and they will help you register.';
-export const SETUP_LINK_INVALID = 'This Set Up My Account link is not valid. Check that you opened the whole link from the email, or contact the practice and they will help you register.';
-export const SETUP_LINK_USED = 'This Set Up My Account link was already used to create an account. Sign in with that account, or contact the practice if you need help.';
+export const SETUP_LINK_EXPIRED =
+  'This Set Up My Account link has expired: links work for 14 days. Please contact the practice and they will help you register.';
+export const SETUP_LINK_INVALID =
+  'This Set Up My Account link is not valid. Check that you opened the whole link from the email, or contact the practice and they will help you register.';
+export const SETUP_LINK_USED =
+  'This Set Up My Account link was already used to create an account. Sign in with that account, or contact the practice if you need help.';
 
 export function setupRefusedPage(title: string, message: string): string {
   return layout(
@@ -193,9 +210,7 @@ export function setupRefusedPage(title: string, message: string): string {
 }
 
 export function setupPage(values: { token: string; children: ChildLine[]; email?: string; expiresOn: string; error?: string }): string {
-  const children = values.children
-    .map((c) => `<li><span class="child-name">${escapeHtml(`${c.firstName} ${c.lastName}`.trim())}</span></li>`)
-    .join('\n    ');
+  const children = values.children.map((c) => `<li><span class="child-name">${escapeHtml(`${c.firstName} ${c.lastName}`.trim())}</span></li>`).join('\n    ');
   return layout(
     'Set Up My Account',
     false,

@@ -73,7 +73,11 @@ export class ParentSite {
       case 'GET /':
         return htmlAnswer(200, landingPage(session !== null));
       case 'GET /portal.css':
-        return { status: 200, headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }, body: this.ctx.css };
+        return {
+          status: 200,
+          headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
+          body: this.ctx.css,
+        };
       case 'GET /register':
         return htmlAnswer(200, registerPage());
       case 'POST /register':
@@ -259,7 +263,12 @@ export class ParentSite {
     const { link } = found;
     return htmlAnswer(
       200,
-      setupPage({ token, children: this.linkChildren(link), email: this.ctx.store.contactEmail(link.contact_id) ?? '', expiresOn: link.expires_at.slice(0, 10) }),
+      setupPage({
+        token,
+        children: this.linkChildren(link),
+        email: this.ctx.store.contactEmail(link.contact_id) ?? '',
+        expiresOn: link.expires_at.slice(0, 10),
+      }),
     );
   }
 
@@ -274,8 +283,7 @@ export class ParentSite {
     const email = (form.get('email') ?? '').trim().toLowerCase();
     const password = form.get('password') ?? '';
     const children = this.linkChildren(link);
-    const again = (status: number, error: string) =>
-      htmlAnswer(status, setupPage({ token, children, email, expiresOn: link.expires_at.slice(0, 10), error }));
+    const again = (status: number, error: string) => htmlAnswer(status, setupPage({ token, children, email, expiresOn: link.expires_at.slice(0, 10), error }));
     if (!EMAIL.test(email) || email.length > 254) return again(400, 'Enter your email address, like name@example.com.');
     if (password.length < 8 || password.length > 200) return again(400, 'Choose a password of at least 8 characters.');
     if (this.ctx.store.accountByEmail(email)) {

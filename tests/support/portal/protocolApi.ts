@@ -187,12 +187,18 @@ function postEnrollment(ctx: ProtocolContext, req: IncomingMessage): Promise<Ans
       }
       // The same PIN sent again under another delivery id is the same enrollment, with the same answer.
       if (existing) {
-        return { status: 200, body: { status: 'accepted', enrollmentId: existing.id, welcome: existing.welcome ?? 'not_requested' } satisfies EnrollmentAccepted };
+        return {
+          status: 200,
+          body: { status: 'accepted', enrollmentId: existing.id, welcome: existing.welcome ?? 'not_requested' } satisfies EnrollmentAccepted,
+        };
       }
       if (request.replacesPinId !== null) {
         const replaced = ctx.store.enrollmentByPinId(request.replacesPinId);
         if (request.replacesPinId === request.pinId || (replaced && replaced.patient_id !== request.patientId)) {
-          return reject('invalid_replacement', `PIN ${request.pinId} cannot replace PIN ${request.replacesPinId}: a replacement is a new PIN for the same child.`);
+          return reject(
+            'invalid_replacement',
+            `PIN ${request.pinId} cannot replace PIN ${request.replacesPinId}: a replacement is a new PIN for the same child.`,
+          );
         }
       }
       const nowIso = ctx.now().toISOString();
@@ -234,54 +240,70 @@ function decideWelcome(ctx: ProtocolContext, request: EnrollmentRequest): Welcom
 }
 
 function postNameCorrection(ctx: ProtocolContext, req: IncomingMessage): Promise<Answer> {
-  return idempotentPost(ctx, req, SYNC_PATHS.nameCorrections, nameCorrectionRequest, 'name correction', () => null, (request): Outcome => {
-    const patient = ctx.store.patientName(request.patientId);
-    if (!patient) return reject('unknown_patient', `Patient ${request.patientId} is not known to the practice system.`);
-    if (patient.version !== request.baseVersion) {
-      // Upstream changed meanwhile: the clerk is shown both names.
-      const conflict: NameCorrectionResult = {
-        status: 'conflict',
-        current: { firstName: patient.firstName, lastName: patient.lastName, version: patient.version },
-      };
-      return { status: 409, body: conflict };
-    }
-    const version = ctx.store.renamePatient(patient.id, request.firstName, request.lastName, request.baseVersion, ctx.now().toISOString())!;
-    return { status: 200, body: { status: 'applied', version } satisfies NameCorrectionResult };
-  });
+  return idempotentPost(
+    ctx,
+    req,
+    SYNC_PATHS.nameCorrections,
+    nameCorrectionRequest,
+    'name correction',
+    () => null,
+    (request): Outcome => {
+      const patient = ctx.store.patientName(request.patientId);
+      if (!patient) return reject('unknown_patient', `Patient ${request.patientId} is not known to the practice system.`);
+      if (patient.version !== request.baseVersion) {
+        // Upstream changed meanwhile: the clerk is shown both names.
+        const conflict: NameCorrectionResult = {
+          status: 'conflict',
+          current: { firstName: patient.firstName, lastName: patient.lastName, version: patient.version },
+        };
+        return { status: 409, body: conflict };
+      }
+      const version = ctx.store.renamePatient(patient.id, request.firstName, request.lastName, request.baseVersion, ctx.now().toISOString())!;
+      return { status: 200, body: { status: 'applied', version } satisfies NameCorrectionResult };
+    },
+  );
 }
 
 function postContactUpdate(ctx: ProtocolContext, req: IncomingMessage): Promise<Answer> {
-  return idempotentPost(ctx, req, SYNC_PATHS.contactUpdates, contactUpdateRequest, 'contact update', () => null, (request): Outcome => {
-    const db = ctx.store.sqlite;
-    const link = db.prepare('SELECT 1 FROM patient_contacts WHERE patient_id = ? AND contact_id = ?').get(request.patientId, request.contactId);
-    if (!link) return reject('unknown_link', `Contact ${request.contactId} is not a Family Contact of patient ${request.patientId}.`);
-    const c = request.changes;
-    const columns = (
-      [
-        ['first_name', c.firstName],
-        ['last_name', c.lastName],
-        ['email', c.email],
-        ['mobile_phone', c.mobilePhone],
-        ['preferred_reminder', c.preferredReminder],
-      ] as [string, unknown][]
-    ).filter(([, v]) => v !== undefined);
-    if (columns.length > 0) {
-      db.prepare(`UPDATE contacts SET ${columns.map(([k]) => `${k} = ?`).join(', ')}, version = version + 1, updated_at = ? WHERE id = ?`).run(
-        ...columns.map(([, v]) => v),
-        ctx.now().toISOString(),
-        request.contactId,
-      );
-    }
-    if (c.authority !== undefined || c.residesWith !== undefined) {
-      db.prepare(
-        'UPDATE patient_contacts SET authority = coalesce(?, authority), resides_with = coalesce(?, resides_with) WHERE patient_id = ? AND contact_id = ?',
-      ).run(c.authority === undefined ? null : c.authority, c.residesWith === undefined ? null : Number(c.residesWith), request.patientId, request.contactId);
-      ctx.store.appendChange('patientContact', `${request.patientId}:${request.contactId}`);
-    }
-    ctx.store.appendChange('contact', request.contactId);
-    const version = db.prepare('SELECT version FROM contacts WHERE id = ?').pluck().get(request.contactId) as number;
-    return { status: 200, body: { status: 'applied', version } };
-  });
+  return idempotentPost(
+    ctx,
+    req,
+    SYNC_PATHS.contactUpdates,
+    contactUpdateRequest,
+    'contact update',
+    () => null,
+    (request): Outcome => {
+      const db = ctx.store.sqlite;
+      const link = db.prepare('SELECT 1 FROM patient_contacts WHERE patient_id = ? AND contact_id = ?').get(request.patientId, request.contactId);
+      if (!link) return reject('unknown_link', `Contact ${request.contactId} is not a Family Contact of patient ${request.patientId}.`);
+      const c = request.changes;
+      const columns = (
+        [
+          ['first_name', c.firstName],
+          ['last_name', c.lastName],
+          ['email', c.email],
+          ['mobile_phone', c.mobilePhone],
+          ['preferred_reminder', c.preferredReminder],
+        ] as [string, unknown][]
+      ).filter(([, v]) => v !== undefined);
+      if (columns.length > 0) {
+        db.prepare(`UPDATE contacts SET ${columns.map(([k]) => `${k} = ?`).join(', ')}, version = version + 1, updated_at = ? WHERE id = ?`).run(
+          ...columns.map(([, v]) => v),
+          ctx.now().toISOString(),
+          request.contactId,
+        );
+      }
+      if (c.authority !== undefined || c.residesWith !== undefined) {
+        db.prepare(
+          'UPDATE patient_contacts SET authority = coalesce(?, authority), resides_with = coalesce(?, resides_with) WHERE patient_id = ? AND contact_id = ?',
+        ).run(c.authority === undefined ? null : c.authority, c.residesWith === undefined ? null : Number(c.residesWith), request.patientId, request.contactId);
+        ctx.store.appendChange('patientContact', `${request.patientId}:${request.contactId}`);
+      }
+      ctx.store.appendChange('contact', request.contactId);
+      const version = db.prepare('SELECT version FROM contacts WHERE id = ?').pluck().get(request.contactId) as number;
+      return { status: 200, body: { status: 'applied', version } };
+    },
+  );
 }
 
 /** Set Up My Account links work this long after they are issued, whatever the client asks. */
@@ -292,32 +314,40 @@ export const SETUP_LINK_MAX_MS = SETUP_LINK_VALID_DAYS * 86_400_000;
  * hold. The same hash sent again (a retry under a new delivery id) is the same link.
  */
 function postSetupLink(ctx: ProtocolContext, req: IncomingMessage): Promise<Answer> {
-  return idempotentPost(ctx, req, SYNC_PATHS.setupLinks, setupLinkRequest, 'setup link', () => null, (request): Outcome => {
-    const issuedAt = Date.parse(request.issuedAt);
-    const expiresAt = Date.parse(request.expiresAt);
-    if (Number.isNaN(issuedAt) || Number.isNaN(expiresAt) || expiresAt <= issuedAt) {
-      return reject('invalid_dates', 'issuedAt and expiresAt must be valid date-times, expiry after issue.');
-    }
-    if (expiresAt - issuedAt > SETUP_LINK_MAX_MS) return reject('too_long', 'A Set Up My Account link may be valid 14 days at most.');
-    const unknown = request.patientIds.find((id) => !ctx.store.patientName(id));
-    if (unknown) return reject('unknown_patient', `Patient ${unknown} is not known to the practice system.`);
-    const existing = ctx.store.setupLinkByHash(request.tokenHash);
-    if (existing && existing.contact_id !== request.contactId) {
-      return reject('token_reused', 'This link token is already registered for another guardian.');
-    }
-    const linkId =
-      existing?.id ??
-      ctx.store.insertSetupLink({
-        token_hash: request.tokenHash,
-        delivery_id: request.deliveryId,
-        campaign_id: request.campaignId,
-        contact_id: request.contactId,
-        patient_ids: JSON.stringify(request.patientIds),
-        issued_at: new Date(issuedAt).toISOString(),
-        expires_at: new Date(expiresAt).toISOString(),
-      });
-    return { status: 200, body: { status: 'registered', linkId } satisfies SetupLinkRegistered };
-  });
+  return idempotentPost(
+    ctx,
+    req,
+    SYNC_PATHS.setupLinks,
+    setupLinkRequest,
+    'setup link',
+    () => null,
+    (request): Outcome => {
+      const issuedAt = Date.parse(request.issuedAt);
+      const expiresAt = Date.parse(request.expiresAt);
+      if (Number.isNaN(issuedAt) || Number.isNaN(expiresAt) || expiresAt <= issuedAt) {
+        return reject('invalid_dates', 'issuedAt and expiresAt must be valid date-times, expiry after issue.');
+      }
+      if (expiresAt - issuedAt > SETUP_LINK_MAX_MS) return reject('too_long', 'A Set Up My Account link may be valid 14 days at most.');
+      const unknown = request.patientIds.find((id) => !ctx.store.patientName(id));
+      if (unknown) return reject('unknown_patient', `Patient ${unknown} is not known to the practice system.`);
+      const existing = ctx.store.setupLinkByHash(request.tokenHash);
+      if (existing && existing.contact_id !== request.contactId) {
+        return reject('token_reused', 'This link token is already registered for another guardian.');
+      }
+      const linkId =
+        existing?.id ??
+        ctx.store.insertSetupLink({
+          token_hash: request.tokenHash,
+          delivery_id: request.deliveryId,
+          campaign_id: request.campaignId,
+          contact_id: request.contactId,
+          patient_ids: JSON.stringify(request.patientIds),
+          issued_at: new Date(issuedAt).toISOString(),
+          expires_at: new Date(expiresAt).toISOString(),
+        });
+      return { status: 200, body: { status: 'registered', linkId } satisfies SetupLinkRegistered };
+    },
+  );
 }
 
 /** Routes one /v2 request (the caller has already applied faults and checked the token). */

@@ -542,9 +542,7 @@ export class PortalStore {
    * Remembered by PIN id, so a replaced PIN whose own enrollment arrives later is born revoked.
    */
   revokeReplacedPin(pinId: string, byPinId: string, nowIso: string): void {
-    this.sqlite
-      .prepare('INSERT OR IGNORE INTO portal_revocations (pin_id, revoked_at, replaced_by_pin_id) VALUES (?, ?, ?)')
-      .run(pinId, nowIso, byPinId);
+    this.sqlite.prepare('INSERT OR IGNORE INTO portal_revocations (pin_id, revoked_at, replaced_by_pin_id) VALUES (?, ?, ?)').run(pinId, nowIso, byPinId);
     const revoked = this.sqlite
       .prepare('UPDATE portal_enrollments SET revoked_at = ? WHERE pin_id = ? AND redeemed_at IS NULL AND revoked_at IS NULL')
       .run(nowIso, pinId);
@@ -554,9 +552,7 @@ export class PortalStore {
   /** Enrollments a typed PIN may belong to: same date of birth, not redeemed, not revoked, not expired. */
   redeemableEnrollments(dateOfBirth: string, nowIso: string): EnrollmentRow[] {
     return this.sqlite
-      .prepare(
-        'SELECT * FROM portal_enrollments WHERE date_of_birth = ? AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > ? ORDER BY rowid',
-      )
+      .prepare('SELECT * FROM portal_enrollments WHERE date_of_birth = ? AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > ? ORDER BY rowid')
       .all(dateOfBirth, nowIso) as EnrollmentRow[];
   }
 
@@ -618,7 +614,9 @@ export class PortalStore {
 
   /** Marks the link used unless another request got there first. */
   useSetupLink(id: string, accountId: string, nowIso: string): boolean {
-    return this.sqlite.prepare('UPDATE portal_setup_links SET used_at = ?, account_id = ? WHERE id = ? AND used_at IS NULL').run(nowIso, accountId, id).changes === 1;
+    return (
+      this.sqlite.prepare('UPDATE portal_setup_links SET used_at = ?, account_id = ? WHERE id = ? AND used_at IS NULL').run(nowIso, accountId, id).changes === 1
+    );
   }
 
   allSetupLinks(): SetupLinkRow[] {
@@ -655,7 +653,9 @@ export class PortalStore {
 
   /** The account a patient is already on, if any. */
   accountOfPatient(patientId: string): string | null {
-    return (this.sqlite.prepare('SELECT account_id FROM portal_account_children WHERE patient_id = ? LIMIT 1').pluck().get(patientId) as string | undefined) ?? null;
+    return (
+      (this.sqlite.prepare('SELECT account_id FROM portal_account_children WHERE patient_id = ? LIMIT 1').pluck().get(patientId) as string | undefined) ?? null
+    );
   }
 
   childrenOf(accountId: string): PatientName[] {

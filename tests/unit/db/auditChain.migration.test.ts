@@ -9,7 +9,17 @@ const NOW = '2026-11-22T15:00:00.000Z';
 
 const db = migrationDatabasePerTest();
 
-type Row = { id: number; at: string; clerk_id: string | null; workstation: string; action: string; patient_id: string | null; details: string; prev_hash: string; hash: string };
+type Row = {
+  id: number;
+  at: string;
+  clerk_id: string | null;
+  workstation: string;
+  action: string;
+  patient_id: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
+};
 
 describe(MIGRATION, () => {
   it('hashes the rows written before it, in id order, and keeps them append-only', async () => {
@@ -49,7 +59,9 @@ describe(MIGRATION, () => {
     given.run(NOW, second!.hash, right);
     db.sqlite.prepare(`INSERT INTO audit_log (id, at, workstation, action) VALUES (10, ?, 'd', 'x')`).run(NOW);
     expect(db.sqlite.prepare('SELECT prev_hash FROM audit_log WHERE id = 10').pluck().get()).toBe(right);
-    expect(() => db.sqlite.prepare(`INSERT INTO audit_log (id, at, workstation, action) VALUES (5, ?, 'd', 'x')`).run(NOW)).toThrow(/appended after the last row/);
+    expect(() => db.sqlite.prepare(`INSERT INTO audit_log (id, at, workstation, action) VALUES (5, ?, 'd', 'x')`).run(NOW)).toThrow(
+      /appended after the last row/,
+    );
     expect(db.sqlite.prepare('SELECT id FROM audit_log ORDER BY id').pluck().all()).toEqual([1, 2, 3, 10]);
   });
 

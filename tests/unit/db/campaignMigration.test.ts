@@ -6,12 +6,16 @@ const NOW = '2026-11-22T15:00:00.000Z';
 const db = migrationDatabasePerTest('20261122_003_campaign');
 
 beforeEach(async () => {
-  db.sqlite.prepare(`INSERT INTO campaigns (id, state, started_at, started_by, total, link_valid_days, next_release_at) VALUES ('cmp', 'running', ?, 'k1', 2, 14, ?)`).run(NOW, NOW);
+  db.sqlite
+    .prepare(`INSERT INTO campaigns (id, state, started_at, started_by, total, link_valid_days, next_release_at) VALUES ('cmp', 'running', ?, 'k1', 2, 14, ?)`)
+    .run(NOW, NOW);
 });
 
 const addRecipient = (contactId: string, seq: number) =>
   db.sqlite
-    .prepare(`INSERT INTO campaign_recipients (campaign_id, contact_id, seq, name, email, children) VALUES ('cmp', ?, ?, 'Maria Lopez', 'maria@example.com', '[]')`)
+    .prepare(
+      `INSERT INTO campaign_recipients (campaign_id, contact_id, seq, name, email, children) VALUES ('cmp', ?, ?, 'Maria Lopez', 'maria@example.com', '[]')`,
+    )
     .run(contactId, seq);
 
 describe('20261122_003_campaign', () => {
@@ -44,7 +48,9 @@ describe('20261122_003_campaign', () => {
     release.run('c-maria');
     expect(() => release.run('c-rosa')).toThrow(/UNIQUE/);
     expect(() =>
-      db.sqlite.prepare(`INSERT INTO campaign_recipients (campaign_id, contact_id, seq, name, email, children) VALUES ('nope', 'c-x', 0, 'X', 'x@example.com', '[]')`).run(),
+      db.sqlite
+        .prepare(`INSERT INTO campaign_recipients (campaign_id, contact_id, seq, name, email, children) VALUES ('nope', 'c-x', 0, 'X', 'x@example.com', '[]')`)
+        .run(),
     ).toThrow(/FOREIGN KEY/);
   });
 });

@@ -23,7 +23,11 @@ describe('20261203_009_contact_email_key', () => {
   });
 
   it("is the index the worklist's lookup uses (a lookup, not a scan of every contact)", () => {
-    const plan = (db.sqlite.prepare(`EXPLAIN QUERY PLAN SELECT c.id FROM contacts c WHERE ${CONTACT_EMAIL_KEY.replace('email', 'c.email')} = ?`).all('x') as { detail: string }[])
+    const plan = (
+      db.sqlite.prepare(`EXPLAIN QUERY PLAN SELECT c.id FROM contacts c WHERE ${CONTACT_EMAIL_KEY.replace('email', 'c.email')} = ?`).all('x') as {
+        detail: string;
+      }[]
+    )
       .map((r) => r.detail)
       .join('\n');
     expect(plan).toMatch(/SEARCH c USING INDEX contacts_email_key/);

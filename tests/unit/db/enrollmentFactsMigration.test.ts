@@ -34,7 +34,9 @@ describe('20261203_006_enrollment_facts', () => {
     expect(columns).toEqual(expect.arrayContaining(['replaces_pin_id', 'replace_reason']));
     db.sqlite.prepare(`INSERT INTO families (id, name, updated_at) VALUES ('f1', 'Lopez', 'x')`).run();
     db.sqlite
-      .prepare(`INSERT INTO patients (id, chart_number, family_id, first_name, last_name, status, updated_at) VALUES ('p1', 'C1', 'f1', 'Ana', 'Lopez', 'Active', 'x')`)
+      .prepare(
+        `INSERT INTO patients (id, chart_number, family_id, first_name, last_name, status, updated_at) VALUES ('p1', 'C1', 'f1', 'Ana', 'Lopez', 'Active', 'x')`,
+      )
       .run();
     db.sqlite.prepare(`INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('k1', 'dana', 'Dana', 'clerk', 'x')`).run();
     const insert = db.sqlite.prepare(

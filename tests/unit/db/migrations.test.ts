@@ -31,7 +31,19 @@ describe('20261122_001_core_tables', () => {
 
   it('creates every core table as STRICT', () => {
     const t = tables();
-    for (const name of ['families', 'patients', 'contacts', 'patient_contacts', 'appointments', 'pins', 'outbox', 'sync_state', 'settings', 'clerks', 'audit_log']) {
+    for (const name of [
+      'families',
+      'patients',
+      'contacts',
+      'patient_contacts',
+      'appointments',
+      'pins',
+      'outbox',
+      'sync_state',
+      'settings',
+      'clerks',
+      'audit_log',
+    ]) {
       expect(t.get(name)?.strict, name).toBe(1);
     }
     expect(t.has('search_terms')).toBe(false);
@@ -48,13 +60,13 @@ describe('20261122_001_core_tables', () => {
     db.sqlite.prepare(`INSERT INTO families (id, name, updated_at) VALUES ('f1', 'Lopez', ?)`).run(NOW);
     expect(() =>
       db.sqlite
-        .prepare(`INSERT INTO patients (id, chart_number, family_id, first_name, last_name, status, updated_at) VALUES ('p1', 'C1', 'f1', 'Ana', 'Lopez', 'Gone', ?)`)
+        .prepare(
+          `INSERT INTO patients (id, chart_number, family_id, first_name, last_name, status, updated_at) VALUES ('p1', 'C1', 'f1', 'Ana', 'Lopez', 'Gone', ?)`,
+        )
         .run(NOW),
     ).toThrow(/CHECK/);
     db.sqlite.prepare(`INSERT INTO contacts (id, first_name, last_name, updated_at) VALUES ('c1', 'Maria', 'Lopez', ?)`).run(NOW);
-    expect(() => db.sqlite.prepare(`INSERT INTO patient_contacts (patient_id, contact_id, sort) VALUES ('nobody', 'c1', 1)`).run()).toThrow(
-      /FOREIGN KEY/,
-    );
+    expect(() => db.sqlite.prepare(`INSERT INTO patient_contacts (patient_id, contact_id, sort) VALUES ('nobody', 'c1', 1)`).run()).toThrow(/FOREIGN KEY/);
   });
 
   it('refuses a second patient with the same chart number', () => {
@@ -73,7 +85,9 @@ describe('20261122_002_search_terms', () => {
 
   it('adds a WITHOUT ROWID term index that follows patient deletion', () => {
     expect(tables().get('search_terms')).toMatchObject({ strict: 1, wr: 1 });
-    db.sqlite.prepare(`INSERT INTO patients (id, chart_number, first_name, last_name, status, updated_at) VALUES ('p1', 'C1', 'Ana', 'Lopez', 'Active', ?)`).run(NOW);
+    db.sqlite
+      .prepare(`INSERT INTO patients (id, chart_number, first_name, last_name, status, updated_at) VALUES ('p1', 'C1', 'Ana', 'Lopez', 'Active', ?)`)
+      .run(NOW);
     db.sqlite.prepare(`INSERT INTO search_terms (term, patient_id) VALUES ('ana', 'p1'), ('lopez', 'p1')`).run();
     db.sqlite.prepare(`DELETE FROM patients WHERE id = 'p1'`).run();
     expect(db.sqlite.prepare('SELECT count(*) FROM search_terms').pluck().get()).toBe(0);

@@ -121,7 +121,11 @@ describe('bulkVerdict: each exclusion reason', () => {
     ['empty', ''],
     ['blank', '   '],
   ])('email %s → no_email', (_label, email) => {
-    expect(bulkVerdict(patient(), primary({}, email), LIMIT, TODAY)).toEqual({ eligible: false, reason: 'no_email', detail: 'Sort 1 Rosa Perez has no email address' });
+    expect(bulkVerdict(patient(), primary({}, email), LIMIT, TODAY)).toEqual({
+      eligible: false,
+      reason: 'no_email',
+      detail: 'Sort 1 Rosa Perez has no email address',
+    });
   });
   it('a contact without a name reads as "(no name)" in the detail', () => {
     const v = bulkVerdict(patient(), { link: link(), email: null }, LIMIT, TODAY);

@@ -38,13 +38,11 @@ describe('contactProblems', () => {
     ['mobile without area code', { mobilePhone: '555-0142' }, ['invalid_mobile']],
     ['mobile with letters', { mobilePhone: 'call mom' }, ['invalid_mobile']],
     ['reminder method missing', { preferredReminder: null }, ['missing_reminder_method']],
-    ['everything missing', { firstName: '', lastName: '', email: null, mobilePhone: null, preferredReminder: null }, [
-      'missing_first_name',
-      'missing_last_name',
-      'missing_email',
-      'missing_mobile',
-      'missing_reminder_method',
-    ]],
+    [
+      'everything missing',
+      { firstName: '', lastName: '', email: null, mobilePhone: null, preferredReminder: null },
+      ['missing_first_name', 'missing_last_name', 'missing_email', 'missing_mobile', 'missing_reminder_method'],
+    ],
   ] as [string, Partial<QualityContact>, string[]][])('%s → %j', (_label, contact, expected) => {
     expect(codes(contact)).toEqual(expected);
   });
@@ -64,7 +62,9 @@ describe('contactProblems', () => {
   });
 
   it('messages speak to an administrator', () => {
-    const messages = contactProblems({ ...clean, email: 'rosa@gmial.com', mobilePhone: '123-456-7890' }, { authority: 'None', residesWith: false }).map((p) => p.message);
+    const messages = contactProblems({ ...clean, email: 'rosa@gmial.com', mobilePhone: '123-456-7890' }, { authority: 'None', residesWith: false }).map(
+      (p) => p.message,
+    );
     expect(messages).toEqual([
       'Email domain looks mistyped: gmial.com (did you mean gmail.com?)',
       'Mobile number "123-456-7890" is not a valid US/Canada number: area code 123 cannot start with 1.',
@@ -75,10 +75,26 @@ describe('contactProblems', () => {
 
 describe('the worklist names why an email field cannot be used (checkMailbox)', () => {
   it.each([
-    ['victim@example.com, attacker@evil.example', 'two_addresses', 'Email "victim@example.com, attacker@evil.example" cannot be used: two addresses in one field. Keep only the address of the guardian who will own the portal account.'],
-    ['mom@x.com; dad@y.com', 'two_addresses', 'Email "mom@x.com; dad@y.com" cannot be used: two addresses in one field. Keep only the address of the guardian who will own the portal account.'],
-    ['victim2@example.com\r\nBcc: spy@evil.example', 'line_break', 'Email "victim2@example.com \u21b5 Bcc: spy@evil.example" cannot be used: line break in the address. Type the address again on one line.'],
-    ['Maria Lopez <maria@example.com>', 'display_name', 'Email "Maria Lopez <maria@example.com>" cannot be used: a name as well as the address. Keep only the address (maria@example.com).'],
+    [
+      'victim@example.com, attacker@evil.example',
+      'two_addresses',
+      'Email "victim@example.com, attacker@evil.example" cannot be used: two addresses in one field. Keep only the address of the guardian who will own the portal account.',
+    ],
+    [
+      'mom@x.com; dad@y.com',
+      'two_addresses',
+      'Email "mom@x.com; dad@y.com" cannot be used: two addresses in one field. Keep only the address of the guardian who will own the portal account.',
+    ],
+    [
+      'victim2@example.com\r\nBcc: spy@evil.example',
+      'line_break',
+      'Email "victim2@example.com \u21b5 Bcc: spy@evil.example" cannot be used: line break in the address. Type the address again on one line.',
+    ],
+    [
+      'Maria Lopez <maria@example.com>',
+      'display_name',
+      'Email "Maria Lopez <maria@example.com>" cannot be used: a name as well as the address. Keep only the address (maria@example.com).',
+    ],
     ['maria@@example.com', 'two_at', 'Email "maria@@example.com" cannot be used: two "@" in the address. Correct the address.'],
     ['rosa.perez @gmail', 'malformed', 'Email "rosa.perez @gmail" cannot be used: not a valid email address. Correct the address.'],
   ])('%j → %s', (email, problem, message) => {
@@ -97,16 +113,13 @@ describe('the worklist names why an email field cannot be used (checkMailbox)', 
 });
 
 describe('email checks', () => {
-  it.each([
-    'rosa@gmail.com',
-    'rosa.perez+kids@example.org',
-    "o'brien@example.co.uk",
-    'R.Perez@Sub.Example-Mail.com',
-    'a@b.io',
-  ])('%s is well formed', (email) => {
-    expect(isWellFormedEmail(email)).toBe(true);
-    expect(checkEmail(email)).toEqual({ ok: true });
-  });
+  it.each(['rosa@gmail.com', 'rosa.perez+kids@example.org', "o'brien@example.co.uk", 'R.Perez@Sub.Example-Mail.com', 'a@b.io'])(
+    '%s is well formed',
+    (email) => {
+      expect(isWellFormedEmail(email)).toBe(true);
+      expect(checkEmail(email)).toEqual({ ok: true });
+    },
+  );
 
   it.each([
     'rosa',

@@ -1,10 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  eligiblePrimaryContact,
-  hasAccessRight,
-  primaryContactLink,
-  type ContactLink,
-} from '../../../shared/domain/contacts';
+import { eligiblePrimaryContact, hasAccessRight, primaryContactLink, type ContactLink } from '../../../shared/domain/contacts';
 
 function link(contactId: string, overrides: Partial<ContactLink> = {}): ContactLink {
   return {
@@ -40,11 +35,7 @@ const cases: [string, ContactLink[], string | null][] = [
     [link('mom', { sort: 1 }), link('dad', { sort: 2, authority: 'Joint', residesWith: true })],
     null,
   ],
-  [
-    'Portal column ticked on Sort 1 with no authority, not residing (Portal column ignored)',
-    [link('mom', { portalFlag: true })],
-    null,
-  ],
+  ['Portal column ticked on Sort 1 with no authority, not residing (Portal column ignored)', [link('mom', { portalFlag: true })], null],
   [
     'Portal column ticked on an eligible Sort 2, Sort 1 eligible',
     [link('grandma', { sort: 2, authority: 'Joint', residesWith: true, portalFlag: true }), link('dad', { authority: 'Exclusive' })],
@@ -53,11 +44,7 @@ const cases: [string, ContactLink[], string | null][] = [
   ['no Sort at all, with Joint', [link('aunt', { sort: null, authority: 'Joint' })], null],
   ['Sort 0 with Joint', [link('aunt', { sort: 0, authority: 'Joint' })], null],
   ['no contacts', [], null],
-  [
-    'two Sort-1 rows, only the second eligible',
-    [link('a-first', { authority: 'None' }), link('z-second', { residesWith: true })],
-    'z-second',
-  ],
+  ['two Sort-1 rows, only the second eligible', [link('a-first', { authority: 'None' }), link('z-second', { residesWith: true })], 'z-second'],
 ];
 
 describe('eligiblePrimaryContact', () => {

@@ -1,14 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  addDays,
-  ageOn,
-  birthdayOfAge,
-  daysBetween,
-  formatUsDate,
-  isValidIsoDate,
-  localDateIn,
-  parseIsoDate,
-} from '../../../shared/domain/dates';
+import { addDays, ageOn, birthdayOfAge, daysBetween, formatUsDate, isValidIsoDate, localDateIn, parseIsoDate } from '../../../shared/domain/dates';
 
 describe('ageOn', () => {
   it.each([

@@ -6,7 +6,10 @@ import { childVerdict } from '../../../shared/domain/verdict';
 
 const TODAY = '2026-12-03';
 const LIMIT = 18;
-const primary = { link: { contactId: 'c1', sort: 1, relationship: 'Mother', authority: 'Joint' as const, residesWith: true, portalFlag: false }, email: 'maria@example.com' };
+const primary = {
+  link: { contactId: 'c1', sort: 1, relationship: 'Mother', authority: 'Joint' as const, residesWith: true, portalFlag: false },
+  email: 'maria@example.com',
+};
 
 /** One rule (eligibility.ts): the wizard's verdict and the Bulk PIN campaign must agree on every row. */
 describe('patientEligibility: the one per-child rule of the wizard and the campaign', () => {

@@ -1,11 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  UNOFFICIAL_NAME_EXAMPLES,
-  fullName,
-  isUnofficialName,
-  nameWords,
-  normalizeForSearch,
-} from '../../../shared/domain/names';
+import { UNOFFICIAL_NAME_EXAMPLES, fullName, isUnofficialName, nameWords, normalizeForSearch } from '../../../shared/domain/names';
 
 describe('isUnofficialName: placeholders are caught', () => {
   it.each([

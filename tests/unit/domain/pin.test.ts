@@ -66,7 +66,13 @@ describe('generatePin', () => {
     ['a whole batch of 255s, then valid bytes', [Array(18).fill(255), [0, 1, 2, 3, 4, 5, 6, 7, 8]]],
     ['several batches of rejected bytes', [Array(18).fill(255), Array(18).fill(248), Array(18).fill(250), [0, 1, 2, 3, 4, 5, 6, 7, 8]]],
     ['rejected bytes (248..255) interleaved', [[248, 0, 249, 1, 250, 2, 251, 3, 252, 4, 253, 5, 254, 6, 255, 7, 255, 8]]],
-    ['a short batch first', [[255, 0, 1], [2, 3, 4, 5, 6, 7, 8]]],
+    [
+      'a short batch first',
+      [
+        [255, 0, 1],
+        [2, 3, 4, 5, 6, 7, 8],
+      ],
+    ],
   ])('rejection sampling: %s', (_label, batches) => {
     expect(generatePin(scriptedBytes(...batches))).toBe('23456789A');
   });

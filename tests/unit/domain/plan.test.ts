@@ -75,7 +75,16 @@ describe('planFamilyPins: one guardian', () => {
       emailChildId: 'p-ana',
     });
     expect(g.children).toEqual([
-      { patientId: 'p-ana', firstName: 'Ana', lastName: 'Lopez', dateOfBirth: '2016-05-02', delivery: 'email', warnings: [], replaces: null, chosenOwnerReason: null },
+      {
+        patientId: 'p-ana',
+        firstName: 'Ana',
+        lastName: 'Lopez',
+        dateOfBirth: '2016-05-02',
+        delivery: 'email',
+        warnings: [],
+        replaces: null,
+        chosenOwnerReason: null,
+      },
     ]);
     expect(g.summary).toBe("Maria Lopez (maria.lopez@example.com) receives the Welcome email with Ana's PIN.");
     expect(plan).toMatchObject({ pinCount: 1, emailCount: 1, notIssued: [] });
@@ -97,9 +106,7 @@ describe('planFamilyPins: one guardian', () => {
 
   it('two siblings: the one printed PIN reads in the singular', () => {
     const g = planFamilyPins([luis, ana], [maria], NO_CHOICES).guardians[0]!;
-    expect(g.summary).toBe(
-      "Maria Lopez (maria.lopez@example.com) receives the Welcome email with Luis's PIN. The PIN for Ana is printed for her to add.",
-    );
+    expect(g.summary).toBe("Maria Lopez (maria.lopez@example.com) receives the Welcome email with Luis's PIN. The PIN for Ana is printed for her to add.");
   });
 
   it.each([
@@ -366,7 +373,10 @@ describe('planFamilyPins: changing the recipient', () => {
   it("the new recipient's email and portal account decide the mode, not the guardian's", () => {
     const g = planFamilyPins(
       [ana],
-      [{ ...maria, email: null }, { ...carlos, hasPortalAccount: true }],
+      [
+        { ...maria, email: null },
+        { ...carlos, hasPortalAccount: true },
+      ],
       choices({ recipientByGuardian: { maria: { contactId: 'carlos', reason: 'Parents agreed' } } }),
     ).guardians[0]!;
     expect(g.fallback?.code).toBe('has_portal_account');
@@ -380,7 +390,8 @@ describe('planFamilyPins: changing the recipient', () => {
       relationship: 'Grandmother',
       links: lopezKids.map((c) => link(c.patientId, { sort: 3, authority: 'None', residesWith: true })),
     });
-    const g = planFamilyPins(lopezKids, [maria, grandma], choices({ recipientByGuardian: { maria: { contactId: 'rosa', reason: 'Lives with them' } } })).guardians[0]!;
+    const g = planFamilyPins(lopezKids, [maria, grandma], choices({ recipientByGuardian: { maria: { contactId: 'rosa', reason: 'Lives with them' } } }))
+      .guardians[0]!;
     expect(g.recipient.contactId).toBe('rosa');
   });
 
@@ -518,7 +529,13 @@ describe('planFamilyPins: a child who already holds a PIN (any desk)', () => {
     const plan = planFamilyPins([heldAna, luis], [maria], NO_CHOICES, CLOCK);
     expect(plan.guardians[0]!.children.map((c) => c.firstName)).toEqual(['Luis']);
     expect(plan.notIssued).toEqual([
-      { patientId: 'p-ana', firstName: 'Ana', code: 'pin_held', reason: 'holds a PIN issued 12 minutes ago by Dana (printed)', heldPin: { pinId: 'pin-ana', reprintBatchId: 'batch-1' } },
+      {
+        patientId: 'p-ana',
+        firstName: 'Ana',
+        code: 'pin_held',
+        reason: 'holds a PIN issued 12 minutes ago by Dana (printed)',
+        heldPin: { pinId: 'pin-ana', reprintBatchId: 'batch-1' },
+      },
     ]);
   });
 
@@ -529,7 +546,12 @@ describe('planFamilyPins: a child who already holds a PIN (any desk)', () => {
   });
 
   it('"Replace this child\'s PIN" with a reason plans that one child only, naming the PIN it replaces', () => {
-    const plan = planFamilyPins([heldAna, { ...luis, heldPin: held('pin-luis') }], [maria], choices({ replacePins: { 'p-ana': ' Slip went through the wash ' } }), CLOCK);
+    const plan = planFamilyPins(
+      [heldAna, { ...luis, heldPin: held('pin-luis') }],
+      [maria],
+      choices({ replacePins: { 'p-ana': ' Slip went through the wash ' } }),
+      CLOCK,
+    );
     expect(plan.pinCount).toBe(1);
     const [planned] = plan.guardians[0]!.children;
     expect(planned).toMatchObject({ patientId: 'p-ana', replaces: { pinId: 'pin-ana', reason: 'Slip went through the wash' } });
@@ -636,11 +658,15 @@ describe('planFamilyPins: no eligible Primary Contact, but another contact with 
 });
 
 describe('planFamilyPins: the first child (the one that creates the account)', () => {
-  const soon = { code: 'turns_minor_limit_soon' as const, message: 'Ana turns 18 on 12/04/2026 (in 1 day) and will then leave the parent\'s account.' };
-  const teen = { code: 'adolescent_confidentiality' as const, message: 'Luis is 16: the practice limits a parent\'s portal access from age 13.' };
+  const soon = { code: 'turns_minor_limit_soon' as const, message: "Ana turns 18 on 12/04/2026 (in 1 day) and will then leave the parent's account." };
+  const teen = { code: 'adolescent_confidentiality' as const, message: "Luis is 16: the practice limits a parent's portal access from age 13." };
 
   it('skips the youngest who is at the teen-confidentiality age or about to turn the Minor Age Limit', () => {
-    const kids = [{ ...ana, dateOfBirth: '2015-01-01' }, { ...luis, dateOfBirth: '2016-01-01', warnings: [teen] }, { ...sofia, dateOfBirth: '2017-01-01', warnings: [soon] }];
+    const kids = [
+      { ...ana, dateOfBirth: '2015-01-01' },
+      { ...luis, dateOfBirth: '2016-01-01', warnings: [teen] },
+      { ...sofia, dateOfBirth: '2017-01-01', warnings: [soon] },
+    ];
     expect(planFamilyPins(kids, [maria], NO_CHOICES).guardians[0]!.emailChildId).toBe('p-ana');
   });
 

@@ -1,12 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { PATIENT_STATUSES } from '../../../shared/domain/patient';
-import {
-  MINOR_LIMIT_WARNING_DAYS,
-  childVerdict,
-  type ReasonCode,
-  type VerdictInput,
-  type VerdictSettings,
-} from '../../../shared/domain/verdict';
+import { MINOR_LIMIT_WARNING_DAYS, childVerdict, type ReasonCode, type VerdictInput, type VerdictSettings } from '../../../shared/domain/verdict';
 
 const TODAY = '2026-11-22';
 const SETTINGS: VerdictSettings = { minorAgeLimit: 18, adolescentAge: 13 };
@@ -209,11 +203,7 @@ describe('childVerdict: warnings never stop a PIN', () => {
   });
 
   it('all three warnings at once still leave the child eligible', () => {
-    const v = childVerdict(
-      child({ dateOfBirth: '2008-12-01', heldPin: 'on 11/01/2026 at 9:00 AM by Dana (printed)' }),
-      SETTINGS,
-      TODAY,
-    );
+    const v = childVerdict(child({ dateOfBirth: '2008-12-01', heldPin: 'on 11/01/2026 at 9:00 AM by Dana (printed)' }), SETTINGS, TODAY);
     expect(v.kind).toBe('eligible');
     expect(v.reasons).toEqual([]);
     expect(codes(v.warnings).sort()).toEqual(['adolescent_confidentiality', 'pin_held', 'turns_minor_limit_soon']);
@@ -231,11 +221,18 @@ describe('childVerdict: no eligible Primary Contact (SPEC 3.2 step 2)', () => {
   it('nobody with authority or residence: blocked, fix it in the practice system', () => {
     const v = childVerdict(child({ hasEligibleGuardian: false, noGuardian: { sortOneName: 'Rosa Perez', otherRecipients: 0 } }), SETTINGS, TODAY);
     expect(v.kind).toBe('blocked');
-    expect(v.reasons[0]).toMatchObject({ code: 'no_eligible_guardian', message: expect.stringContaining('no other contact has authority: fix it in the practice system') });
+    expect(v.reasons[0]).toMatchObject({
+      code: 'no_eligible_guardian',
+      message: expect.stringContaining('no other contact has authority: fix it in the practice system'),
+    });
   });
 
   it('a placeholder name still blocks a child who needs a recipient choice', () => {
-    const v = childVerdict(child({ firstName: 'Baby Girl', hasEligibleGuardian: false, noGuardian: { sortOneName: null, otherRecipients: 2 } }), SETTINGS, TODAY);
+    const v = childVerdict(
+      child({ firstName: 'Baby Girl', hasEligibleGuardian: false, noGuardian: { sortOneName: null, otherRecipients: 2 } }),
+      SETTINGS,
+      TODAY,
+    );
     expect(v.kind).toBe('blocked');
     expect(codes(v.reasons)).toEqual(['unofficial_name']);
   });

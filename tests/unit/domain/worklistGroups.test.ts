@@ -11,7 +11,13 @@ const NO_AUTHORITY: WorklistProblem = {
 const NO_PRIMARY: WorklistProblem = { code: 'no_primary_contact', message: 'No Family Contact with Sort 1: this child is left out of Bulk PIN.' };
 const maria = { firstName: 'Maria', lastName: 'Lopez', email: null, mobilePhone: '(617) 555-0142', preferredReminder: null };
 
-function entry(patientId: string, patientName: string, contactId: string | null, problems: WorklistProblem[], link = { authority: 'Joint', residesWith: true }): WorklistEntry {
+function entry(
+  patientId: string,
+  patientName: string,
+  contactId: string | null,
+  problems: WorklistProblem[],
+  link = { authority: 'Joint', residesWith: true },
+): WorklistEntry {
   return {
     patientId,
     patientName,
@@ -44,7 +50,10 @@ describe('groupWorklistByGuardian', () => {
   it.each<[string, WorklistEntry[], string[]]>([
     [
       'a link problem of one child of two names that child',
-      [entry('ana', 'Ana Lopez', 'c-maria', [NO_EMAIL]), entry('luis', 'Luis Lopez', 'c-maria', [NO_EMAIL, NO_AUTHORITY], { authority: 'None', residesWith: false })],
+      [
+        entry('ana', 'Ana Lopez', 'c-maria', [NO_EMAIL]),
+        entry('luis', 'Luis Lopez', 'c-maria', [NO_EMAIL, NO_AUTHORITY], { authority: 'None', residesWith: false }),
+      ],
       [NO_EMAIL.message, `Luis Lopez: ${NO_AUTHORITY.message}`],
     ],
     [
@@ -54,7 +63,11 @@ describe('groupWorklistByGuardian', () => {
     ],
     [
       'two of three children concerned: both named',
-      [entry('a', 'Ana Lopez', 'c-maria', [NO_AUTHORITY]), entry('l', 'Luis Lopez', 'c-maria', [NO_REMINDER]), entry('s', 'Sofia Lopez', 'c-maria', [NO_AUTHORITY])],
+      [
+        entry('a', 'Ana Lopez', 'c-maria', [NO_AUTHORITY]),
+        entry('l', 'Luis Lopez', 'c-maria', [NO_REMINDER]),
+        entry('s', 'Sofia Lopez', 'c-maria', [NO_AUTHORITY]),
+      ],
       [NO_REMINDER.message, `Ana Lopez and Sofia Lopez: ${NO_AUTHORITY.message}`],
     ],
   ])('%s', (_, entries, messages) => {

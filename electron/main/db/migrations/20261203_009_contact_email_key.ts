@@ -9,7 +9,8 @@ import { sql, type Kysely } from 'kysely';
  * for the expression as written; a migration imports no live code, so it is written twice):
  * tests/unit/db/contactEmailKeyMigration.test.ts checks that the snapshot's query uses this index.
  */
-const WHITESPACE = 'char(9, 10, 11, 12, 13, 32, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288, 65279)';
+const WHITESPACE =
+  'char(9, 10, 11, 12, 13, 32, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288, 65279)';
 
 const statements = [`CREATE INDEX contacts_email_key ON contacts (lower(trim(email, ${WHITESPACE})))`];
 
