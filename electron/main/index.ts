@@ -34,7 +34,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererFile = path.join(here, '../renderer/index.html');
 const page: AppPage = {
   indexFileUrl: pathToFileURL(rendererFile).href,
-  devServerUrl: app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'],
+  devServerUrl: app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL,
 };
 
 /** The better-sqlite3 build for Electron's ABI made by scripts/lib/bootstrap.mjs (ensureElectronNative), if any (unpacked beside the asar when packaged). */

@@ -103,10 +103,10 @@ const violation = (page: Page, directive: string, blockedPrefix = '', since = 0)
 test('the page has no Node: require, process and module are undefined', async ({ page }) => {
   await openApp(page);
   const types = await page.evaluate(() => ({
-    require: typeof (globalThis as Record<string, unknown>)['require'],
-    process: typeof (globalThis as Record<string, unknown>)['process'],
-    module: typeof (globalThis as Record<string, unknown>)['module'],
-    Buffer: typeof (globalThis as Record<string, unknown>)['Buffer'],
+    require: typeof (globalThis as Record<string, unknown>).require,
+    process: typeof (globalThis as Record<string, unknown>).process,
+    module: typeof (globalThis as Record<string, unknown>).module,
+    Buffer: typeof (globalThis as Record<string, unknown>).Buffer,
   }));
   expect(types).toEqual({ require: 'undefined', process: 'undefined', module: 'undefined', Buffer: 'undefined' });
 });
@@ -238,7 +238,7 @@ test('injected inline and remote scripts do not run, and eval and new Function a
         });
       }),
   );
-  expect(code['eval']).toBe('EvalError');
+  expect(code.eval).toBe('EvalError');
   expect(code['new Function']).toBe('EvalError');
   await violation(page, 'script-src', 'eval', before);
   expect(await page.evaluate(() => (globalThis as unknown as Probe).__ran ?? [])).toEqual([]);

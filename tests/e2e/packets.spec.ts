@@ -27,7 +27,7 @@ const guardianOf = (patientId: string) =>
     .get(patientId) as { name: string; email: string | null };
 
 test('a blended family gets one packet per account owner, each naming only that parent', async ({ page }) => {
-  const familyId = demo.scenarios['blended'][0]!;
+  const familyId = demo.scenarios.blended[0]!;
   const kids = demo.kids(familyId);
   const owners = [...new Map(kids.map((k) => [guardianOf(k.id).name, guardianOf(k.id)])).values()];
   expect(owners).toHaveLength(2);

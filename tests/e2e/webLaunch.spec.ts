@@ -21,7 +21,7 @@ test('the launch address opens the app once; a second browser is told it was use
   const checkin = page.getByRole('listbox', { name: 'Families checking in today' });
   await expect(checkin.getByRole('option').first()).toBeVisible();
   // The code is gone from the address (and from what history will show for this tab).
-  expect(page.url()).toBe(new URL(web.url).origin + '/');
+  expect(page.url()).toBe(`${new URL(web.url).origin}/`);
 
   const elsewhere = await browser.newContext();
   try {
@@ -31,7 +31,7 @@ test('the launch address opens the app once; a second browser is told it was use
     await expect(second.getByText('Go back to that browser window: it is still signed in.')).toBeVisible();
     await expect(second.getByRole('listbox', { name: 'Families checking in today' })).toHaveCount(0);
     // Without the address at all, it is told where to get one.
-    await second.goto(new URL(web.url).origin + '/');
+    await second.goto(`${new URL(web.url).origin}/`);
     await expect(second.getByRole('heading', { level: 1 })).toHaveText('Open the app with the address web mode printed');
   } finally {
     await elsewhere.close();

@@ -70,7 +70,7 @@ beforeAll(async () => {
     { what: 'the audit-chain check at start to finish', timeout: 60_000 },
   );
   const reader = snapshotDatabase(web.databaseFile);
-  expect(reader.tables['patients']!.rows).toBeGreaterThan(0);
+  expect(reader.tables.patients!.rows).toBeGreaterThan(0);
   const { default: Database } = await import('better-sqlite3');
   const db = new Database(web.databaseFile, { readonly: true });
   const familyId = db.prepare('SELECT id FROM families ORDER BY id LIMIT 1').pluck().get() as string;

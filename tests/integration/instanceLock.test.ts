@@ -94,7 +94,7 @@ describe('one web-mode process per data folder', () => {
     expect(second.exitCode).not.toBe(0);
     const refusal = ALREADY_RUNNING.exec(second.stderr);
     expect(refusal, second.stderr).not.toBeNull();
-    expect([Number(refusal![1]), refusal![2]]).toEqual([desk.pid, new URL(desk.url).origin + '/']);
+    expect([Number(refusal![1]), refusal![2]]).toEqual([desk.pid, `${new URL(desk.url).origin}/`]);
     expect(second.stdout).toBe('');
     expect(second.stderr).not.toMatch(/\n\s+at /); // a message, not a stack
     expect((await invoke<StatusInfo>('status.get', {})).outboxWaiting, 'the refusal came while the first was still delivering').toBeGreaterThan(0);
@@ -114,7 +114,7 @@ describe('one web-mode process per data folder', () => {
     expect(readHolder(dataDir)).toMatchObject({ pid: killedPid, mode: 'web' });
     desk = await startWebApp({ dataDir, demoFamilies: FAMILIES, env });
     invoke = webApi(desk.url);
-    expect(readHolder(dataDir)).toMatchObject({ pid: desk.pid, mode: 'web', address: new URL(desk.url).origin + '/' });
+    expect(readHolder(dataDir)).toMatchObject({ pid: desk.pid, mode: 'web', address: `${new URL(desk.url).origin}/` });
     expect((await invoke<StatusInfo>('status.get', {})).outboxWaiting).toBe(0);
     await desk.stop();
     // A clean stop removes the holder file.

@@ -4,7 +4,6 @@ import type { FamilyView, IssuedBatch } from '../../shared/api';
 import { NO_CHOICES, type PlanChoices } from '../../shared/domain/plan';
 import { normalizePin, verifyPin } from '../../shared/domain/pin';
 import type { App } from '../../electron/main/app';
-import { signInAs } from '../../electron/main/clerks/sessionService';
 import { LOPEZ_CHILDREN, insertAppointment, insertFamilies, type FamilyFixture } from '../support/fixtures';
 import { openIssuingDesk } from '../support/issue';
 import { makeTempDir } from '../support/tempDir';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { demoScenarioFamilies } from '../../electron/main/demo/demoPractice';
-import { formatUsDate } from '../../shared/domain/dates';
 import { formatPin, generatePin, verifyPin } from '../../shared/domain/pin';
 import {
   changesPage,

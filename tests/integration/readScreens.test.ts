@@ -200,7 +200,7 @@ describe('the contract', () => {
   ])('rejects %s with a validation error', async (_label, name, input) => {
     const result = await app.invoke(name, input);
     expect(result).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(({} as Record<string, unknown>)['admin']).toBeUndefined();
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 });
 

@@ -6,7 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  * Lines are numbered in comments where the tests assert them (the header is line 1).
  */
 
-export const lines = (...rows: string[]) => rows.join('\r\n') + '\r\n';
+export const lines = (...rows: string[]) => `${rows.join('\r\n')}\r\n`;
 
 /** A clean export of two families (five patients), their contacts and today's appointments. */
 export const CLEAN = {

@@ -43,7 +43,7 @@ describe('packaged builds', () => {
 
   it('has an `npm run dist` that builds with that configuration', () => {
     const pkg = require(path.join(root, 'package.json')) as { scripts: Record<string, string>; devDependencies: Record<string, string> };
-    expect(pkg.scripts['dist']).toBe('node scripts/dist.mjs');
+    expect(pkg.scripts.dist).toBe('node scripts/dist.mjs');
     expect(fs.readFileSync(path.join(root, 'scripts/dist.mjs'), 'utf8')).toContain("'--config', 'electron-builder.yml'");
     expect(pkg.devDependencies['electron-builder']).toBeDefined();
   });

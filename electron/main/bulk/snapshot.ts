@@ -276,7 +276,7 @@ export function invalidateBulkSnapshot(sqlite: BetterSqlite3.Database): void {
  */
 export function keepSnapshotAfterOwnWrite(sqlite: BetterSqlite3.Database, before: string, changes: number): void {
   const cached = cache.get(sqlite);
-  if (!cached || !cached.key.startsWith(`${before}|`)) return;
+  if (!cached?.key.startsWith(`${before}|`)) return;
   const [version, total] = before.split(':').map(Number);
   const now = mirrorStamp(sqlite);
   if (now !== `${version}:${total! + changes}`) return;

@@ -7,8 +7,8 @@
 export function withoutToken(text: string): string | null {
   try {
     const payload = JSON.parse(text) as Record<string, unknown>;
-    if (payload['token'] === undefined) return null;
-    delete payload['token'];
+    if (payload.token === undefined) return null;
+    delete payload.token;
     return JSON.stringify(payload);
   } catch {
     return null;

@@ -37,7 +37,7 @@ export function nextRecord(reader: RecordSource, pause?: () => Promise<void>): P
   return reader.read(pause, CELLS_PER_PAUSE);
 }
 
-export const NON_ASCII = /[^\u0000-\u007f]/;
+export const NON_ASCII = /[^\p{ASCII}]/u;
 
 /** A row of a file read as Windows-1252, as the administrator checks it: the name, or the cells with accented letters. */
 export function encodingSample(fields: readonly string[], mapping: FileMapping): string {

@@ -14,7 +14,10 @@ export class ProblemList {
   add(fileIndex: number, problem: ImportProblem): void {
     this.count += 1;
     let list = this.byFile.get(fileIndex);
-    if (!list) this.byFile.set(fileIndex, (list = []));
+    if (!list) {
+      list = [];
+      this.byFile.set(fileIndex, list);
+    }
     if (list.length < MAX_LISTED_PROBLEMS) list.push(problem);
   }
   /** File order, then line order; stable, so a line's problems stay in column order. */

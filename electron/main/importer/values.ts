@@ -35,12 +35,13 @@ export function readDate(label: string, raw: string): Read<string> {
   const value = raw.replace(MIDNIGHT, '').trim();
   const expected = `(expected MM/DD/YYYY)`;
   if (SHORT_YEAR.test(value)) return bad(`${label} '${raw}' has a 2-digit year; write the year in full ${expected}`);
-  let m = US_DATE.exec(value);
+  const us = US_DATE.exec(value);
+  const iso = us ? null : ISO_DATE.exec(value);
   let year: number, month: number, day: number;
-  if (m) {
-    [month, day, year] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  } else if ((m = ISO_DATE.exec(value))) {
-    [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (us) {
+    [month, day, year] = [Number(us[1]), Number(us[2]), Number(us[3])];
+  } else if (iso) {
+    [year, month, day] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
   } else {
     return bad(`${label} '${raw}' is not a date ${expected}`);
   }
@@ -64,17 +65,18 @@ export function readTime(label: string, raw: string): Read<string> {
   const value = raw.trim();
   let hour: number;
   let minute: number;
-  let m = TIME_12.exec(value);
+  const m = TIME_12.exec(value);
+  const m24 = m ? null : TIME_24.exec(value);
   if (m) {
     hour = Number(m[1]);
     minute = Number(m[2] ?? 0);
     if (hour < 1 || hour > 12 || minute > 59) return bad(`${label} '${raw}' is not a time (expected e.g. 2:30 PM or 14:30)`);
     const pm = m[4]!.toLowerCase() === 'p';
     hour = (hour % 12) + (pm ? 12 : 0);
-  } else if ((m = TIME_24.exec(value))) {
-    hour = Number(m[1]);
-    minute = Number(m[2]);
-    if (hour > 23 || minute > 59 || Number(m[3] ?? 0) > 59) return bad(`${label} '${raw}' is not a time (expected e.g. 2:30 PM or 14:30)`);
+  } else if (m24) {
+    hour = Number(m24[1]);
+    minute = Number(m24[2]);
+    if (hour > 23 || minute > 59 || Number(m24[3] ?? 0) > 59) return bad(`${label} '${raw}' is not a time (expected e.g. 2:30 PM or 14:30)`);
   } else {
     return bad(`${label} '${raw}' is not a time (expected e.g. 2:30 PM or 14:30)`);
   }

@@ -110,9 +110,7 @@ function english(m: WelcomeMessage): { subject: string; blocks: Block[] } {
     block(name ? `Dear ${name},` : 'Hello,'),
     block(`Welcome to the patient portal of ${m.practiceName}. Make your account here:\n`, { link: m.portalUrl }),
     block(`${child}'s PIN: `, { code: m.pin }, `\nUse it by ${formatDateAs('MDY', m.expiresOn)}.`),
-    block(
-      `Open the link above. Make your account with this PIN and ${child}'s date of birth. ` + 'Type the letters and numbers. You can leave out the dashes.',
-    ),
+    block(`Open the link above. Make your account with this PIN and ${child}'s date of birth. Type the letters and numbers. You can leave out the dashes.`),
   ];
   if (siblings.length > 0) {
     const many = siblings.length > 1;

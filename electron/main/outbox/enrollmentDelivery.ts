@@ -27,7 +27,7 @@ const str = (value: unknown): string | undefined => (typeof value === 'string' ?
  * register and from the Welcome email that waits on them.
  */
 async function enrollmentRequestFor(ctx: AppContext, row: OutboxRow, payload: Payload): Promise<EnrollmentRequest> {
-  const pinId = str(payload['pinId']) ?? row.ref ?? '';
+  const pinId = str(payload.pinId) ?? row.ref ?? '';
   const pin = await ctx.db
     .selectFrom('pins as p')
     .leftJoin('clerks as k', 'k.id', 'p.issued_by')
@@ -36,27 +36,27 @@ async function enrollmentRequestFor(ctx: AppContext, row: OutboxRow, payload: Pa
     .executeTakeFirst();
   let welcomeFor: string | null;
   if ('welcomeForContactId' in payload) {
-    welcomeFor = str(payload['welcomeForContactId']) ?? null;
+    welcomeFor = str(payload.welcomeForContactId) ?? null;
   } else {
     const welcome = await ctx.db.selectFrom('outbox').select('payload').where('depends_on', '=', row.id).where('kind', '=', 'email.welcome').executeTakeFirst();
-    welcomeFor = welcome ? (str(storedPayload(welcome.payload)?.['recipientContactId']) ?? null) : null;
+    welcomeFor = welcome ? (str(storedPayload(welcome.payload)?.recipientContactId) ?? null) : null;
   }
   const candidate = {
     deliveryId: row.id,
     pinId,
-    pin: payload['pin'],
-    patientId: payload['patientId'],
-    dateOfBirth: payload['dateOfBirth'],
-    expiresAt: payload['expiresAt'],
-    accountOwnerContactId: payload['accountOwnerContactId'] ?? null,
-    batchId: payload['batchId'],
-    issuedAt: payload['issuedAt'] ?? pin?.issued_at,
-    workstation: payload['workstation'] ?? pin?.workstation,
-    issuedBy: payload['issuedBy'] ?? pin?.display_name ?? pin?.issued_by,
-    delivery: payload['delivery'] ?? pin?.delivery,
+    pin: payload.pin,
+    patientId: payload.patientId,
+    dateOfBirth: payload.dateOfBirth,
+    expiresAt: payload.expiresAt,
+    accountOwnerContactId: payload.accountOwnerContactId ?? null,
+    batchId: payload.batchId,
+    issuedAt: payload.issuedAt ?? pin?.issued_at,
+    workstation: payload.workstation ?? pin?.workstation,
+    issuedBy: payload.issuedBy ?? pin?.display_name ?? pin?.issued_by,
+    delivery: payload.delivery ?? pin?.delivery,
     welcomeForContactId: welcomeFor,
-    resendWelcome: payload['resendWelcome'] ?? false,
-    replacesPinId: 'replacesPinId' in payload ? (payload['replacesPinId'] ?? null) : (pin?.replaces_pin_id ?? null),
+    resendWelcome: payload.resendWelcome ?? false,
+    replacesPinId: 'replacesPinId' in payload ? (payload.replacesPinId ?? null) : (pin?.replaces_pin_id ?? null),
   };
   const checked = enrollmentRequest.safeParse(candidate);
   if (!checked.success) {
@@ -109,7 +109,7 @@ function recordAnswer(ctx: AppContext, row: OutboxRow, request: EnrollmentReques
           workstation: ctx.workstation,
           at: now,
           patientId: request.patientId,
-          details: { outboxId: welcome.id, pinId: request.pinId, contactId, answer: answer.welcome, to: payload?.['to'] ?? null },
+          details: { outboxId: welcome.id, pinId: request.pinId, contactId, answer: answer.welcome, to: payload?.to ?? null },
         });
       }
     }
@@ -142,7 +142,7 @@ export async function deliverEnrollment(
   endpoint: SyncEndpoint,
   signal?: AbortSignal,
 ): Promise<OutcomeWrite> {
-  if (typeof payload['pin'] !== 'string') throw new DeliveryError('This registration has lost its PIN and cannot be sent. Issue a new PIN.', true);
+  if (typeof payload.pin !== 'string') throw new DeliveryError('This registration has lost its PIN and cannot be sent. Issue a new PIN.', true);
   const request = await enrollmentRequestFor(ctx, row, payload);
   const { body } = await postDelivery(endpoint, SYNC_PATHS.enrollments, row.id, request, signal);
   const answer = enrollmentAccepted.safeParse(body);

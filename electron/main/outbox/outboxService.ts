@@ -19,28 +19,28 @@ function whose(child: { first: string | null; last: string | null; family: strin
 }
 
 function summarize(kind: string, payload: Record<string, unknown>, child: string | null): string {
-  const named = child ?? (typeof payload['childFirstName'] === 'string' ? payload['childFirstName'] : 'a child');
-  const to = String(payload['to'] ?? '(no address)');
-  const recipient = typeof payload['recipientName'] === 'string' && payload['recipientName'] ? ` (${payload['recipientName']})` : '';
+  const named = child ?? (typeof payload.childFirstName === 'string' ? payload.childFirstName : 'a child');
+  const to = String(payload.to ?? '(no address)');
+  const recipient = typeof payload.recipientName === 'string' && payload.recipientName ? ` (${payload.recipientName})` : '';
   switch (kind) {
     case 'portal.enrollment':
       return `Portal registration of the PIN of ${named}`;
     case 'email.welcome':
       return `Welcome email to ${to}${recipient} with the PIN of ${named}`;
     case 'email.add_child': {
-      const why = payload['welcomeAnswer'] === 'has_account' ? 'the guardian already has a portal account' : 'the guardian already received a Welcome email';
+      const why = payload.welcomeAnswer === 'has_account' ? 'the guardian already has a portal account' : 'the guardian already received a Welcome email';
       return `"Add this child to your account" email to ${to}${recipient} with the PIN of ${named}, instead of a Welcome email: ${why}`;
     }
     case 'patient.name_correction':
-      return `Name correction for ${named}: ${String(payload['firstName'])} ${String(payload['lastName'])}`;
+      return `Name correction for ${named}: ${String(payload.firstName)} ${String(payload.lastName)}`;
     case 'contact.update':
       return `Family Contact details fixed for ${named}`;
     case 'portal.setup_link': {
-      const count = Array.isArray(payload['patientIds']) ? payload['patientIds'].length : 0;
+      const count = Array.isArray(payload.patientIds) ? payload.patientIds.length : 0;
       return `"Set Up My Account" link registration for a guardian of ${count} ${count === 1 ? 'child' : 'children'}`;
     }
     case 'email.setup_link':
-      return `"Set Up My Account" email to ${String(payload['to'] ?? '(no address)')} (${String(payload['recipientName'] ?? 'guardian')})`;
+      return `"Set Up My Account" email to ${String(payload.to ?? '(no address)')} (${String(payload.recipientName ?? 'guardian')})`;
     default:
       return kind;
   }
@@ -89,7 +89,7 @@ export async function listOutbox(ctx: AppContext, status: 'pending' | 'needs_att
       nextAttemptAt: r.next_attempt_at,
       lastError: r.last_error,
       createdAt: r.created_at,
-      editableEmail: EDITABLE_EMAIL_KINDS.has(r.kind) ? String(payload['to'] ?? '') : null,
+      editableEmail: EDITABLE_EMAIL_KINDS.has(r.kind) ? String(payload.to ?? '') : null,
     };
   });
 }
@@ -112,9 +112,9 @@ export async function retryOutboxItem(ctx: AppContext, id: string, email?: strin
   }
   const payload = storedPayload(row.payload);
   if (!payload) throw new AppError('conflict', 'The stored details of this item are damaged and cannot be read, so it cannot be sent: dismiss it.');
-  const previous = payload['to'];
+  const previous = payload.to;
   // The one address the mailer will accept (checkMailbox, trimmed), never the field as typed.
-  if (mailbox) payload['to'] = mailbox.address;
+  if (mailbox) payload.to = mailbox.address;
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .updateTable('outbox')

@@ -282,7 +282,7 @@ async function pullWith(ctx: AppContext, conn: SyncConnection, writer: PullWrite
 // Transport
 
 async function fetchPage(ctx: AppContext, conn: SyncConnection, cursor: string, limit: number): Promise<ChangesPageEnvelope> {
-  let answer;
+  let answer: Awaited<ReturnType<typeof syncRequest>>;
   try {
     answer = await syncRequest(conn, {
       method: 'GET',
