@@ -13,7 +13,7 @@ import { SYNC_PATHS } from '../../shared/sync/protocol';
 import { createApp, type App } from '../../electron/main/app';
 import { MAX_RETRY_AFTER_MS } from '../../electron/main/lib/backoff';
 import { DEFAULT_PAGE_LIMIT, pageByteCap, PULL_CURSOR_KEY, type SyncConnection } from '../../electron/main/sync/pull';
-import { insertFamilies } from '../support/fixtures';
+import { insertFamilies, LOPEZ_CHILDREN, lopezFamily } from '../support/fixtures';
 import { bridge, startWebProcess, type WebProcess } from '../support/fuzz/webProcess';
 import { asAdministrator, DEMO_PASSWORDS, signInTestClerk } from '../support/signIn';
 import { makeTempDir } from '../support/tempDir';
@@ -118,22 +118,7 @@ const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app, nam
 
 /** The desk's own work: Ana Lopez's PIN issued to Maria by email (a portal enrollment and a Welcome email in the outbox). */
 async function issueAnaToMaria(): Promise<void> {
-  insertFamilies(app.context.sqlite, [
-    {
-      id: 'f-lopez',
-      name: 'Lopez',
-      children: [{ id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14' }],
-      contacts: [
-        {
-          id: 'c-maria',
-          firstName: 'Maria',
-          lastName: 'Lopez',
-          email: 'maria@example.com',
-          links: [{ patientId: 'p-ana', sort: 1, authority: 'Joint', residesWith: true }],
-        },
-      ],
-    },
-  ]);
+  insertFamilies(app.context.sqlite, [lopezFamily('maria@example.com', LOPEZ_CHILDREN.slice(0, 1))]);
   const family = await ok<FamilyView>('family.load', { familyId: 'f-lopez' });
   await ok('pins.issue', {
     batchId: randomUUID(),

@@ -5,7 +5,7 @@ import { connectionLabel } from '../../shared/domain/connection';
 import { NO_CHOICES } from '../../shared/domain/plan';
 import { createApp, type App } from '../../electron/main/app';
 import { startPortal, type PortalServer } from '../support/portal/server';
-import { insertFamilies } from '../support/fixtures';
+import { insertFamilies, LOPEZ_CHILDREN, lopezFamily } from '../support/fixtures';
 import { asAdministrator, signInTestClerk } from '../support/signIn';
 import { makeTempDir } from '../support/tempDir';
 
@@ -75,22 +75,7 @@ describe('Sync now and the status bar after setup', () => {
 
   it('never says "Online" beside "Last sync: never", nor about an address that was replaced', async () => {
     await openDesk();
-    insertFamilies(app.context.sqlite, [
-      {
-        id: 'f-lopez',
-        name: 'Lopez',
-        children: [{ id: 'p-ana', firstName: 'Ana', dateOfBirth: '2015-03-14' }],
-        contacts: [
-          {
-            id: 'c-maria',
-            firstName: 'Maria',
-            lastName: 'Lopez',
-            email: 'maria@example.com',
-            links: [{ patientId: 'p-ana', sort: 1, authority: 'Joint', residesWith: true }],
-          },
-        ],
-      },
-    ]);
+    insertFamilies(app.context.sqlite, [lopezFamily('maria@example.com', LOPEZ_CHILDREN.slice(0, 1))]);
     portal.addPatients(['p-ana']);
     await setUpSync(portal.url, 'sync-secret');
     expect(await statusBar()).toEqual({ connection: 'Practice system: not connected yet', lastSync: 'never' });

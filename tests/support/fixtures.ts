@@ -44,9 +44,10 @@ export const LOPEZ_CHILDREN: readonly ChildFixture[] = [
 ];
 
 /** The Lopez family: the three children, and Maria (Sort 1, Joint, lives with them) their only contact, with this email. */
-export function lopezFamily(email: string | null): FamilyFixture {
-  const links = LOPEZ_CHILDREN.map((child) => ({ patientId: child.id, sort: 1, authority: 'Joint' as const, residesWith: true }));
-  return { id: 'f-lopez', name: 'Lopez', children: LOPEZ_CHILDREN, contacts: [{ id: 'c-maria', firstName: 'Maria', lastName: 'Lopez', email, links }] };
+/** The Lopez family with Maria as every child's Primary Contact; `children` narrows it (e.g. Ana alone). */
+export function lopezFamily(email: string | null, children: readonly ChildFixture[] = LOPEZ_CHILDREN): FamilyFixture {
+  const links = children.map((child) => ({ patientId: child.id, sort: 1, authority: 'Joint' as const, residesWith: true }));
+  return { id: 'f-lopez', name: 'Lopez', children, contacts: [{ id: 'c-maria', firstName: 'Maria', lastName: 'Lopez', email, links }] };
 }
 
 const STAMP = '2026-11-01T12:00:00.000Z';
