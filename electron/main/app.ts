@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -166,7 +165,12 @@ export async function createApp(config: AppConfig): Promise<App> {
   // Heavy jobs in worker threads (issue 14): the importer's apply, and a pull's page writes.
   const jobs = new JobRunner(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding, deskTurn: opened.deskTurn.buffer });
   const deliveries = new DeliveryRuntime(ctx, {
-    openSession: () => jobs.openSession({ kind: 'sync.apply', jobId: randomUUID() }),
+    // A large pull is a job: its run record, its pages written in a worker session, cancelled from the status bar.
+    jobs: {
+      openSession: (jobId) => jobs.openSession({ kind: 'sync.apply', jobId }),
+      noteJob: (jobId) => jobs.noteJob(jobId),
+      onCancel: (jobId, hook) => jobs.onCancel(jobId, hook),
+    },
     secrets,
     mailDropDir,
     outboxChanged,
@@ -224,7 +228,8 @@ export async function createApp(config: AppConfig): Promise<App> {
   }
   backups?.start();
   auditChain.start();
-  // A job the last run left unfinished (a crash, a close mid-import) resumes now.
+  // A job the last run left unfinished (a crash, a close mid-import or mid-pull) resumes now.
+  jobs.onResume('sync.pull', () => deliveries.resumePull());
   jobs.start();
   const authorize = authorizeCalls(ctx);
   return {

@@ -38,7 +38,10 @@ export function jobLabel(job: Pick<JobView, 'kind' | 'state' | 'rowsDone' | 'row
     case 'cancelling':
       return `${what} stopping after the current step (${rows} applied)`;
     case 'cancelled':
-      return `${what} cancelled: ${rows} were applied, each family whole`;
+      // A pull keeps its cursor: the next sync (every five minutes, or Sync now) continues from there.
+      return job.kind === 'sync.pull'
+        ? `${what} cancelled: ${rows} were applied, each page whole; the next sync continues from there`
+        : `${what} cancelled: ${rows} were applied, each family whole`;
     case 'done':
       return `${what} finished (${n(job.rowsTotal)} rows)${job.resumed ? ', resumed after a restart' : ''}`;
     case 'failed':

@@ -6,7 +6,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { localDateIn } from '../../shared/domain/dates';
 import type { App } from '../../electron/main/app';
 import { verifyAuditChain } from '../../electron/main/audit/verify';
-import { INDEX_STALE_KEY } from '../../electron/main/sync/pull';
+import { INDEX_STALE_KEY, PULL_CURSOR_KEY, type PullProgress } from '../../electron/main/sync/pull';
+import type { StatusInfo } from '../../shared/api';
+import { jobLabel, type JobView } from '../../shared/jobs/jobs';
 import { LOPEZ_CHILDREN } from '../support/fixtures';
 import { reviewAndIssue } from '../support/issue';
 import { startPortal, type PortalServer } from '../support/portal/server';
@@ -74,6 +76,19 @@ afterEach(async () => {
   await app?.close();
 });
 
+interface PullRunRow {
+  id: string;
+  state: string;
+  rows_done: number;
+  rows_total: number;
+  resume_point: string | null;
+  message: string | null;
+  resumed: number;
+}
+const pullRuns = (a: App) => a.context.sqlite.prepare(`SELECT * FROM job_runs WHERE kind = 'sync.pull' ORDER BY started_at`).all() as PullRunRow[];
+const pulledPatients = (a: App) => a.context.sqlite.prepare(`SELECT count(*) FROM patients WHERE id NOT LIKE 'p-%'`).pluck().get() as number;
+const n = (x: number) => x.toLocaleString('en-US');
+
 async function expectSoundMirror(a: App): Promise<void> {
   const s = a.context.sqlite;
   expect(s.pragma('quick_check', { simple: true })).toBe('ok');
@@ -103,7 +118,61 @@ describe('a pull written by the job worker', () => {
     expect(pagesWhenIssued).not.toBeNull();
     expect(pagesWhenIssued!).toBeLessThan(summary.pages);
     expect(app.context.sqlite.prepare(`SELECT count(*) FROM pins WHERE patient_id IN ('p-ana', 'p-luis', 'p-sofia')`).pluck().get()).toBe(3);
-    expect(app.context.sqlite.prepare(`SELECT count(*) FROM patients WHERE id NOT LIKE 'p-%'`).pluck().get()).toBe(portalPatients);
+    expect(pulledPatients(app)).toBe(portalPatients);
+    await expectSoundMirror(app);
+    // A job with its run record: the status bar says how it ended.
+    const runs = pullRuns(app);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ state: 'done', rows_done: summary.rows + summary.tombstones, rows_total: summary.rows + summary.tombstones, resumed: 0 });
+    const status = await invokeOk<StatusInfo>(app, 'status.get');
+    const job = status.jobs.find((j) => j.id === runs[0]!.id)!;
+    expect(jobLabel(job)).toBe(`Sync finished (${n(summary.rows + summary.tombstones)} rows)`);
+  });
+
+  it('cancelled by an administrator, stops between pages: what arrived is whole and findable, and the next sync continues', async () => {
+    const endpoint = (await app.deliveries.endpoint())!;
+    let cancelled: Promise<JobView> | null = null;
+    let last: PullProgress | null = null;
+    const pull = app.deliveries.pulls.pull({ ...endpoint, pageLimit: 200 }, (p) => {
+      last = p;
+      // Once patients have arrived (the practice system sends families and contacts first), the
+      // administrator reads the running sync in the status bar and cancels it there.
+      if (pulledPatients(app) === 0) return;
+      cancelled ??= asAdministrator(app, async () => {
+        const status = await invokeOk<StatusInfo>(app, 'status.get');
+        const running = status.jobs.find((j) => j.kind === 'sync.pull' && j.state === 'running');
+        if (!running) throw new Error(`no running sync in the status bar: ${JSON.stringify(status.jobs)}`);
+        expect(jobLabel(running)).toMatch(/^Sync \d+% applied \([\d,]+ of [\d,]+ rows\)$/);
+        return invokeOk<JobView>(app, 'jobs.cancel', { jobId: running.id });
+      });
+    });
+    await expect(pull).rejects.toThrow(
+      /^Sync cancelled by an administrator after [\d,]+ rows, each page applied whole; the next sync continues where it stopped\.$/,
+    );
+    expect(['cancelling', 'cancelled']).toContain((await cancelled!).state);
+
+    const [run] = pullRuns(app);
+    expect(run).toMatchObject({ state: 'cancelled' });
+    // Stopped between pages: the record counts exactly the pages the pull reported, and the saved cursor is its own.
+    expect(run!.rows_done).toBe((last as PullProgress | null)!.rowsDone);
+    expect(run!.rows_done).toBeLessThan(run!.rows_total);
+    const cursor = app.context.sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(PULL_CURSOR_KEY);
+    expect(JSON.parse(run!.resume_point!)).toEqual({ cursor });
+    // Part of the practice arrived; each patient of it is findable (nothing waits for search terms).
+    const arrived = pulledPatients(app);
+    expect(arrived).toBeGreaterThan(0);
+    expect(arrived).toBeLessThan(portalPatients);
+    await expectSoundMirror(app);
+    const status = await invokeOk<StatusInfo>(app, 'status.get');
+    expect(jobLabel(status.jobs.find((j) => j.id === run!.id)!)).toBe(
+      `Sync cancelled: ${n(run!.rows_done)} of ${n(run!.rows_total)} rows were applied, each page whole; the next sync continues from there`,
+    );
+
+    // The next sync continues from the cursor, in a run of its own, and fills the mirror.
+    const summary = await app.deliveries.pulls.pull({ ...endpoint, pageLimit: 200 });
+    expect(summary.rows + summary.tombstones).toBe(run!.rows_total - run!.rows_done);
+    expect(pulledPatients(app)).toBe(portalPatients);
+    expect(pullRuns(app).map((r) => r.state)).toEqual(['cancelled', 'done']);
     await expectSoundMirror(app);
   });
 
@@ -129,14 +198,28 @@ describe('a pull written by the job worker', () => {
     await exited;
     expect(output).not.toContain('finished');
 
-    app = await openTestDesk(databaseFile, { workstation: 'desk-1', clerks: [DANA] });
-    const before = app.context.sqlite.prepare(`SELECT count(*) FROM patients WHERE id NOT LIKE 'p-%'`).pluck().get() as number;
+    // The killed pull's record was left open, with the cursor of its last page.
+    const killed = new BetterSqlite3(databaseFile, { readonly: true });
+    const open = killed.prepare(`SELECT state, rows_done, resume_point FROM job_runs WHERE kind = 'sync.pull'`).all() as PullRunRow[];
+    const savedCursor = killed.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(PULL_CURSOR_KEY);
+    const before = killed.prepare(`SELECT count(*) FROM patients WHERE id NOT LIKE 'p-%'`).pluck().get() as number;
+    killed.close();
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({ state: 'running' });
+    expect(open[0]!.rows_done).toBeGreaterThan(0);
+    expect(JSON.parse(open[0]!.resume_point!)).toEqual({ cursor: savedCursor });
     expect(before).toBeLessThan(portalPatients);
-    expect(app.context.sqlite.pragma('quick_check', { simple: true })).toBe('ok');
-    const endpoint = (await app.deliveries.endpoint())!;
-    const summary = await app.deliveries.pulls.pull({ ...endpoint, pageLimit: 200 });
-    expect(summary.pages).toBeGreaterThan(0);
-    expect(app.context.sqlite.prepare(`SELECT count(*) FROM patients WHERE id NOT LIKE 'p-%'`).pluck().get()).toBe(portalPatients);
+
+    // The next start resumes the pull on its own, from the saved cursor.
+    app = await openTestDesk(databaseFile, { workstation: 'desk-1', clerks: [DANA] });
+    await app.jobs.whenIdle();
+    expect(pulledPatients(app)).toBe(portalPatients);
     await expectSoundMirror(app);
+    const [run] = pullRuns(app);
+    expect(run).toMatchObject({ state: 'done', resumed: 1 });
+    expect(run!.rows_done).toBe(run!.rows_total);
+    expect(run!.rows_done).toBeGreaterThan(open[0]!.rows_done);
+    const status = await invokeOk<StatusInfo>(app, 'status.get');
+    expect(jobLabel(status.jobs.find((j) => j.id === run!.id)!)).toBe(`Sync finished (${n(run!.rows_total)} rows), resumed after a restart`);
   });
 });

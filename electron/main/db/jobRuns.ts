@@ -45,6 +45,24 @@ export function advanceRun(sqlite: BetterSqlite3.Database, id: string, rowsDone:
   sqlite.prepare('UPDATE job_runs SET rows_done = ?, resume_point = ?, updated_at = ? WHERE id = ?').run(rowsDone, JSON.stringify(resumePoint), now, id);
 }
 
+/**
+ * Inside a pull page's transaction: `rows` more applied, `remaining` still to come (the practice
+ * system's estimate after this page), and the cursor the next page starts from.
+ */
+export function advanceRunBy(sqlite: BetterSqlite3.Database, id: string, rows: number, remaining: number, resumePoint: unknown, now: string): void {
+  // In an UPDATE every right-hand side reads the row as it was: rows_total = the new rows_done + remaining.
+  sqlite
+    .prepare('UPDATE job_runs SET rows_done = rows_done + ?, rows_total = rows_done + ? + ?, resume_point = ?, updated_at = ? WHERE id = ?')
+    .run(rows, rows, remaining, JSON.stringify(resumePoint), now, id);
+}
+
+/** The run of this kind still open ('running' or 'cancelling'), if any: left by an earlier run of the app. */
+export function openRunOf(sqlite: BetterSqlite3.Database, kind: JobKind): RunRow | undefined {
+  return sqlite.prepare(`SELECT * FROM job_runs WHERE kind = ? AND state IN ('running', 'cancelling') ORDER BY started_at DESC LIMIT 1`).get(kind) as
+    | RunRow
+    | undefined;
+}
+
 /** The job ended: its staged payload is dropped with it. */
 export function finishRun(
   sqlite: BetterSqlite3.Database,

@@ -47,6 +47,7 @@ export type ResumeHere = (jobId: string, stopping: () => boolean) => Promise<unk
 /** The worker job that resumes a run record of this kind. */
 const RESUME_JOB: Record<JobKind, ((jobId: string) => WorkerJob) | null> = {
   'import.apply': (jobId) => ({ kind: 'import.resume', jobId }),
+  // A pull resumes in this thread (its HTTP runs here): the delivery runtime's resume, see app.ts.
   'sync.pull': null,
 };
 
@@ -62,6 +63,8 @@ export class JobRunner {
   private readonly workers = new Set<Worker>();
   private readonly running = new Set<Promise<unknown>>();
   private readonly resumeHere = new Map<JobKind, ResumeHere>();
+  /** Jobs driven from this thread (a pull) hear their cancel at once, not only at their next transaction. */
+  private readonly cancelHooks = new Map<string, () => void>();
   /** Jobs run or resumed since the app started, newest last: the status bar shows how they ended. */
   private readonly seen: string[] = [];
   private closing = false;
@@ -89,7 +92,15 @@ export class JobRunner {
 
   /** Remembers a job run in this thread, so the status bar shows it. */
   noteJob(jobId: string): void {
-    this.seen.push(jobId);
+    if (!this.seen.includes(jobId)) this.seen.push(jobId);
+  }
+
+  /** `hook` runs when an administrator cancels this job (after its record says 'cancelling'); returns the unhook. */
+  onCancel(jobId: string, hook: () => void): () => void {
+    this.cancelHooks.set(jobId, hook);
+    return () => {
+      if (this.cancelHooks.get(jobId) === hook) this.cancelHooks.delete(jobId);
+    };
   }
 
   /** Runs a job in this thread, so close() waits for it. */
@@ -210,7 +221,9 @@ export class JobRunner {
     const now = this.ctx.now().toISOString();
     const workerJob = RESUME_JOB[run.kind]?.(run.id) ?? null;
     const here = this.resumeHere.get(run.kind);
-    if (!workerJob || (!this.launch && !here)) {
+    // A worker resumes its kind when it can; a kind driven from this thread (a pull's HTTP) resumes here.
+    const inWorker = workerJob !== null && this.launch !== null;
+    if (!inWorker && !here) {
       await exclusive(this.ctx.db, () =>
         finishRun(
           this.ctx.sqlite,
@@ -225,7 +238,7 @@ export class JobRunner {
     }
     await exclusive(this.ctx.db, () => markResumed(this.ctx.sqlite, run.id, now));
     this.seen.push(run.id);
-    if (this.launch) await this.runInWorker(workerJob).catch((error: unknown) => console.error(`jobs: resuming ${run.id} failed:`, error));
+    if (inWorker) await this.runInWorker(workerJob).catch((error: unknown) => console.error(`jobs: resuming ${run.id} failed:`, error));
     else await here!(run.id, this.stopping);
   }
 
@@ -236,6 +249,7 @@ export class JobRunner {
     if (!row) throw new AppError('not_found', 'That job is not known on this workstation.');
     if (!asked && row.state !== 'cancelling')
       throw new AppError('conflict', 'That job has already ended; there is nothing to cancel. The status bar says how it ended.');
+    this.cancelHooks.get(jobId)?.();
     return viewOf(row);
   }
 

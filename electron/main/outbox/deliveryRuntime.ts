@@ -5,8 +5,9 @@ import { AppError } from '../errors';
 import type { SecretStore } from '../secrets/secretStore';
 import { ClockOffsetRecorder } from '../sync/clockOffset';
 import { linkedSignal, type SyncEndpoint } from '../sync/http';
-import type { JobSession } from '../jobs/jobRunner';
 import { ONLINE_KEY, Puller, type PullProgress } from '../sync/pull';
+import { abandonOpenRun, APP_CLOSING, type PullJobHost } from '../sync/pullJob';
+import { exclusive } from '../lib/exclusive';
 import { DeliveryError } from '../lib/deliveryError';
 import type { Signal } from '../lib/signal';
 import type { DeliveryServices } from './deliverers';
@@ -20,8 +21,8 @@ export interface DeliveryRuntimeOptions {
   /** Notified when rows were committed (ctx.outboxChanged): the worker looks at once. */
   outboxChanged: Signal;
   worker?: OutboxWorkerOptions;
-  /** The job runner's worker sessions: a pull writes its pages there (null: on the app's connection). */
-  openSession?: () => JobSession | null;
+  /** The job runner: a large pull is a job (run record, cancel, resume) written in its worker sessions (none: on the app's connection, no record). */
+  jobs?: PullJobHost;
   /** How often to pull from the practice system while configured. */
   pullEveryMs?: number;
   fetch?: typeof fetch;
@@ -58,7 +59,7 @@ export class DeliveryRuntime {
     // Each request in flight listens to it (the outbox's deliveries and the pull): more than Node's default 10 is expected, not a leak.
     setMaxListeners(64, this.stopping.signal);
     this.clockOffset = new ClockOffsetRecorder(ctx);
-    this.pulls = new Puller(ctx, (serverDate) => this.clockOffset.record(serverDate), options.openSession);
+    this.pulls = new Puller(ctx, (serverDate) => this.clockOffset.record(serverDate), options.jobs ?? null);
     const services: DeliveryServices = {
       endpoint: () => this.endpoint(),
       secrets: options.secrets,
@@ -166,6 +167,22 @@ export class DeliveryRuntime {
     return run;
   }
 
+  /**
+   * The job runner's resume of a pull the last run of the app left open (a crash, a close
+   * mid-pull): pulls now, and the pull adopts the open record. Without an address or token the
+   * record ends as failed, saying so. Never throws: how it went is in the record.
+   */
+  async resumePull(): Promise<void> {
+    try {
+      await this.syncNow();
+    } catch (error) {
+      if (error instanceof AppError && (await this.endpoint()) === null) {
+        const now = this.ctx.now().toISOString();
+        await exclusive(this.ctx.db, () => abandonOpenRun(this.ctx.sqlite, `Sync could not continue after the restart: ${error.message}`, now));
+      }
+    }
+  }
+
   async start(): Promise<void> {
     await this.endpoint();
     this.worker.start();
@@ -188,7 +205,8 @@ export class DeliveryRuntime {
     this.stopListening();
     if (this.pullTimer) clearTimeout(this.pullTimer);
     this.pullTimer = null;
-    this.stopping.abort();
+    // The reason tells a pull to leave its run record open: it resumes at the next start.
+    this.stopping.abort(APP_CLOSING);
     const pulling = this.pulling?.promise;
     await this.worker.stop();
     await pulling?.catch(() => undefined);

@@ -7,8 +7,20 @@ import { yieldToEventLoop } from '../lib/pacing';
 import { DeliveryError, unreachable } from '../lib/deliveryError';
 import { reindexPatients } from '../search/indexer';
 import type { JobSession } from '../jobs/jobRunner';
-import type { ApplyPageArgs } from './applyOps';
-import { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from './applyPage';
+import { applyPageOfRun, type ApplyPageArgs, type PageOutcome } from './applyOps';
+import { INDEX_STALE_KEY, PULL_CURSOR_KEY } from './applyPage';
+import {
+  adoptOpenRun,
+  APP_CLOSING,
+  cancelledMessage,
+  endRun,
+  JOB_ABOVE_ROWS,
+  rowsDoneOf,
+  startRun,
+  type PullJobHost,
+  type PullRun,
+  type RunEnd,
+} from './pullJob';
 import { linkedSignal, retryAfterMs, SyncCancelled, syncRequest, SyncUnreachable, syncUrl, type SyncEndpoint } from './http';
 
 export { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from './applyPage';
@@ -24,10 +36,12 @@ export { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } f
  * past its byte cap, is refused unread; redirects are refused; and the pull can be cancelled (the
  * app stops, the address changes) between and during requests.
  *
- * The HTTP side stays on the main thread; the writes (each page with its cursor, then the search
- * terms of an initial sync in slices of 150 patients) go to a worker thread of the job runner with
- * its own connection (issue 14), started with the first page to write. The desk's reads never
- * wait for them, and its calls go before the worker's next transaction (db/deskTurn.ts).
+ * The HTTP side stays on the main thread. A large pull (over JOB_ABOVE_ROWS) is a job (issue 14,
+ * pullJob.ts): a run record advanced by each page's transaction, shown in the status bar,
+ * cancelled by an administrator between pages, resumed from its cursor at the next start after a
+ * crash; its writes (each page with its cursor, then the search terms of an initial sync in slices
+ * of 150 patients) go to a worker thread of the job runner with its own connection. The desk's
+ * reads never wait for them, and its calls go before the worker's next transaction (db/deskTurn.ts).
  */
 
 export interface SyncConnection extends SyncEndpoint {
@@ -85,8 +99,8 @@ export class Puller {
   constructor(
     private readonly ctx: AppContext,
     private readonly observeServerDate: (serverDate: Date) => void,
-    /** The job runner's worker session (issue 14): pages and search terms are written off the main thread. */
-    private readonly openSession: () => JobSession | null = () => null,
+    /** The job runner (issue 14): a large pull is a job, its pages and search terms written off the main thread. */
+    private readonly jobs: PullJobHost | null = null,
   ) {}
 
   /**
@@ -114,7 +128,7 @@ export class Puller {
     if (onProgress) listeners.add(onProgress);
     const entry: RunningPull = { key, controller, listeners, promise: Promise.resolve(null as never) };
     const observeServerDate = conn.observeServerDate ?? this.observeServerDate;
-    entry.promise = runPull(this.ctx, { ...conn, observeServerDate, signal: linked.signal }, this.openSession, (p) => {
+    entry.promise = runPull(this.ctx, { ...conn, observeServerDate, signal: linked.signal }, this.jobs, (p) => {
       for (const listener of listeners) {
         try {
           listener(p);
@@ -145,43 +159,47 @@ const INDEX_SLICE = 150;
 /**
  * Where a pull writes: in the job runner's worker thread (its own connection; the desk's calls
  * go before each of its transactions, db/deskTurn.ts), or, without one, on the app's connection
- * under Kysely's lock. Either way one page (with its cursor) or one search-term slice per transaction.
+ * under Kysely's lock. Either way one page (with its cursor and its run record) or one search-term
+ * slice per transaction.
  */
 interface PullWriter {
-  applyPage(args: ApplyPageArgs): Promise<PageCounts>;
+  applyPage(args: ApplyPageArgs): Promise<PageOutcome>;
   reindex(ids: string[]): Promise<void>;
   end(): void;
 }
 
-/**
- * A pull with fewer rows than this (the first page's rows and the server's estimate of the rest)
- * writes on the app's connection: a few pages, each a few ms at this size, are not worth a thread.
- */
-export const WORKER_ABOVE_ROWS = 2_000;
-
-function pullWriter(ctx: AppContext, openSession: () => JobSession | null): PullWriter {
-  // Decided at the first page to write (a pull that applies nothing starts no worker), then kept.
-  let session: JobSession | null | undefined;
-  const worker = (args?: ApplyPageArgs) => {
-    if (session === undefined) {
-      const large = !args || pageRowCount(args.page) + args.page.remaining > WORKER_ABOVE_ROWS;
-      session = large ? openSession() : null;
-    }
-    return session;
-  };
+/** A pull with a run record (a large one) writes in a worker session; a small one on the app's connection. */
+function pullWriter(ctx: AppContext, session: JobSession | null): PullWriter {
   return {
-    applyPage: (args) => {
-      const w = worker(args);
-      if (w) return w.call<PageCounts>('applyPage', args);
-      return exclusive(ctx.db, () => applyChangesPage(ctx.sqlite, args.page, { deferIndex: args.deferIndex, now: new Date(args.now) }));
-    },
+    applyPage: (args) => (session ? session.call<PageOutcome>('applyPage', args) : exclusive(ctx.db, () => applyPageOfRun(ctx.sqlite, args))),
     reindex: async (ids) => {
-      const w = worker();
-      if (w) await w.call<null>('reindex', ids);
+      if (session) await session.call<null>('reindex', ids);
       else await exclusive(ctx.db, () => ctx.sqlite.transaction(() => reindexPatients(ctx.sqlite, ids)).immediate());
     },
     end: () => session?.end(),
   };
+}
+
+/** The writer, made at the first page to write: a pull that applies nothing starts no worker. */
+class LazyWriter implements PullWriter {
+  private writer: PullWriter | null = null;
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly open: () => JobSession | null,
+  ) {}
+  private get(): PullWriter {
+    this.writer ??= pullWriter(this.ctx, this.open());
+    return this.writer;
+  }
+  applyPage(args: ApplyPageArgs) {
+    return this.get().applyPage(args);
+  }
+  reindex(ids: string[]) {
+    return this.get().reindex(ids);
+  }
+  end() {
+    this.writer?.end();
+  }
 }
 
 /** Rebuilds every patient's search terms, a slice per transaction, yielding between slices. Stops when cancelled (the flag stays set). */
@@ -200,29 +218,82 @@ function pageRowCount(page: ChangesPageEnvelope): number {
   return (Object.keys(PAGE_RECORDS) as PageRecordKind[]).reduce((sum, kind) => sum + page[kind].length, 0);
 }
 
-async function runPull(ctx: AppContext, conn: SyncConnection, openSession: () => JobSession | null, report: (p: PullProgress) => void): Promise<SyncSummary> {
-  const writer = pullWriter(ctx, openSession);
+async function runPull(ctx: AppContext, conn: SyncConnection, jobs: PullJobHost | null, report: (p: PullProgress) => void): Promise<SyncSummary> {
+  // An administrator's cancel (jobs.cancel) aborts the request in flight too; the run record stops the next page.
+  const cancel = new AbortController();
+  const linked = linkedSignal([conn.signal, cancel.signal]);
+  const job: PullJob = { run: null, unhook: () => undefined, cancel, jobs };
+  const writer = new LazyWriter(ctx, () => (job.run && jobs ? jobs.openSession(job.run.id) : null));
   try {
-    return await pullWith(ctx, conn, writer, report);
+    return await pullWith(ctx, { ...conn, signal: linked.signal }, conn.signal, writer, job, report);
   } finally {
+    job.unhook();
     writer.end();
+    linked.dispose();
   }
 }
 
-async function pullWith(ctx: AppContext, conn: SyncConnection, writer: PullWriter, report: (p: PullProgress) => void): Promise<SyncSummary> {
+interface PullJob {
+  run: PullRun | null;
+  unhook: () => void;
+  cancel: AbortController;
+  jobs: PullJobHost | null;
+}
+
+/** Takes up the run record (adopted or new) and listens for its cancel. */
+function attach(job: PullJob, run: PullRun): void {
+  job.run = run;
+  if (!job.jobs) return;
+  job.jobs.noteJob(run.id);
+  job.unhook = job.jobs.onCancel(run.id, () => job.cancel.abort());
+}
+
+/** The pull stopped before its last page: what its run record says about it. */
+function endOfStoppedRun(ctx: AppContext, job: PullJob, outer: AbortSignal | undefined, error: unknown): RunEnd | null {
+  if (job.cancel.signal.aborted || error instanceof PullCancelledByAdmin) {
+    return { state: 'cancelled', message: cancelledMessage(rowsDoneOf(ctx.sqlite, job.run!.id)) };
+  }
+  // The app is closing: the record stays 'running' and the next start resumes the pull.
+  if (outer?.aborted && outer.reason === APP_CLOSING) return null;
+  if (error instanceof SyncCancelled || outer?.aborted) {
+    return { state: 'cancelled', message: 'Sync stopped because the practice system address or token changed; the next sync continues where it stopped.' };
+  }
+  return { state: 'failed', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** A page the worker did not apply: the run record was marked 'cancelling'. */
+class PullCancelledByAdmin extends DeliveryError {
+  constructor(message: string) {
+    super(message, false);
+    this.name = 'PullCancelledByAdmin';
+  }
+}
+
+async function pullWith(
+  ctx: AppContext,
+  conn: SyncConnection,
+  outer: AbortSignal | undefined,
+  writer: PullWriter,
+  job: PullJob,
+  report: (p: PullProgress) => void,
+): Promise<SyncSummary> {
   const { signal } = conn;
   const limit = Math.min(MAX_PAGE_LIMIT, Math.max(1, Math.floor(conn.pageLimit ?? DEFAULT_PAGE_LIMIT)));
   const totals = { pages: 0, rows: 0, tombstones: 0, keptLocal: 0, setAside: 0, olderIgnored: 0, charactersRemoved: 0 };
 
-  let cursor = await exclusive(ctx.db, () => readState(ctx.sqlite, PULL_CURSOR_KEY) ?? '');
+  const startState = await exclusive(ctx.db, () => ({
+    cursor: readState(ctx.sqlite, PULL_CURSOR_KEY) ?? '',
+    // Filling an empty mirror: build the search terms once at the end, in slices, instead of per
+    // page (a page then applies in a few ms; per-page indexing held the event loop 60-150 ms).
+    deferIndex: readState(ctx.sqlite, INDEX_STALE_KEY) === 'true' || ctx.sqlite.prepare('SELECT count(*) FROM patients').pluck().get() === 0,
+    // A pull an earlier run of the app left open (a crash, a close) continues in its record.
+    adopted: job.jobs ? adoptOpenRun(ctx.sqlite, ctx.now().toISOString()) : null,
+  }));
+  let { cursor } = startState;
+  const { deferIndex } = startState;
+  if (startState.adopted) attach(job, startState.adopted);
   // Every cursor this pull was given: one coming back means the feed runs in a circle.
   const seen = new Set<string>([cursor]);
-  // Filling an empty mirror: build the search terms once at the end, in slices, instead of per
-  // page (a page then applies in a few ms; per-page indexing held the event loop 60-150 ms).
-  const deferIndex = await exclusive(
-    ctx.db,
-    () => readState(ctx.sqlite, INDEX_STALE_KEY) === 'true' || ctx.sqlite.prepare('SELECT count(*) FROM patients').pluck().get() === 0,
-  );
   try {
     for (;;) {
       if (signal?.aborted) throw new SyncCancelled();
@@ -246,7 +317,14 @@ async function pullWith(ctx: AppContext, conn: SyncConnection, writer: PullWrite
         throw new DeliveryError('The practice system sent a repeating cursor: contact its vendor. What arrived before it is kept.', true);
       }
       seen.add(page.cursor);
-      const counts = await writer.applyPage({ page, deferIndex, now: ctx.now().toISOString() });
+      const rows = pageRowCount(page);
+      if (!job.run && job.jobs && rows + (page.hasMore ? page.remaining : 0) > JOB_ABOVE_ROWS) {
+        const run = await exclusive(ctx.db, () => startRun(ctx.sqlite, rows + page.remaining, ctx.now().toISOString()));
+        attach(job, run);
+      }
+      const outcome = await writer.applyPage({ page, deferIndex, now: ctx.now().toISOString(), runId: job.run?.id });
+      if ('cancelled' in outcome) throw new PullCancelledByAdmin(cancelledMessage(await exclusive(ctx.db, () => rowsDoneOf(ctx.sqlite, job.run!.id))));
+      const counts = outcome;
       cursor = page.cursor;
       totals.pages += 1;
       totals.rows += counts.rows;
@@ -261,18 +339,24 @@ async function pullWith(ctx: AppContext, conn: SyncConnection, writer: PullWrite
       await yieldToEventLoop();
     }
   } catch (error) {
-    // What did arrive must be searchable while the desk works offline (unless the app is stopping).
-    if (deferIndex && totals.pages > 0) await rebuildSearchIndexInSlices(ctx, writer, signal);
+    // What did arrive must be searchable while the desk works offline, also after a cancel (unless the app is stopping).
+    if (deferIndex && totals.pages > 0) await rebuildSearchIndexInSlices(ctx, writer, outer);
+    const run = job.run;
+    const end = run ? endOfStoppedRun(ctx, job, outer, error) : null;
+    if (run && end) await exclusive(ctx.db, () => endRun(ctx.sqlite, run.id, end, ctx.now().toISOString()));
+    if (end?.state === 'cancelled' && job.cancel.signal.aborted) throw new PullCancelledByAdmin(end.message);
     throw error;
   }
 
-  if (deferIndex) await rebuildSearchIndexInSlices(ctx, writer, signal);
-  if (signal?.aborted) throw new SyncCancelled();
+  if (deferIndex) await rebuildSearchIndexInSlices(ctx, writer, outer);
+  if (outer?.aborted) throw new SyncCancelled();
   const lastSyncAt = ctx.now().toISOString();
+  const run = job.run;
   await exclusive(ctx.db, () =>
     ctx.sqlite.transaction(() => {
       writeState(ctx.sqlite, LAST_SYNC_KEY, lastSyncAt);
       writeState(ctx.sqlite, ONLINE_KEY, 'true');
+      if (run) endRun(ctx.sqlite, run.id, { state: 'done' }, lastSyncAt);
     })(),
   );
   return { ...totals, lastSyncAt };

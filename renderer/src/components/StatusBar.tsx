@@ -3,6 +3,7 @@ import type { StatusInfo } from '../../../shared/api';
 import { clockSkewWarning } from '../../../shared/domain/clockSkew';
 import { connectionLabel } from '../../../shared/domain/connection';
 import { jobLabel } from '../../../shared/jobs/jobs';
+import { call } from '../api/client';
 import { useNavigation } from '../app/navigation';
 import { useSession } from '../app/sessionStore';
 
@@ -63,6 +64,16 @@ export function StatusBar() {
   }, [refreshStatus, jobRunning]);
   // Running jobs, and those that ended other than plainly (cancelled, stopped, resumed after a restart).
   const jobs = (status?.jobs ?? []).filter((j) => j.state !== 'done' || j.resumed);
+  // A large pull is a job: its line says how far it is, instead of the plain "Syncing" count.
+  const pullJobShown = jobs.some((j) => j.kind === 'sync.pull' && (j.state === 'running' || j.state === 'cancelling'));
+  const isAdmin = status?.clerk?.role === 'admin';
+  const cancelJob = async (jobId: string) => {
+    try {
+      await call('jobs.cancel', { jobId });
+    } finally {
+      void refreshStatus();
+    }
+  };
 
   return (
     // The footer is the page's contentinfo landmark; the live status is inside it (a footer cannot be a status).
@@ -101,7 +112,7 @@ export function StatusBar() {
           </button>
         )}
         <span className="status-item">Last sync: {status?.lastSyncAt ? new Date(status.lastSyncAt).toLocaleString() : 'never'}</span>
-        {status?.syncProgress && <span className="status-item sync-progress">{syncLabel(status.syncProgress)}</span>}
+        {status?.syncProgress && !pullJobShown && <span className="status-item sync-progress">{syncLabel(status.syncProgress)}</span>}
         {jobs.map((j) => (
           <span
             key={j.id}
@@ -109,6 +120,17 @@ export function StatusBar() {
             title={j.message ?? undefined}
           >
             {jobLabel(j)}
+            {/* The import screen has its own Cancel; a pull runs from no screen, so its Cancel is here (administrators). */}
+            {isAdmin && j.kind === 'sync.pull' && j.state === 'running' && (
+              <button
+                type="button"
+                className="status-button job-cancel"
+                title="Stop the sync after the page it is writing; what arrived is kept"
+                onClick={() => void cancelJob(j.id).catch(() => undefined)}
+              >
+                Cancel sync
+              </button>
+            )}
           </span>
         ))}
         {status?.syncProblem && (
