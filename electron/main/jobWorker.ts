@@ -22,7 +22,13 @@ import { syncApplyOps } from './sync/applyOps';
 
 /** A session (a pull): answers calls one at a time, each after the desk's waiting calls, until 'stop'. */
 function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Database, data: JobWorkerData): Promise<void> {
-  const ops = syncApplyOps(sqlite);
+  // A pull's page commits need no fsync: a power cut loses at most the last pages with their cursor and
+  // run record (the WAL stays consistent), and the pull resumes there; the transaction that ends the
+  // pull, on the app's connection (FULL), syncs every frame before it. A smaller cache than an
+  // import's: the pull writes in key order, and this cache is the app process's memory (issue 14: RSS).
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('cache_size = -32768');
+  const ops = syncApplyOps(sqlite, data.deskTurn);
   return new Promise<void>((resolve) => {
     port.on('message', (message: SessionCall | { type: 'stop' }) => {
       if (message.type === 'stop') return resolve();

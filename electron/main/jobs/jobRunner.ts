@@ -53,7 +53,8 @@ const RESUME_JOB: Record<JobKind, ((jobId: string) => WorkerJob) | null> = {
 
 /** A worker that answers calls until ended (a pull's page applies): see openSession. */
 export interface JobSession {
-  call<T>(op: string, args: unknown): Promise<T>;
+  /** `transfer`: buffers handed to the worker without a copy (they are unusable here afterwards). */
+  call<T>(op: string, args: unknown, transfer?: ArrayBuffer[]): Promise<T>;
   /** The worker closes its connection and ends (after the call in flight). */
   end(): void;
 }
@@ -177,12 +178,12 @@ export class JobRunner {
     );
     void this.track(exited);
     return {
-      call: <T>(op: string, args: unknown) =>
+      call: <T>(op: string, args: unknown, transfer: ArrayBuffer[] = []) =>
         new Promise<T>((resolve, reject) => {
           if (gone) return reject(gone);
           const id = ++next;
           pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-          worker.postMessage({ type: 'call', id, op, args } satisfies SessionCall);
+          worker.postMessage({ type: 'call', id, op, args } satisfies SessionCall, transfer);
         }),
       end: () => worker.postMessage({ type: 'stop' }),
     };

@@ -70,8 +70,14 @@ export interface SyncRequest {
 export interface SyncAnswer {
   status: number;
   headers: Headers;
-  text: string;
+  /** The body as received, in a buffer of its own (a pull hands it to its worker thread without a copy). */
+  bytes: Uint8Array;
+  /** The body decoded as UTF-8 (decoded when read). */
+  readonly text: string;
 }
+
+// ignoreBOM: a byte-order mark stays in the text (and makes JSON.parse refuse it), as Buffer's decoding did.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function syncUrl(baseUrl: string, path: string): URL {
   try {
@@ -133,13 +139,13 @@ export function tooLarge(maxBytes: number): DeliveryError {
 }
 
 /** Reads the body as a stream and stops (cancelling the rest) as soon as it passes maxBytes. */
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
+async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined);
     throw tooLarge(maxBytes);
   }
-  if (!response.body) return '';
+  if (!response.body) return new Uint8Array(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -153,7 +159,14 @@ async function readCapped(response: Response, maxBytes: number): Promise<string>
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  // Its own ArrayBuffer (never a slice of Node's shared pool), so it can be transferred to a worker.
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body;
 }
 
 function redirected(status: number, location: string | null, base: URL): DeliveryError {
@@ -209,19 +222,26 @@ async function send(endpoint: SyncEndpoint, request: SyncRequest, url: URL, head
     await response.body?.cancel().catch(() => undefined);
     throw redirected(response.status, response.headers.get('location'), url);
   }
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readCapped(response, request.maxBytes);
+    bytes = await readCapped(response, request.maxBytes);
   } catch (error) {
     if (error instanceof DeliveryError) throw error;
     if (request.signal?.aborted) throw new SyncCancelled();
     throw new SyncUnreachable(url.host);
   }
   if (response.status === 404 || response.status === 410) {
-    const versionProblem = (await olderPracticeSystem(endpoint, request.signal)) ?? newerPracticeSystem(response.status, text);
+    const versionProblem = (await olderPracticeSystem(endpoint, request.signal)) ?? newerPracticeSystem(response.status, utf8.decode(bytes));
     if (versionProblem) throw versionProblem;
   }
-  return { status: response.status, headers: response.headers, text };
+  return {
+    status: response.status,
+    headers: response.headers,
+    bytes,
+    get text() {
+      return utf8.decode(bytes);
+    },
+  };
 }
 
 export function versionMismatchMessage(theirs: string): string {
@@ -241,7 +261,7 @@ async function olderPracticeSystem(endpoint: SyncEndpoint, signal?: AbortSignal)
       await response.body?.cancel().catch(() => undefined);
       return null;
     }
-    const health = healthAnswer.safeParse(JSON.parse(await readCapped(response, 64 * 1024)));
+    const health = healthAnswer.safeParse(JSON.parse(utf8.decode(await readCapped(response, 64 * 1024))));
     return health.success && health.data.version === PREVIOUS_PROTOCOL_VERSION
       ? new DeliveryError(versionMismatchMessage(PREVIOUS_PROTOCOL_VERSION), true)
       : null;

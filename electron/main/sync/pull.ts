@@ -1,13 +1,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SyncSummary } from '../../../shared/api';
-import { changesPageEnvelope, MAX_PAGE_LIMIT, PAGE_RECORDS, SYNC_PATHS, type ChangesPageEnvelope, type PageRecordKind } from '../../../shared/sync/protocol';
+import { MAX_PAGE_LIMIT, SYNC_PATHS } from '../../../shared/sync/protocol';
 import type { AppContext } from '../context';
 import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
 import { DeliveryError, unreachable } from '../lib/deliveryError';
-import { reindexPatients } from '../search/indexer';
-import type { JobSession } from '../jobs/jobRunner';
-import { applyPageOfRun, type ApplyPageArgs, type PageOutcome } from './applyOps';
+import { HereWriter, WorkerWriter, type PullWriter } from './pullWriter';
 import { INDEX_STALE_KEY, PULL_CURSOR_KEY } from './applyPage';
 import {
   adoptOpenRun,
@@ -153,82 +151,31 @@ export class Puller {
   }
 }
 
-// ~0.2 ms a patient on this 2-core machine: 150 keeps a slice near 30 ms.
-const INDEX_SLICE = 150;
+/** Patients per reindex call: the worker writes them a slice per transaction, letting the desk go first between slices. */
+const INDEX_BATCH = 3_000;
 
-/**
- * Where a pull writes: in the job runner's worker thread (its own connection; the desk's calls
- * go before each of its transactions, db/deskTurn.ts), or, without one, on the app's connection
- * under Kysely's lock. Either way one page (with its cursor and its run record) or one search-term
- * slice per transaction.
- */
-interface PullWriter {
-  applyPage(args: ApplyPageArgs): Promise<PageOutcome>;
-  reindex(ids: string[]): Promise<void>;
-  end(): void;
-}
-
-/** A pull with a run record (a large one) writes in a worker session; a small one on the app's connection. */
-function pullWriter(ctx: AppContext, session: JobSession | null): PullWriter {
-  return {
-    applyPage: (args) => (session ? session.call<PageOutcome>('applyPage', args) : exclusive(ctx.db, () => applyPageOfRun(ctx.sqlite, args))),
-    reindex: async (ids) => {
-      if (session) await session.call<null>('reindex', ids);
-      else await exclusive(ctx.db, () => ctx.sqlite.transaction(() => reindexPatients(ctx.sqlite, ids)).immediate());
-    },
-    end: () => session?.end(),
-  };
-}
-
-/** The writer, made at the first page to write: a pull that applies nothing starts no worker. */
-class LazyWriter implements PullWriter {
-  private writer: PullWriter | null = null;
-  constructor(
-    private readonly ctx: AppContext,
-    private readonly open: () => JobSession | null,
-  ) {}
-  private get(): PullWriter {
-    this.writer ??= pullWriter(this.ctx, this.open());
-    return this.writer;
-  }
-  applyPage(args: ApplyPageArgs) {
-    return this.get().applyPage(args);
-  }
-  reindex(ids: string[]) {
-    return this.get().reindex(ids);
-  }
-  end() {
-    this.writer?.end();
-  }
-}
-
-/** Rebuilds every patient's search terms, a slice per transaction, yielding between slices. Stops when cancelled (the flag stays set). */
+/** Rebuilds every patient's search terms, a slice per transaction, yielding between batches. Stops when cancelled (the flag stays set). */
 async function rebuildSearchIndexInSlices(ctx: AppContext, writer: PullWriter, signal?: AbortSignal): Promise<void> {
   // Synchronous better-sqlite3 inside exclusive() (see readState).
   const ids = await exclusive(ctx.db, () => ctx.sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[]);
-  for (let i = 0; i < ids.length; i += INDEX_SLICE) {
+  for (let i = 0; i < ids.length; i += INDEX_BATCH) {
     if (signal?.aborted) return;
-    await writer.reindex(ids.slice(i, i + INDEX_SLICE));
+    await writer.reindex(ids.slice(i, i + INDEX_BATCH));
     await yieldToEventLoop();
   }
   await exclusive(ctx.db, () => writeState(ctx.sqlite, INDEX_STALE_KEY, 'false'));
-}
-
-function pageRowCount(page: ChangesPageEnvelope): number {
-  return (Object.keys(PAGE_RECORDS) as PageRecordKind[]).reduce((sum, kind) => sum + page[kind].length, 0);
 }
 
 async function runPull(ctx: AppContext, conn: SyncConnection, jobs: PullJobHost | null, report: (p: PullProgress) => void): Promise<SyncSummary> {
   // An administrator's cancel (jobs.cancel) aborts the request in flight too; the run record stops the next page.
   const cancel = new AbortController();
   const linked = linkedSignal([conn.signal, cancel.signal]);
-  const job: PullJob = { run: null, unhook: () => undefined, cancel, jobs };
-  const writer = new LazyWriter(ctx, () => (job.run && jobs ? jobs.openSession(job.run.id) : null));
+  const job: PullJob = { run: null, unhook: () => undefined, cancel, jobs, writer: new HereWriter(ctx) };
   try {
-    return await pullWith(ctx, { ...conn, signal: linked.signal }, conn.signal, writer, job, report);
+    return await pullWith(ctx, { ...conn, signal: linked.signal }, conn.signal, job, report);
   } finally {
     job.unhook();
-    writer.end();
+    job.writer.end();
     linked.dispose();
   }
 }
@@ -238,14 +185,18 @@ interface PullJob {
   unhook: () => void;
   cancel: AbortController;
   jobs: PullJobHost | null;
+  /** On the app's connection until the pull has a run record, then in its worker session (when there is one). */
+  writer: PullWriter;
 }
 
-/** Takes up the run record (adopted or new) and listens for its cancel. */
+/** Takes up the run record (adopted or new), listens for its cancel, and moves the writing to a worker. */
 function attach(job: PullJob, run: PullRun): void {
   job.run = run;
   if (!job.jobs) return;
   job.jobs.noteJob(run.id);
   job.unhook = job.jobs.onCancel(run.id, () => job.cancel.abort());
+  const session = job.jobs.openSession(run.id);
+  if (session && job.writer instanceof HereWriter) job.writer = new WorkerWriter(session, job.writer.take());
 }
 
 /** The pull stopped before its last page: what its run record says about it. */
@@ -273,7 +224,6 @@ async function pullWith(
   ctx: AppContext,
   conn: SyncConnection,
   outer: AbortSignal | undefined,
-  writer: PullWriter,
   job: PullJob,
   report: (p: PullProgress) => void,
 ): Promise<SyncSummary> {
@@ -294,6 +244,9 @@ async function pullWith(
   if (startState.adopted) attach(job, startState.adopted);
   // Every cursor this pull was given: one coming back means the feed runs in a circle.
   const seen = new Set<string>([cursor]);
+  // The request for the next page, sent while the page before it is written (issue 14): the
+  // worker writes one page while the practice system answers for the next.
+  let next: NextPage | null = null;
   try {
     for (;;) {
       if (signal?.aborted) throw new SyncCancelled();
@@ -303,26 +256,31 @@ async function pullWith(
           false,
         );
       }
-      let page: ChangesPageEnvelope;
+      next ??= requestPage(ctx, conn, cursor, limit);
+      let bytes: Uint8Array;
       try {
-        page = await fetchPage(ctx, conn, cursor, limit);
+        bytes = await next.bytes;
       } catch (error) {
         if (error instanceof DeliveryError && !error.permanent && !(error instanceof SyncCancelled)) {
           await exclusive(ctx.db, () => writeState(ctx.sqlite, ONLINE_KEY, 'false'));
         }
         throw error;
       }
+      next = null;
+      const page = await job.writer.read(bytes, limit);
       if (page.hasMore && seen.has(page.cursor)) {
         // Asking again with a cursor already seen would go round the same pages forever.
         throw new DeliveryError('The practice system sent a repeating cursor: contact its vendor. What arrived before it is kept.', true);
       }
       seen.add(page.cursor);
-      const rows = pageRowCount(page);
-      if (!job.run && job.jobs && rows + (page.hasMore ? page.remaining : 0) > JOB_ABOVE_ROWS) {
-        const run = await exclusive(ctx.db, () => startRun(ctx.sqlite, rows + page.remaining, ctx.now().toISOString()));
+      if (!job.run && job.jobs && page.rows + (page.hasMore ? page.remaining : 0) > JOB_ABOVE_ROWS) {
+        const run = await exclusive(ctx.db, () => startRun(ctx.sqlite, page.rows + page.remaining, ctx.now().toISOString()));
         attach(job, run);
       }
-      const outcome = await writer.applyPage({ page, deferIndex, now: ctx.now().toISOString(), runId: job.run?.id });
+      const applying = job.writer.apply({ deferIndex, now: ctx.now().toISOString(), runId: job.run?.id });
+      // Asked with this page's cursor: if the page is not applied after all, the answer is dropped unread.
+      if (page.hasMore && totals.pages + 1 < MAX_PAGES_PER_PULL) next = requestPage(ctx, conn, page.cursor, limit);
+      const outcome = await applying;
       if ('cancelled' in outcome) throw new PullCancelledByAdmin(cancelledMessage(await exclusive(ctx.db, () => rowsDoneOf(ctx.sqlite, job.run!.id))));
       const counts = outcome;
       cursor = page.cursor;
@@ -339,8 +297,9 @@ async function pullWith(
       await yieldToEventLoop();
     }
   } catch (error) {
+    next?.drop();
     // What did arrive must be searchable while the desk works offline, also after a cancel (unless the app is stopping).
-    if (deferIndex && totals.pages > 0) await rebuildSearchIndexInSlices(ctx, writer, outer);
+    if (deferIndex && totals.pages > 0) await rebuildSearchIndexInSlices(ctx, job.writer, outer);
     const run = job.run;
     const end = run ? endOfStoppedRun(ctx, job, outer, error) : null;
     if (run && end) await exclusive(ctx.db, () => endRun(ctx.sqlite, run.id, end, ctx.now().toISOString()));
@@ -348,7 +307,7 @@ async function pullWith(
     throw error;
   }
 
-  if (deferIndex) await rebuildSearchIndexInSlices(ctx, writer, outer);
+  if (deferIndex) await rebuildSearchIndexInSlices(ctx, job.writer, outer);
   if (outer?.aborted) throw new SyncCancelled();
   const lastSyncAt = ctx.now().toISOString();
   const run = job.run;
@@ -365,7 +324,23 @@ async function pullWith(
 // ---------------------------------------------------------------------------------------------
 // Transport
 
-async function fetchPage(ctx: AppContext, conn: SyncConnection, cursor: string, limit: number): Promise<ChangesPageEnvelope> {
+/** A page asked for ahead of time; `drop()` aborts the request and ignores its outcome. */
+interface NextPage {
+  bytes: Promise<Uint8Array>;
+  drop(): void;
+}
+
+function requestPage(ctx: AppContext, conn: SyncConnection, cursor: string, limit: number): NextPage {
+  const controller = new AbortController();
+  const linked = linkedSignal([conn.signal, controller.signal]);
+  const bytes = fetchPage(ctx, { ...conn, signal: linked.signal }, cursor, limit).finally(() => linked.dispose());
+  // Awaited by the loop, or dropped with the pull: a dropped request's failure is nobody's.
+  bytes.catch(() => undefined);
+  return { bytes, drop: () => controller.abort() };
+}
+
+/** One page's body as received (read by the writer: pageRead.ts), or the DeliveryError its status calls for. */
+async function fetchPage(ctx: AppContext, conn: SyncConnection, cursor: string, limit: number): Promise<Uint8Array> {
   let answer: Awaited<ReturnType<typeof syncRequest>>;
   try {
     answer = await syncRequest(conn, {
@@ -402,33 +377,7 @@ async function fetchPage(ctx: AppContext, conn: SyncConnection, cursor: string, 
     throw new DeliveryError(`The practice system turned down the sync request (HTTP ${status}).`, true);
   }
 
-  let json: unknown;
-  try {
-    json = JSON.parse(answer.text);
-  } catch {
-    throw unreadable('the answer is not JSON');
-  }
-  const parsed = changesPageEnvelope.safeParse(json);
-  if (!parsed.success) {
-    const where = parsed.error.issues
-      .slice(0, 3)
-      .map((issue) => `${issue.path.join('.') || 'page'}: ${issue.message}`)
-      .join('; ');
-    throw unreadable(where);
-  }
-  const rows = pageRowCount(parsed.data);
-  if (rows > limit) {
-    throw new DeliveryError(
-      `The practice system sent a page of ${rows.toLocaleString('en-US')} rows when this desk asked for at most ${limit.toLocaleString('en-US')}; ` +
-        'nothing of it was applied. Contact its vendor.',
-      true,
-    );
-  }
-  return parsed.data;
-}
-
-function unreadable(detail: string): DeliveryError {
-  return new DeliveryError(`The practice system sent data this version cannot read (${detail}).`, true);
+  return answer.bytes;
 }
 
 // ---------------------------------------------------------------------------------------------

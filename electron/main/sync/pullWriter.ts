@@ -1,0 +1,90 @@
+import type { ChangesPageEnvelope } from '../../../shared/sync/protocol';
+import type { AppContext } from '../context';
+import type { JobSession } from '../jobs/jobRunner';
+import { DeliveryError } from '../lib/deliveryError';
+import { exclusive } from '../lib/exclusive';
+import { yieldToEventLoop } from '../lib/pacing';
+import { applyPageOfRun, INDEX_SLICE, reindexInSlices, type ApplyPageArgs, type PageOutcome, type WorkerPageRead } from './applyOps';
+import { readPage, type PageHead } from './pageRead';
+
+/**
+ * Where a pull reads and writes its pages (issue 14). A large pull (one with a run record) does
+ * both in the job runner's worker thread: main hands it each page's bytes without a copy, the
+ * worker parses and checks them, answers with where the next page starts, and applies the page
+ * (with its cursor and run record) in one transaction, after the desk's waiting calls
+ * (db/deskTurn.ts). A small pull does the same on the app's connection under Kysely's lock.
+ */
+export interface PullWriter {
+  /** Reads a page from its bytes; throws a permanent DeliveryError when it cannot be read. */
+  read(bytes: Uint8Array, limit: number): Promise<PageHead>;
+  /** Applies the page read last. */
+  apply(args: Omit<ApplyPageArgs, 'page'>): Promise<PageOutcome>;
+  /** Search terms of these patients, a slice per transaction. */
+  reindex(ids: string[]): Promise<void>;
+  end(): void;
+}
+
+/** On the app's connection: the page is parsed here and held until applied. */
+export class HereWriter implements PullWriter {
+  private held: ChangesPageEnvelope | null = null;
+  constructor(private readonly ctx: AppContext) {}
+
+  async read(bytes: Uint8Array, limit: number): Promise<PageHead> {
+    const read = readPage(bytes, limit);
+    if ('problem' in read) throw new DeliveryError(read.problem, true);
+    this.held = read.page;
+    return read.head;
+  }
+
+  apply(args: Omit<ApplyPageArgs, 'page'>): Promise<PageOutcome> {
+    const page = this.take();
+    if (!page) return Promise.reject(new Error('no page was read before it was applied'));
+    return exclusive(this.ctx.db, () => applyPageOfRun(this.ctx.sqlite, { ...args, page }));
+  }
+
+  async reindex(ids: string[]): Promise<void> {
+    // A slice per turn of the event loop: the desk's calls run in between.
+    for (let i = 0; i < ids.length; i += INDEX_SLICE) {
+      await exclusive(this.ctx.db, () => reindexInSlices(this.ctx.sqlite, ids.slice(i, i + INDEX_SLICE)));
+      await yieldToEventLoop();
+    }
+  }
+
+  /** The page read and not yet applied (handed to a worker when the pull turns out large). */
+  take(): ChangesPageEnvelope | null {
+    const page = this.held;
+    this.held = null;
+    return page;
+  }
+
+  end(): void {}
+}
+
+/** In a worker session; `handed` is a page main read before the worker started (the pull's first). */
+export class WorkerWriter implements PullWriter {
+  constructor(
+    private readonly session: JobSession,
+    private handed: ChangesPageEnvelope | null,
+  ) {}
+
+  async read(bytes: Uint8Array, limit: number): Promise<PageHead> {
+    // Transferred: main keeps no copy of the body, and parses none of it.
+    const read = await this.session.call<WorkerPageRead>('readPage', { bytes, limit }, [bytes.buffer as ArrayBuffer]);
+    if ('problem' in read) throw new DeliveryError(read.problem, true);
+    return read.head;
+  }
+
+  apply(args: Omit<ApplyPageArgs, 'page'>): Promise<PageOutcome> {
+    const page = this.handed;
+    this.handed = null;
+    return page ? this.session.call<PageOutcome>('applyPage', { ...args, page }) : this.session.call<PageOutcome>('applyHeld', args);
+  }
+
+  async reindex(ids: string[]): Promise<void> {
+    await this.session.call<null>('reindex', ids);
+  }
+
+  end(): void {
+    this.session.end();
+  }
+}
