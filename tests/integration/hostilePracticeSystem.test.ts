@@ -286,7 +286,7 @@ describe('a practice system that misbehaves', () => {
     hostile.handler = servePages({ '': page('c1', false, { families: Array.from({ length: DEFAULT_PAGE_LIMIT + 1 }, (_, i) => family(`f-${i}`)) }) });
     const tooMany = await pullFails();
     expect(tooMany.message).toBe(
-      `The practice system sent a page of 501 rows when this desk asked for at most 500; nothing of it was applied. Contact its vendor.`,
+      `The practice system sent a page of ${(DEFAULT_PAGE_LIMIT + 1).toLocaleString('en-US')} rows when this desk asked for at most ${DEFAULT_PAGE_LIMIT.toLocaleString('en-US')}; nothing of it was applied. Contact its vendor.`,
     );
 
     // A body that never ends: the desk stops reading at the cap and closes the connection.

@@ -9,6 +9,9 @@ import { verifyAuditChain } from '../../electron/main/audit/verify';
 import { INDEX_STALE_KEY, PULL_CURSOR_KEY, type PullProgress } from '../../electron/main/sync/pull';
 import type { StatusInfo } from '../../shared/api';
 import { jobLabel, type JobView } from '../../shared/jobs/jobs';
+import type { ChangesPageEnvelope } from '../../shared/sync/protocol';
+import { APPLY_PART_ROWS, applyPageOfRun, applyPageSteps } from '../../electron/main/sync/applyOps';
+import { patientRecord, STAMP } from '../support/syncRecords';
 import { LOPEZ_CHILDREN } from '../support/fixtures';
 import { reviewAndIssue } from '../support/issue';
 import { startPortal, type PortalServer } from '../support/portal/server';
@@ -223,3 +226,33 @@ describe('a pull written by the job worker', () => {
     expect(jobLabel(status.jobs.find((j) => j.id === run!.id)!)).toBe(`Sync finished (${n(run!.rows_total)} rows), resumed after a restart`);
   });
 });
+
+describe('a page written in parts', () => {
+  it('moves the cursor with its last part only: a page cut off between parts is written again whole', () => {
+    const s = app.context.sqlite;
+    const families = Array.from({ length: 600 }, (_, i) => ({ id: `f-part-${i}`, name: `Part ${i}`, version: 1, updatedAt: STAMP }));
+    const patients = families.map((f, i) => patientRecord(`p-part-${i}`, { familyId: f.id, chartNumber: `PART-${i}` }));
+    const page = { cursor: 'after-parts', hasMore: false, remaining: 0, ...emptyPage(), families, patients } as ChangesPageEnvelope;
+    const cursor = () => s.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(PULL_CURSOR_KEY) ?? null;
+    const count = (sql: string) => s.prepare(sql).pluck().get() as number;
+    const args = { page, deferIndex: false, now: new Date().toISOString() };
+
+    // The app stops after the first part (500 families): they are written, the cursor has not moved.
+    const steps = applyPageSteps(s, args);
+    expect(steps.next().done).toBe(false);
+    expect(count(`SELECT count(*) FROM families WHERE id LIKE 'f-part-%'`)).toBe(APPLY_PART_ROWS);
+    expect(cursor()).toBeNull();
+
+    // Asked for again and written whole: every family and child once, the cursor after the page.
+    const counts = applyPageOfRun(s, args);
+    expect(counts).toMatchObject({ rows: 1_200, setAside: 0 });
+    expect(count(`SELECT count(*) FROM families WHERE id LIKE 'f-part-%'`)).toBe(600);
+    expect(count(`SELECT count(*) FROM patients WHERE id LIKE 'p-part-%' AND family_id IS NOT NULL`)).toBe(600);
+    expect(cursor()).toBe('after-parts');
+    expect(s.pragma('quick_check', { simple: true })).toBe('ok');
+  });
+});
+
+function emptyPage(): Omit<ChangesPageEnvelope, 'cursor' | 'hasMore' | 'remaining'> {
+  return { families: [], contacts: [], patients: [], patientContacts: [], appointments: [], tombstones: [], pins: [], guardians: [] };
+}

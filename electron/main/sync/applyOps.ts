@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { ChangesPageEnvelope } from '../../../shared/sync/protocol';
+import type { ChangesPageEnvelope, PageRecordKind } from '../../../shared/sync/protocol';
 import { advanceRunBy, cancelRequested } from '../db/jobRuns';
 import { waitForDesk } from '../db/deskTurn';
 import { reindexPatients } from '../search/indexer';
@@ -28,21 +28,96 @@ export interface ApplyPageArgs {
 /** A page applied, or not applied because an administrator cancelled the pull (its run record says 'cancelling'). */
 export type PageOutcome = PageCounts | { cancelled: true };
 
+/** Records per transaction: a page of up to 2,000 rows (DEFAULT_PAGE_LIMIT) is written in parts of this many. */
+export const APPLY_PART_ROWS = 500;
+
+/** The order applyChangesPage writes a page in (parents before children, tombstones last): its parts keep it. */
+const KIND_ORDER: Record<PageRecordKind, number> = {
+  families: 0,
+  contacts: 1,
+  patients: 2,
+  patientContacts: 3,
+  appointments: 4,
+  pins: 5,
+  guardians: 6,
+  tombstones: 7,
+};
+const KINDS = (Object.keys(KIND_ORDER) as PageRecordKind[]).sort((a, b) => KIND_ORDER[a] - KIND_ORDER[b]);
+
+/** A page cut into parts of at most `rows` records, in the order it is written; always at least one part (it carries the cursor). */
+export function pageParts(page: ChangesPageEnvelope, rows: number): ChangesPageEnvelope[] {
+  const empty = (): ChangesPageEnvelope => {
+    const part = { ...page };
+    for (const kind of KINDS) part[kind] = [];
+    return part;
+  };
+  const parts: ChangesPageEnvelope[] = [];
+  let part = empty();
+  let count = 0;
+  for (const kind of KINDS) {
+    for (const record of page[kind]) {
+      part[kind].push(record);
+      if (++count === rows) {
+        parts.push(part);
+        part = empty();
+        count = 0;
+      }
+    }
+  }
+  if (count > 0 || parts.length === 0) parts.push(part);
+  return parts;
+}
+
+const NO_COUNTS: PageCounts = { rows: 0, tombstones: 0, keptLocal: 0, reindexed: 0, setAside: 0, olderIgnored: 0, charactersRemoved: 0 };
+
+function addCounts(a: PageCounts, b: PageCounts): PageCounts {
+  return {
+    rows: a.rows + b.rows,
+    tombstones: a.tombstones + b.tombstones,
+    keptLocal: a.keptLocal + b.keptLocal,
+    reindexed: a.reindexed + b.reindexed,
+    setAside: a.setAside + b.setAside,
+    olderIgnored: a.olderIgnored + b.olderIgnored,
+    charactersRemoved: a.charactersRemoved + b.charactersRemoved,
+  };
+}
+
 /**
- * One page, its cursor and the run record's progress, in one transaction: after a crash the
- * record and the mirror agree on where the pull stands. A run marked 'cancelling' gets no further
- * page: the pull stops between pages, never inside one.
+ * One page in parts of APPLY_PART_ROWS records, a transaction each (about as long as a 500-row
+ * page's was), yielding between them (the caller lets the desk go first there). The cursor and the
+ * run record's progress move with the last part, so after a crash the record and the mirror agree
+ * on where the pull stands: a page cut off between its parts is asked for and written again
+ * (every write is an upsert or a delete by id, so its first parts change nothing the second time).
+ * A run marked 'cancelling' gets no further page: the pull stops between pages, never inside one.
  */
-export function applyPageOfRun(sqlite: BetterSqlite3.Database, { page, deferIndex, now, runId }: ApplyPageArgs): PageOutcome {
-  // immediate: it reads, then writes; the desk or another connection may commit in between.
-  return sqlite
-    .transaction((): PageOutcome => {
-      if (runId && cancelRequested(sqlite, runId)) return { cancelled: true };
-      const counts = applyChangesPage(sqlite, page, { deferIndex, now: new Date(now) });
-      if (runId) advanceRunBy(sqlite, runId, counts.rows + counts.tombstones, page.hasMore ? page.remaining : 0, { cursor: page.cursor }, now);
-      return counts;
-    })
-    .immediate();
+export function* applyPageSteps(sqlite: BetterSqlite3.Database, { page, deferIndex, now, runId }: ApplyPageArgs): Generator<void, PageOutcome> {
+  const parts = pageParts(page, APPLY_PART_ROWS);
+  let total = NO_COUNTS;
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) yield;
+    const last = i === parts.length - 1;
+    // immediate: it reads, then writes; the desk or another connection may commit in between.
+    const outcome = sqlite
+      .transaction((): PageOutcome => {
+        if (i === 0 && runId && cancelRequested(sqlite, runId)) return { cancelled: true };
+        const counts = addCounts(total, applyChangesPage(sqlite, parts[i]!, { deferIndex, now: new Date(now), saveCursor: last }));
+        if (last && runId) advanceRunBy(sqlite, runId, counts.rows + counts.tombstones, page.hasMore ? page.remaining : 0, { cursor: page.cursor }, now);
+        return counts;
+      })
+      .immediate();
+    if ('cancelled' in outcome) return outcome;
+    total = outcome;
+  }
+  return total;
+}
+
+/** applyPageSteps run to the end at once, letting the desk go first between parts (in a worker). */
+export function applyPageOfRun(sqlite: BetterSqlite3.Database, args: ApplyPageArgs, between: () => void = () => undefined): PageOutcome {
+  const steps = applyPageSteps(sqlite, args);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    between();
+  }
 }
 
 /** Search terms of `ids`, a slice of INDEX_SLICE patients per transaction (immediate: it reads, then writes). */
@@ -60,6 +135,9 @@ export type WorkerPageRead = { head: PageHead } | { problem: string };
 export function syncApplyOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer) {
   // The page read last, waiting for applyHeld (main asks for them in turn, one page at a time).
   let held: ChangesPageEnvelope | null = null;
+  const deskFirst = () => {
+    waitForDesk(deskTurn);
+  };
   return {
     readPage: ({ bytes, limit }: { bytes: Uint8Array; limit: number }): WorkerPageRead => {
       const read = readPage(bytes, limit);
@@ -70,10 +148,10 @@ export function syncApplyOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedAr
       if (!held) throw new Error('no page was read before applyHeld');
       const page = held;
       held = null;
-      return applyPageOfRun(sqlite, { ...args, page });
+      return applyPageOfRun(sqlite, { ...args, page }, deskFirst);
     },
     /** A page main read itself (the first page of a pull, read before the pull knew it was large). */
-    applyPage: (args: ApplyPageArgs): PageOutcome => applyPageOfRun(sqlite, args),
+    applyPage: (args: ApplyPageArgs): PageOutcome => applyPageOfRun(sqlite, args, deskFirst),
     reindex: (ids: string[]): null => {
       let first = true;
       reindexInSlices(sqlite, ids, () => {

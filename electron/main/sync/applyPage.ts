@@ -53,6 +53,8 @@ export interface ApplyOptions {
   deferIndex?: boolean;
   /** When the page was received (sync_problems.seen_at). */
   now?: Date;
+  /** False for a part of a page other than its last (applyOps.ts): the cursor moves with the page's last part. */
+  saveCursor?: boolean;
 }
 
 /** The kind a set-aside record is listed under: a record array's name in the singular. */
@@ -409,7 +411,7 @@ export function applyChangesPage(sqlite: BetterSqlite3.Database, page: ChangesPa
 
       if (options.deferIndex) q.saveState.run(INDEX_STALE_KEY, 'true');
       else reindexPatients(sqlite, touchedPatients);
-      q.saveState.run(PULL_CURSOR_KEY, page.cursor);
+      if (options.saveCursor !== false) q.saveState.run(PULL_CURSOR_KEY, page.cursor);
 
       return {
         rows: counts.rows,

@@ -4,7 +4,7 @@ import type { JobSession } from '../jobs/jobRunner';
 import { DeliveryError } from '../lib/deliveryError';
 import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
-import { applyPageOfRun, INDEX_SLICE, reindexInSlices, type ApplyPageArgs, type PageOutcome, type WorkerPageRead } from './applyOps';
+import { applyPageSteps, INDEX_SLICE, reindexInSlices, type ApplyPageArgs, type PageOutcome, type WorkerPageRead } from './applyOps';
 import { readPage, type PageHead } from './pageRead';
 
 /**
@@ -39,7 +39,16 @@ export class HereWriter implements PullWriter {
   apply(args: Omit<ApplyPageArgs, 'page'>): Promise<PageOutcome> {
     const page = this.take();
     if (!page) return Promise.reject(new Error('no page was read before it was applied'));
-    return exclusive(this.ctx.db, () => applyPageOfRun(this.ctx.sqlite, { ...args, page }));
+    return this.drive(applyPageSteps(this.ctx.sqlite, { ...args, page }));
+  }
+
+  /** A part per turn of the event loop, each under the lock: the desk's calls run in between. */
+  private async drive<T>(steps: Generator<void, T>): Promise<T> {
+    for (;;) {
+      const step = await exclusive(this.ctx.db, () => steps.next());
+      if (step.done) return step.value;
+      await yieldToEventLoop();
+    }
   }
 
   async reindex(ids: string[]): Promise<void> {
