@@ -2,6 +2,7 @@ import { healthAnswer, healthPath, PREVIOUS_PROTOCOL_VERSION, PROTOCOL_VERSION, 
 import { cleanText } from '../../../shared/domain/textHygiene';
 import { MAX_RETRY_AFTER_MS } from '../lib/backoff';
 import { DeliveryError, unreachable } from '../lib/deliveryError';
+import { yieldToEventLoop } from '../lib/pacing';
 
 /**
  * Every request to the practice system goes through syncRequest: no redirect is ever followed,
@@ -138,6 +139,8 @@ export function tooLarge(maxBytes: number): DeliveryError {
   );
 }
 
+const BYTES_PER_TURN = 1024 * 1024;
+
 /** Reads the body as a stream and stops (cancelling the rest) as soon as it passes maxBytes. */
 async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length'));
@@ -149,10 +152,18 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let sinceTurn = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
+    // Chunks already received are read in one turn of the event loop (promises only): give the
+    // loop back every megabyte, so a large page (up to 16 MB at 2,000 rows) never holds the desk.
+    sinceTurn += value.byteLength;
+    if (sinceTurn >= BYTES_PER_TURN) {
+      sinceTurn = 0;
+      await yieldToEventLoop();
+    }
     if (size > maxBytes) {
       await reader.cancel().catch(() => undefined);
       throw tooLarge(maxBytes);
