@@ -76,5 +76,5 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 /** Secrets are never settings rows: they live in the secret store (see electron/main/secrets). */
-export const SECRET_KEYS = ['smtpPassword', 'syncToken'] as const;
+export const SECRET_KEYS = ['smtpPassword', 'syncToken', 'fhirPrivateKey'] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];

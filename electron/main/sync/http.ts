@@ -133,7 +133,7 @@ export function tooLarge(maxBytes: number): DeliveryError {
 }
 
 /** Reads the body as a stream and stops (cancelling the rest) as soon as it passes maxBytes. */
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
+export async function readCapped(response: Response, maxBytes: number): Promise<string> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined);
