@@ -4,7 +4,7 @@ import type { JobWorkerData, SessionCall, WorkerMessage } from './jobs/jobTypes'
 import { registerAuditChain } from './db/auditChain';
 import { waitForDesk } from './db/deskTurn';
 import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
-import { syncApplyOps } from './sync/applyOps';
+import { fhirIngestOps } from './fhir/ingestOps';
 
 /**
  * Worker-thread entry of the job runner (jobs/jobRunner.ts), an app entry beside index.ts and web.ts
@@ -22,7 +22,8 @@ import { syncApplyOps } from './sync/applyOps';
 
 /** A session (a pull): answers calls one at a time, each after the desk's waiting calls, until 'stop'. */
 function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Database, data: JobWorkerData): Promise<void> {
-  const ops = syncApplyOps(sqlite);
+  // The pull's ops (applyPage, reindex) and the FHIR sync's (stage, nextPage …, which include the pull's).
+  const ops = fhirIngestOps(sqlite);
   return new Promise<void>((resolve) => {
     port.on('message', (message: SessionCall | { type: 'stop' }) => {
       if (message.type === 'stop') return resolve();

@@ -1,0 +1,206 @@
+import type { SyncSummary } from '../../../shared/api';
+import type { ChangesPageEnvelope } from '../../../shared/sync/protocol';
+import type { AppContext } from '../context';
+import type { JobSession } from '../jobs/jobRunner';
+import { DeliveryError } from '../lib/deliveryError';
+import { exclusive } from '../lib/exclusive';
+import { yieldToEventLoop } from '../lib/pacing';
+import type { PageCounts } from '../sync/applyPage';
+import { SyncCancelled } from '../sync/http';
+import type { PullProgress } from '../sync/pull';
+import { awaitManifest, deleteExport, EXPORT_TYPES, ExportGone, kickOff, readExportFile, searchSince, type Manifest, type Wait } from './bulkClient';
+import type { FhirEndpoint } from './fhirHttp';
+import { fhirIngestOps, readFhirState, type FhirSyncState, type IngestOps } from './ingestOps';
+
+/**
+ * A sync from the practice's EHR over FHIR (issue 15), the FHIR counterpart of sync/pull.ts:
+ *
+ * 1. an export: kicked off (with `_since` after the first load), followed until its manifest is
+ *    ready, then each NDJSON file streamed into the staging table in batches of 500 resources;
+ *    the status address, the manifest and the lines done of each file are kept in sync_state in
+ *    the same transaction as each batch, so a cancelled or interrupted sync resumes where it
+ *    stopped (the file it was in is asked again and its first lines skipped);
+ *    a server that refuses `_since` is asked with `_lastUpdated` searches instead;
+ * 2. the staged resources assembled into pages of the sync protocol's shape (mapping.ts through
+ *    ingest.ts) and applied with applyChangesPage, a page per transaction: what a pull applies is
+ *    applied the same way (a name correction waiting in the outbox is kept, SPEC 3.4; a record
+ *    that cannot be read is set aside in Sync problems, issue 8);
+ * 3. the export's transactionTime kept as the next increment's `_since`.
+ *
+ * Writes go to the job runner's worker session ('sync.apply', its own connection) when there is
+ * one, else to the app's connection under its lock.
+ */
+
+export interface FhirSyncOptions {
+  groupId: string;
+  openSession: () => JobSession | null;
+  report: (progress: PullProgress) => void;
+  wait?: Wait;
+  pageLimit?: number;
+}
+
+const DEFAULT_PAGE_LIMIT = 500;
+const INDEX_SLICE = 150;
+
+/** Calls an ingest op in the worker, or on the app's connection under its lock. */
+function ingestCaller(
+  ctx: AppContext,
+  openSession: () => JobSession | null,
+): { call: <K extends keyof IngestOps>(op: K, args: Parameters<IngestOps[K]>[0]) => Promise<ReturnType<IngestOps[K]>>; end(): void } {
+  let session: JobSession | null | undefined;
+  let local: IngestOps | undefined;
+  return {
+    call: async (op, args) => {
+      session ??= openSession();
+      if (session) return session.call(op, args);
+      local ??= fhirIngestOps(ctx.sqlite);
+      const fn = local[op] as (a: typeof args) => ReturnType<IngestOps[typeof op]>;
+      return exclusive(ctx.db, () => fn(args));
+    },
+    end: () => session?.end(),
+  };
+}
+
+export async function runFhirSync(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSyncOptions): Promise<SyncSummary> {
+  const ingest = ingestCaller(ctx, options.openSession);
+  try {
+    return await syncWith(ctx, endpoint, options, ingest.call);
+  } finally {
+    ingest.end();
+  }
+}
+
+type Call = ReturnType<typeof ingestCaller>['call'];
+
+async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSyncOptions, call: Call): Promise<SyncSummary> {
+  const { signal } = endpoint;
+  let state: FhirSyncState = await exclusive(ctx.db, () => readFhirState(ctx.sqlite));
+  const totals = { pages: 0, rows: 0, tombstones: 0, keptLocal: 0, setAside: 0, olderIgnored: 0, charactersRemoved: 0 };
+  let staged = state.export?.staged ?? 0;
+  let expected = 0;
+  const report = (rowsDone: number, remaining: number) => options.report({ rowsDone, remaining: Math.max(0, remaining) });
+
+  const stage = async (resources: unknown[], unreadable: { line: number; problem: string }[], next: FhirSyncState, where: string) => {
+    if (signal?.aborted) throw new SyncCancelled();
+    const counts = await call('stage', { resources, unreadable, where, state: next, now: ctx.now().toISOString() });
+    state = next;
+    staged += resources.length;
+    totals.setAside += counts.setAside;
+    report(staged, expected - staged);
+    await yieldToEventLoop();
+  };
+
+  let nextSince: string | null;
+  if (!state.export?.manifest) {
+    let statusUrl = state.export?.statusUrl ?? null;
+    if (!statusUrl) {
+      const kicked = await kickOff(endpoint, options.groupId, state.since);
+      if (kicked === 'since-refused') {
+        nextSince = await searchChanges(endpoint, state, stage);
+        return await finish(ctx, call, options, totals, nextSince, null, signal);
+      }
+      statusUrl = kicked.statusUrl;
+      state = { ...state, export: { statusUrl, since: state.since, manifest: null, file: 0, line: 0, staged: 0 } };
+      await call('saveState', state);
+    }
+    let manifest: Manifest;
+    try {
+      manifest = await awaitManifest(endpoint, statusUrl, { wait: options.wait });
+    } catch (error) {
+      if (error instanceof ExportGone) await call('saveState', { ...state, export: null });
+      throw error;
+    }
+    state = { ...state, export: { ...state.export!, manifest } };
+    await call('saveState', state);
+  }
+
+  const job = state.export!;
+  const manifest = job.manifest!;
+  expected = manifest.output.reduce((sum, output) => sum + (output.count ?? 0), 0);
+  try {
+    for (let file = job.file; file < manifest.output.length; file += 1) {
+      const output = manifest.output[file]!;
+      if (!(EXPORT_TYPES as readonly string[]).includes(output.type)) continue;
+      const skip = file === job.file ? job.line : 0;
+      await readExportFile(endpoint, output.url, skip, (batch) =>
+        stage(
+          batch.resources,
+          batch.unreadable,
+          { ...state, export: { ...job, file, line: batch.linesDone, staged: staged + batch.resources.length } },
+          `${output.type} file ${file + 1}`,
+        ),
+      );
+      state = { ...state, export: { ...job, file: file + 1, line: 0, staged } };
+      await call('saveState', state);
+    }
+  } catch (error) {
+    // The export expired before every file was read: what is staged stays; the next sync asks for a new export from the same _since.
+    if (error instanceof ExportGone) await call('saveState', { ...state, export: null });
+    throw error;
+  }
+  nextSince = manifest.transactionTime;
+  const summary = await finish(ctx, call, options, totals, nextSince, job.statusUrl, signal);
+  await deleteExport(endpoint, job.statusUrl);
+  return summary;
+}
+
+/** No `_since` on this server: every type changed since the last sync, by _lastUpdated searches. */
+async function searchChanges(
+  endpoint: FhirEndpoint,
+  state: FhirSyncState,
+  stage: (resources: unknown[], unreadable: [], next: FhirSyncState, where: string) => Promise<void>,
+): Promise<string | null> {
+  let first: string | null = null;
+  for (const type of EXPORT_TYPES) {
+    const serverTime = await searchSince(endpoint, type, state.since!, (resources) => stage(resources, [], state, `${type} search`));
+    first ??= serverTime;
+  }
+  return first ?? new Date().toISOString();
+}
+
+/** Staged resources → pages → the mirror; then the next increment's since, and the staging emptied. */
+async function finish(
+  ctx: AppContext,
+  call: Call,
+  options: FhirSyncOptions,
+  totals: Omit<SyncSummary, 'lastSyncAt'>,
+  nextSince: string | null,
+  _statusUrl: string | null,
+  signal?: AbortSignal,
+): Promise<SyncSummary> {
+  const limit = options.pageLimit ?? DEFAULT_PAGE_LIMIT;
+  const { deferIndex, total } = await call('prepare', null);
+  let done = 0;
+  for (let after: string | null = null; ; ) {
+    if (signal?.aborted) throw new SyncCancelled();
+    const next: { page: ChangesPageEnvelope; after: string | null } | null = await call('nextPage', { after, limit });
+    if (!next) break;
+    const counts: PageCounts = await call('applyPage', { page: next.page, deferIndex, now: ctx.now().toISOString() });
+    totals.pages += 1;
+    totals.rows += counts.rows;
+    totals.tombstones += counts.tombstones;
+    totals.keptLocal += counts.keptLocal;
+    totals.setAside += counts.setAside;
+    totals.olderIgnored += counts.olderIgnored;
+    totals.charactersRemoved += counts.charactersRemoved;
+    done += counts.rows + counts.tombstones;
+    options.report({ rowsDone: done, remaining: Math.max(0, total - done) });
+    after = next.after;
+    await yieldToEventLoop();
+    if (after === null) break;
+  }
+  if (deferIndex) {
+    const ids: string[] = await call('patientIds', null);
+    for (let i = 0; i < ids.length; i += INDEX_SLICE) {
+      if (signal?.aborted) throw new SyncCancelled();
+      await call('reindex', ids.slice(i, i + INDEX_SLICE));
+      await yieldToEventLoop();
+    }
+  }
+  if (signal?.aborted) throw new SyncCancelled();
+  const lastSyncAt = ctx.now().toISOString();
+  await call('complete', { since: nextSince, lastSyncAt });
+  return { ...totals, lastSyncAt };
+}
+
+export { DeliveryError };
