@@ -38,11 +38,11 @@ export function onFhirHost(endpoint: Pick<FhirEndpoint, 'baseUrl'>, address: str
   try {
     url = new URL(address, base);
   } catch {
-    throw new DeliveryError(`The EHR sent a ${what} address this desk cannot read: contact its vendor.`, true);
+    throw new DeliveryError(`The EHR gave an address for the ${what} that this desk cannot read: contact its vendor.`, true);
   }
   if (url.origin !== base.origin) {
     throw new DeliveryError(
-      `The EHR sent a ${what} address on another host (${url.host}); this desk only talks to ${base.host}, so nothing was sent there. Contact the EHR's vendor.`,
+      `The EHR named another host (${url.host}) for the ${what}; this desk only talks to ${base.host}, so nothing was sent there. Contact the EHR's vendor.`,
       true,
     );
   }

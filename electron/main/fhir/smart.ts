@@ -4,7 +4,7 @@ import { cleanText } from '../../../shared/domain/textHygiene';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../lib/backoff';
 import { DeliveryError } from '../lib/deliveryError';
 import type { SecretStore } from '../secrets/secretStore';
-import { linkedSignal, readCapped, retryAfterMs } from '../sync/http';
+import { linkedSignal, readCapped, retryAfterMs, SyncCancelled } from '../sync/http';
 
 /**
  * SMART Backend Services (issue 15): how the desk gets an access token from the practice's EHR
@@ -132,7 +132,7 @@ async function smallRequest(
     try {
       response = await fetchFn(url, { ...init, redirect: 'manual', signal: linked.signal });
     } catch {
-      if (signal?.aborted) throw new SmartAuthError('unreachable', 'Sync was stopped before it finished. Nothing was lost.', false);
+      if (signal?.aborted) throw new SyncCancelled();
       throw new SmartAuthError('unreachable', `The EHR’s sign-in service at ${url.host} could not be reached; working offline. Sync tries again later.`, false);
     }
     if (response.status >= 300 && response.status < 400) {
