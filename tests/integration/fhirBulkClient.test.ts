@@ -18,7 +18,7 @@ import { makeTempDir } from '../support/tempDir';
  * waiting. The token comes from the real SMART token endpoint (smartAuth.ts).
  */
 
-type Route = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => void | Promise<void>;
+type Route = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => unknown;
 
 let temp: ReturnType<typeof makeTempDir>;
 let auth: SmartAuth;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import type { Answer } from '../portal/http';
 
 /**
  * The SMART Backend Services side of the FHIR test server (issue 15): the token endpoint that
@@ -151,15 +152,15 @@ export class SmartAuth {
     return null;
   }
 
-  /** Answers the SMART routes; false for any other request (the FHIR server handles it). */
-  async handle(req: IncomingMessage, res: ServerResponse, origin: string, fhirBasePath: string): Promise<boolean> {
-    const path = new URL(req.url ?? '/', origin).pathname;
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(body));
-    };
+  /**
+   * The SMART routes, in the FHIR test server's `routes` hook (tests/support/fhir/server.ts): null
+   * for any other request. `origin` is the server's http://127.0.0.1:<port>.
+   */
+  async route(req: Pick<IncomingMessage, 'method'>, url: URL, body: string, fhirBasePath = '/fhir'): Promise<Answer | null> {
+    const origin = url.origin;
+    const path = url.pathname;
     if (req.method === 'GET' && path === `${fhirBasePath.replace(/\/+$/, '')}${SMART_CONFIGURATION}`) {
-      send(200, {
+      return jsonAnswer(200, {
         token_endpoint: `${origin}${TOKEN_PATH}`,
         grant_types_supported: ['client_credentials'],
         token_endpoint_auth_methods_supported: ['private_key_jwt'],
@@ -167,27 +168,55 @@ export class SmartAuth {
         scopes_supported: ALL_SCOPES,
         capabilities: ['client-confidential-asymmetric'],
       });
-      return true;
     }
     if (req.method === 'POST' && path === TOKEN_PATH) {
-      const answer = await this.token(new URLSearchParams(await readBody(req)), `${origin}${TOKEN_PATH}`);
-      send(answer.status, answer.body);
-      return true;
+      const answer = await this.token(new URLSearchParams(body), `${origin}${TOKEN_PATH}`);
+      return jsonAnswer(answer.status, answer.body);
     }
     if (req.method === 'POST' && path === CLIENTS_PATH) {
       try {
-        const { clientId, jwks, scopes } = JSON.parse(await readBody(req)) as { clientId: string; jwks: JSONWebKeySet; scopes?: string[] };
+        const { clientId, jwks, scopes } = JSON.parse(body) as { clientId: string; jwks: JSONWebKeySet; scopes?: string[] };
         if (typeof clientId !== 'string' || !clientId || !Array.isArray(jwks?.keys)) throw new Error('clientId and jwks are required');
         this.registerClient(clientId, jwks, scopes ?? ALL_SCOPES);
-        send(201, { clientId, scopes: scopes ?? ALL_SCOPES });
+        return jsonAnswer(201, { clientId, scopes: scopes ?? ALL_SCOPES });
       } catch (failure) {
-        send(400, { error: (failure as Error).message });
+        return jsonAnswer(400, { error: (failure as Error).message });
       }
-      return true;
     }
-    return false;
+    return null;
+  }
+
+  /**
+   * The FHIR test server's `authorize` hook: the metadata is public; a search or read needs its
+   * type's scope; an export kick-off the scopes of its _type list (all four without one); a bulk
+   * status or file only a valid token.
+   */
+  authorizeRequest(req: Pick<IncomingMessage, 'headers'>, url: URL): true | Refusal {
+    const parts = url.pathname.split('/').filter(Boolean).slice(1);
+    if (parts[0] === 'metadata') return true;
+    let types: string[] = [];
+    if (parts.at(-1) === '$export') types = url.searchParams.get('_type')?.split(',').filter(Boolean) ?? ALL_SCOPES.map((s) => s.slice(7, -5));
+    else if (parts[0] && /^[A-Z][A-Za-z]+$/.test(parts[0])) types = [parts[0]];
+    return this.authorize(req, types) ?? true;
+  }
+
+  /** For a plain node:http server (tests of the client alone): answers the SMART routes, false for others. */
+  async handle(req: IncomingMessage, res: ServerResponse, origin: string, fhirBasePath: string): Promise<boolean> {
+    const url = new URL(req.url ?? '/', origin);
+    const body = req.method === 'POST' ? await readBody(req) : '';
+    const answer = await this.route(req, url, body, fhirBasePath);
+    if (!answer) return false;
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+    return true;
   }
 }
+
+const jsonAnswer = (status: number, body: unknown): Answer => ({
+  status,
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  body: JSON.stringify(body),
+});
 
 async function readBody(req: IncomingMessage, maxBytes = 64 * 1024): Promise<string> {
   const chunks: Buffer[] = [];
