@@ -1,11 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { SyncSummary } from '../../../shared/api';
-import type { ChangesPageEnvelope } from '../../../shared/sync/protocol';
+import { DEFAULT_FHIR_MAPPING_CONFIG, type FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
+import { practiceTimeZone } from '../../../shared/settings';
 import type { AppContext } from '../context';
 import type { JobSession } from '../jobs/jobRunner';
 import { DeliveryError } from '../lib/deliveryError';
 import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
-import type { PageCounts } from '../sync/applyPage';
 import { SyncCancelled } from '../sync/http';
 import type { PullProgress } from '../sync/pull';
 import { awaitManifest, deleteExport, EXPORT_TYPES, ExportGone, kickOff, readExportFile, searchSince, type Manifest, type Wait } from './bulkClient';
@@ -80,9 +81,11 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
   let expected = 0;
   const report = (rowsDone: number, remaining: number) => options.report({ rowsDone, remaining: Math.max(0, remaining) });
 
+  const config = await mappingConfig(ctx);
   const stage = async (resources: unknown[], unreadable: { line: number; problem: string }[], next: FhirSyncState, where: string) => {
     if (signal?.aborted) throw new SyncCancelled();
-    const counts = await call('stage', { resources, unreadable, where, state: next, now: ctx.now().toISOString() });
+    const runId = next.export!.runId;
+    const counts = await call('stage', { runId, resources, unreadable, where, state: next, config, now: ctx.now().toISOString() });
     state = next;
     staged += resources.length;
     totals.setAside += counts.setAside;
@@ -96,18 +99,20 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
     if (!statusUrl) {
       const kicked = await kickOff(endpoint, options.groupId, state.since);
       if (kicked === 'since-refused') {
+        state = { ...state, export: { runId: randomUUID(), statusUrl: null, since: state.since, manifest: null, file: 0, line: 0, staged: 0 } };
         nextSince = await searchChanges(endpoint, state, stage);
-        return await finish(ctx, call, options, totals, nextSince, null, signal);
+        return await finish(ctx, call, options, config, state.export!.runId, totals, nextSince, signal);
       }
       statusUrl = kicked.statusUrl;
-      state = { ...state, export: { statusUrl, since: state.since, manifest: null, file: 0, line: 0, staged: 0 } };
+      state = { ...state, export: { runId: state.export?.runId ?? randomUUID(), statusUrl, since: state.since, manifest: null, file: 0, line: 0, staged: 0 } };
       await call('saveState', state);
     }
     let manifest: Manifest;
     try {
       manifest = await awaitManifest(endpoint, statusUrl, { wait: options.wait });
     } catch (error) {
-      if (error instanceof ExportGone) await call('saveState', { ...state, export: null });
+      // What was staged stays under the same run: the new export restages over it.
+      if (error instanceof ExportGone) await call('saveState', { ...state, export: { ...state.export!, statusUrl: null, manifest: null, file: 0, line: 0 } });
       throw error;
     }
     state = { ...state, export: { ...state.export!, manifest } };
@@ -135,12 +140,12 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
     }
   } catch (error) {
     // The export expired before every file was read: what is staged stays; the next sync asks for a new export from the same _since.
-    if (error instanceof ExportGone) await call('saveState', { ...state, export: null });
+    if (error instanceof ExportGone) await call('saveState', { ...state, export: { ...state.export!, statusUrl: null, manifest: null, file: 0, line: 0 } });
     throw error;
   }
   nextSince = manifest.transactionTime;
-  const summary = await finish(ctx, call, options, totals, nextSince, job.statusUrl, signal);
-  await deleteExport(endpoint, job.statusUrl);
+  const summary = await finish(ctx, call, options, config, job.runId, totals, nextSince, signal);
+  if (job.statusUrl) await deleteExport(endpoint, job.statusUrl);
   return summary;
 }
 
@@ -158,24 +163,29 @@ async function searchChanges(
   return first ?? new Date().toISOString();
 }
 
-/** Staged resources → pages → the mirror; then the next increment's since, and the staging emptied. */
+/** The practice's mapping settings: the defaults, in the practice's time zone. */
+async function mappingConfig(ctx: AppContext): Promise<FhirMappingConfig> {
+  return { ...DEFAULT_FHIR_MAPPING_CONFIG, timeZone: practiceTimeZone(await ctx.settings()) };
+}
+
+/** Staged resources → pages → the mirror (a page per call); then the next increment's since, and the staging emptied. */
 async function finish(
   ctx: AppContext,
   call: Call,
   options: FhirSyncOptions,
+  config: FhirMappingConfig,
+  runId: string,
   totals: Omit<SyncSummary, 'lastSyncAt'>,
   nextSince: string | null,
-  _statusUrl: string | null,
   signal?: AbortSignal,
 ): Promise<SyncSummary> {
-  const limit = options.pageLimit ?? DEFAULT_PAGE_LIMIT;
-  const { deferIndex, total } = await call('prepare', null);
+  const pageRows = options.pageLimit ?? DEFAULT_PAGE_LIMIT;
+  const { deferIndex, total } = await call('prepare', { runId });
   let done = 0;
-  for (let after: string | null = null; ; ) {
+  for (;;) {
     if (signal?.aborted) throw new SyncCancelled();
-    const next: { page: ChangesPageEnvelope; after: string | null } | null = await call('nextPage', { after, limit });
-    if (!next) break;
-    const counts: PageCounts = await call('applyPage', { page: next.page, deferIndex, now: ctx.now().toISOString() });
+    const counts = await call('applyNext', { runId, config, deferIndex, pageRows, now: ctx.now().toISOString() });
+    if (!counts) break;
     totals.pages += 1;
     totals.rows += counts.rows;
     totals.tombstones += counts.tombstones;
@@ -185,9 +195,8 @@ async function finish(
     totals.charactersRemoved += counts.charactersRemoved;
     done += counts.rows + counts.tombstones;
     options.report({ rowsDone: done, remaining: Math.max(0, total - done) });
-    after = next.after;
     await yieldToEventLoop();
-    if (after === null) break;
+    if (!counts.hasMore) break;
   }
   if (deferIndex) {
     const ids: string[] = await call('patientIds', null);
@@ -199,8 +208,6 @@ async function finish(
   }
   if (signal?.aborted) throw new SyncCancelled();
   const lastSyncAt = ctx.now().toISOString();
-  await call('complete', { since: nextSince, lastSyncAt });
+  await call('complete', { runId, since: nextSince, lastSyncAt });
   return { ...totals, lastSyncAt };
 }
-
-export { DeliveryError };

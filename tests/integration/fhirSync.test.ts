@@ -1,0 +1,247 @@
+import { parseSearchRequest } from '@medplum/core';
+import type { Patient, RelatedPerson } from '@medplum/fhirtypes';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FamilyView, SearchResults, StatusInfo, SyncSummary } from '../../shared/api';
+import type { FhirJwksView } from '../../shared/fhir/fhirCalls';
+import { DEFAULT_FHIR_MAPPING_CONFIG } from '../../shared/fhir/mappingConfig';
+import type { App } from '../../electron/main/app';
+import { openDatabase, type OpenedDatabase } from '../../electron/main/db/open';
+import { seedDemoPractice } from '../../electron/main/demo/demoPractice';
+import type { PullProgress } from '../../electron/main/sync/pull';
+import { ALL_SCOPES, SmartAuth } from '../support/fhir/smartAuth';
+import { ROSTER_GROUP_ID, seedFhirFromMirror } from '../support/fhir/seed';
+import { startFhirServer, type FhirServer } from '../support/fhir/server';
+import { makeTempDir } from '../support/tempDir';
+import { ADA_ADMIN, invokeOk, openTestDesk } from '../support/testDesk';
+
+/**
+ * The FHIR source end to end (issue 15): a desk with an empty mirror connects to the FHIR test
+ * server (Medplum's router over the demo practice, behind the SMART token endpoint), gets its
+ * first load by Group $export, then increments by `_since`: a rename, a guardian's new email, a
+ * death and a merge arrive after one sync, while a name corrected at the desk and still waiting
+ * in the outbox is kept (SPEC 3.4). Then each authorization failure, with the administrator's
+ * message and the token requests counted.
+ */
+
+const TODAY = '2026-11-22';
+const NOW = new Date('2026-11-22T14:30:00.000Z');
+const CLIENT = 'sunny-pediatrics-desk';
+const config = { ...DEFAULT_FHIR_MAPPING_CONFIG, timeZone: 'America/New_York' };
+
+let temp: ReturnType<typeof makeTempDir>;
+let demo: OpenedDatabase;
+let server: FhirServer;
+let auth: SmartAuth;
+const desks: App[] = [];
+
+beforeAll(async () => {
+  temp = makeTempDir('fpp-fhir-sync-');
+  demo = await openDatabase(temp.file('demo.sqlite'));
+  seedDemoPractice(demo.sqlite, { today: TODAY, now: NOW, families: 40 });
+  auth = new SmartAuth();
+  server = await startFhirServer({
+    retryAfterSeconds: 0,
+    resourcesPerFile: 60,
+    routes: (req, url, body) => auth.route(req, url, body),
+    authorize: (req, url) => auth.authorizeRequest(req, url),
+  });
+  await seedFhirFromMirror(server.repo, demo.sqlite, config);
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  await demo?.close();
+  temp?.remove();
+});
+
+afterEach(async () => {
+  for (const app of desks.splice(0)) await app.close();
+});
+
+/** A desk with an empty mirror, FHIR chosen in Settings, signed in as an administrator. */
+async function fhirDesk(name: string, over: Record<string, string> = {}): Promise<App> {
+  const app = await openTestDesk(temp.file(`${name}.sqlite`), {
+    clerks: [ADA_ADMIN],
+    settings: {
+      syncSource: 'fhir',
+      fhirBaseUrl: server.baseUrl,
+      fhirClientId: CLIENT,
+      fhirGroupId: ROSTER_GROUP_ID,
+      timeZone: 'America/New_York',
+      ...over,
+    },
+  });
+  desks.push(app);
+  return app;
+}
+
+/** The administrator registers the desk's public key with the EHR (as npm run fhir:dev's /auth/clients does). */
+async function register(app: App, scopes = ALL_SCOPES): Promise<void> {
+  const view = await invokeOk<FhirJwksView>(app, 'fhir.jwks');
+  auth.registerClient(CLIENT, JSON.parse(view.jwks), scopes);
+}
+
+async function syncFails(app: App): Promise<string> {
+  const result = await app.invoke('sync.now', {});
+  if (result.ok) throw new Error('expected Sync now to fail');
+  return result.error.message;
+}
+
+const count = (app: App, sql: string, ...params: unknown[]) =>
+  app.context.sqlite
+    .prepare(sql)
+    .pluck()
+    .get(...params) as number;
+
+async function search<T>(query: string): Promise<T[]> {
+  return (await server.repo.searchResources(parseSearchRequest(query))) as T[];
+}
+
+describe('first load and increments', () => {
+  it('loads the practice by $export with progress, then a rename, a new email, a death and a merge arrive after one sync; a correction waiting in the outbox is kept', async () => {
+    const app = await fhirDesk('load');
+    await register(app);
+    const progress: PullProgress[] = [];
+    const watched = app.deliveries as unknown as { progress: PullProgress | null };
+    // The status bar reads deliveries.progress: record every value it takes.
+    let current: PullProgress | null = null;
+    Object.defineProperty(watched, 'progress', {
+      get: () => current,
+      set: (value: PullProgress | null) => {
+        current = value;
+        if (value) progress.push(value);
+      },
+    });
+
+    const first = await invokeOk<SyncSummary>(app, 'sync.now');
+    const demoPatients = count({ context: { sqlite: demo.sqlite } } as App, 'SELECT count(*) FROM patients');
+    expect(count(app, 'SELECT count(*) FROM patients')).toBe(demoPatients);
+    expect(count(app, 'SELECT count(*) FROM contacts')).toBe(count({ context: { sqlite: demo.sqlite } } as App, 'SELECT count(*) FROM contacts'));
+    expect(first.rows).toBeGreaterThan(demoPatients);
+    expect(first.setAside).toBe(0);
+    expect(server.counts.kickoffs).toBe(1);
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress.at(-1)!.remaining).toBe(0);
+    const status = await invokeOk<StatusInfo>(app, 'status.get');
+    expect(status.syncConfigured).toBe(true);
+    expect(status.lastSyncAt).toBe(first.lastSyncAt);
+    // Search works on what was loaded.
+    const anyone = app.context.sqlite.prepare('SELECT id, first_name, last_name, family_id FROM patients ORDER BY id LIMIT 1').get() as {
+      id: string;
+      first_name: string;
+      last_name: string;
+      family_id: string;
+    };
+    const found = await invokeOk<SearchResults>(app, 'search.patients', { text: `${anyone.first_name} ${anyone.last_name}` });
+    expect(found.hits.map((hit) => hit.patientId)).toContain(anyone.id);
+
+    // On the EHR: four changes.
+    const patients = app.context.sqlite.prepare(`SELECT id FROM patients WHERE status = 'Active' ORDER BY id LIMIT 4`).pluck().all() as string[];
+    const [renamedId, deceasedId, mergedId, correctedId] = patients as [string, string, string, string];
+    const renamed = await server.repo.readResource<Patient>('Patient', renamedId);
+    await server.repo.updateResource<Patient>({ ...renamed, name: [{ use: 'official', family: 'Okonkwo-Reyes', given: ['Amara'] }] });
+    const dying = await server.repo.readResource<Patient>('Patient', deceasedId);
+    await server.repo.updateResource<Patient>({ ...dying, deceasedBoolean: true });
+    const merging = await server.repo.readResource<Patient>('Patient', mergedId);
+    await server.repo.updateResource<Patient>({ ...merging, link: [{ type: 'replaced-by', other: { reference: `Patient/${renamedId}` } }] });
+    const [guardian] = await search<RelatedPerson>(`RelatedPerson?patient=Patient/${renamedId}`);
+    await server.repo.updateResource<RelatedPerson>({
+      ...guardian!,
+      telecom: [...(guardian!.telecom ?? []).filter((t) => t.system !== 'email'), { system: 'email', value: 'new.address@example.org', use: 'home' }],
+    });
+    // At the desk: a clerk corrects a name; the correction waits in the outbox (no sync service set up).
+    const before = app.context.sqlite.prepare('SELECT family_id, version FROM patients WHERE id = ?').get(correctedId) as {
+      family_id: string;
+      version: number;
+    };
+    await invokeOk<FamilyView>(app, 'patients.correctName', {
+      familyId: before.family_id,
+      patientId: correctedId,
+      firstName: 'Corrected',
+      lastName: 'AtTheDesk',
+      expectedVersion: before.version,
+    });
+    const upstream = await server.repo.readResource<Patient>('Patient', correctedId);
+    await server.repo.updateResource<Patient>({ ...upstream, name: [{ use: 'official', family: 'Upstream', given: ['Other'] }] });
+
+    const second = await invokeOk<SyncSummary>(app, 'sync.now');
+    expect(server.counts.kickoffs).toBe(2);
+    const row = (id: string) =>
+      app.context.sqlite.prepare('SELECT first_name, last_name, status FROM patients WHERE id = ?').get(id) as Record<string, string> | undefined;
+    expect(row(renamedId)).toMatchObject({ first_name: 'Amara', last_name: 'Okonkwo-Reyes' });
+    expect(row(deceasedId)?.status).toBe('Deceased');
+    expect(row(mergedId)?.status ?? 'gone').toMatch(/^(gone|Merged)$/);
+    expect(row(correctedId)).toMatchObject({ first_name: 'Corrected', last_name: 'AtTheDesk' });
+    expect(second.keptLocal).toBe(1);
+    const emails = app.context.sqlite
+      .prepare('SELECT c.email FROM contacts c JOIN patient_contacts l ON l.contact_id = c.id WHERE l.patient_id = ?')
+      .pluck()
+      .all(renamedId);
+    expect(emails).toContain('new.address@example.org');
+    // An increment carries the changes, not the practice.
+    expect(second.rows).toBeLessThan(first.rows / 4);
+  }, 120_000);
+});
+
+describe('authorization failures: a message for the administrator and no retry storm', () => {
+  it('a key the EHR does not know: one token request, the periodic sync asks nothing more, Sync now asks once', async () => {
+    const app = await fhirDesk('wrong-key', { fhirClientId: 'unregistered-desk' });
+    const requests = auth.tokenRequests;
+    const message = await syncFails(app);
+    expect(message).toContain('did not accept this desk’s key for client id “unregistered-desk”');
+    expect(message).toContain('the JWKS in Settings > Practice system');
+    for (let i = 0; i < 3; i += 1) await app.deliveries.syncNow(false).catch(() => undefined);
+    expect(auth.tokenRequests - requests).toBe(1);
+    expect((await invokeOk<StatusInfo>(app, 'status.get')).syncProblem).toBe(message);
+    await syncFails(app);
+    expect(auth.tokenRequests - requests).toBe(2);
+    expect(server.counts.kickoffs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a refused scope: the message names it; asked once', async () => {
+    const app = await fhirDesk('scope', { fhirScopes: `${ALL_SCOPES.join(' ')} system/Observation.read` });
+    await register(app);
+    const requests = auth.tokenRequests;
+    const message = await syncFails(app);
+    expect(message).toContain('refused the permissions this desk asks for');
+    expect(message).toContain('system/Observation.read');
+    for (let i = 0; i < 3; i += 1) await app.deliveries.syncNow(false).catch(() => undefined);
+    expect(auth.tokenRequests - requests).toBe(1);
+  });
+
+  it('a token the EHR revoked is replaced once; one refused twice stops the sync', async () => {
+    const app = await fhirDesk('revoked');
+    await register(app);
+    const kickoffs = server.counts.kickoffs;
+    await invokeOk<SyncSummary>(app, 'sync.now');
+    const requests = auth.tokenRequests;
+    auth.revokeTokens();
+    await invokeOk<SyncSummary>(app, 'sync.now');
+    expect(auth.tokenRequests - requests).toBe(1);
+    auth.rejectTokens = true;
+    try {
+      const message = await syncFails(app);
+      expect(message).toContain('refused the access token it had just given this desk (HTTP 401, twice)');
+      expect(auth.tokenRequests - requests).toBe(2);
+      for (let i = 0; i < 3; i += 1) await app.deliveries.syncNow(false).catch(() => undefined);
+      expect(auth.tokenRequests - requests).toBe(2);
+    } finally {
+      auth.rejectTokens = false;
+    }
+    expect(server.counts.kickoffs - kickoffs).toBe(2);
+  });
+
+  it('an unreachable token endpoint: offline, and no new attempt before the backoff', async () => {
+    const app = await fhirDesk('unreachable', { fhirTokenUrl: 'http://127.0.0.1:9/auth/token' });
+    await register(app);
+    const message = await syncFails(app);
+    expect(message).toContain('could not be reached; working offline');
+    // The periodic sync waits out the backoff without asking.
+    const again = await app.deliveries.syncNow(false).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(again).toMatch(/the next try is in \d+ seconds/);
+    expect((await invokeOk<StatusInfo>(app, 'status.get')).online).toBe(false);
+  });
+});
