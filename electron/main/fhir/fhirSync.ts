@@ -4,7 +4,6 @@ import { DEFAULT_FHIR_MAPPING_CONFIG, type FhirMappingConfig } from '../../../sh
 import { practiceTimeZone } from '../../../shared/settings';
 import type { AppContext } from '../context';
 import type { JobSession } from '../jobs/jobRunner';
-import { DeliveryError } from '../lib/deliveryError';
 import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
 import { SyncCancelled } from '../sync/http';
