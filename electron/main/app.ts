@@ -220,7 +220,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     ...campaignHandlers(ctx, { pacer: campaignPacer }),
     ...importHandlers(importer),
     ...jobHandlers(jobs),
-    ...fhirHandlers(secrets),
+    ...fhirHandlers(ctx, secrets),
     ...auditHandlers(ctx, { exportDir, chain: auditChain }),
   };
 

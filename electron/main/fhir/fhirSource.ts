@@ -1,4 +1,5 @@
 import type { SyncSummary } from '../../../shared/api';
+import { FAMILY_SOURCE_KEY, FAMILY_SOURCES, type FamilySourceSummary } from '../../../shared/fhir/familySource';
 import type { Settings } from '../../../shared/settings';
 import type { AppContext } from '../context';
 import type { Handlers } from '../dispatch';
@@ -100,8 +101,18 @@ export class FhirSource {
   }
 }
 
-export function fhirHandlers(secrets: SecretStore): Pick<Handlers, 'fhir.jwks'> {
+export function fhirHandlers(ctx: AppContext, secrets: SecretStore): Pick<Handlers, 'fhir.jwks' | 'fhir.familySource'> {
   return {
+    'fhir.familySource': async () => {
+      const row = await ctx.db.selectFrom('sync_state').select('value').where('key', '=', FAMILY_SOURCE_KEY).executeTakeFirst();
+      if (!row) return null;
+      try {
+        const summary = JSON.parse(row.value) as FamilySourceSummary;
+        return FAMILY_SOURCES.includes(summary.source) ? summary : null;
+      } catch {
+        return null;
+      }
+    },
     'fhir.jwks': async () => {
       const jwks = await smartPublicJwks(secrets);
       return { jwks: JSON.stringify(jwks, null, 2), kid: jwks.keys[0]!.kid!, alg: SMART_ALG };

@@ -1,13 +1,33 @@
 import { useEffect, useState } from 'react';
 import type { FhirJwksView } from '../../../shared/fhir/fhirCalls';
+import { FAMILY_SOURCE_WORDS, type FamilySourceSummary } from '../../../shared/fhir/familySource';
 import { call } from '../api/client';
 import { ErrorNote } from '../components/ErrorNote';
 
-/** Which family source the FHIR load uses, in the administrator's words (issue 15: "say which in the UI"). */
-export function familySourceWords(groupId: string): string {
-  return groupId
-    ? `Families come from the EHR’s household groups (Group resources), for the patients of group “${groupId}”.`
-    : 'Families are formed from shared guardians and the patient’s address (no group id is set: every patient is exported).';
+/** Where the last FHIR load's families came from (issue 15: "say which in the UI"). */
+export function FamilySourceNote({ lastSyncAt }: { lastSyncAt: string | null }) {
+  const [summary, setSummary] = useState<FamilySourceSummary | null | undefined>(undefined);
+  // Read again after each sync, which may change it.
+  // biome-ignore lint/correctness/useExhaustiveDependencies(lastSyncAt): each sync is the trigger, not an input
+  useEffect(() => {
+    let live = true;
+    call('fhir.familySource', {}).then(
+      (value) => live && setSummary(value),
+      () => live && setSummary(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [lastSyncAt]);
+  if (summary === undefined) return null;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return (
+    <p className="settings-hint fhir-family-source">
+      {summary
+        ? `${FAMILY_SOURCE_WORDS[summary.source]} Last load: ${n(summary.households)} patients placed by household group, ${n(summary.derived)} by shared guardian and address, ${n(summary.mirror)} kept in their family.`
+        : 'Families come from the EHR’s household groups where it has them, otherwise from children who share a parent or guardian and a home address. After the first sync this says which.'}
+    </p>
+  );
 }
 
 /** Administrators: this desk's public key (JWKS) to register with the EHR under the client id, with a copy button. */

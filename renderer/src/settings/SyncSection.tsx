@@ -7,7 +7,7 @@ import { useSecrets } from './secretsStore';
 import { describeSync, useSyncProblems, useSyncRun } from './syncStore';
 import { ErrorNote } from '../components/ErrorNote';
 import { ColumnHeads } from '../components/ColumnHeads';
-import { FhirKeyPanel, familySourceWords } from './FhirKeyPanel';
+import { FamilySourceNote, FhirKeyPanel } from './FhirKeyPanel';
 
 const FHIR_KEYS: ReadonlySet<SettingKey> = new Set(['fhirBaseUrl', 'fhirClientId', 'fhirGroupId', 'fhirScopes', 'fhirTokenUrl']);
 
@@ -18,10 +18,11 @@ const FHIR_KEYS: ReadonlySet<SettingKey> = new Set(['fhirBaseUrl', 'fhirClientId
  */
 export function SyncSection({ section, fields, saved, isAdmin }: { section: SettingSection; fields: SectionFields; saved: Settings; isAdmin: boolean }) {
   const fhir = fields.draft.syncSource === 'fhir';
+  const lastSyncAt = useSession((s) => s.status?.lastSyncAt ?? null);
   return (
     <SettingsSection section={section} fields={fields} shown={(key) => fhir || !FHIR_KEYS.has(key)}>
       {isAdmin && <SecretField secretKey="syncToken" />}
-      {fhir && <p className="settings-hint fhir-family-source">{familySourceWords(fields.draft.fhirGroupId.trim())}</p>}
+      {fhir && <FamilySourceNote lastSyncAt={lastSyncAt} />}
       {fhir && isAdmin && <FhirKeyPanel />}
       <SyncNow saved={saved} draft={fields.draft} />
       {isAdmin && <SyncProblems />}

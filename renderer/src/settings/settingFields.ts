@@ -118,7 +118,7 @@ export const FIELDS: Record<SettingKey, FieldInfo> = {
   },
   fhirGroupId: {
     label: 'Group id',
-    hint: 'The EHR’s Group of this practice’s patients: families come from its household groups. Leave empty to export every patient; families are then formed from shared guardians and the patient’s address.',
+    hint: 'The EHR’s Group of this practice’s patients (Group/[id]/$export). Leave empty to export every patient the client id may read (Patient/$export).',
   },
   fhirScopes: {
     label: 'Scopes',
