@@ -9,8 +9,10 @@ import { openDatabase, type OpenedDatabase } from '../../electron/main/db/open';
 import { seedDemoPractice } from '../../electron/main/demo/demoPractice';
 import type { PullProgress } from '../../electron/main/sync/pull';
 import { ALL_SCOPES, SmartAuth } from '../support/fhir/smartAuth';
+import { changeRelatedPersonEmail, markDeceased, mergePatients, renamePatient } from '../support/fhir/mutations';
 import { ROSTER_GROUP_ID, seedFhirFromMirror } from '../support/fhir/seed';
 import { startFhirServer, type FhirServer } from '../support/fhir/server';
+import type { Answer } from '../support/portal/http';
 import { makeTempDir } from '../support/tempDir';
 import { ADA_ADMIN, invokeOk, openTestDesk } from '../support/testDesk';
 
@@ -33,6 +35,8 @@ let demo: OpenedDatabase;
 let server: FhirServer;
 let auth: SmartAuth;
 const desks: App[] = [];
+/** Tried before the server answers (a test holds a file, or plays a server without _since); null lets the server answer. */
+let intercept: ((url: URL) => Promise<Answer | null> | Answer | null) | null = null;
 
 beforeAll(async () => {
   temp = makeTempDir('fpp-fhir-sync-');
@@ -42,7 +46,7 @@ beforeAll(async () => {
   server = await startFhirServer({
     retryAfterSeconds: 0,
     resourcesPerFile: 60,
-    routes: (req, url, body) => auth.route(req, url, body),
+    routes: async (req, url, body) => (intercept ? await intercept(url) : null) ?? auth.route(req, url, body),
     authorize: (req, url) => auth.authorizeRequest(req, url),
   });
   await seedFhirFromMirror(server.repo, demo.sqlite, config);
@@ -55,6 +59,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
+  intercept = null;
   for (const app of desks.splice(0)) await app.close();
 });
 
@@ -138,17 +143,11 @@ describe('first load and increments', () => {
     // On the EHR: four changes.
     const patients = app.context.sqlite.prepare(`SELECT id FROM patients WHERE status = 'Active' ORDER BY id LIMIT 4`).pluck().all() as string[];
     const [renamedId, deceasedId, mergedId, correctedId] = patients as [string, string, string, string];
-    const renamed = await server.repo.readResource<Patient>('Patient', renamedId);
-    await server.repo.updateResource<Patient>({ ...renamed, name: [{ use: 'official', family: 'Okonkwo-Reyes', given: ['Amara'] }] });
-    const dying = await server.repo.readResource<Patient>('Patient', deceasedId);
-    await server.repo.updateResource<Patient>({ ...dying, deceasedBoolean: true });
-    const merging = await server.repo.readResource<Patient>('Patient', mergedId);
-    await server.repo.updateResource<Patient>({ ...merging, link: [{ type: 'replaced-by', other: { reference: `Patient/${renamedId}` } }] });
+    await renamePatient(server.repo, renamedId, { given: 'Amara', family: 'Okonkwo-Reyes' });
+    await markDeceased(server.repo, deceasedId);
+    await mergePatients(server.repo, mergedId, renamedId);
     const [guardian] = await search<RelatedPerson>(`RelatedPerson?patient=Patient/${renamedId}`);
-    await server.repo.updateResource<RelatedPerson>({
-      ...guardian!,
-      telecom: [...(guardian!.telecom ?? []).filter((t) => t.system !== 'email'), { system: 'email', value: 'new.address@example.org', use: 'home' }],
-    });
+    await changeRelatedPersonEmail(server.repo, guardian!.id!, 'new.address@example.org');
     // At the desk: a clerk corrects a name; the correction waits in the outbox (no sync service set up).
     const before = app.context.sqlite.prepare('SELECT family_id, version FROM patients WHERE id = ?').get(correctedId) as {
       family_id: string;
@@ -161,8 +160,7 @@ describe('first load and increments', () => {
       lastName: 'AtTheDesk',
       expectedVersion: before.version,
     });
-    const upstream = await server.repo.readResource<Patient>('Patient', correctedId);
-    await server.repo.updateResource<Patient>({ ...upstream, name: [{ use: 'official', family: 'Upstream', given: ['Other'] }] });
+    await renamePatient(server.repo, correctedId, { given: 'Other', family: 'Upstream' });
 
     const second = await invokeOk<SyncSummary>(app, 'sync.now');
     expect(server.counts.kickoffs).toBe(2);
@@ -181,6 +179,78 @@ describe('first load and increments', () => {
     // An increment carries the changes, not the practice.
     expect(second.rows).toBeLessThan(first.rows / 4);
   }, 120_000);
+});
+
+describe('a load stopped half-way, and a server without _since', () => {
+  it('resumes after a restart at the file it stopped in, with the same export (no new kick-off)', async () => {
+    let app = await fhirDesk('resume');
+    await register(app);
+    const kickoffs = server.counts.kickoffs;
+    const files = server.counts.files;
+    let held: () => void = () => undefined;
+    const asked = new Promise<void>((resolve) => {
+      let seen = 0;
+      intercept = (url) => {
+        if (!url.pathname.includes('/$export-file/') || ++seen !== 2) return null;
+        resolve();
+        // The desk closes while the second file is on its way.
+        return new Promise<null>((release) => (held = () => release(null)));
+      };
+    });
+    const running = app.invoke('sync.now', {});
+    await asked;
+    const state = () => JSON.parse(app.context.sqlite.prepare(`SELECT value FROM sync_state WHERE key = 'fhir_sync'`).pluck().get() as string);
+    await app.close();
+    desks.splice(desks.indexOf(app), 1);
+    held();
+    expect((await running).ok).toBe(false);
+    intercept = null;
+
+    app = await fhirDesk('resume');
+    const saved = state();
+    expect(saved.export.manifest.output.length).toBeGreaterThan(2);
+    expect(saved.export.file).toBe(1);
+    expect(saved.export.staged).toBeGreaterThan(0);
+    expect(count(app, 'SELECT count(*) FROM patients')).toBe(0);
+    const summary = await invokeOk<SyncSummary>(app, 'sync.now');
+    expect(server.counts.kickoffs).toBe(kickoffs + 1);
+    // Files 1.. read once more after the restart (file 0 was staged before it): none twice but the one in flight.
+    expect(server.counts.files - files).toBe(saved.export.manifest.output.length + 1);
+    // Every patient on the EHR but one merged away by the test before.
+    const onServer = (await search<Patient>('Patient?_count=1000')).filter((p) => !p.link?.some((l) => l.type === 'replaced-by'));
+    expect(count(app, 'SELECT count(*) FROM patients')).toBe(onServer.length);
+    expect(summary.setAside).toBe(0);
+    expect(state()).toMatchObject({ export: null, since: saved.export.manifest.transactionTime });
+  }, 120_000);
+
+  it('asks by _lastUpdated searches when the EHR refuses _since, and the rename arrives', async () => {
+    const app = await fhirDesk('searches');
+    await register(app);
+    await invokeOk<SyncSummary>(app, 'sync.now');
+    const kickoffs = server.counts.kickoffs;
+    const searches = server.counts.searches;
+    intercept = (url) =>
+      url.pathname.endsWith('/$export') && url.searchParams.has('_since')
+        ? {
+            status: 400,
+            headers: { 'content-type': 'application/fhir+json' },
+            body: JSON.stringify({
+              resourceType: 'OperationOutcome',
+              issue: [{ severity: 'error', code: 'not-supported', diagnostics: '_since is not supported' }],
+            }),
+          }
+        : null;
+    const patientId = app.context.sqlite.prepare(`SELECT id FROM patients WHERE status = 'Active' ORDER BY id DESC LIMIT 1`).pluck().get() as string;
+    await renamePatient(server.repo, patientId, { given: 'Searched', family: 'ByLastUpdated' });
+    const summary = await invokeOk<SyncSummary>(app, 'sync.now');
+    expect(server.counts.kickoffs).toBe(kickoffs);
+    expect(server.counts.searches - searches).toBeGreaterThanOrEqual(4);
+    expect(app.context.sqlite.prepare('SELECT first_name, last_name FROM patients WHERE id = ?').get(patientId)).toEqual({
+      first_name: 'Searched',
+      last_name: 'ByLastUpdated',
+    });
+    expect(summary.rows).toBeLessThan(20);
+  }, 60_000);
 });
 
 describe('authorization failures: a message for the administrator and no retry storm', () => {
