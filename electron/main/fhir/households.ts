@@ -50,7 +50,7 @@ export function placeFamilies(sqlite: BetterSqlite3.Database, runId: string, ctx
   );
 
   // 1. Household Groups.
-  const groups = sqlite.prepare(`SELECT rowid, body FROM fhir_staging WHERE run_id = ? AND resource_type = 'Group' AND rowid > ? ORDER BY rowid LIMIT ?`);
+  const groups = sqlite.prepare(`SELECT rowid, body FROM fhir_staging WHERE +run_id = ? AND +resource_type = 'Group' AND rowid > ? ORDER BY rowid LIMIT ?`);
   for (const [, body] of inChunks<[number, string]>(groups, [runId])) {
     const household = mapHousehold(JSON.parse(body) as StagedGroup, ctx);
     if (household) for (const member of household.memberIds) place.run(runId, member, household.family.id, 'household', '');
@@ -94,7 +94,10 @@ export function placeFamilies(sqlite: BetterSqlite3.Database, runId: string, ctx
   }
 
   // 3. A family the mirror already gives one of them, else a new one.
-  const unplaced = sqlite.prepare(`SELECT s.rowid, s.resource_id FROM fhir_staging s WHERE ${unplacedWhere} AND s.rowid > ? ORDER BY s.rowid LIMIT ?`);
+  // `+`: walk by rowid (see ingest.ts statements()).
+  const unplaced = sqlite.prepare(
+    `SELECT s.rowid, s.resource_id FROM fhir_staging s WHERE ${unplacedWhere.replace("s.run_id = ? AND s.resource_type = 'Patient'", "+s.run_id = ? AND +s.resource_type = 'Patient'")} AND s.rowid > ? ORDER BY s.rowid LIMIT ?`,
+  );
   const mirrorFamily = sqlite.prepare('SELECT family_id FROM patients WHERE id = ? AND family_id IS NOT NULL').pluck();
   const rootFamily = new Map<number, string>();
   for (const [rowid, id] of inChunks<[number, string]>(unplaced, [runId])) {

@@ -332,20 +332,24 @@ function fromMirror(q: ReturnType<typeof statements>, draft: LinkDraft): LinkDra
 function statements(sqlite: BetterSqlite3.Database) {
   const s = (sql: string) => sqlite.prepare(sql);
   return {
-    groups: s(`SELECT rowid, body FROM fhir_staging WHERE run_id = ? AND resource_type = 'Group' AND rowid > ? ORDER BY rowid LIMIT ?`),
+    // Chunks walk the table in rowid order: `+` keeps SQLite from the (run_id, resource_type) index, which would sort every row of the type per chunk.
+    groups: s(`SELECT rowid, body FROM fhir_staging WHERE +run_id = ? AND +resource_type = 'Group' AND rowid > ? ORDER BY rowid LIMIT ?`),
     derivedFamilies: s(
       `SELECT family_id, max(family_name) FROM fhir_staging_family WHERE run_id = ? AND source = 'derived' GROUP BY family_id ORDER BY family_id`,
     ).raw(),
-    patients: s(`SELECT rowid, body FROM fhir_staging WHERE run_id = ? AND resource_type = 'Patient' AND rowid > ? ORDER BY rowid LIMIT ?`),
+    patients: s(`SELECT rowid, body FROM fhir_staging WHERE +run_id = ? AND +resource_type = 'Patient' AND rowid > ? ORDER BY rowid LIMIT ?`),
     familyOf: s('SELECT family_id FROM fhir_staging_family WHERE run_id = ? AND patient_id = ?').pluck(),
-    ofPatient: s('SELECT body FROM fhir_staging WHERE run_id = ? AND patient_id = ? AND resource_type = ? ORDER BY resource_id').pluck(),
+    // INDEXED BY: without it SQLite takes the (run_id, resource_type, resource_id) index for the ORDER BY and reads every RelatedPerson per patient.
+    ofPatient: s(
+      'SELECT body FROM fhir_staging INDEXED BY fhir_staging_patient WHERE run_id = ? AND patient_id = ? AND resource_type = ? ORDER BY resource_id',
+    ).pluck(),
     latestOfContact: s(
       `SELECT body FROM fhir_staging WHERE run_id = ? AND contact_id = ? AND resource_type = 'RelatedPerson'
         ORDER BY last_updated DESC, resource_id LIMIT 1`,
     ).pluck(),
     orphans: s(
       `SELECT s.rowid, s.resource_type, s.body FROM fhir_staging s
-        WHERE s.run_id = ? AND s.resource_type IN ('RelatedPerson', 'Appointment')
+        WHERE +s.run_id = ? AND +s.resource_type IN ('RelatedPerson', 'Appointment')
           AND NOT EXISTS (SELECT 1 FROM fhir_staging p WHERE p.run_id = s.run_id AND p.resource_type = 'Patient' AND p.resource_id = s.patient_id)
           AND s.rowid > ? ORDER BY s.rowid LIMIT ?`,
     ),

@@ -82,6 +82,17 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database) {
     `INSERT INTO sync_problems (kind, record_id, problem, cursor, seen_at) VALUES ('fhir', ?, ?, ?, ?)
      ON CONFLICT (kind, record_id) DO UPDATE SET problem = excluded.problem, seen_at = excluded.seen_at`,
   );
+  /**
+   * Staging and the pages commit without an fsync (synchronous NORMAL: WAL stays consistent, a power
+   * cut loses at most the last of them and the position that goes with them, so the run redoes
+   * them); the transaction that completes the run is FULL, which also syncs every frame before it.
+   */
+  let synchronous = '';
+  const durable = (full: boolean) => {
+    const wanted = full ? 'FULL' : 'NORMAL';
+    if (wanted !== synchronous) sqlite.pragma(`synchronous = ${wanted}`);
+    synchronous = wanted;
+  };
   /** The run's pages being assembled (a generator over the staging table, read in chunks). */
   const assembling = new Map<string, Generator<ChangesPage>>();
   return {
@@ -90,15 +101,17 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database) {
       writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state));
       return null;
     },
-    stage: ({ runId, resources, unreadable, where, state, config, now }: StageArgs): { staged: number; setAside: number } =>
-      sqlite
+    stage: ({ runId, resources, unreadable, where, state, config, now }: StageArgs): { staged: number; setAside: number } => {
+      durable(false);
+      return sqlite
         .transaction(() => {
           const result = stageResources(sqlite, runId, resources, config, new Date(now));
           for (const { line, problem } of unreadable) setAside.run(`${where}, line ${line}`, problem, `fhir:${runId}`, now);
           writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state));
           return { staged: result.staged, setAside: result.setAside + unreadable.length };
         })
-        .immediate(),
+        .immediate();
+    },
     /** Before the pages: whether the mirror is empty (search terms then built once at the end) and the resources staged. */
     prepare: ({ runId }: { runId: string }): { deferIndex: boolean; total: number } => {
       const empty = sqlite.prepare('SELECT count(*) FROM patients').pluck().get() === 0;
@@ -109,6 +122,7 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database) {
     },
     /** Assembles the run's next page and applies it in one transaction; null when there is none left. */
     applyNext: ({ runId, config, deferIndex, pageRows, now }: ApplyNextArgs): (PageCounts & { hasMore: boolean }) | null => {
+      durable(false);
       let pages = assembling.get(runId);
       if (!pages) {
         // The FHIR pages leave the sync protocol's cursor where it was (a switch back resumes there).
@@ -116,18 +130,33 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database) {
         pages = assemblePages(sqlite, runId, { config, now: new Date(now), pageRows, cursorBefore: cursor, cursorAfter: cursor });
         assembling.set(runId, pages);
       }
-      const next = pages.next();
-      if (next.done) {
+      // Assembling writes too (the families placed, the inferred links): with the page, one transaction.
+      // The first page places every staged patient in a family (households.ts), so it takes longest.
+      let step: { counts: PageCounts; hasMore: boolean } | null;
+      try {
+        step = sqlite
+          .transaction(() => {
+            const next = pages.next();
+            if (next.done) return null;
+            return { counts: sync.applyPage({ page: next.value, deferIndex, now } satisfies ApplyPageArgs), hasMore: next.value.hasMore };
+          })
+          .immediate();
+      } catch (error) {
+        // Rolled back: a generator that threw is spent, so the next sync assembles again from the start.
+        assembling.delete(runId);
+        throw error;
+      }
+      if (!step) {
         assembling.delete(runId);
         return null;
       }
-      const counts = sync.applyPage({ page: next.value, deferIndex, now } satisfies ApplyPageArgs);
-      if (!next.value.hasMore) assembling.delete(runId);
-      return { ...counts, hasMore: next.value.hasMore };
+      if (!step.hasMore) assembling.delete(runId);
+      return { ...step.counts, hasMore: step.hasMore };
     },
     patientIds: (_args: null): string[] => sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[],
     /** The run is whole: the next increment starts at `since`; its staging emptied; the search terms are current. */
     complete: ({ runId, since, lastSyncAt }: { runId: string; since: string | null; lastSyncAt: string }): null => {
+      durable(true);
       sqlite
         .transaction(() => {
           clearStaging(sqlite, runId);
