@@ -7,10 +7,12 @@
  *    guardian by relationship, or with Joint or Exclusive authority or residence by the EHR's
  *    extensions: mapping.ts isGuardian) AND the same home address (folded; two patients
  *    without an address count as the same address) are one family: union-find over the staging
- *    rowids, in an Int32Array, edges read sorted from SQLite, so nothing per patient is an object;
+ *    rowids, in an Int32Array, edges read sorted from SQLite, so nothing per patient is an object.
+ *    Children with no guardian on file at all are grouped by the home address alone;
  * 3. a family so found takes the family the mirror already gives one of its patients (the
- *    smallest id), so an increment never moves a child; else a new family `hh-<first patient id>`
- *    named after that patient's last name.
+ *    smallest id), so an increment never moves a child, or else the family of a patient the
+ *    mirror links to one of its guardians (a new baby of a known mother); else a new family
+ *    `hh-<first patient id>` named after that patient's last name.
  *
  * A guardian of children in two homes (a blended family) links them only where the address
  * matches, so the two households stay two families, as SPEC 2 wants.
@@ -79,18 +81,30 @@ export function placeFamilies(sqlite: BetterSqlite3.Database, runId: string, ctx
         ORDER BY rp.contact_id, 3, s.rowid`,
     )
     .raw();
-  let lastKey = '';
-  let lastRow = -1;
-  for (const [rowid, contactId, address] of edges.iterate(runId) as IterableIterator<[number, string, string]>) {
-    const key = `${contactId}\u0000${address}`;
-    if (key === lastKey) {
-      // The smaller rowid becomes the root: the family is named after its first patient.
-      const a = find(lastRow);
-      const b = find(rowid);
-      if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+  // Children without any guardian on file: the home address alone.
+  const alone = sqlite
+    .prepare(
+      `SELECT s.rowid, '', s.address_key FROM fhir_staging s
+        WHERE ${unplacedWhere} AND s.address_key IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM fhir_staging rp WHERE rp.run_id = s.run_id AND rp.patient_id = s.resource_id
+                            AND rp.resource_type = 'RelatedPerson' AND rp.guardian = 1)
+        ORDER BY s.address_key, s.rowid`,
+    )
+    .raw();
+  for (const statement of [edges, alone]) {
+    let lastKey = '';
+    let lastRow = -1;
+    for (const [rowid, contactId, address] of statement.iterate(runId) as IterableIterator<[number, string, string]>) {
+      const key = `${contactId}\u0000${address}`;
+      if (key === lastKey) {
+        // The smaller rowid becomes the root: the family is named after its first patient.
+        const a = find(lastRow);
+        const b = find(rowid);
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+      }
+      lastKey = key;
+      lastRow = rowid;
     }
-    lastKey = key;
-    lastRow = rowid;
   }
 
   // 3. A family the mirror already gives one of them, else a new one.
@@ -100,8 +114,19 @@ export function placeFamilies(sqlite: BetterSqlite3.Database, runId: string, ctx
   );
   const mirrorFamily = sqlite.prepare('SELECT family_id FROM patients WHERE id = ? AND family_id IS NOT NULL').pluck();
   const rootFamily = new Map<number, string>();
+  // A new child of a guardian the mirror already knows (an increment that does not carry the
+  // siblings) joins that guardian's family: the mirror keeps no addresses to compare.
+  const guardianFamily = sqlite
+    .prepare(
+      `SELECT p.family_id FROM fhir_staging rp
+         JOIN patient_contacts l ON l.contact_id = rp.contact_id
+         JOIN patients p ON p.id = l.patient_id
+        WHERE rp.run_id = ? AND rp.patient_id = ? AND rp.resource_type = 'RelatedPerson' AND rp.guardian = 1 AND p.family_id IS NOT NULL
+        ORDER BY p.family_id LIMIT 1`,
+    )
+    .pluck();
   for (const [rowid, id] of inChunks<[number, string]>(unplaced, [runId])) {
-    const existing = mirrorFamily.get(id) as string | undefined;
+    const existing = (mirrorFamily.get(id) ?? guardianFamily.get(runId, id)) as string | undefined;
     if (existing === undefined) continue;
     const root = find(rowid);
     const known = rootFamily.get(root);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mapAppointment, mapHousehold, mapPatient, mapRelatedPerson, settleLinks } from '../../../electron/main/fhir/mapping';
-import { appointmentToFhir, householdToFhir, patientToFhir, relatedPersonToFhir } from '../../../electron/main/fhir/reverseMapping';
+import { appointmentToFhir, householdToFhir, patientToFhir, relatedPersonToFhir } from '../../support/fhir/reverseMapping';
 import { instantOfWallTime, wallTimeIn } from '../../../electron/main/fhir/wallTime';
 import { PATIENT_STATUSES } from '../../../shared/domain/patient';
 import { DEFAULT_FHIR_MAPPING_CONFIG } from '../../../shared/fhir/mappingConfig';
@@ -42,14 +42,13 @@ describe('mirror → FHIR → mirror gives back what the desk had', () => {
     expect(back(p)).toEqual(same(p));
   });
 
-  it.each([
-    [{ sex: 'F' as const, portalLinked: true }],
-    [{ sex: 'X' as const, dateOfBirth: null }],
-    [{ sex: null, firstName: '', familyId: null }],
-  ])('a patient with %j', (over) => {
-    const p = patient(over);
-    expect(back(p)).toEqual(same(p));
-  });
+  it.each([[{ sex: 'F' as const, portalLinked: true }], [{ sex: 'X' as const, dateOfBirth: null }], [{ sex: null, firstName: '', familyId: null }]])(
+    'a patient with %j',
+    (over) => {
+      const p = patient(over);
+      expect(back(p)).toEqual(same(p));
+    },
+  );
 
   const contact: ContactRecord = {
     id: 'con-000009',
