@@ -106,6 +106,10 @@ describe('first load and increments', () => {
   it('loads the practice by $export with progress, then a rename, a new email, a death and a merge arrive after one sync; a correction waiting in the outbox is kept', async () => {
     const app = await fhirDesk('load');
     await register(app);
+    // Making the key pair is audited once, by name, never with the key.
+    await invokeOk<FhirJwksView>(app, 'fhir.jwks');
+    const audited = app.context.sqlite.prepare(`SELECT details FROM audit_log WHERE action = 'secret_changed'`).pluck().all() as string[];
+    expect(audited.map((d) => JSON.parse(d))).toEqual([{ secret: 'fhirPrivateKey', set: true }]);
     const progress: PullProgress[] = [];
     const watched = app.deliveries as unknown as { progress: PullProgress | null };
     // The status bar reads deliveries.progress: record every value it takes.

@@ -9,7 +9,9 @@ import { linkedSignal } from '../sync/http';
 import type { PullProgress } from '../sync/pull';
 import type { Wait } from './bulkClient';
 import { runFhirSync } from './fhirSync';
-import { SMART_ALG, SmartClient, smartPublicJwks } from './smart';
+import { SMART_ALG, SMART_KEY_SECRET, SmartClient, smartPublicJwks } from './smart';
+import { appendAudit } from '../audit/audit';
+import { requireClerk } from '../clerks/sessionService';
 
 /**
  * The FHIR source of the mirror (Settings > Practice system > "FHIR R4"), owned by the delivery
@@ -114,7 +116,19 @@ export function fhirHandlers(ctx: AppContext, secrets: SecretStore): Pick<Handle
       }
     },
     'fhir.jwks': async () => {
+      const clerk = await requireClerk(ctx);
+      const existed = secrets.get(SMART_KEY_SECRET) !== null;
       const jwks = await smartPublicJwks(secrets);
+      // The first look makes the key pair: audited like any secret set (never its value).
+      if (!existed && secrets.get(SMART_KEY_SECRET) !== null) {
+        await appendAudit(ctx.db, {
+          action: 'secret_changed',
+          clerkId: clerk.id,
+          workstation: ctx.workstation,
+          at: ctx.now(),
+          details: { secret: SMART_KEY_SECRET, set: true },
+        });
+      }
       return { jwks: JSON.stringify(jwks, null, 2), kid: jwks.keys[0]!.kid!, alg: SMART_ALG };
     },
   };

@@ -56,15 +56,25 @@ function readStored(secrets: SecretStore): StoredKey | null {
   return null;
 }
 
+/** A key being made, per store: two callers at once (the JWKS panel and a sync) get the same key, not one each. */
+const making = new WeakMap<SecretStore, Promise<StoredKey>>();
+
 /** The desk's key pair: made once (ES384), the private key sealed in the secret store. */
 export async function ensureSmartKey(secrets: SecretStore): Promise<StoredKey> {
   const stored = readStored(secrets);
   if (stored) return stored;
-  const { privateKey } = await generateKeyPair(SMART_ALG, { extractable: true });
-  const privateJwk = await exportJWK(privateKey);
-  const kid = await calculateJwkThumbprint(privateJwk, 'sha256');
-  const made: StoredKey = { kid, privateJwk: { ...privateJwk, kid, alg: SMART_ALG } };
-  secrets.set(SMART_KEY_SECRET, JSON.stringify(made));
+  let made = making.get(secrets);
+  if (!made) {
+    made = (async () => {
+      const { privateKey } = await generateKeyPair(SMART_ALG, { extractable: true });
+      const privateJwk = await exportJWK(privateKey);
+      const kid = await calculateJwkThumbprint(privateJwk, 'sha256');
+      const key: StoredKey = { kid, privateJwk: { ...privateJwk, kid, alg: SMART_ALG } };
+      secrets.set(SMART_KEY_SECRET, JSON.stringify(key));
+      return key;
+    })().finally(() => making.delete(secrets));
+    making.set(secrets, made);
+  }
   return made;
 }
 
