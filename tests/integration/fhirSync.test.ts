@@ -227,6 +227,25 @@ describe('a load stopped half-way, and a server without _since', () => {
     expect(state()).toMatchObject({ export: null, since: saved.export.manifest.transactionTime });
   }, 120_000);
 
+  it('another group (or FHIR server) starts afresh: a full export, not an increment of the old one', async () => {
+    const kicks: URL[] = [];
+    intercept = (url) => {
+      if (url.pathname.endsWith('/$export')) kicks.push(url);
+      return null;
+    };
+    const app = await fhirDesk('switch');
+    await register(app);
+    await invokeOk<SyncSummary>(app, 'sync.now');
+    await invokeOk<SyncSummary>(app, 'sync.now');
+    await invokeOk(app, 'settings.update', { changes: { fhirGroupId: '' } });
+    await invokeOk<SyncSummary>(app, 'sync.now');
+    expect(kicks.map((url) => [url.pathname.replace(/^\/fhir\//, ''), url.searchParams.has('_since')])).toEqual([
+      [`Group/${ROSTER_GROUP_ID}/$export`, false],
+      [`Group/${ROSTER_GROUP_ID}/$export`, true],
+      ['Patient/$export', false],
+    ]);
+  }, 60_000);
+
   it('asks by _lastUpdated searches when the EHR refuses _since, and the rename arrives', async () => {
     const app = await fhirDesk('searches');
     await register(app);

@@ -9,7 +9,7 @@ import { yieldToEventLoop } from '../lib/pacing';
 import { SyncCancelled } from '../sync/http';
 import type { PullProgress } from '../sync/pull';
 import { awaitManifest, deleteExport, EXPORT_TYPES, ExportGone, kickOff, readExportFile, searchSince, type Manifest, type Wait } from './bulkClient';
-import type { FhirEndpoint } from './fhirHttp';
+import { fhirBase, type FhirEndpoint } from './fhirHttp';
 import { fhirIngestOps, readFhirState, type FhirSyncState, type IngestOps } from './ingestOps';
 
 /**
@@ -75,6 +75,12 @@ type Call = ReturnType<typeof ingestCaller>['call'];
 async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSyncOptions, call: Call): Promise<SyncSummary> {
   const { signal } = endpoint;
   let state: FhirSyncState = await exclusive(ctx.db, () => readFhirState(ctx.sqlite));
+  // Another FHIR server or group: what was followed or staged is about the old one, and the first sync is a full load.
+  const source = `${fhirBase(endpoint).href}#${options.groupId}`;
+  if (state.source !== source) {
+    if (state.export) await call('discard', { runId: state.export.runId });
+    state = { source, since: null, export: null };
+  }
   const totals = { pages: 0, rows: 0, tombstones: 0, keptLocal: 0, setAside: 0, olderIgnored: 0, charactersRemoved: 0 };
   let staged = state.export?.staged ?? 0;
   let expected = 0;
@@ -100,7 +106,7 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
       if (kicked === 'since-refused') {
         state = { ...state, export: { runId: randomUUID(), statusUrl: null, since: state.since, manifest: null, file: 0, line: 0, staged: 0 } };
         nextSince = await searchChanges(endpoint, state, stage);
-        return await finish(ctx, call, options, config, state.export!.runId, totals, nextSince, signal);
+        return await finish(ctx, call, options, config, state, totals, nextSince, signal);
       }
       statusUrl = kicked.statusUrl;
       state = { ...state, export: { runId: state.export?.runId ?? randomUUID(), statusUrl, since: state.since, manifest: null, file: 0, line: 0, staged: 0 } };
@@ -143,7 +149,7 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
     throw error;
   }
   nextSince = manifest.transactionTime;
-  const summary = await finish(ctx, call, options, config, job.runId, totals, nextSince, signal);
+  const summary = await finish(ctx, call, options, config, state, totals, nextSince, signal);
   if (job.statusUrl) await deleteExport(endpoint, job.statusUrl);
   return summary;
 }
@@ -173,12 +179,13 @@ async function finish(
   call: Call,
   options: FhirSyncOptions,
   config: FhirMappingConfig,
-  runId: string,
+  state: FhirSyncState,
   totals: Omit<SyncSummary, 'lastSyncAt'>,
   nextSince: string | null,
   signal?: AbortSignal,
 ): Promise<SyncSummary> {
   const pageRows = options.pageLimit ?? DEFAULT_PAGE_LIMIT;
+  const runId = state.export!.runId;
   const { deferIndex, total } = await call('prepare', { runId });
   let done = 0;
   for (;;) {
@@ -207,6 +214,6 @@ async function finish(
   }
   if (signal?.aborted) throw new SyncCancelled();
   const lastSyncAt = ctx.now().toISOString();
-  await call('complete', { runId, since: nextSince, lastSyncAt });
+  await call('complete', { runId, source: state.source, since: nextSince, lastSyncAt });
   return { ...totals, lastSyncAt };
 }

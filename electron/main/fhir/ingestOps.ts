@@ -17,6 +17,8 @@ import { assemblePages, clearStaging, stageResources } from './ingest';
 
 /** Where the FHIR sync stands (sync_state 'fhir_sync'). */
 export interface FhirSyncState {
+  /** The FHIR base and group the rest is about: another one starts afresh (a first load). */
+  source: string;
   /** The transactionTime of the last export applied whole (or the server time of the last searches): the next increment's _since. */
   since: string | null;
   /** The run being staged, if any. */
@@ -40,12 +42,12 @@ const ONLINE_KEY = 'online';
 
 export function readFhirState(sqlite: BetterSqlite3.Database): FhirSyncState {
   const text = sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(FHIR_STATE_KEY) as string | undefined;
-  if (!text) return { since: null, export: null };
+  if (!text) return { source: '', since: null, export: null };
   try {
     const state = JSON.parse(text) as FhirSyncState;
-    return { since: state.since ?? null, export: state.export ?? null };
+    return { source: state.source ?? '', since: state.since ?? null, export: state.export ?? null };
   } catch {
-    return { since: null, export: null };
+    return { source: '', since: null, export: null };
   }
 }
 
@@ -155,12 +157,17 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database) {
     },
     patientIds: (_args: null): string[] => sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[],
     /** The run is whole: the next increment starts at `since`; its staging emptied; the search terms are current. */
-    complete: ({ runId, since, lastSyncAt }: { runId: string; since: string | null; lastSyncAt: string }): null => {
+    /** The FHIR base or group changed: the old run's staged rows go. */
+    discard: ({ runId }: { runId: string }): null => {
+      clearStaging(sqlite, runId);
+      return null;
+    },
+    complete: ({ runId, source, since, lastSyncAt }: { runId: string; source: string; since: string | null; lastSyncAt: string }): null => {
       durable(true);
       sqlite
         .transaction(() => {
           clearStaging(sqlite, runId);
-          writeState(sqlite, FHIR_STATE_KEY, JSON.stringify({ since, export: null } satisfies FhirSyncState));
+          writeState(sqlite, FHIR_STATE_KEY, JSON.stringify({ source, since, export: null } satisfies FhirSyncState));
           writeState(sqlite, INDEX_STALE_KEY, 'false');
           writeState(sqlite, LAST_SYNC_KEY, lastSyncAt);
           writeState(sqlite, ONLINE_KEY, 'true');
