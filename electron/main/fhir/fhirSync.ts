@@ -104,7 +104,12 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
     if (!statusUrl) {
       const kicked = await kickOff(endpoint, options.groupId, state.since);
       if (kicked === 'since-refused') {
-        state = { ...state, export: { runId: randomUUID(), statusUrl: null, since: state.since, manifest: null, file: 0, line: 0, staged: 0 } };
+        // A search run stopped before may have staged some already: the same run goes on over it.
+        state = {
+          ...state,
+          export: { runId: state.export?.runId ?? randomUUID(), statusUrl: null, since: state.since, manifest: null, file: 0, line: 0, staged: 0 },
+        };
+        await call('saveState', state);
         nextSince = await searchChanges(endpoint, state, stage);
         return await finish(ctx, call, options, config, state, totals, nextSince, signal);
       }
