@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDataCipher } from '../../electron/main/crypto/envelope';
-import { awaitManifest, kickOff, readExportFile, searchSince, STAGE_BATCH, type Batch } from '../../electron/main/fhir/bulkClient';
+import { awaitManifest, kickOff, parseLine, readExportFile, searchSince, STAGE_BATCH, type Batch } from '../../electron/main/fhir/bulkClient';
 import type { FhirEndpoint } from '../../electron/main/fhir/fhirHttp';
 import { SmartClient, smartPublicJwks } from '../../electron/main/fhir/smart';
 import { fileSecretStore } from '../../electron/main/secrets/secretStore';
@@ -172,6 +172,15 @@ describe('kick-off and polling', () => {
   });
 });
 
+/** A batch's lines as the worker stages them (parseLine). */
+const parsed = (batch: Batch) => batch.lines.map(parseLine).flatMap((p) => ('resource' in p ? [p.resource] : []));
+const ids = (batch: Batch) => parsed(batch).map((r) => (r as { id: string }).id);
+const notResources = (batch: Batch) =>
+  batch.lines.flatMap((text, i) => {
+    const p = parseLine(text);
+    return 'problem' in p ? [{ line: batch.lineNumbers[i], problem: p.problem }] : [];
+  });
+
 describe('export files', () => {
   const patient = (i: number) => JSON.stringify({ resourceType: 'Patient', id: `p${i}`, name: [{ family: 'Muñoz', given: ['Zoë'] }] });
 
@@ -196,13 +205,13 @@ describe('export files', () => {
       if (batches.length === 1) release();
     });
     expect(lines).toBe(STAGE_BATCH + 11);
-    expect(batches.map((b) => b.resources.length)).toEqual([STAGE_BATCH, 11]);
+    expect(batches.map((b) => b.lines.length)).toEqual([STAGE_BATCH, 11]);
     expect(batches[0]!.linesDone).toBe(STAGE_BATCH);
-    expect(batches[0]!.resources[0]).toMatchObject({ name: [{ family: 'Muñoz', given: ['Zoë'] }] });
-    expect(batches[1]!.resources.at(-1)).toMatchObject({ id: 'p9999' });
+    expect(parsed(batches[0]!)[0]).toMatchObject({ name: [{ family: 'Muñoz', given: ['Zoë'] }] });
+    expect(parsed(batches[1]!).at(-1)).toMatchObject({ id: 'p9999' });
   });
 
-  it('a line too long to hold, or not JSON, is set aside with its line number; the lines around it arrive; a resumed read skips what was staged', async () => {
+  it('a line too long to hold, or not a JSON object, is set aside with its line number; the lines around it arrive; a resumed read skips what was staged', async () => {
     const huge = JSON.stringify({ resourceType: 'Patient', id: 'huge', text: 'x'.repeat(1024 * 1024 + 10) });
     routes.set('/fhir/files/1.ndjson', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/fhir+ndjson' });
@@ -213,9 +222,10 @@ describe('export files', () => {
       batches.push(batch);
     });
     expect(batches).toHaveLength(1);
-    expect(batches[0]!.resources.map((r) => (r as { id: string }).id)).toEqual(['p1', 'p2', 'p3']);
-    expect(batches[0]!.unreadable).toEqual([
-      { line: 2, problem: 'larger than this desk accepts (over 1 MB)' },
+    expect(ids(batches[0]!)).toEqual(['p1', 'p2', 'p3']);
+    expect(batches[0]!.unreadable).toEqual([{ line: 2, problem: 'larger than this desk accepts (over 1 MB)' }]);
+    // The lines that are not resources are told apart where they are staged, with their line numbers.
+    expect(notResources(batches[0]!)).toEqual([
       { line: 3, problem: 'not a FHIR resource (not a JSON object)' },
       { line: 5, problem: 'not a FHIR resource (not a JSON object)' },
     ]);
@@ -224,8 +234,9 @@ describe('export files', () => {
     await readExportFile(endpoint, `${origin}/fhir/files/1.ndjson`, 3, async (batch) => {
       resumed.push(batch);
     });
-    expect(resumed[0]!.resources.map((r) => (r as { id: string }).id)).toEqual(['p2', 'p3']);
-    expect(resumed[0]!.unreadable).toEqual([{ line: 5, problem: 'not a FHIR resource (not a JSON object)' }]);
+    expect(ids(resumed[0]!)).toEqual(['p2', 'p3']);
+    expect(resumed[0]!.unreadable).toEqual([]);
+    expect(notResources(resumed[0]!)).toEqual([{ line: 5, problem: 'not a FHIR resource (not a JSON object)' }]);
     expect(resumed[0]!.linesDone).toBe(6);
   });
 });

@@ -246,6 +246,25 @@ describe('a load stopped half-way, and a server without _since', () => {
     ]);
   }, 60_000);
 
+  it('a line of an export file that is not a resource is listed in Sync problems by file and line; the rest is applied', async () => {
+    const app = await fhirDesk('garbage');
+    await register(app);
+    const [one] = await search<Patient>('Patient?_count=1');
+    let served = false;
+    intercept = (url) => {
+      if (served || !url.pathname.includes('/$export-file/')) return null;
+      served = true;
+      return { status: 200, headers: { 'content-type': 'application/fhir+ndjson' }, body: `${JSON.stringify(one)}\n{"resourceType": "Patient", "id": \n` };
+    };
+    const summary = await invokeOk<SyncSummary>(app, 'sync.now');
+    expect(summary.setAside).toBeGreaterThanOrEqual(1);
+    const problems = await invokeOk<{ problems: { kind: string; recordId: string; problem: string }[] }>(app, 'sync.problems');
+    expect(problems.problems).toContainEqual(
+      expect.objectContaining({ kind: 'fhir', recordId: 'Patient file 1, line 2', problem: 'not a FHIR resource (not a JSON object)' }),
+    );
+    expect(count(app, 'SELECT count(*) FROM patients WHERE id = ?', one!.id)).toBe(1);
+  }, 60_000);
+
   it('asks by _lastUpdated searches when the EHR refuses _since, and the rename arrives', async () => {
     const app = await fhirDesk('searches');
     await register(app);

@@ -147,13 +147,30 @@ export async function awaitManifest(
   );
 }
 
-/** A batch of parsed resources, with where the file stands after it (lines read). */
+/**
+ * A batch of NDJSON lines as text, with where the file stands after it (lines read). The lines are
+ * parsed where they are staged (the worker): this thread only splits them, and text crosses to the
+ * worker far cheaper than parsed objects.
+ */
 export interface Batch {
-  resources: unknown[];
+  lines: string[];
+  /** The line number of each of `lines` (1-based, blank lines not counted). */
+  lineNumbers: number[];
   /** Lines of this file read so far (batch included); the resume point. */
   linesDone: number;
-  /** Lines that were not JSON objects or were too long: set aside, with why. */
+  /** Lines too long to hold: set aside, with why. */
   unreadable: { line: number; problem: string }[];
+}
+
+/** One NDJSON line as a resource, or why it is not one. */
+export function parseLine(text: string): { resource: object } | { problem: string } {
+  let resource: unknown;
+  try {
+    resource = JSON.parse(text);
+  } catch {
+    resource = null;
+  }
+  return resource && typeof resource === 'object' && !Array.isArray(resource) ? { resource } : { problem: 'not a FHIR resource (not a JSON object)' };
 }
 
 /**
@@ -172,33 +189,28 @@ export async function readExportFile(endpoint: FhirEndpoint, fileUrl: string, sk
     throw statusError(answer, 'an export file', body);
   }
   let line = 0;
-  let batch: Batch = { resources: [], linesDone: 0, unreadable: [] };
+  const empty = (): Batch => ({ lines: [], lineNumbers: [], linesDone: 0, unreadable: [] });
+  let batch = empty();
   const flush = async () => {
-    if (batch.resources.length === 0 && batch.unreadable.length === 0) return;
+    if (batch.lines.length === 0 && batch.unreadable.length === 0) return;
     batch.linesDone = line;
     const full = batch;
-    batch = { resources: [], linesDone: 0, unreadable: [] };
+    batch = empty();
     await onBatch(full);
   };
   const take = async (item: () => void) => {
     line += 1;
     if (line <= skipLines) return;
     item();
-    if (batch.resources.length + batch.unreadable.length >= STAGE_BATCH) await flush();
+    if (batch.lines.length + batch.unreadable.length >= STAGE_BATCH) await flush();
   };
   await streamLines(
     answer,
     {
       onLine: (text) =>
         take(() => {
-          let resource: unknown;
-          try {
-            resource = JSON.parse(text);
-          } catch {
-            resource = null;
-          }
-          if (resource && typeof resource === 'object' && !Array.isArray(resource)) batch.resources.push(resource);
-          else batch.unreadable.push({ line, problem: 'not a FHIR resource (not a JSON object)' });
+          batch.lines.push(text);
+          batch.lineNumbers.push(line);
         }),
       onOversize: () => take(() => batch.unreadable.push({ line, problem: 'larger than this desk accepts (over 1 MB)' })),
     },

@@ -10,7 +10,7 @@ import { SyncCancelled } from '../sync/http';
 import type { PullProgress } from '../sync/pull';
 import { awaitManifest, deleteExport, EXPORT_TYPES, ExportGone, kickOff, readExportFile, searchSince, type Manifest, type Wait } from './bulkClient';
 import { fhirBase, type FhirEndpoint } from './fhirHttp';
-import { fhirIngestOps, readFhirState, type FhirSyncState, type IngestOps } from './ingestOps';
+import { fhirIngestOps, readFhirState, type FhirSyncState, type IngestOps, type StageArgs } from './ingestOps';
 
 /**
  * A sync from the practice's EHR over FHIR (issue 15), the FHIR counterpart of sync/pull.ts:
@@ -71,6 +71,8 @@ export async function runFhirSync(ctx: AppContext, endpoint: FhirEndpoint, optio
 }
 
 type Call = ReturnType<typeof ingestCaller>['call'];
+/** What one staging call carries: parsed resources (a search page) or an export file's lines. */
+type StagedBatch = Pick<StageArgs, 'resources' | 'lines' | 'lineNumbers' | 'unreadable'>;
 
 async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSyncOptions, call: Call): Promise<SyncSummary> {
   const { signal } = endpoint;
@@ -87,12 +89,12 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
   const report = (rowsDone: number, remaining: number) => options.report({ rowsDone, remaining: Math.max(0, remaining) });
 
   const config = await mappingConfig(ctx);
-  const stage = async (resources: unknown[], unreadable: { line: number; problem: string }[], next: FhirSyncState, where: string) => {
+  const stage = async (batch: StagedBatch, next: FhirSyncState, where: string) => {
     if (signal?.aborted) throw new SyncCancelled();
     const runId = next.export!.runId;
-    const counts = await call('stage', { runId, resources, unreadable, where, state: next, config, now: ctx.now().toISOString() });
+    const counts = await call('stage', { runId, ...batch, where, state: next, config, now: ctx.now().toISOString() });
     state = next;
-    staged += resources.length;
+    staged += batch.resources.length + (batch.lines?.length ?? 0);
     totals.setAside += counts.setAside;
     report(staged, expected - staged);
     await yieldToEventLoop();
@@ -139,9 +141,8 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
       const skip = file === job.file ? job.line : 0;
       await readExportFile(endpoint, output.url, skip, (batch) =>
         stage(
-          batch.resources,
-          batch.unreadable,
-          { ...state, export: { ...job, file, line: batch.linesDone, staged: staged + batch.resources.length } },
+          { resources: [], lines: batch.lines, lineNumbers: batch.lineNumbers, unreadable: batch.unreadable },
+          { ...state, export: { ...job, file, line: batch.linesDone, staged: staged + batch.lines.length } },
           `${output.type} file ${file + 1}`,
         ),
       );
@@ -163,11 +164,11 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
 async function searchChanges(
   endpoint: FhirEndpoint,
   state: FhirSyncState,
-  stage: (resources: unknown[], unreadable: [], next: FhirSyncState, where: string) => Promise<void>,
+  stage: (batch: StagedBatch, next: FhirSyncState, where: string) => Promise<void>,
 ): Promise<string | null> {
   let first: string | null = null;
   for (const type of EXPORT_TYPES) {
-    const serverTime = await searchSince(endpoint, type, state.since!, (resources) => stage(resources, [], state, `${type} search`));
+    const serverTime = await searchSince(endpoint, type, state.since!, (resources) => stage({ resources, unreadable: [] }, state, `${type} search`));
     first ??= serverTime;
   }
   return first ?? new Date().toISOString();

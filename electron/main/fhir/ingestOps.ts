@@ -3,7 +3,7 @@ import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import type { ChangesPage } from '../../../shared/sync/protocol';
 import { INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from '../sync/applyPage';
 import { syncApplyOps, type ApplyPageArgs } from '../sync/applyOps';
-import type { Manifest } from './bulkClient';
+import { parseLine, type Manifest } from './bulkClient';
 import { assemblePages, clearStaging, stageResources } from './ingest';
 
 /**
@@ -61,7 +61,10 @@ function writeState(sqlite: BetterSqlite3.Database, key: string, value: string):
 
 export interface StageArgs {
   runId: string;
+  /** Parsed resources (a search page), or NDJSON lines as text with their line numbers (an export file). */
   resources: unknown[];
+  lines?: string[];
+  lineNumbers?: number[];
   unreadable: { line: number; problem: string }[];
   /** Where the lines came from, for the set-aside list ("Patient file 1"). */
   where: string;
@@ -103,14 +106,21 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database) {
       writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state));
       return null;
     },
-    stage: ({ runId, resources, unreadable, where, state, config, now }: StageArgs): { staged: number; setAside: number } => {
+    stage: ({ runId, resources, lines = [], lineNumbers = [], unreadable, where, state, config, now }: StageArgs): { staged: number; setAside: number } => {
       durable(false);
+      const parsed = [...resources];
+      const problems = [...unreadable];
+      lines.forEach((text, i) => {
+        const outcome = parseLine(text);
+        if ('resource' in outcome) parsed.push(outcome.resource);
+        else problems.push({ line: lineNumbers[i] ?? 0, problem: outcome.problem });
+      });
       return sqlite
         .transaction(() => {
-          const result = stageResources(sqlite, runId, resources, config, new Date(now));
-          for (const { line, problem } of unreadable) setAside.run(`${where}, line ${line}`, problem, `fhir:${runId}`, now);
+          const result = stageResources(sqlite, runId, parsed, config, new Date(now));
+          for (const { line, problem } of problems) setAside.run(`${where}, line ${line}`, problem, `fhir:${runId}`, now);
           writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state));
-          return { staged: result.staged, setAside: result.setAside + unreadable.length };
+          return { staged: result.staged, setAside: result.setAside + problems.length };
         })
         .immediate();
     },
