@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import { openDatabase, type OpenedDatabase } from '../../electron/main/db/open';
 import { seedDemoPractice } from '../../electron/main/demo/demoPractice';
@@ -59,6 +60,8 @@ test.afterAll(async () => {
   temp?.remove();
 });
 
+test.setTimeout(120_000);
+
 test('the administrator connects to the EHR over FHIR, registers the key and loads the practice; a clerk issues a family from it', async ({
   page,
   context,
@@ -81,6 +84,9 @@ test('the administrator connects to the EHR over FHIR, registers the key and loa
   await expect(jwksField).toHaveValue(/"kty": "EC"/);
   const jwks = await jwksField.inputValue();
   expect(jwks).not.toContain('"d"');
+  // The FHIR settings and the key panel pass axe like every screen (accessibility.spec.ts).
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)).toEqual([]);
   await page.getByRole('button', { name: 'Copy JWKS' }).click();
   await expect(page.getByText('Copied.')).toBeVisible();
   expect(await page.evaluate('navigator.clipboard.readText()')).toBe(jwks);
