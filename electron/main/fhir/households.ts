@@ -44,7 +44,12 @@ export function* inChunks<T extends unknown[]>(statement: BetterSqlite3.Statemen
   }
 }
 
+/** In one transaction (the mirror is synchronous=FULL: a commit per patient would be one disk flush each). */
 export function placeFamilies(sqlite: BetterSqlite3.Database, runId: string, ctx: MappingContext): FamilySourceSummary | null {
+  return sqlite.transaction(() => placeAll(sqlite, runId, ctx)).immediate();
+}
+
+function placeAll(sqlite: BetterSqlite3.Database, runId: string, ctx: MappingContext): FamilySourceSummary | null {
   sqlite.prepare('DELETE FROM fhir_staging_family WHERE run_id = ?').run(runId);
   const place = sqlite.prepare(
     `INSERT INTO fhir_staging_family (run_id, patient_id, family_id, source, family_name) VALUES (?, ?, ?, ?, ?)
@@ -52,7 +57,7 @@ export function placeFamilies(sqlite: BetterSqlite3.Database, runId: string, ctx
   );
 
   // 1. Household Groups.
-  const groups = sqlite.prepare(`SELECT rowid, body FROM fhir_staging WHERE +run_id = ? AND +resource_type = 'Group' AND rowid > ? ORDER BY rowid LIMIT ?`);
+  const groups = sqlite.prepare(`SELECT rowid, body FROM fhir_staging WHERE run_id = ? AND resource_type = 'Group' AND rowid > ? ORDER BY rowid LIMIT ?`);
   for (const [, body] of inChunks<[number, string]>(groups, [runId])) {
     const household = mapHousehold(JSON.parse(body) as StagedGroup, ctx);
     if (household) for (const member of household.memberIds) place.run(runId, member, household.family.id, 'household', '');
@@ -108,10 +113,7 @@ export function placeFamilies(sqlite: BetterSqlite3.Database, runId: string, ctx
   }
 
   // 3. A family the mirror already gives one of them, else a new one.
-  // `+`: walk by rowid (see ingest.ts statements()).
-  const unplaced = sqlite.prepare(
-    `SELECT s.rowid, s.resource_id FROM fhir_staging s WHERE ${unplacedWhere.replace("s.run_id = ? AND s.resource_type = 'Patient'", "+s.run_id = ? AND +s.resource_type = 'Patient'")} AND s.rowid > ? ORDER BY s.rowid LIMIT ?`,
-  );
+  const unplaced = sqlite.prepare(`SELECT s.rowid, s.resource_id FROM fhir_staging s WHERE ${unplacedWhere} AND s.rowid > ? ORDER BY s.rowid LIMIT ?`);
   const mirrorFamily = sqlite.prepare('SELECT family_id FROM patients WHERE id = ? AND family_id IS NOT NULL').pluck();
   const rootFamily = new Map<number, string>();
   // A new child of a guardian the mirror already knows (an increment that does not carry the

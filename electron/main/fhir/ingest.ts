@@ -43,6 +43,7 @@ import {
   type MappingContext,
 } from './mapping';
 import {
+  keepConfiguredExtensions,
   SET_ASIDE_KIND,
   STAGED_SCHEMAS,
   STAGED_TYPES,
@@ -85,6 +86,7 @@ export function stageResources(
   );
   const setAside = setAsideStatement(sqlite);
   const seenAt = now.toISOString();
+  const extensionUrls = new Set(Object.values(config.extensions));
   const result: StageResult = { staged: 0, skipped: 0, setAside: 0 };
   sqlite
     .transaction(() => {
@@ -103,7 +105,8 @@ export function stageResources(
           result.setAside += 1;
           return;
         }
-        const resource = parsed.data as { id: string; meta?: { lastUpdated?: string } };
+        const resource = parsed.data as { id: string; meta?: { lastUpdated?: string }; extension?: { url: string }[] };
+        keepConfiguredExtensions(resource, extensionUrls);
         let patientId: string | null = null;
         let contactId: string | null = null;
         let guardian = 0;
@@ -281,7 +284,12 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
   page = emptyPage();
   contactsOfPage.clear();
   let inPage = 0;
-  for (const [, type, body] of inChunks<[number, StagedType, string]>(q.orphans, [runId])) {
+  const orphans = function* () {
+    // One type at a time: each chunk is then a range of the (run, type) index.
+    yield* inChunks<[number, StagedType, string]>(q.orphans, [runId, 'RelatedPerson']);
+    yield* inChunks<[number, StagedType, string]>(q.orphans, [runId, 'Appointment']);
+  };
+  for (const [, type, body] of orphans()) {
     if (type === 'Appointment') {
       const outcome = mapAppointment(JSON.parse(body) as StagedAppointment, ctx);
       if (outcome.kind === 'appointment') page.appointments.push(outcome.record);
@@ -332,14 +340,13 @@ function fromMirror(q: ReturnType<typeof statements>, draft: LinkDraft): LinkDra
 function statements(sqlite: BetterSqlite3.Database) {
   const s = (sql: string) => sqlite.prepare(sql);
   return {
-    // Chunks walk the table in rowid order: `+` keeps SQLite from the (run_id, resource_type) index, which would sort every row of the type per chunk.
-    groups: s(`SELECT rowid, body FROM fhir_staging WHERE +run_id = ? AND +resource_type = 'Group' AND rowid > ? ORDER BY rowid LIMIT ?`),
+    groups: s(`SELECT rowid, body FROM fhir_staging WHERE run_id = ? AND resource_type = 'Group' AND rowid > ? ORDER BY rowid LIMIT ?`),
     derivedFamilies: s(
       `SELECT family_id, max(family_name) FROM fhir_staging_family WHERE run_id = ? AND source = 'derived' GROUP BY family_id ORDER BY family_id`,
     ).raw(),
-    patients: s(`SELECT rowid, body FROM fhir_staging WHERE +run_id = ? AND +resource_type = 'Patient' AND rowid > ? ORDER BY rowid LIMIT ?`),
+    patients: s(`SELECT rowid, body FROM fhir_staging WHERE run_id = ? AND resource_type = 'Patient' AND rowid > ? ORDER BY rowid LIMIT ?`),
     familyOf: s('SELECT family_id FROM fhir_staging_family WHERE run_id = ? AND patient_id = ?').pluck(),
-    // INDEXED BY: without it SQLite takes the (run_id, resource_type, resource_id) index for the ORDER BY and reads every RelatedPerson per patient.
+    // INDEXED BY: without statistics SQLite would pick the (run, type, id) index and read a whole type per patient.
     ofPatient: s(
       'SELECT body FROM fhir_staging INDEXED BY fhir_staging_patient WHERE run_id = ? AND patient_id = ? AND resource_type = ? ORDER BY resource_id',
     ).pluck(),
@@ -349,7 +356,7 @@ function statements(sqlite: BetterSqlite3.Database) {
     ).pluck(),
     orphans: s(
       `SELECT s.rowid, s.resource_type, s.body FROM fhir_staging s
-        WHERE +s.run_id = ? AND +s.resource_type IN ('RelatedPerson', 'Appointment')
+        WHERE s.run_id = ? AND s.resource_type = ?
           AND NOT EXISTS (SELECT 1 FROM fhir_staging p WHERE p.run_id = s.run_id AND p.resource_type = 'Patient' AND p.resource_id = s.patient_id)
           AND s.rowid > ? ORDER BY s.rowid LIMIT ?`,
     ),
