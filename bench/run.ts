@@ -30,6 +30,7 @@ import { planInputsFromFamily } from '../shared/planInputs';
 import { makeTempDir } from '../tests/support/tempDir';
 import { ms, okValue, printTable, summarize, timeEach, type Timing } from './stats';
 import { runSyncBench } from './syncBench';
+import { benchFhir } from './fhirBench';
 import { benchBulk } from './bulk';
 import { benchImport } from './importBench';
 import { benchAudit } from './auditBench';
@@ -353,6 +354,11 @@ if (process.env.FPP_BENCH_SKIP_SYNC) {
 } else {
   await runSyncBench(app, { patients: PATIENTS, now: NOW, desk });
 }
+
+// ---- issue 15: the first load over FHIR ($export from npm run fhir:dev) beside the direct insert ----
+
+if (process.env.FPP_BENCH_SKIP_FHIR) console.log(`\nFHIR row (issue 15): skipped (${process.env.FPP_BENCH_SKIP_FHIR}).`);
+else await benchFhir({ patients: PATIENTS, desk });
 
 // ---- issue 5: Bulk PIN eligibility and the data-quality worklist over the same mirror; import ----
 

@@ -8,12 +8,13 @@ import type { OutboxKind } from './outbox/kinds';
 import type { ChildVerdict } from './domain/verdict';
 import type { ChildEnrollment, GuardianEnrollment } from './domain/enrollment';
 import type { Authority, PatientStatus, ReminderMethod } from './domain/patient';
-import { SECRET_KEYS, settingsSchema, type SecretKey, type Settings } from './settings';
+import { ENTERED_SECRET_KEYS, settingsSchema, type EnteredSecretKey, type Settings } from './settings';
 import { bulkCalls } from './bulk/api';
 import { auditCalls, type AuditLogState } from './audit/api';
 import { clerkCalls } from './clerks/api';
 import { campaignCalls } from './campaign/api';
 import { jobCalls } from './jobs/api';
+import { fhirCalls } from './fhir/fhirCalls';
 import type { JobView } from './jobs/jobs';
 import { call, type Access } from './contractCall';
 import { mailboxSchema } from './mailboxSchema';
@@ -390,8 +391,8 @@ export const contract = {
   'mail.dropRead': call<MailDropMessage>()(z.strictObject({ file: z.string().regex(/^[A-Za-z0-9._-]{1,120}\.eml$/) })),
   'sync.now': call<SyncSummary>()(empty),
   'sync.problems': call<SyncProblemList>('admin')(empty),
-  'secrets.status': call<Record<SecretKey, boolean>>('admin')(empty),
-  'secrets.set': call<null>('admin')(z.strictObject({ key: z.enum(SECRET_KEYS), value: z.string().min(1).max(500).nullable() })),
+  'secrets.status': call<Record<EnteredSecretKey, boolean>>('admin')(empty),
+  'secrets.set': call<null>('admin')(z.strictObject({ key: z.enum(ENTERED_SECRET_KEYS), value: z.string().min(1).max(500).nullable() })),
   'settings.get': call<Settings>()(empty),
   'settings.update': call<Settings>('admin')(z.strictObject({ changes: settingsSchema.partial().strict() })),
   ...bulkCalls,
@@ -399,6 +400,7 @@ export const contract = {
   ...clerkCalls,
   ...campaignCalls,
   ...jobCalls,
+  ...fhirCalls,
 } as const;
 
 export type Contract = typeof contract;

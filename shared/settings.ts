@@ -1,5 +1,12 @@
 import { z } from 'zod';
 
+/** Where the mirror is filled from (Settings > Practice system). */
+export const SYNC_SOURCES = ['protocol', 'fhir'] as const;
+export type SyncSource = (typeof SYNC_SOURCES)[number];
+
+/** What the desk asks the EHR for: read access to the four resource types it loads (SMART v1 scopes, which v2 servers accept too). */
+export const DEFAULT_FHIR_SCOPES = 'system/Patient.read system/RelatedPerson.read system/Appointment.read system/Group.read';
+
 /** Practice settings: one schema, one set of defaults, read by main and shown by the renderer. */
 export const settingsSchema = z.object({
   practiceName: z.string().min(1).max(120),
@@ -24,6 +31,22 @@ export const settingsSchema = z.object({
   smtpFrom: z.string().max(254),
   /** Base address of the practice system's sync service; empty = not configured. */
   syncUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(300)]),
+  /** Where Sync now fills the mirror from: the sync protocol above, or the EHR's FHIR R4 API (issue 15). Deliveries always use the sync protocol. */
+  syncSource: z.enum(SYNC_SOURCES),
+  /** FHIR R4 base address of the EHR (US Core, Bulk Data); empty = not configured. */
+  fhirBaseUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(300)]),
+  /** The client id the EHR registered for this practice (SMART Backend Services). */
+  fhirClientId: z.string().trim().max(200),
+  /** The EHR's Group of this practice's patients (Group/[id]/$export); empty = Patient/$export. */
+  fhirGroupId: z
+    .string()
+    .trim()
+    .max(64)
+    .regex(/^[A-Za-z0-9\-.]*$/, 'Letters, digits, - and . only (a FHIR id).'),
+  /** The scopes asked for, space-separated. */
+  fhirScopes: z.string().trim().min(1).max(500),
+  /** The token endpoint; empty = found at {fhirBaseUrl}/.well-known/smart-configuration. */
+  fhirTokenUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(300)]),
   /** The workstation locks after this many minutes without keyboard or mouse activity (HIPAA automatic logoff). */
   lockAfterMinutes: z.number().int().min(1).max(60),
   /** Set Up My Account campaign: emails released to the outbox per hour (the mail server's and the parents' patience). */
@@ -70,11 +93,20 @@ export const DEFAULT_SETTINGS: Settings = {
   smtpUser: '',
   smtpFrom: '',
   syncUrl: '',
+  syncSource: 'protocol',
+  fhirBaseUrl: '',
+  fhirClientId: '',
+  fhirGroupId: '',
+  fhirScopes: DEFAULT_FHIR_SCOPES,
+  fhirTokenUrl: '',
   lockAfterMinutes: 5,
   campaignPerHour: 300,
   backupKeepDays: 14,
 };
 
 /** Secrets are never settings rows: they live in the secret store (see electron/main/secrets). */
-export const SECRET_KEYS = ['smtpPassword', 'syncToken'] as const;
+export const SECRET_KEYS = ['smtpPassword', 'syncToken', 'fhirPrivateKey'] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
+/** The secrets an administrator types in; the FHIR private key is made by the desk and never leaves it. */
+export const ENTERED_SECRET_KEYS = ['smtpPassword', 'syncToken'] as const satisfies readonly SecretKey[];
+export type EnteredSecretKey = (typeof ENTERED_SECRET_KEYS)[number];

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,6 +27,7 @@ import { familyHandlers } from './families/familyHandlers';
 import { Importer, importHandlers } from './importer';
 import { acquireInstanceLock, type InstanceLock } from './instance/instanceLock';
 import { jobHandlers } from './jobs/jobHandlers';
+import { FhirSource, fhirHandlers, type FhirSourceOptions } from './fhir/fhirSource';
 import { JobRunner } from './jobs/jobRunner';
 import { Signal } from './lib/signal';
 import { defaultMailDropDir, pinEmailDeliverers } from './mail/deliverers';
@@ -73,6 +75,8 @@ export interface AppConfig {
   /** Start the outbox worker and the periodic pull (web mode and Electron do; tests drive them). */
   startDeliveries?: boolean;
   deliveries?: Pick<DeliveryRuntimeOptions, 'worker' | 'pullEveryMs' | 'fetch'>;
+  /** The FHIR source (issue 15): tests shorten the waits between export status polls. */
+  fhir?: Pick<FhirSourceOptions, 'fetch' | 'wait'>;
   /** Electron's safeStorage: wraps the data key with the OS keychain (web mode and tests use FPP_DATA_KEY or a key file). */
   keyWrapper?: KeyWrapper;
   /** Daily automatic backups into <data>/backups (web mode and Electron do; tests drive them). */
@@ -164,6 +168,7 @@ export async function createApp(config: AppConfig): Promise<App> {
   const exportDir = path.join(dataDir ?? os.tmpdir(), 'exports');
   // Heavy jobs in worker threads (issue 14): the importer's apply, and a pull's page writes.
   const jobs = new JobRunner(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding, deskTurn: opened.deskTurn.buffer });
+  const openSyncSession = () => jobs.openSession({ kind: 'sync.apply', jobId: randomUUID() });
   const deliveries = new DeliveryRuntime(ctx, {
     // A large pull is a job: its run record, its pages written in a worker session, cancelled from the status bar.
     jobs: {
@@ -171,6 +176,7 @@ export async function createApp(config: AppConfig): Promise<App> {
       noteJob: (jobId) => jobs.noteJob(jobId),
       onCancel: (jobId, hook) => jobs.onCancel(jobId, hook),
     },
+    fhir: new FhirSource(ctx, { secrets, openSession: openSyncSession, ...config.fhir }),
     secrets,
     mailDropDir,
     outboxChanged,
@@ -197,7 +203,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     ...statusHandlers(ctx, {
       liveStatus: async () => ({
         emailTransport: (await ctx.settings()).smtpHost ? 'smtp' : 'mail-drop',
-        syncConfigured: (await deliveries.endpoint()) !== null,
+        syncConfigured: await deliveries.sourceConfigured(),
         syncProgress: deliveries.progress,
         auditLog: auditChain.state,
         auditCheck: auditChain.progress,
@@ -219,6 +225,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     ...campaignHandlers(ctx, { pacer: campaignPacer }),
     ...importHandlers(importer),
     ...jobHandlers(jobs),
+    ...fhirHandlers(ctx, secrets),
     ...auditHandlers(ctx, { exportDir, chain: auditChain }),
   };
 

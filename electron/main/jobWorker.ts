@@ -4,7 +4,7 @@ import type { JobWorkerData, SessionCall, WorkerMessage } from './jobs/jobTypes'
 import { registerAuditChain } from './db/auditChain';
 import { waitForDesk } from './db/deskTurn';
 import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
-import { syncApplyOps } from './sync/applyOps';
+import { fhirIngestOps } from './fhir/ingestOps';
 
 /**
  * Worker-thread entry of the job runner (jobs/jobRunner.ts), an app entry beside index.ts and web.ts
@@ -28,7 +28,8 @@ function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Datab
   // import's: the pull writes in key order, and this cache is the app process's memory (issue 14: RSS).
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('cache_size = -32768');
-  const ops = syncApplyOps(sqlite, data.deskTurn);
+  // The pull's ops (applyPage, reindex) and the FHIR sync's (stage, nextPage …, which include the pull's).
+  const ops = fhirIngestOps(sqlite, data.deskTurn);
   return new Promise<void>((resolve) => {
     port.on('message', (message: SessionCall | { type: 'stop' }) => {
       if (message.type === 'stop') return resolve();

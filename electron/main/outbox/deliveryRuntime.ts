@@ -9,6 +9,7 @@ import { ONLINE_KEY, Puller, type PullProgress } from '../sync/pull';
 import { abandonOpenRun, APP_CLOSING, type PullJobHost } from '../sync/pullJob';
 import { exclusive } from '../lib/exclusive';
 import { DeliveryError } from '../lib/deliveryError';
+import { fhirConfigured, type FhirSource } from '../fhir/fhirSource';
 import type { Signal } from '../lib/signal';
 import type { DeliveryServices } from './deliverers';
 import { OutboxWorker, SYNC_KINDS, type Deliverers, type OutboxWorkerOptions } from './worker';
@@ -26,6 +27,8 @@ export interface DeliveryRuntimeOptions {
   /** How often to pull from the practice system while configured. */
   pullEveryMs?: number;
   fetch?: typeof fetch;
+  /** The EHR's FHIR API, when Settings choose it as the source of the mirror (issue 15). */
+  fhir?: FhirSource;
 }
 
 const SYNC_KIND_SET: ReadonlySet<string> = new Set(SYNC_KINDS);
@@ -109,6 +112,7 @@ export class DeliveryRuntime {
     this.configuredKey = endpoint ? endpointKey(endpoint) : '';
     // What the last pull ran into was about the old settings.
     this.syncProblem = null;
+    await this.options.fhir?.configurationChanged();
     if (this.pulling && (!endpoint || this.pulling.key !== endpointKey(endpoint))) {
       this.pulling.controller.abort();
       this.pulling = null;
@@ -131,8 +135,44 @@ export class DeliveryRuntime {
       .execute();
   }
 
+  /** Whether Sync now has a source to read: the EHR's FHIR API, or the practice system's sync service. */
+  async sourceConfigured(): Promise<boolean> {
+    const settings = await this.ctx.settings();
+    if (settings.syncSource === 'fhir') return this.options.fhir !== undefined && fhirConfigured(settings);
+    return (await this.endpoint()) !== null;
+  }
+
+  /**
+   * Fills the mirror from the source Settings chose. `asked` = a person pressed Sync now (the
+   * periodic sync passes false): the FHIR source then tries a remembered refusal once more.
+   */
+  async syncNow(asked = true): Promise<SyncSummary> {
+    const settings = await this.ctx.settings();
+    if (settings.syncSource === 'fhir' && this.options.fhir) return this.fhirSyncNow(this.options.fhir, fhirConfigured(settings), asked);
+    return this.pullNow();
+  }
+
+  private async fhirSyncNow(fhir: FhirSource, configured: boolean, asked: boolean): Promise<SyncSummary> {
+    if (!configured) throw new AppError('conflict', 'The EHR is not set up: enter its FHIR base address and client id in Settings > Practice system.');
+    if (this.stopping.signal.aborted) throw new AppError('conflict', 'The app is closing: sync again after it restarts.');
+    try {
+      const summary = await fhir.syncNow(this.stopping.signal, (progress) => (this.progress = progress), asked);
+      this.syncProblem = null;
+      return summary;
+    } catch (error) {
+      if (error instanceof DeliveryError) {
+        if (error.permanent) this.syncProblem = error.message;
+        if (error.reason === 'offline') await this.setOnline(false);
+        throw new AppError('conflict', error.message);
+      }
+      throw error;
+    } finally {
+      this.progress = null;
+    }
+  }
+
   /** Pulls now (one pull at a time per address); the outbox is woken when the practice system answered. */
-  async syncNow(): Promise<SyncSummary> {
+  private async pullNow(): Promise<SyncSummary> {
     const endpoint = await this.endpoint();
     if (!endpoint) throw new AppError('conflict', 'The practice system is not set up: enter its address and token in Settings.');
     if (this.stopping.signal.aborted) throw new AppError('conflict', 'The app is closing: sync again after it restarts.');
@@ -190,13 +230,13 @@ export class DeliveryRuntime {
     const schedule = () => {
       if (this.stopping.signal.aborted) return;
       this.pullTimer = setTimeout(() => {
-        void this.syncNow()
+        void this.syncNow(false)
           .catch(() => undefined)
           .finally(schedule);
       }, every);
       this.pullTimer.unref?.();
     };
-    if (this.endpointCache) void this.syncNow().catch(() => undefined);
+    if (await this.sourceConfigured()) void this.syncNow(false).catch(() => undefined);
     schedule();
   }
 
@@ -211,6 +251,7 @@ export class DeliveryRuntime {
     await this.worker.stop();
     await pulling?.catch(() => undefined);
     await this.pulls.cancel();
+    await this.options.fhir?.stop();
   }
 }
 

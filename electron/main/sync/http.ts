@@ -142,7 +142,7 @@ export function tooLarge(maxBytes: number): DeliveryError {
 const BYTES_PER_TURN = 1024 * 1024;
 
 /** Reads the body as a stream and stops (cancelling the rest) as soon as it passes maxBytes. */
-async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
+export async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined);
@@ -178,6 +178,11 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
     at += chunk.byteLength;
   }
   return body;
+}
+
+/** readCapped, decoded as UTF-8 (a character split across chunks is decoded whole). */
+export async function readCappedText(response: Response, maxBytes: number): Promise<string> {
+  return utf8.decode(await readCapped(response, maxBytes));
 }
 
 function redirected(status: number, location: string | null, base: URL): DeliveryError {

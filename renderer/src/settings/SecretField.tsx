@@ -1,5 +1,5 @@
 import type { FormEvent } from 'react';
-import type { SecretKey } from '../../../shared/settings';
+import type { EnteredSecretKey } from '../../../shared/settings';
 import { useSecrets } from './secretsStore';
 import { SECRETS } from './settingFields';
 import { ErrorNote } from '../components/ErrorNote';
@@ -8,7 +8,7 @@ import { ErrorNote } from '../components/ErrorNote';
  * A write-only secret: the input belongs to its own small form (the `form` attribute), so Enter in it
  * saves the secret and never the settings around it. The stored value is never shown, only whether there is one.
  */
-export function SecretField({ secretKey: key }: { secretKey: SecretKey }) {
+export function SecretField({ secretKey: key }: { secretKey: EnteredSecretKey }) {
   const stored = useSecrets((s) => s.stored);
   const state = useSecrets((s) => s.perKey[key]);
   const type = useSecrets((s) => s.type);
@@ -75,7 +75,7 @@ export function SecretField({ secretKey: key }: { secretKey: SecretKey }) {
 }
 
 /** A secret's form element, kept outside the settings form (forms cannot nest); its field sits in its section. */
-export function SecretForm({ secretKey: key }: { secretKey: SecretKey }) {
+export function SecretForm({ secretKey: key }: { secretKey: EnteredSecretKey }) {
   const save = useSecrets((s) => s.save);
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();

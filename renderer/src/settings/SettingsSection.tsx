@@ -26,11 +26,14 @@ export function SettingsSection({
   fields,
   before,
   children,
+  shown = () => true,
 }: {
   section: SettingSection;
   fields: SectionFields;
   before?: ReactNode;
   children?: ReactNode;
+  /** The settings of the section shown now (a choice above may make others irrelevant). */
+  shown?: (key: SettingKey) => boolean;
 }) {
   return (
     <fieldset className="settings-section" aria-labelledby={`settings-section-${section.id}`}>
@@ -38,7 +41,7 @@ export function SettingsSection({
         {section.title}
       </h2>
       {before}
-      {section.keys.map((key) => (
+      {section.keys.filter(shown).map((key) => (
         <SettingField
           key={key}
           settingKey={key}

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import type { Settings } from '../../../shared/settings';
+import type { SettingKey, Settings } from '../../../shared/settings';
 import { useSession } from '../app/sessionStore';
 import { SecretField } from './SecretField';
 import { SecretsUnknown, SettingsSection, type SectionFields, type SettingSection } from './SettingsSection';
@@ -7,13 +7,24 @@ import { useSecrets } from './secretsStore';
 import { describeSync, useSyncProblems, useSyncRun } from './syncStore';
 import { ErrorNote } from '../components/ErrorNote';
 import { ColumnHeads } from '../components/ColumnHeads';
+import { FamilySourceNote, FhirKeyPanel } from './FhirKeyPanel';
 
-/** Practice system (sync): the address, the token (administrators), Sync now, and the records set aside (administrators). */
+const FHIR_KEYS: ReadonlySet<SettingKey> = new Set(['fhirBaseUrl', 'fhirClientId', 'fhirGroupId', 'fhirScopes', 'fhirTokenUrl']);
+
+/**
+ * Practice system (sync): where the mirror is filled from (the sync protocol or FHIR R4), the
+ * address, the token (administrators), the FHIR settings and this desk's public key (FHIR),
+ * Sync now, and the records set aside (administrators).
+ */
 export function SyncSection({ section, fields, saved, isAdmin }: { section: SettingSection; fields: SectionFields; saved: Settings; isAdmin: boolean }) {
+  const fhir = fields.draft.syncSource === 'fhir';
+  const lastSyncAt = useSession((s) => s.status?.lastSyncAt ?? null);
   return (
-    <SettingsSection section={section} fields={fields}>
+    <SettingsSection section={section} fields={fields} shown={(key) => fhir || !FHIR_KEYS.has(key)}>
       {isAdmin && <SecretField secretKey="syncToken" />}
-      <SyncNow saved={saved} draftUrl={fields.draft.syncUrl} />
+      {fhir && <FamilySourceNote lastSyncAt={lastSyncAt} />}
+      {fhir && isAdmin && <FhirKeyPanel />}
+      <SyncNow saved={saved} draft={fields.draft} />
       {isAdmin && <SyncProblems />}
       {isAdmin && <SecretsUnknown what="sync token" />}
     </SettingsSection>
@@ -21,20 +32,28 @@ export function SyncSection({ section, fields, saved, isAdmin }: { section: Sett
 }
 
 /** Pulls from the practice system now and says what came in, or why it could not. */
-function SyncNow({ saved, draftUrl }: { saved: Settings; draftUrl: string }) {
+function SyncNow({ saved, draft }: { saved: Settings; draft: SectionFields['draft'] }) {
   const { running, summary, error, syncNow } = useSyncRun();
   const status = useSession((s) => s.status);
   const tokenSet = useSecrets((s) => s.stored?.syncToken ?? null);
-  const configured = saved.syncUrl !== '';
+  const fhir = saved.syncSource === 'fhir';
+  const configured = fhir ? saved.fhirBaseUrl !== '' && saved.fhirClientId !== '' : saved.syncUrl !== '';
   // A new address or token: what the last Sync now said ("not set up", a refused token) is about the old one.
   const reset = useSyncRun((s) => s.reset);
   // biome-ignore lint/correctness/useExhaustiveDependencies(saved.syncUrl): a saved address change is the trigger, not an input
   // biome-ignore lint/correctness/useExhaustiveDependencies(tokenSet): a saved token change is the trigger, not an input
-  useEffect(() => reset(), [saved.syncUrl, tokenSet, reset]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies(saved.syncSource): a saved source change is the trigger, not an input
+  // biome-ignore lint/correctness/useExhaustiveDependencies(saved.fhirBaseUrl): a saved FHIR address change is the trigger, not an input
+  useEffect(() => reset(), [saved.syncUrl, saved.syncSource, saved.fhirBaseUrl, tokenSet, reset]);
   let help = '';
-  if (!configured) help = 'Enter the sync service address above and save, then sync.';
-  else if (draftUrl.trim() !== saved.syncUrl) help = 'Sync now uses the saved address: save the new one first.';
-  else if (tokenSet === false) help = 'Set the sync token above first: the sync service needs it.';
+  const unsaved = fhir
+    ? draft.fhirBaseUrl.trim() !== saved.fhirBaseUrl || draft.fhirClientId.trim() !== saved.fhirClientId || draft.fhirGroupId.trim() !== saved.fhirGroupId
+    : draft.syncUrl.trim() !== saved.syncUrl;
+  if (draft.syncSource !== saved.syncSource) help = 'Sync now uses the saved choice: save it first.';
+  else if (!configured)
+    help = fhir ? 'Enter the FHIR base address and client id above and save, then sync.' : 'Enter the sync service address above and save, then sync.';
+  else if (unsaved) help = 'Sync now uses the saved settings: save the new ones first.';
+  else if (!fhir && tokenSet === false) help = 'Set the sync token above first: the sync service needs it.';
   const lastSync = status?.lastSyncAt ? new Date(status.lastSyncAt).toLocaleString() : 'never';
 
   return (
@@ -70,6 +89,7 @@ const PROBLEM_KIND_WORDS: Record<string, string> = {
   tombstone: 'Removal',
   pin: 'PIN from another desk',
   guardian: 'Guardian enrollment',
+  fhir: 'FHIR resource',
 };
 
 /** Administrators: records the pull set aside (the rest of their page was applied), to report to the vendor. */

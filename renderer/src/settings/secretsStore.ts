@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { SECRET_KEYS, type SecretKey } from '../../../shared/settings';
+import { ENTERED_SECRET_KEYS, type EnteredSecretKey } from '../../../shared/settings';
 import { call } from '../api/client';
 
 /** One write-only secret as the form holds it: what is being typed, never what is stored. */
@@ -18,26 +18,26 @@ export interface SecretState {
 const IDLE: SecretState = { draft: '', busy: false, problem: null, error: null, note: null };
 const MAX_LENGTH = 500;
 
-function idle(): Record<SecretKey, SecretState> {
-  return Object.fromEntries(SECRET_KEYS.map((key) => [key, IDLE])) as Record<SecretKey, SecretState>;
+function idle(): Record<EnteredSecretKey, SecretState> {
+  return Object.fromEntries(ENTERED_SECRET_KEYS.map((key) => [key, IDLE])) as Record<EnteredSecretKey, SecretState>;
 }
 
 interface SecretsState {
   /** Whether each secret is stored; the values themselves never reach the renderer. */
-  stored: Record<SecretKey, boolean> | null;
+  stored: Record<EnteredSecretKey, boolean> | null;
   loadError: string | null;
-  perKey: Record<SecretKey, SecretState>;
+  perKey: Record<EnteredSecretKey, SecretState>;
   load(): Promise<void>;
-  type(key: SecretKey, text: string): void;
+  type(key: EnteredSecretKey, text: string): void;
   /** Saves the typed value; resolves true when stored. */
-  save(key: SecretKey): Promise<boolean>;
-  remove(key: SecretKey): Promise<boolean>;
+  save(key: EnteredSecretKey): Promise<boolean>;
+  remove(key: EnteredSecretKey): Promise<boolean>;
 }
 
 export const useSecrets = create<SecretsState>((set, get) => {
-  const put = (key: SecretKey, change: Partial<SecretState>) => set({ perKey: { ...get().perKey, [key]: { ...get().perKey[key], ...change } } });
+  const put = (key: EnteredSecretKey, change: Partial<SecretState>) => set({ perKey: { ...get().perKey, [key]: { ...get().perKey[key], ...change } } });
 
-  const store = async (key: SecretKey, value: string | null): Promise<boolean> => {
+  const store = async (key: EnteredSecretKey, value: string | null): Promise<boolean> => {
     if (get().perKey[key].busy) return false;
     put(key, { busy: true, problem: null, error: null, note: null });
     try {

@@ -1,4 +1,4 @@
-import { workstationTimeZone, type SecretKey, type SettingKey, type Settings } from '../../../shared/settings';
+import { workstationTimeZone, type EnteredSecretKey, type SettingKey, type Settings } from '../../../shared/settings';
 import type { Draft } from './settingsStore';
 
 // What the Settings screen says about each setting and secret, and the choices it offers.
@@ -103,6 +103,32 @@ export const FIELDS: Record<SettingKey, FieldInfo> = {
     hint: 'Base address of the practice system’s sync service, starting with https://. Leave empty until it is set up: then nothing is pulled, and changes for the practice system wait in the outbox.',
     placeholder: 'https://sync.example.org',
   },
+  syncSource: {
+    label: 'Fill the mirror from',
+    hint: 'Where Sync now reads patients, families and appointments: the practice system’s sync service, or the EHR’s FHIR R4 API (US Core, Bulk Data) with SMART Backend Services. PINs and name corrections always go to the sync service.',
+  },
+  fhirBaseUrl: {
+    label: 'FHIR base address',
+    hint: 'The EHR’s FHIR R4 address, such as https://ehr.example.org/fhir/r4. Only this host is ever contacted: redirects and files on other hosts are refused.',
+    placeholder: 'https://ehr.example.org/fhir/r4',
+  },
+  fhirClientId: {
+    label: 'Client id',
+    hint: 'The client id the EHR administrator registered for this practice, with this desk’s public key (below).',
+  },
+  fhirGroupId: {
+    label: 'Group id',
+    hint: 'The EHR’s Group of this practice’s patients (Group/[id]/$export). Leave empty to export every patient the client id may read (Patient/$export).',
+  },
+  fhirScopes: {
+    label: 'Scopes',
+    hint: 'What the desk asks the EHR for, separated by spaces. The EHR must grant every one to the client id.',
+  },
+  fhirTokenUrl: {
+    label: 'Token endpoint (optional)',
+    hint: 'Leave empty: the desk finds it at the FHIR base address (.well-known/smart-configuration). Enter it only when the EHR’s documentation gives one.',
+    placeholder: 'https://ehr.example.org/oauth2/token',
+  },
   lockAfterMinutes: {
     label: 'Lock after (minutes without activity)',
     hint: 'The workstation locks when nobody has typed or clicked for this long, from 1 to 60 minutes; the clerk’s unfinished work waits behind the lock. Ctrl+L locks at once.',
@@ -134,6 +160,10 @@ export const CHOICES: Partial<Record<SettingKey, readonly { value: string; label
     { value: 'en', label: 'English' },
     { value: 'es', label: 'Español' },
   ],
+  syncSource: [
+    { value: 'protocol', label: 'Sync protocol (the practice system’s sync service)' },
+    { value: 'fhir', label: 'FHIR R4 (SMART Backend Services)' },
+  ],
 };
 
 /** The usual port of each security choice: switching security moves the port along if it was the other's usual one. */
@@ -146,7 +176,7 @@ export function withUsualPort(draft: Draft, security: string): string | null {
   return port === '587' || port === '465' ? next : null;
 }
 
-export const SECRETS: Record<SecretKey, { label: string; hint: string }> = {
+export const SECRETS: Record<EnteredSecretKey, { label: string; hint: string }> = {
   smtpPassword: {
     label: 'SMTP password',
     hint: 'The mail account’s password. It is kept on this computer, outside the database, and never shown again; type a new one to replace it.',

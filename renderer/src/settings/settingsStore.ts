@@ -19,6 +19,12 @@ export const SETTING_KEYS = [
   'smtpFrom',
   'defaultLanguage',
   'syncUrl',
+  'syncSource',
+  'fhirBaseUrl',
+  'fhirClientId',
+  'fhirGroupId',
+  'fhirScopes',
+  'fhirTokenUrl',
   'lockAfterMinutes',
   'backupKeepDays',
   'campaignPerHour',
@@ -31,7 +37,11 @@ void everyKeyListed;
 export const SETTING_SECTIONS = [
   { id: 'practice', title: 'Practice', keys: ['practiceName', 'portalUrl', 'practicePhone', 'minorAgeLimit', 'pinValidityDays', 'adolescentAge', 'timeZone'] },
   { id: 'email', title: 'Email (Welcome emails)', keys: ['smtpHost', 'smtpPort', 'smtpSecurity', 'smtpUser', 'smtpFrom', 'defaultLanguage'] },
-  { id: 'sync', title: 'Practice system (sync)', keys: ['syncUrl'] },
+  {
+    id: 'sync',
+    title: 'Practice system (sync)',
+    keys: ['syncSource', 'syncUrl', 'fhirBaseUrl', 'fhirClientId', 'fhirGroupId', 'fhirScopes', 'fhirTokenUrl'],
+  },
   { id: 'security', title: 'Security', keys: ['lockAfterMinutes', 'backupKeepDays'] },
   { id: 'campaign', title: 'Bulk PIN campaign', keys: ['campaignPerHour'] },
 ] as const satisfies readonly { id: string; title: string; keys: readonly SettingKey[] }[];
@@ -67,13 +77,19 @@ const INVALID: Record<SettingKey, string> = {
   smtpUser: 'Enter the mail account’s user name without spaces (up to 200 characters), or leave it empty if the server needs none.',
   smtpFrom: 'Enter one email address, such as frontdesk@example.org or Sunny Pediatrics <frontdesk@example.org> (up to 254 characters), or leave it empty.',
   syncUrl: 'Enter the full sync service address, starting with https:// (up to 300 characters), or leave it empty.',
+  syncSource: 'Choose the sync protocol or FHIR R4.',
+  fhirBaseUrl: 'Enter the EHR’s FHIR R4 base address, starting with https:// (up to 300 characters), or leave it empty.',
+  fhirClientId: 'Enter the client id the EHR gave this practice (up to 200 characters).',
+  fhirGroupId: 'Enter the group’s id as the EHR shows it (letters, digits, - and . only, up to 64), or leave it empty to export every patient.',
+  fhirScopes: 'Enter the scopes separated by spaces, such as system/Patient.read (up to 500 characters).',
+  fhirTokenUrl: 'Enter the token endpoint’s full address, starting with https://, or leave it empty to find it from the FHIR base address.',
   lockAfterMinutes: 'Enter a whole number of minutes from 1 to 60.',
   backupKeepDays: 'Enter a whole number of days from 1 to 365.',
   campaignPerHour: 'Enter a whole number of emails per hour from 1 to 10000.',
 };
 
 /** Settings chosen from a list (a <select>), not typed. */
-const CHOICE_KEYS: ReadonlySet<SettingKey> = new Set(['defaultLanguage', 'smtpSecurity']);
+const CHOICE_KEYS: ReadonlySet<SettingKey> = new Set(['defaultLanguage', 'smtpSecurity', 'syncSource']);
 
 export function isChoiceSetting(key: SettingKey): boolean {
   return CHOICE_KEYS.has(key);
@@ -117,7 +133,9 @@ export function checkField(key: SettingKey, text: string): FieldCheck {
   if (key === 'smtpHost' && trimmed !== '' && !HOST.test(trimmed)) return { ok: false, message: INVALID[key] };
   if (key === 'smtpUser' && /\s/.test(trimmed)) return { ok: false, message: INVALID[key] };
   if (key === 'smtpFrom' && trimmed !== '' && !EMAIL.test(trimmed)) return { ok: false, message: INVALID[key] };
-  if (key === 'syncUrl' && trimmed !== '' && !/^https?:\/\//i.test(trimmed)) return { ok: false, message: INVALID[key] };
+  if ((key === 'syncUrl' || key === 'fhirBaseUrl' || key === 'fhirTokenUrl') && trimmed !== '' && !/^https?:\/\//i.test(trimmed)) {
+    return { ok: false, message: INVALID[key] };
+  }
   return { ok: true, value: parsed.data };
 }
 
@@ -137,6 +155,12 @@ export function draftOf(settings: Settings): Draft {
     smtpUser: settings.smtpUser,
     smtpFrom: settings.smtpFrom,
     syncUrl: settings.syncUrl,
+    syncSource: settings.syncSource,
+    fhirBaseUrl: settings.fhirBaseUrl,
+    fhirClientId: settings.fhirClientId,
+    fhirGroupId: settings.fhirGroupId,
+    fhirScopes: settings.fhirScopes,
+    fhirTokenUrl: settings.fhirTokenUrl,
     lockAfterMinutes: String(settings.lockAfterMinutes),
     backupKeepDays: String(settings.backupKeepDays),
     campaignPerHour: String(settings.campaignPerHour),

@@ -1,0 +1,227 @@
+/**
+ * Issue 15's row of `npm run bench`: the first load of a whole practice over FHIR (SMART token,
+ * Group $export, NDJSON files streamed into the staging table, pages assembled and applied, search
+ * terms built) from the local FHIR test server, side by side with the same rows written straight
+ * into SQLite with their search terms. Target: the FHIR load at ≥ 50% of the direct rate, with the
+ * desk responsive meanwhile (issue 11's table, bench/deskLoad.ts).
+ *
+ * The FHIR server runs in a child process (`npm run fhir:dev`, tests/support/fhir/dev.ts) so its
+ * work (Medplum's search, writing the NDJSON files) is not on the event loop measured here.
+ * Alone: `node --import tsx bench/fhirBench.ts [--quick]` (20,000 patients with --quick, else 200,000).
+ */
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import readline from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
+import type { SyncSummary } from '../shared/api';
+import type { FhirJwksView } from '../shared/fhir/fhirCalls';
+import { createApp } from '../electron/main/app';
+import { signInAs } from '../electron/main/clerks/sessionService';
+import { openDatabase } from '../electron/main/db/open';
+import { reindexAllPatients } from '../electron/main/search/indexer';
+import { ROSTER_GROUP_ID } from '../tests/support/fhir/seed';
+import { makeTempDir } from '../tests/support/tempDir';
+import { printDeskTable, underLoad, type DeskInputs } from './deskLoad';
+import { ms, okValue, printTable, watchEventLoop, watchRss } from './stats';
+import { printTargets, recordTarget } from './targets';
+
+const root = path.resolve(import.meta.dirname, '..');
+const PRACTICE_TABLES = ['families', 'contacts', 'patients', 'patient_contacts', 'appointments'] as const;
+const CLIENT = 'bench-desk';
+/** The FHIR load's rate against the direct insert's. */
+const RATE_TARGET = 0.5;
+
+interface FhirServerChild {
+  url: string;
+  baseUrl: string;
+  seedLine: string;
+  stop(): Promise<void>;
+}
+
+/** `npm run fhir:dev` on a free port, holding the demo practice of `patients`; resolves once it prints its address. */
+function startFhirChild(patients: number): Promise<FhirServerChild> {
+  const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', path.join(root, 'tests/support/fhir/dev.ts')], {
+    cwd: root,
+    env: { ...process.env, FHIR_PORT: '0', FHIR_PATIENTS: String(patients) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let seedLine = '';
+    const lines = readline.createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (line.startsWith('FHIR R4 test server')) seedLine = line;
+      const base = /FHIR base URL:\s+(\S+)/.exec(line)?.[1];
+      if (base) {
+        resolve({
+          url: new URL(base).origin,
+          baseUrl: base,
+          seedLine,
+          stop: async () => {
+            if (child.exitCode === null) child.kill('SIGTERM');
+            await exited;
+          },
+        });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the FHIR server exited (${code}) before it was ready`)));
+  });
+}
+
+interface LoadFigures {
+  summary: SyncSummary;
+  seconds: number;
+  mirrorRows: number;
+  searchTerms: number;
+  loopMaxMs: number;
+  rssPeakMiB: number;
+  tokenRequests: number;
+}
+
+/** An empty desk connected over FHIR as an administrator does it, then Sync now while the clerk works. */
+async function fhirLoad(fhir: FhirServerChild, dir: string, desk: DeskInputs | undefined): Promise<LoadFigures> {
+  let tokenRequests = 0;
+  const counting: typeof fetch = (input, init) => {
+    if (String(input instanceof Request ? input.url : input).endsWith('/auth/token')) tokenRequests += 1;
+    return fetch(input, init);
+  };
+  const app = await createApp({ databaseFile: path.join(dir, 'fhir-mirror.sqlite'), demo: false, workstation: 'bench-fhir', fhir: { fetch: counting } });
+  try {
+    const now = new Date().toISOString();
+    app.context.sqlite
+      .prepare(
+        `INSERT INTO clerks (id, username, display_name, role, created_at) VALUES ('bench-clerk', 'bench', 'Bench Clerk', 'clerk', ?), ('bench-admin', 'bench-admin', 'Bench Admin', 'admin', ?)`,
+      )
+      .run(now, now);
+    await signInAs(app.context, 'bench-admin');
+    okValue(
+      await app.invoke('settings.update', { changes: { syncSource: 'fhir', fhirBaseUrl: fhir.baseUrl, fhirClientId: CLIENT, fhirGroupId: ROSTER_GROUP_ID } }),
+      'settings.update',
+    );
+    const { jwks } = okValue<FhirJwksView>(await app.invoke('fhir.jwks', {}), 'fhir.jwks');
+    const registered = await fetch(`${fhir.url}/auth/clients`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: CLIENT, jwks: JSON.parse(jwks) }),
+    });
+    if (registered.status !== 201) throw new Error(`registering the JWKS: HTTP ${registered.status}`);
+    await signInAs(app.context, 'bench-clerk');
+
+    const rssPeak = watchRss();
+    const loop = watchEventLoop();
+    const start = performance.now();
+    const summary = await underLoad('FHIR first load ($export, Sync now)', app, desk, () => app.deliveries.syncNow());
+    const seconds = (performance.now() - start) / 1000;
+    const { sqlite } = app.context;
+    return {
+      summary,
+      seconds,
+      mirrorRows: PRACTICE_TABLES.reduce((n, table) => n + (sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number), 0),
+      searchTerms: sqlite.prepare('SELECT count(*) FROM search_terms').pluck().get() as number,
+      loopMaxMs: loop().max,
+      rssPeakMiB: rssPeak(),
+      tokenRequests,
+    };
+  } finally {
+    await app.close();
+  }
+}
+
+/** The same practice rows copied straight into a fresh mirror in one transaction, then every patient's search terms. */
+async function directInsert(sourceFile: string, dir: string): Promise<{ rows: number; seconds: number }> {
+  const target = await openDatabase(path.join(dir, 'direct.sqlite'));
+  const source = new BetterSqlite3(sourceFile, { readonly: true, fileMustExist: true });
+  try {
+    const columnsOf = (db: BetterSqlite3.Database, table: string) => (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
+    const copies = PRACTICE_TABLES.map((table) => {
+      const columns = columnsOf(target.sqlite, table);
+      const list = columns.map((c) => `"${c}"`).join(', ');
+      return {
+        read: source.prepare(`SELECT ${list} FROM ${table}`).raw(true),
+        write: target.sqlite.prepare(`INSERT INTO ${table} (${list}) VALUES (${columns.map(() => '?').join(', ')})`),
+      };
+    });
+    let rows = 0;
+    const start = performance.now();
+    target.sqlite.transaction(() => {
+      for (const { read, write } of copies) {
+        for (const row of read.iterate() as IterableIterator<unknown[]>) {
+          write.run(row);
+          rows += 1;
+        }
+      }
+    })();
+    target.sqlite.transaction(() => reindexAllPatients(target.sqlite))();
+    return { rows, seconds: (performance.now() - start) / 1000 };
+  } finally {
+    source.close();
+    await target.close();
+  }
+}
+
+export async function benchFhir(options: { patients: number; desk?: DeskInputs }): Promise<void> {
+  const temp = makeTempDir('fpp-bench-fhir-');
+  const seedStart = performance.now();
+  const fhir = await startFhirChild(options.patients);
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  try {
+    const load = await fhirLoad(fhir, temp.dir, options.desk);
+    const direct = await directInsert(path.join(temp.dir, 'fhir-mirror.sqlite'), temp.dir);
+    const fhirRate = load.mirrorRows / load.seconds;
+    const directRate = direct.rows / direct.seconds;
+    const ratio = fhirRate / directRate;
+    printTable(
+      `FHIR first load (issue 15): ${options.patients.toLocaleString('en-US')} patients; FHIR server seeded in ${seedSeconds.toFixed(0)} s (${fhir.seedLine})`,
+      ['way in', 'rows', 'seconds', 'rows/s', 'search terms', 'event loop max', 'peak RSS', 'token requests'],
+      [
+        [
+          'FHIR $export (token, kick-off, poll, NDJSON, staging, pages, search terms)',
+          load.mirrorRows.toLocaleString('en-US'),
+          load.seconds.toFixed(1),
+          Math.round(fhirRate).toLocaleString('en-US'),
+          load.searchTerms.toLocaleString('en-US'),
+          ms(load.loopMaxMs),
+          `${load.rssPeakMiB.toFixed(0)} MiB`,
+          load.tokenRequests,
+        ],
+        [
+          'direct insert + search terms (one transaction)',
+          direct.rows.toLocaleString('en-US'),
+          direct.seconds.toFixed(1),
+          Math.round(directRate).toLocaleString('en-US'),
+          '',
+          '',
+          '',
+          '',
+        ],
+      ],
+    );
+    recordTarget(
+      'FHIR first load rate vs direct insert + search terms',
+      `${(ratio * 100).toFixed(0)}% (${Math.round(fhirRate).toLocaleString('en-US')} vs ${Math.round(directRate).toLocaleString('en-US')} rows/s)`,
+      `≥ ${RATE_TARGET * 100}%`,
+      ratio >= RATE_TARGET,
+    );
+    if (load.summary.setAside > 0) console.log(`  ${load.summary.setAside} records were set aside (see Sync problems): the round trip should set none aside.`);
+  } finally {
+    await fhir.stop();
+    temp.remove();
+  }
+}
+
+// Alone: node --import tsx bench/fhirBench.ts [--quick]
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+  const patients = Number(process.env.BENCH_FHIR_PATIENTS ?? (quick ? 20_000 : 200_000));
+  await benchFhir({ patients });
+  printDeskTable();
+  printTargets(
+    `${patients.toLocaleString('en-US')} patients; ${os.availableParallelism()} CPUs; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}`,
+  );
+}

@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import type { SyncSummary } from '../../../shared/api';
+import { DEFAULT_FHIR_MAPPING_CONFIG, type FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
+import { practiceTimeZone } from '../../../shared/settings';
+import type { AppContext } from '../context';
+import type { JobSession } from '../jobs/jobRunner';
+import { exclusive } from '../lib/exclusive';
+import { yieldToEventLoop } from '../lib/pacing';
+import { SyncCancelled } from '../sync/http';
+import type { PullProgress } from '../sync/pull';
+import { awaitManifest, deleteExport, EXPORT_TYPES, ExportGone, kickOff, readExportFile, searchSince, type Manifest, type Wait } from './bulkClient';
+import { fhirBase, type FhirEndpoint } from './fhirHttp';
+import { fhirIngestOps, readFhirState, type FhirSyncState, type IngestOps, type StageArgs } from './ingestOps';
+
+/**
+ * A sync from the practice's EHR over FHIR (issue 15), the FHIR counterpart of sync/pull.ts:
+ *
+ * 1. an export: kicked off (with `_since` after the first load), followed until its manifest is
+ *    ready, then each NDJSON file streamed into the staging table in batches of 500 resources;
+ *    the status address, the manifest and the lines done of each file are kept in sync_state in
+ *    the same transaction as each batch, so a cancelled or interrupted sync resumes where it
+ *    stopped (the file it was in is asked again and its first lines skipped);
+ *    a server that refuses `_since` is asked with `_lastUpdated` searches instead;
+ * 2. the staged resources assembled into pages of the sync protocol's shape (mapping.ts through
+ *    ingest.ts) and applied with applyChangesPage, a page per transaction: what a pull applies is
+ *    applied the same way (a name correction waiting in the outbox is kept, SPEC 3.4; a record
+ *    that cannot be read is set aside in Sync problems, issue 8);
+ * 3. the export's transactionTime kept as the next increment's `_since`.
+ *
+ * Writes go to the job runner's worker session ('sync.apply', its own connection) when there is
+ * one, else to the app's connection under its lock.
+ */
+
+export interface FhirSyncOptions {
+  groupId: string;
+  openSession: () => JobSession | null;
+  report: (progress: PullProgress) => void;
+  wait?: Wait;
+  pageLimit?: number;
+}
+
+const DEFAULT_PAGE_LIMIT = 500;
+const INDEX_SLICE = 150;
+
+/** Calls an ingest op in the worker, or on the app's connection under its lock. */
+function ingestCaller(
+  ctx: AppContext,
+  openSession: () => JobSession | null,
+): { call: <K extends keyof IngestOps>(op: K, args: Parameters<IngestOps[K]>[0]) => Promise<ReturnType<IngestOps[K]>>; end(): void } {
+  let session: JobSession | null | undefined;
+  let local: IngestOps | undefined;
+  return {
+    call: async (op, args) => {
+      session ??= openSession();
+      if (session) return session.call(op, args);
+      local ??= fhirIngestOps(ctx.sqlite);
+      const fn = local[op] as (a: typeof args) => ReturnType<IngestOps[typeof op]>;
+      return exclusive(ctx.db, () => fn(args));
+    },
+    end: () => session?.end(),
+  };
+}
+
+export async function runFhirSync(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSyncOptions): Promise<SyncSummary> {
+  const ingest = ingestCaller(ctx, options.openSession);
+  try {
+    return await syncWith(ctx, endpoint, options, ingest.call);
+  } finally {
+    ingest.end();
+  }
+}
+
+type Call = ReturnType<typeof ingestCaller>['call'];
+/** What one staging call carries: parsed resources (a search page) or an export file's lines. */
+type StagedBatch = Pick<StageArgs, 'resources' | 'lines' | 'lineNumbers' | 'unreadable'>;
+
+async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSyncOptions, call: Call): Promise<SyncSummary> {
+  const { signal } = endpoint;
+  let state: FhirSyncState = await exclusive(ctx.db, () => readFhirState(ctx.sqlite));
+  // Another FHIR server or group: what was followed or staged is about the old one, and the first sync is a full load.
+  const source = `${fhirBase(endpoint).href}#${options.groupId}`;
+  if (state.source !== source) {
+    if (state.export) await call('discard', { runId: state.export.runId });
+    state = { source, since: null, export: null };
+  }
+  const totals = { pages: 0, rows: 0, tombstones: 0, keptLocal: 0, setAside: 0, olderIgnored: 0, charactersRemoved: 0 };
+  let staged = state.export?.staged ?? 0;
+  let expected = 0;
+  const report = (rowsDone: number, remaining: number) => options.report({ rowsDone, remaining: Math.max(0, remaining) });
+
+  const config = await mappingConfig(ctx);
+  const stage = async (batch: StagedBatch, next: FhirSyncState, where: string) => {
+    if (signal?.aborted) throw new SyncCancelled();
+    const runId = next.export!.runId;
+    const counts = await call('stage', { runId, ...batch, where, state: next, config, now: ctx.now().toISOString() });
+    state = next;
+    staged += batch.resources.length + (batch.lines?.length ?? 0);
+    totals.setAside += counts.setAside;
+    report(staged, expected - staged);
+    await yieldToEventLoop();
+  };
+
+  let nextSince: string | null;
+  if (!state.export?.manifest) {
+    let statusUrl = state.export?.statusUrl ?? null;
+    if (!statusUrl) {
+      const kicked = await kickOff(endpoint, options.groupId, state.since);
+      if (kicked === 'since-refused') {
+        // A search run stopped before may have staged some already: the same run goes on over it.
+        state = {
+          ...state,
+          export: { runId: state.export?.runId ?? randomUUID(), statusUrl: null, since: state.since, manifest: null, file: 0, line: 0, staged: 0 },
+        };
+        await call('saveState', state);
+        nextSince = await searchChanges(endpoint, state, stage);
+        return await finish(ctx, call, options, config, state, totals, nextSince, signal);
+      }
+      statusUrl = kicked.statusUrl;
+      state = { ...state, export: { runId: state.export?.runId ?? randomUUID(), statusUrl, since: state.since, manifest: null, file: 0, line: 0, staged: 0 } };
+      await call('saveState', state);
+    }
+    let manifest: Manifest;
+    try {
+      manifest = await awaitManifest(endpoint, statusUrl, { wait: options.wait });
+    } catch (error) {
+      // What was staged stays under the same run: the new export restages over it.
+      if (error instanceof ExportGone) await call('saveState', { ...state, export: { ...state.export!, statusUrl: null, manifest: null, file: 0, line: 0 } });
+      throw error;
+    }
+    state = { ...state, export: { ...state.export!, manifest } };
+    await call('saveState', state);
+  }
+
+  const job = state.export!;
+  const manifest = job.manifest!;
+  expected = manifest.output.reduce((sum, output) => sum + (output.count ?? 0), 0);
+  try {
+    for (let file = job.file; file < manifest.output.length; file += 1) {
+      const output = manifest.output[file]!;
+      if (!(EXPORT_TYPES as readonly string[]).includes(output.type)) continue;
+      const skip = file === job.file ? job.line : 0;
+      await readExportFile(endpoint, output.url, skip, (batch) =>
+        stage(
+          { resources: [], lines: batch.lines, lineNumbers: batch.lineNumbers, unreadable: batch.unreadable },
+          { ...state, export: { ...job, file, line: batch.linesDone, staged: staged + batch.lines.length } },
+          `${output.type} file ${file + 1}`,
+        ),
+      );
+      state = { ...state, export: { ...job, file: file + 1, line: 0, staged } };
+      await call('saveState', state);
+    }
+  } catch (error) {
+    // The export expired before every file was read: what is staged stays; the next sync asks for a new export from the same _since.
+    if (error instanceof ExportGone) await call('saveState', { ...state, export: { ...state.export!, statusUrl: null, manifest: null, file: 0, line: 0 } });
+    throw error;
+  }
+  nextSince = manifest.transactionTime;
+  const summary = await finish(ctx, call, options, config, state, totals, nextSince, signal);
+  if (job.statusUrl) await deleteExport(endpoint, job.statusUrl);
+  return summary;
+}
+
+/** No `_since` on this server: every type changed since the last sync, by _lastUpdated searches. */
+async function searchChanges(
+  endpoint: FhirEndpoint,
+  state: FhirSyncState,
+  stage: (batch: StagedBatch, next: FhirSyncState, where: string) => Promise<void>,
+): Promise<string | null> {
+  let first: string | null = null;
+  for (const type of EXPORT_TYPES) {
+    const serverTime = await searchSince(endpoint, type, state.since!, (resources) => stage({ resources, unreadable: [] }, state, `${type} search`));
+    first ??= serverTime;
+  }
+  return first ?? new Date().toISOString();
+}
+
+/** The practice's mapping settings: the defaults, in the practice's time zone. */
+async function mappingConfig(ctx: AppContext): Promise<FhirMappingConfig> {
+  return { ...DEFAULT_FHIR_MAPPING_CONFIG, timeZone: practiceTimeZone(await ctx.settings()) };
+}
+
+/** Staged resources → pages → the mirror (a page per call); then the next increment's since, and the staging emptied. */
+async function finish(
+  ctx: AppContext,
+  call: Call,
+  options: FhirSyncOptions,
+  config: FhirMappingConfig,
+  state: FhirSyncState,
+  totals: Omit<SyncSummary, 'lastSyncAt'>,
+  nextSince: string | null,
+  signal?: AbortSignal,
+): Promise<SyncSummary> {
+  const pageRows = options.pageLimit ?? DEFAULT_PAGE_LIMIT;
+  const runId = state.export!.runId;
+  const { deferIndex, total } = await call('prepare', { runId });
+  let done = 0;
+  for (;;) {
+    if (signal?.aborted) throw new SyncCancelled();
+    const counts = await call('applyNext', { runId, config, deferIndex, pageRows, now: ctx.now().toISOString() });
+    if (!counts) break;
+    totals.pages += 1;
+    totals.rows += counts.rows;
+    totals.tombstones += counts.tombstones;
+    totals.keptLocal += counts.keptLocal;
+    totals.setAside += counts.setAside;
+    totals.olderIgnored += counts.olderIgnored;
+    totals.charactersRemoved += counts.charactersRemoved;
+    done += counts.rows + counts.tombstones;
+    options.report({ rowsDone: done, remaining: Math.max(0, total - done) });
+    await yieldToEventLoop();
+    if (!counts.hasMore) break;
+  }
+  if (deferIndex) {
+    const ids: string[] = await call('patientIds', null);
+    for (let i = 0; i < ids.length; i += INDEX_SLICE) {
+      if (signal?.aborted) throw new SyncCancelled();
+      await call('reindex', ids.slice(i, i + INDEX_SLICE));
+      await yieldToEventLoop();
+    }
+  }
+  if (signal?.aborted) throw new SyncCancelled();
+  const lastSyncAt = ctx.now().toISOString();
+  await call('complete', { runId, source: state.source, since: nextSince, lastSyncAt });
+  return { ...totals, lastSyncAt };
+}

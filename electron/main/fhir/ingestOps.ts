@@ -1,0 +1,192 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
+import type { ChangesPage } from '../../../shared/sync/protocol';
+import { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from '../sync/applyPage';
+import { syncApplyOps } from '../sync/applyOps';
+import { parseLine, type Manifest } from './bulkClient';
+import { assemblePages, clearStaging, stageResources } from './ingest';
+
+/**
+ * What a FHIR sync asks of its worker thread (a 'sync.apply' session of the job runner, beside
+ * the pull's applyPage and reindex) or, without one, of the app's connection: synchronous
+ * better-sqlite3, one short transaction per call. Staging a batch (ingest.ts) writes the export's
+ * position in the same transaction, so a sync resumes exactly after the last batch staged. Pages
+ * are assembled (ingest.ts assemblePages) and applied (applyChangesPage) here, a page per call, so
+ * a page never crosses between threads.
+ */
+
+/** Where the FHIR sync stands (sync_state 'fhir_sync'). */
+export interface FhirSyncState {
+  /** The FHIR base and group the rest is about: another one starts afresh (a first load). */
+  source: string;
+  /** The transactionTime of the last export applied whole (or the server time of the last searches): the next increment's _since. */
+  since: string | null;
+  /** The run being staged, if any. */
+  export: {
+    /** The staging rows of this run (fhir_staging.run_id). */
+    runId: string;
+    /** The export status address; null for a run of _lastUpdated searches. */
+    statusUrl: string | null;
+    since: string | null;
+    manifest: Manifest | null;
+    /** The output file being read and its lines staged so far. */
+    file: number;
+    line: number;
+    staged: number;
+  } | null;
+}
+
+export const FHIR_STATE_KEY = 'fhir_sync';
+const LAST_SYNC_KEY = 'last_sync_at';
+const ONLINE_KEY = 'online';
+
+export function readFhirState(sqlite: BetterSqlite3.Database): FhirSyncState {
+  const text = sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(FHIR_STATE_KEY) as string | undefined;
+  if (!text) return { source: '', since: null, export: null };
+  try {
+    const state = JSON.parse(text) as FhirSyncState;
+    return { source: state.source ?? '', since: state.since ?? null, export: state.export ?? null };
+  } catch {
+    return { source: '', since: null, export: null };
+  }
+}
+
+function readState(sqlite: BetterSqlite3.Database, key: string): string | undefined {
+  return sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(key) as string | undefined;
+}
+
+function writeState(sqlite: BetterSqlite3.Database, key: string, value: string): void {
+  sqlite.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+}
+
+export interface StageArgs {
+  runId: string;
+  /** Parsed resources (a search page), or NDJSON lines as text with their line numbers (an export file). */
+  resources: unknown[];
+  lines?: string[];
+  lineNumbers?: number[];
+  unreadable: { line: number; problem: string }[];
+  /** Where the lines came from, for the set-aside list ("Patient file 1"). */
+  where: string;
+  state: FhirSyncState;
+  config: FhirMappingConfig;
+  now: string;
+}
+
+export interface ApplyNextArgs {
+  runId: string;
+  config: FhirMappingConfig;
+  deferIndex: boolean;
+  pageRows: number;
+  now: string;
+}
+
+export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer) {
+  const sync = syncApplyOps(sqlite, deskTurn);
+  const setAside = sqlite.prepare(
+    `INSERT INTO sync_problems (kind, record_id, problem, cursor, seen_at) VALUES ('fhir', ?, ?, ?, ?)
+     ON CONFLICT (kind, record_id) DO UPDATE SET problem = excluded.problem, seen_at = excluded.seen_at`,
+  );
+  /**
+   * Staging and the pages commit without an fsync (synchronous NORMAL: WAL stays consistent, a power
+   * cut loses at most the last of them and the position that goes with them, so the run redoes
+   * them); the transaction that completes the run is FULL, which also syncs every frame before it.
+   */
+  let synchronous = '';
+  const durable = (full: boolean) => {
+    const wanted = full ? 'FULL' : 'NORMAL';
+    if (wanted !== synchronous) sqlite.pragma(`synchronous = ${wanted}`);
+    synchronous = wanted;
+  };
+  /** The run's pages being assembled (a generator over the staging table, read in chunks). */
+  const assembling = new Map<string, Generator<ChangesPage>>();
+  return {
+    ...sync,
+    saveState: (state: FhirSyncState): null => {
+      writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state));
+      return null;
+    },
+    stage: ({ runId, resources, lines = [], lineNumbers = [], unreadable, where, state, config, now }: StageArgs): { staged: number; setAside: number } => {
+      durable(false);
+      const parsed = [...resources];
+      const problems = [...unreadable];
+      lines.forEach((text, i) => {
+        const outcome = parseLine(text);
+        if ('resource' in outcome) parsed.push(outcome.resource);
+        else problems.push({ line: lineNumbers[i] ?? 0, problem: outcome.problem });
+      });
+      return sqlite
+        .transaction(() => {
+          const result = stageResources(sqlite, runId, parsed, config, new Date(now));
+          for (const { line, problem } of problems) setAside.run(`${where}, line ${line}`, problem, `fhir:${runId}`, now);
+          writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state));
+          return { staged: result.staged, setAside: result.setAside + problems.length };
+        })
+        .immediate();
+    },
+    /** Before the pages: whether the mirror is empty (search terms then built once at the end) and the resources staged. */
+    prepare: ({ runId }: { runId: string }): { deferIndex: boolean; total: number } => {
+      const empty = sqlite.prepare('SELECT count(*) FROM patients').pluck().get() === 0;
+      const deferIndex = empty || readState(sqlite, INDEX_STALE_KEY) === 'true';
+      const total = sqlite.prepare('SELECT count(*) FROM fhir_staging WHERE run_id = ?').pluck().get(runId) as number;
+      assembling.delete(runId);
+      return { deferIndex, total };
+    },
+    /** Assembles the run's next page and applies it in one transaction; null when there is none left. */
+    applyNext: ({ runId, config, deferIndex, pageRows, now }: ApplyNextArgs): (PageCounts & { hasMore: boolean }) | null => {
+      durable(false);
+      let pages = assembling.get(runId);
+      if (!pages) {
+        // The FHIR pages leave the sync protocol's cursor where it was (a switch back resumes there).
+        const cursor = readState(sqlite, PULL_CURSOR_KEY) ?? '';
+        pages = assemblePages(sqlite, runId, { config, now: new Date(now), pageRows, cursorBefore: cursor, cursorAfter: cursor });
+        assembling.set(runId, pages);
+      }
+      // Assembling writes too (the families placed, the inferred links): with the page, one transaction.
+      // The first page places every staged patient in a family (households.ts), so it takes longest.
+      let step: { counts: PageCounts; hasMore: boolean } | null;
+      try {
+        step = sqlite
+          .transaction(() => {
+            const next = pages.next();
+            if (next.done) return null;
+            // Applied whole inside this transaction (not in the pull's parts, which let the desk in between).
+            return { counts: applyChangesPage(sqlite, next.value, { deferIndex, now: new Date(now) }), hasMore: next.value.hasMore };
+          })
+          .immediate();
+      } catch (error) {
+        // Rolled back: a generator that threw is spent, so the next sync assembles again from the start.
+        assembling.delete(runId);
+        throw error;
+      }
+      if (!step) {
+        assembling.delete(runId);
+        return null;
+      }
+      if (!step.hasMore) assembling.delete(runId);
+      return { ...step.counts, hasMore: step.hasMore };
+    },
+    patientIds: (_args: null): string[] => sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[],
+    /** The run is whole: the next increment starts at `since`; its staging emptied; the search terms are current. */
+    /** The FHIR base or group changed: the old run's staged rows go. */
+    discard: ({ runId }: { runId: string }): null => {
+      clearStaging(sqlite, runId);
+      return null;
+    },
+    complete: ({ runId, source, since, lastSyncAt }: { runId: string; source: string; since: string | null; lastSyncAt: string }): null => {
+      durable(true);
+      sqlite
+        .transaction(() => {
+          clearStaging(sqlite, runId);
+          writeState(sqlite, FHIR_STATE_KEY, JSON.stringify({ source, since, export: null } satisfies FhirSyncState));
+          writeState(sqlite, INDEX_STALE_KEY, 'false');
+          writeState(sqlite, LAST_SYNC_KEY, lastSyncAt);
+          writeState(sqlite, ONLINE_KEY, 'true');
+        })
+        .immediate();
+      return null;
+    },
+  };
+}
+
+export type IngestOps = ReturnType<typeof fhirIngestOps>;
