@@ -211,7 +211,8 @@ function issueWords(issue: z.ZodError['issues'][number]): string {
   }
 }
 
-function describeIssues(error: z.ZodError): string {
+/** The first few reasons a record failed its schema, for sync_problems (the FHIR source uses it too). */
+export function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 3)
     .map((issue) => `${issue.path.join('.') || 'record'}: ${issueWords(issue)}`)

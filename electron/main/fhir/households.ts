@@ -1,0 +1,137 @@
+/**
+ * Which family each staged patient belongs to (issue 15, "Family"), written to
+ * fhir_staging_family before the pages are assembled:
+ *
+ * 1. its household Group, where the EHR has one (the first Group listing it);
+ * 2. else the patients that share a parent or guardian (a RelatedPerson of role parent or
+ *    guardian, the same person by contact id) AND the same home address (folded; two patients
+ *    without an address count as the same address) are one family: union-find over the staging
+ *    rowids, in an Int32Array, edges read sorted from SQLite, so nothing per patient is an object;
+ * 3. a family so found takes the family the mirror already gives one of its patients (the
+ *    smallest id), so an increment never moves a child; else a new family `hh-<first patient id>`
+ *    named after that patient's last name.
+ *
+ * A guardian of children in two homes (a blended family) links them only where the address
+ * matches, so the two households stay two families, as SPEC 2 wants.
+ */
+import { createHash } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
+import { FAMILY_SOURCE_KEY, type FamilySourceSummary } from '../../../shared/fhir/familySource';
+import { mapHousehold, pickName, type MappingContext } from './mapping';
+import type { StagedGroup, StagedPatient } from './resources';
+
+/** The id of a family derived around one patient: `hh-<patient id>`, hashed when that would pass 64 characters. */
+export function derivedFamilyId(patientId: string): string {
+  const id = `hh-${patientId}`;
+  return id.length <= 64 ? id : `hh-${createHash('sha256').update(patientId).digest('hex').slice(0, 40)}`;
+}
+
+/**
+ * Rows of a `... WHERE <...> AND s.rowid > ? ORDER BY s.rowid LIMIT ?` statement, a chunk at a
+ * time, so the caller may write between chunks (better-sqlite3 refuses other statements while
+ * an iterator is open) and never holds more than a chunk.
+ */
+export function* inChunks<T extends unknown[]>(statement: BetterSqlite3.Statement, params: unknown[], chunk = 2_000): Generator<T> {
+  let after = 0;
+  for (;;) {
+    const rows = statement.raw().all(...params, after, chunk) as T[];
+    for (const row of rows) yield row;
+    if (rows.length < chunk) return;
+    after = rows[rows.length - 1]![0] as number;
+  }
+}
+
+export function placeFamilies(sqlite: BetterSqlite3.Database, runId: string, ctx: MappingContext): FamilySourceSummary | null {
+  sqlite.prepare('DELETE FROM fhir_staging_family WHERE run_id = ?').run(runId);
+  const place = sqlite.prepare(
+    `INSERT INTO fhir_staging_family (run_id, patient_id, family_id, source, family_name) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (run_id, patient_id) DO NOTHING`,
+  );
+
+  // 1. Household Groups.
+  const groups = sqlite.prepare(`SELECT rowid, body FROM fhir_staging WHERE run_id = ? AND resource_type = 'Group' AND rowid > ? ORDER BY rowid LIMIT ?`);
+  for (const [, body] of inChunks<[number, string]>(groups, [runId])) {
+    const household = mapHousehold(JSON.parse(body) as StagedGroup, ctx);
+    if (household) for (const member of household.memberIds) place.run(runId, member, household.family.id, 'household', '');
+  }
+
+  // 2. Everyone else: union-find over staging rowids.
+  const unplacedWhere = `s.run_id = ? AND s.resource_type = 'Patient'
+       AND NOT EXISTS (SELECT 1 FROM fhir_staging_family f WHERE f.run_id = s.run_id AND f.patient_id = s.resource_id)`;
+  const maxRowid = (sqlite.prepare(`SELECT max(rowid) FROM fhir_staging s WHERE ${unplacedWhere}`).pluck().get(runId) as number | null) ?? 0;
+  const parent = new Int32Array(maxRowid + 1).map((_, i) => i);
+  const find = (x: number): number => {
+    let root = x;
+    while (parent[root] !== root) root = parent[root]!;
+    while (parent[x] !== root) {
+      const next = parent[x]!;
+      parent[x] = root;
+      x = next;
+    }
+    return root;
+  };
+  const edges = sqlite
+    .prepare(
+      `SELECT s.rowid, rp.contact_id, coalesce(s.address_key, '') FROM fhir_staging rp
+         JOIN fhir_staging s ON s.run_id = rp.run_id AND s.resource_type = 'Patient' AND s.resource_id = rp.patient_id
+        WHERE rp.run_id = ? AND rp.resource_type = 'RelatedPerson' AND rp.guardian = 1 AND ${unplacedWhere.replace('s.run_id = ? AND ', '')}
+        ORDER BY rp.contact_id, 3, s.rowid`,
+    )
+    .raw();
+  let lastKey = '';
+  let lastRow = -1;
+  for (const [rowid, contactId, address] of edges.iterate(runId) as IterableIterator<[number, string, string]>) {
+    const key = `${contactId}\u0000${address}`;
+    if (key === lastKey) {
+      // The smaller rowid becomes the root: the family is named after its first patient.
+      const a = find(lastRow);
+      const b = find(rowid);
+      if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+    }
+    lastKey = key;
+    lastRow = rowid;
+  }
+
+  // 3. A family the mirror already gives one of them, else a new one.
+  const unplaced = sqlite.prepare(`SELECT s.rowid, s.resource_id FROM fhir_staging s WHERE ${unplacedWhere} AND s.rowid > ? ORDER BY s.rowid LIMIT ?`);
+  const mirrorFamily = sqlite.prepare('SELECT family_id FROM patients WHERE id = ? AND family_id IS NOT NULL').pluck();
+  const rootFamily = new Map<number, string>();
+  for (const [rowid, id] of inChunks<[number, string]>(unplaced, [runId])) {
+    const existing = mirrorFamily.get(id) as string | undefined;
+    if (existing === undefined) continue;
+    const root = find(rowid);
+    const known = rootFamily.get(root);
+    if (known === undefined || existing < known) rootFamily.set(root, existing);
+  }
+  const idAt = sqlite.prepare('SELECT resource_id, body FROM fhir_staging WHERE rowid = ?').raw();
+  // Placing a patient takes it out of `unplaced`: the rowids are read first (numbers only).
+  const rows = sqlite.prepare(`SELECT s.rowid FROM fhir_staging s WHERE ${unplacedWhere} ORDER BY s.rowid`).pluck().all(runId) as number[];
+  for (const rowid of rows) {
+    const root = find(rowid);
+    const [id] = idAt.get(rowid) as [string, string];
+    const kept = rootFamily.get(root);
+    if (kept !== undefined) {
+      place.run(runId, id, kept, 'mirror', '');
+      continue;
+    }
+    const [rootId, rootBody] = idAt.get(root) as [string, string];
+    const name = root === rowid ? pickName((JSON.parse(rootBody) as StagedPatient).name).lastName : '';
+    place.run(runId, id, derivedFamilyId(rootId), 'derived', name);
+  }
+
+  const counts = sqlite.prepare('SELECT source, count(*) FROM fhir_staging_family WHERE run_id = ? GROUP BY source').raw().all(runId) as [string, number][];
+  const by = Object.fromEntries(counts) as Record<string, number>;
+  const households = by.household ?? 0;
+  const derived = by.derived ?? 0;
+  if (households === 0 && derived === 0) return null;
+  const summary: FamilySourceSummary = {
+    source: derived === 0 ? 'household_groups' : households === 0 ? 'guardians_and_address' : 'mixed',
+    households,
+    mirror: by.mirror ?? 0,
+    derived,
+  };
+  sqlite
+    .prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+    .run(FAMILY_SOURCE_KEY, JSON.stringify(summary));
+  return summary;
+}

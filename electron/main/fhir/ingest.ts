@@ -1,0 +1,368 @@
+/**
+ * FHIR resources → pages of the sync protocol, through a staging table (migration 014), so a
+ * 200,000-patient practice is never held in memory. The API, for the FHIR client (issue 15):
+ *
+ *   stageResources(sqlite, runId, resources, config)   one transaction per call: each resource
+ *       (parsed NDJSON lines, any JSON) is checked against resources.ts; Patient, RelatedPerson,
+ *       Appointment and Group are staged (a later copy of one replaces it), other types are
+ *       skipped, a resource that fails is set aside in sync_problems (kind patient / contact /
+ *       appointment / family, its id, why) like a record the desk cannot read (issue 8).
+ *   assemblePages(sqlite, runId, options)              places every staged patient in a family
+ *       (households.ts; how, saved in sync_state `fhir_family_source`), then yields pages: the
+ *       families first, then `pageRows` patients at a time with their contacts, links and
+ *       appointments, then RelatedPersons and Appointments whose patient was not in this run (an
+ *       increment). The caller applies each with applyChangesPage (which keeps a name correction
+ *       waiting in the outbox, and sets aside what it cannot apply). Every page but the last
+ *       carries `cursorBefore`, the last one `cursorAfter`, so a load stopped half-way is redone.
+ *       Links whose Authority, Sort or Resides-with were inferred are written to
+ *       fhir_link_inferences as the pages are made.
+ *   clearStaging(sqlite, runId)                        drops the run's staged rows.
+ *
+ * Versions are meta.lastUpdated in milliseconds (mapping.ts), so an older copy never overwrites
+ * a newer one. A person with several RelatedPersons (one per child) becomes one contact whose
+ * fields are those of the most recently updated of them.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
+import type { ChangesPage, ContactRecord } from '../../../shared/sync/protocol';
+import { describeIssues } from '../sync/applyPage';
+import { inChunks, placeFamilies } from './households';
+import {
+  addressKey,
+  contactIdOf,
+  mapAppointment,
+  mapHousehold,
+  mapPatient,
+  mapPatientContacts,
+  mapRelatedPerson,
+  referencedId,
+  relationshipOf,
+  settleLinks,
+  type LinkDraft,
+  type LinkInference,
+  type MappingContext,
+} from './mapping';
+import {
+  SET_ASIDE_KIND,
+  STAGED_SCHEMAS,
+  STAGED_TYPES,
+  type StagedAppointment,
+  type StagedGroup,
+  type StagedPatient,
+  type StagedRelatedPerson,
+  type StagedType,
+} from './resources';
+
+export interface StageResult {
+  staged: number;
+  /** Resources of other types (OperationOutcome, Practitioner...). */
+  skipped: number;
+  setAside: number;
+}
+
+const problemCursor = (runId: string) => `fhir:${runId}`;
+
+function setAsideStatement(sqlite: BetterSqlite3.Database) {
+  return sqlite.prepare(
+    `INSERT INTO sync_problems (kind, record_id, problem, cursor, seen_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (kind, record_id) DO UPDATE SET problem = excluded.problem, cursor = excluded.cursor, seen_at = excluded.seen_at`,
+  );
+}
+
+export function stageResources(
+  sqlite: BetterSqlite3.Database,
+  runId: string,
+  resources: readonly unknown[],
+  config: FhirMappingConfig,
+  now: Date = new Date(),
+): StageResult {
+  const upsert = sqlite.prepare(
+    `INSERT INTO fhir_staging (run_id, resource_type, resource_id, patient_id, contact_id, guardian, address_key, last_updated, body)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (run_id, resource_type, resource_id) DO UPDATE SET patient_id = excluded.patient_id, contact_id = excluded.contact_id,
+       guardian = excluded.guardian, address_key = excluded.address_key, last_updated = excluded.last_updated, body = excluded.body
+     WHERE excluded.last_updated >= fhir_staging.last_updated`,
+  );
+  const setAside = setAsideStatement(sqlite);
+  const seenAt = now.toISOString();
+  const result: StageResult = { staged: 0, skipped: 0, setAside: 0 };
+  sqlite
+    .transaction(() => {
+      resources.forEach((raw, index) => {
+        const type = raw !== null && typeof raw === 'object' ? (raw as { resourceType?: unknown }).resourceType : undefined;
+        if (!STAGED_TYPES.includes(type as StagedType)) {
+          result.skipped += 1;
+          return;
+        }
+        const stagedType = type as StagedType;
+        const parsed = STAGED_SCHEMAS[stagedType].safeParse(raw);
+        if (!parsed.success) {
+          const rawId = (raw as { id?: unknown }).id;
+          const id = typeof rawId === 'string' && rawId !== '' ? rawId.slice(0, 130) : `(no id: ${stagedType} ${index + 1} of its file)`;
+          setAside.run(SET_ASIDE_KIND[stagedType], id, `cannot be read (${describeIssues(parsed.error)})`, problemCursor(runId), seenAt);
+          result.setAside += 1;
+          return;
+        }
+        const resource = parsed.data as { id: string; meta?: { lastUpdated?: string } };
+        let patientId: string | null = null;
+        let contactId: string | null = null;
+        let guardian = 0;
+        let address: string | null = null;
+        if (stagedType === 'Patient') {
+          const p = resource as StagedPatient;
+          patientId = p.id;
+          address = addressKey(p.address);
+        } else if (stagedType === 'RelatedPerson') {
+          const rp = resource as StagedRelatedPerson;
+          patientId = referencedId(rp.patient?.reference, 'Patient');
+          contactId = contactIdOf(rp, config);
+          const role = relationshipOf(rp.relationship).role;
+          guardian = role === 'parent' || role === 'guardian' ? 1 : 0;
+          address = addressKey(rp.address);
+        } else if (stagedType === 'Appointment') {
+          const a = resource as StagedAppointment;
+          patientId = (a.participant ?? []).map((p) => referencedId(p.actor?.reference, 'Patient')).find((id) => id !== null) ?? null;
+        }
+        upsert.run(runId, stagedType, resource.id, patientId, contactId, guardian, address, resource.meta?.lastUpdated ?? '', JSON.stringify(resource));
+        result.staged += 1;
+      });
+    })
+    .immediate();
+  return result;
+}
+
+export function clearStaging(sqlite: BetterSqlite3.Database, runId: string): void {
+  sqlite.transaction(() => {
+    sqlite.prepare('DELETE FROM fhir_staging WHERE run_id = ?').run(runId);
+    sqlite.prepare('DELETE FROM fhir_staging_family WHERE run_id = ?').run(runId);
+  })();
+}
+
+export interface AssembleOptions {
+  config: FhirMappingConfig;
+  now: Date;
+  /** Patients (or families, or orphan resources) per page. Default 500. */
+  pageRows?: number;
+  /** The cursor saved with every page but the last (where a stopped load starts again). */
+  cursorBefore: string;
+  /** The cursor saved with the last page. */
+  cursorAfter: string;
+}
+
+type Page = Omit<ChangesPage, 'cursor' | 'hasMore' | 'remaining'>;
+const emptyPage = (): Page => ({ families: [], patients: [], contacts: [], patientContacts: [], appointments: [], tombstones: [], pins: [], guardians: [] });
+const sizeOf = (p: Page) => p.families.length + p.patients.length + p.contacts.length + p.patientContacts.length + p.appointments.length + p.tombstones.length;
+
+export function* assemblePages(sqlite: BetterSqlite3.Database, runId: string, options: AssembleOptions): Generator<ChangesPage> {
+  const total = (sqlite.prepare('SELECT count(*) FROM fhir_staging WHERE run_id = ?').pluck().get(runId) as number) ?? 0;
+  let emitted = 0;
+  let pending: Page | null = null;
+  for (const page of rawPages(sqlite, runId, options)) {
+    if (pending) {
+      emitted += sizeOf(pending);
+      yield { cursor: options.cursorBefore, hasMore: true, remaining: Math.max(0, total - emitted), ...pending };
+    }
+    pending = page;
+  }
+  yield { cursor: options.cursorAfter, hasMore: false, remaining: 0, ...(pending ?? emptyPage()) };
+}
+
+function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: AssembleOptions): Generator<Page> {
+  const ctx: MappingContext = { config: options.config, now: options.now.toISOString() };
+  const pageRows = Math.max(1, options.pageRows ?? 500);
+  const seenAt = ctx.now;
+  placeFamilies(sqlite, runId, ctx);
+  const q = statements(sqlite);
+
+  // 1. Families: the household Groups, then the derived ones.
+  let page = emptyPage();
+  for (const [, body] of inChunks<[number, string]>(q.groups, [runId])) {
+    const household = mapHousehold(JSON.parse(body) as StagedGroup, ctx);
+    if (!household) continue;
+    page.families.push(household.family);
+    if (page.families.length >= pageRows) {
+      yield page;
+      page = emptyPage();
+    }
+  }
+  for (const [familyId, name] of q.derivedFamilies.all(runId) as [string, string][]) {
+    page.families.push({ id: familyId, name, version: 1, updatedAt: ctx.now });
+    if (page.families.length >= pageRows) {
+      yield page;
+      page = emptyPage();
+    }
+  }
+  if (page.families.length > 0) yield page;
+
+  // 2. Patients with their contacts, links and appointments.
+  const problems = setAsideStatement(sqlite);
+  const setAside = (kind: string, id: string, problem: string) => problems.run(kind, id, problem, problemCursor(runId), seenAt);
+  // Written in one transaction per page (flush), not one per link.
+  const anyInferredBefore = q.anyInference.get() !== undefined;
+  let toFlag: LinkInference[] = [];
+  let toClear: { patientId: string; contactId: string }[] = [];
+  const inferences = (list: LinkInference[], links: { patientId: string; contactId: string }[]) => {
+    toFlag.push(...list);
+    if (!anyInferredBefore) return;
+    const flagged = new Set(list.map((i) => `${i.patientId}\u0000${i.contactId}`));
+    for (const l of links) if (!flagged.has(`${l.patientId}\u0000${l.contactId}`)) toClear.push(l);
+  };
+  const flush = sqlite.transaction(() => {
+    for (const i of toFlag) q.inferred.run(i.patientId, i.contactId, i.authority ? 1 : 0, i.sort ? 1 : 0, i.residesWith ? 1 : 0, seenAt);
+    for (const l of toClear) q.notInferred.run(l.patientId, l.contactId);
+    toFlag = [];
+    toClear = [];
+  });
+  const contactsOfPage = new Set<string>();
+  /** The contact from the person's most recently updated RelatedPerson of this run. */
+  const personOf = (contactId: string): ContactRecord | null => {
+    const body = q.latestOfContact.get(runId, contactId) as string | undefined;
+    if (body === undefined) return null;
+    const outcome = mapRelatedPerson(JSON.parse(body) as StagedRelatedPerson, ctx);
+    return outcome.kind === 'contact' ? outcome.contact : null;
+  };
+  const addContact = (p: Page, contact: ContactRecord | null) => {
+    if (contact === null || contactsOfPage.has(contact.id)) return;
+    contactsOfPage.add(contact.id);
+    p.contacts.push(contact);
+  };
+  const addAppointments = (p: Page, patientId: string) => {
+    for (const body of q.ofPatient.all(runId, patientId, 'Appointment') as string[]) {
+      const outcome = mapAppointment(JSON.parse(body) as StagedAppointment, ctx);
+      if (outcome.kind === 'appointment') p.appointments.push(outcome.record);
+      else if (outcome.kind === 'removed') p.tombstones.push(outcome.tombstone);
+      else setAside('appointment', (JSON.parse(body) as StagedAppointment).id, outcome.problem);
+    }
+  };
+
+  page = emptyPage();
+  let patientsInPage = 0;
+  for (const [, body] of inChunks<[number, string]>(q.patients, [runId])) {
+    const patient = JSON.parse(body) as StagedPatient;
+    const outcome = mapPatient(patient, (q.familyOf.get(runId, patient.id) as string | undefined) ?? null, ctx);
+    if (outcome.kind === 'merged') {
+      page.tombstones.push(outcome.tombstone);
+    } else {
+      page.patients.push(outcome.record);
+      const drafts: LinkDraft[] = [];
+      for (const c of mapPatientContacts(patient, ctx)) {
+        if (c.kind !== 'contact') continue;
+        addContact(page, c.contact);
+        drafts.push(c.link);
+      }
+      for (const rpBody of q.ofPatient.all(runId, patient.id, 'RelatedPerson') as string[]) {
+        const rp = JSON.parse(rpBody) as StagedRelatedPerson;
+        const c = mapRelatedPerson(rp, ctx);
+        if (c.kind === 'removed') page.tombstones.push(c.tombstone);
+        else if (c.kind === 'unusable') setAside('contact', rp.id, c.problem);
+        else {
+          addContact(page, personOf(c.contact.id) ?? c.contact);
+          drafts.push(c.link);
+        }
+      }
+      const settled = settleLinks(drafts, outcome.addressKey);
+      page.patientContacts.push(...settled.links);
+      inferences(settled.inferred, settled.links);
+      addAppointments(page, patient.id);
+    }
+    patientsInPage += 1;
+    if (patientsInPage >= pageRows) {
+      flush();
+      yield page;
+      page = emptyPage();
+      contactsOfPage.clear();
+      patientsInPage = 0;
+    }
+  }
+  flush();
+  if (patientsInPage > 0) yield page;
+
+  // 3. RelatedPersons and Appointments of patients not in this run (an increment): what the
+  //    EHR did not say of a link comes from the mirror's link, else it is inferred.
+  page = emptyPage();
+  contactsOfPage.clear();
+  let inPage = 0;
+  for (const [, type, body] of inChunks<[number, StagedType, string]>(q.orphans, [runId])) {
+    if (type === 'Appointment') {
+      const outcome = mapAppointment(JSON.parse(body) as StagedAppointment, ctx);
+      if (outcome.kind === 'appointment') page.appointments.push(outcome.record);
+      else if (outcome.kind === 'removed') page.tombstones.push(outcome.tombstone);
+      else setAside('appointment', (JSON.parse(body) as StagedAppointment).id, outcome.problem);
+    } else {
+      const rp = JSON.parse(body) as StagedRelatedPerson;
+      const c = mapRelatedPerson(rp, ctx);
+      if (c.kind === 'removed') page.tombstones.push(c.tombstone);
+      else if (c.kind === 'unusable') setAside('contact', rp.id, c.problem);
+      else {
+        addContact(page, personOf(c.contact.id) ?? c.contact);
+        const draft = fromMirror(q, c.link);
+        const settled = settleLinks([draft], null);
+        page.patientContacts.push(...settled.links);
+        inferences(settled.inferred, settled.links);
+      }
+    }
+    inPage += 1;
+    if (inPage >= pageRows) {
+      flush();
+      yield page;
+      page = emptyPage();
+      contactsOfPage.clear();
+      inPage = 0;
+    }
+  }
+  flush();
+  if (inPage > 0) yield page;
+}
+
+/** A link of a patient not in this run: each field the EHR did not say is the mirror's, where it has the link. */
+function fromMirror(q: ReturnType<typeof statements>, draft: LinkDraft): LinkDraft {
+  const row = q.mirrorLink.get(draft.patientId, draft.contactId) as { sort: number | null; authority: string | null; resides_with: number } | undefined;
+  if (row === undefined) {
+    if (draft.sort !== undefined) return draft;
+    const last = q.lastSort.get(draft.patientId) as number | null | undefined;
+    return typeof last === 'number' ? { ...draft, sort: last + 1 } : draft;
+  }
+  return {
+    ...draft,
+    sort: draft.sort ?? row.sort ?? undefined,
+    authority: draft.authority === undefined ? (row.authority as LinkDraft['authority']) : draft.authority,
+    residesWith: draft.residesWith ?? row.resides_with === 1,
+  };
+}
+
+function statements(sqlite: BetterSqlite3.Database) {
+  const s = (sql: string) => sqlite.prepare(sql);
+  return {
+    groups: s(`SELECT rowid, body FROM fhir_staging WHERE run_id = ? AND resource_type = 'Group' AND rowid > ? ORDER BY rowid LIMIT ?`),
+    derivedFamilies: s(
+      `SELECT family_id, max(family_name) FROM fhir_staging_family WHERE run_id = ? AND source = 'derived' GROUP BY family_id ORDER BY family_id`,
+    ).raw(),
+    patients: s(`SELECT rowid, body FROM fhir_staging WHERE run_id = ? AND resource_type = 'Patient' AND rowid > ? ORDER BY rowid LIMIT ?`),
+    familyOf: s('SELECT family_id FROM fhir_staging_family WHERE run_id = ? AND patient_id = ?').pluck(),
+    ofPatient: s('SELECT body FROM fhir_staging WHERE run_id = ? AND patient_id = ? AND resource_type = ? ORDER BY resource_id').pluck(),
+    latestOfContact: s(
+      `SELECT body FROM fhir_staging WHERE run_id = ? AND contact_id = ? AND resource_type = 'RelatedPerson'
+        ORDER BY last_updated DESC, resource_id LIMIT 1`,
+    ).pluck(),
+    orphans: s(
+      `SELECT s.rowid, s.resource_type, s.body FROM fhir_staging s
+        WHERE s.run_id = ? AND s.resource_type IN ('RelatedPerson', 'Appointment')
+          AND NOT EXISTS (SELECT 1 FROM fhir_staging p WHERE p.run_id = s.run_id AND p.resource_type = 'Patient' AND p.resource_id = s.patient_id)
+          AND s.rowid > ? ORDER BY s.rowid LIMIT ?`,
+    ),
+    mirrorLink: s('SELECT sort, authority, resides_with FROM patient_contacts WHERE patient_id = ? AND contact_id = ?'),
+    lastSort: s('SELECT max(sort) FROM patient_contacts WHERE patient_id = ?').pluck(),
+    inferred: s(
+      `INSERT INTO fhir_link_inferences (patient_id, contact_id, authority, sort, resides_with, seen_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (patient_id, contact_id) DO UPDATE SET authority = excluded.authority, sort = excluded.sort,
+         resides_with = excluded.resides_with, seen_at = excluded.seen_at`,
+    ),
+    anyInference: s('SELECT 1 FROM fhir_link_inferences LIMIT 1').pluck(),
+    notInferred: s('DELETE FROM fhir_link_inferences WHERE patient_id = ? AND contact_id = ?'),
+  };
+}
+
+/** Patients with a link whose Authority was inferred from the relationship: the worklist asks to confirm them. */
+export function patientsWithInferredAuthority(sqlite: BetterSqlite3.Database): string[] {
+  return sqlite.prepare('SELECT DISTINCT patient_id FROM fhir_link_inferences WHERE authority = 1 ORDER BY patient_id').pluck().all() as string[];
+}
