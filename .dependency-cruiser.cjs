@@ -94,6 +94,7 @@ module.exports = {
           '^bench/',
           '^tests/.*[.](test|spec)[.]ts$',
           '^tests/support/portal/dev[.]ts$',
+          '^tests/support/fhir/dev[.]ts$',
           '^[^/]+[.]config[.]ts$',
         ],
       },

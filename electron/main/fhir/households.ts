@@ -3,8 +3,9 @@
  * fhir_staging_family before the pages are assembled:
  *
  * 1. its household Group, where the EHR has one (the first Group listing it);
- * 2. else the patients that share a parent or guardian (a RelatedPerson of role parent or
- *    guardian, the same person by contact id) AND the same home address (folded; two patients
+ * 2. else the patients that share a guardian (the same person by contact id, a parent or legal
+ *    guardian by relationship, or with Joint or Exclusive authority or residence by the EHR's
+ *    extensions: mapping.ts isGuardian) AND the same home address (folded; two patients
  *    without an address count as the same address) are one family: union-find over the staging
  *    rowids, in an Int32Array, edges read sorted from SQLite, so nothing per patient is an object;
  * 3. a family so found takes the family the mirror already gives one of its patients (the

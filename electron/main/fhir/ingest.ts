@@ -35,8 +35,8 @@ import {
   mapPatient,
   mapPatientContacts,
   mapRelatedPerson,
+  isGuardian,
   referencedId,
-  relationshipOf,
   settleLinks,
   type LinkDraft,
   type LinkInference,
@@ -116,8 +116,7 @@ export function stageResources(
           const rp = resource as StagedRelatedPerson;
           patientId = referencedId(rp.patient?.reference, 'Patient');
           contactId = contactIdOf(rp, config);
-          const role = relationshipOf(rp.relationship).role;
-          guardian = role === 'parent' || role === 'guardian' ? 1 : 0;
+          guardian = isGuardian(rp, config) ? 1 : 0;
           address = addressKey(rp.address);
         } else if (stagedType === 'Appointment') {
           const a = resource as StagedAppointment;
@@ -324,7 +323,7 @@ function fromMirror(q: ReturnType<typeof statements>, draft: LinkDraft): LinkDra
   }
   return {
     ...draft,
-    sort: draft.sort ?? row.sort ?? undefined,
+    sort: draft.sort === undefined ? row.sort : draft.sort,
     authority: draft.authority === undefined ? (row.authority as LinkDraft['authority']) : draft.authority,
     residesWith: draft.residesWith ?? row.resides_with === 1,
   };

@@ -179,7 +179,7 @@ export function mapPatient(patient: Patient & { id: string }, familyId: string |
 
 // ---- RelatedPerson and Patient.contact ----------------------------------------------------
 
-/** The Authority extension's code for "the chart's Authority is empty". */
+/** The code of the Authority or Sort extension for "the chart's field is empty" (valueCode). */
 export const AUTHORITY_EMPTY = 'unknown';
 
 /** A Family Contact link before its patient's other links are known (see settleLinks). */
@@ -190,7 +190,8 @@ export interface LinkDraft {
   role: RelationshipRole;
   /** undefined: no extension said (inferred by settleLinks). */
   authority: Authority | null | undefined;
-  sort: number | undefined;
+  /** undefined: no extension said (inferred); null: the extension says the chart's Sort is empty. */
+  sort: number | null | undefined;
   residesWith: boolean | undefined;
   portalFlag: boolean;
   addressKey: string | null;
@@ -259,13 +260,24 @@ function contactAndLink(person: PersonFields, contactId: string, patientId: stri
       relationship: words,
       role,
       authority,
-      sort: extensionInteger(person.extension, ext.sortOrder),
+      sort: extensionWord(person.extension, ext.sortOrder)?.toLowerCase() === AUTHORITY_EMPTY ? null : extensionInteger(person.extension, ext.sortOrder),
       residesWith: extensionBoolean(person.extension, ext.residesWith),
       portalFlag: extensionBoolean(person.extension, ext.portalFlag) ?? false,
       addressKey: addressKey(addresses),
       order,
     },
   };
+}
+
+/**
+ * A guardian for deriving households: a parent or legal guardian by relationship, or anyone the
+ * EHR's extensions give Joint or Exclusive authority or residence with the child.
+ */
+export function isGuardian(person: RelatedPerson, config: FhirMappingConfig): boolean {
+  const role = relationshipOf(person.relationship).role;
+  if (role === 'parent' || role === 'guardian') return true;
+  const authority = oneOf(AUTHORITIES, extensionWord(person.extension, config.extensions.authority));
+  return authority === 'Joint' || authority === 'Exclusive' || extensionBoolean(person.extension, config.extensions.residesWith) === true;
 }
 
 /** The contact id of a RelatedPerson: the person's identifier of the configured system, else the resource id. */
@@ -307,7 +319,7 @@ export interface LinkInference {
  * - Resides with: the contact's address matches the patient's (false when either has none).
  */
 export function settleLinks(drafts: readonly LinkDraft[], patientAddress: string | null): { links: PatientContactRecord[]; inferred: LinkInference[] } {
-  const taken = new Set(drafts.map((d) => d.sort).filter((s): s is number => s !== undefined));
+  const taken = new Set(drafts.map((d) => d.sort).filter((s): s is number => typeof s === 'number'));
   const unsorted = drafts
     .filter((d) => d.sort === undefined)
     .sort((a, b) => ROLE_RANK[a.role] - ROLE_RANK[b.role] || a.order - b.order || (a.contactId < b.contactId ? -1 : a.contactId > b.contactId ? 1 : 0));
@@ -326,7 +338,7 @@ export function settleLinks(drafts: readonly LinkDraft[], patientAddress: string
     links.push({
       patientId: d.patientId,
       contactId: d.contactId,
-      sort: d.sort ?? inferredSort.get(d) ?? null,
+      sort: d.sort === undefined ? (inferredSort.get(d) ?? null) : d.sort,
       relationship: d.relationship,
       authority,
       residesWith,

@@ -2,7 +2,7 @@
  * The mirror's records → US Core R4 resources: the reverse of mapping.ts, used to seed the FHIR
  * test server (tests/support/fhir) from the demo practice so the demo can be loaded over FHIR end
  * to end. Pure. What FHIR has no element for travels in the configured extensions, written
- * explicitly (an empty Authority as the code "unknown"), so the forward mapping infers nothing.
+ * explicitly (an empty Authority or Sort as the code "unknown"), so the forward mapping infers nothing.
  *
  * - A family → a household Group (type person, the household code) listing its patients; each
  *   family gets one made-up home address that its patients and the contacts residing with them
@@ -62,7 +62,7 @@ export function relatedPersonToFhir(
 ): RelatedPerson & { id: string } {
   const ext = config.extensions;
   const extension: Extension[] = [word(ext.authority, link.authority ?? AUTHORITY_EMPTY), { url: ext.residesWith, valueBoolean: link.residesWith }];
-  if (link.sort !== null) extension.push({ url: ext.sortOrder, valueInteger: link.sort });
+  extension.push(link.sort === null ? word(ext.sortOrder, AUTHORITY_EMPTY) : { url: ext.sortOrder, valueInteger: link.sort });
   if (link.portalFlag) extension.push({ url: ext.portalFlag, valueBoolean: true });
   if (contact.preferredReminder !== null) extension.push(word(ext.preferredReminder, contact.preferredReminder));
   if (contact.hasPortalAccount) extension.push({ url: ext.hasPortalAccount, valueBoolean: true });
