@@ -7,7 +7,8 @@
  *    guardian by relationship, or with Joint or Exclusive authority or residence by the EHR's
  *    extensions: mapping.ts isGuardian) AND the same home address (folded; two patients
  *    without an address count as the same address) are one family: union-find over the staging
- *    rowids, in an Int32Array, edges read sorted from SQLite, so nothing per patient is an object;
+ *    rowids, in an Int32Array, edges read sorted from SQLite, so nothing per patient is an object.
+ *    Children with no guardian on file at all are grouped by the home address alone;
  * 3. a family so found takes the family the mirror already gives one of its patients (the
  *    smallest id), so an increment never moves a child; else a new family `hh-<first patient id>`
  *    named after that patient's last name.
@@ -79,18 +80,30 @@ export function placeFamilies(sqlite: BetterSqlite3.Database, runId: string, ctx
         ORDER BY rp.contact_id, 3, s.rowid`,
     )
     .raw();
-  let lastKey = '';
-  let lastRow = -1;
-  for (const [rowid, contactId, address] of edges.iterate(runId) as IterableIterator<[number, string, string]>) {
-    const key = `${contactId}\u0000${address}`;
-    if (key === lastKey) {
-      // The smaller rowid becomes the root: the family is named after its first patient.
-      const a = find(lastRow);
-      const b = find(rowid);
-      if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+  // Children without any guardian on file: the home address alone.
+  const alone = sqlite
+    .prepare(
+      `SELECT s.rowid, '', s.address_key FROM fhir_staging s
+        WHERE ${unplacedWhere} AND s.address_key IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM fhir_staging rp WHERE rp.run_id = s.run_id AND rp.patient_id = s.resource_id
+                            AND rp.resource_type = 'RelatedPerson' AND rp.guardian = 1)
+        ORDER BY s.address_key, s.rowid`,
+    )
+    .raw();
+  for (const statement of [edges, alone]) {
+    let lastKey = '';
+    let lastRow = -1;
+    for (const [rowid, contactId, address] of statement.iterate(runId) as IterableIterator<[number, string, string]>) {
+      const key = `${contactId}\u0000${address}`;
+      if (key === lastKey) {
+        // The smaller rowid becomes the root: the family is named after its first patient.
+        const a = find(lastRow);
+        const b = find(rowid);
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+      }
+      lastKey = key;
+      lastRow = rowid;
     }
-    lastKey = key;
-    lastRow = rowid;
   }
 
   // 3. A family the mirror already gives one of them, else a new one.

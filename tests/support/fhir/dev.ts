@@ -55,7 +55,9 @@ const server = await startSeededFhirServer({
   ...(auth ? { routes: (req, url, body) => auth.route(req, url, body), authorize: (req, url) => auth.authorizeRequest(req, url) } : {}),
 });
 const s = server.seeded;
-console.log(`FHIR R4 test server (demo practice: ${s.patients} patients, ${s.relatedPersons} RelatedPersons, ${s.households} households, ${s.appointments} appointments; seeded in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+console.log(
+  `FHIR R4 test server (demo practice: ${s.patients} patients, ${s.relatedPersons} RelatedPersons, ${s.households} households, ${s.appointments} appointments; seeded in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+);
 console.log(`  FHIR base URL:    ${server.baseUrl}`);
 console.log(`  Bulk export:      ${server.baseUrl}/Group/${ROSTER_GROUP_ID}/$export  (or ${server.baseUrl}/Patient/$export)`);
 if (smart) {

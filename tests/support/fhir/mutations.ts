@@ -46,3 +46,11 @@ export async function mergePatients(repo: MemoryRepository, sourceId: string, ta
   });
   return { source: merged, target: survivor };
 }
+
+/**
+ * Returns once the clock has moved past `instant` (meta.lastUpdated has millisecond resolution):
+ * a change made afterwards is found by `_since=<instant>` and `_lastUpdated=gt<instant>`.
+ */
+export async function clockPast(instant: string): Promise<void> {
+  while (Date.now() <= Date.parse(instant)) await new Promise((resolve) => setImmediate(resolve));
+}

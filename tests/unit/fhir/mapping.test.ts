@@ -22,7 +22,10 @@ const patient = (over: Partial<Patient> = {}): Patient & { id: string } => ({
   resourceType: 'Patient',
   id: 'p1',
   meta: { lastUpdated: '2026-12-01T10:00:00.000Z' },
-  identifier: [{ system: 'urn:ssn', value: '123-45-6789' }, { ...MR, value: 'C-1001' }],
+  identifier: [
+    { system: 'urn:ssn', value: '123-45-6789' },
+    { ...MR, value: 'C-1001' },
+  ],
   name: [
     { use: 'usual', family: 'Smith', given: ['Annie'] },
     { use: 'official', family: 'Smith', given: ['Anne', 'Marie'] },
@@ -56,14 +59,27 @@ describe('Patient → the mirror patient', () => {
   });
 
   it('takes the chart number from the configured identifier system when there is one', () => {
-    const p = patient({ identifier: [{ ...MR, value: 'MR-9' }, { system: 'urn:practice:chart', value: 'CH-7' }] });
+    const p = patient({
+      identifier: [
+        { ...MR, value: 'MR-9' },
+        { system: 'urn:practice:chart', value: 'CH-7' },
+      ],
+    });
     expect(mapPatient(p, null, { ...ctx, config: { ...config, chartNumberSystem: 'urn:practice:chart' } })).toMatchObject({ record: { chartNumber: 'CH-7' } });
     expect(mapped(patient({ identifier: [{ system: 'urn:ssn', value: '1' }] })).chartNumber).toBe('');
   });
 
   it.each([
     ['no name marked official: the usual one', [{ use: 'usual' as const, family: 'Lee', given: ['Kim'] }], 'Kim', 'Lee'],
-    ['an old name is never used', [{ use: 'old' as const, family: 'Before', given: ['X'] }, { family: 'After', given: ['Y'] }], 'Y', 'After'],
+    [
+      'an old name is never used',
+      [
+        { use: 'old' as const, family: 'Before', given: ['X'] },
+        { family: 'After', given: ['Y'] },
+      ],
+      'Y',
+      'After',
+    ],
     ['no name at all', [], '', ''],
   ])('name: %s', (_case, name, first, last) => {
     expect(mapped(patient({ name }))).toMatchObject({ firstName: first, lastName: last });
@@ -149,7 +165,9 @@ describe('RelatedPerson → the Family Contact and its link', () => {
 
   it('is one contact across the RelatedPersons of several children when they share the contact identifier', () => {
     const a = contactOf(related({ id: 'rp1', identifier: [{ system: config.contactIdentifierSystem, value: 'person-7' }] }));
-    const b = contactOf(related({ id: 'rp2', patient: { reference: 'Patient/p2' }, identifier: [{ system: config.contactIdentifierSystem, value: 'person-7' }] }));
+    const b = contactOf(
+      related({ id: 'rp2', patient: { reference: 'Patient/p2' }, identifier: [{ system: config.contactIdentifierSystem, value: 'person-7' }] }),
+    );
     expect([a.contact.id, b.contact.id]).toEqual(['person-7', 'person-7']);
     expect([a.link.patientId, b.link.patientId]).toEqual(['p1', 'p2']);
   });
@@ -174,7 +192,9 @@ describe('RelatedPerson → the Family Contact and its link', () => {
       relationship: 'Legal guardian (court order)',
       role: 'guardian',
     });
-    expect(contactOf(related({ relationship: [{ coding: [{ system: 'urn:x', code: 'Z', display: 'Foster parent' }] }] })).link.relationship).toBe('Foster parent');
+    expect(contactOf(related({ relationship: [{ coding: [{ system: 'urn:x', code: 'Z', display: 'Foster parent' }] }] })).link.relationship).toBe(
+      'Foster parent',
+    );
   });
 
   it('reads Authority, Sort, Resides-with, Portal, reminder and account from the configured extensions', () => {
@@ -203,7 +223,11 @@ describe('RelatedPerson → the Family Contact and its link', () => {
   it('maps Patient.contact entries as contacts of that patient', () => {
     const p = patient({
       contact: [
-        { relationship: [{ coding: [{ system: V2_0131, code: 'C' }] }], name: { family: 'Doe', given: ['Jane'] }, telecom: [{ system: 'phone', use: 'mobile', value: '555' }] },
+        {
+          relationship: [{ coding: [{ system: V2_0131, code: 'C' }] }],
+          name: { family: 'Doe', given: ['Jane'] },
+          telecom: [{ system: 'phone', use: 'mobile', value: '555' }],
+        },
         { id: 'dad', relationship: [{ coding: [{ system: V3_ROLE_CODE, code: 'FTH' }] }], name: { family: 'Smith', given: ['Tom'] } },
       ],
     });
@@ -318,9 +342,19 @@ describe('Appointment and household Group', () => {
   });
 
   it('reads a household Group as a family with its current members, and ignores other groups', () => {
-    const group = (over: Partial<Group>): Group & { id: string } => ({ resourceType: 'Group', id: 'g1', type: 'person', actual: true, name: 'Smith household', ...over });
+    const group = (over: Partial<Group>): Group & { id: string } => ({
+      resourceType: 'Group',
+      id: 'g1',
+      type: 'person',
+      actual: true,
+      name: 'Smith household',
+      ...over,
+    });
     const members = [{ entity: { reference: 'Patient/p1' } }, { entity: { reference: 'Patient/p2' }, inactive: true }, { entity: { reference: 'Patient/p3' } }];
-    expect(mapHousehold(group({ code: { text: 'Household' }, member: members }), ctx)).toMatchObject({ family: { id: 'g1', name: 'Smith household' }, memberIds: ['p1', 'p3'] });
+    expect(mapHousehold(group({ code: { text: 'Household' }, member: members }), ctx)).toMatchObject({
+      family: { id: 'g1', name: 'Smith household' },
+      memberIds: ['p1', 'p3'],
+    });
     expect(mapHousehold(group({ code: { coding: [{ ...config.householdCode }] }, member: members }), ctx)?.memberIds).toEqual(['p1', 'p3']);
     expect(mapHousehold(group({ code: { text: 'Asthma registry' }, member: members }), ctx)).toBeNull();
     expect(mapHousehold(group({ type: 'practitioner', code: { text: 'household' } }), ctx)).toBeNull();

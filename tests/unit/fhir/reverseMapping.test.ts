@@ -42,14 +42,13 @@ describe('mirror → FHIR → mirror gives back what the desk had', () => {
     expect(back(p)).toEqual(same(p));
   });
 
-  it.each([
-    [{ sex: 'F' as const, portalLinked: true }],
-    [{ sex: 'X' as const, dateOfBirth: null }],
-    [{ sex: null, firstName: '', familyId: null }],
-  ])('a patient with %j', (over) => {
-    const p = patient(over);
-    expect(back(p)).toEqual(same(p));
-  });
+  it.each([[{ sex: 'F' as const, portalLinked: true }], [{ sex: 'X' as const, dateOfBirth: null }], [{ sex: null, firstName: '', familyId: null }]])(
+    'a patient with %j',
+    (over) => {
+      const p = patient(over);
+      expect(back(p)).toEqual(same(p));
+    },
+  );
 
   const contact: ContactRecord = {
     id: 'con-000009',

@@ -1,0 +1,195 @@
+import type { Address } from '@medplum/fhirtypes';
+import type BetterSqlite3 from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type OpenedDatabase } from '../../electron/main/db/open';
+import { seedDemoPractice } from '../../electron/main/demo/demoPractice';
+import { assemblePages, patientsWithInferredAuthority, stageResources } from '../../electron/main/fhir/ingest';
+import { applyChangesPage } from '../../electron/main/sync/applyPage';
+import { DEFAULT_FHIR_MAPPING_CONFIG, MR_TYPE } from '../../shared/fhir/mappingConfig';
+import { V3_ROLE_CODE } from '../../shared/fhir/relationships';
+import { loadOverFhir } from '../support/fhir/load';
+import { changeRelatedPersonEmail, clockPast, markDeceased, mergePatients, renamePatient } from '../support/fhir/mutations';
+import { ROSTER_GROUP_ID, seedFhirFromMirror } from '../support/fhir/seed';
+import { startFhirServer, type FhirServer } from '../support/fhir/server';
+import { makeTempDir } from '../support/tempDir';
+
+/**
+ * The FHIR source's ingest (electron/main/fhir/ingest.ts) against the FHIR test server: an
+ * increment after a first load, a name correction waiting in the outbox, resources set aside,
+ * households derived where the EHR has no household Groups, and inferred Authority listed.
+ */
+
+const NOW = new Date('2026-11-22T14:30:00.000Z');
+const config = DEFAULT_FHIR_MAPPING_CONFIG;
+let temp: ReturnType<typeof makeTempDir>;
+let demo: OpenedDatabase;
+const servers: FhirServer[] = [];
+const opened: OpenedDatabase[] = [];
+
+beforeAll(async () => {
+  temp = makeTempDir('fpp-fhir-ingest-');
+  demo = await openDatabase(':memory:');
+  seedDemoPractice(demo.sqlite, { today: '2026-11-22', now: NOW, families: 48 });
+}, 60_000);
+
+afterAll(async () => {
+  for (const server of servers) await server.close();
+  for (const db of opened) await db.close();
+  await demo?.close();
+  temp?.remove();
+});
+
+async function emptyMirror(name: string): Promise<BetterSqlite3.Database> {
+  const db = await openDatabase(temp.file(`${name}.sqlite`));
+  opened.push(db);
+  return db.sqlite;
+}
+
+/** A FHIR server of its own holding the demo practice (a test's changes stay in it). */
+async function demoServer(): Promise<FhirServer> {
+  const server = await startFhirServer({ retryAfterSeconds: 0 });
+  servers.push(server);
+  await seedFhirFromMirror(server.repo, demo.sqlite, config);
+  return server;
+}
+
+const roster = (server: FhirServer, query = '') => `${server.baseUrl}/Group/${ROSTER_GROUP_ID}/$export${query}`;
+const row = (sqlite: BetterSqlite3.Database, sql: string, ...params: unknown[]) => sqlite.prepare(sql).get(...params) as Record<string, unknown> | undefined;
+
+describe('an increment after the first load', () => {
+  it('brings a rename, a new email, a death and a merge in one sync, and keeps a name correction waiting in the outbox', async () => {
+    const server = await demoServer();
+    const mirror = await emptyMirror('increment');
+    const first = await loadOverFhir(mirror, roster(server), { runId: 'first', config, now: NOW });
+    expect(first.appliedAside).toBe(0);
+    const since = first.manifest.transactionTime;
+    expect(row(mirror, `SELECT value FROM sync_state WHERE key = 'pull_cursor'`)).toEqual({ value: `fhir:${since}` });
+
+    // The clerk corrected pat-000010's name at the desk; it still waits in the outbox.
+    mirror
+      .prepare(
+        `INSERT INTO outbox (id, kind, ref, payload, status, next_attempt_at, created_at)
+         VALUES ('o-1', 'patient.name_correction', 'pat-000010', '{}', 'pending', ?, ?)`,
+      )
+      .run(NOW.toISOString(), NOW.toISOString());
+    mirror.prepare(`UPDATE patients SET first_name = 'Corrected' WHERE id = 'pat-000010'`).run();
+
+    await clockPast(since);
+    await renamePatient(server.repo, 'pat-000003', { given: 'Renata', family: 'Vargas' });
+    await changeRelatedPersonEmail(server.repo, 'con-000001-pat-000001', 'rosa.new@example.org');
+    await markDeceased(server.repo, 'pat-000005', '2026-11-20');
+    await mergePatients(server.repo, 'pat-000007', 'pat-000008');
+    await renamePatient(server.repo, 'pat-000010', { given: 'Upstream', family: 'Name' });
+
+    const linksBefore = mirror.prepare('SELECT count(*) FROM patient_contacts').pluck().get();
+    const next = await loadOverFhir(mirror, roster(server, `?_since=${encodeURIComponent(since)}`), { runId: 'next', config, now: NOW });
+    expect(next.staged).toBe(6); // five patients changed (the merge touches both) and one RelatedPerson
+    expect(next.keptLocal).toBe(1);
+    expect(row(mirror, `SELECT first_name, last_name FROM patients WHERE id = 'pat-000003'`)).toEqual({ first_name: 'Renata', last_name: 'Vargas' });
+    expect(row(mirror, `SELECT email FROM contacts WHERE id = 'con-000001'`)).toEqual({ email: 'rosa.new@example.org' });
+    expect(row(mirror, `SELECT status FROM patients WHERE id = 'pat-000005'`)).toEqual({ status: 'Deceased' });
+    expect(row(mirror, `SELECT count(*) AS n FROM patients WHERE id = 'pat-000007'`)).toEqual({ n: 0 }); // merged, no PINs: removed
+    expect(row(mirror, `SELECT status FROM patients WHERE id = 'pat-000008'`)).toEqual({ status: 'Active' });
+    expect(row(mirror, `SELECT first_name FROM patients WHERE id = 'pat-000010'`)).toEqual({ first_name: 'Corrected' });
+    // The changed RelatedPerson's link and every family stay as they were.
+    const mergedLinks = demo.sqlite.prepare(`SELECT count(*) FROM patient_contacts WHERE patient_id = 'pat-000007'`).pluck().get() as number;
+    expect(mirror.prepare('SELECT count(*) FROM patient_contacts').pluck().get()).toBe((linksBefore as number) - mergedLinks);
+    expect(mirror.prepare(`SELECT family_id FROM patients WHERE id IN ('pat-000003', 'pat-000005') ORDER BY id`).pluck().all()).toEqual(
+      demo.sqlite.prepare(`SELECT family_id FROM patients WHERE id IN ('pat-000003', 'pat-000005') ORDER BY id`).pluck().all(),
+    );
+  });
+});
+
+describe('resources the desk cannot use', () => {
+  it('sets aside a malformed resource and a patient without a chart number, and applies the rest', async () => {
+    const mirror = await emptyMirror('aside');
+    const good = {
+      resourceType: 'Patient',
+      id: 'ok-1',
+      identifier: [{ type: { coding: [MR_TYPE] }, value: 'C-1' }],
+      name: [{ family: 'Good', given: ['Ann'] }],
+    };
+    const result = stageResources(
+      mirror,
+      'r',
+      [
+        good,
+        { resourceType: 'Patient', id: 'bad-1', birthDate: 20190504 },
+        { resourceType: 'Patient', id: 'no-mr', name: [{ family: 'NoChart' }] },
+        { resourceType: 'Observation', id: 'o1' },
+        { resourceType: 'RelatedPerson', id: 'rp-x' },
+      ],
+      config,
+      NOW,
+    );
+    expect(result).toEqual({ staged: 2, skipped: 1, setAside: 2 });
+    for (const page of assemblePages(mirror, 'r', { config, now: NOW, cursorBefore: '', cursorAfter: 'fhir:x' })) applyChangesPage(mirror, page, { now: NOW });
+    expect(mirror.prepare('SELECT id FROM patients').pluck().all()).toEqual(['ok-1']);
+    const problems = mirror.prepare('SELECT kind, record_id, problem FROM sync_problems ORDER BY record_id').all() as {
+      kind: string;
+      record_id: string;
+      problem: string;
+    }[];
+    expect(problems.map((p) => [p.kind, p.record_id])).toEqual([
+      ['patient', 'bad-1'],
+      ['patient', 'no-mr'],
+      ['contact', 'rp-x'],
+    ]);
+    expect(problems[0]!.problem).toMatch(/birthDate/);
+    expect(problems[1]!.problem).toMatch(/chartNumber: empty/);
+    expect(problems[2]!.problem).toMatch(/patient/);
+  });
+});
+
+describe('families where the EHR has no household Groups', () => {
+  it('groups children who share a guardian and a home address, as the practice has them, and says so', async () => {
+    const server = await demoServer();
+    const mirror = await emptyMirror('derived');
+    await loadOverFhir(mirror, roster(server, '?_type=Patient,RelatedPerson,Appointment'), { runId: 'derived', config, now: NOW });
+    const partition = (sqlite: BetterSqlite3.Database) =>
+      (
+        sqlite.prepare(`SELECT group_concat(id, ' ') FROM (SELECT id, family_id FROM patients ORDER BY id) GROUP BY family_id`).pluck().all() as string[]
+      ).sort();
+    expect(partition(mirror)).toEqual(partition(demo.sqlite));
+    const source = JSON.parse(row(mirror, `SELECT value FROM sync_state WHERE key = 'fhir_family_source'`)!.value as string);
+    expect(source).toMatchObject({ source: 'guardians_and_address', households: 0 });
+    expect(source.derived).toBe(mirror.prepare('SELECT count(*) FROM patients').pluck().get());
+  });
+});
+
+describe('an EHR without the practice’s extensions', () => {
+  it('infers Authority, Sort and Resides-with, and lists the patient for the administrator to confirm', async () => {
+    const ehr = await startFhirServer({ retryAfterSeconds: 0 });
+    try {
+      const home: Address[] = [{ use: 'home', line: ['12 Elm St.'], postalCode: '62704-1234' }];
+      await ehr.repo.createResource({
+        resourceType: 'Patient',
+        id: 'kid',
+        identifier: [{ type: { coding: [MR_TYPE] }, value: 'K-1' }],
+        birthDate: '2019-01-02',
+        address: home,
+      });
+      const parent = (id: string, code: string, address?: Address[]) => ({
+        resourceType: 'RelatedPerson' as const,
+        id,
+        patient: { reference: 'Patient/kid' },
+        relationship: [{ coding: [{ system: V3_ROLE_CODE, code }] }],
+        name: [{ family: 'Ito', given: [id] }],
+        telecom: [{ system: 'email' as const, value: `${id}@example.org` }],
+        ...(address ? { address } : {}),
+      });
+      await ehr.repo.createResource(parent('gran', 'GRMTH', [{ line: ['12 ELM ST'], postalCode: '62704' }]));
+      await ehr.repo.createResource(parent('mom', 'MTH'));
+      const mirror = await emptyMirror('inferred');
+      await loadOverFhir(mirror, `${ehr.baseUrl}/Patient/$export`, { runId: 'i', config, now: NOW });
+      expect(mirror.prepare('SELECT contact_id, sort, authority, resides_with FROM patient_contacts ORDER BY sort').all()).toEqual([
+        { contact_id: 'mom', sort: 1, authority: 'Joint', resides_with: 0 },
+        { contact_id: 'gran', sort: 2, authority: null, resides_with: 1 },
+      ]);
+      expect(patientsWithInferredAuthority(mirror)).toEqual(['kid']);
+      expect(row(mirror, 'SELECT name FROM families f JOIN patients p ON p.family_id = f.id')).toEqual({ name: '' });
+    } finally {
+      await ehr.close();
+    }
+  });
+});
