@@ -2,7 +2,7 @@
  * US Core R4 → the mirror's records (shared/sync/protocol.ts): the one place that says what a
  * FHIR element becomes at the desk. Pure: no database, no clock (the caller gives `now` for
  * resources without meta.lastUpdated). The table of rules is docs/fhir-mapping.md; the reverse
- * (mirror → FHIR, to seed the test server) is reverseMapping.ts.
+ * (mirror → FHIR, to seed the test server) is tests/support/fhir/reverseMapping.ts.
  *
  * - Patient → patientRecord: the chart number from the identifier of the configured system (else
  *   the v2-0203 `MR` identifier), the official name, birthDate (a partial date is no date),

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { MemoryRepository } from '@medplum/fhir-router';
 import type { Resource } from '@medplum/fhirtypes';
-import { appointmentToFhir, householdToFhir, patientToFhir, relatedPersonToFhir } from '../../../electron/main/fhir/reverseMapping';
+import { appointmentToFhir, householdToFhir, patientToFhir, relatedPersonToFhir } from './reverseMapping';
 import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import type { AppointmentRecord, ContactRecord, FamilyRecord, PatientContactRecord, PatientRecord } from '../../../shared/sync/protocol';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mapAppointment, mapHousehold, mapPatient, mapRelatedPerson, settleLinks } from '../../../electron/main/fhir/mapping';
-import { appointmentToFhir, householdToFhir, patientToFhir, relatedPersonToFhir } from '../../../electron/main/fhir/reverseMapping';
+import { appointmentToFhir, householdToFhir, patientToFhir, relatedPersonToFhir } from '../../support/fhir/reverseMapping';
 import { instantOfWallTime, wallTimeIn } from '../../../electron/main/fhir/wallTime';
 import { PATIENT_STATUSES } from '../../../shared/domain/patient';
 import { DEFAULT_FHIR_MAPPING_CONFIG } from '../../../shared/fhir/mappingConfig';

@@ -14,8 +14,8 @@ import type { Address, Appointment, Extension, Group, Patient, RelatedPerson } f
 import { MR_TYPE, type FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import { relationshipOfWords } from '../../../shared/fhir/relationships';
 import type { AppointmentRecord, ContactRecord, FamilyRecord, PatientContactRecord, PatientRecord } from '../../../shared/sync/protocol';
-import { AUTHORITY_EMPTY } from './mapping';
-import { instantOfWallTime } from './wallTime';
+import { AUTHORITY_EMPTY } from '../../../electron/main/fhir/mapping';
+import { instantOfWallTime } from '../../../electron/main/fhir/wallTime';
 
 /** The made-up home address of a family: the same family, the same address. */
 export function householdAddress(familyId: string): Address {
