@@ -154,6 +154,32 @@ describe('families where the EHR has no household Groups', () => {
     const source = JSON.parse(row(mirror, `SELECT value FROM sync_state WHERE key = 'fhir_family_source'`)!.value as string);
     expect(source).toMatchObject({ source: 'guardians_and_address', households: 0 });
     expect(source.derived).toBe(mirror.prepare('SELECT count(*) FROM patients').pluck().get());
+
+    // A newborn arrives alone in an increment: it joins its mother's family.
+    const since = (row(mirror, `SELECT value FROM sync_state WHERE key = 'pull_cursor'`)!.value as string).replace(/^fhir:/, '');
+    await clockPast(since);
+    const mother = row(
+      mirror,
+      `SELECT l.contact_id, p.family_id, c.first_name, c.last_name FROM patient_contacts l JOIN patients p ON p.id = l.patient_id
+         JOIN contacts c ON c.id = l.contact_id WHERE l.relationship = 'Mother' ORDER BY p.id LIMIT 1`,
+    )!;
+    await server.repo.createResource({
+      resourceType: 'Patient',
+      id: 'newborn',
+      identifier: [{ type: { coding: [MR_TYPE] }, value: 'NB-1' }],
+      birthDate: '2026-11-20',
+    });
+    await server.repo.createResource({
+      resourceType: 'RelatedPerson',
+      id: 'newborn-mother',
+      identifier: [{ system: config.contactIdentifierSystem, value: mother.contact_id as string }],
+      patient: { reference: 'Patient/newborn' },
+      relationship: [{ coding: [{ system: V3_ROLE_CODE, code: 'MTH' }] }],
+      name: [{ family: mother.last_name as string, given: [mother.first_name as string] }],
+    });
+    const increment = `${server.baseUrl}/Patient/$export?_type=Patient,RelatedPerson,Appointment&_since=${encodeURIComponent(since)}`;
+    expect((await loadOverFhir(mirror, increment, { runId: 'baby', config, now: NOW })).staged).toBe(2);
+    expect(row(mirror, `SELECT family_id FROM patients WHERE id = 'newborn'`)).toEqual({ family_id: mother.family_id });
   });
 });
 

@@ -10,8 +10,9 @@
  *    rowids, in an Int32Array, edges read sorted from SQLite, so nothing per patient is an object.
  *    Children with no guardian on file at all are grouped by the home address alone;
  * 3. a family so found takes the family the mirror already gives one of its patients (the
- *    smallest id), so an increment never moves a child; else a new family `hh-<first patient id>`
- *    named after that patient's last name.
+ *    smallest id), so an increment never moves a child, or else the family of a patient the
+ *    mirror links to one of its guardians (a new baby of a known mother); else a new family
+ *    `hh-<first patient id>` named after that patient's last name.
  *
  * A guardian of children in two homes (a blended family) links them only where the address
  * matches, so the two households stay two families, as SPEC 2 wants.
@@ -110,8 +111,19 @@ export function placeFamilies(sqlite: BetterSqlite3.Database, runId: string, ctx
   const unplaced = sqlite.prepare(`SELECT s.rowid, s.resource_id FROM fhir_staging s WHERE ${unplacedWhere} AND s.rowid > ? ORDER BY s.rowid LIMIT ?`);
   const mirrorFamily = sqlite.prepare('SELECT family_id FROM patients WHERE id = ? AND family_id IS NOT NULL').pluck();
   const rootFamily = new Map<number, string>();
+  // A new child of a guardian the mirror already knows (an increment that does not carry the
+  // siblings) joins that guardian's family: the mirror keeps no addresses to compare.
+  const guardianFamily = sqlite
+    .prepare(
+      `SELECT p.family_id FROM fhir_staging rp
+         JOIN patient_contacts l ON l.contact_id = rp.contact_id
+         JOIN patients p ON p.id = l.patient_id
+        WHERE rp.run_id = ? AND rp.patient_id = ? AND rp.resource_type = 'RelatedPerson' AND rp.guardian = 1 AND p.family_id IS NOT NULL
+        ORDER BY p.family_id LIMIT 1`,
+    )
+    .pluck();
   for (const [rowid, id] of inChunks<[number, string]>(unplaced, [runId])) {
-    const existing = mirrorFamily.get(id) as string | undefined;
+    const existing = (mirrorFamily.get(id) ?? guardianFamily.get(runId, id)) as string | undefined;
     if (existing === undefined) continue;
     const root = find(rowid);
     const known = rootFamily.get(root);
