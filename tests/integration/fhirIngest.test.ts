@@ -106,6 +106,11 @@ describe('resources the desk cannot use', () => {
     const good = {
       resourceType: 'Patient',
       id: 'ok-1',
+      text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'narrative '.repeat(500)}</div>` },
+      extension: [
+        { url: 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race', extension: [{ url: 'text', valueString: 'x' }] },
+        { url: config.extensions.portalLinked, valueBoolean: true },
+      ],
       identifier: [{ type: { coding: [MR_TYPE] }, value: 'C-1' }],
       name: [{ family: 'Good', given: ['Ann'] }],
     };
@@ -123,8 +128,16 @@ describe('resources the desk cannot use', () => {
       NOW,
     );
     expect(result).toEqual({ staged: 2, skipped: 1, setAside: 2 });
+    // Only what the mapping reads is kept: no narrative, no extension the practice did not configure.
+    expect(JSON.parse(row(mirror, `SELECT body FROM fhir_staging WHERE resource_id = 'ok-1'`)!.body as string)).toEqual({
+      resourceType: 'Patient',
+      id: 'ok-1',
+      extension: [{ url: config.extensions.portalLinked, valueBoolean: true }],
+      identifier: [{ type: { coding: [MR_TYPE] }, value: 'C-1' }],
+      name: [{ family: 'Good', given: ['Ann'] }],
+    });
     for (const page of assemblePages(mirror, 'r', { config, now: NOW, cursorBefore: '', cursorAfter: 'fhir:x' })) applyChangesPage(mirror, page, { now: NOW });
-    expect(mirror.prepare('SELECT id FROM patients').pluck().all()).toEqual(['ok-1']);
+    expect(mirror.prepare('SELECT id, portal_linked FROM patients').raw().all()).toEqual([['ok-1', 1]]);
     const problems = mirror.prepare('SELECT kind, record_id, problem FROM sync_problems ORDER BY record_id').all() as {
       kind: string;
       record_id: string;

@@ -43,6 +43,7 @@ import {
   type MappingContext,
 } from './mapping';
 import {
+  keepConfiguredExtensions,
   SET_ASIDE_KIND,
   STAGED_SCHEMAS,
   STAGED_TYPES,
@@ -85,6 +86,7 @@ export function stageResources(
   );
   const setAside = setAsideStatement(sqlite);
   const seenAt = now.toISOString();
+  const extensionUrls = new Set(Object.values(config.extensions));
   const result: StageResult = { staged: 0, skipped: 0, setAside: 0 };
   sqlite
     .transaction(() => {
@@ -103,7 +105,8 @@ export function stageResources(
           result.setAside += 1;
           return;
         }
-        const resource = parsed.data as { id: string; meta?: { lastUpdated?: string } };
+        const resource = parsed.data as { id: string; meta?: { lastUpdated?: string }; extension?: { url: string }[] };
+        keepConfiguredExtensions(resource, extensionUrls);
         let patientId: string | null = null;
         let contactId: string | null = null;
         let guardian = 0;
