@@ -44,7 +44,12 @@ export function* inChunks<T extends unknown[]>(statement: BetterSqlite3.Statemen
   }
 }
 
+/** In one transaction (the mirror is synchronous=FULL: a commit per patient would be one disk flush each). */
 export function placeFamilies(sqlite: BetterSqlite3.Database, runId: string, ctx: MappingContext): FamilySourceSummary | null {
+  return sqlite.transaction(() => placeAll(sqlite, runId, ctx)).immediate();
+}
+
+function placeAll(sqlite: BetterSqlite3.Database, runId: string, ctx: MappingContext): FamilySourceSummary | null {
   sqlite.prepare('DELETE FROM fhir_staging_family WHERE run_id = ?').run(runId);
   const place = sqlite.prepare(
     `INSERT INTO fhir_staging_family (run_id, patient_id, family_id, source, family_name) VALUES (?, ?, ?, ?, ?)
