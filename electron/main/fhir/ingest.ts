@@ -284,7 +284,12 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
   page = emptyPage();
   contactsOfPage.clear();
   let inPage = 0;
-  for (const [, type, body] of inChunks<[number, StagedType, string]>(q.orphans, [runId])) {
+  const orphans = function* () {
+    // One type at a time: each chunk is then a range of the (run, type) index.
+    yield* inChunks<[number, StagedType, string]>(q.orphans, [runId, 'RelatedPerson']);
+    yield* inChunks<[number, StagedType, string]>(q.orphans, [runId, 'Appointment']);
+  };
+  for (const [, type, body] of orphans()) {
     if (type === 'Appointment') {
       const outcome = mapAppointment(JSON.parse(body) as StagedAppointment, ctx);
       if (outcome.kind === 'appointment') page.appointments.push(outcome.record);
@@ -341,14 +346,17 @@ function statements(sqlite: BetterSqlite3.Database) {
     ).raw(),
     patients: s(`SELECT rowid, body FROM fhir_staging WHERE run_id = ? AND resource_type = 'Patient' AND rowid > ? ORDER BY rowid LIMIT ?`),
     familyOf: s('SELECT family_id FROM fhir_staging_family WHERE run_id = ? AND patient_id = ?').pluck(),
-    ofPatient: s('SELECT body FROM fhir_staging WHERE run_id = ? AND patient_id = ? AND resource_type = ? ORDER BY resource_id').pluck(),
+    // INDEXED BY: without statistics SQLite would pick the (run, type, id) index and read a whole type per patient.
+    ofPatient: s(
+      'SELECT body FROM fhir_staging INDEXED BY fhir_staging_patient WHERE run_id = ? AND patient_id = ? AND resource_type = ? ORDER BY resource_id',
+    ).pluck(),
     latestOfContact: s(
       `SELECT body FROM fhir_staging WHERE run_id = ? AND contact_id = ? AND resource_type = 'RelatedPerson'
         ORDER BY last_updated DESC, resource_id LIMIT 1`,
     ).pluck(),
     orphans: s(
       `SELECT s.rowid, s.resource_type, s.body FROM fhir_staging s
-        WHERE s.run_id = ? AND s.resource_type IN ('RelatedPerson', 'Appointment')
+        WHERE s.run_id = ? AND s.resource_type = ?
           AND NOT EXISTS (SELECT 1 FROM fhir_staging p WHERE p.run_id = s.run_id AND p.resource_type = 'Patient' AND p.resource_id = s.patient_id)
           AND s.rowid > ? ORDER BY s.rowid LIMIT ?`,
     ),

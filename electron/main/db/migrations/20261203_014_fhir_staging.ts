@@ -30,6 +30,9 @@ const statements = [
      body TEXT NOT NULL,
      UNIQUE (run_id, resource_type, resource_id)
    ) STRICT`,
+  // Read back a type at a time in rowid order, a chunk at a time (rowid > ? ORDER BY rowid LIMIT n):
+  // this index keeps each chunk a range read (the unique one would sort the whole type per chunk).
+  `CREATE INDEX fhir_staging_type ON fhir_staging (run_id, resource_type)`,
   `CREATE INDEX fhir_staging_patient ON fhir_staging (run_id, patient_id, resource_type)`,
   `CREATE INDEX fhir_staging_contact ON fhir_staging (run_id, contact_id, last_updated)`,
   `CREATE TABLE fhir_staging_family (
