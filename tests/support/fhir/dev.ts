@@ -1,9 +1,7 @@
-import type { IncomingMessage } from 'node:http';
-import type { Answer } from '../portal/http';
 import { stopOnSignals } from '../portal/stopOnSignals';
 import { ROSTER_GROUP_ID } from './seed';
 import { startSeededFhirServer } from './seededServer';
-import type { Authorization } from './server';
+import { CLIENTS_PATH, SmartAuth, TOKEN_PATH } from './smartAuth';
 
 /**
  * `npm run fhir:dev`: the FHIR R4 test server holding the demo practice, for trying the FHIR
@@ -15,18 +13,8 @@ import type { Authorization } from './server';
  *   FHIR_OPEN=1    no SMART authorization at all
  *
  * SMART Backend Services (the token endpoint, client registration, the bearer check) come from
- * smartAuth.ts beside this file; it is loaded by path so this server also runs open where it is
- * not present.
+ * smartAuth.ts beside this file.
  */
-
-interface SmartAuthModule {
-  SmartAuth: new () => {
-    route(req: IncomingMessage, url: URL, body: string): Promise<Answer | null>;
-    authorizeRequest(req: IncomingMessage, url: URL): Authorization;
-  };
-  TOKEN_PATH: string;
-  CLIENTS_PATH: string;
-}
 
 function localIsoDate(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
@@ -40,9 +28,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 }
 const patients = process.env.FHIR_PATIENTS ? Number(process.env.FHIR_PATIENTS) : undefined;
 const families = Number(process.env.FHIR_FAMILIES ?? 300);
-const smartPath = './smartAuth.ts';
-const smart = process.env.FHIR_OPEN === '1' ? null : ((await import(smartPath).catch(() => null)) as SmartAuthModule | null);
-const auth = smart ? new smart.SmartAuth() : null;
+const auth = process.env.FHIR_OPEN === '1' ? null : new SmartAuth();
 
 const now = new Date();
 const started = Date.now();
@@ -60,13 +46,13 @@ console.log(
 );
 console.log(`  FHIR base URL:    ${server.baseUrl}`);
 console.log(`  Bulk export:      ${server.baseUrl}/Group/${ROSTER_GROUP_ID}/$export  (or ${server.baseUrl}/Patient/$export)`);
-if (smart) {
-  console.log(`  Token URL:        ${server.url}${smart.TOKEN_PATH}  (SMART Backend Services, private_key_jwt)`);
+if (auth) {
+  console.log(`  Token URL:        ${server.url}${TOKEN_PATH}  (SMART Backend Services, private_key_jwt)`);
   console.log(`  Register the desk's JWKS (Settings > Practice system shows it) before the first load:`);
-  console.log(`    curl -X POST ${server.url}${smart.CLIENTS_PATH} -H 'content-type: application/json' \\`);
+  console.log(`    curl -X POST ${server.url}${CLIENTS_PATH} -H 'content-type: application/json' \\`);
   console.log(`      -d '{"clientId":"<the client id in Settings>","jwks":<the JWKS copied from Settings>}'`);
 } else {
-  console.log('  No authorization: every request is served (FHIR_OPEN=1, or smartAuth.ts is not here).');
+  console.log('  No authorization: every request is served (FHIR_OPEN=1).');
 }
 console.log('Ctrl+C to stop.');
 
