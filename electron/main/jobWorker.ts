@@ -3,6 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { JobWorkerData, SessionCall, WorkerMessage } from './jobs/jobTypes';
 import { registerAuditChain } from './db/auditChain';
 import { waitForDesk } from './db/deskTurn';
+import { walCheckpoints } from './db/walCheckpoints';
 import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
 import { fhirIngestOps } from './fhir/ingestOps';
 
@@ -66,9 +67,11 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     if (job.kind === 'sync.apply') return await serve(port, sqlite, data);
     let deskBusy = true;
     let synchronous = 'FULL';
+    const checkpoints = walCheckpoints(sqlite);
     const hooks = {
-      // Between transactions: messages (a stop), then the desk's calls first.
+      // Between transactions: the WAL copied back now and then (walCheckpoints), messages (a stop), then the desk's calls first.
       pause: async () => {
+        checkpoints.maybe();
         await yieldToMessages();
         deskBusy = waitForDesk(data.deskTurn);
       },
@@ -92,6 +95,8 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
             started: (jobId) => port.postMessage({ type: 'started', jobId } satisfies WorkerMessage),
           })
         : await resumeImport(sqlite, job.jobId, hooks);
+    // The job's last frames go back into the file here, not in the desk's next commit on the main thread.
+    checkpoints.now();
     port.postMessage({ type: 'done', result } satisfies WorkerMessage);
   } finally {
     sqlite.close();

@@ -64,7 +64,11 @@ describe('an import applied in short transactions', () => {
       { started: (id) => (jobId = id) },
     );
     expect(result.job?.state).toBe('cancelled');
-    expect(asked).toEqual([false, true]);
+    // The applied families' search terms go in after the cancel is seen (search/termMerge.ts), then the
+    // transaction that says cancelled: only that one is durable.
+    expect(asked.length).toBeGreaterThan(1);
+    expect(asked.at(-1)).toBe(true);
+    expect(asked.slice(0, -1).every((full) => !full)).toBe(true);
   });
 });
 

@@ -4,6 +4,7 @@ import type { ImportProblem } from '../../../shared/bulk/api';
 import { advanceRun, cancelRequested, finishRun } from '../db/jobRuns';
 import type { AppointmentRecord, ContactRecord, FamilyRecord, ImportPlan, LinkRecord, PatientRecord } from './planTypes';
 import { reconcile, runToEnd, type Changes } from './reconcile';
+import { stageTerms } from '../search/termMerge';
 
 /**
  * The write half of an import, in short transactions (issue 14). The whole files were checked
@@ -99,6 +100,12 @@ export interface ImportResumePoint {
   units: number;
   changes: Changes;
   reindexed: number;
+  /**
+   * Some applied patients' search terms are not in the index yet (they are added at the end, in
+   * index order: search/termMerge.ts). Their ids are not kept: a job resumed with this set indexes
+   * every patient of its files again (adding a term twice is a no-op).
+   */
+  termsPending?: boolean;
 }
 export const START: ImportResumePoint = { units: 0, changes: { inserted: 0, updated: 0, unchanged: 0 }, reindexed: 0 };
 
@@ -136,6 +143,26 @@ class ChunkProblems extends Error {
   }
 }
 
+/** Ids of the plan's patients now in the mirror (a resumed job's superset of the patients whose terms were pending). */
+function patientIdsOf(sqlite: BetterSqlite3.Database, plan: ImportPlan): string[] {
+  const byChart = sqlite.prepare('SELECT id FROM patients WHERE chart_number = ?').pluck();
+  const ids: string[] = [];
+  for (const p of plan.patients) {
+    const id = byChart.get(p.chart) as string | undefined;
+    if (id !== undefined) ids.push(id);
+  }
+  return ids;
+}
+
+/** Sizes the next transaction so it takes about `target` ms on this machine, today. */
+function nextSize(size: number, took: number, target: number, max: number): number {
+  const wanted = Math.round((size * target) / Math.max(1, took));
+  return Math.min(max, Math.max(1, Math.round((size + wanted) / 2)));
+}
+
+/** Cells of terms (search/termMerge.ts) added by the first transaction; the sizing finds the right count in a few. */
+const FIRST_CELLS = 2;
+
 export async function applyInChunks(
   sqlite: BetterSqlite3.Database,
   jobId: string,
@@ -153,24 +180,81 @@ export async function applyInChunks(
   let size = FIRST_CHUNK_UNITS;
   let target = TARGET_MS;
   const at = () => before[point.units]!;
+  /** Patients inserted by this run of the job whose terms wait for the index step. */
+  const deferred: string[] = [];
+  const pending = () => deferred.length > 0 || point.termsPending === true;
+
+  /** After a transaction: the desk's turn, and the next one's target length. Returns the factor the size must shrink by. */
+  const pauseAndRetarget = async (): Promise<number> => {
+    await hooks.pause();
+    const nextTarget = hooks.deskWasBusy && !hooks.deskWasBusy() ? IDLE_TARGET_MS : TARGET_MS;
+    // Back from idle to a busy desk: the next transaction shrinks at once, not over a few.
+    const shrink = nextTarget < target ? nextTarget / target : 1;
+    target = nextTarget;
+    return shrink;
+  };
+
+  /** The pending terms in, in short transactions; false when the app is closing (the job resumes). */
+  const indexPending = async (): Promise<boolean> => {
+    // Under runWrite: in-process, the app's connection is Kysely's, and its lock keeps other calls out meanwhile.
+    const merge = await hooks.runWrite(() => stageTerms(sqlite, from.termsPending ? [...patientIdsOf(sqlite, plan), ...deferred] : deferred));
+    try {
+      let cells = FIRST_CELLS;
+      for (let finished = false; !finished; ) {
+        if (hooks.stopping?.()) return false;
+        hooks.durability?.(false);
+        const started = performance.now();
+        finished = await hooks.runWrite(() => sqlite.transaction(() => merge.step(cells)).immediate());
+        if (finished) break;
+        hooks.progress?.(at(), rowsTotal);
+        cells = nextSize(cells, performance.now() - started, target, merge.cells);
+        cells = Math.max(1, Math.round(cells * (await pauseAndRetarget())));
+      }
+      return true;
+    } finally {
+      await hooks.runWrite(() => merge.close());
+    }
+  };
+
+  /** The job's last transaction when terms were pending: the audit entry and the run record's end. */
+  const end = async (state: 'done' | 'cancelled' | 'failed', message: string | null): Promise<void> => {
+    hooks.durability?.(true);
+    await hooks.runWrite(() =>
+      sqlite
+        .transaction(() => {
+          finish.audit(state, point, at(), rowsTotal);
+          finishRun(sqlite, jobId, state, message, hooks.now());
+        })
+        .immediate(),
+    );
+  };
+  const cancelledMessage = () => `Cancelled: ${at()} of ${rowsTotal} rows were applied, each family whole; the rest was not.`;
 
   for (;;) {
     if (hooks.stopping?.()) return { state: 'stopped', point, rowsDone: at(), rowsTotal };
     const to = Math.min(units.length, point.units + size);
-    hooks.durability?.(to === units.length || cancelRequested(sqlite, jobId));
+    // The transaction ends the job when it is the last one and no terms wait, or when it sees a cancel with none waiting.
+    hooks.durability?.(!pending() && (to === units.length || cancelRequested(sqlite, jobId)));
     const started = performance.now();
-    let outcome: 'cancelled' | 'done' | 'next';
+    let outcome: 'cancelled' | 'cancel' | 'done' | 'index' | 'next';
     try {
       outcome = await hooks.runWrite(() =>
         sqlite
-          .transaction((): 'cancelled' | 'done' | 'next' => {
+          .transaction((): typeof outcome => {
             if (cancelRequested(sqlite, jobId)) {
+              // Applied rows are whole families; their terms go in before the job ends cancelled.
+              if (pending()) return 'cancel';
               finish.audit('cancelled', point, at(), rowsTotal);
-              finishRun(sqlite, jobId, 'cancelled', `Cancelled: ${at()} of ${rowsTotal} rows were applied, each family whole; the rest was not.`, hooks.now());
+              finishRun(sqlite, jobId, 'cancelled', cancelledMessage(), hooks.now());
               return 'cancelled';
             }
-            const result = runToEnd(reconcile(sqlite, planOf(plan, units, point.units, to), { write: true, now, fullReindexAbove: Infinity }));
-            if (result.problems.length > 0) throw new ChunkProblems(result.problems);
+            const part = planOf(plan, units, point.units, to);
+            const waiting = deferred.length;
+            const result = runToEnd(reconcile(sqlite, part, { write: true, now, fullReindexAbove: Infinity, deferNewTerms: (id) => deferred.push(id) }));
+            if (result.problems.length > 0) {
+              deferred.length = waiting; // rolled back with the transaction
+              throw new ChunkProblems(result.problems);
+            }
             const next: ImportResumePoint = {
               units: to,
               changes: {
@@ -179,10 +263,12 @@ export async function applyInChunks(
                 unchanged: point.changes.unchanged + result.changes.unchanged,
               },
               reindexed: point.reindexed + result.reindexed,
+              ...(pending() ? { termsPending: true } : {}),
             };
             advanceRun(sqlite, jobId, before[to]!, next, hooks.now());
             point = next;
             if (to < units.length) return 'next';
+            if (pending()) return 'index';
             finish.audit('done', point, rowsTotal, rowsTotal);
             finishRun(sqlite, jobId, 'done', null, hooks.now());
             return 'done';
@@ -194,6 +280,7 @@ export async function applyInChunks(
       // The mirror changed under the files (a chart removed since they were checked): this transaction is undone.
       const first = error.problems[0]!.message;
       const nothing = point.units === 0;
+      if (pending() && !(await indexPending())) return { state: 'stopped', point, rowsDone: at(), rowsTotal };
       hooks.durability?.(true);
       await hooks.runWrite(() =>
         sqlite
@@ -211,16 +298,17 @@ export async function applyInChunks(
       );
       return { state: nothing ? 'rolled_back' : 'failed', point, rowsDone: at(), rowsTotal, problems: error.problems };
     }
-    if (outcome !== 'next') return { state: outcome, point, rowsDone: at(), rowsTotal };
+    if (outcome === 'done' || outcome === 'cancelled') return { state: outcome, point, rowsDone: at(), rowsTotal };
+    if (outcome === 'index' || outcome === 'cancel') {
+      hooks.progress?.(at(), rowsTotal);
+      if (!(await indexPending())) return { state: 'stopped', point, rowsDone: at(), rowsTotal };
+      // Every row applied: done, even when a cancel came while the terms went in.
+      const state = outcome === 'index' ? 'done' : 'cancelled';
+      await end(state, state === 'done' ? null : cancelledMessage());
+      return { state, point, rowsDone: at(), rowsTotal };
+    }
     hooks.progress?.(at(), rowsTotal);
-    // Size the next transaction so it takes about `target` on this machine, today.
-    const took = Math.max(1, performance.now() - started);
-    const wanted = Math.round((size * target) / took);
-    size = Math.min(MAX_CHUNK_UNITS, Math.max(1, Math.round((size + wanted) / 2)));
-    await hooks.pause();
-    const nextTarget = hooks.deskWasBusy && !hooks.deskWasBusy() ? IDLE_TARGET_MS : TARGET_MS;
-    // Back from idle to a busy desk: the next transaction shrinks at once, not over a few.
-    if (nextTarget < target) size = Math.max(1, Math.round((size * nextTarget) / target));
-    target = nextTarget;
+    size = nextSize(size, performance.now() - started, target, MAX_CHUNK_UNITS);
+    size = Math.max(1, Math.round(size * (await pauseAndRetarget())));
   }
 }

@@ -40,6 +40,12 @@ export interface ReconcileOptions {
    * updates (default 2,000). A chunked apply (applyChunks.ts) never rebuilds everything: Infinity.
    */
   fullReindexAbove?: number;
+  /**
+   * Given (a chunked apply, applyChunks.ts): the search terms of the patients this pass inserts are
+   * not written here but handed to it, to be added later in index order (search/termMerge.ts).
+   * Patients that were already in the mirror are reindexed here as before, so they stay findable.
+   */
+  deferNewTerms?: (patientId: string) => void;
 }
 
 const NAME_CORRECTION_KIND = 'patient.name_correction';
@@ -285,13 +291,18 @@ export function* reconcile(sqlite: BetterSqlite3.Database, plan: ImportPlan, opt
   }
 
   // ---- search terms --------------------------------------------------------------------------
+  let reindexed = 0;
   if (write) {
     // A contact's new name, email or phone is found through every child linked to them.
     for (const id of changedContacts) for (const pid of q.patientsOfContact.all(id) as string[]) touched.add(pid);
+    reindexed = touched.size;
+    if (options.deferNewTerms) {
+      for (const id of newIds) if (touched.delete(id)) options.deferNewTerms(id);
+    }
     if (touched.size > (options.fullReindexAbove ?? FULL_REINDEX_ABOVE)) reindexAllPatients(sqlite);
     else if (touched.size > 0) reindexPatients(sqlite, touched);
   }
-  return { changes, problems, reindexed: touched.size };
+  return { changes, problems, reindexed };
 }
 
 /** Drives the generator to the end without pausing (inside a transaction). */

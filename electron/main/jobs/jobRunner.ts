@@ -70,6 +70,9 @@ export class JobRunner {
   private readonly seen: string[] = [];
   private closing = false;
   private resuming: Promise<void> | null = null;
+  /** Jobs running in workers, and the app connection's own checkpoint interval while none does (see holdCheckpoints). */
+  private jobsInWorkers = 0;
+  private autocheckpoint = 1000;
 
   constructor(
     private readonly ctx: AppContext,
@@ -117,12 +120,14 @@ export class JobRunner {
     if (!this.launch) return Promise.reject(new Error('The job worker script was not found.'));
     if (this.closing) return Promise.reject(new AppError('conflict', 'The app is closing. Start the job again once it is open.'));
     const worker = this.spawn(job);
+    const release = this.holdCheckpoints();
     const done = new Promise<ImportResult | null>((resolve, reject) => {
       let settled = false;
       const finish = (outcome: () => void) => {
         if (settled) return;
         settled = true;
         this.workers.delete(worker);
+        release();
         outcome();
       };
       worker.on('message', (message: WorkerMessage) => {
@@ -186,6 +191,25 @@ export class JobRunner {
           worker.postMessage({ type: 'call', id, op, args } satisfies SessionCall, transfer);
         }),
       end: () => worker.postMessage({ type: 'stop' }),
+    };
+  }
+
+  /**
+   * While a job writes in a worker, the app's connection does not checkpoint: the job's worker
+   * does, between its transactions (db/walCheckpoints.ts). Otherwise the desk's next commit would
+   * copy the job's WAL back into the file on the main thread, and the event loop would wait for it.
+   */
+  private holdCheckpoints(): () => void {
+    const sqlite = this.ctx.sqlite;
+    if (this.jobsInWorkers++ === 0) {
+      this.autocheckpoint = Number(sqlite.pragma('wal_autocheckpoint', { simple: true }));
+      sqlite.pragma('wal_autocheckpoint = 0');
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.jobsInWorkers === 0 && sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${this.autocheckpoint}`);
     };
   }
 

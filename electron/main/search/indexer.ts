@@ -47,7 +47,7 @@ export function reindexPatients(sqlite: BetterSqlite3.Database, patientIds: Iter
 
 const REINDEX_PAGE = 5_000;
 
-type TermRow = {
+export type TermRow = {
   id: string;
   first_name: string;
   last_name: string;
@@ -86,30 +86,35 @@ export function reindexAllPatients(sqlite: BetterSqlite3.Database): void {
   for (;;) {
     const rows = page.all(after) as TermRow[];
     if (rows.length === 0) break;
-    let current: TermRow | null = null;
-    let contacts: SearchableContact[] = [];
-    const flush = () => {
-      if (!current) return;
-      const terms = patientSearchTerms(
-        { firstName: current.first_name, lastName: current.last_name, chartNumber: current.chart_number, dateOfBirth: current.date_of_birth },
-        contacts,
-      );
-      for (const term of terms) stage.run(term, current.id);
-    };
-    for (const row of rows) {
-      if (current?.id !== row.id) {
-        flush();
-        current = row;
-        contacts = [];
-      }
-      if (row.c_first !== null) {
-        contacts.push({ firstName: row.c_first, lastName: row.c_last ?? '', email: row.email, mobilePhone: row.mobile_phone, homePhone: row.home_phone });
-      }
-    }
-    flush();
+    termsOfRows(rows, (term, patientId) => stage.run(term, patientId));
     after = rows.at(-1)!.id;
   }
   sqlite.prepare('INSERT OR IGNORE INTO search_terms (term, patient_id) SELECT term, patient_id FROM temp.staged_terms ORDER BY term, patient_id').run();
   sqlite.prepare(SEARCH_TERMS_PATIENT_INDEX).run();
   sqlite.prepare('DELETE FROM temp.staged_terms').run();
+}
+
+/** The terms of patients read joined with their contacts, rows of one patient together. */
+export function termsOfRows(rows: readonly TermRow[], emit: (term: string, patientId: string) => void): void {
+  let current: TermRow | null = null;
+  let contacts: SearchableContact[] = [];
+  const flush = () => {
+    if (!current) return;
+    const terms = patientSearchTerms(
+      { firstName: current.first_name, lastName: current.last_name, chartNumber: current.chart_number, dateOfBirth: current.date_of_birth },
+      contacts,
+    );
+    for (const term of terms) emit(term, current.id);
+  };
+  for (const row of rows) {
+    if (current?.id !== row.id) {
+      flush();
+      current = row;
+      contacts = [];
+    }
+    if (row.c_first !== null) {
+      contacts.push({ firstName: row.c_first, lastName: row.c_last ?? '', email: row.email, mobilePhone: row.mobile_phone, homePhone: row.home_phone });
+    }
+  }
+  flush();
 }

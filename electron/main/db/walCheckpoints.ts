@@ -1,0 +1,39 @@
+import { performance } from 'node:perf_hooks';
+import type BetterSqlite3 from 'better-sqlite3';
+
+/**
+ * A job's WAL checkpoints (issue 14), run by the job's own connection between its transactions.
+ * SQLite's automatic checkpoint (every 1,000 pages, at commit) copied the WAL back into the file
+ * after nearly every short transaction of an import: each one rewrote, and synced, the pages of
+ * the search index its rows landed on, about as long again as the transaction itself. Instead
+ * the job's connection turns that off and copies the WAL back once every EVERY_MS, and once
+ * more when the job ends; pages written by several transactions in between are copied once.
+ *
+ * PASSIVE: it never waits for, nor blocks, the desk's readers or writers (it copies what no
+ * reader still needs; the rest goes at the next one). The app's own connection does not
+ * checkpoint while a job runs (jobs/jobRunner.ts), or a desk commit on the main thread would copy
+ * the job's WAL there.
+ */
+export const CHECKPOINT_EVERY_MS = 2_000;
+
+export interface WalCheckpoints {
+  /** Between two transactions: copies the WAL back if EVERY_MS passed since the last copy. */
+  maybe(): void;
+  /** The job ended: copies back what is left. */
+  now(): void;
+}
+
+export function walCheckpoints(sqlite: BetterSqlite3.Database, everyMs = CHECKPOINT_EVERY_MS): WalCheckpoints {
+  sqlite.pragma('wal_autocheckpoint = 0');
+  let last = performance.now();
+  const now = () => {
+    sqlite.pragma('wal_checkpoint(PASSIVE)');
+    last = performance.now();
+  };
+  return {
+    maybe: () => {
+      if (performance.now() - last >= everyMs) now();
+    },
+    now,
+  };
+}
