@@ -36,6 +36,7 @@ import { benchImport } from './importBench';
 import { benchAudit } from './auditBench';
 import { deskQuiet, printDeskTable, repeatFor, underLoad, type DeskInputs } from './deskLoad';
 import { printTargets, recordTarget } from './targets';
+import { lap, printSections } from './sections';
 import { invalidateBulkSnapshot } from '../electron/main/bulk/snapshot';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
@@ -54,6 +55,7 @@ const temp = makeTempDir('fpp-bench-');
 const startBuild = performance.now();
 const app = await createApp({ databaseFile: temp.file('bench.sqlite'), demo: { patients: PATIENTS }, now: () => NOW });
 const buildSeconds = (performance.now() - startBuild) / 1000;
+lap(`demo mirror built (${PATIENTS.toLocaleString('en-US')} patients)`);
 const { sqlite } = app.context;
 const counts = sqlite.prepare('SELECT (SELECT count(*) FROM patients) p, (SELECT count(*) FROM contacts) c, (SELECT count(*) FROM search_terms) t').get() as {
   p: number;
@@ -109,6 +111,7 @@ const overall = await timeEach(allQueries, (text) => app.invoke('search.patients
 
 const familyIds = sqlite.prepare('SELECT id FROM families WHERE rowid % 97 = 0 LIMIT 500').pluck().all() as string[];
 const family = await timeEach(familyIds, (familyId) => app.invoke('family.load', { familyId }));
+lap('search and family load');
 
 console.log(
   `Mirror: ${counts.p.toLocaleString()} patients, ${counts.c.toLocaleString()} contacts, ${counts.t.toLocaleString()} search terms; built in ${buildSeconds.toFixed(1)} s`,
@@ -248,6 +251,7 @@ const desk: DeskInputs = {
   issueFamilyIds: sqlite.prepare('SELECT id FROM families ORDER BY id DESC LIMIT 5000').pluck().all() as string[],
 };
 await deskQuiet(app, desk, QUIET_SECONDS);
+lap('plan + issue; the quiet desk');
 
 // ---- the packet rendered to PDF by Chromium, through the real renderer ----------------------
 
@@ -346,6 +350,7 @@ if (process.env.FPP_BENCH_SKIP_PDF) {
     process.exitCode = 1;
   }
 }
+lap('packet to PDF');
 
 // ---- issue 4: the initial pull from the reference portal, and draining queued enrollments --
 
@@ -354,6 +359,7 @@ if (process.env.FPP_BENCH_SKIP_SYNC) {
 } else {
   await runSyncBench(app, { patients: PATIENTS, now: NOW, desk });
 }
+lap('sync: pull and drain');
 
 // ---- issue 15: the first load over FHIR ($export from npm run fhir:dev) beside the direct insert ----
 
@@ -370,8 +376,10 @@ await underLoad('eligibility + worklist (bulk.readiness, cold; repeated 3 s)', a
     await app.handlers['bulk.readiness']({});
   }),
 );
+lap('Bulk PIN; the desk during eligibility + worklist');
 if (process.env.FPP_BENCH_SKIP_IMPORT) console.log(`\nImport rows (issue 5): skipped (${process.env.FPP_BENCH_SKIP_IMPORT}).`);
 else await benchImport(desk);
+lap('import');
 
 // ---- issue 14: the desk while the audit chain is verified (the bench mirror's log, grown) ----
 
@@ -388,11 +396,13 @@ else await benchImport(desk);
   const logRows = sqlite.prepare('SELECT count(*) FROM audit_log').pluck().get() as number;
   await underLoad(`audit verify (audit.verify, ${logRows.toLocaleString('en-US')} rows)`, app, desk, () => app.handlers['audit.verify']({}));
 }
+lap('the desk during audit verify');
 
 // ---- issue 6: the audit log's hash chain, verified over 1,000,000 rows; chained appends ----
 
 if (process.env.FPP_BENCH_SKIP_AUDIT) console.log(`\nAudit rows (issue 6): skipped (${process.env.FPP_BENCH_SKIP_AUDIT}).`);
 else await benchAudit();
+lap('audit log');
 
 printDeskTable();
 printTargets(
@@ -401,6 +411,8 @@ printTargets(
     .map((l) => l.toFixed(2))
     .join(', ')}`,
 );
+
+printSections(12 * 60);
 
 console.log(
   `\nMain-process memory after the run: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB RSS; ` +
