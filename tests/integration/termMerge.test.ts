@@ -39,6 +39,7 @@ describe('search terms added after the rows', () => {
     expect(allTerms(app).length).toBeLessThan(expected.length);
 
     const merge = stageTerms(sqlite, pending);
+    while (!merge.stageNext());
     expect(merge.cells).toBeGreaterThan(1);
     let transactions = 0;
     for (let done = false; !done; transactions++) done = sqlite.transaction(() => merge.step(1)).immediate();
@@ -52,6 +53,7 @@ describe('search terms added after the rows', () => {
     const expected = allTerms(app);
     const ids = sqlite.prepare('SELECT id FROM patients').pluck().all() as string[];
     const merge = stageTerms(sqlite, [...ids, 'not-a-patient']);
+    while (!merge.stageNext());
     sqlite.transaction(() => expect(merge.step(merge.cells)).toBe(true)).immediate();
     merge.close();
     expect(allTerms(app)).toEqual(expected);
@@ -62,6 +64,7 @@ describe('search terms added after the rows', () => {
     const gone = sqlite.prepare('SELECT id FROM patients p WHERE NOT EXISTS (SELECT 1 FROM pins WHERE patient_id = p.id) LIMIT 1').pluck().get() as string;
     sqlite.prepare('DELETE FROM search_terms WHERE patient_id = ?').run(gone);
     const merge = stageTerms(sqlite, [gone]);
+    while (!merge.stageNext());
     sqlite.transaction(() => {
       sqlite.prepare('DELETE FROM appointments WHERE patient_id = ?').run(gone);
       sqlite.prepare('DELETE FROM patient_contacts WHERE patient_id = ?').run(gone);

@@ -23,7 +23,8 @@ import { reconcile } from './reconcile';
  * connection to the mirror file, a small one on the app's connection; either way the checked
  * files are staged in a run record and written in short transactions of about 40 ms, a few whole
  * families each (applyChunks.ts), so the desk's reads never wait and its writes wait at most one
- * transaction. Meanwhile families appear as they are applied, each whole; the status bar and the
+ * transaction. Meanwhile families appear as they are applied, each whole (new patients are found
+ * by search once the job's last step has indexed them, before it ends); the status bar and the
  * import screen show "Import 40% applied". A crash resumes at the next start; Cancel stops after
  * the current transaction and keeps what was applied (audited as an import stopped part-way).
  */

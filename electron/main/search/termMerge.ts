@@ -19,22 +19,24 @@ import { termsOfRows, type TermRow } from './indexer';
 const TERMS_PER_CELL = 2_500;
 /** About this many terms per patient (names, chart, dates, contacts' names, email, phones). */
 const TERMS_PER_PATIENT = 12;
-const STAGE_PAGE = 2_000;
+const STAGE_PAGE = 1_000;
 const SAMPLE_EVERY = 16;
 
 export interface TermMerge {
-  /** Cells (a run of patients within a range of terms) to add. */
+  /** Stages the terms of the next page of patients (a short read); true once every patient is staged. */
+  stageNext(): boolean;
+  /** Cells (a run of patients within a range of terms) to add; known once staged. */
   readonly cells: number;
-  /** Inside the caller's write transaction: adds the next `cells` cells; true once all are in. */
+  /** Inside the caller's write transaction, once staged: adds the next `cells` cells; true once all are in. */
   step(cells: number): boolean;
   /** Drops the staged terms. */
   close(): void;
 }
 
 /**
- * Computes the current terms of `patientIds` into the connection's temporary table, in short read
- * transactions (the checkpoint is never held back for long). Reads the patients in id order over
- * the range the ids span, as the full reindex does, keeping those asked for.
+ * Computes the current terms of `patientIds` into the connection's temporary table, a page of
+ * patients per `stageNext()` (a short read each: the event loop and the checkpoint never wait
+ * long), reading the patients in id order over the range the ids span, as the full reindex does.
  */
 export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<string>): TermMerge {
   const ids = [...new Set(patientIds)].sort();
@@ -63,14 +65,18 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
   );
   const sample: string[] = [];
   let staged = 0;
-  if (ids.length > 0) {
-    const emit = (term: string, patientId: string) => {
-      if (staged++ % SAMPLE_EVERY === 0) sample.push(term);
-      stage.run(blockOf.get(patientId)!, term, patientId);
-    };
-    for (let after = ''; ; ) {
-      const rows = page.all(ids[0], after, ids.at(-1)) as TermRow[];
-      if (rows.length === 0) break;
+  const emit = (term: string, patientId: string) => {
+    if (staged++ % SAMPLE_EVERY === 0) sample.push(term);
+    stage.run(blockOf.get(patientId)!, term, patientId);
+  };
+  let after = '';
+  let stagingDone = ids.length === 0;
+  let bounds: string[] = [];
+
+  const stageNext = (): boolean => {
+    if (stagingDone) return true;
+    const rows = page.all(ids[0], after, ids.at(-1)) as TermRow[];
+    if (rows.length > 0) {
       after = rows.at(-1)!.id;
       sqlite.transaction(() =>
         termsOfRows(
@@ -78,12 +84,14 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
           emit,
         ),
       )();
+      return false;
     }
-  }
-  // Term ranges of about equal size, from a sample of the staged terms.
-  sample.sort();
-  const bounds = Array.from({ length: sides - 1 }, (_, k) => sample[Math.floor(((k + 1) * sample.length) / sides)] ?? '');
-
+    stagingDone = true;
+    // Term ranges of about equal size, from a sample of the staged terms.
+    sample.sort();
+    bounds = Array.from({ length: sides - 1 }, (_, k) => sample[Math.floor(((k + 1) * sample.length) / sides)] ?? '');
+    return true;
+  };
   const exists = 'EXISTS (SELECT 1 FROM patients WHERE id = s.patient_id)';
   const inRange = sqlite.prepare(
     `INSERT OR IGNORE INTO search_terms (term, patient_id)
@@ -96,8 +104,10 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
   const cells = sides * sides;
   let next = 0;
   return {
+    stageNext,
     cells,
     step(count: number): boolean {
+      if (!stagingDone) throw new Error('stageTerms: step() before every patient was staged');
       for (const end = Math.min(cells, next + Math.max(1, count)); next < end; next++) {
         // Patient run by patient run; within one, range after range of terms.
         const block = Math.floor(next / sides);
