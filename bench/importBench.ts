@@ -10,6 +10,7 @@
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { ImportPreview, ImportResult } from '../shared/bulk/api';
 import { createApp, type App } from '../electron/main/app';
 import { signInAs } from '../electron/main/clerks/sessionService';
@@ -125,15 +126,25 @@ async function rawInsert(file: string, rows: Rows): Promise<{ insertSeconds: num
   return { insertSeconds, reindexSeconds };
 }
 
-export async function benchImport(desk?: DeskInputs): Promise<void> {
+/**
+ * `mirror`: the bench's own demo mirror (bench/run.ts), copied here (VACUUM INTO) instead of
+ * building a second one of the same size; run alone, a demo mirror of BENCH_PATIENTS is built.
+ */
+export async function benchImport(desk?: DeskInputs, mirror?: BetterSqlite3.Database): Promise<void> {
   const patients = Number(process.env.BENCH_PATIENTS ?? 200_000);
   const temp = makeTempDir('fpp-import-bench-');
   try {
     const buildStart = performance.now();
     const sourceFile = temp.file('source.sqlite');
-    const source = await createApp({ databaseFile: sourceFile, demo: { patients }, now: () => NOW });
-    const exported = exportMirror(source.context.sqlite);
-    await source.close();
+    let exported: ReturnType<typeof exportMirror>;
+    if (mirror) {
+      mirror.prepare('VACUUM INTO ?').run(sourceFile);
+      exported = exportMirror(mirror);
+    } else {
+      const source = await createApp({ databaseFile: sourceFile, demo: { patients }, now: () => NOW });
+      exported = exportMirror(source.context.sqlite);
+      await source.close();
+    }
     const buildSeconds = (performance.now() - buildStart) / 1000;
     const input = { files: exported.files };
     const megabytes = exported.files.reduce((n, f) => n + Buffer.byteLength(f.content), 0) / 1e6;
@@ -211,7 +222,7 @@ export async function benchImport(desk?: DeskInputs): Promise<void> {
     console.log(
       `\nImport: ${c.patients.toLocaleString()} patients, ${c.families.toLocaleString()} families, ${c.contacts.toLocaleString()} contacts, ` +
         `${c.links.toLocaleString()} links, ${c.appointments.toLocaleString()} appointments; ${lines.toLocaleString()} CSV rows, ${megabytes.toFixed(1)} MB ` +
-        `(demo mirror built and exported in ${buildSeconds.toFixed(1)} s); ${terms.toLocaleString()} search terms after the import`,
+        `(demo mirror ${mirror ? 'copied' : 'built'} and exported in ${buildSeconds.toFixed(1)} s); ${terms.toLocaleString()} search terms after the import`,
     );
     const perSecond = (seconds: number) => Math.round(lines / seconds).toLocaleString();
     const row = (label: string, step: Step<unknown>, note: string) => [

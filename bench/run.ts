@@ -378,7 +378,7 @@ await underLoad('eligibility + worklist (bulk.readiness, cold; repeated 3 s)', a
 );
 lap('Bulk PIN; the desk during eligibility + worklist');
 if (process.env.FPP_BENCH_SKIP_IMPORT) console.log(`\nImport rows (issue 5): skipped (${process.env.FPP_BENCH_SKIP_IMPORT}).`);
-else await benchImport(desk);
+else await benchImport(desk, sqlite);
 lap('import');
 
 // ---- issue 14: the desk while the audit chain is verified (the bench mirror's log, grown) ----
