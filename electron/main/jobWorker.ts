@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import type { JobWorkerData, SessionCall, WorkerMessage } from './jobs/jobTypes';
@@ -47,6 +48,9 @@ function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Datab
   });
 }
 
+/** How often at least an intermediate transaction of a job syncs the WAL (see durability below). */
+const SYNC_EVERY_MS = 250;
+
 const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): Promise<void> {
@@ -67,6 +71,7 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     if (job.kind === 'sync.apply') return await serve(port, sqlite, data);
     let deskBusy = true;
     let synchronous = 'FULL';
+    let lastSync = performance.now();
     const checkpoints = walCheckpoints(sqlite);
     const hooks = {
       // Between transactions: the WAL copied back now and then (walCheckpoints), messages (a stop), then the desk's calls first.
@@ -79,8 +84,12 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
       // Intermediate transactions commit without an fsync (WAL stays consistent: a power cut loses at most the
       // last of them, and with them the run record's resume point, so the job resumes there); the transaction
       // that ends the job (its audit entry, done / cancelled / failed) is FULL, which also syncs every frame before it.
+      // One intermediate transaction in every SYNC_EVERY_MS is FULL too: a desk commit (FULL, on the main thread) syncs the
+      // whole WAL file, the job's unsynced frames with it, and would otherwise wait for up to a checkpoint's worth of them.
       durability: (full: boolean) => {
-        const wanted = full ? 'FULL' : 'NORMAL';
+        const due = performance.now() - lastSync >= SYNC_EVERY_MS;
+        const wanted = full || due ? 'FULL' : 'NORMAL';
+        if (wanted === 'FULL') lastSync = performance.now();
         if (wanted === synchronous) return;
         sqlite.pragma(`synchronous = ${wanted}`);
         synchronous = wanted;
