@@ -5,7 +5,7 @@ import { appendAudit } from '../audit/audit';
 import type { AppContext } from '../context';
 import type { OutboxKind } from '../../../shared/outbox/kinds';
 import type { Database, OutboxTable } from '../db/schema';
-import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../lib/backoff';
+import { BUSY_LIMIT_MS, busyVerdict, DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../lib/backoff';
 import { DeliveryError } from '../lib/deliveryError';
 import { WakeLoop } from '../lib/wakeLoop';
 import { isOutboxKind, readOutboxPayload, type OutboxPayload } from './payloads';
@@ -41,6 +41,8 @@ export interface OutboxWorkerOptions {
   backoff?: BackoffPolicy;
   /** Longest sleep between looks at the outbox when nothing is due. */
   pollMs?: number;
+  /** How long "busy or failing" answers may last before a row is parked (default BUSY_LIMIT_MS). */
+  busyLimitMs?: number;
   random?: () => number;
 }
 
@@ -98,6 +100,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   private readonly concurrency: number;
   private readonly backoff: BackoffPolicy;
   private readonly pollMs: number;
+  private readonly busyLimitMs: number;
   private readonly random: () => number;
 
   constructor(
@@ -110,6 +113,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     this.concurrency = options.concurrency ?? 8;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.pollMs = options.pollMs ?? 15_000;
+    this.busyLimitMs = options.busyLimitMs ?? BUSY_LIMIT_MS;
     this.random = options.random ?? Math.random;
   }
 
@@ -228,34 +232,45 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
         if (answer.write) await answer.write(trx);
         await trx
           .updateTable('outbox')
-          .set({ status: 'delivered', delivered_at: now.toISOString(), attempts: row.attempts + 1, last_error: null, payload: scrubbed(row.payload) })
+          .set({
+            status: 'delivered',
+            delivered_at: now.toISOString(),
+            attempts: row.attempts + 1,
+            last_error: null,
+            busy_since: null,
+            payload: scrubbed(row.payload),
+          })
           .where('id', '=', row.id)
           .execute();
       });
       this.emit('delivered', row);
       return;
     }
-    const message = redactPins(failure.message);
     const attempts = row.attempts + 1;
-    if (failure.permanent) {
+    // "Busy or failing" answers are retried, but not forever: once they have lasted BUSY_LIMIT_MS the row is parked too.
+    const busy = failure.reason === 'busy' ? busyVerdict(row.busy_since, now, this.busyLimitMs) : null;
+    if (failure.permanent || busy?.park) {
+      const message = redactPins(busy?.park ? busyTooLong(failure, this.busyLimitMs) : failure.message);
       await this.commit(async (trx) => {
-        await trx.updateTable('outbox').set({ status: 'needs_attention', attempts, last_error: message }).where('id', '=', row.id).execute();
+        await trx.updateTable('outbox').set({ status: 'needs_attention', attempts, last_error: message, busy_since: null }).where('id', '=', row.id).execute();
         await appendAudit(trx, {
           action: 'delivery_parked',
           clerkId: null,
           workstation: this.ctx.workstation,
           at: now,
-          details: { outboxId: row.id, kind: row.kind, reason: message },
+          details: { outboxId: row.id, kind: row.kind, reason: message, ...(busy ? { busySince: busy.since } : {}) },
         });
       });
       this.emit('parked', row, failure);
       return;
     }
+    const message = redactPins(failure.message);
     const delay = retryDelay(failure.retryAfterMs, attempts, this.backoff, this.random);
     await this.commit(async (trx) => {
       await trx
         .updateTable('outbox')
-        .set({ attempts, last_error: message, next_attempt_at: new Date(now.getTime() + delay).toISOString() })
+        // An offline attempt or another kind of failure leaves busy_since as it was.
+        .set({ attempts, last_error: message, next_attempt_at: new Date(now.getTime() + delay).toISOString(), ...(busy ? { busy_since: busy.since } : {}) })
         .where('id', '=', row.id)
         .execute();
     });
@@ -316,6 +331,16 @@ async function deliverOne<K extends OutboxKind>(
   if (!deliverer) throw new DeliveryError(`This version cannot deliver "${row.kind}" items.`, true);
   await deliverer(row, readOutboxPayload(ctx, row.kind, row.payload), record);
 }
+/** What the clerk reads on a row parked after BUSY_LIMIT_MS of "busy or failing" answers. */
+function busyTooLong(failure: DeliveryError, limitMs: number): string {
+  const hours = Math.round(limitMs / 3600_000);
+  const answer = failure.status === undefined ? '' : ` (HTTP ${failure.status})`;
+  return (
+    `The practice system has answered "busy or failing"${answer} to this item for ${hours === 1 ? 'an hour' : `${hours} hours`}, so it is no longer retried on its own. ` +
+    'Check that the practice system works again (ask its vendor or your IT), then press Retry.'
+  );
+}
+
 /** Rule 5: once delivered, a row keeps no PIN or link token, not even sealed. */
 export function scrubbed(payload: string): string {
   try {
