@@ -32,6 +32,10 @@ export function startPortalChild(options: {
   now: Date;
   /** Scheduling niceness of the child (0: as this process). */
   nice?: number;
+  /** PBKDF2 rounds of the PIN hashes the portal stores (default the app's PIN_HASH_ITERATIONS). */
+  pinHashIterations?: number;
+  /** 'normal': the portal does not sync each commit to disk (see PortalOptions.diskSync). */
+  diskSync?: 'full' | 'normal';
   timeoutMs?: number;
 }): Promise<PortalChild> {
   const child: ChildProcess = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'bench/portalProcess.ts')], {
@@ -44,6 +48,8 @@ export function startPortalChild(options: {
       BENCH_TODAY: options.today,
       BENCH_NOW: options.now.toISOString(),
       BENCH_PORTAL_NICE: String(options.nice ?? 0),
+      ...(options.pinHashIterations ? { BENCH_PORTAL_PIN_ITERATIONS: String(options.pinHashIterations) } : {}),
+      ...(options.diskSync ? { BENCH_PORTAL_DISK_SYNC: options.diskSync } : {}),
     },
     // stdin stays open: the child stops when it closes (this process went away).
     stdio: ['pipe', 'pipe', 'inherit'],

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Selectable, Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import { redactPins } from '../../../shared/domain/pin';
 import { appendAudit } from '../audit/audit';
 import type { AppContext } from '../context';
@@ -56,15 +56,28 @@ export interface OutboxWorkerEvents {
 /** Kinds that go to the practice system; they wait while it is not configured. */
 export const SYNC_KINDS: readonly OutboxKind[] = ['portal.enrollment', 'patient.name_correction', 'contact.update', 'portal.setup_link'];
 
+/**
+ * How long a finished delivery's outcome may wait for others to share its commit (group commit:
+ * one disk sync for the deliveries finishing in this window instead of one each). The row stays
+ * out of the due query meanwhile, but no longer takes one of the `concurrency` request slots.
+ */
+const COMMIT_WINDOW_MS = 10;
+/** Outcomes that commit at once without waiting for the window to end. */
+const COMMIT_BATCH = 64;
+
 /** How long a row whose outcome could not be recorded waits before it is tried again. */
 const OUTCOME_RETRY_MS = 5 * 60_000;
 
 /** Secret fields of a payload (see crypto/payloadSeal.ts): dropped once the row is delivered. */
 const SECRET_FIELDS = ['pin', 'token'];
 
+const SYNC_KIND_SET: ReadonlySet<string> = new Set(SYNC_KINDS);
+
 /** A finished delivery's outcome, waiting for the next batched commit. */
 interface Outcome {
   write: OutcomeWrite;
+  /** Must reach the disk with its own commit (see commitBatch). */
+  durable: boolean;
   done: () => void;
   failed: (error: unknown) => void;
 }
@@ -83,7 +96,14 @@ interface Outcome {
  * pending, delivered again under the same idempotency key (the row id).
  */
 export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
+  /** Rows taken from the outbox and not yet recorded (their request, then their outcome's commit). */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Of those, the rows whose request is still out: at most `concurrency`. */
+  private sending = 0;
+  /** drain() waiting for a request slot to free or a row to finish. */
+  private waiters: (() => void)[] = [];
+  /** Ends the wait of the commit in preparation (a full batch commits at once). */
+  private commitNow: (() => void) | null = null;
   /** kind + ref of the rows in flight. */
   private readonly subjects = new Set<string>();
   private outcomes: Outcome[] = [];
@@ -137,8 +157,15 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     for (;;) {
       const started = await this.startDue();
       if (started === 0 && this.inFlight.size === 0) return;
-      await Promise.race([...this.inFlight.values()]);
+      // Every row still in flight notifies when its request ends and when it is recorded.
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+  }
+
+  /** A request slot freed or a row was recorded: drain() and the loop look again. */
+  private changed(): void {
+    for (const resolve of this.waiters.splice(0)) resolve();
+    this.wake();
   }
 
   /** Starts what is due; resolves with how long to sleep before looking again (null: a finishing delivery wakes it). */
@@ -168,7 +195,8 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   }
 
   private async startDue(): Promise<number> {
-    const room = this.concurrency - this.inFlight.size;
+    // Rows waiting for their outcome's commit do not hold a request slot, but are bounded too.
+    const room = Math.min(this.concurrency - this.sending, 4 * this.concurrency - this.inFlight.size);
     if (room <= 0) return 0;
     let query = this.dueQuery().orderBy('o.next_attempt_at').orderBy('o.created_at').limit(room);
     const nowMs = this.ctx.now().getTime();
@@ -179,10 +207,19 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     let started = 0;
     for (const row of rows) {
       const subject = row.ref === null ? null : `${row.kind} ${row.ref}`;
+      if (this.inFlight.has(row.id)) continue; // taken by a look that ran alongside this one
       if (subject !== null && this.subjects.has(subject)) continue; // the older one first, then this
       if (subject !== null) this.subjects.add(subject);
       started += 1;
-      const job = this.deliver(row)
+      this.sending += 1;
+      let sent = false;
+      const requestEnded = () => {
+        if (sent) return;
+        sent = true;
+        this.sending -= 1;
+        this.changed();
+      };
+      const job = this.deliver(row, requestEnded)
         .catch((error: unknown) => {
           // Recording the outcome failed (disk full, read-only): the row stays as it was and is
           // delivered again later under the same idempotency key. Only the code: never data.
@@ -192,9 +229,10 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
           console.error(`[outbox] could not record a delivery's outcome (${typeof code === 'string' ? code : 'error'}); it will be retried.`);
         })
         .finally(() => {
+          requestEnded();
           this.inFlight.delete(row.id);
           if (subject !== null) this.subjects.delete(subject);
-          this.wake();
+          this.changed();
         });
       this.inFlight.set(row.id, job);
     }
@@ -213,7 +251,8 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     return next ? Date.parse(next) : null;
   }
 
-  private async deliver(row: OutboxRow): Promise<void> {
+  /** Delivers one row and records its outcome; `requestEnded` is called once the other side answered (or failed). */
+  private async deliver(row: OutboxRow, requestEnded: () => void): Promise<void> {
     let failure: DeliveryError | null = null;
     // What the practice system's answer changes here, if the deliverer hands one over.
     const answer: { write: OutcomeWrite | null } = { write: null };
@@ -226,9 +265,11 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
       failure = error instanceof DeliveryError ? error : new DeliveryError('Delivery failed unexpectedly; it is retried automatically.', false);
       if (!(error instanceof DeliveryError)) console.error(`outbox ${row.kind} ${row.id} failed:`, error instanceof Error ? error.name : 'unknown');
     }
+    requestEnded();
     const now = this.ctx.now();
     if (!failure) {
-      await this.commit(async (trx) => {
+      // An email sent twice reaches a family twice; the practice system answers a repeated delivery id as before.
+      await this.commit(!SYNC_KIND_SET.has(row.kind), async (trx) => {
         if (answer.write) await answer.write(trx);
         await trx
           .updateTable('outbox')
@@ -251,7 +292,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     const busy = failure.reason === 'busy' ? busyVerdict(row.busy_since, now, this.busyLimitMs) : null;
     if (failure.permanent || busy?.park) {
       const message = redactPins(busy?.park ? busyTooLong(failure, this.busyLimitMs) : failure.message);
-      await this.commit(async (trx) => {
+      await this.commit(false, async (trx) => {
         await trx.updateTable('outbox').set({ status: 'needs_attention', attempts, last_error: message, busy_since: null }).where('id', '=', row.id).execute();
         await appendAudit(trx, {
           action: 'delivery_parked',
@@ -266,7 +307,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     }
     const message = redactPins(failure.message);
     const delay = retryDelay(failure.retryAfterMs, attempts, this.backoff, this.random);
-    await this.commit(async (trx) => {
+    await this.commit(false, async (trx) => {
       await trx
         .updateTable('outbox')
         // An offline attempt or another kind of failure leaves busy_since as it was.
@@ -278,9 +319,10 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   }
 
   /** Records an outcome in the next batched commit; resolves once it is committed. */
-  private commit(write: OutcomeWrite): Promise<void> {
+  private commit(durable: boolean, write: OutcomeWrite): Promise<void> {
     return new Promise<void>((done, failed) => {
-      this.outcomes.push({ write, done, failed });
+      this.outcomes.push({ write, durable, done, failed });
+      if (this.outcomes.length >= COMMIT_BATCH) this.commitNow?.();
       this.scheduleCommit();
     });
   }
@@ -293,16 +335,48 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     });
   }
 
+  /**
+   * One transaction for the batch. A batch of outcomes that can be replayed is committed without
+   * a disk sync of its own (synchronous = NORMAL for that commit, FULL again after it, under the
+   * connection lock so no other transaction of the app commits meanwhile): a power cut may then
+   * lose it, which is a crash before the commit (the row is delivered again under the same
+   * idempotency key, and the practice system answers as before), and the next commit that syncs
+   * makes it durable with everything before it. A sent email's "delivered" mark is synced, as is
+   * every other write of the app: an email sent again reaches the family twice.
+   */
+  private async commitBatch(batch: Outcome[]): Promise<void> {
+    const writeAll = async (trx: Transaction<Database>) => {
+      for (const outcome of batch) await outcome.write(trx);
+    };
+    if (batch.some((outcome) => outcome.durable)) {
+      await this.ctx.db.transaction().execute(writeAll);
+      return;
+    }
+    await this.ctx.db.connection().execute(async (connection) => {
+      await sql`PRAGMA synchronous = NORMAL`.execute(connection);
+      try {
+        await connection.transaction().execute(writeAll);
+      } finally {
+        await sql`PRAGMA synchronous = FULL`.execute(connection);
+      }
+    });
+  }
+
   private async commitOutcomes(): Promise<void> {
-    // Let the deliveries finishing in this turn of the event loop join the batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Let the deliveries finishing within the window join the batch (a full batch goes at once).
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, COMMIT_WINDOW_MS);
+      this.commitNow = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.commitNow = null;
     while (this.outcomes.length > 0) {
       const batch = this.outcomes;
       this.outcomes = [];
       try {
-        await this.ctx.db.transaction().execute(async (trx) => {
-          for (const outcome of batch) await outcome.write(trx);
-        });
+        await this.commitBatch(batch);
         for (const outcome of batch) outcome.done();
       } catch {
         // One outcome could not be written (or the disk is full): each in its own transaction, so
