@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 
@@ -16,6 +17,29 @@ export interface PortalChild {
   stop(graceMs?: number): Promise<void>;
   /** Synchronous last resort for process 'exit' handlers. */
   kill(): void;
+  /** CPU time the child and its own children used so far (ms; Linux /proc), null where unknown. */
+  cpuMs(): number | null;
+}
+
+/** utime + stime of a process and its descendants, from /proc (Linux); null elsewhere. */
+function treeCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined || process.platform !== 'linux') return null;
+  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+  let total = 0;
+  const visit = (id: number) => {
+    try {
+      const fields = fs.readFileSync(`/proc/${id}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += Number(fields[11]) + Number(fields[12]);
+      for (const task of fs.readdirSync(`/proc/${id}/task`)) {
+        const children = fs.readFileSync(`/proc/${id}/task/${task}/children`, 'utf8').trim();
+        for (const child of children ? children.split(' ') : []) visit(Number(child));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  };
+  visit(pid);
+  return total / ticksPerMs;
 }
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -99,7 +123,7 @@ export function startPortalChild(options: {
       child.off('error', onError);
       const ready = JSON.parse(line.slice('READY '.length)) as { url: string; patients: number; seedSeconds: number };
       // The listener stays: later lines are relayed, so the pipe never fills.
-      resolve({ ...ready, token: options.token, dbFile: options.dbFile, pid: child.pid, stop, kill });
+      resolve({ ...ready, token: options.token, dbFile: options.dbFile, pid: child.pid, stop, kill, cpuMs: () => treeCpuMs(child.pid) });
     });
   });
 }
