@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 
@@ -16,6 +17,29 @@ export interface PortalChild {
   stop(graceMs?: number): Promise<void>;
   /** Synchronous last resort for process 'exit' handlers. */
   kill(): void;
+  /** CPU time the child and its own children used so far (ms; Linux /proc), null where unknown. */
+  cpuMs(): number | null;
+}
+
+/** utime + stime of a process and its descendants, from /proc (Linux); null elsewhere. */
+function treeCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined || process.platform !== 'linux') return null;
+  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+  let total = 0;
+  const visit = (id: number) => {
+    try {
+      const fields = fs.readFileSync(`/proc/${id}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += Number(fields[11]) + Number(fields[12]);
+      for (const task of fs.readdirSync(`/proc/${id}/task`)) {
+        const children = fs.readFileSync(`/proc/${id}/task/${task}/children`, 'utf8').trim();
+        for (const child of children ? children.split(' ') : []) visit(Number(child));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  };
+  visit(pid);
+  return total / ticksPerMs;
 }
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -32,6 +56,10 @@ export function startPortalChild(options: {
   now: Date;
   /** Scheduling niceness of the child (0: as this process). */
   nice?: number;
+  /** PBKDF2 rounds of the PIN hashes the portal stores (default the app's PIN_HASH_ITERATIONS). */
+  pinHashIterations?: number;
+  /** 'normal': the portal does not sync each commit to disk (see PortalOptions.diskSync). */
+  diskSync?: 'full' | 'normal';
   timeoutMs?: number;
 }): Promise<PortalChild> {
   const child: ChildProcess = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'bench/portalProcess.ts')], {
@@ -44,6 +72,8 @@ export function startPortalChild(options: {
       BENCH_TODAY: options.today,
       BENCH_NOW: options.now.toISOString(),
       BENCH_PORTAL_NICE: String(options.nice ?? 0),
+      ...(options.pinHashIterations ? { BENCH_PORTAL_PIN_ITERATIONS: String(options.pinHashIterations) } : {}),
+      ...(options.diskSync ? { BENCH_PORTAL_DISK_SYNC: options.diskSync } : {}),
     },
     // stdin stays open: the child stops when it closes (this process went away).
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -93,7 +123,7 @@ export function startPortalChild(options: {
       child.off('error', onError);
       const ready = JSON.parse(line.slice('READY '.length)) as { url: string; patients: number; seedSeconds: number };
       // The listener stays: later lines are relayed, so the pipe never fills.
-      resolve({ ...ready, token: options.token, dbFile: options.dbFile, pid: child.pid, stop, kill });
+      resolve({ ...ready, token: options.token, dbFile: options.dbFile, pid: child.pid, stop, kill, cpuMs: () => treeCpuMs(child.pid) });
     });
   });
 }

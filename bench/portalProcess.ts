@@ -8,6 +8,8 @@
  *   BENCH_TODAY         practice-local date the demo is seeded for (default 2026-11-22)
  *   BENCH_NOW           ISO instant for the demo's timestamps (default 2026-11-22T15:00:00Z)
  *   BENCH_PORTAL_NICE   scheduling niceness for this process (default 0; the bench passes 19)
+ *   BENCH_PORTAL_PIN_ITERATIONS  PBKDF2 rounds of the PIN hashes it stores (default the app's, 10,000)
+ *   BENCH_PORTAL_DISK_SYNC       'normal': its commits are not synced one by one (default 'full')
  *
  * Prints one line `READY {"url":…,"patients":…,"seedSeconds":…}` on stdout once it listens.
  * Stops on SIGTERM/SIGINT, and when its stdin closes (the bench went away without killing it).
@@ -30,7 +32,14 @@ const now = new Date(process.env.BENCH_NOW ?? '2026-11-22T15:00:00Z');
 if (process.env.BENCH_PORTAL_NICE) os.setPriority(Number(process.env.BENCH_PORTAL_NICE));
 
 const start = performance.now();
-const portal = await startPortal({ dbFile, token, seedDemo: { patients, today, now } });
+const pinHashIterations = process.env.BENCH_PORTAL_PIN_ITERATIONS ? Number(process.env.BENCH_PORTAL_PIN_ITERATIONS) : undefined;
+const portal = await startPortal({
+  dbFile,
+  token,
+  seedDemo: { patients, today, now },
+  pinHashIterations,
+  diskSync: process.env.BENCH_PORTAL_DISK_SYNC === 'normal' ? 'normal' : 'full',
+});
 const seedSeconds = (performance.now() - start) / 1000;
 const seeded = portal.database.prepare('SELECT count(*) FROM patients').pluck().get() as number;
 

@@ -218,6 +218,42 @@ describe.each([
     expect(result.problem!.message).toMatch(/the row before it was replaced after row 20/);
   });
 
+  it('finds two rows swapped (their contents moved to each other’s ids)', async () => {
+    await tamper((raw) => {
+      const columns = 'at, clerk_id, workstation, action, patient_id, details, prev_hash, hash';
+      const row = (id: number) => raw.prepare(`SELECT ${columns} FROM audit_log WHERE id = ?`).raw().get(id) as unknown[];
+      const [a, b] = [row(14), row(15)];
+      const put = raw.prepare(`UPDATE audit_log SET (${columns}) = (?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?`);
+      put.run(...b, 14);
+      put.run(...a, 15);
+    });
+    const result = await verifyFile();
+    expect(result).toMatchObject({ ok: false, rowsChecked: 13, problem: { rowId: 14 } });
+  });
+
+  it('finds a changed link alone (a previous-row hash edited, the row itself untouched)', async () => {
+    await tamper((raw) => raw.prepare(`UPDATE audit_log SET prev_hash = ? WHERE id = 5`).run('0'.repeat(64)));
+    expect(await verifyFile()).toMatchObject({ ok: false, rowsChecked: 4, problem: { kind: 'removed', rowId: 5 } });
+  });
+
+  it('passes rows written around the app with text that is not valid UTF-8, and still finds an edit after them', async () => {
+    await tamper((raw) => {
+      registerAuditChain(raw);
+      // Chained by the database's own trigger, as the import's plain INSERTs are.
+      raw
+        .prepare(
+          `INSERT INTO audit_log (at, clerk_id, workstation, action, patient_id, details) VALUES (?, NULL, CAST(x'ff64657368' AS TEXT), 'sign_in', NULL, CAST(x'7b22223a2280ff227d' AS TEXT))`,
+        )
+        .run(entry(ROWS + 1).at.toISOString());
+    });
+    expect(await verifyFile()).toMatchObject({ ok: true, rowsChecked: ROWS + 1, problem: null });
+
+    const raw = new BetterSqlite3(file);
+    raw.prepare(`UPDATE audit_log SET action = 'sign_in' WHERE id = 3`).run();
+    raw.close();
+    expect((await verifyFile()).problem).toMatchObject({ kind: 'altered', rowId: 3 });
+  });
+
   it('reports the first problem when there are several', async () => {
     await tamper((raw) => {
       raw.prepare(`UPDATE audit_log SET action = 'sign_in' WHERE id IN (25, 15)`).run();

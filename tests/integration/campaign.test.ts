@@ -9,6 +9,8 @@ import { insertFamilies, type FamilyFixture } from '../support/fixtures';
 import { startPortal, type PortalServer } from '../support/portal/server';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
+import { waitFor } from '../support/waitFor';
+import { SYNC_PATHS } from '../../shared/sync/protocol';
 
 /**
  * The clock of the desk and the portal, moved by the tests: no test waits for real time. `mono` is
@@ -459,6 +461,33 @@ describe('the Set Up My Account campaign', () => {
     ]);
     expect(portal.setupLinks()).toHaveLength(6);
     expect((await admin<CampaignStatus>('campaign.status')).campaign).toMatchObject({ state: 'finished', total: 6, sent: 6, failed: 0 });
+  });
+
+  it('ends a link registration in flight when the app closes, without waiting for a slow practice system, and registers it once after the restart', async () => {
+    await setUpPractice(singleChildFamilies(1), 60);
+    await start();
+    portal.setFault('slow', 60_000);
+    await app.campaignPacer.tick(); // g01 released: its link registration, then its email
+    const draining = app.deliveries.worker.drain();
+    await waitFor(() => portal.posts().some((p) => p.path === SYNC_PATHS.setupLinks), { what: 'the link registration to reach the portal' });
+    await app.close();
+    await draining;
+
+    app = await openDesk();
+    // Stopped by the close (not by the 20-second request timeout, which would read as "could not be reached"): waiting, not delivered.
+    const link = app.context.sqlite.prepare(`SELECT status, last_error FROM outbox WHERE kind = 'portal.setup_link'`).get() as {
+      status: string;
+      last_error: string;
+    };
+    expect(link.status).toBe('pending');
+    expect(link.last_error).toMatch(/stopped before it finished \(the app is closing/);
+    expect(portal.setupLinks()).toHaveLength(0);
+
+    portal.setFault('none');
+    pass(MINUTE);
+    await tickAndDeliver();
+    expect(portal.setupLinks()).toHaveLength(1);
+    expect(recipients()).toEqual(['parent01@example.com']);
   });
 
   it('writes in Spanish to a Spanish-speaking guardian; a refused address needs attention until fixed and retried, or dismissed', async () => {

@@ -122,6 +122,68 @@ describe('the outbox', () => {
     expect(next.every((t) => t === clock.now.getTime() + 1000)).toBe(true);
   });
 
+  it.each([
+    ['rateLimit429', 429],
+    ['error500', 500],
+  ] as const)(
+    'retries a registration the portal answers %s, but not forever: after 6 hours of such answers it needs attention (offline time does not count)',
+    async (fault, status) => {
+      const enrollments = () => rows(`SELECT status, attempts, busy_since, last_error FROM outbox WHERE kind = 'portal.enrollment'`);
+      // A weekend offline first: the outbox waits for the network as long as it takes.
+      portal.setFault('down');
+      await issueFirstFamily();
+      for (let hour = 0; hour < 48; hour += 4) {
+        await app.deliveries.worker.drain();
+        advance(4 * 3600_000);
+      }
+      expect(enrollments().every((r) => r.status === 'pending' && r.busy_since === null)).toBe(true);
+
+      portal.setFault(fault);
+      const firstBusyAnswer = clock.now.toISOString();
+      await app.deliveries.worker.drain();
+      expect(enrollments().every((r) => r.status === 'pending' && r.busy_since === firstBusyAnswer)).toBe(true);
+      for (let hour = 0; hour < 5; hour += 1) {
+        advance(3600_000);
+        await app.deliveries.worker.drain();
+      }
+      // Five hours of "busy": still retried on its own.
+      expect(enrollments().every((r) => r.status === 'pending')).toBe(true);
+      await signInAs(app.context, 'k1'); // the station locked meanwhile: the clerk signs in again to look
+      expect(await ok<unknown[]>('outbox.list', { status: 'needs_attention' })).toHaveLength(0);
+
+      advance(3600_000);
+      await app.deliveries.worker.drain();
+      await signInAs(app.context, 'k1');
+      const parked = await ok<{ kind: string; lastError: string }[]>('outbox.list', { status: 'needs_attention' });
+      expect(parked.map((p) => p.kind)).toEqual(['portal.enrollment', 'portal.enrollment', 'portal.enrollment']);
+      for (const item of parked) {
+        expect(item.lastError).toBe(
+          `The practice system has answered "busy or failing" (HTTP ${status}) to this item for 6 hours, so it is no longer retried on its own. ` +
+            'Check that the practice system works again (ask its vendor or your IT), then press Retry.',
+        );
+      }
+      const audited = rows(`SELECT details FROM audit_log WHERE action = 'delivery_parked'`).map((r) => JSON.parse(r.details as string));
+      expect(audited).toHaveLength(3);
+      expect(audited.every((d) => d.busySince === firstBusyAnswer)).toBe(true);
+
+      // Parked means parked: a day later nothing was tried again; the Welcome email still waits for its registration.
+      const attemptsWhenParked = enrollments().map((r) => r.attempts);
+      advance(24 * 3600_000);
+      await app.deliveries.worker.drain();
+      expect(enrollments().map((r) => r.attempts)).toEqual(attemptsWhenParked);
+      expect(smtp.messages).toHaveLength(0);
+
+      // The portal works again; the clerk presses Retry all: each registration once, then the Welcome email.
+      portal.setFault('none');
+      await signInAs(app.context, 'k1');
+      await ok('outbox.retryAll', {});
+      await app.deliveries.worker.drain();
+      expect(portal.enrollments()).toHaveLength(3);
+      expect(smtp.messages).toHaveLength(1);
+      expect(rows(`SELECT count(*) AS n FROM outbox WHERE status = 'delivered' AND busy_since IS NULL`)[0]!.n).toBe(4);
+    },
+  );
+
   it('parks a rejected registration for a person, does not retry it on its own, and lets the clerk retry or dismiss', async () => {
     portal.setFault('reject422');
     await issueFirstFamily();

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { AuditProblem } from '../../../shared/audit/api';
 import { auditActionLabel } from '../../../shared/audit/words';
-import { GENESIS_HASH, auditHashOf, type ChainedColumns } from '../db/auditChain';
+import { GENESIS_HASH, auditCanonicalSql, auditHashOf, auditHashOfCanonical, type ChainedColumns } from '../db/auditChain';
 
 /**
  * The chain rule of the audit log's verification (see verify.ts), one row at a time, and the
@@ -15,6 +15,9 @@ export interface StoredRow extends ChainedColumns {
 
 /** A row as `.raw()` reads it, in SLICE_COLUMNS order. */
 export type RawRow = [number, string, string | null, string, string, string | null, string, string | null, string | null];
+
+/** A row as the fast path reads it: id, prev_hash, hash and the canonical encoding SQLite built (auditCanonicalSql). */
+export type FastRow = [number, string | null, string | null, string];
 
 /** The columns a check reads, in RawRow order. */
 export const SLICE_COLUMNS = 'id, at, clerk_id, workstation, action, patient_id, details, prev_hash, hash';
@@ -137,6 +140,25 @@ export class ChainVerifier {
     return true;
   }
 
+  /**
+   * check() on a row as the fast path reads it. A row that passes every test here passed them all;
+   * any other (a broken link, a hash that differs, the recorded head) is read whole with `full`
+   * and judged by checkRaw, the rule, which also words the problem.
+   */
+  checkFast(row: FastRow, full: (id: number) => RawRow): boolean {
+    if (this.problem) return false;
+    const [id, prevHash, hash, canonical] = row;
+    const linked = this.expectedPrev === null || (id === this.lastId + 1 && prevHash === this.expectedPrev);
+    const head = !this.head || id !== this.head.id;
+    if (linked && head && hash !== null && prevHash !== null && auditHashOfCanonical(canonical) === hash) {
+      this.expectedPrev = hash;
+      this.lastId = id;
+      this.rows += 1;
+      return true;
+    }
+    return this.checkRaw(full(id));
+  }
+
   /** After the last row: rows that once existed beyond it were removed. `highestIssuedId` is SQLite's AUTOINCREMENT counter. */
   finish(highestIssuedId: number): boolean {
     if (this.problem) return false;
@@ -161,20 +183,25 @@ export class VerificationStopped extends Error {
   }
 }
 
-/** The rows in (after, end] in id order, `sliceRows` at a time (one slice in memory at once). */
-export function sliceStatement(sqlite: BetterSqlite3.Database) {
-  // Synchronous better-sqlite3 with .raw() rows: millions of rows, without Kysely's per-row objects;
-  // all() per slice costs far less per row than iterate().
-  const statement = sqlite.prepare(`SELECT ${SLICE_COLUMNS} FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`).raw();
-  return (after: number, end: number, sliceRows: number) => statement.all(after, end, sliceRows) as RawRow[];
+/**
+ * The fast path's reads: rows in (after, end] with SQLite building each row's canonical encoding,
+ * `sliceRows` at a time, and one row read whole (for a row the fast check cannot pass).
+ */
+export function fastSliceStatements(sqlite: BetterSqlite3.Database) {
+  const slice = sqlite.prepare(`SELECT id, prev_hash, hash, ${auditCanonicalSql()} FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`).raw();
+  const one = sqlite.prepare(`SELECT ${SLICE_COLUMNS} FROM audit_log WHERE id = ?`).raw();
+  return {
+    slice: (after: number, end: number, sliceRows: number) => slice.all(after, end, sliceRows) as FastRow[],
+    full: (id: number) => one.get(id) as RawRow,
+  };
 }
 
-/** Checks one slice; the id of its last row read, or null when there was none. */
-export function checkSlice(verifier: ChainVerifier, rows: RawRow[]): number | null {
+/** Checks one slice on the fast path; the id of its last row read, or null when there was none. */
+export function checkFastSlice(verifier: ChainVerifier, rows: FastRow[], full: (id: number) => RawRow): number | null {
   let last: number | null = null;
   for (const row of rows) {
     last = row[0];
-    if (!verifier.checkRaw(row)) break;
+    if (!verifier.checkFast(row, full)) break;
   }
   return last;
 }

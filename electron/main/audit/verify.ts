@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { AuditVerification } from '../../../shared/audit/api';
 import type { Db } from '../db/open';
 import { yieldToEventLoop } from '../lib/pacing';
-import { ChainVerifier, VERIFIED_HEAD_KEY, VerificationStopped, checkSlice, sliceStatement, type VerifiedHead } from './chainVerifier';
+import { ChainVerifier, VERIFIED_HEAD_KEY, VerificationStopped, checkFastSlice, fastSliceStatements, type VerifiedHead } from './chainVerifier';
 import { findVerifyWorker, verifyInWorkers } from './verifyWorkers';
 
 export { ChainVerifier, VERIFIED_HEAD_KEY, VerificationStopped, type VerifiedHead };
@@ -101,10 +101,10 @@ export async function verifyAuditChain(db: Db, sqlite: BetterSqlite3.Database, o
       onProgress: progress,
     });
   } else {
-    const slice = sliceStatement(sqlite);
+    const { slice, full } = fastSliceStatements(sqlite);
     let after = 0;
     while (after < end && !verifier.problem) {
-      const last = await locked(() => checkSlice(verifier, slice(after, end, sliceRows)));
+      const last = await locked(() => checkFastSlice(verifier, slice(after, end, sliceRows), full));
       if (last === null) break;
       after = last;
       options.onSlice?.(verifier.rows);

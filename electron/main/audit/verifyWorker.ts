@@ -1,6 +1,7 @@
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { ChainVerifier, checkSlice, sliceStatement, type RawRow, type VerifiedHead } from './chainVerifier';
+import { ChainVerifier, checkFastSlice, fastSliceStatements, type RawRow, type VerifiedHead } from './chainVerifier';
 import type { AuditProblem } from '../../../shared/audit/api';
 
 /**
@@ -41,15 +42,16 @@ export type VerifyWorkerMessage =
 function verifyRange(port: NonNullable<typeof parentPort>, data: VerifyWorkerData): VerifySliceResult {
   const sqlite = new BetterSqlite3(data.databaseFile, { readonly: true, fileMustExist: true, nativeBinding: data.nativeBinding });
   try {
-    const slice = sliceStatement(sqlite);
+    const { slice, full } = fastSliceStatements(sqlite);
     const verifier = new ChainVerifier(data.head, { afterId: data.after, prevHash: null });
     let first: RawRow | null = null;
     let after = data.after;
     let reported = performance.now();
     while (after < data.end && !verifier.problem) {
       const rows = slice(after, data.end, data.sliceRows);
-      first ??= rows[0] ?? null;
-      const last = checkSlice(verifier, rows);
+      // The lead checks the first row's link: it is sent whole.
+      if (first === null && rows[0]) first = full(rows[0][0]);
+      const last = checkFastSlice(verifier, rows, full);
       if (last === null) break;
       after = last;
       if (performance.now() - reported >= 100) {
@@ -63,9 +65,24 @@ function verifyRange(port: NonNullable<typeof parentPort>, data: VerifyWorkerDat
   }
 }
 
+/**
+ * On Linux a thread's niceness is its own: this worker yields the CPU to the main thread (the
+ * desk's calls) and to other work. Elsewhere setPriority would lower the whole process, so it is
+ * left alone there.
+ */
+function yieldToTheDesk(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    os.setPriority(5);
+  } catch {
+    // Not allowed here: the check runs at normal priority.
+  }
+}
+
 const data = workerData as VerifyWorkerData | undefined;
 if (parentPort && data?.fppAuditVerifyWorker) {
   const port = parentPort;
+  yieldToTheDesk();
   try {
     port.postMessage({ type: 'done', ...verifyRange(port, data) } satisfies VerifyWorkerMessage);
   } catch (error) {

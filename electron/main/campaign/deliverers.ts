@@ -23,7 +23,8 @@ export function setupUrl(portalUrl: string, token: string): string {
 export function campaignDeliverers(ctx: AppContext, services: DeliveryServices): DeliverersOf<'portal.setup_link' | 'email.setup_link'> {
   return {
     async 'portal.setup_link'(row, payload) {
-      const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.setupLinks, row.id, { ...payload, deliveryId: row.id });
+      // services.signal: the app closing ends the request at once (it is sent again after the restart), as every other deliverer's.
+      const { body } = await postDelivery(await requireEndpoint(services), SYNC_PATHS.setupLinks, row.id, { ...payload, deliveryId: row.id }, services.signal);
       if (!setupLinkRegistered.safeParse(body).success)
         throw new DeliveryError('The practice system gave an answer this version cannot read; retrying.', false);
     },

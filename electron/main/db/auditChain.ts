@@ -63,6 +63,24 @@ export function auditHashOf(
   return hash('sha256', canonical, 'hex');
 }
 
+/**
+ * The same canonical encoding built by SQLite (json_array over the stored columns), for the
+ * verification's fast path: SQLite's JSON text equals JSON.stringify's for every string it can
+ * store (checked character by character in tests/unit/auditCanonicalSql.test.ts), so a row
+ * read this way hashes to its stored hash. Where it would not (text that is not valid UTF-8),
+ * the verifier checks that row again with auditHashOf, which stays the rule.
+ * `alias`: the table's alias in the query, if any.
+ */
+export function auditCanonicalSql(alias = ''): string {
+  const column = (name: string) => (alias ? `${alias}.${name}` : name);
+  return `json_array('${ENCODING_VERSION}', ${column('prev_hash')}, ${CHAINED_COLUMNS.map(column).join(', ')})`;
+}
+
+/** SHA-256 (hex) of a canonical encoding built by auditCanonicalSql. */
+export function auditHashOfCanonical(canonical: string): string {
+  return hash('sha256', canonical, 'hex');
+}
+
 function textOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }

@@ -147,6 +147,8 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
+  /** Since when the practice system has answered this row "busy or failing" (migration 013); null otherwise. */
+  busy_since: ColumnType<string | null, string | null | undefined>;
 }
 
 export interface KeyValueTable {

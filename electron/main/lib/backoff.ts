@@ -22,3 +22,20 @@ export function retryDelay(hintMs: number | undefined, attempt: number, policy: 
   if (hintMs !== undefined && Number.isFinite(hintMs) && hintMs >= 0) return Math.min(hintMs, MAX_RETRY_AFTER_MS);
   return backoffDelay(attempt, policy, random);
 }
+
+/**
+ * How long the other side may keep answering "busy or failing" (408, 429, 5xx) to one item before
+ * it is parked for a person: retries back off meanwhile (or wait as Retry-After says), so it is
+ * never retried forever (SPEC 3.3). Unreachable (offline) is not counted: the outbox waits for
+ * the network as long as it takes.
+ */
+export const BUSY_LIMIT_MS = 6 * 60 * 60_000;
+
+/**
+ * After a "busy" answer at `now`: since when the item has been answered so (`busySince`, ISO, null
+ * when this is the first such answer), and whether that has lasted BUSY_LIMIT_MS (then it is parked).
+ */
+export function busyVerdict(busySince: string | null, now: Date, limitMs: number = BUSY_LIMIT_MS): { since: string; park: boolean } {
+  const since = busySince !== null && !Number.isNaN(Date.parse(busySince)) ? busySince : now.toISOString();
+  return { since, park: now.getTime() - Date.parse(since) >= limitMs };
+}

@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
-import type { Selectable, Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import { redactPins } from '../../../shared/domain/pin';
 import { appendAudit } from '../audit/audit';
 import type { AppContext } from '../context';
 import type { OutboxKind } from '../../../shared/outbox/kinds';
 import type { Database, OutboxTable } from '../db/schema';
-import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../lib/backoff';
+import { BUSY_LIMIT_MS, busyVerdict, DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../lib/backoff';
 import { DeliveryError } from '../lib/deliveryError';
 import { WakeLoop } from '../lib/wakeLoop';
 import { isOutboxKind, readOutboxPayload, type OutboxPayload } from './payloads';
@@ -41,6 +41,8 @@ export interface OutboxWorkerOptions {
   backoff?: BackoffPolicy;
   /** Longest sleep between looks at the outbox when nothing is due. */
   pollMs?: number;
+  /** How long "busy or failing" answers may last before a row is parked (default BUSY_LIMIT_MS). */
+  busyLimitMs?: number;
   random?: () => number;
 }
 
@@ -54,15 +56,28 @@ export interface OutboxWorkerEvents {
 /** Kinds that go to the practice system; they wait while it is not configured. */
 export const SYNC_KINDS: readonly OutboxKind[] = ['portal.enrollment', 'patient.name_correction', 'contact.update', 'portal.setup_link'];
 
+/**
+ * How long a finished delivery's outcome may wait for others to share its commit (group commit:
+ * one disk sync for the deliveries finishing in this window instead of one each). The row stays
+ * out of the due query meanwhile, but no longer takes one of the `concurrency` request slots.
+ */
+const COMMIT_WINDOW_MS = 10;
+/** Outcomes that commit at once without waiting for the window to end. */
+const COMMIT_BATCH = 64;
+
 /** How long a row whose outcome could not be recorded waits before it is tried again. */
 const OUTCOME_RETRY_MS = 5 * 60_000;
 
 /** Secret fields of a payload (see crypto/payloadSeal.ts): dropped once the row is delivered. */
 const SECRET_FIELDS = ['pin', 'token'];
 
+const SYNC_KIND_SET: ReadonlySet<string> = new Set(SYNC_KINDS);
+
 /** A finished delivery's outcome, waiting for the next batched commit. */
 interface Outcome {
   write: OutcomeWrite;
+  /** Must reach the disk with its own commit (see commitBatch). */
+  durable: boolean;
   done: () => void;
   failed: (error: unknown) => void;
 }
@@ -81,7 +96,14 @@ interface Outcome {
  * pending, delivered again under the same idempotency key (the row id).
  */
 export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
+  /** Rows taken from the outbox and not yet recorded (their request, then their outcome's commit). */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Of those, the rows whose request is still out: at most `concurrency`. */
+  private sending = 0;
+  /** drain() waiting for a request slot to free or a row to finish. */
+  private waiters: (() => void)[] = [];
+  /** Ends the wait of the commit in preparation (a full batch commits at once). */
+  private commitNow: (() => void) | null = null;
   /** kind + ref of the rows in flight. */
   private readonly subjects = new Set<string>();
   private outcomes: Outcome[] = [];
@@ -98,6 +120,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   private readonly concurrency: number;
   private readonly backoff: BackoffPolicy;
   private readonly pollMs: number;
+  private readonly busyLimitMs: number;
   private readonly random: () => number;
 
   constructor(
@@ -110,6 +133,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     this.concurrency = options.concurrency ?? 8;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.pollMs = options.pollMs ?? 15_000;
+    this.busyLimitMs = options.busyLimitMs ?? BUSY_LIMIT_MS;
     this.random = options.random ?? Math.random;
   }
 
@@ -133,8 +157,15 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     for (;;) {
       const started = await this.startDue();
       if (started === 0 && this.inFlight.size === 0) return;
-      await Promise.race([...this.inFlight.values()]);
+      // Every row still in flight notifies when its request ends and when it is recorded.
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+  }
+
+  /** A request slot freed or a row was recorded: drain() and the loop look again. */
+  private changed(): void {
+    for (const resolve of this.waiters.splice(0)) resolve();
+    this.wake();
   }
 
   /** Starts what is due; resolves with how long to sleep before looking again (null: a finishing delivery wakes it). */
@@ -164,7 +195,8 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   }
 
   private async startDue(): Promise<number> {
-    const room = this.concurrency - this.inFlight.size;
+    // Rows waiting for their outcome's commit do not hold a request slot, but are bounded too.
+    const room = Math.min(this.concurrency - this.sending, 4 * this.concurrency - this.inFlight.size);
     if (room <= 0) return 0;
     let query = this.dueQuery().orderBy('o.next_attempt_at').orderBy('o.created_at').limit(room);
     const nowMs = this.ctx.now().getTime();
@@ -175,10 +207,19 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     let started = 0;
     for (const row of rows) {
       const subject = row.ref === null ? null : `${row.kind} ${row.ref}`;
+      if (this.inFlight.has(row.id)) continue; // taken by a look that ran alongside this one
       if (subject !== null && this.subjects.has(subject)) continue; // the older one first, then this
       if (subject !== null) this.subjects.add(subject);
       started += 1;
-      const job = this.deliver(row)
+      this.sending += 1;
+      let sent = false;
+      const requestEnded = () => {
+        if (sent) return;
+        sent = true;
+        this.sending -= 1;
+        this.changed();
+      };
+      const job = this.deliver(row, requestEnded)
         .catch((error: unknown) => {
           // Recording the outcome failed (disk full, read-only): the row stays as it was and is
           // delivered again later under the same idempotency key. Only the code: never data.
@@ -188,9 +229,10 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
           console.error(`[outbox] could not record a delivery's outcome (${typeof code === 'string' ? code : 'error'}); it will be retried.`);
         })
         .finally(() => {
+          requestEnded();
           this.inFlight.delete(row.id);
           if (subject !== null) this.subjects.delete(subject);
-          this.wake();
+          this.changed();
         });
       this.inFlight.set(row.id, job);
     }
@@ -209,7 +251,8 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     return next ? Date.parse(next) : null;
   }
 
-  private async deliver(row: OutboxRow): Promise<void> {
+  /** Delivers one row and records its outcome; `requestEnded` is called once the other side answered (or failed). */
+  private async deliver(row: OutboxRow, requestEnded: () => void): Promise<void> {
     let failure: DeliveryError | null = null;
     // What the practice system's answer changes here, if the deliverer hands one over.
     const answer: { write: OutcomeWrite | null } = { write: null };
@@ -222,40 +265,53 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
       failure = error instanceof DeliveryError ? error : new DeliveryError('Delivery failed unexpectedly; it is retried automatically.', false);
       if (!(error instanceof DeliveryError)) console.error(`outbox ${row.kind} ${row.id} failed:`, error instanceof Error ? error.name : 'unknown');
     }
+    requestEnded();
     const now = this.ctx.now();
     if (!failure) {
-      await this.commit(async (trx) => {
+      // An email sent twice reaches a family twice; the practice system answers a repeated delivery id as before.
+      await this.commit(!SYNC_KIND_SET.has(row.kind), async (trx) => {
         if (answer.write) await answer.write(trx);
         await trx
           .updateTable('outbox')
-          .set({ status: 'delivered', delivered_at: now.toISOString(), attempts: row.attempts + 1, last_error: null, payload: scrubbed(row.payload) })
+          .set({
+            status: 'delivered',
+            delivered_at: now.toISOString(),
+            attempts: row.attempts + 1,
+            last_error: null,
+            busy_since: null,
+            payload: scrubbed(row.payload),
+          })
           .where('id', '=', row.id)
           .execute();
       });
       this.emit('delivered', row);
       return;
     }
-    const message = redactPins(failure.message);
     const attempts = row.attempts + 1;
-    if (failure.permanent) {
-      await this.commit(async (trx) => {
-        await trx.updateTable('outbox').set({ status: 'needs_attention', attempts, last_error: message }).where('id', '=', row.id).execute();
+    // "Busy or failing" answers are retried, but not forever: once they have lasted BUSY_LIMIT_MS the row is parked too.
+    const busy = failure.reason === 'busy' ? busyVerdict(row.busy_since, now, this.busyLimitMs) : null;
+    if (failure.permanent || busy?.park) {
+      const message = redactPins(busy?.park ? busyTooLong(failure, this.busyLimitMs) : failure.message);
+      await this.commit(false, async (trx) => {
+        await trx.updateTable('outbox').set({ status: 'needs_attention', attempts, last_error: message, busy_since: null }).where('id', '=', row.id).execute();
         await appendAudit(trx, {
           action: 'delivery_parked',
           clerkId: null,
           workstation: this.ctx.workstation,
           at: now,
-          details: { outboxId: row.id, kind: row.kind, reason: message },
+          details: { outboxId: row.id, kind: row.kind, reason: message, ...(busy ? { busySince: busy.since } : {}) },
         });
       });
       this.emit('parked', row, failure);
       return;
     }
+    const message = redactPins(failure.message);
     const delay = retryDelay(failure.retryAfterMs, attempts, this.backoff, this.random);
-    await this.commit(async (trx) => {
+    await this.commit(false, async (trx) => {
       await trx
         .updateTable('outbox')
-        .set({ attempts, last_error: message, next_attempt_at: new Date(now.getTime() + delay).toISOString() })
+        // An offline attempt or another kind of failure leaves busy_since as it was.
+        .set({ attempts, last_error: message, next_attempt_at: new Date(now.getTime() + delay).toISOString(), ...(busy ? { busy_since: busy.since } : {}) })
         .where('id', '=', row.id)
         .execute();
     });
@@ -263,9 +319,10 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   }
 
   /** Records an outcome in the next batched commit; resolves once it is committed. */
-  private commit(write: OutcomeWrite): Promise<void> {
+  private commit(durable: boolean, write: OutcomeWrite): Promise<void> {
     return new Promise<void>((done, failed) => {
-      this.outcomes.push({ write, done, failed });
+      this.outcomes.push({ write, durable, done, failed });
+      if (this.outcomes.length >= COMMIT_BATCH) this.commitNow?.();
       this.scheduleCommit();
     });
   }
@@ -278,16 +335,48 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     });
   }
 
+  /**
+   * One transaction for the batch. A batch of outcomes that can be replayed is committed without
+   * a disk sync of its own (synchronous = NORMAL for that commit, FULL again after it, under the
+   * connection lock so no other transaction of the app commits meanwhile): a power cut may then
+   * lose it, which is a crash before the commit (the row is delivered again under the same
+   * idempotency key, and the practice system answers as before), and the next commit that syncs
+   * makes it durable with everything before it. A sent email's "delivered" mark is synced, as is
+   * every other write of the app: an email sent again reaches the family twice.
+   */
+  private async commitBatch(batch: Outcome[]): Promise<void> {
+    const writeAll = async (trx: Transaction<Database>) => {
+      for (const outcome of batch) await outcome.write(trx);
+    };
+    if (batch.some((outcome) => outcome.durable)) {
+      await this.ctx.db.transaction().execute(writeAll);
+      return;
+    }
+    await this.ctx.db.connection().execute(async (connection) => {
+      await sql`PRAGMA synchronous = NORMAL`.execute(connection);
+      try {
+        await connection.transaction().execute(writeAll);
+      } finally {
+        await sql`PRAGMA synchronous = FULL`.execute(connection);
+      }
+    });
+  }
+
   private async commitOutcomes(): Promise<void> {
-    // Let the deliveries finishing in this turn of the event loop join the batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Let the deliveries finishing within the window join the batch (a full batch goes at once).
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, COMMIT_WINDOW_MS);
+      this.commitNow = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.commitNow = null;
     while (this.outcomes.length > 0) {
       const batch = this.outcomes;
       this.outcomes = [];
       try {
-        await this.ctx.db.transaction().execute(async (trx) => {
-          for (const outcome of batch) await outcome.write(trx);
-        });
+        await this.commitBatch(batch);
         for (const outcome of batch) outcome.done();
       } catch {
         // One outcome could not be written (or the disk is full): each in its own transaction, so
@@ -316,6 +405,16 @@ async function deliverOne<K extends OutboxKind>(
   if (!deliverer) throw new DeliveryError(`This version cannot deliver "${row.kind}" items.`, true);
   await deliverer(row, readOutboxPayload(ctx, row.kind, row.payload), record);
 }
+/** What the clerk reads on a row parked after BUSY_LIMIT_MS of "busy or failing" answers. */
+function busyTooLong(failure: DeliveryError, limitMs: number): string {
+  const hours = Math.round(limitMs / 3600_000);
+  const answer = failure.status === undefined ? '' : ` (HTTP ${failure.status})`;
+  return (
+    `The practice system has answered "busy or failing"${answer} to this item for ${hours === 1 ? 'an hour' : `${hours} hours`}, so it is no longer retried on its own. ` +
+    'Check that the practice system works again (ask its vendor or your IT), then press Retry.'
+  );
+}
+
 /** Rule 5: once delivered, a row keeps no PIN or link token, not even sealed. */
 export function scrubbed(payload: string): string {
   try {

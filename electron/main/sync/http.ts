@@ -350,6 +350,8 @@ export async function postDelivery(
       `The practice system is busy or failing (${status}); the item is retried automatically.`,
       false,
       retryAfterMs(answer.headers.get('retry-after')),
+      'busy',
+      status,
     );
   }
   // The practice system's own words, shown to the clerk: no control or bidi characters, bounded.

@@ -32,6 +32,8 @@ export interface ProtocolContext {
   store: PortalStore;
   token: string;
   now: () => Date;
+  /** PBKDF2 rounds of the PIN hashes this portal stores (default PIN_HASH_ITERATIONS; see PortalOptions). */
+  pinHashIterations?: number;
 }
 
 const DEFAULT_PAGE_LIMIT = 1000;
@@ -177,7 +179,7 @@ function postEnrollment(ctx: ProtocolContext, req: IncomingMessage): Promise<Ans
         problem = reject('unknown_patient', `Patient ${request.patientId} is not known to the practice system.`);
       }
       // The slow hash runs outside the transaction.
-      return { problem, expiresAt, pinHash: problem === null ? await hashPin(canonical!) : null };
+      return { problem, expiresAt, pinHash: problem === null ? await hashPin(canonical!, { iterations: ctx.pinHashIterations }) : null };
     },
     (request, { problem, expiresAt, pinHash }): Outcome => {
       if (problem) return problem;

@@ -28,6 +28,19 @@ export interface PortalOptions {
   now?: () => Date;
   /** How long the 'slow' fault waits before answering (default 3000 ms). */
   slowMs?: number;
+  /**
+   * PBKDF2 rounds of each PIN hash it stores (default PIN_HASH_ITERATIONS, 10,000; at least 1,000,
+   * what verifyPin accepts). The bench's drain row sets it lower to stand in for a practice system
+   * on its own hardware, whose hashing does not share this machine's two cores with the desk.
+   */
+  pinHashIterations?: number;
+  /**
+   * 'normal': commits are not synced to disk one by one (SQLite synchronous = NORMAL; WAL keeps the
+   * file consistent, a power cut may lose the last answers). The bench's drain row uses it so that
+   * the portal's own disk syncs, one per request on this machine's shared disk, are not what it
+   * measures; a practice system has its own storage. Default 'full', as the app.
+   */
+  diskSync?: 'full' | 'normal';
 }
 
 export interface PortalEnrollment {
@@ -133,6 +146,7 @@ function simulated(fault: PortalFault): Answer | null {
 
 export async function startPortal(options: PortalOptions): Promise<PortalServer> {
   const opened = await openDatabase(options.dbFile);
+  if (options.diskSync === 'normal') opened.sqlite.pragma('synchronous = NORMAL');
   let store: PortalStore;
   try {
     store = new PortalStore(opened.sqlite);
@@ -148,7 +162,7 @@ export async function startPortal(options: PortalOptions): Promise<PortalServer>
   let slowMs = options.slowMs ?? DEFAULT_SLOW_MS;
   const css = fs.readFileSync(new URL('./portal.css', import.meta.url), 'utf8');
   const site = new ParentSite({ store, now, css });
-  const protocol = { store, token: options.token, now };
+  const protocol = { store, token: options.token, now, pinHashIterations: options.pinHashIterations };
 
   let fault: PortalFault = 'none';
   let closed = false;

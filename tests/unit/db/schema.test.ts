@@ -74,6 +74,7 @@ const COLUMNS: { [T in keyof Database]: Record<keyof Database[T], true> } = {
     last_error: true,
     created_at: true,
     delivered_at: true,
+    busy_since: true,
   },
   sync_state: { key: true, value: true },
   settings: { key: true, value: true },

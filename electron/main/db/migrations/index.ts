@@ -9,6 +9,7 @@ import * as addChildSlips from './20261203_007_add_child_slips';
 import * as packetLanguage from './20261203_008_packet_language';
 import * as contactEmailKey from './20261203_009_contact_email_key';
 import * as jobRuns from './20261203_010_job_runs';
+import * as outboxDrain from './20261203_013_outbox_drain';
 import * as fhirStaging from './20261203_014_fhir_staging';
 
 /**
@@ -26,5 +27,6 @@ export const migrations: Record<string, Migration> = {
   '20261203_008_packet_language': packetLanguage,
   '20261203_009_contact_email_key': contactEmailKey,
   '20261203_010_job_runs': jobRuns,
+  '20261203_013_outbox_drain': outboxDrain,
   '20261203_014_fhir_staging': fhirStaging,
 };
