@@ -5,6 +5,7 @@ import { registerAuditChain } from './db/auditChain';
 import { waitForDesk } from './db/deskTurn';
 import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
 import { syncApplyOps } from './sync/applyOps';
+import { serveBulkPicture } from './bulk/pictureWorker';
 
 /**
  * Worker-thread entry of the job runner (jobs/jobRunner.ts), an app entry beside index.ts and web.ts
@@ -63,6 +64,7 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     registerAuditChain(sqlite); // the job's audit row is chained by the database's trigger
     const { job } = data;
     if (job.kind === 'sync.apply') return await serve(port, sqlite, data);
+    if (job.kind === 'bulk.picture') return await serveBulkPicture(port, sqlite, job.jobId, job.params, () => stopping);
     let deskBusy = true;
     let synchronous = 'FULL';
     const hooks = {

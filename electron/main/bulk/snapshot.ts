@@ -93,6 +93,18 @@ export interface ScanOptions {
   targetChunkMs?: number;
   /** false: eligibility only, no data-quality worklist (the bench times the two apart). */
   worklist?: boolean;
+  /** After each chunk: patients read so far (by rowid) and in all. */
+  progress?: (rowsDone: number, rowsTotal: number) => void;
+  /** Asked after each chunk: true stops the pass (it throws BulkPassStopped). */
+  stopping?: () => boolean;
+}
+
+/** The pass was stopped (a cancel, the app closing): nothing of it is kept. */
+export class BulkPassStopped extends Error {
+  constructor() {
+    super('The Bulk PIN readiness pass was stopped.');
+    this.name = 'BulkPassStopped';
+  }
 }
 
 /**
@@ -232,10 +244,13 @@ export async function computeSnapshot(
     // Keep every stretch near the target whatever the machine: resize the next chunk (at most
     // doubling it, so one fast chunk cannot make the next one far too long).
     chunk = Math.max(minChunk, Math.min(chunk * 2, 30_000, Math.round((chunk * targetMs) / Math.max(spent, 0.5))));
+    options.progress?.(after, maxRowid);
     await yieldToEventLoop();
+    if (options.stopping?.()) throw new BulkPassStopped();
   }
 
   await yieldToEventLoop();
+  if (options.stopping?.()) throw new BulkPassStopped();
   const worklist = withWorklist ? await buildWorklist(read, tally.activePatients, tally.activeContacts, tally.activeBits, tally.activeContactSet.values()) : [];
 
   // The lazy parts are built by top-level functions: a closure made here would keep this whole
