@@ -6,6 +6,7 @@ import { count, formatWhen } from './bulkWords';
 import { ChecklistQuestion } from './ChecklistQuestion';
 import { ExclusionChart } from './ExclusionChart';
 import { useReadiness, type ExportKind } from './readinessStore';
+import { jobLabel } from '../../../shared/jobs/jobs';
 import './bulk.css';
 import { ErrorNote } from '../components/ErrorNote';
 import { FocusedScreenHeader } from '../components/FocusedScreenHeader';
@@ -101,6 +102,21 @@ function Exports() {
   );
 }
 
+/** While the Bulk PIN job counts: how far it got, and Cancel. */
+function Counting() {
+  const { job, cancelling, cancel } = useReadiness();
+  if (!job) return <p className="muted">Counting… this can take a few seconds for a large practice; the desk keeps working meanwhile.</p>;
+  return (
+    <div className="bulk-counting">
+      <p className="muted">{jobLabel(job)}. The desk keeps working meanwhile.</p>
+      <progress max={Math.max(1, job.rowsTotal)} value={job.rowsDone} aria-label="Bulk PIN readiness progress" />
+      <button type="button" disabled={cancelling} onClick={() => void cancel()}>
+        {cancelling ? 'Stopping…' : 'Cancel counting'}
+      </button>
+    </div>
+  );
+}
+
 /** Bulk PIN readiness for the practice administrator: checklist, counts, exclusions by reason, exports. */
 export function ReadinessScreen() {
   const { summary, loading, error, load } = useReadiness();
@@ -115,11 +131,12 @@ export function ReadinessScreen() {
       <FocusedScreenHeader id="bulk-title" title="Bulk PIN readiness">
         <p className="muted">
           Bulk PIN sends one portal registration email to each eligible Primary Contact: the Family Contact with Sort 1 who has Joint or Exclusive authority or
-          lives with the child, and has an email address. Active patients under the Minor Age Limit only. The Portal column plays no part.
+          lives with the child, and has a usable email address (one address in the field). Active patients under the Minor Age Limit only. The Portal column
+          plays no part.
         </p>
       </FocusedScreenHeader>
       <ErrorNote message={error} lead="Could not count: " />
-      {!summary && !error && <p className="muted">{loading ? 'Counting… this can take a few seconds for a large practice.' : ''}</p>}
+      {loading && <Counting />}
       {summary && (
         <>
           <section className="bulk-panel" aria-labelledby="bulk-summary-title">
@@ -129,7 +146,6 @@ export function ReadinessScreen() {
                 <SummaryTable summary={summary} />
                 <p className="bulk-computed">
                   Counted {formatWhen(summary.computedAt)} · computed in {count(Math.round(summary.elapsedMs))} ms
-                  {loading ? ' · counting again…' : ''}
                 </p>
                 <div className="bulk-links">
                   <button type="button" className="link-button" onClick={() => go({ name: 'worklist' })}>

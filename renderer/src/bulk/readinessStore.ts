@@ -1,6 +1,8 @@
 import { create } from 'zustand';
 import type { ChecklistItem, ReadinessSummary } from '../../../shared/bulk/api';
+import type { JobView } from '../../../shared/jobs/jobs';
 import { call } from '../api/client';
+import { useSession } from '../app/sessionStore';
 import { count } from './bulkWords';
 
 export type ExportKind = 'bulk_pin' | 'exclusions' | 'worklist';
@@ -9,6 +11,9 @@ interface ReadinessState {
   summary: ReadinessSummary | null;
   loading: boolean;
   error: string | null;
+  /** The Bulk PIN job while it counts (worked out in the background, with progress). */
+  job: JobView | null;
+  cancelling: boolean;
   /** Checklist items whose answer is being saved. */
   saving: Partial<Record<ChecklistItem, boolean>>;
   checklistError: { item: ChecklistItem; message: string } | null;
@@ -17,9 +22,14 @@ interface ReadinessState {
   exportError: string | null;
   /** Counts afresh; the summary on screen stays while it counts. */
   load(): Promise<void>;
+  /** Stops the count in progress (nothing is kept; the summary on screen stays). */
+  cancel(): Promise<void>;
   answer(item: ChecklistItem, answer: boolean | null, note: string): Promise<boolean>;
   exportFile(kind: ExportKind): Promise<void>;
 }
+
+/** How often the job's progress is read while it counts (the status bar's status, shared). */
+const PROGRESS_POLL_MS = 500;
 
 /** Only the newest count may land: an older, slower answer must not overwrite a newer one. */
 let readNumber = 0;
@@ -30,6 +40,8 @@ export const useReadiness = create<ReadinessState>((set, get) => ({
   summary: null,
   loading: false,
   error: null,
+  job: null,
+  cancelling: false,
   saving: {},
   checklistError: null,
   exporting: null,
@@ -37,12 +49,32 @@ export const useReadiness = create<ReadinessState>((set, get) => ({
   exportError: null,
   async load() {
     const mine = ++readNumber;
-    set({ loading: true, error: null });
+    set({ loading: true, error: null, job: null, cancelling: false });
+    // Progress comes from the job as the status bar shows it (refreshed with it).
+    const session = useSession.getState();
+    const poll = setInterval(() => {
+      void session.refreshStatus().then(() => {
+        const job = useSession.getState().status?.jobs.find((j) => j.kind === 'bulk.readiness' && (j.state === 'running' || j.state === 'cancelling'));
+        if (mine === readNumber && get().loading && job) set({ job });
+      });
+    }, PROGRESS_POLL_MS);
     try {
       const summary = await call('bulk.readiness', {});
-      if (mine === readNumber) set({ summary, loading: false });
+      if (mine === readNumber) set({ summary, loading: false, job: null, cancelling: false });
     } catch (error) {
-      if (mine === readNumber) set({ loading: false, error: (error as Error).message });
+      if (mine === readNumber) set({ loading: false, job: null, cancelling: false, error: (error as Error).message });
+    } finally {
+      clearInterval(poll);
+    }
+  },
+  async cancel() {
+    const { job, cancelling } = get();
+    if (!job || cancelling) return;
+    set({ cancelling: true });
+    try {
+      await call('jobs.cancel', { jobId: job.id });
+    } catch (error) {
+      set({ cancelling: false, error: (error as Error).message });
     }
   },
   answer(item, answer, note) {
