@@ -33,25 +33,28 @@ export interface JobView {
 }
 
 const KIND_WORDS: Record<JobKind, string> = { 'import.apply': 'Import', 'sync.pull': 'Sync' };
-const READ_WORDS: Record<ReadJobKind, string> = { 'bulk.readiness': 'Bulk PIN readiness', 'bulk.export': 'Bulk PIN export' };
+const READ_WORDS: Record<ReadJobKind, { what: string; rows: string }> = {
+  'bulk.readiness': { what: 'Bulk PIN readiness', rows: 'patients read' },
+  'bulk.export': { what: 'Bulk PIN export', rows: 'rows written' },
+};
 
 const isReadJob = (kind: JobKind | ReadJobKind): kind is ReadJobKind => (READ_JOB_KINDS as readonly string[]).includes(kind);
 
-/** "Bulk PIN readiness 40% (80,000 of 200,000 patients read)"; "Bulk PIN readiness cancelled: nothing was kept". */
+/** "Bulk PIN readiness 40% (80,000 of 200,000 patients read)"; "Bulk PIN export cancelled: nothing was kept". */
 function readJobLabel(kind: ReadJobKind, job: Pick<JobView, 'state' | 'rowsDone' | 'rowsTotal'>): string {
-  const what = READ_WORDS[kind];
+  const { what, rows } = READ_WORDS[kind];
   const n = (x: number) => x.toLocaleString('en-US');
   const pct = job.rowsTotal > 0 ? Math.floor((job.rowsDone / job.rowsTotal) * 100) : 0;
   switch (job.state) {
     case 'running':
-      return `${what} ${pct}% (${n(job.rowsDone)} of ${n(job.rowsTotal)} patients read)`;
+      return `${what} ${pct}% (${n(job.rowsDone)} of ${n(job.rowsTotal)} ${rows})`;
     case 'cancelling':
       return `${what} stopping`;
     case 'cancelled':
     case 'rolled_back':
       return `${what} cancelled: nothing was kept`;
     case 'done':
-      return `${what} finished (${n(job.rowsTotal)} patients)`;
+      return `${what} finished (${n(job.rowsTotal)} ${rows})`;
     case 'failed':
       return `${what} stopped with a problem; open the Bulk PIN screen again to retry`;
   }

@@ -46,7 +46,7 @@ describe('Bulk PIN readiness as a job', () => {
     const [job] = await bulkJobs();
     expect(job).toMatchObject({ state: 'done', rowsDone: job!.rowsTotal });
     expect(job!.rowsTotal).toBeGreaterThanOrEqual(PATIENTS);
-    expect(jobLabel(job!)).toBe(`Bulk PIN readiness finished (${job!.rowsTotal.toLocaleString('en-US')} patients)`);
+    expect(jobLabel(job!)).toBe(`Bulk PIN readiness finished (${job!.rowsTotal.toLocaleString('en-US')} patients read)`);
 
     // The in-thread pass (no job runner) over the same file agrees, count for count and row for row.
     const here = bulkHandlers(app.context, { exportDir: temp.file('here') });
@@ -119,6 +119,10 @@ describe('Bulk PIN readiness as a job', () => {
     expect(records.length - 1).toBe(exported.rows);
     expect(exported.rows).toBe(before.eligibleChildren);
     expect(fs.readdirSync(path.dirname(exported.file))).toEqual([path.basename(exported.file)]);
+    // The export ran as a job of its own, in the worker that holds the picture: rows written, out of how many.
+    const exportJob = (await ok<StatusInfo>('status.get', {})).jobs.find((j) => j.kind === 'bulk.export')!;
+    expect(exportJob).toMatchObject({ state: 'done', rowsDone: exported.rows, rowsTotal: exported.rows });
+    expect(jobLabel(exportJob)).toBe(`Bulk PIN export finished (${exported.rows.toLocaleString('en-US')} rows written)`);
     // The export's own audit row does not make the picture stale.
     const jobsAfterExport = (await bulkJobs()).length;
     await ok<ReadinessSummary>('bulk.readiness', {});

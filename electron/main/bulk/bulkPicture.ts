@@ -1,7 +1,7 @@
 import type { EligibleGuardian, ExclusionReason, ExclusionRow, QualityProblem, WorklistPage } from '../../../shared/bulk/api';
 import type { PictureSummary } from '../../../shared/bulk/picture';
 import { worklistChildCount } from '../../../shared/domain/worklistGroups';
-import { type ExportKind, writeExportFile } from './exportRecords';
+import { type ExportKind, type ExportWatch, writeExportFile } from './exportRecords';
 import type { BulkSnapshot } from './snapshot';
 
 export type { PictureSummary } from '../../../shared/bulk/picture';
@@ -23,8 +23,8 @@ export interface BulkPicture {
   guardians(offset: number, limit: number): Promise<EligibleGuardian[]>;
   exclusions(reason: ExclusionReason | undefined, offset: number, limit: number): Promise<ExclusionPage>;
   worklist(problem: QualityProblem | undefined, offset: number, limit: number): Promise<WorklistPage>;
-  /** Writes one export file into `dir` under `name` (atomically). */
-  writeExport(kind: ExportKind, dir: string, name: string): Promise<{ file: string; rows: number }>;
+  /** Writes one export file into `dir` under `name` (atomically), as the read job `jobId` (its progress and cancel). */
+  writeExport(kind: ExportKind, dir: string, name: string, jobId: string): Promise<{ file: string; rows: number }>;
 }
 
 const pageOf = <T>(rows: readonly T[], offset: number, limit: number): T[] => rows.slice(offset, offset + limit);
@@ -43,7 +43,7 @@ export function summaryOf(snapshot: BulkSnapshot): PictureSummary {
 }
 
 /** The picture over a snapshot in this thread (the worker's, or main's without a worker). */
-export function localPicture(snapshot: BulkSnapshot): BulkPicture {
+export function localPicture(snapshot: BulkSnapshot, watchOf: (jobId: string) => ExportWatch | undefined = () => undefined): BulkPicture {
   return {
     summary: summaryOf(snapshot),
     guardians: (offset, limit) => snapshot.guardians(offset, limit),
@@ -58,7 +58,7 @@ export function localPicture(snapshot: BulkSnapshot): BulkPicture {
       const rows = worklist.filter((w) => w.problems.some((p) => p.code === problem));
       return { rows: pageOf(rows, offset, limit), total: rows.length, children: worklistChildCount(rows) };
     },
-    writeExport: (kind, dir, name) => writeExportFile(snapshot, kind, dir, name),
+    writeExport: (kind, dir, name, jobId) => writeExportFile(snapshot, kind, dir, name, watchOf(jobId)),
   };
 }
 

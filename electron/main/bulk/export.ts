@@ -7,6 +7,7 @@
  * expect. Rows of one guardian are adjacent; the guardian's email is the grouping key, and the
  * campaign sends one email per guardian listing all their children.
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { ExportResult } from '../../../shared/bulk/api';
 import { appendAudit } from '../audit/audit';
@@ -44,7 +45,7 @@ export async function exportBulkFile(ctx: AppContext, exportDir: string, kind: E
   const name = `${FILE_PREFIX[kind]}-${fileStamp(ctx.now(), practiceTimeZone(await ctx.settings()))}.csv`;
   // Written where the picture is (the job's worker, when there is one), atomically: a crash or a
   // failure leaves no half file under this name.
-  const { file, rows } = await picture.writeExport(kind, exportDir, name);
+  const { file, rows } = await picture.writeExport(kind, exportDir, name, randomUUID());
   const stamp = mirrorStamp(ctx.sqlite);
   await appendAudit(ctx.db, {
     action: 'bulk_exported',

@@ -103,14 +103,54 @@ export async function* exportRecords(snapshot: BulkSnapshot, kind: ExportKind): 
   }
 }
 
-/** Writes one file into `dir` (atomically: a crash leaves no half file under `name`); its path and record count. */
-export async function writeExportFile(snapshot: BulkSnapshot, kind: ExportKind, dir: string, name: string): Promise<{ file: string; rows: number }> {
+/** How an export job reports and is stopped (the Bulk PIN export as a read job). */
+export interface ExportWatch {
+  /** Records written so far, and in all. */
+  progress(rowsDone: number, rowsTotal: number): void;
+  stopping(): boolean;
+}
+
+/** The export was cancelled: its temporary file is removed, nothing is left under its name. */
+export class ExportStopped extends Error {
+  constructor() {
+    super('The export was cancelled; no file was saved.');
+    this.name = 'ExportStopped';
+  }
+}
+
+/** Records between two progress reports. */
+const PROGRESS_EVERY = 5_000;
+
+/** The number of records a file will have. */
+function recordsIn(snapshot: BulkSnapshot, kind: ExportKind): number {
+  if (kind === 'bulk_pin') return snapshot.eligibleChildren;
+  if (kind === 'worklist') return snapshot.worklist.length;
+  return Object.values(snapshot.exclusionCounts).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Writes one file into `dir` (atomically: a crash or a cancel leaves no file under `name`, and a
+ * cancel removes the temporary one); its path and record count.
+ */
+export async function writeExportFile(
+  snapshot: BulkSnapshot,
+  kind: ExportKind,
+  dir: string,
+  name: string,
+  watch?: ExportWatch,
+): Promise<{ file: string; rows: number }> {
   let rows = 0;
+  const total = recordsIn(snapshot, kind);
   async function* counted(): AsyncGenerator<CsvValue[]> {
     for await (const record of exportRecords(snapshot, kind)) {
       rows += 1;
+      if (rows % PROGRESS_EVERY === 0) {
+        watch?.progress(rows, total);
+        if (watch?.stopping()) throw new ExportStopped();
+      }
       yield record;
     }
+    watch?.progress(rows, total);
   }
   const file = await writeFileAtomic(dir, name, csvPieces(EXPORT_COLUMNS[kind], counted()));
   return { file, rows };

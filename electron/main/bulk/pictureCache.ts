@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
-import type { JobRunner } from '../jobs/jobRunner';
+import type { JobRunner, ReadJob } from '../jobs/jobRunner';
+import { ExportStopped } from './exportRecords';
 import { type BulkPicture, localPicture, type PictureSummary, warmPicture } from './bulkPicture';
 import type { PictureParams } from '../../../shared/bulk/picture';
-import { BulkPassStopped, computeSnapshot, keepSnapshotAfterOwnWrite, mirrorStamp } from './snapshot';
+import { BulkPassStopped, type BulkSnapshot, computeSnapshot, keepSnapshotAfterOwnWrite, mirrorStamp } from './snapshot';
 
 /**
  * The Bulk PIN picture for the screen's calls, worked out as a job (issue 14) and kept while the
@@ -61,8 +62,9 @@ function inWorker(jobs: JobRunner, params: PictureParams): Omit<Entry, 'key'> {
     onReady = resolve;
   });
   let stopped = false;
+  const exports = new Map<string, ReadJob>();
   const session = jobs.openSession({ kind: 'bulk.picture', jobId, params }, (message) => {
-    if (message.type === 'progress') job.progress(message.rowsDone, message.rowsTotal);
+    if (message.type === 'progress') (message.jobId === jobId ? job : exports.get(message.jobId))?.progress(message.rowsDone, message.rowsTotal);
     else if (message.type === 'ready') onReady(message.summary);
   });
   if (!session) throw new AppError('conflict', 'The app is closing. Open the Bulk PIN screen again once it is open.');
@@ -78,7 +80,21 @@ function inWorker(jobs: JobRunner, params: PictureParams): Omit<Entry, 'key'> {
         guardians: (offset, limit) => session.call('guardians', [offset, limit]),
         exclusions: (reason, offset, limit) => session.call('exclusions', [reason, offset, limit]),
         worklist: (problem, offset, limit) => session.call('worklist', [problem, offset, limit]),
-        writeExport: (kind, dir, name) => session.call('writeExport', [kind, dir, name]),
+        writeExport: async (kind, dir, name, exportId) => {
+          const exporting = jobs.startReadJob(exportId, 'bulk.export', () => session.tell({ type: 'cancel', jobId: exportId }));
+          exports.set(exportId, exporting);
+          try {
+            const written = await session.call<{ file: string; rows: number }>('writeExport', [kind, dir, name, exportId]);
+            exporting.finish('done');
+            return written;
+          } catch (error) {
+            const wasCancelled = (error as Error).message === new ExportStopped().message;
+            exporting.finish(wasCancelled ? 'cancelled' : 'failed');
+            throw wasCancelled ? new AppError('conflict', 'The export was cancelled; no file was saved.') : error;
+          } finally {
+            exports.delete(exportId);
+          }
+        },
       };
     },
     (error: unknown) => {
@@ -101,7 +117,7 @@ function inThisThread(ctx: AppContext, params: PictureParams, jobs: JobRunner | 
     { progress: (done, total) => job?.progress(done, total), stopping: () => stopped },
   ).then(
     async (snapshot) => {
-      const local = localPicture(snapshot);
+      const local = inThreadPicture(snapshot, jobs);
       await warmPicture(local);
       job?.finish('done');
       return local;
@@ -112,6 +128,33 @@ function inThisThread(ctx: AppContext, params: PictureParams, jobs: JobRunner | 
     },
   );
   return { picture, release: () => {} };
+}
+
+/** The picture in this thread: an export is a read job too when there is a runner to show it. */
+function inThreadPicture(snapshot: BulkSnapshot, jobs: JobRunner | undefined): BulkPicture {
+  const watches = new Map<string, { job: ReadJob; stopped: boolean }>();
+  const local = localPicture(snapshot, (exportId) => {
+    const watch = watches.get(exportId);
+    return watch && { progress: (done, total) => watch.job.progress(done, total), stopping: () => watch.stopped };
+  });
+  return {
+    ...local,
+    writeExport: async (kind, dir, name, exportId) => {
+      if (!jobs) return local.writeExport(kind, dir, name, exportId);
+      const watch = { job: jobs.startReadJob(exportId, 'bulk.export', () => (watch.stopped = true)), stopped: false };
+      watches.set(exportId, watch);
+      try {
+        const written = await local.writeExport(kind, dir, name, exportId);
+        watch.job.finish('done');
+        return written;
+      } catch (error) {
+        watch.job.finish(error instanceof ExportStopped ? 'cancelled' : 'failed');
+        throw error instanceof ExportStopped ? new AppError('conflict', error.message) : error;
+      } finally {
+        watches.delete(exportId);
+      }
+    },
+  };
 }
 
 /** Drops the cached picture (and ends the worker holding it). */

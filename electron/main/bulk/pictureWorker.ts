@@ -14,6 +14,7 @@ import { computeSnapshot } from './snapshot';
  */
 export async function serveBulkPicture(port: MessagePort, sqlite: BetterSqlite3.Database, jobId: string, params: PictureParams, stopping: () => boolean) {
   let picture: BulkPicture;
+  const cancelled = new Set<string>();
   sqlite.prepare('BEGIN').run();
   try {
     const snapshot = await computeSnapshot(
@@ -26,7 +27,11 @@ export async function serveBulkPicture(port: MessagePort, sqlite: BetterSqlite3.
         stopping,
       },
     );
-    picture = localPicture(snapshot);
+    // An export reports its records written under its own job id, and stops when main cancels it.
+    picture = localPicture(snapshot, (exportId) => ({
+      progress: (rowsDone, rowsTotal) => port.postMessage({ type: 'progress', jobId: exportId, rowsDone, rowsTotal } satisfies WorkerMessage),
+      stopping: () => cancelled.has(exportId) || stopping(),
+    }));
     await warmPicture(picture);
   } finally {
     // The read transaction ends here: page calls read details by rowid afterwards, as main did.
@@ -34,8 +39,9 @@ export async function serveBulkPicture(port: MessagePort, sqlite: BetterSqlite3.
   }
   port.postMessage({ type: 'ready', jobId, summary: picture.summary } satisfies WorkerMessage);
   await new Promise<void>((resolve) => {
-    port.on('message', (message: SessionCall | { type: 'stop' }) => {
+    port.on('message', (message: SessionCall | { type: 'stop' } | { type: 'cancel'; jobId: string }) => {
       if (message.type === 'stop') return resolve();
+      if (message.type === 'cancel') return void cancelled.add(message.jobId);
       if (message.type !== 'call') return;
       const op = message.op as PictureOp;
       const run = PICTURE_OPS.includes(op)

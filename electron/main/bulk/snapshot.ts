@@ -8,11 +8,12 @@
  * Speed (200,000 patients: about 300 ms on 2 cores, stretches of about 8 ms between yields). What
  * costs is SQLite's two index lookups per patient and turning SQLite values into JavaScript
  * values, so the pass reads only what a verdict needs, each row as ONE short string (`pluck`):
- * rowids, link bits, a status code, whether the contact has an email and the date of birth, last,
- * so it needs no length or escaping. Whether an email is one usable mailbox is THE email rule's
- * (checkMailbox), judged once per contact before the pass (passRows.ts mailboxClasses). The
- * verdict is bulkVerdict's two halves, each worked out once per distinct input (a date of birth
- * and status; link bits and usable or not), not once per patient. It keeps integers (patient and contact rowids) and the few excluded rows;
+ * rowids, link bits, a status code and the date of birth, last, so it needs no length or
+ * escaping. Whether an email is one usable mailbox is THE email rule's (checkMailbox), judged once
+ * per contact before the pass (passRows.ts mailboxClasses). The verdict is bulkVerdict's two
+ * halves, each worked out once per distinct input (a date of birth and status; link bits and
+ * usable or not), not once per patient. It keeps integers (patient and contact rowids) and the
+ * few excluded rows;
  * names, chart numbers and contact details are read back by rowid for the rows someone looks at
  * (a page, the exclusions, the worklist, an export).
  *
@@ -204,7 +205,6 @@ export async function computeSnapshot(
       const prow = intAt(r, 0, a);
       const crow = c === b + 1 ? null : intAt(r, b + 1, c);
       const status = digitAt(r, c + 1);
-      const hasEmail = digitAt(r, c + 2) === 1;
       const several = group.length > 0 || (i + 1 < texts.length && prowOf(texts[i + 1]!) === prow);
       // A contact written since the mailbox classes were read is judged from its row too.
       if (several || status > 5 || (crow !== null && crow > maxContact)) {
@@ -219,19 +219,19 @@ export async function computeSnapshot(
       const bits = b === a + 1 ? null : intAt(r, a + 1, b);
       const hasLink = crow !== null && bits !== null;
       const linkKey = hasLink ? bits : NO_LINK;
-      const mailbox = hasLink && hasEmail ? mailboxes.classOf(crow) : MAILBOX_NONE;
-      const dateKey = dateKeyAt(r, c + 5);
+      const mailbox = hasLink ? mailboxes.classOf(crow) : MAILBOX_NONE;
+      const dateKey = dateKeyAt(r, c + 4);
       let dob: string | null = null;
       let verdict: BulkVerdict;
       if (dateKey >= 0) {
-        verdict = patientVerdictOf(dateKey, r, c + 5, status) ?? primaryVerdictOf(linkKey, mailbox, crow);
+        verdict = patientVerdictOf(dateKey, r, c + 4, status) ?? primaryVerdictOf(linkKey, mailbox, crow);
       } else {
-        dob = r.charCodeAt(c + 3) === DIGIT_0 + 1 ? null : r.slice(c + 5);
+        dob = r.charCodeAt(c + 2) === DIGIT_0 + 1 ? null : r.slice(c + 4);
         verdict = bulkPatientVerdict({ status: PATIENT_STATUSES[status]!, dateOfBirth: dob }, minorAgeLimit, today) ?? primaryVerdictOf(linkKey, mailbox, crow);
       }
       let excludedRow: Row | null = null;
       if (!verdict.eligible) {
-        if (dateKey >= 0) dob = r.slice(c + 5);
+        if (dateKey >= 0) dob = r.slice(c + 4);
         // The exclusion's detail is worked out again with the contact's name (exclusionList): it
         // needs the email only when the email is the reason, so a usable one is not kept.
         const email = mailbox === MAILBOX_UNUSABLE ? mailboxes.unusableText(crow!) : null;

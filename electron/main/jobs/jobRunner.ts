@@ -61,6 +61,8 @@ export interface JobSession {
   kill(): void;
   /** Rejects when the worker fails or ends (after end() too). */
   readonly gone: Promise<never>;
+  /** A message the worker's job reads itself (a read job's cancel). */
+  tell(message: { type: string; jobId: string }): void;
 }
 
 /** A job that only reads (READ_JOB_KINDS), as its owner tells the runner about it: shown and cancelled, never recorded. */
@@ -208,6 +210,7 @@ export class JobRunner {
       end: () => worker.postMessage({ type: 'stop' }),
       kill: () => void worker.terminate(),
       gone: goneSignal,
+      tell: (message) => worker.postMessage(message),
     };
   }
 

@@ -72,7 +72,7 @@ function SummaryTable({ summary }: { summary: ReadinessSummary }) {
 }
 
 function Exports() {
-  const { exporting, exportNote, exportError, exportFile } = useReadiness();
+  const { exporting, exportJob, exportNote, exportError, exportFile, cancelExport } = useReadiness();
   return (
     <section className="bulk-panel" aria-labelledby="bulk-exports-title">
       <h2 id="bulk-exports-title">Files</h2>
@@ -94,6 +94,15 @@ function Exports() {
           </li>
         ))}
       </ul>
+      {exporting && exportJob && (
+        <div className="bulk-counting">
+          <p className="muted">{jobLabel(exportJob)}</p>
+          <progress max={Math.max(1, exportJob.rowsTotal)} value={exportJob.rowsDone} aria-label="Export progress" />
+          <button type="button" disabled={exportJob.state !== 'running'} onClick={() => void cancelExport()}>
+            Cancel export
+          </button>
+        </div>
+      )}
       <p role="status" className="bulk-note">
         {exportNote ?? ''}
       </p>
