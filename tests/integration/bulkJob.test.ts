@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +21,7 @@ import { waitFor } from '../support/waitFor';
  */
 
 const PATIENTS = 6_000;
+const repoRoot = path.resolve(import.meta.dirname, '../..');
 let temp: ReturnType<typeof makeTempDir>;
 let app: App;
 
@@ -139,4 +142,52 @@ describe('Bulk PIN readiness as a job', () => {
     expect(after.eligibleChildren).toBe(before.eligibleChildren - guardian.children.length);
     expect(await bulkJobs()).toHaveLength(jobsAfterExport + 1);
   });
+});
+
+describe('a crash while the Bulk PIN file is written', () => {
+  it('leaves no file under its name and a sound mirror; the next start writes it whole', async () => {
+    // A practice large enough that the file takes several progress reports to write.
+    await app.close();
+    const databaseFile = path.join(temp.dir, 'crash', 'practice.sqlite');
+    fs.mkdirSync(path.dirname(databaseFile), { recursive: true });
+    app = await createApp({ databaseFile, workstation: 'desk-crash', demo: { patients: 12_000 } });
+    await app.close();
+
+    // One process (no tsx CLI wrapper), so SIGKILL reaches the workstation itself.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/support/bulkExportChild.ts', databaseFile, DEMO_ADMIN_CLERK_ID], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const killedAt = await new Promise<{ rowsDone: number; rowsTotal: number }>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const progress = output.split('\n').find((line) => line.startsWith('{'));
+        if (progress) resolve(JSON.parse(progress));
+      });
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.once('exit', (code) => reject(new Error(`the workstation ended (${code}) before writing anything:\n${output}`)));
+    });
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    expect(killedAt.rowsDone).toBeLessThan(killedAt.rowsTotal);
+    expect(output).not.toContain('finished');
+
+    // Nothing the administrator would open: no CSV at all in the export folder (at most a hidden temporary file).
+    const exportDir = path.join(path.dirname(databaseFile), 'exports');
+    const left = fs.existsSync(exportDir) ? fs.readdirSync(exportDir) : [];
+    expect(left.filter((name) => !name.startsWith('.'))).toEqual([]);
+    expect(left.every((name) => name.endsWith('.tmp'))).toBe(true);
+
+    app = await createApp({ databaseFile, workstation: 'desk-crash' });
+    expect(app.context.sqlite.pragma('quick_check', { simple: true })).toBe('ok');
+    // No audit entry for a file that was never saved.
+    expect(app.context.sqlite.prepare(`SELECT count(*) FROM audit_log WHERE action = 'bulk_exported'`).pluck().get()).toBe(0);
+    await signInAs(app.context, DEMO_ADMIN_CLERK_ID);
+    const readiness = await ok<ReadinessSummary>('bulk.readiness', {});
+    const exported = await ok<{ file: string; rows: number }>('bulk.export', { kind: 'bulk_pin' });
+    expect(exported.rows).toBe(readiness.eligibleChildren);
+    expect(csvRows(fs.readFileSync(exported.file, 'utf8'))).toHaveLength(exported.rows + 1);
+  }, 180_000);
 });

@@ -119,7 +119,7 @@ export class ExportStopped extends Error {
 }
 
 /** Records between two progress reports. */
-const PROGRESS_EVERY = 5_000;
+const PROGRESS_EVERY = 2_000;
 
 /** The number of records a file will have. */
 function recordsIn(snapshot: BulkSnapshot, kind: ExportKind): number {
