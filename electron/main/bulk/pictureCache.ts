@@ -103,7 +103,15 @@ function inWorker(jobs: JobRunner, params: PictureParams): Omit<Entry, 'key'> {
       throw stopped ? cancelled() : error;
     },
   );
-  return { picture, release: () => session.end() };
+  // Dropped while it still counts (the mirror moved again): it finishes for whoever awaits it, then ends.
+  return {
+    picture,
+    release: () =>
+      void picture.then(
+        () => session.end(),
+        () => {},
+      ),
+  };
 }
 
 function inThisThread(ctx: AppContext, params: PictureParams, jobs: JobRunner | undefined): Omit<Entry, 'key'> {

@@ -318,7 +318,11 @@ export class JobRunner {
       .limit(5)
       .execute();
     const reads = [...this.readJobs.values()].map((j) => ({ ...j.view }));
-    return [...rows.map(viewOf), ...reads].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0)).slice(0, 5);
+    // Running jobs first (an ended read job never hides a running import), then newest first.
+    const live = (j: JobView) => (j.state === 'running' || j.state === 'cancelling' ? 1 : 0);
+    return [...rows.map(viewOf), ...reads]
+      .sort((a, b) => live(b) - live(a) || (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0))
+      .slice(0, 5);
   }
 
   /** Resolves once no job runs (the resumes at start included). */
