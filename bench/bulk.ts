@@ -11,6 +11,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { App } from '../electron/main/app';
 import { bulkHandlers } from '../electron/main/bulk/bulkHandlers';
+import { invalidateBulkPicture } from '../electron/main/bulk/pictureCache';
 import { computeSnapshot, invalidateBulkSnapshot, worklistRowForGuardian, type BulkSnapshot, type ScanOptions } from '../electron/main/bulk/snapshot';
 import { ms, printTable, summarize, type Timing } from './stats';
 import { recordTarget } from './targets';
@@ -56,12 +57,16 @@ export async function benchBulk(app: App): Promise<void> {
   const eligibility = await measure(app, { worklist: false });
   const full = await measure(app, { worklist: true });
 
-  // The screen's calls, cold (nothing cached) then warm. Nothing here writes to the mirror.
-  const exportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fpp-bench-bulk-'));
-  const handlers = bulkHandlers(ctx, { exportDir });
+  // The screen's calls as the app makes them: Bulk PIN readiness as a job in a worker (cold: the
+  // job), then the first page of each list from the job's picture, then warm. Nothing here writes
+  // to the mirror except the export's audit row.
+  const handlers = app.handlers;
   invalidateBulkSnapshot(ctx.sqlite);
+  invalidateBulkPicture(ctx.sqlite);
   const stop = watchLoop();
   const [coldReadiness, summary] = await once(() => handlers['bulk.readiness']({}));
+  const jobLoopMax = stop();
+  const stopCalls = watchLoop();
   const [firstGuardians] = await once(() => handlers['bulk.eligible']({ limit: 100, offset: 0 }));
   const [firstExclusions] = await once(() => handlers['bulk.exclusions']({ limit: 100, offset: 0 }));
   const [firstWorklist, worklist] = await once(() => handlers['bulk.worklist']({ limit: 100, offset: 0 }));
@@ -83,7 +88,17 @@ export async function benchBulk(app: App): Promise<void> {
   let exported: [number, { rows: number }] | null = null;
   // Export needs a signed-in clerk (the demo practice signs its demo clerk in); it writes a file and an audit row only.
   if (ctx.session.clerkId) exported = await once(() => handlers['bulk.export']({ kind: 'bulk_pin' }));
-  const screenLoopMax = stop();
+  const screenLoopMax = stopCalls();
+  // For comparison: the same cold calls worked out in this thread (no job runner), as before issue 14.
+  const exportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fpp-bench-bulk-'));
+  const inThread = bulkHandlers(ctx, { exportDir });
+  invalidateBulkPicture(ctx.sqlite);
+  const stopHere = watchLoop();
+  const [hereReadiness] = await once(() => inThread['bulk.readiness']({}));
+  const [hereGuardians] = await once(() => inThread['bulk.eligible']({ limit: 100, offset: 0 }));
+  const [hereExclusions] = await once(() => inThread['bulk.exclusions']({ limit: 100, offset: 0 }));
+  const hereLoopMax = stopHere();
+  invalidateBulkPicture(ctx.sqlite);
   fs.rmSync(exportDir, { recursive: true, force: true });
   const warmTiming = summarize(warm);
   const rowTiming = summarize(rowSamples);
@@ -107,23 +122,39 @@ export async function benchBulk(app: App): Promise<void> {
     ],
   );
   printTable(
-    'Bulk PIN screen calls on the same mirror (ms; cold = first call after a change)',
+    'Bulk PIN screen calls on the same mirror (ms; the job in a worker thread, then its picture; cold = first call after a change)',
     ['call', 'n', 'p50', 'p95', 'max'],
     [
-      ['bulk.readiness, cold', 1, ms(coldReadiness), '', ''],
-      ['bulk.eligible first page, cold (guardians read and sorted)', 1, ms(firstGuardians), '', ''],
-      ['bulk.exclusions first page, cold', 1, ms(firstExclusions), '', ''],
-      ['bulk.worklist first page', 1, ms(firstWorklist), '', ''],
+      ['bulk.readiness, cold: the Bulk PIN job (worker: pass, worklist, lists sorted)', 1, ms(coldReadiness), '', ''],
+      [`  main event-loop max during the job (target <= 50): ${met(jobLoopMax <= 50)}`, '', '', '', ms(jobLoopMax)],
+      ['bulk.eligible first page, after the job', 1, ms(firstGuardians), '', ''],
+      ['bulk.exclusions first page, after the job', 1, ms(firstExclusions), '', ''],
+      ['bulk.worklist first page, after the job', 1, ms(firstWorklist), '', ''],
       ['readiness + eligible page + worklist page, cached', warmTiming.n, ms(warmTiming.p50), ms(warmTiming.p95), ms(warmTiming.max)],
       ['inline fix: refreshed guardian row (worklistRowForGuardian)', rowTiming.n, ms(rowTiming.p50), ms(rowTiming.p95), ms(rowTiming.max)],
-      ...(exported ? [[`bulk.export bulk_pin (${exported[1].rows.toLocaleString('en-US')} rows)`, 1, ms(exported[0]), '', ''] as (string | number)[]] : []),
-      [`event-loop max over these calls (target <= 50): ${met(screenLoopMax <= 50)}`, '', '', '', ms(screenLoopMax)],
+      ...(exported
+        ? [
+            [`bulk.export bulk_pin (${exported[1].rows.toLocaleString('en-US')} rows, written by the job's worker)`, 1, ms(exported[0]), '', ''] as (
+              | string
+              | number
+            )[],
+          ]
+        : []),
+      [`event-loop max over the calls after the job (target <= 50): ${met(screenLoopMax <= 50)}`, '', '', '', ms(screenLoopMax)],
+      ['comparison, in this thread (no worker): readiness cold', 1, ms(hereReadiness), '', ''],
+      ['  then eligible first page / exclusions first page', 1, `${ms(hereGuardians)} / ${ms(hereExclusions)}`, '', ''],
+      [`  event-loop max over these three: ${met(hereLoopMax <= 50)}`, '', '', '', ms(hereLoopMax)],
     ],
   );
   recordTarget('eligibility pass p95', `${ms(eligibility.timing.p95)} ms`, '< 300 ms', eligibility.timing.p95 < 300);
   recordTarget('eligibility + worklist p95', `${ms(full.timing.p95)} ms`, '< 1000 ms', full.timing.p95 < 1000);
-  const coldWorst = Math.max(coldReadiness, firstGuardians, firstExclusions);
-  recordTarget('Bulk screen calls cold (slowest of readiness, eligible and exclusions first page)', `${ms(coldWorst)} ms`, '< 500 ms', coldWorst < 500);
+  const coldWorst = Math.max(firstGuardians, firstExclusions, firstWorklist);
+  recordTarget(
+    'Bulk screen calls cold after the job (slowest first page of eligible, exclusions, worklist)',
+    `${ms(coldWorst)} ms`,
+    '< 500 ms',
+    coldWorst < 500,
+  );
   recordTarget('inline worklist fix: refreshed row p95', `${ms(rowTiming.p95)} ms`, '< 5 ms', rowTiming.p95 < 5);
   const snap = full.last;
   printTable(

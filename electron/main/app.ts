@@ -221,7 +221,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     ...syncHandlers(ctx, { syncNow: () => deliveries.syncNow() }),
     ...secretHandlers(ctx, { secrets, configurationChanged }),
     ...settingsHandlers(ctx, { configurationChanged }),
-    ...bulkHandlers(ctx, { exportDir }),
+    ...bulkHandlers(ctx, { exportDir, jobs }),
     ...campaignHandlers(ctx, { pacer: campaignPacer }),
     ...importHandlers(importer),
     ...jobHandlers(jobs),

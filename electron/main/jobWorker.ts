@@ -7,6 +7,7 @@ import { waitForDesk } from './db/deskTurn';
 import { walCheckpoints } from './db/walCheckpoints';
 import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
 import { fhirIngestOps } from './fhir/ingestOps';
+import { serveBulkPicture } from './bulk/pictureWorker';
 
 /**
  * Worker-thread entry of the job runner (jobs/jobRunner.ts), an app entry beside index.ts and web.ts
@@ -69,6 +70,7 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     registerAuditChain(sqlite); // the job's audit row is chained by the database's trigger
     const { job } = data;
     if (job.kind === 'sync.apply') return await serve(port, sqlite, data);
+    if (job.kind === 'bulk.picture') return await serveBulkPicture(port, sqlite, job.jobId, job.params, () => stopping);
     let deskBusy = true;
     let synchronous = 'FULL';
     let lastSync = performance.now();

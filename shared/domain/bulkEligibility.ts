@@ -1,11 +1,14 @@
 /**
  * Who the Bulk PIN campaign emails (SPEC 3.5, seed "How does it work?"): an Active patient under
  * the Minor Age Limit whose Primary Contact (Sort 1) has Joint or Exclusive authority or resides
- * with them, and has an email address. The Primary Contact rule is the one the PIN wizard uses
- * (contacts.ts), so the wizard and the campaign never disagree about a child. Pure.
+ * with them, and has a usable email address. The Primary Contact rule is the one the PIN wizard
+ * uses (contacts.ts) and the email rule is the one the plan and the mailer use (email.ts
+ * checkMailbox), so the wizard and the campaign never disagree about a child or an address. Pure.
  */
 import { STATUS_EXCLUSIONS, type ExclusionReason } from './exclusions';
 import { hasAccessRight, primaryContactLink, type ContactLink } from './contacts';
+import { shownEmail } from './contactQuality';
+import { checkMailbox, emailProblemWords } from './email';
 import { formatUsDate, type IsoDate } from './dates';
 import { patientEligibility, type PatientEligibility } from './eligibility';
 import { fullName } from './names';
@@ -39,7 +42,7 @@ function contactName(primary: BulkPrimary): string {
  * The campaign verdict for one patient. Reasons in order: status (each non-Active status its own
  * reason) → no usable date of birth → at or over the Minor Age Limit → no Sort-1 contact →
  * Sort 1 without Joint/Exclusive authority and not residing (the Portal column never counts; a
- * Sort-2 contact with authority does not stand in) → no email. `primary` is the patient's Sort-1
+ * Sort-2 contact with authority does not stand in) → no usable email. `primary` is the patient's Sort-1
  * link (see {@link bulkPrimaryOf}); a link of another sort counts as no Primary Contact.
  */
 export function bulkVerdict(patient: BulkPatient, primary: BulkPrimary | null, minorAgeLimit: number, today: IsoDate): BulkVerdict {
@@ -88,9 +91,11 @@ function patientVerdictOf({ exclusions }: PatientEligibility): BulkVerdict | nul
 
 /**
  * The second half of {@link bulkVerdict}, for a patient who passed {@link bulkPatientVerdict}:
- * the reasons that rest on the Primary Contact alone. The email counts only by being present
- * (not null, not blank once trimmed): the Bulk PIN snapshot relies on this, judging every address
- * that contains an "@" as present without reading it into JavaScript.
+ * the reasons that rest on the Primary Contact alone. The email must be exactly one mailbox
+ * (checkMailbox, THE email rule): "mom@" or "mom@x.com; dad@y.com" cannot be emailed, so that
+ * guardian is left out of the campaign as having no usable email (SPEC 3.2: the desk prints
+ * instead), and the worklist asks for the address to be fixed. Any usable address gives the
+ * same verdict, so a pass over many patients may work it out once per (link, usable or not).
  */
 export function bulkPrimaryVerdict(primary: BulkPrimary | null): BulkVerdict {
   if (primary === null || primary.link.sort !== 1) return excluded('no_primary_contact', 'No Family Contact with Sort 1');
@@ -99,8 +104,13 @@ export function bulkPrimaryVerdict(primary: BulkPrimary | null): BulkVerdict {
     const portal = primary.link.portalFlag ? ' (the Portal column does not count)' : '';
     return excluded('primary_without_authority', `Sort 1 ${contactName(primary)} has no authority and does not reside${portal}`);
   }
-  if (primary.email === null || primary.email.trim() === '') {
-    return excluded('no_email', `Sort 1 ${contactName(primary)} has no email address`);
+  const mailbox = checkMailbox(primary.email);
+  if (!mailbox.ok) {
+    if (mailbox.problem === 'missing') return excluded('no_email', `Sort 1 ${contactName(primary)} has no email address`);
+    return excluded(
+      'no_email',
+      `Sort 1 ${contactName(primary)} has no usable email address ("${shownEmail(primary.email ?? '')}": ${emailProblemWords(mailbox.problem)})`,
+    );
   }
   return { eligible: true };
 }

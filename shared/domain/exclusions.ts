@@ -39,5 +39,5 @@ export const EXCLUSION_LABELS: Record<ExclusionReason, string> = {
   no_date_of_birth: 'No date of birth on the chart',
   no_primary_contact: 'No Primary Contact (no Family Contact with Sort 1)',
   primary_without_authority: 'Primary Contact without authority and not living with the child',
-  no_email: 'Primary Contact has no email address',
+  no_email: 'Primary Contact has no usable email address',
 };

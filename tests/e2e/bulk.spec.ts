@@ -60,7 +60,7 @@ test('readiness shows the practice’s counts and exclusions, records checklist 
   await expect(page.getByText(/computed in [\d,]+ ms/)).toBeVisible();
 
   // The exclusions chart names each reason in words, with its count.
-  await expect(exclusionCount(page, 'Primary Contact has no email address')).toHaveText(shown(excluded('no_email')));
+  await expect(exclusionCount(page, 'Primary Contact has no usable email address')).toHaveText(shown(excluded('no_email')));
   await expect(exclusionCount(page, 'Primary Contact without authority and not living with the child')).toHaveText(
     shown(excluded('primary_without_authority')),
   );

@@ -364,8 +364,8 @@ describe('eligibility preview', () => {
           {
             id: 'c-odd',
             firstName: 'Ur\u001fsula',
-            lastName: 'Odd',
-            email: 'ur\u001fsula@example.com',
+            lastName: 'Odd \ud83c\udf35',
+            email: 'ursula@example.com',
             mobilePhone: '617-555-0113',
             links: sort1(['p-odd1', 'p-odd2']),
           },
@@ -377,24 +377,114 @@ describe('eligibility preview', () => {
         children: [{ id: 'p-cactus', firstName: 'Cy', lastName: 'Cactus 🌵', dateOfBirth: '2016-05-05' }],
         contacts: [{ id: 'c-cactus', firstName: 'Cara', lastName: 'Cactus', email: '🌵@example.com', mobilePhone: '617-555-0114', links: sort1(['p-cactus']) }],
       },
+      {
+        id: 'f-sep',
+        name: 'Sep',
+        children: [{ id: 'p-sep', firstName: 'Sid', lastName: 'Sep', dateOfBirth: '2016-06-06' }],
+        contacts: [{ id: 'c-sep', firstName: 'Sue', lastName: 'Sep', email: 'sue\u001f@example.com', mobilePhone: '617-555-0115', links: sort1(['p-sep']) }],
+      },
     ]);
-    run(`UPDATE contacts SET preferred_reminder = 'Text' WHERE id = 'c-odd'`);
+    run(`UPDATE contacts SET preferred_reminder = 'Text' WHERE id IN ('c-odd', 'c-sep')`);
     const { guardians } = await call('bulk.eligible', { limit: 1000 });
     expect(guardians.find((g) => g.contactId === 'c-odd')).toEqual({
       contactId: 'c-odd',
       firstName: 'Ur\u001fsula',
-      lastName: 'Odd',
-      email: 'ur\u001fsula@example.com',
+      lastName: 'Odd \ud83c\udf35',
+      email: 'ursula@example.com',
       mobilePhone: '617-555-0113',
       preferredReminder: 'Text',
       children: [{ patientId: 'p-odd1', firstName: 'Zo\u001fe', lastName: 'Odd', dateOfBirth: '2016-04-04', chartNumber: 'C-p-odd1' }],
     });
     expect(await exclusionOf('p-odd2')).toMatchObject({ reason: 'no_date_of_birth', detail: 'Date of birth on file ("2016-\u001f4-04") is not a real date' });
-    expect((await worklistRowOf('p-odd1'))!.problems.map((p) => p.code)).toEqual(['malformed_email']);
-    expect(guardians.find((g) => g.contactId === 'c-cactus')).toMatchObject({
-      email: '🌵@example.com',
-      children: [{ patientId: 'p-cactus', firstName: 'Cy', lastName: 'Cactus 🌵', dateOfBirth: '2016-05-05' }],
+    // An address holding the separator, or an emoji, is not one mailbox (THE email rule): left out, and on the worklist.
+    expect(guardians.find((g) => g.contactId === 'c-sep')).toBeUndefined();
+    expect(guardians.find((g) => g.contactId === 'c-cactus')).toBeUndefined();
+    expect(await exclusionOf('p-sep')).toMatchObject({
+      reason: 'no_email',
+      detail: 'Sort 1 Sue Sep has no usable email address ("sue@example.com": not a valid email address)',
     });
+    expect(await exclusionOf('p-cactus')).toMatchObject({
+      reason: 'no_email',
+      detail: 'Sort 1 Cara Cactus has no usable email address ("🌵@example.com": not a valid email address)',
+    });
+    expect((await worklistRowOf('p-sep'))!.problems.map((p) => p.code)).toEqual(['malformed_email']);
+    expect((await worklistRowOf('p-cactus'))!.children.map((c) => c.patientName)).toEqual(['Cy Cactus 🌵']);
+  });
+});
+
+describe('the campaign emails only a usable address (THE email rule, checkMailbox)', () => {
+  const HALF_TYPED: FamilyFixture[] = [
+    {
+      id: 'f-half',
+      name: 'Half',
+      children: [{ id: 'p-half', firstName: 'Hal', lastName: 'Half', dateOfBirth: '2017-07-07' }],
+      contacts: [{ id: 'c-half', firstName: 'Hope', lastName: 'Half', email: 'mom@', mobilePhone: '617-555-0116', links: sort1(['p-half']) }],
+    },
+    {
+      id: 'f-both',
+      name: 'Both',
+      children: [
+        { id: 'p-both1', firstName: 'Bo', lastName: 'Both', dateOfBirth: '2015-01-01' },
+        { id: 'p-both2', firstName: 'Bea', lastName: 'Both', dateOfBirth: '2018-01-01' },
+      ],
+      contacts: [
+        {
+          id: 'c-both',
+          firstName: 'Bria',
+          lastName: 'Both',
+          email: 'bria@example.com; ben@example.com',
+          mobilePhone: '617-555-0117',
+          links: sort1(['p-both1', 'p-both2']),
+        },
+      ],
+    },
+  ];
+
+  it('a guardian with "mom@" or two addresses in one field gets no campaign email: left out as no usable email, on the worklist, out of the file', async () => {
+    insertFamilies(app.context.sqlite, HALF_TYPED);
+    run(`UPDATE contacts SET preferred_reminder = 'Email' WHERE id IN ('c-half', 'c-both')`);
+    const { guardians } = await call('bulk.eligible', { limit: 1000 });
+    expect(guardians.map((g) => g.contactId)).not.toContain('c-half');
+    expect(guardians.map((g) => g.contactId)).not.toContain('c-both');
+
+    expect(await exclusionOf('p-half')).toMatchObject({
+      reason: 'no_email',
+      detail: 'Sort 1 Hope Half has no usable email address ("mom@": not a valid email address)',
+    });
+    for (const child of ['p-both1', 'p-both2'])
+      expect(await exclusionOf(child)).toMatchObject({
+        reason: 'no_email',
+        detail: 'Sort 1 Bria Both has no usable email address ("bria@example.com; ben@example.com": two addresses in one field)',
+      });
+    const readiness = await call('bulk.readiness', {});
+    expect(readiness.exclusions.find((e) => e.reason === 'no_email')!.count).toBe(4); // Nina, and these three
+
+    // The worklist says what to fix, once for Bria's two children.
+    expect((await worklistRowOf('p-half'))!.problems.map((p) => p.code)).toEqual(['malformed_email']);
+    const both = (await worklistRowOf('p-both1'))!;
+    expect(both.children.map((c) => c.patientId)).toEqual(['p-both2', 'p-both1']); // Bea, Bo
+    expect(both.problems.find((p) => p.code === 'malformed_email')!.message).toMatch(/two addresses in one field/);
+
+    // The Bulk PIN file does not carry them; the exclusions report does, with why.
+    const file = await call('bulk.export', { kind: 'bulk_pin' });
+    const text = fs.readFileSync(file.file, 'utf8');
+    expect(text).not.toContain('mom@');
+    expect(text).not.toContain('bria@example.com');
+    const report = csvRows(fs.readFileSync((await call('bulk.export', { kind: 'exclusions' })).file, 'utf8'));
+    expect(report.find((r) => r[0] === 'C-p-half')?.slice(3)).toEqual([
+      'no_email',
+      'Primary Contact has no usable email address',
+      'Sort 1 Hope Half has no usable email address ("mom@": not a valid email address)',
+    ]);
+
+    // Fixed inline to one address: both children are in, one email for the two.
+    expect(await call('bulk.fixContact', { contactId: 'c-both', changes: { email: 'bria@example.com' } })).toBeNull();
+    const after = await call('bulk.eligible', { limit: 1000 });
+    expect(after.guardians.find((g) => g.contactId === 'c-both')).toMatchObject({
+      email: 'bria@example.com',
+      children: [{ patientId: 'p-both1' }, { patientId: 'p-both2' }],
+    });
+    expect(await exclusionOf('p-both1')).toBeUndefined();
   });
 });
 

@@ -1,15 +1,16 @@
 /**
- * Bulk PIN readiness (SPEC 3.5) behind the contract's bulk.* calls. Reads come from the cached
- * snapshot of the mirror (see snapshot.ts); writes need a signed-in clerk.
+ * Bulk PIN readiness (SPEC 3.5) behind the contract's bulk.* calls. Reads come from the Bulk PIN
+ * picture, worked out as a job and cached while the mirror is unchanged (pictureCache.ts); writes
+ * need a signed-in clerk.
  */
 import { EXCLUSION_REASONS, type ReadinessSummary } from '../../../shared/bulk/api';
 import type { AppContext } from '../context';
 import type { Handlers } from '../dispatch';
+import type { JobRunner } from '../jobs/jobRunner';
 import { answerChecklist, checklistReady, readChecklist } from './checklist';
 import { exportBulkFile } from './export';
 import { fixContact } from './fixContact';
-import { bulkSnapshot } from './snapshot';
-import { worklistChildCount } from '../../../shared/domain/worklistGroups';
+import { bulkPicture } from './pictureCache';
 
 export type BulkHandlerName =
   | 'bulk.readiness'
@@ -20,46 +21,42 @@ export type BulkHandlerName =
   | 'bulk.fixContact'
   | 'bulk.export';
 
-const pageOf = <T>(rows: readonly T[], offset: number, limit: number): T[] => rows.slice(offset, offset + limit);
+export interface BulkOptions {
+  exportDir: string;
+  /** The job runner: the picture is worked out in its worker thread (without one, in this thread). */
+  jobs?: JobRunner;
+}
 
-export async function bulkReadiness(ctx: AppContext): Promise<ReadinessSummary> {
-  const [checklist, snapshot] = await Promise.all([readChecklist(ctx.db), bulkSnapshot(ctx)]);
+export async function bulkReadiness(ctx: AppContext, jobs?: JobRunner): Promise<ReadinessSummary> {
+  const [checklist, { summary }] = await Promise.all([readChecklist(ctx.db), bulkPicture(ctx, jobs)]);
   return {
     checklist,
     checklistReady: checklistReady(checklist),
-    eligibleGuardians: snapshot.guardianCount,
-    eligibleChildren: snapshot.eligibleChildren,
-    exclusions: EXCLUSION_REASONS.map((reason) => ({ reason, count: snapshot.exclusionCounts[reason] })),
-    openQualityRows: snapshot.worklist.length,
-    openQualityChildren: snapshot.worklistChildren,
-    computedAt: snapshot.computedAt,
-    elapsedMs: snapshot.elapsedMs,
+    eligibleGuardians: summary.guardianCount,
+    eligibleChildren: summary.eligibleChildren,
+    exclusions: EXCLUSION_REASONS.map((reason) => ({ reason, count: summary.exclusionCounts[reason] })),
+    openQualityRows: summary.worklistRows,
+    openQualityChildren: summary.worklistChildren,
+    computedAt: summary.computedAt,
+    elapsedMs: summary.elapsedMs,
   };
 }
 
-export function bulkHandlers(ctx: AppContext, options: { exportDir: string }): Pick<Handlers, BulkHandlerName> {
+export function bulkHandlers(ctx: AppContext, options: BulkOptions): Pick<Handlers, BulkHandlerName> {
+  const { jobs } = options;
   return {
-    'bulk.readiness': () => bulkReadiness(ctx),
+    'bulk.readiness': () => bulkReadiness(ctx, jobs),
     'bulk.setChecklist': async (input) => {
       await answerChecklist(ctx, input);
-      return bulkReadiness(ctx);
+      return bulkReadiness(ctx, jobs);
     },
     'bulk.eligible': async ({ limit, offset }) => {
-      const snapshot = await bulkSnapshot(ctx);
-      return { guardians: await snapshot.guardians(offset, limit), total: snapshot.guardianCount };
+      const picture = await bulkPicture(ctx, jobs);
+      return { guardians: await picture.guardians(offset, limit), total: picture.summary.guardianCount };
     },
-    'bulk.exclusions': async ({ reason, limit, offset }) => {
-      const exclusions = await (await bulkSnapshot(ctx)).exclusions();
-      const rows = reason ? exclusions.filter((e) => e.reason === reason) : exclusions;
-      return { rows: pageOf(rows, offset, limit), total: rows.length };
-    },
-    'bulk.worklist': async ({ problem, limit, offset }) => {
-      const { worklist, worklistChildren } = await bulkSnapshot(ctx);
-      if (!problem) return { rows: pageOf(worklist, offset, limit), total: worklist.length, children: worklistChildren };
-      const rows = worklist.filter((w) => w.problems.some((p) => p.code === problem));
-      return { rows: pageOf(rows, offset, limit), total: rows.length, children: worklistChildCount(rows) };
-    },
+    'bulk.exclusions': async ({ reason, limit, offset }) => (await bulkPicture(ctx, jobs)).exclusions(reason, offset, limit),
+    'bulk.worklist': async ({ problem, limit, offset }) => (await bulkPicture(ctx, jobs)).worklist(problem, offset, limit),
     'bulk.fixContact': (input) => fixContact(ctx, input),
-    'bulk.export': ({ kind }) => exportBulkFile(ctx, options.exportDir, kind),
+    'bulk.export': ({ kind }) => exportBulkFile(ctx, options.exportDir, kind, jobs),
   };
 }

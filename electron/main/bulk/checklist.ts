@@ -10,7 +10,8 @@ import { appendAudit } from '../audit/audit';
 import { requireClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
 import type { Db } from '../db/open';
-import { keepSnapshotAfterOwnWrite, mirrorStamp } from './snapshot';
+import { keepBulkAfterOwnWrite } from './pictureCache';
+import { mirrorStamp } from './snapshot';
 
 export const CHECKLIST_KEY = 'bulkChecklist';
 
@@ -83,5 +84,5 @@ export async function answerChecklist(ctx: AppContext, input: { item: ChecklistI
     written = 2;
   });
   // An answer cannot change who is eligible: keep the cached picture.
-  if (written > 0) keepSnapshotAfterOwnWrite(ctx.sqlite, stamp, written);
+  if (written > 0) keepBulkAfterOwnWrite(ctx.sqlite, stamp, written);
 }

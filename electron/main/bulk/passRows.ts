@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ContactLink } from '../../../shared/domain/contacts';
+import { checkMailbox } from '../../../shared/domain/email';
 import { PATIENT_STATUSES, type Authority, type PatientStatus } from '../../../shared/domain/patient';
 
 // The bulk snapshot's pass rows (see snapshot.ts): the SQL that packs a patient and their Sort-1
@@ -23,21 +24,17 @@ const JOIN = `FROM patients p
 
 /** PATIENT_STATUSES index (0: Active), 9 for anything else (read again column by column). */
 const STATUS_CODE = `CASE p.status ${PATIENT_STATUSES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} ELSE 9 END`;
-/**
- * The email as the verdict sees it: 0 none (NULL), 1 an address with an "@" (present: not blank
- * once trimmed, whatever else it holds; bulkVerdict looks at the email only for presence),
- * 2 anything else (read again, the verdict judges the text itself).
- */
-const EMAIL_CLASS = `CASE WHEN c.email IS NULL THEN 0 WHEN instr(c.email, '@') > 0 THEN 1 ELSE 2 END`;
 
 /**
- * One string per (patient, Sort-1 link): `prow,bits,crow,SEN,dob` with S the status code, E the
- * email class, N 1 when the date of birth is NULL; the date of birth is last, so it is whatever
- * follows the fourth comma, exactly (commas or any other character in it included).
+ * One string per (patient, Sort-1 link): `prow,bits,crow,SN,dob` with S the status code, N 1 when
+ * the date of birth is NULL; the date of birth is last, so it is whatever follows the fourth comma,
+ * exactly (commas or any other character in it included). No email: whether the contact has one
+ * usable mailbox is known by its rowid (mailboxClasses), so the join reads the contact's id index
+ * only, never its row.
  */
 export const PASS_SQL = `SELECT
   p.rowid || ',' || coalesce(${LINK_BITS}, '') || ',' || coalesce(c.rowid, '') || ',' ||
-  ${STATUS_CODE} || ${EMAIL_CLASS} || (p.date_of_birth IS NULL) || ',' || coalesce(p.date_of_birth, '')
+  ${STATUS_CODE} || (p.date_of_birth IS NULL) || ',' || coalesce(p.date_of_birth, '')
   ${JOIN}
   WHERE p.rowid > ? AND p.rowid <= ?
   ORDER BY p.rowid`;
@@ -90,7 +87,7 @@ export function intAt(s: string, start: number, end: number): number {
   return negative ? -n : n;
 }
 
-/** A pass row column by column (several Sort-1 links, an email without "@", an unknown status). */
+/** A pass row column by column (several Sort-1 links, an unknown status). */
 export function rereadRow(prow: number, crow: number | null, reread: BetterSqlite3.Statement): Row {
   const v = reread.get(prow, crow) as [number | null, PatientStatus, string | null, string | null] | undefined;
   if (!v) throw new Error('bulk snapshot: a row vanished while it was being read');
@@ -106,3 +103,43 @@ export const LINK_BY_BITS: readonly ContactLink[] = Array.from({ length: 16 }, (
   residesWith: (bits & 4) !== 0,
   portalFlag: (bits & 8) !== 0,
 }));
+
+/** What a contact's email field is to the campaign: none, one usable mailbox, or text that is not one. */
+export const MAILBOX_NONE = 0;
+export const MAILBOX_USABLE = 1;
+export const MAILBOX_UNUSABLE = 2;
+
+export interface MailboxClasses {
+  /** By contact rowid: MAILBOX_NONE (also for a rowid not seen), MAILBOX_USABLE or MAILBOX_UNUSABLE. */
+  classOf(crow: number): number;
+  /** The field as it stands, for a contact whose email is unusable (the exclusion quotes it). */
+  unusableText(crow: number): string | null;
+}
+
+/**
+ * Every contact's email judged once by THE email rule (checkMailbox via usableEmail), as one byte per
+ * contact rowid: the pass then needs no email text, only the rowid it already reads. The text is
+ * kept only for the few unusable fields.
+ */
+export function mailboxClasses(sqlite: BetterSqlite3.Database, maxContact: number): MailboxClasses {
+  const bytes = new Uint8Array(maxContact + 1);
+  const unusable = new Map<number, string>();
+  // One string per contact, "rowid,email" (the rowid has no comma: the first one ends it), which
+  // better-sqlite3 hands over several times faster than a row of two values.
+  const rows = sqlite.prepare(`SELECT rowid || ',' || email FROM contacts WHERE email IS NOT NULL AND rowid <= ?`).pluck(true).all(maxContact) as string[];
+  for (const row of rows) {
+    const comma = row.indexOf(',');
+    const crow = intAt(row, 0, comma);
+    const email = row.slice(comma + 1);
+    const check = checkMailbox(email);
+    if (check.ok) bytes[crow] = MAILBOX_USABLE;
+    else if (check.problem !== 'missing') {
+      bytes[crow] = MAILBOX_UNUSABLE;
+      unusable.set(crow, email);
+    }
+  }
+  return {
+    classOf: (crow) => (crow >= 0 && crow < bytes.length ? bytes[crow]! : MAILBOX_NONE),
+    unusableText: (crow) => unusable.get(crow) ?? null,
+  };
+}

@@ -8,15 +8,17 @@
  * Speed (200,000 patients: about 300 ms on 2 cores, stretches of about 8 ms between yields). What
  * costs is SQLite's two index lookups per patient and turning SQLite values into JavaScript
  * values, so the pass reads only what a verdict needs, each row as ONE short string (`pluck`):
- * rowids, link bits, a status code, an email class (none / has an "@" / other) and the date of
- * birth, last, so it needs no length or escaping. The verdict is bulkVerdict's two halves, each
- * worked out once per distinct input (a date of birth and status; link bits and email class), not
- * once per patient. It keeps integers (patient and contact rowids) and the few excluded rows;
+ * rowids, link bits, a status code and the date of birth, last, so it needs no length or
+ * escaping. Whether an email is one usable mailbox is THE email rule's (checkMailbox), judged once
+ * per contact before the pass (passRows.ts mailboxClasses). The verdict is bulkVerdict's two
+ * halves, each worked out once per distinct input (a date of birth and status; link bits and
+ * usable or not), not once per patient. It keeps integers (patient and contact rowids) and the
+ * few excluded rows;
  * names, chart numbers and contact details are read back by rowid for the rows someone looks at
  * (a page, the exclusions, the worklist, an export).
  *
- * Rows the short form does not settle (several Sort-1 links, an email without "@", an unknown
- * status) are read again column by column and judged the general way. The detail reads pack
+ * Rows the short form does not settle (several Sort-1 links, an unknown status, a contact newer
+ * than the pass) are read again column by column and judged the general way. The detail reads pack
  * several free-text columns into one string: those come with their SQLite lengths and must end
  * exactly on a separator (or the end of the row); a row that does not line up (a stray U+001F, a
  * character outside the BMP) is read again column by column.
@@ -34,12 +36,30 @@ import { lazyExclusions } from './exclusionList';
 import { lazyGuardians } from './guardianList';
 import { yieldToEventLoop } from '../lib/pacing';
 import { PassTally } from './passTally';
-import { dateKeyAt, DIGIT_0, digitAt, intAt, LINK_BY_BITS, PASS_SQL, prowOf, REREAD_SQL, rereadRow, type Row } from './passRows';
+import {
+  dateKeyAt,
+  DIGIT_0,
+  digitAt,
+  intAt,
+  LINK_BY_BITS,
+  MAILBOX_NONE,
+  MAILBOX_UNUSABLE,
+  MAILBOX_USABLE,
+  mailboxClasses,
+  PASS_SQL,
+  prowOf,
+  REREAD_SQL,
+  rereadRow,
+  type Row,
+} from './passRows';
 import { readers } from './rowidReaders';
 import { buildWorklist } from './worklistRows';
 
 /** One patient's worklist row and one guardian's, worked out directly (bulk tests and the bench read them here). */
 export { sharedEmailFlags, worklistEntryFor, worklistRowForGuardian } from './worklistRows';
+
+/** Any usable address, for the memoised verdict of a link with one (the verdict does not depend on which). */
+const USABLE_STAND_IN = 'guardian@example.com';
 
 export interface BulkSnapshot {
   /** Eligible Primary Contacts: one campaign email each. */
@@ -74,6 +94,18 @@ export interface ScanOptions {
   targetChunkMs?: number;
   /** false: eligibility only, no data-quality worklist (the bench times the two apart). */
   worklist?: boolean;
+  /** After each chunk: patients read so far (by rowid) and in all. */
+  progress?: (rowsDone: number, rowsTotal: number) => void;
+  /** Asked after each chunk: true stops the pass (it throws BulkPassStopped). */
+  stopping?: () => boolean;
+}
+
+/** The pass was stopped (a cancel, the app closing): nothing of it is kept. */
+export class BulkPassStopped extends Error {
+  constructor() {
+    super('The Bulk PIN readiness pass was stopped.');
+    this.name = 'BulkPassStopped';
+  }
 }
 
 /**
@@ -100,6 +132,8 @@ export async function computeSnapshot(
 
   const maxContact = (sqlite.prepare('SELECT max(rowid) FROM contacts').pluck().get() as number | null) ?? 0;
   const tally = new PassTally(maxContact, withWorklist);
+  const mailboxes = mailboxClasses(sqlite, maxContact);
+  await yieldToEventLoop();
 
   const judge = (rows: Row[]) => {
     const first = rows[0]!;
@@ -142,12 +176,15 @@ export async function computeSnapshot(
     }
     return verdict;
   };
+  // The Primary Contact's half, per (link bits, mailbox class) for no email or a usable one (any
+  // usable address gives the same verdict); an unusable field is judged with its own text.
   const primaryVerdicts = new Array<BulkVerdict | undefined>((NO_LINK + 1) * 2);
-  const primaryVerdictOf = (linkKey: number, emailClass: number): BulkVerdict => {
-    const slot = linkKey * 2 + emailClass;
+  const primaryVerdictOf = (linkKey: number, mailbox: number, crow: number | null): BulkVerdict => {
+    if (mailbox === MAILBOX_UNUSABLE) return bulkPrimaryVerdict({ link: LINK_BY_BITS[linkKey]!, email: mailboxes.unusableText(crow!) });
+    const slot = linkKey * 2 + mailbox;
     let verdict = primaryVerdicts[slot];
     if (verdict === undefined) {
-      verdict = bulkPrimaryVerdict(linkKey === NO_LINK ? null : { link: LINK_BY_BITS[linkKey]!, email: emailClass === 1 ? '@' : null });
+      verdict = bulkPrimaryVerdict(linkKey === NO_LINK ? null : { link: LINK_BY_BITS[linkKey]!, email: mailbox === MAILBOX_USABLE ? USABLE_STAND_IN : null });
       primaryVerdicts[slot] = verdict;
     }
     return verdict;
@@ -168,9 +205,9 @@ export async function computeSnapshot(
       const prow = intAt(r, 0, a);
       const crow = c === b + 1 ? null : intAt(r, b + 1, c);
       const status = digitAt(r, c + 1);
-      const emailClass = digitAt(r, c + 2);
       const several = group.length > 0 || (i + 1 < texts.length && prowOf(texts[i + 1]!) === prow);
-      if (several || status > 5 || emailClass > 1) {
+      // A contact written since the mailbox classes were read is judged from its row too.
+      if (several || status > 5 || (crow !== null && crow > maxContact)) {
         // The general way, from the row read again column by column; several Sort-1 links go together.
         group.push(rereadRow(prow, crow, reread));
         if (i + 1 >= texts.length || prowOf(texts[i + 1]!) !== prow) {
@@ -182,21 +219,23 @@ export async function computeSnapshot(
       const bits = b === a + 1 ? null : intAt(r, a + 1, b);
       const hasLink = crow !== null && bits !== null;
       const linkKey = hasLink ? bits : NO_LINK;
-      const eClass = hasLink ? emailClass : 0;
-      const dateKey = dateKeyAt(r, c + 5);
+      const mailbox = hasLink ? mailboxes.classOf(crow) : MAILBOX_NONE;
+      const dateKey = dateKeyAt(r, c + 4);
       let dob: string | null = null;
       let verdict: BulkVerdict;
       if (dateKey >= 0) {
-        verdict = patientVerdictOf(dateKey, r, c + 5, status) ?? primaryVerdictOf(linkKey, eClass);
+        verdict = patientVerdictOf(dateKey, r, c + 4, status) ?? primaryVerdictOf(linkKey, mailbox, crow);
       } else {
-        dob = r.charCodeAt(c + 3) === DIGIT_0 + 1 ? null : r.slice(c + 5);
-        const primary = hasLink ? { link: LINK_BY_BITS[bits]!, email: emailClass === 1 ? '@' : null } : null;
-        verdict = bulkVerdict({ status: PATIENT_STATUSES[status]!, dateOfBirth: dob }, primary, minorAgeLimit, today);
+        dob = r.charCodeAt(c + 2) === DIGIT_0 + 1 ? null : r.slice(c + 4);
+        verdict = bulkPatientVerdict({ status: PATIENT_STATUSES[status]!, dateOfBirth: dob }, minorAgeLimit, today) ?? primaryVerdictOf(linkKey, mailbox, crow);
       }
       let excludedRow: Row | null = null;
       if (!verdict.eligible) {
-        if (dateKey >= 0) dob = r.slice(c + 5);
-        excludedRow = { prow, bits, crow, status: PATIENT_STATUSES[status]!, dob, email: emailClass === 0 ? null : '@' };
+        if (dateKey >= 0) dob = r.slice(c + 4);
+        // The exclusion's detail is worked out again with the contact's name (exclusionList): it
+        // needs the email only when the email is the reason, so a usable one is not kept.
+        const email = mailbox === MAILBOX_UNUSABLE ? mailboxes.unusableText(crow!) : null;
+        excludedRow = { prow, bits, crow, status: PATIENT_STATUSES[status]!, dob, email };
       }
       tally.record(verdict, prow, hasLink ? crow : null, hasLink ? bits : 0, status === 0, excludedRow);
     }
@@ -205,10 +244,13 @@ export async function computeSnapshot(
     // Keep every stretch near the target whatever the machine: resize the next chunk (at most
     // doubling it, so one fast chunk cannot make the next one far too long).
     chunk = Math.max(minChunk, Math.min(chunk * 2, 30_000, Math.round((chunk * targetMs) / Math.max(spent, 0.5))));
+    options.progress?.(after, maxRowid);
     await yieldToEventLoop();
+    if (options.stopping?.()) throw new BulkPassStopped();
   }
 
   await yieldToEventLoop();
+  if (options.stopping?.()) throw new BulkPassStopped();
   const worklist = withWorklist ? await buildWorklist(read, tally.activePatients, tally.activeContacts, tally.activeBits, tally.activeContactSet.values()) : [];
 
   // The lazy parts are built by top-level functions: a closure made here would keep this whole

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { ImportResult } from '../../../shared/bulk/api';
-import type { JobKind, JobView } from '../../../shared/jobs/jobs';
+import type { JobKind, JobView, ReadJobKind } from '../../../shared/jobs/jobs';
 import type { AppContext } from '../context';
 import { finishRun, interruptedRuns, markResumed, readRun, requestCancel, viewOf, type RunRow } from '../db/jobRuns';
 import { AppError } from '../errors';
@@ -57,6 +57,19 @@ export interface JobSession {
   call<T>(op: string, args: unknown, transfer?: ArrayBuffer[]): Promise<T>;
   /** The worker closes its connection and ends (after the call in flight). */
   end(): void;
+  /** Ends the worker now, mid-call (a job that writes nothing: a cancelled read). */
+  kill(): void;
+  /** Rejects when the worker fails or ends (after end() too). */
+  readonly gone: Promise<never>;
+  /** A message the worker's job reads itself (a read job's cancel). */
+  tell(message: { type: string; jobId: string }): void;
+}
+
+/** A job that only reads (READ_JOB_KINDS), as its owner tells the runner about it: shown and cancelled, never recorded. */
+export interface ReadJob {
+  readonly id: string;
+  progress(rowsDone: number, rowsTotal: number): void;
+  finish(state: 'done' | 'cancelled' | 'failed'): void;
 }
 
 export class JobRunner {
@@ -73,6 +86,8 @@ export class JobRunner {
   /** Jobs running in workers, and the app connection's own checkpoint interval while none does (see holdCheckpoints). */
   private jobsInWorkers = 0;
   private autocheckpoint = 1000;
+  /** Read jobs of this session (newest last), with how to stop a running one. */
+  private readonly readJobs = new Map<string, { view: JobView; cancel: () => void }>();
 
   constructor(
     private readonly ctx: AppContext,
@@ -154,14 +169,20 @@ export class JobRunner {
    * null when jobs cannot run in workers here (no worker script, an in-memory mirror) or the app
    * is closing; the caller then does the work in this thread.
    */
-  openSession(job: WorkerJob): JobSession | null {
+  openSession(job: WorkerJob, onMessage?: (message: WorkerMessage) => void): JobSession | null {
     if (!this.launch || this.closing) return null;
     const worker = this.spawn(job);
     const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
     let next = 0;
     let gone: Error | null = null;
+    let tellGone: (error: Error) => void = () => {};
+    const goneSignal = new Promise<never>((_, reject) => {
+      tellGone = reject;
+    });
+    goneSignal.catch(() => {});
     const failAll = (error: Error) => {
       gone ??= error;
+      tellGone(gone);
       for (const p of pending.values()) p.reject(error);
       pending.clear();
     };
@@ -172,6 +193,7 @@ export class JobRunner {
         if (message.type === 'result') p?.resolve(message.value);
         else p?.reject(new Error(message.message));
       } else if (message.type === 'failed') failAll(new Error(`The job worker failed: ${message.message}`));
+      else onMessage?.(message);
     });
     worker.on('error', (error) => failAll(error));
     const exited = new Promise<void>((resolve) =>
@@ -191,6 +213,30 @@ export class JobRunner {
           worker.postMessage({ type: 'call', id, op, args } satisfies SessionCall, transfer);
         }),
       end: () => worker.postMessage({ type: 'stop' }),
+      kill: () => void worker.terminate(),
+      gone: goneSignal,
+      tell: (message) => worker.postMessage(message),
+    };
+  }
+
+  /**
+   * A job that only reads, run by its area (a Bulk PIN picture): the status bar shows its
+   * progress, and Cancel calls `cancel`. Nothing is recorded in job_runs: there is nothing to
+   * resume or roll back after a crash.
+   */
+  startReadJob(id: string, kind: ReadJobKind, cancel: () => void): ReadJob {
+    const at = () => this.ctx.now().toISOString();
+    const view: JobView = { id, kind, state: 'running', rowsDone: 0, rowsTotal: 0, resumed: false, startedAt: at(), updatedAt: at(), message: null };
+    this.readJobs.set(id, { view, cancel });
+    // Keep the last few that ended, as visibleJobs keeps the recorded ones of this session.
+    const ended = [...this.readJobs.values()].filter((j) => j.view.state !== 'running' && j.view.state !== 'cancelling');
+    for (const old of ended.slice(0, Math.max(0, ended.length - 5))) this.readJobs.delete(old.view.id);
+    return {
+      id,
+      progress: (rowsDone, rowsTotal) => Object.assign(view, { rowsDone, rowsTotal, updatedAt: at() }),
+      finish: (state) => {
+        if (view.state === 'running' || view.state === 'cancelling') Object.assign(view, { state, updatedAt: at() });
+      },
     };
   }
 
@@ -269,6 +315,14 @@ export class JobRunner {
 
   /** Stops a running job after its current transaction (the record is the signal). */
   async cancel(jobId: string): Promise<JobView> {
+    const read = this.readJobs.get(jobId);
+    if (read) {
+      if (read.view.state !== 'running')
+        throw new AppError('conflict', 'That job has already ended; there is nothing to cancel. The status bar says how it ended.');
+      read.cancel();
+      Object.assign(read.view, { state: 'cancelled', updatedAt: this.ctx.now().toISOString() });
+      return { ...read.view };
+    }
     const now = this.ctx.now().toISOString();
     const { asked, row } = await exclusive(this.ctx.db, () => ({ asked: requestCancel(this.ctx.sqlite, jobId, now), row: readRun(this.ctx.sqlite, jobId) }));
     if (!row) throw new AppError('not_found', 'That job is not known on this workstation.');
@@ -287,7 +341,12 @@ export class JobRunner {
       .orderBy('started_at', 'desc')
       .limit(5)
       .execute();
-    return rows.map(viewOf);
+    const reads = [...this.readJobs.values()].map((j) => ({ ...j.view }));
+    // Running jobs first (an ended read job never hides a running import), then newest first.
+    const live = (j: JobView) => (j.state === 'running' || j.state === 'cancelling' ? 1 : 0);
+    return [...rows.map(viewOf), ...reads]
+      .sort((a, b) => live(b) - live(a) || (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0))
+      .slice(0, 5);
   }
 
   /** Resolves once no job runs (the resumes at start included). */

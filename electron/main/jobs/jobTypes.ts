@@ -1,4 +1,5 @@
 import type { ImportResult } from '../../../shared/bulk/api';
+import type { PictureParams, PictureSummary } from '../../../shared/bulk/picture';
 
 /** What a job tells whoever started it (tests and the bench act on them: events, not sleeps). */
 export interface JobEvents {
@@ -15,7 +16,9 @@ export type WorkerJob =
   | { kind: 'import.apply'; jobId: string; input: unknown }
   | { kind: 'import.resume'; jobId: string }
   /** A session: the worker answers calls (a pull's pages, search-term slices) until told to stop. */
-  | { kind: 'sync.apply'; jobId: string };
+  | { kind: 'sync.apply'; jobId: string }
+  /** The Bulk PIN picture (bulk/pictureWorker.ts): worked out, then pages answered until told to stop. */
+  | { kind: 'bulk.picture'; jobId: string; params: PictureParams };
 
 /** A session's call (main → worker) and its answer. */
 export type SessionCall = { type: 'call'; id: number; op: string; args: unknown };
@@ -33,6 +36,8 @@ export interface JobWorkerData {
 export type WorkerMessage =
   | { type: 'started'; jobId: string }
   | { type: 'progress'; jobId: string; rowsDone: number; rowsTotal: number }
+  /** A session's job is worked out (the Bulk PIN picture's counts); calls may follow. */
+  | { type: 'ready'; jobId: string; summary: PictureSummary }
   | { type: 'done'; result: ImportResult | null }
   | { type: 'failed'; message: string; stack?: string }
   | { type: 'result'; id: number; value: unknown }

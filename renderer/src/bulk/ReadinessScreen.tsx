@@ -6,6 +6,7 @@ import { count, formatWhen } from './bulkWords';
 import { ChecklistQuestion } from './ChecklistQuestion';
 import { ExclusionChart } from './ExclusionChart';
 import { useReadiness, type ExportKind } from './readinessStore';
+import { jobLabel } from '../../../shared/jobs/jobs';
 import './bulk.css';
 import { ErrorNote } from '../components/ErrorNote';
 import { FocusedScreenHeader } from '../components/FocusedScreenHeader';
@@ -71,7 +72,7 @@ function SummaryTable({ summary }: { summary: ReadinessSummary }) {
 }
 
 function Exports() {
-  const { exporting, exportNote, exportError, exportFile } = useReadiness();
+  const { exporting, exportJob, exportNote, exportError, exportFile, cancelExport } = useReadiness();
   return (
     <section className="bulk-panel" aria-labelledby="bulk-exports-title">
       <h2 id="bulk-exports-title">Files</h2>
@@ -93,11 +94,35 @@ function Exports() {
           </li>
         ))}
       </ul>
+      {exporting && exportJob && (
+        <div className="bulk-counting">
+          <p className="muted">{jobLabel(exportJob)}</p>
+          <progress max={Math.max(1, exportJob.rowsTotal)} value={exportJob.rowsDone} aria-label="Export progress" />
+          <button type="button" disabled={exportJob.state !== 'running'} onClick={() => void cancelExport()}>
+            Cancel export
+          </button>
+        </div>
+      )}
       <p role="status" className="bulk-note">
         {exportNote ?? ''}
       </p>
       <ErrorNote message={exportError} lead="The file was not saved: " className="bulk-failed" />
     </section>
+  );
+}
+
+/** While the Bulk PIN job counts: how far it got, and Cancel. */
+function Counting() {
+  const { job, cancelling, cancel } = useReadiness();
+  if (!job) return <p className="muted">Counting… this can take a few seconds for a large practice; the desk keeps working meanwhile.</p>;
+  return (
+    <div className="bulk-counting">
+      <p className="muted">{jobLabel(job)}. The desk keeps working meanwhile.</p>
+      <progress max={Math.max(1, job.rowsTotal)} value={job.rowsDone} aria-label="Bulk PIN readiness progress" />
+      <button type="button" disabled={cancelling} onClick={() => void cancel()}>
+        {cancelling ? 'Stopping…' : 'Cancel counting'}
+      </button>
+    </div>
   );
 }
 
@@ -115,11 +140,12 @@ export function ReadinessScreen() {
       <FocusedScreenHeader id="bulk-title" title="Bulk PIN readiness">
         <p className="muted">
           Bulk PIN sends one portal registration email to each eligible Primary Contact: the Family Contact with Sort 1 who has Joint or Exclusive authority or
-          lives with the child, and has an email address. Active patients under the Minor Age Limit only. The Portal column plays no part.
+          lives with the child, and has a usable email address (one address in the field). Active patients under the Minor Age Limit only. The Portal column
+          plays no part.
         </p>
       </FocusedScreenHeader>
       <ErrorNote message={error} lead="Could not count: " />
-      {!summary && !error && <p className="muted">{loading ? 'Counting… this can take a few seconds for a large practice.' : ''}</p>}
+      {loading && <Counting />}
       {summary && (
         <>
           <section className="bulk-panel" aria-labelledby="bulk-summary-title">
@@ -129,7 +155,6 @@ export function ReadinessScreen() {
                 <SummaryTable summary={summary} />
                 <p className="bulk-computed">
                   Counted {formatWhen(summary.computedAt)} · computed in {count(Math.round(summary.elapsedMs))} ms
-                  {loading ? ' · counting again…' : ''}
                 </p>
                 <div className="bulk-links">
                   <button type="button" className="link-button" onClick={() => go({ name: 'worklist' })}>

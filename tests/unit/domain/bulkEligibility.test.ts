@@ -127,6 +127,35 @@ describe('bulkVerdict: each exclusion reason', () => {
       detail: 'Sort 1 Rosa Perez has no email address',
     });
   });
+  // THE email rule (checkMailbox): a field the plan would print instead of emailing is no
+  // address the campaign can use either; the detail quotes the field and says what is wrong.
+  it.each([
+    ['an "@" and nothing after it', 'mom@', 'not a valid email address'],
+    ['two addresses in one field', 'mom@example.com; dad@example.com', 'two addresses in one field'],
+    ['two addresses separated by a space', 'mom@example.com dad@example.com', 'two addresses in one field'],
+    ['a line break between two addresses', 'mom@example.com\ndad@example.com', 'line break in the address'],
+    ['a display name', 'Rosa Perez <rosa@example.com>', 'a name as well as the address'],
+    ['two "@"', 'rosa@@example.com', 'two "@" in the address'],
+    ['no domain dot', 'rosa@example', 'not a valid email address'],
+  ])('email with %s → no_email, saying why', (_label, email, words) => {
+    const v = bulkVerdict(patient(), primary({}, email), LIMIT, TODAY);
+    expect(v).toMatchObject({ eligible: false, reason: 'no_email' });
+    expect(v.eligible ? '' : v.detail).toMatch(new RegExp(`^Sort 1 Rosa Perez has no usable email address \\(".+": ${words.replace(/[()"]/g, '\\$&')}\\)$`));
+  });
+  it('quotes the field as it stands', () => {
+    expect(bulkVerdict(patient(), primary({}, 'mom@'), LIMIT, TODAY)).toEqual({
+      eligible: false,
+      reason: 'no_email',
+      detail: 'Sort 1 Rosa Perez has no usable email address ("mom@": not a valid email address)',
+    });
+  });
+  it.each([
+    ['a plain address', 'rosa@example.com'],
+    ['a mistyped but well-formed domain (the worklist flags it)', 'rosa@gmial.com'],
+    ['capitals and a plus tag', 'Rosa.Perez+kids@Example.COM'],
+  ])('email with %s is usable → eligible', (_label, email) => {
+    expect(reasonOf(patient(), primary({}, email))).toBe('eligible');
+  });
   it('a contact without a name reads as "(no name)" in the detail', () => {
     const v = bulkVerdict(patient(), { link: link(), email: null }, LIMIT, TODAY);
     expect(v).toEqual({ eligible: false, reason: 'no_email', detail: 'Sort 1 (no name) has no email address' });
