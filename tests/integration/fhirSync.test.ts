@@ -7,12 +7,13 @@ import { DEFAULT_FHIR_MAPPING_CONFIG } from '../../shared/fhir/mappingConfig';
 import type { App } from '../../electron/main/app';
 import { openDatabase, type OpenedDatabase } from '../../electron/main/db/open';
 import { seedDemoPractice } from '../../electron/main/demo/demoPractice';
-import type { PullProgress } from '../../electron/main/sync/pull';
+import { INDEX_STALE_KEY, type PullProgress } from '../../electron/main/sync/pull';
 import { ALL_SCOPES, SmartAuth } from '../support/fhir/smartAuth';
 import { changeRelatedPersonEmail, markDeceased, mergePatients, renamePatient } from '../support/fhir/mutations';
 import { ROSTER_GROUP_ID, seedFhirFromMirror } from '../support/fhir/seed';
 import { startFhirServer, type FhirServer } from '../support/fhir/server';
 import type { Answer } from '../support/portal/http';
+import { termsBesideFullReindex } from '../support/searchIndex';
 import { makeTempDir } from '../support/tempDir';
 import { ADA_ADMIN, invokeOk, openTestDesk } from '../support/testDesk';
 
@@ -143,6 +144,11 @@ describe('first load and increments', () => {
     };
     const found = await invokeOk<SearchResults>(app, 'search.patients', { text: `${anyone.first_name} ${anyone.last_name}` });
     expect(found.hits.map((hit) => hit.patientId)).toContain(anyone.id);
+    // The first load's terms (built once after its rows) are exactly a full reindex's.
+    expect(app.context.sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(INDEX_STALE_KEY)).toBe('false');
+    const { actual, expected } = termsBesideFullReindex(app.context.sqlite);
+    expect(actual.length).toBeGreaterThan(demoPatients * 5);
+    expect(actual).toEqual(expected);
 
     // On the EHR: four changes.
     const patients = app.context.sqlite.prepare(`SELECT id FROM patients WHERE status = 'Active' ORDER BY id LIMIT 4`).pluck().all() as string[];

@@ -6,6 +6,7 @@ import type { AppContext } from '../context';
 import type { JobSession } from '../jobs/jobRunner';
 import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
+import { buildDeferredTerms } from '../search/deferredTerms';
 import { SyncCancelled } from '../sync/http';
 import type { PullProgress } from '../sync/pull';
 import { awaitManifest, deleteExport, EXPORT_TYPES, ExportGone, kickOff, readExportFile, searchSince, type Manifest, type Wait } from './bulkClient';
@@ -40,7 +41,6 @@ export interface FhirSyncOptions {
 }
 
 const DEFAULT_PAGE_LIMIT = 500;
-const INDEX_SLICE = 150;
 
 /** Calls an ingest op in the worker, or on the app's connection under its lock. */
 function ingestCaller(
@@ -210,14 +210,8 @@ async function finish(
     await yieldToEventLoop();
     if (!counts.hasMore) break;
   }
-  if (deferIndex) {
-    const ids: string[] = await call('patientIds', null);
-    for (let i = 0; i < ids.length; i += INDEX_SLICE) {
-      if (signal?.aborted) throw new SyncCancelled();
-      await call('reindex', ids.slice(i, i + INDEX_SLICE));
-      await yieldToEventLoop();
-    }
-  }
+  // The terms of a first load, built once after its rows; the index stays marked stale until complete.
+  if (deferIndex && !(await buildDeferredTerms((op) => call(op, null), signal))) throw new SyncCancelled();
   if (signal?.aborted) throw new SyncCancelled();
   const lastSyncAt = ctx.now().toISOString();
   await call('complete', { runId, source: state.source, since: nextSince, lastSyncAt });

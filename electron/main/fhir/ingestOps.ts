@@ -166,7 +166,6 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
       if (!step.hasMore) assembling.delete(runId);
       return { ...step.counts, hasMore: step.hasMore };
     },
-    patientIds: (_args: null): string[] => sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[],
     /** The run is whole: the next increment starts at `since`; its staging emptied; the search terms are current. */
     /** The FHIR base or group changed: the old run's staged rows go. */
     discard: ({ runId }: { runId: string }): null => {

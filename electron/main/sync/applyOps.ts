@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { ChangesPageEnvelope, PageRecordKind } from '../../../shared/sync/protocol';
 import { advanceRunBy, cancelRequested } from '../db/jobRuns';
 import { waitForDesk } from '../db/deskTurn';
-import { reindexPatients } from '../search/indexer';
+import { deferredTermOps } from '../search/deferredTerms';
 import { applyChangesPage, type PageCounts } from './applyPage';
 import { readPage, type PageHead } from './pageRead';
 
@@ -10,12 +10,9 @@ import { readPage, type PageHead } from './pageRead';
  * What a pull asks of its worker thread (electron/main/jobWorker.ts, a 'sync.apply' session on its own
  * connection): read a page from the bytes main received (transferred, not copied: the JSON parse
  * and the envelope check happen here, off the main thread), apply the page read with its cursor in
- * one transaction, or rebuild the search terms of a batch of patients, a slice per transaction.
+ * one transaction, or build the search terms of an initial load a step at a time (search/deferredTerms.ts).
  * Synchronous better-sqlite3 on the worker's connection; main keeps the HTTP side.
  */
-/** ~0.2 ms a patient on this 2-core machine: 150 keeps a transaction near 30 ms. */
-export const INDEX_SLICE = 150;
-
 export interface ApplyPageArgs {
   page: ChangesPageEnvelope;
   deferIndex: boolean;
@@ -120,14 +117,6 @@ export function applyPageOfRun(sqlite: BetterSqlite3.Database, args: ApplyPageAr
   }
 }
 
-/** Search terms of `ids`, a slice of INDEX_SLICE patients per transaction (immediate: it reads, then writes). */
-export function reindexInSlices(sqlite: BetterSqlite3.Database, ids: readonly string[], beforeEach: () => void = () => undefined): void {
-  for (let i = 0; i < ids.length; i += INDEX_SLICE) {
-    beforeEach();
-    sqlite.transaction(() => reindexPatients(sqlite, ids.slice(i, i + INDEX_SLICE))).immediate();
-  }
-}
-
 /** A page read by the worker: its head for the pull loop, or why it cannot be read. */
 export type WorkerPageRead = { head: PageHead } | { problem: string };
 
@@ -139,6 +128,8 @@ export function syncApplyOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedAr
     waitForDesk(deskTurn);
   };
   return {
+    // The terms of an initial load, built once after its rows (search/deferredTerms.ts).
+    ...deferredTermOps(sqlite, deskTurn),
     readPage: ({ bytes, limit }: { bytes: Uint8Array; limit: number }): WorkerPageRead => {
       const read = readPage(bytes, limit);
       held = 'page' in read ? read.page : null;
@@ -152,13 +143,5 @@ export function syncApplyOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedAr
     },
     /** A page main read itself (the first page of a pull, read before the pull knew it was large). */
     applyPage: (args: ApplyPageArgs): PageOutcome => applyPageOfRun(sqlite, args, deskFirst),
-    reindex: (ids: string[]): null => {
-      let first = true;
-      reindexInSlices(sqlite, ids, () => {
-        if (!first) waitForDesk(deskTurn);
-        first = false;
-      });
-      return null;
-    },
   };
 }

@@ -6,6 +6,7 @@ import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
 import { DeliveryError, unreachable } from '../lib/deliveryError';
 import { HereWriter, WorkerWriter, type PullWriter } from './pullWriter';
+import { buildDeferredTerms } from '../search/deferredTerms';
 import { INDEX_STALE_KEY, PULL_CURSOR_KEY } from './applyPage';
 import {
   adoptOpenRun,
@@ -152,18 +153,12 @@ export class Puller {
   }
 }
 
-/** Patients per reindex call: the worker writes them a slice per transaction, letting the desk go first between slices. */
-const INDEX_BATCH = 3_000;
-
-/** Rebuilds every patient's search terms, a slice per transaction, yielding between batches. Stops when cancelled (the flag stays set). */
-async function rebuildSearchIndexInSlices(ctx: AppContext, writer: PullWriter, signal?: AbortSignal): Promise<void> {
-  // Synchronous better-sqlite3 inside exclusive() (see readState).
-  const ids = await exclusive(ctx.db, () => ctx.sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[]);
-  for (let i = 0; i < ids.length; i += INDEX_BATCH) {
-    if (signal?.aborted) return;
-    await writer.reindex(ids.slice(i, i + INDEX_BATCH));
-    await yieldToEventLoop();
-  }
+/**
+ * Builds every patient's search terms after an initial load (search/deferredTerms.ts), a step per
+ * transaction, yielding between steps. Stops when cancelled (the flag stays set: the next pull builds them).
+ */
+async function buildDeferredSearchIndex(ctx: AppContext, writer: PullWriter, signal?: AbortSignal): Promise<void> {
+  if (!(await buildDeferredTerms(writer.terms, signal))) return;
   await exclusive(ctx.db, () => writeState(ctx.sqlite, INDEX_STALE_KEY, 'false'));
 }
 
@@ -234,7 +229,7 @@ async function pullWith(
 
   const startState = await exclusive(ctx.db, () => ({
     cursor: readState(ctx.sqlite, PULL_CURSOR_KEY) ?? '',
-    // Filling an empty mirror: build the search terms once at the end, in slices, instead of per
+    // Filling an empty mirror: build the search terms once at the end (search/deferredTerms.ts), instead of per
     // page (a page then applies in a few ms; per-page indexing held the event loop 60-150 ms).
     deferIndex: readState(ctx.sqlite, INDEX_STALE_KEY) === 'true' || ctx.sqlite.prepare('SELECT count(*) FROM patients').pluck().get() === 0,
     // A pull an earlier run of the app left open (a crash, a close) continues in its record.
@@ -300,7 +295,7 @@ async function pullWith(
   } catch (error) {
     next?.drop();
     // What did arrive must be searchable while the desk works offline, also after a cancel (unless the app is stopping).
-    if (deferIndex && totals.pages > 0) await rebuildSearchIndexInSlices(ctx, job.writer, outer);
+    if (deferIndex && totals.pages > 0) await buildDeferredSearchIndex(ctx, job.writer, outer);
     const run = job.run;
     const end = run ? endOfStoppedRun(ctx, job, outer, error) : null;
     if (run && end) await exclusive(ctx.db, () => endRun(ctx.sqlite, run.id, end, ctx.now().toISOString()));
@@ -308,7 +303,7 @@ async function pullWith(
     throw error;
   }
 
-  if (deferIndex) await rebuildSearchIndexInSlices(ctx, job.writer, outer);
+  if (deferIndex) await buildDeferredSearchIndex(ctx, job.writer, outer);
   if (outer?.aborted) throw new SyncCancelled();
   const lastSyncAt = ctx.now().toISOString();
   const run = job.run;

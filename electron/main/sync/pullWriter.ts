@@ -4,7 +4,8 @@ import type { JobSession } from '../jobs/jobRunner';
 import { DeliveryError } from '../lib/deliveryError';
 import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
-import { applyPageSteps, INDEX_SLICE, reindexInSlices, type ApplyPageArgs, type PageOutcome, type WorkerPageRead } from './applyOps';
+import { deferredTermOps, type DeferredTermOps, type TermOpCall } from '../search/deferredTerms';
+import { applyPageSteps, type ApplyPageArgs, type PageOutcome, type WorkerPageRead } from './applyOps';
 import { readPage, type PageHead } from './pageRead';
 
 /**
@@ -19,15 +20,23 @@ export interface PullWriter {
   read(bytes: Uint8Array, limit: number): Promise<PageHead>;
   /** Applies the page read last. */
   apply(args: Omit<ApplyPageArgs, 'page'>): Promise<PageOutcome>;
-  /** Search terms of these patients, a slice per transaction. */
-  reindex(ids: string[]): Promise<void>;
+  /** A step of the deferred terms of an initial load (search/deferredTerms.ts). */
+  terms: TermOpCall;
   end(): void;
 }
 
 /** On the app's connection: the page is parsed here and held until applied. */
 export class HereWriter implements PullWriter {
   private held: ChangesPageEnvelope | null = null;
+  private termOps: DeferredTermOps | null = null;
   constructor(private readonly ctx: AppContext) {}
+
+  /** Each step under the lock; the caller yields between them, so the desk's calls run in between. */
+  terms: TermOpCall = (op) => {
+    this.termOps ??= deferredTermOps(this.ctx.sqlite);
+    const ops = this.termOps;
+    return exclusive(this.ctx.db, () => ops[op](null) as ReturnType<DeferredTermOps[typeof op]>);
+  };
 
   async read(bytes: Uint8Array, limit: number): Promise<PageHead> {
     const read = readPage(bytes, limit);
@@ -47,14 +56,6 @@ export class HereWriter implements PullWriter {
     for (;;) {
       const step = await exclusive(this.ctx.db, () => steps.next());
       if (step.done) return step.value;
-      await yieldToEventLoop();
-    }
-  }
-
-  async reindex(ids: string[]): Promise<void> {
-    // A slice per turn of the event loop: the desk's calls run in between.
-    for (let i = 0; i < ids.length; i += INDEX_SLICE) {
-      await exclusive(this.ctx.db, () => reindexInSlices(this.ctx.sqlite, ids.slice(i, i + INDEX_SLICE)));
       await yieldToEventLoop();
     }
   }
@@ -89,9 +90,7 @@ export class WorkerWriter implements PullWriter {
     return page ? this.session.call<PageOutcome>('applyPage', { ...args, page }) : this.session.call<PageOutcome>('applyHeld', args);
   }
 
-  async reindex(ids: string[]): Promise<void> {
-    await this.session.call<null>('reindex', ids);
-  }
+  terms: TermOpCall = (op) => this.session.call(op, null);
 
   end(): void {
     this.session.end();

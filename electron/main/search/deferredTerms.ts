@@ -1,0 +1,114 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { waitForDesk } from '../db/deskTurn';
+import { yieldToEventLoop } from '../lib/pacing';
+import { reindexPatients } from './indexer';
+import { stageTerms, type TermMerge } from './termMerge';
+
+/**
+ * The search terms of an initial load (a first pull, a FHIR first load), built once after its
+ * rows (issue 14). Patients without any term yet (all of them, in a load into an empty mirror)
+ * get theirs through search/termMerge.ts: computed into a temporary table of the job's own
+ * connection without the write lock, then added in blocks of neighbouring index pages, so each
+ * short transaction rewrites a few hundred pages instead of one page per term. Patients that
+ * already have terms (the mirror held them before the load, the desk changed them meanwhile, or a
+ * build stopped by a crash added some) are rebuilt whole from their rows as before (delete, then
+ * insert), so a term that went stale during the load does not stay.
+ *
+ * One step per call, a transaction at most, after the desk's turn (db/deskTurn.ts): the caller
+ * checks for a cancel between steps. The caller leaves the index marked stale (INDEX_STALE_KEY)
+ * until the last step, so after a crash the next load builds the terms again; the staged table
+ * belongs to the connection and goes with it.
+ */
+
+/**
+ * A transaction's length, in ms. The desk's write waits for the one being written, on main's event
+ * loop (better-sqlite3's busy handler is synchronous): kept short whether or not the desk was
+ * seen just before (with 40/80 ms, as the importer's, the bench saw 77 ms write waits during a pull).
+ */
+const TARGET_MS = 25;
+/** Staging reads (no write lock) per step, in ms. */
+const STAGE_MS = 40;
+/** Cells (termMerge) of the first transaction; the sizing finds the right count in a few. */
+const FIRST_CELLS = 2;
+/** Patients with terms already, rebuilt per transaction (~0.2 ms each). */
+const REBUILD_SLICE = 150;
+
+export interface DeferredTermsStart {
+  /** Patients whose terms are computed and merged. */
+  merged: number;
+  /** Patients that already had terms, rebuilt whole. */
+  rebuilt: number;
+}
+
+/** The steps, on the job's connection (a worker's, or the app's under its lock). */
+export function deferredTermOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer) {
+  let merge: TermMerge | null = null;
+  let rebuild: string[] = [];
+  let cells = FIRST_CELLS;
+  const end = () => {
+    merge?.close();
+    merge = null;
+    rebuild = [];
+  };
+  return {
+    termsBegin: (_args: null): DeferredTermsStart => {
+      end();
+      const ids = sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[];
+      const indexed = new Set(sqlite.prepare('SELECT DISTINCT patient_id FROM search_terms').pluck().all() as string[]);
+      const fresh = ids.filter((id) => !indexed.has(id));
+      rebuild = ids.filter((id) => indexed.has(id));
+      merge = stageTerms(sqlite, fresh);
+      cells = FIRST_CELLS;
+      return { merged: fresh.length, rebuilt: rebuild.length };
+    },
+    /** One step: a slice rebuilt, some staging, or a transaction of cells merged. True once every term is in. */
+    termsStep: (_args: null): boolean => {
+      if (!merge) throw new Error('termsStep before termsBegin');
+      if (rebuild.length > 0) {
+        const slice = rebuild.splice(0, REBUILD_SLICE);
+        waitForDesk(deskTurn);
+        sqlite.transaction(() => reindexPatients(sqlite, slice)).immediate();
+        return false;
+      }
+      const staging = performance.now();
+      for (;;) {
+        if (merge.stageNext()) break;
+        if (performance.now() - staging > STAGE_MS) return false;
+      }
+      waitForDesk(deskTurn);
+      const started = performance.now();
+      const m = merge;
+      const done = sqlite.transaction(() => m.step(cells)).immediate();
+      const wanted = Math.round((cells * TARGET_MS) / Math.max(1, performance.now() - started));
+      cells = Math.min(merge.cells, Math.max(1, Math.round((cells + wanted) / 2)));
+      return done;
+    },
+    termsEnd: (_args: null): null => {
+      end();
+      return null;
+    },
+  };
+}
+
+export type DeferredTermOps = ReturnType<typeof deferredTermOps>;
+
+/** Runs an op of deferredTermOps where the job runs (a worker session, or the app's connection under its lock). */
+export type TermOpCall = <K extends keyof DeferredTermOps>(op: K) => Promise<ReturnType<DeferredTermOps[K]>>;
+
+/**
+ * Builds the deferred terms step by step, yielding to the event loop between steps. False when
+ * `signal` stopped it first (the index stays marked stale; the next load builds it again).
+ */
+export async function buildDeferredTerms(call: TermOpCall, signal?: AbortSignal): Promise<boolean> {
+  await call('termsBegin');
+  try {
+    for (;;) {
+      if (signal?.aborted) return false;
+      if (await call('termsStep')) return true;
+      await yieldToEventLoop();
+    }
+  } finally {
+    // The staged table goes with the connection anyway: a worker that died must not hide why.
+    await call('termsEnd').catch(() => null);
+  }
+}
