@@ -31,7 +31,7 @@ function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Datab
   // import's: the pull writes in key order, and this cache is the app process's memory (issue 14: RSS).
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('cache_size = -32768');
-  // The pull's ops (applyPage, reindex) and the FHIR sync's (stage, nextPage …, which include the pull's).
+  // The pull's ops (applyPage, the deferred search terms) and the FHIR sync's (stage, nextPage …, which include the pull's).
   const ops = fhirIngestOps(sqlite, data.deskTurn);
   return new Promise<void>((resolve) => {
     port.on('message', (message: SessionCall | { type: 'stop' }) => {
