@@ -3,10 +3,12 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../../electron/main/db/open';
 import { seedDemoPractice } from '../../electron/main/demo/demoPractice';
+import { placeFamilies } from '../../electron/main/fhir/households';
 import { assemblePages, patientsWithInferredAuthority, stageResources } from '../../electron/main/fhir/ingest';
 import { applyChangesPage } from '../../electron/main/sync/applyPage';
 import { DEFAULT_FHIR_MAPPING_CONFIG, MR_TYPE } from '../../shared/fhir/mappingConfig';
 import { V3_ROLE_CODE } from '../../shared/fhir/relationships';
+import { kickOffExport, ndjsonBatches } from '../support/fhir/bulkReader';
 import { loadOverFhir } from '../support/fhir/load';
 import { changeRelatedPersonEmail, clockPast, markDeceased, mergePatients, renamePatient } from '../support/fhir/mutations';
 import { ROSTER_GROUP_ID, seedFhirFromMirror } from '../support/fhir/seed';
@@ -230,5 +232,43 @@ describe('an EHR without the practice’s extensions', () => {
     } finally {
       await ehr.close();
     }
+  });
+});
+
+describe('a large first load and the desk', () => {
+  it('places the families in short transactions, the desk first between them, with the same families as a single pass', async () => {
+    const server = await demoServer();
+    const stagedMirror = async (name: string, runId: string) => {
+      const sqlite = await emptyMirror(name);
+      const manifest = await kickOffExport(roster(server));
+      for (const file of manifest.output) for await (const batch of ndjsonBatches(file.url)) stageResources(sqlite, runId, batch, config, NOW);
+      return sqlite;
+    };
+    const chunked = await stagedMirror('placed-in-chunks', 'run-chunks');
+    const whole = await stagedMirror('placed-whole', 'run-whole');
+    const patients = chunked.prepare("SELECT count(*) FROM fhir_staging WHERE resource_type = 'Patient'").pluck().get() as number;
+    expect(patients).toBeGreaterThan(100);
+
+    // A clerk's write between every 25 placements: it must find the file free, not wait for the whole placement.
+    let deskWrites = 0;
+    const desk = () => {
+      chunked
+        .prepare("INSERT INTO sync_state (key, value) VALUES ('desk_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .run(String(++deskWrites));
+    };
+    placeFamilies(chunked, 'run-chunks', { config, now: NOW.toISOString() }, desk, 25);
+    expect(deskWrites).toBeGreaterThanOrEqual(Math.floor(patients / 25));
+    for (const page of assemblePages(chunked, 'run-chunks', { config, now: NOW, cursorBefore: '', cursorAfter: 'end', familiesPlaced: true })) {
+      applyChangesPage(chunked, page, { now: NOW });
+    }
+    for (const page of assemblePages(whole, 'run-whole', { config, now: NOW, cursorBefore: '', cursorAfter: 'end' }))
+      applyChangesPage(whole, page, { now: NOW });
+
+    const families = (sqlite: BetterSqlite3.Database) => sqlite.prepare('SELECT id, family_id FROM patients ORDER BY id').raw().all();
+    expect(families(chunked)).toEqual(families(whole));
+    expect(families(chunked)).toEqual(families(demo.sqlite));
+    // A placement cut off and redone starts from nothing: the same families again, no row twice.
+    placeFamilies(chunked, 'run-chunks', { config, now: NOW.toISOString() }, () => undefined, 25);
+    expect(chunked.prepare("SELECT count(*) FROM fhir_staging_family WHERE run_id = 'run-chunks'").pluck().get()).toBe(patients);
   });
 });

@@ -193,6 +193,8 @@ async function finish(
   const pageRows = options.pageLimit ?? DEFAULT_PAGE_LIMIT;
   const runId = state.export!.runId;
   const { deferIndex, total } = await call('prepare', { runId });
+  if (signal?.aborted) throw new SyncCancelled();
+  await call('placeFamilies', { runId, config, now: ctx.now().toISOString() });
   let done = 0;
   for (;;) {
     if (signal?.aborted) throw new SyncCancelled();

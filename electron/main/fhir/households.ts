@@ -44,24 +44,76 @@ export function* inChunks<T extends unknown[]>(statement: BetterSqlite3.Statemen
   }
 }
 
-/** In one transaction (the mirror is synchronous=FULL: a commit per patient would be one disk flush each). */
-export function placeFamilies(sqlite: BetterSqlite3.Database, runId: string, ctx: MappingContext): FamilySourceSummary | null {
-  return sqlite.transaction(() => placeAll(sqlite, runId, ctx)).immediate();
+/** Placements written per transaction: a commit per patient would be one disk flush each, one for 200,000 holds the file for seconds. */
+const PLACE_CHUNK = 2_000;
+
+/**
+ * The writes of a placement, buffered and written PLACE_CHUNK rows a transaction, `between` the
+ * transactions (the desk's turn, issue 14: a desk write never waits long behind the FHIR load).
+ * The placement reads outside any transaction of its own; only this table (staging, which the
+ * clerk never sees) is written, and a placement cut off half-way is redone whole (it starts by
+ * deleting the run's rows).
+ */
+class PlacementWriter {
+  private rows: [string, string, string, string, string][] = [];
+  private readonly insert: BetterSqlite3.Statement;
+  constructor(
+    private readonly sqlite: BetterSqlite3.Database,
+    private readonly between: () => void,
+    private readonly chunk: number,
+  ) {
+    this.insert = sqlite.prepare(
+      `INSERT INTO fhir_staging_family (run_id, patient_id, family_id, source, family_name) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, patient_id) DO NOTHING`,
+    );
+  }
+  run(runId: string, patientId: string, familyId: string, source: string, name: string): void {
+    this.rows.push([runId, patientId, familyId, source, name]);
+    if (this.rows.length >= this.chunk) this.flush();
+  }
+  flush(): void {
+    if (this.rows.length === 0) return;
+    const rows = this.rows;
+    this.rows = [];
+    this.sqlite
+      .transaction(() => {
+        for (const row of rows) this.insert.run(row);
+      })
+      .immediate();
+    this.between();
+  }
+  clear(runId: string): void {
+    const chunk = this.sqlite.prepare(
+      `DELETE FROM fhir_staging_family WHERE run_id = ? AND patient_id IN (SELECT patient_id FROM fhir_staging_family WHERE run_id = ? LIMIT ${this.chunk})`,
+    );
+    while (this.sqlite.transaction(() => chunk.run(runId, runId).changes).immediate() > 0) this.between();
+  }
 }
 
-function placeAll(sqlite: BetterSqlite3.Database, runId: string, ctx: MappingContext): FamilySourceSummary | null {
-  sqlite.prepare('DELETE FROM fhir_staging_family WHERE run_id = ?').run(runId);
-  const place = sqlite.prepare(
-    `INSERT INTO fhir_staging_family (run_id, patient_id, family_id, source, family_name) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (run_id, patient_id) DO NOTHING`,
-  );
+/**
+ * Every staged patient in a family (household Groups, else shared guardian and address, else the
+ * mirror's), written PLACE_CHUNK rows a transaction with `between` after each (the desk's turn).
+ */
+export function placeFamilies(
+  sqlite: BetterSqlite3.Database,
+  runId: string,
+  ctx: MappingContext,
+  between: () => void = () => undefined,
+  chunk = PLACE_CHUNK,
+): FamilySourceSummary | null {
+  const place = new PlacementWriter(sqlite, between, chunk);
+  place.clear(runId);
+  return placeAll(sqlite, runId, ctx, place);
+}
 
+function placeAll(sqlite: BetterSqlite3.Database, runId: string, ctx: MappingContext, place: PlacementWriter): FamilySourceSummary | null {
   // 1. Household Groups.
   const groups = sqlite.prepare(`SELECT rowid, body FROM fhir_staging WHERE run_id = ? AND resource_type = 'Group' AND rowid > ? ORDER BY rowid LIMIT ?`);
   for (const [, body] of inChunks<[number, string]>(groups, [runId])) {
     const household = mapHousehold(JSON.parse(body) as StagedGroup, ctx);
     if (household) for (const member of household.memberIds) place.run(runId, member, household.family.id, 'household', '');
   }
+  place.flush(); // step 2 reads who is placed
 
   // 2. Everyone else: union-find over staging rowids.
   const unplacedWhere = `s.run_id = ? AND s.resource_type = 'Patient'
@@ -149,6 +201,8 @@ function placeAll(sqlite: BetterSqlite3.Database, runId: string, ctx: MappingCon
     const name = root === rowid ? pickName((JSON.parse(rootBody) as StagedPatient).name).lastName : '';
     place.run(runId, id, derivedFamilyId(rootId), 'derived', name);
   }
+
+  place.flush();
 
   const counts = sqlite.prepare('SELECT source, count(*) FROM fhir_staging_family WHERE run_id = ? GROUP BY source').raw().all(runId) as [string, number][];
   const by = Object.fromEntries(counts) as Record<string, number>;

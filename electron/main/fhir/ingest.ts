@@ -133,11 +133,25 @@ export function stageResources(
   return result;
 }
 
-export function clearStaging(sqlite: BetterSqlite3.Database, runId: string): void {
-  sqlite.transaction(() => {
-    sqlite.prepare('DELETE FROM fhir_staging WHERE run_id = ?').run(runId);
-    sqlite.prepare('DELETE FROM fhir_staging_family WHERE run_id = ?').run(runId);
-  })();
+/** Staging rows deleted per transaction: 650,000 at once (a 200,000-patient load) would hold the file for seconds. */
+const CLEAR_CHUNK = 5_000;
+
+/**
+ * The run's staged rows removed, CLEAR_CHUNK a transaction with `between` after each (the desk's
+ * turn). Staging is never shown to the clerk, so a clear cut off half-way only leaves rows the next
+ * clear of the same run removes.
+ */
+export function clearStaging(sqlite: BetterSqlite3.Database, runId: string, between: () => void = () => undefined): void {
+  const chunks = [
+    sqlite.prepare(`DELETE FROM fhir_staging WHERE rowid IN (SELECT rowid FROM fhir_staging WHERE run_id = ? LIMIT ${CLEAR_CHUNK})`),
+    sqlite.prepare(
+      `DELETE FROM fhir_staging_family WHERE run_id = ? AND patient_id IN (SELECT patient_id FROM fhir_staging_family WHERE run_id = ? LIMIT ${CLEAR_CHUNK})`,
+    ),
+  ];
+  const params = [[runId], [runId, runId]];
+  chunks.forEach((chunk, i) => {
+    while (sqlite.transaction(() => chunk.run(...params[i]!).changes).immediate() > 0) between();
+  });
 }
 
 export interface AssembleOptions {
@@ -149,6 +163,8 @@ export interface AssembleOptions {
   cursorBefore: string;
   /** The cursor saved with the last page. */
   cursorAfter: string;
+  /** Every staged patient already has its family (placeFamilies ran on its own, in short transactions): the pages only read them. */
+  familiesPlaced?: boolean;
 }
 
 type Page = Omit<ChangesPage, 'cursor' | 'hasMore' | 'remaining'>;
@@ -173,7 +189,7 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
   const ctx: MappingContext = { config: options.config, now: options.now.toISOString() };
   const pageRows = Math.max(1, options.pageRows ?? 500);
   const seenAt = ctx.now;
-  placeFamilies(sqlite, runId, ctx);
+  if (!options.familiesPlaced) placeFamilies(sqlite, runId, ctx);
   const q = statements(sqlite);
 
   // 1. Families: the household Groups, then the derived ones.

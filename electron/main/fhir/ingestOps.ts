@@ -3,8 +3,10 @@ import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import type { ChangesPage } from '../../../shared/sync/protocol';
 import { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from '../sync/applyPage';
 import { syncApplyOps } from '../sync/applyOps';
+import { waitForDesk } from '../db/deskTurn';
 import { parseLine, type Manifest } from './bulkClient';
 import { assemblePages, clearStaging, stageResources } from './ingest';
+import { placeFamilies } from './households';
 
 /**
  * What a FHIR sync asks of its worker thread (a 'sync.apply' session of the job runner, beside
@@ -83,6 +85,10 @@ export interface ApplyNextArgs {
 
 export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer) {
   const sync = syncApplyOps(sqlite, deskTurn);
+  /** Between the short transactions of one call: the desk's waiting calls go first. */
+  const deskFirst = () => {
+    waitForDesk(deskTurn);
+  };
   const setAside = sqlite.prepare(
     `INSERT INTO sync_problems (kind, record_id, problem, cursor, seen_at) VALUES ('fhir', ?, ?, ?, ?)
      ON CONFLICT (kind, record_id) DO UPDATE SET problem = excluded.problem, seen_at = excluded.seen_at`,
@@ -139,11 +145,11 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
       if (!pages) {
         // The FHIR pages leave the sync protocol's cursor where it was (a switch back resumes there).
         const cursor = readState(sqlite, PULL_CURSOR_KEY) ?? '';
-        pages = assemblePages(sqlite, runId, { config, now: new Date(now), pageRows, cursorBefore: cursor, cursorAfter: cursor });
+        pages = assemblePages(sqlite, runId, { config, now: new Date(now), pageRows, cursorBefore: cursor, cursorAfter: cursor, familiesPlaced: true });
         assembling.set(runId, pages);
       }
-      // Assembling writes too (the families placed, the inferred links): with the page, one transaction.
-      // The first page places every staged patient in a family (households.ts), so it takes longest.
+      // Assembling writes too (the inferred links): with the page, one transaction. The families were
+      // placed before the first page (placeFamilies below), in short transactions of their own.
       let step: { counts: PageCounts; hasMore: boolean } | null;
       try {
         step = sqlite
@@ -166,17 +172,31 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
       if (!step.hasMore) assembling.delete(runId);
       return { ...step.counts, hasMore: step.hasMore };
     },
+    /**
+     * Before the first page: every staged patient placed in a family, 2,000 a transaction with the
+     * desk's turn between (at 200,000 patients one transaction held the file for seconds, and a desk
+     * write waited out its busy timeout: issue 14's 100 ms promise).
+     */
+    placeFamilies: ({ runId, config, now }: { runId: string; config: FhirMappingConfig; now: string }): null => {
+      durable(false);
+      assembling.delete(runId);
+      placeFamilies(sqlite, runId, { config, now: new Date(now).toISOString() }, deskFirst);
+      return null;
+    },
     /** The run is whole: the next increment starts at `since`; its staging emptied; the search terms are current. */
     /** The FHIR base or group changed: the old run's staged rows go. */
     discard: ({ runId }: { runId: string }): null => {
-      clearStaging(sqlite, runId);
+      durable(false);
+      clearStaging(sqlite, runId, deskFirst);
       return null;
     },
     complete: ({ runId, source, since, lastSyncAt }: { runId: string; source: string; since: string | null; lastSyncAt: string }): null => {
+      // Staging first, in short transactions (every page is applied; a crash here redoes an empty apply phase).
+      durable(false);
+      clearStaging(sqlite, runId, deskFirst);
       durable(true);
       sqlite
         .transaction(() => {
-          clearStaging(sqlite, runId);
           writeState(sqlite, FHIR_STATE_KEY, JSON.stringify({ source, since, export: null } satisfies FhirSyncState));
           writeState(sqlite, INDEX_STALE_KEY, 'false');
           writeState(sqlite, LAST_SYNC_KEY, lastSyncAt);
