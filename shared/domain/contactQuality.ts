@@ -312,3 +312,16 @@ export function contactProblems(contact: QualityContact, link: QualityLink): Con
   }
   return problems;
 }
+
+/**
+ * A link whose Authority the EHR did not send (no authority extension): the FHIR load inferred it
+ * from the relationship (issue 15), and the worklist asks someone to confirm it.
+ */
+export function inferredAuthorityProblem(authority: Authority | null, relationship: string): ContactProblem {
+  const given = authority ? `Authority ${AUTHORITY_WORDS[authority]}` : 'An empty Authority';
+  const from = relationship.trim() ? `the relationship (${relationship.trim()})` : 'the relationship';
+  return {
+    code: 'authority_inferred',
+    message: `${given} was inferred from ${from} when the practice was loaded from the EHR, which did not send it: confirm it or choose the right one.`,
+  };
+}

@@ -14,6 +14,7 @@ export const QUALITY_PROBLEMS = [
   'missing_mobile',
   'invalid_mobile',
   'no_authority_or_residence',
+  'authority_inferred',
   'missing_reminder_method',
   'shared_email',
 ] as const;

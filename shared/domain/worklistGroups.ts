@@ -35,6 +35,7 @@ const ABOUT: Readonly<Record<QualityProblem, 'guardian' | 'child'>> = {
   missing_mobile: 'guardian',
   invalid_mobile: 'guardian',
   no_authority_or_residence: 'child',
+  authority_inferred: 'child',
   missing_reminder_method: 'guardian',
   shared_email: 'child',
 };

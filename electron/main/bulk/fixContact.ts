@@ -144,6 +144,25 @@ export async function fixContact(ctx: AppContext, input: ContactFix): Promise<Wo
       }
       if (Object.keys(to).length > 0) linkChanges.push({ patientId: link.patientId, from, to });
     }
+    // An Authority saved for a child (changed or kept as it was) is confirmed: the FHIR load's
+    // inference of it leaves the worklist ('authority_inferred'); a row with nothing else inferred goes.
+    const confirmed = input.links.filter((l) => l.authority !== undefined).map((l) => l.patientId);
+    if (confirmed.length > 0) {
+      await trx
+        .updateTable('fhir_link_inferences')
+        .set({ authority: 0 })
+        .where('contact_id', '=', input.contactId)
+        .where('patient_id', 'in', confirmed)
+        .execute();
+      await trx
+        .deleteFrom('fhir_link_inferences')
+        .where('contact_id', '=', input.contactId)
+        .where('patient_id', 'in', confirmed)
+        .where('authority', '=', 0)
+        .where('sort', '=', 0)
+        .where('resides_with', '=', 0)
+        .execute();
+    }
     if (Object.keys(ownTo).length === 0 && linkChanges.length === 0) return;
     changed = true;
 

@@ -93,8 +93,31 @@ function byRowid<T>(sqlite: BetterSqlite3.Database, columns: readonly string[], 
   };
 }
 
+/** `${patient rowid}:${contact rowid}` of a link, as inferredAuthorities keys it. */
+export const linkKey = (prow: number, crow: number) => `${prow}:${crow}`;
+
+/**
+ * The links whose Authority the FHIR load inferred from the relationship (fhir_link_inferences,
+ * not yet confirmed), keyed by linkKey, with the relationship: one query for the whole worklist.
+ */
+export function inferredAuthorities(sqlite: BetterSqlite3.Database): Map<string, string> {
+  const out = new Map<string, string>();
+  const rows = sqlite
+    .prepare(
+      `SELECT p.rowid, c.rowid, pc.relationship FROM fhir_link_inferences i
+         JOIN patients p ON p.id = i.patient_id
+         JOIN contacts c ON c.id = i.contact_id
+         JOIN patient_contacts pc ON pc.patient_id = i.patient_id AND pc.contact_id = i.contact_id
+        WHERE i.authority = 1`,
+    )
+    .raw(true);
+  for (const [prow, crow, relationship] of rows.iterate() as Iterable<[number, number, string]>) out.set(linkKey(prow, crow), relationship);
+  return out;
+}
+
 export function readers(sqlite: BetterSqlite3.Database) {
   return {
+    inferredAuthorities: () => inferredAuthorities(sqlite),
     patients: byRowid<PatientDetails>(sqlite, ['id', 'chart_number', 'first_name', 'last_name', 'date_of_birth', 'family_id'], 'patients', (v) => ({
       id: v[0]!,
       chartNumber: v[1]!,

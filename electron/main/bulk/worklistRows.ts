@@ -1,13 +1,13 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { WorklistRow } from '../../../shared/bulk/api';
 import { bulkPrimaryOf } from '../../../shared/domain/bulkEligibility';
-import { contactProblems, type ContactProblem } from '../../../shared/domain/contactQuality';
+import { contactProblems, inferredAuthorityProblem, type ContactProblem } from '../../../shared/domain/contactQuality';
 import { fullName } from '../../../shared/domain/names';
 import type { PatientStatus, ReminderMethod } from '../../../shared/domain/patient';
 import { groupWorklistByGuardian, WorklistGrouping, type WorklistEntry } from '../../../shared/domain/worklistGroups';
 import { Pacer, sortByKey } from '../lib/pacing';
 import { LINK_BITS, LINK_BY_BITS } from './passRows';
-import { nameKey, type ContactDetails, type PatientDetails, type Readers } from './rowidReaders';
+import { linkKey, nameKey, type ContactDetails, type PatientDetails, type Readers } from './rowidReaders';
 
 // The data-quality worklist: for the whole mirror from the snapshot's pass, and for one guardian
 // directly after an inline fix, by the same rules.
@@ -87,6 +87,8 @@ async function worklistEntries(
   const details = await read.contacts(distinctContacts, pacer);
   const listed = new Map<number, { crow: number; bits: number; problems: ContactProblem[] }>();
   const memo = new Map<number, ContactProblem[]>();
+  // Links whose Authority the FHIR load inferred (usually none: then nothing is looked up per patient).
+  const inferred = read.inferredAuthorities();
   for (let i = 0; i < patients.length; i++) {
     const crow = contacts[i]!;
     if (crow < 0) {
@@ -101,7 +103,9 @@ async function worklistEntries(
       problems = contactProblems(c, LINK_BY_BITS[bits[i]!]!);
       memo.set(key, problems);
     }
-    if (problems.length > 0) listed.set(patients[i]!, { crow, bits: bits[i]!, problems: [...problems] });
+    const relationship = inferred.size > 0 ? inferred.get(linkKey(patients[i]!, crow)) : undefined;
+    const all = relationship === undefined ? problems : [...problems, inferredAuthorityProblem(LINK_BY_BITS[bits[i]!]!.authority, relationship)];
+    if (all.length > 0) listed.set(patients[i]!, { crow, bits: bits[i]!, problems: [...all] });
     if (pacer.due()) await pacer.pause();
   }
 
@@ -267,6 +271,14 @@ export function worklistEntryFor(
   const patient: PatientDetails = { id: l[2], chartNumber: l[3], firstName: l[4], lastName: l[5], dateOfBirth: l[6], familyId: l[7] };
   const contact: ContactDetails = { id: l[10], firstName: l[11], lastName: l[12], email: l[13], mobilePhone: l[14], preferredReminder: l[15] };
   const problems = contactProblems(contact, chosen);
+  const relationship = sqlite
+    .prepare(
+      `SELECT pc.relationship FROM fhir_link_inferences i JOIN patient_contacts pc ON pc.patient_id = i.patient_id AND pc.contact_id = i.contact_id
+        WHERE i.patient_id = ? AND i.contact_id = ? AND i.authority = 1`,
+    )
+    .pluck(true)
+    .get(l[2], l[10]) as string | undefined;
+  if (relationship !== undefined) problems.push(inferredAuthorityProblem(chosen.authority, relationship));
 
   const email = contact.email?.trim().toLowerCase();
   if (email) {

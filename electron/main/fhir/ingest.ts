@@ -321,6 +321,13 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
         const draft = fromMirror(q, c.link);
         const settled = settleLinks([draft], null);
         page.patientContacts.push(...settled.links);
+        // The mirror's Authority was itself inferred (and not confirmed since): it stays to confirm.
+        if (c.link.authority === undefined && anyInferredBefore && q.authorityInferred.get(draft.patientId, draft.contactId) === 1) {
+          const own = settled.inferred[0];
+          settled.inferred = [
+            own ? { ...own, authority: true } : { patientId: draft.patientId, contactId: draft.contactId, authority: true, sort: false, residesWith: false },
+          ];
+        }
         inferences(settled.inferred, settled.links);
       }
     }
@@ -385,6 +392,7 @@ function statements(sqlite: BetterSqlite3.Database) {
     ),
     anyInference: s('SELECT 1 FROM fhir_link_inferences LIMIT 1').pluck(),
     notInferred: s('DELETE FROM fhir_link_inferences WHERE patient_id = ? AND contact_id = ?'),
+    authorityInferred: s('SELECT authority FROM fhir_link_inferences WHERE patient_id = ? AND contact_id = ?').pluck(),
   };
 }
 

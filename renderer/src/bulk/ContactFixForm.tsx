@@ -35,6 +35,8 @@ function draftOf(contact: Contact, children: readonly WorklistChild[]): Draft {
 }
 
 const orNull = (text: string) => (text.trim() === '' ? null : text.trim());
+/** The FHIR load inferred this child's Authority from the relationship: saving the form confirms it. */
+const inferred = (child: WorklistChild) => child.problems.some((p) => p.code === 'authority_inferred');
 
 /** Only what the administrator changed, checked; or the first problem, by field. */
 function changesOf(
@@ -81,7 +83,8 @@ function changesOf(
     const link = draft.links[i]!;
     const change: LinkChanges[number] = { patientId: child.patientId };
     const authority = orNull(link.authority);
-    if (authority !== child.authority) {
+    // A child whose Authority was inferred on the FHIR load sends it even unchanged: saving confirms it.
+    if (authority !== child.authority || inferred(child)) {
       const parsed = linkRules.authority.safeParse(authority);
       if (!parsed.success) return { field: `authority-${i}`, problem: `Choose Joint, Exclusive, None or (empty) for ${child.patientName}.` };
       change.authority = parsed.data;
@@ -106,12 +109,13 @@ export function ContactFixForm(props: { row: WorklistRow; problem: QualityProble
   const who = `${contact.firstName} ${contact.lastName}`.trim() || 'this contact';
   const codes = new Set(row.problems.map((p) => p.code));
   const childFlagged = (i: number) => children[i]!.problems.some((p) => p.code === 'no_authority_or_residence');
+  const authorityFlagged = (i: number) => childFlagged(i) || inferred(children[i]!);
 
   // Opening the form puts the cursor in the first field the worklist flagged (or the first name).
   // biome-ignore lint/correctness/useExhaustiveDependencies: only on opening, with the flags of the row as it was when Fix was chosen
   useEffect(() => {
     const own = FIELD_ORDER.find((key) => isFlagged(key, codes));
-    const link = children.findIndex((_, i) => childFlagged(i));
+    const link = children.findIndex((_, i) => authorityFlagged(i));
     const first: FieldId = own ?? (link >= 0 ? `authority-${link}` : 'firstName');
     document.getElementById(`${base}-${first}`)?.focus();
   }, []);
@@ -209,7 +213,11 @@ export function ContactFixForm(props: { row: WorklistRow; problem: QualityProble
             {child.patientName} <span className="bulk-row-chart">Chart {child.chartNumber}</span>
           </legend>
           <label htmlFor={`${base}-authority-${i}`}>Authority for {child.patientName}</label>
-          <select {...field(`authority-${i}`, childFlagged(i))} value={draft.links[i]!.authority} onChange={(e) => setLink(i, { authority: e.target.value })}>
+          <select
+            {...field(`authority-${i}`, authorityFlagged(i))}
+            value={draft.links[i]!.authority}
+            onChange={(e) => setLink(i, { authority: e.target.value })}
+          >
             <option value="">(empty)</option>
             {!(AUTHORITIES as readonly string[]).includes(draft.links[i]!.authority) && draft.links[i]!.authority !== '' && (
               <option value={draft.links[i]!.authority}>{draft.links[i]!.authority}</option>

@@ -47,6 +47,7 @@ export const PROBLEM_WORDS: Record<QualityProblem, string> = {
   missing_mobile: 'Mobile number missing',
   invalid_mobile: 'Mobile number is not valid',
   no_authority_or_residence: 'No Joint or Exclusive authority and not living with the child',
+  authority_inferred: 'Authority inferred from the relationship when loaded from the EHR: confirm',
   missing_reminder_method: 'Preferred reminder method missing',
   shared_email: 'Email shared with another guardian',
 };

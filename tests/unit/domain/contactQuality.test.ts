@@ -5,6 +5,7 @@ import {
   checkMobile,
   contactProblems,
   editDistance,
+  inferredAuthorityProblem,
   isWellFormedEmail,
   suggestEmailDomain,
   type QualityContact,
@@ -251,5 +252,18 @@ describe('checkMobile (North American numbers)', () => {
     ['n/a', 'it contains letters or symbols'],
   ])('%s is invalid: %s', (value, why) => {
     expect(checkMobile(value)).toEqual({ ok: false, why });
+  });
+});
+
+describe('inferredAuthorityProblem (issue 15: Authority inferred on the FHIR load)', () => {
+  it.each([
+    ['Joint', 'Mother', 'Authority Joint was inferred from the relationship (Mother)'],
+    [null, 'Grandmother', 'An empty Authority was inferred from the relationship (Grandmother)'],
+    ['Joint', '  ', 'Authority Joint was inferred from the relationship when'],
+  ] as const)('%s from %j', (authority, relationship, start) => {
+    const problem = inferredAuthorityProblem(authority, relationship);
+    expect(problem.code).toBe('authority_inferred');
+    expect(problem.message.startsWith(start)).toBe(true);
+    expect(problem.message).toContain('confirm it or choose the right one.');
   });
 });
