@@ -40,7 +40,7 @@ const PORTAL_NICE = Number(process.env.BENCH_PORTAL_NICE ?? 19);
  */
 const PORTAL_PIN_ITERATIONS = Number(process.env.BENCH_PORTAL_PIN_ITERATIONS ?? 1_000);
 const PORTAL_DISK_SYNC = process.env.BENCH_PORTAL_DISK_SYNC === 'full' ? 'full' : 'normal';
-const PRACTICE_TABLES = ['families', 'contacts', 'patients', 'patient_contacts', 'appointments'] as const;
+export const PRACTICE_TABLES = ['families', 'contacts', 'patients', 'patient_contacts', 'appointments'] as const;
 /** A next_attempt_at no clock reaches: rows held out of a timed drain. */
 const HELD = '9999-12-31T00:00:00.000Z';
 
@@ -137,15 +137,15 @@ async function initialPull(portal: PortalChild, dir: string, desk: DeskInputs | 
 
 // ---- 1b. the same rows written straight into SQLite ---------------------------------------
 
-interface DirectFigures {
+export interface DirectFigures {
   rows: number;
   insertSeconds: number;
   indexSeconds: number;
   searchTerms: number;
 }
 
-/** A fresh migrated mirror; every practice row of the portal's file, one transaction, prepared statements. */
-async function directInsert(portalDbFile: string, dir: string): Promise<DirectFigures> {
+/** A fresh migrated mirror; every practice row of a mirror-shaped file (the portal's, or a mirror), one transaction, prepared statements; then every patient's search terms. */
+export async function directInsert(portalDbFile: string, dir: string): Promise<DirectFigures> {
   const target = await openDatabase(path.join(dir, 'direct.sqlite'));
   const source = new BetterSqlite3(portalDbFile, { readonly: true, fileMustExist: true });
   try {

@@ -92,6 +92,36 @@ export function localDateIn(instant: Date, timeZone: string): IsoDate {
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock parts (year, month, day, hour, minute, second) of an instant in an IANA time zone. */
+export function wallPartsIn(instantMs: number, timeZone: string): Record<string, number> {
+  let format = zoneFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    zoneFormats.set(timeZone, format);
+  }
+  const out: Record<string, number> = {};
+  for (const p of format.formatToParts(new Date(instantMs))) if (p.type !== 'literal') out[p.type] = Number(p.value);
+  return out;
+}
+
+/** Minutes the zone is ahead of UTC at that instant (New York in winter: -300). */
+export function zoneOffsetMinutes(instantMs: number, timeZone: string): number {
+  const p = wallPartsIn(instantMs, timeZone);
+  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return Math.round((asUtc - Math.floor(instantMs / 1000) * 1000) / 60_000);
+}
+
 /** "03/14/2019": how a US front desk reads a date of birth. */
 export function formatUsDate(date: IsoDate): string {
   const parts = parseIsoDate(date);

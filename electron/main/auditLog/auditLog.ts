@@ -3,7 +3,7 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { AuditExportResult, AuditFilter, AuditFilterOptions, AuditPage, AuditRowView } from '../../../shared/audit/api';
 import { AUDIT_ACTIONS } from '../../../shared/audit/actions';
 import { auditActionLabel, summarizeAuditDetails } from '../../../shared/audit/words';
-import { addDays } from '../../../shared/domain/dates';
+import { addDays, zoneOffsetMinutes } from '../../../shared/domain/dates';
 import { csvPieces, writeFileAtomic, type CsvValue } from '../lib/csv';
 import { fileStamp } from '../bulk/export';
 import { requireClerk } from '../clerks/sessionService';
@@ -17,23 +17,6 @@ import { practiceTimeZone } from '../../../shared/settings';
  * The audit screen's reads: rows newest first with the screen's filters, names joined in, details
  * in plain words; and the same rows as a CSV file in the exports folder.
  */
-
-/** Minutes to add to UTC to get local wall time at `instant` in `timeZone`. */
-function zoneOffsetMinutes(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(instant));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return Math.round((wall - instant) / 60_000);
-}
 
 /** The instant a practice-local calendar day begins ("2026-11-22" in America/Chicago → 06:00Z). */
 export function startOfLocalDay(date: string, timeZone: string): Date {
