@@ -30,6 +30,54 @@ function nameTerms(value: string, out: Set<string>): void {
   if (words.length > 1) out.add(words.join(''));
 }
 
+/**
+ * Pair terms (issue 14): for every two distinct terms of a patient that each begin with two
+ * letters, one term holding both two-letter beginnings ("kora" and "smith" give PAIR_MARK + "ko sm").
+ * A query of two words such as "Ko Smit" then starts from the few patients holding both beginnings
+ * instead of every "smit" (thousands of terms at 200,000 patients); the words themselves are still
+ * checked against the patient's terms. The mark sorts before anything a clerk can type, so no typed
+ * prefix ever reaches a pair term.
+ *
+ * "Letter" here is a-z or any character past ASCII (terms are lower-cased and without accents), and
+ * the two beginnings are ordered by code point, so the rule is also plain SQL: migration 015 adds the
+ * pair terms of a mirror indexed before from its stored terms (tests/unit/db/searchPairsMigration.test.ts
+ * compares the two). A rule on the first two characters alone keeps the search exact: a typed word
+ * and every term it begins share those two characters.
+ */
+export const PAIR_MARK = '\u0001';
+const TWO_LETTERS = /^[a-z\u{80}-\u{10FFFF}]{2}/u;
+
+/** The two letters a term or typed word begins with, or null when it does not begin with two letters. */
+export function pairPrefix(word: string): string | null {
+  return TWO_LETTERS.exec(word)?.[0] ?? null;
+}
+
+/** Code point order (SQLite's, on UTF-8), not UTF-16's: they differ past U+FFFF. */
+function codePointBefore(a: string, b: string): boolean {
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(j)!;
+    if (x !== y) return x < y;
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
+  }
+  return a.length <= b.length;
+}
+
+/** The pair term of two two-letter beginnings, whichever order they come in. */
+export function pairTerm(a: string, b: string): string {
+  return codePointBefore(a, b) ? `${PAIR_MARK}${a} ${b}` : `${PAIR_MARK}${b} ${a}`;
+}
+
+function addPairTerms(terms: Set<string>): void {
+  const prefixes: string[] = [];
+  for (const term of terms) {
+    const prefix = pairPrefix(term);
+    if (prefix !== null) prefixes.push(prefix);
+  }
+  for (let i = 0; i < prefixes.length; i++) for (let j = i + 1; j < prefixes.length; j++) terms.add(pairTerm(prefixes[i]!, prefixes[j]!));
+}
+
 export function patientSearchTerms(patient: SearchablePatient, contacts: readonly SearchableContact[]): string[] {
   const terms = new Set<string>();
   nameTerms(patient.firstName, terms);
@@ -55,6 +103,7 @@ export function patientSearchTerms(patient: SearchablePatient, contacts: readonl
       terms.add(digits.slice(-4));
     }
   }
+  addPairTerms(terms);
   return [...terms];
 }
 
@@ -75,9 +124,10 @@ export function searchTokens(text: string): string[] {
     const digits = trimmed.replace(/\D/g, '');
     return digits ? [digits.length === 11 && digits.startsWith('1') ? digits.slice(1) : digits] : [];
   }
-  const words = nameWords(trimmed);
-  // Longest first: the most selective word drives the index scan.
-  return [...new Set(words)].sort((a, b) => b.length - a.length);
+  const words = [...new Set(nameWords(trimmed))];
+  // A word that begins another ("ma" in "ma mar") asks nothing more: any term that has the longer
+  // one has it. Longest first: the most selective word drives the index scan.
+  return words.filter((w) => !words.some((o) => o !== w && o.startsWith(w))).sort((a, b) => b.length - a.length);
 }
 
 /** Exclusive upper bound of the prefix range [prefix, prefixEnd(prefix)). */

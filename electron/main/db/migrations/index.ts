@@ -11,6 +11,7 @@ import * as contactEmailKey from './20261203_009_contact_email_key';
 import * as jobRuns from './20261203_010_job_runs';
 import * as outboxDrain from './20261203_013_outbox_drain';
 import * as fhirStaging from './20261203_014_fhir_staging';
+import * as searchPairs from './20261203_015_search_pairs';
 
 /**
  * Every migration the app knows, in order. Names are date-prefixed; a database that has run a
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '20261203_010_job_runs': jobRuns,
   '20261203_013_outbox_drain': outboxDrain,
   '20261203_014_fhir_staging': fhirStaging,
+  '20261203_015_search_pairs': searchPairs,
 };
