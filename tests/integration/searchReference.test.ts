@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../electron/main/app';
 import { DEFAULT_SEARCH_LIMIT, searchPatients } from '../../electron/main/search/searchService';
-import { searchTokens } from '../../electron/main/search/terms';
+import { reindexPatients } from '../../electron/main/search/indexer';
+import { PAIR_MARK, searchTokens } from '../../electron/main/search/terms';
 import { formatUsDate } from '../../shared/domain/dates';
 import { makeTempDir } from '../support/tempDir';
 
@@ -18,6 +19,7 @@ let app: App;
 beforeAll(async () => {
   temp = makeTempDir();
   app = await createApp({ databaseFile: temp.file('practice.sqlite'), demo: { patients: 3_000 }, now: () => NOW, workstation: 'desk-1' });
+  addNamedPatients();
 });
 afterAll(async () => {
   await app.close();
@@ -32,6 +34,32 @@ function reference(text: string): Set<string> {
     result = result === null ? ids : new Set([...result].filter((id: string) => ids.has(id)));
   }
   return result ?? new Set();
+}
+
+/** Patients whose names a two-word search must find however they are written, with their guardians. */
+const NAMED = [
+  { id: 'named-1', first: 'Mary', last: "O'Reilly", guardian: ['Sean', "O'Reilly"] },
+  { id: 'named-2', first: 'Ana-Sofía', last: 'García-López', guardian: ['José', 'Núñez'] },
+  { id: 'named-3', first: 'Øyvind', last: 'Ødegård', guardian: ['Zoë', 'Ødegård'] },
+  { id: 'named-4', first: 'Mary Kate', last: 'Smith-Jones', guardian: ['Mariah', 'Smith'] },
+];
+
+function addNamedPatients(): void {
+  const { sqlite } = app.context;
+  const patient = sqlite.prepare(`INSERT INTO patients (id, chart_number, first_name, last_name, status, updated_at) VALUES (?, ?, ?, ?, 'Active', 'x')`);
+  const contact = sqlite.prepare(`INSERT INTO contacts (id, first_name, last_name, updated_at) VALUES (?, ?, ?, 'x')`);
+  const link = sqlite.prepare(`INSERT INTO patient_contacts (patient_id, contact_id, sort, relationship, authority) VALUES (?, ?, 1, 'Mother', 'Joint')`);
+  sqlite.transaction(() => {
+    for (const [i, n] of NAMED.entries()) {
+      patient.run(n.id, `NAMED-${i}`, n.first, n.last);
+      contact.run(`${n.id}-g`, n.guardian[0], n.guardian[1]);
+      link.run(n.id, `${n.id}-g`);
+    }
+    reindexPatients(
+      sqlite,
+      NAMED.map((n) => n.id),
+    );
+  })();
 }
 
 type Sample = { first_name: string; last_name: string; date_of_birth: string | null; chart_number: string; email: string | null; mobile_phone: string | null };
@@ -94,5 +122,41 @@ describe('search.patients finds what a plain scan of the search terms finds', ()
       const order = hits.map((h) => [h.lastName, h.firstName, h.dateOfBirth ?? '']);
       expect(order, text).toEqual([...order].sort((a, b) => a[0]!.localeCompare(b[0]!) || a[1]!.localeCompare(b[1]!) || a[2]!.localeCompare(b[2]!)));
     }
+  });
+});
+
+describe('two words, each the beginning of any of the patient\'s names or their guardian\'s', () => {
+  // [typed, the patient it must find]: either order, apostrophes, hyphens, accents typed or not,
+  // a word of the guardian's name with one of the child's, a word that begins another.
+  const CASES: [string, string][] = [
+    ["Ma O'Re", 'named-1'],
+    ["O'Re Ma", 'named-1'],
+    ['oreil mary', 'named-1'],
+    ['se ma', 'named-1'],
+    ['Ana-Sof Garc', 'named-2'],
+    ['garcía-lópez ana', 'named-2'],
+    ['lopez sofia', 'named-2'],
+    ['Jos Núñ', 'named-2'],
+    ['nunez ana', 'named-2'],
+    ['Øy Øde', 'named-3'],
+    ['zoe øyv', 'named-3'],
+    ['Ma Ka Smith-Jo', 'named-4'],
+    ['jones mariah', 'named-4'],
+    ['mar mary', 'named-4'],
+  ];
+  it.each(CASES)('%s', async (text, patientId) => {
+    const expected = reference(text);
+    expect(expected.has(patientId), text).toBe(true);
+    const { hits, more } = await searchPatients(app.context, text, 500);
+    expect(more, text).toBe(false);
+    expect(new Set(hits.map((h) => h.patientId)), text).toEqual(expected);
+  });
+
+  it('starts from pair terms that hold both beginnings, which a typed word never reaches', async () => {
+    const pairs = app.context.sqlite.prepare('SELECT term FROM search_terms WHERE patient_id = ? AND term >= ? AND term < ?').pluck();
+    expect(pairs.all('named-1', PAIR_MARK, '\u0002')).toContain(`${PAIR_MARK}ma re`);
+    expect(pairs.all('named-2', PAIR_MARK, '\u0002')).toContain(`${PAIR_MARK}jo nu`);
+    // What a clerk types never reaches one: the mark is dropped from words, and kept only in an email, which a pair term never holds.
+    expect((await searchPatients(app.context, `${PAIR_MARK}ma re@`)).hits).toEqual([]);
   });
 });
