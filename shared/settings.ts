@@ -67,9 +67,19 @@ function isKnownTimeZone(zone: string): boolean {
 
 export type Settings = z.infer<typeof settingsSchema>;
 
+const ZONE_KEPT_MS = 60_000;
+let knownZone: { tz: string | undefined; at: number; zone: string } | null = null;
+
 /** The time zone this workstation runs in. */
 export function workstationTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // Asking Intl builds a DateTimeFormat (about 70 µs; twice per family load): the answer is kept,
+  // and asked again when TZ changes or after a minute (a laptop carried into another zone).
+  const tz = globalThis.process?.env?.TZ;
+  const now = Date.now();
+  if (!knownZone || knownZone.tz !== tz || now - knownZone.at > ZONE_KEPT_MS) {
+    knownZone = { tz, at: now, zone: Intl.DateTimeFormat().resolvedOptions().timeZone };
+  }
+  return knownZone.zone;
 }
 
 /** The zone that decides the practice's "today": the setting, or the workstation's when none is set. */

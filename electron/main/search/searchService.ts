@@ -72,10 +72,10 @@ const ranges = (tokens: readonly string[]) => tokens.flatMap((t) => [t, prefixEn
  * Both give every patient matching all words (a pair term exists for any two distinct terms of a
  * patient, and `searchTokens` drops a word that begins another); the smaller start reads fewer rows.
  */
-function candidates(s: Statements, sqlite: BetterSqlite3.Database, tokens: readonly string[], limit: number): string[] {
+function candidates(s: Statements, sqlite: BetterSqlite3.Database, tokens: readonly string[], limit: number, pairTerms: boolean): string[] {
   const [first, ...rest] = tokens as [string, ...string[]];
   const paired = tokens.filter((t) => pairPrefix(t) !== null).slice(0, 2);
-  if (paired.length === 2) {
+  if (pairTerms && paired.length === 2) {
     const pair = pairTerm(pairPrefix(paired[0]!)!, pairPrefix(paired[1]!)!);
     const longest = s.count.get(first, prefixEnd(first), WIDE_RANGE) as number;
     const pairRows = longest < WIDE_RANGE ? (s.count.get(pair, `${pair}\0`, longest) as number) : 0;
@@ -109,14 +109,20 @@ type HitRow = {
  * unbounded counts of ranges such as "ma" cost as much as they saved, issue 14's note; the counts
  * here stop at a bound.)
  */
-export async function searchPatients(ctx: AppContext, text: string, limit = DEFAULT_SEARCH_LIMIT): Promise<SearchResults> {
+export async function searchPatients(
+  ctx: AppContext,
+  text: string,
+  limit = DEFAULT_SEARCH_LIMIT,
+  /** false: always from the longest word's range, as before the pair terms (the bench's comparison; same results). */
+  pairTerms = true,
+): Promise<SearchResults> {
   const tokens = searchTokens(text);
   if (tokens.length === 0) return { query: text, hits: [], more: false };
   const s = statementsFor(ctx.sqlite);
 
   // Kysely's connection lock, as every read of the app: never inside another call's open transaction.
   const rows = await exclusive(ctx.db, () => {
-    const ids = candidates(s, ctx.sqlite, tokens, limit + 1);
+    const ids = candidates(s, ctx.sqlite, tokens, limit + 1, pairTerms);
     return { more: ids.length > limit, hits: ids.length === 0 ? [] : (s.hits.all(JSON.stringify(ids.slice(0, limit))) as HitRow[]) };
   });
   const more = rows.more;
