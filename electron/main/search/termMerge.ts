@@ -17,8 +17,8 @@ import { termsOfRows, type TermRow } from './indexer';
 
 /** Terms per cell (a run of patients within a range of terms): a small part of one short transaction. */
 const TERMS_PER_CELL = 2_500;
-/** About this many terms per patient (names, chart, dates, contacts' names, email, phones). */
-const TERMS_PER_PATIENT = 12;
+/** About this many terms per patient (names, chart, dates, contacts' names, email, phones: ~15; pair terms: ~9). */
+const TERMS_PER_PATIENT = 24;
 const STAGE_PAGE = 1_000;
 const SAMPLE_EVERY = 16;
 
