@@ -137,7 +137,7 @@ for (const [kind, queries] of Object.entries(kinds)) {
     compare.push([kind, a.length, ...[b, a].flatMap((s) => [50, 95, 99].map((p) => ms(percentile(s, p))))]);
   }
   printTable(
-    'Search: longest word\'s range alone (before) against pair terms for two words (after), same mirror, interleaved, 3 rounds (ms; searchPatients direct)',
+    "Search: longest word's range alone (before) against pair terms for two words (after), same mirror, interleaved, 3 rounds (ms; searchPatients direct)",
     ['query kind', 'n', 'before p50', 'p95', 'p99', 'after p50', 'p95', 'p99'],
     compare,
   );

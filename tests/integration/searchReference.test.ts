@@ -125,7 +125,7 @@ describe('search.patients finds what a plain scan of the search terms finds', ()
   });
 });
 
-describe('two words, each the beginning of any of the patient\'s names or their guardian\'s', () => {
+describe("two words, each the beginning of any of the patient's names or their guardian's", () => {
   // [typed, the patient it must find]: either order, apostrophes, hyphens, accents typed or not,
   // a word of the guardian's name with one of the child's, a word that begins another.
   const CASES: [string, string][] = [

@@ -32,7 +32,7 @@ function nameTerms(value: string, out: Set<string>): void {
 
 /**
  * Pair terms (issue 14): for every two distinct terms of a patient that each begin with two
- * letters, one term holding both two-letter beginnings ("kora" and "smith" give PAIR_MARK + "ko sm").
+ * letters, neither beginning the other, one term holding both two-letter beginnings ("kora" and "smith" give PAIR_MARK + "ko sm").
  * A query of two words such as "Ko Smit" then starts from the few patients holding both beginnings
  * instead of every "smit" (thousands of terms at 200,000 patients); the words themselves are still
  * checked against the patient's terms. The mark sorts before anything a clerk can type, so no typed
@@ -70,12 +70,21 @@ export function pairTerm(a: string, b: string): string {
 }
 
 function addPairTerms(terms: Set<string>): void {
-  const prefixes: string[] = [];
+  const pairable: [term: string, prefix: string][] = [];
   for (const term of terms) {
     const prefix = pairPrefix(term);
-    if (prefix !== null) prefixes.push(prefix);
+    if (prefix !== null) pairable.push([term, prefix]);
   }
-  for (let i = 0; i < prefixes.length; i++) for (let j = i + 1; j < prefixes.length; j++) terms.add(pairTerm(prefixes[i]!, prefixes[j]!));
+  for (let i = 0; i < pairable.length; i++) {
+    const [a, pa] = pairable[i]!;
+    for (let j = i + 1; j < pairable.length; j++) {
+      const [b, pb] = pairable[j]!;
+      // A term that begins the other ("mary", "mary.lopez@mail.com") is never needed with it: two
+      // typed words found in the longer one alone would begin one another, and searchTokens keeps one.
+      if (pa === pb && (a.startsWith(b) || b.startsWith(a))) continue;
+      terms.add(pairTerm(pa, pb));
+    }
+  }
 }
 
 export function patientSearchTerms(patient: SearchablePatient, contacts: readonly SearchableContact[]): string[] {

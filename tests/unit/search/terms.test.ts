@@ -43,4 +43,14 @@ describe('pair terms', () => {
     // mary, reilly, oreilly, sean, smith: beginnings ma, re, or, se, sm ("o" and the chart, dates and phone have none).
     expect(pairs).toEqual(['ma or', 'ma re', 'ma se', 'ma sm', 'or re', 'or se', 'or sm', 're se', 're sm', 'se sm'].map((p) => `${PAIR_MARK}${p}`));
   });
+
+  it('pairs one beginning only for two terms of which neither begins the other', () => {
+    const pairs = (firstName: string, email: string) =>
+      patientSearchTerms({ firstName, lastName: 'Li', chartNumber: 'C1', dateOfBirth: null }, [
+        { firstName: 'Ann', lastName: 'Li', email, mobilePhone: null, homePhone: null },
+      ]).filter((t) => t.startsWith(PAIR_MARK));
+    // "mary" begins "mary.li@mail.com": a search the two answer, the address answers alone.
+    expect(pairs('Mary', 'mary.li@mail.com')).not.toContain(`${PAIR_MARK}ma ma`);
+    expect(pairs('Maria', 'mary.li@mail.com')).toContain(`${PAIR_MARK}ma ma`);
+  });
 });
