@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ContactLink } from '../../../shared/domain/contacts';
+import { checkMailbox } from '../../../shared/domain/email';
 import { PATIENT_STATUSES, type Authority, type PatientStatus } from '../../../shared/domain/patient';
-import { yieldToEventLoop } from '../lib/pacing';
 
 // The bulk snapshot's pass rows (see snapshot.ts): the SQL that packs a patient and their Sort-1
 // link into one short string, and what reads it back.
@@ -26,84 +26,24 @@ const JOIN = `FROM patients p
 const STATUS_CODE = `CASE p.status ${PATIENT_STATUSES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} ELSE 9 END`;
 
 /**
- * One string per patient, `prow,SN,dob`: S the status code, N 1 when the date of birth is NULL; the
- * date of birth is last, so it is whatever follows the second comma, exactly (commas or any other
- * character in it included). An ordered read of the table by rowid range, no index lookup.
+ * One string per (patient, Sort-1 link): `prow,bits,crow,SN,dob` with S the status code, N 1 when
+ * the date of birth is NULL; the date of birth is last, so it is whatever follows the fourth comma,
+ * exactly (commas or any other character in it included). No email: whether the contact has one
+ * usable mailbox is known by its rowid (mailboxClasses), so the join reads the contact's id index
+ * only, never its row.
  */
-export const PATIENTS_SQL = `SELECT p.rowid || ',' || ${STATUS_CODE} || (p.date_of_birth IS NULL) || ',' || coalesce(p.date_of_birth, '')
-  FROM patients p WHERE p.rowid > ? AND p.rowid <= ? ORDER BY p.rowid`;
-
-/** Rowids below this pack into one link number (LINKS_SQL); a bigger one sends its patient the general way. */
-export const ROWID_PACK = 16_777_216;
-
-/**
- * Every Sort-1 link as ONE integer, (patient rowid * ROWID_PACK + contact rowid) * 16 + link bits,
- * or minus the patient rowid when a rowid is too big for that. One ordered read of the links'
- * table (by patient id) with the two rowids from the id indexes, which stay in step with it: about
- * half the work of looking each patient's link up. Read in pages after (patient id, contact id).
- */
-export const LINKS_SQL = `SELECT CASE WHEN p.rowid < ${ROWID_PACK} AND c.rowid < ${ROWID_PACK}
-    THEN (p.rowid * ${ROWID_PACK} + c.rowid) * 16 + ${LINK_BITS.replace('pc.patient_id IS NULL', '0')} ELSE -p.rowid END
-  FROM patient_contacts pc JOIN patients p ON p.id = pc.patient_id JOIN contacts c ON c.id = pc.contact_id
-  WHERE pc.sort = 1 AND (pc.patient_id, pc.contact_id) > (?, ?)
-  ORDER BY pc.patient_id, pc.contact_id LIMIT ?`;
-const FIRST_LINKS_SQL = LINKS_SQL.replace('AND (pc.patient_id, pc.contact_id) > (?, ?)', '');
-/** Where the next page of LINKS_SQL starts: the ids of the last link read. */
-const LINK_IDS_SQL = `SELECT (SELECT id FROM patients WHERE rowid = ?), coalesce((SELECT id FROM contacts WHERE rowid = ?), '')`;
-
-/** `Links.crow` of a patient with no Sort-1 link, and of one read the general way (several links, a contact newer than the pass). */
-export const LINK_NONE = -1;
-export const LINK_GENERAL = -2;
-
-/** Each patient's Sort-1 link by patient rowid (below ROWID_PACK): contact rowid (or LINK_NONE, LINK_GENERAL) and link bits. */
-export interface Links {
-  crow: Int32Array;
-  bits: Uint8Array;
-}
-
-/** Links per page of LINKS_SQL (a yield between pages). */
-export const LINK_PAGE = 16_000;
-
-/** Every Sort-1 link of the patients up to `maxRowid` (any status: the pass looks at Active patients' only). */
-export async function readLinks(sqlite: BetterSqlite3.Database, maxRowid: number, maxContact: number, pageSize = LINK_PAGE): Promise<Links> {
-  const size = Math.min(maxRowid, ROWID_PACK - 1) + 1;
-  const crow = new Int32Array(size).fill(LINK_NONE);
-  const bits = new Uint8Array(size);
-  const first = sqlite.prepare(FIRST_LINKS_SQL).pluck(true);
-  const next = sqlite.prepare(LINKS_SQL).pluck(true);
-  const idsOf = sqlite.prepare(LINK_IDS_SQL).raw(true);
-  let after: [string, string] | null = null;
-  for (;;) {
-    const values = (after === null ? first.all(pageSize) : next.all(after[0], after[1], pageSize)) as number[];
-    let prow = 0;
-    let c = 0;
-    for (const v of values) {
-      if (v < 0) {
-        prow = -v;
-        c = 0; // the next page starts after (patient id, ''): this patient's links again, harmless
-        if (prow < size) crow[prow] = LINK_GENERAL;
-        continue;
-      }
-      const b = v % 16;
-      const pair = (v - b) / 16;
-      c = pair % ROWID_PACK;
-      prow = (pair - c) / ROWID_PACK;
-      if (prow >= size) continue; // a patient newer than the pass
-      crow[prow] = crow[prow] === LINK_NONE && c <= maxContact ? c : LINK_GENERAL;
-      bits[prow] = b;
-    }
-    if (values.length < pageSize) break;
-    after = idsOf.get(prow, c) as [string | null, string] as [string, string];
-    if (after[0] === null) throw new Error('bulk snapshot: a row vanished while it was being read');
-    await yieldToEventLoop();
-  }
-  return { crow, bits };
-}
-
-/** A patient and their Sort-1 link(s) column by column, for the rows the packed forms do not settle. */
-export const GENERAL_SQL = `SELECT ${LINK_BITS}, c.rowid, p.status, p.date_of_birth, c.email ${JOIN} WHERE p.rowid = ?`;
+export const PASS_SQL = `SELECT
+  p.rowid || ',' || coalesce(${LINK_BITS}, '') || ',' || coalesce(c.rowid, '') || ',' ||
+  ${STATUS_CODE} || (p.date_of_birth IS NULL) || ',' || coalesce(p.date_of_birth, '')
+  ${JOIN}
+  WHERE p.rowid > ? AND p.rowid <= ?
+  ORDER BY p.rowid`;
 
 export const DIGIT_0 = 0x30;
+/** The patient rowid a pass row starts with. */
+export function prowOf(r: string): number {
+  return intAt(r, 0, r.indexOf(','));
+}
 /** Digit value at `i`, or -1. */
 export function digitAt(r: string, i: number): number {
   const d = r.charCodeAt(i) - DIGIT_0;
@@ -125,6 +65,9 @@ export function dateKeyAt(r: string, at: number): number {
   return key;
 }
 
+/** The same row column by column, for the rare rows the packed form does not settle. */
+export const REREAD_SQL = `SELECT ${LINK_BITS}, p.status, p.date_of_birth, c.email ${JOIN} WHERE p.rowid = ? AND c.rowid IS ?`;
+
 export interface Row {
   prow: number;
   /** Link bits; null when the patient has no Sort-1 link. */
@@ -144,10 +87,11 @@ export function intAt(s: string, start: number, end: number): number {
   return negative ? -n : n;
 }
 
-/** A patient read the general way: one Row per Sort-1 link (several: a data error), or one without a link. */
-export function generalRows(prow: number, general: BetterSqlite3.Statement): Row[] {
-  const lines = general.all(prow) as [number | null, number | null, PatientStatus, string | null, string | null][];
-  return lines.map(([bits, crow, status, dob, email]) => ({ prow, bits, crow, status, dob, email }));
+/** A pass row column by column (several Sort-1 links, an unknown status). */
+export function rereadRow(prow: number, crow: number | null, reread: BetterSqlite3.Statement): Row {
+  const v = reread.get(prow, crow) as [number | null, PatientStatus, string | null, string | null] | undefined;
+  if (!v) throw new Error('bulk snapshot: a row vanished while it was being read');
+  return { prow, bits: v[0], crow, status: v[1], dob: v[2], email: v[3] };
 }
 
 /** Links without identity (one Sort-1 link: no tie to break): shared, one per bit pattern. */
@@ -159,3 +103,43 @@ export const LINK_BY_BITS: readonly ContactLink[] = Array.from({ length: 16 }, (
   residesWith: (bits & 4) !== 0,
   portalFlag: (bits & 8) !== 0,
 }));
+
+/** What a contact's email field is to the campaign: none, one usable mailbox, or text that is not one. */
+export const MAILBOX_NONE = 0;
+export const MAILBOX_USABLE = 1;
+export const MAILBOX_UNUSABLE = 2;
+
+export interface MailboxClasses {
+  /** By contact rowid: MAILBOX_NONE (also for a rowid not seen), MAILBOX_USABLE or MAILBOX_UNUSABLE. */
+  classOf(crow: number): number;
+  /** The field as it stands, for a contact whose email is unusable (the exclusion quotes it). */
+  unusableText(crow: number): string | null;
+}
+
+/**
+ * Every contact's email judged once by THE email rule (checkMailbox via usableEmail), as one byte per
+ * contact rowid: the pass then needs no email text, only the rowid it already reads. The text is
+ * kept only for the few unusable fields.
+ */
+export function mailboxClasses(sqlite: BetterSqlite3.Database, maxContact: number): MailboxClasses {
+  const bytes = new Uint8Array(maxContact + 1);
+  const unusable = new Map<number, string>();
+  // One string per contact, "rowid,email" (the rowid has no comma: the first one ends it), which
+  // better-sqlite3 hands over several times faster than a row of two values.
+  const rows = sqlite.prepare(`SELECT rowid || ',' || email FROM contacts WHERE email IS NOT NULL AND rowid <= ?`).pluck(true).all(maxContact) as string[];
+  for (const row of rows) {
+    const comma = row.indexOf(',');
+    const crow = intAt(row, 0, comma);
+    const email = row.slice(comma + 1);
+    const check = checkMailbox(email);
+    if (check.ok) bytes[crow] = MAILBOX_USABLE;
+    else if (check.problem !== 'missing') {
+      bytes[crow] = MAILBOX_UNUSABLE;
+      unusable.set(crow, email);
+    }
+  }
+  return {
+    classOf: (crow) => (crow >= 0 && crow < bytes.length ? bytes[crow]! : MAILBOX_NONE),
+    unusableText: (crow) => unusable.get(crow) ?? null,
+  };
+}

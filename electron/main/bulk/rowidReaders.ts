@@ -29,21 +29,30 @@ export interface ContactDetails {
 }
 
 /**
- * Columns packed into one string per row: the rowid, the SQLite length of every column (-1: NULL),
- * then the columns, separated by U+001F. `parse` gives the values, or null when the fields do not
- * end where their lengths say (a character outside the BMP counts one in SQLite, two in
- * JavaScript; a stray U+001F): such a row is read again column by column, so what is read is exact
- * whatever the text holds.
+ * Reads rows by rowid, `IN_BATCH` at a time, each row as one string: the rowid, the SQLite length
+ * of every column (-1: NULL), then the columns. A row whose fields do not end where their lengths
+ * say (a character outside the BMP counts one in SQLite, two in JavaScript) is read again column
+ * by column, so the result is exact whatever the text holds.
  */
-export function packedColumns(columns: readonly string[]) {
-  const select = ['rowid', ...columns.map((c) => `coalesce(length(${c}), -1)`), ...columns.map((c) => `coalesce(${c}, '')`)].join(' || char(31) || ');
+function byRowid<T>(sqlite: BetterSqlite3.Database, columns: readonly string[], from: string, shape: (v: readonly (string | null)[]) => T) {
+  const packed = ['rowid', ...columns.map((c) => `coalesce(length(${c}), -1)`), ...columns.map((c) => `coalesce(${c}, '')`)].join(' || char(31) || ');
+  const statements = new Map<number, BetterSqlite3.Statement>();
+  const statement = (n: number) => {
+    let s = statements.get(n);
+    if (!s) {
+      s = sqlite.prepare(`SELECT ${packed} FROM ${from} WHERE rowid IN (${new Array(n).fill('?').join(',')})`).pluck(true);
+      statements.set(n, s);
+    }
+    return s;
+  };
+  const single = sqlite.prepare(`SELECT ${columns.join(', ')} FROM ${from} WHERE rowid = ?`).raw(true);
   const n = columns.length;
   const lengths = new Array<number>(n);
-  /** The rowid a packed row starts with. */
-  const rowidOf = (r: string): number => intAt(r, 0, r.indexOf(SEP));
-  /** The values (overwritten by the next call), or null: read the row again. */
-  const parse = (r: string, values: (string | null)[]): boolean => {
+  const values = new Array<string | null>(n);
+
+  const parse = (r: string): [number, T | null] => {
     let p = r.indexOf(SEP);
+    const rowid = intAt(r, 0, p);
     for (let k = 0; k < n; k++) {
       const q = r.indexOf(SEP, p + 1);
       lengths[k] = intAt(r, p + 1, q);
@@ -55,31 +64,14 @@ export function packedColumns(columns: readonly string[]) {
       values[k] = length >= 0 ? r.substr(pos, length) : null;
       pos += Math.max(length, 0);
       if (k < n - 1) {
-        if (r.charCodeAt(pos) !== SEP_CODE) return false;
+        if (r.charCodeAt(pos) !== SEP_CODE) return [rowid, null];
         pos += 1;
       } else if (pos !== r.length) {
-        return false;
+        return [rowid, null];
       }
     }
-    return true;
+    return [rowid, shape(values)];
   };
-  return { select, rowidOf, parse };
-}
-
-/** Reads rows by rowid, `IN_BATCH` at a time, each row packed (packedColumns). */
-function byRowid<T>(sqlite: BetterSqlite3.Database, columns: readonly string[], from: string, shape: (v: readonly (string | null)[]) => T) {
-  const packed = packedColumns(columns);
-  const statements = new Map<number, BetterSqlite3.Statement>();
-  const statement = (n: number) => {
-    let s = statements.get(n);
-    if (!s) {
-      s = sqlite.prepare(`SELECT ${packed.select} FROM ${from} WHERE rowid IN (${new Array(n).fill('?').join(',')})`).pluck(true);
-      statements.set(n, s);
-    }
-    return s;
-  };
-  const single = sqlite.prepare(`SELECT ${columns.join(', ')} FROM ${from} WHERE rowid = ?`).raw(true);
-  const values = new Array<string | null>(columns.length);
 
   /** `rowids` must be distinct. */
   return async (rowids: readonly number[], pacer: Pacer): Promise<Map<number, T>> => {
@@ -87,9 +79,9 @@ function byRowid<T>(sqlite: BetterSqlite3.Database, columns: readonly string[], 
     for (let i = 0; i < rowids.length; i += IN_BATCH) {
       const part = rowids.slice(i, i + IN_BATCH);
       for (const r of statement(part.length).all(...part) as string[]) {
-        const rowid = packed.rowidOf(r);
-        if (packed.parse(r, values)) {
-          out.set(rowid, shape(values));
+        const [rowid, value] = parse(r);
+        if (value !== null) {
+          out.set(rowid, value);
         } else {
           const v = single.get(rowid) as (string | null)[] | undefined;
           if (v) out.set(rowid, shape(v));
@@ -123,17 +115,6 @@ export function inferredAuthorities(sqlite: BetterSqlite3.Database): Map<string,
   return out;
 }
 
-/** The contact columns the Bulk PIN lists show, in contactDetailsOf's order. */
-export const CONTACT_COLUMNS = ['id', 'first_name', 'last_name', 'email', 'mobile_phone', 'preferred_reminder'] as const;
-export const contactDetailsOf = (v: readonly (string | null)[]): ContactDetails => ({
-  id: v[0]!,
-  firstName: v[1]!,
-  lastName: v[2]!,
-  email: v[3] ?? null,
-  mobilePhone: v[4] ?? null,
-  preferredReminder: (v[5] ?? null) as ReminderMethod | null,
-});
-
 export function readers(sqlite: BetterSqlite3.Database) {
   return {
     inferredAuthorities: () => inferredAuthorities(sqlite),
@@ -145,7 +126,14 @@ export function readers(sqlite: BetterSqlite3.Database) {
       dateOfBirth: v[4] ?? null,
       familyId: v[5] ?? null,
     })),
-    contacts: byRowid<ContactDetails>(sqlite, CONTACT_COLUMNS, 'contacts', contactDetailsOf),
+    contacts: byRowid<ContactDetails>(sqlite, ['id', 'first_name', 'last_name', 'email', 'mobile_phone', 'preferred_reminder'], 'contacts', (v) => ({
+      id: v[0]!,
+      firstName: v[1]!,
+      lastName: v[2]!,
+      email: v[3] ?? null,
+      mobilePhone: v[4] ?? null,
+      preferredReminder: (v[5] ?? null) as ReminderMethod | null,
+    })),
   };
 }
 export type Readers = ReturnType<typeof readers>;

@@ -36,19 +36,20 @@ import { lazyExclusions } from './exclusionList';
 import { lazyGuardians } from './guardianList';
 import { yieldToEventLoop } from '../lib/pacing';
 import { PassTally } from './passTally';
-import { contactTable, MAILBOX_NONE, MAILBOX_UNUSABLE, MAILBOX_USABLE } from './contactTable';
 import {
   dateKeyAt,
   DIGIT_0,
   digitAt,
-  GENERAL_SQL,
-  generalRows,
   intAt,
   LINK_BY_BITS,
-  LINK_GENERAL,
-  LINK_NONE,
-  PATIENTS_SQL,
-  readLinks,
+  MAILBOX_NONE,
+  MAILBOX_UNUSABLE,
+  MAILBOX_USABLE,
+  mailboxClasses,
+  PASS_SQL,
+  prowOf,
+  REREAD_SQL,
+  rereadRow,
   type Row,
 } from './passRows';
 import { readers } from './rowidReaders';
@@ -123,19 +124,16 @@ export async function computeSnapshot(
   // A first chunk small enough for a cold JIT; the next ones sized from how long it took.
   let chunk = options.chunkSize ?? 4_000;
   const minChunk = Math.min(1_000, chunk);
-  const patientRows = sqlite.prepare(PATIENTS_SQL).pluck(true);
-  const general = sqlite.prepare(GENERAL_SQL).raw(true);
+  const pass = sqlite.prepare(PASS_SQL).pluck(true);
+  const reread = sqlite.prepare(REREAD_SQL).raw(true);
   const contactIdOf = sqlite.prepare('SELECT id FROM contacts WHERE rowid = ?').pluck(true);
   const maxRowid = (sqlite.prepare('SELECT max(rowid) FROM patients').pluck().get() as number | null) ?? 0;
+  const read = readers(sqlite);
+
   const maxContact = (sqlite.prepare('SELECT max(rowid) FROM contacts').pluck().get() as number | null) ?? 0;
   const tally = new PassTally(maxContact, withWorklist);
-  // The contacts (their emails; with the worklist, what it shows) and every Sort-1 link, each read
-  // once in order before the patients.
-  const contacts = await contactTable(sqlite, maxContact, withWorklist);
-  if (options.stopping?.()) throw new BulkPassStopped();
-  const links = await readLinks(sqlite, maxRowid, maxContact, options.chunkSize);
-  if (options.stopping?.()) throw new BulkPassStopped();
-  const read = readers(sqlite);
+  const mailboxes = mailboxClasses(sqlite, maxContact);
+  await yieldToEventLoop();
 
   const judge = (rows: Row[]) => {
     const first = rows[0]!;
@@ -182,7 +180,7 @@ export async function computeSnapshot(
   // usable address gives the same verdict); an unusable field is judged with its own text.
   const primaryVerdicts = new Array<BulkVerdict | undefined>((NO_LINK + 1) * 2);
   const primaryVerdictOf = (linkKey: number, mailbox: number, crow: number | null): BulkVerdict => {
-    if (mailbox === MAILBOX_UNUSABLE) return bulkPrimaryVerdict({ link: LINK_BY_BITS[linkKey]!, email: contacts.unusableText(crow!) });
+    if (mailbox === MAILBOX_UNUSABLE) return bulkPrimaryVerdict({ link: LINK_BY_BITS[linkKey]!, email: mailboxes.unusableText(crow!) });
     const slot = linkKey * 2 + mailbox;
     let verdict = primaryVerdicts[slot];
     if (verdict === undefined) {
@@ -192,51 +190,54 @@ export async function computeSnapshot(
     return verdict;
   };
 
-  // Rowid ranges: the table is read in storage order, each chunk by one range of rowids.
+  // Rowid ranges: the table is read in storage order, each chunk by one index range.
   let after = 0;
+  let group: Row[] = [];
   while (after < maxRowid) {
     const chunkStarted = performance.now();
     const upTo = Math.min(maxRowid, after + chunk);
-    const texts = patientRows.all(after, upTo) as string[];
+    const texts = pass.all(after, upTo) as string[];
     for (let i = 0; i < texts.length; i++) {
       const r = texts[i]!;
       const a = r.indexOf(',');
+      const b = r.indexOf(',', a + 1);
+      const c = r.indexOf(',', b + 1);
       const prow = intAt(r, 0, a);
-      const status = digitAt(r, a + 1);
-      // Only an Active patient's link can matter (any other status is its own exclusion reason,
-      // and the worklist is about Active patients).
-      const linked = status !== 0 ? LINK_NONE : prow < links.crow.length ? links.crow[prow]! : LINK_GENERAL;
-      if (linked === LINK_GENERAL || status > 5) {
-        // The general way, from the patient and their links read again column by column.
-        const rows = generalRows(prow, general);
-        if (rows.length > 0) judge(rows); // else removed since it was read
+      const crow = c === b + 1 ? null : intAt(r, b + 1, c);
+      const status = digitAt(r, c + 1);
+      const several = group.length > 0 || (i + 1 < texts.length && prowOf(texts[i + 1]!) === prow);
+      // A contact written since the mailbox classes were read is judged from its row too.
+      if (several || status > 5 || (crow !== null && crow > maxContact)) {
+        // The general way, from the row read again column by column; several Sort-1 links go together.
+        group.push(rereadRow(prow, crow, reread));
+        if (i + 1 >= texts.length || prowOf(texts[i + 1]!) !== prow) {
+          judge(group);
+          group = [];
+        }
         continue;
       }
-      const hasLink = linked >= 0;
-      const crow = hasLink ? linked : null;
-      const bits = hasLink ? links.bits[prow]! : null;
-      const linkKey = hasLink ? bits! : NO_LINK;
-      const dateKey = dateKeyAt(r, a + 4);
+      const bits = b === a + 1 ? null : intAt(r, a + 1, b);
+      const hasLink = crow !== null && bits !== null;
+      const linkKey = hasLink ? bits : NO_LINK;
+      const mailbox = hasLink ? mailboxes.classOf(crow) : MAILBOX_NONE;
+      const dateKey = dateKeyAt(r, c + 4);
       let dob: string | null = null;
-      let verdict: BulkVerdict | null;
+      let verdict: BulkVerdict;
       if (dateKey >= 0) {
-        verdict = patientVerdictOf(dateKey, r, a + 4, status);
+        verdict = patientVerdictOf(dateKey, r, c + 4, status) ?? primaryVerdictOf(linkKey, mailbox, crow);
       } else {
-        dob = r.charCodeAt(a + 2) === DIGIT_0 + 1 ? null : r.slice(a + 4);
-        verdict = bulkPatientVerdict({ status: PATIENT_STATUSES[status]!, dateOfBirth: dob }, minorAgeLimit, today);
+        dob = r.charCodeAt(c + 2) === DIGIT_0 + 1 ? null : r.slice(c + 4);
+        verdict = bulkPatientVerdict({ status: PATIENT_STATUSES[status]!, dateOfBirth: dob }, minorAgeLimit, today) ?? primaryVerdictOf(linkKey, mailbox, crow);
       }
-      // The contact's email is judged only when the verdict gets that far.
-      const mailbox = verdict === null && hasLink ? contacts.classOf(crow!) : MAILBOX_NONE;
-      verdict ??= primaryVerdictOf(linkKey, mailbox, crow);
       let excludedRow: Row | null = null;
       if (!verdict.eligible) {
-        if (dateKey >= 0) dob = r.slice(a + 4);
+        if (dateKey >= 0) dob = r.slice(c + 4);
         // The exclusion's detail is worked out again with the contact's name (exclusionList): it
         // needs the email only when the email is the reason, so a usable one is not kept.
-        const email = mailbox === MAILBOX_UNUSABLE ? contacts.unusableText(crow!) : null;
+        const email = mailbox === MAILBOX_UNUSABLE ? mailboxes.unusableText(crow!) : null;
         excludedRow = { prow, bits, crow, status: PATIENT_STATUSES[status]!, dob, email };
       }
-      tally.record(verdict, prow, crow, hasLink ? bits! : 0, status === 0, excludedRow);
+      tally.record(verdict, prow, hasLink ? crow : null, hasLink ? bits : 0, status === 0, excludedRow);
     }
     after = upTo;
     const spent = performance.now() - chunkStarted;
@@ -250,9 +251,7 @@ export async function computeSnapshot(
 
   await yieldToEventLoop();
   if (options.stopping?.()) throw new BulkPassStopped();
-  const worklist = withWorklist
-    ? await buildWorklist(read, contacts, tally.activePatients, tally.activeContacts, tally.activeBits, tally.activeContactSet.values())
-    : [];
+  const worklist = withWorklist ? await buildWorklist(read, tally.activePatients, tally.activeContacts, tally.activeBits, tally.activeContactSet.values()) : [];
 
   // The lazy parts are built by top-level functions: a closure made here would keep this whole
   // scope (the pass's working arrays) alive as long as the snapshot is cached.

@@ -7,14 +7,11 @@ import type { PatientStatus, ReminderMethod } from '../../../shared/domain/patie
 import { groupWorklistByGuardian, WorklistGrouping, type WorklistEntry } from '../../../shared/domain/worklistGroups';
 import { Pacer, sortByKey } from '../lib/pacing';
 import { LINK_BITS, LINK_BY_BITS } from './passRows';
-import type { ContactTable } from './contactTable';
 import { linkKey, nameKey, type ContactDetails, type PatientDetails, type Readers } from './rowidReaders';
 
 // The data-quality worklist: for the whole mirror from the snapshot's pass, and for one guardian
 // directly after an inline fix, by the same rules.
 
-/** Shared by every contact with nothing to fix (never changed: a listed entry copies it). */
-const NOTHING: ContactProblem[] = [];
 const NO_PRIMARY: ContactProblem = { code: 'no_primary_contact', message: 'No Family Contact with Sort 1: this child is left out of Bulk PIN.' };
 
 /**
@@ -61,16 +58,9 @@ export function sharedEmailFlags<U extends { crow: number; family: string }>(
  * and Primary Contacts sharing an email with another family's. Contact problems are worked out
  * once per contact and link pattern (siblings share them).
  */
-export async function buildWorklist(
-  read: Readers,
-  table: ContactTable,
-  patients: number[],
-  contacts: number[],
-  bits: number[],
-  distinctContacts: number[],
-): Promise<WorklistRow[]> {
+export async function buildWorklist(read: Readers, patients: number[], contacts: number[], bits: number[], distinctContacts: number[]): Promise<WorklistRow[]> {
   const pacer = new Pacer();
-  const entries = await worklistEntries(read, table, patients, contacts, bits, distinctContacts, pacer);
+  const entries = await worklistEntries(read, patients, contacts, bits, distinctContacts, pacer);
   // By guardian: one row each, fixed once for all their children (issue 12), in the order of each
   // row's first child (patients are sorted by last name, first name: a family's rows stay together).
   const grouping = new WorklistGrouping();
@@ -88,21 +78,13 @@ export async function buildWorklist(
 
 async function worklistEntries(
   read: Readers,
-  table: ContactTable,
   patients: number[],
   contacts: number[],
   bits: number[],
   distinctContacts: number[],
   pacer: Pacer,
 ): Promise<WorklistEntry[]> {
-  // The contacts as the pass's scan read them; one written since then is read by rowid.
-  const extra = await read.contacts(
-    distinctContacts.filter((crow) => !table.has(crow)),
-    pacer,
-  );
-  /** For the rules, which keep nothing of the object (it is reused). */
-  const peek = (crow: number): ContactDetails | null => table.peek(crow) ?? extra.get(crow) ?? null;
-  const keep = (crow: number): ContactDetails | undefined => table.details(crow) ?? extra.get(crow);
+  const details = await read.contacts(distinctContacts, pacer);
   const listed = new Map<number, { crow: number; bits: number; problems: ContactProblem[] }>();
   const memo = new Map<number, ContactProblem[]>();
   // Links whose Authority the FHIR load inferred (usually none: then nothing is looked up per patient).
@@ -113,13 +95,13 @@ async function worklistEntries(
       listed.set(patients[i]!, { crow, bits: 0, problems: [NO_PRIMARY] });
       continue;
     }
+    const c = details.get(crow);
+    if (!c) continue; // removed since the pass
     const key = crow * 16 + bits[i]!;
     let problems = memo.get(key);
     if (!problems) {
-      const c = peek(crow);
-      if (!c) continue; // removed since the pass
       problems = contactProblems(c, LINK_BY_BITS[bits[i]!]!);
-      memo.set(key, problems.length === 0 ? NOTHING : problems);
+      memo.set(key, problems);
     }
     const relationship = inferred.size > 0 ? inferred.get(linkKey(patients[i]!, crow)) : undefined;
     const all = relationship === undefined ? problems : [...problems, inferredAuthorityProblem(LINK_BY_BITS[bits[i]!]!.authority, relationship)];
@@ -131,9 +113,9 @@ async function worklistEntries(
   // another Active patient's Primary Contact has the address with a different contact AND a
   // different family. Linear per address: a placeholder typed for thousands stays cheap.
   const contactsByEmail = new Map<string, number[]>();
-  for (const crow of distinctContacts) {
+  for (const [crow, c] of details) {
     if (pacer.due()) await pacer.pause();
-    const email = peek(crow)?.email?.trim().toLowerCase();
+    const email = c.email?.trim().toLowerCase();
     if (!email) continue;
     const list = contactsByEmail.get(email);
     if (list) list.push(crow);
@@ -164,7 +146,7 @@ async function worklistEntries(
       else uses.set(email, [use]);
     }
     for (const [email, list] of uses) {
-      for (const [u, problem] of sharedEmailFlags(email, list, (o) => fullName(keep(o.crow) ?? { firstName: '', lastName: '' }))) {
+      for (const [u, problem] of sharedEmailFlags(email, list, (o) => fullName(details.get(o.crow) ?? { firstName: '', lastName: '' }))) {
         const entry = listed.get(u.prow);
         if (entry) entry.problems.push(problem);
         else listed.set(u.prow, { crow: u.crow, bits: u.bits, problems: [problem] });
@@ -179,7 +161,7 @@ async function worklistEntries(
     if (pacer.due()) await pacer.pause();
     const p = people.get(prow);
     if (!p) continue;
-    const out = toWorklistEntry(p, entry.crow >= 0 ? keep(entry.crow) : undefined, entry.bits, entry.problems);
+    const out = toWorklistEntry(p, entry.crow >= 0 ? details.get(entry.crow) : undefined, entry.bits, entry.problems);
     entries.push({ key: nameKey(p.lastName, p.firstName, `${out.patientId}:${out.contactId ?? ''}`), out });
   }
   return (await sortByKey(entries, (r) => r.key, pacer)).map((r) => r.out);
