@@ -132,8 +132,8 @@ export async function computeSnapshot(
 
   const maxContact = (sqlite.prepare('SELECT max(rowid) FROM contacts').pluck().get() as number | null) ?? 0;
   const tally = new PassTally(maxContact, withWorklist);
-  const mailboxes = mailboxClasses(sqlite, maxContact);
-  await yieldToEventLoop();
+  const mailboxes = await mailboxClasses(sqlite, maxContact, options.chunkSize);
+  if (options.stopping?.()) throw new BulkPassStopped();
 
   const judge = (rows: Row[]) => {
     const first = rows[0]!;
