@@ -78,7 +78,11 @@ interface Link {
 /** Every patient and their Sort-1 links, read plainly. */
 function practice() {
   const sqlite = app.context.sqlite;
-  const patients = sqlite.prepare('SELECT id, status, date_of_birth FROM patients ORDER BY id').all() as { id: string; status: PatientStatus; date_of_birth: string | null }[];
+  const patients = sqlite.prepare('SELECT id, status, date_of_birth FROM patients ORDER BY id').all() as {
+    id: string;
+    status: PatientStatus;
+    date_of_birth: string | null;
+  }[];
   const links = new Map<string, Link[]>();
   const linkRows = sqlite
     .prepare(
@@ -142,7 +146,10 @@ describe('the Bulk PIN pass agrees with the rules applied patient by patient', (
     const sqlite = app.context.sqlite;
     const { patients, links } = practice();
     const names = new Map(
-      (sqlite.prepare('SELECT id, first_name, last_name FROM patients').raw(true).all() as [string, string, string][]).map(([id, first, last]) => [id, { first, last }]),
+      (sqlite.prepare('SELECT id, first_name, last_name FROM patients').raw(true).all() as [string, string, string][]).map(([id, first, last]) => [
+        id,
+        { first, last },
+      ]),
     );
     const entries: { key: string; entry: WorklistEntry }[] = [];
     const withoutPrimary: string[] = [];
