@@ -61,15 +61,22 @@ export interface WalSync {
 export function walSync(databaseFile: string, everyMs = WAL_SYNC_EVERY_MS): WalSync {
   let fd: number | null = null;
   let last = performance.now();
+  let failed = false;
   return {
     maybe() {
-      if (performance.now() - last < everyMs) return;
+      if (failed || performance.now() - last < everyMs) return;
       last = performance.now();
-      if (fd === null) {
-        if (!fs.existsSync(`${databaseFile}-wal`)) return; // not in WAL mode: every commit syncs its own journal
-        fd = fs.openSync(`${databaseFile}-wal`, 'r');
+      try {
+        if (fd === null) {
+          if (!fs.existsSync(`${databaseFile}-wal`)) return; // not in WAL mode: every commit syncs its own journal
+          fd = fs.openSync(`${databaseFile}-wal`, 'r+'); // writable: Windows flushes only a handle opened for writing
+        }
+        fs.fdatasyncSync(fd);
+      } catch (error) {
+        // Only the desk's commit gets slower (it syncs the job's frames itself); the job goes on.
+        failed = true;
+        console.warn(`job: the WAL could not be synced between transactions (${(error as Error).message}); the desk's commits will sync it.`);
       }
-      fs.fdatasyncSync(fd);
     },
     close() {
       if (fd !== null) fs.closeSync(fd);
