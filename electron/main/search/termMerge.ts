@@ -60,8 +60,11 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
        LEFT JOIN contacts c ON c.id = pc.contact_id
       ORDER BY p.id`,
   );
-  /** Each block's run of row numbers in the temporary table: [first, end). */
-  const runs = Array.from({ length: sides }, () => [1, 1] as [number, number]);
+  /**
+   * Each block's runs of row numbers in the temporary table, [first, end): one, unless SQLite's order
+   * of the ids (bytes) and this one (UTF-16) disagree about an id past U+D7FF and a block comes back.
+   */
+  const runs = Array.from({ length: sides }, () => [] as [number, number][]);
   let seq = 1;
   let block = -1;
   let pending: [string, string][] = [];
@@ -76,7 +79,7 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
       stage.run(seq++, pair[0], pair[1]);
       previous = pair;
     }
-    runs[block] = [first, seq];
+    runs[block]!.push([first, seq]);
     pending = [];
   };
   let after = '';
@@ -130,10 +133,11 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
       if (!stagingDone) throw new Error('stageTerms: step() before every patient was staged');
       for (const end = Math.min(cells, next + Math.max(1, count)); next < end; next++) {
         // Patient run by patient run; within one, slice after slice of its terms in order.
-        const [first, stop] = runs[Math.floor(next / sides)]!;
         const slice = next % sides;
-        const size = stop - first;
-        addCell(first + Math.floor((slice * size) / sides), first + Math.floor(((slice + 1) * size) / sides));
+        for (const [first, stop] of runs[Math.floor(next / sides)]!) {
+          const size = stop - first;
+          addCell(first + Math.floor((slice * size) / sides), first + Math.floor(((slice + 1) * size) / sides));
+        }
       }
       return next >= cells;
     },
