@@ -1,10 +1,9 @@
-import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import type { JobWorkerData, SessionCall, WorkerMessage } from './jobs/jobTypes';
 import { registerAuditChain } from './db/auditChain';
 import { waitForDesk } from './db/deskTurn';
-import { walCheckpoints } from './db/walCheckpoints';
+import { walCheckpoints, walSync } from './db/walCheckpoints';
 import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
 import { fhirIngestOps } from './fhir/ingestOps';
 import { serveBulkPicture } from './bulk/pictureWorker';
@@ -49,9 +48,6 @@ function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Datab
   });
 }
 
-/** How often at least an intermediate transaction of a job syncs the WAL (see durability below). */
-const SYNC_EVERY_MS = 250;
-
 const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): Promise<void> {
@@ -71,27 +67,23 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     const { job } = data;
     if (job.kind === 'sync.apply') return await serve(port, sqlite, data);
     if (job.kind === 'bulk.picture') return await serveBulkPicture(port, sqlite, job.jobId, job.params, () => stopping);
-    let deskBusy = true;
     let synchronous = 'FULL';
-    let lastSync = performance.now();
     const checkpoints = walCheckpoints(sqlite);
+    const wal = walSync(data.databaseFile);
     const hooks = {
-      // Between transactions: the WAL copied back now and then (walCheckpoints), messages (a stop), then the desk's calls first.
+      // Between transactions: the WAL copied back now and then (walCheckpoints) and synced (walSync), messages (a stop),
+      // then the desk's calls first.
       pause: async () => {
         checkpoints.maybe();
+        wal.maybe();
         await yieldToMessages();
-        deskBusy = waitForDesk(data.deskTurn);
+        waitForDesk(data.deskTurn);
       },
-      deskWasBusy: () => deskBusy,
       // Intermediate transactions commit without an fsync (WAL stays consistent: a power cut loses at most the
       // last of them, and with them the run record's resume point, so the job resumes there); the transaction
       // that ends the job (its audit entry, done / cancelled / failed) is FULL, which also syncs every frame before it.
-      // One intermediate transaction in every SYNC_EVERY_MS is FULL too: a desk commit (FULL, on the main thread) syncs the
-      // whole WAL file, the job's unsynced frames with it, and would otherwise wait for up to a checkpoint's worth of them.
       durability: (full: boolean) => {
-        const due = performance.now() - lastSync >= SYNC_EVERY_MS;
-        const wanted = full || due ? 'FULL' : 'NORMAL';
-        if (wanted === 'FULL') lastSync = performance.now();
+        const wanted = full ? 'FULL' : 'NORMAL';
         if (wanted === synchronous) return;
         sqlite.pragma(`synchronous = ${wanted}`);
         synchronous = wanted;
@@ -99,13 +91,18 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
       stopping: () => stopping,
       progress: (rowsDone: number, rowsTotal: number) => port.postMessage({ type: 'progress', jobId: job.jobId, rowsDone, rowsTotal } satisfies WorkerMessage),
     };
-    const result =
-      job.kind === 'import.apply'
-        ? await applyImport(sqlite, job.input as ApplyRequest, hooks, {
-            id: job.jobId,
-            started: (jobId) => port.postMessage({ type: 'started', jobId } satisfies WorkerMessage),
-          })
-        : await resumeImport(sqlite, job.jobId, hooks);
+    let result: Awaited<ReturnType<typeof applyImport>> | null;
+    try {
+      result =
+        job.kind === 'import.apply'
+          ? await applyImport(sqlite, job.input as ApplyRequest, hooks, {
+              id: job.jobId,
+              started: (jobId) => port.postMessage({ type: 'started', jobId } satisfies WorkerMessage),
+            })
+          : await resumeImport(sqlite, job.jobId, hooks);
+    } finally {
+      wal.close();
+    }
     // The job's last frames go back into the file here, not in the desk's next commit on the main thread.
     checkpoints.now();
     port.postMessage({ type: 'done', result } satisfies WorkerMessage);

@@ -74,4 +74,32 @@ describe('search terms added after the rows', () => {
     merge.close();
     expect(sqlite.prepare('SELECT count(*) FROM search_terms WHERE patient_id = ?').pluck().get(gone)).toBe(0);
   });
+
+  it('still adds the other patients of a cell when one of them was removed after the staging', () => {
+    const { sqlite } = app.context;
+    const ids = sqlite
+      .prepare('SELECT id FROM patients p WHERE NOT EXISTS (SELECT 1 FROM pins WHERE patient_id = p.id) ORDER BY id LIMIT 200')
+      .pluck()
+      .all() as string[];
+    const gone = ids[100]!;
+    const kept = ids.filter((id) => id !== gone);
+    const termsOf = sqlite.prepare('SELECT term FROM search_terms WHERE patient_id = ? ORDER BY term').pluck();
+    const before = new Map(kept.map((id) => [id, termsOf.all(id)]));
+    const clear = sqlite.prepare('DELETE FROM search_terms WHERE patient_id = ?');
+    sqlite.transaction(() => {
+      for (const id of ids) clear.run(id);
+    })();
+    const merge = stageTerms(sqlite, ids);
+    while (!merge.stageNext());
+    expect(merge.cells).toBeGreaterThan(1); // the cells with the removed patient's terms hold others' too
+    sqlite.transaction(() => {
+      sqlite.prepare('DELETE FROM appointments WHERE patient_id = ?').run(gone);
+      sqlite.prepare('DELETE FROM patient_contacts WHERE patient_id = ?').run(gone);
+      sqlite.prepare('DELETE FROM patients WHERE id = ?').run(gone);
+    })();
+    sqlite.transaction(() => expect(merge.step(merge.cells)).toBe(true)).immediate();
+    merge.close();
+    expect(termsOf.all(gone)).toEqual([]);
+    for (const id of kept) expect(termsOf.all(id)).toEqual(before.get(id));
+  });
 });

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type BetterSqlite3 from 'better-sqlite3';
 
@@ -35,5 +36,51 @@ export function walCheckpoints(sqlite: BetterSqlite3.Database, everyMs = CHECKPO
       if (performance.now() - last >= everyMs) now();
     },
     now,
+  };
+}
+
+/**
+ * How often a job syncs the WAL between its transactions. Its transactions commit without a sync
+ * (synchronous NORMAL); a desk commit (FULL, on the main thread) syncs the whole WAL file, so it
+ * would also wait for every job frame written since the last sync. Synced here, outside any
+ * transaction, the job never holds the write lock during a sync (a FULL commit did).
+ */
+export const WAL_SYNC_EVERY_MS = 250;
+
+export interface WalSync {
+  /** Between two transactions: syncs the WAL file if EVERY_MS passed since the last sync. */
+  maybe(): void;
+  close(): void;
+}
+
+/**
+ * Syncs `databaseFile`'s WAL through a descriptor of its own (fdatasync flushes the file, whoever
+ * wrote it). SQLite keeps no lock on the WAL file itself (its locks are on the -shm file), so
+ * opening and closing this descriptor releases none of them.
+ */
+export function walSync(databaseFile: string, everyMs = WAL_SYNC_EVERY_MS): WalSync {
+  let fd: number | null = null;
+  let last = performance.now();
+  let failed = false;
+  return {
+    maybe() {
+      if (failed || performance.now() - last < everyMs) return;
+      last = performance.now();
+      try {
+        if (fd === null) {
+          if (!fs.existsSync(`${databaseFile}-wal`)) return; // not in WAL mode: every commit syncs its own journal
+          fd = fs.openSync(`${databaseFile}-wal`, 'r+'); // writable: Windows flushes only a handle opened for writing
+        }
+        fs.fdatasyncSync(fd);
+      } catch (error) {
+        // Only the desk's commit gets slower (it syncs the job's frames itself); the job goes on.
+        failed = true;
+        console.warn(`job: the WAL could not be synced between transactions (${(error as Error).message}); the desk's commits will sync it.`);
+      }
+    },
+    close() {
+      if (fd !== null) fs.closeSync(fd);
+      fd = null;
+    },
   };
 }

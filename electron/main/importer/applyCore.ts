@@ -34,8 +34,6 @@ export interface ApplyHooks {
   drive?: <T>(steps: Generator<void, T>) => Promise<T>;
   /** The app is closing: stop after the current transaction; the job resumes at the next start. */
   stopping?: () => boolean;
-  /** After a pause between write transactions: whether a desk call was seen (applyChunks.ts sizes by it). */
-  deskWasBusy?: () => boolean;
   /** Before each write transaction: must it be on disk at commit (applyChunks.ts ChunkHooks.durability). */
   durability?: (full: boolean) => void;
   /** The clock of the run record's updated_at. */
@@ -112,7 +110,6 @@ async function writeInChunks(
       pause: r.pause,
       stopping: hooks.stopping,
       progress: hooks.progress,
-      deskWasBusy: hooks.deskWasBusy,
       durability: hooks.durability,
       now: r.clock,
     },

@@ -21,7 +21,7 @@ import { reconcile } from './reconcile';
  * event loop run in between; the file's bytes are decoded first, in slices (decode.ts). Apply
  * is a job (issue 14): a large import runs in the job runner's worker thread with its own
  * connection to the mirror file, a small one on the app's connection; either way the checked
- * files are staged in a run record and written in short transactions of about 40 ms, a few whole
+ * files are staged in a run record and written in short transactions of about 25 ms, a few whole
  * families each (applyChunks.ts), so the desk's reads never wait and its writes wait at most one
  * transaction. Meanwhile families appear as they are applied, each whole (new patients are found
  * by search once the job's last step has indexed them, before it ends); the status bar and the

@@ -16,11 +16,10 @@ import { termsOfRows, type TermRow } from './indexer';
  */
 
 /** Terms per cell (a run of patients within a range of terms): a small part of one short transaction. */
-const TERMS_PER_CELL = 2_500;
+const TERMS_PER_CELL = 1_000;
 /** About this many terms per patient (names, chart, dates, contacts' names, email, phones: ~15; pair terms: ~9). */
 const TERMS_PER_PATIENT = 24;
 const STAGE_PAGE = 1_000;
-const SAMPLE_EVERY = 16;
 
 export interface TermMerge {
   /** Stages the terms of the next page of patients (a short read); true once every patient is staged. */
@@ -37,6 +36,10 @@ export interface TermMerge {
  * Computes the current terms of `patientIds` into the connection's temporary table, a page of
  * patients per `stageNext()` (a short read each: the event loop and the checkpoint never wait
  * long), reading the patients in id order over the range the ids span, as the full reindex does.
+ * A block's patients are neighbours in that order, so its terms are all read before the next
+ * block's: they are sorted here and appended to the table in (term, patient) order, each block one
+ * run of row numbers. A cell is then a slice of its block's run, read back by row number: no
+ * index of the temporary table to build (random inserts into one took as long as the merge).
  */
 export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<string>): TermMerge {
   const ids = [...new Set(patientIds)].sort();
@@ -45,15 +48,9 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
   const blockOf = new Map<string, number>();
   for (const [i, id] of ids.entries()) blockOf.set(id, Math.floor(i / perBlock));
 
-  sqlite
-    .prepare(
-      `CREATE TEMP TABLE IF NOT EXISTS import_terms (
-         block INTEGER NOT NULL, term TEXT NOT NULL, patient_id TEXT NOT NULL, PRIMARY KEY (block, term, patient_id)
-       ) WITHOUT ROWID`,
-    )
-    .run();
+  sqlite.prepare('CREATE TEMP TABLE IF NOT EXISTS import_terms (seq INTEGER PRIMARY KEY, term TEXT NOT NULL, patient_id TEXT NOT NULL)').run();
   sqlite.prepare('DELETE FROM temp.import_terms').run();
-  const stage = sqlite.prepare('INSERT OR IGNORE INTO temp.import_terms (block, term, patient_id) VALUES (?, ?, ?)');
+  const stage = sqlite.prepare('INSERT INTO temp.import_terms (seq, term, patient_id) VALUES (?, ?, ?)');
   const page = sqlite.prepare(
     `WITH page AS (SELECT id FROM patients WHERE id >= ? AND id > ? AND id <= ? ORDER BY id LIMIT ${STAGE_PAGE})
      SELECT p.id, p.first_name, p.last_name, p.chart_number, p.date_of_birth,
@@ -63,44 +60,70 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
        LEFT JOIN contacts c ON c.id = pc.contact_id
       ORDER BY p.id`,
   );
-  const sample: string[] = [];
-  let staged = 0;
-  const emit = (term: string, patientId: string) => {
-    if (staged++ % SAMPLE_EVERY === 0) sample.push(term);
-    stage.run(blockOf.get(patientId)!, term, patientId);
+  /**
+   * Each block's runs of row numbers in the temporary table, [first, end): one, unless SQLite's order
+   * of the ids (bytes) and this one (UTF-16) disagree about an id past U+D7FF and a block comes back.
+   */
+  const runs = Array.from({ length: sides }, () => [] as [number, number][]);
+  let seq = 1;
+  let block = -1;
+  let pending: [string, string][] = [];
+  const flush = () => {
+    if (block < 0) return;
+    // Binary order, as SQLite compares the keys (UTF-16 order differs only past U+D7FF: locality, not correctness).
+    pending.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    const first = seq;
+    let previous: [string, string] | null = null;
+    for (const pair of pending) {
+      if (previous && previous[0] === pair[0] && previous[1] === pair[1]) continue;
+      stage.run(seq++, pair[0], pair[1]);
+      previous = pair;
+    }
+    runs[block]!.push([first, seq]);
+    pending = [];
   };
   let after = '';
   let stagingDone = ids.length === 0;
-  let bounds: string[] = [];
 
   const stageNext = (): boolean => {
     if (stagingDone) return true;
     const rows = page.all(ids[0], after, ids.at(-1)) as TermRow[];
-    if (rows.length > 0) {
+    sqlite.transaction(() => {
+      if (rows.length === 0) return flush();
       after = rows.at(-1)!.id;
-      sqlite.transaction(() =>
-        termsOfRows(
-          rows.filter((row) => blockOf.has(row.id)),
-          emit,
-        ),
-      )();
-      return false;
-    }
+      termsOfRows(
+        rows.filter((row) => blockOf.has(row.id)),
+        (term, patientId) => {
+          const b = blockOf.get(patientId)!;
+          if (b !== block) {
+            flush();
+            block = b;
+          }
+          pending.push([term, patientId]);
+        },
+      );
+    })();
+    if (rows.length > 0) return false;
     stagingDone = true;
-    // Term ranges of about equal size, from a sample of the staged terms.
-    sample.sort();
-    bounds = Array.from({ length: sides - 1 }, (_, k) => sample[Math.floor(((k + 1) * sample.length) / sides)] ?? '');
     return true;
   };
-  const exists = 'EXISTS (SELECT 1 FROM patients WHERE id = s.patient_id)';
-  const inRange = sqlite.prepare(
-    `INSERT OR IGNORE INTO search_terms (term, patient_id)
-     SELECT term, patient_id FROM temp.import_terms s WHERE block = ? AND term >= ? AND term < ? AND ${exists} ORDER BY term, patient_id`,
+  const select = 'SELECT term, patient_id FROM temp.import_terms s WHERE seq >= ? AND seq < ?';
+  // A patient removed since the staging (a pull, the desk) would fail the foreign key: the cell is
+  // then added again, keeping only the terms of patients that still exist.
+  const add = sqlite.prepare(`INSERT OR IGNORE INTO search_terms (term, patient_id) ${select} ORDER BY seq`);
+  const addExisting = sqlite.prepare(
+    `INSERT OR IGNORE INTO search_terms (term, patient_id) ${select} AND EXISTS (SELECT 1 FROM patients WHERE id = s.patient_id) ORDER BY seq`,
   );
-  const toEnd = sqlite.prepare(
-    `INSERT OR IGNORE INTO search_terms (term, patient_id)
-     SELECT term, patient_id FROM temp.import_terms s WHERE block = ? AND term >= ? AND ${exists} ORDER BY term, patient_id`,
-  );
+  const foreignKeys = sqlite.pragma('foreign_keys', { simple: true }) === 1;
+  const addCell = (from: number, to: number) => {
+    if (!foreignKeys) return addExisting.run(from, to);
+    try {
+      add.run(from, to);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw error;
+      addExisting.run(from, to); // the failed statement was undone, the transaction goes on
+    }
+  };
   const cells = sides * sides;
   let next = 0;
   return {
@@ -109,12 +132,12 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
     step(count: number): boolean {
       if (!stagingDone) throw new Error('stageTerms: step() before every patient was staged');
       for (const end = Math.min(cells, next + Math.max(1, count)); next < end; next++) {
-        // Patient run by patient run; within one, range after range of terms.
-        const block = Math.floor(next / sides);
-        const range = next % sides;
-        const from = range === 0 ? '' : bounds[range - 1]!;
-        if (range === sides - 1) toEnd.run(block, from);
-        else inRange.run(block, from, bounds[range]);
+        // Patient run by patient run; within one, slice after slice of its terms in order.
+        const slice = next % sides;
+        for (const [first, stop] of runs[Math.floor(next / sides)]!) {
+          const size = stop - first;
+          addCell(first + Math.floor((slice * size) / sides), first + Math.floor(((slice + 1) * size) / sides));
+        }
       }
       return next >= cells;
     },
