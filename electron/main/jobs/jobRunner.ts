@@ -172,6 +172,8 @@ export class JobRunner {
   openSession(job: WorkerJob, onMessage?: (message: WorkerMessage) => void): JobSession | null {
     if (!this.launch || this.closing) return null;
     const worker = this.spawn(job);
+    // A pull's or FHIR load's writes: the session's worker checkpoints between its calls (jobWorker.ts), not the desk's commits.
+    const release = job.kind === 'sync.apply' ? this.holdCheckpoints() : () => undefined;
     const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
     let next = 0;
     let gone: Error | null = null;
@@ -199,6 +201,7 @@ export class JobRunner {
     const exited = new Promise<void>((resolve) =>
       worker.once('exit', () => {
         this.workers.delete(worker);
+        release();
         failAll(new Error('The job worker ended.'));
         resolve();
       }),
