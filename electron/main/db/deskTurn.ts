@@ -88,6 +88,11 @@ export class DeskTurn {
   }
 }
 
+/** True while a desk write waits for the write lock or holds it (what a job's worker looks at; tests too). */
+export function deskWriteWanted(buffer: SharedArrayBuffer): boolean {
+  return Atomics.load(new Int32Array(buffer), DESK_WRITE) > 0;
+}
+
 /** Blocks this (worker) thread while `slot` is above zero, at most until `until`; says whether it was. */
 function waitWhile(slots: Int32Array, slot: number, until: number): boolean {
   let busy = false;

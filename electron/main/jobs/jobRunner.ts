@@ -96,6 +96,11 @@ export class JobRunner {
     this.launch = options.databaseFile === ':memory:' ? null : findWorker(options);
   }
 
+  /** The app connection's DeskTurn buffer the workers share (a test's own writer announces itself on it). */
+  get deskTurn(): SharedArrayBuffer | undefined {
+    return this.options.deskTurn;
+  }
+
   /** True when jobs run in worker threads (a worker script was found and the mirror is a file). */
   get hasWorker(): boolean {
     return this.launch !== null;
