@@ -86,14 +86,15 @@ export interface ApplyNextArgs {
   now: string;
 }
 
-export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer) {
+/** `sizer`: how many records each part of a page holds (sync/applyOps.ts; one per connection). */
+export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer, sizer = new PartSizer()) {
   const sync = syncApplyOps(sqlite, deskTurn);
   /** Between the short transactions of one call: the desk's waiting calls go first. */
   const deskFirst = () => {
     waitForDesk(deskTurn);
   };
   const turn = writeTurnOf(deskTurn);
-  const parts = { turn, sizer: new PartSizer() };
+  const parts = { turn, sizer };
   const setAside = sqlite.prepare(
     `INSERT INTO sync_problems (kind, record_id, problem, cursor, seen_at) VALUES ('fhir', ?, ?, ?, ?)
      ON CONFLICT (kind, record_id) DO UPDATE SET problem = excluded.problem, seen_at = excluded.seen_at`,

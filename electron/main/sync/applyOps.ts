@@ -61,7 +61,7 @@ function addCounts(a: PageCounts, b: PageCounts): PageCounts {
  * PART_MS, whether or not the desk was there when the part began). One per connection, across pages.
  */
 export class PartSizer {
-  private rows = APPLY_PART_ROWS;
+  constructor(private rows = APPLY_PART_ROWS) {}
   next(): number {
     return this.rows;
   }
