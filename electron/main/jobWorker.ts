@@ -33,13 +33,19 @@ function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Datab
   sqlite.pragma('cache_size = -32768');
   // The pull's ops (applyPage, the deferred search terms) and the FHIR sync's (stage, nextPage …, which include the pull's).
   const ops = fhirIngestOps(sqlite, data.deskTurn);
+  // The WAL copied back between calls, outside any write the desk waits for (the runner turned the app connection's off).
+  const checkpoints = walCheckpoints(sqlite);
   return new Promise<void>((resolve) => {
     port.on('message', (message: SessionCall | { type: 'stop' }) => {
-      if (message.type === 'stop') return resolve();
+      if (message.type === 'stop') {
+        checkpoints.now();
+        return resolve();
+      }
       if (message.type !== 'call') return;
       const op = ops[message.op as keyof typeof ops] as ((args: unknown) => unknown) | undefined;
       try {
         if (!op) throw new Error(`unknown call ${message.op}`);
+        checkpoints.maybe();
         waitForDesk(data.deskTurn);
         port.postMessage({ type: 'result', id: message.id, value: op(message.args) } satisfies WorkerMessage);
       } catch (error) {

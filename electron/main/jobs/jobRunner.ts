@@ -177,6 +177,8 @@ export class JobRunner {
   openSession(job: WorkerJob, onMessage?: (message: WorkerMessage) => void): JobSession | null {
     if (!this.launch || this.closing) return null;
     const worker = this.spawn(job);
+    // A session writes too (a pull's pages): its worker copies the WAL back, not a desk commit on this thread.
+    const release = this.holdCheckpoints();
     const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
     let next = 0;
     let gone: Error | null = null;
@@ -204,6 +206,7 @@ export class JobRunner {
     const exited = new Promise<void>((resolve) =>
       worker.once('exit', () => {
         this.workers.delete(worker);
+        release();
         failAll(new Error('The job worker ended.'));
         resolve();
       }),
