@@ -3,7 +3,8 @@ import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import type { ChangesPage } from '../../../shared/sync/protocol';
 import { INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from '../sync/applyPage';
 import { applyPageOfRun, PartSizer, syncApplyOps } from '../sync/applyOps';
-import { waitForDesk, writeTurnOf } from '../db/deskTurn';
+import { waitForDesk } from '../db/deskTurn';
+import { jobWrites } from '../db/jobWrites';
 import { parseLine, type Manifest } from './bulkClient';
 import { assemblePages, clearStaging, stageResources } from './ingest';
 import { placeFamilies } from './households';
@@ -88,28 +89,22 @@ export interface ApplyNextArgs {
 
 /** `sizer`: how many records each part of a page holds (sync/applyOps.ts; one per connection). */
 export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer, sizer = new PartSizer()) {
-  const sync = syncApplyOps(sqlite, deskTurn);
   /** Between the short transactions of one call: the desk's waiting calls go first. */
   const deskFirst = () => {
     waitForDesk(deskTurn);
   };
-  const turn = writeTurnOf(deskTurn);
+  /**
+   * Staging and the pages commit without an fsync but for one every 250 ms (db/jobWrites.ts: WAL stays
+   * consistent, a power cut loses at most the last of them and the position that goes with them, so the
+   * run redoes them); the transaction that completes the run is FULL, which also syncs every frame before it.
+   */
+  const { turn, durable } = jobWrites(sqlite, deskTurn);
+  const sync = syncApplyOps(sqlite, deskTurn, turn);
   const parts = { turn, sizer };
   const setAside = sqlite.prepare(
     `INSERT INTO sync_problems (kind, record_id, problem, cursor, seen_at) VALUES ('fhir', ?, ?, ?, ?)
      ON CONFLICT (kind, record_id) DO UPDATE SET problem = excluded.problem, seen_at = excluded.seen_at`,
   );
-  /**
-   * Staging and the pages commit without an fsync (synchronous NORMAL: WAL stays consistent, a power
-   * cut loses at most the last of them and the position that goes with them, so the run redoes
-   * them); the transaction that completes the run is FULL, which also syncs every frame before it.
-   */
-  let synchronous = '';
-  const durable = (full: boolean) => {
-    const wanted = full ? 'FULL' : 'NORMAL';
-    if (wanted !== synchronous) sqlite.pragma(`synchronous = ${wanted}`);
-    synchronous = wanted;
-  };
   /** The run's pages being assembled (a generator over the staging table, read in chunks). */
   const assembling = new Map<string, Generator<ChangesPage>>();
   return {

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { waitForDesk, writeTurnOf } from '../db/deskTurn';
+import { waitForDesk, writeTurnOf, type WriteTurn } from '../db/deskTurn';
 import { yieldToEventLoop } from '../lib/pacing';
 import { reindexPatients } from './indexer';
 import { stageTerms, type TermMerge } from './termMerge';
@@ -41,11 +41,11 @@ export interface DeferredTermsStart {
 }
 
 /** The steps, on the job's connection (a worker's, or the app's under its lock). */
-export function deferredTermOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer) {
+/** `turn` wraps each write transaction (a worker announces it to the desk: db/deskTurn.ts). */
+export function deferredTermOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer, turn: WriteTurn = writeTurnOf(deskTurn)) {
   let merge: TermMerge | null = null;
   let rebuild: string[] = [];
   let cells = FIRST_CELLS;
-  const turn = writeTurnOf(deskTurn);
   const end = () => {
     merge?.close();
     merge = null;

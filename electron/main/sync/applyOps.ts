@@ -158,16 +158,16 @@ export function applyPageOfRun(
 export type WorkerPageRead = { head: PageHead } | { problem: string };
 
 /** The session's operations; `deskTurn` lets the desk go before each transaction after the first of a call. */
-export function syncApplyOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer) {
+export function syncApplyOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer, turn: WriteTurn = writeTurnOf(deskTurn)) {
   // The page read last, waiting for applyHeld (main asks for them in turn, one page at a time).
   let held: ChangesPageEnvelope | null = null;
   const deskFirst = () => {
     waitForDesk(deskTurn);
   };
-  const parts: PartOptions = { turn: writeTurnOf(deskTurn), sizer: new PartSizer() };
+  const parts: PartOptions = { turn, sizer: new PartSizer() };
   return {
     // The terms of an initial load, built once after its rows (search/deferredTerms.ts).
-    ...deferredTermOps(sqlite, deskTurn),
+    ...deferredTermOps(sqlite, deskTurn, turn),
     readPage: ({ bytes, limit }: { bytes: Uint8Array; limit: number }): WorkerPageRead => {
       const read = readPage(bytes, limit);
       held = 'page' in read ? read.page : null;
