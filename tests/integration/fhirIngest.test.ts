@@ -3,8 +3,11 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../../electron/main/db/open';
 import { seedDemoPractice } from '../../electron/main/demo/demoPractice';
+import { DeskTurn } from '../../electron/main/db/deskTurn';
 import { placeFamilies } from '../../electron/main/fhir/households';
+import { fhirIngestOps, readFhirState } from '../../electron/main/fhir/ingestOps';
 import { assemblePages, patientsWithInferredAuthority, stageResources } from '../../electron/main/fhir/ingest';
+import { PartSizer } from '../../electron/main/sync/applyOps';
 import { applyChangesPage } from '../../electron/main/sync/applyPage';
 import { DEFAULT_FHIR_MAPPING_CONFIG, MR_TYPE } from '../../shared/fhir/mappingConfig';
 import { V3_ROLE_CODE } from '../../shared/fhir/relationships';
@@ -270,5 +273,71 @@ describe('a large first load and the desk', () => {
     // A placement cut off and redone starts from nothing: the same families again, no row twice.
     placeFamilies(chunked, 'run-chunks', { config, now: NOW.toISOString() }, () => undefined, 25);
     expect(chunked.prepare("SELECT count(*) FROM fhir_staging_family WHERE run_id = 'run-chunks'").pluck().get()).toBe(patients);
+  });
+});
+
+describe('a FHIR page applied in parts', () => {
+  /** Parts of 40 records, whatever they took: a page of this small practice is cut in many. */
+  class FortyAtATime extends PartSizer {
+    override next(): number {
+      return 40;
+    }
+    override took(): void {}
+  }
+
+  it('gives the mirror a page in one transaction gives; a failure between parts leaves the run open, and the next sync completes it', async () => {
+    const server = await demoServer();
+    const staged = async (name: string, runId: string) => {
+      const sqlite = await emptyMirror(name);
+      const manifest = await kickOffExport(roster(server));
+      for (const file of manifest.output) for await (const batch of ndjsonBatches(file.url)) stageResources(sqlite, runId, batch, config, NOW);
+      return sqlite;
+    };
+    const whole = await staged('pages-whole', 'run-whole');
+    for (const page of assemblePages(whole, 'run-whole', { config, now: NOW, cursorBefore: '', cursorAfter: '' }))
+      whole.transaction(() => applyChangesPage(whole, page, { now: NOW })).immediate();
+
+    const inParts = await staged('pages-in-parts', 'run-parts');
+    const runId = 'run-parts';
+    const source = 'https://ehr.example.org/fhir#roster';
+    const open = { source, since: null, export: { runId, statusUrl: null, since: null, manifest: null, file: 0, line: 0, staged: 0 } };
+    const apply = fhirIngestOps(inParts, new DeskTurn().buffer, new FortyAtATime());
+    apply.saveState(open);
+    const args = { runId, config, deferIndex: false, pageRows: 500, now: NOW.toISOString() };
+    apply.prepare({ runId });
+    apply.placeFamilies({ runId, config, now: NOW.toISOString() });
+    // The disk fails when the patients page reaches its appointments: its families, contacts, patients and links are written, in parts.
+    inParts.exec(`CREATE TEMP TRIGGER disk_full BEFORE INSERT ON appointments BEGIN SELECT RAISE(ABORT, 'the disk is full'); END`);
+    expect(() => {
+      while (apply.applyNext(args)?.hasMore);
+    }).toThrow('the disk is full');
+    const count = (sqlite: BetterSqlite3.Database, table: string) => sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    expect(count(inParts, 'patients')).toBe(count(whole, 'patients'));
+    expect(count(inParts, 'appointments')).toBe(0);
+    expect(count(whole, 'appointments')).toBeGreaterThan(0);
+    // Not a silent half: the run is still open (the next sync assembles and applies every page again), and no sync is recorded as done.
+    expect(readFhirState(inParts).export?.runId).toBe(runId);
+    expect(row(inParts, `SELECT value FROM sync_state WHERE key = 'last_sync_at'`)).toBeUndefined();
+
+    // The next sync (a new worker: its own ops) completes the run.
+    inParts.exec('DROP TRIGGER disk_full');
+    const again = fhirIngestOps(inParts, new DeskTurn().buffer, new FortyAtATime());
+    again.prepare({ runId });
+    again.placeFamilies({ runId, config, now: NOW.toISOString() });
+    while (again.applyNext(args)?.hasMore);
+    again.complete({ runId, source, since: '2026-11-22T14:00:00.000Z', lastSyncAt: NOW.toISOString() });
+
+    for (const [table, key] of [
+      ['families', 'id'],
+      ['patients', 'id'],
+      ['contacts', 'id'],
+      ['patient_contacts', 'patient_id, contact_id'],
+      ['appointments', 'id'],
+    ] as const) {
+      const rows = (sqlite: BetterSqlite3.Database) => sqlite.prepare(`SELECT * FROM ${table} ORDER BY ${key}`).all();
+      expect(rows(inParts), table).toEqual(rows(whole));
+    }
+    expect(readFhirState(inParts).export).toBeNull();
+    expect(inParts.pragma('quick_check', { simple: true })).toBe('ok');
   });
 });

@@ -4,6 +4,7 @@ import { describeWait, signInDelaySeconds } from '../../../shared/clerks/signInD
 import { appendAudit } from '../audit/audit';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
+import { exclusiveWrite } from '../lib/exclusive';
 import { demoAccountsShown } from './demoAccounts';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { clearFailures, recordFailure, secondsToWait, throttleSubjects } from './signInThrottle';
@@ -113,7 +114,7 @@ export function signIn(ctx: AppContext, input: { username: string; password: str
     // An unknown username costs the same hashing as a known one: the answer's timing tells nothing.
     const matches = await verifyPassword(input.password, usable?.password_hash ?? (await dummyHash()));
     if (!usable || !matches) {
-      recordFailure(ctx.sqlite, subjects, ctx.now());
+      await exclusiveWrite(ctx.db, () => recordFailure(ctx.sqlite, subjects, ctx.now()));
       const { failures } = await ctx.db
         .selectFrom('sign_in_failures')
         .select((eb) => eb.fn.max('failures').as('failures'))
@@ -135,7 +136,7 @@ export function signIn(ctx: AppContext, input: { username: string; password: str
         },
       );
     }
-    clearFailures(ctx.sqlite, subjects);
+    await exclusiveWrite(ctx.db, () => clearFailures(ctx.sqlite, subjects));
     if (needsRehash(usable.password_hash!)) {
       await ctx.db
         .updateTable('clerks')

@@ -1,29 +1,107 @@
 /**
  * The desk goes first (issue 14). SQLite lets one connection write at a time, and its busy
  * handler does not queue: a job's worker that starts its next short transaction right after
- * committing the last one would keep winning the write lock, and a desk write retrying in its
- * busy handler could wait for the whole job. So the app's connection counts, in memory shared
- * with the workers, the calls that use it or wait for it; a worker looks before each of its
- * transactions and, while the count is above zero, waits (for the count to fall, or at most
- * MAX_WAIT_MS, so a busy desk slows a job but cannot stop it). A desk write then waits at most for
- * the transaction the worker is writing and its busy handler's next retry (SQLite sleeps 25-50 ms
- * between retries at that point), which MAX_WAIT_MS covers.
+ * committing the last one would keep winning the write lock. Worse, a desk write that meets the
+ * worker's lock would wait in SQLite's busy handler, which sleeps the thread that asked: on the
+ * app's connection that is main, and the whole event loop stops for the wait (the 200,000-patient
+ * bench saw 440 ms behind a FHIR page). So main and the workers share three counters:
+ *
+ * - DESK: calls that use the app's connection or wait for it (reads too). A worker looks before
+ *   each of its transactions and, while it is above zero, waits (at most MAX_WAIT_MS: a busy desk
+ *   slows a job but cannot stop it).
+ * - DESK_WRITE: desk writes waiting for the write lock or holding it. A worker does not begin a
+ *   write while it is above zero (at most MAX_WRITE_WAIT_MS, a safety net: a desk write is short).
+ * - WORKER_WRITING: workers inside a write transaction (or about to begin one). The desk's write
+ *   waits for it to fall to zero *asynchronously* (Atomics.waitAsync: main's event loop keeps
+ *   running, and the app's connection serves reads meanwhile), then begins (db/deskDriver.ts).
+ *
+ * Raising one's own counter before looking at the other's (both sequentially consistent) means
+ * the two sides never both go: either the worker sees the desk and steps back, or the desk sees
+ * the worker and waits for its transaction, which workers keep short (about 25 ms, TARGET_MS in
+ * the jobs). A worker write that is not announced (one that does not use deskWriteTurn) is still
+ * safe: the desk's begin then meets SQLITE_BUSY without sleeping and retries on a timer.
  */
 
 const MAX_WAIT_MS = 60;
+const MAX_WRITE_WAIT_MS = 2_000;
+
+/** Atomics.waitAsync (Node 16+, Electron's V8): not in TypeScript's ES2023 lib. A timer poll where it is missing. */
+type WaitAsync = (
+  slots: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+
+const DESK = 0;
+const DESK_WRITE = 1;
+const WORKER_WRITING = 2;
+const SLOTS = 4;
 
 export class DeskTurn {
-  readonly buffer = new SharedArrayBuffer(4);
-  private readonly count = new Int32Array(this.buffer);
+  readonly buffer = new SharedArrayBuffer(SLOTS * 4);
+  private readonly slots = new Int32Array(this.buffer);
 
   /** The app's connection is wanted (called before waiting for it). */
   enter(): void {
-    Atomics.add(this.count, 0, 1);
+    Atomics.add(this.slots, DESK, 1);
   }
 
   /** ...and released. */
   leave(): void {
-    if (Atomics.sub(this.count, 0, 1) === 1) Atomics.notify(this.count, 0);
+    if (Atomics.sub(this.slots, DESK, 1) === 1) Atomics.notify(this.slots, DESK);
+  }
+
+  /** A desk write wants the write lock: no worker begins another write until writeDone(). */
+  wantWrite(): void {
+    Atomics.add(this.slots, DESK_WRITE, 1);
+  }
+
+  /** The desk write committed or rolled back (or gave up). */
+  writeDone(): void {
+    if (Atomics.sub(this.slots, DESK_WRITE, 1) === 1) Atomics.notify(this.slots, DESK_WRITE);
+  }
+
+  /** True while a worker holds (or is about to take) the write lock. */
+  workerWriting(): boolean {
+    return Atomics.load(this.slots, WORKER_WRITING) > 0;
+  }
+
+  /**
+   * Resolves once no worker writes, or after `timeoutMs`; never blocks the thread (main's event
+   * loop runs while a worker's transaction finishes). Call after wantWrite().
+   */
+  async workerDone(timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const seen = Atomics.load(this.slots, WORKER_WRITING);
+      const left = until - Date.now();
+      if (seen <= 0 || left <= 0) return;
+      if (!waitAsync) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        continue;
+      }
+      const waited = waitAsync(this.slots, WORKER_WRITING, seen, left);
+      if (waited.async) await waited.value;
+    }
+  }
+}
+
+/** True while a desk write waits for the write lock or holds it (what a job's worker looks at; tests too). */
+export function deskWriteWanted(buffer: SharedArrayBuffer): boolean {
+  return Atomics.load(new Int32Array(buffer), DESK_WRITE) > 0;
+}
+
+/** Blocks this (worker) thread while `slot` is above zero, at most until `until`; says whether it was. */
+function waitWhile(slots: Int32Array, slot: number, until: number): boolean {
+  let busy = false;
+  for (;;) {
+    const seen = Atomics.load(slots, slot);
+    const left = until - Date.now();
+    if (seen <= 0 || left <= 0) return busy;
+    busy = true;
+    Atomics.wait(slots, slot, seen, left);
   }
 }
 
@@ -33,14 +111,37 @@ export class DeskTurn {
  */
 export function waitForDesk(buffer: SharedArrayBuffer | undefined, maxWaitMs = MAX_WAIT_MS): boolean {
   if (!buffer) return true;
-  const count = new Int32Array(buffer);
-  const until = Date.now() + maxWaitMs;
-  let busy = false;
+  const slots = new Int32Array(buffer);
+  const writing = waitWhile(slots, DESK_WRITE, Date.now() + MAX_WRITE_WAIT_MS);
+  return waitWhile(slots, DESK, Date.now() + maxWaitMs) || writing;
+}
+
+/**
+ * In a worker: runs `write` (a write transaction) announced to the desk (WORKER_WRITING), after
+ * any desk write that wants the lock. Without a buffer (the app's own connection) it just runs.
+ */
+export function deskWriteTurn<T>(buffer: SharedArrayBuffer | undefined, write: () => T): T {
+  if (!buffer) return write();
+  const slots = new Int32Array(buffer);
+  const until = Date.now() + MAX_WRITE_WAIT_MS;
   for (;;) {
-    const seen = Atomics.load(count, 0);
-    const left = until - Date.now();
-    if (seen <= 0 || left <= 0) return busy;
-    busy = true;
-    Atomics.wait(count, 0, seen, left);
+    Atomics.add(slots, WORKER_WRITING, 1);
+    if (Atomics.load(slots, DESK_WRITE) <= 0 || Date.now() >= until) break;
+    // The desk wants to write: step back until it has (its write waits for this counter).
+    if (Atomics.sub(slots, WORKER_WRITING, 1) === 1) Atomics.notify(slots, WORKER_WRITING);
+    waitWhile(slots, DESK_WRITE, until);
+  }
+  try {
+    return write();
+  } finally {
+    if (Atomics.sub(slots, WORKER_WRITING, 1) === 1) Atomics.notify(slots, WORKER_WRITING);
   }
 }
+
+/** A worker's way to run its write transactions (deskWriteTurn bound to its buffer). */
+export type WriteTurn = <T>(write: () => T) => T;
+
+export const writeTurnOf =
+  (buffer: SharedArrayBuffer | undefined): WriteTurn =>
+  (write) =>
+    deskWriteTurn(buffer, write);

@@ -1,18 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import {
-  CompiledQuery,
-  Kysely,
-  Migrator,
-  SqliteAdapter,
-  SqliteDialect,
-  SqliteDriver,
-  type DatabaseConnection,
-  type Driver,
-  type MigrationProvider,
-} from 'kysely';
+import { Kysely, Migrator, SqliteAdapter, SqliteDialect, type Driver, type MigrationProvider } from 'kysely';
 import { registerAuditChain } from './auditChain';
+import { BUSY_TIMEOUT_MS, DeskSqliteDriver } from './deskDriver';
 import { DeskTurn } from './deskTurn';
 import { migrations as knownMigrations } from './migrations';
 import type { Database } from './schema';
@@ -100,50 +91,16 @@ class MigratingSqliteDialect extends SqliteDialect {
   }
 }
 
-/**
- * The app's transactions take the write lock when they begin (BEGIN IMMEDIATE). A job's worker
- * writes the same file in short transactions (issue 14): a deferred transaction that read first
- * and then tried to write after the worker committed would fail at once with "database is locked"
- * (SQLite cannot upgrade a stale read snapshot); an immediate one waits its turn (busy_timeout),
- * at most one of the job's transactions.
- */
-class ImmediateSqliteDriver extends SqliteDriver {
-  constructor(
-    config: ConstructorParameters<typeof SqliteDriver>[0],
-    private readonly turn: DeskTurn,
-  ) {
-    super(config);
-  }
-
-  /** Counted while waited for and held: a job's worker lets the desk go first (deskTurn.ts). */
-  override async acquireConnection(): Promise<DatabaseConnection> {
-    this.turn.enter();
-    try {
-      return await super.acquireConnection();
-    } catch (error) {
-      this.turn.leave();
-      throw error;
-    }
-  }
-
-  override async releaseConnection(): Promise<void> {
-    this.turn.leave();
-    await super.releaseConnection();
-  }
-
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
+/** The app's connection: desk writes wait for a job's write lock without blocking main (db/deskDriver.ts). */
 class AppSqliteDialect extends SqliteDialect {
   constructor(
-    private readonly config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly sqlite: BetterSqlite3.Database,
     private readonly turn: DeskTurn,
   ) {
-    super(config);
+    super({ database: sqlite });
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.config, this.turn);
+    return new DeskSqliteDriver({ database: this.sqlite }, this.sqlite, this.turn);
   }
 }
 
@@ -182,7 +139,7 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
   try {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // FULL: a PIN that was printed must never vanish with a power cut.
     sqlite.pragma('synchronous = FULL');
     // Deleted or overwritten content (a scrubbed payload, a removed contact) is zeroed in the
@@ -194,7 +151,7 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
     throw error;
   }
   const deskTurn = new DeskTurn();
-  const db = new Kysely<Database>({ dialect: new AppSqliteDialect({ database: sqlite }, deskTurn) });
+  const db = new Kysely<Database>({ dialect: new AppSqliteDialect(sqlite, deskTurn) });
   return {
     db,
     sqlite,

@@ -19,6 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { WriteTurn } from '../db/deskTurn';
 import { FAMILY_SOURCE_KEY, type FamilySourceSummary } from '../../../shared/fhir/familySource';
 import { mapHousehold, pickName, type MappingContext } from './mapping';
 import type { StagedGroup, StagedPatient } from './resources';
@@ -61,6 +62,7 @@ class PlacementWriter {
     private readonly sqlite: BetterSqlite3.Database,
     private readonly between: () => void,
     private readonly chunk: number,
+    private readonly turn: WriteTurn,
   ) {
     this.insert = sqlite.prepare(
       `INSERT INTO fhir_staging_family (run_id, patient_id, family_id, source, family_name) VALUES (?, ?, ?, ?, ?)
@@ -75,18 +77,20 @@ class PlacementWriter {
     if (this.rows.length === 0) return;
     const rows = this.rows;
     this.rows = [];
-    this.sqlite
-      .transaction(() => {
-        for (const row of rows) this.insert.run(row);
-      })
-      .immediate();
+    this.turn(() =>
+      this.sqlite
+        .transaction(() => {
+          for (const row of rows) this.insert.run(row);
+        })
+        .immediate(),
+    );
     this.between();
   }
   clear(runId: string): void {
     const chunk = this.sqlite.prepare(
       `DELETE FROM fhir_staging_family WHERE run_id = ? AND patient_id IN (SELECT patient_id FROM fhir_staging_family WHERE run_id = ? LIMIT ${this.chunk})`,
     );
-    while (this.sqlite.transaction(() => chunk.run(runId, runId).changes).immediate() > 0) this.between();
+    while (this.turn(() => this.sqlite.transaction(() => chunk.run(runId, runId).changes).immediate()) > 0) this.between();
   }
 }
 
@@ -100,13 +104,14 @@ export function placeFamilies(
   ctx: MappingContext,
   between: () => void = () => undefined,
   chunk = PLACE_CHUNK,
+  turn: WriteTurn = (write) => write(),
 ): FamilySourceSummary | null {
-  const place = new PlacementWriter(sqlite, between, chunk);
+  const place = new PlacementWriter(sqlite, between, chunk, turn);
   place.clear(runId);
-  return placeAll(sqlite, runId, ctx, place);
+  return placeAll(sqlite, runId, ctx, place, turn);
 }
 
-function placeAll(sqlite: BetterSqlite3.Database, runId: string, ctx: MappingContext, place: PlacementWriter): FamilySourceSummary | null {
+function placeAll(sqlite: BetterSqlite3.Database, runId: string, ctx: MappingContext, place: PlacementWriter, turn: WriteTurn): FamilySourceSummary | null {
   // 1. Household Groups.
   const groups = sqlite.prepare(`SELECT rowid, body FROM fhir_staging WHERE run_id = ? AND resource_type = 'Group' AND rowid > ? ORDER BY rowid LIMIT ?`);
   for (const [, body] of inChunks<[number, string]>(groups, [runId])) {
@@ -215,8 +220,7 @@ function placeAll(sqlite: BetterSqlite3.Database, runId: string, ctx: MappingCon
     mirror: by.mirror ?? 0,
     derived,
   };
-  sqlite
-    .prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
-    .run(FAMILY_SOURCE_KEY, JSON.stringify(summary));
+  const save = sqlite.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  turn(() => save.run(FAMILY_SOURCE_KEY, JSON.stringify(summary)));
   return summary;
 }

@@ -25,6 +25,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import type { ChangesPage, ContactRecord } from '../../../shared/sync/protocol';
+import type { WriteTurn } from '../db/deskTurn';
 import { describeIssues } from '../sync/applyPage';
 import { inChunks, placeFamilies } from './households';
 import {
@@ -134,14 +135,16 @@ export function stageResources(
 }
 
 /** Staging rows deleted per transaction: 650,000 at once (a 200,000-patient load) would hold the file for seconds. */
-const CLEAR_CHUNK = 5_000;
+const CLEAR_CHUNK = 2_000;
+
+const unannounced: WriteTurn = (write) => write();
 
 /**
  * The run's staged rows removed, CLEAR_CHUNK a transaction with `between` after each (the desk's
  * turn). Staging is never shown to the clerk, so a clear cut off half-way only leaves rows the next
  * clear of the same run removes.
  */
-export function clearStaging(sqlite: BetterSqlite3.Database, runId: string, between: () => void = () => undefined): void {
+export function clearStaging(sqlite: BetterSqlite3.Database, runId: string, between: () => void = () => undefined, turn = unannounced): void {
   const chunks = [
     sqlite.prepare(`DELETE FROM fhir_staging WHERE rowid IN (SELECT rowid FROM fhir_staging WHERE run_id = ? LIMIT ${CLEAR_CHUNK})`),
     sqlite.prepare(
@@ -150,7 +153,7 @@ export function clearStaging(sqlite: BetterSqlite3.Database, runId: string, betw
   ];
   const params = [[runId], [runId, runId]];
   chunks.forEach((chunk, i) => {
-    while (sqlite.transaction(() => chunk.run(...params[i]!).changes).immediate() > 0) between();
+    while (turn(() => sqlite.transaction(() => chunk.run(...params[i]!).changes).immediate()) > 0) between();
   });
 }
 
@@ -165,6 +168,11 @@ export interface AssembleOptions {
   cursorAfter: string;
   /** Every staged patient already has its family (placeFamilies ran on its own, in short transactions): the pages only read them. */
   familiesPlaced?: boolean;
+  /**
+   * Wraps the writes made while assembling (the inferred links, records set aside): a worker announces
+   * them to the desk (db/deskTurn.ts). Without it they land in the caller's transaction, if any.
+   */
+  turn?: WriteTurn;
 }
 
 type Page = Omit<ChangesPage, 'cursor' | 'hasMore' | 'remaining'>;
@@ -214,7 +222,8 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
 
   // 2. Patients with their contacts, links and appointments.
   const problems = setAsideStatement(sqlite);
-  const setAside = (kind: string, id: string, problem: string) => problems.run(kind, id, problem, problemCursor(runId), seenAt);
+  const turn = options.turn ?? unannounced;
+  const setAside = (kind: string, id: string, problem: string) => turn(() => problems.run(kind, id, problem, problemCursor(runId), seenAt));
   // Written in one transaction per page (flush), not one per link.
   const anyInferredBefore = q.anyInference.get() !== undefined;
   let toFlag: LinkInference[] = [];
@@ -225,12 +234,15 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
     const flagged = new Set(list.map((i) => `${i.patientId}\u0000${i.contactId}`));
     for (const l of links) if (!flagged.has(`${l.patientId}\u0000${l.contactId}`)) toClear.push(l);
   };
-  const flush = sqlite.transaction(() => {
+  const flushAll = sqlite.transaction(() => {
     for (const i of toFlag) q.inferred.run(i.patientId, i.contactId, i.authority ? 1 : 0, i.sort ? 1 : 0, i.residesWith ? 1 : 0, seenAt);
     for (const l of toClear) q.notInferred.run(l.patientId, l.contactId);
     toFlag = [];
     toClear = [];
   });
+  const flush = () => {
+    if (toFlag.length > 0 || toClear.length > 0) turn(() => flushAll.immediate());
+  };
   const contactsOfPage = new Set<string>();
   /** The contact from the person's most recently updated RelatedPerson of this run. */
   const personOf = (contactId: string): ContactRecord | null => {

@@ -1,9 +1,10 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import type { ChangesPage } from '../../../shared/sync/protocol';
-import { applyChangesPage, INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from '../sync/applyPage';
-import { syncApplyOps } from '../sync/applyOps';
+import { INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from '../sync/applyPage';
+import { applyPageOfRun, PartSizer, syncApplyOps } from '../sync/applyOps';
 import { waitForDesk } from '../db/deskTurn';
+import { jobWrites } from '../db/jobWrites';
 import { parseLine, type Manifest } from './bulkClient';
 import { assemblePages, clearStaging, stageResources } from './ingest';
 import { placeFamilies } from './households';
@@ -11,10 +12,13 @@ import { placeFamilies } from './households';
 /**
  * What a FHIR sync asks of its worker thread (a 'sync.apply' session of the job runner, beside
  * the pull's applyPage and reindex) or, without one, of the app's connection: synchronous
- * better-sqlite3, one short transaction per call. Staging a batch (ingest.ts) writes the export's
+ * better-sqlite3, short transactions. Staging a batch (ingest.ts) writes the export's
  * position in the same transaction, so a sync resumes exactly after the last batch staged. Pages
- * are assembled (ingest.ts assemblePages) and applied (applyChangesPage) here, a page per call, so
- * a page never crosses between threads.
+ * are assembled (ingest.ts assemblePages) and applied here, a page per call, so a page never
+ * crosses between threads: assembled outside any write transaction (it reads the staging table),
+ * then applied in parts like a pull's page (sync/applyOps.ts applyPageOfRun: about 25 ms of writing
+ * each, the desk's turn between them; issue 14). Every transaction a worker writes is announced
+ * to the desk (db/deskTurn.ts deskWriteTurn), whose write then waits for it without blocking main.
  */
 
 /** Where the FHIR sync stands (sync_state 'fhir_sync'). */
@@ -83,33 +87,30 @@ export interface ApplyNextArgs {
   now: string;
 }
 
-export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer) {
-  const sync = syncApplyOps(sqlite, deskTurn);
+/** `sizer`: how many records each part of a page holds (sync/applyOps.ts; one per connection). */
+export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer, sizer = new PartSizer()) {
   /** Between the short transactions of one call: the desk's waiting calls go first. */
   const deskFirst = () => {
     waitForDesk(deskTurn);
   };
+  /**
+   * Staging and the pages commit without an fsync but for one every 250 ms (db/jobWrites.ts: WAL stays
+   * consistent, a power cut loses at most the last of them and the position that goes with them, so the
+   * run redoes them); the transaction that completes the run is FULL, which also syncs every frame before it.
+   */
+  const { turn, durable } = jobWrites(sqlite, deskTurn);
+  const sync = syncApplyOps(sqlite, deskTurn, turn);
+  const parts = { turn, sizer };
   const setAside = sqlite.prepare(
     `INSERT INTO sync_problems (kind, record_id, problem, cursor, seen_at) VALUES ('fhir', ?, ?, ?, ?)
      ON CONFLICT (kind, record_id) DO UPDATE SET problem = excluded.problem, seen_at = excluded.seen_at`,
   );
-  /**
-   * Staging and the pages commit without an fsync (synchronous NORMAL: WAL stays consistent, a power
-   * cut loses at most the last of them and the position that goes with them, so the run redoes
-   * them); the transaction that completes the run is FULL, which also syncs every frame before it.
-   */
-  let synchronous = '';
-  const durable = (full: boolean) => {
-    const wanted = full ? 'FULL' : 'NORMAL';
-    if (wanted !== synchronous) sqlite.pragma(`synchronous = ${wanted}`);
-    synchronous = wanted;
-  };
   /** The run's pages being assembled (a generator over the staging table, read in chunks). */
   const assembling = new Map<string, Generator<ChangesPage>>();
   return {
     ...sync,
     saveState: (state: FhirSyncState): null => {
-      writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state));
+      turn(() => writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state)));
       return null;
     },
     stage: ({ runId, resources, lines = [], lineNumbers = [], unreadable, where, state, config, now }: StageArgs): { staged: number; setAside: number } => {
@@ -121,14 +122,16 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
         if ('resource' in outcome) parsed.push(outcome.resource);
         else problems.push({ line: lineNumbers[i] ?? 0, problem: outcome.problem });
       });
-      return sqlite
-        .transaction(() => {
-          const result = stageResources(sqlite, runId, parsed, config, new Date(now));
-          for (const { line, problem } of problems) setAside.run(`${where}, line ${line}`, problem, `fhir:${runId}`, now);
-          writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state));
-          return { staged: result.staged, setAside: result.setAside + problems.length };
-        })
-        .immediate();
+      return turn(() =>
+        sqlite
+          .transaction(() => {
+            const result = stageResources(sqlite, runId, parsed, config, new Date(now));
+            for (const { line, problem } of problems) setAside.run(`${where}, line ${line}`, problem, `fhir:${runId}`, now);
+            writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state));
+            return { staged: result.staged, setAside: result.setAside + problems.length };
+          })
+          .immediate(),
+      );
     },
     /** Before the pages: whether the mirror is empty (search terms then built once at the end) and the resources staged. */
     prepare: ({ runId }: { runId: string }): { deferIndex: boolean; total: number } => {
@@ -138,39 +141,38 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
       assembling.delete(runId);
       return { deferIndex, total };
     },
-    /** Assembles the run's next page and applies it in one transaction; null when there is none left. */
+    /**
+     * Assembles the run's next page (reads, and the inferred links in a short transaction of their
+     * own) and applies it in parts; null when there is none left. A crash between parts leaves a
+     * page half applied under a run that is not complete (sync_state keeps the export): the next
+     * sync assembles every page again and applies it whole (upserts by id: nothing twice; an older
+     * version never overwrites a newer one; a name correction waiting in the outbox is kept).
+     */
     applyNext: ({ runId, config, deferIndex, pageRows, now }: ApplyNextArgs): (PageCounts & { hasMore: boolean }) | null => {
       durable(false);
       let pages = assembling.get(runId);
       if (!pages) {
         // The FHIR pages leave the sync protocol's cursor where it was (a switch back resumes there).
         const cursor = readState(sqlite, PULL_CURSOR_KEY) ?? '';
-        pages = assemblePages(sqlite, runId, { config, now: new Date(now), pageRows, cursorBefore: cursor, cursorAfter: cursor, familiesPlaced: true });
+        pages = assemblePages(sqlite, runId, { config, now: new Date(now), pageRows, cursorBefore: cursor, cursorAfter: cursor, familiesPlaced: true, turn });
         assembling.set(runId, pages);
       }
-      // Assembling writes too (the inferred links): with the page, one transaction. The families were
-      // placed before the first page (placeFamilies below), in short transactions of their own.
-      let step: { counts: PageCounts; hasMore: boolean } | null;
       try {
-        step = sqlite
-          .transaction(() => {
-            const next = pages.next();
-            if (next.done) return null;
-            // Applied whole inside this transaction (not in the pull's parts, which let the desk in between).
-            return { counts: applyChangesPage(sqlite, next.value, { deferIndex, now: new Date(now) }), hasMore: next.value.hasMore };
-          })
-          .immediate();
+        const next = pages.next();
+        if (next.done) {
+          assembling.delete(runId);
+          return null;
+        }
+        const page = next.value;
+        if (!page.hasMore) assembling.delete(runId);
+        const counts = applyPageOfRun(sqlite, { page, deferIndex, now }, deskFirst, parts);
+        if ('cancelled' in counts) throw new Error('a FHIR page has no run record to cancel');
+        return { ...counts, hasMore: page.hasMore };
       } catch (error) {
-        // Rolled back: a generator that threw is spent, so the next sync assembles again from the start.
+        // A generator that threw is spent, and a page cut off is not asked again: the next sync assembles again from the start.
         assembling.delete(runId);
         throw error;
       }
-      if (!step) {
-        assembling.delete(runId);
-        return null;
-      }
-      if (!step.hasMore) assembling.delete(runId);
-      return { ...step.counts, hasMore: step.hasMore };
     },
     /**
      * Before the first page: every staged patient placed in a family, 2,000 a transaction with the
@@ -180,29 +182,31 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
     placeFamilies: ({ runId, config, now }: { runId: string; config: FhirMappingConfig; now: string }): null => {
       durable(false);
       assembling.delete(runId);
-      placeFamilies(sqlite, runId, { config, now: new Date(now).toISOString() }, deskFirst);
+      placeFamilies(sqlite, runId, { config, now: new Date(now).toISOString() }, deskFirst, undefined, turn);
       return null;
     },
     /** The run is whole: the next increment starts at `since`; its staging emptied; the search terms are current. */
     /** The FHIR base or group changed: the old run's staged rows go. */
     discard: ({ runId }: { runId: string }): null => {
       durable(false);
-      clearStaging(sqlite, runId, deskFirst);
+      clearStaging(sqlite, runId, deskFirst, turn);
       return null;
     },
     complete: ({ runId, source, since, lastSyncAt }: { runId: string; source: string; since: string | null; lastSyncAt: string }): null => {
       // Staging first, in short transactions (every page is applied; a crash here redoes an empty apply phase).
       durable(false);
-      clearStaging(sqlite, runId, deskFirst);
+      clearStaging(sqlite, runId, deskFirst, turn);
       durable(true);
-      sqlite
-        .transaction(() => {
-          writeState(sqlite, FHIR_STATE_KEY, JSON.stringify({ source, since, export: null } satisfies FhirSyncState));
-          writeState(sqlite, INDEX_STALE_KEY, 'false');
-          writeState(sqlite, LAST_SYNC_KEY, lastSyncAt);
-          writeState(sqlite, ONLINE_KEY, 'true');
-        })
-        .immediate();
+      turn(() =>
+        sqlite
+          .transaction(() => {
+            writeState(sqlite, FHIR_STATE_KEY, JSON.stringify({ source, since, export: null } satisfies FhirSyncState));
+            writeState(sqlite, INDEX_STALE_KEY, 'false');
+            writeState(sqlite, LAST_SYNC_KEY, lastSyncAt);
+            writeState(sqlite, ONLINE_KEY, 'true');
+          })
+          .immediate(),
+      );
       return null;
     },
   };

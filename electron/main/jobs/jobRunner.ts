@@ -4,7 +4,7 @@ import type { JobKind, JobView, ReadJobKind } from '../../../shared/jobs/jobs';
 import type { AppContext } from '../context';
 import { finishRun, interruptedRuns, markResumed, readRun, requestCancel, viewOf, type RunRow } from '../db/jobRuns';
 import { AppError } from '../errors';
-import { exclusive } from '../lib/exclusive';
+import { exclusive, exclusiveWrite } from '../lib/exclusive';
 import { findWorkerEntry, startWorker, type WorkerLaunch } from '../lib/workerEntry';
 import type { JobEvents, JobWorkerData, SessionCall, WorkerJob, WorkerMessage } from './jobTypes';
 
@@ -94,6 +94,11 @@ export class JobRunner {
     private readonly options: JobRunnerOptions,
   ) {
     this.launch = options.databaseFile === ':memory:' ? null : findWorker(options);
+  }
+
+  /** The app connection's DeskTurn buffer the workers share (a test's own writer announces itself on it). */
+  get deskTurn(): SharedArrayBuffer | undefined {
+    return this.options.deskTurn;
   }
 
   /** True when jobs run in worker threads (a worker script was found and the mirror is a file). */
@@ -327,7 +332,10 @@ export class JobRunner {
       return { ...read.view };
     }
     const now = this.ctx.now().toISOString();
-    const { asked, row } = await exclusive(this.ctx.db, () => ({ asked: requestCancel(this.ctx.sqlite, jobId, now), row: readRun(this.ctx.sqlite, jobId) }));
+    const { asked, row } = await exclusiveWrite(this.ctx.db, () => ({
+      asked: requestCancel(this.ctx.sqlite, jobId, now),
+      row: readRun(this.ctx.sqlite, jobId),
+    }));
     if (!row) throw new AppError('not_found', 'That job is not known on this workstation.');
     if (!asked && row.state !== 'cancelling')
       throw new AppError('conflict', 'That job has already ended; there is nothing to cancel. The status bar says how it ended.');

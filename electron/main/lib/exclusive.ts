@@ -8,3 +8,12 @@ import type { Kysely } from 'kysely';
 export function exclusive<DB, T>(db: Kysely<DB>, work: () => T): Promise<T> {
   return db.connection().execute(async () => work());
 }
+
+/**
+ * Like exclusive(), for `work` that writes: run inside a transaction of the app's connection, which
+ * waits for a job's write lock without blocking the event loop (db/deskDriver.ts); better-sqlite3
+ * turns the work's own transaction, if any, into a savepoint of it.
+ */
+export function exclusiveWrite<DB, T>(db: Kysely<DB>, work: () => T): Promise<T> {
+  return db.transaction().execute(async () => work());
+}

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { waitForDesk } from '../db/deskTurn';
+import { waitForDesk, writeTurnOf, type WriteTurn } from '../db/deskTurn';
 import { yieldToEventLoop } from '../lib/pacing';
 import { reindexPatients } from './indexer';
 import { stageTerms, type TermMerge } from './termMerge';
@@ -41,7 +41,8 @@ export interface DeferredTermsStart {
 }
 
 /** The steps, on the job's connection (a worker's, or the app's under its lock). */
-export function deferredTermOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer) {
+/** `turn` wraps each write transaction (a worker announces it to the desk: db/deskTurn.ts). */
+export function deferredTermOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer, turn: WriteTurn = writeTurnOf(deskTurn)) {
   let merge: TermMerge | null = null;
   let rebuild: string[] = [];
   let cells = FIRST_CELLS;
@@ -67,7 +68,7 @@ export function deferredTermOps(sqlite: BetterSqlite3.Database, deskTurn?: Share
       if (rebuild.length > 0) {
         const slice = rebuild.splice(0, REBUILD_SLICE);
         waitForDesk(deskTurn);
-        sqlite.transaction(() => reindexPatients(sqlite, slice)).immediate();
+        turn(() => sqlite.transaction(() => reindexPatients(sqlite, slice)).immediate());
         return false;
       }
       const staging = performance.now();
@@ -78,7 +79,7 @@ export function deferredTermOps(sqlite: BetterSqlite3.Database, deskTurn?: Share
       waitForDesk(deskTurn);
       const started = performance.now();
       const m = merge;
-      const done = sqlite.transaction(() => m.step(cells)).immediate();
+      const done = turn(() => sqlite.transaction(() => m.step(cells)).immediate());
       const wanted = Math.round((cells * TARGET_MS) / Math.max(1, performance.now() - started));
       cells = Math.min(merge.cells, Math.max(1, Math.round((cells + wanted) / 2)));
       return done;

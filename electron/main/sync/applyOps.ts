@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ChangesPageEnvelope, PageRecordKind } from '../../../shared/sync/protocol';
 import { advanceRunBy, cancelRequested } from '../db/jobRuns';
-import { waitForDesk } from '../db/deskTurn';
+import { waitForDesk, writeTurnOf, type WriteTurn } from '../db/deskTurn';
 import { deferredTermOps } from '../search/deferredTerms';
 import { applyChangesPage, type PageCounts } from './applyPage';
 import { readPage, type PageHead } from './pageRead';
@@ -25,7 +25,7 @@ export interface ApplyPageArgs {
 /** A page applied, or not applied because an administrator cancelled the pull (its run record says 'cancelling'). */
 export type PageOutcome = PageCounts | { cancelled: true };
 
-/** Records per transaction: a page of up to 2,000 rows (DEFAULT_PAGE_LIMIT) is written in parts of this many. */
+/** Records of a page's first part (a page of up to 2,000 rows, DEFAULT_PAGE_LIMIT); later parts are sized by PartSizer. */
 export const APPLY_PART_ROWS = 500;
 
 /** The order applyChangesPage writes a page in (parents before children, tombstones last): its parts keep it. */
@@ -40,30 +40,6 @@ const KIND_ORDER: Record<PageRecordKind, number> = {
   tombstones: 7,
 };
 const KINDS = (Object.keys(KIND_ORDER) as PageRecordKind[]).sort((a, b) => KIND_ORDER[a] - KIND_ORDER[b]);
-
-/** A page cut into parts of at most `rows` records, in the order it is written; always at least one part (it carries the cursor). */
-export function pageParts(page: ChangesPageEnvelope, rows: number): ChangesPageEnvelope[] {
-  const empty = (): ChangesPageEnvelope => {
-    const part = { ...page };
-    for (const kind of KINDS) part[kind] = [];
-    return part;
-  };
-  const parts: ChangesPageEnvelope[] = [];
-  let part = empty();
-  let count = 0;
-  for (const kind of KINDS) {
-    for (const record of page[kind]) {
-      part[kind].push(record);
-      if (++count === rows) {
-        parts.push(part);
-        part = empty();
-        count = 0;
-      }
-    }
-  }
-  if (count > 0 || parts.length === 0) parts.push(part);
-  return parts;
-}
 
 const NO_COUNTS: PageCounts = { rows: 0, tombstones: 0, keptLocal: 0, reindexed: 0, setAside: 0, olderIgnored: 0, charactersRemoved: 0 };
 
@@ -80,37 +56,98 @@ function addCounts(a: PageCounts, b: PageCounts): PageCounts {
 }
 
 /**
- * One page in parts of APPLY_PART_ROWS records, a transaction each (about as long as a 500-row
- * page's was), yielding between them (the caller lets the desk go first there). The cursor and the
+ * How many records a part holds: APPLY_PART_ROWS first, then as many as PART_MS of writing took
+ * in the parts before (issue 14: a desk write waits for the part being written, at most about
+ * PART_MS, whether or not the desk was there when the part began). One per connection, across pages.
+ */
+export class PartSizer {
+  constructor(private rows = APPLY_PART_ROWS) {}
+  next(): number {
+    return this.rows;
+  }
+  took(rows: number, ms: number): void {
+    const wanted = Math.round((rows * PART_MS) / Math.max(1, ms));
+    this.rows = Math.min(MAX_PART_ROWS, Math.max(MIN_PART_ROWS, Math.round((this.rows + wanted) / 2)));
+  }
+}
+
+/** A part's length wanted, in ms, and the bounds of its size in records. */
+const PART_MS = 25;
+const MIN_PART_ROWS = 50;
+const MAX_PART_ROWS = 2_000;
+
+/** The records of `page` from `from` (a position in KINDS order), at most `rows` of them. */
+function partOf(page: ChangesPageEnvelope, from: number, rows: number): { part: ChangesPageEnvelope; count: number } {
+  const part = { ...page };
+  let skip = from;
+  let count = 0;
+  for (const kind of KINDS) {
+    const records = page[kind];
+    const start = Math.min(records.length, skip);
+    skip -= start;
+    const taken = records.slice(start, start + (rows - count));
+    part[kind] = taken as never;
+    count += taken.length;
+  }
+  return { part, count };
+}
+
+const recordsIn = (page: ChangesPageEnvelope) => KINDS.reduce((sum, kind) => sum + page[kind].length, 0);
+
+export interface PartOptions {
+  /** Wraps each part's transaction (a worker announces its write to the desk: db/deskTurn.ts deskWriteTurn). */
+  turn?: WriteTurn;
+  sizer?: PartSizer;
+}
+
+/**
+ * One page in parts (PartSizer: about PART_MS of writing each, APPLY_PART_ROWS records first), a
+ * transaction each, yielding between them (the caller lets the desk go first there). The cursor and the
  * run record's progress move with the last part, so after a crash the record and the mirror agree
  * on where the pull stands: a page cut off between its parts is asked for and written again
  * (every write is an upsert or a delete by id, so its first parts change nothing the second time).
  * A run marked 'cancelling' gets no further page: the pull stops between pages, never inside one.
  */
-export function* applyPageSteps(sqlite: BetterSqlite3.Database, { page, deferIndex, now, runId }: ApplyPageArgs): Generator<void, PageOutcome> {
-  const parts = pageParts(page, APPLY_PART_ROWS);
+export function* applyPageSteps(
+  sqlite: BetterSqlite3.Database,
+  { page, deferIndex, now, runId }: ApplyPageArgs,
+  { turn = (write) => write(), sizer = new PartSizer() }: PartOptions = {},
+): Generator<void, PageOutcome> {
+  const size = recordsIn(page);
   let total = NO_COUNTS;
-  for (let i = 0; i < parts.length; i++) {
+  let from = 0;
+  for (let i = 0; ; i++) {
     if (i > 0) yield;
-    const last = i === parts.length - 1;
+    const { part, count } = partOf(page, from, sizer.next());
+    from += count;
+    const last = from >= size;
+    const started = performance.now();
     // immediate: it reads, then writes; the desk or another connection may commit in between.
-    const outcome = sqlite
-      .transaction((): PageOutcome => {
-        if (i === 0 && runId && cancelRequested(sqlite, runId)) return { cancelled: true };
-        const counts = addCounts(total, applyChangesPage(sqlite, parts[i]!, { deferIndex, now: new Date(now), saveCursor: last }));
-        if (last && runId) advanceRunBy(sqlite, runId, counts.rows + counts.tombstones, page.hasMore ? page.remaining : 0, { cursor: page.cursor }, now);
-        return counts;
-      })
-      .immediate();
+    const outcome = turn(() =>
+      sqlite
+        .transaction((): PageOutcome => {
+          if (i === 0 && runId && cancelRequested(sqlite, runId)) return { cancelled: true };
+          const counts = addCounts(total, applyChangesPage(sqlite, part, { deferIndex, now: new Date(now), saveCursor: last }));
+          if (last && runId) advanceRunBy(sqlite, runId, counts.rows + counts.tombstones, page.hasMore ? page.remaining : 0, { cursor: page.cursor }, now);
+          return counts;
+        })
+        .immediate(),
+    );
     if ('cancelled' in outcome) return outcome;
+    sizer.took(count, performance.now() - started);
     total = outcome;
+    if (last) return total;
   }
-  return total;
 }
 
 /** applyPageSteps run to the end at once, letting the desk go first between parts (in a worker). */
-export function applyPageOfRun(sqlite: BetterSqlite3.Database, args: ApplyPageArgs, between: () => void = () => undefined): PageOutcome {
-  const steps = applyPageSteps(sqlite, args);
+export function applyPageOfRun(
+  sqlite: BetterSqlite3.Database,
+  args: ApplyPageArgs,
+  between: () => void = () => undefined,
+  options: PartOptions = {},
+): PageOutcome {
+  const steps = applyPageSteps(sqlite, args, options);
   for (let step = steps.next(); ; step = steps.next()) {
     if (step.done) return step.value;
     between();
@@ -121,15 +158,16 @@ export function applyPageOfRun(sqlite: BetterSqlite3.Database, args: ApplyPageAr
 export type WorkerPageRead = { head: PageHead } | { problem: string };
 
 /** The session's operations; `deskTurn` lets the desk go before each transaction after the first of a call. */
-export function syncApplyOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer) {
+export function syncApplyOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer, turn: WriteTurn = writeTurnOf(deskTurn)) {
   // The page read last, waiting for applyHeld (main asks for them in turn, one page at a time).
   let held: ChangesPageEnvelope | null = null;
   const deskFirst = () => {
     waitForDesk(deskTurn);
   };
+  const parts: PartOptions = { turn, sizer: new PartSizer() };
   return {
     // The terms of an initial load, built once after its rows (search/deferredTerms.ts).
-    ...deferredTermOps(sqlite, deskTurn),
+    ...deferredTermOps(sqlite, deskTurn, turn),
     readPage: ({ bytes, limit }: { bytes: Uint8Array; limit: number }): WorkerPageRead => {
       const read = readPage(bytes, limit);
       held = 'page' in read ? read.page : null;
@@ -139,9 +177,9 @@ export function syncApplyOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedAr
       if (!held) throw new Error('no page was read before applyHeld');
       const page = held;
       held = null;
-      return applyPageOfRun(sqlite, { ...args, page }, deskFirst);
+      return applyPageOfRun(sqlite, { ...args, page }, deskFirst, parts);
     },
     /** A page main read itself (the first page of a pull, read before the pull knew it was large). */
-    applyPage: (args: ApplyPageArgs): PageOutcome => applyPageOfRun(sqlite, args, deskFirst),
+    applyPage: (args: ApplyPageArgs): PageOutcome => applyPageOfRun(sqlite, args, deskFirst, parts),
   };
 }
