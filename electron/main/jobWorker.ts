@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import type { JobWorkerData, SessionCall, WorkerMessage } from './jobs/jobTypes';
 import { registerAuditChain } from './db/auditChain';
-import { deskWriteTurn, waitForDesk } from './db/deskTurn';
+import { waitForDesk } from './db/deskTurn';
 import { walCheckpoints, walSync } from './db/walCheckpoints';
 import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
 import { fhirIngestOps } from './fhir/ingestOps';
@@ -96,9 +96,6 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
         sqlite.pragma(`synchronous = ${wanted}`);
         synchronous = wanted;
       },
-      // Each write transaction announced to the desk (db/deskTurn.ts): a desk write that wants the lock goes
-      // first, and one that arrives mid-transaction waits for it without retrying on a timer.
-      runWrite: async <T>(write: () => T) => deskWriteTurn(data.deskTurn, write),
       stopping: () => stopping,
       progress: (rowsDone: number, rowsTotal: number) => port.postMessage({ type: 'progress', jobId: job.jobId, rowsDone, rowsTotal } satisfies WorkerMessage),
     };
