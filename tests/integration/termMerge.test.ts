@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type BetterSqlite3 from 'better-sqlite3';
 import { createApp, type App } from '../../electron/main/app';
 import { stageTerms } from '../../electron/main/search/termMerge';
 import { makeTempDir } from '../support/tempDir';
@@ -65,11 +66,7 @@ describe('search terms added after the rows', () => {
     sqlite.prepare('DELETE FROM search_terms WHERE patient_id = ?').run(gone);
     const merge = stageTerms(sqlite, [gone]);
     while (!merge.stageNext());
-    sqlite.transaction(() => {
-      sqlite.prepare('DELETE FROM appointments WHERE patient_id = ?').run(gone);
-      sqlite.prepare('DELETE FROM patient_contacts WHERE patient_id = ?').run(gone);
-      sqlite.prepare('DELETE FROM patients WHERE id = ?').run(gone);
-    })();
+    removePatient(sqlite, gone);
     sqlite.transaction(() => expect(merge.step(merge.cells)).toBe(true)).immediate();
     merge.close();
     expect(sqlite.prepare('SELECT count(*) FROM search_terms WHERE patient_id = ?').pluck().get(gone)).toBe(0);
@@ -92,14 +89,19 @@ describe('search terms added after the rows', () => {
     const merge = stageTerms(sqlite, ids);
     while (!merge.stageNext());
     expect(merge.cells).toBeGreaterThan(1); // the cells with the removed patient's terms hold others' too
-    sqlite.transaction(() => {
-      sqlite.prepare('DELETE FROM appointments WHERE patient_id = ?').run(gone);
-      sqlite.prepare('DELETE FROM patient_contacts WHERE patient_id = ?').run(gone);
-      sqlite.prepare('DELETE FROM patients WHERE id = ?').run(gone);
-    })();
+    removePatient(sqlite, gone);
     sqlite.transaction(() => expect(merge.step(merge.cells)).toBe(true)).immediate();
     merge.close();
     expect(termsOf.all(gone)).toEqual([]);
     for (const id of kept) expect(termsOf.all(id)).toEqual(before.get(id));
   });
 });
+
+/** Removes a patient and the rows that refer to it, as a pull's or an import's delete would. */
+function removePatient(sqlite: BetterSqlite3.Database, id: string): void {
+  sqlite.transaction(() => {
+    sqlite.prepare('DELETE FROM appointments WHERE patient_id = ?').run(id);
+    sqlite.prepare('DELETE FROM patient_contacts WHERE patient_id = ?').run(id);
+    sqlite.prepare('DELETE FROM patients WHERE id = ?').run(id);
+  })();
+}
