@@ -7,6 +7,14 @@ import { groupWorklistByGuardian, type WorklistEntry } from '../../shared/domain
 import { createApp, type App } from '../../electron/main/app';
 import { computeSnapshot, worklistEntryFor, type BulkSnapshot } from '../../electron/main/bulk/snapshot';
 import { makeTempDir } from '../support/tempDir';
+import type BetterSqlite3 from 'better-sqlite3';
+import { signInAs } from '../../electron/main/clerks/sessionService';
+import { Importer, importHandlers } from '../../electron/main/importer';
+import { applyChangesPage } from '../../electron/main/sync/applyPage';
+import type { ChangesPage, PatientContactRecord } from '../../shared/sync/protocol';
+import { CLEAN, cleanFiles, lines } from '../support/csvFixtures';
+import { contactRecord, patientRecord } from '../support/syncRecords';
+import { invokeOk, MORGAN_ADMIN, openTestDesk } from '../support/testDesk';
 
 // The Bulk PIN pass (snapshot.ts: packed rows, typed arrays, verdicts worked out once per distinct
 // input) against the rules applied the straightforward way, patient by patient, over the demo
@@ -76,8 +84,7 @@ interface Link {
 }
 
 /** Every patient and their Sort-1 links, read plainly. */
-function practice() {
-  const sqlite = app.context.sqlite;
+function practice(sqlite = app.context.sqlite) {
   const patients = sqlite.prepare('SELECT id, status, date_of_birth FROM patients ORDER BY id').all() as {
     id: string;
     status: PatientStatus;
@@ -112,8 +119,8 @@ function referenceVerdict(p: { status: PatientStatus; date_of_birth: string | nu
   return { verdict, primary };
 }
 
-async function snapshotWith(chunkSize?: number): Promise<BulkSnapshot> {
-  return computeSnapshot(app.context.sqlite, { today: TODAY, minorAgeLimit: AGE_LIMIT, now: NOW }, { chunkSize, targetChunkMs: chunkSize ? 0.001 : undefined });
+async function snapshotWith(chunkSize?: number, sqlite = app.context.sqlite): Promise<BulkSnapshot> {
+  return computeSnapshot(sqlite, { today: TODAY, minorAgeLimit: AGE_LIMIT, now: NOW }, { chunkSize, targetChunkMs: chunkSize ? 0.001 : undefined });
 }
 
 describe('the Bulk PIN pass agrees with the rules applied patient by patient', () => {
@@ -178,5 +185,133 @@ describe('the Bulk PIN pass agrees with the rules applied patient by patient', (
       expect(noPrimary.flatMap((r) => r.children.map((c) => c.patientId)).sort()).toEqual(withoutPrimary.sort());
       expect(noPrimary.every((r) => r.problems.map((p) => p.code).join() === 'no_primary_contact')).toBe(true);
     }
+  });
+});
+
+// The pass finds each patient's Sort-1 link in primary_links (migration 016), a stored fact kept by
+// triggers. Every writer of links, patients and contacts must leave it exactly what the links say,
+// and the pass's verdicts must then still be the rules' patient by patient.
+describe('the link facts the pass reads follow every writer', () => {
+  let deskTemp: ReturnType<typeof makeTempDir>;
+  let desk: App;
+
+  beforeAll(async () => {
+    deskTemp = makeTempDir();
+    desk = await openTestDesk(deskTemp.file('practice.sqlite'), { now: () => NOW, workstation: 'desk-1', clerks: [MORGAN_ADMIN] });
+    await signInAs(desk.context, MORGAN_ADMIN.id);
+  });
+  afterAll(async () => {
+    await desk.close();
+    deskTemp.remove();
+  });
+
+  const LINK_BITS_OF = `(CASE pc.authority WHEN 'Joint' THEN 1 WHEN 'Exclusive' THEN 2 WHEN 'None' THEN 3 ELSE 0 END) + pc.resides_with * 4 + pc.portal_flag * 8`;
+  /** The stored facts against the links as they stand, and the pass against the rules. */
+  async function expectPassFollowsLinks(sqlite: BetterSqlite3.Database): Promise<void> {
+    const stored = sqlite.prepare('SELECT patient_rowid, contact_rowid, bits FROM primary_links ORDER BY 1, 2').raw(true).all();
+    const derived = sqlite
+      .prepare(
+        `SELECT p.rowid, c.rowid, ${LINK_BITS_OF} FROM patient_contacts pc JOIN patients p ON p.id = pc.patient_id JOIN contacts c ON c.id = pc.contact_id
+          WHERE pc.sort = 1 ORDER BY 1, 2`,
+      )
+      .raw(true)
+      .all();
+    expect(stored).toEqual(derived);
+    const { patients, links } = practice(sqlite);
+    const want = new Map<string, string>();
+    for (const p of patients) {
+      const { verdict, primary } = referenceVerdict(p, links.get(p.id) ?? []);
+      want.set(p.id, verdict.eligible ? `eligible:${primary!.contactId}` : `${verdict.reason}:${verdict.detail}`);
+    }
+    const snapshot = await snapshotWith(undefined, sqlite);
+    const got = new Map<string, string>();
+    for (const g of await snapshot.guardians()) for (const c of g.children) got.set(c.patientId, `eligible:${g.contactId}`);
+    for (const e of await snapshot.exclusions()) got.set(e.patientId, `${e.reason}:${e.detail}`);
+    expect(got).toEqual(want);
+  }
+  const idOfChart = (chart: string) => desk.context.sqlite.prepare('SELECT id FROM patients WHERE chart_number = ?').pluck().get(chart) as string;
+  const sortOneOf = (patientId: string) =>
+    desk.context.sqlite.prepare('SELECT contact_id FROM patient_contacts WHERE patient_id = ? AND sort = 1 ORDER BY contact_id').pluck().all(patientId);
+
+  it('the import, a re-import that moves Sort 1, a pull page, an inline fix, and plain SQL', async () => {
+    const sqlite = desk.context.sqlite;
+    const importer = () => importHandlers(new Importer(desk.context, { databaseFile: deskTemp.file('practice.sqlite'), worker: 'never' }));
+    // The import writes the practice: links, patients and contacts.
+    await importer()['import.apply']({ files: cleanFiles() });
+    expect(sqlite.prepare('SELECT count(*) FROM primary_links').pluck().get()).toBe(5);
+    await expectPassFollowsLinks(sqlite);
+    const luis = idOfChart('C1002');
+    const [maria] = sortOneOf(luis) as string[];
+
+    // A re-import: Carlos becomes Luis's Sort 1 (with Exclusive authority), Maria his Sort 2.
+    const contacts = CLEAN.contacts
+      .replace('C1002,K1,Maria,Lopez,Mother,1,Joint', 'C1002,K1,Maria,Lopez,Mother,2,Joint')
+      .replace(/\r\n$/, '\r\nC1002,K2,Carlos,Lopez,Father,1,Exclusive,N,N,carlos@example.com,(617) 555-0143,,SMS,es\r\n');
+    await importer()['import.apply']({
+      files: [
+        { name: 'patients.csv', content: CLEAN.patients },
+        { name: 'contacts.csv', content: contacts },
+        { name: 'appointments.csv', content: CLEAN.appointments },
+      ],
+    });
+    expect(sortOneOf(luis)).not.toContain(maria);
+    expect(sortOneOf(luis)).toHaveLength(1);
+    await expectPassFollowsLinks(sqlite);
+
+    // A pull page: a new patient and contact with their link, a link made Sort 2, a link and a contact removed.
+    const ana = idOfChart('C1001');
+    const baby = idOfChart('C2001');
+    const [hoa] = sortOneOf(baby) as string[];
+    const link = (patientId: string, contactId: string, sort: number): PatientContactRecord => ({
+      patientId,
+      contactId,
+      sort,
+      relationship: 'Mother',
+      authority: 'Joint',
+      residesWith: true,
+      portalFlag: false,
+    });
+    const page: ChangesPage = {
+      cursor: 'c-1',
+      hasMore: false,
+      remaining: 0,
+      families: [],
+      patients: [patientRecord('p-new', { chartNumber: 'C9001' })],
+      contacts: [contactRecord('c-new', { email: 'new.guardian@example.com' })],
+      patientContacts: [link('p-new', 'c-new', 1), link(ana, maria!, 3)],
+      appointments: [],
+      tombstones: [
+        { kind: 'patientContact', id: `${luis}:${sortOneOf(luis)[0]}` },
+        { kind: 'contact', id: hoa! },
+      ],
+      pins: [],
+      guardians: [],
+    };
+    applyChangesPage(sqlite, page, { now: NOW });
+    expect(sortOneOf('p-new')).toEqual(['c-new']);
+    expect(sortOneOf(ana)).toEqual([]);
+    expect(sortOneOf(luis)).toEqual([]);
+    expect(sortOneOf(baby)).toEqual([]);
+    await expectPassFollowsLinks(sqlite);
+
+    // An inline fix of the worklist: the new guardian's authority for the new child.
+    await invokeOk(desk, 'bulk.fixContact', { contactId: 'c-new', links: [{ patientId: 'p-new', authority: null, residesWith: false }] });
+    expect(sqlite.prepare('SELECT bits FROM primary_links WHERE patient_rowid = (SELECT rowid FROM patients WHERE id = ?)').pluck().get('p-new')).toBe(0);
+    await expectPassFollowsLinks(sqlite);
+
+    // Plain SQL the way no writer does it today: a link replaced (no delete trigger fires), a patient removed.
+    sqlite
+      .prepare(
+        `INSERT OR REPLACE INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag) VALUES (?, ?, 2, 'Father', 'Joint', 1, 0)`,
+      )
+      .run('p-new', 'c-new');
+    sqlite
+      .prepare(
+        `INSERT OR REPLACE INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag) VALUES (?, ?, 1, 'Mother', 'Joint', 1, 0)`,
+      )
+      .run(ana, maria!);
+    sqlite.prepare('DELETE FROM appointments WHERE patient_id = ?').run(luis);
+    sqlite.prepare('DELETE FROM patients WHERE id = ?').run(luis);
+    await expectPassFollowsLinks(sqlite);
   });
 });

@@ -29,14 +29,15 @@ const STATUS_CODE = `CASE p.status ${PATIENT_STATUSES.map((s, i) => `WHEN '${s}'
 /**
  * One string per (patient, Sort-1 link): `prow,bits,crow,SN,dob` with S the status code, N 1 when
  * the date of birth is NULL; the date of birth is last, so it is whatever follows the fourth comma,
- * exactly (commas or any other character in it included). No email: whether the contact has one
- * usable mailbox is known by its rowid (mailboxClasses), so the join reads the contact's id index
- * only, never its row.
+ * exactly (commas or any other character in it included). The link comes from primary_links
+ * (migration 016: the Sort-1 links by patient and contact rowid with their bits, kept by triggers),
+ * found by the patient's rowid: no TEXT lookup per patient. No email: whether the contact has one
+ * usable mailbox is known by its rowid (mailboxClasses).
  */
 export const PASS_SQL = `SELECT
-  p.rowid || ',' || coalesce(${LINK_BITS}, '') || ',' || coalesce(c.rowid, '') || ',' ||
+  p.rowid || ',' || coalesce(l.bits, '') || ',' || coalesce(l.contact_rowid, '') || ',' ||
   ${STATUS_CODE} || (p.date_of_birth IS NULL) || ',' || coalesce(p.date_of_birth, '')
-  ${JOIN}
+  FROM patients p LEFT JOIN primary_links l ON l.patient_rowid = p.rowid AND p.status = 'Active'
   WHERE p.rowid > ? AND p.rowid <= ?
   ORDER BY p.rowid`;
 

@@ -216,6 +216,13 @@ export interface SearchTermsTable {
   patient_id: string;
 }
 
+/** One Sort-1 link by rowids (migration 016), kept by triggers: the Bulk PIN pass's join. */
+export interface PrimaryLinksTable {
+  patient_rowid: number;
+  contact_rowid: number;
+  bits: number;
+}
+
 /** A heavy job's run record (migration 010): advanced in the same transaction as the rows it wrote. */
 export interface JobRunsTable {
   id: string;
@@ -283,6 +290,7 @@ export interface Database {
   settings: KeyValueTable;
   audit_log: AuditLogTable;
   search_terms: SearchTermsTable;
+  primary_links: PrimaryLinksTable;
   job_runs: JobRunsTable;
   job_payloads: JobPayloadsTable;
   desk_pins: DeskPinsTable;

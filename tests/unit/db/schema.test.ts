@@ -80,6 +80,7 @@ const COLUMNS: { [T in keyof Database]: Record<keyof Database[T], true> } = {
   settings: { key: true, value: true },
   audit_log: { id: true, at: true, clerk_id: true, workstation: true, action: true, patient_id: true, details: true, prev_hash: true, hash: true },
   search_terms: { term: true, patient_id: true },
+  primary_links: { patient_rowid: true, contact_rowid: true, bits: true },
   job_runs: {
     id: true,
     kind: true,
