@@ -12,7 +12,7 @@ import { signInAs } from '../../electron/main/clerks/sessionService';
 import { Importer, importHandlers } from '../../electron/main/importer';
 import { applyChangesPage } from '../../electron/main/sync/applyPage';
 import type { ChangesPage, PatientContactRecord } from '../../shared/sync/protocol';
-import { CLEAN, cleanFiles, lines } from '../support/csvFixtures';
+import { CLEAN, cleanFiles } from '../support/csvFixtures';
 import { contactRecord, patientRecord } from '../support/syncRecords';
 import { invokeOk, MORGAN_ADMIN, openTestDesk } from '../support/testDesk';
 
