@@ -74,7 +74,7 @@ function byRowid<T>(sqlite: BetterSqlite3.Database, columns: readonly string[], 
   };
 
   /** `rowids` must be distinct. */
-  return async (rowids: readonly number[], pacer: Pacer): Promise<Map<number, T>> => {
+  const byRowids = async (rowids: readonly number[], pacer: Pacer): Promise<Map<number, T>> => {
     const out = new Map<number, T>();
     for (let i = 0; i < rowids.length; i += IN_BATCH) {
       const part = rowids.slice(i, i + IN_BATCH);
@@ -91,7 +91,34 @@ function byRowid<T>(sqlite: BetterSqlite3.Database, columns: readonly string[], 
     }
     return out;
   };
+  const range = sqlite.prepare(`SELECT ${packed} FROM ${from} WHERE rowid > ? AND rowid <= ?`).pluck(true);
+  /**
+   * Every row whose rowid `wanted` says yes to, in rowid order, read by rowid range (one ordered
+   * walk of the table instead of a lookup per row): `visit` gets each, in stretches the pacer
+   * cuts. For most of a table, several times cheaper than byRowids.
+   */
+  const scan = async (wanted: (rowid: number) => boolean, visit: (rowid: number, value: T) => void, pacer: Pacer): Promise<void> => {
+    const max = (sqlite.prepare(`SELECT max(rowid) FROM ${from}`).pluck().get() as number | null) ?? 0;
+    for (let after = 0; after < max; after += SCAN_RANGE) {
+      for (const r of range.all(after, Math.min(max, after + SCAN_RANGE)) as string[]) {
+        const rowid = intAt(r, 0, r.indexOf(SEP));
+        if (!wanted(rowid)) continue;
+        const [, value] = parse(r);
+        if (value !== null) {
+          visit(rowid, value);
+        } else {
+          const v = single.get(rowid) as (string | null)[] | undefined;
+          if (v) visit(rowid, shape(v));
+        }
+      }
+      await pacer.check();
+    }
+  };
+  return Object.assign(byRowids, { scan });
 }
+
+/** Rowids per range of a scan (about 2 ms of reading on 2 cores). */
+const SCAN_RANGE = 2_000;
 
 /** `${patient rowid}:${contact rowid}` of a link, as inferredAuthorities keys it. */
 export const linkKey = (prow: number, crow: number) => `${prow}:${crow}`;

@@ -6,11 +6,16 @@ import { fullName } from '../../../shared/domain/names';
 import type { PatientStatus, ReminderMethod } from '../../../shared/domain/patient';
 import { groupWorklistByGuardian, WorklistGrouping, type WorklistEntry } from '../../../shared/domain/worklistGroups';
 import { Pacer, sortByKey } from '../lib/pacing';
+import { hasAccessRight } from '../../../shared/domain/contacts';
 import { LINK_BITS, LINK_BY_BITS } from './passRows';
 import { linkKey, nameKey, type ContactDetails, type PatientDetails, type Readers } from './rowidReaders';
 
 // The data-quality worklist: for the whole mirror from the snapshot's pass, and for one guardian
 // directly after an inline fix, by the same rules.
+
+/** Any link with access: a contact judged with it shows only problems of its own. */
+const WITH_ACCESS = LINK_BY_BITS[1]!;
+const NONE: ContactProblem[] = [];
 
 const NO_PRIMARY: ContactProblem = { code: 'no_primary_contact', message: 'No Family Contact with Sort 1: this child is left out of Bulk PIN.' };
 
@@ -84,7 +89,44 @@ async function worklistEntries(
   distinctContacts: number[],
   pacer: Pacer,
 ): Promise<WorklistEntry[]> {
-  const details = await read.contacts(distinctContacts, pacer);
+  // The Primary Contacts of Active patients, read in one ordered walk of the contacts table. Each
+  // is judged once with a link that has access (its own problems); its details are kept only when
+  // it has some, or when one of its links lacks access (judged with that link below). Every
+  // address goes into the shared-email check.
+  let maxContact = 0;
+  for (const crow of distinctContacts) if (crow > maxContact) maxContact = crow;
+  const active = new Uint8Array(maxContact + 1);
+  for (const crow of distinctContacts) active[crow] = 1;
+  const noAccessLink = new Uint8Array(maxContact + 1);
+  for (let i = 0; i < patients.length; i++) if (contacts[i]! >= 0 && !hasAccessRight(LINK_BY_BITS[bits[i]!]!)) noAccessLink[contacts[i]!] = 1;
+  /** 1: read and without problems of its own (not kept); 2: kept in `details`. */
+  const seen = new Uint8Array(maxContact + 1);
+  const details = new Map<number, ContactDetails>();
+  // The first contact with each address; a second one makes the address a candidate.
+  const firstWithEmail = new Map<string, number>();
+  const candidates = new Map<number, string>();
+  await read.contacts.scan(
+    (crow) => crow <= maxContact && active[crow] === 1,
+    (crow, c) => {
+      if (noAccessLink[crow] === 1 || contactProblems(c, WITH_ACCESS).length > 0) {
+        details.set(crow, c);
+        seen[crow] = 2;
+      } else {
+        seen[crow] = 1;
+      }
+      const email = c.email?.trim().toLowerCase();
+      if (!email) return;
+      const first = firstWithEmail.get(email);
+      if (first === undefined) {
+        firstWithEmail.set(email, crow);
+      } else {
+        candidates.set(first, email);
+        candidates.set(crow, email);
+      }
+    },
+    pacer,
+  );
+  firstWithEmail.clear();
   const listed = new Map<number, { crow: number; bits: number; problems: ContactProblem[] }>();
   const memo = new Map<number, ContactProblem[]>();
   // Links whose Authority the FHIR load inferred (usually none: then nothing is looked up per patient).
@@ -95,13 +137,16 @@ async function worklistEntries(
       listed.set(patients[i]!, { crow, bits: 0, problems: [NO_PRIMARY] });
       continue;
     }
+    if (crow > maxContact || seen[crow] === 0) continue; // removed since the pass
+    let problems = NONE;
     const c = details.get(crow);
-    if (!c) continue; // removed since the pass
-    const key = crow * 16 + bits[i]!;
-    let problems = memo.get(key);
-    if (!problems) {
-      problems = contactProblems(c, LINK_BY_BITS[bits[i]!]!);
-      memo.set(key, problems);
+    if (c) {
+      const key = crow * 16 + bits[i]!;
+      problems = memo.get(key) ?? NONE;
+      if (problems === NONE) {
+        problems = contactProblems(c, LINK_BY_BITS[bits[i]!]!);
+        memo.set(key, problems);
+      }
     }
     const relationship = inferred.size > 0 ? inferred.get(linkKey(patients[i]!, crow)) : undefined;
     const all = relationship === undefined ? problems : [...problems, inferredAuthorityProblem(LINK_BY_BITS[bits[i]!]!.authority, relationship)];
@@ -112,18 +157,8 @@ async function worklistEntries(
   // The same email on Primary Contacts of unrelated families: a patient's row is flagged when
   // another Active patient's Primary Contact has the address with a different contact AND a
   // different family. Linear per address: a placeholder typed for thousands stays cheap.
-  const contactsByEmail = new Map<string, number[]>();
-  for (const [crow, c] of details) {
-    if (pacer.due()) await pacer.pause();
-    const email = c.email?.trim().toLowerCase();
-    if (!email) continue;
-    const list = contactsByEmail.get(email);
-    if (list) list.push(crow);
-    else contactsByEmail.set(email, [crow]);
-  }
-  const candidates = new Map<number, string>();
-  for (const [email, crows] of contactsByEmail) if (crows.length > 1) for (const crow of crows) candidates.set(crow, email);
   if (candidates.size > 0) {
+    await readMissing(read, details, candidates.keys(), pacer);
     const uses = new Map<string, { prow: number; crow: number; bits: number; family: string }[]>();
     const involved: number[] = [];
     for (let i = 0; i < patients.length; i++) {
@@ -156,6 +191,12 @@ async function worklistEntries(
   }
 
   const people = await read.patients([...listed.keys()], pacer);
+  await readMissing(
+    read,
+    details,
+    [...listed.values()].map((e) => e.crow),
+    pacer,
+  );
   const entries: { key: string; out: WorklistEntry }[] = [];
   for (const [prow, entry] of listed) {
     if (pacer.due()) await pacer.pause();
@@ -165,6 +206,14 @@ async function worklistEntries(
     entries.push({ key: nameKey(p.lastName, p.firstName, `${out.patientId}:${out.contactId ?? ''}`), out });
   }
   return (await sortByKey(entries, (r) => r.key, pacer)).map((r) => r.out);
+}
+
+/** Adds to `details` the contacts among `crows` it does not hold (contacts judged without problems of their own). */
+async function readMissing(read: Readers, details: Map<number, ContactDetails>, crows: Iterable<number>, pacer: Pacer): Promise<void> {
+  const missing = new Set<number>();
+  for (const crow of crows) if (crow >= 0 && !details.has(crow)) missing.add(crow);
+  if (missing.size === 0) return;
+  for (const [crow, c] of await read.contacts([...missing], pacer)) details.set(crow, c);
 }
 
 function toWorklistEntry(p: PatientDetails, c: ContactDetails | undefined, bits: number, problems: ContactProblem[]): WorklistEntry {
