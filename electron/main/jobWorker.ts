@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import type { JobWorkerData, SessionCall, WorkerMessage } from './jobs/jobTypes';
 import { registerAuditChain } from './db/auditChain';
-import { waitForDesk } from './db/deskTurn';
+import { deskAsksOf, waitForDesk } from './db/deskTurn';
 import { walCheckpoints, walSync } from './db/walCheckpoints';
 import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
 import { fhirIngestOps } from './fhir/ingestOps';
@@ -97,6 +97,8 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
         synchronous = wanted;
       },
       stopping: () => stopping,
+      // Inside a transaction: a desk write that waits ends it early, whole (importer/applyChunks.ts), and pause lets it go.
+      deskAsks: deskAsksOf(data.deskTurn),
       progress: (rowsDone: number, rowsTotal: number) => port.postMessage({ type: 'progress', jobId: job.jobId, rowsDone, rowsTotal } satisfies WorkerMessage),
     };
     let result: Awaited<ReturnType<typeof applyImport>> | null;

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type BetterSqlite3 from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { App } from '../../electron/main/app';
+import { createRun } from '../../electron/main/db/jobRuns';
+import { type ApplyPageArgs, applyPageOfRun, PartSizer } from '../../electron/main/sync/applyOps';
 import { findWorkerEntry, startWorker } from '../../electron/main/lib/workerEntry';
 import type { SearchResults } from '../../shared/api';
 import { NO_CHOICES } from '../../shared/domain/plan';
 import { watchLongestTurn } from '../support/eventLoopTurns';
 import { insertFamilies, lopezFamily } from '../support/fixtures';
 import { loadReview, openIssuingDesk, planFamily } from '../support/issue';
+import { contactRecord, patientRecord } from '../support/syncRecords';
 import { makeTempDir } from '../support/tempDir';
 import { invokeOk } from '../support/testDesk';
 
@@ -20,13 +24,16 @@ import { invokeOk } from '../support/testDesk';
 
 let temp: ReturnType<typeof makeTempDir>;
 let app: App | undefined;
+let reference: App | undefined;
 
 beforeAll(() => {
   temp = makeTempDir('fpp-desk-wait-');
 });
 afterEach(async () => {
   await app?.close();
+  await reference?.close();
   app = undefined;
+  reference = undefined;
 });
 afterAll(() => temp?.remove());
 
@@ -116,5 +123,123 @@ describe('a desk write while a job holds the write lock', () => {
 
   it('by a writer that did not announce itself: the same, the desk retrying on a timer instead of sleeping', async () => {
     await issueWhileAJobHoldsTheLock('unannounced', false);
+  });
+});
+
+/** A large pull page: `n` children, each with a guardian and the link between them (3n records). */
+function largePage(n: number): ApplyPageArgs['page'] {
+  const patients = Array.from({ length: n }, (_, i) =>
+    patientRecord(`p-job-${i}`, { chartNumber: `JOB-${i}`, firstName: `Kid${i}`, lastName: `Family${i % 97}` }),
+  );
+  const contacts = patients.map((_, i) =>
+    contactRecord(`c-job-${i}`, { firstName: `Parent${i}`, lastName: `Family${i % 97}`, email: `parent${i}@example.org` }),
+  );
+  const patientContacts = patients.map((p, i) => ({
+    patientId: p.id,
+    contactId: `c-job-${i}`,
+    sort: 1,
+    relationship: 'Mother',
+    authority: 'Joint' as const,
+    residesWith: true,
+    portalFlag: false,
+  }));
+  return {
+    cursor: 'after-the-job',
+    hasMore: false,
+    remaining: 0,
+    families: [],
+    patients,
+    contacts,
+    patientContacts,
+    appointments: [],
+    tombstones: [],
+    pins: [],
+    guardians: [],
+  };
+}
+
+/** What the job wrote (its rows, terms, cursor and run record), to compare two mirrors. */
+function jobRows(s: BetterSqlite3.Database) {
+  const all = (sql: string) => s.prepare(sql).all();
+  return {
+    patients: all(`SELECT * FROM patients WHERE id LIKE 'p-job-%' ORDER BY id`),
+    contacts: all(`SELECT * FROM contacts WHERE id LIKE 'c-job-%' ORDER BY id`),
+    links: all(`SELECT * FROM patient_contacts WHERE patient_id LIKE 'p-job-%' ORDER BY patient_id, contact_id`),
+    terms: all(`SELECT term, patient_id FROM search_terms WHERE patient_id LIKE 'p-job-%' ORDER BY term, patient_id`),
+    state: all('SELECT * FROM sync_state ORDER BY key'),
+    run: all(`SELECT * FROM job_runs WHERE id = 'run-long'`),
+  };
+}
+
+const CHILDREN = 4_000;
+const NOW = '2026-12-03T15:00:00.000Z';
+
+describe('a desk write while a job writes one long transaction (issue 14: the job gives way)', () => {
+  it('the family is issued while the job is still writing, and the job ends as it would have alone', async () => {
+    const args: ApplyPageArgs = { page: largePage(CHILDREN), deferIndex: false, now: NOW, runId: 'run-long' };
+    const start = (s: BetterSqlite3.Database) => {
+      insertFamilies(s, [lopezFamily('maria.lopez@example.org')]);
+      createRun(s, { id: 'run-long', kind: 'sync.pull', rowsTotal: 3 * CHILDREN, payload: null, now: NOW });
+    };
+
+    // The same page into a mirror of its own, in one transaction, with no desk: what the job must leave.
+    // (A data folder of its own: one app per folder.)
+    const aloneDir = makeTempDir('fpp-desk-alone-');
+    onTestFinished(() => aloneDir.remove());
+    reference = await openIssuingDesk(aloneDir.file('alone.sqlite'), { now: () => new Date(), workstation: 'desk-2' });
+    start(reference.context.sqlite);
+    const alone = applyPageOfRun(reference.context.sqlite, args, () => undefined, { sizer: new PartSizer(Number.MAX_SAFE_INTEGER) });
+
+    const file = temp.file('long-job.sqlite');
+    const desk = await openIssuingDesk(file, { now: () => new Date(), workstation: 'desk-1' });
+    app = desk;
+    start(desk.context.sqlite);
+    const review = await loadReview(desk, 'f-lopez');
+    const plan = planFamily(desk, review);
+    const launch = findWorkerEntry(import.meta.url, '../support/longWriteWorker.ts', 'longWriteWorker');
+    if (!launch) throw new Error('tsx is needed to run the test worker');
+    const worker = startWorker(launch, { file, deskTurn: desk.jobs.deskTurn!, args });
+    const message = (type: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const onMessage = (m: Record<string, unknown>) => {
+          if (m.type !== type) return;
+          worker.off('message', onMessage);
+          resolve(m);
+        };
+        worker.on('message', onMessage);
+        worker.once('error', reject);
+      });
+    const writing = message('writing');
+    const done = message('done');
+    await writing;
+
+    const jobChildren = () => desk.context.sqlite.prepare(`SELECT count(*) FROM patients WHERE id LIKE 'p-job-%'`).pluck().get() as number;
+    const batchId = randomUUID();
+    let childrenWhenIssued = -1;
+    const issued = await desk
+      .invoke('pins.issue', {
+        batchId,
+        familyId: 'f-lopez',
+        choices: NO_CHOICES,
+        expectedPatientIds: plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)),
+        reviewToken: review.reviewToken,
+      })
+      .finally(() => {
+        childrenWhenIssued = jobChildren();
+      });
+    expect(issued.ok).toBe(true);
+    // The job had not finished its page when the family was issued: it committed part of it and let the desk go.
+    expect(childrenWhenIssued).toBeLessThan(CHILDREN);
+    const ended = await done;
+    expect(ended.transactions).toBeGreaterThan(1);
+
+    // The job then finished: everything it would have written alone, its cursor and run record included.
+    const s = desk.context.sqlite;
+    expect(ended.outcome).toEqual(alone);
+    expect(alone).toMatchObject({ rows: 3 * CHILDREN, setAside: 0 });
+    expect(jobRows(s)).toEqual(jobRows(reference.context.sqlite));
+    expect(s.prepare(`SELECT json_extract(resume_point, '$.cursor') FROM job_runs WHERE id = 'run-long'`).pluck().get()).toBe('after-the-job');
+    expect(s.prepare(`SELECT count(*) FROM pins WHERE batch_id = ?`).pluck().get(batchId)).toBeGreaterThan(0);
+    expect(s.pragma('quick_check', { simple: true })).toBe('ok');
   });
 });

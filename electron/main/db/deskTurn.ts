@@ -93,6 +93,35 @@ export function deskWriteWanted(buffer: SharedArrayBuffer): boolean {
   return Atomics.load(new Int32Array(buffer), DESK_WRITE) > 0;
 }
 
+/**
+ * A write loop's question between its small units of work (issue 14): does a desk write wait for
+ * the lock? One Atomics.load. A worker's transaction that hears yes ends early, at the next point
+ * where it is whole (what it wrote, its cursor and its run record agree), commits, and lets the
+ * desk write go (its next transaction waits for DESK_WRITE: deskWriteTurn, waitForDesk). So the
+ * desk waits for a unit of work (a few ms) instead of the rest of a transaction sized to 25 ms,
+ * which two busy cores stretch to 50-75. Never asks on the app's own connection (no buffer).
+ */
+export type DeskAsks = () => boolean;
+
+export const deskNeverAsks: DeskAsks = () => false;
+
+export function deskAsksOf(buffer: SharedArrayBuffer | undefined): DeskAsks {
+  if (!buffer) return deskNeverAsks;
+  const slots = new Int32Array(buffer);
+  return () => Atomics.load(slots, DESK_WRITE) > 0;
+}
+
+/**
+ * Inside a write transaction: runs `unit` (a small piece of work that leaves the transaction
+ * whole; false when the transaction has no more to do: the work or its budget is done) once, then
+ * again while it asks for more and the desk does not ask for the lock. True when the desk asked
+ * (the caller commits what was done and goes on after the desk's write).
+ */
+export function unitsUntilDesk(asks: DeskAsks, unit: () => boolean): boolean {
+  while (unit()) if (asks()) return true;
+  return false;
+}
+
 /** Blocks this (worker) thread while `slot` is above zero, at most until `until`; says whether it was. */
 function waitWhile(slots: Int32Array, slot: number, until: number): boolean {
   let busy = false;

@@ -3,7 +3,7 @@ import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import type { ChangesPage } from '../../../shared/sync/protocol';
 import { INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from '../sync/applyPage';
 import { applyPageOfRun, PartSizer, syncApplyOps } from '../sync/applyOps';
-import { waitForDesk } from '../db/deskTurn';
+import { deskAsksOf, waitForDesk } from '../db/deskTurn';
 import { jobWrites } from '../db/jobWrites';
 import { parseLine, type Manifest } from './bulkClient';
 import { assemblePages, clearStaging, stageResources } from './ingest';
@@ -100,7 +100,7 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
    */
   const { turn, durable } = jobWrites(sqlite, deskTurn);
   const sync = syncApplyOps(sqlite, deskTurn, turn);
-  const parts = { turn, sizer };
+  const parts = { turn, sizer, asks: deskAsksOf(deskTurn) };
   const setAside = sqlite.prepare(
     `INSERT INTO sync_problems (kind, record_id, problem, cursor, seen_at) VALUES ('fhir', ?, ?, ?, ?)
      ON CONFLICT (kind, record_id) DO UPDATE SET problem = excluded.problem, seen_at = excluded.seen_at`,

@@ -5,6 +5,7 @@ import { advanceRun, cancelRequested, finishRun } from '../db/jobRuns';
 import type { AppointmentRecord, ContactRecord, FamilyRecord, ImportPlan, LinkRecord, PatientRecord } from './planTypes';
 import { reconcile, runToEnd, type Changes } from './reconcile';
 import { stageTerms } from '../search/termMerge';
+import { deskNeverAsks, unitsUntilDesk, type DeskAsks } from '../db/deskTurn';
 
 /**
  * The write half of an import, in short transactions (issue 14). The whole files were checked
@@ -36,6 +37,8 @@ import { stageTerms } from '../search/termMerge';
  */
 export const TARGET_MS = 25;
 const FIRST_CHUNK_UNITS = 32;
+/** Units reconciled between two looks at the desk inside a transaction (a family each: a few ms for these). */
+const STEP_UNITS = 8;
 const MAX_CHUNK_UNITS = 20_000;
 
 interface Unit {
@@ -128,6 +131,12 @@ export interface ChunkHooks {
   stopping?(): boolean;
   /** After each committed transaction that did not end the job. */
   progress?(rowsDone: number, rowsTotal: number): void;
+  /**
+   * Looked at between every STEP_UNITS units and every cell of terms inside a transaction (a worker's:
+   * db/deskTurn.ts): a desk write that waits ends the transaction there, whole (the run record says
+   * which unit is next), and goes before the next one (pause).
+   */
+  deskAsks?: DeskAsks;
   now(): string;
 }
 
@@ -182,6 +191,13 @@ export async function applyInChunks(
   let point = from;
   let size = FIRST_CHUNK_UNITS;
   const at = () => before[point.units]!;
+  const deskAsks = hooks.deskAsks ?? deskNeverAsks;
+  /** The desk asked during the last transaction, which then ended early (not a measure of its size). */
+  let asked = false;
+  const asks = () => {
+    asked = deskAsks();
+    return asked;
+  };
   /** Patients inserted by this run of the job whose terms wait for the index step. */
   const deferred: string[] = [];
   const pending = () => deferred.length > 0 || point.termsPending === true;
@@ -200,10 +216,11 @@ export async function applyInChunks(
         if (hooks.stopping?.()) return false;
         hooks.durability?.(false);
         const started = performance.now();
-        finished = await hooks.runWrite(() => sqlite.transaction(() => merge.step(cells)).immediate());
+        asked = false;
+        finished = await hooks.runWrite(() => sqlite.transaction(() => merge.step(cells, asks)).immediate());
         if (finished) break;
         hooks.progress?.(at(), rowsTotal);
-        cells = nextSize(cells, performance.now() - started, TARGET_MS, merge.cells);
+        if (!asked) cells = nextSize(cells, performance.now() - started, TARGET_MS, merge.cells);
         await hooks.pause();
       }
       return true;
@@ -228,10 +245,11 @@ export async function applyInChunks(
 
   for (;;) {
     if (hooks.stopping?.()) return { state: 'stopped', point, rowsDone: at(), rowsTotal };
-    const to = Math.min(units.length, point.units + size);
+    const upTo = Math.min(units.length, point.units + size);
     // The transaction ends the job when it is the last one and no terms wait, or when it sees a cancel with none waiting.
-    hooks.durability?.(!pending() && (to === units.length || cancelRequested(sqlite, jobId)));
+    hooks.durability?.(!pending() && (upTo === units.length || cancelRequested(sqlite, jobId)));
     const started = performance.now();
+    asked = false;
     let outcome: 'cancelled' | 'cancel' | 'done' | 'index' | 'next';
     try {
       outcome = await hooks.runWrite(() =>
@@ -244,23 +262,28 @@ export async function applyInChunks(
               finishRun(sqlite, jobId, 'cancelled', cancelledMessage(), hooks.now());
               return 'cancelled';
             }
-            const part = planOf(plan, units, point.units, to);
             const waiting = deferred.length;
-            const result = runToEnd(reconcile(sqlite, part, { write: true, now, fullReindexAbove: Infinity, deferNewTerms: (id) => deferred.push(id) }));
-            if (result.problems.length > 0) {
-              deferred.length = waiting; // rolled back with the transaction
-              throw new ChunkProblems(result.problems);
-            }
-            const next: ImportResumePoint = {
-              units: to,
-              changes: {
-                inserted: point.changes.inserted + result.changes.inserted,
-                updated: point.changes.updated + result.changes.updated,
-                unchanged: point.changes.unchanged + result.changes.unchanged,
-              },
-              reindexed: point.reindexed + result.reindexed,
-              ...(pending() ? { termsPending: true } : {}),
-            };
+            const changes = { ...point.changes };
+            let reindexed = point.reindexed;
+            // A few units at a time, up to upTo or until a desk write asks: the transaction ends after a whole unit.
+            let to = point.units;
+            unitsUntilDesk(asks, () => {
+              const stop = Math.min(upTo, to + STEP_UNITS);
+              const result = runToEnd(
+                reconcile(sqlite, planOf(plan, units, to, stop), { write: true, now, fullReindexAbove: Infinity, deferNewTerms: (id) => deferred.push(id) }),
+              );
+              if (result.problems.length > 0) {
+                deferred.length = waiting; // rolled back with the transaction
+                throw new ChunkProblems(result.problems);
+              }
+              changes.inserted += result.changes.inserted;
+              changes.updated += result.changes.updated;
+              changes.unchanged += result.changes.unchanged;
+              reindexed += result.reindexed;
+              to = stop;
+              return to < upTo;
+            });
+            const next: ImportResumePoint = { units: to, changes, reindexed, ...(pending() ? { termsPending: true } : {}) };
             advanceRun(sqlite, jobId, before[to]!, next, hooks.now());
             point = next;
             if (to < units.length) return 'next';
@@ -304,7 +327,7 @@ export async function applyInChunks(
       return { state, point, rowsDone: at(), rowsTotal };
     }
     hooks.progress?.(at(), rowsTotal);
-    size = nextSize(size, performance.now() - started, TARGET_MS, MAX_CHUNK_UNITS);
+    if (!asked) size = nextSize(size, performance.now() - started, TARGET_MS, MAX_CHUNK_UNITS);
     await hooks.pause();
   }
 }

@@ -40,6 +40,8 @@ export interface ApplyHooks {
   clock?: () => string;
   /** After each committed transaction (rows applied so far): the job's events. */
   progress?: (rowsDone: number, rowsTotal: number) => void;
+  /** Inside a write transaction: a desk write waits for the lock (a worker's: applyChunks.ts ChunkHooks.deskAsks). */
+  deskAsks?: () => boolean;
 }
 
 export const IMPORT_AUDIT_ACTION: AuditAction = 'import_applied';
@@ -111,6 +113,7 @@ async function writeInChunks(
       stopping: hooks.stopping,
       progress: hooks.progress,
       durability: hooks.durability,
+      deskAsks: hooks.deskAsks,
       now: r.clock,
     },
     {

@@ -120,11 +120,14 @@ type ContactRow = {
 type LinkRow = { sort: number | null; relationship: string; authority: string | null; resides_with: number; portal_flag: number };
 type AppointmentRow = { patient_id: string; starts_at: string; provider: string; reason: string };
 
+/** Per connection: an import's transaction reconciles its units a few at a time (applyChunks.ts), each call without preparing again. */
+const statementCache = new WeakMap<BetterSqlite3.Database, ReturnType<typeof statements>>();
+
 const flag = (value: boolean): 0 | 1 => (value ? 1 : 0);
 const keep = <T>(value: T | undefined, stored: T): T => (value === undefined ? stored : value);
 
 export function* reconcile(sqlite: BetterSqlite3.Database, plan: ImportPlan, options: ReconcileOptions): Generator<void, ReconcileResult> {
-  const q = statements(sqlite);
+  const q = statementCache.get(sqlite) ?? statementCache.set(sqlite, statements(sqlite)).get(sqlite)!;
   const { write, now } = options;
   const chunk = options.chunk ?? 2_000;
   const changes: Changes = { inserted: 0, updated: 0, unchanged: 0 };

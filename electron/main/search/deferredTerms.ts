@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { waitForDesk, writeTurnOf, type WriteTurn } from '../db/deskTurn';
+import { deskAsksOf, unitsUntilDesk, waitForDesk, writeTurnOf, type WriteTurn } from '../db/deskTurn';
 import { yieldToEventLoop } from '../lib/pacing';
 import { reindexPatients } from './indexer';
 import { stageTerms, type TermMerge } from './termMerge';
@@ -30,8 +30,10 @@ const TARGET_MS = 25;
 const STAGE_MS = 40;
 /** Cells (termMerge) of the first transaction; the sizing finds the right count in a few. */
 const FIRST_CELLS = 2;
-/** Patients with terms already, rebuilt per transaction (~0.2 ms each). */
+/** Patients with terms already, rebuilt per transaction (~0.2 ms each)... */
 const REBUILD_SLICE = 150;
+/** ...this many between two looks at the desk (a desk write that waits ends the transaction there: db/deskTurn.ts). */
+const REBUILD_STEP = 20;
 
 export interface DeferredTermsStart {
   /** Patients whose terms are computed and merged. */
@@ -46,6 +48,13 @@ export function deferredTermOps(sqlite: BetterSqlite3.Database, deskTurn?: Share
   let merge: TermMerge | null = null;
   let rebuild: string[] = [];
   let cells = FIRST_CELLS;
+  const deskAsks = deskAsksOf(deskTurn);
+  /** The desk asked for the lock during the last transaction (which then ended early: not a measure of its size). */
+  let asked = false;
+  const asks = () => {
+    asked = deskAsks();
+    return asked;
+  };
   const end = () => {
     merge?.close();
     merge = null;
@@ -66,9 +75,22 @@ export function deferredTermOps(sqlite: BetterSqlite3.Database, deskTurn?: Share
     termsStep: (_args: null): boolean => {
       if (!merge) throw new Error('termsStep before termsBegin');
       if (rebuild.length > 0) {
-        const slice = rebuild.splice(0, REBUILD_SLICE);
         waitForDesk(deskTurn);
-        turn(() => sqlite.transaction(() => reindexPatients(sqlite, slice)).immediate());
+        const slice = rebuild.slice(0, REBUILD_SLICE);
+        let done = 0;
+        turn(() =>
+          sqlite
+            .transaction(() => {
+              done = 0;
+              unitsUntilDesk(deskAsks, () => {
+                reindexPatients(sqlite, slice.slice(done, done + REBUILD_STEP));
+                done = Math.min(slice.length, done + REBUILD_STEP);
+                return done < slice.length;
+              });
+            })
+            .immediate(),
+        );
+        rebuild.splice(0, done);
         return false;
       }
       const staging = performance.now();
@@ -79,7 +101,9 @@ export function deferredTermOps(sqlite: BetterSqlite3.Database, deskTurn?: Share
       waitForDesk(deskTurn);
       const started = performance.now();
       const m = merge;
-      const done = turn(() => sqlite.transaction(() => m.step(cells)).immediate());
+      asked = false;
+      const done = turn(() => sqlite.transaction(() => m.step(cells, asks)).immediate());
+      if (asked) return done;
       const wanted = Math.round((cells * TARGET_MS) / Math.max(1, performance.now() - started));
       cells = Math.min(merge.cells, Math.max(1, Math.round((cells + wanted) / 2)));
       return done;

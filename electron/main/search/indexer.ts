@@ -7,20 +7,29 @@ import { patientSearchTerms, type SearchableContact } from './terms';
  */
 export const SEARCH_TERMS_PATIENT_INDEX = 'CREATE INDEX search_terms_patient ON search_terms(patient_id, term)';
 
+function prepareReindex(sqlite: BetterSqlite3.Database) {
+  return {
+    getPatient: sqlite.prepare('SELECT first_name, last_name, chart_number, date_of_birth FROM patients WHERE id = ?'),
+    getContacts: sqlite.prepare(
+      `SELECT c.first_name, c.last_name, c.email, c.mobile_phone, c.home_phone
+         FROM patient_contacts pc JOIN contacts c ON c.id = pc.contact_id
+        WHERE pc.patient_id = ?`,
+    ),
+    clear: sqlite.prepare('DELETE FROM search_terms WHERE patient_id = ?'),
+    insert: sqlite.prepare('INSERT OR IGNORE INTO search_terms (term, patient_id) VALUES (?, ?)'),
+  };
+}
+
+/** Per connection, prepared once: a job's transaction rebuilds its patients a few at a time (issue 14: between looks at the desk). */
+const reindexStatements = new WeakMap<BetterSqlite3.Database, ReturnType<typeof prepareReindex>>();
+
 /**
  * Rebuilds the search terms of the given patients from the mirror. Called inside the same
  * transaction as the change that made them stale, so search never disagrees with the chart.
  * Synchronous (better-sqlite3) because it runs inside bulk loads of 200,000 patients.
  */
 export function reindexPatients(sqlite: BetterSqlite3.Database, patientIds: Iterable<string>): void {
-  const getPatient = sqlite.prepare('SELECT first_name, last_name, chart_number, date_of_birth FROM patients WHERE id = ?');
-  const getContacts = sqlite.prepare(
-    `SELECT c.first_name, c.last_name, c.email, c.mobile_phone, c.home_phone
-       FROM patient_contacts pc JOIN contacts c ON c.id = pc.contact_id
-      WHERE pc.patient_id = ?`,
-  );
-  const clear = sqlite.prepare('DELETE FROM search_terms WHERE patient_id = ?');
-  const insert = sqlite.prepare('INSERT OR IGNORE INTO search_terms (term, patient_id) VALUES (?, ?)');
+  const { getPatient, getContacts, clear, insert } = reindexStatements.get(sqlite) ?? reindexStatements.set(sqlite, prepareReindex(sqlite)).get(sqlite)!;
   for (const id of patientIds) {
     clear.run(id);
     const p = getPatient.get(id) as { first_name: string; last_name: string; chart_number: string; date_of_birth: string | null } | undefined;

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { deskNeverAsks, unitsUntilDesk, type DeskAsks } from '../db/deskTurn';
 import { termsOfRows, type TermRow } from './indexer';
 
 /**
@@ -26,8 +27,11 @@ export interface TermMerge {
   stageNext(): boolean;
   /** Cells (a run of patients within a range of terms) to add; known once staged. */
   readonly cells: number;
-  /** Inside the caller's write transaction, once staged: adds the next `cells` cells; true once all are in. */
-  step(cells: number): boolean;
+  /**
+   * Inside the caller's write transaction, once staged: adds the next `cells` cells, fewer when `asks`
+   * says a desk write waits (looked at after each cell: db/deskTurn.ts); true once all are in.
+   */
+  step(cells: number, asks?: DeskAsks): boolean;
   /** Drops the staged terms. */
   close(): void;
 }
@@ -129,16 +133,20 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
   return {
     stageNext,
     cells,
-    step(count: number): boolean {
+    step(count: number, asks: DeskAsks = deskNeverAsks): boolean {
       if (!stagingDone) throw new Error('stageTerms: step() before every patient was staged');
-      for (const end = Math.min(cells, next + Math.max(1, count)); next < end; next++) {
+      const end = Math.min(cells, next + Math.max(1, count));
+      unitsUntilDesk(asks, () => {
+        if (next >= end) return false;
         // Patient run by patient run; within one, slice after slice of its terms in order.
         const slice = next % sides;
         for (const [first, stop] of runs[Math.floor(next / sides)]!) {
           const size = stop - first;
           addCell(first + Math.floor((slice * size) / sides), first + Math.floor(((slice + 1) * size) / sides));
         }
-      }
+        next += 1;
+        return next < end;
+      });
       return next >= cells;
     },
     close() {

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ChangesPageEnvelope, PageRecordKind } from '../../../shared/sync/protocol';
 import { advanceRunBy, cancelRequested } from '../db/jobRuns';
-import { waitForDesk, writeTurnOf, type WriteTurn } from '../db/deskTurn';
+import { deskAsksOf, deskNeverAsks, unitsUntilDesk, waitForDesk, writeTurnOf, type DeskAsks, type WriteTurn } from '../db/deskTurn';
 import { deferredTermOps } from '../search/deferredTerms';
 import { applyChangesPage, type PageCounts } from './applyPage';
 import { readPage, type PageHead } from './pageRead';
@@ -75,6 +75,11 @@ export class PartSizer {
 const PART_MS = 25;
 const MIN_PART_ROWS = 50;
 const MAX_PART_ROWS = 2_000;
+/**
+ * Records written between two looks at the desk inside a part (db/deskTurn.ts unitsUntilDesk): a
+ * desk write waits for at most these (a few ms), then the part commits early and the desk goes.
+ */
+const STEP_ROWS = 25;
 
 /** The records of `page` from `from` (a position in KINDS order), at most `rows` of them. */
 function partOf(page: ChangesPageEnvelope, from: number, rows: number): { part: ChangesPageEnvelope; count: number } {
@@ -98,6 +103,8 @@ export interface PartOptions {
   /** Wraps each part's transaction (a worker announces its write to the desk: db/deskTurn.ts deskWriteTurn). */
   turn?: WriteTurn;
   sizer?: PartSizer;
+  /** Looked at every STEP_ROWS records: a desk write that waits ends the part there (db/deskTurn.ts). */
+  asks?: DeskAsks;
 }
 
 /**
@@ -106,37 +113,47 @@ export interface PartOptions {
  * run record's progress move with the last part, so after a crash the record and the mirror agree
  * on where the pull stands: a page cut off between its parts is asked for and written again
  * (every write is an upsert or a delete by id, so its first parts change nothing the second time).
+ * A part ends early, after any STEP_ROWS records, when a desk write asks for the lock: it is then
+ * one more cut of the page like the others (its cursor and record move only with the last record).
  * A run marked 'cancelling' gets no further page: the pull stops between pages, never inside one.
  */
 export function* applyPageSteps(
   sqlite: BetterSqlite3.Database,
   { page, deferIndex, now, runId }: ApplyPageArgs,
-  { turn = (write) => write(), sizer = new PartSizer() }: PartOptions = {},
+  { turn = (write) => write(), sizer = new PartSizer(), asks = deskNeverAsks }: PartOptions = {},
 ): Generator<void, PageOutcome> {
   const size = recordsIn(page);
   let total = NO_COUNTS;
   let from = 0;
   for (let i = 0; ; i++) {
     if (i > 0) yield;
-    const { part, count } = partOf(page, from, sizer.next());
-    from += count;
-    const last = from >= size;
+    const wanted = sizer.next();
     const started = performance.now();
+    let taken = 0;
     // immediate: it reads, then writes; the desk or another connection may commit in between.
     const outcome = turn(() =>
       sqlite
         .transaction((): PageOutcome => {
           if (i === 0 && runId && cancelRequested(sqlite, runId)) return { cancelled: true };
-          const counts = addCounts(total, applyChangesPage(sqlite, part, { deferIndex, now: new Date(now), saveCursor: last }));
-          if (last && runId) advanceRunBy(sqlite, runId, counts.rows + counts.tombstones, page.hasMore ? page.remaining : 0, { cursor: page.cursor }, now);
+          let counts = total;
+          taken = 0;
+          unitsUntilDesk(asks, () => {
+            const { part, count } = partOf(page, from + taken, Math.min(STEP_ROWS, wanted - taken));
+            taken += count;
+            const last = from + taken >= size;
+            counts = addCounts(counts, applyChangesPage(sqlite, part, { deferIndex, now: new Date(now), saveCursor: last }));
+            if (last && runId) advanceRunBy(sqlite, runId, counts.rows + counts.tombstones, page.hasMore ? page.remaining : 0, { cursor: page.cursor }, now);
+            return !last && taken < wanted;
+          });
           return counts;
         })
         .immediate(),
     );
     if ('cancelled' in outcome) return outcome;
-    sizer.took(count, performance.now() - started);
+    from += taken;
+    sizer.took(taken, performance.now() - started);
     total = outcome;
-    if (last) return total;
+    if (from >= size) return total;
   }
 }
 
@@ -164,7 +181,7 @@ export function syncApplyOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedAr
   const deskFirst = () => {
     waitForDesk(deskTurn);
   };
-  const parts: PartOptions = { turn, sizer: new PartSizer() };
+  const parts: PartOptions = { turn, sizer: new PartSizer(), asks: deskAsksOf(deskTurn) };
   return {
     // The terms of an initial load, built once after its rows (search/deferredTerms.ts).
     ...deferredTermOps(sqlite, deskTurn, turn),
