@@ -25,6 +25,7 @@ import { printDeskTable, underLoad, type DeskInputs } from './deskLoad';
 import { directInsert, PRACTICE_TABLES } from './syncBench';
 import { ms, okValue, printTable, watchEventLoop, watchRss } from './stats';
 import { printTargets, recordTarget } from './targets';
+import { mark } from './sections';
 
 const root = path.resolve(import.meta.dirname, '..');
 const CLIENT = 'bench-desk';
@@ -132,9 +133,12 @@ export async function benchFhir(options: { patients: number; desk?: DeskInputs }
   const seedStart = performance.now();
   const fhir = await startFhirChild(options.patients);
   const seedSeconds = (performance.now() - seedStart) / 1000;
+  mark('FHIR server seeded (child)');
   try {
     const load = await fhirLoad(fhir, temp.dir, options.desk);
+    mark('FHIR first load (desk under load)');
     const direct = await directInsert(path.join(temp.dir, 'fhir-mirror.sqlite'), temp.dir);
+    mark('direct insert + search terms');
     const fhirRate = load.mirrorRows / load.seconds;
     const directRate = direct.rows / (direct.insertSeconds + direct.indexSeconds);
     const ratio = fhirRate / directRate;

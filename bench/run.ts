@@ -37,7 +37,7 @@ import { benchImport } from './importBench';
 import { benchAudit } from './auditBench';
 import { deskQuiet, printDeskTable, repeatFor, underLoad, type DeskInputs } from './deskLoad';
 import { printTargets, recordTarget } from './targets';
-import { lap, printSections } from './sections';
+import { lap, mark, printSections } from './sections';
 import { invalidateBulkSnapshot } from '../electron/main/bulk/snapshot';
 import { invalidateBulkPicture } from '../electron/main/bulk/pictureCache';
 
@@ -111,6 +111,7 @@ for (const [kind, queries] of Object.entries(kinds)) {
   rows.push([kind, indexed.n, ms(indexed.p50), ms(indexed.p95), ms(scan.p50), ms(scan.p95), `${(scan.p95 / indexed.p95).toFixed(0)}x`]);
   recordTarget(`search p95: ${kind}`, `${ms(indexed.p95)} ms`, '< 1 ms', indexed.p95 < 1);
 }
+mark('search through the contract, and LIKE scans');
 // Issue 14: the same queries with and without the pair terms (searchPatients called directly, both
 // ways interleaved query by query, so the machine's load falls on both alike).
 {
@@ -142,11 +143,13 @@ for (const [kind, queries] of Object.entries(kinds)) {
     compare,
   );
 }
+mark('search before/after pair terms, 3 rounds');
 const allQueries = Object.values(kinds).flat();
 const overall = await timeEach(allQueries, (text) => app.invoke('search.patients', { text }));
 
 const familyIds = sqlite.prepare('SELECT id FROM families WHERE rowid % 97 = 0 LIMIT 500').pluck().all() as string[];
 const family = await timeEach(familyIds, (familyId) => app.invoke('family.load', { familyId }));
+mark('family load');
 lap('search and family load');
 
 console.log(
@@ -401,12 +404,14 @@ lap('sync: pull and drain');
 
 if (process.env.FPP_BENCH_SKIP_FHIR) console.log(`\nFHIR row (issue 15): skipped (${process.env.FPP_BENCH_SKIP_FHIR}).`);
 else await benchFhir({ patients: PATIENTS, desk });
+lap('FHIR first load');
 
 // ---- issue 5: Bulk PIN eligibility and the data-quality worklist over the same mirror; import ----
 
 if (process.env.FPP_BENCH_SKIP_BULK) console.log(`\nBulk PIN rows (issue 5): skipped (${process.env.FPP_BENCH_SKIP_BULK}).`);
 else {
   await benchBulk(app);
+  mark('benchBulk (passes, screen calls, export)');
   // The desk while Bulk PIN readiness is worked out from scratch, as the administrator's screen asks for it.
   await underLoad('Bulk PIN job: eligibility + worklist (bulk.readiness, cold, in a worker; repeated 3 s)', app, desk, () =>
     repeatFor(3, async () => {
@@ -416,6 +421,7 @@ else {
     }),
   );
 }
+mark('the desk during bulk.readiness');
 lap('Bulk PIN; the desk during eligibility + worklist');
 if (process.env.FPP_BENCH_SKIP_IMPORT) console.log(`\nImport rows (issue 5): skipped (${process.env.FPP_BENCH_SKIP_IMPORT}).`);
 else await benchImport(desk, sqlite);
@@ -434,6 +440,7 @@ lap('import');
     })();
   }
   const logRows = sqlite.prepare('SELECT count(*) FROM audit_log').pluck().get() as number;
+  mark(`audit rows added (${DESK_AUDIT_ROWS.toLocaleString('en-US')})`);
   await underLoad(`audit verify (audit.verify, ${logRows.toLocaleString('en-US')} rows)`, app, desk, () => app.handlers['audit.verify']({}));
 }
 lap('the desk during audit verify');

@@ -23,6 +23,7 @@ import { startPortalChild, type PortalChild } from './portalChild';
 import { underLoad, type DeskInputs } from './deskLoad';
 import { ms, okValue, percentile, printTable, watchEventLoop, watchRss, type LoopDelay } from './stats';
 import { recordTarget } from './targets';
+import { mark } from './sections';
 
 /** Issue 4: the main process's event loop is never blocked longer than this while syncing. */
 export const LOOP_TARGET_MS = 50;
@@ -364,11 +365,15 @@ export async function runSyncBench(app: App, options: { patients: number; now: D
       diskSync: PORTAL_DISK_SYNC,
     });
     const readySeconds = (performance.now() - started) / 1000;
+    mark('portal child seeded and listening');
 
     const pull = await initialPull(portal, temp.file('pull'), options.desk);
+    mark('initial pull (syncNow, desk under load)');
     const direct = await directInsert(portal.dbFile, temp.dir);
     const directTotal = direct.insertSeconds + direct.indexSeconds;
+    mark('direct insert + search terms');
     const alone = PULL_ALONE ? await pullAlone(portal, temp.file('alone')) : null;
+    mark('pull alone (fresh process)');
     const applied = pull.summary.rows + pull.summary.tombstones;
 
     printTable(
@@ -452,6 +457,7 @@ export async function runSyncBench(app: App, options: { patients: number; now: D
     );
 
     const matching = samePractice(app, portal);
+    mark('same practice check');
     const pullShare = directTotal / pull.seconds;
     recordTarget('initial pull rate / (direct insert + search terms) rate, same run', `${(pullShare * 100).toFixed(0)}%`, '>= 50%', pullShare >= 0.5);
     // The app alone (a fresh process pulling, bench/pullAlone.ts); without it, this process's figure, its own data included.
@@ -503,6 +509,7 @@ export async function runSyncBench(app: App, options: { patients: number; now: D
         `Mirror and portal hold the same practice: ${matching ? 'yes' : 'NO (unknown patients are refused)'}.` +
         (failed ? ` Not delivered: ${failed}.` : ''),
     );
+    mark('drain (issue to queue, then drain under load)');
     if (drain.delivered !== drain.queued) process.exitCode = 1;
   } catch (error) {
     console.log(`\nSync rows (issue 4): FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
