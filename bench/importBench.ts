@@ -21,6 +21,7 @@ import { makeTempDir } from '../tests/support/tempDir';
 import { benchCsvLibraries } from './csvCompare';
 import { exportMirror, mirrorRows, type Rows } from './practiceExport';
 import { underLoad, type DeskInputs } from './deskLoad';
+import { copyMirrorFile } from './syncBench';
 import { ms, printTable } from './stats';
 import { recordTarget } from './targets';
 import { mark } from './sections';
@@ -128,7 +129,7 @@ async function rawInsert(file: string, rows: Rows): Promise<{ insertSeconds: num
 }
 
 /**
- * `mirror`: the bench's own demo mirror (bench/run.ts), copied here (VACUUM INTO) instead of
+ * `mirror`: the bench's own demo mirror (bench/run.ts), copied here (its file) instead of
  * building a second one of the same size; run alone, a demo mirror of BENCH_PATIENTS is built.
  */
 export async function benchImport(desk?: DeskInputs, mirror?: BetterSqlite3.Database): Promise<void> {
@@ -139,7 +140,7 @@ export async function benchImport(desk?: DeskInputs, mirror?: BetterSqlite3.Data
     const sourceFile = temp.file('source.sqlite');
     let exported: ReturnType<typeof exportMirror>;
     if (mirror) {
-      mirror.prepare('VACUUM INTO ?').run(sourceFile);
+      await copyMirrorFile(mirror, sourceFile);
       exported = exportMirror(mirror);
     } else {
       const source = await createApp({ databaseFile: sourceFile, demo: { patients }, now: () => NOW });
