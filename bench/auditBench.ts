@@ -19,6 +19,7 @@ import { openDatabase } from '../electron/main/db/open';
 import { makeTempDir } from '../tests/support/tempDir';
 import { ms, printTable, summarize, timeEach, watchEventLoop, watchRss } from './stats';
 import { recordTarget } from './targets';
+import { mark } from './sections';
 
 const NOW = new Date('2026-11-22T15:00:00Z');
 const ACTIONS = ['pin_issued', 'pin_printed', 'pin_emailed', 'name_corrected', 'setting_changed', 'sign_in'] as const;
@@ -61,6 +62,7 @@ export async function benchAudit(rows = Number(process.env.BENCH_AUDIT_ROWS ?? 1
       return performance.now() - started;
     };
     const chainedFillMs = fill(insert, rows);
+    mark('1,000,000 chained rows filled');
     // The same rows into an identical table with no chain and no triggers: the floor.
     sqlite.exec(`CREATE TABLE audit_plain (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, clerk_id TEXT, workstation TEXT NOT NULL,
       action TEXT NOT NULL, patient_id TEXT, details TEXT NOT NULL, prev_hash TEXT, hash TEXT) STRICT`);
@@ -103,6 +105,7 @@ export async function benchAudit(rows = Number(process.env.BENCH_AUDIT_ROWS ?? 1
     const total = sqlite.prepare('SELECT count(*) FROM audit_log').pluck().get() as number;
 
     // ---- verification, as at start ----
+    mark('plain fill, appendAudit rows');
     sqlite.pragma('wal_checkpoint(TRUNCATE)');
     const rssBefore = process.memoryUsage.rss();
     const stopRss = watchRss(50);
@@ -129,6 +132,7 @@ export async function benchAudit(rows = Number(process.env.BENCH_AUDIT_ROWS ?? 1
     // ---- the app on that log: start, and answers while the start-up check runs ----
     const opening = performance.now();
     const app = await createApp({ databaseFile: file, now: () => NOW, workstation: 'desk-1' });
+    mark('chain verified; app opened on the log');
     const startMs = performance.now() - opening;
     const during: number[] = [];
     let checking = true;

@@ -40,6 +40,7 @@ import { makeTempDir } from '../tests/support/tempDir';
 import { CsvParseRecords } from './csvParseRecords';
 import { exportMirror } from './practiceExport';
 import { printTable } from './stats';
+import { mark } from './sections';
 
 const ROUNDS = Number(process.env.BENCH_CSV_ROUNDS ?? 3);
 const NOW = new Date('2026-11-22T15:00:00Z');
@@ -105,6 +106,27 @@ async function readAll(files: readonly CsvFile[], reader: Reader, keep = false):
   return out;
 }
 
+/**
+ * Every record and line number the same from two readers? Read side by side, a record of each at
+ * a time (nothing kept: the 50 MB export's 558,000 records compared as they come).
+ */
+async function sameRecords(files: readonly CsvFile[], first: Reader, second: Reader): Promise<boolean> {
+  for (const file of files) {
+    const a = first(file.content);
+    const b = second(file.content);
+    for (;;) {
+      const x = await a.read(undefined, CELLS_PER_PAUSE);
+      const y = await b.read(undefined, CELLS_PER_PAUSE);
+      if (!x || !y) {
+        if (x || y) return false;
+        break;
+      }
+      if (x.line !== y.line || x.fields.length !== y.fields.length || x.fields.some((field, i) => field !== y.fields[i])) return false;
+    }
+  }
+  return true;
+}
+
 /** The two readers on tricky text: records and line numbers equal? (CRLF inside quotes, blank lines, mixed line ends.) */
 async function agreeOnTrickyText(): Promise<string> {
   const samples = [
@@ -138,11 +160,9 @@ function planSummary(plan: ImportPlan): string {
 
 export async function compareReaders(files: readonly CsvFile[], previewSeconds?: number): Promise<void> {
   const megabytes = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0) / 1e6;
-  const same = await (async () => {
-    const [a, b] = [await readAll(files, READERS[0]![1], true), await readAll(files, READERS[1]![1], true)];
-    return a.all!.length === b.all!.length && a.all!.every((record, i) => record === b.all![i]);
-  })();
+  const same = await sameRecords(files, READERS[0]![1], READERS[1]![1]);
 
+  mark('csv: same records check (hand-written vs csv-parse)');
   const { best, results } = await rounds(
     READERS.map(
       ([, reader]) =>
@@ -160,6 +180,7 @@ export async function compareReaders(files: readonly CsvFile[], previewSeconds?:
     `Every record and line number the same from the hand-written reader and csv-parse (raw lines): ${same ? 'yes' : 'NO'}; ${await agreeOnTrickyText()}`,
   );
 
+  mark(`csv: ${READERS.length} readers x ${ROUNDS} rounds`);
   // Issue 11's case: a 500,000-column file read while the event loop must keep running (the import
   // test bounds the longest stall at 250 ms).
   const header = ['Chart #', 'First Name', 'Last Name', 'DOB', 'Status', ...Array.from({ length: 499_995 }, (_, i) => `Extra ${i}`)].join(',');
@@ -175,6 +196,7 @@ export async function compareReaders(files: readonly CsvFile[], previewSeconds?:
     ],
   );
 
+  mark('csv: tricky samples, wide file');
   // Stage 1 of the import on each reader: every file read, every cell checked, records built.
   const input = { files: files.map((f) => ({ name: f.name, content: f.content })) };
   const plan = (records: Reader) => () => buildPlan(input, { today: '2026-11-22', mirrorCharts: () => new Set<string>(), pause: yieldToEventLoop, records });
@@ -192,6 +214,7 @@ export async function compareReaders(files: readonly CsvFile[], previewSeconds?:
       `${((previewSeconds + libPlan - handPlan) / previewSeconds).toFixed(2)}x`,
     ]);
   }
+  mark(`csv: buildPlan x 2 readers x ${ROUNDS} rounds`);
   printTable(
     `Import stage 1 (buildPlan: read and check every cell) on each reader (s; best of ${ROUNDS}; same plan: ${samePlan ? 'yes' : 'NO'})`,
     ['reader', 's', 'x hand-written'],
@@ -276,7 +299,10 @@ export async function bulkPinRows(databaseFile: string): Promise<CsvValue[][]> {
 /** Both comparisons: the import's files, and the Bulk PIN file of the mirror they were exported from. */
 export async function benchCsvLibraries(options: { files: readonly CsvFile[]; mirrorFile: string; previewSeconds?: number }): Promise<void> {
   await compareReaders(options.files, options.previewSeconds);
-  await compareWriters(BULK_PIN_COLUMNS, await bulkPinRows(options.mirrorFile));
+  const rows = await bulkPinRows(options.mirrorFile);
+  mark('csv: Bulk PIN rows of the mirror (createApp, snapshot)');
+  await compareWriters(BULK_PIN_COLUMNS, rows);
+  mark(`csv: 3 writers x ${ROUNDS} rounds`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -22,30 +22,44 @@ import { signInAs } from '../electron/main/clerks/sessionService';
 import { ROSTER_GROUP_ID } from '../tests/support/fhir/seed';
 import { makeTempDir } from '../tests/support/tempDir';
 import { printDeskTable, underLoad, type DeskInputs } from './deskLoad';
-import { directInsert, PRACTICE_TABLES } from './syncBench';
+import { directInsert, PRACTICE_TABLES, type DirectFigures } from './syncBench';
 import { ms, okValue, printTable, watchEventLoop, watchRss } from './stats';
 import { printTargets, recordTarget } from './targets';
+import { mark } from './sections';
 
 const root = path.resolve(import.meta.dirname, '..');
 const CLIENT = 'bench-desk';
 /** The FHIR load's rate against the direct insert's. */
 const RATE_TARGET = 0.5;
 
-interface FhirServerChild {
+export interface FhirServerChild {
   url: string;
   baseUrl: string;
   seedLine: string;
+  /** Seconds from the spawn to the server listening with its practice seeded. */
+  seedSeconds: number;
   stop(): Promise<void>;
 }
 
-/** `npm run fhir:dev` on a free port, holding the demo practice of `patients`; resolves once it prints its address. */
-function startFhirChild(patients: number): Promise<FhirServerChild> {
-  const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', path.join(root, 'tests/support/fhir/dev.ts')], {
+/**
+ * `npm run fhir:dev` on a free port, holding the demo practice of `patients`; resolves once it prints its address.
+ * bench/run.ts starts it before building its own mirror (the seed is a minute of one core with
+ * nothing measured meanwhile) and waits for it before its first timed row. The child stops when
+ * this process goes away (its stdin closes) or on stop().
+ */
+export function startFhirChild(patients: number): Promise<FhirServerChild> {
+  const started = performance.now();
+  // --no-memory-reducer: the child waits, idle, through the rows before its own; no heap-shrinking collections behind them.
+  const child = spawn(process.execPath, ['--max-old-space-size=8192', '--no-memory-reducer', '--import', 'tsx', path.join(root, 'tests/support/fhir/dev.ts')], {
     cwd: root,
-    env: { ...process.env, FHIR_PORT: '0', FHIR_PATIENTS: String(patients) },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, FHIR_PORT: '0', FHIR_PATIENTS: String(patients), FHIR_STOP_ON_STDIN_END: '1' },
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
   return new Promise((resolve, reject) => {
     let seedLine = '';
     const lines = readline.createInterface({ input: child.stdout! });
@@ -57,9 +71,11 @@ function startFhirChild(patients: number): Promise<FhirServerChild> {
           url: new URL(base).origin,
           baseUrl: base,
           seedLine,
+          seedSeconds: (performance.now() - started) / 1000,
           stop: async () => {
             if (child.exitCode === null) child.kill('SIGTERM');
             await exited;
+            process.off('exit', kill);
           },
         });
       }
@@ -127,19 +143,40 @@ async function fhirLoad(fhir: FhirServerChild, dir: string, desk: DeskInputs | u
   }
 }
 
-export async function benchFhir(options: { patients: number; desk?: DeskInputs }): Promise<void> {
+/**
+ * `server`: the FHIR child already started (bench/run.ts starts it early); else one is started here.
+ * `direct`: the direct insert + search terms of the same practice measured earlier in this run (the
+ * pull's, bench/syncBench.ts): used when it wrote as many rows and terms as the FHIR load did, else
+ * (or with FPP_BENCH_FHIR_OWN_DIRECT=1) measured again here from the FHIR mirror.
+ */
+export async function benchFhir(options: {
+  patients: number;
+  desk?: DeskInputs;
+  server?: Promise<FhirServerChild>;
+  direct?: DirectFigures | null;
+}): Promise<void> {
   const temp = makeTempDir('fpp-bench-fhir-');
-  const seedStart = performance.now();
-  const fhir = await startFhirChild(options.patients);
-  const seedSeconds = (performance.now() - seedStart) / 1000;
+  const early = options.server !== undefined;
+  const fhir = await (options.server ?? startFhirChild(options.patients));
+  const seedSeconds = fhir.seedSeconds;
+  mark(early ? 'FHIR server (started before the demo build)' : 'FHIR server seeded (child)');
   try {
     const load = await fhirLoad(fhir, temp.dir, options.desk);
-    const direct = await directInsert(path.join(temp.dir, 'fhir-mirror.sqlite'), temp.dir);
+    mark('FHIR first load (desk under load)');
+    const earlier = options.direct;
+    const reuse =
+      earlier !== undefined &&
+      earlier !== null &&
+      !process.env.FPP_BENCH_FHIR_OWN_DIRECT &&
+      earlier.rows === load.mirrorRows &&
+      earlier.searchTerms === load.searchTerms;
+    const direct = reuse ? earlier : await directInsert(path.join(temp.dir, 'fhir-mirror.sqlite'), temp.dir);
+    mark(reuse ? 'direct insert: the pull section’s, same rows and terms' : 'direct insert + search terms');
     const fhirRate = load.mirrorRows / load.seconds;
     const directRate = direct.rows / (direct.insertSeconds + direct.indexSeconds);
     const ratio = fhirRate / directRate;
     printTable(
-      `FHIR first load (issue 15): ${options.patients.toLocaleString('en-US')} patients; FHIR server seeded in ${seedSeconds.toFixed(0)} s (${fhir.seedLine})`,
+      `FHIR first load (issue 15): ${options.patients.toLocaleString('en-US')} patients; FHIR server seeded in ${seedSeconds.toFixed(0)} s${early ? ' (beside the demo mirror build)' : ''} (${fhir.seedLine})`,
       ['way in', 'rows', 'seconds', 'rows/s', 'search terms', 'event loop max', 'peak RSS', 'token requests'],
       [
         [
@@ -153,7 +190,9 @@ export async function benchFhir(options: { patients: number; desk?: DeskInputs }
           load.tokenRequests,
         ],
         [
-          'direct insert + search terms (one transaction)',
+          reuse
+            ? "direct insert + search terms (one transaction; the pull section's, this run: same rows and terms)"
+            : 'direct insert + search terms (one transaction)',
           direct.rows.toLocaleString('en-US'),
           (direct.insertSeconds + direct.indexSeconds).toFixed(1),
           Math.round(directRate).toLocaleString('en-US'),

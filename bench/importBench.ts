@@ -21,8 +21,10 @@ import { makeTempDir } from '../tests/support/tempDir';
 import { benchCsvLibraries } from './csvCompare';
 import { exportMirror, mirrorRows, type Rows } from './practiceExport';
 import { underLoad, type DeskInputs } from './deskLoad';
+import { copyMirrorFile } from './syncBench';
 import { ms, printTable } from './stats';
 import { recordTarget } from './targets';
+import { mark } from './sections';
 
 const NOW = new Date('2026-11-22T15:00:00Z');
 
@@ -127,7 +129,7 @@ async function rawInsert(file: string, rows: Rows): Promise<{ insertSeconds: num
 }
 
 /**
- * `mirror`: the bench's own demo mirror (bench/run.ts), copied here (VACUUM INTO) instead of
+ * `mirror`: the bench's own demo mirror (bench/run.ts), copied here (its file) instead of
  * building a second one of the same size; run alone, a demo mirror of BENCH_PATIENTS is built.
  */
 export async function benchImport(desk?: DeskInputs, mirror?: BetterSqlite3.Database): Promise<void> {
@@ -138,7 +140,7 @@ export async function benchImport(desk?: DeskInputs, mirror?: BetterSqlite3.Data
     const sourceFile = temp.file('source.sqlite');
     let exported: ReturnType<typeof exportMirror>;
     if (mirror) {
-      mirror.prepare('VACUUM INTO ?').run(sourceFile);
+      await copyMirrorFile(mirror, sourceFile);
       exported = exportMirror(mirror);
     } else {
       const source = await createApp({ databaseFile: sourceFile, demo: { patients }, now: () => NOW });
@@ -146,6 +148,7 @@ export async function benchImport(desk?: DeskInputs, mirror?: BetterSqlite3.Data
       await source.close();
     }
     const buildSeconds = (performance.now() - buildStart) / 1000;
+    mark('mirror copied and exported as CSV');
     const input = { files: exported.files };
     const megabytes = exported.files.reduce((n, f) => n + Buffer.byteLength(f.content), 0) / 1e6;
     const lines = exported.dataLines;
@@ -157,7 +160,9 @@ export async function benchImport(desk?: DeskInputs, mirror?: BetterSqlite3.Data
     const preview = await measure(app, () => handlers['import.preview'](input));
     // The import screen sends the files' bytes (base64): decoding them is part of its preview.
     const bytesInput = { files: exported.files.map((f) => ({ name: f.name, bytes: Buffer.from(f.content, 'utf8').toString('base64') })) };
+    mark('import.preview');
     const previewBytes = await measure(app, () => handlers['import.preview'](bytesInput));
+    mark('import.preview from bytes');
     // Issue 11: a 500,000-column file stalled the preview for 4.9 s (refused by its header now, read in parts).
     const wideHeader = ['Chart #', 'First Name', 'Last Name', 'DOB', 'Status', ...Array.from({ length: 499_995 }, (_, i) => `Extra ${i}`)].join(',');
     const wideRow = ['C1', 'Ana', 'Lopez', '03/14/2015', 'Active', ...Array.from({ length: 499_995 }, () => 'x')].join(',');
@@ -167,6 +172,7 @@ export async function benchImport(desk?: DeskInputs, mirror?: BetterSqlite3.Data
         files: [{ name: 'wide-rows.csv', content: `Chart #,First Name,Last Name,DOB,Status\r\n${wideRow}\r\n${wideRow.replace('C1', 'C2')}\r\n` }],
       }),
     );
+    mark('import.preview of the wide files');
     // Through the app's dispatch, as the import screen calls it (a large import goes to a worker
     // thread), while the clerk works this mirror (bench/deskLoad.ts).
     const applied = await measure(app, () =>
@@ -176,7 +182,9 @@ export async function benchImport(desk?: DeskInputs, mirror?: BetterSqlite3.Data
         return result.value as ImportResult;
       }),
     );
+    mark('import.apply (desk under load)');
     const again = await measure(app, () => handlers['import.apply'](input));
+    mark('import.apply again');
     const terms = (app.context.sqlite.prepare('SELECT count(*) AS n FROM search_terms').get() as { n: number }).n;
     await app.close();
 
@@ -193,12 +201,14 @@ export async function benchImport(desk?: DeskInputs, mirror?: BetterSqlite3.Data
       await inProcessApp.close();
     }
 
+    mark('in-process apply (if run) and app closed');
     // Read the rows only now: a heap holding them during the import steps would add GC pauses.
     const opened = await openDatabase(sourceFile);
     const rows = mirrorRows(opened.sqlite);
     await opened.close();
     const raw = await rawInsert(temp.file('raw.sqlite'), rows);
     const rawSeconds = raw.insertSeconds + raw.reindexSeconds;
+    mark('rows read; raw insert + reindex');
 
     if (JSON.stringify(previewBytes.value.changes) !== JSON.stringify(preview.value.changes))
       throw new Error('the preview from bytes differs from the preview from text');

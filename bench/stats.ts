@@ -19,9 +19,9 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** Runs each input once (after one warm-up pass) and returns latency percentiles in ms. */
-export async function timeEach<T>(inputs: readonly T[], run: (input: T) => unknown): Promise<Timing> {
-  for (const input of inputs.slice(0, Math.min(inputs.length, 20))) await run(input);
+/** Runs each input once (after a warm-up pass over the first `warmUp` inputs) and returns latency percentiles in ms. */
+export async function timeEach<T>(inputs: readonly T[], run: (input: T) => unknown, warmUp = 20): Promise<Timing> {
+  for (const input of inputs.slice(0, Math.min(inputs.length, warmUp))) await run(input);
   const samples: number[] = [];
   for (const input of inputs) {
     const start = performance.now();

@@ -276,6 +276,23 @@ describe('demo practice', () => {
     }
   });
 
+  it('writes the same practice without search terms when asked (a copy read only for its rows)', async () => {
+    const full = await seeded({ families: 40 });
+    const rowsOnly = await seeded({ families: 40, searchTerms: false });
+    try {
+      const { search_terms: fullTerms, ...fullRows } = contentHashes(full.sqlite);
+      const { search_terms: noTerms, ...rows } = contentHashes(rowsOnly.sqlite);
+      expect(rows).toEqual(fullRows);
+      expect(noTerms).not.toBe(fullTerms);
+      expect(rowsOnly.summary).toEqual(full.summary);
+      const terms = (db: BetterSqlite3.Database) => db.prepare('SELECT count(*) FROM search_terms').pluck().get();
+      expect(terms(full.sqlite)).toBeGreaterThan(0);
+      expect(terms(rowsOnly.sqlite)).toBe(0);
+    } finally {
+      await Promise.all([full.close(), rowsOnly.close()]);
+    }
+  });
+
   it('fills a default-sized practice and summarises it truthfully', async () => {
     const { sqlite, summary, close } = await seeded();
     try {

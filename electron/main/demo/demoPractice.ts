@@ -51,6 +51,8 @@ export interface DemoOptions {
   now: Date;
   /** Default 18. The at/just-under-the-limit scenario patients are built from it. */
   minorAgeLimit?: number;
+  /** Default true. False: no search terms (a seed read only for its rows, as the FHIR test server's in-memory copy). */
+  searchTerms?: boolean;
 }
 
 export interface DemoSummary {
@@ -97,7 +99,7 @@ export function seedDemoPractice(sqlite: BetterSqlite3.Database, options: DemoOp
     setting.run('portalUrl', JSON.stringify('https://portal.maplegrove-demo.example'));
     setting.run('practicePhone', JSON.stringify('(555) 010-2400'));
 
-    reindexAllPatients(sqlite);
+    if (options.searchTerms !== false) reindexAllPatients(sqlite);
     return {
       families: w.families,
       patients: w.patients,

@@ -11,6 +11,7 @@ import { CLIENTS_PATH, SmartAuth, TOKEN_PATH } from './smartAuth';
  *   FHIR_FAMILIES  demo practice size (default 300, the app's demo size)
  *   FHIR_PATIENTS  demo size in patients instead (e.g. 200000, the bench's practice)
  *   FHIR_OPEN=1    no SMART authorization at all
+ *   FHIR_STOP_ON_STDIN_END=1  also stop when stdin closes (the bench's child: it stops when the bench goes away)
  *
  * SMART Backend Services (the token endpoint, client registration, the bearer check) come from
  * smartAuth.ts beside this file.
@@ -56,4 +57,9 @@ if (auth) {
 }
 console.log('Ctrl+C to stop.');
 
-stopOnSignals(server);
+const stop = stopOnSignals(server);
+if (process.env.FHIR_STOP_ON_STDIN_END === '1') {
+  process.stdin.on('end', stop);
+  process.stdin.on('error', stop);
+  process.stdin.resume();
+}
