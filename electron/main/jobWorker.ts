@@ -5,6 +5,8 @@ import { registerAuditChain } from './db/auditChain';
 import { deskAsksOf, waitForDesk } from './db/deskTurn';
 import { walCheckpoints, walSync } from './db/walCheckpoints';
 import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
+import { withTexts } from './importer/requestTexts';
+import { receiveTexts } from './lib/textParts';
 import { fhirIngestOps } from './fhir/ingestOps';
 import { serveBulkPicture } from './bulk/pictureWorker';
 
@@ -64,6 +66,8 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
   port.on('message', (message: { type?: string }) => {
     if (message?.type === 'stop') stopping = true;
   });
+  // An import's files, sent after the job in slices (lib/textParts.ts): listened for from the start.
+  const texts = data.job.kind === 'import.apply' ? receiveTexts(port, data.job.texts ?? []) : null;
   try {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
@@ -105,7 +109,7 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     try {
       result =
         job.kind === 'import.apply'
-          ? await applyImport(sqlite, job.input as ApplyRequest, hooks, {
+          ? await applyImport(sqlite, withTexts(job.input as ApplyRequest, (await texts) ?? new Map()), hooks, {
               id: job.jobId,
               started: (jobId) => port.postMessage({ type: 'started', jobId } satisfies WorkerMessage),
             })

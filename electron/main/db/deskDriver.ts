@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, SqliteDriver, type DatabaseConnection, type QueryResult } from 'kysely';
 import type { DeskTurn } from './deskTurn';
+import { syncWalOffThread } from './walCheckpoints';
 
 /**
  * The app connection's Kysely driver (issue 14): main never sleeps waiting for a worker's write lock.
@@ -14,6 +15,11 @@ import type { DeskTurn } from './deskTurn';
  *   that waits). It then begins with SQLite's busy timeout at 0: better-sqlite3's busy handler
  *   sleeps the calling thread, here main's event loop, in steps of up to 100 ms. A write the
  *   workers did not announce (SQLITE_BUSY) is retried on a timer, for at most BUSY_TIMEOUT_MS as before.
+ * - While a job writes in a worker (DeskTurn.jobsWriting), the WAL is synced off the main thread
+ *   just before the desk's write begins (walCheckpoints.ts syncWalOffThread). The job commits
+ *   without a sync; the desk's FULL commit syncs the whole WAL file on main, and would otherwise
+ *   wait there for every job frame written since the job's last sync (60-150 ms of a stopped event
+ *   loop in the bench). Durability is the same: the commit still syncs, only less is left to sync.
  * - A write outside a transaction (an INSERT, UPDATE or DELETE in autocommit: an audit entry, a
  *   setting) waits the same way.
  *
@@ -150,6 +156,7 @@ export class DeskSqliteDriver extends SqliteDriver {
     const deadline = Date.now() + BUSY_TIMEOUT_MS;
     for (;;) {
       if (this.turn.workerWriting()) await this.lend(this.turn.workerDone(Math.max(0, deadline - Date.now())));
+      if (this.turn.jobsWriting() && !this.sqlite.memory) await this.lend(syncWalOffThread(this.sqlite.name));
       this.sqlite.pragma('busy_timeout = 0');
       let started: Promise<T>;
       try {

@@ -37,6 +37,8 @@ const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
 const DESK = 0;
 const DESK_WRITE = 1;
 const WORKER_WRITING = 2;
+/** Jobs writing in worker threads (the job runner counts them): the desk syncs their WAL frames off main first. */
+const JOBS_WRITING = 3;
 const SLOTS = 4;
 
 export class DeskTurn {
@@ -63,6 +65,11 @@ export class DeskTurn {
     if (Atomics.sub(this.slots, DESK_WRITE, 1) === 1) Atomics.notify(this.slots, DESK_WRITE);
   }
 
+  /** True while a job writes in a worker thread (jobsWriting), between its transactions too. */
+  jobsWriting(): boolean {
+    return Atomics.load(this.slots, JOBS_WRITING) > 0;
+  }
+
   /** True while a worker holds (or is about to take) the write lock. */
   workerWriting(): boolean {
     return Atomics.load(this.slots, WORKER_WRITING) > 0;
@@ -86,6 +93,11 @@ export class DeskTurn {
       if (waited.async) await waited.value;
     }
   }
+}
+
+/** The job runner: a job starts (+1) or stops (-1) writing in a worker thread. */
+export function jobsWriting(buffer: SharedArrayBuffer, change: 1 | -1): void {
+  Atomics.add(new Int32Array(buffer), JOBS_WRITING, change);
 }
 
 /** True while a desk write waits for the write lock or holds it (what a job's worker looks at; tests too). */

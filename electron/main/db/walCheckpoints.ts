@@ -84,3 +84,22 @@ export function walSync(databaseFile: string, everyMs = WAL_SYNC_EVERY_MS): WalS
     },
   };
 }
+
+/**
+ * Syncs `databaseFile`'s WAL off the main thread (libuv's pool), for the desk (db/deskDriver.ts):
+ * before a desk write begins while a job writes in a worker, the job's frames not yet synced go to
+ * the disk here, so the desk's own FULL commit, which syncs the whole WAL file on the main thread,
+ * has only its own frames left to sync (issue 14: that commit held main's event loop 60-150 ms
+ * behind a job's writes). A failure is not the desk's: its commit syncs everything anyway.
+ */
+export async function syncWalOffThread(databaseFile: string): Promise<void> {
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(`${databaseFile}-wal`, 'r+'); // writable: Windows flushes only a handle opened for writing
+    await handle.datasync();
+  } catch {
+    // No WAL file (not in WAL mode) or it cannot be opened: the commit syncs what it must.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}

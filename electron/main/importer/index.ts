@@ -12,6 +12,7 @@ import { applyImport, chartPages, previewOf, resumeImport, type ApplyRequest } f
 import { buildPlan } from './plan';
 import type { ImportInput } from './planTypes';
 import { reconcile } from './reconcile';
+import { withoutTexts } from './requestTexts';
 
 /**
  * import.preview and import.apply (SPEC 3.1, 3.5, 4): a practice's CSV export (patients, family
@@ -160,7 +161,10 @@ export class Importer {
       }
     }
     if (wantWorker && this.runner.hasWorker) {
-      return this.runner.runInWorker({ kind: 'import.apply', jobId: randomUUID(), input: request }, events).then((result) => {
+      // The files follow the job in slices (requestTexts.ts): main copies about a megabyte per turn.
+      const { shell, texts } = withoutTexts(request);
+      const job = { kind: 'import.apply' as const, jobId: randomUUID(), input: shell, texts: [...texts.keys()] };
+      return this.runner.runInWorker(job, events, texts).then((result) => {
         if (!result) throw new Error('The import worker ended without a result.');
         return result;
       });

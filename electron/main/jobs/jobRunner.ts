@@ -2,9 +2,11 @@ import type { Worker } from 'node:worker_threads';
 import type { ImportResult } from '../../../shared/bulk/api';
 import type { JobKind, JobView, ReadJobKind } from '../../../shared/jobs/jobs';
 import type { AppContext } from '../context';
+import { jobsWriting } from '../db/deskTurn';
 import { finishRun, interruptedRuns, markResumed, readRun, requestCancel, viewOf, type RunRow } from '../db/jobRuns';
 import { AppError } from '../errors';
 import { exclusive, exclusiveWrite } from '../lib/exclusive';
+import { sendTexts } from '../lib/textParts';
 import { findWorkerEntry, startWorker, type WorkerLaunch } from '../lib/workerEntry';
 import type { JobEvents, JobWorkerData, SessionCall, WorkerJob, WorkerMessage } from './jobTypes';
 
@@ -135,11 +137,16 @@ export class JobRunner {
     return work;
   }
 
-  /** Runs a job in a worker thread, telling `events` as it goes. */
-  runInWorker(job: WorkerJob, events: JobEvents = {}): Promise<ImportResult | null> {
+  /**
+   * Runs a job in a worker thread, telling `events` as it goes. `texts`: long texts the job names by
+   * key (its `texts`), sent after the job in slices, a turn each, instead of copied with it in one go.
+   */
+  runInWorker(job: WorkerJob, events: JobEvents = {}, texts?: ReadonlyMap<string, string>): Promise<ImportResult | null> {
     if (!this.launch) return Promise.reject(new Error('The job worker script was not found.'));
     if (this.closing) return Promise.reject(new AppError('conflict', 'The app is closing. Start the job again once it is open.'));
     const worker = this.spawn(job);
+    // A worker that has ended drops what is posted to it; its end is reported below.
+    if (texts) void sendTexts((part) => worker.postMessage(part), texts).catch(() => undefined);
     const release = this.holdCheckpoints();
     const done = new Promise<ImportResult | null>((resolve, reject) => {
       let settled = false;
@@ -252,9 +259,12 @@ export class JobRunner {
    * While a job writes in a worker, the app's connection does not checkpoint: the job's worker
    * does, between its transactions (db/walCheckpoints.ts). Otherwise the desk's next commit would
    * copy the job's WAL back into the file on the main thread, and the event loop would wait for it.
+   * The shared DeskTurn counts the job too: the desk's writes sync its frames off main first (db/deskDriver.ts).
    */
   private holdCheckpoints(): () => void {
     const sqlite = this.ctx.sqlite;
+    const turn = this.options.deskTurn;
+    if (turn) jobsWriting(turn, 1);
     if (this.jobsInWorkers++ === 0) {
       this.autocheckpoint = Number(sqlite.pragma('wal_autocheckpoint', { simple: true }));
       sqlite.pragma('wal_autocheckpoint = 0');
@@ -263,6 +273,7 @@ export class JobRunner {
     return () => {
       if (released) return;
       released = true;
+      if (turn) jobsWriting(turn, -1);
       if (--this.jobsInWorkers === 0 && sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${this.autocheckpoint}`);
     };
   }

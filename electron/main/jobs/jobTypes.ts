@@ -13,7 +13,8 @@ export interface JobEvents {
 
 /** A job for a worker: start one (with its input), or resume one from its run record. */
 export type WorkerJob =
-  | { kind: 'import.apply'; jobId: string; input: unknown }
+  /** `texts`: keys of long texts left out of `input`, sent after it in slices (lib/textParts.ts). */
+  | { kind: 'import.apply'; jobId: string; input: unknown; texts?: string[] }
   | { kind: 'import.resume'; jobId: string }
   /** A session: the worker answers calls (a pull's pages, search-term slices) until told to stop. */
   | { kind: 'sync.apply'; jobId: string }
