@@ -61,12 +61,20 @@ const met = (delay: LoopDelay) => (delay.max <= LOOP_TARGET_MS ? 'yes' : 'NO');
 /**
  * A copy of an open mirror, as it is now: its WAL checkpointed into the file, then the file copied
  * (seconds for 200,000 patients); SQLite's online backup if a reader kept the checkpoint from
- * finishing.
+ * finishing. Synced to disk before it returns.
  */
 export async function copyMirrorFile(sqlite: BetterSqlite3.Database, destination: string): Promise<void> {
   const [result] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
   if (result && result.busy === 0 && result.log === 0) fs.copyFileSync(sqlite.name, destination);
   else await sqlite.backup(destination);
+  // On disk now, not in the kernel's dirty pages: written back later, hundreds of MB would share the
+  // disk with the next timed rows' commits (the quiet desk's plan + issue p99 was 49 ms behind it).
+  const fd = fs.openSync(destination, 'r+');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 // ---- 1. initial pull --------------------------------------------------------------------------
