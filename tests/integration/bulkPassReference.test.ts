@@ -11,9 +11,9 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { signInAs } from '../../electron/main/clerks/sessionService';
 import { Importer, importHandlers } from '../../electron/main/importer';
 import { applyChangesPage } from '../../electron/main/sync/applyPage';
-import type { ChangesPage, PatientContactRecord } from '../../shared/sync/protocol';
+import type { ChangesPage } from '../../shared/sync/protocol';
 import { CLEAN, cleanFiles } from '../support/csvFixtures';
-import { contactRecord, patientRecord } from '../support/syncRecords';
+import { contactRecord, linkRecord, patientRecord } from '../support/syncRecords';
 import { invokeOk, MORGAN_ADMIN, openTestDesk } from '../support/testDesk';
 
 // The Bulk PIN pass (snapshot.ts: packed rows, typed arrays, verdicts worked out once per distinct
@@ -262,15 +262,6 @@ describe('the link facts the pass reads follow every writer', () => {
     const ana = idOfChart('C1001');
     const baby = idOfChart('C2001');
     const [hoa] = sortOneOf(baby) as string[];
-    const link = (patientId: string, contactId: string, sort: number): PatientContactRecord => ({
-      patientId,
-      contactId,
-      sort,
-      relationship: 'Mother',
-      authority: 'Joint',
-      residesWith: true,
-      portalFlag: false,
-    });
     const page: ChangesPage = {
       cursor: 'c-1',
       hasMore: false,
@@ -278,7 +269,7 @@ describe('the link facts the pass reads follow every writer', () => {
       families: [],
       patients: [patientRecord('p-new', { chartNumber: 'C9001' })],
       contacts: [contactRecord('c-new', { email: 'new.guardian@example.com' })],
-      patientContacts: [link('p-new', 'c-new', 1), link(ana, maria!, 3)],
+      patientContacts: [linkRecord('p-new', 'c-new', 1), linkRecord(ana, maria!, 3)],
       appointments: [],
       tombstones: [
         { kind: 'patientContact', id: `${luis}:${sortOneOf(luis)[0]}` },

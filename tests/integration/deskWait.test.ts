@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { App } from '../../electron/main/app';
 import { createRun } from '../../electron/main/db/jobRuns';
@@ -39,22 +40,26 @@ afterAll(() => temp?.remove());
 
 type Message = { type: 'holding' } | { type: 'desk-waiting'; seen: boolean } | { type: 'committed' };
 
+/** The worker's first message of `type` (rejects if the worker fails first). */
+function messageOf<M extends { type?: unknown }>(worker: Worker, type: string): Promise<M> {
+  return new Promise<M>((resolve, reject) => {
+    const onMessage = (m: M) => {
+      if (m.type !== type) return;
+      worker.off('message', onMessage);
+      resolve(m);
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+  });
+}
+
 /** tests/support/writeLockWorker.ts in a worker thread: a job's connection holding the write lock until released. */
 function startJobWriter(file: string, deskTurn: SharedArrayBuffer, announce: boolean) {
   const launch = findWorkerEntry(import.meta.url, '../support/writeLockWorker.ts', 'writeLockWorker');
   if (!launch) throw new Error('tsx is needed to run the test worker');
   const release = new SharedArrayBuffer(4);
   const worker = startWorker(launch, { file, deskTurn, announce, release });
-  const next = (type: Message['type']) =>
-    new Promise<Message>((resolve, reject) => {
-      const onMessage = (m: Message) => {
-        if (m.type !== type) return;
-        worker.off('message', onMessage);
-        resolve(m);
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-    });
+  const next = (type: Message['type']) => messageOf<Message>(worker, type);
   const holding = next('holding');
   const deskWaiting = next('desk-waiting');
   const committed = next('committed');
@@ -199,16 +204,7 @@ describe('a desk write while a job writes one long transaction (issue 14: the jo
     const launch = findWorkerEntry(import.meta.url, '../support/longWriteWorker.ts', 'longWriteWorker');
     if (!launch) throw new Error('tsx is needed to run the test worker');
     const worker = startWorker(launch, { file, deskTurn: desk.jobs.deskTurn!, args });
-    const message = (type: string) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        const onMessage = (m: Record<string, unknown>) => {
-          if (m.type !== type) return;
-          worker.off('message', onMessage);
-          resolve(m);
-        };
-        worker.on('message', onMessage);
-        worker.once('error', reject);
-      });
+    const message = (type: string) => messageOf<Record<string, unknown>>(worker, type);
     const writing = message('writing');
     const done = message('done');
     await writing;

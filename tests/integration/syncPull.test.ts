@@ -7,7 +7,7 @@ import { signInAs } from '../../electron/main/clerks/sessionService';
 import { applyChangesPage, DEFAULT_PAGE_LIMIT, PULL_CURSOR_KEY, type PullProgress, type SyncConnection } from '../../electron/main/sync/pull';
 import { servedPage, startChangeFeed, type ChangeFeed, type PageContent } from '../support/changeFeed';
 import { makeTempDir } from '../support/tempDir';
-import { contactRecord, patientRecord, STAMP } from '../support/syncRecords';
+import { contactRecord, linkRecord, patientRecord, STAMP } from '../support/syncRecords';
 import { pullError } from '../support/pullError';
 
 const NOW = new Date('2026-11-22T15:00:00Z');
@@ -18,15 +18,6 @@ const patient = (id: string, firstName: string, lastName: string, over: Partial<
   patientRecord(id, { firstName, lastName, ...over });
 const contact = (id: string, firstName: string, lastName: string, over: Partial<ContactRecord> = {}): ContactRecord =>
   contactRecord(id, { firstName, lastName, ...over });
-const link = (patientId: string, contactId: string, sort = 1): PatientContactRecord => ({
-  patientId,
-  contactId,
-  sort,
-  relationship: 'Mother',
-  authority: 'Joint',
-  residesWith: true,
-  portalFlag: false,
-});
 const appointment = (id: string, patientId: string, startsAt: string): AppointmentRecord => ({
   id,
   patientId,
@@ -51,12 +42,12 @@ const PRACTICE: PageContent[] = [
     ],
   },
   {
-    patientContacts: [link('p-mateo', 'c-rosa'), link('p-elena', 'c-rosa'), link('p-linh', 'c-minh')],
+    patientContacts: [linkRecord('p-mateo', 'c-rosa'), linkRecord('p-elena', 'c-rosa'), linkRecord('p-linh', 'c-minh')],
     appointments: [appointment('a-1', 'p-mateo', '2026-11-23T09:00'), appointment('a-2', 'p-linh', '2026-11-23T09:30')],
   },
   {
     patients: [patient('p-bao', 'Bao', 'Nguyen', { familyId: 'f-nguyen', sex: 'M', dateOfBirth: '2021-05-05' })],
-    patientContacts: [link('p-bao', 'c-minh')],
+    patientContacts: [linkRecord('p-bao', 'c-minh')],
     // Rosa's new address must become searchable for both Garcia children.
     contacts: [contact('c-rosa', 'Rosa', 'Garcia', { email: 'rosa.g@newmail.example', mobilePhone: '(555) 010-4477', version: 2 })],
   },
@@ -206,7 +197,7 @@ describe('pulling changes from the practice system', () => {
     feed.pages.push({
       // Linh (who has a PIN) was merged into Bao; Elena's chart (no PIN) into a new one, p-elena2.
       patients: [patient('p-elena2', 'Elena', 'Garcia', { familyId: 'f-garcia', chartNumber: 'CH-E2' })],
-      patientContacts: [link('p-elena2', 'c-rosa')],
+      patientContacts: [linkRecord('p-elena2', 'c-rosa')],
       tombstones: [
         { kind: 'patientContact', id: 'p-mateo:c-rosa' },
         { kind: 'patient', id: 'p-linh', mergedInto: 'p-bao' },
@@ -400,7 +391,7 @@ describe('pulling changes from the practice system', () => {
       for (let k = 0; k < 2; k++) {
         const id = `p-${f}-${k}`;
         patients.push(patient(id, `Child${k}`, `Family${f}`, { familyId: `f-${f}` }));
-        links.push(link(id, `c-${f}-a`, 1), link(id, `c-${f}-b`, 2));
+        links.push(linkRecord(id, `c-${f}-a`, 1), linkRecord(id, `c-${f}-b`, 2));
       }
     }
     const appointments = patients.slice(0, 200).map((p, i) => appointment(`a-${i}`, p.id, '2026-11-23T09:00'));

@@ -1,4 +1,4 @@
-import type { ContactRecord, PatientRecord } from '../../shared/sync/protocol';
+import type { ContactRecord, PatientContactRecord, PatientRecord } from '../../shared/sync/protocol';
 
 /** When the practice system last changed the records built here. */
 export const STAMP = '2026-11-20T10:00:00.000Z';
@@ -33,4 +33,15 @@ export const contactRecord = (id: string, over: Partial<ContactRecord> = {}): Co
   version: 1,
   updatedAt: STAMP,
   ...over,
+});
+
+/** A practice-system link: the contact is the patient's Mother, Joint Authority, resides with, no portal flag. */
+export const linkRecord = (patientId: string, contactId: string, sort = 1): PatientContactRecord => ({
+  patientId,
+  contactId,
+  sort,
+  relationship: 'Mother',
+  authority: 'Joint',
+  residesWith: true,
+  portalFlag: false,
 });
