@@ -23,6 +23,9 @@ export type { Access };
 
 // ---- results --------------------------------------------------------------------------------
 
+/** The longest search text the desk accepts; the search field stops there (a pasted page of text is cut, never refused). */
+export const SEARCH_TEXT_MAX = 200;
+
 export type ErrorCode =
   | 'invalid_input'
   | 'unknown_call'
@@ -358,7 +361,7 @@ export const contract = {
   'session.current': call<SessionInfo>('open')(empty),
   'status.get': call<StatusInfo>('open')(empty),
   'checkin.today': call<CheckinList>()(empty),
-  'search.patients': call<SearchResults>()(z.strictObject({ text: z.string().max(200), limit: z.number().int().min(1).max(200).optional() })),
+  'search.patients': call<SearchResults>()(z.strictObject({ text: z.string().max(SEARCH_TEXT_MAX), limit: z.number().int().min(1).max(200).optional() })),
   'family.load': call<FamilyView>()(z.strictObject({ familyId: id })),
   'patients.correctName': call<FamilyView>()(
     z.strictObject({ familyId: id, patientId: id, firstName: personName, lastName: personName, expectedVersion: z.number().int().min(1) }),

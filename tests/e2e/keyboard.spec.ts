@@ -53,3 +53,13 @@ test('"/" comes back to the last search with its text selected, so typing starts
   await page.keyboard.type('Kim');
   await expect(box).toHaveValue('Kim');
 });
+
+test("a pasted page of text is cut at the search field's limit, never refused with an error", async ({ page }) => {
+  await openWebApp(page, demo.web.url);
+  await page.keyboard.press('/');
+  const box = page.getByRole('searchbox', { name: 'Search patients' });
+  await box.fill(`Wi Ba ${'a'.repeat(300)}`);
+  await expect(box).toHaveValue(`Wi Ba ${'a'.repeat(194)}`);
+  await expect(page.getByText(/No patient matches/)).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});

@@ -1,5 +1,5 @@
 import { useEffect, useRef, type KeyboardEvent } from 'react';
-import type { SearchHit } from '../../../shared/api';
+import { SEARCH_TEXT_MAX, type SearchHit } from '../../../shared/api';
 import { ageOn, formatUsDate, isValidIsoDate } from '../../../shared/domain/dates';
 import { useNavigation } from '../app/navigation';
 import { useSession } from '../app/sessionStore';
@@ -58,6 +58,7 @@ export function SearchScreen({ initialText }: { initialText: string }) {
         aria-label="Search patients"
         placeholder="e.g. Lopez, 03/14/2019, C0001234, 617-555, maria@"
         value={text}
+        maxLength={SEARCH_TEXT_MAX}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}
         aria-controls="search-results"
