@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Worker } from 'node:worker_threads';
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { App } from '../../electron/main/app';
 import { createRun } from '../../electron/main/db/jobRuns';
 import { type ApplyPageArgs, applyPageOfRun, PartSizer } from '../../electron/main/sync/applyOps';
@@ -75,7 +75,7 @@ function startJobWriter(file: string, deskTurn: SharedArrayBuffer, announce: boo
   };
 }
 
-async function issueWhileAJobHoldsTheLock(name: string, announce: boolean) {
+async function issueWhileAJobHoldsTheLock(name: string, announce: boolean, clockJumpsMs = 0) {
   const file = temp.file(`${name}.sqlite`);
   const desk = await openIssuingDesk(file, { now: () => new Date(), workstation: 'desk-1' });
   app = desk;
@@ -108,6 +108,15 @@ async function issueWhileAJobHoldsTheLock(name: string, announce: boolean) {
   const found = await invokeOk<SearchResults>(desk, 'search.patients', { text: 'Lopez' });
   expect(found.hits.map((h) => h.patientId).sort()).toEqual(['p-ana', 'p-luis', 'p-sofia']);
   expect(answered).toBe(false);
+  if (clockJumpsMs) {
+    // The workstation's clock is set forward while the desk's write waits: its bounds are monotonic, so it keeps waiting.
+    const wallClock = Date.now.bind(Date);
+    const jumped = vi.spyOn(Date, 'now').mockImplementation(() => wallClock() + clockJumpsMs);
+    onTestFinished(() => jumped.mockRestore());
+    // Time passes under the wrong clock (the desk retries every 2 ms): the scenario itself, not a wait for an event.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answered).toBe(false);
+  }
 
   job.release();
   const issued = await issuing;
@@ -128,6 +137,10 @@ describe('a desk write while a job holds the write lock', () => {
 
   it('by a writer that did not announce itself: the same, the desk retrying on a timer instead of sleeping', async () => {
     await issueWhileAJobHoldsTheLock('unannounced', false);
+  });
+
+  it('with the workstation clock set an hour forward meanwhile: the desk still waits for the job and issues', async () => {
+    await issueWhileAJobHoldsTheLock('clock-forward', false, 3_600_000);
   });
 });
 

@@ -153,9 +153,9 @@ export class DeskSqliteDriver extends SqliteDriver {
    * busy handler; waits asynchronously, with the connection lent, whenever the lock is taken.
    */
   private async whenWritable<T>(start: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    const deadline = performance.now() + BUSY_TIMEOUT_MS;
     for (;;) {
-      if (this.turn.workerWriting()) await this.lend(this.turn.workerDone(Math.max(0, deadline - Date.now())));
+      if (this.turn.workerWriting()) await this.lend(this.turn.workerDone(Math.max(0, deadline - performance.now())));
       if (this.turn.jobsWriting() && !this.sqlite.memory) await this.lend(syncWalOffThread(this.sqlite.name));
       this.sqlite.pragma('busy_timeout = 0');
       let started: Promise<T>;
@@ -170,7 +170,7 @@ export class DeskSqliteDriver extends SqliteDriver {
       try {
         return await started;
       } catch (error) {
-        if (!isBusy(error) || Date.now() >= deadline) throw error;
+        if (!isBusy(error) || performance.now() >= deadline) throw error;
       }
       await this.lend(sleep(RETRY_MS));
     }

@@ -22,6 +22,8 @@
  * safe: the desk's begin then meets SQLITE_BUSY without sleeping and retries on a timer.
  */
 
+// Every bound below is on performance.now(), a monotonic clock: a workstation clock set back or
+// forward mid-wait neither stretches a wait to hours nor cuts it to nothing.
 const MAX_WAIT_MS = 60;
 const MAX_WRITE_WAIT_MS = 2_000;
 
@@ -80,10 +82,10 @@ export class DeskTurn {
    * loop runs while a worker's transaction finishes). Call after wantWrite().
    */
   async workerDone(timeoutMs: number): Promise<void> {
-    const until = Date.now() + timeoutMs;
+    const until = performance.now() + timeoutMs;
     for (;;) {
       const seen = Atomics.load(this.slots, WORKER_WRITING);
-      const left = until - Date.now();
+      const left = until - performance.now();
       if (seen <= 0 || left <= 0) return;
       if (!waitAsync) {
         await new Promise((resolve) => setTimeout(resolve, 1));
@@ -139,7 +141,7 @@ function waitWhile(slots: Int32Array, slot: number, until: number): boolean {
   let busy = false;
   for (;;) {
     const seen = Atomics.load(slots, slot);
-    const left = until - Date.now();
+    const left = until - performance.now();
     if (seen <= 0 || left <= 0) return busy;
     busy = true;
     Atomics.wait(slots, slot, seen, left);
@@ -153,8 +155,8 @@ function waitWhile(slots: Int32Array, slot: number, until: number): boolean {
 export function waitForDesk(buffer: SharedArrayBuffer | undefined, maxWaitMs = MAX_WAIT_MS): boolean {
   if (!buffer) return true;
   const slots = new Int32Array(buffer);
-  const writing = waitWhile(slots, DESK_WRITE, Date.now() + MAX_WRITE_WAIT_MS);
-  return waitWhile(slots, DESK, Date.now() + maxWaitMs) || writing;
+  const writing = waitWhile(slots, DESK_WRITE, performance.now() + MAX_WRITE_WAIT_MS);
+  return waitWhile(slots, DESK, performance.now() + maxWaitMs) || writing;
 }
 
 /**
@@ -164,10 +166,10 @@ export function waitForDesk(buffer: SharedArrayBuffer | undefined, maxWaitMs = M
 export function deskWriteTurn<T>(buffer: SharedArrayBuffer | undefined, write: () => T): T {
   if (!buffer) return write();
   const slots = new Int32Array(buffer);
-  const until = Date.now() + MAX_WRITE_WAIT_MS;
+  const until = performance.now() + MAX_WRITE_WAIT_MS;
   for (;;) {
     Atomics.add(slots, WORKER_WRITING, 1);
-    if (Atomics.load(slots, DESK_WRITE) <= 0 || Date.now() >= until) break;
+    if (Atomics.load(slots, DESK_WRITE) <= 0 || performance.now() >= until) break;
     // The desk wants to write: step back until it has (its write waits for this counter).
     if (Atomics.sub(slots, WORKER_WRITING, 1) === 1) Atomics.notify(slots, WORKER_WRITING);
     waitWhile(slots, DESK_WRITE, until);
