@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { deskWriteTurn, deskWriteWanted } from '../../electron/main/db/deskTurn';
+import { deskAsksOf, deskWriteTurn } from '../../electron/main/db/deskTurn';
 
 /**
  * A job's writer for the desk-wait tests: its own connection to the mirror file, holding the write
@@ -21,14 +21,15 @@ const port = parentPort!;
 const sqlite = new BetterSqlite3(file, { fileMustExist: true });
 sqlite.pragma('busy_timeout = 5000');
 const gate = new Int32Array(release);
+const deskAsks = deskAsksOf(deskTurn);
 
 const hold = () => {
   sqlite.prepare('BEGIN IMMEDIATE').run();
   sqlite.prepare(`INSERT INTO sync_state (key, value) VALUES ('job_probe', 'written by the job') ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run();
   port.postMessage({ type: 'holding' });
   // Looks for the desk's write every millisecond (it does not notify this slot), for at most 10 s.
-  for (let i = 0; i < 10_000 && !deskWriteWanted(deskTurn); i++) Atomics.wait(gate, 0, 0, 1);
-  port.postMessage({ type: 'desk-waiting', seen: deskWriteWanted(deskTurn) });
+  for (let i = 0; i < 10_000 && !deskAsks(); i++) Atomics.wait(gate, 0, 0, 1);
+  port.postMessage({ type: 'desk-waiting', seen: deskAsks() });
   Atomics.wait(gate, 0, 0);
   sqlite.prepare('COMMIT').run();
 };

@@ -102,11 +102,6 @@ export function jobsWriting(buffer: SharedArrayBuffer, change: 1 | -1): void {
   Atomics.add(new Int32Array(buffer), JOBS_WRITING, change);
 }
 
-/** True while a desk write waits for the write lock or holds it (what a job's worker looks at; tests too). */
-export function deskWriteWanted(buffer: SharedArrayBuffer): boolean {
-  return Atomics.load(new Int32Array(buffer), DESK_WRITE) > 0;
-}
-
 /**
  * A write loop's question between its small units of work (issue 14): does a desk write wait for
  * the lock? One Atomics.load. A worker's transaction that hears yes ends early, at the next point
