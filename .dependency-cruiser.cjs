@@ -12,7 +12,7 @@ const CONTRACT = '^shared/(api|bridge|contractCall|mailboxSchema)[.]ts$|^shared/
 const AREA = '^electron/main/[^/]+$|^electron/main/db/migrations$';
 
 /** Where the shipped app starts: the Electron shell, web mode, the job worker, the audit-check worker, the preload and the renderer. */
-const APP_ENTRIES = '^electron/main/(index|web|jobWorker|audit/verifyWorker)[.]ts$|^electron/preload/index[.]ts$|^renderer/src/main[.]tsx$';
+const APP_ENTRIES = '^electron/main/(index|web|jobWorker|audit/verifyWorker|db/migrateWorker)[.]ts$|^electron/preload/index[.]ts$|^renderer/src/main[.]tsx$';
 
 module.exports = {
   forbidden: [

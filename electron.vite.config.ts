@@ -15,6 +15,8 @@ export default defineConfig({
           jobWorker: resolve('electron/main/jobWorker.ts'),
           // The audit-chain check, one range of rows per worker thread (audit/verifyWorkers.ts).
           auditVerifyWorker: resolve('electron/main/audit/verifyWorker.ts'),
+          // An upgrade's migrations, off the main thread so the shells can show the update (db/migrateOffThread.ts).
+          migrateWorker: resolve('electron/main/db/migrateWorker.ts'),
         },
       },
     },

@@ -20,7 +20,7 @@ import { signInAs } from './clerks/sessionService';
 import { createContext, type AppContext } from './context';
 import type { KeyWrapper } from './crypto/dataKey';
 import type { DataCipher } from './crypto/envelope';
-import { openDatabase } from './db/open';
+import { openDatabase, type DatabaseUpdateProgress } from './db/open';
 import { DEMO_CLERK_ID, seedDemoPractice } from './demo/demoPractice';
 import { dispatch, type Handlers } from './dispatch';
 import { familyHandlers } from './families/familyHandlers';
@@ -81,6 +81,8 @@ export interface AppConfig {
   keyWrapper?: KeyWrapper;
   /** Daily automatic backups into <data>/backups (web mode and Electron do; tests drive them). */
   backups?: boolean | { checkEveryMs?: number };
+  /** An existing database is being updated to this version (an upgrade): each step as it starts. */
+  onDatabaseUpdate?: (progress: DatabaseUpdateProgress) => void;
 }
 
 export interface App {
@@ -133,7 +135,7 @@ export async function createApp(config: AppConfig): Promise<App> {
   }
   let opened: Awaited<ReturnType<typeof openDatabase>>;
   try {
-    opened = await openDatabase(config.databaseFile, { nativeBinding: config.nativeBinding });
+    opened = await openDatabase(config.databaseFile, { nativeBinding: config.nativeBinding, onUpdate: config.onDatabaseUpdate });
   } catch (error) {
     ownLock?.release();
     throw error;

@@ -11,7 +11,8 @@ import type { App } from './app';
 import type { KeyWrapper } from './crypto/dataKey';
 import { registerIpc } from './ipc';
 import { lockStation } from './clerks/station';
-import { startApp } from './startup';
+import type { DatabaseUpdateProgress } from './db/open';
+import { databaseUpdatePage, startApp } from './startup';
 import { hardenContents, hardenSession, isTrustedSender, secureWebPreferences, type AppPage } from './security';
 
 // Every renderer sandboxed, whatever a window's options say.
@@ -73,9 +74,39 @@ async function openWindow(core: App): Promise<void> {
 // Navigation, new windows and webviews are refused for every web contents, present and future.
 app.on('web-contents-created', (_event, contents) => hardenContents(contents, page));
 
+/**
+ * A small window that says the database is being updated (an upgrade on a large practice takes
+ * minutes; db/open.ts runs it off this thread so the window stays live). A static page: no
+ * script, no preload, nothing it may reach.
+ */
+function databaseUpdateWindow(): { show(progress: DatabaseUpdateProgress): void; close(): void } {
+  let win: BrowserWindow | null = null;
+  return {
+    show(progress) {
+      if (!win) {
+        win = new BrowserWindow({
+          width: 520,
+          height: 220,
+          resizable: false,
+          maximizable: false,
+          title: 'Family Portal PINs',
+          webPreferences: { ...secureWebPreferences(''), preload: undefined, javascript: false },
+        });
+        win.on('closed', () => (win = null));
+      }
+      void win.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(databaseUpdatePage(progress))}`).catch(() => undefined);
+    },
+    close() {
+      if (win && !win.isDestroyed()) win.destroy();
+      win = null;
+    },
+  };
+}
+
 app.whenReady().then(async () => {
   if (!firstInstance) return;
   hardenSession(session.defaultSession, page);
+  const updating = databaseUpdateWindow();
   const started = await startApp({
     dataDir: app.getPath('userData'),
     mode: 'electron',
@@ -85,6 +116,7 @@ app.whenReady().then(async () => {
       startDeliveries: true,
       backups: true,
       keyWrapper: keychain(),
+      onDatabaseUpdate: (progress) => updating.show(progress),
     },
     restoreBackup: ({ error, backupDate }) =>
       dialog.showMessageBoxSync({
@@ -99,6 +131,7 @@ app.whenReady().then(async () => {
         cancelId: 1,
       }) === 0,
   });
+  updating.close();
   if (!started.ok) {
     // Quit chosen in the restore offer: nothing more to say.
     if (started.declinedBackup === null) dialog.showErrorBox('Family Portal PINs', started.message);

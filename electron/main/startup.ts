@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createApp, type App, type AppConfig } from './app';
 import { newestUsableBackup } from './backup/backupFiles';
 import { RestoreError, restoreNewestBackup, type RestoreOutcome } from './backup/restore';
-import { DatabaseOpenError } from './db/open';
+import { DatabaseOpenError, type DatabaseUpdateProgress } from './db/open';
 import { AppError, startupStorageFailure } from './errors';
 import { acquireInstanceLock, InstanceLockedError, type InstanceLock, type InstanceMode } from './instance/instanceLock';
 import { prepareDataFolder } from './secrets/dataFolder';
@@ -75,6 +75,31 @@ export async function startApp(options: StartupOptions): Promise<Startup> {
       return failed(again);
     }
   }
+}
+
+/**
+ * What the person starting the app reads while an upgrade updates the database (db/open.ts runs it
+ * off the main thread): a large practice's update takes minutes, and an app that shows nothing for
+ * that long gets closed and started again, which only starts the update over.
+ */
+export function databaseUpdateMessage({ step, of }: DatabaseUpdateProgress): string {
+  return (
+    `Updating the practice database for this version of Family Portal PINs (step ${step} of ${of}). ` +
+    'On a large practice this can take a few minutes. Keep the app open: it starts by itself when the update is done.'
+  );
+}
+
+/** The Electron shell's update window: the message as a static page (no script; its own CSP). */
+export function databaseUpdatePage(progress: DatabaseUpdateProgress): string {
+  const text = databaseUpdateMessage(progress).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">` +
+    `<title>Family Portal PINs</title><style>body{font:15px/1.45 system-ui,sans-serif;margin:24px;color:#1a1a1a}` +
+    `progress{width:100%;margin-top:12px}</style></head><body><p role="status">${text}</p>` +
+    // Indeterminate: one step can be a second or minutes.
+    '<progress aria-label="Updating"></progress></body></html>'
+  );
 }
 
 /** What to tell the person starting the app when it cannot start, in words (never a stack). */

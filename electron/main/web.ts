@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DatabaseOpenError } from './db/open';
-import { startApp, startFailureMessage, type Startup } from './startup';
+import { databaseUpdateMessage, startApp, startFailureMessage, type Startup } from './startup';
 import { launchLine } from './web/launchLine';
 import { startWebServer } from './web/server';
 
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
       demo: values['no-demo'] ? false : { families: Number(values['demo-families']) },
       startDeliveries: true,
       backups: true,
+      onDatabaseUpdate: (progress) => console.log(databaseUpdateMessage(progress)),
       deliveries: { pullEveryMs: Number(process.env.FPP_PULL_EVERY_MS ?? 5 * 60_000), worker: { pollMs: Number(process.env.FPP_OUTBOX_POLL_MS ?? 15_000) } },
     },
     // Only when asked on the command line; otherwise the failure names the command.

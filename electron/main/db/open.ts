@@ -1,14 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteAdapter, SqliteDialect, type Driver, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, SqliteAdapter, SqliteDialect, type Driver, type Migration, type MigrationProvider } from 'kysely';
 import { registerAuditChain } from './auditChain';
 import { BUSY_TIMEOUT_MS, DeskSqliteDriver } from './deskDriver';
 import { DeskTurn } from './deskTurn';
+import { migrateOffThread, type DatabaseUpdateProgress } from './migrateOffThread';
 import { migrations as knownMigrations } from './migrations';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
+export type { DatabaseUpdateProgress };
 
 export type DatabaseErrorCode = 'database_from_the_future' | 'database_corrupt' | 'database_unreadable';
 
@@ -26,6 +28,11 @@ export class DatabaseOpenError extends Error {
 export interface OpenOptions {
   /** Path to a better-sqlite3 build for another ABI (Electron's); plain Node uses the default. */
   nativeBinding?: string;
+  /**
+   * An existing database is being updated to this version's schema (an upgrade): called as each
+   * pending migration starts. On a large practice the update can take a minute; the shells say so.
+   */
+  onUpdate?: (progress: DatabaseUpdateProgress) => void;
 }
 
 export interface OpenedDatabase {
@@ -42,7 +49,7 @@ const MIGRATION_TABLE = 'kysely_migration';
  * Looks at an existing file read-only before anything writes to it: it must be SQLite, pass
  * quick_check, and not carry migrations this app does not know. Nothing is changed on refusal.
  */
-function inspectExisting(file: string, options: OpenOptions): void {
+function inspectExisting(file: string, options: OpenOptions): string[] {
   let probe: BetterSqlite3.Database;
   try {
     probe = new BetterSqlite3(file, { readonly: true, fileMustExist: true, nativeBinding: options.nativeBinding });
@@ -64,7 +71,7 @@ function inspectExisting(file: string, options: OpenOptions): void {
     }
     // Raw SQL on the probe connection: this runs before Kysely (and its migrator) is set up on the file.
     const hasTable = probe.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(MIGRATION_TABLE);
-    if (!hasTable) return;
+    if (!hasTable) return [];
     const applied = probe.prepare(`SELECT name FROM ${MIGRATION_TABLE} ORDER BY name`).pluck().all() as string[];
     const unknown = applied.filter((name) => !(name in knownMigrations));
     if (unknown.length > 0) {
@@ -74,6 +81,8 @@ function inspectExisting(file: string, options: OpenOptions): void {
           'It was not changed. Update the app on this workstation, then start it again.',
       );
     }
+    const done = new Set(applied);
+    return Object.keys(knownMigrations).filter((name) => !done.has(name));
   } finally {
     probe.close();
   }
@@ -104,17 +113,50 @@ class AppSqliteDialect extends SqliteDialect {
   }
 }
 
-const provider: MigrationProvider = { getMigrations: async () => knownMigrations };
+/** The known migrations; those not yet applied tell `onStep` as they start. */
+function providerFor(sqlite: BetterSqlite3.Database, onStep?: (progress: DatabaseUpdateProgress) => void): MigrationProvider {
+  if (!onStep) return { getMigrations: async () => knownMigrations };
+  const hasTable = sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(MIGRATION_TABLE);
+  const applied = new Set(hasTable ? (sqlite.prepare(`SELECT name FROM ${MIGRATION_TABLE}`).pluck().all() as string[]) : []);
+  const pending = Object.keys(knownMigrations).filter((name) => !applied.has(name));
+  const told: Record<string, Migration> = {};
+  for (const [name, migration] of Object.entries(knownMigrations)) {
+    const step = pending.indexOf(name) + 1;
+    told[name] =
+      step === 0
+        ? migration
+        : {
+            ...migration,
+            up: async (db) => {
+              onStep({ step, of: pending.length });
+              await migration.up(db);
+            },
+          };
+  }
+  return { getMigrations: async () => told };
+}
+
+/** The app's connection settings, the same on every connection that writes the mirror. */
+export function configureConnection(sqlite: BetterSqlite3.Database): void {
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // FULL: a PIN that was printed must never vanish with a power cut.
+  sqlite.pragma('synchronous = FULL');
+  // Deleted or overwritten content (a scrubbed payload, a removed contact) is zeroed in the
+  // pages SQLite writes anyway, instead of lingering readable in the file's free space.
+  sqlite.pragma('secure_delete = FAST');
+}
 
 /**
  * Brings the schema up to date (or to `target`, for the per-migration tests); all pending
- * migrations commit together or not at all.
+ * migrations commit together or not at all. `onStep` hears each pending migration start.
  */
-export async function migrate(sqlite: BetterSqlite3.Database, target?: string): Promise<void> {
+export async function migrate(sqlite: BetterSqlite3.Database, target?: string, onStep?: (progress: DatabaseUpdateProgress) => void): Promise<void> {
   // Every connection the app migrates may append audit rows: the chain trigger calls this function.
   registerAuditChain(sqlite);
   const migratingDb = new Kysely<unknown>({ dialect: new MigratingSqliteDialect({ database: sqlite }) });
-  const migrator = new Migrator({ db: migratingDb, provider });
+  const migrator = new Migrator({ db: migratingDb, provider: providerFor(sqlite, onStep) });
   const { error, results } = target ? await migrator.migrateTo(target) : await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -124,7 +166,10 @@ export async function migrate(sqlite: BetterSqlite3.Database, target?: string): 
 }
 
 export async function openDatabase(file: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
-  if (file !== ':memory:' && fs.existsSync(file)) inspectExisting(file, options);
+  const pending = file !== ':memory:' && fs.existsSync(file) ? inspectExisting(file, options) : [];
+  // An upgrade (an existing schema with migrations pending) can take a minute on a large practice:
+  // it runs on a connection in a worker thread, so the shells can say what is happening meanwhile.
+  if (pending.length > 0) await migrateOffThread(file, options);
   if (file !== ':memory:') {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     // Created owner-only before SQLite sees it: SQLite gives its -wal and -shm files the same mode.
@@ -137,15 +182,10 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
 
   const sqlite = new BetterSqlite3(file, { nativeBinding: options.nativeBinding });
   try {
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    // FULL: a PIN that was printed must never vanish with a power cut.
-    sqlite.pragma('synchronous = FULL');
-    // Deleted or overwritten content (a scrubbed payload, a removed contact) is zeroed in the
-    // pages SQLite writes anyway, instead of lingering readable in the file's free space.
-    sqlite.pragma('secure_delete = FAST');
-    await migrate(sqlite);
+    configureConnection(sqlite);
+    // A new file's schema (fast; not an update), or what the worker left: nothing, or all of it when
+    // no worker entry was found.
+    await migrate(sqlite, undefined, pending.length > 0 ? options.onUpdate : undefined);
   } catch (error) {
     sqlite.close();
     throw error;
