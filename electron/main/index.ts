@@ -24,11 +24,14 @@ app.enableSandbox();
 const firstInstance = app.requestSingleInstanceLock();
 if (!firstInstance) app.quit();
 let mainWindow: BrowserWindow | null = null;
+/** The database update's window while an upgrade runs (before the main window exists). */
+let updateWindow: BrowserWindow | null = null;
 app.on('second-instance', () => {
-  if (!mainWindow || mainWindow.isDestroyed()) return;
-  if (mainWindow.isMinimized()) mainWindow.restore();
-  mainWindow.show();
-  mainWindow.focus();
+  const shown = mainWindow && !mainWindow.isDestroyed() ? mainWindow : updateWindow && !updateWindow.isDestroyed() ? updateWindow : null;
+  if (!shown) return;
+  if (shown.isMinimized()) shown.restore();
+  shown.show();
+  shown.focus();
 });
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -80,11 +83,10 @@ app.on('web-contents-created', (_event, contents) => hardenContents(contents, pa
  * script, no preload, nothing it may reach.
  */
 function databaseUpdateWindow(): { show(progress: DatabaseUpdateProgress): void; close(): void } {
-  let win: BrowserWindow | null = null;
   return {
     show(progress) {
-      if (!win) {
-        win = new BrowserWindow({
+      if (!updateWindow) {
+        updateWindow = new BrowserWindow({
           width: 520,
           height: 220,
           resizable: false,
@@ -92,13 +94,13 @@ function databaseUpdateWindow(): { show(progress: DatabaseUpdateProgress): void;
           title: 'Family Portal PINs',
           webPreferences: { ...secureWebPreferences(''), preload: undefined, javascript: false },
         });
-        win.on('closed', () => (win = null));
+        updateWindow.on('closed', () => (updateWindow = null));
       }
-      void win.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(databaseUpdatePage(progress))}`).catch(() => undefined);
+      void updateWindow.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(databaseUpdatePage(progress))}`).catch(() => undefined);
     },
     close() {
-      if (win && !win.isDestroyed()) win.destroy();
-      win = null;
+      if (updateWindow && !updateWindow.isDestroyed()) updateWindow.destroy();
+      updateWindow = null;
     },
   };
 }
