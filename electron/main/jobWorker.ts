@@ -37,7 +37,7 @@ function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Datab
   // The WAL copied back every 2 s between calls, not at every 1,000 pages (db/walCheckpoints.ts): the deferred
   // search terms rewrite the same index pages in transaction after transaction, copied once instead of each time
   // (at 200,000 patients about 15% of the terms' CPU). The app's connection holds its own checkpoints meanwhile.
-  const checkpoints = walCheckpoints(sqlite);
+  const checkpoints = walCheckpoints(sqlite, deskAsksOf(data.deskTurn));
   return new Promise<void>((resolve) => {
     port.on('message', (message: SessionCall | { type: 'stop' }) => {
       if (message.type === 'stop') {
@@ -80,8 +80,8 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     if (job.kind === 'sync.apply') return await serve(port, sqlite, data);
     if (job.kind === 'bulk.picture') return await serveBulkPicture(port, sqlite, job.jobId, job.params, () => stopping);
     let synchronous = 'FULL';
-    const checkpoints = walCheckpoints(sqlite);
-    const wal = walSync(data.databaseFile);
+    const checkpoints = walCheckpoints(sqlite, deskAsksOf(data.deskTurn));
+    const wal = walSync(data.databaseFile, deskAsksOf(data.deskTurn));
     const hooks = {
       // Between transactions: the WAL copied back now and then (walCheckpoints) and synced (walSync), messages (a stop),
       // then the desk's calls first.

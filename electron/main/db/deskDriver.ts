@@ -1,7 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, SqliteDriver, type DatabaseConnection, type QueryResult } from 'kysely';
 import type { DeskTurn } from './deskTurn';
-import { syncWalOffThread } from './walCheckpoints';
+import { AppError } from '../errors';
+import { syncWal } from './walCheckpoints';
 
 /**
  * The app connection's Kysely driver (issue 14): main never sleeps waiting for a worker's write lock.
@@ -15,11 +16,21 @@ import { syncWalOffThread } from './walCheckpoints';
  *   that waits). It then begins with SQLite's busy timeout at 0: better-sqlite3's busy handler
  *   sleeps the calling thread, here main's event loop, in steps of up to 100 ms. A write the
  *   workers did not announce (SQLITE_BUSY) is retried on a timer, for at most BUSY_TIMEOUT_MS as before.
- * - While a job writes in a worker (DeskTurn.jobsWriting), the WAL is synced off the main thread
- *   just before the desk's write begins (walCheckpoints.ts syncWalOffThread). The job commits
- *   without a sync; the desk's FULL commit syncs the whole WAL file on main, and would otherwise
- *   wait there for every job frame written since the job's last sync (60-150 ms of a stopped event
- *   loop in the bench). Durability is the same: the commit still syncs, only less is left to sync.
+ * - While a job writes in a worker (DeskTurn.jobsWriting), the desk's write is made durable off
+ *   the main thread: it commits without SQLite's own sync (synchronous NORMAL for that write,
+ *   FULL again right after), then the WAL file is synced in libuv's pool (walCheckpoints.ts
+ *   syncWal) before the write is reported done. The job's transactions commit without a sync, so
+ *   a FULL commit on main had to sync the job's unsynced frames as well: 60-150 ms of a stopped
+ *   event loop in the bench. Before, a first sync of the job's frames in the pool and then the
+ *   FULL commit made two syncs in a row for each desk write; now it is one, and never on main.
+ *   Durability is the same as FULL: the caller (pins.issue, and so the clerk) hears nothing until
+ *   the sync has returned, every frame of the write included. Meanwhile the connection is lent to
+ *   the desk's other calls (a search does not wait for the disk), except reads of the outbox: they
+ *   wait for the sync, so nothing leaves the app (an enrollment, a Welcome email with its PIN)
+ *   before it is on disk. The desk write stays announced meanwhile (DESK_WRITE: no job adds frames
+ *   to the sync).
+ *   A failed sync fails the write's call (the rows are committed; a repeat of the same batch
+ *   returns them).
  * - A write outside a transaction (an INSERT, UPDATE or DELETE in autocommit: an audit entry, a
  *   setting) waits the same way.
  *
@@ -31,9 +42,15 @@ import { syncWalOffThread } from './walCheckpoints';
 export const BUSY_TIMEOUT_MS = 5_000;
 /** Between tries when SQLite says busy and no worker announced its write. */
 const RETRY_MS = 2;
+const NOT_CONFIRMED =
+  'The computer’s disk did not confirm the save, so it could be lost if the computer stops now. Do it again (issuing again from the same screen gives back the same PINs); if it keeps happening, ask IT to check the disk.';
+/** PRAGMA synchronous, read back as a number. */
+const SYNCHRONOUS_FULL = 2;
 
 const WRITE_NODES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
 const RAW_WRITE = /^\s*(insert|update|delete|replace)\b/i;
+/** A statement that reads or writes the outbox (what leaves the app: enrollments, emails). */
+const OUTBOX = /["`\s]outbox["`\s]/i;
 
 function isWrite(query: CompiledQuery): boolean {
   const kind = query.query.kind;
@@ -73,6 +90,10 @@ export class DeskSqliteDriver extends SqliteDriver {
   private connection!: DatabaseConnection;
   /** A transaction of this connection holds a desk write (DeskTurn.wantWrite) until it ends. */
   private writing = false;
+  /** The write in progress began at synchronous NORMAL: the WAL is synced off main once it commits (syncWal). */
+  private syncAfter = false;
+  /** Committed desk writes' syncs (syncWal) still running: outbox reads wait for them. */
+  private readonly syncing = new Set<Promise<void>>();
 
   constructor(
     config: ConstructorParameters<typeof SqliteDriver>[0],
@@ -88,8 +109,11 @@ export class DeskSqliteDriver extends SqliteDriver {
     this.inner = await super.acquireConnection();
     const inner = this.inner;
     this.connection = {
-      executeQuery: <R>(query: CompiledQuery): Promise<QueryResult<R>> =>
-        !this.sqlite.inTransaction && isWrite(query) ? this.autocommitWrite(() => inner.executeQuery<R>(query)) : inner.executeQuery<R>(query),
+      executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+        // Waits with the connection lent: the desk's other calls go on meanwhile.
+        if (this.syncing.size > 0 && OUTBOX.test(query.sql)) await this.lend(Promise.allSettled([...this.syncing]).then(() => undefined));
+        return !this.sqlite.inTransaction && isWrite(query) ? this.autocommitWrite(() => inner.executeQuery<R>(query)) : inner.executeQuery<R>(query);
+      },
       streamQuery: <R>(query: CompiledQuery, chunkSize?: number) => inner.streamQuery<R>(query, chunkSize),
     };
   }
@@ -119,7 +143,11 @@ export class DeskSqliteDriver extends SqliteDriver {
 
   override async commitTransaction(): Promise<void> {
     try {
-      await this.inner.executeQuery(CompiledQuery.raw('commit'));
+      await this.inner.executeQuery(CompiledQuery.raw('commit')).catch((error: unknown) => {
+        this.fullAgain();
+        throw error;
+      });
+      await this.durable();
     } finally {
       this.endWrite();
     }
@@ -127,9 +155,38 @@ export class DeskSqliteDriver extends SqliteDriver {
 
   override async rollbackTransaction(): Promise<void> {
     try {
-      await this.inner.executeQuery(CompiledQuery.raw('rollback'));
+      // Kysely rolls back whatever the commit threw: a commit whose sync failed has nothing left to roll back.
+      if (this.sqlite.inTransaction) await this.inner.executeQuery(CompiledQuery.raw('rollback'));
     } finally {
+      this.fullAgain();
       this.endWrite();
+    }
+  }
+
+  /** A write begins without SQLite's sync when a job writes and the connection is at FULL (the outbox's NORMAL batches stay as they are). */
+  private syncOffMain(): boolean {
+    return this.turn.jobsWriting() && !this.sqlite.memory && this.sqlite.pragma('synchronous', { simple: true }) === SYNCHRONOUS_FULL;
+  }
+
+  /** The connection back at FULL; says whether the write that ended still has its sync to do. */
+  private fullAgain(): boolean {
+    if (!this.syncAfter) return false;
+    this.syncAfter = false;
+    this.sqlite.pragma('synchronous = FULL');
+    return true;
+  }
+
+  /** After a commit: the sync SQLite did not do, off the main thread, before the write is reported. */
+  private async durable(): Promise<void> {
+    if (!this.fullAgain()) return;
+    const syncing = syncWal(this.sqlite.name);
+    this.syncing.add(syncing);
+    try {
+      await this.lend(syncing);
+    } catch {
+      throw new AppError('storage', NOT_CONFIRMED);
+    } finally {
+      this.syncing.delete(syncing);
     }
   }
 
@@ -142,7 +199,9 @@ export class DeskSqliteDriver extends SqliteDriver {
   private async autocommitWrite<T>(write: () => Promise<T>): Promise<T> {
     this.turn.wantWrite();
     try {
-      return await this.whenWritable(write);
+      const value = await this.whenWritable(write);
+      await this.durable();
+      return value;
     } finally {
       this.turn.writeDone();
     }
@@ -156,7 +215,9 @@ export class DeskSqliteDriver extends SqliteDriver {
     const deadline = performance.now() + BUSY_TIMEOUT_MS;
     for (;;) {
       if (this.turn.workerWriting()) await this.lend(this.turn.workerDone(Math.max(0, deadline - performance.now())));
-      if (this.turn.jobsWriting() && !this.sqlite.memory) await this.lend(syncWalOffThread(this.sqlite.name));
+      // Set before the write begins: SQLite refuses to change it inside a transaction.
+      this.syncAfter = this.syncOffMain();
+      if (this.syncAfter) this.sqlite.pragma('synchronous = NORMAL');
       this.sqlite.pragma('busy_timeout = 0');
       let started: Promise<T>;
       try {
@@ -170,6 +231,7 @@ export class DeskSqliteDriver extends SqliteDriver {
       try {
         return await started;
       } catch (error) {
+        this.fullAgain();
         if (!isBusy(error) || performance.now() >= deadline) throw error;
       }
       await this.lend(sleep(RETRY_MS));

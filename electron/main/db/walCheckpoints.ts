@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type BetterSqlite3 from 'better-sqlite3';
+import { deskNeverAsks, type DeskAsks } from './deskTurn';
 
 /**
  * A job's WAL checkpoints (issue 14), run by the job's own connection between its transactions.
@@ -9,6 +10,8 @@ import type BetterSqlite3 from 'better-sqlite3';
  * the search index its rows landed on, about as long again as the transaction itself. Instead
  * the job's connection turns that off and copies the WAL back once every EVERY_MS, and once
  * more when the job ends; pages written by several transactions in between are copied once.
+ * Not while a desk write asks for the lock (`deskAsks`): the checkpoint's writes and sync would
+ * share the disk with the desk's own sync, which the clerk waits for; it runs at the next pause.
  *
  * PASSIVE: it never waits for, nor blocks, the desk's readers or writers (it copies what no
  * reader still needs; the rest goes at the next one). The app's own connection does not
@@ -24,7 +27,7 @@ export interface WalCheckpoints {
   now(): void;
 }
 
-export function walCheckpoints(sqlite: BetterSqlite3.Database, everyMs = CHECKPOINT_EVERY_MS): WalCheckpoints {
+export function walCheckpoints(sqlite: BetterSqlite3.Database, deskAsks: DeskAsks = deskNeverAsks, everyMs = CHECKPOINT_EVERY_MS): WalCheckpoints {
   sqlite.pragma('wal_autocheckpoint = 0');
   let last = performance.now();
   const now = () => {
@@ -33,7 +36,7 @@ export function walCheckpoints(sqlite: BetterSqlite3.Database, everyMs = CHECKPO
   };
   return {
     maybe: () => {
-      if (performance.now() - last >= everyMs) now();
+      if (performance.now() - last >= everyMs && !deskAsks()) now();
     },
     now,
   };
@@ -41,9 +44,11 @@ export function walCheckpoints(sqlite: BetterSqlite3.Database, everyMs = CHECKPO
 
 /**
  * How often a job syncs the WAL between its transactions. Its transactions commit without a sync
- * (synchronous NORMAL); a desk commit (FULL, on the main thread) syncs the whole WAL file, so it
- * would also wait for every job frame written since the last sync. Synced here, outside any
- * transaction, the job never holds the write lock during a sync (a FULL commit did).
+ * (synchronous NORMAL); a desk write syncs the whole WAL file before the clerk is told
+ * (db/deskDriver.ts), so it would also wait for every job frame written since the last sync.
+ * Synced here, outside any transaction, the job never holds the write lock during a sync (a FULL
+ * commit did). Not while a desk write asks for the lock: that write syncs the same frames itself,
+ * and two syncs side by side only make the disk slower for it.
  */
 export const WAL_SYNC_EVERY_MS = 250;
 
@@ -58,13 +63,13 @@ export interface WalSync {
  * wrote it). SQLite keeps no lock on the WAL file itself (its locks are on the -shm file), so
  * opening and closing this descriptor releases none of them.
  */
-export function walSync(databaseFile: string, everyMs = WAL_SYNC_EVERY_MS): WalSync {
+export function walSync(databaseFile: string, deskAsks: DeskAsks = deskNeverAsks, everyMs = WAL_SYNC_EVERY_MS): WalSync {
   let fd: number | null = null;
   let last = performance.now();
   let failed = false;
   return {
     maybe() {
-      if (failed || performance.now() - last < everyMs) return;
+      if (failed || performance.now() - last < everyMs || deskAsks()) return;
       last = performance.now();
       try {
         if (fd === null) {
@@ -86,20 +91,17 @@ export function walSync(databaseFile: string, everyMs = WAL_SYNC_EVERY_MS): WalS
 }
 
 /**
- * Syncs `databaseFile`'s WAL off the main thread (libuv's pool), for the desk (db/deskDriver.ts):
- * before a desk write begins while a job writes in a worker, the job's frames not yet synced go to
- * the disk here, so the desk's own FULL commit, which syncs the whole WAL file on the main thread,
- * has only its own frames left to sync (issue 14: that commit held main's event loop 60-150 ms
- * behind a job's writes). A failure is not the desk's: its commit syncs everything anyway.
+ * Syncs `databaseFile`'s WAL in libuv's thread pool, for the desk (db/deskDriver.ts): while a job
+ * writes in a worker, a desk write commits without SQLite's own sync and is made durable here,
+ * off the main thread, before it is reported (issue 14: a FULL commit on main also synced every
+ * job frame not yet synced, and held the event loop 60-150 ms). Throws when the file cannot be
+ * synced: the write's caller must not be told it is safe.
  */
-export async function syncWalOffThread(databaseFile: string): Promise<void> {
-  let handle: fs.promises.FileHandle | undefined;
+export async function syncWal(databaseFile: string): Promise<void> {
+  const handle = await fs.promises.open(`${databaseFile}-wal`, 'r+'); // writable: Windows flushes only a handle opened for writing
   try {
-    handle = await fs.promises.open(`${databaseFile}-wal`, 'r+'); // writable: Windows flushes only a handle opened for writing
     await handle.datasync();
-  } catch {
-    // No WAL file (not in WAL mode) or it cannot be opened: the commit syncs what it must.
   } finally {
-    await handle?.close().catch(() => undefined);
+    await handle.close();
   }
 }
