@@ -124,7 +124,18 @@ export class DeliveryRuntime {
     this.worker.wake();
   }
 
+  /** A setOnline(true) running: the rows delivered in one batch say so once, not one look-up each. */
+  private markingOnline: Promise<void> | null = null;
+
   async setOnline(online: boolean): Promise<void> {
+    if (!online) return this.writeOnline(false);
+    this.markingOnline ??= this.writeOnline(true).finally(() => {
+      this.markingOnline = null;
+    });
+    return this.markingOnline;
+  }
+
+  private async writeOnline(online: boolean): Promise<void> {
     // Every delivered row says "online": written only when it changes (a commit per row cost the drain a disk sync each).
     const stored = await this.ctx.db.selectFrom('sync_state').select('value').where('key', '=', ONLINE_KEY).executeTakeFirst();
     if (stored?.value === String(online)) return;
