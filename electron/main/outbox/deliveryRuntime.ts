@@ -22,6 +22,11 @@ export interface DeliveryRuntimeOptions {
   /** Notified when rows were committed (ctx.outboxChanged): the worker looks at once. */
   outboxChanged: Signal;
   worker?: OutboxWorkerOptions;
+  /**
+   * True while a job writes in a worker thread (db/deskTurn.ts): a transaction's BEGIN on the app
+   * connection then waits with the connection lent to the desk's other calls (db/deskDriver.ts).
+   */
+  jobsWriting?: () => boolean;
   /** The job runner: a large pull is a job (run record, cancel, resume) written in its worker sessions (none: on the app's connection, no record). */
   jobs?: PullJobHost;
   /** How often to pull from the practice system while configured. */
@@ -69,7 +74,10 @@ export class DeliveryRuntime {
       mailDropDir: options.mailDropDir,
       signal: this.stopping.signal,
     };
-    this.worker = new OutboxWorker(ctx, options.deliverers(services), () => this.endpointCache !== null, options.worker);
+    this.worker = new OutboxWorker(ctx, options.deliverers(services), () => this.endpointCache !== null, {
+      ...options.worker,
+      jobsWriting: options.worker?.jobsWriting ?? options.jobsWriting,
+    });
     this.stopListening = options.outboxChanged.subscribe(() => this.worker.wake());
     // What is configured when the app opens (read before any call can change it).
     this.configuredKeyRead = this.endpoint().then((endpoint) => {

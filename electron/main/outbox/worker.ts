@@ -47,6 +47,8 @@ export interface OutboxWorkerOptions {
   /** How long "busy or failing" answers may last before a row is parked (default BUSY_LIMIT_MS). */
   busyLimitMs?: number;
   random?: () => number;
+  /** True while a job writes in a worker thread (see commitBatch); none: never. */
+  jobsWriting?: () => boolean;
 }
 
 export interface OutboxWorkerEvents {
@@ -157,6 +159,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   private readonly pollMs: number;
   private readonly busyLimitMs: number;
   private readonly random: () => number;
+  private readonly jobsWriting: () => boolean;
 
   constructor(
     private readonly ctx: AppContext,
@@ -170,6 +173,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     this.pollMs = options.pollMs ?? 15_000;
     this.busyLimitMs = options.busyLimitMs ?? BUSY_LIMIT_MS;
     this.random = options.random ?? Math.random;
+    this.jobsWriting = options.jobsWriting ?? (() => false);
   }
 
   start(): void {
@@ -363,12 +367,18 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
    * idempotency key, and the practice system answers as before), and the next commit that syncs
    * makes it durable with everything before it. A sent email's "delivered" mark is synced, as is
    * every other write of the app: an email sent again reaches the family twice.
+   *
+   * Not while a job writes in a worker: BEGIN then waits with the connection lent to the desk's
+   * other calls (db/deskDriver.ts), and a desk write among them (issuing PINs) would commit with
+   * synchronous = NORMAL too, unsynced when the clerk is told. (The setting cannot change inside a
+   * transaction, so it cannot wait until BEGIN holds the lock.) The batch then syncs at commit; the
+   * job's frames were synced off the main thread just before (deskDriver), so that sync is short.
    */
   private async commitBatch(batch: Outcome[]): Promise<void> {
     const writeAll = async (trx: Transaction<Database>) => {
       for (const outcome of batch) await outcome.write(trx);
     };
-    if (batch.some((outcome) => outcome.durable)) {
+    if (batch.some((outcome) => outcome.durable) || this.jobsWriting()) {
       await this.ctx.db.transaction().execute(writeAll);
       return;
     }
