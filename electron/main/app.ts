@@ -172,6 +172,7 @@ export async function createApp(config: AppConfig): Promise<App> {
   const jobs = new JobRunner(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding, deskTurn: opened.deskTurn.buffer });
   const openSyncSession = () => jobs.openSession({ kind: 'sync.apply', jobId: randomUUID() });
   const deliveries = new DeliveryRuntime(ctx, {
+    jobsWriting: () => opened.deskTurn.jobsWriting() || opened.deskTurn.workerWriting(),
     // A large pull is a job: its run record, its pages written in a worker session, cancelled from the status bar.
     jobs: {
       openSession: (jobId) => jobs.openSession({ kind: 'sync.apply', jobId }),

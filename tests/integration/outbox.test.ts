@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FamilyView, IssuedBatch } from '../../shared/api';
 import { NO_CHOICES } from '../../shared/domain/plan';
@@ -11,6 +12,7 @@ import { insertFamilies, lopezFamily } from '../support/fixtures';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { makeTempDir } from '../support/tempDir';
 import { asAdministrator } from '../support/signIn';
+import { jobsWriting } from '../../electron/main/db/deskTurn';
 import { connectDesk, DANA, invokeOk, openTestDesk } from '../support/testDesk';
 
 /** The workstation's clock, moved by the test so backoff windows pass without waiting. */
@@ -28,7 +30,10 @@ const ok = <T>(name: string, input: unknown): Promise<T> => invokeOk<T>(app, nam
 
 /** A family the portal also knows (it was seeded with the same demo practice), issued now. */
 async function issueFirstFamily(): Promise<IssuedBatch> {
-  const familyId = 'f-lopez';
+  return issueFamily('f-lopez');
+}
+
+async function issueFamily(familyId: string): Promise<IssuedBatch> {
   const family = await ok<FamilyView>('family.load', { familyId });
   const expectedPatientIds = family.children.map((c) => c.patientId);
   return ok<IssuedBatch>('pins.issue', { batchId: randomUUID(), familyId, choices: NO_CHOICES, expectedPatientIds, reviewToken: family.reviewToken });
@@ -59,6 +64,70 @@ afterEach(async () => {
 });
 
 describe('the outbox', () => {
+  /**
+   * Each commit of the app connection with the synchronous setting in force at that moment (1 =
+   * NORMAL: no disk sync; 2 = FULL), and whether the transaction wrote a PIN (or the desk's marked write below).
+   */
+  function watchCommits(): { synchronous: number; wrotePin: boolean }[] {
+    const sqlite = app.context.sqlite;
+    const prepare = sqlite.prepare.bind(sqlite);
+    const commits: { synchronous: number; wrotePin: boolean }[] = [];
+    let wrotePin = false;
+    sqlite.prepare = ((source: string) => {
+      if (/^\s*begin/i.test(source)) wrotePin = false;
+      if (/^\s*insert\s+into\s+"?pins"?\s/i.test(source) || source.includes("'desk-write'")) wrotePin = true;
+      if (/^\s*commit/i.test(source)) commits.push({ synchronous: Number(sqlite.pragma('synchronous', { simple: true })), wrotePin });
+      return prepare(source);
+    }) as typeof sqlite.prepare;
+    return commits;
+  }
+
+  it('records deliveries without a disk sync of their own, except while a job writes: a desk write made meanwhile still syncs (a PIN on disk before the clerk is told)', async () => {
+    insertFamilies(app.context.sqlite, [
+      {
+        id: 'f-kim',
+        name: 'Kim',
+        children: [{ id: 'p-jo', firstName: 'Jo', dateOfBirth: '2018-02-02' }],
+        contacts: [
+          {
+            id: 'c-min',
+            firstName: 'Min',
+            lastName: 'Kim',
+            email: 'min.kim@example.com',
+            links: [{ patientId: 'p-jo', sort: 1, authority: 'Joint', residesWith: true }],
+          },
+        ],
+      },
+    ]);
+    portal.addPatients(['p-jo']);
+    const commits = watchCommits();
+    await issueFirstFamily();
+    await app.deliveries.worker.drain();
+    expect(portal.enrollments()).toHaveLength(3);
+    // A quiet desk: the registrations' outcomes commit unsynced (a crash replays them under their idempotency key).
+    expect(commits.filter((c) => c.synchronous === 1).length).toBeGreaterThan(0);
+    expect(commits.filter((c) => c.wrotePin).map((c) => c.synchronous)).toEqual([2]);
+
+    // A job writes in a worker (a pull, an import): a BEGIN on the app connection waits with the connection lent to the desk's calls.
+    const turn = app.jobs.deskTurn!;
+    jobsWriting(turn, 1);
+    try {
+      commits.length = 0;
+      await issueFamily('f-kim');
+      // The clerk saves something while the outbox records Kim's outcome (its BEGIN waits for the job, the connection lent).
+      await Promise.all([
+        app.deliveries.worker.drain(),
+        app.context.db.transaction().execute((trx) => sql`INSERT INTO sync_state (key, value) VALUES ('desk-write', 'issued')`.execute(trx)),
+      ]);
+      expect(portal.enrollments().map((e) => e.patientId)).toContain('p-jo');
+      // No commit without a sync while the job writes: the PIN is on disk when the clerk reads "issued".
+      expect(commits.filter((c) => c.wrotePin).map((c) => c.synchronous)).toEqual([2, 2]); // Kim's PINs, the desk's write
+      expect(commits.every((c) => c.synchronous === 2)).toBe(true);
+    } finally {
+      jobsWriting(turn, -1);
+    }
+  });
+
   it('registers every PIN with the portal, then sends one Welcome email, and keeps no plain PIN afterwards', async () => {
     const batch = await issueFirstFamily();
     await app.deliveries.worker.drain();

@@ -417,6 +417,37 @@ describe('protocol v2 round trip', () => {
   });
 });
 
+describe('a registration queued before an update', () => {
+  it('goes out with the facts of its PIN when its stored details lack them, and with its own facts when it has them', async () => {
+    const desk = await openDesk('desk-old');
+    const other = await openDesk('desk-new');
+    insertFamilies(desk.context.sqlite, [PRACTICE[0]!]);
+    insertFamilies(other.context.sqlite, [PRACTICE[1]!]);
+    await issueFamily(desk, 'f-one');
+    await issueFamily(other, 'f-two');
+    // Ana's row as a desk of the previous version queued it: without the v2 facts (its sealed PIN kept).
+    const anaRow = value(desk, `SELECT id FROM outbox WHERE kind = 'portal.enrollment' AND ref = ?`, pinOf(desk, ANA.id)) as string;
+    const stored = JSON.parse(value(desk, 'SELECT payload FROM outbox WHERE id = ?', anaRow) as string) as Record<string, unknown>;
+    for (const fact of ['issuedAt', 'workstation', 'issuedBy', 'delivery', 'replacesPinId']) delete stored[fact];
+    desk.context.sqlite.prepare('UPDATE outbox SET payload = ? WHERE id = ?').run(JSON.stringify(stored), anaRow);
+    // Ben's row is whole: what it was queued with is what the practice system hears, whatever the PIN row says now.
+    other.context.sqlite.prepare(`UPDATE pins SET workstation = 'moved-desk' WHERE patient_id = ?`).run(BEN.id);
+
+    await desk.deliveries.worker.drain();
+    await other.deliveries.worker.drain();
+
+    expect(value(desk, `SELECT count(*) FROM outbox WHERE kind = 'portal.enrollment' AND status = 'delivered'`)).toBe(1);
+    expect(value(other, `SELECT count(*) FROM outbox WHERE kind = 'portal.enrollment' AND status = 'delivered'`)).toBe(1);
+    const res = await fetch(`${portal.url}${SYNC_PATHS.changes}?cursor=&limit=100`, { headers: auth });
+    const pins = changesPage.parse(await res.json()).pins;
+    const issuedAt = (app: App, patientId: string) => value(app, 'SELECT issued_at FROM pins WHERE patient_id = ?', patientId);
+    expect(pins.map((p) => [p.patientId, p.workstation, p.issuedBy, p.delivery, p.issuedAt])).toEqual([
+      [ANA.id, 'desk-old', 'Test Clerk', 'email', issuedAt(desk, ANA.id)],
+      [BEN.id, 'desk-new', 'Test Clerk', 'email', issuedAt(other, BEN.id)],
+    ]);
+  });
+});
+
 describe('mismatched protocol versions', () => {
   it('the v2 portal answers a v1 desk with a protocol-version error, and applies nothing', async () => {
     const changes = await fetch(`${portal.url}/v1/changes?cursor=`, { headers: auth });

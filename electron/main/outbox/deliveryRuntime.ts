@@ -22,6 +22,11 @@ export interface DeliveryRuntimeOptions {
   /** Notified when rows were committed (ctx.outboxChanged): the worker looks at once. */
   outboxChanged: Signal;
   worker?: OutboxWorkerOptions;
+  /**
+   * True while a job writes in a worker thread (db/deskTurn.ts): a transaction's BEGIN on the app
+   * connection then waits with the connection lent to the desk's other calls (db/deskDriver.ts).
+   */
+  jobsWriting?: () => boolean;
   /** The job runner: a large pull is a job (run record, cancel, resume) written in its worker sessions (none: on the app's connection, no record). */
   jobs?: PullJobHost;
   /** How often to pull from the practice system while configured. */
@@ -69,7 +74,10 @@ export class DeliveryRuntime {
       mailDropDir: options.mailDropDir,
       signal: this.stopping.signal,
     };
-    this.worker = new OutboxWorker(ctx, options.deliverers(services), () => this.endpointCache !== null, options.worker);
+    this.worker = new OutboxWorker(ctx, options.deliverers(services), () => this.endpointCache !== null, {
+      ...options.worker,
+      jobsWriting: options.worker?.jobsWriting ?? options.jobsWriting,
+    });
     this.stopListening = options.outboxChanged.subscribe(() => this.worker.wake());
     // What is configured when the app opens (read before any call can change it).
     this.configuredKeyRead = this.endpoint().then((endpoint) => {
@@ -124,7 +132,18 @@ export class DeliveryRuntime {
     this.worker.wake();
   }
 
+  /** A setOnline(true) running: the rows delivered in one batch say so once, not one look-up each. */
+  private markingOnline: Promise<void> | null = null;
+
   async setOnline(online: boolean): Promise<void> {
+    if (!online) return this.writeOnline(false);
+    this.markingOnline ??= this.writeOnline(true).finally(() => {
+      this.markingOnline = null;
+    });
+    return this.markingOnline;
+  }
+
+  private async writeOnline(online: boolean): Promise<void> {
     // Every delivered row says "online": written only when it changes (a commit per row cost the drain a disk sync each).
     const stored = await this.ctx.db.selectFrom('sync_state').select('value').where('key', '=', ONLINE_KEY).executeTakeFirst();
     if (stored?.value === String(online)) return;

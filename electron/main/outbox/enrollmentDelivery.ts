@@ -21,6 +21,9 @@ type Payload = Record<string, unknown>;
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
+/** The facts a v1 row lacks and reads from its PIN instead (the request's fallbacks below). */
+const V2_FACTS = ['issuedAt', 'workstation', 'issuedBy', 'delivery', 'replacesPinId'] as const;
+
 /**
  * The v2 request for one outbox row. The issuing desk writes every field into the payload; rows
  * queued by a v1 desk (before an update) lack the v2 facts, which are then read from the PIN they
@@ -28,12 +31,15 @@ const str = (value: unknown): string | undefined => (typeof value === 'string' ?
  */
 async function enrollmentRequestFor(ctx: AppContext, row: OutboxRow, payload: Payload): Promise<EnrollmentRequest> {
   const pinId = str(payload.pinId) ?? row.ref ?? '';
-  const pin = await ctx.db
-    .selectFrom('pins as p')
-    .leftJoin('clerks as k', 'k.id', 'p.issued_by')
-    .select(['p.issued_at', 'p.workstation', 'p.delivery', 'p.replaces_pin_id', 'p.issued_by', 'k.display_name'])
-    .where('p.id', '=', pinId)
-    .executeTakeFirst();
+  // A row the issuing desk wrote whole (v2) has every fact the PIN would give: no look-up per delivery.
+  const pin = V2_FACTS.every((fact) => fact in payload)
+    ? undefined
+    : await ctx.db
+        .selectFrom('pins as p')
+        .leftJoin('clerks as k', 'k.id', 'p.issued_by')
+        .select(['p.issued_at', 'p.workstation', 'p.delivery', 'p.replaces_pin_id', 'p.issued_by', 'k.display_name'])
+        .where('p.id', '=', pinId)
+        .executeTakeFirst();
   let welcomeFor: string | null;
   if ('welcomeForContactId' in payload) {
     welcomeFor = str(payload.welcomeForContactId) ?? null;

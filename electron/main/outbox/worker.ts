@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Selectable, type Transaction } from 'kysely';
 import { redactPins } from '../../../shared/domain/pin';
 import { appendAudit } from '../audit/audit';
@@ -7,6 +8,8 @@ import type { OutboxKind } from '../../../shared/outbox/kinds';
 import type { Database, OutboxTable } from '../db/schema';
 import { BUSY_LIMIT_MS, busyVerdict, DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../lib/backoff';
 import { DeliveryError } from '../lib/deliveryError';
+import { exclusive } from '../lib/exclusive';
+import { JSON_IDS, perConnection } from '../lib/perConnection';
 import { WakeLoop } from '../lib/wakeLoop';
 import { isOutboxKind, readOutboxPayload, type OutboxPayload } from './payloads';
 
@@ -44,6 +47,8 @@ export interface OutboxWorkerOptions {
   /** How long "busy or failing" answers may last before a row is parked (default BUSY_LIMIT_MS). */
   busyLimitMs?: number;
   random?: () => number;
+  /** True while a job writes in a worker thread (see commitBatch); none: never. */
+  jobsWriting?: () => boolean;
 }
 
 export interface OutboxWorkerEvents {
@@ -72,6 +77,38 @@ const OUTCOME_RETRY_MS = 5 * 60_000;
 const SECRET_FIELDS = ['pin', 'token'];
 
 const SYNC_KIND_SET: ReadonlySet<string> = new Set(SYNC_KINDS);
+const SYNC_KINDS_JSON = JSON.stringify(SYNC_KINDS);
+
+/**
+ * The rows to start now, oldest due first (index outbox_due_order): pending and due, their
+ * dependency (if any) delivered, the practice system's kinds only while it is configured, none of
+ * `busy` (in flight, or held after an outcome that could not be recorded).
+ */
+const dueRows = perConnection(
+  (sqlite) =>
+    sqlite.prepare(`
+      SELECT o.* FROM outbox o LEFT JOIN outbox dep ON dep.id = o.depends_on
+       WHERE o.status = 'pending' AND o.next_attempt_at <= @now
+         AND (o.depends_on IS NULL OR dep.status = 'delivered')
+         AND (@syncConfigured = 1 OR o.kind NOT IN (${JSON_IDS.replace('?', '@syncKinds')}))
+         AND o.id NOT IN (${JSON_IDS.replace('?', '@busy')})
+       ORDER BY o.next_attempt_at, o.created_at
+       LIMIT @room`) as BetterSqlite3.Statement<[DueParams], OutboxRow>,
+);
+
+const markDelivered = perConnection((sqlite) =>
+  sqlite.prepare<[{ id: string; at: string; attempts: number; payload: string }]>(
+    `UPDATE outbox SET status = 'delivered', delivered_at = @at, attempts = @attempts, last_error = NULL, busy_since = NULL, payload = @payload WHERE id = @id`,
+  ),
+);
+
+interface DueParams {
+  now: string;
+  syncConfigured: 0 | 1;
+  syncKinds: string;
+  busy: string;
+  room: number;
+}
 
 /** A finished delivery's outcome, waiting for the next batched commit. */
 interface Outcome {
@@ -122,6 +159,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
   private readonly pollMs: number;
   private readonly busyLimitMs: number;
   private readonly random: () => number;
+  private readonly jobsWriting: () => boolean;
 
   constructor(
     private readonly ctx: AppContext,
@@ -135,6 +173,7 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     this.pollMs = options.pollMs ?? 15_000;
     this.busyLimitMs = options.busyLimitMs ?? BUSY_LIMIT_MS;
     this.random = options.random ?? Math.random;
+    this.jobsWriting = options.jobsWriting ?? (() => false);
   }
 
   start(): void {
@@ -181,29 +220,24 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     return Math.min(this.pollMs, Math.max(0, next - this.ctx.now().getTime()));
   }
 
-  private dueQuery() {
-    const nowIso = this.ctx.now().toISOString();
-    let query = this.ctx.db
-      .selectFrom('outbox as o')
-      .leftJoin('outbox as dep', 'dep.id', 'o.depends_on')
-      .selectAll('o')
-      .where('o.status', '=', 'pending')
-      .where('o.next_attempt_at', '<=', nowIso)
-      .where((eb) => eb.or([eb('o.depends_on', 'is', null), eb('dep.status', '=', 'delivered')]));
-    if (!this.syncConfigured()) query = query.where('o.kind', 'not in', SYNC_KINDS);
-    return query;
-  }
-
   private async startDue(): Promise<number> {
     // Rows waiting for their outcome's commit do not hold a request slot, but are bounded too.
     const room = Math.min(this.concurrency - this.sending, 4 * this.concurrency - this.inFlight.size);
     if (room <= 0) return 0;
-    let query = this.dueQuery().orderBy('o.next_attempt_at').orderBy('o.created_at').limit(room);
-    const nowMs = this.ctx.now().getTime();
+    const now = this.ctx.now();
+    const nowMs = now.getTime();
     for (const [id, until] of this.held) if (until <= nowMs) this.held.delete(id);
     const busy = [...this.inFlight.keys(), ...this.held.keys()];
-    if (busy.length > 0) query = query.where('o.id', 'not in', busy);
-    const rows = await query.execute();
+    // One statement prepared once (this look runs after every request, about once per row delivered).
+    const rows = await exclusive(this.ctx.db, () =>
+      dueRows(this.ctx.sqlite).all({
+        now: now.toISOString(),
+        syncConfigured: this.syncConfigured() ? 1 : 0,
+        syncKinds: SYNC_KINDS_JSON,
+        busy: JSON.stringify(busy),
+        room,
+      }),
+    );
     let started = 0;
     for (const row of rows) {
       const subject = row.ref === null ? null : `${row.kind} ${row.ref}`;
@@ -271,18 +305,8 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
       // An email sent twice reaches a family twice; the practice system answers a repeated delivery id as before.
       await this.commit(!SYNC_KIND_SET.has(row.kind), async (trx) => {
         if (answer.write) await answer.write(trx);
-        await trx
-          .updateTable('outbox')
-          .set({
-            status: 'delivered',
-            delivered_at: now.toISOString(),
-            attempts: row.attempts + 1,
-            last_error: null,
-            busy_since: null,
-            payload: scrubbed(row.payload),
-          })
-          .where('id', '=', row.id)
-          .execute();
+        // Inside the batch's transaction (it holds the connection): one statement prepared once, as for dueRows.
+        markDelivered(this.ctx.sqlite).run({ id: row.id, at: now.toISOString(), attempts: row.attempts + 1, payload: scrubbed(row.payload) });
       });
       this.emit('delivered', row);
       return;
@@ -343,12 +367,18 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
    * idempotency key, and the practice system answers as before), and the next commit that syncs
    * makes it durable with everything before it. A sent email's "delivered" mark is synced, as is
    * every other write of the app: an email sent again reaches the family twice.
+   *
+   * Not while a job writes in a worker: BEGIN then waits with the connection lent to the desk's
+   * other calls (db/deskDriver.ts), and a desk write among them (issuing PINs) would commit with
+   * synchronous = NORMAL too, unsynced when the clerk is told. (The setting cannot change inside a
+   * transaction, so it cannot wait until BEGIN holds the lock.) The batch then syncs at commit; the
+   * job's frames were synced off the main thread just before (deskDriver), so that sync is short.
    */
   private async commitBatch(batch: Outcome[]): Promise<void> {
     const writeAll = async (trx: Transaction<Database>) => {
       for (const outcome of batch) await outcome.write(trx);
     };
-    if (batch.some((outcome) => outcome.durable)) {
+    if (batch.some((outcome) => outcome.durable) || this.jobsWriting()) {
       await this.ctx.db.transaction().execute(writeAll);
       return;
     }
