@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FamilyView, IssuedBatch } from '../../shared/api';
 import { NO_CHOICES } from '../../shared/domain/plan';
 import { normalizePin, verifyPin } from '../../shared/domain/pin';
@@ -57,6 +58,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   await app.close();
   await portal.close();
   await smtp.close();
@@ -66,19 +68,34 @@ afterEach(async () => {
 describe('the outbox', () => {
   /**
    * Each commit of the app connection with the synchronous setting in force at that moment (1 =
-   * NORMAL: no disk sync; 2 = FULL), and whether the transaction wrote a PIN (or the desk's marked write below).
+   * NORMAL: no disk sync; 2 = FULL), whether the transaction wrote a PIN (or the desk's marked write
+   * below), and whether the WAL file was synced after it before the next commit (`walSynced`: the
+   * desk's write while a job writes commits NORMAL and syncs the WAL off the main thread, db/deskDriver.ts).
    */
-  function watchCommits(): { synchronous: number; wrotePin: boolean }[] {
+  function watchCommits(): { synchronous: number; wrotePin: boolean; walSynced: boolean }[] {
     const sqlite = app.context.sqlite;
     const prepare = sqlite.prepare.bind(sqlite);
-    const commits: { synchronous: number; wrotePin: boolean }[] = [];
+    const commits: { synchronous: number; wrotePin: boolean; walSynced: boolean }[] = [];
     let wrotePin = false;
     sqlite.prepare = ((source: string) => {
       if (/^\s*begin/i.test(source)) wrotePin = false;
       if (/^\s*insert\s+into\s+"?pins"?\s/i.test(source) || source.includes("'desk-write'")) wrotePin = true;
-      if (/^\s*commit/i.test(source)) commits.push({ synchronous: Number(sqlite.pragma('synchronous', { simple: true })), wrotePin });
+      if (/^\s*commit/i.test(source)) commits.push({ synchronous: Number(sqlite.pragma('synchronous', { simple: true })), wrotePin, walSynced: false });
       return prepare(source);
     }) as typeof sqlite.prepare;
+    const open = fs.promises.open.bind(fs.promises);
+    vi.spyOn(fs.promises, 'open').mockImplementation(async (file, ...rest) => {
+      const handle = await open(file, ...rest);
+      if (String(file) === `${sqlite.name}-wal` && commits.length > 0) {
+        const datasync = handle.datasync.bind(handle);
+        const last = commits.at(-1)!;
+        handle.datasync = async () => {
+          await datasync();
+          last.walSynced = true;
+        };
+      }
+      return handle;
+    });
     return commits;
   }
 
@@ -120,9 +137,11 @@ describe('the outbox', () => {
         app.context.db.transaction().execute((trx) => sql`INSERT INTO sync_state (key, value) VALUES ('desk-write', 'issued')`.execute(trx)),
       ]);
       expect(portal.enrollments().map((e) => e.patientId)).toContain('p-jo');
-      // No commit without a sync while the job writes: the PIN is on disk when the clerk reads "issued".
-      expect(commits.filter((c) => c.wrotePin).map((c) => c.synchronous)).toEqual([2, 2]); // Kim's PINs, the desk's write
-      expect(commits.every((c) => c.synchronous === 2)).toBe(true);
+      // No commit without a sync while the job writes: the PIN is on disk when the clerk reads "issued"
+      // (a FULL commit, or a NORMAL one whose WAL was synced before the call answered).
+      const durable = (c: { synchronous: number; walSynced: boolean }) => c.synchronous === 2 || c.walSynced;
+      expect(commits.filter((c) => c.wrotePin).map(durable)).toEqual([true, true]); // Kim's PINs, the desk's write
+      expect(commits.every(durable)).toBe(true);
     } finally {
       jobsWriting(turn, -1);
     }

@@ -44,8 +44,6 @@ export const BUSY_TIMEOUT_MS = 5_000;
 const RETRY_MS = 2;
 const NOT_CONFIRMED =
   'The computer’s disk did not confirm the save, so it could be lost if the computer stops now. Do it again (issuing again from the same screen gives back the same PINs); if it keeps happening, ask IT to check the disk.';
-/** PRAGMA synchronous, read back as a number. */
-const SYNCHRONOUS_FULL = 2;
 
 const WRITE_NODES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
 const RAW_WRITE = /^\s*(insert|update|delete|replace)\b/i;
@@ -163,9 +161,15 @@ export class DeskSqliteDriver extends SqliteDriver {
     }
   }
 
-  /** A write begins without SQLite's sync when a job writes and the connection is at FULL (the outbox's NORMAL batches stay as they are). */
+  /**
+   * A write begins without SQLite's sync, and is synced off main after its commit, whenever a job
+   * writes: whatever the connection's setting when it begins. A desk write can be lent the
+   * connection while the outbox's replayable batch (synchronous NORMAL, set before its BEGIN) waits
+   * for a job that started after the outbox looked (outbox/worker.ts commitBatch); it must not
+   * inherit that NORMAL unsynced. The outbox's batch itself is then synced too: more than it needs.
+   */
   private syncOffMain(): boolean {
-    return this.turn.jobsWriting() && !this.sqlite.memory && this.sqlite.pragma('synchronous', { simple: true }) === SYNCHRONOUS_FULL;
+    return (this.turn.jobsWriting() || this.turn.workerWriting()) && !this.sqlite.memory;
   }
 
   /** The connection back at FULL; says whether the write that ended still has its sync to do. */
