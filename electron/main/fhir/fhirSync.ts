@@ -149,9 +149,10 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
       await call('fileBegin', { state: at, where: `${output.type} file ${file + 1}`, config, now: ctx.now().toISOString() });
       state = at;
       const moved = (progress: FileProgress) => {
+        totals.setAside += progress.setAside;
+        if (progress.staged === staged && progress.linesDone === state.export?.line) return; // no batch committed since
         state = { ...state, export: { ...job, file, line: progress.linesDone, staged: progress.staged } };
         staged = progress.staged;
-        totals.setAside += progress.setAside;
         report(staged, expected - staged);
       };
       // Up to CHUNKS_IN_FLIGHT chunks wait at the worker while the next arrive: the download goes on while it stages.
