@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDataCipher } from '../../electron/main/crypto/envelope';
-import { awaitManifest, kickOff, parseLine, readExportFile, searchSince, STAGE_BATCH, type Batch } from '../../electron/main/fhir/bulkClient';
+import { awaitManifest, kickOff, parseLine, readExportFile, searchSince, STAGE_BATCH } from '../../electron/main/fhir/bulkClient';
+import { LineBatches, type Batch } from '../../electron/main/fhir/ndjsonLines';
 import type { FhirEndpoint } from '../../electron/main/fhir/fhirHttp';
 import { SmartClient, smartPublicJwks } from '../../electron/main/fhir/smart';
 import { fileSecretStore } from '../../electron/main/secrets/secretStore';
@@ -172,6 +173,17 @@ describe('kick-off and polling', () => {
   });
 });
 
+/** An export file read as the sync reads it: its raw chunks, split into batches as the worker splits them. */
+async function readBatches(url: string, skip: number, onBatch: (batch: Batch) => void = () => undefined): Promise<{ batches: Batch[]; lines: number }> {
+  const batches: Batch[] = [];
+  const splitter = new LineBatches(skip, STAGE_BATCH, (batch) => {
+    batches.push(batch);
+    onBatch(batch);
+  });
+  await readExportFile(endpoint, url, async (bytes) => splitter.push(new Uint8Array(bytes)));
+  return { batches, lines: splitter.end() };
+}
+
 /** A batch's lines as the worker stages them (parseLine). */
 const parsed = (batch: Batch) => batch.lines.map(parseLine).flatMap((p) => ('resource' in p ? [p.resource] : []));
 const ids = (batch: Batch) => parsed(batch).map((r) => (r as { id: string }).id);
@@ -199,11 +211,7 @@ describe('export files', () => {
       await released;
       res.end(`${patient(9999)}\r\n`);
     });
-    const batches: Batch[] = [];
-    const lines = await readExportFile(endpoint, `${origin}/fhir/files/1.ndjson`, 0, async (batch) => {
-      batches.push(batch);
-      if (batches.length === 1) release();
-    });
+    const { batches, lines } = await readBatches(`${origin}/fhir/files/1.ndjson`, 0, release);
     expect(lines).toBe(STAGE_BATCH + 11);
     expect(batches.map((b) => b.lines.length)).toEqual([STAGE_BATCH, 11]);
     expect(batches[0]!.linesDone).toBe(STAGE_BATCH);
@@ -217,10 +225,7 @@ describe('export files', () => {
       res.writeHead(200, { 'content-type': 'application/fhir+ndjson' });
       res.end([patient(1), huge, 'not json', '', patient(2), '[1,2]', patient(3)].join('\n'));
     });
-    const batches: Batch[] = [];
-    await readExportFile(endpoint, `${origin}/fhir/files/1.ndjson`, 0, async (batch) => {
-      batches.push(batch);
-    });
+    const { batches } = await readBatches(`${origin}/fhir/files/1.ndjson`, 0);
     expect(batches).toHaveLength(1);
     expect(ids(batches[0]!)).toEqual(['p1', 'p2', 'p3']);
     expect(batches[0]!.unreadable).toEqual([{ line: 2, problem: 'larger than this desk accepts (over 1 MB)' }]);
@@ -229,11 +234,8 @@ describe('export files', () => {
       { line: 3, problem: 'not a FHIR resource (not a JSON object)' },
       { line: 5, problem: 'not a FHIR resource (not a JSON object)' },
     ]);
-    const resumed: Batch[] = [];
     // Blank lines are not counted: p1, the huge line and 'not json' are the first three.
-    await readExportFile(endpoint, `${origin}/fhir/files/1.ndjson`, 3, async (batch) => {
-      resumed.push(batch);
-    });
+    const { batches: resumed } = await readBatches(`${origin}/fhir/files/1.ndjson`, 3);
     expect(ids(resumed[0]!)).toEqual(['p2', 'p3']);
     expect(resumed[0]!.unreadable).toEqual([]);
     expect(notResources(resumed[0]!)).toEqual([{ line: 5, problem: 'not a FHIR resource (not a JSON object)' }]);

@@ -201,6 +201,58 @@ describe('families where the EHR has no household Groups', () => {
   });
 });
 
+describe('a person with a RelatedPerson per child', () => {
+  it('is one contact with the fields of the most recently updated of them, on every page, whichever child comes first', async () => {
+    const mirror = await emptyMirror('one-person');
+    const child = (id: string, chart: string) => ({
+      resourceType: 'Patient',
+      id,
+      identifier: [{ type: { coding: [MR_TYPE] }, value: chart }],
+      name: [{ family: 'Okafor', given: [id] }],
+    });
+    const mother = (id: string, kid: string, updated: string, email: string) => ({
+      resourceType: 'RelatedPerson',
+      id,
+      meta: { lastUpdated: updated },
+      identifier: [{ system: config.contactIdentifierSystem, value: 'person-7' }],
+      patient: { reference: `Patient/${kid}` },
+      relationship: [{ coding: [{ system: V3_ROLE_CODE, code: 'MTH' }] }],
+      name: [{ family: 'Okafor', given: ['Ngozi'] }],
+      telecom: [{ system: 'email', value: email }],
+    });
+    stageResources(
+      mirror,
+      'p',
+      [
+        child('kid-a', 'A-1'),
+        child('kid-b', 'B-1'),
+        child('kid-c', 'C-1'),
+        // The first child's is the oldest; the newest is the second child's; the third child's is in between.
+        mother('rp-a', 'kid-a', '2026-01-01T00:00:00.000Z', 'old@example.org'),
+        mother('rp-b', 'kid-b', '2026-06-01T00:00:00.000Z', 'new@example.org'),
+        mother('rp-c', 'kid-c', '2026-03-01T00:00:00.000Z', 'middle@example.org'),
+      ],
+      config,
+      NOW,
+    );
+    // A page per patient: each page asks for the person again.
+    const pages = [...assemblePages(mirror, 'p', { config, now: NOW, pageRows: 1, cursorBefore: '', cursorAfter: 'end' })];
+    const emails = pages.flatMap((page) => page.contacts.map((c) => [c.id, c.email]));
+    expect(emails).toEqual([
+      ['person-7', 'new@example.org'],
+      ['person-7', 'new@example.org'],
+      ['person-7', 'new@example.org'],
+    ]);
+    for (const page of pages) applyChangesPage(mirror, page, { now: NOW });
+    expect(mirror.prepare('SELECT id, email FROM contacts').raw().all()).toEqual([['person-7', 'new@example.org']]);
+    expect(mirror.prepare('SELECT patient_id FROM patient_contacts WHERE contact_id = ? ORDER BY patient_id').pluck().all('person-7')).toEqual([
+      'kid-a',
+      'kid-b',
+      'kid-c',
+    ]);
+  });
+});
+
 describe('an EHR without the practice’s extensions', () => {
   it('infers Authority, Sort and Resides-with, and lists the patient for the administrator to confirm', async () => {
     const ehr = await startFhirServer({ retryAfterSeconds: 0 });

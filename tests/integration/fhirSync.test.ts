@@ -252,7 +252,7 @@ describe('a load stopped half-way, and a server without _since', () => {
     ]);
   }, 60_000);
 
-  it('a line of an export file that is not a resource is listed in Sync problems by file and line; the rest is applied', async () => {
+  it('a line of an export file that is not a resource, or is over 1 MB, is listed in Sync problems by file and line; the rest is applied', async () => {
     const app = await fhirDesk('garbage');
     await register(app);
     const [one] = await search<Patient>('Patient?_count=1');
@@ -260,7 +260,13 @@ describe('a load stopped half-way, and a server without _since', () => {
     intercept = (url) => {
       if (served || !url.pathname.includes('/$export-file/')) return null;
       served = true;
-      return { status: 200, headers: { 'content-type': 'application/fhir+ndjson' }, body: `${JSON.stringify(one)}\n{"resourceType": "Patient", "id": \n` };
+      // Over 1 MB, the third line reaches the worker in many network chunks: it is set aside, not held.
+      const huge = JSON.stringify({ ...one, id: 'huge', text: { status: 'generated', div: 'x'.repeat(1024 * 1024) } });
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/fhir+ndjson' },
+        body: `${JSON.stringify(one)}\n{"resourceType": "Patient", "id": \n${huge}\n`,
+      };
     };
     const summary = await invokeOk<SyncSummary>(app, 'sync.now');
     expect(summary.setAside).toBeGreaterThanOrEqual(1);
@@ -268,6 +274,10 @@ describe('a load stopped half-way, and a server without _since', () => {
     expect(problems.problems).toContainEqual(
       expect.objectContaining({ kind: 'fhir', recordId: 'Patient file 1, line 2', problem: 'not a FHIR resource (not a JSON object)' }),
     );
+    expect(problems.problems).toContainEqual(
+      expect.objectContaining({ kind: 'fhir', recordId: 'Patient file 1, line 3', problem: 'larger than this desk accepts (over 1 MB)' }),
+    );
+    expect(count(app, 'SELECT count(*) FROM patients WHERE id = ?', 'huge')).toBe(0);
     expect(count(app, 'SELECT count(*) FROM patients WHERE id = ?', one!.id)).toBe(1);
   }, 60_000);
 

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { DeliveryError } from '../lib/deliveryError';
 import { MAX_RETRY_AFTER_MS, retryAfterMs, SyncCancelled } from '../sync/http';
-import { drop, fhirBase, fhirFetch, onFhirHost, readJson, statusError, streamLines, type FhirEndpoint } from './fhirHttp';
+import { drop, fhirBase, fhirFetch, onFhirHost, readJson, statusError, streamBytes, type FhirEndpoint } from './fhirHttp';
 
 /**
  * FHIR Bulk Data Access (issue 15): the kick-off (`Group/[id]/$export`, or `Patient/$export`
  * without a group), polling the status address as the server asks (Retry-After honoured, at most
- * an hour a wait, and a bounded number of polls), the manifest, and each NDJSON file streamed line
- * by line into batches. Increments: `_since` on the kick-off; a server that refuses `_since`
- * is asked with `_lastUpdated` searches instead, page by page (searchSince).
+ * an hour a wait, and a bounded number of polls), the manifest, and each NDJSON file streamed as
+ * raw bytes to the job worker, which splits and stages it (ndjsonLines.ts, ingestOps.ts).
+ * Increments: `_since` on the kick-off; a server that refuses `_since` is asked with `_lastUpdated` searches instead, page by page (searchSince).
  */
 
 /** What the desk loads: families (Group), patients, their guardians, and appointments. */
@@ -147,21 +147,6 @@ export async function awaitManifest(
   );
 }
 
-/**
- * A batch of NDJSON lines as text, with where the file stands after it (lines read). The lines are
- * parsed where they are staged (the worker): this thread only splits them, and text crosses to the
- * worker far cheaper than parsed objects.
- */
-export interface Batch {
-  lines: string[];
-  /** The line number of each of `lines` (1-based, blank lines not counted). */
-  lineNumbers: number[];
-  /** Lines of this file read so far (batch included); the resume point. */
-  linesDone: number;
-  /** Lines too long to hold: set aside, with why. */
-  unreadable: { line: number; problem: string }[];
-}
-
 /** One NDJSON line as a resource, or why it is not one. */
 export function parseLine(text: string): { resource: object } | { problem: string } {
   let resource: unknown;
@@ -174,10 +159,11 @@ export function parseLine(text: string): { resource: object } | { problem: strin
 }
 
 /**
- * Streams one export file line by line, skipping the first `skipLines` (already staged before a
- * restart), and hands on batches of STAGE_BATCH resources. Never holds the whole file.
+ * Streams one export file as its raw bytes, chunk by chunk (`onBytes`, awaited before the next
+ * read: the file is never held whole). The lines are split and staged where they are written, in
+ * the job worker (ingestOps.ts with ndjsonLines.ts), so this thread only hands bytes on.
  */
-export async function readExportFile(endpoint: FhirEndpoint, fileUrl: string, skipLines: number, onBatch: (batch: Batch) => Promise<void>): Promise<number> {
+export async function readExportFile(endpoint: FhirEndpoint, fileUrl: string, onBytes: (bytes: ArrayBuffer) => Promise<void>): Promise<void> {
   const url = onFhirHost(endpoint, fileUrl, 'export file');
   const answer = await fhirFetch(endpoint, url, NDJSON_HEADERS);
   if (answer.status === 404 || answer.status === 410) {
@@ -188,36 +174,7 @@ export async function readExportFile(endpoint: FhirEndpoint, fileUrl: string, sk
     const body = await readJson(answer, 64 * 1024, endpoint.signal).catch(() => null);
     throw statusError(answer, 'an export file', body);
   }
-  let line = 0;
-  const empty = (): Batch => ({ lines: [], lineNumbers: [], linesDone: 0, unreadable: [] });
-  let batch = empty();
-  const flush = async () => {
-    if (batch.lines.length === 0 && batch.unreadable.length === 0) return;
-    batch.linesDone = line;
-    const full = batch;
-    batch = empty();
-    await onBatch(full);
-  };
-  const take = async (item: () => void) => {
-    line += 1;
-    if (line <= skipLines) return;
-    item();
-    if (batch.lines.length + batch.unreadable.length >= STAGE_BATCH) await flush();
-  };
-  await streamLines(
-    answer,
-    {
-      onLine: (text) =>
-        take(() => {
-          batch.lines.push(text);
-          batch.lineNumbers.push(line);
-        }),
-      onOversize: () => take(() => batch.unreadable.push({ line, problem: 'larger than this desk accepts (over 1 MB)' })),
-    },
-    { signal: endpoint.signal },
-  );
-  await flush();
-  return line;
+  await streamBytes(answer, onBytes, { signal: endpoint.signal });
 }
 
 /** Asks the server to forget a finished export (best effort: it expires anyway). */

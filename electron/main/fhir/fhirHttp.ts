@@ -168,48 +168,18 @@ export function statusError(answer: Pick<FhirAnswer, 'status' | 'headers'>, what
   return new DeliveryError(`The EHR turned down ${what} (HTTP ${status}${said ? `: ${said}` : ''}). Check Settings > Practice system.`, true);
 }
 
-/** Bytes one NDJSON line may take: a resource larger than this is set aside unread. */
-export const MAX_LINE_BYTES = 1024 * 1024;
-
 /**
- * Reads an NDJSON body line by line, never holding more than one line (up to maxLineBytes) and
- * one network chunk: `onLine(text)` for each line, `onOversize()` for a line past the cap (skipped
- * to its end). Resolves with the number of lines seen (both kinds).
+ * Reads a body chunk by chunk as it arrives, each a copy in its own ArrayBuffer (the caller may
+ * transfer it to a worker: the stream's own buffers are never handed on). `onBytes` is awaited
+ * before the next read, so a slow consumer slows the download instead of piling chunks up.
  */
-export async function streamLines(
-  answer: FhirAnswer,
-  handlers: { onLine: (line: string) => Promise<void> | void; onOversize: () => Promise<void> | void },
-  options: { maxLineBytes?: number; signal?: AbortSignal } = {},
-): Promise<number> {
-  const cap = options.maxLineBytes ?? MAX_LINE_BYTES;
+export async function streamBytes(answer: FhirAnswer, onBytes: (bytes: ArrayBuffer) => Promise<void>, options: { signal?: AbortSignal } = {}): Promise<void> {
   const body = answer.response.body;
   if (!body) {
     answer.done();
-    return 0;
+    return;
   }
   const reader = body.getReader();
-  const decoder = new TextDecoder('utf-8');
-  let parts: Uint8Array[] = [];
-  let size = 0;
-  let skipping = false;
-  let lines = 0;
-  const endLine = async () => {
-    if (skipping) {
-      skipping = false;
-      lines += 1;
-      await handlers.onOversize();
-    } else if (size > 0) {
-      const text = decoder.decode(Buffer.concat(parts, size)).replace(/\r$/, '');
-      parts = [];
-      size = 0;
-      if (text.trim()) {
-        lines += 1;
-        await handlers.onLine(text);
-      }
-    }
-    parts = [];
-    size = 0;
-  };
   try {
     for (;;) {
       let chunk: Awaited<ReturnType<typeof reader.read>>;
@@ -221,32 +191,10 @@ export async function streamLines(
       }
       if (chunk.done) break;
       answer.touch();
-      let bytes = chunk.value;
-      for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10)) {
-        const head = bytes.subarray(0, nl);
-        if (!skipping && size + head.byteLength <= cap) {
-          parts.push(head);
-          size += head.byteLength;
-        } else skipping = true;
-        await endLine();
-        bytes = bytes.subarray(nl + 1);
-      }
-      if (bytes.byteLength > 0 && !skipping) {
-        if (size + bytes.byteLength > cap) {
-          skipping = true;
-          parts = [];
-          size = 0;
-        } else {
-          // Copied: the stream may reuse its buffer.
-          parts.push(Uint8Array.from(bytes));
-          size += bytes.byteLength;
-        }
-      }
+      if (chunk.value.byteLength > 0) await onBytes(chunk.value.slice().buffer);
     }
-    await endLine();
   } finally {
     await reader.cancel().catch(() => undefined);
     answer.done();
   }
-  return lines;
 }

@@ -11,13 +11,14 @@ import { SyncCancelled } from '../sync/http';
 import type { PullProgress } from '../sync/pull';
 import { awaitManifest, deleteExport, EXPORT_TYPES, ExportGone, kickOff, readExportFile, searchSince, type Manifest, type Wait } from './bulkClient';
 import { fhirBase, type FhirEndpoint } from './fhirHttp';
-import { fhirIngestOps, readFhirState, type FhirSyncState, type IngestOps, type StageArgs } from './ingestOps';
+import { fhirIngestOps, readFhirState, type FhirSyncState, type FileProgress, type IngestOps, type StageArgs } from './ingestOps';
 
 /**
  * A sync from the practice's EHR over FHIR (issue 15), the FHIR counterpart of sync/pull.ts:
  *
  * 1. an export: kicked off (with `_since` after the first load), followed until its manifest is
- *    ready, then each NDJSON file streamed into the staging table in batches of 500 resources;
+ *    ready, then each NDJSON file streamed as raw bytes (each network chunk transferred, not
+ *    copied) to the worker, which splits the lines and stages them in batches of 500 resources;
  *    the status address, the manifest and the lines done of each file are kept in sync_state in
  *    the same transaction as each batch, so a cancelled or interrupted sync resumes where it
  *    stopped (the file it was in is asked again and its first lines skipped);
@@ -41,18 +42,24 @@ export interface FhirSyncOptions {
 }
 
 const DEFAULT_PAGE_LIMIT = 500;
+/** Export file chunks handed to the worker and not yet staged, at most (each a network read, tens of KB). */
+const CHUNKS_IN_FLIGHT = 4;
 
 /** Calls an ingest op in the worker, or on the app's connection under its lock. */
 function ingestCaller(
   ctx: AppContext,
   openSession: () => JobSession | null,
-): { call: <K extends keyof IngestOps>(op: K, args: Parameters<IngestOps[K]>[0]) => Promise<ReturnType<IngestOps[K]>>; end(): void } {
+): {
+  /** `transfer`: buffers handed to the worker without a copy (then unusable here). */
+  call: <K extends keyof IngestOps>(op: K, args: Parameters<IngestOps[K]>[0], transfer?: ArrayBuffer[]) => Promise<ReturnType<IngestOps[K]>>;
+  end(): void;
+} {
   let session: JobSession | null | undefined;
   let local: IngestOps | undefined;
   return {
-    call: async (op, args) => {
+    call: async (op, args, transfer) => {
       session ??= openSession();
-      if (session) return session.call(op, args);
+      if (session) return session.call(op, args, transfer);
       local ??= fhirIngestOps(ctx.sqlite);
       const fn = local[op] as (a: typeof args) => ReturnType<IngestOps[typeof op]>;
       return exclusive(ctx.db, () => fn(args));
@@ -72,7 +79,7 @@ export async function runFhirSync(ctx: AppContext, endpoint: FhirEndpoint, optio
 
 type Call = ReturnType<typeof ingestCaller>['call'];
 /** What one staging call carries: parsed resources (a search page) or an export file's lines. */
-type StagedBatch = Pick<StageArgs, 'resources' | 'lines' | 'lineNumbers' | 'unreadable'>;
+type StagedBatch = Pick<StageArgs, 'resources' | 'unreadable'>;
 
 async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSyncOptions, call: Call): Promise<SyncSummary> {
   const { signal } = endpoint;
@@ -94,7 +101,7 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
     const runId = next.export!.runId;
     const counts = await call('stage', { runId, ...batch, where, state: next, config, now: ctx.now().toISOString() });
     state = next;
-    staged += batch.resources.length + (batch.lines?.length ?? 0);
+    staged += batch.resources.length;
     totals.setAside += counts.setAside;
     report(staged, expected - staged);
     await yieldToEventLoop();
@@ -138,14 +145,27 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
     for (let file = job.file; file < manifest.output.length; file += 1) {
       const output = manifest.output[file]!;
       if (!(EXPORT_TYPES as readonly string[]).includes(output.type)) continue;
-      const skip = file === job.file ? job.line : 0;
-      await readExportFile(endpoint, output.url, skip, (batch) =>
-        stage(
-          { resources: [], lines: batch.lines, lineNumbers: batch.lineNumbers, unreadable: batch.unreadable },
-          { ...state, export: { ...job, file, line: batch.linesDone, staged: staged + batch.lines.length } },
-          `${output.type} file ${file + 1}`,
-        ),
-      );
+      const at: FhirSyncState = { ...state, export: { ...job, file, line: file === job.file ? job.line : 0, staged } };
+      await call('fileBegin', { state: at, where: `${output.type} file ${file + 1}`, config, now: ctx.now().toISOString() });
+      state = at;
+      const moved = (progress: FileProgress) => {
+        totals.setAside += progress.setAside;
+        if (progress.staged === staged && progress.linesDone === state.export?.line) return; // no batch committed since
+        state = { ...state, export: { ...job, file, line: progress.linesDone, staged: progress.staged } };
+        staged = progress.staged;
+        report(staged, expected - staged);
+      };
+      // Up to CHUNKS_IN_FLIGHT chunks wait at the worker while the next arrive: the download goes on while it stages.
+      const inFlight: Promise<void>[] = [];
+      await readExportFile(endpoint, output.url, async (bytes) => {
+        if (signal?.aborted) throw new SyncCancelled();
+        const sent = call('fileBytes', { bytes }, [bytes]).then(moved);
+        sent.catch(() => undefined); // awaited below, in order
+        inFlight.push(sent);
+        if (inFlight.length >= CHUNKS_IN_FLIGHT) await inFlight.shift();
+      });
+      while (inFlight.length > 0) await inFlight.shift();
+      moved(await call('fileEnd', null));
       state = { ...state, export: { ...job, file: file + 1, line: 0, staged } };
       await call('saveState', state);
     }

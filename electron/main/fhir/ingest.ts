@@ -244,17 +244,25 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
     if (toFlag.length > 0 || toClear.length > 0) turn(() => flushAll.immediate());
   };
   const contactsOfPage = new Set<string>();
-  /** The contact from the person's most recently updated RelatedPerson of this run. */
-  const personOf = (contactId: string): ContactRecord | null => {
-    const body = q.latestOfContact.get(runId, contactId) as string | undefined;
-    if (body === undefined) return null;
-    const outcome = mapRelatedPerson(JSON.parse(body) as StagedRelatedPerson, ctx);
+  /**
+   * The contact from the person's most recently updated RelatedPerson of this run (`rp`, mapped to
+   * `contact`, when that is the one: most people have a single RelatedPerson, read once).
+   */
+  const personOf = (rp: StagedRelatedPerson, contact: ContactRecord): ContactRecord | null => {
+    const latest = q.latestOfContact.get(runId, contact.id) as { rowid: number; resource_id: string } | undefined;
+    if (latest === undefined) return null;
+    if (latest.resource_id === rp.id) return contact;
+    const outcome = mapRelatedPerson(JSON.parse(q.bodyAt.get(latest.rowid) as string) as StagedRelatedPerson, ctx);
     return outcome.kind === 'contact' ? outcome.contact : null;
   };
   const addContact = (p: Page, contact: ContactRecord | null) => {
     if (contact === null || contactsOfPage.has(contact.id)) return;
     contactsOfPage.add(contact.id);
     p.contacts.push(contact);
+  };
+  /** A RelatedPerson's contact on the page: its person's latest one, looked up only when the page does not have it yet. */
+  const addPerson = (p: Page, rp: StagedRelatedPerson, contact: ContactRecord) => {
+    if (!contactsOfPage.has(contact.id)) addContact(p, personOf(rp, contact) ?? contact);
   };
   const addAppointments = (p: Page, patientId: string) => {
     for (const body of q.ofPatient.all(runId, patientId, 'Appointment') as string[]) {
@@ -267,9 +275,9 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
 
   page = emptyPage();
   let patientsInPage = 0;
-  for (const [, body] of inChunks<[number, string]>(q.patients, [runId])) {
+  for (const [, body, familyId] of inChunks<[number, string, string | null]>(q.patients, [runId])) {
     const patient = JSON.parse(body) as StagedPatient;
-    const outcome = mapPatient(patient, (q.familyOf.get(runId, patient.id) as string | undefined) ?? null, ctx);
+    const outcome = mapPatient(patient, familyId, ctx);
     if (outcome.kind === 'merged') {
       page.tombstones.push(outcome.tombstone);
     } else {
@@ -286,7 +294,7 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
         if (c.kind === 'removed') page.tombstones.push(c.tombstone);
         else if (c.kind === 'unusable') setAside('contact', rp.id, c.problem);
         else {
-          addContact(page, personOf(c.contact.id) ?? c.contact);
+          addPerson(page, rp, c.contact);
           drafts.push(c.link);
         }
       }
@@ -329,7 +337,7 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
       if (c.kind === 'removed') page.tombstones.push(c.tombstone);
       else if (c.kind === 'unusable') setAside('contact', rp.id, c.problem);
       else {
-        addContact(page, personOf(c.contact.id) ?? c.contact);
+        addPerson(page, rp, c.contact);
         const draft = fromMirror(q, c.link);
         const settled = settleLinks([draft], null);
         page.patientContacts.push(...settled.links);
@@ -379,16 +387,21 @@ function statements(sqlite: BetterSqlite3.Database) {
     derivedFamilies: s(
       `SELECT family_id, max(family_name) FROM fhir_staging_family WHERE run_id = ? AND source = 'derived' GROUP BY family_id ORDER BY family_id`,
     ).raw(),
-    patients: s(`SELECT rowid, body FROM fhir_staging WHERE run_id = ? AND resource_type = 'Patient' AND rowid > ? ORDER BY rowid LIMIT ?`),
-    familyOf: s('SELECT family_id FROM fhir_staging_family WHERE run_id = ? AND patient_id = ?').pluck(),
+    // With each patient's family (placeFamilies): one read instead of a lookup per patient.
+    patients: s(
+      `SELECT s.rowid, s.body, f.family_id FROM fhir_staging s
+         LEFT JOIN fhir_staging_family f ON f.run_id = s.run_id AND f.patient_id = s.resource_id
+        WHERE s.run_id = ? AND s.resource_type = 'Patient' AND s.rowid > ? ORDER BY s.rowid LIMIT ?`,
+    ),
     // INDEXED BY: without statistics SQLite would pick the (run, type, id) index and read a whole type per patient.
     ofPatient: s(
       'SELECT body FROM fhir_staging INDEXED BY fhir_staging_patient WHERE run_id = ? AND patient_id = ? AND resource_type = ? ORDER BY resource_id',
     ).pluck(),
     latestOfContact: s(
-      `SELECT body FROM fhir_staging WHERE run_id = ? AND contact_id = ? AND resource_type = 'RelatedPerson'
+      `SELECT rowid, resource_id FROM fhir_staging WHERE run_id = ? AND contact_id = ? AND resource_type = 'RelatedPerson'
         ORDER BY last_updated DESC, resource_id LIMIT 1`,
-    ).pluck(),
+    ),
+    bodyAt: s('SELECT body FROM fhir_staging WHERE rowid = ?').pluck(),
     orphans: s(
       `SELECT s.rowid, s.resource_type, s.body FROM fhir_staging s
         WHERE s.run_id = ? AND s.resource_type = ?

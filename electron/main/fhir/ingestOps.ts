@@ -5,7 +5,8 @@ import { INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from '../sync/apply
 import { applyPageOfRun, PartSizer, syncApplyOps } from '../sync/applyOps';
 import { deskAsksOf, waitForDesk } from '../db/deskTurn';
 import { jobWrites } from '../db/jobWrites';
-import { parseLine, type Manifest } from './bulkClient';
+import { parseLine, STAGE_BATCH, type Manifest } from './bulkClient';
+import { LineBatches } from './ndjsonLines';
 import { assemblePages, clearStaging, stageResources } from './ingest';
 import { placeFamilies } from './households';
 
@@ -79,6 +80,22 @@ export interface StageArgs {
   now: string;
 }
 
+export interface FileBeginArgs {
+  /** The sync's state with the export at this file: its `line` (lines staged before) and `staged` so far. */
+  state: FhirSyncState;
+  /** Where the lines come from, for the set-aside list ("Patient file 1"). */
+  where: string;
+  config: FhirMappingConfig;
+  now: string;
+}
+
+/** Where an export file stands: lines of it staged (the resume point), resources staged in the run, lines set aside since the last call. */
+export interface FileProgress {
+  linesDone: number;
+  staged: number;
+  setAside: number;
+}
+
 export interface ApplyNextArgs {
   runId: string;
   config: FhirMappingConfig;
@@ -107,31 +124,92 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
   );
   /** The run's pages being assembled (a generator over the staging table, read in chunks). */
   const assembling = new Map<string, Generator<ChangesPage>>();
+  /** Lines parsed here (text crosses threads far cheaper than objects), staged with the file's position in one transaction. */
+  const stageBatch = ({
+    runId,
+    resources,
+    lines = [],
+    lineNumbers = [],
+    unreadable,
+    where,
+    state,
+    config,
+    now,
+  }: StageArgs): { staged: number; setAside: number } => {
+    const parsed = [...resources];
+    const problems = [...unreadable];
+    lines.forEach((text, i) => {
+      const outcome = parseLine(text);
+      if ('resource' in outcome) parsed.push(outcome.resource);
+      else problems.push({ line: lineNumbers[i] ?? 0, problem: outcome.problem });
+    });
+    return turn(() =>
+      sqlite
+        .transaction(() => {
+          const result = stageResources(sqlite, runId, parsed, config, new Date(now));
+          for (const { line, problem } of problems) setAside.run(`${where}, line ${line}`, problem, `fhir:${runId}`, now);
+          writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state));
+          return { staged: result.staged, setAside: result.setAside + problems.length };
+        })
+        .immediate(),
+    );
+  };
+  /** The export file being staged from its bytes (fileBegin … fileEnd). */
+  let file: { batches: LineBatches; staged: { done: number; position: number; setAside: number } } | null = null;
+  /** What the file's batches committed so far; setAside counted since the last call. */
+  const progressOf = (f: NonNullable<typeof file>): FileProgress => {
+    const setAside = f.staged.setAside;
+    f.staged.setAside = 0;
+    return { linesDone: f.staged.position, staged: f.staged.done, setAside };
+  };
   return {
     ...sync,
     saveState: (state: FhirSyncState): null => {
       turn(() => writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state)));
       return null;
     },
-    stage: ({ runId, resources, lines = [], lineNumbers = [], unreadable, where, state, config, now }: StageArgs): { staged: number; setAside: number } => {
+    stage: (args: StageArgs): { staged: number; setAside: number } => {
       durable(false);
-      const parsed = [...resources];
-      const problems = [...unreadable];
-      lines.forEach((text, i) => {
-        const outcome = parseLine(text);
-        if ('resource' in outcome) parsed.push(outcome.resource);
-        else problems.push({ line: lineNumbers[i] ?? 0, problem: outcome.problem });
+      return stageBatch(args);
+    },
+    /**
+     * An export file's bytes, as they arrive (fhirSync.ts hands on each network chunk, transferred): split into
+     * lines here (ndjsonLines.ts), staged STAGE_BATCH lines a transaction, each with the file's position
+     * (`fileBegin`'s state, its line and staged count moved on), so a sync resumes after the last batch.
+     */
+    fileBegin: (args: FileBeginArgs): null => {
+      const job = args.state.export!;
+      const staged = { done: job.staged, position: job.line, setAside: 0 };
+      const batches = new LineBatches(job.line, STAGE_BATCH, (batch) => {
+        durable(false);
+        const counts = stageBatch({
+          runId: job.runId,
+          resources: [],
+          ...batch,
+          where: args.where,
+          state: { ...args.state, export: { ...job, line: batch.linesDone, staged: staged.done + batch.lines.length } },
+          config: args.config,
+          now: args.now,
+        });
+        staged.done += batch.lines.length;
+        staged.position = batch.linesDone;
+        staged.setAside += counts.setAside;
       });
-      return turn(() =>
-        sqlite
-          .transaction(() => {
-            const result = stageResources(sqlite, runId, parsed, config, new Date(now));
-            for (const { line, problem } of problems) setAside.run(`${where}, line ${line}`, problem, `fhir:${runId}`, now);
-            writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state));
-            return { staged: result.staged, setAside: result.setAside + problems.length };
-          })
-          .immediate(),
-      );
+      file = { batches, staged };
+      return null;
+    },
+    fileBytes: ({ bytes }: { bytes: ArrayBuffer }): FileProgress => {
+      if (!file) throw new Error('export bytes without fileBegin');
+      file.batches.push(new Uint8Array(bytes));
+      return progressOf(file);
+    },
+    /** The file ended: its last batch staged. */
+    fileEnd: (_args: null): FileProgress & { lines: number } => {
+      if (!file) throw new Error('fileEnd without fileBegin');
+      const lines = file.batches.end();
+      const progress = progressOf(file);
+      file = null;
+      return { ...progress, lines };
     },
     /** Before the pages: whether the mirror is empty (search terms then built once at the end) and the resources staged. */
     prepare: ({ runId }: { runId: string }): { deferIndex: boolean; total: number } => {
