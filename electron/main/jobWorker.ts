@@ -102,7 +102,8 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
       },
       stopping: () => stopping,
       // Inside a transaction: a desk write that waits ends it early, whole (importer/applyChunks.ts), and pause lets it go.
-      deskAsks: deskAsksOf(data.deskTurn),
+      // Only a worker that shares the desk's counters hears it (and may then write longer transactions).
+      deskAsks: data.deskTurn ? deskAsksOf(data.deskTurn) : undefined,
       progress: (rowsDone: number, rowsTotal: number) => port.postMessage({ type: 'progress', jobId: job.jobId, rowsDone, rowsTotal } satisfies WorkerMessage),
     };
     let result: Awaited<ReturnType<typeof applyImport>> | null;

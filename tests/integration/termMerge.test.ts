@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
 import { createApp, type App } from '../../electron/main/app';
-import { stageTerms } from '../../electron/main/search/termMerge';
+import { LONG_TRANSACTION_SLICES_PER_BLOCK, stageTerms } from '../../electron/main/search/termMerge';
 import { makeTempDir } from '../support/tempDir';
 
 /**
@@ -46,6 +46,24 @@ describe('search terms added after the rows', () => {
     for (let done = false; !done; transactions++) done = sqlite.transaction(() => merge.step(1)).immediate();
     merge.close();
     expect(transactions).toBe(merge.cells);
+    expect(allTerms(app)).toEqual(expected);
+  });
+
+  it('gives the same terms cut into fewer, larger blocks (a worker that hears the desk: longer transactions)', () => {
+    const { sqlite } = app.context;
+    const expected = allTerms(app);
+    const ids = sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[];
+    sqlite.prepare('DELETE FROM search_terms').run();
+    const square = stageTerms(sqlite, ids);
+    square.close();
+    const merge = stageTerms(sqlite, ids, LONG_TRANSACTION_SLICES_PER_BLOCK);
+    while (!merge.stageNext());
+    // As many cells of about the same size, but fewer patient blocks: more term slices per block.
+    expect(merge.cells).toBeGreaterThan(square.cells / 2);
+    let transactions = 0;
+    for (let done = false; !done; transactions++) done = sqlite.transaction(() => merge.step(3)).immediate();
+    merge.close();
+    expect(transactions).toBe(Math.ceil(merge.cells / 3));
     expect(allTerms(app)).toEqual(expected);
   });
 

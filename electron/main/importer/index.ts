@@ -22,9 +22,10 @@ import { withoutTexts } from './requestTexts';
  * event loop run in between; the file's bytes are decoded first, in slices (decode.ts). Apply
  * is a job (issue 14): a large import runs in the job runner's worker thread with its own
  * connection to the mirror file, a small one on the app's connection; either way the checked
- * files are staged in a run record and written in short transactions of about 25 ms, a few whole
- * families each (applyChunks.ts), so the desk's reads never wait and its writes wait at most one
- * transaction. Meanwhile families appear as they are applied, each whole (new patients are found
+ * files are staged in a run record and written in short transactions, a few whole families each
+ * (applyChunks.ts: about 25 ms on the app's connection; about 100 ms in a worker, which ends one
+ * early, whole, when a desk write waits), so the desk's reads never wait and its writes wait at most
+ * one transaction (in a worker: a few families and the commit). Meanwhile families appear as they are applied, each whole (new patients are found
  * by search once the job's last step has indexed them, before it ends); the status bar and the
  * import screen show "Import 40% applied". A crash resumes at the next start; Cancel stops after
  * the current transaction and keeps what was applied (audited as an import stopped part-way).

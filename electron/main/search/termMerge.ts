@@ -21,6 +21,15 @@ const TERMS_PER_CELL = 1_000;
 /** About this many terms per patient (names, chart, dates, contacts' names, email, phones: ~15; pair terms: ~9). */
 const TERMS_PER_PATIENT = 24;
 const STAGE_PAGE = 1_000;
+/**
+ * `slicesPerBlock` (stageTerms): a block has that many times as many slices as there are blocks
+ * (1: square). Every block adds terms all over the term index, so each page of it is rewritten
+ * about once per block, and a block's part of the patient index about once per transaction:
+ * longer transactions (a worker that hears the desk, importer/applyChunks.ts) want fewer, larger
+ * blocks. At 200,000 patients, square cells made 67 blocks, and the term index was rewritten 67
+ * times (about 10 GB of WAL); 16 makes 17 blocks of about 280,000 terms each.
+ */
+export const LONG_TRANSACTION_SLICES_PER_BLOCK = 16;
 
 export interface TermMerge {
   /** Stages the terms of the next page of patients (a short read); true once every patient is staged. */
@@ -46,10 +55,12 @@ export interface TermMerge {
  * row numbers. A cell is then a slice of its block's run, read back by row number: no
  * index of the temporary table to build (random inserts into one took as long as the merge).
  */
-export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<string>): TermMerge {
+export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<string>, slicesPerBlock = 1): TermMerge {
   let ids = [...new Set(patientIds)].sort();
-  const sides = Math.max(1, Math.round(Math.sqrt((ids.length * TERMS_PER_PATIENT) / TERMS_PER_CELL)));
-  const perBlock = Math.max(1, Math.ceil(ids.length / sides));
+  const wanted = (ids.length * TERMS_PER_PATIENT) / TERMS_PER_CELL;
+  const blocks = Math.max(1, Math.round(Math.sqrt(wanted / slicesPerBlock)));
+  const slices = Math.max(1, Math.round(wanted / blocks));
+  const perBlock = Math.max(1, Math.ceil(ids.length / blocks));
   const blockOf = new Map<string, number>();
   for (const [i, id] of ids.entries()) blockOf.set(id, Math.floor(i / perBlock));
 
@@ -79,7 +90,7 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
    * Each block's runs of row numbers in the temporary table, [first, end): one, unless SQLite's order
    * of the ids (bytes) and this one (UTF-16) disagree about an id past U+D7FF and a block comes back.
    */
-  const runs = Array.from({ length: sides }, () => [] as [number, number][]);
+  const runs = Array.from({ length: blocks }, () => [] as [number, number][]);
   // The table was emptied above: its row numbers are appended from 1, one block's after the other.
   let seq = 1;
   let block = -1;
@@ -135,7 +146,7 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
       addExisting.run(from, to); // the failed statement was undone, the transaction goes on
     }
   };
-  const cells = sides * sides;
+  const cells = blocks * slices;
   let next = 0;
   return {
     stageNext,
@@ -146,10 +157,10 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
       unitsUntilDesk(asks, () => {
         if (next >= end) return false;
         // Patient run by patient run; within one, slice after slice of its terms in order.
-        const slice = next % sides;
-        for (const [first, stop] of runs[Math.floor(next / sides)]!) {
+        const slice = next % slices;
+        for (const [first, stop] of runs[Math.floor(next / slices)]!) {
           const size = stop - first;
-          addCell(first + Math.floor((slice * size) / sides), first + Math.floor(((slice + 1) * size) / sides));
+          addCell(first + Math.floor((slice * size) / slices), first + Math.floor(((slice + 1) * size) / slices));
         }
         next += 1;
         return next < end;
