@@ -188,6 +188,64 @@ describe('the Bulk PIN pass agrees with the rules applied patient by patient', (
   });
 });
 
+// With the worklist, the pass reads the Primary Contacts (email class and own problems) once, before
+// judging patients (primaryContacts.ts). Outside a read transaction a contact can become someone's
+// Primary Contact after that read: it must then be judged from its row, in the pass and the worklist.
+describe('a contact made a Primary Contact while the pass runs', () => {
+  it('is judged from its row: the verdicts and the worklist are those of a pass after the change', async () => {
+    const sqlite = app.context.sqlite;
+    const [patientId, oldPrimary] = sqlite
+      .prepare(
+        `SELECT p.id, pc.contact_id FROM patients p JOIN patient_contacts pc ON pc.patient_id = p.id AND pc.sort = 1
+          WHERE p.status = 'Active' AND p.date_of_birth > '2012-01-01' AND (SELECT count(*) FROM patient_contacts x WHERE x.patient_id = p.id AND x.sort = 1) = 1
+          ORDER BY p.rowid DESC LIMIT 1`,
+      )
+      .raw(true)
+      .get() as [string, string];
+    // Nobody's Primary Contact when the pass starts.
+    const newcomer = sqlite
+      .prepare(`SELECT id FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM patient_contacts x WHERE x.contact_id = c.id AND x.sort = 1) ORDER BY rowid LIMIT 1`)
+      .pluck()
+      .get() as string;
+    sqlite.prepare(`UPDATE contacts SET email = 'Rosa Diaz <rosa.diaz@example.com>', mobile_phone = NULL WHERE id = ?`).run(newcomer);
+    let writes = 0;
+    const during = await computeSnapshot(
+      sqlite,
+      { today: TODAY, minorAgeLimit: AGE_LIMIT, now: NOW },
+      {
+        chunkSize: 50,
+        targetChunkMs: 0.001,
+        // Asked first right after the contacts are read, before any patient is judged.
+        stopping: () => {
+          if (writes++ === 0) {
+            sqlite.prepare(`UPDATE patient_contacts SET sort = 2 WHERE patient_id = ? AND contact_id = ?`).run(patientId, oldPrimary);
+            sqlite
+              .prepare(
+                `INSERT INTO patient_contacts (patient_id, contact_id, sort, relationship, authority, resides_with, portal_flag) VALUES (?, ?, 1, 'Aunt', 'Joint', 1, 0)`,
+              )
+              .run(patientId, newcomer);
+          }
+          return false;
+        },
+      },
+    );
+    expect(writes).toBeGreaterThan(1);
+    const after = await snapshotWith();
+    const { patients, links } = practice();
+    const { verdict } = referenceVerdict(patients.find((p) => p.id === patientId)!, links.get(patientId) ?? []);
+    expect(verdict).toMatchObject({ eligible: false, reason: 'no_email' });
+    const excluded = (await during.exclusions()).find((e) => e.patientId === patientId);
+    expect(excluded).toMatchObject({ reason: 'no_email', detail: (verdict as { detail: string }).detail });
+    expect(await during.exclusions()).toEqual(await after.exclusions());
+    expect(await during.guardians()).toEqual(await after.guardians());
+    // The newcomer's worklist row: a name beside the address, no mobile number.
+    const row = during.worklist.find((r) => r.contactId === newcomer);
+    expect(row?.children.map((c) => c.patientId)).toEqual([patientId]);
+    expect(row?.problems.map((p) => p.code)).toEqual(expect.arrayContaining(['malformed_email', 'missing_mobile']));
+    expect(during.worklist).toEqual(after.worklist);
+  });
+});
+
 // The pass finds each patient's Sort-1 link in primary_links (migration 016), a stored fact kept by
 // triggers. Every writer of links, patients and contacts must leave it exactly what the links say,
 // and the pass's verdicts must then still be the rules' patient by patient.

@@ -110,6 +110,8 @@ export const LINK_BY_BITS: readonly ContactLink[] = Array.from({ length: 16 }, (
 export const MAILBOX_NONE = 0;
 export const MAILBOX_USABLE = 1;
 export const MAILBOX_UNUSABLE = 2;
+/** Not read before the pass (primaryContacts.ts): the pass judges such a row from its columns. */
+export const MAILBOX_NOT_READ = 3;
 
 /** Contact rowids per range read by mailboxClasses (about 10 ms each on 2 cores). */
 const CONTACT_CHUNK = 15_000;

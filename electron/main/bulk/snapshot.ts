@@ -34,8 +34,9 @@ import { worklistChildCount } from '../../../shared/domain/worklistGroups';
 import type { AppContext } from '../context';
 import { lazyExclusions } from './exclusionList';
 import { lazyGuardians } from './guardianList';
-import { yieldToEventLoop } from '../lib/pacing';
+import { Pacer, yieldToEventLoop } from '../lib/pacing';
 import { PassTally } from './passTally';
+import { readPrimaryContacts } from './primaryContacts';
 import {
   dateKeyAt,
   DIGIT_0,
@@ -43,9 +44,11 @@ import {
   intAt,
   LINK_BY_BITS,
   MAILBOX_NONE,
+  MAILBOX_NOT_READ,
   MAILBOX_UNUSABLE,
   MAILBOX_USABLE,
   mailboxClasses,
+  type MailboxClasses,
   PASS_SQL,
   prowOf,
   REREAD_SQL,
@@ -132,7 +135,10 @@ export async function computeSnapshot(
 
   const maxContact = (sqlite.prepare('SELECT max(rowid) FROM contacts').pluck().get() as number | null) ?? 0;
   const tally = new PassTally(maxContact, withWorklist);
-  const mailboxes = await mailboxClasses(sqlite, maxContact, options.chunkSize);
+  // With the worklist, the Primary Contacts are read once for both (primaryContacts.ts); without
+  // it, only every email (cheaper than the contacts' whole rows).
+  const primaries = withWorklist ? await readPrimaryContacts(read, maxContact, new Pacer(targetMs)) : null;
+  const mailboxes: MailboxClasses = primaries ?? (await mailboxClasses(sqlite, maxContact, options.chunkSize));
   if (options.stopping?.()) throw new BulkPassStopped();
 
   const judge = (rows: Row[]) => {
@@ -206,8 +212,8 @@ export async function computeSnapshot(
       const crow = c === b + 1 ? null : intAt(r, b + 1, c);
       const status = digitAt(r, c + 1);
       const several = group.length > 0 || (i + 1 < texts.length && prowOf(texts[i + 1]!) === prow);
-      // A contact written since the mailbox classes were read is judged from its row too.
-      if (several || status > 5 || (crow !== null && crow > maxContact)) {
+      // A contact written (or linked) since the mailbox classes were read is judged from its row too.
+      if (several || status > 5 || (crow !== null && (crow > maxContact || mailboxes.classOf(crow) === MAILBOX_NOT_READ))) {
         // The general way, from the row read again column by column; several Sort-1 links go together.
         group.push(rereadRow(prow, crow, reread));
         if (i + 1 >= texts.length || prowOf(texts[i + 1]!) !== prow) {
@@ -251,7 +257,9 @@ export async function computeSnapshot(
 
   await yieldToEventLoop();
   if (options.stopping?.()) throw new BulkPassStopped();
-  const worklist = withWorklist ? await buildWorklist(read, tally.activePatients, tally.activeContacts, tally.activeBits, tally.activeContactSet.values()) : [];
+  const worklist = primaries
+    ? await buildWorklist(read, primaries, tally.activePatients, tally.activeContacts, tally.activeBits, tally.activeContactSet.values())
+    : [];
 
   // The lazy parts are built by top-level functions: a closure made here would keep this whole
   // scope (the pass's working arrays) alive as long as the snapshot is cached.

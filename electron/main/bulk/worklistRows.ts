@@ -8,13 +8,12 @@ import { groupWorklistByGuardian, WorklistGrouping, type WorklistEntry } from '.
 import { Pacer, sortByKey } from '../lib/pacing';
 import { hasAccessRight } from '../../../shared/domain/contacts';
 import { LINK_BITS, LINK_BY_BITS } from './passRows';
+import { JUDGED_CLEAN, type PrimaryContacts } from './primaryContacts';
 import { linkKey, nameKey, type ContactDetails, type PatientDetails, type Readers } from './rowidReaders';
 
 // The data-quality worklist: for the whole mirror from the snapshot's pass, and for one guardian
 // directly after an inline fix, by the same rules.
 
-/** Any link with access: a contact judged with it shows only problems of its own. */
-const WITH_ACCESS = LINK_BY_BITS[1]!;
 const NONE: ContactProblem[] = [];
 
 const NO_PRIMARY: ContactProblem = { code: 'no_primary_contact', message: 'No Family Contact with Sort 1: this child is left out of Bulk PIN.' };
@@ -61,11 +60,19 @@ export function sharedEmailFlags<U extends { crow: number; family: string }>(
 /**
  * Every Primary Contact of an Active patient with a problem, every Active patient without one,
  * and Primary Contacts sharing an email with another family's. Contact problems are worked out
- * once per contact and link pattern (siblings share them).
+ * once per contact and link pattern (siblings share them). `primaries`: the Primary Contacts as
+ * read and judged before the pass (primaryContacts.ts).
  */
-export async function buildWorklist(read: Readers, patients: number[], contacts: number[], bits: number[], distinctContacts: number[]): Promise<WorklistRow[]> {
+export async function buildWorklist(
+  read: Readers,
+  primaries: PrimaryContacts,
+  patients: number[],
+  contacts: number[],
+  bits: number[],
+  distinctContacts: number[],
+): Promise<WorklistRow[]> {
   const pacer = new Pacer();
-  const entries = await worklistEntries(read, patients, contacts, bits, distinctContacts, pacer);
+  const entries = await worklistEntries(read, primaries, patients, contacts, bits, distinctContacts, pacer);
   // By guardian: one row each, fixed once for all their children (issue 12), in the order of each
   // row's first child (patients are sorted by last name, first name: a family's rows stay together).
   const grouping = new WorklistGrouping();
@@ -83,50 +90,42 @@ export async function buildWorklist(read: Readers, patients: number[], contacts:
 
 async function worklistEntries(
   read: Readers,
+  primaries: PrimaryContacts,
   patients: number[],
   contacts: number[],
   bits: number[],
   distinctContacts: number[],
   pacer: Pacer,
 ): Promise<WorklistEntry[]> {
-  // The Primary Contacts of Active patients, read in one ordered walk of the contacts table. Each
-  // is judged once with a link that has access (its own problems); its details are kept only when
-  // it has some, or when one of its links lacks access (judged with that link below). Every
-  // address goes into the shared-email check.
+  // The Primary Contacts of Active patients were judged with a link that has access (their own
+  // problems) before the pass; the details are kept only of those with some. A contact the read
+  // did not see (linked since, when the pass runs outside a read transaction) is read and judged
+  // now; one that is gone stays unread and its patients are left out (removed since the pass).
+  const details = primaries.details;
+  const unread = distinctContacts.filter((crow) => primaries.judgedOf(crow) === 0);
+  if (unread.length > 0) for (const [crow, c] of await read.contacts(unread, pacer)) primaries.take(crow, c);
+  primaries.done();
   let maxContact = 0;
   for (const crow of distinctContacts) if (crow > maxContact) maxContact = crow;
   const active = new Uint8Array(maxContact + 1);
-  for (const crow of distinctContacts) active[crow] = 1;
-  const noAccessLink = new Uint8Array(maxContact + 1);
-  for (let i = 0; i < patients.length; i++) if (contacts[i]! >= 0 && !hasAccessRight(LINK_BY_BITS[bits[i]!]!)) noAccessLink[contacts[i]!] = 1;
-  /** 1: read and without problems of its own (not kept); 2: kept in `details`. */
-  const seen = new Uint8Array(maxContact + 1);
-  const details = new Map<number, ContactDetails>();
-  // The first contact with each address; a second one makes the address a candidate.
-  const firstWithEmail = new Map<string, number>();
+  const judged = new Uint8Array(maxContact + 1);
+  for (const crow of distinctContacts) {
+    active[crow] = 1;
+    judged[crow] = primaries.judgedOf(crow);
+  }
+  // A contact linked without access to some child is judged with that link below: its details are needed.
+  const noAccess: number[] = [];
+  for (let i = 0; i < patients.length; i++) {
+    const crow = contacts[i]!;
+    if (crow >= 0 && judged[crow] === JUDGED_CLEAN && !hasAccessRight(LINK_BY_BITS[bits[i]!]!)) noAccess.push(crow);
+  }
+  await readMissing(read, details, noAccess, pacer);
+  // The same address on several Active patients' Primary Contacts: each of them is a candidate.
   const candidates = new Map<number, string>();
-  await read.contacts.scan(
-    (crow) => crow <= maxContact && active[crow] === 1,
-    (crow, c) => {
-      if (noAccessLink[crow] === 1 || contactProblems(c, WITH_ACCESS).length > 0) {
-        details.set(crow, c);
-        seen[crow] = 2;
-      } else {
-        seen[crow] = 1;
-      }
-      const email = c.email?.trim().toLowerCase();
-      if (!email) return;
-      const first = firstWithEmail.get(email);
-      if (first === undefined) {
-        firstWithEmail.set(email, crow);
-      } else {
-        candidates.set(first, email);
-        candidates.set(crow, email);
-      }
-    },
-    pacer,
-  );
-  firstWithEmail.clear();
+  for (const [email, crows] of primaries.sharedKeys) {
+    const activeOnes = crows.filter((crow) => crow <= maxContact && active[crow] === 1);
+    if (activeOnes.length > 1) for (const crow of activeOnes) candidates.set(crow, email);
+  }
   const listed = new Map<number, { crow: number; bits: number; problems: ContactProblem[] }>();
   const memo = new Map<number, ContactProblem[]>();
   // Links whose Authority the FHIR load inferred (usually none: then nothing is looked up per patient).
@@ -137,7 +136,7 @@ async function worklistEntries(
       listed.set(patients[i]!, { crow, bits: 0, problems: [NO_PRIMARY] });
       continue;
     }
-    if (crow > maxContact || seen[crow] === 0) continue; // removed since the pass
+    if (crow > maxContact || judged[crow] === 0) continue; // removed since the pass
     let problems = NONE;
     const c = details.get(crow);
     if (c) {
