@@ -18,7 +18,8 @@
  * Raising one's own counter before looking at the other's (both sequentially consistent) means
  * the two sides never both go: either the worker sees the desk and steps back, or the desk sees
  * the worker and waits for its transaction, which workers keep short (about 25 ms, TARGET_MS in
- * the jobs). A worker write that is not announced (one that does not use deskWriteTurn) is still
+ * the jobs; an import's worker 100 ms, HEARD_TARGET_MS, because it ends early when the desk asks,
+ * below). A worker write that is not announced (one that does not use deskWriteTurn) is still
  * safe: the desk's begin then meets SQLITE_BUSY without sleeping and retries on a timer.
  */
 
@@ -107,8 +108,8 @@ export function jobsWriting(buffer: SharedArrayBuffer, change: 1 | -1): void {
  * the lock? One Atomics.load. A worker's transaction that hears yes ends early, at the next point
  * where it is whole (what it wrote, its cursor and its run record agree), commits, and lets the
  * desk write go (its next transaction waits for DESK_WRITE: deskWriteTurn, waitForDesk). So the
- * desk waits for a unit of work (a few ms) instead of the rest of a transaction sized to 25 ms,
- * which two busy cores stretch to 50-75. Never asks on the app's own connection (no buffer).
+ * desk waits for a unit of work (a few ms) instead of the rest of a transaction sized to 25-100 ms,
+ * which two busy cores stretch further. Never asks on the app's own connection (no buffer).
  */
 export type DeskAsks = () => boolean;
 
