@@ -167,4 +167,60 @@ describe('issuing a family while a job writes in a worker', () => {
     expect((await issuing).ok).toBe(true);
     expect((await reading).filter((row) => row.kind === 'portal.enrollment')).toHaveLength(plan.pinCount);
   });
+
+  it("keeps the outbox worker's look for due rows until the PINs are on disk", async () => {
+    const { desk, file } = await deskWhileAJobWrites('worker-look');
+    const review = await loadReview(desk, 'f-lopez');
+    const plan = planFamily(desk, review);
+    let letSyncGo!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      letSyncGo = resolve;
+    });
+    let syncStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      syncStarted = resolve;
+    });
+    const open = fs.promises.open.bind(fs.promises);
+    const held = vi.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof fs.promises.open>) => {
+      const handle = await open(...args);
+      if (String(args[0]) === `${file}-wal`) {
+        const datasync = handle.datasync.bind(handle);
+        handle.datasync = async () => {
+          syncStarted();
+          await gate;
+          await datasync();
+        };
+      }
+      return handle;
+    });
+    onTestFinished(() => held.mockRestore());
+    // The worker's look is one statement prepared on its first use: seen here when it runs.
+    const sqlite = desk.context.sqlite;
+    const prepare = sqlite.prepare.bind(sqlite);
+    let looked = false;
+    const watched = vi.spyOn(sqlite, 'prepare').mockImplementation(((source: string) => {
+      if (/FROM outbox o LEFT JOIN outbox dep/.test(source)) looked = true;
+      return prepare(source);
+    }) as typeof sqlite.prepare);
+    onTestFinished(() => watched.mockRestore());
+
+    const issuing = desk.invoke('pins.issue', {
+      batchId: crypto.randomUUID(),
+      familyId: 'f-lopez',
+      choices: NO_CHOICES,
+      expectedPatientIds: plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)),
+      reviewToken: review.reviewToken,
+    });
+    await started;
+    // The Welcome email is committed, not yet on disk: the worker's look waits; the clerk's search asked after it goes first.
+    const draining = desk.deliveries.worker.drain();
+    const found = await invokeOk<SearchResults>(desk, 'search.patients', { text: 'Lopez' });
+    expect(found.hits.length).toBeGreaterThan(0);
+    expect(looked).toBe(false);
+
+    letSyncGo();
+    expect((await issuing).ok).toBe(true);
+    await draining;
+    expect(looked).toBe(true);
+  });
 });

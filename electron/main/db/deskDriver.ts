@@ -109,7 +109,8 @@ export class DeskSqliteDriver extends SqliteDriver {
     this.connection = {
       executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
         // Waits with the connection lent: the desk's other calls go on meanwhile.
-        if (this.syncing.size > 0 && OUTBOX.test(query.sql)) await this.lend(Promise.allSettled([...this.syncing]).then(() => undefined));
+        // Until none is left: a desk write lent the connection meanwhile may have started another sync.
+        if (OUTBOX.test(query.sql)) while (this.syncing.size > 0) await this.lend(Promise.allSettled([...this.syncing]).then(() => undefined));
         return !this.sqlite.inTransaction && isWrite(query) ? this.autocommitWrite(() => inner.executeQuery<R>(query)) : inner.executeQuery<R>(query);
       },
       streamQuery: <R>(query: CompiledQuery, chunkSize?: number) => inner.streamQuery<R>(query, chunkSize),

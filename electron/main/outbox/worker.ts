@@ -8,7 +8,6 @@ import type { OutboxKind } from '../../../shared/outbox/kinds';
 import type { Database, OutboxTable } from '../db/schema';
 import { BUSY_LIMIT_MS, busyVerdict, DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from '../lib/backoff';
 import { DeliveryError } from '../lib/deliveryError';
-import { exclusive } from '../lib/exclusive';
 import { JSON_IDS, perConnection } from '../lib/perConnection';
 import { WakeLoop } from '../lib/wakeLoop';
 import { isOutboxKind, readOutboxPayload, type OutboxPayload } from './payloads';
@@ -228,16 +227,20 @@ export class OutboxWorker extends EventEmitter<OutboxWorkerEvents> {
     const nowMs = now.getTime();
     for (const [id, until] of this.held) if (until <= nowMs) this.held.delete(id);
     const busy = [...this.inFlight.keys(), ...this.held.keys()];
-    // One statement prepared once (this look runs after every request, about once per row delivered).
-    const rows = await exclusive(this.ctx.db, () =>
-      dueRows(this.ctx.sqlite).all({
+    // One statement prepared once (this look runs after every request, about once per row delivered),
+    // run on the connection held. The empty look at the outbox through Kysely first waits, as every
+    // outbox read through the driver does, for a desk write's WAL sync still running (db/deskDriver.ts):
+    // a PIN committed but not yet on disk must not leave the app.
+    const rows = await this.ctx.db.connection().execute(async (connection) => {
+      await connection.selectFrom('outbox').select('id').limit(0).execute();
+      return dueRows(this.ctx.sqlite).all({
         now: now.toISOString(),
         syncConfigured: this.syncConfigured() ? 1 : 0,
         syncKinds: SYNC_KINDS_JSON,
         busy: JSON.stringify(busy),
         room,
-      }),
-    );
+      });
+    });
     let started = 0;
     for (const row of rows) {
       const subject = row.ref === null ? null : `${row.kind} ${row.ref}`;
