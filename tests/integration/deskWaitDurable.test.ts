@@ -52,6 +52,33 @@ function committedPins(file: string, batchId: string): number {
   }
 }
 
+/** Holds every sync of `file`'s WAL until `letSyncGo`; `started` resolves when the first one begins. */
+function holdWalSync(file: string): { started: Promise<void>; letSyncGo: () => void } {
+  let letSyncGo!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    letSyncGo = resolve;
+  });
+  let syncStarted!: () => void;
+  const started = new Promise<void>((resolve) => {
+    syncStarted = resolve;
+  });
+  const open = fs.promises.open.bind(fs.promises);
+  const held = vi.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof fs.promises.open>) => {
+    const handle = await open(...args);
+    if (String(args[0]) === `${file}-wal`) {
+      const datasync = handle.datasync.bind(handle);
+      handle.datasync = async () => {
+        syncStarted();
+        await gate;
+        await datasync();
+      };
+    }
+    return handle;
+  });
+  onTestFinished(() => held.mockRestore());
+  return { started, letSyncGo };
+}
+
 const synchronousOf = (desk: App) => desk.context.sqlite.pragma('synchronous', { simple: true });
 
 describe('issuing a family while a job writes in a worker', () => {
@@ -108,28 +135,7 @@ describe('issuing a family while a job writes in a worker', () => {
     const review = await loadReview(desk, 'f-lopez');
     const plan = planFamily(desk, review);
     // The WAL's sync is held until the test lets it go.
-    let letSyncGo!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      letSyncGo = resolve;
-    });
-    let syncStarted!: () => void;
-    const started = new Promise<void>((resolve) => {
-      syncStarted = resolve;
-    });
-    const open = fs.promises.open.bind(fs.promises);
-    const held = vi.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof fs.promises.open>) => {
-      const handle = await open(...args);
-      if (String(args[0]) === `${file}-wal`) {
-        const datasync = handle.datasync.bind(handle);
-        handle.datasync = async () => {
-          syncStarted();
-          await gate;
-          await datasync();
-        };
-      }
-      return handle;
-    });
-    onTestFinished(() => held.mockRestore());
+    const { started, letSyncGo } = holdWalSync(file);
 
     const batchId = crypto.randomUUID();
     let answered = false;
@@ -172,28 +178,7 @@ describe('issuing a family while a job writes in a worker', () => {
     const { desk, file } = await deskWhileAJobWrites('worker-look');
     const review = await loadReview(desk, 'f-lopez');
     const plan = planFamily(desk, review);
-    let letSyncGo!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      letSyncGo = resolve;
-    });
-    let syncStarted!: () => void;
-    const started = new Promise<void>((resolve) => {
-      syncStarted = resolve;
-    });
-    const open = fs.promises.open.bind(fs.promises);
-    const held = vi.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof fs.promises.open>) => {
-      const handle = await open(...args);
-      if (String(args[0]) === `${file}-wal`) {
-        const datasync = handle.datasync.bind(handle);
-        handle.datasync = async () => {
-          syncStarted();
-          await gate;
-          await datasync();
-        };
-      }
-      return handle;
-    });
-    onTestFinished(() => held.mockRestore());
+    const { started, letSyncGo } = holdWalSync(file);
     // The worker's look is one statement prepared on its first use: seen here when it runs.
     const sqlite = desk.context.sqlite;
     const prepare = sqlite.prepare.bind(sqlite);
