@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import type { App } from '../electron/main/app';
+import { signInAs } from '../electron/main/clerks/sessionService';
+import { okValue } from './stats';
 
 /** The reference portal running in a child process (bench/portalProcess.ts). */
 export interface PortalChild {
@@ -126,4 +129,13 @@ export function startPortalChild(options: {
       resolve({ ...ready, token: options.token, dbFile: options.dbFile, pid: child.pid, stop, kill, cpuMs: () => treeCpuMs(child.pid) });
     });
   });
+}
+
+/** Settings > Practice system, as an administrator does it; the desk's clerk is signed in again after. */
+export async function configureSync(app: App, portal: PortalChild, adminId: string): Promise<void> {
+  const clerkId = app.context.session.clerkId;
+  await signInAs(app.context, adminId);
+  okValue(await app.invoke('settings.update', { changes: { syncUrl: portal.url } }), 'settings.update');
+  okValue(await app.invoke('secrets.set', { key: 'syncToken', value: portal.token }), 'secrets.set');
+  if (clerkId && clerkId !== adminId) await signInAs(app.context, clerkId);
 }
