@@ -7,10 +7,9 @@ import { createRun } from '../../electron/main/db/jobRuns';
 import { type ApplyPageArgs, applyPageOfRun, PartSizer } from '../../electron/main/sync/applyOps';
 import { findWorkerEntry, startWorker } from '../../electron/main/lib/workerEntry';
 import type { SearchResults } from '../../shared/api';
-import { NO_CHOICES } from '../../shared/domain/plan';
 import { watchLongestTurn } from '../support/eventLoopTurns';
 import { insertFamilies, lopezFamily } from '../support/fixtures';
-import { loadReview, openIssuingDesk, planFamily } from '../support/issue';
+import { issueInput, loadReview, openIssuingDesk, planFamily } from '../support/issue';
 import { contactRecord, patientRecord } from '../support/syncRecords';
 import { makeTempDir } from '../support/tempDir';
 import { invokeOk } from '../support/testDesk';
@@ -90,17 +89,9 @@ async function issueWhileAJobHoldsTheLock(name: string, announce: boolean, clock
   const longestTurn = watchLongestTurn();
   const batchId = randomUUID();
   let answered = false;
-  const issuing = desk
-    .invoke('pins.issue', {
-      batchId,
-      familyId: 'f-lopez',
-      choices: NO_CHOICES,
-      expectedPatientIds: plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)),
-      reviewToken: review.reviewToken,
-    })
-    .finally(() => {
-      answered = true;
-    });
+  const issuing = desk.invoke('pins.issue', issueInput(review, plan, batchId)).finally(() => {
+    answered = true;
+  });
 
   // The worker's message arrives on main's event loop: it turns while the desk's write waits.
   expect(await job.deskWaiting).toEqual({ type: 'desk-waiting', seen: true });
@@ -225,17 +216,9 @@ describe('a desk write while a job writes one long transaction (issue 14: the jo
     const jobChildren = () => desk.context.sqlite.prepare(`SELECT count(*) FROM patients WHERE id LIKE 'p-job-%'`).pluck().get() as number;
     const batchId = randomUUID();
     let childrenWhenIssued = -1;
-    const issued = await desk
-      .invoke('pins.issue', {
-        batchId,
-        familyId: 'f-lopez',
-        choices: NO_CHOICES,
-        expectedPatientIds: plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)),
-        reviewToken: review.reviewToken,
-      })
-      .finally(() => {
-        childrenWhenIssued = jobChildren();
-      });
+    const issued = await desk.invoke('pins.issue', issueInput(review, plan, batchId)).finally(() => {
+      childrenWhenIssued = jobChildren();
+    });
     expect(issued.ok).toBe(true);
     // The job had not finished its page when the family was issued: it committed part of it and let the desk go.
     expect(childrenWhenIssued).toBeLessThan(CHILDREN);

@@ -5,8 +5,7 @@ import type { App } from '../../electron/main/app';
 import { jobsWriting } from '../../electron/main/db/deskTurn';
 import { insertFamilies, lopezFamily } from '../support/fixtures';
 import type { SearchResults } from '../../shared/api';
-import { NO_CHOICES } from '../../shared/domain/plan';
-import { loadReview, openIssuingDesk, planFamily, reviewAndIssue } from '../support/issue';
+import { issueInput, loadReview, openIssuingDesk, planFamily, reviewAndIssue } from '../support/issue';
 import { invokeOk } from '../support/testDesk';
 import { makeTempDir } from '../support/tempDir';
 
@@ -139,17 +138,9 @@ describe('issuing a family while a job writes in a worker', () => {
 
     const batchId = crypto.randomUUID();
     let answered = false;
-    const issuing = desk
-      .invoke('pins.issue', {
-        batchId,
-        familyId: 'f-lopez',
-        choices: NO_CHOICES,
-        expectedPatientIds: plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)),
-        reviewToken: review.reviewToken,
-      })
-      .finally(() => {
-        answered = true;
-      });
+    const issuing = desk.invoke('pins.issue', issueInput(review, plan, batchId)).finally(() => {
+      answered = true;
+    });
     await started;
     // The enrollments are committed (another connection sees them), not yet synced: the outbox worker's read waits.
     expect(committedPins(file, batchId)).toBeGreaterThan(0);
@@ -189,13 +180,7 @@ describe('issuing a family while a job writes in a worker', () => {
     }) as typeof sqlite.prepare);
     onTestFinished(() => watched.mockRestore());
 
-    const issuing = desk.invoke('pins.issue', {
-      batchId: crypto.randomUUID(),
-      familyId: 'f-lopez',
-      choices: NO_CHOICES,
-      expectedPatientIds: plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)),
-      reviewToken: review.reviewToken,
-    });
+    const issuing = desk.invoke('pins.issue', issueInput(review, plan));
     await started;
     // The Welcome email is committed, not yet on disk: the worker's look waits; the clerk's search asked after it goes first.
     const draining = desk.deliveries.worker.drain();

@@ -29,6 +29,17 @@ export async function reviewAndIssue(
   return { batchId, family, plan, result };
 }
 
+/** The wizard's pins.issue input for a family as reviewed and planned, with the default choices. */
+export function issueInput(family: FamilyView, plan: FamilyPlan, batchId: string = randomUUID()) {
+  return {
+    batchId,
+    familyId: family.familyId,
+    choices: NO_CHOICES,
+    expectedPatientIds: plan.guardians.flatMap((g) => g.children.map((c) => c.patientId)),
+    reviewToken: family.reviewToken,
+  };
+}
+
 export async function loadReview(app: App, familyId: string): Promise<FamilyView> {
   const loaded = await app.invoke('family.load', { familyId });
   if (!loaded.ok) throw new Error(`family.load: ${loaded.error.message}`);
