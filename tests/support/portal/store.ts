@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
-import type {
-  AppointmentRecord,
-  ChangesPage,
-  ContactRecord,
-  DeskPinRecord,
-  FamilyRecord,
-  GuardianRecord,
-  PatientContactRecord,
-  PatientRecord,
-} from '../../../shared/sync/protocol';
+import type { ChangesPage, DeskPinRecord, GuardianRecord } from '../../../shared/sync/protocol';
+import { appointmentRecord, contactRecord, familyRecord, patientContactRecord, patientRecord } from './storeRecords';
 import { PORTAL_TABLES, upgradePortalTables } from './storeSchema';
 import type { AccountRow, ChangeKind, EnrollmentRow, LogKind, LogRow, NewEnrollment, PatientName, SetupLinkRow, StoredDelivery, WelcomeRow } from './storeRows';
 
@@ -20,8 +12,6 @@ export type { AccountRow, ChangeKind, EnrollmentRow, LogKind, NewEnrollment, Pat
  * (families, patients, contacts, patient_contacts, appointments). Everything here is synchronous
  * better-sqlite3 so each protocol call is one transaction.
  */
-
-const flag = (value: unknown) => value === 1;
 
 export class PortalStore {
   constructor(readonly sqlite: BetterSqlite3.Database) {
@@ -34,6 +24,7 @@ export class PortalStore {
    * lookup again took most of the portal's time per page at 200,000 patients.
    */
   private readonly prepared = new Map<string, BetterSqlite3.Statement>();
+  private readonly prepare = (sql: string): BetterSqlite3.Statement => this.sqlitePrepared(sql);
   private sqlitePrepared(sql: string): BetterSqlite3.Statement {
     const statement = this.prepared.get(sql) ?? this.prepared.set(sql, this.sqlite.prepare(sql)).get(sql)!;
     if (statement.reader) statement.pluck(false); // a caller before may have asked for plucked rows
@@ -132,31 +123,31 @@ export class PortalStore {
     }
     switch (kind) {
       case 'family': {
-        const record = this.family(row.record_id);
+        const record = familyRecord(this.prepare, row.record_id);
         if (record) page.families.push(record);
         else tombstone();
         return;
       }
       case 'patient': {
-        const record = this.patient(row.record_id);
+        const record = patientRecord(this.prepare, row.record_id);
         if (record) page.patients.push(record);
         else tombstone();
         return;
       }
       case 'contact': {
-        const record = this.contact(row.record_id);
+        const record = contactRecord(this.prepare, row.record_id);
         if (record) page.contacts.push(record);
         else tombstone();
         return;
       }
       case 'patientContact': {
-        const record = this.patientContact(row.record_id);
+        const record = patientContactRecord(this.prepare, row.record_id);
         if (record) page.patientContacts.push(record);
         else tombstone();
         return;
       }
       case 'appointment': {
-        const record = this.appointment(row.record_id);
+        const record = appointmentRecord(this.prepare, row.record_id);
         if (record) page.appointments.push(record);
         else tombstone();
         return;
@@ -186,75 +177,6 @@ export class PortalStore {
     const accountAt = this.sqlitePrepared('SELECT min(created_at) FROM portal_accounts WHERE owner_contact_id = ?').pluck().get(contactId) as string | null;
     if (!welcome && accountAt === null) return null;
     return { contactId, welcomeAt: welcome?.granted_at ?? null, welcomeWorkstation: welcome?.workstation ?? null, accountAt };
-  }
-
-  private family(id: string): FamilyRecord | null {
-    const r = this.sqlitePrepared('SELECT id, name, version, updated_at FROM families WHERE id = ?').get(id) as
-      | { id: string; name: string; version: number; updated_at: string }
-      | undefined;
-    return r ? { id: r.id, name: r.name, version: r.version, updatedAt: r.updated_at } : null;
-  }
-
-  private patient(id: string): PatientRecord | null {
-    const r = this.sqlitePrepared('SELECT * FROM patients WHERE id = ?').get(id) as Record<string, unknown> | undefined;
-    if (!r) return null;
-    return {
-      id: r.id as string,
-      chartNumber: r.chart_number as string,
-      familyId: (r.family_id as string | null) ?? null,
-      firstName: r.first_name as string,
-      lastName: r.last_name as string,
-      dateOfBirth: (r.date_of_birth as string | null) ?? null,
-      sex: (r.sex as PatientRecord['sex']) ?? null,
-      status: r.status as PatientRecord['status'],
-      portalLinked: flag(r.portal_linked),
-      version: r.version as number,
-      updatedAt: r.updated_at as string,
-    };
-  }
-
-  private contact(id: string): ContactRecord | null {
-    const r = this.sqlitePrepared('SELECT * FROM contacts WHERE id = ?').get(id) as Record<string, unknown> | undefined;
-    if (!r) return null;
-    return {
-      id: r.id as string,
-      firstName: r.first_name as string,
-      lastName: r.last_name as string,
-      email: (r.email as string | null) ?? null,
-      mobilePhone: (r.mobile_phone as string | null) ?? null,
-      homePhone: (r.home_phone as string | null) ?? null,
-      preferredReminder: (r.preferred_reminder as ContactRecord['preferredReminder']) ?? null,
-      language: r.language as string,
-      hasPortalAccount: flag(r.has_portal_account),
-      version: r.version as number,
-      updatedAt: r.updated_at as string,
-    };
-  }
-
-  private patientContact(recordId: string): PatientContactRecord | null {
-    const split = recordId.indexOf(':');
-    if (split < 0) return null;
-    const r = this.sqlitePrepared('SELECT * FROM patient_contacts WHERE patient_id = ? AND contact_id = ?').get(
-      recordId.slice(0, split),
-      recordId.slice(split + 1),
-    ) as Record<string, unknown> | undefined;
-    if (!r) return null;
-    return {
-      patientId: r.patient_id as string,
-      contactId: r.contact_id as string,
-      sort: (r.sort as number | null) ?? null,
-      relationship: r.relationship as string,
-      authority: (r.authority as PatientContactRecord['authority']) ?? null,
-      residesWith: flag(r.resides_with),
-      portalFlag: flag(r.portal_flag),
-    };
-  }
-
-  private appointment(id: string): AppointmentRecord | null {
-    const r = this.sqlitePrepared('SELECT id, patient_id, starts_at, provider, reason, updated_at FROM appointments WHERE id = ?').get(id) as
-      | { id: string; patient_id: string; starts_at: string; provider: string; reason: string; updated_at: string }
-      | undefined;
-    return r ? { id: r.id, patientId: r.patient_id, startsAt: r.starts_at, provider: r.provider, reason: r.reason, updatedAt: r.updated_at } : null;
   }
 
   // ---- practice data the portal reads or changes ---------------------------------------------
