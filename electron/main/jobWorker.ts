@@ -7,6 +7,7 @@ import { walCheckpoints, walSync } from './db/walCheckpoints';
 import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
 import { withTexts } from './importer/requestTexts';
 import { receiveTexts } from './lib/textParts';
+import { lowerThisThreadPriority } from './lib/threadPriority';
 import { fhirIngestOps } from './fhir/ingestOps';
 import { serveBulkPicture } from './bulk/pictureWorker';
 
@@ -129,6 +130,7 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
 const data = workerData as JobWorkerData | undefined;
 if (parentPort && data?.fppJobWorker) {
   const port = parentPort;
+  lowerThisThreadPriority(); // the clerk's main thread first when both want a core
   main(port, data)
     .catch((error: unknown) => {
       const e = error instanceof Error ? error : new Error(String(error));

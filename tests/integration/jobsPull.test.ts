@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -6,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { localDateIn } from '../../shared/domain/dates';
 import type { App } from '../../electron/main/app';
 import { verifyAuditChain } from '../../electron/main/audit/verify';
+import { JOB_THREAD_NICE } from '../../electron/main/lib/threadPriority';
 import { INDEX_STALE_KEY, PULL_CURSOR_KEY, type PullProgress } from '../../electron/main/sync/pull';
 import type { StatusInfo } from '../../shared/api';
 import { jobLabel, type JobView } from '../../shared/jobs/jobs';
@@ -92,6 +94,21 @@ const pullRuns = (a: App) => a.context.sqlite.prepare(`SELECT * FROM job_runs WH
 const pulledPatients = (a: App) => a.context.sqlite.prepare(`SELECT count(*) FROM patients WHERE id NOT LIKE 'p-%'`).pluck().get() as number;
 const n = (x: number) => x.toLocaleString('en-US');
 
+/** Each thread of this process by its nice value (Linux: the 19th field of /proc/self/task/<tid>/stat). */
+function threadNices(): Map<number, number> {
+  const nices = new Map<number, number>();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      nices.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return nices;
+}
+const thisThread = () => Number(fs.readlinkSync('/proc/thread-self').split('/').at(-1));
+
 async function expectSoundMirror(a: App): Promise<void> {
   const s = a.context.sqlite;
   expect(s.pragma('quick_check', { simple: true })).toBe('ok');
@@ -109,8 +126,10 @@ describe('a pull written by the job worker', () => {
     let pages = 0;
     let pagesWhenIssued: number | null = null;
     let issuing: Promise<void> | null = null;
+    let nicesDuringPull: Map<number, number> | null = null;
     const summary = await app.deliveries.pulls.pull({ ...endpoint, pageLimit: 200 }, () => {
       pages += 1;
+      if (process.platform === 'linux') nicesDuringPull ??= threadNices();
       issuing ??= reviewAndIssue(app, 'f-desk-lopez').then(({ result }) => {
         if (!result.ok) throw new Error(`pins.issue: ${result.error.message}`);
         pagesWhenIssued = pages;
@@ -123,6 +142,12 @@ describe('a pull written by the job worker', () => {
     expect(app.context.sqlite.prepare(`SELECT count(*) FROM pins WHERE patient_id IN ('p-ana', 'p-luis', 'p-sofia')`).pluck().get()).toBe(3);
     expect(pulledPatients(app)).toBe(portalPatients);
     await expectSoundMirror(app);
+    if (process.platform === 'linux') {
+      // The job's worker thread gives way to the desk's thread (lib/threadPriority.ts), which keeps its own priority.
+      const nices = nicesDuringPull!;
+      expect(nices.get(thisThread())).toBe(0);
+      expect([...nices.values()].filter((nice) => nice === JOB_THREAD_NICE).length).toBeGreaterThanOrEqual(1);
+    }
     // A job with its run record: the status bar says how it ended.
     const runs = pullRuns(app);
     expect(runs).toHaveLength(1);
