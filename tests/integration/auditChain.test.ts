@@ -149,7 +149,7 @@ describe.each([
       return await verifyAuditChain(opened.db, opened.sqlite, {
         sliceRows: 7,
         onProgress,
-        workers: workers ? { databaseFile: file, count: 3, minRows: 0 } : undefined,
+        workers: workers ? { databaseFile: file, count: 3, chunkRows: 10, minRows: 0 } : undefined,
       });
     } finally {
       await opened.close();
