@@ -184,8 +184,10 @@ export class ChainVerifier {
     if (this.head && this.head.id > after && this.head.id <= upTo) return false;
     let expected = this.expectedPrev;
     for (const row of rows) {
-      // A null row: no hash, or one that is not 64 characters long (see PACKED_SQL).
-      if (row === null || !row.startsWith(AUDIT_CANONICAL_HEAD, HASH_LENGTH)) return false;
+      // A null row: no hash, or one that is not 64 characters long (see PACKED_SQL). Otherwise the
+      // encoding starts right after the hash, with AUDIT_CANONICAL_HEAD: the link, a JSON string, is
+      // the expected hash exactly when those 64 characters follow the head and a quote closes them.
+      if (row === null) return false;
       if (expected !== null && !(row.startsWith(expected, PREV_AT) && row.charCodeAt(PREV_AT + HASH_LENGTH) === QUOTE)) return false;
       const recomputed = auditHashOfCanonical(row.slice(HASH_LENGTH));
       if (!row.startsWith(recomputed)) return false;

@@ -18,7 +18,8 @@ import type { VerifyLeadMessage, VerifySliceResult, VerifyWorkerData, VerifyWork
  */
 
 export function findVerifyWorker(given?: string | URL): WorkerLaunch | null {
-  return findWorkerEntry(import.meta.url, './verifyWorker.ts', 'auditVerifyWorker', given);
+  // Its modules are plain (no import.meta, no top-level await): from sources, tsx's lighter CommonJS hooks start it.
+  return findWorkerEntry(import.meta.url, './verifyWorker.ts', 'auditVerifyWorker', given, 'cjs');
 }
 
 export interface WorkerRun {
