@@ -10,7 +10,7 @@ import type { StatusInfo } from '../../shared/api';
 import { createApp, type App } from '../../electron/main/app';
 import { appendAudit, type AuditEntry } from '../../electron/main/audit/audit';
 import { auditCanonicalSql, registerAuditChain } from '../../electron/main/db/auditChain';
-import { verifyAuditChain, type VerifyOptions } from '../../electron/main/audit/verify';
+import { VerificationStopped, verifyAuditChain, type VerifyOptions } from '../../electron/main/audit/verify';
 import { openDatabase, type OpenedDatabase } from '../../electron/main/db/open';
 import { signInTestClerk } from '../support/signIn';
 import { makeTempDir } from '../support/tempDir';
@@ -144,12 +144,13 @@ describe.each([
     raw.close();
   }
 
-  async function verifyFile(onProgress?: VerifyOptions['onProgress']): Promise<AuditVerification> {
+  async function verifyFile(onProgress?: VerifyOptions['onProgress'], signal?: AbortSignal): Promise<AuditVerification> {
     const opened: OpenedDatabase = await openDatabase(file);
     try {
       return await verifyAuditChain(opened.db, opened.sqlite, {
         sliceRows: 7,
         onProgress,
+        signal,
         workers: workers ? { databaseFile: file, count: 3, chunkRows: 10, minRows: 0 } : undefined,
       });
     } finally {
@@ -190,6 +191,19 @@ describe.each([
     // What the status bar shows meanwhile: never more than all, all at the end.
     expect(progress.every((p) => p.rowsTotal === ROWS && p.rowsChecked <= ROWS)).toBe(true);
     expect(progress.at(-1)).toEqual({ rowsChecked: ROWS, rowsTotal: ROWS });
+  });
+
+  it('stops when the app closes mid-check, and a check after it passes', async () => {
+    await tamper(() => undefined);
+    const closing = new AbortController();
+    const progress: number[] = [];
+    const stopped = verifyFile((p) => {
+      progress.push(p.rowsChecked);
+      closing.abort();
+    }, closing.signal);
+    await expect(stopped).rejects.toBeInstanceOf(VerificationStopped);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(await verifyFile()).toMatchObject({ ok: true, rowsChecked: ROWS });
   });
 
   it('finds rows removed at the edge between two ranges', async () => {
