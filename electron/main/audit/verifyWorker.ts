@@ -1,6 +1,6 @@
-import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
+import { lowerThisThreadPriority } from '../lib/threadPriority';
 import { ChainVerifier, sliceReader, type RawRow, type VerifiedHead } from './chainVerifier';
 import type { AuditProblem } from '../../../shared/audit/api';
 
@@ -54,24 +54,13 @@ function rangeChecker(data: VerifyWorkerData) {
   };
 }
 
-/**
- * On Linux a thread's niceness is its own: this worker yields the CPU to the main thread (the
- * desk's calls) and to other work. Elsewhere setPriority would lower the whole process, so it is
- * left alone there.
- */
-function yieldToTheDesk(): void {
-  if (process.platform !== 'linux') return;
-  try {
-    os.setPriority(5);
-  } catch {
-    // Not allowed here: the check runs at normal priority.
-  }
-}
+/** The desk's main thread first when both want a core (a milder lowering than a job's: the check is short). */
+const VERIFY_THREAD_NICE = 5;
 
 const data = workerData as VerifyWorkerData | undefined;
 if (parentPort && data?.fppAuditVerifyWorker) {
   const port = parentPort;
-  yieldToTheDesk();
+  lowerThisThreadPriority(VERIFY_THREAD_NICE);
   let checker: ReturnType<typeof rangeChecker> | null = null;
   const end = () => {
     checker?.close();
