@@ -161,7 +161,7 @@ export async function benchAudit(rows = Number(process.env.BENCH_AUDIT_ROWS ?? 1
       ['measure', 'rows', 'ms', 'rows/s', 'note'],
       [
         [
-          'verify the whole chain (worker threads, one id range each, joined on the main thread)',
+          'verify the whole chain (worker threads taking id ranges as they are free, joined on the main thread)',
           verification.rowsChecked.toLocaleString('en-US'),
           Math.round(verification.ms),
           perSecond(verification.rowsChecked, verification.ms),

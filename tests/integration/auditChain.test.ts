@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -8,8 +9,8 @@ import type { AuditVerification } from '../../shared/audit/api';
 import type { StatusInfo } from '../../shared/api';
 import { createApp, type App } from '../../electron/main/app';
 import { appendAudit, type AuditEntry } from '../../electron/main/audit/audit';
-import { registerAuditChain } from '../../electron/main/db/auditChain';
-import { verifyAuditChain, type VerifyOptions } from '../../electron/main/audit/verify';
+import { auditCanonicalSql, registerAuditChain } from '../../electron/main/db/auditChain';
+import { VerificationStopped, verifyAuditChain, type VerifyOptions } from '../../electron/main/audit/verify';
 import { openDatabase, type OpenedDatabase } from '../../electron/main/db/open';
 import { signInTestClerk } from '../support/signIn';
 import { makeTempDir } from '../support/tempDir';
@@ -143,13 +144,14 @@ describe.each([
     raw.close();
   }
 
-  async function verifyFile(onProgress?: VerifyOptions['onProgress']): Promise<AuditVerification> {
+  async function verifyFile(onProgress?: VerifyOptions['onProgress'], signal?: AbortSignal): Promise<AuditVerification> {
     const opened: OpenedDatabase = await openDatabase(file);
     try {
       return await verifyAuditChain(opened.db, opened.sqlite, {
         sliceRows: 7,
         onProgress,
-        workers: workers ? { databaseFile: file, count: 3, minRows: 0 } : undefined,
+        signal,
+        workers: workers ? { databaseFile: file, count: 3, chunkRows: 10, minRows: 0 } : undefined,
       });
     } finally {
       await opened.close();
@@ -189,6 +191,19 @@ describe.each([
     // What the status bar shows meanwhile: never more than all, all at the end.
     expect(progress.every((p) => p.rowsTotal === ROWS && p.rowsChecked <= ROWS)).toBe(true);
     expect(progress.at(-1)).toEqual({ rowsChecked: ROWS, rowsTotal: ROWS });
+  });
+
+  it('stops when the app closes mid-check, and a check after it passes', async () => {
+    await tamper(() => undefined);
+    const closing = new AbortController();
+    const progress: number[] = [];
+    const stopped = verifyFile((p) => {
+      progress.push(p.rowsChecked);
+      closing.abort();
+    }, closing.signal);
+    await expect(stopped).rejects.toBeInstanceOf(VerificationStopped);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(await verifyFile()).toMatchObject({ ok: true, rowsChecked: ROWS });
   });
 
   it('finds rows removed at the edge between two ranges', async () => {
@@ -298,6 +313,80 @@ describe.each([
     const result = await verifyFile();
     expect(result.problem).toMatchObject({ kind: 'altered', rowId: last });
     expect(result.problem!.message).toMatch(/rewritten/);
+  });
+
+  // Slices are 7 ids (1-7, 8-14, … on the app's connection; 1-7, 8-10, 11-17, 18-20, … in the workers'
+  // ranges of 10), each first checked in one packed read and row by row only when that does not pass.
+  it.each([
+    { where: 'the last row of a slice', id: 7 },
+    { where: 'the first row of a slice', id: 8 },
+    { where: 'the middle of a slice', id: 23 },
+    { where: 'the last row of the log', id: ROWS },
+  ])('finds an edited row at $where', async ({ id }) => {
+    await tamper((raw) => raw.prepare(`UPDATE audit_log SET clerk_id = 'someone-else' WHERE id = ?`).run(id));
+    const result = await verifyFile();
+    expect(result).toMatchObject({ ok: false, rowsChecked: id - 1, problem: { kind: 'altered', rowId: id, actionLabel: 'Setting changed' } });
+    expect(result.problem!.message).toBe(
+      `The audit log was changed: row ${id} (Setting changed, ${entry(id).at.toISOString().slice(0, 10)} ${entry(id).at.toISOString().slice(11, 19)} UTC) no longer matches what was written. Keep this computer as it is, export the audit log, and tell your practice’s compliance officer or IT.`,
+    );
+  });
+
+  it('finds a stored hash edited alone (the row and the next link untouched)', async () => {
+    await tamper((raw) => raw.prepare(`UPDATE audit_log SET hash = ? WHERE id = 13`).run('e'.repeat(64)));
+    expect(await verifyFile()).toMatchObject({ ok: false, rowsChecked: 12, problem: { kind: 'altered', rowId: 13 } });
+  });
+
+  it('finds an edited row whose stored hash was made longer to carry a forged encoding', async () => {
+    await tamper((raw) => {
+      // The table's CHECK on the hash's form is the file's own: whoever edits the file can switch it off.
+      raw.pragma('ignore_check_constraints = ON');
+      raw.prepare(`UPDATE audit_log SET details = '{"setting":"practiceName","to":"Evil"}' WHERE id = ?`).run(ROWS);
+      // The hash over (a copy of the encoding's start + the edited row's encoding), followed by that copy:
+      // the stored hash and the encoding read as one string then look like a hash and its encoding.
+      const canonical = raw.prepare(`SELECT ${auditCanonicalSql()} FROM audit_log WHERE id = ?`).pluck().get(ROWS) as string;
+      const copy = canonical.slice(0, canonical.indexOf('"', canonical.indexOf(',"') + 2) + 1); // ["fpp-audit-chain-v1","<link>"
+      const forged =
+        createHash('sha256')
+          .update(copy + canonical)
+          .digest('hex') + copy;
+      raw.prepare(`UPDATE audit_log SET hash = ? WHERE id = ?`).run(forged, ROWS);
+    });
+    expect(await verifyFile()).toMatchObject({ ok: false, rowsChecked: ROWS - 1, problem: { kind: 'altered', rowId: ROWS } });
+  });
+
+  it('finds a link that is the right hash with more after it (the last row: no row after it to tell)', async () => {
+    await tamper((raw) => {
+      registerAuditChain(raw);
+      raw.pragma('ignore_check_constraints = ON');
+      // Its own hash made right for the longer link: only the link itself tells.
+      raw
+        .prepare(
+          `UPDATE audit_log SET prev_hash = prev_hash || 'a', hash = fpp_audit_hash(prev_hash || 'a', id, at, clerk_id, workstation, action, patient_id, details) WHERE id = ?`,
+        )
+        .run(ROWS);
+    });
+    const result = await verifyFile();
+    expect(result).toMatchObject({ ok: false, rowsChecked: ROWS - 1, problem: { kind: 'removed', rowId: ROWS } });
+    expect(result.problem!.message).toMatch(new RegExp(`the row before it was replaced after row ${ROWS - 1}`));
+  });
+
+  it('finds a row inserted in the middle (the rows after it moved up one id)', async () => {
+    await tamper((raw) => {
+      registerAuditChain(raw);
+      raw.exec('DROP TRIGGER audit_log_hash_checked; DROP TRIGGER audit_log_append_at_end;');
+      const after = raw.prepare(`SELECT id FROM audit_log WHERE id > 15 ORDER BY id DESC`).pluck().all() as number[];
+      for (const id of after) raw.prepare('UPDATE audit_log SET id = id + 1 WHERE id = ?').run(id);
+      // The inserted row is chained to row 15 as the app would have chained it.
+      raw
+        .prepare(
+          `INSERT INTO audit_log (id, at, clerk_id, workstation, action, patient_id, details, prev_hash, hash)
+           SELECT 16, at, clerk_id, workstation, action, patient_id, '{}', hash, fpp_audit_hash(hash, 16, at, clerk_id, workstation, action, patient_id, '{}')
+           FROM audit_log WHERE id = 15`,
+        )
+        .run();
+    });
+    const result = await verifyFile();
+    expect(result).toMatchObject({ ok: false, rowsChecked: 16, problem: { kind: 'removed', rowId: 17 } });
   });
 
   it('flags the app at start: the status bar says so and the failed check is itself audited', async () => {

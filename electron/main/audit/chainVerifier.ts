@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { AuditProblem } from '../../../shared/audit/api';
 import { auditActionLabel } from '../../../shared/audit/words';
-import { GENESIS_HASH, auditCanonicalSql, auditHashOf, auditHashOfCanonical, type ChainedColumns } from '../db/auditChain';
+import { AUDIT_CANONICAL_HEAD, GENESIS_HASH, auditCanonicalSql, auditHashOf, auditHashOfCanonical, type ChainedColumns } from '../db/auditChain';
 
 /**
  * The chain rule of the audit log's verification (see verify.ts), one row at a time, and the
@@ -18,6 +18,18 @@ export type RawRow = [number, string, string | null, string, string, string | nu
 
 /** A row as the fast path reads it: id, prev_hash, hash and the canonical encoding SQLite built (auditCanonicalSql). */
 export type FastRow = [number, string | null, string | null, string];
+
+/**
+ * A row as the packed read gives it (PACKED_SQL): its stored hash (exactly 64 characters) and
+ * right after it the canonical encoding SQLite built, in one string; null when the stored hash is
+ * missing or not 64 characters long.
+ */
+export type PackedRow = string | null;
+
+const HASH_LENGTH = 64;
+/** Where a packed row's link (the canonical encoding's previous hash) starts. */
+const PREV_AT = HASH_LENGTH + AUDIT_CANONICAL_HEAD.length;
+const QUOTE = 0x22;
 
 /** The columns a check reads, in RawRow order. */
 export const SLICE_COLUMNS = 'id, at, clerk_id, workstation, action, patient_id, details, prev_hash, hash';
@@ -159,6 +171,37 @@ export class ChainVerifier {
     return this.checkRaw(full(id));
   }
 
+  /**
+   * A whole slice, rows (after, upTo], as the packed read gives them (PackedRow): true when every
+   * row passes (the state moves on to upTo); false, with nothing changed, when any row might not
+   * (fewer rows than ids, a broken link, a hash that differs, the recorded head in the slice), and
+   * the slice is then checked row by row by the rule (checkFastSlice), which words the problem.
+   * Checks the same facts as checkRaw: ids after+1..upTo all there (as many rows as ids), each
+   * link equal to the hash before it, each stored hash equal to its recomputed one.
+   */
+  checkPacked(rows: readonly PackedRow[], after: number, upTo: number): boolean {
+    if (this.problem || after !== this.lastId || rows.length !== upTo - after) return false;
+    if (this.head && this.head.id > after && this.head.id <= upTo) return false;
+    let expected = this.expectedPrev;
+    for (const row of rows) {
+      // A null row: no hash, or one that is not 64 characters long (see PACKED_SQL). Otherwise the
+      // encoding starts right after the hash, with AUDIT_CANONICAL_HEAD: the link, a JSON string, is
+      // the expected hash exactly when those 64 characters follow the head and a quote closes them.
+      if (row === null) return false;
+      // slice + === rather than startsWith(…, position): a third of the JS time per row.
+      if (expected !== null && !(row.slice(PREV_AT, PREV_AT + HASH_LENGTH) === expected && row.charCodeAt(PREV_AT + HASH_LENGTH) === QUOTE)) return false;
+      const recomputed = auditHashOfCanonical(row.slice(HASH_LENGTH));
+      if (row.slice(0, HASH_LENGTH) !== recomputed) return false;
+      expected = recomputed;
+    }
+    if (rows.length > 0) {
+      this.expectedPrev = expected;
+      this.lastId = upTo;
+      this.rows += rows.length;
+    }
+    return true;
+  }
+
   /** After the last row: rows that once existed beyond it were removed. `highestIssuedId` is SQLite's AUTOINCREMENT counter. */
   finish(highestIssuedId: number): boolean {
     if (this.problem) return false;
@@ -187,7 +230,7 @@ export class VerificationStopped extends Error {
  * The fast path's reads: rows in (after, end] with SQLite building each row's canonical encoding,
  * `sliceRows` at a time, and one row read whole (for a row the fast check cannot pass).
  */
-export function fastSliceStatements(sqlite: BetterSqlite3.Database) {
+function fastSliceStatements(sqlite: BetterSqlite3.Database) {
   const slice = sqlite.prepare(`SELECT id, prev_hash, hash, ${auditCanonicalSql()} FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`).raw();
   const one = sqlite.prepare(`SELECT ${SLICE_COLUMNS} FROM audit_log WHERE id = ?`).raw();
   return {
@@ -196,8 +239,31 @@ export function fastSliceStatements(sqlite: BetterSqlite3.Database) {
   };
 }
 
+/**
+ * The packed read (one string per row: half the values SQLite hands to JS of the fast path's four,
+ * the cost that dominated after the hash): rows in (after, upTo], whole id ranges, so that the
+ * number of rows tells whether an id is missing.
+ */
+const PACKED_SQL = `SELECT iif(length(hash) = ${HASH_LENGTH}, hash || ${auditCanonicalSql()}, NULL) FROM audit_log WHERE id > ? AND id <= ? ORDER BY id`;
+
+/**
+ * The reads of a check, on one connection: `check` takes the rows (after, upTo], a slice of ids,
+ * packed first (ChainVerifier.checkPacked) and row by row by the rule when that does not pass them;
+ * `full` reads one row whole.
+ */
+export function sliceReader(sqlite: BetterSqlite3.Database) {
+  const packed = sqlite.prepare(PACKED_SQL).pluck();
+  const { slice, full } = fastSliceStatements(sqlite);
+  return {
+    full,
+    check(verifier: ChainVerifier, after: number, upTo: number): void {
+      if (!verifier.checkPacked(packed.all(after, upTo) as PackedRow[], after, upTo)) checkFastSlice(verifier, slice(after, upTo, upTo - after), full);
+    },
+  };
+}
+
 /** Checks one slice on the fast path; the id of its last row read, or null when there was none. */
-export function checkFastSlice(verifier: ChainVerifier, rows: FastRow[], full: (id: number) => RawRow): number | null {
+function checkFastSlice(verifier: ChainVerifier, rows: FastRow[], full: (id: number) => RawRow): number | null {
   let last: number | null = null;
   for (const row of rows) {
     last = row[0];

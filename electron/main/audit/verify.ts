@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { AuditVerification } from '../../../shared/audit/api';
 import type { Db } from '../db/open';
 import { yieldToEventLoop } from '../lib/pacing';
-import { ChainVerifier, VERIFIED_HEAD_KEY, VerificationStopped, checkFastSlice, fastSliceStatements, type VerifiedHead } from './chainVerifier';
+import { ChainVerifier, VERIFIED_HEAD_KEY, VerificationStopped, sliceReader, type VerifiedHead } from './chainVerifier';
 import { findVerifyWorker, verifyInWorkers } from './verifyWorkers';
 
 export { ChainVerifier, VERIFIED_HEAD_KEY, VerificationStopped, type VerifiedHead };
@@ -45,8 +45,10 @@ export interface VerifyWorkers {
   databaseFile: string;
   /** better-sqlite3 build for Electron's ABI, as given to openDatabase. */
   nativeBinding?: string;
-  /** How many workers (default: the cores but one, at least 1, at most 4). */
+  /** How many workers (default: one per core, at most 4). */
   count?: number;
+  /** Rows per range handed to a worker (default: about 8 ranges per worker, at most 50,000 rows each). */
+  chunkRows?: number;
   /** Below this many rows the check stays on the app's connection (a worker's start costs more). Default 50,000. */
   minRows?: number;
   /** The built worker entry; by default found beside the bundle, or the .ts through tsx from sources. */
@@ -101,12 +103,10 @@ export async function verifyAuditChain(db: Db, sqlite: BetterSqlite3.Database, o
       onProgress: progress,
     });
   } else {
-    const { slice, full } = fastSliceStatements(sqlite);
-    let after = 0;
-    while (after < end && !verifier.problem) {
-      const last = await locked(() => checkFastSlice(verifier, slice(after, end, sliceRows), full));
-      if (last === null) break;
-      after = last;
+    const reader = sliceReader(sqlite);
+    for (let after = 0; after < end && !verifier.problem; after += sliceRows) {
+      const upTo = Math.min(end, after + sliceRows);
+      await locked(() => reader.check(verifier, after, upTo));
       options.onSlice?.(verifier.rows);
       progress(verifier.rows);
       await yieldToEventLoop();

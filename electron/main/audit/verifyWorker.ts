@@ -1,25 +1,24 @@
-import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { ChainVerifier, checkFastSlice, fastSliceStatements, type RawRow, type VerifiedHead } from './chainVerifier';
+import { lowerThisThreadPriority } from '../lib/threadPriority';
+import { ChainVerifier, sliceReader, type RawRow, type VerifiedHead } from './chainVerifier';
 import type { AuditProblem } from '../../../shared/audit/api';
 
 /**
- * Worker-thread entry of the audit-chain verification (verifyWorkers.ts starts it): checks the rows
- * in (after, end] over its own read-only connection, every row's hash and every link inside the
- * range; the link of the range's first row to the row before it is the lead thread's to check,
- * so the first row is sent back whole. Messages, worker → lead:
- *   { type: 'progress', rows }    rows checked so far (about every 100 ms)
- *   { type: 'done', ... }         VerifySliceResult
- *   { type: 'failed', message, stack }
+ * Worker-thread entry of the audit-chain verification (verifyWorkers.ts starts it): opens its own
+ * read-only connection once, then checks the id ranges the lead hands it one at a time, every
+ * row's hash and every link inside the range; the link of a range's first row to the row before
+ * it is the lead thread's to check, so that row is sent back whole. Messages:
+ *   lead → worker: { type: 'range', index, after, end }   check (after, end]
+ *                  { type: 'close' }                      no more ranges: close and end
+ *   worker → lead: { type: 'done', index, ... }            VerifySliceResult of that range
+ *                  { type: 'failed', message, stack }
  */
 
 export interface VerifyWorkerData {
   fppAuditVerifyWorker: true;
   databaseFile: string;
   nativeBinding?: string;
-  after: number;
-  end: number;
   head: VerifiedHead | null;
   sliceRows: number;
 }
@@ -34,61 +33,48 @@ export interface VerifySliceResult {
   problem: AuditProblem | null;
 }
 
-export type VerifyWorkerMessage =
-  | { type: 'progress'; rows: number }
-  | ({ type: 'done' } & VerifySliceResult)
-  | { type: 'failed'; message: string; stack?: string };
+export type VerifyLeadMessage = { type: 'range'; index: number; after: number; end: number } | { type: 'close' };
 
-function verifyRange(port: NonNullable<typeof parentPort>, data: VerifyWorkerData): VerifySliceResult {
+export type VerifyWorkerMessage = ({ type: 'done'; index: number } & VerifySliceResult) | { type: 'failed'; message: string; stack?: string };
+
+function rangeChecker(data: VerifyWorkerData) {
   const sqlite = new BetterSqlite3(data.databaseFile, { readonly: true, fileMustExist: true, nativeBinding: data.nativeBinding });
-  try {
-    const { slice, full } = fastSliceStatements(sqlite);
-    const verifier = new ChainVerifier(data.head, { afterId: data.after, prevHash: null });
-    let first: RawRow | null = null;
-    let after = data.after;
-    let reported = performance.now();
-    while (after < data.end && !verifier.problem) {
-      const rows = slice(after, data.end, data.sliceRows);
+  const reader = sliceReader(sqlite);
+  const firstRow = sqlite.prepare('SELECT min(id) FROM audit_log WHERE id > ? AND id <= ?').pluck();
+  return {
+    check(after: number, end: number): VerifySliceResult {
+      const verifier = new ChainVerifier(data.head, { afterId: after, prevHash: null });
       // The lead checks the first row's link: it is sent whole.
-      if (first === null && rows[0]) first = full(rows[0][0]);
-      const last = checkFastSlice(verifier, rows, full);
-      if (last === null) break;
-      after = last;
-      if (performance.now() - reported >= 100) {
-        reported = performance.now();
-        port.postMessage({ type: 'progress', rows: verifier.rows } satisfies VerifyWorkerMessage);
-      }
-    }
-    return { rows: verifier.rows, first, lastId: verifier.lastRowId, lastHash: verifier.lastHash, problem: verifier.problem };
-  } finally {
-    sqlite.close();
-  }
+      const firstId = firstRow.get(after, end) as number | null;
+      const first = firstId === null ? null : reader.full(firstId);
+      for (let from = after; from < end && !verifier.problem; from += data.sliceRows) reader.check(verifier, from, Math.min(end, from + data.sliceRows));
+      return { rows: verifier.rows, first, lastId: verifier.lastRowId, lastHash: verifier.lastHash, problem: verifier.problem };
+    },
+    close: () => sqlite.close(),
+  };
 }
 
-/**
- * On Linux a thread's niceness is its own: this worker yields the CPU to the main thread (the
- * desk's calls) and to other work. Elsewhere setPriority would lower the whole process, so it is
- * left alone there.
- */
-function yieldToTheDesk(): void {
-  if (process.platform !== 'linux') return;
-  try {
-    os.setPriority(5);
-  } catch {
-    // Not allowed here: the check runs at normal priority.
-  }
-}
+/** The desk's main thread first when both want a core (a milder lowering than a job's: the check is short). */
+const VERIFY_THREAD_NICE = 5;
 
 const data = workerData as VerifyWorkerData | undefined;
 if (parentPort && data?.fppAuditVerifyWorker) {
   const port = parentPort;
-  yieldToTheDesk();
-  try {
-    port.postMessage({ type: 'done', ...verifyRange(port, data) } satisfies VerifyWorkerMessage);
-  } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    port.postMessage({ type: 'failed', message: e.message, stack: e.stack } satisfies VerifyWorkerMessage);
-  } finally {
+  lowerThisThreadPriority(VERIFY_THREAD_NICE);
+  let checker: ReturnType<typeof rangeChecker> | null = null;
+  const end = () => {
+    checker?.close();
     port.close();
-  }
+  };
+  port.on('message', (message: VerifyLeadMessage) => {
+    if (message.type === 'close') return end();
+    try {
+      checker ??= rangeChecker(data);
+      port.postMessage({ type: 'done', index: message.index, ...checker.check(message.after, message.end) } satisfies VerifyWorkerMessage);
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      port.postMessage({ type: 'failed', message: e.message, stack: e.stack } satisfies VerifyWorkerMessage);
+      end();
+    }
+  });
 }

@@ -2,27 +2,32 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { findWorkerEntry, startWorker, type WorkerLaunch } from '../lib/workerEntry';
 import { VerificationStopped, type ChainVerifier, type VerifiedHead } from './chainVerifier';
-import type { VerifySliceResult, VerifyWorkerData, VerifyWorkerMessage } from './verifyWorker';
+import type { VerifyLeadMessage, VerifySliceResult, VerifyWorkerData, VerifyWorkerMessage } from './verifyWorker';
 
 /**
- * The audit-chain verification in parallel (issue 14): the rows (0, end] are cut into one id range
- * per worker; each worker checks its range over its own read-only connection (WAL: the app keeps
- * reading and writing meanwhile) and sends back its first row, its last row's id and hash, and
- * any problem. The lead thread then joins the ranges in id order with the one ChainVerifier: the
- * first row of each range is checked against the last row of the range before (the link, a gap of
- * ids, its hash), a range's own problem counts only when everything before it held, and rows
- * removed at a range's edge show up as a gap at the next range's first row or at finish().
- * The event loop only receives messages meanwhile.
+ * The audit-chain verification in parallel (issue 14): the rows (0, end] are cut into id ranges
+ * of `chunkRows`, handed out in id order to whichever worker is free (a worker that starts late
+ * or gets less of the CPU takes fewer ranges, so the workers end together); each worker checks its
+ * ranges over its own read-only connection (WAL: the app keeps reading and writing meanwhile) and
+ * sends back, per range, its first row, its last row's id and hash, and any problem. The lead
+ * thread joins the ranges in id order as they come in, with the one ChainVerifier: the first row
+ * of each range is checked against the last row of the range before (the link, a gap of ids, its
+ * hash), a range's own problem counts only when everything before it held, and rows removed at a
+ * range's edge show up as a gap at the next range's first row or at finish(). No range after the
+ * first problem is handed out. The event loop only receives messages meanwhile.
  */
 
 export function findVerifyWorker(given?: string | URL): WorkerLaunch | null {
-  return findWorkerEntry(import.meta.url, './verifyWorker.ts', 'auditVerifyWorker', given);
+  // Its modules are plain (no import.meta, no top-level await): from sources, tsx's lighter CommonJS hooks start it.
+  return findWorkerEntry(import.meta.url, './verifyWorker.ts', 'auditVerifyWorker', given, 'cjs');
 }
 
 export interface WorkerRun {
   databaseFile: string;
   nativeBinding?: string;
   count?: number;
+  /** Rows per range handed to a worker (default: about 8 ranges per worker, at most 50,000 rows each). */
+  chunkRows?: number;
   end: number;
   head: VerifiedHead | null;
   sliceRows: number;
@@ -39,69 +44,95 @@ export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
-function runRange(launch: WorkerLaunch, data: VerifyWorkerData, onProgress: (rows: number) => void, workers: Set<Worker>): Promise<VerifySliceResult> {
-  const worker = startWorker(launch, data);
-  workers.add(worker);
-  return new Promise<VerifySliceResult>((resolve, reject) => {
-    worker.on('message', (message: VerifyWorkerMessage) => {
-      if (message.type === 'progress') onProgress(message.rows);
-      else if (message.type === 'done') {
-        const { type: _type, ...result } = message;
-        onProgress(result.rows);
-        resolve(result);
-      } else reject(Object.assign(new Error(message.message), { stack: message.stack }));
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => {
-      workers.delete(worker);
-      reject(new Error(`audit verification worker stopped (exit code ${code}) before it finished`));
-    });
-  });
+/** Small enough that the workers end close together, large enough that a range's message and first-row read do not count. */
+function defaultChunkRows(end: number, workers: number, sliceRows: number): number {
+  return Math.max(sliceRows, Math.min(50_000, Math.ceil(end / (workers * 8))));
 }
 
 /** Checks (0, end] in worker threads and leaves the outcome in `verifier` (its rows, last row and problem). */
-export async function verifyInWorkers(verifier: ChainVerifier, launch: WorkerLaunch, run: WorkerRun): Promise<void> {
-  const count = Math.max(1, Math.min(run.count ?? defaultWorkerCount(), run.end));
-  const done = new Array<number>(count).fill(0);
+export function verifyInWorkers(verifier: ChainVerifier, launch: WorkerLaunch, run: WorkerRun): Promise<void> {
+  const chunk = Math.max(1, run.chunkRows ?? defaultChunkRows(run.end, run.count ?? defaultWorkerCount(), run.sliceRows));
+  const ranges = Array.from({ length: Math.ceil(run.end / chunk) }, (_, i) => ({ after: i * chunk, end: Math.min(run.end, (i + 1) * chunk) }));
+  const count = Math.max(1, Math.min(run.count ?? defaultWorkerCount(), ranges.length));
+  const data: VerifyWorkerData = {
+    fppAuditVerifyWorker: true,
+    databaseFile: run.databaseFile,
+    nativeBinding: run.nativeBinding,
+    head: run.head,
+    sliceRows: run.sliceRows,
+  };
+  const results: (VerifySliceResult | undefined)[] = [];
+  /** The next range to hand out; the ranges joined so far; ranges from `needed` on are not (a problem came before them). */
+  let next = 0;
+  let joined = 0;
+  let needed = ranges.length;
+  let rowsDone = 0;
   const workers = new Set<Worker>();
-  const ranges = Array.from({ length: count }, (_, i) => {
-    const after = Math.floor((run.end * i) / count);
-    const end = Math.floor((run.end * (i + 1)) / count);
-    const data: VerifyWorkerData = {
-      fppAuditVerifyWorker: true,
-      databaseFile: run.databaseFile,
-      nativeBinding: run.nativeBinding,
-      after,
-      end,
-      head: run.head,
-      sliceRows: run.sliceRows,
+  const closing = new Set<Worker>();
+
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      run.signal?.removeEventListener('abort', stop);
+      for (const worker of workers) {
+        // Idle workers close their connection and end; on a stop or a failure they are ended at once.
+        if (error) void worker.terminate();
+        else tell(worker, { type: 'close' });
+      }
+      if (error) reject(error);
+      else resolve();
     };
-    return runRange(
-      launch,
-      data,
-      (rows) => {
-        done[i] = rows;
-        run.onProgress?.(done.reduce((a, b) => a + b, 0));
-      },
-      workers,
-    );
+    const stop = () => settle(new VerificationStopped());
+    const tell = (worker: Worker, message: VerifyLeadMessage) => {
+      if (message.type === 'close') closing.add(worker);
+      worker.postMessage(message);
+    };
+    const handOut = (worker: Worker) => {
+      if (next < needed) {
+        const index = next++;
+        tell(worker, { type: 'range', index, ...ranges[index]! });
+      } else tell(worker, { type: 'close' });
+    };
+    /** Joins the ranges that are in, in id order, up to the first one still out. */
+    const join = () => {
+      while (joined < needed && results[joined]) {
+        const result = results[joined]!;
+        joined += 1;
+        if (result.first === null) continue; // an empty range: the next range's first row (or finish) finds the gap
+        if (!verifier.checkRaw(result.first)) needed = joined;
+        else if (result.problem) {
+          verifier.adopt(result.problem, result.rows - 1);
+          needed = joined;
+        } else verifier.resume(result.lastId!, result.lastHash!, result.rows - 1);
+      }
+      if (joined >= needed) settle();
+    };
+
+    if (run.signal?.aborted) return stop();
+    run.signal?.addEventListener('abort', stop, { once: true });
+    for (let i = 0; i < count; i++) {
+      const worker = startWorker(launch, data);
+      workers.add(worker);
+      worker.on('message', (message: VerifyWorkerMessage) => {
+        if (settled) return;
+        if (message.type === 'failed') return settle(Object.assign(new Error(message.message), { stack: message.stack }));
+        const { type: _type, index, ...result } = message;
+        results[index] = result;
+        rowsDone += result.rows;
+        run.onProgress?.(rowsDone);
+        // Nothing after a range's own problem is needed.
+        if (result.problem) needed = Math.min(needed, index + 1);
+        join();
+        if (!settled) handOut(worker);
+      });
+      worker.on('error', (error) => settle(error));
+      worker.on('exit', (code) => {
+        workers.delete(worker);
+        if (!closing.has(worker)) settle(new Error(`audit verification worker stopped (exit code ${code}) before it finished`));
+      });
+      handOut(worker);
+    }
   });
-  const stopped = new Promise<never>((_, reject) => {
-    if (run.signal?.aborted) reject(new VerificationStopped());
-    run.signal?.addEventListener('abort', () => reject(new VerificationStopped()), { once: true });
-  });
-  let results: VerifySliceResult[];
-  try {
-    results = await Promise.race([Promise.all(ranges), stopped]);
-  } finally {
-    for (const worker of workers) void worker.terminate();
-    stopped.catch(() => undefined);
-    for (const range of ranges) range.catch(() => undefined);
-  }
-  for (const result of results) {
-    if (result.first === null) continue; // an empty range: the next range's first row (or finish) finds the gap
-    if (!verifier.checkRaw(result.first)) return;
-    if (result.problem) return verifier.adopt(result.problem, result.rows - 1);
-    verifier.resume(result.lastId!, result.lastHash!, result.rows - 1);
-  }
 }

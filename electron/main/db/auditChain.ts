@@ -76,6 +76,13 @@ export function auditCanonicalSql(alias = ''): string {
   return `json_array('${ENCODING_VERSION}', ${column('prev_hash')}, ${CHAINED_COLUMNS.map(column).join(', ')})`;
 }
 
+/**
+ * How every canonical encoding begins, up to the previous hash's first digit: a previous hash of
+ * 64 hex digits sits right after it, followed by `"`. The verification's packed reads check a
+ * row's link there, without reading prev_hash on its own.
+ */
+export const AUDIT_CANONICAL_HEAD = `[${JSON.stringify(ENCODING_VERSION)},"`;
+
 /** SHA-256 (hex) of a canonical encoding built by auditCanonicalSql. */
 export function auditHashOfCanonical(canonical: string): string {
   return hash('sha256', canonical, 'hex');
