@@ -117,7 +117,10 @@ export class WorklistGrouping {
 
   /** The rows, each with its problems put together, one at a time. */
   *rows(): Generator<WorklistRow> {
-    for (const { row, guardian } of this.groups) yield { ...row, problems: rowProblems(guardian, row.children) };
+    // Written out (no spread): V8's slow path for a spread with more properties cost microseconds per row.
+    for (const { row, guardian } of this.groups) {
+      yield { key: row.key, contactId: row.contactId, contact: row.contact, children: row.children, problems: rowProblems(guardian, row.children) };
+    }
   }
 }
 
