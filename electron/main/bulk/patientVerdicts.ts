@@ -9,12 +9,16 @@ import { PATIENT_STATUSES } from '../../../shared/domain/patient';
 
 const FIRST_YEAR = 1900;
 const YEARS = 256;
-/** Status codes per day (PATIENT_STATUSES has 6; the pass's codes are digits below 8). */
+const DAYS = YEARS * 12 * 31;
+/** Status codes (PATIENT_STATUSES has 6; the pass's codes are digits below 8). */
 const PER_DAY = 8;
 
 export class PatientVerdicts {
-  /** By (day, status): 0 not worked out yet, else 1 + the verdict's index in `verdicts`. */
-  private readonly slots = new Uint32Array(YEARS * 12 * 31 * PER_DAY);
+  /**
+   * By (status, day), status first so the Active patients' days sit together (a small part of the
+   * table stays in the CPU's cache): 0 not worked out yet, else 1 + the verdict's index in `verdicts`.
+   */
+  private readonly slots = new Uint32Array(DAYS * PER_DAY);
   private readonly verdicts: (BulkVerdict | null)[] = [];
   /** Dates outside the table's years or months and days that do not exist: by dateKey * 8 + status. */
   private readonly others = new Map<number, BulkVerdict | null>();
@@ -34,7 +38,7 @@ export class PatientVerdicts {
     const month = Math.floor(dateKey / 100) % 100;
     const day = dateKey % 100;
     if (year < 0 || year >= YEARS || month < 1 || month > 12 || day < 1 || day > 31) return this.other(dateKey, r, at, status);
-    const slot = ((year * 12 + month - 1) * 31 + day - 1) * PER_DAY + status;
+    const slot = status * DAYS + (year * 12 + month - 1) * 31 + day - 1;
     const known = this.slots[slot]!;
     if (known !== 0) return this.verdicts[known - 1]!;
     const verdict = this.judge(r, at, status);
