@@ -235,14 +235,19 @@ function mobileWhy(trimmed: string): string | null {
   }
   const first = n === 11 && mobileDigits[0] === 1 ? 1 : 0;
   if (n - first !== 10) return n === 7 ? 'the area code is missing' : `it has ${n} digits, not 10`;
-  const d = (i: number) => mobileDigits[first + i]!;
-  const three = (from: number) => `${d(from)}${d(from + 1)}${d(from + 2)}`;
-  if (d(0) < 2) return `area code ${three(0)} cannot start with ${d(0)}`;
-  if (d(1) === 1 && d(2) === 1) return `${three(0)} is a service code, not an area code`;
-  if (d(3) < 2) return `the exchange ${three(3)} cannot start with ${d(3)}`;
-  if (d(4) === 1 && d(5) === 1) return `${three(3)} is a service code, not an exchange`;
+  const digit = mobileDigits;
+  const a0 = digit[first]!;
+  const a1 = digit[first + 1]!;
+  const a2 = digit[first + 2]!;
+  const e0 = digit[first + 3]!;
+  const e1 = digit[first + 4]!;
+  const e2 = digit[first + 5]!;
+  if (a0 < 2) return `area code ${a0}${a1}${a2} cannot start with ${a0}`;
+  if (a1 === 1 && a2 === 1) return `${a0}${a1}${a2} is a service code, not an area code`;
+  if (e0 < 2) return `the exchange ${e0}${e1}${e2} cannot start with ${e0}`;
+  if (e1 === 1 && e2 === 1) return `${e0}${e1}${e2} is a service code, not an exchange`;
   let same = true;
-  for (let i = 1; i < 10 && same; i++) same = d(i) === d(0);
+  for (let i = first + 1; i < first + 10 && same; i++) same = digit[i] === a0;
   if (same) return 'it looks like a placeholder';
   return null;
 }
