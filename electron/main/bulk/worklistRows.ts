@@ -107,7 +107,7 @@ async function worklistEntries(
   const details = primaries.details;
   const unread = distinctContacts.filter((crow) => primaries.judgedOf(crow) === 0);
   if (unread.length > 0) for (const [crow, c] of await read.contacts(unread, pacer)) primaries.take(crow, c);
-  primaries.done();
+  await primaries.done(read, pacer);
   let maxContact = 0;
   for (const crow of distinctContacts) if (crow > maxContact) maxContact = crow;
   const active = new Uint8Array(maxContact + 1);
