@@ -69,7 +69,10 @@ function rowProblems(guardian: readonly WorklistProblem[], children: readonly Wo
   return out;
 }
 
-type Group = { row: WorklistRow; guardian: WorklistProblem[]; seen: Set<QualityProblem> };
+/** A bit per problem code, for the codes a group already lists (no Set per guardian). */
+const BIT: Readonly<Record<QualityProblem, number>> = Object.fromEntries(Object.keys(ABOUT).map((code, i) => [code, 1 << i])) as Record<QualityProblem, number>;
+
+type Group = { row: WorklistRow; guardian: WorklistProblem[]; seen: number };
 
 /**
  * Groups entries one at a time (the snapshot feeds it between pauses, so a 200,000-patient mirror
@@ -93,7 +96,7 @@ export class WorklistGrouping {
       this.groups.push({
         row: { key: `patient:${entry.patientId}`, contactId: null, contact: null, children: [child], problems: [] },
         guardian: [],
-        seen: new Set(),
+        seen: 0,
       });
       return;
     }
@@ -102,22 +105,26 @@ export class WorklistGrouping {
       group = {
         row: { key: `contact:${entry.contactId}`, contactId: entry.contactId, contact: entry.contact, children: [], problems: [] },
         guardian: [],
-        seen: new Set(),
+        seen: 0,
       };
       this.byContact.set(entry.contactId, group);
       this.groups.push(group);
     }
     group.row.children.push(child);
     for (const problem of entry.problems) {
-      if (!isGuardianProblem(problem.code) || group.seen.has(problem.code)) continue;
-      group.seen.add(problem.code);
+      const bit = BIT[problem.code];
+      if (!isGuardianProblem(problem.code) || (group.seen & bit) !== 0) continue;
+      group.seen |= bit;
       group.guardian.push(problem);
     }
   }
 
   /** The rows, each with its problems put together, one at a time. */
   *rows(): Generator<WorklistRow> {
-    for (const { row, guardian } of this.groups) yield { ...row, problems: rowProblems(guardian, row.children) };
+    // Written out (no spread): V8's slow path for a spread with more properties cost microseconds per row.
+    for (const { row, guardian } of this.groups) {
+      yield { key: row.key, contactId: row.contactId, contact: row.contact, children: row.children, problems: rowProblems(guardian, row.children) };
+    }
   }
 }
 

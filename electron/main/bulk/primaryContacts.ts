@@ -3,6 +3,7 @@ import { checkMailbox } from '../../../shared/domain/email';
 import type { Pacer } from '../lib/pacing';
 import { LINK_BY_BITS, MAILBOX_NONE, MAILBOX_NOT_READ, MAILBOX_UNUSABLE, MAILBOX_USABLE, type MailboxClasses } from './passRows';
 import type { ContactDetails, Readers } from './rowidReaders';
+import { EmailKeys } from './emailKeys';
 
 // The Primary Contacts read once for the pass AND the worklist (snapshot.ts with the worklist):
 // each one's mailbox class (the pass) and whether it has problems of its own (the worklist), from
@@ -28,13 +29,15 @@ export class PrimaryContacts implements MailboxClasses {
   private readonly judgedNewer = new Map<number, number>();
   /** The contacts with problems of their own, as read. */
   readonly details = new Map<number, ContactDetails>();
-  /** Contacts by email as the shared-email check compares it (trim, lower case): the first one's rowid, then all once a second comes. */
-  private readonly firstWithEmail = new Map<string, number>();
-  readonly sharedKeys = new Map<string, number[]>();
+  /** Contacts by a hash of their email as the shared-email check compares it (emailKeys.ts). */
+  private readonly emails: EmailKeys;
+  /** Addresses held by several of these contacts (trim, lower case) and who holds them: known once `done` has run. */
+  sharedKeys = new Map<string, number[]>();
 
   constructor(readonly maxContact: number) {
     this.classes = new Uint8Array(maxContact + 1).fill(MAILBOX_NOT_READ);
     this.judged = new Uint8Array(maxContact + 1);
+    this.emails = new EmailKeys(maxContact);
   }
 
   classOf(crow: number): number {
@@ -79,20 +82,22 @@ export class PrimaryContacts implements MailboxClasses {
 
   private addEmail(crow: number, raw: string | null): void {
     const email = raw?.trim().toLowerCase();
-    if (!email) return;
-    const first = this.firstWithEmail.get(email);
-    if (first === undefined) {
-      this.firstWithEmail.set(email, crow);
-      return;
-    }
-    const shared = this.sharedKeys.get(email);
-    if (shared) shared.push(crow);
-    else this.sharedKeys.set(email, [first, crow]);
+    if (email) this.emails.add(crow, email);
   }
 
-  /** The read is over: only addresses held by several contacts are kept. */
-  done(): void {
-    this.firstWithEmail.clear();
+  /**
+   * The read is over (with the contacts judged after it): the addresses held by several contacts,
+   * from the few contacts whose addresses' hashes met, read again.
+   */
+  async done(read: Readers, pacer: Pacer): Promise<void> {
+    this.sharedKeys = await this.emails.shared(async (crows) => {
+      const out = new Map<number, string>();
+      for (const [crow, c] of await read.contacts(crows, pacer)) {
+        const email = c.email?.trim().toLowerCase();
+        if (email) out.set(crow, email);
+      }
+      return out;
+    });
   }
 }
 

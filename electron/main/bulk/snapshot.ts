@@ -36,6 +36,7 @@ import { lazyExclusions } from './exclusionList';
 import { lazyGuardians } from './guardianList';
 import { Pacer, yieldToEventLoop } from '../lib/pacing';
 import { PassTally } from './passTally';
+import { patientVerdictsFor } from './patientVerdicts';
 import { readPrimaryContacts } from './primaryContacts';
 import {
   dateKeyAt,
@@ -168,20 +169,7 @@ export async function computeSnapshot(
   // patient's per (date of birth written dddd-dd-dd, status), the Primary Contact's per (link
   // bits, email class).
   const NO_LINK = 16;
-  const patientVerdicts = new Map<number, (BulkVerdict | null | undefined)[]>();
-  const patientVerdictOf = (dateKey: number, r: string, at: number, status: number): BulkVerdict | null => {
-    let slots = patientVerdicts.get(dateKey);
-    if (slots === undefined) {
-      slots = new Array<BulkVerdict | null | undefined>(PATIENT_STATUSES.length);
-      patientVerdicts.set(dateKey, slots);
-    }
-    let verdict = slots[status];
-    if (verdict === undefined) {
-      verdict = bulkPatientVerdict({ status: PATIENT_STATUSES[status]!, dateOfBirth: r.slice(at) }, minorAgeLimit, today);
-      slots[status] = verdict;
-    }
-    return verdict;
-  };
+  const patientVerdicts = patientVerdictsFor(today, minorAgeLimit);
   // The Primary Contact's half, per (link bits, mailbox class) for no email or a usable one (any
   // usable address gives the same verdict); an unusable field is judged with its own text.
   const primaryVerdicts = new Array<BulkVerdict | undefined>((NO_LINK + 1) * 2);
@@ -230,7 +218,7 @@ export async function computeSnapshot(
       let dob: string | null = null;
       let verdict: BulkVerdict;
       if (dateKey >= 0) {
-        verdict = patientVerdictOf(dateKey, r, c + 4, status) ?? primaryVerdictOf(linkKey, mailbox, crow);
+        verdict = patientVerdicts.of(dateKey, r, c + 4, status) ?? primaryVerdictOf(linkKey, mailbox, crow);
       } else {
         dob = r.charCodeAt(c + 2) === DIGIT_0 + 1 ? null : r.slice(c + 4);
         verdict = bulkPatientVerdict({ status: PATIENT_STATUSES[status]!, dateOfBirth: dob }, minorAgeLimit, today) ?? primaryVerdictOf(linkKey, mailbox, crow);

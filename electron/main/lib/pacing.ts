@@ -39,37 +39,46 @@ export class Pacer {
   }
 }
 
-const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /**
  * Stable sort by a string key (plain code-unit order) that yields between steps: runs of 4,096
- * are sorted, then merged pairwise. Same result as `items.sort()` on the keys.
+ * are sorted, then merged pairwise. Same result as `items.sort()` on the keys. Sorts positions
+ * (small integers) compared through an array of keys, each key worked out once: no wrapper
+ * object per item.
  */
 export async function sortByKey<T>(items: T[], key: (item: T) => string, pacer = new Pacer()): Promise<T[]> {
   const RUN = 4_096;
-  let keyed: { k: string; item: T }[] = [];
-  for (const item of items) {
-    keyed.push({ k: key(item), item });
+  const n = items.length;
+  const keys = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    keys[i] = key(items[i]!);
     if (pacer.due()) await pacer.pause();
   }
-  for (let i = 0; i < keyed.length; i += RUN) {
-    const run = keyed.slice(i, i + RUN).sort((a, b) => compareKeys(a.k, b.k));
-    for (let j = 0; j < run.length; j++) keyed[i + j] = run[j]!;
+  const byKey = (a: number, b: number) => {
+    const ka = keys[a]!;
+    const kb = keys[b]!;
+    return ka < kb ? -1 : ka > kb ? 1 : a - b;
+  };
+  let order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = 0; i < n; i += RUN) {
+    order.subarray(i, Math.min(n, i + RUN)).sort(byKey);
     await pacer.check();
   }
-  let buffer = new Array<{ k: string; item: T }>(keyed.length);
-  for (let width = RUN; width < keyed.length; width *= 2) {
-    for (let lo = 0; lo < keyed.length; lo += 2 * width) {
-      const mid = Math.min(lo + width, keyed.length);
-      const hi = Math.min(lo + 2 * width, keyed.length);
+  let buffer = new Int32Array(n);
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
       let a = lo;
       let b = mid;
       for (let out = lo; out < hi; out++) {
-        buffer[out] = a < mid && (b >= hi || keyed[a]!.k <= keyed[b]!.k) ? keyed[a++]! : keyed[b++]!;
+        buffer[out] = a < mid && (b >= hi || keys[order[a]!]! <= keys[order[b]!]!) ? order[a++]! : order[b++]!;
         if (pacer.due()) await pacer.pause();
       }
     }
-    [keyed, buffer] = [buffer, keyed];
+    [order, buffer] = [buffer, order];
   }
-  return keyed.map((e) => e.item);
+  const out = new Array<T>(n);
+  for (let i = 0; i < n; i++) out[i] = items[order[i]!]!;
+  return out;
 }

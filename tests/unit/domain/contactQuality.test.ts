@@ -232,6 +232,9 @@ describe('checkMobile (North American numbers)', () => {
     ['+1 (617) 555-0199', '(617) 555-0199'],
     ['  413 555 0100 ', '(413) 555-0100'],
     ['(212) 736-5000', '(212) 736-5000'],
+    ['12125550142', '(212) 555-0142'],
+    ['222-223-2222', '(222) 223-2222'],
+    ['222-222-2223', '(222) 222-2223'],
   ])('%s is valid → %s', (value, formatted) => {
     expect(checkMobile(value)).toEqual({ ok: true, digits: formatted.replace(/\D/g, ''), formatted });
   });
@@ -250,6 +253,14 @@ describe('checkMobile (North American numbers)', () => {
     ['+44 20 7946 0958', 'it has 12 digits, not 10'],
     ['617-555-0142 ext 12', 'it contains letters or symbols'],
     ['n/a', 'it contains letters or symbols'],
+    ['', 'it contains letters or symbols'],
+    ['1 911 555 0142', '911 is a service code, not an area code'],
+    ['11111111111', 'area code 111 cannot start with 1'],
+    ['222-222-2222', 'it looks like a placeholder'],
+    ['1-222-222-2222', 'it looks like a placeholder'],
+    ['617-555-014', 'it has 9 digits, not 10'],
+    ['617 555 0142 617 555 0142', 'it has 20 digits, not 10'],
+    ['(617) 511-0142', '511 is a service code, not an exchange'],
   ])('%s is invalid: %s', (value, why) => {
     expect(checkMobile(value)).toEqual({ ok: false, why });
   });
