@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
 import { createApp, type App } from '../../electron/main/app';
+import { reindexPatients } from '../../electron/main/search/indexer';
 import { LONG_TRANSACTION_SLICES_PER_BLOCK, stageTerms } from '../../electron/main/search/termMerge';
 import { makeTempDir } from '../support/tempDir';
 
@@ -76,6 +77,32 @@ describe('search terms added after the rows', () => {
     sqlite.transaction(() => expect(merge.step(merge.cells)).toBe(true)).immediate();
     merge.close();
     expect(allTerms(app)).toEqual(expected);
+  });
+
+  it('stores the same terms as the per-patient reindex for unusual text (a lone surrogate, quotes, a backslash, letters past U+FFFF)', () => {
+    const { sqlite } = app.context;
+    const contacts = sqlite.prepare('SELECT id FROM contacts ORDER BY id LIMIT 3').pluck().all() as string[];
+    const ids = sqlite
+      .prepare('SELECT patient_id FROM patient_contacts WHERE contact_id IN (?, ?, ?)')
+      .pluck()
+      .all(...contacts) as string[];
+    const odd = ['ma\ud800ria@example.com', 'o"brien\\ud83d@example.com', '\u{20000}\u{20001}lee@example.com'];
+    sqlite.transaction(() => {
+      contacts.forEach((id, i) => sqlite.prepare('UPDATE contacts SET email = ?, first_name = ? WHERE id = ?').run(odd[i], `Zo\u{20000}e ${i}`, id));
+      reindexPatients(sqlite, ids);
+    })();
+    const termsOf = (patients: string[]) =>
+      patients.flatMap((id) => sqlite.prepare('SELECT hex(term) FROM search_terms WHERE patient_id = ? ORDER BY 1').pluck().all(id) as string[]);
+    const expected = termsOf(ids);
+    expect(expected).toContain(Buffer.from('o"brien\\ud83d@example.com').toString('hex').toUpperCase());
+    for (const id of ids) sqlite.prepare('DELETE FROM search_terms WHERE patient_id = ?').run(id);
+    expect(termsOf(ids)).toEqual([]);
+
+    const merge = stageTerms(sqlite, ids);
+    while (!merge.stageNext());
+    sqlite.transaction(() => expect(merge.step(merge.cells)).toBe(true)).immediate();
+    merge.close();
+    expect(termsOf(ids)).toEqual(expected);
   });
 
   it('adds nothing for a patient removed after the terms were staged', () => {

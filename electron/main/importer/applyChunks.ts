@@ -61,38 +61,38 @@ const rowsOf = (u: Unit) => u.families.length + u.patients.length + u.contacts.l
 /** The plan cut into units, in file order; deterministic, so a resumed job cuts it the same way. */
 export function unitsOf(plan: ImportPlan): Unit[] {
   const units: Unit[] = [];
-  const index = new Map<string, number>();
-  const unit = (key: string): Unit => {
-    let i = index.get(key);
-    if (i === undefined) {
-      i = units.length;
-      index.set(key, i);
-      units.push({ families: [], patients: [], contacts: [], links: [], appointments: [] });
-    }
-    return units[i]!;
+  const add = (): number => units.push({ families: [], patients: [], contacts: [], links: [], appointments: [] }) - 1;
+  // Unit numbers by family id and by chart (a patient without a family), each in its own map: no key strings to build.
+  const unitOfFamily = new Map<string, number>();
+  const unitOfLoneChart = new Map<string, number>();
+  const familyUnit = (id: string): number => {
+    let i = unitOfFamily.get(id);
+    if (i === undefined) unitOfFamily.set(id, (i = add()));
+    return i;
   };
-  const keyOfChart = new Map<string, string>();
-  for (const [id, f] of plan.families) unit(`f:${id}`).families.push([id, f]);
+  const chartUnit = (chart: string): number => {
+    let i = unitOfLoneChart.get(chart);
+    if (i === undefined) unitOfLoneChart.set(chart, (i = add()));
+    return i;
+  };
+  for (const [id, f] of plan.families) units[familyUnit(id)]!.families.push([id, f]);
+  const unitOfChart = new Map<string, number>();
   for (const p of plan.patients) {
-    const key = p.familyId ? `f:${p.familyId}` : `c:${p.chart}`;
-    keyOfChart.set(p.chart, key);
-    unit(key).patients.push(p);
+    const i = p.familyId ? familyUnit(p.familyId) : chartUnit(p.chart);
+    unitOfChart.set(p.chart, i);
+    units[i]!.patients.push(p);
   }
-  const chartKey = (chart: string) => keyOfChart.get(chart) ?? `c:${chart}`;
+  const unitOf = (chart: string) => unitOfChart.get(chart) ?? chartUnit(chart);
   // A contact goes with the earliest unit that links to it, so it is written before (or with) every link to it.
   const firstUnitOfContact = new Map<string, number>();
   for (const [key, l] of plan.links) {
-    const u = chartKey(l.chart);
-    unit(u).links.push([key, l]);
-    const i = index.get(u)!;
+    const i = unitOf(l.chart);
+    units[i]!.links.push([key, l]);
     const seen = firstUnitOfContact.get(l.contactId);
     if (seen === undefined || i < seen) firstUnitOfContact.set(l.contactId, i);
   }
-  for (const [key, a] of plan.appointments) unit(chartKey(a.chart)).appointments.push([key, a]);
-  for (const [id, c] of plan.contacts) {
-    const i = firstUnitOfContact.get(id);
-    (i === undefined ? unit(`k:${id}`) : units[i]!).contacts.push([id, c]);
-  }
+  for (const [key, a] of plan.appointments) units[unitOf(a.chart)]!.appointments.push([key, a]);
+  for (const [id, c] of plan.contacts) units[firstUnitOfContact.get(id) ?? add()]!.contacts.push([id, c]);
   return units;
 }
 

@@ -80,7 +80,11 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
   // to the old generation and collected late, and the job worker's heap grew by 100 MB (issue 14: RSS).
   sqlite.prepare('CREATE TEMP TABLE IF NOT EXISTS import_block (term TEXT NOT NULL, patient_id TEXT NOT NULL)').run();
   sqlite.prepare('DELETE FROM temp.import_block').run();
-  const hold = sqlite.prepare('INSERT INTO temp.import_block (term, patient_id) VALUES (?, ?)');
+  // A page's terms go in as one JSON list per block, [[patientId, [term, …]], …], unpacked by SQLite:
+  // one statement per page instead of one per term (about 5,000,000 at 200,000 patients; issue 14).
+  const hold = sqlite.prepare(
+    "INSERT INTO temp.import_block (term, patient_id) SELECT t.value, p.value ->> 0 FROM json_each(?) p, json_each(p.value, '$[1]') t",
+  );
   // Binary order, as SQLite compares the keys of search_terms; a term a patient got twice, once.
   const sortBlock = sqlite.prepare(
     'INSERT INTO temp.import_terms (term, patient_id) SELECT DISTINCT term, patient_id FROM temp.import_block ORDER BY term, patient_id',
@@ -110,17 +114,27 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
     sqlite.transaction(() => {
       if (rows.length === 0) return flush();
       after = rows.at(-1)!.id;
+      /** The current block's patients of this page, each with their terms, not yet held. */
+      let held: [string, string[]][] = [];
+      const holdPage = () => {
+        if (held.length > 0) hold.run(JSON.stringify(held));
+        held = [];
+      };
       termsOfRows(
         rows.filter((row) => blockOf.has(row.id)),
         (term, patientId) => {
           const b = blockOf.get(patientId)!;
           if (b !== block) {
+            holdPage();
             flush();
             block = b;
           }
-          hold.run(term, patientId);
+          const last = held.at(-1);
+          if (last?.[0] === patientId) last[1].push(term);
+          else held.push([patientId, [term]]);
         },
       );
+      holdPage();
     })();
     if (rows.length > 0) return false;
     stagingDone = true;
