@@ -65,16 +65,15 @@ export function unitsOf(plan: ImportPlan): Unit[] {
   // Unit numbers by family id and by chart (a patient without a family), each in its own map: no key strings to build.
   const unitOfFamily = new Map<string, number>();
   const unitOfLoneChart = new Map<string, number>();
-  const familyUnit = (id: string): number => {
-    let i = unitOfFamily.get(id);
-    if (i === undefined) unitOfFamily.set(id, (i = add()));
+  const numbered = (numbers: Map<string, number>, key: string): number => {
+    const known = numbers.get(key);
+    if (known !== undefined) return known;
+    const i = add();
+    numbers.set(key, i);
     return i;
   };
-  const chartUnit = (chart: string): number => {
-    let i = unitOfLoneChart.get(chart);
-    if (i === undefined) unitOfLoneChart.set(chart, (i = add()));
-    return i;
-  };
+  const familyUnit = (id: string) => numbered(unitOfFamily, id);
+  const chartUnit = (chart: string) => numbered(unitOfLoneChart, chart);
   for (const [id, f] of plan.families) units[familyUnit(id)]!.families.push([id, f]);
   const unitOfChart = new Map<string, number>();
   for (const p of plan.patients) {
