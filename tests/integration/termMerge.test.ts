@@ -140,6 +140,39 @@ describe('search terms added after the rows', () => {
     expect(termsOf.all(gone)).toEqual([]);
     for (const id of kept) expect(termsOf.all(id)).toEqual(before.get(id));
   });
+
+  it("adds unchecked on a job's own connection (foreign keys off), then takes out the terms of a patient removed after the staging", () => {
+    const { sqlite } = app.context;
+    const ids = sqlite
+      .prepare('SELECT id FROM patients p WHERE NOT EXISTS (SELECT 1 FROM pins WHERE patient_id = p.id) ORDER BY id LIMIT 200')
+      .pluck()
+      .all() as string[];
+    const gone = ids[100]!;
+    const kept = ids.filter((id) => id !== gone);
+    const termsOf = sqlite.prepare('SELECT term FROM search_terms WHERE patient_id = ? ORDER BY term').pluck();
+    const before = new Map(kept.map((id) => [id, termsOf.all(id)]));
+    const clear = sqlite.prepare('DELETE FROM search_terms WHERE patient_id = ?');
+    sqlite.transaction(() => {
+      for (const id of ids) clear.run(id);
+    })();
+    expect(() => stageTerms(sqlite, ids, 1, { unchecked: true })).toThrow(/foreign keys off/);
+    sqlite.pragma('foreign_keys = OFF');
+    try {
+      const merge = stageTerms(sqlite, ids, 1, { unchecked: true });
+      while (!merge.stageNext());
+      removePatient(sqlite, gone);
+      sqlite.transaction(() => expect(merge.step(merge.cells)).toBe(true)).immediate();
+      // Added without looking the patient up: the removed one's terms are there until the end.
+      expect(termsOf.all(gone).length).toBeGreaterThan(0);
+      expect(merge.removeOrphans((remove) => sqlite.transaction(remove).immediate())).toBe(1);
+      merge.close();
+    } finally {
+      sqlite.pragma('foreign_keys = ON');
+    }
+    expect(termsOf.all(gone)).toEqual([]);
+    for (const id of kept) expect(termsOf.all(id)).toEqual(before.get(id));
+    expect(sqlite.pragma('foreign_key_check(search_terms)')).toEqual([]);
+  });
 });
 
 /** Removes a patient and the rows that refer to it, as a pull's or an import's delete would. */

@@ -4,7 +4,7 @@ import type { ImportProblem } from '../../../shared/bulk/api';
 import { advanceRun, cancelRequested, finishRun } from '../db/jobRuns';
 import type { AppointmentRecord, ContactRecord, FamilyRecord, ImportPlan, LinkRecord, PatientRecord } from './planTypes';
 import { reconcile, runToEnd, type Changes } from './reconcile';
-import { LONG_TRANSACTION_SLICES_PER_BLOCK, stageTerms } from '../search/termMerge';
+import { LONG_TRANSACTION_SLICES_PER_BLOCK, stageTerms, type TermMerge } from '../search/termMerge';
 import { deskNeverAsks, unitsUntilDesk, type DeskAsks } from '../db/deskTurn';
 
 /**
@@ -143,6 +143,11 @@ export interface ChunkHooks {
    * which unit is next), and goes before the next one (pause).
    */
   deskAsks?: DeskAsks;
+  /**
+   * The connection is the job's alone (a worker's): nothing else writes through it between the job's
+   * transactions, so the new terms may be added with its foreign keys off (search/termMerge.ts).
+   */
+  ownConnection?: boolean;
   now(): string;
 }
 
@@ -213,28 +218,40 @@ export async function applyInChunks(
   const indexPending = async (): Promise<boolean> => {
     // Under runWrite: in-process, the app's connection is Kysely's, and its lock keeps other calls out meanwhile.
     const ids = from.termsPending ? [...patientIdsOf(sqlite, plan), ...deferred] : deferred;
-    const merge = await hooks.runWrite(() => stageTerms(sqlite, ids, hooks.deskAsks ? LONG_TRANSACTION_SLICES_PER_BLOCK : 1));
+    // The job's own connection adds the terms with its foreign keys off (search/termMerge.ts, unchecked), and takes
+    // out the terms of any patient removed meanwhile at the end. Never the app's: the desk writes through it in between.
+    const unchecked = hooks.ownConnection === true;
+    if (unchecked) sqlite.pragma('foreign_keys = OFF');
     try {
-      while (!(await hooks.runWrite(() => merge.stageNext()))) {
-        if (hooks.stopping?.()) return false;
-        await hooks.pause();
+      const merge = await hooks.runWrite(() => stageTerms(sqlite, ids, hooks.deskAsks ? LONG_TRANSACTION_SLICES_PER_BLOCK : 1, { unchecked }));
+      try {
+        return await addStaged(merge, unchecked);
+      } finally {
+        await hooks.runWrite(() => merge.close());
       }
-      let cells = FIRST_CELLS;
-      for (let finished = false; !finished; ) {
-        if (hooks.stopping?.()) return false;
-        hooks.durability?.(false);
-        const started = performance.now();
-        asked = false;
-        finished = await hooks.runWrite(() => sqlite.transaction(() => merge.step(cells, asks)).immediate());
-        if (finished) break;
-        hooks.progress?.(at(), rowsTotal);
-        if (!asked) cells = nextSize(cells, performance.now() - started, target, merge.cells);
-        await hooks.pause();
-      }
-      return true;
     } finally {
-      await hooks.runWrite(() => merge.close());
+      if (unchecked) sqlite.pragma('foreign_keys = ON');
     }
+  };
+  const addStaged = async (merge: TermMerge, unchecked: boolean): Promise<boolean> => {
+    while (!(await hooks.runWrite(() => merge.stageNext()))) {
+      if (hooks.stopping?.()) return false;
+      await hooks.pause();
+    }
+    let cells = FIRST_CELLS;
+    for (let finished = false; !finished; ) {
+      if (hooks.stopping?.()) return false;
+      hooks.durability?.(false);
+      const started = performance.now();
+      asked = false;
+      finished = await hooks.runWrite(() => sqlite.transaction(() => merge.step(cells, asks)).immediate());
+      if (finished) break;
+      hooks.progress?.(at(), rowsTotal);
+      if (!asked) cells = nextSize(cells, performance.now() - started, target, merge.cells);
+      await hooks.pause();
+    }
+    if (unchecked) await hooks.runWrite(() => merge.removeOrphans((remove) => sqlite.transaction(remove).immediate()));
+    return true;
   };
 
   /** The job's last transaction when terms were pending: the audit entry and the run record's end. */
