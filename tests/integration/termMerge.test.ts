@@ -88,7 +88,8 @@ describe('search terms added after the rows', () => {
       .all(...contacts) as string[];
     const odd = ['ma\ud800ria@example.com', 'o"brien\\ud83d@example.com', '\u{20000}\u{20001}lee@example.com'];
     sqlite.transaction(() => {
-      contacts.forEach((id, i) => sqlite.prepare('UPDATE contacts SET email = ?, first_name = ? WHERE id = ?').run(odd[i], `Zo\u{20000}e ${i}`, id));
+      const update = sqlite.prepare('UPDATE contacts SET email = ?, first_name = ? WHERE id = ?');
+      for (const [i, id] of contacts.entries()) update.run(odd[i], `Zo\u{20000}e ${i}`, id);
       reindexPatients(sqlite, ids);
     })();
     const termsOf = (patients: string[]) =>
