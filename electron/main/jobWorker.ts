@@ -105,6 +105,8 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
       // Inside a transaction: a desk write that waits ends it early, whole (importer/applyChunks.ts), and pause lets it go.
       // Only a worker that shares the desk's counters hears it (and may then write longer transactions).
       deskAsks: data.deskTurn ? deskAsksOf(data.deskTurn) : undefined,
+      // This connection is the job's alone: the import's new terms go in with its foreign keys off (search/termMerge.ts).
+      ownConnection: true,
       progress: (rowsDone: number, rowsTotal: number) => port.postMessage({ type: 'progress', jobId: job.jobId, rowsDone, rowsTotal } satisfies WorkerMessage),
     };
     let result: Awaited<ReturnType<typeof applyImport>> | null;

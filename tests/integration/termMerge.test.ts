@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
 import { createApp, type App } from '../../electron/main/app';
+import { reindexPatients } from '../../electron/main/search/indexer';
 import { LONG_TRANSACTION_SLICES_PER_BLOCK, stageTerms } from '../../electron/main/search/termMerge';
 import { makeTempDir } from '../support/tempDir';
 
@@ -78,6 +79,33 @@ describe('search terms added after the rows', () => {
     expect(allTerms(app)).toEqual(expected);
   });
 
+  it('stores the same terms as the per-patient reindex for unusual text (a lone surrogate, quotes, a backslash, letters past U+FFFF)', () => {
+    const { sqlite } = app.context;
+    const contacts = sqlite.prepare('SELECT id FROM contacts ORDER BY id LIMIT 3').pluck().all() as string[];
+    const ids = sqlite
+      .prepare('SELECT patient_id FROM patient_contacts WHERE contact_id IN (?, ?, ?)')
+      .pluck()
+      .all(...contacts) as string[];
+    const odd = ['ma\ud800ria@example.com', 'o"brien\\ud83d@example.com', '\u{20000}\u{20001}lee@example.com'];
+    sqlite.transaction(() => {
+      const update = sqlite.prepare('UPDATE contacts SET email = ?, first_name = ? WHERE id = ?');
+      for (const [i, id] of contacts.entries()) update.run(odd[i], `Zo\u{20000}e ${i}`, id);
+      reindexPatients(sqlite, ids);
+    })();
+    const termsOf = (patients: string[]) =>
+      patients.flatMap((id) => sqlite.prepare('SELECT hex(term) FROM search_terms WHERE patient_id = ? ORDER BY 1').pluck().all(id) as string[]);
+    const expected = termsOf(ids);
+    expect(expected).toContain(Buffer.from('o"brien\\ud83d@example.com').toString('hex').toUpperCase());
+    for (const id of ids) sqlite.prepare('DELETE FROM search_terms WHERE patient_id = ?').run(id);
+    expect(termsOf(ids)).toEqual([]);
+
+    const merge = stageTerms(sqlite, ids);
+    while (!merge.stageNext());
+    sqlite.transaction(() => expect(merge.step(merge.cells)).toBe(true)).immediate();
+    merge.close();
+    expect(termsOf(ids)).toEqual(expected);
+  });
+
   it('adds nothing for a patient removed after the terms were staged', () => {
     const { sqlite } = app.context;
     const gone = sqlite.prepare('SELECT id FROM patients p WHERE NOT EXISTS (SELECT 1 FROM pins WHERE patient_id = p.id) LIMIT 1').pluck().get() as string;
@@ -112,6 +140,39 @@ describe('search terms added after the rows', () => {
     merge.close();
     expect(termsOf.all(gone)).toEqual([]);
     for (const id of kept) expect(termsOf.all(id)).toEqual(before.get(id));
+  });
+
+  it("adds unchecked on a job's own connection (foreign keys off), then takes out the terms of a patient removed after the staging", () => {
+    const { sqlite } = app.context;
+    const ids = sqlite
+      .prepare('SELECT id FROM patients p WHERE NOT EXISTS (SELECT 1 FROM pins WHERE patient_id = p.id) ORDER BY id LIMIT 200')
+      .pluck()
+      .all() as string[];
+    const gone = ids[100]!;
+    const kept = ids.filter((id) => id !== gone);
+    const termsOf = sqlite.prepare('SELECT term FROM search_terms WHERE patient_id = ? ORDER BY term').pluck();
+    const before = new Map(kept.map((id) => [id, termsOf.all(id)]));
+    const clear = sqlite.prepare('DELETE FROM search_terms WHERE patient_id = ?');
+    sqlite.transaction(() => {
+      for (const id of ids) clear.run(id);
+    })();
+    expect(() => stageTerms(sqlite, ids, 1, { unchecked: true })).toThrow(/foreign keys off/);
+    sqlite.pragma('foreign_keys = OFF');
+    try {
+      const merge = stageTerms(sqlite, ids, 1, { unchecked: true });
+      while (!merge.stageNext());
+      removePatient(sqlite, gone);
+      sqlite.transaction(() => expect(merge.step(merge.cells)).toBe(true)).immediate();
+      // Added without looking the patient up: the removed one's terms are there until the end.
+      expect(termsOf.all(gone).length).toBeGreaterThan(0);
+      expect(merge.removeOrphans((remove) => sqlite.transaction(remove).immediate())).toBe(1);
+      merge.close();
+    } finally {
+      sqlite.pragma('foreign_keys = ON');
+    }
+    expect(termsOf.all(gone)).toEqual([]);
+    for (const id of kept) expect(termsOf.all(id)).toEqual(before.get(id));
+    expect(sqlite.pragma('foreign_key_check(search_terms)')).toEqual([]);
   });
 });
 

@@ -4,7 +4,7 @@ import type { ImportProblem } from '../../../shared/bulk/api';
 import { advanceRun, cancelRequested, finishRun } from '../db/jobRuns';
 import type { AppointmentRecord, ContactRecord, FamilyRecord, ImportPlan, LinkRecord, PatientRecord } from './planTypes';
 import { reconcile, runToEnd, type Changes } from './reconcile';
-import { LONG_TRANSACTION_SLICES_PER_BLOCK, stageTerms } from '../search/termMerge';
+import { LONG_TRANSACTION_SLICES_PER_BLOCK, stageTerms, type TermMerge } from '../search/termMerge';
 import { deskNeverAsks, unitsUntilDesk, type DeskAsks } from '../db/deskTurn';
 
 /**
@@ -61,38 +61,37 @@ const rowsOf = (u: Unit) => u.families.length + u.patients.length + u.contacts.l
 /** The plan cut into units, in file order; deterministic, so a resumed job cuts it the same way. */
 export function unitsOf(plan: ImportPlan): Unit[] {
   const units: Unit[] = [];
-  const index = new Map<string, number>();
-  const unit = (key: string): Unit => {
-    let i = index.get(key);
-    if (i === undefined) {
-      i = units.length;
-      index.set(key, i);
-      units.push({ families: [], patients: [], contacts: [], links: [], appointments: [] });
-    }
-    return units[i]!;
+  const add = (): number => units.push({ families: [], patients: [], contacts: [], links: [], appointments: [] }) - 1;
+  // Unit numbers by family id and by chart (a patient without a family), each in its own map: no key strings to build.
+  const unitOfFamily = new Map<string, number>();
+  const unitOfLoneChart = new Map<string, number>();
+  const numbered = (numbers: Map<string, number>, key: string): number => {
+    const known = numbers.get(key);
+    if (known !== undefined) return known;
+    const i = add();
+    numbers.set(key, i);
+    return i;
   };
-  const keyOfChart = new Map<string, string>();
-  for (const [id, f] of plan.families) unit(`f:${id}`).families.push([id, f]);
+  const familyUnit = (id: string) => numbered(unitOfFamily, id);
+  const chartUnit = (chart: string) => numbered(unitOfLoneChart, chart);
+  for (const [id, f] of plan.families) units[familyUnit(id)]!.families.push([id, f]);
+  const unitOfChart = new Map<string, number>();
   for (const p of plan.patients) {
-    const key = p.familyId ? `f:${p.familyId}` : `c:${p.chart}`;
-    keyOfChart.set(p.chart, key);
-    unit(key).patients.push(p);
+    const i = p.familyId ? familyUnit(p.familyId) : chartUnit(p.chart);
+    unitOfChart.set(p.chart, i);
+    units[i]!.patients.push(p);
   }
-  const chartKey = (chart: string) => keyOfChart.get(chart) ?? `c:${chart}`;
+  const unitOf = (chart: string) => unitOfChart.get(chart) ?? chartUnit(chart);
   // A contact goes with the earliest unit that links to it, so it is written before (or with) every link to it.
   const firstUnitOfContact = new Map<string, number>();
   for (const [key, l] of plan.links) {
-    const u = chartKey(l.chart);
-    unit(u).links.push([key, l]);
-    const i = index.get(u)!;
+    const i = unitOf(l.chart);
+    units[i]!.links.push([key, l]);
     const seen = firstUnitOfContact.get(l.contactId);
     if (seen === undefined || i < seen) firstUnitOfContact.set(l.contactId, i);
   }
-  for (const [key, a] of plan.appointments) unit(chartKey(a.chart)).appointments.push([key, a]);
-  for (const [id, c] of plan.contacts) {
-    const i = firstUnitOfContact.get(id);
-    (i === undefined ? unit(`k:${id}`) : units[i]!).contacts.push([id, c]);
-  }
+  for (const [key, a] of plan.appointments) units[unitOf(a.chart)]!.appointments.push([key, a]);
+  for (const [id, c] of plan.contacts) units[firstUnitOfContact.get(id) ?? add()]!.contacts.push([id, c]);
   return units;
 }
 
@@ -144,6 +143,11 @@ export interface ChunkHooks {
    * which unit is next), and goes before the next one (pause).
    */
   deskAsks?: DeskAsks;
+  /**
+   * The connection is the job's alone (a worker's): nothing else writes through it between the job's
+   * transactions, so the new terms may be added with its foreign keys off (search/termMerge.ts).
+   */
+  ownConnection?: boolean;
   now(): string;
 }
 
@@ -214,28 +218,40 @@ export async function applyInChunks(
   const indexPending = async (): Promise<boolean> => {
     // Under runWrite: in-process, the app's connection is Kysely's, and its lock keeps other calls out meanwhile.
     const ids = from.termsPending ? [...patientIdsOf(sqlite, plan), ...deferred] : deferred;
-    const merge = await hooks.runWrite(() => stageTerms(sqlite, ids, hooks.deskAsks ? LONG_TRANSACTION_SLICES_PER_BLOCK : 1));
+    // The job's own connection adds the terms with its foreign keys off (search/termMerge.ts, unchecked), and takes
+    // out the terms of any patient removed meanwhile at the end. Never the app's: the desk writes through it in between.
+    const unchecked = hooks.ownConnection === true;
+    if (unchecked) sqlite.pragma('foreign_keys = OFF');
     try {
-      while (!(await hooks.runWrite(() => merge.stageNext()))) {
-        if (hooks.stopping?.()) return false;
-        await hooks.pause();
+      const merge = await hooks.runWrite(() => stageTerms(sqlite, ids, hooks.deskAsks ? LONG_TRANSACTION_SLICES_PER_BLOCK : 1, { unchecked }));
+      try {
+        return await addStaged(merge, unchecked);
+      } finally {
+        await hooks.runWrite(() => merge.close());
       }
-      let cells = FIRST_CELLS;
-      for (let finished = false; !finished; ) {
-        if (hooks.stopping?.()) return false;
-        hooks.durability?.(false);
-        const started = performance.now();
-        asked = false;
-        finished = await hooks.runWrite(() => sqlite.transaction(() => merge.step(cells, asks)).immediate());
-        if (finished) break;
-        hooks.progress?.(at(), rowsTotal);
-        if (!asked) cells = nextSize(cells, performance.now() - started, target, merge.cells);
-        await hooks.pause();
-      }
-      return true;
     } finally {
-      await hooks.runWrite(() => merge.close());
+      if (unchecked) sqlite.pragma('foreign_keys = ON');
     }
+  };
+  const addStaged = async (merge: TermMerge, unchecked: boolean): Promise<boolean> => {
+    while (!(await hooks.runWrite(() => merge.stageNext()))) {
+      if (hooks.stopping?.()) return false;
+      await hooks.pause();
+    }
+    let cells = FIRST_CELLS;
+    for (let finished = false; !finished; ) {
+      if (hooks.stopping?.()) return false;
+      hooks.durability?.(false);
+      const started = performance.now();
+      asked = false;
+      finished = await hooks.runWrite(() => sqlite.transaction(() => merge.step(cells, asks)).immediate());
+      if (finished) break;
+      hooks.progress?.(at(), rowsTotal);
+      if (!asked) cells = nextSize(cells, performance.now() - started, target, merge.cells);
+      await hooks.pause();
+    }
+    if (unchecked) await hooks.runWrite(() => merge.removeOrphans((remove) => sqlite.transaction(remove).immediate()));
+    return true;
   };
 
   /** The job's last transaction when terms were pending: the audit entry and the run record's end. */

@@ -42,6 +42,8 @@ export interface ApplyHooks {
   progress?: (rowsDone: number, rowsTotal: number) => void;
   /** Inside a write transaction: a desk write waits for the lock (a worker's: applyChunks.ts ChunkHooks.deskAsks). */
   deskAsks?: () => boolean;
+  /** The connection is the job's alone (a worker's): applyChunks.ts ChunkHooks.ownConnection. */
+  ownConnection?: boolean;
 }
 
 export const IMPORT_AUDIT_ACTION: AuditAction = 'import_applied';
@@ -114,6 +116,7 @@ async function writeInChunks(
       progress: hooks.progress,
       durability: hooks.durability,
       deskAsks: hooks.deskAsks,
+      ownConnection: hooks.ownConnection,
       now: r.clock,
     },
     {
