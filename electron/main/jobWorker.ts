@@ -9,6 +9,7 @@ import { withTexts } from './importer/requestTexts';
 import { receiveTexts } from './lib/textParts';
 import { lowerThisThreadPriority } from './lib/threadPriority';
 import { fhirIngestOps } from './fhir/ingestOps';
+import { stagePrepOps } from './fhir/stagePrep';
 import { serveBulkPicture } from './bulk/pictureWorker';
 
 /**
@@ -59,9 +60,28 @@ function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Datab
   });
 }
 
+/** A FHIR load's preparing session (fhir/stagePrep.ts): answers calls in order until 'stop'; it holds no connection. */
+function servePrep(port: NonNullable<typeof parentPort>): Promise<void> {
+  const ops = stagePrepOps();
+  return new Promise<void>((resolve) => {
+    port.on('message', (message: SessionCall | { type: 'stop' }) => {
+      if (message.type === 'stop') return resolve();
+      if (message.type !== 'call') return;
+      const op = ops[message.op as keyof typeof ops] as ((args: unknown) => unknown) | undefined;
+      try {
+        if (!op) throw new Error(`unknown call ${message.op}`);
+        port.postMessage({ type: 'result', id: message.id, value: op(message.args) } satisfies WorkerMessage);
+      } catch (error) {
+        port.postMessage({ type: 'error', id: message.id, message: (error as Error).message } satisfies WorkerMessage);
+      }
+    });
+  });
+}
+
 const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): Promise<void> {
+  if (data.job.kind === 'fhir.prep') return await servePrep(port);
   const sqlite = new BetterSqlite3(data.databaseFile, { fileMustExist: true, nativeBinding: data.nativeBinding });
   let stopping = false;
   port.on('message', (message: { type?: string }) => {

@@ -26,34 +26,20 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import type { ChangesPage, ContactRecord } from '../../../shared/sync/protocol';
 import type { WriteTurn } from '../db/deskTurn';
-import { describeIssues } from '../sync/applyPage';
 import { inChunks, placeFamilies } from './households';
+import { prepareResources, type PreparedResources } from './stagePrep';
 import {
-  addressKey,
-  contactIdOf,
   mapAppointment,
   mapHousehold,
   mapPatient,
   mapPatientContacts,
   mapRelatedPerson,
-  isGuardian,
-  referencedId,
   settleLinks,
   type LinkDraft,
   type LinkInference,
   type MappingContext,
 } from './mapping';
-import {
-  keepConfiguredExtensions,
-  SET_ASIDE_KIND,
-  STAGED_SCHEMAS,
-  STAGED_TYPES,
-  type StagedAppointment,
-  type StagedGroup,
-  type StagedPatient,
-  type StagedRelatedPerson,
-  type StagedType,
-} from './resources';
+import type { StagedAppointment, StagedGroup, StagedPatient, StagedRelatedPerson, StagedType } from './resources';
 
 export interface StageResult {
   staged: number;
@@ -78,6 +64,16 @@ export function stageResources(
   config: FhirMappingConfig,
   now: Date = new Date(),
 ): StageResult {
+  const prepared = prepareResources(resources, config);
+  return sqlite.transaction(() => writeStaged(sqlite, runId, prepared, now)).immediate();
+}
+
+/**
+ * Prepared resources (stagePrep.ts) written: each row upserted (a later copy of a resource replaces
+ * the one staged, an older one does not), each resource that could not be read set aside. Inside the
+ * caller's transaction.
+ */
+export function writeStaged(sqlite: BetterSqlite3.Database, runId: string, prepared: PreparedResources, now: Date): StageResult {
   const upsert = sqlite.prepare(
     `INSERT INTO fhir_staging (run_id, resource_type, resource_id, patient_id, contact_id, guardian, address_key, last_updated, body)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -87,51 +83,9 @@ export function stageResources(
   );
   const setAside = setAsideStatement(sqlite);
   const seenAt = now.toISOString();
-  const extensionUrls = new Set(Object.values(config.extensions));
-  const result: StageResult = { staged: 0, skipped: 0, setAside: 0 };
-  sqlite
-    .transaction(() => {
-      resources.forEach((raw, index) => {
-        const type = raw !== null && typeof raw === 'object' ? (raw as { resourceType?: unknown }).resourceType : undefined;
-        if (!STAGED_TYPES.includes(type as StagedType)) {
-          result.skipped += 1;
-          return;
-        }
-        const stagedType = type as StagedType;
-        const parsed = STAGED_SCHEMAS[stagedType].safeParse(raw);
-        if (!parsed.success) {
-          const rawId = (raw as { id?: unknown }).id;
-          const id = typeof rawId === 'string' && rawId !== '' ? rawId.slice(0, 130) : `(no id: ${stagedType} ${index + 1} of its file)`;
-          setAside.run(SET_ASIDE_KIND[stagedType], id, `cannot be read (${describeIssues(parsed.error)})`, problemCursor(runId), seenAt);
-          result.setAside += 1;
-          return;
-        }
-        const resource = parsed.data as { id: string; meta?: { lastUpdated?: string }; extension?: { url: string }[] };
-        keepConfiguredExtensions(resource, extensionUrls);
-        let patientId: string | null = null;
-        let contactId: string | null = null;
-        let guardian = 0;
-        let address: string | null = null;
-        if (stagedType === 'Patient') {
-          const p = resource as StagedPatient;
-          patientId = p.id;
-          address = addressKey(p.address);
-        } else if (stagedType === 'RelatedPerson') {
-          const rp = resource as StagedRelatedPerson;
-          patientId = referencedId(rp.patient?.reference, 'Patient');
-          contactId = contactIdOf(rp, config);
-          guardian = isGuardian(rp, config) ? 1 : 0;
-          address = addressKey(rp.address);
-        } else if (stagedType === 'Appointment') {
-          const a = resource as StagedAppointment;
-          patientId = (a.participant ?? []).map((p) => referencedId(p.actor?.reference, 'Patient')).find((id) => id !== null) ?? null;
-        }
-        upsert.run(runId, stagedType, resource.id, patientId, contactId, guardian, address, resource.meta?.lastUpdated ?? '', JSON.stringify(resource));
-        result.staged += 1;
-      });
-    })
-    .immediate();
-  return result;
+  for (const { kind, id, problem } of prepared.setAside) setAside.run(kind, id, problem, problemCursor(runId), seenAt);
+  for (const row of prepared.rows) upsert.run(runId, ...row);
+  return { staged: prepared.rows.length, skipped: prepared.skipped, setAside: prepared.setAside.length };
 }
 
 /** Staging rows deleted per transaction: 650,000 at once (a 200,000-patient load) would hold the file for seconds. */
