@@ -290,19 +290,42 @@ describe('a load stopped half-way, and a server without _since', () => {
   );
 
   it('the same export prepared in the second worker or by the writing worker alone: the same mirror, terms and Sync problems', async () => {
-    // The first Patient file: 30 patients, a line that is not a resource and two Patients the desk cannot read, set aside with their words.
+    // The first file of each type replaced: 30 patients, a line that is not a resource and two Patients the desk cannot
+    // read (set aside while staging); mothers without an Authority extension (inferred while assembling); an appointment
+    // without a start (set aside while assembling).
     const patients = await search<Patient>('Patient?_count=30');
-    const body = [
-      ...patients.map((p) => JSON.stringify(p)),
-      'not json at all',
-      JSON.stringify({ ...patients[0], id: 'not an id!' }),
-      JSON.stringify({ ...patients[1], id: 'p-bad-birth', birthDate: 20150101 }),
-    ].join('\n');
-    let served = false;
+    const files: Record<string, string> = {
+      'Patient-1.ndjson': [
+        ...patients.map((p) => JSON.stringify(p)),
+        'not json at all',
+        JSON.stringify({ ...patients[0], id: 'not an id!' }),
+        JSON.stringify({ ...patients[1], id: 'p-bad-birth', birthDate: 20150101 }),
+      ].join('\n'),
+      'RelatedPerson-1.ndjson': patients
+        .slice(0, 5)
+        .map((p) =>
+          JSON.stringify({
+            resourceType: 'RelatedPerson',
+            id: `mom-${p.id}`,
+            patient: { reference: `Patient/${p.id}` },
+            relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'MTH' }] }],
+            name: [{ family: 'Okafor', given: ['Ada'] }],
+          }),
+        )
+        .join('\n'),
+      'Appointment-1.ndjson': JSON.stringify({
+        resourceType: 'Appointment',
+        id: 'appt-no-start',
+        status: 'booked',
+        participant: [{ actor: { reference: `Patient/${patients[2]!.id}` } }],
+      }),
+    };
+    let served = new Set<string>();
     intercept = (url) => {
-      if (served || !url.pathname.includes('/$export-file/')) return null;
-      served = true;
-      return { status: 200, headers: { 'content-type': 'application/fhir+ndjson' }, body };
+      const name = Object.keys(files).find((f) => url.pathname.includes('/$export-file/') && url.pathname.endsWith(`/${f}`));
+      if (!name || served.has(name)) return null;
+      served.add(name);
+      return { status: 200, headers: { 'content-type': 'application/fhir+ndjson' }, body: files[name]! };
     };
     const mirrorOf = async (name: string, desk: Pick<Parameters<typeof openTestDesk>[1], 'fhir'>) => {
       const app = await fhirDesk(name, {}, desk);
@@ -317,6 +340,7 @@ describe('a load stopped half-way, and a server without _since', () => {
         families: rows('SELECT id, name FROM families ORDER BY id'),
         terms: rows('SELECT count(*) FROM search_terms'),
         problems: rows('SELECT kind, record_id, problem FROM sync_problems ORDER BY kind, record_id'),
+        inferred: rows('SELECT patient_id, contact_id, authority, sort, resides_with FROM fhir_link_inferences ORDER BY patient_id, contact_id'),
         staging: rows('SELECT count(*) FROM fhir_staging'),
       };
       // One desk at a time on this data folder.
@@ -325,13 +349,15 @@ describe('a load stopped half-way, and a server without _since', () => {
       return mirror;
     };
     const two = await mirrorOf('prepared-two-workers', {});
-    served = false;
+    served = new Set();
     const one = await mirrorOf('prepared-one-worker', { fhir: { openPrepSession: () => null } });
     expect(two.patients.length).toBeGreaterThan(30);
     expect(two.staging).toEqual([[0]]);
     expect(two.problems).toContainEqual(['fhir', 'Patient file 1, line 31', 'not a FHIR resource (not a JSON object)']);
     expect(two.problems).toContainEqual(['patient', 'not an id!', expect.stringMatching(/^cannot be read \(/)]);
     expect(two.problems).toContainEqual(['patient', 'p-bad-birth', expect.stringMatching(/^cannot be read \(.*birthDate/)]);
+    expect(two.problems).toContainEqual(['appointment', 'appt-no-start', 'has no start time the desk can read']);
+    expect(two.inferred.length).toBeGreaterThanOrEqual(5);
     expect(two).toEqual(one);
   }, 120_000);
 

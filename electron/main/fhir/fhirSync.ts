@@ -22,6 +22,8 @@ import {
   type Wait,
 } from './bulkClient';
 import type { PrepBeginArgs, PreparedBatch } from './stagePrep';
+import type { AssembleBeginArgs, AssembledPage } from './assembleReader';
+import type { PageCounts } from '../sync/applyPage';
 import { fhirBase, type FhirEndpoint } from './fhirHttp';
 import { fhirIngestOps, readFhirState, type FhirSyncState, type FileProgress, type IngestOps, type StageArgs } from './ingestOps';
 
@@ -160,7 +162,7 @@ async function syncWith(
         };
         await call('saveState', state);
         nextSince = await searchChanges(endpoint, state, stage);
-        return await finish(ctx, call, options, config, state, totals, nextSince, signal);
+        return await finish(ctx, call, prep, options, config, state, totals, nextSince, signal);
       }
       statusUrl = kicked.statusUrl;
       state = { ...state, export: { runId: state.export?.runId ?? randomUUID(), statusUrl, since: state.since, manifest: null, file: 0, line: 0, staged: 0 } };
@@ -260,7 +262,7 @@ async function syncWith(
     throw error;
   }
   nextSince = manifest.transactionTime;
-  const summary = await finish(ctx, call, options, config, state, totals, nextSince, signal);
+  const summary = await finish(ctx, call, prep, options, config, state, totals, nextSince, signal);
   if (job.statusUrl) await deleteExport(endpoint, job.statusUrl);
   return summary;
 }
@@ -288,6 +290,7 @@ async function mappingConfig(ctx: AppContext): Promise<FhirMappingConfig> {
 async function finish(
   ctx: AppContext,
   call: Call,
+  prep: ReturnType<typeof prepCaller>,
   options: FhirSyncOptions,
   config: FhirMappingConfig,
   state: FhirSyncState,
@@ -301,10 +304,7 @@ async function finish(
   if (signal?.aborted) throw new SyncCancelled();
   await call('placeFamilies', { runId, config, now: ctx.now().toISOString() });
   let done = 0;
-  for (;;) {
-    if (signal?.aborted) throw new SyncCancelled();
-    const counts = await call('applyNext', { runId, config, deferIndex, pageRows, now: ctx.now().toISOString() });
-    if (!counts) break;
+  const applied = (counts: PageCounts) => {
     totals.pages += 1;
     totals.rows += counts.rows;
     totals.tombstones += counts.tombstones;
@@ -314,6 +314,28 @@ async function finish(
     totals.charactersRemoved += counts.charactersRemoved;
     done += counts.rows + counts.tombstones;
     options.report({ rowsDone: done, remaining: Math.max(0, total - done) });
+  };
+  // The families and patients assembled in the second worker, page k+1 while this one applies page k; the rest here after them.
+  const reader = prep.session();
+  if (reader) {
+    const seenAt = ctx.now().toISOString();
+    await reader.call('assembleBegin', { runId, config, now: seenAt, pageRows } satisfies AssembleBeginArgs);
+    let next = reader.call<AssembledPage | null>('assembleNext', null);
+    for (;;) {
+      next.catch(() => undefined); // awaited below
+      if (signal?.aborted) throw new SyncCancelled();
+      const got = await next;
+      if (!got) break;
+      next = got.last ? Promise.resolve(null) : reader.call<AssembledPage | null>('assembleNext', null);
+      applied(await call('applyAssembled', { runId, page: got.page, sides: got.sides, deferIndex, now: ctx.now().toISOString(), seenAt }));
+      await yieldToEventLoop();
+    }
+  }
+  for (;;) {
+    if (signal?.aborted) throw new SyncCancelled();
+    const counts = await call('applyNext', { runId, config, deferIndex, pageRows, now: ctx.now().toISOString(), phases: reader ? 'orphans' : undefined });
+    if (!counts) break;
+    applied(counts);
     await yieldToEventLoop();
     if (!counts.hasMore) break;
   }

@@ -123,10 +123,39 @@ export interface AssembleOptions {
   /** Every staged patient already has its family (placeFamilies ran on its own, in short transactions): the pages only read them. */
   familiesPlaced?: boolean;
   /**
+   * 'rows': the families and the patients with theirs (they read only the staging, so another
+   * connection may assemble them while this one applies: fhir/assembleReader.ts); 'orphans': the rest,
+   * which reads the mirror's links as the pages before left them. Both by default.
+   */
+  phases?: 'rows' | 'orphans';
+  /**
+   * Where the writes made while assembling go instead of the database (a read-only connection): the
+   * caller writes them before applying the page it got with them (writeAssemblySides).
+   */
+  sides?: AssemblySides;
+  /**
    * Wraps the writes made while assembling (the inferred links, records set aside): a worker announces
    * them to the desk (db/deskTurn.ts). Without it they land in the caller's transaction, if any.
    */
   turn?: WriteTurn;
+}
+
+/** The writes of assembling pages, collected: records set aside (kind, id, why) and links whose fields were (or are no longer) inferred. */
+export interface AssemblySides {
+  setAside: [string, string, string][];
+  flagged: LinkInference[];
+  cleared: { patientId: string; contactId: string }[];
+}
+
+export const noSides = (): AssemblySides => ({ setAside: [], flagged: [], cleared: [] });
+
+/** Collected assembly writes (AssemblySides) written, as assembling in place writes them; inside the caller's transaction. */
+export function writeAssemblySides(sqlite: BetterSqlite3.Database, runId: string, seenAt: string, sides: AssemblySides): void {
+  const q = statements(sqlite);
+  const problems = setAsideStatement(sqlite);
+  for (const [kind, id, problem] of sides.setAside) problems.run(kind, id, problem, problemCursor(runId), seenAt);
+  for (const i of sides.flagged) q.inferred.run(i.patientId, i.contactId, i.authority ? 1 : 0, i.sort ? 1 : 0, i.residesWith ? 1 : 0, seenAt);
+  for (const l of sides.cleared) q.notInferred.run(l.patientId, l.contactId);
 }
 
 type Page = Omit<ChangesPage, 'cursor' | 'hasMore' | 'remaining'>;
@@ -153,10 +182,11 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
   const seenAt = ctx.now;
   if (!options.familiesPlaced) placeFamilies(sqlite, runId, ctx);
   const q = statements(sqlite);
+  const rows = options.phases !== 'orphans';
 
   // 1. Families: the household Groups, then the derived ones.
   let page = emptyPage();
-  for (const [, body] of inChunks<[number, string]>(q.groups, [runId])) {
+  for (const [, body] of rows ? inChunks<[number, string]>(q.groups, [runId]) : []) {
     const household = mapHousehold(JSON.parse(body) as StagedGroup, ctx);
     if (!household) continue;
     page.families.push(household.family);
@@ -165,7 +195,7 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
       page = emptyPage();
     }
   }
-  for (const [familyId, name] of q.derivedFamilies.all(runId) as [string, string][]) {
+  for (const [familyId, name] of (rows ? q.derivedFamilies.all(runId) : []) as [string, string][]) {
     page.families.push({ id: familyId, name, version: 1, updatedAt: ctx.now });
     if (page.families.length >= pageRows) {
       yield page;
@@ -177,7 +207,9 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
   // 2. Patients with their contacts, links and appointments.
   const problems = setAsideStatement(sqlite);
   const turn = options.turn ?? unannounced;
-  const setAside = (kind: string, id: string, problem: string) => turn(() => problems.run(kind, id, problem, problemCursor(runId), seenAt));
+  const { sides } = options;
+  const setAside = (kind: string, id: string, problem: string) =>
+    sides ? sides.setAside.push([kind, id, problem]) : turn(() => problems.run(kind, id, problem, problemCursor(runId), seenAt));
   // Written in one transaction per page (flush), not one per link.
   const anyInferredBefore = q.anyInference.get() !== undefined;
   let toFlag: LinkInference[] = [];
@@ -195,7 +227,12 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
     toClear = [];
   });
   const flush = () => {
-    if (toFlag.length > 0 || toClear.length > 0) turn(() => flushAll.immediate());
+    if (sides) {
+      sides.flagged.push(...toFlag);
+      sides.cleared.push(...toClear);
+      toFlag = [];
+      toClear = [];
+    } else if (toFlag.length > 0 || toClear.length > 0) turn(() => flushAll.immediate());
   };
   const contactsOfPage = new Set<string>();
   /**
@@ -229,7 +266,7 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
 
   page = emptyPage();
   let patientsInPage = 0;
-  for (const [, body, familyId] of inChunks<[number, string, string | null]>(q.patients, [runId])) {
+  for (const [, body, familyId] of rows ? inChunks<[number, string, string | null]>(q.patients, [runId]) : []) {
     const patient = JSON.parse(body) as StagedPatient;
     const outcome = mapPatient(patient, familyId, ctx);
     if (outcome.kind === 'merged') {
@@ -275,6 +312,7 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
   contactsOfPage.clear();
   let inPage = 0;
   const orphans = function* () {
+    if (options.phases === 'rows') return;
     // One type at a time: each chunk is then a range of the (run, type) index.
     yield* inChunks<[number, StagedType, string]>(q.orphans, [runId, 'RelatedPerson']);
     yield* inChunks<[number, StagedType, string]>(q.orphans, [runId, 'Appointment']);

@@ -7,7 +7,7 @@ import { deskAsksOf, waitForDesk } from '../db/deskTurn';
 import { jobWrites } from '../db/jobWrites';
 import { STAGE_BATCH, type Manifest } from './bulkClient';
 import { LineBatches } from './ndjsonLines';
-import { assemblePages, clearStaging, writeStaged } from './ingest';
+import { assemblePages, clearStaging, writeAssemblySides, writeStaged, type AssemblySides } from './ingest';
 import { prepareBatch, prepareResources, type PreparedBatch, type PreparedResources } from './stagePrep';
 import { placeFamilies } from './households';
 
@@ -111,6 +111,19 @@ export interface ApplyNextArgs {
   deferIndex: boolean;
   pageRows: number;
   now: string;
+  /** 'orphans': the families and patients were assembled in the second worker and applied (applyAssembled); only the rest here. */
+  phases?: 'orphans';
+}
+
+export interface ApplyAssembledArgs {
+  runId: string;
+  /** The page as JSON (fhir/assembleReader.ts). */
+  page: string;
+  sides: AssemblySides;
+  deferIndex: boolean;
+  now: string;
+  /** When the pages began to be assembled: the time of the set-aside records and inferred links. */
+  seenAt: string;
 }
 
 /** `sizer`: how many records each part of a page holds (sync/applyOps.ts; one per connection). */
@@ -234,13 +247,36 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
      * sync assembles every page again and applies it whole (upserts by id: nothing twice; an older
      * version never overwrites a newer one; a name correction waiting in the outbox is kept).
      */
-    applyNext: ({ runId, config, deferIndex, pageRows, now }: ApplyNextArgs): (PageCounts & { hasMore: boolean }) | null => {
+    /**
+     * A page of rows assembled in the second worker (fhir/assembleReader.ts): the writes made assembling it
+     * (records set aside, inferred links) first, in a short transaction, then the page in parts, as applyNext.
+     */
+    applyAssembled: ({ runId, page, sides, deferIndex, now, seenAt }: ApplyAssembledArgs): PageCounts & { hasMore: boolean } => {
+      durable(false);
+      if (sides.setAside.length + sides.flagged.length + sides.cleared.length > 0) {
+        turn(() => sqlite.transaction(() => writeAssemblySides(sqlite, runId, seenAt, sides)).immediate());
+      }
+      const parsed = JSON.parse(page) as ChangesPage;
+      const counts = applyPageOfRun(sqlite, { page: parsed, deferIndex, now }, deskFirst, parts);
+      if ('cancelled' in counts) throw new Error('a FHIR page has no run record to cancel');
+      return { ...counts, hasMore: parsed.hasMore };
+    },
+    applyNext: ({ runId, config, deferIndex, pageRows, now, phases }: ApplyNextArgs): (PageCounts & { hasMore: boolean }) | null => {
       durable(false);
       let pages = assembling.get(runId);
       if (!pages) {
         // The FHIR pages leave the sync protocol's cursor where it was (a switch back resumes there).
         const cursor = readState(sqlite, PULL_CURSOR_KEY) ?? '';
-        pages = assemblePages(sqlite, runId, { config, now: new Date(now), pageRows, cursorBefore: cursor, cursorAfter: cursor, familiesPlaced: true, turn });
+        pages = assemblePages(sqlite, runId, {
+          config,
+          now: new Date(now),
+          pageRows,
+          cursorBefore: cursor,
+          cursorAfter: cursor,
+          familiesPlaced: true,
+          turn,
+          phases,
+        });
         assembling.set(runId, pages);
       }
       try {
