@@ -293,7 +293,8 @@ describe('a load stopped half-way, and a server without _since', () => {
     // The first file of each type replaced: 30 patients, a line that is not a resource and two Patients the desk cannot
     // read (set aside while staging); mothers without an Authority extension (inferred while assembling); an appointment
     // without a start (set aside while assembling).
-    const patients = await search<Patient>('Patient?_count=30');
+    // Patients merged away by a test before are tombstones: their appointments are not read.
+    const patients = (await search<Patient>('Patient?_count=40')).filter((p) => !p.link?.some((l) => l.type === 'replaced-by')).slice(0, 30);
     const files: Record<string, string> = {
       'Patient-1.ndjson': [
         ...patients.map((p) => JSON.stringify(p)),
