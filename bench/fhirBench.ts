@@ -10,6 +10,7 @@
  * Alone: `node --import tsx bench/fhirBench.ts [--quick]` (20,000 patients with --quick, else 200,000).
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
@@ -38,7 +39,21 @@ export interface FhirServerChild {
   seedLine: string;
   /** Seconds from the spawn to the server listening with its practice seeded. */
   seedSeconds: number;
+  /** The child's CPU time so far (user + system, s; Linux /proc), or null where it cannot be read. */
+  cpuSeconds(): number | null;
   stop(): Promise<void>;
+}
+
+/** A process's CPU time (user + system, s) from /proc/<pid>/stat (clock ticks of 1/100 s on Linux), or null. */
+function processCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -72,6 +87,7 @@ export function startFhirChild(patients: number): Promise<FhirServerChild> {
           baseUrl: base,
           seedLine,
           seedSeconds: (performance.now() - started) / 1000,
+          cpuSeconds: () => processCpuSeconds(child.pid),
           stop: async () => {
             if (child.exitCode === null) child.kill('SIGTERM');
             await exited;
@@ -111,6 +127,8 @@ interface LoadFigures {
   rssPeakMiB: number;
   tokenRequests: number;
   main: ReturnType<ReturnType<typeof watchMainThread>>;
+  /** CPU seconds during the load: this process (main, the job worker and every other thread), and the FHIR server's child process. */
+  cpu: { app: number; server: number | null };
 }
 
 /** An empty desk connected over FHIR as an administrator does it, then Sync now while the clerk works. */
@@ -145,10 +163,18 @@ async function fhirLoad(fhir: FhirServerChild, dir: string, desk: DeskInputs | u
     const rssPeak = watchRss();
     const loop = watchEventLoop();
     const mainThread = watchMainThread();
+    const appCpuBefore = process.cpuUsage();
+    const serverCpuBefore = fhir.cpuSeconds();
     const start = performance.now();
     const summary = await underLoad('FHIR first load ($export, Sync now)', app, desk, () => app.deliveries.syncNow());
     const seconds = (performance.now() - start) / 1000;
     const main = mainThread();
+    const appCpu = process.cpuUsage(appCpuBefore);
+    const serverCpuAfter = fhir.cpuSeconds();
+    const cpu = {
+      app: (appCpu.user + appCpu.system) / 1e6,
+      server: serverCpuBefore === null || serverCpuAfter === null ? null : serverCpuAfter - serverCpuBefore,
+    };
     const { sqlite } = app.context;
     return {
       summary,
@@ -159,6 +185,7 @@ async function fhirLoad(fhir: FhirServerChild, dir: string, desk: DeskInputs | u
       rssPeakMiB: rssPeak(),
       tokenRequests,
       main,
+      cpu,
     };
   } finally {
     await app.close();
@@ -233,6 +260,10 @@ export async function benchFhir(options: {
     );
     console.log(
       `  Main thread during the FHIR load (the desk's calls included): event loop busy ${load.main.busySeconds.toFixed(1)} s of ${load.seconds.toFixed(1)} s; ${load.main.gcPauses} GC pauses, ${(load.main.gcMs / 1000).toFixed(2)} s.`,
+    );
+    console.log(
+      `  CPU during the FHIR load (${os.availableParallelism()} cores = ${(os.availableParallelism() * load.seconds).toFixed(0)} CPU-s of wall time): this process ${load.cpu.app.toFixed(1)} s (main, the job worker, the desk's calls), ` +
+        `the FHIR server's child process ${load.cpu.server === null ? 'not measured' : `${load.cpu.server.toFixed(1)} s`} (its export job, HTTP and files; the direct insert has no server beside it).`,
     );
     if (load.summary.setAside > 0) console.log(`  ${load.summary.setAside} records were set aside (see Sync problems): the round trip should set none aside.`);
   } finally {

@@ -76,7 +76,7 @@ export interface AppConfig {
   startDeliveries?: boolean;
   deliveries?: Pick<DeliveryRuntimeOptions, 'worker' | 'pullEveryMs' | 'fetch'>;
   /** The FHIR source (issue 15): tests shorten the waits between export status polls. */
-  fhir?: Pick<FhirSourceOptions, 'fetch' | 'wait'>;
+  fhir?: Pick<FhirSourceOptions, 'fetch' | 'wait' | 'openPrepSession'>;
   /** Electron's safeStorage: wraps the data key with the OS keychain (web mode and tests use FPP_DATA_KEY or a key file). */
   keyWrapper?: KeyWrapper;
   /** Daily automatic backups into <data>/backups (web mode and Electron do; tests drive them). */
@@ -179,7 +179,12 @@ export async function createApp(config: AppConfig): Promise<App> {
       noteJob: (jobId) => jobs.noteJob(jobId),
       onCancel: (jobId, hook) => jobs.onCancel(jobId, hook),
     },
-    fhir: new FhirSource(ctx, { secrets, openSession: openSyncSession, ...config.fhir }),
+    fhir: new FhirSource(ctx, {
+      secrets,
+      openSession: openSyncSession,
+      openPrepSession: () => jobs.openSession({ kind: 'fhir.prep', jobId: randomUUID() }),
+      ...config.fhir,
+    }),
     secrets,
     mailDropDir,
     outboxChanged,

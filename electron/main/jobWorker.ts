@@ -9,6 +9,8 @@ import { withTexts } from './importer/requestTexts';
 import { receiveTexts } from './lib/textParts';
 import { lowerThisThreadPriority } from './lib/threadPriority';
 import { fhirIngestOps } from './fhir/ingestOps';
+import { stagePrepOps } from './fhir/stagePrep';
+import { assembleReaderOps } from './fhir/assembleReader';
 import { serveBulkPicture } from './bulk/pictureWorker';
 
 /**
@@ -59,9 +61,34 @@ function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Datab
   });
 }
 
+/** A FHIR load's second session: export batches prepared (fhir/stagePrep.ts), then pages assembled (fhir/assembleReader.ts), in order until 'stop'. */
+function servePrep(port: NonNullable<typeof parentPort>, data: JobWorkerData): Promise<void> {
+  // The staging is only read here (fhir/assembleReader.ts), on a connection opened when the pages begin.
+  const open = () => new BetterSqlite3(data.databaseFile, { readonly: true, fileMustExist: true, nativeBinding: data.nativeBinding });
+  const reader = assembleReaderOps(open);
+  const ops = { ...stagePrepOps(), ...reader };
+  return new Promise<void>((resolve) => {
+    port.on('message', (message: SessionCall | { type: 'stop' }) => {
+      if (message.type === 'stop') {
+        reader.assembleClose();
+        return resolve();
+      }
+      if (message.type !== 'call') return;
+      const op = ops[message.op as keyof typeof ops] as ((args: unknown) => unknown) | undefined;
+      try {
+        if (!op) throw new Error(`unknown call ${message.op}`);
+        port.postMessage({ type: 'result', id: message.id, value: op(message.args) } satisfies WorkerMessage);
+      } catch (error) {
+        port.postMessage({ type: 'error', id: message.id, message: (error as Error).message } satisfies WorkerMessage);
+      }
+    });
+  });
+}
+
 const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): Promise<void> {
+  if (data.job.kind === 'fhir.prep') return await servePrep(port, data);
   const sqlite = new BetterSqlite3(data.databaseFile, { fileMustExist: true, nativeBinding: data.nativeBinding });
   let stopping = false;
   port.on('message', (message: { type?: string }) => {

@@ -65,8 +65,9 @@ afterEach(async () => {
 });
 
 /** A desk with an empty mirror, FHIR chosen in Settings, signed in as an administrator. */
-async function fhirDesk(name: string, over: Record<string, string> = {}): Promise<App> {
+async function fhirDesk(name: string, over: Record<string, string> = {}, desk: Pick<Parameters<typeof openTestDesk>[1], 'fhir'> = {}): Promise<App> {
   const app = await openTestDesk(temp.file(`${name}.sqlite`), {
+    ...desk,
     clerks: [ADA_ADMIN],
     settings: {
       syncSource: 'fhir',
@@ -252,34 +253,114 @@ describe('a load stopped half-way, and a server without _since', () => {
     ]);
   }, 60_000);
 
-  it('a line of an export file that is not a resource, or is over 1 MB, is listed in Sync problems by file and line; the rest is applied', async () => {
-    const app = await fhirDesk('garbage');
-    await register(app);
-    const [one] = await search<Patient>('Patient?_count=1');
-    let served = false;
-    intercept = (url) => {
-      if (served || !url.pathname.includes('/$export-file/')) return null;
-      served = true;
-      // Over 1 MB, the third line reaches the worker in many network chunks: it is set aside, not held.
-      const huge = JSON.stringify({ ...one, id: 'huge', text: { status: 'generated', div: 'x'.repeat(1024 * 1024) } });
-      return {
-        status: 200,
-        headers: { 'content-type': 'application/fhir+ndjson' },
-        body: `${JSON.stringify(one)}\n{"resourceType": "Patient", "id": \n${huge}\n`,
+  it.each([
+    ['prepared in the second worker', 'garbage', {}],
+    ['prepared where they are written, without a second worker', 'garbage-one-worker', { fhir: { openPrepSession: () => null } }],
+  ])(
+    'a line of an export file that is not a resource, or is over 1 MB, is listed in Sync problems by file and line; the rest is applied (%s)',
+    async (_, name, desk) => {
+      const app = await fhirDesk(name, {}, desk);
+      await register(app);
+      const [one] = await search<Patient>('Patient?_count=1');
+      let served = false;
+      intercept = (url) => {
+        if (served || !url.pathname.includes('/$export-file/')) return null;
+        served = true;
+        // Over 1 MB, the third line reaches the worker in many network chunks: it is set aside, not held.
+        const huge = JSON.stringify({ ...one, id: 'huge', text: { status: 'generated', div: 'x'.repeat(1024 * 1024) } });
+        return {
+          status: 200,
+          headers: { 'content-type': 'application/fhir+ndjson' },
+          body: `${JSON.stringify(one)}\n{"resourceType": "Patient", "id": \n${huge}\n`,
+        };
       };
+      const summary = await invokeOk<SyncSummary>(app, 'sync.now');
+      expect(summary.setAside).toBeGreaterThanOrEqual(1);
+      const problems = await invokeOk<{ problems: { kind: string; recordId: string; problem: string }[] }>(app, 'sync.problems');
+      expect(problems.problems).toContainEqual(
+        expect.objectContaining({ kind: 'fhir', recordId: 'Patient file 1, line 2', problem: 'not a FHIR resource (not a JSON object)' }),
+      );
+      expect(problems.problems).toContainEqual(
+        expect.objectContaining({ kind: 'fhir', recordId: 'Patient file 1, line 3', problem: 'larger than this desk accepts (over 1 MB)' }),
+      );
+      expect(count(app, 'SELECT count(*) FROM patients WHERE id = ?', 'huge')).toBe(0);
+      expect(count(app, 'SELECT count(*) FROM patients WHERE id = ?', one!.id)).toBe(1);
+    },
+    60_000,
+  );
+
+  it('the same export prepared in the second worker or by the writing worker alone: the same mirror, terms and Sync problems', async () => {
+    // The first file of each type replaced: 30 patients, a line that is not a resource and two Patients the desk cannot
+    // read (set aside while staging); mothers without an Authority extension (inferred while assembling); an appointment
+    // without a start (set aside while assembling).
+    // Patients merged away by a test before are tombstones: their appointments are not read.
+    const patients = (await search<Patient>('Patient?_count=40')).filter((p) => !p.link?.some((l) => l.type === 'replaced-by')).slice(0, 30);
+    const files: Record<string, string> = {
+      'Patient-1.ndjson': [
+        ...patients.map((p) => JSON.stringify(p)),
+        'not json at all',
+        JSON.stringify({ ...patients[0], id: 'not an id!' }),
+        JSON.stringify({ ...patients[1], id: 'p-bad-birth', birthDate: 20150101 }),
+      ].join('\n'),
+      'RelatedPerson-1.ndjson': patients
+        .slice(0, 5)
+        .map((p) =>
+          JSON.stringify({
+            resourceType: 'RelatedPerson',
+            id: `mom-${p.id}`,
+            patient: { reference: `Patient/${p.id}` },
+            relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'MTH' }] }],
+            name: [{ family: 'Okafor', given: ['Ada'] }],
+          }),
+        )
+        .join('\n'),
+      'Appointment-1.ndjson': JSON.stringify({
+        resourceType: 'Appointment',
+        id: 'appt-no-start',
+        status: 'booked',
+        participant: [{ actor: { reference: `Patient/${patients[2]!.id}` } }],
+      }),
     };
-    const summary = await invokeOk<SyncSummary>(app, 'sync.now');
-    expect(summary.setAside).toBeGreaterThanOrEqual(1);
-    const problems = await invokeOk<{ problems: { kind: string; recordId: string; problem: string }[] }>(app, 'sync.problems');
-    expect(problems.problems).toContainEqual(
-      expect.objectContaining({ kind: 'fhir', recordId: 'Patient file 1, line 2', problem: 'not a FHIR resource (not a JSON object)' }),
-    );
-    expect(problems.problems).toContainEqual(
-      expect.objectContaining({ kind: 'fhir', recordId: 'Patient file 1, line 3', problem: 'larger than this desk accepts (over 1 MB)' }),
-    );
-    expect(count(app, 'SELECT count(*) FROM patients WHERE id = ?', 'huge')).toBe(0);
-    expect(count(app, 'SELECT count(*) FROM patients WHERE id = ?', one!.id)).toBe(1);
-  }, 60_000);
+    let served = new Set<string>();
+    intercept = (url) => {
+      const name = Object.keys(files).find((f) => url.pathname.includes('/$export-file/') && url.pathname.endsWith(`/${f}`));
+      if (!name || served.has(name)) return null;
+      served.add(name);
+      return { status: 200, headers: { 'content-type': 'application/fhir+ndjson' }, body: files[name]! };
+    };
+    const mirrorOf = async (name: string, desk: Pick<Parameters<typeof openTestDesk>[1], 'fhir'>) => {
+      const app = await fhirDesk(name, {}, desk);
+      await register(app);
+      const summary = await invokeOk<SyncSummary>(app, 'sync.now');
+      const rows = (sql: string) => app.context.sqlite.prepare(sql).raw().all();
+      const mirror = {
+        summary: { ...summary, lastSyncAt: '' },
+        patients: rows('SELECT id, family_id, first_name, last_name, date_of_birth, status, version FROM patients ORDER BY id'),
+        contacts: rows('SELECT id, first_name, last_name, email, mobile_phone, version FROM contacts ORDER BY id'),
+        links: rows('SELECT patient_id, contact_id, sort, authority, resides_with FROM patient_contacts ORDER BY patient_id, contact_id'),
+        families: rows('SELECT id, name FROM families ORDER BY id'),
+        terms: rows('SELECT count(*) FROM search_terms'),
+        problems: rows('SELECT kind, record_id, problem FROM sync_problems ORDER BY kind, record_id'),
+        inferred: rows('SELECT patient_id, contact_id, authority, sort, resides_with FROM fhir_link_inferences ORDER BY patient_id, contact_id'),
+        staging: rows('SELECT count(*) FROM fhir_staging'),
+      };
+      // One desk at a time on this data folder.
+      await app.close();
+      desks.splice(desks.indexOf(app), 1);
+      return mirror;
+    };
+    const two = await mirrorOf('prepared-two-workers', {});
+    served = new Set();
+    const one = await mirrorOf('prepared-one-worker', { fhir: { openPrepSession: () => null } });
+    expect(two.patients.length).toBeGreaterThan(30);
+    expect(two.staging).toEqual([[0]]);
+    expect(two.problems).toContainEqual(['fhir', 'Patient file 1, line 31', 'not a FHIR resource (not a JSON object)']);
+    expect(two.problems).toContainEqual(['patient', 'not an id!', expect.stringMatching(/^cannot be read \(/)]);
+    expect(two.problems).toContainEqual(['patient', 'p-bad-birth', expect.stringMatching(/^cannot be read \(.*birthDate/)]);
+    expect(two.problems).toContainEqual(['appointment', 'appt-no-start', 'has no start time the desk can read']);
+    expect(two.inferred.length).toBeGreaterThanOrEqual(5);
+    expect(two).toEqual(one);
+  }, 120_000);
 
   it('asks by _lastUpdated searches when the EHR refuses _since, and the rename arrives', async () => {
     const app = await fhirDesk('searches');

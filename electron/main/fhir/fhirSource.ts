@@ -22,6 +22,8 @@ import { requireClerk } from '../clerks/sessionService';
 export interface FhirSourceOptions {
   secrets: SecretStore;
   openSession: () => JobSession | null;
+  /** The FHIR load's second worker, preparing export batches (fhirSync.ts); none: the writing worker prepares them. */
+  openPrepSession?: () => JobSession | null;
   fetch?: typeof fetch;
   /** Waits between export status polls (tests give a short one; the server's Retry-After is still the upper bound). */
   wait?: Wait;
@@ -82,7 +84,13 @@ export class FhirSource {
     const promise = runFhirSync(
       this.ctx,
       { baseUrl: settings.fhirBaseUrl, smart, fetch: this.options.fetch, signal: linked.signal },
-      { groupId: settings.fhirGroupId, openSession: this.options.openSession, report: onProgress, wait: this.options.wait },
+      {
+        groupId: settings.fhirGroupId,
+        openSession: this.options.openSession,
+        openPrepSession: this.options.openPrepSession,
+        report: onProgress,
+        wait: this.options.wait,
+      },
     ).finally(() => {
       linked.dispose();
       if (this.running?.controller === controller) this.running = null;

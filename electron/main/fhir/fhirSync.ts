@@ -9,7 +9,21 @@ import { yieldToEventLoop } from '../lib/pacing';
 import { buildDeferredTerms } from '../search/deferredTerms';
 import { SyncCancelled } from '../sync/http';
 import type { PullProgress } from '../sync/pull';
-import { awaitManifest, deleteExport, EXPORT_TYPES, ExportGone, kickOff, readExportFile, searchSince, type Manifest, type Wait } from './bulkClient';
+import {
+  awaitManifest,
+  deleteExport,
+  EXPORT_TYPES,
+  ExportGone,
+  kickOff,
+  readExportFile,
+  searchSince,
+  STAGE_BATCH,
+  type Manifest,
+  type Wait,
+} from './bulkClient';
+import type { PrepBeginArgs, PreparedBatch } from './stagePrep';
+import type { AssembleBeginArgs, AssembledPage } from './assembleReader';
+import type { PageCounts } from '../sync/applyPage';
 import { fhirBase, type FhirEndpoint } from './fhirHttp';
 import { fhirIngestOps, readFhirState, type FhirSyncState, type FileProgress, type IngestOps, type StageArgs } from './ingestOps';
 
@@ -36,6 +50,12 @@ import { fhirIngestOps, readFhirState, type FhirSyncState, type FileProgress, ty
 export interface FhirSyncOptions {
   groupId: string;
   openSession: () => JobSession | null;
+  /**
+   * A second worker that prepares an export file's batches (stagePrep.ts: parse, check, keys) while the
+   * first writes the ones before: the load on both cores. Without one (or when it cannot start), the
+   * writing worker prepares them itself (fileBytes).
+   */
+  openPrepSession?: () => JobSession | null;
   report: (progress: PullProgress) => void;
   wait?: Wait;
   pageLimit?: number;
@@ -44,6 +64,8 @@ export interface FhirSyncOptions {
 const DEFAULT_PAGE_LIMIT = 500;
 /** Export file chunks handed to the worker and not yet staged, at most (each a network read, tens of KB). */
 const CHUNKS_IN_FLIGHT = 4;
+/** The same with a preparing worker: a batch (STAGE_BATCH lines) spans several chunks, prepared while the one before is written. */
+const PREPARED_CHUNKS_IN_FLIGHT = 16;
 
 /** Calls an ingest op in the worker, or on the app's connection under its lock. */
 function ingestCaller(
@@ -70,18 +92,38 @@ function ingestCaller(
 
 export async function runFhirSync(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSyncOptions): Promise<SyncSummary> {
   const ingest = ingestCaller(ctx, options.openSession);
+  const prep = prepCaller(options.openPrepSession);
   try {
-    return await syncWith(ctx, endpoint, options, ingest.call);
+    return await syncWith(ctx, endpoint, options, ingest.call, prep);
   } finally {
+    prep.end();
     ingest.end();
   }
+}
+
+/** The preparing session (opened at the first export file), or null: the writing worker then prepares. */
+function prepCaller(open: (() => JobSession | null) | undefined): { session(): JobSession | null; end(): void } {
+  let session: JobSession | null | undefined;
+  return {
+    session: () => {
+      session ??= open?.() ?? null;
+      return session;
+    },
+    end: () => session?.end(),
+  };
 }
 
 type Call = ReturnType<typeof ingestCaller>['call'];
 /** What one staging call carries: parsed resources (a search page) or an export file's lines. */
 type StagedBatch = Pick<StageArgs, 'resources' | 'unreadable'>;
 
-async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSyncOptions, call: Call): Promise<SyncSummary> {
+async function syncWith(
+  ctx: AppContext,
+  endpoint: FhirEndpoint,
+  options: FhirSyncOptions,
+  call: Call,
+  prep: ReturnType<typeof prepCaller>,
+): Promise<SyncSummary> {
   const { signal } = endpoint;
   let state: FhirSyncState = await exclusive(ctx.db, () => readFhirState(ctx.sqlite));
   // Another FHIR server or group: what was followed or staged is about the old one, and the first sync is a full load.
@@ -120,7 +162,7 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
         };
         await call('saveState', state);
         nextSince = await searchChanges(endpoint, state, stage);
-        return await finish(ctx, call, options, config, state, totals, nextSince, signal);
+        return await finish(ctx, call, prep, options, config, state, totals, nextSince, signal);
       }
       statusUrl = kicked.statusUrl;
       state = { ...state, export: { runId: state.export?.runId ?? randomUUID(), statusUrl, since: state.since, manifest: null, file: 0, line: 0, staged: 0 } };
@@ -146,7 +188,52 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
       const output = manifest.output[file]!;
       if (!(EXPORT_TYPES as readonly string[]).includes(output.type)) continue;
       const at: FhirSyncState = { ...state, export: { ...job, file, line: file === job.file ? job.line : 0, staged } };
-      await call('fileBegin', { state: at, where: `${output.type} file ${file + 1}`, config, now: ctx.now().toISOString() });
+      const where = `${output.type} file ${file + 1}`;
+      const prepSession = prep.session();
+      if (prepSession) {
+        state = at;
+        // Prepared in the second worker, written in the first, a batch each, in file order.
+        await prepSession.call('prepBegin', { skip: at.export!.line, size: STAGE_BATCH, config } satisfies PrepBeginArgs);
+        let sent = staged;
+        const write = async (batches: PreparedBatch[]) => {
+          for (const batch of batches) {
+            if (signal?.aborted) throw new SyncCancelled();
+            sent += batch.lines;
+            const next: FhirSyncState = { ...state, export: { ...job, file, line: batch.linesDone, staged: sent } };
+            const counts = await call('stagePrepared', { runId: job.runId, batch, where, state: next, now: ctx.now().toISOString() });
+            state = next;
+            staged = sent;
+            totals.setAside += counts.setAside;
+            report(staged, expected - staged);
+          }
+        };
+        const inFlight: Promise<void>[] = [];
+        let written: Promise<void> = Promise.resolve();
+        try {
+          await readExportFile(endpoint, output.url, async (bytes) => {
+            if (signal?.aborted) throw new SyncCancelled();
+            const prepared = prepSession.call<PreparedBatch[]>('prepBytes', { bytes }, [bytes]);
+            prepared.catch(() => undefined); // awaited below, in order
+            const before = written;
+            written = before.then(async () => write(await prepared));
+            written.catch(() => undefined); // awaited below, in order
+            inFlight.push(written);
+            if (inFlight.length >= PREPARED_CHUNKS_IN_FLIGHT) await inFlight.shift();
+          });
+          const end = prepSession.call<{ batches: PreparedBatch[] }>('prepEnd', null);
+          end.catch(() => undefined);
+          await written;
+          await write((await end).batches);
+        } catch (error) {
+          // The batches already prepared are written (or fail) before anything else is said of the run (ExportGone's saveState below).
+          await written.catch(() => undefined);
+          throw error;
+        }
+        state = { ...state, export: { ...job, file: file + 1, line: 0, staged } };
+        await call('saveState', state);
+        continue;
+      }
+      await call('fileBegin', { state: at, where, config, now: ctx.now().toISOString() });
       state = at;
       const moved = (progress: FileProgress) => {
         totals.setAside += progress.setAside;
@@ -175,7 +262,7 @@ async function syncWith(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSy
     throw error;
   }
   nextSince = manifest.transactionTime;
-  const summary = await finish(ctx, call, options, config, state, totals, nextSince, signal);
+  const summary = await finish(ctx, call, prep, options, config, state, totals, nextSince, signal);
   if (job.statusUrl) await deleteExport(endpoint, job.statusUrl);
   return summary;
 }
@@ -203,6 +290,7 @@ async function mappingConfig(ctx: AppContext): Promise<FhirMappingConfig> {
 async function finish(
   ctx: AppContext,
   call: Call,
+  prep: ReturnType<typeof prepCaller>,
   options: FhirSyncOptions,
   config: FhirMappingConfig,
   state: FhirSyncState,
@@ -216,10 +304,7 @@ async function finish(
   if (signal?.aborted) throw new SyncCancelled();
   await call('placeFamilies', { runId, config, now: ctx.now().toISOString() });
   let done = 0;
-  for (;;) {
-    if (signal?.aborted) throw new SyncCancelled();
-    const counts = await call('applyNext', { runId, config, deferIndex, pageRows, now: ctx.now().toISOString() });
-    if (!counts) break;
+  const applied = (counts: PageCounts) => {
     totals.pages += 1;
     totals.rows += counts.rows;
     totals.tombstones += counts.tombstones;
@@ -229,6 +314,28 @@ async function finish(
     totals.charactersRemoved += counts.charactersRemoved;
     done += counts.rows + counts.tombstones;
     options.report({ rowsDone: done, remaining: Math.max(0, total - done) });
+  };
+  // The families and patients assembled in the second worker, page k+1 while this one applies page k; the rest here after them.
+  const reader = prep.session();
+  if (reader) {
+    const seenAt = ctx.now().toISOString();
+    await reader.call('assembleBegin', { runId, config, now: seenAt, pageRows } satisfies AssembleBeginArgs);
+    let next = reader.call<AssembledPage | null>('assembleNext', null);
+    for (;;) {
+      next.catch(() => undefined); // awaited below
+      if (signal?.aborted) throw new SyncCancelled();
+      const got = await next;
+      if (!got) break;
+      next = got.last ? Promise.resolve(null) : reader.call<AssembledPage | null>('assembleNext', null);
+      applied(await call('applyAssembled', { runId, page: got.page, sides: got.sides, deferIndex, now: ctx.now().toISOString(), seenAt }));
+      await yieldToEventLoop();
+    }
+  }
+  for (;;) {
+    if (signal?.aborted) throw new SyncCancelled();
+    const counts = await call('applyNext', { runId, config, deferIndex, pageRows, now: ctx.now().toISOString(), phases: reader ? 'orphans' : undefined });
+    if (!counts) break;
+    applied(counts);
     await yieldToEventLoop();
     if (!counts.hasMore) break;
   }

@@ -26,34 +26,20 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import type { ChangesPage, ContactRecord } from '../../../shared/sync/protocol';
 import type { WriteTurn } from '../db/deskTurn';
-import { describeIssues } from '../sync/applyPage';
 import { inChunks, placeFamilies } from './households';
+import { prepareResources, type PreparedResources } from './stagePrep';
 import {
-  addressKey,
-  contactIdOf,
   mapAppointment,
   mapHousehold,
   mapPatient,
   mapPatientContacts,
   mapRelatedPerson,
-  isGuardian,
-  referencedId,
   settleLinks,
   type LinkDraft,
   type LinkInference,
   type MappingContext,
 } from './mapping';
-import {
-  keepConfiguredExtensions,
-  SET_ASIDE_KIND,
-  STAGED_SCHEMAS,
-  STAGED_TYPES,
-  type StagedAppointment,
-  type StagedGroup,
-  type StagedPatient,
-  type StagedRelatedPerson,
-  type StagedType,
-} from './resources';
+import type { StagedAppointment, StagedGroup, StagedPatient, StagedRelatedPerson, StagedType } from './resources';
 
 export interface StageResult {
   staged: number;
@@ -78,6 +64,16 @@ export function stageResources(
   config: FhirMappingConfig,
   now: Date = new Date(),
 ): StageResult {
+  const prepared = prepareResources(resources, config);
+  return sqlite.transaction(() => writeStaged(sqlite, runId, prepared, now)).immediate();
+}
+
+/**
+ * Prepared resources (stagePrep.ts) written: each row upserted (a later copy of a resource replaces
+ * the one staged, an older one does not), each resource that could not be read set aside. Inside the
+ * caller's transaction.
+ */
+export function writeStaged(sqlite: BetterSqlite3.Database, runId: string, prepared: PreparedResources, now: Date): StageResult {
   const upsert = sqlite.prepare(
     `INSERT INTO fhir_staging (run_id, resource_type, resource_id, patient_id, contact_id, guardian, address_key, last_updated, body)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -87,51 +83,9 @@ export function stageResources(
   );
   const setAside = setAsideStatement(sqlite);
   const seenAt = now.toISOString();
-  const extensionUrls = new Set(Object.values(config.extensions));
-  const result: StageResult = { staged: 0, skipped: 0, setAside: 0 };
-  sqlite
-    .transaction(() => {
-      resources.forEach((raw, index) => {
-        const type = raw !== null && typeof raw === 'object' ? (raw as { resourceType?: unknown }).resourceType : undefined;
-        if (!STAGED_TYPES.includes(type as StagedType)) {
-          result.skipped += 1;
-          return;
-        }
-        const stagedType = type as StagedType;
-        const parsed = STAGED_SCHEMAS[stagedType].safeParse(raw);
-        if (!parsed.success) {
-          const rawId = (raw as { id?: unknown }).id;
-          const id = typeof rawId === 'string' && rawId !== '' ? rawId.slice(0, 130) : `(no id: ${stagedType} ${index + 1} of its file)`;
-          setAside.run(SET_ASIDE_KIND[stagedType], id, `cannot be read (${describeIssues(parsed.error)})`, problemCursor(runId), seenAt);
-          result.setAside += 1;
-          return;
-        }
-        const resource = parsed.data as { id: string; meta?: { lastUpdated?: string }; extension?: { url: string }[] };
-        keepConfiguredExtensions(resource, extensionUrls);
-        let patientId: string | null = null;
-        let contactId: string | null = null;
-        let guardian = 0;
-        let address: string | null = null;
-        if (stagedType === 'Patient') {
-          const p = resource as StagedPatient;
-          patientId = p.id;
-          address = addressKey(p.address);
-        } else if (stagedType === 'RelatedPerson') {
-          const rp = resource as StagedRelatedPerson;
-          patientId = referencedId(rp.patient?.reference, 'Patient');
-          contactId = contactIdOf(rp, config);
-          guardian = isGuardian(rp, config) ? 1 : 0;
-          address = addressKey(rp.address);
-        } else if (stagedType === 'Appointment') {
-          const a = resource as StagedAppointment;
-          patientId = (a.participant ?? []).map((p) => referencedId(p.actor?.reference, 'Patient')).find((id) => id !== null) ?? null;
-        }
-        upsert.run(runId, stagedType, resource.id, patientId, contactId, guardian, address, resource.meta?.lastUpdated ?? '', JSON.stringify(resource));
-        result.staged += 1;
-      });
-    })
-    .immediate();
-  return result;
+  for (const { kind, id, problem } of prepared.setAside) setAside.run(kind, id, problem, problemCursor(runId), seenAt);
+  for (const row of prepared.rows) upsert.run(runId, ...row);
+  return { staged: prepared.rows.length, skipped: prepared.skipped, setAside: prepared.setAside.length };
 }
 
 /** Staging rows deleted per transaction: 650,000 at once (a 200,000-patient load) would hold the file for seconds. */
@@ -169,10 +123,39 @@ export interface AssembleOptions {
   /** Every staged patient already has its family (placeFamilies ran on its own, in short transactions): the pages only read them. */
   familiesPlaced?: boolean;
   /**
+   * 'rows': the families and the patients with theirs (they read only the staging, so another
+   * connection may assemble them while this one applies: fhir/assembleReader.ts); 'orphans': the rest,
+   * which reads the mirror's links as the pages before left them. Both by default.
+   */
+  phases?: 'rows' | 'orphans';
+  /**
+   * Where the writes made while assembling go instead of the database (a read-only connection): the
+   * caller writes them before applying the page it got with them (writeAssemblySides).
+   */
+  sides?: AssemblySides;
+  /**
    * Wraps the writes made while assembling (the inferred links, records set aside): a worker announces
    * them to the desk (db/deskTurn.ts). Without it they land in the caller's transaction, if any.
    */
   turn?: WriteTurn;
+}
+
+/** The writes of assembling pages, collected: records set aside (kind, id, why) and links whose fields were (or are no longer) inferred. */
+export interface AssemblySides {
+  setAside: [string, string, string][];
+  flagged: LinkInference[];
+  cleared: { patientId: string; contactId: string }[];
+}
+
+export const noSides = (): AssemblySides => ({ setAside: [], flagged: [], cleared: [] });
+
+/** Collected assembly writes (AssemblySides) written, as assembling in place writes them; inside the caller's transaction. */
+export function writeAssemblySides(sqlite: BetterSqlite3.Database, runId: string, seenAt: string, sides: AssemblySides): void {
+  const q = statements(sqlite);
+  const problems = setAsideStatement(sqlite);
+  for (const [kind, id, problem] of sides.setAside) problems.run(kind, id, problem, problemCursor(runId), seenAt);
+  for (const i of sides.flagged) q.inferred.run(i.patientId, i.contactId, i.authority ? 1 : 0, i.sort ? 1 : 0, i.residesWith ? 1 : 0, seenAt);
+  for (const l of sides.cleared) q.notInferred.run(l.patientId, l.contactId);
 }
 
 type Page = Omit<ChangesPage, 'cursor' | 'hasMore' | 'remaining'>;
@@ -199,10 +182,11 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
   const seenAt = ctx.now;
   if (!options.familiesPlaced) placeFamilies(sqlite, runId, ctx);
   const q = statements(sqlite);
+  const rows = options.phases !== 'orphans';
 
   // 1. Families: the household Groups, then the derived ones.
   let page = emptyPage();
-  for (const [, body] of inChunks<[number, string]>(q.groups, [runId])) {
+  for (const [, body] of rows ? inChunks<[number, string]>(q.groups, [runId]) : []) {
     const household = mapHousehold(JSON.parse(body) as StagedGroup, ctx);
     if (!household) continue;
     page.families.push(household.family);
@@ -211,7 +195,7 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
       page = emptyPage();
     }
   }
-  for (const [familyId, name] of q.derivedFamilies.all(runId) as [string, string][]) {
+  for (const [familyId, name] of (rows ? q.derivedFamilies.all(runId) : []) as [string, string][]) {
     page.families.push({ id: familyId, name, version: 1, updatedAt: ctx.now });
     if (page.families.length >= pageRows) {
       yield page;
@@ -223,7 +207,9 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
   // 2. Patients with their contacts, links and appointments.
   const problems = setAsideStatement(sqlite);
   const turn = options.turn ?? unannounced;
-  const setAside = (kind: string, id: string, problem: string) => turn(() => problems.run(kind, id, problem, problemCursor(runId), seenAt));
+  const { sides } = options;
+  const setAside = (kind: string, id: string, problem: string) =>
+    sides ? sides.setAside.push([kind, id, problem]) : turn(() => problems.run(kind, id, problem, problemCursor(runId), seenAt));
   // Written in one transaction per page (flush), not one per link.
   const anyInferredBefore = q.anyInference.get() !== undefined;
   let toFlag: LinkInference[] = [];
@@ -241,7 +227,12 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
     toClear = [];
   });
   const flush = () => {
-    if (toFlag.length > 0 || toClear.length > 0) turn(() => flushAll.immediate());
+    if (sides) {
+      sides.flagged.push(...toFlag);
+      sides.cleared.push(...toClear);
+      toFlag = [];
+      toClear = [];
+    } else if (toFlag.length > 0 || toClear.length > 0) turn(() => flushAll.immediate());
   };
   const contactsOfPage = new Set<string>();
   /**
@@ -275,7 +266,7 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
 
   page = emptyPage();
   let patientsInPage = 0;
-  for (const [, body, familyId] of inChunks<[number, string, string | null]>(q.patients, [runId])) {
+  for (const [, body, familyId] of rows ? inChunks<[number, string, string | null]>(q.patients, [runId]) : []) {
     const patient = JSON.parse(body) as StagedPatient;
     const outcome = mapPatient(patient, familyId, ctx);
     if (outcome.kind === 'merged') {
@@ -321,6 +312,7 @@ function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: Assem
   contactsOfPage.clear();
   let inPage = 0;
   const orphans = function* () {
+    if (options.phases === 'rows') return;
     // One type at a time: each chunk is then a range of the (run, type) index.
     yield* inChunks<[number, StagedType, string]>(q.orphans, [runId, 'RelatedPerson']);
     yield* inChunks<[number, StagedType, string]>(q.orphans, [runId, 'Appointment']);

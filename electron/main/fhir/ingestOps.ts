@@ -2,12 +2,13 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import type { ChangesPage } from '../../../shared/sync/protocol';
 import { INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from '../sync/applyPage';
-import { applyPageOfRun, PartSizer, syncApplyOps } from '../sync/applyOps';
+import { applyPageOfRun, partSizerFor, type PartSizer, syncApplyOps } from '../sync/applyOps';
 import { deskAsksOf, waitForDesk } from '../db/deskTurn';
 import { jobWrites } from '../db/jobWrites';
-import { parseLine, STAGE_BATCH, type Manifest } from './bulkClient';
+import { STAGE_BATCH, type Manifest } from './bulkClient';
 import { LineBatches } from './ndjsonLines';
-import { assemblePages, clearStaging, stageResources } from './ingest';
+import { assemblePages, clearStaging, writeAssemblySides, writeStaged, type AssemblySides } from './ingest';
+import { prepareBatch, prepareResources, type PreparedBatch, type PreparedResources } from './stagePrep';
 import { placeFamilies } from './households';
 
 /**
@@ -68,15 +69,23 @@ function writeState(sqlite: BetterSqlite3.Database, key: string, value: string):
 
 export interface StageArgs {
   runId: string;
-  /** Parsed resources (a search page), or NDJSON lines as text with their line numbers (an export file). */
+  /** Parsed resources (a search page). */
   resources: unknown[];
-  lines?: string[];
-  lineNumbers?: number[];
   unreadable: { line: number; problem: string }[];
   /** Where the lines came from, for the set-aside list ("Patient file 1"). */
   where: string;
   state: FhirSyncState;
   config: FhirMappingConfig;
+  now: string;
+}
+
+export interface StagePreparedArgs {
+  runId: string;
+  batch: PreparedBatch;
+  /** Where the lines came from, for the set-aside list ("Patient file 1"). */
+  where: string;
+  /** The sync's state with the export after this batch (its line and staged count moved on). */
+  state: FhirSyncState;
   now: string;
 }
 
@@ -102,10 +111,23 @@ export interface ApplyNextArgs {
   deferIndex: boolean;
   pageRows: number;
   now: string;
+  /** 'orphans': the families and patients were assembled in the second worker and applied (applyAssembled); only the rest here. */
+  phases?: 'orphans';
+}
+
+export interface ApplyAssembledArgs {
+  runId: string;
+  /** The page as JSON (fhir/assembleReader.ts). */
+  page: string;
+  sides: AssemblySides;
+  deferIndex: boolean;
+  now: string;
+  /** When the pages began to be assembled: the time of the set-aside records and inferred links. */
+  seenAt: string;
 }
 
 /** `sizer`: how many records each part of a page holds (sync/applyOps.ts; one per connection). */
-export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer, sizer = new PartSizer()) {
+export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer, sizer: PartSizer = partSizerFor(deskTurn)) {
   /** Between the short transactions of one call: the desk's waiting calls go first. */
   const deskFirst = () => {
     waitForDesk(deskTurn);
@@ -124,36 +146,25 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
   );
   /** The run's pages being assembled (a generator over the staging table, read in chunks). */
   const assembling = new Map<string, Generator<ChangesPage>>();
-  /** Lines parsed here (text crosses threads far cheaper than objects), staged with the file's position in one transaction. */
-  const stageBatch = ({
-    runId,
-    resources,
-    lines = [],
-    lineNumbers = [],
-    unreadable,
-    where,
-    state,
-    config,
-    now,
-  }: StageArgs): { staged: number; setAside: number } => {
-    const parsed = [...resources];
-    const problems = [...unreadable];
-    lines.forEach((text, i) => {
-      const outcome = parseLine(text);
-      if ('resource' in outcome) parsed.push(outcome.resource);
-      else problems.push({ line: lineNumbers[i] ?? 0, problem: outcome.problem });
-    });
-    return turn(() =>
+  /** A prepared batch (stagePrep.ts) written with the file's position and its unreadable lines, in one transaction. */
+  const writeBatch = (
+    { runId, where, state, now }: Pick<StageArgs, 'runId' | 'where' | 'state' | 'now'>,
+    prepared: PreparedResources,
+    unreadable: { line: number; problem: string }[],
+  ): { staged: number; setAside: number } =>
+    turn(() =>
       sqlite
         .transaction(() => {
-          const result = stageResources(sqlite, runId, parsed, config, new Date(now));
-          for (const { line, problem } of problems) setAside.run(`${where}, line ${line}`, problem, `fhir:${runId}`, now);
+          const result = writeStaged(sqlite, runId, prepared, new Date(now));
+          for (const { line, problem } of unreadable) setAside.run(`${where}, line ${line}`, problem, `fhir:${runId}`, now);
           writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state));
-          return { staged: result.staged, setAside: result.setAside + problems.length };
+          return { staged: result.staged, setAside: result.setAside + unreadable.length };
         })
         .immediate(),
     );
-  };
+  /** Resources (a search page), prepared and written with the sync's position. */
+  const stageBatch = (args: StageArgs): { staged: number; setAside: number } =>
+    writeBatch(args, prepareResources(args.resources, args.config), args.unreadable);
   /** The export file being staged from its bytes (fileBegin … fileEnd). */
   let file: { batches: LineBatches; staged: { done: number; position: number; setAside: number } } | null = null;
   /** What the file's batches committed so far; setAside counted since the last call. */
@@ -173,6 +184,14 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
       return stageBatch(args);
     },
     /**
+     * A batch of an export file prepared in the read session (stagePrep.ts, on the other core), written
+     * with the file's position after it (`state`), as fileBytes writes the batches it prepares itself.
+     */
+    stagePrepared: ({ batch, ...args }: StagePreparedArgs): { staged: number; setAside: number } => {
+      durable(false);
+      return writeBatch(args, batch, batch.unreadable);
+    },
+    /**
      * An export file's bytes, as they arrive (fhirSync.ts hands on each network chunk, transferred): split into
      * lines here (ndjsonLines.ts), staged STAGE_BATCH lines a transaction, each with the file's position
      * (`fileBegin`'s state, its line and staged count moved on), so a sync resumes after the last batch.
@@ -182,15 +201,17 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
       const staged = { done: job.staged, position: job.line, setAside: 0 };
       const batches = new LineBatches(job.line, STAGE_BATCH, (batch) => {
         durable(false);
-        const counts = stageBatch({
-          runId: job.runId,
-          resources: [],
-          ...batch,
-          where: args.where,
-          state: { ...args.state, export: { ...job, line: batch.linesDone, staged: staged.done + batch.lines.length } },
-          config: args.config,
-          now: args.now,
-        });
+        const prepared = prepareBatch(batch, args.config);
+        const counts = writeBatch(
+          {
+            runId: job.runId,
+            where: args.where,
+            state: { ...args.state, export: { ...job, line: batch.linesDone, staged: staged.done + batch.lines.length } },
+            now: args.now,
+          },
+          prepared,
+          prepared.unreadable,
+        );
         staged.done += batch.lines.length;
         staged.position = batch.linesDone;
         staged.setAside += counts.setAside;
@@ -226,13 +247,36 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
      * sync assembles every page again and applies it whole (upserts by id: nothing twice; an older
      * version never overwrites a newer one; a name correction waiting in the outbox is kept).
      */
-    applyNext: ({ runId, config, deferIndex, pageRows, now }: ApplyNextArgs): (PageCounts & { hasMore: boolean }) | null => {
+    /**
+     * A page of rows assembled in the second worker (fhir/assembleReader.ts): the writes made assembling it
+     * (records set aside, inferred links) first, in a short transaction, then the page in parts, as applyNext.
+     */
+    applyAssembled: ({ runId, page, sides, deferIndex, now, seenAt }: ApplyAssembledArgs): PageCounts & { hasMore: boolean } => {
+      durable(false);
+      if (sides.setAside.length + sides.flagged.length + sides.cleared.length > 0) {
+        turn(() => sqlite.transaction(() => writeAssemblySides(sqlite, runId, seenAt, sides)).immediate());
+      }
+      const parsed = JSON.parse(page) as ChangesPage;
+      const counts = applyPageOfRun(sqlite, { page: parsed, deferIndex, now }, deskFirst, parts);
+      if ('cancelled' in counts) throw new Error('a FHIR page has no run record to cancel');
+      return { ...counts, hasMore: parsed.hasMore };
+    },
+    applyNext: ({ runId, config, deferIndex, pageRows, now, phases }: ApplyNextArgs): (PageCounts & { hasMore: boolean }) | null => {
       durable(false);
       let pages = assembling.get(runId);
       if (!pages) {
         // The FHIR pages leave the sync protocol's cursor where it was (a switch back resumes there).
         const cursor = readState(sqlite, PULL_CURSOR_KEY) ?? '';
-        pages = assemblePages(sqlite, runId, { config, now: new Date(now), pageRows, cursorBefore: cursor, cursorAfter: cursor, familiesPlaced: true, turn });
+        pages = assemblePages(sqlite, runId, {
+          config,
+          now: new Date(now),
+          pageRows,
+          cursorBefore: cursor,
+          cursorAfter: cursor,
+          familiesPlaced: true,
+          turn,
+          phases,
+        });
         assembling.set(runId, pages);
       }
       try {

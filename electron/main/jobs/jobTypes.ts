@@ -18,6 +18,8 @@ export type WorkerJob =
   | { kind: 'import.resume'; jobId: string }
   /** A session: the worker answers calls (a pull's pages, search-term slices) until told to stop. */
   | { kind: 'sync.apply'; jobId: string }
+  /** A FHIR load's second session: export batches prepared (fhir/stagePrep.ts), then pages assembled on a read-only connection (fhir/assembleReader.ts); no writes. */
+  | { kind: 'fhir.prep'; jobId: string }
   /** The Bulk PIN picture (bulk/pictureWorker.ts): worked out, then pages answered until told to stop. */
   | { kind: 'bulk.picture'; jobId: string; params: PictureParams };
 

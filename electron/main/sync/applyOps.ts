@@ -56,25 +56,40 @@ function addCounts(a: PageCounts, b: PageCounts): PageCounts {
 }
 
 /**
- * How many records a part holds: APPLY_PART_ROWS first, then as many as PART_MS of writing took
- * in the parts before (issue 14: a desk write waits for the part being written, at most about
- * PART_MS, whether or not the desk was there when the part began). One per connection, across pages.
+ * How many records a part holds: APPLY_PART_ROWS first, then as many as `targetMs` (PART_MS, or
+ * HEARD_PART_MS: partSizerFor) of writing took in the parts before (issue 14: a desk write waits for
+ * the part being written, at most about PART_MS, whether or not the desk was there when the part
+ * began; in a worker that hears it, for STEP_ROWS records). One per connection, across pages.
  */
 export class PartSizer {
-  constructor(private rows = APPLY_PART_ROWS) {}
+  constructor(
+    private rows = APPLY_PART_ROWS,
+    private readonly targetMs = PART_MS,
+  ) {}
   next(): number {
     return this.rows;
   }
   took(rows: number, ms: number): void {
-    const wanted = Math.round((rows * PART_MS) / Math.max(1, ms));
+    const wanted = Math.round((rows * this.targetMs) / Math.max(1, ms));
     this.rows = Math.min(MAX_PART_ROWS, Math.max(MIN_PART_ROWS, Math.round((this.rows + wanted) / 2)));
   }
 }
 
 /** A part's length wanted, in ms, and the bounds of its size in records. */
 const PART_MS = 25;
+/**
+ * The same in a worker that hears the desk inside its parts (`asks`, every STEP_ROWS records): a desk
+ * write that waits ends the part there, so it waits for those records and the commit, not the rest
+ * of the part (as the importer's HEARD_TARGET_MS). Longer parts rewrite each index page fewer times.
+ */
+const HEARD_PART_MS = 100;
 const MIN_PART_ROWS = 50;
-const MAX_PART_ROWS = 2_000;
+const MAX_PART_ROWS = 8_000;
+
+/** The sizer of a connection's parts: longer ones where the desk is heard inside them (a worker given the desk's counters). */
+export function partSizerFor(deskTurn: SharedArrayBuffer | undefined): PartSizer {
+  return new PartSizer(APPLY_PART_ROWS, deskTurn ? HEARD_PART_MS : PART_MS);
+}
 /**
  * Records written between two looks at the desk inside a part (db/deskTurn.ts unitsUntilDesk): a
  * desk write waits for at most these (a few ms), then the part commits early and the desk goes.
@@ -181,7 +196,7 @@ export function syncApplyOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedAr
   const deskFirst = () => {
     waitForDesk(deskTurn);
   };
-  const parts: PartOptions = { turn, sizer: new PartSizer(), asks: deskAsksOf(deskTurn) };
+  const parts: PartOptions = { turn, sizer: partSizerFor(deskTurn), asks: deskAsksOf(deskTurn) };
   return {
     // The terms of an initial load, built once after its rows (search/deferredTerms.ts).
     ...deferredTermOps(sqlite, deskTurn, turn),
