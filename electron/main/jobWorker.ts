@@ -41,23 +41,10 @@ function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Datab
   // search terms rewrite the same index pages in transaction after transaction, copied once instead of each time
   // (at 200,000 patients about 15% of the terms' CPU). The app's connection holds its own checkpoints meanwhile.
   const checkpoints = walCheckpoints(sqlite, deskAsksOf(data.deskTurn));
-  return new Promise<void>((resolve) => {
-    port.on('message', (message: SessionCall | { type: 'stop' }) => {
-      if (message.type === 'stop') {
-        checkpoints.now();
-        return resolve();
-      }
-      if (message.type !== 'call') return;
-      const op = ops[message.op as keyof typeof ops] as ((args: unknown) => unknown) | undefined;
-      try {
-        if (!op) throw new Error(`unknown call ${message.op}`);
-        waitForDesk(data.deskTurn);
-        port.postMessage({ type: 'result', id: message.id, value: op(message.args) } satisfies WorkerMessage);
-      } catch (error) {
-        port.postMessage({ type: 'error', id: message.id, message: (error as Error).message } satisfies WorkerMessage);
-      }
-      checkpoints.maybe();
-    });
+  return answerCalls(port, ops, {
+    before: () => waitForDesk(data.deskTurn),
+    after: () => checkpoints.maybe(),
+    stop: () => checkpoints.now(),
   });
 }
 
@@ -67,20 +54,34 @@ function servePrep(port: NonNullable<typeof parentPort>, data: JobWorkerData): P
   const open = () => new BetterSqlite3(data.databaseFile, { readonly: true, fileMustExist: true, nativeBinding: data.nativeBinding });
   const reader = assembleReaderOps(open);
   const ops = { ...stagePrepOps(), ...reader };
+  return answerCalls(port, ops, { stop: () => reader.assembleClose() });
+}
+
+/**
+ * A session's loop: each call answered in turn (its value, or its error's words) until 'stop'.
+ * `before` runs ahead of each call, `after` once it is answered, `stop` when the session ends.
+ */
+function answerCalls(
+  port: NonNullable<typeof parentPort>,
+  ops: Record<string, (args: never) => unknown>,
+  hooks: { before?: () => void; after?: () => void; stop: () => void },
+): Promise<void> {
   return new Promise<void>((resolve) => {
     port.on('message', (message: SessionCall | { type: 'stop' }) => {
       if (message.type === 'stop') {
-        reader.assembleClose();
+        hooks.stop();
         return resolve();
       }
       if (message.type !== 'call') return;
-      const op = ops[message.op as keyof typeof ops] as ((args: unknown) => unknown) | undefined;
+      const op = Object.hasOwn(ops, message.op) ? (ops[message.op] as (args: unknown) => unknown) : undefined;
       try {
         if (!op) throw new Error(`unknown call ${message.op}`);
+        hooks.before?.();
         port.postMessage({ type: 'result', id: message.id, value: op(message.args) } satisfies WorkerMessage);
       } catch (error) {
         port.postMessage({ type: 'error', id: message.id, message: (error as Error).message } satisfies WorkerMessage);
       }
+      hooks.after?.();
     });
   });
 }

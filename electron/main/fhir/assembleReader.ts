@@ -12,8 +12,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import type { ChangesPage } from '../../../shared/sync/protocol';
-import { PULL_CURSOR_KEY } from '../sync/applyPage';
-import { assemblePages, noSides, type AssemblySides } from './ingest';
+import { noSides, placedLoadPages, type AssemblySides } from './ingest';
 
 export interface AssembleBeginArgs {
   runId: string;
@@ -37,19 +36,8 @@ export function assembleReaderOps(open: () => BetterSqlite3.Database) {
   return {
     assembleBegin: ({ runId, config, now, pageRows }: AssembleBeginArgs): null => {
       sqlite ??= open();
-      // The FHIR pages leave the sync protocol's cursor where it was (as ingestOps.ts applyNext).
-      const cursor = (sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(PULL_CURSOR_KEY) as string | undefined) ?? '';
       const sides = noSides();
-      const generator = assemblePages(sqlite, runId, {
-        config,
-        now: new Date(now),
-        pageRows,
-        cursorBefore: cursor,
-        cursorAfter: cursor,
-        familiesPlaced: true,
-        phases: 'rows',
-        sides,
-      });
+      const generator = placedLoadPages(sqlite, runId, { config, now, pageRows, phases: 'rows', sides });
       pages = { generator, sides };
       return null;
     },

@@ -26,6 +26,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import type { ChangesPage, ContactRecord } from '../../../shared/sync/protocol';
 import type { WriteTurn } from '../db/deskTurn';
+import { PULL_CURSOR_KEY } from '../sync/applyPage';
 import { inChunks, placeFamilies } from './households';
 import { prepareResources, type PreparedResources } from './stagePrep';
 import {
@@ -174,6 +175,20 @@ export function* assemblePages(sqlite: BetterSqlite3.Database, runId: string, op
     pending = page;
   }
   yield { cursor: options.cursorAfter, hasMore: false, remaining: 0, ...(pending ?? emptyPage()) };
+}
+
+/**
+ * The pages of a FHIR load once its families are placed (fhir/ingestOps.ts applyNext, and
+ * fhir/assembleReader.ts on the second session's connection). They leave the sync protocol's cursor
+ * where it was, so a switch back to that protocol resumes there.
+ */
+export function placedLoadPages(
+  sqlite: BetterSqlite3.Database,
+  runId: string,
+  options: Omit<AssembleOptions, 'cursorBefore' | 'cursorAfter' | 'familiesPlaced' | 'now'> & { now: string },
+): Generator<ChangesPage> {
+  const cursor = (sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(PULL_CURSOR_KEY) as string | undefined) ?? '';
+  return assemblePages(sqlite, runId, { ...options, now: new Date(options.now), cursorBefore: cursor, cursorAfter: cursor, familiesPlaced: true });
 }
 
 function* rawPages(sqlite: BetterSqlite3.Database, runId: string, options: AssembleOptions): Generator<Page> {

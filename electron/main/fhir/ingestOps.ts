@@ -1,13 +1,13 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import type { ChangesPage } from '../../../shared/sync/protocol';
-import { INDEX_STALE_KEY, PULL_CURSOR_KEY, type PageCounts } from '../sync/applyPage';
+import { INDEX_STALE_KEY, type PageCounts } from '../sync/applyPage';
 import { applyPageOfRun, partSizerFor, type PartSizer, syncApplyOps } from '../sync/applyOps';
 import { deskAsksOf, waitForDesk } from '../db/deskTurn';
 import { jobWrites } from '../db/jobWrites';
 import { STAGE_BATCH, type Manifest } from './bulkClient';
 import { LineBatches } from './ndjsonLines';
-import { assemblePages, clearStaging, writeAssemblySides, writeStaged, type AssemblySides } from './ingest';
+import { clearStaging, placedLoadPages, writeAssemblySides, writeStaged, type AssemblySides } from './ingest';
 import { prepareBatch, prepareResources, type PreparedBatch, type PreparedResources } from './stagePrep';
 import { placeFamilies } from './households';
 
@@ -265,18 +265,7 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
       durable(false);
       let pages = assembling.get(runId);
       if (!pages) {
-        // The FHIR pages leave the sync protocol's cursor where it was (a switch back resumes there).
-        const cursor = readState(sqlite, PULL_CURSOR_KEY) ?? '';
-        pages = assemblePages(sqlite, runId, {
-          config,
-          now: new Date(now),
-          pageRows,
-          cursorBefore: cursor,
-          cursorAfter: cursor,
-          familiesPlaced: true,
-          turn,
-          phases,
-        });
+        pages = placedLoadPages(sqlite, runId, { config, now, pageRows, turn, phases });
         assembling.set(runId, pages);
       }
       try {
