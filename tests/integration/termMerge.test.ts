@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
 import { createApp, type App } from '../../electron/main/app';
 import { reindexPatients } from '../../electron/main/search/indexer';
-import { LONG_TRANSACTION_SLICES_PER_BLOCK, stageTerms } from '../../electron/main/search/termMerge';
+import { LONG_TRANSACTION_SLICES_PER_BLOCK, orphanTermPatients, removeTermsOf, stageTerms, UNINDEXED } from '../../electron/main/search/termMerge';
 import { makeTempDir } from '../support/tempDir';
 
 /**
@@ -57,8 +57,11 @@ describe('search terms added after the rows', () => {
     sqlite.prepare('DELETE FROM search_terms').run();
     const square = stageTerms(sqlite, ids);
     square.close();
+    const cache = sqlite.pragma('cache_size', { simple: true });
     const merge = stageTerms(sqlite, ids, LONG_TRANSACTION_SLICES_PER_BLOCK);
     while (!merge.stageNext());
+    // Each block was sorted with a small page cache (the app's memory); the connection's is back.
+    expect(sqlite.pragma('cache_size', { simple: true })).toBe(cache);
     // As many cells of about the same size, but fewer patient blocks: more term slices per block.
     expect(merge.cells).toBeGreaterThan(square.cells / 2);
     let transactions = 0;
@@ -66,6 +69,27 @@ describe('search terms added after the rows', () => {
     merge.close();
     expect(transactions).toBe(Math.ceil(merge.cells / 3));
     expect(allTerms(app)).toEqual(expected);
+  });
+
+  it('stages every patient without terms when given no list (a first load), in the same blocks and cells', () => {
+    const { sqlite } = app.context;
+    const expected = allTerms(app);
+    const ids = sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[];
+    const clear = sqlite.prepare('DELETE FROM search_terms WHERE patient_id = ?');
+    const pending = ids.filter((_, i) => i % 3 !== 0);
+    sqlite.transaction(() => {
+      for (const id of pending) clear.run(id);
+    })();
+    const listed = stageTerms(sqlite, pending, LONG_TRANSACTION_SLICES_PER_BLOCK);
+    listed.close();
+    const merge = stageTerms(sqlite, UNINDEXED, LONG_TRANSACTION_SLICES_PER_BLOCK);
+    expect(merge.patients).toBe(pending.length);
+    expect(merge.cells).toBe(listed.cells);
+    while (!merge.stageNext());
+    for (let done = false; !done; ) done = sqlite.transaction(() => merge.step(2)).immediate();
+    merge.close();
+    expect(allTerms(app)).toEqual(expected);
+    expect(() => stageTerms(sqlite, UNINDEXED, 1, { unchecked: true })).toThrow(/list of its patients/);
   });
 
   it('changes nothing when staged again over patients already indexed (a resumed job)', () => {
@@ -118,8 +142,8 @@ describe('search terms added after the rows', () => {
     expect(sqlite.prepare('SELECT count(*) FROM search_terms WHERE patient_id = ?').pluck().get(gone)).toBe(0);
   });
 
-  it('still adds the other patients of a cell when one of them was removed after the staging', () => {
-    const { sqlite } = app.context;
+  /** 200 patients without a PIN, their terms cleared (kept in `before`), and the one in the middle to remove. */
+  function twoHundredWithoutTerms(sqlite: typeof app.context.sqlite) {
     const ids = sqlite
       .prepare('SELECT id FROM patients p WHERE NOT EXISTS (SELECT 1 FROM pins WHERE patient_id = p.id) ORDER BY id LIMIT 200')
       .pluck()
@@ -132,6 +156,12 @@ describe('search terms added after the rows', () => {
     sqlite.transaction(() => {
       for (const id of ids) clear.run(id);
     })();
+    return { ids, gone, kept, termsOf, before };
+  }
+
+  it('still adds the other patients of a cell when one of them was removed after the staging', () => {
+    const { sqlite } = app.context;
+    const { ids, gone, kept, termsOf, before } = twoHundredWithoutTerms(sqlite);
     const merge = stageTerms(sqlite, ids);
     while (!merge.stageNext());
     expect(merge.cells).toBeGreaterThan(1); // the cells with the removed patient's terms hold others' too
@@ -144,18 +174,7 @@ describe('search terms added after the rows', () => {
 
   it("adds unchecked on a job's own connection (foreign keys off), then takes out the terms of a patient removed after the staging", () => {
     const { sqlite } = app.context;
-    const ids = sqlite
-      .prepare('SELECT id FROM patients p WHERE NOT EXISTS (SELECT 1 FROM pins WHERE patient_id = p.id) ORDER BY id LIMIT 200')
-      .pluck()
-      .all() as string[];
-    const gone = ids[100]!;
-    const kept = ids.filter((id) => id !== gone);
-    const termsOf = sqlite.prepare('SELECT term FROM search_terms WHERE patient_id = ? ORDER BY term').pluck();
-    const before = new Map(kept.map((id) => [id, termsOf.all(id)]));
-    const clear = sqlite.prepare('DELETE FROM search_terms WHERE patient_id = ?');
-    sqlite.transaction(() => {
-      for (const id of ids) clear.run(id);
-    })();
+    const { ids, gone, kept, termsOf, before } = twoHundredWithoutTerms(sqlite);
     expect(() => stageTerms(sqlite, ids, 1, { unchecked: true })).toThrow(/foreign keys off/);
     sqlite.pragma('foreign_keys = OFF');
     try {
@@ -177,6 +196,38 @@ describe('search terms added after the rows', () => {
 });
 
 /** Removes a patient and the rows that refer to it, as a pull's or an import's delete would. */
+describe('after a crash in an unchecked merge', () => {
+  it('finds the patients whose terms outlived them, the first and last in id order included, and takes out their terms only', () => {
+    const { sqlite } = app.context;
+    const unpinned = sqlite
+      .prepare('SELECT id FROM patients p WHERE NOT EXISTS (SELECT 1 FROM pins WHERE patient_id = p.id) ORDER BY id')
+      .pluck()
+      .all() as string[];
+    const gone = [unpinned[0]!, unpinned[500]!, unpinned.at(-1)!];
+    const termsOf = sqlite.prepare('SELECT term FROM search_terms WHERE patient_id = ? ORDER BY term').pluck();
+    const theirs = gone.map((id) => termsOf.all(id) as string[]);
+    expect(theirs.every((terms) => terms.length > 0)).toBe(true);
+    expect(orphanTermPatients(sqlite)).toEqual([]);
+    for (const id of gone) removePatient(sqlite, id); // the foreign keys take their terms with them
+    // What an unchecked merge stopped by a crash leaves: their terms added back after they were removed.
+    sqlite.pragma('foreign_keys = OFF');
+    const add = sqlite.prepare('INSERT INTO search_terms (term, patient_id) VALUES (?, ?)');
+    sqlite.transaction(() => {
+      for (const [i, id] of gone.entries()) for (const term of theirs[i]!) add.run(term, id);
+    })();
+    sqlite.pragma('foreign_keys = ON');
+    expect(sqlite.pragma('foreign_key_check(search_terms)')).not.toEqual([]);
+    const before = (allTerms(app) as [string, string][]).filter(([, patient]) => !gone.includes(patient));
+
+    const orphans = orphanTermPatients(sqlite);
+    expect(orphans).toEqual([...gone].sort());
+    removeTermsOf(sqlite, orphans, (remove) => sqlite.transaction(remove).immediate());
+    expect(sqlite.pragma('foreign_key_check(search_terms)')).toEqual([]);
+    expect(allTerms(app)).toEqual(before);
+    expect(orphanTermPatients(sqlite)).toEqual([]);
+  });
+});
+
 function removePatient(sqlite: BetterSqlite3.Database, id: string): void {
   sqlite.transaction(() => {
     sqlite.prepare('DELETE FROM appointments WHERE patient_id = ?').run(id);

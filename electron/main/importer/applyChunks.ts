@@ -4,7 +4,7 @@ import type { ImportProblem } from '../../../shared/bulk/api';
 import { advanceRun, cancelRequested, finishRun } from '../db/jobRuns';
 import type { AppointmentRecord, ContactRecord, FamilyRecord, ImportPlan, LinkRecord, PatientRecord } from './planTypes';
 import { reconcile, runToEnd, type Changes } from './reconcile';
-import { LONG_TRANSACTION_SLICES_PER_BLOCK, stageTerms, type TermMerge } from '../search/termMerge';
+import { LONG_TRANSACTION_SLICES_PER_BLOCK, orphanTermPatients, removeTermsOf, stageTerms, type TermMerge } from '../search/termMerge';
 import { deskNeverAsks, unitsUntilDesk, type DeskAsks } from '../db/deskTurn';
 
 /**
@@ -117,7 +117,8 @@ export interface ImportResumePoint {
   /**
    * Some applied patients' search terms are not in the index yet (they are added at the end, in
    * index order: search/termMerge.ts). Their ids are not kept: a job resumed with this set indexes
-   * every patient of its files again (adding a term twice is a no-op).
+   * every patient of its files again (adding a term twice is a no-op), then sweeps the whole term index
+   * for terms whose patient was removed while the job was down (search/termMerge.ts orphanTermPatients).
    */
   termsPending?: boolean;
 }
@@ -250,7 +251,15 @@ export async function applyInChunks(
       if (!asked) cells = nextSize(cells, performance.now() - started, target, merge.cells);
       await hooks.pause();
     }
-    if (unchecked) await hooks.runWrite(() => merge.removeOrphans((remove) => sqlite.transaction(remove).immediate()));
+    if (unchecked) {
+      const write = (remove: () => void) => sqlite.transaction(remove).immediate();
+      await hooks.runWrite(() => merge.removeOrphans(write));
+      // Resumed after a crash in this phase: a patient removed before it could be cleared is not among the staged.
+      if (from.termsPending) {
+        const orphans = orphanTermPatients(sqlite); // reads only: on the job's own connection, no lock
+        await hooks.runWrite(() => removeTermsOf(sqlite, orphans, write));
+      }
+    }
     return true;
   };
 

@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { deskAsksOf, unitsUntilDesk, waitForDesk, writeTurnOf, type WriteTurn } from '../db/deskTurn';
 import { yieldToEventLoop } from '../lib/pacing';
 import { reindexPatients } from './indexer';
-import { LONG_TRANSACTION_SLICES_PER_BLOCK, stageTerms, type TermMerge } from './termMerge';
+import { LONG_TRANSACTION_SLICES_PER_BLOCK, stageTerms, type TermMerge, UNINDEXED } from './termMerge';
 
 /**
  * The search terms of an initial load (a first pull, a FHIR first load), built once after its
@@ -74,13 +74,15 @@ export function deferredTermOps(sqlite: BetterSqlite3.Database, deskTurn?: Share
   return {
     termsBegin: (_args: null): DeferredTermsStart => {
       end();
-      const ids = sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[];
-      const indexed = new Set(sqlite.prepare('SELECT DISTINCT patient_id FROM search_terms').pluck().all() as string[]);
-      const fresh = ids.filter((id) => !indexed.has(id));
-      rebuild = ids.filter((id) => indexed.has(id));
-      merge = stageTerms(sqlite, fresh, heard ? LONG_TRANSACTION_SLICES_PER_BLOCK : 1);
+      // Those with terms are listed (few, but for a load over a mirror that had them); the others are
+      // staged as SQLite finds them (UNINDEXED: no list of 200,000 ids in the worker's heap).
+      rebuild = sqlite
+        .prepare('SELECT id FROM patients p WHERE EXISTS (SELECT 1 FROM search_terms WHERE patient_id = p.id) ORDER BY id')
+        .pluck()
+        .all() as string[];
+      merge = stageTerms(sqlite, UNINDEXED, heard ? LONG_TRANSACTION_SLICES_PER_BLOCK : 1);
       cells = FIRST_CELLS;
-      return { merged: fresh.length, rebuilt: rebuild.length };
+      return { merged: merge.patients, rebuilt: rebuild.length };
     },
     /** One step: a slice rebuilt, some staging, or a transaction of cells merged. True once every term is in. */
     termsStep: (_args: null): boolean => {

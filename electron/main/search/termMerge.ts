@@ -31,11 +31,39 @@ const STAGE_PAGE = 1_000;
  */
 export const LONG_TRANSACTION_SLICES_PER_BLOCK = 16;
 
+/** KiB of page cache for the connection's temporary tables (import_block, import_terms). */
+const TEMP_CACHE_KIB = 2_048;
+/**
+ * KiB a block's sort holds in memory before it spills to temporary files. SQLite sizes its sorter by
+ * the connection's page cache (cache_size), 32-256 MiB on a job's connection: a block of about
+ * 280,000 terms (LONG_TRANSACTION_SLICES_PER_BLOCK) then sorted wholly in memory, and with the
+ * temporary tables' cache the app's peak RSS during a 200,000-patient pull rose from about 370 to
+ * about 450 MiB (issue 14: the goal is < 400). Sorting in a few runs of this size costs little.
+ */
+const SORT_KIB = 4_096;
+
+/**
+ * Runs `sort` with the connection's cache_size lowered to SORT_KIB (SQLite reads it when a sort
+ * begins), then back. Lowering it also lets go of cached pages beyond it: the blocks are sorted while
+ * staging, which reads the patients once, before the merge needs the search index's pages.
+ */
+function withSortMemory<T>(sqlite: BetterSqlite3.Database, sort: () => T): T {
+  const cache = sqlite.pragma('cache_size', { simple: true }) as number;
+  sqlite.pragma(`cache_size = -${SORT_KIB}`);
+  try {
+    return sort();
+  } finally {
+    sqlite.pragma(`cache_size = ${cache}`);
+  }
+}
+
 export interface TermMerge {
   /** Stages the terms of the next page of patients (a short read); true once every patient is staged. */
   stageNext(): boolean;
   /** Cells (a run of patients within a range of terms) to add; known once staged. */
   readonly cells: number;
+  /** Patients to stage, as counted when the merge began. */
+  readonly patients: number;
   /**
    * Inside the caller's write transaction, once staged: adds the next `cells` cells, fewer when `asks`
    * says a desk write waits (looked at after each cell: db/deskTurn.ts); true once all are in.
@@ -76,20 +104,48 @@ export interface StageOptions {
 /** Staged ids looked up per read in removeOrphans(). */
 const ORPHAN_PAGE = 10_000;
 
-export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<string>, slicesPerBlock = 1, options: StageOptions = {}): TermMerge {
-  let ids = [...new Set(patientIds)].sort();
+/**
+ * `UNINDEXED` in place of a list of ids: every patient without a search term when staging reaches
+ * it (a first load's: search/deferredTerms.ts). Nothing per patient is held in JS: at 200,000
+ * patients the lists of ids, their Set and the id-to-block Map were about 50 MB of the job worker's
+ * heap, and its peak made the app's RSS during a pull swing between 360 and 470 MiB (issue 14).
+ */
+export const UNINDEXED = Symbol('patients without search terms');
+
+export function stageTerms(
+  sqlite: BetterSqlite3.Database,
+  patientIds: Iterable<string> | typeof UNINDEXED,
+  slicesPerBlock = 1,
+  options: StageOptions = {},
+): TermMerge {
+  const unindexed = patientIds === UNINDEXED;
+  if (unindexed && options.unchecked) throw new Error('stageTerms: an unchecked merge needs the list of its patients');
+  let ids = unindexed ? [] : [...new Set(patientIds)].sort();
   const staged = options.unchecked ? ids : [];
-  const wanted = (ids.length * TERMS_PER_PATIENT) / TERMS_PER_CELL;
+  const count = unindexed
+    ? (sqlite.prepare('SELECT count(*) FROM patients p WHERE NOT EXISTS (SELECT 1 FROM search_terms WHERE patient_id = p.id)').pluck().get() as number)
+    : ids.length;
+  const wanted = (count * TERMS_PER_PATIENT) / TERMS_PER_CELL;
   const blocks = Math.max(1, Math.round(Math.sqrt(wanted / slicesPerBlock)));
   const slices = Math.max(1, Math.round(wanted / blocks));
-  const perBlock = Math.max(1, Math.ceil(ids.length / blocks));
+  const perBlock = Math.max(1, Math.ceil(count / blocks));
   const blockOf = new Map<string, number>();
   for (const [i, id] of ids.entries()) blockOf.set(id, Math.floor(i / perBlock));
+  /** UNINDEXED: patients staged so far, in the order read (SQLite's), which makes the blocks. */
+  let seen = 0;
+  const blockOfRow = unindexed ? () => Math.min(blocks - 1, Math.floor(seen++ / perBlock)) : (id: string) => blockOf.get(id)!;
 
+  // The temporary tables are written once in order and read back in order: the file's own pages, not a
+  // cache, hold them (issue 14: the app's RSS during a pull).
+  sqlite.pragma(`temp.cache_size = -${TEMP_CACHE_KIB}`);
   sqlite.prepare('CREATE TEMP TABLE IF NOT EXISTS import_terms (seq INTEGER PRIMARY KEY, term TEXT NOT NULL, patient_id TEXT NOT NULL)').run();
   sqlite.prepare('DELETE FROM temp.import_terms').run();
+  const pageIds = unindexed
+    ? `SELECT id FROM patients p WHERE ? IS NULL AND id > ? AND ? IS NULL
+         AND NOT EXISTS (SELECT 1 FROM search_terms WHERE patient_id = p.id) ORDER BY id LIMIT ${STAGE_PAGE}`
+    : `SELECT id FROM patients WHERE id >= ? AND id > ? AND id <= ? ORDER BY id LIMIT ${STAGE_PAGE}`;
   const page = sqlite.prepare(
-    `WITH page AS (SELECT id FROM patients WHERE id >= ? AND id > ? AND id <= ? ORDER BY id LIMIT ${STAGE_PAGE})
+    `WITH page AS (${pageIds})
      SELECT p.id, p.first_name, p.last_name, p.chart_number, p.date_of_birth,
             c.first_name AS c_first, c.last_name AS c_last, c.email, c.mobile_phone, c.home_phone
        FROM page JOIN patients p ON p.id = page.id
@@ -123,16 +179,19 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
   const flush = () => {
     if (block < 0) return;
     const first = seq;
-    seq += sortBlock.run().changes;
+    seq += withSortMemory(sqlite, () => sortBlock.run().changes);
     clearBlock.run();
     runs[block]!.push([first, seq]);
   };
   let after = '';
-  let stagingDone = ids.length === 0;
+  let stagingDone = count === 0;
+  /** The patient of the last term staged, and its block. */
+  let patient = '';
+  let patientBlock = -1;
 
   const stageNext = (): boolean => {
     if (stagingDone) return true;
-    const rows = page.all(ids[0], after, ids.at(-1)) as TermRow[];
+    const rows = (unindexed ? page.all(null, after, null) : page.all(ids[0], after, ids.at(-1))) as TermRow[];
     sqlite.transaction(() => {
       if (rows.length === 0) return flush();
       after = rows.at(-1)!.id;
@@ -142,20 +201,21 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
         if (held.length > 0) hold.run(JSON.stringify(held));
         held = [];
       };
-      termsOfRows(
-        rows.filter((row) => blockOf.has(row.id)),
-        (term, patientId) => {
-          const b = blockOf.get(patientId)!;
-          if (b !== block) {
-            holdPage();
-            flush();
-            block = b;
-          }
-          const last = held.at(-1);
-          if (last?.[0] === patientId) last[1].push(term);
-          else held.push([patientId, [term]]);
-        },
-      );
+      termsOfRows(unindexed ? rows : rows.filter((row) => blockOf.has(row.id)), (term, patientId) => {
+        if (patientId !== patient) {
+          patient = patientId;
+          patientBlock = blockOfRow(patientId);
+        }
+        const b = patientBlock;
+        if (b !== block) {
+          holdPage();
+          flush();
+          block = b;
+        }
+        const last = held.at(-1);
+        if (last?.[0] === patientId) last[1].push(term);
+        else held.push([patientId, [term]]);
+      });
       holdPage();
     })();
     if (rows.length > 0) return false;
@@ -189,6 +249,7 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
   return {
     stageNext,
     cells,
+    patients: count,
     step(count: number, asks: DeskAsks = deskNeverAsks): boolean {
       if (!stagingDone) throw new Error('stageTerms: step() before every patient was staged');
       const end = Math.min(cells, next + Math.max(1, count));
@@ -210,11 +271,7 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
       const missing = sqlite.prepare('SELECT value FROM json_each(?) WHERE NOT EXISTS (SELECT 1 FROM patients WHERE id = value)').pluck();
       const gone: string[] = [];
       for (let i = 0; i < staged.length; i += ORPHAN_PAGE) gone.push(...(missing.all(JSON.stringify(staged.slice(i, i + ORPHAN_PAGE))) as string[]));
-      if (gone.length === 0) return 0;
-      const clear = sqlite.prepare('DELETE FROM search_terms WHERE patient_id = ?');
-      write(() => {
-        for (const id of gone) clear.run(id);
-      });
+      removeTermsOf(sqlite, gone, write);
       return gone.length;
     },
     close() {
@@ -222,4 +279,30 @@ export function stageTerms(sqlite: BetterSqlite3.Database, patientIds: Iterable<
       sqlite.prepare('DROP TABLE IF EXISTS temp.import_terms').run();
     },
   };
+}
+
+/**
+ * Every patient of the term index that no longer exists (issue 14: an unchecked merge stopped by a
+ * crash before its removeOrphans(); the patients staged then are not known after a restart, and one
+ * removed meanwhile is no longer found by the import's charts). Walks the distinct patient ids of
+ * search_terms_patient (one seek each: at 200,000 patients about 0.3 s), reading only.
+ */
+export function orphanTermPatients(sqlite: BetterSqlite3.Database): string[] {
+  const first = sqlite.prepare('SELECT min(patient_id) FROM search_terms').pluck();
+  const next = sqlite.prepare('SELECT patient_id FROM search_terms WHERE patient_id > ? ORDER BY patient_id LIMIT 1').pluck();
+  const exists = sqlite.prepare('SELECT 1 FROM patients WHERE id = ?').pluck();
+  const orphans: string[] = [];
+  for (let id = first.get() as string | null | undefined; id !== null && id !== undefined; id = next.get(id) as string | undefined) {
+    if (exists.get(id) === undefined) orphans.push(id);
+  }
+  return orphans;
+}
+
+/** Deletes the terms of `patientIds` (orphanTermPatients), in one transaction that `write` runs. */
+export function removeTermsOf(sqlite: BetterSqlite3.Database, patientIds: readonly string[], write: (remove: () => void) => void): void {
+  if (patientIds.length === 0) return;
+  const clear = sqlite.prepare('DELETE FROM search_terms WHERE patient_id = ?');
+  write(() => {
+    for (const id of patientIds) clear.run(id);
+  });
 }
