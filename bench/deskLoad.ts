@@ -61,6 +61,8 @@ interface DeskRow {
   seconds: number;
   samples: DeskSamples;
   loopMax: number;
+  /** Every desk write of the row (the clerk's, and audit entries): ms waited for a job's write lock, ms of its sync off main. */
+  writes: { jobWaits: number[]; syncs: number[] };
 }
 
 const rows: DeskRow[] = [];
@@ -169,9 +171,11 @@ function watchLoop(): () => Promise<number> {
 /** The desk with nothing else running, for `seconds`: the first row, and the base of the write wait. */
 export async function deskQuiet(app: App, inputs: DeskInputs, seconds: number): Promise<void> {
   const stop = watchLoop();
+  app.deskWriteTimes.take();
   const start = performance.now();
   const samples = await clerk(app, inputs, () => performance.now() - start < seconds * 1000);
-  rows.unshift({ job: 'quiet (nothing else running)', seconds: (performance.now() - start) / 1000, samples, loopMax: await stop() });
+  const took = (performance.now() - start) / 1000;
+  rows.unshift({ job: 'quiet (nothing else running)', seconds: took, samples, loopMax: await stop(), writes: app.deskWriteTimes.take() });
 }
 
 /**
@@ -189,6 +193,7 @@ export async function underLoad<T>(
   if (!inputs) return work();
   let running = true;
   const stop = watchLoop();
+  app.deskWriteTimes.take();
   const start = performance.now();
   const clerkDone = clerk(app, inputs, () => running, options.issue ?? true);
   try {
@@ -201,7 +206,7 @@ export async function underLoad<T>(
     // Only what the clerk asked while the job ran.
     const end = start + seconds * 1000;
     for (const list of [samples.search, samples.family, samples.issue, samples.issueCall]) list.splice(0, list.length, ...list.filter((s) => s.at <= end));
-    rows.push({ job, seconds, samples, loopMax });
+    rows.push({ job, seconds, samples, loopMax, writes: app.deskWriteTimes.take() });
   }
 }
 
@@ -225,6 +230,12 @@ interface Stats {
 function stats(samples: readonly Sample[]): Stats {
   const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
   return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
+}
+/** "p99/max (n)" of a list of ms, "-" when empty. */
+function p99max(values: readonly number[]): string {
+  if (values.length === 0) return '-';
+  const sorted = [...values].sort((a, b) => a - b);
+  return `${ms(percentile(sorted, 99))}/${ms(sorted.at(-1)!)} (${sorted.length})`;
 }
 const cell = (s: Stats) => (s.n === 0 ? '-' : `${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)} (${s.n})`);
 
@@ -257,6 +268,7 @@ export function printDeskTable(): void {
       cell(issue),
       ms(row.loopMax),
       Number.isNaN(wait) ? '' : ms(wait),
+      `${p99max(row.writes.jobWaits)} · ${p99max(row.writes.syncs)}`,
       `${deskP99 <= DESK_P99_TARGET_MS ? 'yes' : 'NO'} / ${row.loopMax <= LOOP_MAX_TARGET_MS ? 'yes' : 'NO'} / ${Number.isNaN(wait) ? '-' : wait <= WRITE_WAIT_TARGET_MS ? 'yes' : 'NO'}`,
       row.samples.slowest.ms > 0 ? `${ms(row.samples.slowest.ms)} ${row.samples.slowest.call}` : '',
       refused,
@@ -272,6 +284,7 @@ export function printDeskTable(): void {
       'plan + issue (load + issue)',
       'loop max',
       'write wait',
+      'desk writes: job lock · disk sync (p99/max)',
       'met p99/loop/wait',
       'slowest call',
       'refused calls',
@@ -279,7 +292,9 @@ export function printDeskTable(): void {
     table,
   );
   console.log(
-    `Write wait: slowest pins.issue during the job minus its quiet median (${ms(quietIssue)} ms). Pull and import rows: the clerk works the mirror being filled ` +
+    `Write wait: slowest pins.issue during the job minus its quiet median (${ms(quietIssue)} ms). Desk writes: every write of the desk's connection during the row, ` +
+      "how long it waited for a job's write lock before it began, and how long its sync off main took (only while a job writes). " +
+      'Pull and import rows: the clerk works the mirror being filled ' +
       '(a family not there yet is refused, a search finds what has arrived); the other rows: the bench mirror.',
   );
   if (rows.length > 1) {

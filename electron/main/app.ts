@@ -21,6 +21,7 @@ import { createContext, type AppContext } from './context';
 import type { KeyWrapper } from './crypto/dataKey';
 import type { DataCipher } from './crypto/envelope';
 import { openDatabase, type DatabaseUpdateProgress } from './db/open';
+import type { DeskWriteTimes } from './db/deskTurn';
 import { DEMO_CLERK_ID, seedDemoPractice } from './demo/demoPractice';
 import { dispatch, type Handlers } from './dispatch';
 import { familyHandlers } from './families/familyHandlers';
@@ -96,6 +97,8 @@ export interface App {
   handlers: Handlers;
   /** Null for an in-memory database or when backups are off. */
   backups: BackupSchedule | null;
+  /** What the desk's writes waited for: a job's write lock, the disk (the bench's desk-under-load table). */
+  deskWriteTimes: DeskWriteTimes;
   invoke(name: unknown, input: unknown): Promise<Result<unknown>>;
   close(): Promise<void>;
 }
@@ -255,6 +258,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     campaignPacer,
     handlers,
     backups,
+    deskWriteTimes: opened.deskTurn.times,
     invoke: (name, input) => dispatch(handlers, name, input, authorize),
     async close() {
       await auditChain.stop();

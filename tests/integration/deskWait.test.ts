@@ -86,6 +86,7 @@ async function issueWhileAJobHoldsTheLock(name: string, announce: boolean, clock
 
   const job = startJobWriter(file, deskTurn!, announce);
   await job.holding;
+  desk.deskWriteTimes.take();
   const longestTurn = watchLongestTurn();
   const batchId = randomUUID();
   let answered = false;
@@ -95,6 +96,7 @@ async function issueWhileAJobHoldsTheLock(name: string, announce: boolean, clock
 
   // The worker's message arrives on main's event loop: it turns while the desk's write waits.
   expect(await job.deskWaiting).toEqual({ type: 'desk-waiting', seen: true });
+  const waitingSeenAt = performance.now();
   // The clerk searches meanwhile: answered from the same connection, not queued behind the write.
   const found = await invokeOk<SearchResults>(desk, 'search.patients', { text: 'Lopez' });
   expect(found.hits.map((h) => h.patientId).sort()).toEqual(['p-ana', 'p-luis', 'p-sofia']);
@@ -109,9 +111,15 @@ async function issueWhileAJobHoldsTheLock(name: string, announce: boolean, clock
     expect(answered).toBe(false);
   }
 
+  const releasedAt = performance.now();
   job.release();
   const issued = await issuing;
   expect(issued.ok).toBe(true);
+  // The bench's breakdown of the write (App.deskWriteTimes): it waited for the job's lock at least from the
+  // moment the job saw it waiting until the lock was let go.
+  const times = desk.deskWriteTimes.take();
+  expect(Math.max(...times.jobWaits)).toBeGreaterThanOrEqual(releasedAt - waitingSeenAt);
+  expect(times.jobWaits.filter((ms) => ms > 0).length).toBeGreaterThanOrEqual(1);
   await job.committed;
   // Both writes are there: the job's and the family's PINs.
   const s = desk.context.sqlite;

@@ -184,7 +184,8 @@ export class DeskSqliteDriver extends SqliteDriver {
   /** After a commit: the sync SQLite did not do, off the main thread, before the write is reported. */
   private async durable(): Promise<void> {
     if (!this.fullAgain()) return;
-    const syncing = syncWal(this.sqlite.name);
+    const began = performance.now();
+    const syncing = syncWal(this.sqlite.name).then(() => this.turn.times.synced(performance.now() - began));
     this.syncing.add(syncing);
     try {
       await this.lend(syncing);
@@ -217,9 +218,11 @@ export class DeskSqliteDriver extends SqliteDriver {
    * busy handler; waits asynchronously, with the connection lent, whenever the lock is taken.
    */
   private async whenWritable<T>(start: () => Promise<T>): Promise<T> {
-    const deadline = performance.now() + BUSY_TIMEOUT_MS;
+    const entered = performance.now();
+    const deadline = entered + BUSY_TIMEOUT_MS;
     for (;;) {
       if (this.turn.workerWriting()) await this.lend(this.turn.workerDone(Math.max(0, deadline - performance.now())));
+      const attempt = performance.now();
       // Set before the write begins: SQLite refuses to change it inside a transaction.
       this.syncAfter = this.syncOffMain();
       if (this.syncAfter) this.sqlite.pragma('synchronous = NORMAL');
@@ -234,7 +237,9 @@ export class DeskSqliteDriver extends SqliteDriver {
         this.sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       }
       try {
-        return await started;
+        const value = await started;
+        this.turn.times.waitedForJob(attempt - entered);
+        return value;
       } catch (error) {
         this.fullAgain();
         if (!isBusy(error) || performance.now() >= deadline) throw error;

@@ -44,8 +44,41 @@ const WORKER_WRITING = 2;
 const JOBS_WRITING = 3;
 const SLOTS = 4;
 
+/** The most recent desk writes kept by DeskWriteTimes (a few hours of a busy desk). */
+const TIMES_KEPT = 10_000;
+
+/**
+ * What the desk's writes waited for, by cause (issue 14: the bench's "desk under load" table says
+ * whether a slow PIN issue waited for a job's transaction or for the disk). Main thread only.
+ */
+export class DeskWriteTimes {
+  /** ms each desk write waited for a worker's write lock before it began (0 when none held it). */
+  private jobWaits: number[] = [];
+  /** ms each desk write's WAL sync off main took (only while a job writes: db/deskDriver.ts). */
+  private syncs: number[] = [];
+
+  waitedForJob(ms: number): void {
+    this.jobWaits.push(ms);
+    if (this.jobWaits.length > TIMES_KEPT) this.jobWaits.splice(0, TIMES_KEPT / 2);
+  }
+
+  synced(ms: number): void {
+    this.syncs.push(ms);
+    if (this.syncs.length > TIMES_KEPT) this.syncs.splice(0, TIMES_KEPT / 2);
+  }
+
+  /** The times recorded since the last take(), and a fresh start. */
+  take(): { jobWaits: number[]; syncs: number[] } {
+    const taken = { jobWaits: this.jobWaits, syncs: this.syncs };
+    this.jobWaits = [];
+    this.syncs = [];
+    return taken;
+  }
+}
+
 export class DeskTurn {
   readonly buffer = new SharedArrayBuffer(SLOTS * 4);
+  readonly times = new DeskWriteTimes();
   private readonly slots = new Int32Array(this.buffer);
 
   /** The app's connection is wanted (called before waiting for it). */
