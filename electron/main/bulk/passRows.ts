@@ -27,25 +27,65 @@ const JOIN = `FROM patients p
 const STATUS_CODE = `CASE p.status ${PATIENT_STATUSES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} ELSE 9 END`;
 
 /**
- * One string per (patient, Sort-1 link): `prow,bits,crow,SN,dob` with S the status code, N 1 when
- * the date of birth is NULL; the date of birth is last, so it is whatever follows the fourth comma,
- * exactly (commas or any other character in it included). The link comes from primary_links
- * (migration 016: the Sort-1 links by patient and contact rowid with their bits, kept by triggers),
- * found by the patient's rowid: no TEXT lookup per patient. No email: whether the contact has one
- * usable mailbox is known by its rowid (mailboxClasses).
+ * One string per patient: `N,dob` with N = rowid * 100 + status code * 10 + (1 when the date of
+ * birth is NULL, else 0), one number so SQLite builds the string with two concatenations instead
+ * of seven; the date of birth is whatever follows the first comma, exactly (commas or any other
+ * character in it included). The pass reads patients from rowid 1 up, so N decodes by division.
+ * Sort-1 links come apart (PASS_LINKS_SQL): a join looked primary_links up once per patient,
+ * which cost more than walking it in order beside the patients.
  */
-export const PASS_SQL = `SELECT
-  p.rowid || ',' || coalesce(l.bits, '') || ',' || coalesce(l.contact_rowid, '') || ',' ||
-  ${STATUS_CODE} || (p.date_of_birth IS NULL) || ',' || coalesce(p.date_of_birth, '')
-  FROM patients p LEFT JOIN primary_links l ON l.patient_rowid = p.rowid AND p.status = 'Active'
+export const PASS_PATIENTS_SQL = `SELECT
+  (p.rowid * 100 + ${STATUS_CODE} * 10 + (p.date_of_birth IS NULL)) || ',' || coalesce(p.date_of_birth, '')
+  FROM patients p
   WHERE p.rowid > ? AND p.rowid <= ?
   ORDER BY p.rowid`;
 
-export const DIGIT_0 = 0x30;
-/** The patient rowid a pass row starts with. */
-export function prowOf(r: string): number {
-  return intAt(r, 0, r.indexOf(','));
+/**
+ * The Sort-1 links of a rowid range of patients (primary_links, migration 016: by patient and
+ * contact rowid with their bits, kept by triggers) as ONE string, `prow,code,prow,code,...` with
+ * code = contact rowid * 16 + bits (bits are below 16); NULL when the range has none. The pass
+ * keeps only an Active patient's links (any other status is its own exclusion reason, and the
+ * worklist is about Active patients). No ORDER BY inside group_concat: it made SQLite sort every
+ * chunk in a temporary B-tree (twice the cost of the read), and the primary key's walk gives
+ * (patient, contact) order anyway; readPassLinks checks it and sorts if ever it does not.
+ */
+export const PASS_LINKS_SQL = `SELECT group_concat(patient_rowid || ',' || (contact_rowid * 16 + bits), ',')
+  FROM primary_links
+  WHERE patient_rowid > ? AND patient_rowid <= ?`;
+
+/**
+ * Reads PASS_LINKS_SQL's string into `patients` and `codes` (reused from chunk to chunk), in
+ * (patient, contact) order, the order the per-patient join gave; gives how many links it holds.
+ */
+export function readPassLinks(text: string | null, patients: number[], codes: number[]): number {
+  if (text === null) return 0;
+  let n = 0;
+  let at = 0;
+  let ordered = true;
+  while (at < text.length) {
+    const a = text.indexOf(',', at);
+    let b = text.indexOf(',', a + 1);
+    if (b < 0) b = text.length;
+    const prow = intAt(text, at, a);
+    const code = intAt(text, a + 1, b);
+    if (n > 0 && (prow < patients[n - 1]! || (prow === patients[n - 1] && code < codes[n - 1]!))) ordered = false;
+    patients[n] = prow;
+    codes[n] = code;
+    n += 1;
+    at = b + 1;
+  }
+  if (!ordered) {
+    const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => patients[x]! - patients[y]! || codes[x]! - codes[y]!);
+    const [p, c] = [order.map((k) => patients[k]!), order.map((k) => codes[k]!)];
+    for (let k = 0; k < n; k++) {
+      patients[k] = p[k]!;
+      codes[k] = c[k]!;
+    }
+  }
+  return n;
 }
+
+export const DIGIT_0 = 0x30;
 /** Digit value at `i`, or -1. */
 export function digitAt(r: string, i: number): number {
   const d = r.charCodeAt(i) - DIGIT_0;

@@ -1,21 +1,22 @@
 /**
  * The Bulk PIN picture of the whole mirror (SPEC 3.5): who the campaign would email, who is left
- * out and why, and the data-quality worklist. One SQL pass over patients LEFT JOIN their Sort-1
- * link(s) and contact, read in rowid-range chunks with a yield to the event loop between chunks,
- * every patient judged by the pure rules of shared/domain (bulkVerdict, contactProblems). The
- * result is cached until the mirror changes (see the end of this file).
+ * out and why, and the data-quality worklist. One SQL pass over patients, with their Sort-1
+ * link(s) read beside them from primary_links, in rowid-range chunks with a yield to the event loop
+ * between chunks, every patient judged by the pure rules of shared/domain (bulkVerdict,
+ * contactProblems). The result is cached until the mirror changes (see the end of this file).
  *
- * Speed (200,000 patients: about 300 ms on 2 cores, stretches of about 8 ms between yields). What
- * costs is SQLite's two index lookups per patient and turning SQLite values into JavaScript
- * values, so the pass reads only what a verdict needs, each row as ONE short string (`pluck`):
- * rowids, link bits, a status code and the date of birth, last, so it needs no length or
- * escaping. Whether an email is one usable mailbox is THE email rule's (checkMailbox), judged once
- * per contact before the pass (passRows.ts mailboxClasses). The verdict is bulkVerdict's two
- * halves, each worked out once per distinct input (a date of birth and status; link bits and
- * usable or not), not once per patient. It keeps integers (patient and contact rowids) and the
- * few excluded rows;
- * names, chart numbers and contact details are read back by rowid for the rows someone looks at
- * (a page, the exclusions, the worklist, an export).
+ * Speed (200,000 patients: about 200 ms of CPU on 2 cores, stretches of about 8 ms between
+ * yields). What costs is SQLite reading the rows and turning its values into JavaScript values,
+ * so the pass reads only what a verdict needs, each patient as ONE short string (`pluck`): its
+ * rowid and status code as one number, then the date of birth, last, so it needs no length or
+ * escaping; and each chunk's links as one string of integers, walked in step with the patients (a
+ * join looked primary_links up once per patient: about a fifth of the pass). Whether an email is
+ * one usable mailbox is THE email rule's (checkMailbox), judged once per contact before the pass
+ * (passRows.ts mailboxClasses). The verdict is bulkVerdict's two halves, each worked out once per
+ * distinct input (a date of birth and status; link bits and usable or not), not once per patient.
+ * It keeps integers (patient and contact rowids) and the few excluded rows; names, chart numbers
+ * and contact details are read back by rowid for the rows someone looks at (a page, the
+ * exclusions, the worklist, an export).
  *
  * Rows the short form does not settle (several Sort-1 links, an unknown status, a contact newer
  * than the pass) are read again column by column and judged the general way. The detail reads pack
@@ -40,8 +41,6 @@ import { patientVerdictsFor } from './patientVerdicts';
 import { readPrimaryContacts } from './primaryContacts';
 import {
   dateKeyAt,
-  DIGIT_0,
-  digitAt,
   intAt,
   LINK_BY_BITS,
   MAILBOX_NONE,
@@ -50,8 +49,9 @@ import {
   MAILBOX_USABLE,
   mailboxClasses,
   type MailboxClasses,
-  PASS_SQL,
-  prowOf,
+  PASS_LINKS_SQL,
+  PASS_PATIENTS_SQL,
+  readPassLinks,
   REREAD_SQL,
   rereadRow,
   type Row,
@@ -128,7 +128,8 @@ export async function computeSnapshot(
   // A first chunk small enough for a cold JIT; the next ones sized from how long it took.
   let chunk = options.chunkSize ?? 4_000;
   const minChunk = Math.min(1_000, chunk);
-  const pass = sqlite.prepare(PASS_SQL).pluck(true);
+  const passPatients = sqlite.prepare(PASS_PATIENTS_SQL).pluck(true);
+  const passLinks = sqlite.prepare(PASS_LINKS_SQL).pluck(true);
   const reread = sqlite.prepare(REREAD_SQL).raw(true);
   const contactIdOf = sqlite.prepare('SELECT id FROM contacts WHERE rowid = ?').pluck(true);
   const maxRowid = (sqlite.prepare('SELECT max(rowid) FROM patients').pluck().get() as number | null) ?? 0;
@@ -184,48 +185,59 @@ export async function computeSnapshot(
     return verdict;
   };
 
-  // Rowid ranges: the table is read in storage order, each chunk by one index range.
+  // Rowid ranges: the table is read in storage order, each chunk by one index range, and the
+  // range's Sort-1 links beside it in the same order, both as of one moment (one read transaction,
+  // as the single joined statement was).
+  const readChunk = sqlite.transaction((from: number, to: number): [string[], string | null] => [
+    passPatients.all(from, to) as string[],
+    passLinks.get(from, to) as string | null,
+  ]);
+  const linkPatients: number[] = [];
+  const linkCodes: number[] = [];
   let after = 0;
-  let group: Row[] = [];
   while (after < maxRowid) {
     const chunkStarted = performance.now();
     const upTo = Math.min(maxRowid, after + chunk);
-    const texts = pass.all(after, upTo) as string[];
+    const [texts, linkText] = readChunk(after, upTo);
+    const links = readPassLinks(linkText, linkPatients, linkCodes);
+    let j = 0;
     for (let i = 0; i < texts.length; i++) {
       const r = texts[i]!;
-      const a = r.indexOf(',');
-      const b = r.indexOf(',', a + 1);
-      const c = r.indexOf(',', b + 1);
-      const prow = intAt(r, 0, a);
-      const crow = c === b + 1 ? null : intAt(r, b + 1, c);
-      const status = digitAt(r, c + 1);
-      const several = group.length > 0 || (i + 1 < texts.length && prowOf(texts[i + 1]!) === prow);
+      const comma = r.indexOf(',');
+      const code = intAt(r, 0, comma);
+      const prow = Math.floor(code / 100);
+      const status = Math.floor(code / 10) % 10;
+      // This patient's links: those of rowids before it (a link whose patient is gone) are passed over.
+      while (j < links && linkPatients[j]! < prow) j++;
+      const firstLink = j;
+      while (j < links && linkPatients[j] === prow) j++;
+      const linkCount = status === 0 ? j - firstLink : 0;
+      const crow = linkCount > 0 ? Math.floor(linkCodes[firstLink]! / 16) : null;
       // A contact written (or linked) since the mailbox classes were read is judged from its row too.
-      if (several || status > 5 || (crow !== null && (crow > maxContact || mailboxes.classOf(crow) === MAILBOX_NOT_READ))) {
+      if (linkCount > 1 || status > 5 || (crow !== null && (crow > maxContact || mailboxes.classOf(crow) === MAILBOX_NOT_READ))) {
         // The general way, from the row read again column by column; several Sort-1 links go together.
-        group.push(rereadRow(prow, crow, reread));
-        if (i + 1 >= texts.length || prowOf(texts[i + 1]!) !== prow) {
-          judge(group);
-          group = [];
-        }
+        const group: Row[] = [];
+        if (linkCount === 0) group.push(rereadRow(prow, null, reread));
+        for (let k = firstLink; k < firstLink + linkCount; k++) group.push(rereadRow(prow, Math.floor(linkCodes[k]! / 16), reread));
+        judge(group);
         continue;
       }
-      const bits = b === a + 1 ? null : intAt(r, a + 1, b);
+      const bits = crow !== null ? linkCodes[firstLink]! - crow * 16 : null;
       const hasLink = crow !== null && bits !== null;
       const linkKey = hasLink ? bits : NO_LINK;
       const mailbox = hasLink ? mailboxes.classOf(crow) : MAILBOX_NONE;
-      const dateKey = dateKeyAt(r, c + 4);
+      const dateKey = dateKeyAt(r, comma + 1);
       let dob: string | null = null;
       let verdict: BulkVerdict;
       if (dateKey >= 0) {
-        verdict = patientVerdicts.of(dateKey, r, c + 4, status) ?? primaryVerdictOf(linkKey, mailbox, crow);
+        verdict = patientVerdicts.of(dateKey, r, comma + 1, status) ?? primaryVerdictOf(linkKey, mailbox, crow);
       } else {
-        dob = r.charCodeAt(c + 2) === DIGIT_0 + 1 ? null : r.slice(c + 4);
+        dob = code % 10 === 1 ? null : r.slice(comma + 1);
         verdict = bulkPatientVerdict({ status: PATIENT_STATUSES[status]!, dateOfBirth: dob }, minorAgeLimit, today) ?? primaryVerdictOf(linkKey, mailbox, crow);
       }
       let excludedRow: Row | null = null;
       if (!verdict.eligible) {
-        if (dateKey >= 0) dob = r.slice(c + 4);
+        if (dateKey >= 0) dob = r.slice(comma + 1);
         // The exclusion's detail is worked out again with the contact's name (exclusionList): it
         // needs the email only when the email is the reason, so a usable one is not kept.
         const email = mailbox === MAILBOX_UNUSABLE ? mailboxes.unusableText(crow!) : null;

@@ -7,6 +7,7 @@ import { finishRun, interruptedRuns, markResumed, readRun, requestCancel, viewOf
 import { AppError } from '../errors';
 import { exclusive, exclusiveWrite } from '../lib/exclusive';
 import { sendTexts } from '../lib/textParts';
+import { JOB_THREAD_NICE } from '../lib/threadPriority';
 import { findWorkerEntry, startWorker, type WorkerLaunch } from '../lib/workerEntry';
 import type { JobEvents, JobWorkerData, SessionCall, WorkerJob, WorkerMessage } from './jobTypes';
 
@@ -287,7 +288,7 @@ export class JobRunner {
       job,
       deskTurn: this.options.deskTurn,
     };
-    const worker = startWorker(launch, workerData);
+    const worker = startWorker(launch, workerData, { nice: JOB_THREAD_NICE });
     this.workers.add(worker);
     return worker;
   }

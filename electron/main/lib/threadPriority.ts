@@ -25,3 +25,22 @@ export function lowerThisThreadPriority(nice = JOB_THREAD_NICE): boolean {
     return false; // no /proc, or not permitted: the job runs at the desk's priority, as before
   }
 }
+
+/**
+ * lowerThisThreadPriority as plain JavaScript, for a worker started from sources (workerEntry.ts):
+ * run first in its bootstrap, before tsx registers. A worker's own call comes only once its
+ * modules are compiled, and tsx compiles them on a loader thread the worker starts (about half a
+ * second of CPU per worker, each Bulk PIN job included): both then ran at the desk's priority,
+ * beside the main thread on 2 cores. A thread starts with its creator's nice value, so the loader
+ * thread gives way too.
+ */
+export function lowerPrioritySource(nice = JOB_THREAD_NICE): string {
+  return `if (process.platform === 'linux' && process.env.FPP_JOB_THREAD_NICE !== '0') {
+  try {
+    const os = require('node:os');
+    const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').at(-1));
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, Math.max(os.getPriority(tid), ${Number(nice)}));
+  } catch {}
+}
+`;
+}

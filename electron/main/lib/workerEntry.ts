@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { lowerPrioritySource } from './threadPriority';
 
 /**
  * Finding and starting a worker-thread entry, built or from sources. Built (electron-vite), each
@@ -55,8 +56,10 @@ export function findWorkerEntry(here: string, source: string, built: string, giv
   return null;
 }
 
-export function startWorker(launch: WorkerLaunch, workerData: unknown): Worker {
+export function startWorker(launch: WorkerLaunch, workerData: unknown, options: { nice?: number } = {}): Worker {
   if (!launch.bootstrap) return new Worker(launch.script, { workerData });
+  // From sources, a job's worker gives way to the main thread from its first line (threadPriority.ts).
+  const bootstrap = options.nice === undefined ? launch.bootstrap : lowerPrioritySource(options.nice) + launch.bootstrap;
   // The parent's --import of tsx's loader would start a loader thread the CommonJS hooks do not use.
-  return new Worker(launch.bootstrap, { eval: true, workerData, ...(launch.ownFlags ? { execArgv: [] } : {}) });
+  return new Worker(bootstrap, { eval: true, workerData, ...(launch.ownFlags ? { execArgv: [] } : {}) });
 }
