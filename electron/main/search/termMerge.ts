@@ -163,10 +163,11 @@ export function stageTerms(
   const hold = sqlite.prepare(
     "INSERT INTO temp.import_block (term, patient_id) SELECT t.value, p.value ->> 0 FROM json_each(?) p, json_each(p.value, '$[1]') t",
   );
-  // Binary order, as SQLite compares the keys of search_terms; a term a patient got twice, once.
-  const sortBlock = sqlite.prepare(
-    'INSERT INTO temp.import_terms (term, patient_id) SELECT DISTINCT term, patient_id FROM temp.import_block ORDER BY term, patient_id',
-  );
+  // Binary order, as SQLite compares the keys of search_terms. No DISTINCT: a patient's terms are a set
+  // (patientSearchTerms) and each patient is staged once, and a pair staged twice would only be ignored by
+  // the merge (INSERT OR IGNORE); DISTINCT sorted through a temporary B-tree instead of the sorter (issue
+  // 14: 100,000 patients' staging, median of 3 interleaved, 5.22 -> 4.84 s).
+  const sortBlock = sqlite.prepare('INSERT INTO temp.import_terms (term, patient_id) SELECT term, patient_id FROM temp.import_block ORDER BY term, patient_id');
   const clearBlock = sqlite.prepare('DELETE FROM temp.import_block');
   /**
    * Each block's runs of row numbers in the temporary table, [first, end): one, unless SQLite's order
