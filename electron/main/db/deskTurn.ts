@@ -51,6 +51,11 @@ const TIMES_KEPT = 10_000;
  * What the desk's writes waited for, by cause (issue 14: the bench's "desk under load" table says
  * whether a slow PIN issue waited for a job's transaction or for the disk). Main thread only.
  */
+function keepRecent(list: number[], ms: number): void {
+  list.push(ms);
+  if (list.length > TIMES_KEPT) list.splice(0, TIMES_KEPT / 2);
+}
+
 export class DeskWriteTimes {
   /** ms each desk write waited for a worker's write lock before it began (0 when none held it). */
   private jobWaits: number[] = [];
@@ -58,13 +63,11 @@ export class DeskWriteTimes {
   private syncs: number[] = [];
 
   waitedForJob(ms: number): void {
-    this.jobWaits.push(ms);
-    if (this.jobWaits.length > TIMES_KEPT) this.jobWaits.splice(0, TIMES_KEPT / 2);
+    keepRecent(this.jobWaits, ms);
   }
 
   synced(ms: number): void {
-    this.syncs.push(ms);
-    if (this.syncs.length > TIMES_KEPT) this.syncs.splice(0, TIMES_KEPT / 2);
+    keepRecent(this.syncs, ms);
   }
 
   /** The times recorded since the last take(), and a fresh start. */

@@ -141,8 +141,7 @@ export function stageTerms(
   sqlite.prepare('CREATE TEMP TABLE IF NOT EXISTS import_terms (seq INTEGER PRIMARY KEY, term TEXT NOT NULL, patient_id TEXT NOT NULL)').run();
   sqlite.prepare('DELETE FROM temp.import_terms').run();
   const pageIds = unindexed
-    ? `SELECT id FROM patients p WHERE ? IS NULL AND id > ? AND ? IS NULL
-         AND NOT EXISTS (SELECT 1 FROM search_terms WHERE patient_id = p.id) ORDER BY id LIMIT ${STAGE_PAGE}`
+    ? `SELECT id FROM patients p WHERE id > ? AND NOT EXISTS (SELECT 1 FROM search_terms WHERE patient_id = p.id) ORDER BY id LIMIT ${STAGE_PAGE}`
     : `SELECT id FROM patients WHERE id >= ? AND id > ? AND id <= ? ORDER BY id LIMIT ${STAGE_PAGE}`;
   const page = sqlite.prepare(
     `WITH page AS (${pageIds})
@@ -192,7 +191,7 @@ export function stageTerms(
 
   const stageNext = (): boolean => {
     if (stagingDone) return true;
-    const rows = (unindexed ? page.all(null, after, null) : page.all(ids[0], after, ids.at(-1))) as TermRow[];
+    const rows = (unindexed ? page.all(after) : page.all(ids[0], after, ids.at(-1))) as TermRow[];
     sqlite.transaction(() => {
       if (rows.length === 0) return flush();
       after = rows.at(-1)!.id;
