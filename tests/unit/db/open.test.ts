@@ -42,6 +42,32 @@ describe('openDatabase', () => {
     await opened.close();
   });
 
+  it("reads through a memory map, and still sees what a job's connection wrote after the file grew and was checkpointed", async () => {
+    const file = temp.file('map/practice.sqlite');
+    const opened = await openDatabase(file);
+    expect(opened.sqlite.pragma('mmap_size', { simple: true })).toBeGreaterThan(0);
+    const name = opened.sqlite.prepare('SELECT name FROM families WHERE id = ?').pluck();
+    const sizeBefore = fs.statSync(file).size;
+    // Another connection (a job's) adds families far past the file's size when the map was first used,
+    // renames one the desk already read, and checkpoints: the desk reads the new pages from the file.
+    const job = new BetterSqlite3(file);
+    const add = job.prepare('INSERT INTO families (id, name, updated_at) VALUES (?, ?, ?)');
+    add.run('fam-first', 'Lopez', '2026-12-04T00:00:00Z');
+    job.pragma('wal_checkpoint(TRUNCATE)');
+    expect(name.get('fam-first')).toBe('Lopez');
+    job.transaction(() => {
+      for (let i = 0; i < 5_000; i++) add.run(`fam-${i}`, `Family ${i} ${'x'.repeat(200)}`, '2026-12-04T00:00:00Z');
+      job.prepare("UPDATE families SET name = 'Lopez-Garcia' WHERE id = 'fam-first'").run();
+    })();
+    job.pragma('wal_checkpoint(TRUNCATE)');
+    job.close();
+    expect(fs.statSync(file).size).toBeGreaterThan(sizeBefore + 1_000_000);
+    expect(name.get('fam-first')).toBe('Lopez-Garcia');
+    expect(name.get('fam-4999')).toMatch(/^Family 4999 x/);
+    expect(opened.sqlite.prepare('SELECT count(*) FROM families').pluck().get()).toBe(5_001);
+    await opened.close();
+  });
+
   it('refuses a database written by a newer app and leaves the file untouched', async () => {
     const file = temp.file('practice.sqlite');
     const first = await openDatabase(file);
