@@ -15,7 +15,7 @@
  * Event-loop max: monitorEventLoopDelay and a 5 ms timer's longest gap, the larger.
  */
 import { randomUUID } from 'node:crypto';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import type { FamilyView, Result } from '../shared/api';
 import { NO_CHOICES, planFamilyPins } from '../shared/domain/plan';
 import { planInputsFromFamily } from '../shared/planInputs';
@@ -61,6 +61,8 @@ interface DeskRow {
   seconds: number;
   samples: DeskSamples;
   loopMax: number;
+  /** The main thread's longest garbage collection pause during the row (ms; the bench's own heap is in it). */
+  gcMax: number;
   /** Every desk write of the row (the clerk's, and audit entries): ms waited for a job's write lock, ms of its sync off main. */
   writes: { jobWaits: number[]; syncs: number[] };
 }
@@ -149,8 +151,14 @@ async function clerk(app: App, inputs: DeskInputs, busy: () => boolean, issue = 
   return samples;
 }
 
-function watchLoop(): () => Promise<number> {
+function watchLoop(): () => Promise<{ loopMax: number; gcMax: number }> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
+  // Main's own pauses for its heap: they stop the event loop like any stall, and say whether one was the loop max.
+  let gcMax = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMax = Math.max(gcMax, entry.duration);
+  });
+  gc.observe({ entryTypes: ['gc'] });
   let gapMax = 0;
   let last = performance.now();
   const ticker = setInterval(() => {
@@ -164,7 +172,8 @@ function watchLoop(): () => Promise<number> {
     await sleep(100);
     clearInterval(ticker);
     histogram.disable();
-    return Math.max(histogram.max / 1e6, gapMax);
+    gc.disconnect();
+    return { loopMax: Math.max(histogram.max / 1e6, gapMax), gcMax };
   };
 }
 
@@ -175,7 +184,7 @@ export async function deskQuiet(app: App, inputs: DeskInputs, seconds: number): 
   const start = performance.now();
   const samples = await clerk(app, inputs, () => performance.now() - start < seconds * 1000);
   const took = (performance.now() - start) / 1000;
-  rows.unshift({ job: 'quiet (nothing else running)', seconds: took, samples, loopMax: await stop(), writes: app.deskWriteTimes.take() });
+  rows.unshift({ job: 'quiet (nothing else running)', seconds: took, samples, ...(await stop()), writes: app.deskWriteTimes.take() });
 }
 
 /**
@@ -201,12 +210,12 @@ export async function underLoad<T>(
   } finally {
     running = false;
     const seconds = (performance.now() - start) / 1000;
-    const loopMax = await stop();
+    const loop = await stop();
     const samples = await clerkDone;
     // Only what the clerk asked while the job ran.
     const end = start + seconds * 1000;
     for (const list of [samples.search, samples.family, samples.issue, samples.issueCall]) list.splice(0, list.length, ...list.filter((s) => s.at <= end));
-    rows.push({ job, seconds, samples, loopMax, writes: app.deskWriteTimes.take() });
+    rows.push({ job, seconds, samples, ...loop, writes: app.deskWriteTimes.take() });
   }
 }
 
@@ -267,6 +276,7 @@ export function printDeskTable(): void {
       cell(family),
       cell(issue),
       ms(row.loopMax),
+      ms(row.gcMax),
       Number.isNaN(wait) ? '' : ms(wait),
       `${p99max(row.writes.jobWaits)} · ${p99max(row.writes.syncs)}`,
       `${deskP99 <= DESK_P99_TARGET_MS ? 'yes' : 'NO'} / ${row.loopMax <= LOOP_MAX_TARGET_MS ? 'yes' : 'NO'} / ${Number.isNaN(wait) ? '-' : wait <= WRITE_WAIT_TARGET_MS ? 'yes' : 'NO'}`,
@@ -283,6 +293,7 @@ export function printDeskTable(): void {
       'family.load',
       'plan + issue (load + issue)',
       'loop max',
+      'main GC max',
       'write wait',
       'desk writes: job lock · disk sync (p99/max)',
       'met p99/loop/wait',
@@ -294,6 +305,7 @@ export function printDeskTable(): void {
   console.log(
     `Write wait: slowest pins.issue during the job minus its quiet median (${ms(quietIssue)} ms). Desk writes: every write of the desk's connection during the row, ` +
       "how long it waited for a job's write lock before it began, and how long its sync off main took (only while a job writes). " +
+      "Main GC max: the main thread's longest garbage collection pause in the row (the bench's own data shares that heap). " +
       'Pull and import rows: the clerk works the mirror being filled ' +
       '(a family not there yet is refused, a search finds what has arrived); the other rows: the bench mirror.',
   );
