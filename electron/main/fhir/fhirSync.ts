@@ -92,7 +92,15 @@ function ingestCaller(
 
 export async function runFhirSync(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSyncOptions): Promise<SyncSummary> {
   const ingest = ingestCaller(ctx, options.openSession);
-  const prep = prepCaller(options.openPrepSession);
+  // The second session copies the WAL back while it lives; the writer stops doing so only once it does.
+  const prep = prepCaller(options.openPrepSession, (session) =>
+    session
+      .call('walCheckpointsBegin', null)
+      .then(async () => {
+        await ingest.call('walCheckpointsHere', { here: false });
+      })
+      .catch(() => undefined),
+  );
   try {
     return await syncWith(ctx, endpoint, options, ingest.call, prep);
   } finally {
@@ -101,12 +109,21 @@ export async function runFhirSync(ctx: AppContext, endpoint: FhirEndpoint, optio
   }
 }
 
-/** The preparing session (opened at the first export file), or null: the writing worker then prepares. */
-function prepCaller(open: (() => JobSession | null) | undefined): { session(): JobSession | null; end(): void } {
+/**
+ * The preparing session (opened at the first export file), or null: the writing worker then prepares.
+ * `opened`: what is asked of it first (its WAL checkpoints), not awaited.
+ */
+function prepCaller(
+  open: (() => JobSession | null) | undefined,
+  opened: (session: JobSession) => Promise<void>,
+): { session(): JobSession | null; end(): void } {
   let session: JobSession | null | undefined;
   return {
     session: () => {
-      session ??= open?.() ?? null;
+      if (session === undefined) {
+        session = open?.() ?? null;
+        if (session) void opened(session);
+      }
       return session;
     },
     end: () => session?.end(),
