@@ -36,78 +36,25 @@ function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Datab
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('cache_size = -32768');
   // The pull's ops (applyPage, the deferred search terms) and the FHIR sync's (stage, nextPage …, which include the pull's).
+  const ops = fhirIngestOps(sqlite, data.deskTurn);
   // The WAL copied back every 2 s between calls, not at every 1,000 pages (db/walCheckpoints.ts): the deferred
   // search terms rewrite the same index pages in transaction after transaction, copied once instead of each time
   // (at 200,000 patients about 15% of the terms' CPU). The app's connection holds its own checkpoints meanwhile.
-  // A FHIR load hands them to its second session while it has one (walCheckpointsHere), the job's last one stays here.
-  const checkpointing = { here: true };
-  const ops = fhirIngestOps(sqlite, data.deskTurn, undefined, checkpointing);
   const checkpoints = walCheckpoints(sqlite, deskAsksOf(data.deskTurn));
   return answerCalls(port, ops, {
     before: () => waitForDesk(data.deskTurn),
-    after: () => {
-      if (checkpointing.here) checkpoints.maybe();
-    },
+    after: () => checkpoints.maybe(),
     stop: () => checkpoints.now(),
   });
 }
 
-/**
- * A FHIR load's second session: export batches prepared (fhir/stagePrep.ts), then pages assembled (fhir/assembleReader.ts),
- * in order until 'stop'; meanwhile the WAL copied back (walCheckpointer).
- */
+/** A FHIR load's second session: export batches prepared (fhir/stagePrep.ts), then pages assembled (fhir/assembleReader.ts), in order until 'stop'. */
 function servePrep(port: NonNullable<typeof parentPort>, data: JobWorkerData): Promise<void> {
   // The staging is only read here (fhir/assembleReader.ts), on a connection opened when the pages begin.
   const open = () => new BetterSqlite3(data.databaseFile, { readonly: true, fileMustExist: true, nativeBinding: data.nativeBinding });
   const reader = assembleReaderOps(open);
-  const checkpointer = walCheckpointer(data);
-  const ops = { ...stagePrepOps(), ...reader, walCheckpointsBegin: checkpointer.begin };
-  return answerCalls(port, ops, {
-    stop: () => {
-      checkpointer.end();
-      reader.assembleClose();
-    },
-  });
-}
-
-/** How often the second session looks whether the WAL is due to be copied back (walCheckpoints' EVERY_MS decides). */
-const CHECKPOINT_LOOK_MS = 250;
-
-/**
- * The WAL copied back from a FHIR load's second session, on a connection of its own, while the
- * writing session writes (its `walCheckpointsHere` off): a PASSIVE checkpoint needs no write lock,
- * so it runs beside the writer's transactions instead of between them, and the writer's thread,
- * which the whole load waits for, does not wait for the copy and its sync (issue 14: 4-10 s of
- * that thread's time at 200,000 patients, on the loaded machine). Same rules as the writer's own:
- * every EVERY_MS, not while a desk write asks for the lock. Its timer runs between this session's calls.
- */
-function walCheckpointer(data: JobWorkerData): { begin: (_args: null) => null; end: () => void } {
-  let running: { sqlite: BetterSqlite3.Database; timer: NodeJS.Timeout } | null = null;
-  const end = () => {
-    if (!running) return;
-    clearInterval(running.timer);
-    running.sqlite.close();
-    running = null;
-  };
-  return {
-    begin: () => {
-      if (running) return null;
-      const sqlite = new BetterSqlite3(data.databaseFile, { fileMustExist: true, nativeBinding: data.nativeBinding });
-      const checkpoints = walCheckpoints(sqlite, deskAsksOf(data.deskTurn));
-      const timer = setInterval(() => {
-        try {
-          checkpoints.maybe();
-        } catch (error) {
-          // The writing session's last checkpoint (at its stop) still copies everything back.
-          console.warn(`FHIR load: the WAL could not be copied back beside the writes (${(error as Error).message}).`);
-          end();
-        }
-      }, CHECKPOINT_LOOK_MS);
-      running = { sqlite, timer };
-      return null;
-    },
-    end,
-  };
+  const ops = { ...stagePrepOps(), ...reader };
+  return answerCalls(port, ops, { stop: () => reader.assembleClose() });
 }
 
 /**

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { deskAsksOf, deskWriteTurn, type WriteTurn } from './deskTurn';
-import { WAL_SYNC_EVERY_MS, walSyncInPool } from './walCheckpoints';
+import { WAL_SYNC_EVERY_MS, walSync } from './walCheckpoints';
 
 /**
  * A session worker's write transactions (a pull's parts, a FHIR load's): announced to the desk
@@ -8,10 +8,9 @@ import { WAL_SYNC_EVERY_MS, walSyncInPool } from './walCheckpoints';
  * a power cut loses at most the writes of the last SYNC_EVERY_MS, which the job redoes) except
  * those asked durable (FULL). A desk commit (FULL, on the main thread) syncs the whole WAL file,
  * the job's unsynced frames with it: so the WAL is synced every SYNC_EVERY_MS between the job's
- * transactions, outside the write lock and after the desk's turn. Before, one commit in every
- * SYNC_EVERY_MS was FULL: a desk write that arrived during it waited for the job's fsync as well
- * (issue 14). The sync runs in libuv's thread pool (db/walCheckpoints.ts walSyncInPool), so the
- * session's thread goes on writing meanwhile (the import's worker syncs on its own thread: walSync).
+ * transactions, outside the write lock and after the desk's turn (db/walCheckpoints.ts walSync, as
+ * the import's worker does). Before, one commit in every SYNC_EVERY_MS was FULL: a desk write
+ * that arrived during it waited for the job's fsync as well (issue 14).
  */
 export const SYNC_EVERY_MS = WAL_SYNC_EVERY_MS;
 
@@ -25,7 +24,7 @@ export function jobWrites(sqlite: BetterSqlite3.Database, deskTurn: SharedArrayB
   let full = false;
   let current = '';
   // An in-memory database (tests) has no WAL file to sync.
-  const wal = sqlite.memory ? null : walSyncInPool(sqlite.name, deskAsksOf(deskTurn), syncEveryMs);
+  const wal = sqlite.memory ? null : walSync(sqlite.name, deskAsksOf(deskTurn), syncEveryMs);
   const turn: WriteTurn = (write) => {
     // The level cannot change inside a transaction (a write nested in the caller's): it is the caller's then.
     const outermost = !sqlite.inTransaction;
@@ -36,8 +35,8 @@ export function jobWrites(sqlite: BetterSqlite3.Database, deskTurn: SharedArrayB
       current = wanted;
       return write();
     });
-    // Committed, the lock released and the desk told (deskWriteTurn): the job's frames synced now and then,
-    // in the thread pool, each sync with a descriptor of its own that it closes (a session has no end hook here).
+    // Committed, the lock released and the desk told (deskWriteTurn): the job's frames synced now and then.
+    // The descriptor is closed again at once: a session has no end hook here, and a worker's descriptors outlive it.
     if (outermost && wal) {
       wal.maybe();
       wal.close();

@@ -92,52 +92,6 @@ export function walSync(databaseFile: string, deskAsks: DeskAsks = deskNeverAsks
   };
 }
 
-/** Syncs of a job's WAL in libuv's thread pool at once, at most (walSyncInPool). */
-export const POOL_SYNCS_IN_FLIGHT = 2;
-
-/**
- * walSync's schedule (every EVERY_MS between transactions, not while a desk write asks for the
- * lock), but each sync runs in libuv's thread pool instead of on the job's thread: the job goes on
- * writing while the disk flushes (in a profile of a 200,000-patient FHIR load, the writing session
- * spent about 7% of its busy time in fdatasync; issue 14). Nothing waits for it: like walSync's, it only spares a desk commit from
- * flushing the job's frames itself (the job's last transaction is FULL). Its completion is only
- * seen when the job's thread turns its event loop (between calls), so at most
- * POOL_SYNCS_IN_FLIGHT are started meanwhile: a slow disk does not fill the pool the desk's own
- * syncs use (db/deskDriver.ts syncWal). Each sync opens and closes its own descriptor.
- */
-export function walSyncInPool(databaseFile: string, deskAsks: DeskAsks = deskNeverAsks, everyMs = WAL_SYNC_EVERY_MS): WalSync {
-  let last = performance.now();
-  let failed = false;
-  let inFlight = 0;
-  const done = (fd: number) => (error: NodeJS.ErrnoException | null) => {
-    inFlight -= 1;
-    fs.close(fd, () => undefined);
-    if (error && !failed) {
-      failed = true;
-      console.warn(`job: the WAL could not be synced between transactions (${error.message}); the desk's commits will sync it.`);
-    }
-  };
-  return {
-    maybe() {
-      if (failed || inFlight >= POOL_SYNCS_IN_FLIGHT || performance.now() - last < everyMs || deskAsks()) return;
-      last = performance.now();
-      let fd: number;
-      try {
-        if (!fs.existsSync(`${databaseFile}-wal`)) return; // not in WAL mode: every commit syncs its own journal
-        fd = fs.openSync(`${databaseFile}-wal`, 'r+'); // writable: Windows flushes only a handle opened for writing
-      } catch (error) {
-        failed = true;
-        console.warn(`job: the WAL could not be synced between transactions (${(error as Error).message}); the desk's commits will sync it.`);
-        return;
-      }
-      inFlight += 1;
-      fs.fdatasync(fd, done(fd));
-    },
-    // Each descriptor is closed when its sync ends.
-    close() {},
-  };
-}
-
 /**
  * Syncs `databaseFile`'s WAL in libuv's thread pool, for the desk (db/deskDriver.ts): while a job
  * writes in a worker, a desk write commits without SQLite's own sync and is made durable here,

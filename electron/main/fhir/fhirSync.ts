@@ -92,15 +92,7 @@ function ingestCaller(
 
 export async function runFhirSync(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSyncOptions): Promise<SyncSummary> {
   const ingest = ingestCaller(ctx, options.openSession);
-  // The second session copies the WAL back while it lives; the writer stops doing so only once it does.
-  const prep = prepCaller(options.openPrepSession, (session) =>
-    session
-      .call('walCheckpointsBegin', null)
-      .then(async () => {
-        await ingest.call('walCheckpointsHere', { here: false });
-      })
-      .catch(() => undefined),
-  );
+  const prep = prepCaller(options.openPrepSession);
   try {
     return await syncWith(ctx, endpoint, options, ingest.call, prep);
   } finally {
@@ -109,21 +101,12 @@ export async function runFhirSync(ctx: AppContext, endpoint: FhirEndpoint, optio
   }
 }
 
-/**
- * The preparing session (opened at the first export file), or null: the writing worker then prepares.
- * `opened`: what is asked of it first (its WAL checkpoints), not awaited.
- */
-function prepCaller(
-  open: (() => JobSession | null) | undefined,
-  opened: (session: JobSession) => Promise<void>,
-): { session(): JobSession | null; end(): void } {
+/** The preparing session (opened at the first export file), or null: the writing worker then prepares. */
+function prepCaller(open: (() => JobSession | null) | undefined): { session(): JobSession | null; end(): void } {
   let session: JobSession | null | undefined;
   return {
     session: () => {
-      if (session === undefined) {
-        session = open?.() ?? null;
-        if (session) void opened(session);
-      }
+      session ??= open?.() ?? null;
       return session;
     },
     end: () => session?.end(),

@@ -126,21 +126,8 @@ export interface ApplyAssembledArgs {
   seenAt: string;
 }
 
-/** Whether the writing session copies the WAL back itself (jobWorker.ts), or a FHIR load's second session does. */
-export interface CheckpointPlace {
-  here: boolean;
-}
-
-/**
- * `sizer`: how many records each part of a page holds (sync/applyOps.ts; one per connection).
- * `checkpointing`: the worker's switch for its WAL checkpoints (`walCheckpointsHere`).
- */
-export function fhirIngestOps(
-  sqlite: BetterSqlite3.Database,
-  deskTurn?: SharedArrayBuffer,
-  sizer: PartSizer = partSizerFor(deskTurn),
-  checkpointing: CheckpointPlace = { here: true },
-) {
+/** `sizer`: how many records each part of a page holds (sync/applyOps.ts; one per connection). */
+export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer, sizer: PartSizer = partSizerFor(deskTurn)) {
   /** Between the short transactions of one call: the desk's waiting calls go first. */
   const deskFirst = () => {
     waitForDesk(deskTurn);
@@ -188,11 +175,6 @@ export function fhirIngestOps(
   };
   return {
     ...sync,
-    /** False while a FHIR load's second session copies the WAL back beside this one's writes (jobWorker.ts walCheckpointer). */
-    walCheckpointsHere: ({ here }: { here: boolean }): null => {
-      checkpointing.here = here;
-      return null;
-    },
     saveState: (state: FhirSyncState): null => {
       turn(() => writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state)));
       return null;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { POOL_SYNCS_IN_FLIGHT, walCheckpoints, walSync, walSyncInPool } from '../../../electron/main/db/walCheckpoints';
+import { walCheckpoints, walSync } from '../../../electron/main/db/walCheckpoints';
 import { makeTempDir } from '../../support/tempDir';
 
 /**
@@ -46,46 +46,6 @@ describe("a job's WAL sync between its transactions", () => {
     deskAsks = false;
     wal.maybe();
     expect(synced).toHaveBeenCalledTimes(1);
-    wal.close();
-  });
-});
-
-describe("a session worker's WAL sync, in libuv's thread pool", () => {
-  it('waits while the desk asks for the lock, then syncs off the job thread, never more than a few at once', async () => {
-    const { file, db } = jobFile('pool');
-    const original = fs.fdatasync;
-    type Done = (error: NodeJS.ErrnoException | null) => void;
-    // Each sync is held until the test lets it go (as a slow disk would), then really runs.
-    const held: (() => Promise<void>)[] = [];
-    const pooled = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, done: Done) => {
-      held.push(
-        () =>
-          new Promise<void>((resolve) =>
-            original(fd, (error) => {
-              done(error);
-              resolve();
-            }),
-          ),
-      );
-    }) as typeof fs.fdatasync);
-    const onThread = vi.spyOn(fs, 'fdatasyncSync');
-    let deskAsks = true;
-    const wal = walSyncInPool(file, () => deskAsks, 0);
-    wal.maybe();
-    expect(pooled).not.toHaveBeenCalled();
-    deskAsks = false;
-    for (let i = 0; i < POOL_SYNCS_IN_FLIGHT + 2; i += 1) {
-      db.prepare('INSERT INTO t (v) VALUES (?)').run(`row ${i}`);
-      wal.maybe();
-    }
-    // The job's thread went on writing; the pool holds at most POOL_SYNCS_IN_FLIGHT of its syncs (the desk's own use it too).
-    expect(pooled).toHaveBeenCalledTimes(POOL_SYNCS_IN_FLIGHT);
-    expect(onThread).not.toHaveBeenCalled();
-    await Promise.all(held.splice(0).map((run) => run()));
-    // Once they have finished, the next pause syncs again.
-    wal.maybe();
-    expect(pooled).toHaveBeenCalledTimes(POOL_SYNCS_IN_FLIGHT + 1);
-    await Promise.all(held.splice(0).map((run) => run()));
     wal.close();
   });
 });
