@@ -195,21 +195,31 @@ function knownTerms(units: readonly Unit[], ids: readonly string[], charts: read
   for (const [i, id] of ids.entries()) chartOf.set(id, charts[i]!);
   const unitOfChart = new Map<string, Unit>();
   for (const u of units) for (const p of u.patients) unitOfChart.set(p.chart, u);
+  /** A contact record with every value the terms read (the files carried them all), as it was written. */
+  const complete = (c: ContactRecord | undefined): c is ContactRecord & SearchableContact =>
+    c !== undefined &&
+    c.firstName !== undefined &&
+    c.lastName !== undefined &&
+    c.email !== undefined &&
+    c.mobilePhone !== undefined &&
+    c.homePhone !== undefined;
   return (patientId) => {
     const chart = chartOf.get(patientId);
-    const unit = chart === undefined ? undefined : unitOfChart.get(chart);
-    const p = unit?.patients.find((q) => q.chart === chart);
-    if (!unit || !p || unit.links.length > KNOWN_UNIT_LINKS) return undefined;
+    if (chart === undefined) return undefined;
+    const unit = unitOfChart.get(chart);
+    if (unit === undefined || unit.links.length > KNOWN_UNIT_LINKS) return undefined;
+    let patient: PatientRecord | undefined;
+    for (const p of unit.patients) if (p.chart === chart) patient = p;
+    if (patient === undefined) return undefined;
     const contacts: SearchableContact[] = [];
     for (const [, link] of unit.links) {
       if (link.chart !== chart) continue;
-      const c = unit.contacts.find(([id]) => id === link.contactId)?.[1];
-      if (c?.firstName === undefined || c.lastName === undefined || c.email === undefined || c.mobilePhone === undefined || c.homePhone === undefined) {
-        return undefined;
-      }
-      contacts.push({ firstName: c.firstName, lastName: c.lastName, email: c.email, mobilePhone: c.mobilePhone, homePhone: c.homePhone });
+      let contact: ContactRecord | undefined;
+      for (const [id, c] of unit.contacts) if (id === link.contactId) contact = c;
+      if (!complete(contact)) return undefined;
+      contacts.push(contact);
     }
-    return { patient: { firstName: p.firstName, lastName: p.lastName, chartNumber: p.chart, dateOfBirth: p.dateOfBirth }, contacts };
+    return { patient: { firstName: patient.firstName, lastName: patient.lastName, chartNumber: chart, dateOfBirth: patient.dateOfBirth }, contacts };
   };
 }
 

@@ -250,7 +250,8 @@ export function* reconcile(sqlite: BetterSqlite3.Database, plan: ImportPlan, opt
   for (const l of plan.links.values()) {
     const pid = patientId(l.chart, l);
     if (pid === null) continue;
-    const stored = q.link.get(pid, l.contactId) as LinkRow | undefined;
+    // A patient this pass inserts has no link yet (the links' foreign key): nothing to look up (348,181 look-ups at 200,000 patients).
+    const stored = newIds.has(pid) ? undefined : (q.link.get(pid, l.contactId) as LinkRow | undefined);
     const next = {
       sort: l.sort,
       relationship: keep(l.relationship, stored?.relationship ?? ''),
