@@ -3,7 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { JobWorkerData, SessionCall, WorkerMessage } from './jobs/jobTypes';
 import { registerAuditChain } from './db/auditChain';
 import { deskAsksOf, waitForDesk } from './db/deskTurn';
-import { WAL_SYNC_EVERY_MS, walCheckpoints, walSync } from './db/walCheckpoints';
+import { walCheckpoints, walSync } from './db/walCheckpoints';
 import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
 import { withTexts } from './importer/requestTexts';
 import { receiveTexts } from './lib/textParts';
@@ -110,8 +110,7 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     if (job.kind === 'bulk.picture') return await serveBulkPicture(port, sqlite, job.jobId, job.params, () => stopping);
     let synchronous = 'FULL';
     const checkpoints = walCheckpoints(sqlite, deskAsksOf(data.deskTurn));
-    // In the background: the job's next transaction does not wait for the disk (walSync).
-    const wal = walSync(data.databaseFile, deskAsksOf(data.deskTurn), WAL_SYNC_EVERY_MS, true);
+    const wal = walSync(data.databaseFile, deskAsksOf(data.deskTurn));
     const hooks = {
       // Between transactions: the WAL copied back now and then (walCheckpoints) and synced (walSync), messages (a stop),
       // then the desk's calls first.

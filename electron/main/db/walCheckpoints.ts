@@ -64,51 +64,30 @@ export interface WalSync {
  * Syncs `databaseFile`'s WAL through a descriptor of its own (fdatasync flushes the file, whoever
  * wrote it). SQLite keeps no lock on the WAL file itself (its locks are on the -shm file), so
  * opening and closing this descriptor releases none of them.
- *
- * `background`: the sync runs in libuv's thread pool while the job goes on to its next
- * transaction (one at a time: a pause that finds one still running skips its turn); the import's
- * worker waited for each one, 1.5-3 s of a 200,000-patient import (issue 14). What the sync is
- * for is unchanged: a desk commit finds at most about EVERY_MS of the job's frames not yet on disk,
- * plus those of one sync still running. The transaction that ends a job syncs itself (FULL).
  */
-export function walSync(databaseFile: string, deskAsks: DeskAsks = deskNeverAsks, everyMs = WAL_SYNC_EVERY_MS, background = false): WalSync {
+export function walSync(databaseFile: string, deskAsks: DeskAsks = deskNeverAsks, everyMs = WAL_SYNC_EVERY_MS): WalSync {
   let fd: number | null = null;
   let last = performance.now();
   let failed = false;
-  /** A background sync is running; `closing`: close the descriptor when it ends. */
-  let running = false;
-  let closing = false;
-  const fail = (error: Error) => {
-    failed = true;
-    console.warn(`job: the WAL could not be synced between transactions (${error.message}); the desk's commits will sync it.`);
-  };
-  const closeNow = () => {
-    if (fd !== null) fs.closeSync(fd);
-    fd = null;
-  };
   return {
     maybe() {
-      if (failed || running || performance.now() - last < everyMs || deskAsks()) return;
+      if (failed || performance.now() - last < everyMs || deskAsks()) return;
       last = performance.now();
       try {
         if (fd === null) {
           if (!fs.existsSync(`${databaseFile}-wal`)) return; // not in WAL mode: every commit syncs its own journal
           fd = fs.openSync(`${databaseFile}-wal`, 'r+'); // writable: Windows flushes only a handle opened for writing
         }
-        if (!background) return fs.fdatasyncSync(fd);
-        running = true;
-        fs.fdatasync(fd, (error) => {
-          running = false;
-          if (error) fail(error);
-          if (closing) closeNow();
-        });
+        fs.fdatasyncSync(fd);
       } catch (error) {
-        fail(error as Error);
+        // Only the desk's commit gets slower (it syncs the job's frames itself); the job goes on.
+        failed = true;
+        console.warn(`job: the WAL could not be synced between transactions (${(error as Error).message}); the desk's commits will sync it.`);
       }
     },
     close() {
-      closing = running;
-      if (!running) closeNow();
+      if (fd !== null) fs.closeSync(fd);
+      fd = null;
     },
   };
 }

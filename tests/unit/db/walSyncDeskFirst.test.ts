@@ -50,27 +50,6 @@ describe("a job's WAL sync between its transactions", () => {
   });
 });
 
-describe("an import worker's WAL sync in the background", () => {
-  it('goes on without waiting for the disk, one sync at a time, and closes its descriptor once the last one ends', async () => {
-    const { file } = jobFile('background');
-    const waited = vi.spyOn(fs, 'fdatasyncSync');
-    const started = vi.spyOn(fs, 'fdatasync');
-    const closed = vi.spyOn(fs, 'closeSync');
-    let deskAsks = true;
-    const wal = walSync(file, () => deskAsks, 0, true);
-    wal.maybe();
-    expect(started).not.toHaveBeenCalled(); // the desk first, as before
-    deskAsks = false;
-    wal.maybe();
-    wal.maybe(); // the first one still running: this pause skips its turn
-    expect(started).toHaveBeenCalledTimes(1);
-    expect(waited).not.toHaveBeenCalled();
-    wal.close();
-    expect(closed).not.toHaveBeenCalled();
-    await vi.waitFor(() => expect(closed).toHaveBeenCalledTimes(1));
-  });
-});
-
 describe("a job's WAL checkpoint between its transactions", () => {
   it('waits while the desk asks for the lock, and copies the WAL back once the desk has written', () => {
     const { db } = jobFile('checkpoint');
