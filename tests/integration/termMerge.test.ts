@@ -2,7 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
 import { createApp, type App } from '../../electron/main/app';
 import { reindexPatients } from '../../electron/main/search/indexer';
-import { LONG_TRANSACTION_SLICES_PER_BLOCK, orphanTermPatients, removeTermsOf, stageTerms, UNINDEXED } from '../../electron/main/search/termMerge';
+import {
+  LONG_TRANSACTION_SLICES_PER_BLOCK,
+  orphanTermPatients,
+  removeTermsOf,
+  stageTerms,
+  UNINDEXED,
+  type TermSource,
+} from '../../electron/main/search/termMerge';
 import { makeTempDir } from '../support/tempDir';
 
 /**
@@ -140,6 +147,49 @@ describe('search terms added after the rows', () => {
     sqlite.transaction(() => expect(merge.step(merge.cells)).toBe(true)).immediate();
     merge.close();
     expect(sqlite.prepare('SELECT count(*) FROM search_terms WHERE patient_id = ?').pluck().get(gone)).toBe(0);
+  });
+
+  it("stages an import's new patients from the values it wrote, and leaves one the desk corrected since as the mirror has it", () => {
+    const { sqlite } = app.context;
+    const ids = sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[];
+    // The values as the import wrote them, held by the job (importer/applyChunks.ts knownTerms).
+    const patientRow = sqlite.prepare('SELECT first_name, last_name, chart_number, date_of_birth FROM patients WHERE id = ?');
+    const contactRows = sqlite.prepare(
+      'SELECT c.first_name, c.last_name, c.email, c.mobile_phone, c.home_phone FROM patient_contacts pc JOIN contacts c ON c.id = pc.contact_id WHERE pc.patient_id = ?',
+    );
+    type PatientRow = { first_name: string; last_name: string; chart_number: string; date_of_birth: string | null };
+    type ContactRow = { first_name: string; last_name: string; email: string | null; mobile_phone: string | null; home_phone: string | null };
+    const written = new Map<string, TermSource>();
+    for (const id of ids) {
+      const p = patientRow.get(id) as PatientRow;
+      const contacts = (contactRows.all(id) as ContactRow[]).map((c) => ({
+        firstName: c.first_name,
+        lastName: c.last_name,
+        email: c.email,
+        mobilePhone: c.mobile_phone,
+        homePhone: c.home_phone,
+      }));
+      written.set(id, { patient: { firstName: p.first_name, lastName: p.last_name, chartNumber: p.chart_number, dateOfBirth: p.date_of_birth }, contacts });
+    }
+    sqlite.prepare('DELETE FROM search_terms').run();
+    // While the job runs, the desk corrects one new patient's name: its terms are rebuilt from the mirror at once.
+    const corrected = ids[700]!;
+    sqlite.prepare("UPDATE patients SET last_name = 'Quennell-Osei', version = version + 1 WHERE id = ?").run(corrected);
+    reindexPatients(sqlite, [corrected]);
+    // Every other patient is given its written values except one in three, read from the mirror instead.
+    const fromMirror = new Set(ids.filter((_, i) => i % 3 === 0));
+    const merge = stageTerms(sqlite, ids, LONG_TRANSACTION_SLICES_PER_BLOCK, { known: (id) => (fromMirror.has(id) ? undefined : written.get(id)) });
+    while (!merge.stageNext());
+    for (let done = false; !done; ) done = sqlite.transaction(() => merge.step(4)).immediate();
+    merge.close();
+    const merged = allTerms(app);
+    expect(sqlite.prepare('SELECT term FROM search_terms WHERE patient_id = ?').pluck().all(corrected)).toContain('quennell');
+    // Every patient found by exactly the terms a reindex of the mirror gives: the corrected one not by its old name.
+    sqlite.transaction(() => {
+      sqlite.prepare('DELETE FROM search_terms').run();
+      reindexPatients(sqlite, ids);
+    })();
+    expect(merged).toEqual(allTerms(app));
   });
 
   /** 200 patients without a PIN, their terms cleared (kept in `before`), and the one in the middle to remove. */

@@ -4,7 +4,8 @@ import type { ImportProblem } from '../../../shared/bulk/api';
 import { advanceRun, cancelRequested, finishRun } from '../db/jobRuns';
 import type { AppointmentRecord, ContactRecord, FamilyRecord, ImportPlan, LinkRecord, PatientRecord } from './planTypes';
 import { reconcile, runToEnd, type Changes } from './reconcile';
-import { LONG_TRANSACTION_SLICES_PER_BLOCK, orphanTermPatients, removeTermsOf, stageTerms, type TermMerge } from '../search/termMerge';
+import { LONG_TRANSACTION_SLICES_PER_BLOCK, orphanTermPatients, removeTermsOf, stageTerms, type TermMerge, type TermSource } from '../search/termMerge';
+import type { SearchableContact } from '../search/terms';
 import { deskNeverAsks, unitsUntilDesk, type DeskAsks } from '../db/deskTurn';
 
 /**
@@ -178,6 +179,50 @@ function patientIdsOf(sqlite: BetterSqlite3.Database, plan: ImportPlan): string[
   return ids;
 }
 
+/** Links of one unit above which its patients' terms are read from the mirror (knownTerms looks through a unit's lists). */
+const KNOWN_UNIT_LINKS = 1_000;
+
+/**
+ * The values the terms of this run's new patients are made of, as their transactions wrote them
+ * (search/termMerge.ts StageOptions.known): the patient's own, and its unit's contacts, written in
+ * the same transaction as its links; a desk or pull change to any of them since then rebuilt the
+ * patient's terms from the mirror, which the staging sees. A patient linked to a contact of another
+ * unit (written in an earlier transaction: a change made in between would not have rebuilt this
+ * patient's terms) or to a value the files left out (the mirror's was kept) is read from the mirror.
+ */
+function knownTerms(units: readonly Unit[], ids: readonly string[], charts: readonly string[]): (patientId: string) => TermSource | undefined {
+  const chartOf = new Map<string, string>();
+  for (const [i, id] of ids.entries()) chartOf.set(id, charts[i]!);
+  const unitOfChart = new Map<string, Unit>();
+  for (const u of units) for (const p of u.patients) unitOfChart.set(p.chart, u);
+  /** A contact record with every value the terms read (the files carried them all), as it was written. */
+  const complete = (c: ContactRecord | undefined): c is ContactRecord & SearchableContact =>
+    c !== undefined &&
+    c.firstName !== undefined &&
+    c.lastName !== undefined &&
+    c.email !== undefined &&
+    c.mobilePhone !== undefined &&
+    c.homePhone !== undefined;
+  return (patientId) => {
+    const chart = chartOf.get(patientId);
+    if (chart === undefined) return undefined;
+    const unit = unitOfChart.get(chart);
+    if (unit === undefined || unit.links.length > KNOWN_UNIT_LINKS) return undefined;
+    let patient: PatientRecord | undefined;
+    for (const p of unit.patients) if (p.chart === chart) patient = p;
+    if (patient === undefined) return undefined;
+    const contacts: SearchableContact[] = [];
+    for (const [, link] of unit.links) {
+      if (link.chart !== chart) continue;
+      let contact: ContactRecord | undefined;
+      for (const [id, c] of unit.contacts) if (id === link.contactId) contact = c;
+      if (!complete(contact)) return undefined;
+      contacts.push(contact);
+    }
+    return { patient: { firstName: patient.firstName, lastName: patient.lastName, chartNumber: chart, dateOfBirth: patient.dateOfBirth }, contacts };
+  };
+}
+
 /** Sizes the next transaction so it takes about `target` ms on this machine, today: grows by halves, shrinks at once. */
 function nextSize(size: number, took: number, target: number, max: number): number {
   const wanted = Math.round((size * target) / Math.max(1, took));
@@ -211,8 +256,9 @@ export async function applyInChunks(
     asked = deskAsks();
     return asked;
   };
-  /** Patients inserted by this run of the job whose terms wait for the index step. */
+  /** Patients inserted by this run of the job whose terms wait for the index step, and their chart numbers. */
   const deferred: string[] = [];
+  const deferredCharts: string[] = [];
   const pending = () => deferred.length > 0 || point.termsPending === true;
 
   /** The pending terms in, in short transactions; false when the app is closing (the job resumes). */
@@ -224,7 +270,9 @@ export async function applyInChunks(
     const unchecked = hooks.ownConnection === true;
     if (unchecked) sqlite.pragma('foreign_keys = OFF');
     try {
-      const merge = await hooks.runWrite(() => stageTerms(sqlite, ids, hooks.deskAsks ? LONG_TRANSACTION_SLICES_PER_BLOCK : 1, { unchecked }));
+      // The new patients' terms from the values this run wrote (knownTerms); dropped by the merge once staged.
+      const slicesPerBlock = hooks.deskAsks ? LONG_TRANSACTION_SLICES_PER_BLOCK : 1;
+      const merge = await hooks.runWrite(() => stageTerms(sqlite, ids, slicesPerBlock, { unchecked, known: knownTerms(units, deferred, deferredCharts) }));
       try {
         return await addStaged(merge, unchecked);
       } finally {
@@ -304,10 +352,19 @@ export async function applyInChunks(
             unitsUntilDesk(asks, () => {
               const stop = Math.min(upTo, to + STEP_UNITS);
               const result = runToEnd(
-                reconcile(sqlite, planOf(plan, units, to, stop), { write: true, now, fullReindexAbove: Infinity, deferNewTerms: (id) => deferred.push(id) }),
+                reconcile(sqlite, planOf(plan, units, to, stop), {
+                  write: true,
+                  now,
+                  fullReindexAbove: Infinity,
+                  deferNewTerms: (id, chart) => {
+                    deferred.push(id);
+                    deferredCharts.push(chart);
+                  },
+                }),
               );
               if (result.problems.length > 0) {
                 deferred.length = waiting; // rolled back with the transaction
+                deferredCharts.length = waiting;
                 throw new ChunkProblems(result.problems);
               }
               changes.inserted += result.changes.inserted;

@@ -45,7 +45,7 @@ export interface ReconcileOptions {
    * not written here but handed to it, to be added later in index order (search/termMerge.ts).
    * Patients that were already in the mirror are reindexed here as before, so they stay findable.
    */
-  deferNewTerms?: (patientId: string) => void;
+  deferNewTerms?: (patientId: string, chart: string) => void;
 }
 
 const NAME_CORRECTION_KIND = 'patient.name_correction';
@@ -250,7 +250,8 @@ export function* reconcile(sqlite: BetterSqlite3.Database, plan: ImportPlan, opt
   for (const l of plan.links.values()) {
     const pid = patientId(l.chart, l);
     if (pid === null) continue;
-    const stored = q.link.get(pid, l.contactId) as LinkRow | undefined;
+    // A patient this pass inserts has no link yet (the links' foreign key): nothing to look up (348,181 look-ups at 200,000 patients).
+    const stored = newIds.has(pid) ? undefined : (q.link.get(pid, l.contactId) as LinkRow | undefined);
     const next = {
       sort: l.sort,
       relationship: keep(l.relationship, stored?.relationship ?? ''),
@@ -300,7 +301,7 @@ export function* reconcile(sqlite: BetterSqlite3.Database, plan: ImportPlan, opt
     for (const id of changedContacts) for (const pid of q.patientsOfContact.all(id) as string[]) touched.add(pid);
     reindexed = touched.size;
     if (options.deferNewTerms) {
-      for (const id of newIds) if (touched.delete(id)) options.deferNewTerms(id);
+      for (const [chart, id] of idOfChart) if (newIds.has(id) && touched.delete(id)) options.deferNewTerms(id, chart);
     }
     if (touched.size > (options.fullReindexAbove ?? FULL_REINDEX_ABOVE)) reindexAllPatients(sqlite);
     else if (touched.size > 0) reindexPatients(sqlite, touched);

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { deskNeverAsks, unitsUntilDesk, type DeskAsks } from '../db/deskTurn';
 import { termsOfRows, type TermRow } from './indexer';
+import { patientSearchTerms, type SearchableContact, type SearchablePatient } from './terms';
 
 /**
  * The search terms of many new patients, added after their rows (issue 14: an import of 200,000
@@ -21,6 +22,10 @@ const TERMS_PER_CELL = 1_000;
 /** About this many terms per patient (names, chart, dates, contacts' names, email, phones: ~15; pair terms: ~9). */
 const TERMS_PER_PATIENT = 24;
 const STAGE_PAGE = 1_000;
+/** Terms per statement into a block's temporary table (two parameters each). */
+const HOLD_ROWS = 256;
+/** Statement sizes for the rest of a page's terms, largest first (1 last, so every term goes in). */
+const HOLD_TAIL_ROWS = [64, 16, 4, 1] as const;
 /**
  * `slicesPerBlock` (stageTerms): a block has that many times as many slices as there are blocks
  * (1: square). Every block adds terms all over the term index, so each page of it is rewritten
@@ -82,7 +87,8 @@ export interface TermMerge {
 /**
  * Computes the current terms of `patientIds` into the connection's temporary table, a page of
  * patients per `stageNext()` (a short read each: the event loop and the checkpoint never wait
- * long), reading the patients in id order over the range the ids span, as the full reindex does.
+ * long), reading the patients in id order over the range the ids span, as the full reindex does
+ * (or, for those the caller gives values of, `known`, a slice of the sorted ids without reading them).
  * A block's patients are neighbours in that order, so its terms are all read before the next
  * block's: they wait unsorted in a second temporary table, and SQLite appends them to the first in
  * (term, patient) order when the block ends (nothing of a block held in JS), each block one run of
@@ -99,6 +105,21 @@ export interface StageOptions {
    * other connection's foreign keys cascade).
    */
   unchecked?: boolean;
+  /**
+   * The values a staged patient's terms are made of, when the caller still holds them as written (an
+   * import's new patients, from its plan: importer/applyChunks.ts), or undefined: that patient is read
+   * from the mirror. Reading joined rows was about a quarter of the staging at 200,000 patients (issue 14).
+   * A patient given here that already has terms when staging reaches it was indexed meanwhile by a write
+   * on another connection (the desk, a pull: each rebuilds from the mirror the terms of the patients it
+   * changes) and is left as it is: the mirror has moved past the values given.
+   */
+  known?: (patientId: string) => TermSource | undefined;
+}
+
+/** What a patient's search terms are made of (search/terms.ts patientSearchTerms). */
+export interface TermSource {
+  patient: SearchablePatient;
+  contacts: SearchableContact[];
 }
 
 /** Staged ids looked up per read in removeOrphans(). */
@@ -119,9 +140,13 @@ export function stageTerms(
   options: StageOptions = {},
 ): TermMerge {
   const unindexed = patientIds === UNINDEXED;
-  if (unindexed && options.unchecked) throw new Error('stageTerms: an unchecked merge needs the list of its patients');
+  const unchecked = options.unchecked === true;
+  if (unindexed && unchecked) throw new Error('stageTerms: an unchecked merge needs the list of its patients');
+  if (unindexed && options.known) throw new Error('stageTerms: known values need the list of their patients');
+  /** Let go once every patient is staged (the caller's lists and maps behind it). */
+  let known = options.known;
   let ids = unindexed ? [] : [...new Set(patientIds)].sort();
-  const staged = options.unchecked ? ids : [];
+  const staged = unchecked ? ids : [];
   const count = unindexed
     ? (sqlite.prepare('SELECT count(*) FROM patients p WHERE NOT EXISTS (SELECT 1 FROM search_terms WHERE patient_id = p.id)').pluck().get() as number)
     : ids.length;
@@ -130,7 +155,8 @@ export function stageTerms(
   const slices = Math.max(1, Math.round(wanted / blocks));
   const perBlock = Math.max(1, Math.ceil(count / blocks));
   const blockOf = new Map<string, number>();
-  for (const [i, id] of ids.entries()) blockOf.set(id, Math.floor(i / perBlock));
+  // With known values the pages are slices of the sorted list, and a page's block is its place in it.
+  if (!known) for (const [i, id] of ids.entries()) blockOf.set(id, Math.floor(i / perBlock));
   /** UNINDEXED: patients staged so far, in the order read (SQLite's), which makes the blocks. */
   let seen = 0;
   const blockOfRow = unindexed ? () => Math.min(blocks - 1, Math.floor(seen++ / perBlock)) : (id: string) => blockOf.get(id)!;
@@ -157,11 +183,28 @@ export function stageTerms(
   // to the old generation and collected late, and the job worker's heap grew by 100 MB (issue 14: RSS).
   sqlite.prepare('CREATE TEMP TABLE IF NOT EXISTS import_block (term TEXT NOT NULL, patient_id TEXT NOT NULL)').run();
   sqlite.prepare('DELETE FROM temp.import_block').run();
-  // A page's terms go in as one JSON list per block, [[patientId, [term, …]], …], unpacked by SQLite:
-  // one statement per page instead of one per term (about 5,000,000 at 200,000 patients; issue 14).
-  const hold = sqlite.prepare(
-    "INSERT INTO temp.import_block (term, patient_id) SELECT t.value, p.value ->> 0 FROM json_each(?) p, json_each(p.value, '$[1]') t",
-  );
+  // A page's terms go in HOLD_ROWS rows per statement: one statement per term was about 5,000,000 at
+  // 200,000 patients, and a JSON list per block unpacked by SQLite (json_each) cost as much again
+  // as the terms themselves (issue 14: 50,000 patients' terms held, 1.40 -> 0.82 s of CPU).
+  const holdStatements = new Map<number, BetterSqlite3.Statement>();
+  const holdRows = (rows: number): BetterSqlite3.Statement => {
+    let statement = holdStatements.get(rows);
+    if (!statement) {
+      statement = sqlite.prepare(`INSERT INTO temp.import_block (term, patient_id) VALUES ${Array.from({ length: rows }, () => '(?, ?)').join(', ')}`);
+      holdStatements.set(rows, statement);
+    }
+    return statement;
+  };
+  /** Terms of the current block not yet held: term, patient id, term, patient id … (at most HOLD_ROWS pairs). */
+  const pending: string[] = [];
+  const holdPending = () => {
+    // The last few in statements of 64, 16, 4 and 1 rows: a handful of statements, each prepared once.
+    let from = 0;
+    for (const rows of HOLD_TAIL_ROWS) {
+      for (; pending.length - from >= 2 * rows; from += 2 * rows) holdRows(rows).run(pending.slice(from, from + 2 * rows));
+    }
+    pending.length = 0;
+  };
   // Binary order, as SQLite compares the keys of search_terms. No DISTINCT: a patient's terms are a set
   // (patientSearchTerms) and each patient is staged once, and a pair staged twice would only be ignored by
   // the merge (INSERT OR IGNORE); DISTINCT sorted through a temporary B-tree instead of the sorter (issue
@@ -189,18 +232,20 @@ export function stageTerms(
   let patient = '';
   let patientBlock = -1;
 
-  const stageNext = (): boolean => {
-    if (stagingDone) return true;
+  /** One term of the current block, held HOLD_ROWS at a time. */
+  const holdTerm = (term: string, patientId: string) => {
+    pending.push(term, patientId);
+    if (pending.length === 2 * HOLD_ROWS) {
+      holdRows(HOLD_ROWS).run(pending);
+      pending.length = 0;
+    }
+  };
+  /** A page read from the mirror (joined rows, in SQLite's order of the ids); false once there is none. */
+  const stageRead = (): boolean => {
     const rows = (unindexed ? page.all(after) : page.all(ids[0], after, ids.at(-1))) as TermRow[];
     sqlite.transaction(() => {
       if (rows.length === 0) return flush();
       after = rows.at(-1)!.id;
-      /** The current block's patients of this page, each with their terms, not yet held. */
-      let held: [string, string[]][] = [];
-      const holdPage = () => {
-        if (held.length > 0) hold.run(JSON.stringify(held));
-        held = [];
-      };
       termsOfRows(unindexed ? rows : rows.filter((row) => blockOf.has(row.id)), (term, patientId) => {
         if (patientId !== patient) {
           patient = patientId;
@@ -208,20 +253,60 @@ export function stageTerms(
         }
         const b = patientBlock;
         if (b !== block) {
-          holdPage();
+          holdPending();
           flush();
           block = b;
         }
-        const last = held.at(-1);
-        if (last?.[0] === patientId) last[1].push(term);
-        else held.push([patientId, [term]]);
+        holdTerm(term, patientId);
       });
-      holdPage();
+      holdPending();
     })();
-    if (rows.length > 0) return false;
+    return rows.length > 0;
+  };
+  /** Known values: the next slice of the sorted ids, within one block; those without values read by id. */
+  let cursor = 0;
+  const indexedOf = sqlite.prepare('SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM search_terms WHERE patient_id = value)').pluck();
+  const readIds = sqlite.prepare(
+    `SELECT p.id, p.first_name, p.last_name, p.chart_number, p.date_of_birth,
+            c.first_name AS c_first, c.last_name AS c_last, c.email, c.mobile_phone, c.home_phone
+       FROM json_each(?) page JOIN patients p ON p.id = page.value
+       LEFT JOIN patient_contacts pc ON pc.patient_id = p.id
+       LEFT JOIN contacts c ON c.id = pc.contact_id
+      ORDER BY p.id`,
+  );
+  const stageKnown = (valuesOf: (patientId: string) => TermSource | undefined): boolean => {
+    if (cursor >= ids.length) {
+      sqlite.transaction(flush)();
+      return false;
+    }
+    const b = Math.floor(cursor / perBlock);
+    const slice = ids.slice(cursor, Math.min(ids.length, cursor + STAGE_PAGE, (b + 1) * perBlock));
+    cursor += slice.length;
+    const indexed = new Set(indexedOf.all(JSON.stringify(slice)) as string[]);
+    const unknown: string[] = [];
+    sqlite.transaction(() => {
+      if (b !== block) {
+        flush();
+        block = b;
+      }
+      for (const id of slice) {
+        const values = valuesOf(id);
+        if (values === undefined) unknown.push(id);
+        else if (!indexed.has(id)) for (const term of patientSearchTerms(values.patient, values.contacts)) holdTerm(term, id);
+      }
+      if (unknown.length > 0) termsOfRows(readIds.all(JSON.stringify(unknown)) as TermRow[], holdTerm);
+      holdPending();
+    })();
+    return true;
+  };
+
+  const stageNext = (): boolean => {
+    if (stagingDone) return true;
+    if (known ? stageKnown(known) : stageRead()) return false;
     stagingDone = true;
     ids = [];
     blockOf.clear();
+    known = undefined;
     sqlite.prepare('DROP TABLE IF EXISTS temp.import_block').run();
     return true;
   };
@@ -233,9 +318,9 @@ export function stageTerms(
     `INSERT OR IGNORE INTO search_terms (term, patient_id) ${select} AND EXISTS (SELECT 1 FROM patients WHERE id = s.patient_id) ORDER BY seq`,
   );
   const foreignKeys = sqlite.pragma('foreign_keys', { simple: true }) === 1;
-  if (options.unchecked && foreignKeys) throw new Error('stageTerms: an unchecked merge needs the foreign keys off');
+  if (unchecked && foreignKeys) throw new Error('stageTerms: an unchecked merge needs the foreign keys off');
   const addCell = (from: number, to: number) => {
-    if (options.unchecked) return add.run(from, to);
+    if (unchecked) return add.run(from, to);
     if (!foreignKeys) return addExisting.run(from, to);
     try {
       add.run(from, to);
@@ -267,7 +352,7 @@ export function stageTerms(
       return next >= cells;
     },
     removeOrphans(write) {
-      if (!options.unchecked) throw new Error('stageTerms: removeOrphans() is for an unchecked merge');
+      if (!unchecked) throw new Error('stageTerms: removeOrphans() is for an unchecked merge');
       const missing = sqlite.prepare('SELECT value FROM json_each(?) WHERE NOT EXISTS (SELECT 1 FROM patients WHERE id = value)').pluck();
       const gone: string[] = [];
       for (let i = 0; i < staged.length; i += ORPHAN_PAGE) gone.push(...(missing.all(JSON.stringify(staged.slice(i, i + ORPHAN_PAGE))) as string[]));
