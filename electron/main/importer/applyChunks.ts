@@ -208,14 +208,12 @@ function knownTerms(units: readonly Unit[], ids: readonly string[], charts: read
     if (chart === undefined) return undefined;
     const unit = unitOfChart.get(chart);
     if (unit === undefined || unit.links.length > KNOWN_UNIT_LINKS) return undefined;
-    let patient: PatientRecord | undefined;
-    for (const p of unit.patients) if (p.chart === chart) patient = p;
+    const patient = unit.patients.findLast((p) => p.chart === chart);
     if (patient === undefined) return undefined;
     const contacts: SearchableContact[] = [];
     for (const [, link] of unit.links) {
       if (link.chart !== chart) continue;
-      let contact: ContactRecord | undefined;
-      for (const [id, c] of unit.contacts) if (id === link.contactId) contact = c;
+      const contact = unit.contacts.findLast(([id]) => id === link.contactId)?.[1];
       if (!complete(contact)) return undefined;
       contacts.push(contact);
     }
