@@ -4,7 +4,16 @@ import type { ImportProblem } from '../../../shared/bulk/api';
 import { advanceRun, cancelRequested, finishRun } from '../db/jobRuns';
 import type { AppointmentRecord, ContactRecord, FamilyRecord, ImportPlan, LinkRecord, PatientRecord } from './planTypes';
 import { reconcile, runToEnd, type Changes } from './reconcile';
-import { LONG_TRANSACTION_SLICES_PER_BLOCK, orphanTermPatients, removeTermsOf, stageTerms, type TermMerge, type TermSource } from '../search/termMerge';
+import {
+  GaveWay,
+  KEEP_WITHIN_MS,
+  LONG_TRANSACTION_SLICES_PER_BLOCK,
+  orphanTermPatients,
+  removeTermsOf,
+  stageTerms,
+  type TermMerge,
+  type TermSource,
+} from '../search/termMerge';
 import type { SearchableContact } from '../search/terms';
 import { deskNeverAsks, unitsUntilDesk, type DeskAsks } from '../db/deskTurn';
 
@@ -150,6 +159,12 @@ export interface ChunkHooks {
    * transactions, so the new terms may be added with its foreign keys off (search/termMerge.ts).
    */
   ownConnection?: boolean;
+  /**
+   * A transaction of new terms that has run longer than this when the desk asks rolls back instead of
+   * committing, and is done again after the desk's write (search/termMerge.ts GaveWay). KEEP_WITHIN_MS
+   * unless given (-1: every one that hears the desk, except one right after a rollback).
+   */
+  termsKeepWithinMs?: number;
   now(): string;
 }
 
@@ -291,10 +306,13 @@ export async function applyInChunks(
       hooks.durability?.(false);
       const started = performance.now();
       asked = false;
-      // Heard, a transaction commits what it added (no GaveWay, as a pull's or a FHIR load's terms do): the
-      // rollbacks' lost cells cost an import 2.0 s of 37 s at 200,000 patients (apply 37.4 -> 40.6 s, one pair),
-      // and its desk p99 (50.5 -> 33.3 ms) stayed above 20 ms either way, set by the desk's own sync.
-      finished = await hooks.runWrite(() => sqlite.transaction(() => merge.step(cells, asks)).immediate());
+      try {
+        finished = await hooks.runWrite(() => sqlite.transaction(() => merge.step(cells, asks, hooks.termsKeepWithinMs ?? KEEP_WITHIN_MS)).immediate());
+      } catch (error) {
+        if (!(error instanceof GaveWay)) throw error;
+        await hooks.pause(); // rolled back; the same cells again after the desk's write
+        continue;
+      }
       if (finished) break;
       hooks.progress?.(at(), rowsTotal);
       if (!asked) cells = nextSize(cells, performance.now() - started, target, merge.cells);
