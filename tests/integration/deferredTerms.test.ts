@@ -112,42 +112,4 @@ describe('the search terms of an initial load', () => {
     const { actual, expected } = termsBesideFullReindex(sqlite);
     expect(actual).toEqual(expected);
   });
-
-  it("in a worker that hears the desk: merge transactions roll back for the desk's writes and the terms still end exact", async () => {
-    const app = await createApp({ databaseFile: temp.file('gave-way.sqlite'), workstation: 'desk-1', demo: { families: 1_200 } });
-    apps.push(app);
-    const { sqlite } = app.context;
-    sqlite.prepare('DELETE FROM search_terms').run();
-    // The desk's counters (db/deskTurn.ts): every other transaction, a desk write asks for the lock while it runs.
-    const deskTurn = new SharedArrayBuffer(16);
-    const slots = new Int32Array(deskTurn);
-    const DESK_WRITE = 1;
-    const count = sqlite.prepare('SELECT count(*) FROM search_terms').pluck();
-    let transactions = 0;
-    let rolledBack = 0;
-    const turn = <T>(write: () => T): T => {
-      const before = count.get();
-      Atomics.store(slots, DESK_WRITE, transactions++ % 2);
-      try {
-        return write();
-      } catch (error) {
-        if ((error as Error).name === 'GaveWay') {
-          rolledBack++;
-          // The transaction that gave way left nothing behind.
-          expect(count.get()).toBe(before);
-        }
-        throw error;
-      } finally {
-        Atomics.store(slots, DESK_WRITE, 0); // the desk's write done
-      }
-    };
-    // -1: any merge transaction that hears the desk would rather roll back (except right after one that did).
-    const ops = deferredTermOps(sqlite, deskTurn, turn, -1);
-    const call: TermOpCall = async (op) => ops[op](null) as never;
-    expect(await buildDeferredTerms(call)).toBe(true);
-    expect(rolledBack).toBeGreaterThanOrEqual(3);
-    const { actual, expected } = termsBesideFullReindex(sqlite);
-    expect(actual.length).toBeGreaterThan(1_200 * 2 * 5);
-    expect(actual).toEqual(expected);
-  });
 });

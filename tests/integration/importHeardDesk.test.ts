@@ -100,34 +100,4 @@ describe('an import in a worker that hears the desk', () => {
     expect(asked).toBeGreaterThan(10);
     expect(heard).toEqual(short);
   });
-
-  it('ends the same when its terms transactions roll back for the desk and are done again', async () => {
-    const short = await applied('short', {});
-    let looks = 0;
-    let rolledBack = 0;
-    const app = await appNamed('gave-way');
-    const terms = app.context.sqlite.prepare('SELECT count(*) FROM search_terms').pluck();
-    let before = 0;
-    const result = await applyImport(app.context.sqlite, request(), {
-      ownConnection: true,
-      termsKeepWithinMs: -1,
-      deskAsks: () => ++looks % 3 === 0,
-      runWrite: async (write) => {
-        before = terms.get() as number;
-        try {
-          return write();
-        } catch (error) {
-          // A transaction that gave way left nothing behind.
-          if ((error as Error).name === 'GaveWay') {
-            rolledBack++;
-            expect(terms.get()).toBe(before);
-          }
-          throw error;
-        }
-      },
-    });
-    expect(result.job).toMatchObject({ state: 'done', rowsDone: FAMILIES * ROWS_PER_FAMILY });
-    expect(rolledBack).toBeGreaterThan(3);
-    expect(await picture(app)).toEqual(short);
-  });
 });

@@ -3,7 +3,6 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { createApp, type App } from '../../electron/main/app';
 import { reindexPatients } from '../../electron/main/search/indexer';
 import {
-  GaveWay,
   LONG_TRANSACTION_SLICES_PER_BLOCK,
   orphanTermPatients,
   removeTermsOf,
@@ -76,41 +75,6 @@ describe('search terms added after the rows', () => {
     for (let done = false; !done; transactions++) done = sqlite.transaction(() => merge.step(3)).immediate();
     merge.close();
     expect(transactions).toBe(Math.ceil(merge.cells / 3));
-    expect(allTerms(app)).toEqual(expected);
-  });
-
-  it('gives way to a desk write by rolling back, never twice in a row, and still ends with exactly the reindex terms', () => {
-    const { sqlite } = app.context;
-    const expected = allTerms(app);
-    const ids = sqlite.prepare('SELECT id FROM patients ORDER BY id').pluck().all() as string[];
-    sqlite.prepare('DELETE FROM search_terms').run();
-    const merge = stageTerms(sqlite, ids, LONG_TRANSACTION_SLICES_PER_BLOCK);
-    while (!merge.stageNext());
-    const count = sqlite.prepare('SELECT count(*) FROM search_terms').pluck();
-    // A desk that asks for the lock at every second look; -1: any transaction that hears it would rather roll back.
-    let looks = 0;
-    const asks = () => ++looks % 2 === 0;
-    let gaveWay = 0;
-    let committed = 0;
-    let lastGaveWay = false;
-    for (let done = false; !done; ) {
-      const before = count.get() as number;
-      try {
-        done = sqlite.transaction(() => merge.step(4, asks, -1)).immediate();
-        committed++;
-        lastGaveWay = false;
-      } catch (error) {
-        expect(error).toBeInstanceOf(GaveWay);
-        // Nothing of the transaction that gave way is left, and the one after it never gives way.
-        expect(count.get()).toBe(before);
-        expect(lastGaveWay).toBe(false);
-        lastGaveWay = true;
-        gaveWay++;
-      }
-    }
-    merge.close();
-    expect(gaveWay).toBeGreaterThan(10);
-    expect(committed).toBeGreaterThan(gaveWay - 1);
     expect(allTerms(app)).toEqual(expected);
   });
 

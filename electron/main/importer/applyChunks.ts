@@ -4,16 +4,7 @@ import type { ImportProblem } from '../../../shared/bulk/api';
 import { advanceRun, cancelRequested, finishRun } from '../db/jobRuns';
 import type { AppointmentRecord, ContactRecord, FamilyRecord, ImportPlan, LinkRecord, PatientRecord } from './planTypes';
 import { reconcile, runToEnd, type Changes } from './reconcile';
-import {
-  GaveWay,
-  KEEP_WITHIN_MS,
-  LONG_TRANSACTION_SLICES_PER_BLOCK,
-  orphanTermPatients,
-  removeTermsOf,
-  stageTerms,
-  type TermMerge,
-  type TermSource,
-} from '../search/termMerge';
+import { LONG_TRANSACTION_SLICES_PER_BLOCK, orphanTermPatients, removeTermsOf, stageTerms, type TermMerge, type TermSource } from '../search/termMerge';
 import type { SearchableContact } from '../search/terms';
 import { deskNeverAsks, unitsUntilDesk, type DeskAsks } from '../db/deskTurn';
 
@@ -159,12 +150,6 @@ export interface ChunkHooks {
    * transactions, so the new terms may be added with its foreign keys off (search/termMerge.ts).
    */
   ownConnection?: boolean;
-  /**
-   * A transaction of new terms that has run longer than this when the desk asks rolls back instead of
-   * committing, and is done again after the desk's write (search/termMerge.ts GaveWay). KEEP_WITHIN_MS
-   * unless given (-1: every one that hears the desk, except one right after a rollback).
-   */
-  termsKeepWithinMs?: number;
   now(): string;
 }
 
@@ -306,13 +291,7 @@ export async function applyInChunks(
       hooks.durability?.(false);
       const started = performance.now();
       asked = false;
-      try {
-        finished = await hooks.runWrite(() => sqlite.transaction(() => merge.step(cells, asks, hooks.termsKeepWithinMs ?? KEEP_WITHIN_MS)).immediate());
-      } catch (error) {
-        if (!(error instanceof GaveWay)) throw error;
-        await hooks.pause(); // rolled back; the same cells again after the desk's write
-        continue;
-      }
+      finished = await hooks.runWrite(() => sqlite.transaction(() => merge.step(cells, asks)).immediate());
       if (finished) break;
       hooks.progress?.(at(), rowsTotal);
       if (!asked) cells = nextSize(cells, performance.now() - started, target, merge.cells);

@@ -44,8 +44,6 @@ export interface ApplyHooks {
   deskAsks?: () => boolean;
   /** The connection is the job's alone (a worker's): applyChunks.ts ChunkHooks.ownConnection. */
   ownConnection?: boolean;
-  /** applyChunks.ts ChunkHooks.termsKeepWithinMs. */
-  termsKeepWithinMs?: number;
 }
 
 export const IMPORT_AUDIT_ACTION: AuditAction = 'import_applied';
@@ -119,7 +117,6 @@ async function writeInChunks(
       durability: hooks.durability,
       deskAsks: hooks.deskAsks,
       ownConnection: hooks.ownConnection,
-      termsKeepWithinMs: hooks.termsKeepWithinMs,
       now: r.clock,
     },
     {

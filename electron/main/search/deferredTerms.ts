@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { deskAsksOf, unitsUntilDesk, waitForDesk, writeTurnOf, type WriteTurn } from '../db/deskTurn';
 import { yieldToEventLoop } from '../lib/pacing';
 import { reindexPatients } from './indexer';
-import { GaveWay, KEEP_WITHIN_MS, LONG_TRANSACTION_SLICES_PER_BLOCK, stageTerms, type TermMerge, UNINDEXED } from './termMerge';
+import { LONG_TRANSACTION_SLICES_PER_BLOCK, stageTerms, type TermMerge, UNINDEXED } from './termMerge';
 
 /**
  * The search terms of an initial load (a first pull, a FHIR first load), built once after its
@@ -28,17 +28,12 @@ import { GaveWay, KEEP_WITHIN_MS, LONG_TRANSACTION_SLICES_PER_BLOCK, stageTerms,
 const TARGET_MS = 25;
 /**
  * The same for a worker that hears the desk inside its transactions (a job worker's session: `deskTurn`):
- * a desk write that waits ends the transaction after the cell being added (termMerge step's `asks`), and
- * one older than KEEP_WITHIN_MS rolls back instead of committing (GaveWay), so the desk waits for one cell,
- * or for a commit already under way. Fewer, longer transactions, and fewer blocks
- * (LONG_TRANSACTION_SLICES_PER_BLOCK), rewrite each page of the term index fewer times: at 200,000
- * patients the FHIR load's terms took 64 s of 25 ms transactions on a loaded machine. 50 ms rather than
- * 100: a commit writes every page the transaction dirtied (at 100 ms, 2,000-3,000 frames late in the
- * merge, 20-55 ms on the loaded machine), and a desk write that arrives during one waits for all of it
- * (FHIR load, 200,000 patients, with the rollback: the desk's job-lock wait p99 26 ms at 50 against 39
- * and 42 ms at 100, the load's time 95.5 s against 92.6 and 95.8 s; one run each).
+ * a desk write that waits ends the transaction after the cell being added (termMerge step's `asks`), so it
+ * waits for one cell and the commit, not for the rest (as the importer's HEARD_TARGET_MS). Fewer, longer
+ * transactions, and fewer blocks (LONG_TRANSACTION_SLICES_PER_BLOCK), rewrite each page of the term index
+ * fewer times: at 200,000 patients the FHIR load's terms took 64 s of 25 ms transactions on a loaded machine.
  */
-const HEARD_TARGET_MS = 50;
+const HEARD_TARGET_MS = 100;
 /** Staging reads (no write lock) per step, in ms. */
 const STAGE_MS = 40;
 /** Cells (termMerge) of the first transaction; the sizing finds the right count in a few. */
@@ -56,17 +51,8 @@ export interface DeferredTermsStart {
 }
 
 /** The steps, on the job's connection (a worker's, or the app's under its lock). */
-/**
- * `turn` wraps each write transaction (a worker announces it to the desk: db/deskTurn.ts); a merge
- * transaction that has added cells for longer than `keepWithinMs` when the desk asks rolls back
- * (search/termMerge.ts GaveWay).
- */
-export function deferredTermOps(
-  sqlite: BetterSqlite3.Database,
-  deskTurn?: SharedArrayBuffer,
-  turn: WriteTurn = writeTurnOf(deskTurn),
-  keepWithinMs = KEEP_WITHIN_MS,
-) {
+/** `turn` wraps each write transaction (a worker announces it to the desk: db/deskTurn.ts). */
+export function deferredTermOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedArrayBuffer, turn: WriteTurn = writeTurnOf(deskTurn)) {
   let merge: TermMerge | null = null;
   let rebuild: string[] = [];
   let cells = FIRST_CELLS;
@@ -129,13 +115,7 @@ export function deferredTermOps(
       const started = performance.now();
       const m = merge;
       asked = false;
-      let done: boolean;
-      try {
-        done = turn(() => sqlite.transaction(() => m.step(cells, asks, keepWithinMs)).immediate());
-      } catch (error) {
-        if (error instanceof GaveWay) return false; // rolled back; the same cells again after the desk's write
-        throw error;
-      }
+      const done = turn(() => sqlite.transaction(() => m.step(cells, asks)).immediate());
       if (asked) return done;
       const wanted = Math.round((cells * target) / Math.max(1, performance.now() - started));
       cells = Math.min(merge.cells, Math.max(1, Math.round((cells + wanted) / 2)));

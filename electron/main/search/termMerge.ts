@@ -62,27 +62,6 @@ function withSortMemory<T>(sqlite: BetterSqlite3.Database, sort: () => T): T {
   }
 }
 
-/**
- * A merge transaction that has added cells for longer than this when a desk write asks for the lock
- * rolls back (GaveWay) instead of committing: a younger one's commit is about as short as a rollback.
- */
-export const KEEP_WITHIN_MS = 5;
-
-/**
- * Thrown by TermMerge.step out of a merge transaction that gives way to a desk write (issue 14). A
- * merge transaction dirties hundreds of pages of the term index, and its commit writes them all to
- * the WAL: 20-47 ms on the loaded 2-core machine after 40-125 ms of cells (a nice-10 thread beside
- * main and the load's other worker), the whole of the desk's longest waits during a FHIR load.
- * Rolling back only drops those pages from the cache: the desk's write waits for the cell in progress,
- * and the job adds the same cells again after it (INSERT OR IGNORE of the same rows: nothing differs).
- */
-export class GaveWay extends Error {
-  constructor() {
-    super('The search terms transaction gave way to a desk write.');
-    this.name = 'GaveWay';
-  }
-}
-
 export interface TermMerge {
   /** Stages the terms of the next page of patients (a short read); true once every patient is staged. */
   stageNext(): boolean;
@@ -92,12 +71,9 @@ export interface TermMerge {
   readonly patients: number;
   /**
    * Inside the caller's write transaction, once staged: adds the next `cells` cells, fewer when `asks`
-   * says a desk write waits (looked at after each cell: db/deskTurn.ts); true once all are in. When the
-   * desk asks after the transaction has added cells for longer than `keepWithinMs`, throws GaveWay
-   * instead (the caller's transaction rolls back, and the same cells are added again after the desk),
-   * unless the step before gave way: that one commits, so the merge goes on however busy the desk.
+   * says a desk write waits (looked at after each cell: db/deskTurn.ts); true once all are in.
    */
-  step(cells: number, asks?: DeskAsks, keepWithinMs?: number): boolean;
+  step(cells: number, asks?: DeskAsks): boolean;
   /**
    * Unchecked merges only (`unchecked`), once every cell is in, outside any transaction: removes the
    * terms of staged patients removed since (at most a few; none almost always). Reads first (no lock),
@@ -355,18 +331,14 @@ export function stageTerms(
   };
   const cells = blocks * slices;
   let next = 0;
-  /** The last step gave way to the desk (GaveWay): the next one commits whatever the desk does. */
-  let gaveWay = false;
   return {
     stageNext,
     cells,
     patients: count,
-    step(count: number, asks: DeskAsks = deskNeverAsks, keepWithinMs = Number.POSITIVE_INFINITY): boolean {
+    step(count: number, asks: DeskAsks = deskNeverAsks): boolean {
       if (!stagingDone) throw new Error('stageTerms: step() before every patient was staged');
       const end = Math.min(cells, next + Math.max(1, count));
-      const first = next;
-      const began = performance.now();
-      const heard = unitsUntilDesk(asks, () => {
+      unitsUntilDesk(asks, () => {
         if (next >= end) return false;
         // Patient run by patient run; within one, slice after slice of its terms in order.
         const slice = next % slices;
@@ -377,13 +349,6 @@ export function stageTerms(
         next += 1;
         return next < end;
       });
-      // Never twice in a row: however often the desk writes, every other transaction commits what it added.
-      if (heard && !gaveWay && performance.now() - began > keepWithinMs) {
-        next = first;
-        gaveWay = true;
-        throw new GaveWay();
-      }
-      gaveWay = false;
       return next >= cells;
     },
     removeOrphans(write) {
