@@ -70,6 +70,20 @@ export type TermRow = {
 };
 
 /**
+ * The joined rows (a patient with each of its contacts) that termsOfRows reads, for the patients of
+ * `pageSql`: a query whose rows have an `id` column, the page of patients to read.
+ */
+export function termRowsSql(pageSql: string): string {
+  return `WITH page AS (${pageSql})
+     SELECT p.id, p.first_name, p.last_name, p.chart_number, p.date_of_birth,
+            c.first_name AS c_first, c.last_name AS c_last, c.email, c.mobile_phone, c.home_phone
+       FROM page JOIN patients p ON p.id = page.id
+       LEFT JOIN patient_contacts pc ON pc.patient_id = p.id
+       LEFT JOIN contacts c ON c.id = pc.contact_id
+      ORDER BY p.id`;
+}
+
+/**
  * Every patient's terms, rebuilt after a bulk load (demo, import, initial sync): one joined pass
  * over the mirror, terms staged in a plain table, then copied into the index in key order so the
  * B-tree is filled by appends instead of random inserts.
@@ -82,15 +96,7 @@ export function reindexAllPatients(sqlite: BetterSqlite3.Database): void {
   sqlite.prepare('DELETE FROM temp.staged_terms').run();
   const stage = sqlite.prepare('INSERT INTO temp.staged_terms (term, patient_id) VALUES (?, ?)');
   // Pages of patients: better-sqlite3 cannot write while a statement is still iterating.
-  const page = sqlite.prepare(
-    `WITH page AS (SELECT id FROM patients WHERE id > ? ORDER BY id LIMIT ${REINDEX_PAGE})
-     SELECT p.id, p.first_name, p.last_name, p.chart_number, p.date_of_birth,
-            c.first_name AS c_first, c.last_name AS c_last, c.email, c.mobile_phone, c.home_phone
-       FROM page JOIN patients p ON p.id = page.id
-       LEFT JOIN patient_contacts pc ON pc.patient_id = p.id
-       LEFT JOIN contacts c ON c.id = pc.contact_id
-      ORDER BY p.id`,
-  );
+  const page = sqlite.prepare(termRowsSql(`SELECT id FROM patients WHERE id > ? ORDER BY id LIMIT ${REINDEX_PAGE}`));
   let after = '';
   for (;;) {
     const rows = page.all(after) as TermRow[];

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { deskNeverAsks, unitsUntilDesk, type DeskAsks } from '../db/deskTurn';
-import { termsOfRows, type TermRow } from './indexer';
+import { termRowsSql, termsOfRows, type TermRow } from './indexer';
 import { patientSearchTerms, type SearchableContact, type SearchablePatient } from './terms';
 
 /**
@@ -169,15 +169,7 @@ export function stageTerms(
   const pageIds = unindexed
     ? `SELECT id FROM patients p WHERE id > ? AND NOT EXISTS (SELECT 1 FROM search_terms WHERE patient_id = p.id) ORDER BY id LIMIT ${STAGE_PAGE}`
     : `SELECT id FROM patients WHERE id >= ? AND id > ? AND id <= ? ORDER BY id LIMIT ${STAGE_PAGE}`;
-  const page = sqlite.prepare(
-    `WITH page AS (${pageIds})
-     SELECT p.id, p.first_name, p.last_name, p.chart_number, p.date_of_birth,
-            c.first_name AS c_first, c.last_name AS c_last, c.email, c.mobile_phone, c.home_phone
-       FROM page JOIN patients p ON p.id = page.id
-       LEFT JOIN patient_contacts pc ON pc.patient_id = p.id
-       LEFT JOIN contacts c ON c.id = pc.contact_id
-      ORDER BY p.id`,
-  );
+  const page = sqlite.prepare(termRowsSql(pageIds));
   // A block's terms wait in a second temporary table, unsorted, and SQLite sorts them into the first
   // when the block ends: held in JS (an array of pairs per block, kept across pages), they were promoted
   // to the old generation and collected late, and the job worker's heap grew by 100 MB (issue 14: RSS).
@@ -266,14 +258,7 @@ export function stageTerms(
   /** Known values: the next slice of the sorted ids, within one block; those without values read by id. */
   let cursor = 0;
   const indexedOf = sqlite.prepare('SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM search_terms WHERE patient_id = value)').pluck();
-  const readIds = sqlite.prepare(
-    `SELECT p.id, p.first_name, p.last_name, p.chart_number, p.date_of_birth,
-            c.first_name AS c_first, c.last_name AS c_last, c.email, c.mobile_phone, c.home_phone
-       FROM json_each(?) page JOIN patients p ON p.id = page.value
-       LEFT JOIN patient_contacts pc ON pc.patient_id = p.id
-       LEFT JOIN contacts c ON c.id = pc.contact_id
-      ORDER BY p.id`,
-  );
+  const readIds = sqlite.prepare(termRowsSql('SELECT value AS id FROM json_each(?)'));
   const stageKnown = (valuesOf: (patientId: string) => TermSource | undefined): boolean => {
     if (cursor >= ids.length) {
       sqlite.transaction(flush)();
