@@ -176,6 +176,19 @@ describe('secrets at rest', () => {
     expect(modeOf(databaseFile)).toBe(0o600);
   });
 
+  it('leaves a shared folder (others may write there, like /tmp) as it is, and still makes its own files 0600', async () => {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.chmodSync(dataDir, 0o1777);
+    await open();
+    await ok('secrets.set', { key: 'smtpPassword', value: 'pw' });
+    await close();
+    await open();
+    expect(fs.statSync(dataDir).mode & 0o7777).toBe(0o1777);
+    for (const name of ['practice.sqlite', 'secrets.json', 'data.key']) {
+      expect([name, modeOf(path.join(dataDir, name))]).toEqual([name, 0o600]);
+    }
+  });
+
   it('refuses a data key from the environment that is not 32 bytes, and cannot open secrets sealed with another key', async () => {
     expect(() => loadDataKey(dataDir, { env: { [DATA_KEY_ENV]: 'c2hvcnQ=' } })).toThrow(/32 random bytes in base64/);
     const first = randomBytes(32);
