@@ -7,7 +7,7 @@ import { databaseUpdateMessage, databaseUpdatePage } from '../../electron/main/s
 import { makeTempDir } from '../support/tempDir';
 
 /**
- * An upgrade: a practice's database written by the version before migrations 015 and 016. Its
+ * An upgrade: a practice's database written by the version before migrations 015 to 017. Its
  * update runs on a worker thread's connection (db/migrateOffThread.ts), so the shells can show it
  * and the main thread keeps turning; all pending steps still commit together or not at all.
  */
@@ -51,8 +51,9 @@ describe('updating an existing database at start', () => {
     const opened = await openDatabase(file, { onUpdate: (p) => heard.push(p) });
     try {
       expect(heard).toEqual([
-        { step: 1, of: 2 },
-        { step: 2, of: 2 },
+        { step: 1, of: 3 },
+        { step: 2, of: 3 },
+        { step: 3, of: 3 },
       ]);
       expect(applied(file)).toEqual(ALL);
       // 015 added the two-word terms for the patients already there.
@@ -60,6 +61,8 @@ describe('updating an existing database at start', () => {
       expect(withPairs).toBe(50);
       expect(opened.sqlite.prepare('SELECT count(*) FROM primary_links').pluck().get()).toBe(0);
       expect(opened.sqlite.prepare('SELECT count(*) FROM patients').pluck().get()).toBe(50);
+      // 017 took the FHIR staging out of the mirror (it has a file of its own).
+      expect(opened.sqlite.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'fhir_staging'").pluck().get()).toBe(0);
     } finally {
       await opened.close();
     }

@@ -1,10 +1,13 @@
+import fs from 'node:fs';
 import type { Address } from '@medplum/fhirtypes';
 import type BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../../electron/main/db/open';
 import { seedDemoPractice } from '../../electron/main/demo/demoPractice';
 import { DeskTurn } from '../../electron/main/db/deskTurn';
+import BetterSqlite from 'better-sqlite3';
 import { placeFamilies } from '../../electron/main/fhir/households';
+import { stagingFileOf } from '../../electron/main/fhir/stagingFile';
 import { fhirIngestOps, readFhirState } from '../../electron/main/fhir/ingestOps';
 import { assemblePages, patientsWithInferredAuthority, stageResources } from '../../electron/main/fhir/ingest';
 import { PartSizer } from '../../electron/main/sync/applyOps';
@@ -325,6 +328,57 @@ describe('a large first load and the desk', () => {
     // A placement cut off and redone starts from nothing: the same families again, no row twice.
     placeFamilies(chunked, 'run-chunks', { config, now: NOW.toISOString() }, () => undefined, 25);
     expect(chunked.prepare("SELECT count(*) FROM fhir_staging_family WHERE run_id = 'run-chunks'").pluck().get()).toBe(patients);
+  });
+});
+
+describe('the staging file', () => {
+  it('stages while the desk holds the mirror, keeps the position beside the rows, and is gone when the run ends', async () => {
+    const mirror = await emptyMirror('staging-file');
+    // The desk's own connection holds the mirror's write lock the whole time; the job's gives up at once if it needs it.
+    const desk = new BetterSqlite(mirror.name);
+    desk.exec(`BEGIN IMMEDIATE; INSERT INTO sync_state (key, value) VALUES ('desk', 'issuing a family')`);
+    mirror.pragma('busy_timeout = 0');
+    const ops = fhirIngestOps(mirror, new DeskTurn().buffer);
+    const runId = 'run-1';
+    const statusUrl = 'https://ehr.example.org/fhir/$export-status/1';
+    const job = { runId, statusUrl, since: null, manifest: null, file: 0, line: 0, staged: 0 };
+    const state = { source: 'https://ehr.example.org/fhir#roster', since: null, export: job };
+    const line = (i: number) =>
+      JSON.stringify({ resourceType: 'Patient', id: `p-${i}`, name: [{ family: 'Okafor', given: [`Kid${i}`] }], birthDate: '2019-04-02' });
+    const lines = Array.from({ length: 1_234 }, (_, i) => line(i)).join('\n');
+    ops.fileBegin({ state, where: 'Patient file 1', config, now: NOW.toISOString() });
+    const bytes = new TextEncoder().encode(`${lines}\n`);
+    const progress = ops.fileBytes({ bytes: bytes.buffer.slice(0) as ArrayBuffer });
+    // Two whole batches of 500 written while the desk held the mirror; the rest waits for the file's end.
+    expect(progress).toMatchObject({ linesDone: 1_000, staged: 1_000 });
+    desk.exec('COMMIT');
+    desk.close();
+
+    // The sync stops here (the app closed). The next one goes on from the last batch really staged, as the staging file says.
+    const again = fhirIngestOps(mirror, new DeskTurn().buffer);
+    expect(again.stagedProgress({ runId, statusUrl })).toEqual({ statusUrl, file: 0, line: 1_000, staged: 1_000 });
+    // Another export of the run (the old one expired) starts from its first line.
+    expect(again.stagedProgress({ runId, statusUrl: 'https://ehr.example.org/fhir/$export-status/2' })).toBeNull();
+    expect(mirror.prepare("SELECT count(*) FROM fhir_staging WHERE run_id = 'run-1'").pluck().get()).toBe(1_000);
+    // The mirror file holds no staging: it stays the size of the practice.
+    const own = (sqlite: BetterSqlite3.Database) => sqlite.prepare("SELECT count(*) FROM main.sqlite_schema WHERE name LIKE 'fhir_staging%'").pluck().get();
+    expect(own(mirror)).toBe(0);
+    expect(fs.statSync(stagingFileOf(mirror.name)).mode & 0o777).toBe(0o600);
+
+    // A staging file torn by a power cut (it syncs nothing) is started afresh, not read, when a stopped run goes on.
+    const file = stagingFileOf(mirror.name);
+    mirror.exec('DETACH DATABASE fhir_stage');
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.alloc(8_192, 0x5a), 0, 8_192, 4_096);
+    fs.closeSync(fd);
+    const afterCut = fhirIngestOps(mirror, new DeskTurn().buffer);
+    expect(afterCut.stagedProgress({ runId, statusUrl })).toBeNull();
+    expect(fs.existsSync(file)).toBe(false);
+
+    again.complete({ runId, source: state.source, since: null, lastSyncAt: NOW.toISOString() });
+    expect(fs.existsSync(stagingFileOf(mirror.name))).toBe(false);
+    expect(readFhirState(mirror).export).toBeNull();
+    expect(mirror.pragma('quick_check', { simple: true })).toBe('ok');
   });
 });
 

@@ -61,7 +61,7 @@ beforeAll(async () => {
     applied.rows += counts.rows;
     applied.setAside += counts.setAside;
   }
-  clearStaging(loaded.sqlite, 'first-load');
+  clearStaging(loaded.sqlite);
 }, 120_000);
 
 afterAll(async () => {

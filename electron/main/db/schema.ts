@@ -245,28 +245,6 @@ export interface JobPayloadsTable {
   payload: string;
 }
 
-/** A FHIR resource staged by a run of the FHIR source (migration 014, electron/main/fhir/ingest.ts). */
-export interface FhirStagingTable {
-  run_id: string;
-  resource_type: 'Patient' | 'RelatedPerson' | 'Appointment' | 'Group';
-  resource_id: string;
-  patient_id: string | null;
-  contact_id: string | null;
-  guardian: Defaulted<Flag>;
-  address_key: string | null;
-  last_updated: Defaulted<string>;
-  body: string;
-}
-
-/** The family a staged patient was placed in (migration 014). */
-export interface FhirStagingFamilyTable {
-  run_id: string;
-  patient_id: string;
-  family_id: string;
-  source: 'household' | 'mirror' | 'derived';
-  family_name: Defaulted<string>;
-}
-
 /** A Family Contact link whose Authority, Sort or Resides-with the FHIR mapping inferred (migration 014). */
 export interface FhirLinkInferencesTable {
   patient_id: string;
@@ -299,8 +277,6 @@ export interface Database {
   campaigns: CampaignsTable;
   campaign_recipients: CampaignRecipientsTable;
   sign_in_failures: SignInFailuresTable;
-  fhir_staging: FhirStagingTable;
-  fhir_staging_family: FhirStagingFamilyTable;
   fhir_link_inferences: FhirLinkInferencesTable;
 }
 

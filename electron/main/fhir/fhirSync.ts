@@ -101,15 +101,29 @@ export async function runFhirSync(ctx: AppContext, endpoint: FhirEndpoint, optio
   }
 }
 
-/** The preparing session (opened at the first export file), or null: the writing worker then prepares. */
-function prepCaller(open: (() => JobSession | null) | undefined): { session(): JobSession | null; end(): void } {
+/**
+ * The preparing session (opened at the first export file), or null: the writing worker then prepares.
+ * `close`: ended for good, once its worker has closed its connection (the staging file it read can go).
+ */
+function prepCaller(open: (() => JobSession | null) | undefined): { session(): JobSession | null; end(): void; close(): Promise<void> } {
   let session: JobSession | null | undefined;
+  let closed = false;
+  const end = () => {
+    if (!closed) session?.end();
+    closed = true;
+  };
   return {
     session: () => {
+      if (closed) return null;
       session ??= open?.() ?? null;
       return session;
     },
-    end: () => session?.end(),
+    end,
+    close: async () => {
+      const ending = closed ? null : session;
+      end();
+      await ending?.gone.catch(() => undefined);
+    },
   };
 }
 
@@ -131,6 +145,13 @@ async function syncWith(
   if (state.source !== source) {
     if (state.export) await call('discard', { runId: state.export.runId });
     state = { source, since: null, export: null };
+  }
+  if (state.export) {
+    // A run that stopped: it goes on after the last batch really staged, as the staging file says (its
+    // position is committed with its rows); with nothing staged of this export there, from its first line.
+    const { runId, statusUrl } = state.export;
+    const progress = await call('stagedProgress', { runId, statusUrl });
+    state = { ...state, export: { ...state.export, file: progress?.file ?? 0, line: progress?.line ?? 0, staged: progress?.staged ?? 0 } };
   }
   const totals = { pages: 0, rows: 0, tombstones: 0, keptLocal: 0, setAside: 0, olderIgnored: 0, charactersRemoved: 0 };
   let staged = state.export?.staged ?? 0;
@@ -331,6 +352,8 @@ async function finish(
       await yieldToEventLoop();
     }
   }
+  // Its connection to the staging file closed before the run's end deletes the file.
+  await prep.close();
   for (;;) {
     if (signal?.aborted) throw new SyncCancelled();
     const counts = await call('applyNext', { runId, config, deferIndex, pageRows, now: ctx.now().toISOString(), phases: reader ? 'orphans' : undefined });

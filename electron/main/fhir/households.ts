@@ -22,6 +22,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { WriteTurn } from '../db/deskTurn';
 import { FAMILY_SOURCE_KEY, type FamilySourceSummary } from '../../../shared/fhir/familySource';
 import { mapHousehold, pickName, type MappingContext } from './mapping';
+import { indexStaging } from './stagingFile';
 import type { StagedGroup, StagedPatient } from './resources';
 
 /** The id of a family derived around one patient: `hh-<patient id>`, hashed when that would pass 64 characters. */
@@ -50,10 +51,10 @@ const PLACE_CHUNK = 2_000;
 
 /**
  * The writes of a placement, buffered and written PLACE_CHUNK rows a transaction, `between` the
- * transactions (the desk's turn, issue 14: a desk write never waits long behind the FHIR load).
- * The placement reads outside any transaction of its own; only this table (staging, which the
- * clerk never sees) is written, and a placement cut off half-way is redone whole (it starts by
- * deleting the run's rows).
+ * transactions. The placement reads outside any transaction of its own; only this table is
+ * written, in the staging file (stagingFile.ts), which the clerk never sees: each transaction
+ * begins deferred, so it takes that file's lock and never the mirror's (a desk write does not wait
+ * for it). A placement cut off half-way is redone whole (it starts by deleting the run's rows).
  */
 class PlacementWriter {
   private rows: [string, string, string, string, string][] = [];
@@ -62,7 +63,6 @@ class PlacementWriter {
     private readonly sqlite: BetterSqlite3.Database,
     private readonly between: () => void,
     private readonly chunk: number,
-    private readonly turn: WriteTurn,
   ) {
     this.insert = sqlite.prepare(
       `INSERT INTO fhir_staging_family (run_id, patient_id, family_id, source, family_name) VALUES (?, ?, ?, ?, ?)
@@ -77,20 +77,18 @@ class PlacementWriter {
     if (this.rows.length === 0) return;
     const rows = this.rows;
     this.rows = [];
-    this.turn(() =>
-      this.sqlite
-        .transaction(() => {
-          for (const row of rows) this.insert.run(row);
-        })
-        .immediate(),
-    );
+    this.sqlite
+      .transaction(() => {
+        for (const row of rows) this.insert.run(row);
+      })
+      .deferred();
     this.between();
   }
   clear(runId: string): void {
     const chunk = this.sqlite.prepare(
       `DELETE FROM fhir_staging_family WHERE run_id = ? AND patient_id IN (SELECT patient_id FROM fhir_staging_family WHERE run_id = ? LIMIT ${this.chunk})`,
     );
-    while (this.turn(() => this.sqlite.transaction(() => chunk.run(runId, runId).changes).immediate()) > 0) this.between();
+    while (this.sqlite.transaction(() => chunk.run(runId, runId).changes).deferred() > 0) this.between();
   }
 }
 
@@ -106,7 +104,8 @@ export function placeFamilies(
   chunk = PLACE_CHUNK,
   turn: WriteTurn = (write) => write(),
 ): FamilySourceSummary | null {
-  const place = new PlacementWriter(sqlite, between, chunk, turn);
+  indexStaging(sqlite);
+  const place = new PlacementWriter(sqlite, between, chunk);
   place.clear(runId);
   return placeAll(sqlite, runId, ctx, place, turn);
 }

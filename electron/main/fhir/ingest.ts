@@ -1,6 +1,6 @@
 /**
- * FHIR resources → pages of the sync protocol, through a staging table (migration 014), so a
- * 200,000-patient practice is never held in memory. The API, for the FHIR client (issue 15):
+ * FHIR resources → pages of the sync protocol, through a staging table (in a file of its own:
+ * stagingFile.ts), so a 200,000-patient practice is never held in memory. The API, for the FHIR client (issue 15):
  *
  *   stageResources(sqlite, runId, resources, config)   one transaction per call: each resource
  *       (parsed NDJSON lines, any JSON) is checked against resources.ts; Patient, RelatedPerson,
@@ -16,7 +16,7 @@
  *       carries `cursorBefore`, the last one `cursorAfter`, so a load stopped half-way is redone.
  *       Links whose Authority, Sort or Resides-with were inferred are written to
  *       fhir_link_inferences as the pages are made.
- *   clearStaging(sqlite, runId)                        drops the run's staged rows.
+ *   clearStaging(sqlite)                               the staging file detached and deleted (the run is over).
  *
  * Versions are meta.lastUpdated in milliseconds (mapping.ts), so an older copy never overwrites
  * a newer one. A person with several RelatedPersons (one per child) becomes one contact whose
@@ -28,6 +28,7 @@ import type { ChangesPage, ContactRecord } from '../../../shared/sync/protocol';
 import type { WriteTurn } from '../db/deskTurn';
 import { PULL_CURSOR_KEY } from '../sync/applyPage';
 import { inChunks, placeFamilies } from './households';
+import { attachStaging, dropStaging, indexStaging } from './stagingFile';
 import { prepareResources, type PreparedResources } from './stagePrep';
 import {
   mapAppointment,
@@ -66,6 +67,7 @@ export function stageResources(
   now: Date = new Date(),
 ): StageResult {
   const prepared = prepareResources(resources, config);
+  attachStaging(sqlite);
   return sqlite.transaction(() => writeStaged(sqlite, runId, prepared, now)).immediate();
 }
 
@@ -89,28 +91,12 @@ export function writeStaged(sqlite: BetterSqlite3.Database, runId: string, prepa
   return { staged: prepared.rows.length, skipped: prepared.skipped, setAside: prepared.setAside.length };
 }
 
-/** Staging rows deleted per transaction: 650,000 at once (a 200,000-patient load) would hold the file for seconds. */
-const CLEAR_CHUNK = 2_000;
+/** The run is over: its staging file goes (stagingFile.ts dropStaging), at once, whatever it held. */
+export function clearStaging(sqlite: BetterSqlite3.Database): void {
+  dropStaging(sqlite);
+}
 
 const unannounced: WriteTurn = (write) => write();
-
-/**
- * The run's staged rows removed, CLEAR_CHUNK a transaction with `between` after each (the desk's
- * turn). Staging is never shown to the clerk, so a clear cut off half-way only leaves rows the next
- * clear of the same run removes.
- */
-export function clearStaging(sqlite: BetterSqlite3.Database, runId: string, between: () => void = () => undefined, turn = unannounced): void {
-  const chunks = [
-    sqlite.prepare(`DELETE FROM fhir_staging WHERE rowid IN (SELECT rowid FROM fhir_staging WHERE run_id = ? LIMIT ${CLEAR_CHUNK})`),
-    sqlite.prepare(
-      `DELETE FROM fhir_staging_family WHERE run_id = ? AND patient_id IN (SELECT patient_id FROM fhir_staging_family WHERE run_id = ? LIMIT ${CLEAR_CHUNK})`,
-    ),
-  ];
-  const params = [[runId], [runId, runId]];
-  chunks.forEach((chunk, i) => {
-    while (turn(() => sqlite.transaction(() => chunk.run(...params[i]!).changes).immediate()) > 0) between();
-  });
-}
 
 export interface AssembleOptions {
   config: FhirMappingConfig;
@@ -164,6 +150,9 @@ const emptyPage = (): Page => ({ families: [], patients: [], contacts: [], patie
 const sizeOf = (p: Page) => p.families.length + p.patients.length + p.contacts.length + p.patientContacts.length + p.appointments.length + p.tombstones.length;
 
 export function* assemblePages(sqlite: BetterSqlite3.Database, runId: string, options: AssembleOptions): Generator<ChangesPage> {
+  // A reading connection (the second worker's) attaches a staging file the writing one indexed (ingestOps prepare).
+  if (sqlite.readonly) attachStaging(sqlite, { readonly: true });
+  else indexStaging(sqlite);
   const total = (sqlite.prepare('SELECT count(*) FROM fhir_staging WHERE run_id = ?').pluck().get(runId) as number) ?? 0;
   let emitted = 0;
   let pending: Page | null = null;

@@ -10,12 +10,14 @@ import { LineBatches } from './ndjsonLines';
 import { clearStaging, placedLoadPages, writeAssemblySides, writeStaged, type AssemblySides } from './ingest';
 import { prepareBatch, prepareResources, type PreparedBatch, type PreparedResources } from './stagePrep';
 import { placeFamilies } from './households';
+import { attachStaging, indexStaging, readStagedProgress, STAGING_SCHEMA, writeStagedProgress, type StagedProgress } from './stagingFile';
 
 /**
  * What a FHIR sync asks of its worker thread (a 'sync.apply' session of the job runner, beside
  * the pull's applyPage and reindex) or, without one, of the app's connection: synchronous
  * better-sqlite3, short transactions. Staging a batch (ingest.ts) writes the export's
- * position in the same transaction, so a sync resumes exactly after the last batch staged. Pages
+ * position in the same transaction, in the staging file (stagingFile.ts), so a sync resumes exactly
+ * after the last batch staged; a batch takes only that file's lock, not the mirror's. Pages
  * are assembled (ingest.ts assemblePages) and applied here, a page per call, so a page never
  * crosses between threads: assembled outside any write transaction (it reads the staging table),
  * then applied in parts like a pull's page (sync/applyOps.ts applyPageOfRun: about 25 ms of writing
@@ -146,38 +148,73 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
   );
   /** The run's pages being assembled (a generator over the staging table, read in chunks). */
   const assembling = new Map<string, Generator<ChangesPage>>();
-  /** A prepared batch (stagePrep.ts) written with the file's position and its unreadable lines, in one transaction. */
+  /**
+   * A prepared batch (stagePrep.ts) written with the file's position and its unreadable lines, in one
+   * transaction. Only the staging file is written, and the transaction begins deferred, so the mirror's
+   * write lock is not taken and the desk never waits for it; a batch with records to set aside (Sync
+   * problems, in the mirror) also writes the mirror, announced as every job write. A crash between
+   * the two files' commits leaves problems noted for a batch staged again at the next sync (the same
+   * rows, upserted).
+   */
   const writeBatch = (
     { runId, where, state, now }: Pick<StageArgs, 'runId' | 'where' | 'state' | 'now'>,
     prepared: PreparedResources,
     unreadable: { line: number; problem: string }[],
-  ): { staged: number; setAside: number } =>
-    turn(() =>
-      sqlite
-        .transaction(() => {
-          const result = writeStaged(sqlite, runId, prepared, new Date(now));
-          for (const { line, problem } of unreadable) setAside.run(`${where}, line ${line}`, problem, `fhir:${runId}`, now);
-          writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state));
-          return { staged: result.staged, setAside: result.setAside + unreadable.length };
-        })
-        .immediate(),
-    );
+  ): { staged: number; setAside: number } => {
+    attachStaging(sqlite);
+    const write = sqlite.transaction(() => {
+      const result = writeStaged(sqlite, runId, prepared, new Date(now));
+      for (const { line, problem } of unreadable) setAside.run(`${where}, line ${line}`, problem, `fhir:${runId}`, now);
+      writeStagedProgress(sqlite, runId, progressOf(state));
+      return { staged: result.staged, setAside: result.setAside + unreadable.length };
+    });
+    if (prepared.setAside.length === 0 && unreadable.length === 0) return write.deferred();
+    return turn(() => write.immediate());
+  };
   /** Resources (a search page), prepared and written with the sync's position. */
   const stageBatch = (args: StageArgs): { staged: number; setAside: number } =>
     writeBatch(args, prepareResources(args.resources, args.config), args.unreadable);
   /** The export file being staged from its bytes (fileBegin … fileEnd). */
   let file: { batches: LineBatches; staged: { done: number; position: number; setAside: number } } | null = null;
   /** What the file's batches committed so far; setAside counted since the last call. */
-  const progressOf = (f: NonNullable<typeof file>): FileProgress => {
+  const fileProgressOf = (f: NonNullable<typeof file>): FileProgress => {
     const setAside = f.staged.setAside;
     f.staged.setAside = 0;
     return { linesDone: f.staged.position, staged: f.staged.done, setAside };
   };
   return {
     ...sync,
+    /** The sync's state, and the export's position beside its staged rows (the position a resumed sync trusts: stagedProgress). */
     saveState: (state: FhirSyncState): null => {
-      turn(() => writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state)));
+      if (state.export) attachStaging(sqlite);
+      turn(() =>
+        sqlite
+          .transaction(() => {
+            writeState(sqlite, FHIR_STATE_KEY, JSON.stringify(state));
+            if (state.export) writeStagedProgress(sqlite, state.export.runId, progressOf(state));
+          })
+          .immediate(),
+      );
       return null;
+    },
+    /**
+     * Where the staged rows of the export `statusUrl` reach, or null when the staging has nothing of it
+     * (the file was lost or deleted, or the export was asked again since): the sync then stages it from
+     * its first line (an upsert: what is there already is not doubled).
+     */
+    stagedProgress: ({ runId, statusUrl }: { runId: string; statusUrl: string | null }): StagedProgress | null => {
+      let progress: StagedProgress | null;
+      try {
+        // The staging file syncs nothing: after a power cut it may be torn. Checked before a run goes on over it
+        // (rare: a sync that stopped), and then started afresh, as a lost file would be, instead of failing every sync.
+        attachStaging(sqlite);
+        if (sqlite.pragma(`${STAGING_SCHEMA}.quick_check`, { simple: true }) !== 'ok') throw new Error('staging file damaged');
+        progress = readStagedProgress(sqlite, runId);
+      } catch {
+        clearStaging(sqlite);
+        return null;
+      }
+      return progress && progress.statusUrl === statusUrl ? progress : null;
     },
     stage: (args: StageArgs): { staged: number; setAside: number } => {
       durable(false);
@@ -222,13 +259,13 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
     fileBytes: ({ bytes }: { bytes: ArrayBuffer }): FileProgress => {
       if (!file) throw new Error('export bytes without fileBegin');
       file.batches.push(new Uint8Array(bytes));
-      return progressOf(file);
+      return fileProgressOf(file);
     },
     /** The file ended: its last batch staged. */
     fileEnd: (_args: null): FileProgress & { lines: number } => {
       if (!file) throw new Error('fileEnd without fileBegin');
       const lines = file.batches.end();
-      const progress = progressOf(file);
+      const progress = fileProgressOf(file);
       file = null;
       return { ...progress, lines };
     },
@@ -236,6 +273,8 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
     prepare: ({ runId }: { runId: string }): { deferIndex: boolean; total: number } => {
       const empty = sqlite.prepare('SELECT count(*) FROM patients').pluck().get() === 0;
       const deferIndex = empty || readState(sqlite, INDEX_STALE_KEY) === 'true';
+      // Staging is over: what placement and assembly read by is indexed now, once (the staging file only).
+      indexStaging(sqlite);
       const total = sqlite.prepare('SELECT count(*) FROM fhir_staging WHERE run_id = ?').pluck().get(runId) as number;
       assembling.delete(runId);
       return { deferIndex, total };
@@ -298,15 +337,11 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
     },
     /** The run is whole: the next increment starts at `since`; its staging emptied; the search terms are current. */
     /** The FHIR base or group changed: the old run's staged rows go. */
-    discard: ({ runId }: { runId: string }): null => {
-      durable(false);
-      clearStaging(sqlite, runId, deskFirst, turn);
+    discard: (_args: { runId: string }): null => {
+      clearStaging(sqlite);
       return null;
     },
-    complete: ({ runId, source, since, lastSyncAt }: { runId: string; source: string; since: string | null; lastSyncAt: string }): null => {
-      // Staging first, in short transactions (every page is applied; a crash here redoes an empty apply phase).
-      durable(false);
-      clearStaging(sqlite, runId, deskFirst, turn);
+    complete: ({ source, since, lastSyncAt }: { runId: string; source: string; since: string | null; lastSyncAt: string }): null => {
       durable(true);
       turn(() =>
         sqlite
@@ -318,9 +353,18 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
           })
           .immediate(),
       );
+      // Then the staging file goes (the second worker closed its connection to it before): a crash
+      // between leaves a file of a finished run, which the next run's end deletes.
+      clearStaging(sqlite);
       return null;
     },
   };
+}
+
+/** The position that goes with a batch: the export's file and line, and the resources staged, under its status address. */
+function progressOf(state: FhirSyncState): StagedProgress {
+  const job = state.export;
+  return { statusUrl: job?.statusUrl ?? null, file: job?.file ?? 0, line: job?.line ?? 0, staged: job?.staged ?? 0 };
 }
 
 export type IngestOps = ReturnType<typeof fhirIngestOps>;

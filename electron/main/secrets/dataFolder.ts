@@ -8,7 +8,8 @@ import { startupStorageFailure } from '../errors';
  * (chmod) whatever the umask was.
  */
 const PRIVATE_FILES = ['secrets.json', 'data.key', 'data-key.safe', 'pin-fingerprint.key'];
-const DATABASE_SUFFIXES = ['', '-wal', '-shm', '-journal'];
+// '-fhir-staging': a FHIR load's staging file (fhir/stagingFile.ts) and its rollback journal.
+const DATABASE_SUFFIXES = ['', '-wal', '-shm', '-journal', '-fhir-staging', '-fhir-staging-journal'];
 
 function chmodIfPresent(target: string, mode: number): void {
   try {

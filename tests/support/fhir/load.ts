@@ -48,6 +48,6 @@ export async function loadOverFhir(
     load.keptLocal += counts.keptLocal;
     load.appliedAside += counts.setAside;
   }
-  clearStaging(sqlite, options.runId);
+  clearStaging(sqlite);
   return load;
 }

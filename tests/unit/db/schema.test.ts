@@ -94,18 +94,6 @@ const COLUMNS: { [T in keyof Database]: Record<keyof Database[T], true> } = {
     resumed: true,
   },
   job_payloads: { job_id: true, payload: true },
-  fhir_staging: {
-    run_id: true,
-    resource_type: true,
-    resource_id: true,
-    patient_id: true,
-    contact_id: true,
-    guardian: true,
-    address_key: true,
-    last_updated: true,
-    body: true,
-  },
-  fhir_staging_family: { run_id: true, patient_id: true, family_id: true, source: true, family_name: true },
   fhir_link_inferences: { patient_id: true, contact_id: true, authority: true, sort: true, resides_with: true, seen_at: true },
   campaigns: {
     id: true,

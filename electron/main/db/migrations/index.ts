@@ -13,6 +13,7 @@ import * as outboxDrain from './20261203_013_outbox_drain';
 import * as fhirStaging from './20261203_014_fhir_staging';
 import * as searchPairs from './20261203_015_search_pairs';
 import * as primaryLinks from './20261203_016_primary_links';
+import * as fhirStagingFile from './20261205_017_fhir_staging_file';
 
 /**
  * Every migration the app knows, in order. Names are date-prefixed; a database that has run a
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '20261203_014_fhir_staging': fhirStaging,
   '20261203_015_search_pairs': searchPairs,
   '20261203_016_primary_links': primaryLinks,
+  '20261205_017_fhir_staging_file': fhirStagingFile,
 };
