@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseSearchRequest } from '@medplum/core';
 import type { Patient, RelatedPerson } from '@medplum/fhirtypes';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +12,8 @@ import type { App } from '../../electron/main/app';
 import { openDatabase, type OpenedDatabase } from '../../electron/main/db/open';
 import { seedDemoPractice } from '../../electron/main/demo/demoPractice';
 import { stagingFileOf } from '../../electron/main/fhir/stagingFile';
+import type { FhirSyncState } from '../../electron/main/fhir/ingestOps';
+import { verifyAuditChain } from '../../electron/main/audit/verify';
 import { INDEX_STALE_KEY, type PullProgress } from '../../electron/main/sync/pull';
 import { ALL_SCOPES, SmartAuth } from '../support/fhir/smartAuth';
 import { changeRelatedPersonEmail, markDeceased, mergePatients, renamePatient } from '../support/fhir/mutations';
@@ -28,6 +33,7 @@ import { ADA_ADMIN, invokeOk, openTestDesk } from '../support/testDesk';
  * message and the token requests counted.
  */
 
+const repoRoot = path.resolve(import.meta.dirname, '../..');
 const TODAY = '2026-11-22';
 const NOW = new Date('2026-11-22T14:30:00.000Z');
 const CLIENT = 'sunny-pediatrics-desk';
@@ -234,6 +240,59 @@ describe('a load stopped half-way, and a server without _since', () => {
     expect(count(app, 'SELECT count(*) FROM patients')).toBe(onServer.length);
     expect(summary.setAside).toBe(0);
     expect(state()).toMatchObject({ export: null, since: saved.export.manifest.transactionTime });
+  }, 120_000);
+
+  it('goes on after the workstation is killed while the export is staged: the same export, after the last file staged, and a sound file', async () => {
+    const first = await fhirDesk('killed');
+    await register(first);
+    const databaseFile = first.context.sqlite.name;
+    await first.close();
+    desks.splice(desks.indexOf(first), 1);
+    const kickoffs = server.counts.kickoffs;
+    const files = server.counts.files;
+    let held: () => void = () => undefined;
+    const asked = new Promise<void>((resolve) => {
+      let seen = 0;
+      intercept = (url) => {
+        if (!url.pathname.includes('/$export-file/') || ++seen !== 3) return null;
+        // Asked once the first two files are staged (in file order): the workstation dies waiting for the third.
+        resolve();
+        return new Promise<null>((release) => (held = () => release(null)));
+      };
+    });
+    // One process (no tsx CLI wrapper), so SIGKILL reaches the workstation itself.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/support/fhirChild.ts', databaseFile], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = once(child, 'exit');
+    await Promise.race([asked, exited.then(() => Promise.reject(new Error(`the sync process ended before its third file:\n${output}`)))]);
+    child.kill('SIGKILL');
+    await exited;
+    held();
+    intercept = null;
+    expect(output).not.toContain('finished');
+    expect(fs.existsSync(stagingFileOf(databaseFile))).toBe(true);
+
+    const app = await fhirDesk('killed');
+    expect(count(app, 'SELECT count(*) FROM patients')).toBe(0);
+    const manifest = (JSON.parse(app.context.sqlite.prepare(`SELECT value FROM sync_state WHERE key = 'fhir_sync'`).pluck().get() as string) as FhirSyncState)
+      .export!.manifest!;
+    await invokeOk<SyncSummary>(app, 'sync.now');
+    // The same export (no new kick-off), from the third file: the first two were staged before the kill, and
+    // none is asked twice but the one in flight when it came.
+    expect(server.counts.kickoffs).toBe(kickoffs + 1);
+    expect(server.counts.files - files).toBe(manifest.output.length + 1);
+    const onServer = (await search<Patient>('Patient?_count=1000')).filter((p) => !p.link?.some((l) => l.type === 'replaced-by'));
+    expect(count(app, 'SELECT count(*) FROM patients')).toBe(onServer.length);
+    expect(app.context.sqlite.pragma('quick_check', { simple: true })).toBe('ok');
+    expect((await verifyAuditChain(app.context.db, app.context.sqlite)).problem).toBeNull();
+    // Every patient findable: the search terms were built after the resumed load.
+    expect(count(app, 'SELECT count(*) FROM patients p WHERE NOT EXISTS (SELECT 1 FROM search_terms t WHERE t.patient_id = p.id)')).toBe(0);
+    expect(fs.existsSync(stagingFileOf(databaseFile))).toBe(false);
   }, 120_000);
 
   it('another group (or FHIR server) starts afresh: a full export, not an increment of the old one', async () => {

@@ -148,9 +148,9 @@ export function readStagedProgress(sqlite: BetterSqlite3.Database, runId: string
 /**
  * The run is over (applied whole, or its source changed): the staging file detached from this
  * connection and deleted. Every other connection to it must be closed first (the second worker's
- * ends before: fhirSync.ts). A file that cannot be deleted now (another process holds it, on
- * Windows) is only emptied of nothing: its rows belong to a finished run, which no query of a
- * later run reads (every one names its run), and the next run's end deletes it.
+ * ends before: fhirSync.ts). A file that cannot be deleted now (something else holds it open, on
+ * Windows) stays until the next run's end deletes it: its rows belong to a finished run, and no
+ * query of a later run reads them (every one names its run).
  */
 export function dropStaging(sqlite: BetterSqlite3.Database): void {
   if (isAttached(sqlite)) sqlite.exec(`DETACH DATABASE ${STAGING_SCHEMA}`);
