@@ -335,12 +335,12 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
       placeFamilies(sqlite, runId, { config, now: new Date(now).toISOString() }, deskFirst, undefined, turn);
       return null;
     },
-    /** The run is whole: the next increment starts at `since`; its staging emptied; the search terms are current. */
-    /** The FHIR base or group changed: the old run's staged rows go. */
+    /** The FHIR base or group changed: the old run's staging file goes. */
     discard: (_args: { runId: string }): null => {
       clearStaging(sqlite);
       return null;
     },
+    /** The run is whole: the next increment starts at `since`; the search terms are current; then its staging file goes. */
     complete: ({ source, since, lastSyncAt }: { runId: string; source: string; since: string | null; lastSyncAt: string }): null => {
       durable(true);
       turn(() =>
