@@ -129,6 +129,8 @@ interface LoadFigures {
   main: ReturnType<ReturnType<typeof watchMainThread>>;
   /** CPU seconds during the load: this process (main, the job worker and every other thread), and the FHIR server's child process. */
   cpu: { app: number; server: number | null };
+  /** The mirror file after the load: its size and the free pages in it (SQLite never gives them back to the disk), MiB; and whether a staging file is left beside it. */
+  file: { mib: number; freeMib: number; stagingLeft: boolean };
 }
 
 /** An empty desk connected over FHIR as an administrator does it, then Sync now while the clerk works. */
@@ -176,7 +178,14 @@ async function fhirLoad(fhir: FhirServerChild, dir: string, desk: DeskInputs | u
       server: serverCpuBefore === null || serverCpuAfter === null ? null : serverCpuAfter - serverCpuBefore,
     };
     const { sqlite } = app.context;
+    const mib = (pages: number) => (pages * (sqlite.pragma('page_size', { simple: true }) as number)) / 1024 / 1024;
+    const file = {
+      mib: mib(sqlite.pragma('page_count', { simple: true }) as number),
+      freeMib: mib(sqlite.pragma('freelist_count', { simple: true }) as number),
+      stagingLeft: fs.existsSync(`${sqlite.name}-fhir-staging`),
+    };
     return {
+      file,
       summary,
       seconds,
       mirrorRows: PRACTICE_TABLES.reduce((n, table) => n + (sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number), 0),
@@ -264,6 +273,10 @@ export async function benchFhir(options: {
     console.log(
       `  CPU during the FHIR load (${os.availableParallelism()} cores = ${(os.availableParallelism() * load.seconds).toFixed(0)} CPU-s of wall time): this process ${load.cpu.app.toFixed(1)} s (main, the job worker, the desk's calls), ` +
         `the FHIR server's child process ${load.cpu.server === null ? 'not measured' : `${load.cpu.server.toFixed(1)} s`} (its export job, HTTP and files; the direct insert has no server beside it).`,
+    );
+    console.log(
+      `  The mirror file after the load: ${load.file.mib.toFixed(0)} MiB, of which ${load.file.freeMib.toFixed(0)} MiB free pages (SQLite keeps them); ` +
+        `a FHIR staging file left beside it: ${load.file.stagingLeft ? 'yes' : 'no'}.`,
     );
     if (load.summary.setAside > 0) console.log(`  ${load.summary.setAside} records were set aside (see Sync problems): the round trip should set none aside.`);
   } finally {
