@@ -314,6 +314,34 @@ describe('a load stopped half-way, and a server without _since', () => {
     ]);
   }, 60_000);
 
+  it('the group changes while the export is staged: the stopped run ends first, and the new group loads whole over a staging file of its own', async () => {
+    const app = await fhirDesk('switch-mid');
+    await register(app);
+    let held: () => void = () => undefined;
+    const asked = new Promise<void>((resolve) => {
+      let seen = 0;
+      intercept = (url) => {
+        if (!url.pathname.includes('/$export-file/') || ++seen !== 2) return null;
+        resolve();
+        return new Promise<null>((release) => (held = () => release(null)));
+      };
+    });
+    const running = app.invoke('sync.now', {});
+    await asked;
+    const stagingFile = stagingFileOf(app.context.sqlite.name);
+    expect(fs.existsSync(stagingFile)).toBe(true);
+    await invokeOk(app, 'settings.update', { changes: { fhirGroupId: '' } });
+    intercept = null;
+    const second = invokeOk<SyncSummary>(app, 'sync.now');
+    expect((await running).ok).toBe(false);
+    held();
+    await second;
+    const onServer = (await search<Patient>('Patient?_count=1000')).filter((p) => !p.link?.some((l) => l.type === 'replaced-by'));
+    expect(count(app, 'SELECT count(*) FROM patients')).toBe(onServer.length);
+    expect(app.context.sqlite.pragma('quick_check', { simple: true })).toBe('ok');
+    expect(fs.existsSync(stagingFile)).toBe(false);
+  }, 120_000);
+
   it.each([
     ['prepared in the second worker', 'garbage', {}],
     ['prepared where they are written, without a second worker', 'garbage-one-worker', { fhir: { openPrepSession: () => null } }],

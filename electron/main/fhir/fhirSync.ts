@@ -74,7 +74,8 @@ function ingestCaller(
 ): {
   /** `transfer`: buffers handed to the worker without a copy (then unusable here). */
   call: <K extends keyof IngestOps>(op: K, args: Parameters<IngestOps[K]>[0], transfer?: ArrayBuffer[]) => Promise<ReturnType<IngestOps[K]>>;
-  end(): void;
+  /** Ends the session, once its worker has closed its connection (and with it the staging file). */
+  close(): Promise<void>;
 } {
   let session: JobSession | null | undefined;
   let local: IngestOps | undefined;
@@ -86,7 +87,11 @@ function ingestCaller(
       const fn = local[op] as (a: typeof args) => ReturnType<IngestOps[typeof op]>;
       return exclusive(ctx.db, () => fn(args));
     },
-    end: () => session?.end(),
+    close: async () => {
+      if (!session) return;
+      session.end();
+      await session.gone.catch(() => undefined);
+    },
   };
 }
 
@@ -96,8 +101,11 @@ export async function runFhirSync(ctx: AppContext, endpoint: FhirEndpoint, optio
   try {
     return await syncWith(ctx, endpoint, options, ingest.call, prep);
   } finally {
-    prep.end();
-    ingest.end();
+    // Both workers gone before the run is over: the next run (another FHIR source, after a cancel) may delete
+    // the staging file at once, and SQLite must never see a file deleted under a connection still writing it
+    // (a call still in flight when the run stopped would go on writing it, and its journal by name).
+    await prep.close();
+    await ingest.close();
   }
 }
 
@@ -105,24 +113,22 @@ export async function runFhirSync(ctx: AppContext, endpoint: FhirEndpoint, optio
  * The preparing session (opened at the first export file), or null: the writing worker then prepares.
  * `close`: ended for good, once its worker has closed its connection (the staging file it read can go).
  */
-function prepCaller(open: (() => JobSession | null) | undefined): { session(): JobSession | null; end(): void; close(): Promise<void> } {
+function prepCaller(open: (() => JobSession | null) | undefined): { session(): JobSession | null; close(): Promise<void> } {
   let session: JobSession | null | undefined;
-  let closed = false;
-  const end = () => {
-    if (!closed) session?.end();
-    closed = true;
-  };
+  let closing: Promise<void> | null = null;
   return {
     session: () => {
-      if (closed) return null;
+      if (closing !== null) return null;
       session ??= open?.() ?? null;
       return session;
     },
-    end,
-    close: async () => {
-      const ending = closed ? null : session;
-      end();
-      await ending?.gone.catch(() => undefined);
+    close: () => {
+      closing ??= (async () => {
+        if (!session) return;
+        session.end();
+        await session.gone.catch(() => undefined);
+      })();
+      return closing;
     },
   };
 }
