@@ -98,14 +98,19 @@ function ingestCaller(
 export async function runFhirSync(ctx: AppContext, endpoint: FhirEndpoint, options: FhirSyncOptions): Promise<SyncSummary> {
   const ingest = ingestCaller(ctx, options.openSession);
   const prep = prepCaller(options.openPrepSession);
+  let whole = false;
   try {
-    return await syncWith(ctx, endpoint, options, ingest.call, prep);
+    const summary = await syncWith(ctx, endpoint, options, ingest.call, prep);
+    whole = true;
+    return summary;
   } finally {
-    // Both workers gone before the run is over: the next run (another FHIR source, after a cancel) may delete
-    // the staging file at once, and SQLite must never see a file deleted under a connection still writing it
-    // (a call still in flight when the run stopped would go on writing it, and its journal by name).
-    await prep.close();
-    await ingest.close();
+    // A run that stopped early ends only once both workers are gone: the next run (another FHIR source, after a
+    // cancel) may delete the staging file at once, and SQLite must never see a file deleted under a connection
+    // still writing it (a call in flight when the run stopped goes on writing it, and its journal by name). A
+    // whole run deleted the file itself and has nothing in flight: its workers end on their own (the writer's
+    // last WAL checkpoint is not the clerk's wait).
+    const closed = Promise.all([prep.close(), ingest.close()]);
+    if (!whole) await closed;
   }
 }
 
