@@ -108,7 +108,10 @@ async function prepareDemo(ctx: AppContext, options: Exclude<AppConfig['demo'], 
     .selectFrom('patients')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
-  if (n === 0) {
+  // Seeded once: an empty mirror whose demo clerk exists was seeded before (a demo of no families, or one
+  // whose first load has not come yet), and seeding again refused every later start (the clerk's username).
+  const seeded = await ctx.db.selectFrom('clerks').select('id').where('id', '=', DEMO_CLERK_ID).executeTakeFirst();
+  if (n === 0 && seeded === undefined) {
     const summary = seedDemoPractice(ctx.sqlite, { ...options, today: await ctx.today(), now: ctx.now() });
     ctx.settingsChanged(); // the demo wrote its practice name and portal address
     await appendAudit(ctx.db, {

@@ -90,6 +90,22 @@ describe('start-up', () => {
     }
   });
 
+  it('starts again on a demo folder whose mirror is still empty (a demo of no families, its EHR load not come yet)', async () => {
+    const demoOptions = (): StartupOptions => ({ ...options(), app: { ...options().app, demo: { families: 0 } } });
+    for (const visit of [1, 2]) {
+      const started = await startApp(demoOptions());
+      if (!started.ok) throw new Error(`start ${visit}: ${started.message}`);
+      try {
+        expect((await started.app.invoke('auth.state', {})).ok).toBe(true);
+        const seeded = started.app.context.sqlite.prepare("SELECT count(*) FROM audit_log WHERE action = 'demo_seeded'").pluck().get();
+        expect([visit, seeded]).toEqual([visit, 1]);
+      } finally {
+        await started.app.close();
+        started.instanceLock.release();
+      }
+    }
+  });
+
   it('close() stops everything start-up started: the process then ends by itself', async () => {
     // Deliveries, the campaign pacer, backups and the audit monitor all running, as in web mode and Electron.
     const script = temp.file('startAndClose.mts');
