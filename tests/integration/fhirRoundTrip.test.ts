@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeSnapshot } from '../../electron/main/bulk/snapshot';
 import { openDatabase, type OpenedDatabase } from '../../electron/main/db/open';
 import { seedDemoPractice } from '../../electron/main/demo/demoPractice';
-import { assemblePages, clearStaging, stageResources } from '../../electron/main/fhir/ingest';
+import { assemblePages, stageResources } from '../../electron/main/fhir/ingest';
+import { dropStaging } from '../../electron/main/fhir/stagingFile';
 import { applyChangesPage } from '../../electron/main/sync/applyPage';
 import { bulkPrimaryOf, bulkVerdict } from '../../shared/domain/bulkEligibility';
 import type { ContactLink } from '../../shared/domain/contacts';
@@ -61,7 +62,7 @@ beforeAll(async () => {
     applied.rows += counts.rows;
     applied.setAside += counts.setAside;
   }
-  clearStaging(loaded.sqlite);
+  dropStaging(loaded.sqlite);
 }, 120_000);
 
 afterAll(async () => {

@@ -96,6 +96,23 @@ async function register(app: App, scopes = ALL_SCOPES): Promise<void> {
   auth.registerClient(CLIENT, JSON.parse(view.jwks), scopes);
 }
 
+/**
+ * Holds the `nth` export file request until `held()`: `asked` settles when it arrives (the files before it
+ * were staged, in file order). Set as the intercept.
+ */
+function holdExportFile(nth: number): { asked: Promise<void>; held: () => void } {
+  let release: () => void = () => undefined;
+  const asked = new Promise<void>((resolve) => {
+    let seen = 0;
+    intercept = (url) => {
+      if (!url.pathname.includes('/$export-file/') || ++seen !== nth) return null;
+      resolve();
+      return new Promise<null>((answer) => (release = () => answer(null)));
+    };
+  });
+  return { asked, held: () => release() };
+}
+
 async function syncFails(app: App): Promise<string> {
   const result = await app.invoke('sync.now', {});
   if (result.ok) throw new Error('expected Sync now to fail');
@@ -206,16 +223,8 @@ describe('a load stopped half-way, and a server without _since', () => {
     await register(app);
     const kickoffs = server.counts.kickoffs;
     const files = server.counts.files;
-    let held: () => void = () => undefined;
-    const asked = new Promise<void>((resolve) => {
-      let seen = 0;
-      intercept = (url) => {
-        if (!url.pathname.includes('/$export-file/') || ++seen !== 2) return null;
-        resolve();
-        // The desk closes while the second file is on its way.
-        return new Promise<null>((release) => (held = () => release(null)));
-      };
-    });
+    // The desk closes while the second file is on its way.
+    const { asked, held } = holdExportFile(2);
     const running = app.invoke('sync.now', {});
     await asked;
     const state = () => JSON.parse(app.context.sqlite.prepare(`SELECT value FROM sync_state WHERE key = 'fhir_sync'`).pluck().get() as string);
@@ -250,16 +259,8 @@ describe('a load stopped half-way, and a server without _since', () => {
     desks.splice(desks.indexOf(first), 1);
     const kickoffs = server.counts.kickoffs;
     const files = server.counts.files;
-    let held: () => void = () => undefined;
-    const asked = new Promise<void>((resolve) => {
-      let seen = 0;
-      intercept = (url) => {
-        if (!url.pathname.includes('/$export-file/') || ++seen !== 3) return null;
-        // Asked once the first two files are staged (in file order): the workstation dies waiting for the third.
-        resolve();
-        return new Promise<null>((release) => (held = () => release(null)));
-      };
-    });
+    // Asked once the first two files are staged (in file order): the workstation dies waiting for the third.
+    const { asked, held } = holdExportFile(3);
     // One process (no tsx CLI wrapper), so SIGKILL reaches the workstation itself.
     const child = spawn(process.execPath, ['--import', 'tsx', 'tests/support/fhirChild.ts', databaseFile], {
       cwd: repoRoot,
@@ -317,15 +318,7 @@ describe('a load stopped half-way, and a server without _since', () => {
   it('the group changes while the export is staged: the stopped run ends first, and the new group loads whole over a staging file of its own', async () => {
     const app = await fhirDesk('switch-mid');
     await register(app);
-    let held: () => void = () => undefined;
-    const asked = new Promise<void>((resolve) => {
-      let seen = 0;
-      intercept = (url) => {
-        if (!url.pathname.includes('/$export-file/') || ++seen !== 2) return null;
-        resolve();
-        return new Promise<null>((release) => (held = () => release(null)));
-      };
-    });
+    const { asked, held } = holdExportFile(2);
     const running = app.invoke('sync.now', {});
     await asked;
     const stagingFile = stagingFileOf(app.context.sqlite.name);

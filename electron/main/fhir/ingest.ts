@@ -16,7 +16,6 @@
  *       carries `cursorBefore`, the last one `cursorAfter`, so a load stopped half-way is redone.
  *       Links whose Authority, Sort or Resides-with were inferred are written to
  *       fhir_link_inferences as the pages are made.
- *   clearStaging(sqlite)                               the staging file detached and deleted (the run is over).
  *
  * Versions are meta.lastUpdated in milliseconds (mapping.ts), so an older copy never overwrites
  * a newer one. A person with several RelatedPersons (one per child) becomes one contact whose
@@ -28,7 +27,7 @@ import type { ChangesPage, ContactRecord } from '../../../shared/sync/protocol';
 import type { WriteTurn } from '../db/deskTurn';
 import { PULL_CURSOR_KEY } from '../sync/applyPage';
 import { inChunks, placeFamilies } from './households';
-import { attachStaging, dropStaging, indexStaging } from './stagingFile';
+import { attachStaging, indexStaging } from './stagingFile';
 import { prepareResources, type PreparedResources } from './stagePrep';
 import {
   mapAppointment,
@@ -89,11 +88,6 @@ export function writeStaged(sqlite: BetterSqlite3.Database, runId: string, prepa
   for (const { kind, id, problem } of prepared.setAside) setAside.run(kind, id, problem, problemCursor(runId), seenAt);
   for (const row of prepared.rows) upsert.run(runId, ...row);
   return { staged: prepared.rows.length, skipped: prepared.skipped, setAside: prepared.setAside.length };
-}
-
-/** The run is over: its staging file goes (stagingFile.ts dropStaging), at once, whatever it held. */
-export function clearStaging(sqlite: BetterSqlite3.Database): void {
-  dropStaging(sqlite);
 }
 
 const unannounced: WriteTurn = (write) => write();

@@ -7,10 +7,10 @@ import { deskAsksOf, waitForDesk } from '../db/deskTurn';
 import { jobWrites } from '../db/jobWrites';
 import { STAGE_BATCH, type Manifest } from './bulkClient';
 import { LineBatches } from './ndjsonLines';
-import { clearStaging, placedLoadPages, writeAssemblySides, writeStaged, type AssemblySides } from './ingest';
+import { placedLoadPages, writeAssemblySides, writeStaged, type AssemblySides } from './ingest';
 import { prepareBatch, prepareResources, type PreparedBatch, type PreparedResources } from './stagePrep';
 import { placeFamilies } from './households';
-import { attachStaging, indexStaging, readStagedProgress, STAGING_SCHEMA, writeStagedProgress, type StagedProgress } from './stagingFile';
+import { attachStaging, dropStaging, indexStaging, readStagedProgress, STAGING_SCHEMA, writeStagedProgress, type StagedProgress } from './stagingFile';
 
 /**
  * What a FHIR sync asks of its worker thread (a 'sync.apply' session of the job runner, beside
@@ -211,7 +211,7 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
         if (sqlite.pragma(`${STAGING_SCHEMA}.quick_check`, { simple: true }) !== 'ok') throw new Error('staging file damaged');
         progress = readStagedProgress(sqlite, runId);
       } catch {
-        clearStaging(sqlite);
+        dropStaging(sqlite);
         return null;
       }
       return progress && progress.statusUrl === statusUrl ? progress : null;
@@ -337,7 +337,7 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
     },
     /** The FHIR base or group changed: the old run's staging file goes. */
     discard: (_args: { runId: string }): null => {
-      clearStaging(sqlite);
+      dropStaging(sqlite);
       return null;
     },
     /** The run is whole: the next increment starts at `since`; the search terms are current; then its staging file goes. */
@@ -355,7 +355,7 @@ export function fhirIngestOps(sqlite: BetterSqlite3.Database, deskTurn?: SharedA
       );
       // Then the staging file goes (the second worker closed its connection to it before): a crash
       // between leaves a file of a finished run, which the next run's end deletes.
-      clearStaging(sqlite);
+      dropStaging(sqlite);
       return null;
     },
   };

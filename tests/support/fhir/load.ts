@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { assemblePages, clearStaging, stageResources } from '../../../electron/main/fhir/ingest';
+import { assemblePages, stageResources } from '../../../electron/main/fhir/ingest';
+import { dropStaging } from '../../../electron/main/fhir/stagingFile';
 import { applyChangesPage } from '../../../electron/main/sync/applyPage';
 import type { FhirMappingConfig } from '../../../shared/fhir/mappingConfig';
 import { kickOffExport, ndjsonBatches, type BulkManifest } from './bulkReader';
@@ -48,6 +49,6 @@ export async function loadOverFhir(
     load.keptLocal += counts.keptLocal;
     load.appliedAside += counts.setAside;
   }
-  clearStaging(sqlite);
+  dropStaging(sqlite);
   return load;
 }
