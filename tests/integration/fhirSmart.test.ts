@@ -146,6 +146,40 @@ describe('refusals: a clear message and no retry storm', () => {
     expect(auth.tokenRequests).toBe(2);
   });
 
+  it('this computer’s clock 400 days behind the EHR’s: the clock is named, not the key; fixed, Sync now signs in', async () => {
+    await registerDesk();
+    let deskClock = clock - 400 * 86_400_000;
+    const smart = client({ now: () => new Date(deskClock) });
+    const error = await refusal(smart.accessToken());
+    expect(error.problem).toBe('clock');
+    expect(error.permanent).toBe(true);
+    expect(error.message).toContain('this computer’s clock is 400 days behind the EHR’s');
+    expect(error.message).toContain('(this computer: 2025-10-29 15:00 UTC; the EHR: 2026-12-03 15:00 UTC)');
+    expect(error.message).toContain('Set this computer’s date and time');
+    expect(error.message).not.toContain('registered');
+    for (let i = 0; i < 3; i += 1) expect((await refusal(smart.accessToken())).problem).toBe('clock');
+    expect(auth.tokenRequests).toBe(1);
+    // IT sets the clock; the administrator presses Sync now.
+    deskClock = clock;
+    smart.allowRetry();
+    expect((await readPatients((await smart.accessToken()).value)).status).toBe(200);
+    expect(auth.tokenRequests).toBe(2);
+  });
+
+  it('this computer’s clock 2 hours ahead (the assertion would outlive five minutes on the EHR’s clock): the clock is named', async () => {
+    await registerDesk();
+    const error = await refusal(client({ now: () => new Date(clock + 2 * 3_600_000) }).accessToken());
+    expect(error.problem).toBe('clock');
+    expect(error.message).toContain('this computer’s clock is 2 hours ahead of the EHR’s');
+  });
+
+  it('a key the EHR does not know, the clocks 20 s apart: still the key (a small skew is not blamed)', async () => {
+    const { publicKey } = await generateKeyPair('ES384');
+    auth.registerClient(CLIENT, { keys: [{ ...(await exportJWK(publicKey)), kid: 'someone-else', alg: 'ES384' }] });
+    const error = await refusal(client({ now: () => new Date(clock - 20_000) }).accessToken());
+    expect(error.problem).toBe('invalid_client');
+  });
+
   it('a scope the EHR does not grant: invalid_scope, naming the scopes, asked once', async () => {
     await registerDesk(ALL_SCOPES.filter((scope) => scope !== 'system/RelatedPerson.read'));
     const smart = client();

@@ -25,6 +25,12 @@ export const SMART_ALG = 'ES384';
 export const SMART_KEY_SECRET = 'fhirPrivateKey' as const;
 /** The assertion's lifetime: SMART allows at most five minutes. */
 const ASSERTION_SECONDS = 300;
+/**
+ * A refused sign-in blames this computer's clock, not the key, when it is this far from the EHR's
+ * (the token answer's Date header): the EHR checks the assertion's times against its own clock, and
+ * SMART lets an assertion live five minutes, so a clock a minute ahead can already be refused.
+ */
+const CLOCK_SKEW_MS = 30_000;
 /** A token is replaced this long before the EHR says it expires (clock skew, a long page). */
 const REFRESH_MARGIN_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 20_000;
@@ -85,7 +91,7 @@ export async function smartPublicJwks(secrets: SecretStore): Promise<PublicJwks>
 }
 
 /** Why a token could not be had; `problem` for tests and the status bar, the message for the administrator. */
-export type SmartProblem = 'invalid_client' | 'invalid_scope' | 'token_refused' | 'unreachable' | 'discovery' | 'settings';
+export type SmartProblem = 'invalid_client' | 'clock' | 'invalid_scope' | 'token_refused' | 'unreachable' | 'discovery' | 'settings';
 
 export class SmartAuthError extends DeliveryError {
   constructor(
@@ -116,6 +122,34 @@ export interface AccessToken {
   value: string;
   expiresAt: number;
   scopes: string[];
+}
+
+/** "400 days", "3 hours", "12 minutes", "45 seconds": the larger unit once there are two of it. */
+function spanOf(ms: number): string {
+  const units: [string, number][] = [
+    ['day', 86_400_000],
+    ['hour', 3_600_000],
+    ['minute', 60_000],
+  ];
+  for (const [unit, size] of units) if (ms >= 2 * size) return `${Math.round(ms / size)} ${unit}s`;
+  return `${Math.round(ms / 1000)} seconds`;
+}
+
+/**
+ * What the clerk is told when this computer's clock is CLOCK_SKEW_MS or more from the EHR's (its
+ * Date header, `serverDate`), or null (no header, one that is not a date, or the clocks agree).
+ */
+export function clockMessage(serverDate: string | null, nowMs: number): string | null {
+  const server = serverDate === null ? Number.NaN : Date.parse(serverDate);
+  if (!Number.isFinite(server)) return null;
+  const skew = nowMs - server;
+  if (Math.abs(skew) < CLOCK_SKEW_MS) return null;
+  const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  return (
+    `this computer’s clock is ${spanOf(Math.abs(skew))} ${skew < 0 ? 'behind' : 'ahead of'} the EHR’s ` +
+    `(this computer: ${when(nowMs)} UTC; the EHR: ${when(server)} UTC). The EHR accepts a sign-in only within minutes of the time ` +
+    'this computer puts on it. Set this computer’s date and time (or ask IT to), then press Sync now.'
+  );
 }
 
 /** Checks an address from Settings or from the EHR's discovery document. */
@@ -321,6 +355,11 @@ export class SmartClient {
       );
     }
     const code = typeof json.error === 'string' ? json.error : '';
+    const clock = clockMessage(answer.headers.get('date'), this.now());
+    if (clock && code !== 'invalid_scope') {
+      // Worded before the key: re-registering a key would not help, and the administrator would be sent the wrong way.
+      throw new SmartAuthError('clock', `The EHR at ${host} refused this desk’s sign-in, and ${clock}`, true);
+    }
     if (code === 'invalid_scope') {
       throw new SmartAuthError(
         'invalid_scope',

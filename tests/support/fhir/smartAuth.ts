@@ -171,7 +171,9 @@ export class SmartAuth {
     }
     if (req.method === 'POST' && path === TOKEN_PATH) {
       const answer = await this.token(new URLSearchParams(body), `${origin}${TOKEN_PATH}`);
-      return jsonAnswer(answer.status, answer.body);
+      // The server's clock, as any HTTP server sends it: the one the assertion was checked against.
+      const json = jsonAnswer(answer.status, answer.body);
+      return { ...json, headers: { ...json.headers, date: new Date(this.now()).toUTCString() } };
     }
     if (req.method === 'POST' && path === CLIENTS_PATH) {
       try {
