@@ -1,4 +1,5 @@
 import { DeliveryError, unreachable } from '../lib/deliveryError';
+import { CertificateRefused, certificateProblem } from '../lib/certificateProblem';
 import { linkedSignal, readCappedText, retryAfterMs, SyncCancelled } from '../sync/http';
 import type { SmartClient } from './smart';
 
@@ -87,9 +88,11 @@ export async function fhirFetch(endpoint: FhirEndpoint, url: URL, headers: Recor
         redirect: 'manual',
         signal: linked.signal,
       });
-    } catch {
+    } catch (error) {
       done();
       if (endpoint.signal?.aborted) throw new SyncCancelled();
+      const certificate = certificateProblem(error, url.host);
+      if (certificate) throw new CertificateRefused(`${certificate} Nothing was lost: sync continues where it stopped.`);
       throw unreachable(`The EHR's FHIR server at ${url.host} could not be reached; working offline. Nothing was lost: sync continues where it stopped.`);
     }
     touch();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { cleanText } from '../../../shared/domain/textHygiene';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../lib/backoff';
+import { certificateProblem } from '../lib/certificateProblem';
 import { DeliveryError } from '../lib/deliveryError';
 import type { SecretStore } from '../secrets/secretStore';
 import { linkedSignal, readCappedText, retryAfterMs, SyncCancelled } from '../sync/http';
@@ -91,7 +92,7 @@ export async function smartPublicJwks(secrets: SecretStore): Promise<PublicJwks>
 }
 
 /** Why a token could not be had; `problem` for tests and the status bar, the message for the administrator. */
-export type SmartProblem = 'invalid_client' | 'clock' | 'invalid_scope' | 'token_refused' | 'unreachable' | 'discovery' | 'settings';
+export type SmartProblem = 'invalid_client' | 'clock' | 'certificate' | 'invalid_scope' | 'token_refused' | 'unreachable' | 'discovery' | 'settings';
 
 export class SmartAuthError extends DeliveryError {
   constructor(
@@ -175,8 +176,10 @@ async function smallRequest(
     let response: Response;
     try {
       response = await fetchFn(url, { ...init, redirect: 'manual', signal: linked.signal });
-    } catch {
+    } catch (error) {
       if (signal?.aborted) throw new SyncCancelled();
+      const certificate = certificateProblem(error, url.host);
+      if (certificate) throw new SmartAuthError('certificate', `${certificate} Sync tries again later.`, false);
       throw new SmartAuthError('unreachable', `The EHR’s sign-in service at ${url.host} could not be reached; working offline. Sync tries again later.`, false);
     }
     if (response.status >= 300 && response.status < 400) {
@@ -216,6 +219,8 @@ export class SmartClient {
   private refused: SmartAuthError | null = null;
   private failures = 0;
   private notBefore = 0;
+  /** The last refusal that is tried again after the backoff (what the wait is said to be for). */
+  private lastFailure: SmartAuthError | null = null;
   /** Token requests sent (the tests count them: no retry storm). */
   requests = 0;
 
@@ -244,6 +249,15 @@ export class SmartClient {
     if (this.token && this.token.expiresAt - REFRESH_MARGIN_MS > this.now()) return this.token;
     if (this.refused) throw this.refused;
     const wait = this.notBefore - this.now();
+    if (wait > 0 && this.lastFailure?.problem === 'certificate') {
+      // Still the certificate, as far as anyone knows: said again, not "could not be reached".
+      throw new SmartAuthError(
+        'certificate',
+        this.lastFailure.message.replace(/ Sync tries again later\.$/, ` The next try is in ${Math.ceil(wait / 1000)} seconds.`),
+        false,
+        wait,
+      );
+    }
     if (wait > 0) {
       throw new SmartAuthError(
         'unreachable',
@@ -255,12 +269,14 @@ export class SmartClient {
     try {
       this.token = await this.requestToken(signal);
       this.failures = 0;
+      this.lastFailure = null;
       return this.token;
     } catch (error) {
       if (error instanceof SmartAuthError) {
         if (error.permanent) this.refused = error;
         else if (!signal?.aborted) {
           this.failures += 1;
+          this.lastFailure = error;
           this.notBefore = this.now() + (error.retryAfterMs ?? backoffDelay(this.failures, this.config.backoff ?? DEFAULT_BACKOFF));
         }
       }

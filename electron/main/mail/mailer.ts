@@ -4,6 +4,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import { shownEmail } from '../../../shared/domain/contactQuality';
 import { checkMailbox, emailProblemWords } from '../../../shared/domain/email';
 import { DeliveryError, unreachable } from '../lib/deliveryError';
+import { CertificateRefused, certificateProblem } from '../lib/certificateProblem';
 import { writeMailDrop } from './mailDrop';
 import { renderWelcome, type WelcomeMessage } from './welcomeTemplate';
 
@@ -255,6 +256,8 @@ export function classifySmtpError(err: unknown, where: { host: string; port: num
   if (responseCode !== null && responseCode >= 400) {
     return new DeliveryError(`The mail server ${server} asked to try again later (${responseCode}). The email stays queued.`, false, retryHint(e.response));
   }
+  const certificate = certificateProblem(e, server);
+  if (certificate) return new CertificateRefused(`${certificate} The email stays queued.`);
   const systemCode = typeof e.originalCode === 'string' && CONNECTION_CODES.has(e.originalCode) ? e.originalCode : code;
   if (CONNECTION_CODES.has(code) || CONNECTION_CODES.has(systemCode)) {
     return unreachable(`The mail server ${server} could not be reached (${systemCode}). The email stays queued.`);

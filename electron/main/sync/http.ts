@@ -3,6 +3,7 @@ import { cleanText } from '../../../shared/domain/textHygiene';
 import { MAX_RETRY_AFTER_MS } from '../lib/backoff';
 import { DeliveryError, unreachable } from '../lib/deliveryError';
 import { yieldToEventLoop } from '../lib/pacing';
+import { CertificateRefused, certificateProblem } from '../lib/certificateProblem';
 
 /**
  * Every request to the practice system goes through syncRequest: no redirect is ever followed,
@@ -39,11 +40,23 @@ export function retryAfterMs(header: string | null | undefined, now = Date.now()
   return Math.min(Math.max(0, at - now), MAX_RETRY_AFTER_MS);
 }
 
-/** The network failed or timed out: the caller words it (offline, queued). */
+/**
+ * The network failed or timed out: the caller words it (offline, queued). `certificate`: the
+ * connection was refused over the server's certificate instead (lib/certificateProblem.ts), worded
+ * for the desk: not offline, and not fixed by waiting for the network.
+ */
 export class SyncUnreachable extends Error {
-  constructor(readonly host: string) {
-    super(`The practice system at ${host} could not be reached.`);
+  constructor(
+    readonly host: string,
+    readonly certificate: string | null = null,
+  ) {
+    super(certificate ?? `The practice system at ${host} could not be reached.`);
     this.name = 'SyncUnreachable';
+  }
+
+  /** What the caller throws: `offline` (the network, retried when it is back) unless a certificate refused it. */
+  toDeliveryError(offline: string, after: string): DeliveryError {
+    return this.certificate === null ? unreachable(offline) : new CertificateRefused(`${this.certificate} ${after}`);
   }
 }
 
@@ -224,10 +237,10 @@ async function send(endpoint: SyncEndpoint, request: SyncRequest, url: URL, head
       redirect: 'manual',
       signal,
     });
-  } catch {
+  } catch (error) {
     if (request.signal?.aborted) throw new SyncCancelled();
-    // Refused, reset, DNS, TLS or the timeout.
-    throw new SyncUnreachable(url.host);
+    // Refused, reset, DNS, TLS or the timeout; a refused certificate is said as such.
+    throw new SyncUnreachable(url.host, certificateProblem(error, url.host));
   }
   const date = response.headers.get('date');
   if (date && endpoint.observeServerDate) {
@@ -329,7 +342,10 @@ export async function postDelivery(
     });
   } catch (error) {
     if (error instanceof SyncUnreachable) {
-      throw unreachable(`The practice system at ${error.host} could not be reached. The item stays queued and is sent when it is back.`);
+      throw error.toDeliveryError(
+        `The practice system at ${error.host} could not be reached. The item stays queued and is sent when it is back.`,
+        'The item stays queued and is tried again.',
+      );
     }
     throw error;
   }

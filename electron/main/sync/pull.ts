@@ -4,7 +4,8 @@ import { MAX_PAGE_LIMIT, SYNC_PATHS } from '../../../shared/sync/protocol';
 import type { AppContext } from '../context';
 import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
-import { DeliveryError, unreachable } from '../lib/deliveryError';
+import { DeliveryError } from '../lib/deliveryError';
+import { CertificateRefused } from '../lib/certificateProblem';
 import { HereWriter, WorkerWriter, type PullWriter } from './pullWriter';
 import { buildDeferredTerms } from '../search/deferredTerms';
 import { INDEX_STALE_KEY, PULL_CURSOR_KEY } from './applyPage';
@@ -257,7 +258,8 @@ async function pullWith(
       try {
         bytes = await next.bytes;
       } catch (error) {
-        if (error instanceof DeliveryError && !error.permanent && !(error instanceof SyncCancelled)) {
+        // A certificate this computer refused (its clock, the server's renewal) is not a network that is down.
+        if (error instanceof DeliveryError && !error.permanent && !(error instanceof SyncCancelled) && !(error instanceof CertificateRefused)) {
           await exclusive(ctx.db, () => writeState(ctx.sqlite, ONLINE_KEY, 'false'));
         }
         throw error;
@@ -350,7 +352,7 @@ async function fetchPage(ctx: AppContext, conn: SyncConnection, cursor: string, 
   } catch (error) {
     if (error instanceof SyncUnreachable) {
       // Refused, reset, DNS, TLS or the 30-second timeout (while connecting or reading the body).
-      throw unreachable(`The practice system at ${error.host} could not be reached; working offline. Nothing was lost.`);
+      throw error.toDeliveryError(`The practice system at ${error.host} could not be reached; working offline. Nothing was lost.`, 'Nothing was lost.');
     }
     throw error;
   }
