@@ -170,7 +170,7 @@ describe('refusals: a clear message and no retry storm', () => {
     await registerDesk();
     const error = await refusal(client({ now: () => new Date(clock + 2 * 3_600_000) }).accessToken());
     expect(error.problem).toBe('clock');
-    expect(error.message).toContain('this computer’s clock is 2 hours ahead of the EHR’s');
+    expect(error.message).toContain('this computer’s clock is 2 h ahead of the EHR’s');
   });
 
   it('a key the EHR does not know, the clocks 20 s apart: still the key (a small skew is not blamed)', async () => {

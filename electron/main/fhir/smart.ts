@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { describeDuration } from '../../../shared/domain/clockSkew';
 import { cleanText } from '../../../shared/domain/textHygiene';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../lib/backoff';
 import { certificateProblem } from '../lib/certificateProblem';
@@ -125,17 +126,6 @@ export interface AccessToken {
   scopes: string[];
 }
 
-/** "400 days", "3 hours", "12 minutes", "45 seconds": the larger unit once there are two of it. */
-function spanOf(ms: number): string {
-  const units: [string, number][] = [
-    ['day', 86_400_000],
-    ['hour', 3_600_000],
-    ['minute', 60_000],
-  ];
-  for (const [unit, size] of units) if (ms >= 2 * size) return `${Math.round(ms / size)} ${unit}s`;
-  return `${Math.round(ms / 1000)} seconds`;
-}
-
 /**
  * What the clerk is told when this computer's clock is CLOCK_SKEW_MS or more from the EHR's (its
  * Date header, `serverDate`), or null (no header, one that is not a date, or the clocks agree).
@@ -147,7 +137,7 @@ export function clockMessage(serverDate: string | null, nowMs: number): string |
   if (Math.abs(skew) < CLOCK_SKEW_MS) return null;
   const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
   return (
-    `this computer’s clock is ${spanOf(Math.abs(skew))} ${skew < 0 ? 'behind' : 'ahead of'} the EHR’s ` +
+    `this computer’s clock is ${describeDuration(Math.abs(skew))} ${skew < 0 ? 'behind' : 'ahead of'} the EHR’s ` +
     `(this computer: ${when(nowMs)} UTC; the EHR: ${when(server)} UTC). The EHR accepts a sign-in only within minutes of the time ` +
     'this computer puts on it. Set this computer’s date and time (or ask IT to), then press Sync now.'
   );

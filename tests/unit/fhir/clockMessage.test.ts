@@ -13,11 +13,11 @@ describe('clockMessage', () => {
     expect(clockMessage('yesterday, more or less', at)).toBeNull();
   });
 
-  it('names the difference in the largest unit there are two of, and which way', () => {
-    expect(clockMessage(SERVER, at + 31_000)).toContain('clock is 31 seconds ahead of the EHR’s');
-    expect(clockMessage(SERVER, at - 90_000)).toContain('clock is 90 seconds behind the EHR’s');
+  it('names the difference as the status bar’s clock warning does, and which way', () => {
+    expect(clockMessage(SERVER, at + 31_000)).toContain('clock is 1 minute ahead of the EHR’s');
+    expect(clockMessage(SERVER, at - 90_000)).toContain('clock is 2 minutes behind the EHR’s');
     expect(clockMessage(SERVER, at - 12 * 60_000)).toContain('clock is 12 minutes behind');
-    expect(clockMessage(SERVER, at + 3 * 3_600_000)).toContain('clock is 3 hours ahead of');
+    expect(clockMessage(SERVER, at + 3 * 3_600_000)).toContain('clock is 3 h ahead of');
     expect(clockMessage(SERVER, at - 400 * 86_400_000)).toContain('clock is 400 days behind');
   });
 });
