@@ -215,6 +215,12 @@ export interface StatusInfo {
    */
   clockSkewMs: number | null;
   /**
+   * How far this computer's clock is before work this desk already recorded (its audit log since
+   * the practice system last agreed with the clock), in ms, when over 10 minutes; else null. The
+   * clock went back: issuing is refused until it is set right (electron/main/sync/clockOffset.ts).
+   */
+  clockBehindRecordsMs: number | null;
+  /**
    * Heavy jobs (issue 14): the ones running, and those this session ran or resumed after a
    * restart, newest first (the status bar shows their progress and how they ended).
    */

@@ -21,6 +21,12 @@ export function describeDuration(ms: number): string {
   return `${days.toLocaleString('en-US')} days`;
 }
 
+/** The status bar's words for a clock that went back (StatusInfo.clockBehindRecordsMs), or null. */
+export function clockBehindRecordsWarning(behindMs: number | null): string | null {
+  if (behindMs === null || !Number.isFinite(behindMs) || behindMs <= 0) return null;
+  return `This computer's clock is ${describeDuration(behindMs)} behind work this desk already recorded: fix the clock (PIN expiry dates depend on it).`;
+}
+
 /**
  * `skewMs` = this computer's clock minus the practice system's. Null when there is nothing to say
  * (unknown, or within CLOCK_SKEW_WARN_MS).

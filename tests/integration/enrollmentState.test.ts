@@ -7,6 +7,8 @@ import { CLOCK_OFFSET_KEY } from '../../electron/main/sync/clockOffset';
 import { LOPEZ_CHILDREN, insertAppointment, insertFamilies, type ContactFixture, type FamilyFixture } from '../support/fixtures';
 import { loadReview, openIssuingDesk, planFamily, reviewAndIssue } from '../support/issue';
 import { makeTempDir } from '../support/tempDir';
+import { startChangeFeed } from '../support/changeFeed';
+import { waitFor } from '../support/waitFor';
 
 /** Issue 10: one portal account per guardian across visits, tabs, desks and processes. */
 
@@ -358,6 +360,55 @@ describe('the clock', () => {
     const { result } = await reviewAndIssue(app, 'f-lopez');
     expect(result).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining('would already be expired') } });
     expect(count('SELECT count(*) FROM pins')).toBe(0);
+  });
+});
+
+describe('a clock that went back before work this desk recorded (offline: no practice system to say so)', () => {
+  const DAY = 86_400_000;
+  const status = async () => {
+    const answer = await app.invoke('status.get', {});
+    if (!answer.ok) throw new Error(answer.error.message);
+    return answer.value as { clockBehindRecordsMs: number | null };
+  };
+
+  it('400 days back: issuing is refused with both times and the fix, the status bar says it; 5 minutes back (an NTP correction) issues', async () => {
+    insertFamilies(app.context.sqlite, [LOPEZ]);
+    const recorded = clock.toISOString();
+    // The desk recorded work at 15:00 (its clerk's sign-in); then the clock battery died.
+    clock = new Date(clock.getTime() - 400 * DAY);
+    const { result } = await reviewAndIssue(app, 'f-lopez');
+    expect(result).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    const message = result.ok ? '' : result.error.message;
+    expect(message).toContain(
+      `This computer's clock says 2025-10-29 15:00 UTC, 400 days before work this desk already recorded (${recorded.slice(0, 16).replace('T', ' ')} UTC)`,
+    );
+    expect(message).toContain('Set the date and time');
+    expect(count('SELECT count(*) FROM pins')).toBe(0);
+    expect(count('SELECT count(*) FROM outbox')).toBe(0);
+    expect((await status()).clockBehindRecordsMs).toBe(400 * DAY);
+
+    clock = new Date(Date.parse(recorded) - 5 * 60_000);
+    expect((await status()).clockBehindRecordsMs).toBeNull();
+    expect((await reviewAndIssue(app, 'f-lopez')).result.ok).toBe(true);
+  });
+
+  it('a clock that was 100 days ahead and is set right: refused until the practice system confirms the time, then issues', async () => {
+    insertFamilies(app.context.sqlite, [LOPEZ]);
+    const right = clock;
+    clock = new Date(right.getTime() + 100 * DAY);
+    await signInAs(app.context, 'k1'); // work recorded while the clock was ahead
+    clock = right;
+    expect((await reviewAndIssue(app, 'f-lopez')).result).toMatchObject({ ok: false, error: { message: expect.stringContaining('press Sync now once') } });
+
+    // A pull: the practice system's Date header agrees with this computer's clock.
+    const feed = await startChangeFeed({ token: 'token-1', pages: [], now: () => clock });
+    try {
+      await app.deliveries.pulls.pull({ baseUrl: feed.baseUrl, token: 'token-1' });
+    } finally {
+      await feed.close();
+    }
+    await waitFor(async () => (await status()).clockBehindRecordsMs === null, { what: 'the practice system’s confirmation of the clock' });
+    expect((await reviewAndIssue(app, 'f-lopez')).result.ok).toBe(true);
   });
 });
 

@@ -12,7 +12,8 @@ import { AppError } from '../errors';
 import { reviewDigest } from '../families/enrollmentFacts';
 import { loadFamily } from '../families/familyService';
 import { newOutboxRow, type PinEmailPayload } from '../outbox/payloads';
-import { readClockSkew } from '../sync/clockOffset';
+import { clockBehindRecords, readClockSkew } from '../sync/clockOffset';
+import { describeDuration } from '../../../shared/domain/clockSkew';
 import { packetForBatch } from './packet';
 import { pinFingerprint } from './pinSecrets';
 import type { PreparedPin, PreparedPins } from './preparedPins';
@@ -273,9 +274,20 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
 
 /**
  * A machine clock far behind the practice system's would issue PINs that are already expired by
- * the portal's clock (issue 11). The last sync's Date header gives the offset, when known.
+ * the portal's clock (issue 11). The last sync's Date header gives the offset, when known; a clock
+ * that went back before work this desk recorded is refused as well, offline too (clockBehindRecords).
  */
 async function refuseExpiredOnArrival(ctx: AppContext, expiresAt: string): Promise<void> {
+  const behind = await clockBehindRecords(ctx);
+  if (behind) {
+    const shown = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+    throw new AppError(
+      'conflict',
+      `This computer's clock says ${shown(ctx.now().toISOString())}, ${describeDuration(behind.behindMs)} before work this desk already recorded (${shown(behind.recordedAt)}): ` +
+        'its clock has gone back, and PINs issued now would carry wrong dates. Set the date and time (Windows: Settings > Time), then issue. ' +
+        'If the clock is right now (it was ahead before), press Sync now once: the practice system confirms the time.',
+    );
+  }
   const skewMs = await readClockSkew(ctx);
   const trustedNow = ctx.now().getTime() - (skewMs ?? 0);
   if (Date.parse(expiresAt) <= trustedNow) {

@@ -1,7 +1,7 @@
 import type { StatusInfo } from '../../../shared/api';
 import { currentClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
-import { readClockSkew } from '../sync/clockOffset';
+import { clockBehindRecords, readClockSkew } from '../sync/clockOffset';
 
 /** The status bar's figures: connectivity, outbox backlog, last sync, who is signed in. */
 export async function readStatus(
@@ -24,6 +24,7 @@ export async function readStatus(
     lastSyncAt: lastSync?.value ?? null,
     clerk: await currentClerk(ctx),
     clockSkewMs: await readClockSkew(ctx),
+    clockBehindRecordsMs: (await clockBehindRecords(ctx))?.behindMs ?? null,
     ...deliveries,
   };
 }

@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import { CLOCK_SKEW_WARN_MS } from '../../../shared/domain/clockSkew';
 import type { AppContext } from '../context';
 
 /** sync_state: the practice system's clock minus this computer's, in ms, from the last sync's Date header. */
@@ -11,15 +13,42 @@ export const CLOCK_OFFSET_KEY = 'clock_offset_ms';
  */
 const NOISE_MS = 2_000;
 
+/**
+ * sync_state: the last time the practice system's clock agreed with this computer's (within
+ * CLOCK_SKEW_WARN_MS), as JSON { at: this computer's time, auditId: the newest audit entry then }.
+ * Audit entries written after it are the evidence that this computer's clock has gone back
+ * (clockBehindRecords); those before it were written by a clock that may have been wrong, and was
+ * right since.
+ */
+export const CLOCK_CONFIRMED_KEY = 'clock_confirmed';
+/** A confirmation is written at most this often (every answer of a sync would confirm it again). */
+const CONFIRM_EVERY_MS = 60_000;
+/** A clock this far before work already recorded is said to have gone back: NTP's small corrections are not. */
+export const CLOCK_BACK_TOLERANCE_MS = 10 * 60_000;
+
 /** Writes the offset (the delivery runtime owns one, for the pull and the deliveries alike). */
 export class ClockOffsetRecorder {
   private lastWritten: number | undefined;
+  /** monotonicMs() of the last confirmation written. */
+  private lastConfirmed: number | undefined;
 
   constructor(private readonly ctx: AppContext) {}
+
+  /** The server's clock agrees (within CLOCK_SKEW_WARN_MS): noted now and then (confirmClock). */
+  private confirm(offset: number): void {
+    if (Math.abs(offset) >= CLOCK_SKEW_WARN_MS) return;
+    const now = this.ctx.monotonicMs();
+    if (this.lastConfirmed !== undefined && now - this.lastConfirmed < CONFIRM_EVERY_MS) return;
+    this.lastConfirmed = now;
+    void confirmClock(this.ctx).catch(() => {
+      this.lastConfirmed = undefined;
+    });
+  }
 
   record(serverDate: Date): void {
     const offset = serverDate.getTime() - this.ctx.now().getTime();
     if (!Number.isFinite(offset)) return;
+    this.confirm(offset);
     if (this.lastWritten !== undefined && Math.abs(this.lastWritten - offset) < NOISE_MS) return;
     this.lastWritten = offset;
     const value = String(Math.round(offset));
@@ -32,6 +61,52 @@ export class ClockOffsetRecorder {
         this.lastWritten = undefined;
       });
   }
+}
+
+/**
+ * The practice system's clock agrees with this one: noted with the newest audit entry (at most
+ * once a CONFIRM_EVERY_MS). A clock that was ahead and has been set right is then no longer held
+ * to the times it wrote before.
+ */
+function confirmClock(ctx: AppContext): Promise<unknown> {
+  const at = ctx.now().toISOString();
+  return sql`INSERT INTO sync_state (key, value)
+      SELECT ${CLOCK_CONFIRMED_KEY}, json_object('at', ${at}, 'auditId', coalesce(max(id), 0)) FROM audit_log WHERE true
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value`.execute(ctx.db);
+}
+
+/** How far this computer's clock is behind work this desk already recorded. */
+export interface ClockBehind {
+  /** The latest time among the audit entries since the clock was last confirmed (ISO). */
+  recordedAt: string;
+  behindMs: number;
+}
+
+/**
+ * Null, or how far this computer's clock is before the latest audit entry written since the
+ * practice system last confirmed it (all entries, if it never did), when that is more than
+ * CLOCK_BACK_TOLERANCE_MS. A clock that went back (a dead clock battery, a hand-set date) would
+ * issue PINs dated in the past, offline too, where the practice system's clock cannot say so.
+ */
+export async function clockBehindRecords(ctx: AppContext): Promise<ClockBehind | null> {
+  const confirmed = await ctx.db.selectFrom('sync_state').select('value').where('key', '=', CLOCK_CONFIRMED_KEY).executeTakeFirst();
+  let since = 0;
+  try {
+    const parsed = confirmed ? (JSON.parse(confirmed.value) as { auditId?: unknown }) : null;
+    if (typeof parsed?.auditId === 'number' && Number.isSafeInteger(parsed.auditId)) since = parsed.auditId;
+  } catch {
+    // An unreadable confirmation counts as none: every entry is evidence.
+  }
+  const latest = await ctx.db
+    .selectFrom('audit_log')
+    .select((eb) => eb.fn.max('at').as('at'))
+    .where('id', '>', since)
+    .executeTakeFirst();
+  const recordedAt = latest?.at ?? null;
+  const recorded = recordedAt === null ? Number.NaN : Date.parse(recordedAt);
+  if (!Number.isFinite(recorded)) return null;
+  const behindMs = recorded - ctx.now().getTime();
+  return behindMs > CLOCK_BACK_TOLERANCE_MS ? { recordedAt: recordedAt!, behindMs } : null;
 }
 
 /** This computer's clock minus the practice system's (ms), or null before any answer. */

@@ -1,6 +1,6 @@
 import { useEffect, useRef, type RefObject } from 'react';
 import type { StatusInfo } from '../../../shared/api';
-import { clockSkewWarning } from '../../../shared/domain/clockSkew';
+import { clockBehindRecordsWarning, clockSkewWarning } from '../../../shared/domain/clockSkew';
 import { connectionLabel } from '../../../shared/domain/connection';
 import { jobLabel } from '../../../shared/jobs/jobs';
 import { call } from '../api/client';
@@ -48,7 +48,8 @@ function useStatusBarHeight(bar: RefObject<HTMLElement | null>) {
 export function StatusBar() {
   const { status, session, refreshStatus } = useSession();
   const go = useNavigation((s) => s.go);
-  const clockWarning = clockSkewWarning(status?.clockSkewMs ?? null);
+  // The practice system's clock says more than this desk's records; the records speak when it cannot (offline).
+  const clockWarning = clockSkewWarning(status?.clockSkewMs ?? null) ?? clockBehindRecordsWarning(status?.clockBehindRecordsMs ?? null);
   const bar = useRef<HTMLElement>(null);
   const connection = connectionLabel({
     syncConfigured: status?.syncConfigured ?? false,
