@@ -40,6 +40,7 @@ import type { DeliverersOf } from './outbox/worker';
 import { patientHandlers } from './patients/patientHandlers';
 import { pinHandlers } from './pins/pinHandlers';
 import { loadPinKey } from './pins/pinSecrets';
+import { ClockOffsetRecorder } from './sync/clockOffset';
 import { PreparedPins } from './pins/preparedPins';
 import { searchHandlers } from './search/searchHandlers';
 import { prepareDataFolder } from './secrets/dataFolder';
@@ -177,7 +178,10 @@ export async function createApp(config: AppConfig): Promise<App> {
   // Heavy jobs in worker threads (issue 14): the importer's apply, and a pull's page writes.
   const jobs = new JobRunner(ctx, { databaseFile: config.databaseFile, nativeBinding: config.nativeBinding, deskTurn: opened.deskTurn.buffer });
   const openSyncSession = () => jobs.openSession({ kind: 'sync.apply', jobId: randomUUID() });
+  // The servers' clocks (the practice system's and the EHR's Date headers), for the clock checks of issuing and the status bar.
+  const clockOffset = new ClockOffsetRecorder(ctx);
   const deliveries = new DeliveryRuntime(ctx, {
+    clockOffset,
     jobsWriting: () => opened.deskTurn.jobsWriting() || opened.deskTurn.workerWriting(),
     // A large pull is a job: its run record, its pages written in a worker session, cancelled from the status bar.
     jobs: {
@@ -189,6 +193,7 @@ export async function createApp(config: AppConfig): Promise<App> {
       secrets,
       openSession: openSyncSession,
       openPrepSession: () => jobs.openSession({ kind: 'fhir.prep', jobId: randomUUID() }),
+      observeServerDate: (serverDate) => clockOffset.record(serverDate),
       ...config.fhir,
     }),
     secrets,

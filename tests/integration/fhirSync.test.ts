@@ -14,6 +14,7 @@ import { seedDemoPractice } from '../../electron/main/demo/demoPractice';
 import { stagingFileOf } from '../../electron/main/fhir/stagingFile';
 import type { FhirSyncState } from '../../electron/main/fhir/ingestOps';
 import { verifyAuditChain } from '../../electron/main/audit/verify';
+import { appendAudit } from '../../electron/main/audit/audit';
 import { INDEX_STALE_KEY, type PullProgress } from '../../electron/main/sync/pull';
 import { ALL_SCOPES, SmartAuth } from '../support/fhir/smartAuth';
 import { changeRelatedPersonEmail, markDeceased, mergePatients, renamePatient } from '../support/fhir/mutations';
@@ -22,6 +23,7 @@ import { startFhirServer, type FhirServer } from '../support/fhir/server';
 import type { Answer } from '../support/portal/http';
 import { termsBesideFullReindex } from '../support/searchIndex';
 import { makeTempDir } from '../support/tempDir';
+import { waitFor } from '../support/waitFor';
 import { ADA_ADMIN, invokeOk, openTestDesk } from '../support/testDesk';
 
 /**
@@ -473,6 +475,21 @@ describe('a load stopped half-way, and a server without _since', () => {
     });
     expect(summary.rows).toBeLessThan(20);
   }, 60_000);
+});
+
+describe('the EHR’s clock', () => {
+  it('a desk whose clock ran 100 days ahead and was set right: the Sync now its issue refusal asks for, over FHIR, confirms the clock', async () => {
+    const app = await fhirDesk('clock-confirmed');
+    await register(app);
+    // Work recorded while the clock was 100 days ahead (a sign-in), then the clock set right.
+    await appendAudit(app.context.db, { action: 'sign_in', clerkId: null, workstation: 'desk-1', at: new Date(Date.now() + 100 * 86_400_000) });
+    const behind = async () => (await invokeOk<StatusInfo>(app, 'status.get', {})).clockBehindRecordsMs;
+    expect(await behind()).toBeGreaterThan(99 * 86_400_000);
+    await invokeOk<SyncSummary>(app, 'sync.now', {});
+    // The EHR's Date headers (its token and FHIR answers) agree with this computer's clock.
+    await waitFor(async () => (await behind()) === null, { what: 'the EHR’s confirmation of the clock' });
+    expect(count(app, `SELECT count(*) FROM sync_state WHERE key = 'clock_confirmed'`)).toBe(1);
+  });
 });
 
 describe('authorization failures: a message for the administrator and no retry storm', () => {

@@ -96,6 +96,7 @@ export async function fhirFetch(endpoint: FhirEndpoint, url: URL, headers: Recor
       throw unreachable(`The EHR's FHIR server at ${url.host} could not be reached; working offline. Nothing was lost: sync continues where it stopped.`);
     }
     touch();
+    if (response.status < 400) endpoint.smart.observeDate(response.headers.get('date'));
     const answer: FhirAnswer = { status: response.status, headers: response.headers, response, touch, done };
     if (response.status === 401) await drop(answer);
     return answer;

@@ -27,6 +27,8 @@ export interface FhirSourceOptions {
   fetch?: typeof fetch;
   /** Waits between export status polls (tests give a short one; the server's Retry-After is still the upper bound). */
   wait?: Wait;
+  /** Told the EHR's clock (the Date header of its token and FHIR answers): sync/clockOffset.ts. */
+  observeServerDate?: (serverDate: Date) => void;
 }
 
 type FhirSettings = Pick<Settings, 'fhirBaseUrl' | 'fhirClientId' | 'fhirScopes' | 'fhirTokenUrl' | 'fhirGroupId'>;
@@ -58,6 +60,7 @@ export class FhirSource {
           tokenUrl: settings.fhirTokenUrl,
           fetch: this.options.fetch,
           now: () => this.ctx.now(),
+          observeServerDate: this.options.observeServerDate,
         },
         this.options.secrets,
       );

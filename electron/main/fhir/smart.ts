@@ -118,6 +118,8 @@ export interface SmartConfig {
   fetch?: typeof fetch;
   now?: () => Date;
   backoff?: BackoffPolicy;
+  /** Told the EHR's clock from the Date header of the answers that were not refusals (sync/clockOffset.ts). */
+  observeServerDate?: (serverDate: Date) => void;
 }
 
 export interface AccessToken {
@@ -221,6 +223,12 @@ export class SmartClient {
 
   private now(): number {
     return (this.config.now?.() ?? new Date()).getTime();
+  }
+
+  /** The Date header of an answer of the EHR (token or FHIR), for the app's clock checks; nothing without one. */
+  observeDate(header: string | null): void {
+    const at = header === null ? Number.NaN : Date.parse(header);
+    if (Number.isFinite(at)) this.config.observeServerDate?.(new Date(at));
   }
 
   /** An administrator asked: a refused key or scope is tried once more, and the backoff wait is skipped. */
@@ -340,6 +348,7 @@ export class SmartClient {
     const json = (answer.json ?? {}) as { access_token?: unknown; expires_in?: unknown; scope?: unknown; error?: unknown; error_description?: unknown };
     const host = tokenUrl.host;
     if (answer.status === 200 && typeof json.access_token === 'string' && /^[\x21-\x7e]{1,4096}$/.test(json.access_token)) {
+      this.observeDate(answer.headers.get('date'));
       const granted = typeof json.scope === 'string' ? json.scope.split(/\s+/).filter(Boolean) : asked;
       const missing = asked.filter((scope) => !granted.includes(scope));
       if (missing.length > 0) {

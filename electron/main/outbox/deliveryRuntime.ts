@@ -34,6 +34,8 @@ export interface DeliveryRuntimeOptions {
   fetch?: typeof fetch;
   /** The EHR's FHIR API, when Settings choose it as the source of the mirror (issue 15). */
   fhir?: FhirSource;
+  /** Notes the servers' clocks (the app's one, shared with the FHIR source); none: a recorder of its own. */
+  clockOffset?: ClockOffsetRecorder;
 }
 
 const SYNC_KIND_SET: ReadonlySet<string> = new Set(SYNC_KINDS);
@@ -66,7 +68,7 @@ export class DeliveryRuntime {
   ) {
     // Each request in flight listens to it (the outbox's deliveries and the pull): more than Node's default 10 is expected, not a leak.
     setMaxListeners(64, this.stopping.signal);
-    this.clockOffset = new ClockOffsetRecorder(ctx);
+    this.clockOffset = options.clockOffset ?? new ClockOffsetRecorder(ctx);
     this.pulls = new Puller(ctx, (serverDate) => this.clockOffset.record(serverDate), options.jobs ?? null);
     const services: DeliveryServices = {
       endpoint: () => this.endpoint(),
