@@ -21,6 +21,12 @@ const NOISE_MS = 2_000;
  * right since.
  */
 export const CLOCK_CONFIRMED_KEY = 'clock_confirmed';
+/**
+ * A change of the offset under CLOCK_SKEW_WARN_MS is written at most this often. Before, every
+ * change over NOISE_MS was: a clock drifting against the server's (the bench's frozen clock, a
+ * workstation losing a second a minute) made a desk write every 2 s of a sync.
+ */
+const REWRITE_EVERY_MS = 60_000;
 /** A confirmation is written at most this often (every answer of a sync would confirm it again). */
 const CONFIRM_EVERY_MS = 60_000;
 /** A clock this far before work already recorded is said to have gone back: NTP's small corrections are not. */
@@ -29,6 +35,8 @@ export const CLOCK_BACK_TOLERANCE_MS = 10 * 60_000;
 /** Writes the offset (the delivery runtime owns one, for the pull and the deliveries alike). */
 export class ClockOffsetRecorder {
   private lastWritten: number | undefined;
+  /** monotonicMs() of that write. */
+  private lastWrittenAt = 0;
   /** monotonicMs() of the last confirmation written. */
   private lastConfirmed: number | undefined;
 
@@ -49,8 +57,15 @@ export class ClockOffsetRecorder {
     const offset = serverDate.getTime() - this.ctx.now().getTime();
     if (!Number.isFinite(offset)) return;
     this.confirm(offset);
-    if (this.lastWritten !== undefined && Math.abs(this.lastWritten - offset) < NOISE_MS) return;
+    if (this.lastWritten !== undefined) {
+      const change = Math.abs(this.lastWritten - offset);
+      if (change < NOISE_MS) return;
+      // A drift that changes no verdict (the status bar's warning, issuing's refusal) waits its minute: each
+      // write is a desk write, which during a job waits for its lock and syncs its frames.
+      if (change < CLOCK_SKEW_WARN_MS && this.ctx.monotonicMs() - this.lastWrittenAt < REWRITE_EVERY_MS) return;
+    }
     this.lastWritten = offset;
+    this.lastWrittenAt = this.ctx.monotonicMs();
     const value = String(Math.round(offset));
     void this.ctx.db
       .insertInto('sync_state')
