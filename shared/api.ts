@@ -366,6 +366,12 @@ const empty = z.strictObject({});
 export const contract = {
   'session.current': call<SessionInfo>('open')(empty),
   'status.get': call<StatusInfo>('open')(empty),
+  /**
+   * An administrator says this computer's clock is right now, although work was recorded at later
+   * times (a clock that ran ahead, set right with no practice system to confirm it): audited, and
+   * issuing goes on (electron/main/sync/clockOffset.ts).
+   */
+  'clock.confirm': call<null>('admin')(empty),
   'checkin.today': call<CheckinList>()(empty),
   'search.patients': call<SearchResults>()(z.strictObject({ text: z.string().max(SEARCH_TEXT_MAX), limit: z.number().int().min(1).max(200).optional() })),
   'family.load': call<FamilyView>()(z.strictObject({ familyId: id })),

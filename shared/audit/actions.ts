@@ -37,5 +37,6 @@ export const AUDIT_ACTIONS = [
   'access_denied',
   'clerk_created',
   'clerk_changed',
+  'clock_confirmed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -14,6 +14,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   access_denied: 'Refused: not allowed',
   clerk_created: 'Clerk account created',
   clerk_changed: 'Clerk account changed',
+  clock_confirmed: 'Clock confirmed right by an administrator',
   demo_seeded: 'Demo practice created',
   pin_issued: 'PIN issued',
   pin_printed: 'PIN printed',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StatusInfo } from '../../shared/api';
 import { NO_CHOICES } from '../../shared/domain/plan';
 import type { App } from '../../electron/main/app';
 import { signInAs } from '../../electron/main/clerks/sessionService';
@@ -7,6 +8,7 @@ import { CLOCK_OFFSET_KEY } from '../../electron/main/sync/clockOffset';
 import { LOPEZ_CHILDREN, insertAppointment, insertFamilies, type ContactFixture, type FamilyFixture } from '../support/fixtures';
 import { loadReview, openIssuingDesk, planFamily, reviewAndIssue } from '../support/issue';
 import { makeTempDir } from '../support/tempDir';
+import { ADA_ADMIN, DANA, invokeOk, NEW_YORK_TIME, openTestDesk } from '../support/testDesk';
 import { startChangeFeed } from '../support/changeFeed';
 import { waitFor } from '../support/waitFor';
 
@@ -409,6 +411,41 @@ describe('a clock that went back before work this desk recorded (offline: no pra
     }
     await waitFor(async () => (await status()).clockBehindRecordsMs === null, { what: 'the practice system’s confirmation of the clock' });
     expect((await reviewAndIssue(app, 'f-lopez')).result.ok).toBe(true);
+  });
+
+  it('no practice system to confirm it: an administrator confirms the clock (audited with what the records said); a clerk may not', async () => {
+    // A data folder of its own: one app per folder.
+    const folder = makeTempDir();
+    const desk = await openTestDesk(folder.file('admin-desk.sqlite'), {
+      now: () => clock,
+      workstation: 'DESK-2',
+      settings: NEW_YORK_TIME,
+      clerks: [DANA, ADA_ADMIN],
+    });
+    try {
+      insertFamilies(desk.context.sqlite, [LOPEZ]);
+      const right = clock;
+      clock = new Date(right.getTime() + 100 * DAY);
+      await signInAs(desk.context, 'k1');
+      clock = right;
+      expect((await reviewAndIssue(desk, 'f-lopez')).result.ok).toBe(false);
+      expect(await desk.invoke('clock.confirm', {})).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+
+      await signInAs(desk.context, 'k-admin');
+      expect(await desk.invoke('clock.confirm', {})).toEqual({ ok: true, value: null });
+      const entry = desk.context.sqlite.prepare(`SELECT clerk_id, details FROM audit_log WHERE action = 'clock_confirmed'`).get() as {
+        clerk_id: string;
+        details: string;
+      };
+      expect(entry.clerk_id).toBe('k-admin');
+      expect(JSON.parse(entry.details)).toEqual({ recordedAt: new Date(right.getTime() + 100 * DAY).toISOString(), behindMs: 100 * DAY });
+      expect((await invokeOk<StatusInfo>(desk, 'status.get', {})).clockBehindRecordsMs).toBeNull();
+      await signInAs(desk.context, 'k1');
+      expect((await reviewAndIssue(desk, 'f-lopez')).result.ok).toBe(true);
+    } finally {
+      await desk.close();
+      folder.remove();
+    }
   });
 });
 

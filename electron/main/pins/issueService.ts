@@ -285,7 +285,7 @@ async function refuseExpiredOnArrival(ctx: AppContext, expiresAt: string): Promi
       'conflict',
       `This computer's clock says ${shown(ctx.now().toISOString())}, ${describeDuration(behind.behindMs)} before work this desk already recorded (${shown(behind.recordedAt)}): ` +
         'its clock has gone back, and PINs issued now would carry wrong dates. Set the date and time (Windows: Settings > Time), then issue. ' +
-        'If the clock is right now (it was ahead before), press Sync now once: the practice system confirms the time.',
+        'If the clock is right now (it was ahead before), press Sync now once (the practice system confirms the time), or an administrator confirms it in the status bar.',
     );
   }
   const skewMs = await readClockSkew(ctx);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { CLOCK_SKEW_WARN_MS } from '../../../shared/domain/clockSkew';
+import { appendAudit } from '../audit/audit';
 import type { AppContext } from '../context';
 
 /** sync_state: the practice system's clock minus this computer's, in ms, from the last sync's Date header. */
@@ -88,6 +89,25 @@ function confirmClock(ctx: AppContext): Promise<unknown> {
   return sql`INSERT INTO sync_state (key, value)
       SELECT ${CLOCK_CONFIRMED_KEY}, json_object('at', ${at}, 'auditId', coalesce(max(id), 0)) FROM audit_log WHERE true
       ON CONFLICT (key) DO UPDATE SET value = excluded.value`.execute(ctx.db);
+}
+
+/**
+ * An administrator confirms the clock (clock.confirm) where no practice system can: audited with
+ * what the records said, then noted as a confirmation past that entry, so the entries written
+ * while the clock ran ahead no longer count. Nothing to confirm: nothing written.
+ */
+export async function confirmClockByAdministrator(ctx: AppContext, clerkId: string): Promise<null> {
+  const behind = await clockBehindRecords(ctx);
+  if (!behind) return null;
+  await appendAudit(ctx.db, {
+    action: 'clock_confirmed',
+    clerkId,
+    workstation: ctx.workstation,
+    at: ctx.now(),
+    details: { recordedAt: behind.recordedAt, behindMs: Math.round(behind.behindMs) },
+  });
+  await confirmClock(ctx);
+  return null;
 }
 
 /** How far this computer's clock is behind work this desk already recorded. */

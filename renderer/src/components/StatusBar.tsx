@@ -1,4 +1,4 @@
-import { useEffect, useRef, type RefObject } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { StatusInfo } from '../../../shared/api';
 import { clockBehindRecordsWarning, clockSkewWarning } from '../../../shared/domain/clockSkew';
 import { connectionLabel } from '../../../shared/domain/connection';
@@ -49,7 +49,11 @@ export function StatusBar() {
   const { status, session, refreshStatus } = useSession();
   const go = useNavigation((s) => s.go);
   // The practice system's clock says more than this desk's records; the records speak when it cannot (offline).
-  const clockWarning = clockSkewWarning(status?.clockSkewMs ?? null) ?? clockBehindRecordsWarning(status?.clockBehindRecordsMs ?? null);
+  const skewWarning = clockSkewWarning(status?.clockSkewMs ?? null);
+  const recordsWarning = skewWarning ? null : clockBehindRecordsWarning(status?.clockBehindRecordsMs ?? null);
+  const clockWarning = skewWarning ?? recordsWarning;
+  /** An administrator's "the clock is right" waits for a second, explicit yes naming the time. */
+  const [confirmingClock, setConfirmingClock] = useState(false);
   const bar = useRef<HTMLElement>(null);
   const connection = connectionLabel({
     syncConfigured: status?.syncConfigured ?? false,
@@ -68,6 +72,14 @@ export function StatusBar() {
   // A large pull is a job: its line says how far it is, instead of the plain "Syncing" count.
   const pullJobShown = jobs.some((j) => j.kind === 'sync.pull' && (j.state === 'running' || j.state === 'cancelling'));
   const isAdmin = status?.clerk?.role === 'admin';
+  const confirmClock = async () => {
+    try {
+      await call('clock.confirm', {});
+    } finally {
+      setConfirmingClock(false);
+      void refreshStatus();
+    }
+  };
   const cancelJob = async (jobId: string) => {
     try {
       await call('jobs.cancel', { jobId });
@@ -139,7 +151,27 @@ export function StatusBar() {
             Sync stopped: {status.syncProblem}
           </span>
         )}
-        {clockWarning && <span className="status-item attention clock-skew">{clockWarning}</span>}
+        {clockWarning && (
+          <span className="status-item attention clock-skew">
+            {clockWarning}
+            {/* Only the desk's own records say so (no practice system to ask): an administrator who checked the clock lets issuing go on. */}
+            {recordsWarning && isAdmin && !confirmingClock && (
+              <button type="button" className="status-button" onClick={() => setConfirmingClock(true)}>
+                The clock is right…
+              </button>
+            )}
+            {recordsWarning && isAdmin && confirmingClock && (
+              <>
+                <button type="button" className="status-button" autoFocus onClick={() => void confirmClock().catch(() => undefined)}>
+                  {`Yes: it is ${new Date().toLocaleString()} now`}
+                </button>
+                <button type="button" className="status-button" onClick={() => setConfirmingClock(false)}>
+                  Cancel
+                </button>
+              </>
+            )}
+          </span>
+        )}
         <span className="status-spacer" />
         <span className="status-item">
           {status?.clerk ? `Signed in: ${status.clerk.displayName}` : 'Not signed in'}
