@@ -38,7 +38,8 @@ test('an administrator confirms a clock set right after running ahead, from the 
   await expect(status).toContainText("This computer's clock is 30 days behind work this desk already recorded");
 
   const rightNow = page.getByRole('button', { name: 'The clock is right…' });
-  for (let i = 0; i < 80 && !(await rightNow.evaluate((b) => b === document.activeElement)); i++) await page.keyboard.press('Tab');
+  const focused = () => rightNow.evaluate((b) => b.matches(':focus'));
+  for (let i = 0; i < 80 && !(await focused()); i++) await page.keyboard.press('Tab');
   await expect(rightNow).toBeFocused();
   await page.keyboard.press('Enter');
   // The second step names the time the administrator confirms, and takes the focus; Cancel is beside it.
