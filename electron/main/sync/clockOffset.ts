@@ -24,8 +24,8 @@ const NOISE_MS = 2_000;
 export const CLOCK_CONFIRMED_KEY = 'clock_confirmed';
 /**
  * A change of the offset under CLOCK_SKEW_WARN_MS is written at most this often. Before, every
- * change over NOISE_MS was: a clock drifting against the server's (the bench's frozen clock, a
- * workstation losing a second a minute) made a desk write every 2 s of a sync.
+ * change over NOISE_MS was: a clock drifting against the server's (a test's frozen clock against a
+ * real server, a workstation losing seconds) would make a desk write every 2 s of a sync.
  */
 const REWRITE_EVERY_MS = 60_000;
 /** A confirmation is written at most this often (every answer of a sync would confirm it again). */
@@ -33,7 +33,7 @@ const CONFIRM_EVERY_MS = 60_000;
 /** A clock this far before work already recorded is said to have gone back: NTP's small corrections are not. */
 export const CLOCK_BACK_TOLERANCE_MS = 10 * 60_000;
 
-/** Writes the offset (the delivery runtime owns one, for the pull and the deliveries alike). */
+/** Writes the offset (app.ts makes one, for the pull, the deliveries and the FHIR source alike). */
 export class ClockOffsetRecorder {
   private lastWritten: number | undefined;
   /** monotonicMs() of that write. */
