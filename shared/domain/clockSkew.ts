@@ -21,6 +21,11 @@ export function describeDuration(ms: number): string {
   return `${days.toLocaleString('en-US')} days`;
 }
 
+/** An instant as the clock messages show it, to the minute: "2025-10-31 03:48 UTC". */
+export function utcMinute(at: number | string): string {
+  return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /** The status bar's words for a clock that went back (StatusInfo.clockBehindRecordsMs), or null. */
 export function clockBehindRecordsWarning(behindMs: number | null): string | null {
   if (behindMs === null || !Number.isFinite(behindMs) || behindMs <= 0) return null;

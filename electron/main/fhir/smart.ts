@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
-import { describeDuration } from '../../../shared/domain/clockSkew';
+import { describeDuration, utcMinute } from '../../../shared/domain/clockSkew';
 import { cleanText } from '../../../shared/domain/textHygiene';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../lib/backoff';
 import { certificateProblem } from '../lib/certificateProblem';
@@ -137,10 +137,9 @@ export function clockMessage(serverDate: string | null, nowMs: number): string |
   if (!Number.isFinite(server)) return null;
   const skew = nowMs - server;
   if (Math.abs(skew) < CLOCK_SKEW_MS) return null;
-  const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
   return (
     `this computer’s clock is ${describeDuration(Math.abs(skew))} ${skew < 0 ? 'behind' : 'ahead of'} the EHR’s ` +
-    `(this computer: ${when(nowMs)} UTC; the EHR: ${when(server)} UTC). The EHR accepts a sign-in only within minutes of the time ` +
+    `(this computer: ${utcMinute(nowMs)}; the EHR: ${utcMinute(server)}). The EHR accepts a sign-in only within minutes of the time ` +
     'this computer puts on it. Set this computer’s date and time (or ask IT to), then press Sync now.'
   );
 }

@@ -6,6 +6,7 @@
  * battery) looked offline for good, to the practice system, the EHR and the mail server alike.
  */
 
+import { utcMinute } from '../../../shared/domain/clockSkew';
 import { DeliveryError } from './deliveryError';
 
 /** A delivery or sync refused over a certificate: retried on the usual backoff, and not a sign of being offline. */
@@ -53,7 +54,7 @@ export function certificateCode(error: unknown): string | null {
 export function certificateProblem(error: unknown, host: string, nowMs = Date.now()): string | null {
   const code = certificateCode(error);
   if (code === null) return null;
-  const clock = `${new Date(nowMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const clock = utcMinute(nowMs);
   if (code === 'CERT_NOT_YET_VALID') {
     return (
       `The secure connection to ${host} was refused: by this computer’s clock (${clock}) the server’s certificate is not valid yet, ` +

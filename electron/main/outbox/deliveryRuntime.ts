@@ -3,7 +3,7 @@ import type { SyncSummary } from '../../../shared/api';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import type { SecretStore } from '../secrets/secretStore';
-import { ClockOffsetRecorder } from '../sync/clockOffset';
+import type { ClockOffsetRecorder } from '../sync/clockOffset';
 import { linkedSignal, type SyncEndpoint } from '../sync/http';
 import { ONLINE_KEY, Puller, type PullProgress } from '../sync/pull';
 import { abandonOpenRun, APP_CLOSING, type PullJobHost } from '../sync/pullJob';
@@ -34,8 +34,8 @@ export interface DeliveryRuntimeOptions {
   fetch?: typeof fetch;
   /** The EHR's FHIR API, when Settings choose it as the source of the mirror (issue 15). */
   fhir?: FhirSource;
-  /** Notes the servers' clocks (the app's one, shared with the FHIR source); none: a recorder of its own. */
-  clockOffset?: ClockOffsetRecorder;
+  /** Notes the servers' clocks (the app's one, shared with the FHIR source). */
+  clockOffset: ClockOffsetRecorder;
 }
 
 const SYNC_KIND_SET: ReadonlySet<string> = new Set(SYNC_KINDS);
@@ -68,7 +68,7 @@ export class DeliveryRuntime {
   ) {
     // Each request in flight listens to it (the outbox's deliveries and the pull): more than Node's default 10 is expected, not a leak.
     setMaxListeners(64, this.stopping.signal);
-    this.clockOffset = options.clockOffset ?? new ClockOffsetRecorder(ctx);
+    this.clockOffset = options.clockOffset;
     this.pulls = new Puller(ctx, (serverDate) => this.clockOffset.record(serverDate), options.jobs ?? null);
     const services: DeliveryServices = {
       endpoint: () => this.endpoint(),

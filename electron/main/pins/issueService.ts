@@ -13,7 +13,7 @@ import { reviewDigest } from '../families/enrollmentFacts';
 import { loadFamily } from '../families/familyService';
 import { newOutboxRow, type PinEmailPayload } from '../outbox/payloads';
 import { clockBehindRecords, readClockSkew } from '../sync/clockOffset';
-import { describeDuration } from '../../../shared/domain/clockSkew';
+import { describeDuration, utcMinute } from '../../../shared/domain/clockSkew';
 import { packetForBatch } from './packet';
 import { pinFingerprint } from './pinSecrets';
 import type { PreparedPin, PreparedPins } from './preparedPins';
@@ -280,10 +280,9 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
 async function refuseExpiredOnArrival(ctx: AppContext, expiresAt: string): Promise<void> {
   const behind = await clockBehindRecords(ctx);
   if (behind) {
-    const shown = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
     throw new AppError(
       'conflict',
-      `This computer's clock says ${shown(ctx.now().toISOString())}, ${describeDuration(behind.behindMs)} before work this desk already recorded (${shown(behind.recordedAt)}): ` +
+      `This computer's clock says ${utcMinute(ctx.now().getTime())}, ${describeDuration(behind.behindMs)} before work this desk already recorded (${utcMinute(behind.recordedAt)}): ` +
         'its clock has gone back, and PINs issued now would carry wrong dates. Set the date and time (Windows: Settings > Time), then issue. ' +
         'If the clock is right now (it was ahead before), press Sync now once (the practice system confirms the time), or an administrator confirms it in the status bar.',
     );
