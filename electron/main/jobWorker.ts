@@ -7,7 +7,9 @@ import { walCheckpoints, walSync } from './db/walCheckpoints';
 import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
 import { withTexts } from './importer/requestTexts';
 import { receiveTexts } from './lib/textParts';
-import { lowerThisThreadPriority } from './lib/threadPriority';
+import { JOB_THREAD_NICE, lowerThisThreadPriority } from './lib/threadPriority';
+import { startWorker } from './lib/workerEntry';
+import { removeTermStage, serveTermStager, termStager, type TermStager } from './search/termStager';
 import { fhirIngestOps } from './fhir/ingestOps';
 import { stagePrepOps } from './fhir/stagePrep';
 import { assembleReaderOps } from './fhir/assembleReader';
@@ -86,10 +88,24 @@ function answerCalls(
   });
 }
 
+/** The import's second worker (search/termStager.ts), started as this one was; none when this one's start is not known. */
+function importTermStager(data: JobWorkerData): TermStager | undefined {
+  const { launch } = data;
+  if (!launch) return undefined;
+  const workerData: JobWorkerData = {
+    fppJobWorker: true,
+    databaseFile: data.databaseFile,
+    nativeBinding: data.nativeBinding,
+    job: { kind: 'import.terms', jobId: data.job.jobId },
+  };
+  return termStager(data.databaseFile, () => startWorker({ ...launch, script: new URL(launch.script) }, workerData, { nice: JOB_THREAD_NICE }));
+}
+
 const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): Promise<void> {
   if (data.job.kind === 'fhir.prep') return await servePrep(port, data);
+  if (data.job.kind === 'import.terms') return await serveTermStager(port, data.databaseFile, data.nativeBinding);
   const sqlite = new BetterSqlite3(data.databaseFile, { fileMustExist: true, nativeBinding: data.nativeBinding });
   let stopping = false;
   port.on('message', (message: { type?: string }) => {
@@ -108,6 +124,10 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     const { job } = data;
     if (job.kind === 'sync.apply') return await serve(port, sqlite, data);
     if (job.kind === 'bulk.picture') return await serveBulkPicture(port, sqlite, job.jobId, job.params, () => stopping);
+    // A fresh import's new patients' terms staged by a second worker beside its rows; a resumed one stages them itself,
+    // and a scratch file a crash left behind goes.
+    const stager = job.kind === 'import.apply' ? importTermStager(data) : undefined;
+    if (job.kind === 'import.resume') removeTermStage(data.databaseFile);
     let synchronous = 'FULL';
     const checkpoints = walCheckpoints(sqlite, deskAsksOf(data.deskTurn));
     const wal = walSync(data.databaseFile, deskAsksOf(data.deskTurn));
@@ -135,6 +155,7 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
       deskAsks: data.deskTurn ? deskAsksOf(data.deskTurn) : undefined,
       // This connection is the job's alone: the import's new terms go in with its foreign keys off (search/termMerge.ts).
       ownConnection: true,
+      termStager: stager,
       progress: (rowsDone: number, rowsTotal: number) => port.postMessage({ type: 'progress', jobId: job.jobId, rowsDone, rowsTotal } satisfies WorkerMessage),
     };
     let result: Awaited<ReturnType<typeof applyImport>> | null;
@@ -148,6 +169,7 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
           : await resumeImport(sqlite, job.jobId, hooks);
     } finally {
       wal.close();
+      await stager?.close();
     }
     // The job's last frames go back into the file here, not in the desk's next commit on the main thread.
     checkpoints.now();

@@ -1,7 +1,12 @@
+import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../electron/main/app';
 import { DEMO_ADMIN_CLERK_ID } from '../../electron/main/demo/demoPractice';
 import { applyImport, type ApplyHooks } from '../../electron/main/importer/applyCore';
+import type { JobWorkerData } from '../../electron/main/jobs/jobTypes';
+import { findWorkerEntry, startWorker } from '../../electron/main/lib/workerEntry';
+import { reindexPatients } from '../../electron/main/search/indexer';
+import { termStager, type TermStager } from '../../electron/main/search/termStager';
 import { practiceExport, ROWS_PER_FAMILY } from '../support/practiceExport';
 import { makeTempDir } from '../support/tempDir';
 
@@ -63,8 +68,9 @@ function picture(app: App) {
   };
 }
 
-async function applied(name: string, hooks: ApplyHooks) {
+async function applied(name: string, hooks: ApplyHooks | ((app: App) => ApplyHooks)) {
   const app = await appNamed(name);
+  if (typeof hooks === 'function') hooks = hooks(app);
   const result = await applyImport(app.context.sqlite, request(), hooks);
   expect(result.job).toMatchObject({ state: 'done', rowsDone: FAMILIES * ROWS_PER_FAMILY });
   // The connection's foreign keys are back on after the terms went in unchecked (ownConnection).
@@ -99,5 +105,114 @@ describe('an import in a worker that hears the desk', () => {
     });
     expect(asked).toBeGreaterThan(10);
     expect(heard).toEqual(short);
+  });
+});
+
+/**
+ * The second worker of an import (search/termStager.ts) as jobWorker.ts starts it: a real worker
+ * thread running jobWorker.ts from sources. What it was sent and told to drop is counted, and the
+ * mode of its file noted when the staging ends.
+ */
+function workerStager(app: App) {
+  const launch = findWorkerEntry(new URL('../../electron/main/jobs/jobRunner.ts', import.meta.url).href, '../jobWorker.ts', 'jobWorker');
+  if (!launch) throw new Error('jobWorker.ts not found');
+  const databaseFile = app.context.sqlite.name;
+  const data: JobWorkerData = { fppJobWorker: true, databaseFile, job: { kind: 'import.terms', jobId: 'import-terms-test' } };
+  const real = termStager(databaseFile, () => startWorker(launch, data));
+  const seen = { begun: 0, sent: 0, dropped: [] as string[], fileMode: 0, closed: false };
+  const stager: TermStager = {
+    file: real.file,
+    begin(count, slicesPerBlock) {
+      seen.begun = count;
+      real.begin(count, slicesPerBlock);
+    },
+    add(patients) {
+      seen.sent += patients.length;
+      real.add(patients);
+    },
+    async staged(drop) {
+      seen.dropped = [...drop];
+      const blocks = await real.staged(drop);
+      seen.fileMode = fs.statSync(real.file).mode & 0o777;
+      return blocks;
+    },
+    async close() {
+      await real.close();
+      seen.closed = true;
+    },
+  };
+  return { stager, seen };
+}
+
+describe("an import whose new patients' search terms a second worker stages beside the rows", () => {
+  it('ends with the same mirror, terms and audit entry, and leaves no file of its own behind', async () => {
+    const short = await applied('short', {});
+    let stager: ReturnType<typeof workerStager> | undefined;
+    const beside = await applied('beside', (app) => {
+      stager = workerStager(app);
+      return { ownConnection: true, deskAsks: () => false, termStager: stager.stager };
+    });
+    const { seen, stager: s } = stager!;
+    // Every new patient was staged by the second worker, and none of its terms had to go.
+    expect(seen.begun).toBe(FAMILIES * 2);
+    expect(seen.sent).toBe(FAMILIES * 2);
+    expect(seen.dropped).toEqual([]);
+    // Its file holds names, birth dates and addresses: owner-only, as the mirror.
+    expect(seen.fileMode).toBe(0o600);
+    expect(beside).toEqual(short);
+    await s.close();
+    expect(fs.existsSync(s.file)).toBe(false);
+  });
+
+  it('gives every patient exactly the terms of a reindex when the desk adds one of its charts and corrects one of its patients meanwhile', async () => {
+    const last = `J${FAMILIES - 1}A`;
+    let stager: ReturnType<typeof workerStager> | undefined;
+    let deskApp: App | undefined;
+    let writes = 0;
+    await appNamed('desk');
+    const result = await (async () => {
+      const app = apps.at(-1)!.app;
+      deskApp = app;
+      const { sqlite } = app.context;
+      stager = workerStager(app);
+      return applyImport(sqlite, request(), {
+        ownConnection: true,
+        deskAsks: () => false,
+        termStager: stager.stager,
+        runWrite: async (write) => {
+          // Between the job's second and third transactions (the run record, then the first units): the desk's turn.
+          if (++writes === 3) {
+            expect(sqlite.prepare('SELECT 1 FROM patients WHERE id = ?').pluck().get('imp-J0A')).toBe(1);
+            // A clerk corrects a child the import just added: the desk rebuilds her terms from the mirror at once.
+            sqlite.prepare("UPDATE patients SET last_name = 'Quennell', version = version + 1 WHERE id = 'imp-J0A'").run();
+            reindexPatients(sqlite, ['imp-J0A']);
+            // And a pull brings the child of the file's last family first, under the practice system's id.
+            sqlite
+              .prepare(
+                "INSERT INTO patients (id, chart_number, first_name, last_name, date_of_birth, status, updated_at) VALUES ('pull-1', ?, 'Ana', 'Early', '2015-03-14', 'Active', '2026-11-22T15:00:00.000Z')",
+              )
+              .run(last);
+            reindexPatients(sqlite, ['pull-1']);
+          }
+          return write();
+        },
+      });
+    })();
+    expect(result.job).toMatchObject({ state: 'done' });
+    const { sqlite } = deskApp!.context;
+    const { seen, stager: s } = stager!;
+    expect(seen.begun).toBe(FAMILIES * 2);
+    // The child predicted as new but updated instead, and the one the desk indexed, have their staged terms dropped.
+    expect(seen.dropped.sort()).toEqual(['imp-J0A', `imp-${last}`]);
+    const termsOf = sqlite.prepare('SELECT term FROM search_terms WHERE patient_id = ? ORDER BY term').pluck();
+    expect(termsOf.all('imp-J0A')).toContain('quennell');
+    expect(sqlite.prepare('SELECT count(*) FROM patients WHERE id = ?').pluck().get(`imp-${last}`)).toBe(0);
+    const merged = sqlite.prepare('SELECT term, patient_id FROM search_terms ORDER BY term, patient_id').raw().all();
+    sqlite.transaction(() => {
+      sqlite.prepare('DELETE FROM search_terms').run();
+      reindexPatients(sqlite, sqlite.prepare('SELECT id FROM patients').pluck().all() as string[]);
+    })();
+    expect(merged).toEqual(sqlite.prepare('SELECT term, patient_id FROM search_terms ORDER BY term, patient_id').raw().all());
+    await s.close();
   });
 });

@@ -201,5 +201,7 @@ describe('a workstation killed while an import applies', () => {
     expect(status.jobs[0]).toMatchObject({ id: killedAt.jobId, state: 'done', resumed: true });
     expect(jobLabel(status.jobs[0]!)).toBe('Import finished (24,000 rows), resumed after a restart');
     await expectSound(app);
+    // The killed job's second worker left its scratch file of search terms (search/termStager.ts): the resumed job removed it.
+    expect(fs.existsSync(`${databaseFile}-import-terms`)).toBe(false);
   });
 });

@@ -3,8 +3,17 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { ImportProblem } from '../../../shared/bulk/api';
 import { advanceRun, cancelRequested, finishRun } from '../db/jobRuns';
 import type { AppointmentRecord, ContactRecord, FamilyRecord, ImportPlan, LinkRecord, PatientRecord } from './planTypes';
-import { reconcile, runToEnd, type Changes } from './reconcile';
-import { LONG_TRANSACTION_SLICES_PER_BLOCK, orphanTermPatients, removeTermsOf, stageTerms, type TermMerge, type TermSource } from '../search/termMerge';
+import { newPatientId, reconcile, runToEnd, type Changes } from './reconcile';
+import {
+  LONG_TRANSACTION_SLICES_PER_BLOCK,
+  mergeStaged,
+  orphanTermPatients,
+  removeTermsOf,
+  stageTerms,
+  type TermMerge,
+  type TermSource,
+} from '../search/termMerge';
+import { TERMS_STAGE_SCHEMA, type TermStager } from '../search/termStager';
 import type { SearchableContact } from '../search/terms';
 import { deskNeverAsks, unitsUntilDesk, type DeskAsks } from '../db/deskTurn';
 
@@ -150,6 +159,11 @@ export interface ChunkHooks {
    * transactions, so the new terms may be added with its foreign keys off (search/termMerge.ts).
    */
   ownConnection?: boolean;
+  /**
+   * A second worker that stages the new patients' terms while this one writes their rows
+   * (search/termStager.ts): a fresh run on its own connection uses it; a resumed one stages them itself.
+   */
+  termStager?: TermStager;
   now(): string;
 }
 
@@ -221,6 +235,55 @@ function knownTerms(units: readonly Unit[], ids: readonly string[], charts: read
   };
 }
 
+/** Patients sent to the stager per message. */
+const STAGER_MESSAGE = 2_000;
+/** Values looked up per statement (json_each). */
+const LOOKUPS = 10_000;
+
+/**
+ * The patients this run will insert (as reconcile will name them, the mirror as it is now) whose
+ * values it writes (knownTerms), sent to `stager` in id order; their ids, sorted. A patient the run
+ * does not insert after all (the mirror changed meanwhile) has its staged terms dropped at the end
+ * (indexPending); one it inserts that is not here is staged the usual way.
+ */
+function stageBeside(sqlite: BetterSqlite3.Database, plan: ImportPlan, units: readonly Unit[], stager: TermStager, slicesPerBlock: number): string[] {
+  // Looked up LOOKUPS at a time (one statement each: 200,000 single look-ups took about a second of the job's thread).
+  const present = (sql: string, values: readonly string[]): Set<string> => {
+    const statement = sqlite.prepare(`SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM patients WHERE ${sql} = value)`).pluck();
+    const found = new Set<string>();
+    for (let i = 0; i < values.length; i += LOOKUPS)
+      for (const value of statement.all(JSON.stringify(values.slice(i, i + LOOKUPS))) as string[]) found.add(value);
+    return found;
+  };
+  const charts = [...new Set(plan.patients.map((p) => p.chart))];
+  const inMirror = present('chart_number', charts);
+  const newCharts = charts.filter((chart) => !inMirror.has(chart));
+  const taken = present(
+    'id',
+    newCharts.map((chart) => newPatientId(chart, () => false)),
+  );
+  const idTaken = sqlite.prepare('SELECT 1 FROM patients WHERE id = ?').pluck();
+  const named = new Set<string>();
+  const ids = newCharts.map((chart) => {
+    const first = newPatientId(chart, () => false);
+    // As reconcile names it: the chart's own id, unless the mirror or this run has it already.
+    const id = taken.has(first) || named.has(first) ? newPatientId(chart, (candidate) => named.has(candidate) || idTaken.get(candidate) !== undefined) : first;
+    named.add(id);
+    return id;
+  });
+  const valuesOf = knownTerms(units, ids, newCharts);
+  const sources = new Map<string, TermSource>();
+  for (const id of ids) {
+    const source = valuesOf(id);
+    if (source) sources.set(id, source);
+  }
+  if (sources.size === 0) return [];
+  const sorted = [...sources.keys()].sort();
+  stager.begin(sorted.length, slicesPerBlock);
+  for (let i = 0; i < sorted.length; i += STAGER_MESSAGE) stager.add(sorted.slice(i, i + STAGER_MESSAGE).map((id) => ({ id, source: sources.get(id)! })));
+  return sorted;
+}
+
 /** Sizes the next transaction so it takes about `target` ms on this machine, today: grows by halves, shrinks at once. */
 function nextSize(size: number, took: number, target: number, max: number): number {
   const wanted = Math.round((size * target) / Math.max(1, took));
@@ -258,18 +321,29 @@ export async function applyInChunks(
   const deferred: string[] = [];
   const deferredCharts: string[] = [];
   const pending = () => deferred.length > 0 || point.termsPending === true;
+  const slicesPerBlock = hooks.deskAsks ? LONG_TRANSACTION_SLICES_PER_BLOCK : 1;
+  /** The new patients whose terms the second worker stages meanwhile (sorted), when there is one: a fresh run on its own connection. */
+  const beside = from === START && hooks.ownConnection === true && hooks.termStager ? stageBeside(sqlite, plan, units, hooks.termStager, slicesPerBlock) : [];
 
-  /** The pending terms in, in short transactions; false when the app is closing (the job resumes). */
-  const indexPending = async (): Promise<boolean> => {
+  /**
+   * The pending terms in, in short transactions; false when the app is closing (the job resumes).
+   * `staged`: every row is in (not a cancel part-way), so what the second worker staged is used.
+   */
+  const indexPending = async (staged = false): Promise<boolean> => {
     // Under runWrite: in-process, the app's connection is Kysely's, and its lock keeps other calls out meanwhile.
-    const ids = from.termsPending ? [...patientIdsOf(sqlite, plan), ...deferred] : deferred;
+    let ids = from.termsPending ? [...patientIdsOf(sqlite, plan), ...deferred] : deferred;
     // The job's own connection adds the terms with its foreign keys off (search/termMerge.ts, unchecked), and takes
     // out the terms of any patient removed meanwhile at the end. Never the app's: the desk writes through it in between.
     const unchecked = hooks.ownConnection === true;
     if (unchecked) sqlite.pragma('foreign_keys = OFF');
     try {
+      if (staged && beside.length > 0 && hooks.termStager) {
+        const covered = await addBeside(hooks.termStager);
+        if (covered === false) return false;
+        if (covered) ids = ids.filter((id) => !covered.has(id));
+        if (ids.length === 0) return true;
+      }
       // The new patients' terms from the values this run wrote (knownTerms); dropped by the merge once staged.
-      const slicesPerBlock = hooks.deskAsks ? LONG_TRANSACTION_SLICES_PER_BLOCK : 1;
       const merge = await hooks.runWrite(() => stageTerms(sqlite, ids, slicesPerBlock, { unchecked, known: knownTerms(units, deferred, deferredCharts) }));
       try {
         return await addStaged(merge, unchecked);
@@ -280,7 +354,41 @@ export async function applyInChunks(
       if (unchecked) sqlite.pragma('foreign_keys = ON');
     }
   };
-  const addStaged = async (merge: TermMerge, unchecked: boolean): Promise<boolean> => {
+  /**
+   * The second worker's terms added (foreign keys off): the patients it covered, false when the app is
+   * closing, or null when it failed (the caller then stages them all itself).
+   */
+  const addBeside = async (stager: TermStager): Promise<Set<string> | false | null> => {
+    const inserted = new Set(deferred);
+    // Staged but not inserted by this run (the mirror changed after the prediction), or indexed since by the desk or a
+    // pull (whose terms are newer than the values staged): their staged terms go.
+    const drop = beside.filter((id) => !inserted.has(id));
+    const indexedOf = sqlite.prepare('SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM search_terms WHERE patient_id = value)').pluck();
+    for (let i = 0; i < beside.length; i += LOOKUPS) drop.push(...(indexedOf.all(JSON.stringify(beside.slice(i, i + LOOKUPS))) as string[]));
+    let blocks: Awaited<ReturnType<TermStager['staged']>>;
+    try {
+      blocks = await stager.staged(drop);
+    } catch (error) {
+      console.warn(`import: ${(error as Error).message}; the terms are staged by the job itself.`);
+      return null;
+    }
+    const dropped = new Set(drop);
+    sqlite.prepare(`ATTACH DATABASE ? AS ${TERMS_STAGE_SCHEMA}`).run(stager.file);
+    try {
+      const merge = mergeStaged(sqlite, {
+        schema: TERMS_STAGE_SCHEMA,
+        shape: blocks.shape,
+        runs: blocks.runs,
+        unchecked: true,
+        staged: beside.filter((id) => !dropped.has(id)),
+      });
+      if (!(await addStaged({ ...merge, stageNext: () => true }, true))) return false;
+    } finally {
+      sqlite.exec(`DETACH DATABASE ${TERMS_STAGE_SCHEMA}`);
+    }
+    return new Set(beside);
+  };
+  const addStaged = async (merge: Pick<TermMerge, 'stageNext' | 'cells' | 'step' | 'removeOrphans'>, unchecked: boolean): Promise<boolean> => {
     while (!(await hooks.runWrite(() => merge.stageNext()))) {
       if (hooks.stopping?.()) return false;
       await hooks.pause();
@@ -409,7 +517,7 @@ export async function applyInChunks(
     if (outcome === 'done' || outcome === 'cancelled') return { state: outcome, point, rowsDone: at(), rowsTotal };
     if (outcome === 'index' || outcome === 'cancel') {
       hooks.progress?.(at(), rowsTotal);
-      if (!(await indexPending())) return { state: 'stopped', point, rowsDone: at(), rowsTotal };
+      if (!(await indexPending(outcome === 'index'))) return { state: 'stopped', point, rowsDone: at(), rowsTotal };
       // Every row applied: done, even when a cancel came while the terms went in.
       const state = outcome === 'index' ? 'done' : 'cancelled';
       await end(state, state === 'done' ? null : cancelledMessage());

@@ -7,6 +7,7 @@ import { applyInChunks, START, type ChunkOutcome, type ImportResumePoint } from 
 import { buildPlan } from './plan';
 import { MAX_LISTED_PROBLEMS, type ImportInput, type ImportPlan } from './planTypes';
 import { reconcile, runToEnd, type Changes } from './reconcile';
+import type { TermStager } from '../search/termStager';
 
 /**
  * The apply itself, shared by the worker thread (its own connection) and the in-process path
@@ -44,6 +45,8 @@ export interface ApplyHooks {
   deskAsks?: () => boolean;
   /** The connection is the job's alone (a worker's): applyChunks.ts ChunkHooks.ownConnection. */
   ownConnection?: boolean;
+  /** A second worker for the new patients' search terms: applyChunks.ts ChunkHooks.termStager. */
+  termStager?: TermStager;
 }
 
 export const IMPORT_AUDIT_ACTION: AuditAction = 'import_applied';
@@ -117,6 +120,7 @@ async function writeInChunks(
       durability: hooks.durability,
       deskAsks: hooks.deskAsks,
       ownConnection: hooks.ownConnection,
+      termStager: hooks.termStager,
       now: r.clock,
     },
     {

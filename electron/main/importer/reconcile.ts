@@ -126,6 +126,13 @@ const statementCache = new WeakMap<BetterSqlite3.Database, ReturnType<typeof sta
 const flag = (value: boolean): 0 | 1 => (value ? 1 : 0);
 const keep = <T>(value: T | undefined, stored: T): T => (value === undefined ? stored : value);
 
+/** The id an import gives a new patient: from its chart number, numbered past any id `taken`. */
+export function newPatientId(chart: string, taken: (id: string) => boolean): string {
+  let id = `imp-${chart}`;
+  for (let n = 2; taken(id); n++) id = `imp-${chart}-${n}`;
+  return id;
+}
+
 export function* reconcile(sqlite: BetterSqlite3.Database, plan: ImportPlan, options: ReconcileOptions): Generator<void, ReconcileResult> {
   const q = statementCache.get(sqlite) ?? statementCache.set(sqlite, statements(sqlite)).get(sqlite)!;
   const { write, now } = options;
@@ -156,8 +163,7 @@ export function* reconcile(sqlite: BetterSqlite3.Database, plan: ImportPlan, opt
   for (const p of plan.patients) {
     const stored = q.patientByChart.get(p.chart) as PatientRow | undefined;
     if (!stored) {
-      let id = `imp-${p.chart}`;
-      for (let n = 2; newIds.has(id) || q.patientIdTaken.get(id); n++) id = `imp-${p.chart}-${n}`;
+      const id = newPatientId(p.chart, (candidate) => newIds.has(candidate) || q.patientIdTaken.get(candidate) !== undefined);
       newIds.add(id);
       idOfChart.set(p.chart, id);
       count('inserted');

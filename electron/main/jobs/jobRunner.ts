@@ -300,6 +300,7 @@ export class JobRunner {
       nativeBinding: this.options.nativeBinding,
       job,
       deskTurn: this.options.deskTurn,
+      launch: { script: launch.script.href, bootstrap: launch.bootstrap, ownFlags: launch.ownFlags },
     };
     const worker = startWorker(launch, workerData, { nice: JOB_THREAD_NICE });
     this.workers.add(worker);

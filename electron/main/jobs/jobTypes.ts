@@ -20,6 +20,8 @@ export type WorkerJob =
   | { kind: 'sync.apply'; jobId: string }
   /** A FHIR load's second session: export batches prepared (fhir/stagePrep.ts), then pages assembled on a read-only connection (fhir/assembleReader.ts); no writes. */
   | { kind: 'fhir.prep'; jobId: string }
+  /** An import's second worker: its new patients' search terms staged beside its rows (search/termStager.ts). */
+  | { kind: 'import.terms'; jobId: string }
   /** The Bulk PIN picture (bulk/pictureWorker.ts): worked out, then pages answered until told to stop. */
   | { kind: 'bulk.picture'; jobId: string; params: PictureParams };
 
@@ -34,6 +36,8 @@ export interface JobWorkerData {
   job: WorkerJob;
   /** The app connection's DeskTurn counter: the worker lets the desk go first. */
   deskTurn?: SharedArrayBuffer;
+  /** How this worker was started (lib/workerEntry.ts WorkerLaunch, its script as a URL string): an import starts its second worker the same way. */
+  launch?: { script: string; bootstrap: string | null; ownFlags?: boolean };
 }
 
 export type WorkerMessage =

@@ -133,48 +133,56 @@ const ORPHAN_PAGE = 10_000;
  */
 export const UNINDEXED = Symbol('patients without search terms');
 
-export function stageTerms(
-  sqlite: BetterSqlite3.Database,
-  patientIds: Iterable<string> | typeof UNINDEXED,
-  slicesPerBlock = 1,
-  options: StageOptions = {},
-): TermMerge {
-  const unindexed = patientIds === UNINDEXED;
-  const unchecked = options.unchecked === true;
-  if (unindexed && unchecked) throw new Error('stageTerms: an unchecked merge needs the list of its patients');
-  if (unindexed && options.known) throw new Error('stageTerms: known values need the list of their patients');
-  /** Let go once every patient is staged (the caller's lists and maps behind it). */
-  let known = options.known;
-  let ids = unindexed ? [] : [...new Set(patientIds)].sort();
-  const staged = unchecked ? ids : [];
-  const count = unindexed
-    ? (sqlite.prepare('SELECT count(*) FROM patients p WHERE NOT EXISTS (SELECT 1 FROM search_terms WHERE patient_id = p.id)').pluck().get() as number)
-    : ids.length;
+/** How `count` patients' terms are cut: blocks of neighbouring patients, each in `slices` ranges of terms. */
+export interface CellShape {
+  blocks: number;
+  slices: number;
+  /** Patients per block, in id order. */
+  perBlock: number;
+}
+
+export function cellShape(count: number, slicesPerBlock: number): CellShape {
   const wanted = (count * TERMS_PER_PATIENT) / TERMS_PER_CELL;
   const blocks = Math.max(1, Math.round(Math.sqrt(wanted / slicesPerBlock)));
   const slices = Math.max(1, Math.round(wanted / blocks));
-  const perBlock = Math.max(1, Math.ceil(count / blocks));
-  const blockOf = new Map<string, number>();
-  // With known values the pages are slices of the sorted list, and a page's block is its place in it.
-  if (!known) for (const [i, id] of ids.entries()) blockOf.set(id, Math.floor(i / perBlock));
-  /** UNINDEXED: patients staged so far, in the order read (SQLite's), which makes the blocks. */
-  let seen = 0;
-  const blockOfRow = unindexed ? () => Math.min(blocks - 1, Math.floor(seen++ / perBlock)) : (id: string) => blockOf.get(id)!;
+  return { blocks, slices, perBlock: Math.max(1, Math.ceil(count / blocks)) };
+}
 
-  // The temporary tables are written once in order and read back in order: the file's own pages, not a
+/** Each block's runs of row numbers in `import_terms`, [first, end): one, unless a block came back (below). */
+export type BlockRuns = [number, number][][];
+
+/**
+ * The staged terms' tables in `schema` (the connection's `temp`, or a file of their own:
+ * search/termStager.ts), written block after block: a block's terms wait unsorted in `import_block`
+ * and SQLite appends them to `import_terms` in (term, patient) order when the block ends.
+ */
+interface TermBlocks {
+  /** One term of the current block, held HOLD_ROWS at a time. */
+  hold(term: string, patientId: string): void;
+  /** The terms held so far written to the block's table (the end of a page). */
+  holdPending(): void;
+  /** The terms from here on are of block `b`: the block before, when it changes, is sorted in. */
+  enter(b: number): void;
+  /** The current block sorted in: the end of the staging. */
+  flush(): void;
+  readonly runs: BlockRuns;
+}
+
+function termBlocks(sqlite: BetterSqlite3.Database, schema: string, blocks: number): TermBlocks {
+  // The tables are written once in order and read back in order: the file's own pages, not a
   // cache, hold them (issue 14: the app's RSS during a pull).
-  sqlite.pragma(`temp.cache_size = -${TEMP_CACHE_KIB}`);
-  sqlite.prepare('CREATE TEMP TABLE IF NOT EXISTS import_terms (seq INTEGER PRIMARY KEY, term TEXT NOT NULL, patient_id TEXT NOT NULL)').run();
-  sqlite.prepare('DELETE FROM temp.import_terms').run();
-  const pageIds = unindexed
-    ? `SELECT id FROM patients p WHERE id > ? AND NOT EXISTS (SELECT 1 FROM search_terms WHERE patient_id = p.id) ORDER BY id LIMIT ${STAGE_PAGE}`
-    : `SELECT id FROM patients WHERE id >= ? AND id > ? AND id <= ? ORDER BY id LIMIT ${STAGE_PAGE}`;
-  const page = sqlite.prepare(termRowsSql(pageIds));
-  // A block's terms wait in a second temporary table, unsorted, and SQLite sorts them into the first
+  sqlite.pragma(`${schema}.cache_size = -${TEMP_CACHE_KIB}`);
+  sqlite
+    .prepare(
+      `CREATE ${schema === 'temp' ? 'TEMP ' : ''}TABLE IF NOT EXISTS ${schema}.import_terms (seq INTEGER PRIMARY KEY, term TEXT NOT NULL, patient_id TEXT NOT NULL)`,
+    )
+    .run();
+  sqlite.prepare(`DELETE FROM ${schema}.import_terms`).run();
+  // A block's terms wait in a second table, unsorted, and SQLite sorts them into the first
   // when the block ends: held in JS (an array of pairs per block, kept across pages), they were promoted
   // to the old generation and collected late, and the job worker's heap grew by 100 MB (issue 14: RSS).
-  sqlite.prepare('CREATE TEMP TABLE IF NOT EXISTS import_block (term TEXT NOT NULL, patient_id TEXT NOT NULL)').run();
-  sqlite.prepare('DELETE FROM temp.import_block').run();
+  sqlite.prepare(`CREATE ${schema === 'temp' ? 'TEMP ' : ''}TABLE IF NOT EXISTS ${schema}.import_block (term TEXT NOT NULL, patient_id TEXT NOT NULL)`).run();
+  sqlite.prepare(`DELETE FROM ${schema}.import_block`).run();
   // A page's terms go in HOLD_ROWS rows per statement: one statement per term was about 5,000,000 at
   // 200,000 patients, and a JSON list per block unpacked by SQLite (json_each) cost as much again
   // as the terms themselves (issue 14: 50,000 patients' terms held, 1.40 -> 0.82 s of CPU).
@@ -182,7 +190,7 @@ export function stageTerms(
   const holdRows = (rows: number): BetterSqlite3.Statement => {
     let statement = holdStatements.get(rows);
     if (!statement) {
-      statement = sqlite.prepare(`INSERT INTO temp.import_block (term, patient_id) VALUES ${Array.from({ length: rows }, () => '(?, ?)').join(', ')}`);
+      statement = sqlite.prepare(`INSERT INTO ${schema}.import_block (term, patient_id) VALUES ${Array.from({ length: rows }, () => '(?, ?)').join(', ')}`);
       holdStatements.set(rows, statement);
     }
     return statement;
@@ -201,13 +209,15 @@ export function stageTerms(
   // (patientSearchTerms) and each patient is staged once, and a pair staged twice would only be ignored by
   // the merge (INSERT OR IGNORE); DISTINCT sorted through a temporary B-tree instead of the sorter (issue
   // 14: 100,000 patients' staging, median of 3 interleaved, 5.22 -> 4.84 s).
-  const sortBlock = sqlite.prepare('INSERT INTO temp.import_terms (term, patient_id) SELECT term, patient_id FROM temp.import_block ORDER BY term, patient_id');
-  const clearBlock = sqlite.prepare('DELETE FROM temp.import_block');
+  const sortBlock = sqlite.prepare(
+    `INSERT INTO ${schema}.import_terms (term, patient_id) SELECT term, patient_id FROM ${schema}.import_block ORDER BY term, patient_id`,
+  );
+  const clearBlock = sqlite.prepare(`DELETE FROM ${schema}.import_block`);
   /**
-   * Each block's runs of row numbers in the temporary table, [first, end): one, unless SQLite's order
+   * Each block's runs of row numbers in the table, [first, end): one, unless SQLite's order
    * of the ids (bytes) and this one (UTF-16) disagree about an id past U+D7FF and a block comes back.
    */
-  const runs = Array.from({ length: blocks }, () => [] as [number, number][]);
+  const runs: BlockRuns = Array.from({ length: blocks }, () => []);
   // The table was emptied above: its row numbers are appended from 1, one block's after the other.
   let seq = 1;
   let block = -1;
@@ -218,40 +228,80 @@ export function stageTerms(
     clearBlock.run();
     runs[block]!.push([first, seq]);
   };
+  return {
+    hold(term, patientId) {
+      pending.push(term, patientId);
+      if (pending.length === 2 * HOLD_ROWS) {
+        holdRows(HOLD_ROWS).run(pending);
+        pending.length = 0;
+      }
+    },
+    holdPending,
+    enter(b) {
+      if (b === block) return;
+      holdPending();
+      flush();
+      block = b;
+    },
+    flush() {
+      holdPending();
+      flush();
+      block = -1;
+    },
+    runs,
+  };
+}
+
+export function stageTerms(
+  sqlite: BetterSqlite3.Database,
+  patientIds: Iterable<string> | typeof UNINDEXED,
+  slicesPerBlock = 1,
+  options: StageOptions = {},
+): TermMerge {
+  const unindexed = patientIds === UNINDEXED;
+  const unchecked = options.unchecked === true;
+  if (unindexed && unchecked) throw new Error('stageTerms: an unchecked merge needs the list of its patients');
+  if (unindexed && options.known) throw new Error('stageTerms: known values need the list of their patients');
+  /** Let go once every patient is staged (the caller's lists and maps behind it). */
+  let known = options.known;
+  let ids = unindexed ? [] : [...new Set(patientIds)].sort();
+  const staged = unchecked ? ids : [];
+  const count = unindexed
+    ? (sqlite.prepare('SELECT count(*) FROM patients p WHERE NOT EXISTS (SELECT 1 FROM search_terms WHERE patient_id = p.id)').pluck().get() as number)
+    : ids.length;
+  const shape = cellShape(count, slicesPerBlock);
+  const { blocks, perBlock } = shape;
+  const blockOf = new Map<string, number>();
+  // With known values the pages are slices of the sorted list, and a page's block is its place in it.
+  if (!known) for (const [i, id] of ids.entries()) blockOf.set(id, Math.floor(i / perBlock));
+  /** UNINDEXED: patients staged so far, in the order read (SQLite's), which makes the blocks. */
+  let seen = 0;
+  const blockOfRow = unindexed ? () => Math.min(blocks - 1, Math.floor(seen++ / perBlock)) : (id: string) => blockOf.get(id)!;
+
+  const store = termBlocks(sqlite, 'temp', blocks);
+  const pageIds = unindexed
+    ? `SELECT id FROM patients p WHERE id > ? AND NOT EXISTS (SELECT 1 FROM search_terms WHERE patient_id = p.id) ORDER BY id LIMIT ${STAGE_PAGE}`
+    : `SELECT id FROM patients WHERE id >= ? AND id > ? AND id <= ? ORDER BY id LIMIT ${STAGE_PAGE}`;
+  const page = sqlite.prepare(termRowsSql(pageIds));
   let after = '';
   let stagingDone = count === 0;
-  /** The patient of the last term staged, and its block. */
+  /** The patient of the last term staged. */
   let patient = '';
-  let patientBlock = -1;
 
-  /** One term of the current block, held HOLD_ROWS at a time. */
-  const holdTerm = (term: string, patientId: string) => {
-    pending.push(term, patientId);
-    if (pending.length === 2 * HOLD_ROWS) {
-      holdRows(HOLD_ROWS).run(pending);
-      pending.length = 0;
-    }
-  };
   /** A page read from the mirror (joined rows, in SQLite's order of the ids); false once there is none. */
   const stageRead = (): boolean => {
     const rows = (unindexed ? page.all(after) : page.all(ids[0], after, ids.at(-1))) as TermRow[];
     sqlite.transaction(() => {
-      if (rows.length === 0) return flush();
+      if (rows.length === 0) return store.flush();
       after = rows.at(-1)!.id;
       termsOfRows(unindexed ? rows : rows.filter((row) => blockOf.has(row.id)), (term, patientId) => {
         if (patientId !== patient) {
           patient = patientId;
-          patientBlock = blockOfRow(patientId);
+          store.enter(blockOfRow(patientId));
         }
-        const b = patientBlock;
-        if (b !== block) {
-          holdPending();
-          flush();
-          block = b;
-        }
-        holdTerm(term, patientId);
+        store.hold(term, patientId);
       });
-      holdPending();
+      store.holdPending();
     })();
     return rows.length > 0;
   };
@@ -261,7 +311,7 @@ export function stageTerms(
   const readIds = sqlite.prepare(termRowsSql('SELECT value AS id FROM json_each(?)'));
   const stageKnown = (valuesOf: (patientId: string) => TermSource | undefined): boolean => {
     if (cursor >= ids.length) {
-      sqlite.transaction(flush)();
+      sqlite.transaction(store.flush)();
       return false;
     }
     const b = Math.floor(cursor / perBlock);
@@ -270,17 +320,14 @@ export function stageTerms(
     const indexed = new Set(indexedOf.all(JSON.stringify(slice)) as string[]);
     const unknown: string[] = [];
     sqlite.transaction(() => {
-      if (b !== block) {
-        flush();
-        block = b;
-      }
+      store.enter(b);
       for (const id of slice) {
         const values = valuesOf(id);
         if (values === undefined) unknown.push(id);
-        else if (!indexed.has(id)) for (const term of patientSearchTerms(values.patient, values.contacts)) holdTerm(term, id);
+        else if (!indexed.has(id)) for (const term of patientSearchTerms(values.patient, values.contacts)) store.hold(term, id);
       }
-      if (unknown.length > 0) termsOfRows(readIds.all(JSON.stringify(unknown)) as TermRow[], holdTerm);
-      holdPending();
+      if (unknown.length > 0) termsOfRows(readIds.all(JSON.stringify(unknown)) as TermRow[], store.hold);
+      store.holdPending();
     })();
     return true;
   };
@@ -295,7 +342,37 @@ export function stageTerms(
     sqlite.prepare('DROP TABLE IF EXISTS temp.import_block').run();
     return true;
   };
-  const select = 'SELECT term, patient_id FROM temp.import_terms s WHERE seq >= ? AND seq < ?';
+  const merge = mergeStaged(sqlite, { schema: 'temp', shape, runs: store.runs, unchecked, staged });
+  return {
+    stageNext,
+    cells: merge.cells,
+    patients: count,
+    step(cells, asks) {
+      if (!stagingDone) throw new Error('stageTerms: step() before every patient was staged');
+      return merge.step(cells, asks);
+    },
+    removeOrphans: merge.removeOrphans,
+    close: merge.close,
+  };
+}
+
+/** Terms staged block by block (stageTerms, or search/termStager.ts in a file of their own), and how to add them. */
+export interface StagedTerms {
+  /** Where `import_terms` is: `temp`, or the attached file's name. */
+  schema: string;
+  shape: CellShape;
+  runs: BlockRuns;
+  /** The cells are added with the connection's foreign keys off (StageOptions.unchecked). */
+  unchecked: boolean;
+  /** Unchecked: the patients staged, for removeOrphans(). */
+  staged: readonly string[];
+}
+
+/** Adds staged terms cell by cell (TermMerge's step, removeOrphans and close). */
+export function mergeStaged(sqlite: BetterSqlite3.Database, terms: StagedTerms): Pick<TermMerge, 'cells' | 'step' | 'removeOrphans' | 'close'> {
+  const { schema, runs, unchecked, staged } = terms;
+  const { blocks, slices } = terms.shape;
+  const select = `SELECT term, patient_id FROM ${schema}.import_terms s WHERE seq >= ? AND seq < ?`;
   // A patient removed since the staging (a pull, the desk) would fail the foreign key: the cell is
   // then added again, keeping only the terms of patients that still exist.
   const add = sqlite.prepare(`INSERT OR IGNORE INTO search_terms (term, patient_id) ${select} ORDER BY seq`);
@@ -317,11 +394,8 @@ export function stageTerms(
   const cells = blocks * slices;
   let next = 0;
   return {
-    stageNext,
     cells,
-    patients: count,
     step(count: number, asks: DeskAsks = deskNeverAsks): boolean {
-      if (!stagingDone) throw new Error('stageTerms: step() before every patient was staged');
       const end = Math.min(cells, next + Math.max(1, count));
       unitsUntilDesk(asks, () => {
         if (next >= end) return false;
@@ -345,8 +419,34 @@ export function stageTerms(
       return gone.length;
     },
     close() {
-      sqlite.prepare('DROP TABLE IF EXISTS temp.import_block').run();
-      sqlite.prepare('DROP TABLE IF EXISTS temp.import_terms').run();
+      sqlite.prepare(`DROP TABLE IF EXISTS ${schema}.import_block`).run();
+      sqlite.prepare(`DROP TABLE IF EXISTS ${schema}.import_terms`).run();
+    },
+  };
+}
+
+/** Terms of patients given with their values, in id order, into `schema`'s tables (search/termStager.ts). */
+export function knownTermBlocks(sqlite: BetterSqlite3.Database, schema: string, count: number, slicesPerBlock: number) {
+  const shape = cellShape(count, slicesPerBlock);
+  const store = termBlocks(sqlite, schema, shape.blocks);
+  let index = 0;
+  return {
+    shape,
+    /** The next patients, in id order, each with its values: one transaction. */
+    add(patients: readonly { id: string; source: TermSource }[]): void {
+      sqlite.transaction(() => {
+        for (const { id, source } of patients) {
+          store.enter(Math.min(shape.blocks - 1, Math.floor(index++ / shape.perBlock)));
+          for (const term of patientSearchTerms(source.patient, source.contacts)) store.hold(term, id);
+        }
+        store.holdPending();
+      })();
+    },
+    /** The last block sorted in; the runs of every block. */
+    end(): BlockRuns {
+      sqlite.transaction(store.flush)();
+      sqlite.prepare(`DROP TABLE IF EXISTS ${schema}.import_block`).run();
+      return store.runs;
     },
   };
 }

@@ -8,8 +8,9 @@ import { startupStorageFailure } from '../errors';
  * (chmod) whatever the umask was.
  */
 const PRIVATE_FILES = ['secrets.json', 'data.key', 'data-key.safe', 'pin-fingerprint.key'];
-// '-fhir-staging': a FHIR load's staging file (fhir/stagingFile.ts) and its rollback journal.
-const DATABASE_SUFFIXES = ['', '-wal', '-shm', '-journal', '-fhir-staging', '-fhir-staging-journal'];
+// '-fhir-staging': a FHIR load's staging file (fhir/stagingFile.ts) and its rollback journal; '-import-terms': an
+// import's new patients' search terms while it runs (search/termStager.ts).
+const DATABASE_SUFFIXES = ['', '-wal', '-shm', '-journal', '-fhir-staging', '-fhir-staging-journal', '-import-terms', '-import-terms-journal'];
 
 function chmodIfPresent(target: string, mode: number): void {
   try {
