@@ -331,6 +331,56 @@ describe("the practice system's clock", () => {
     expect(refused).toMatchObject({ ok: false, error: { message: expect.stringMatching(/clock is so far behind the practice system/) } });
     expect(value(desk, 'SELECT count(*) FROM pins')).toBe(0);
   });
+
+  it('refuses issuing on a desk 400 days fast, which would date PINs ahead and keep them valid 400 days too long; set right and synced, it issues', async () => {
+    const DAYS_400 = 400 * 86_400_000;
+    let ahead = DAYS_400;
+    const desk = await openDesk('desk-fast', portal.url, () => new Date(clock.now.getTime() + ahead));
+    await ok(desk, 'sync.now', {});
+    expect(Math.abs((await ok<StatusInfo>(desk, 'status.get', {})).clockSkewMs! - DAYS_400)).toBeLessThan(1_000);
+    const attempt = async () => {
+      const family = await ok<FamilyView>(desk, 'family.load', { familyId: 'f-one' });
+      return desk.invoke('pins.issue', {
+        batchId: randomUUID(),
+        familyId: 'f-one',
+        choices: NO_CHOICES,
+        expectedPatientIds: family.children.map((c) => c.patientId),
+        reviewToken: family.reviewToken,
+      });
+    };
+    const refused = await attempt();
+    expect(refused).toMatchObject({
+      ok: false,
+      error: {
+        code: 'conflict',
+        message: expect.stringMatching(
+          /^This computer's clock is 400 days ahead of the practice system's .*stay valid 400 days longer than the practice's 30 days\. Set the date and time/,
+        ),
+      },
+    });
+    expect(value(desk, 'SELECT count(*) FROM pins')).toBe(0);
+    expect(value(desk, "SELECT count(*) FROM outbox WHERE kind = 'portal.enrollment'")).toBe(0);
+
+    // The clock set right by hand: the offset measured before no longer describes it. What this desk wrote while
+    // 400 days ahead (the sign-in, the sync) now lies in its future: the clock-went-back rule asks for a sync first.
+    ahead = 0;
+    const behind = await attempt();
+    expect(behind).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/^This computer's clock says .*400 days before work this desk already recorded/) },
+    });
+    await ok(desk, 'sync.now', {});
+    expect(Math.abs((await ok<StatusInfo>(desk, 'status.get', {})).clockSkewMs!)).toBeLessThan(1_000);
+    expect(await attempt()).toMatchObject({ ok: true });
+    expect(value(desk, 'SELECT issued_at FROM pins LIMIT 1')).toBe(clock.now.toISOString());
+  });
+
+  it('issues on a desk 5 minutes fast: within what the clock may drift before it is set', async () => {
+    const desk = await openDesk('desk-drift', portal.url, () => new Date(clock.now.getTime() + 5 * 60_000));
+    await ok(desk, 'sync.now', {});
+    const batch = await issueFamily(desk, 'f-one');
+    expect(batch.guardians.flatMap((g) => g.children).length).toBeGreaterThan(0);
+  });
 });
 
 // ---- the protocol itself --------------------------------------------------------------------

@@ -12,7 +12,7 @@ import { AppError } from '../errors';
 import { reviewDigest } from '../families/enrollmentFacts';
 import { loadFamily } from '../families/familyService';
 import { newOutboxRow, type PinEmailPayload } from '../outbox/payloads';
-import { clockBehindRecords, readClockSkew } from '../sync/clockOffset';
+import { clockAheadOfServer, clockBehindRecords, readClockSkew } from '../sync/clockOffset';
 import { describeDuration, utcMinute } from '../../../shared/domain/clockSkew';
 import { packetForBatch } from './packet';
 import { pinFingerprint } from './pinSecrets';
@@ -118,7 +118,7 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
   const now = ctx.now();
   const nowIso = now.toISOString();
   const expiresAt = new Date(now.getTime() + settings.pinValidityDays * DAY_MS).toISOString();
-  await refuseExpiredOnArrival(ctx, expiresAt);
+  await refuseExpiredOnArrival(ctx, expiresAt, settings.pinValidityDays);
 
   // Secrets and their slow hashes are made before the transaction, which then only writes; most
   // were made while the clerk read the plan (pins.prepare), keyed by this batch id.
@@ -277,7 +277,7 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
  * the portal's clock (issue 11). The last sync's Date header gives the offset, when known; a clock
  * that went back before work this desk recorded is refused as well, offline too (clockBehindRecords).
  */
-async function refuseExpiredOnArrival(ctx: AppContext, expiresAt: string): Promise<void> {
+async function refuseExpiredOnArrival(ctx: AppContext, expiresAt: string, validityDays: number): Promise<void> {
   const behind = await clockBehindRecords(ctx);
   if (behind) {
     throw new AppError(
@@ -285,6 +285,16 @@ async function refuseExpiredOnArrival(ctx: AppContext, expiresAt: string): Promi
       `This computer's clock says ${utcMinute(ctx.now().getTime())}, ${describeDuration(behind.behindMs)} before work this desk already recorded (${utcMinute(behind.recordedAt)}): ` +
         'its clock has gone back, and PINs issued now would carry wrong dates. Set the date and time (Windows: Settings > Time), then issue. ' +
         'If the clock is right now (it was ahead before), press Sync now once (the practice system confirms the time), or an administrator confirms it in the status bar.',
+    );
+  }
+  const ahead = await clockAheadOfServer(ctx);
+  if (ahead) {
+    const serverAt = Date.parse(ahead.measuredAt) - ahead.aheadMs;
+    throw new AppError(
+      'conflict',
+      `This computer's clock is ${describeDuration(ahead.aheadMs)} ahead of the practice system's (at the last sync it said ${utcMinute(Date.parse(ahead.measuredAt))}, ` +
+        `the practice system ${utcMinute(serverAt)}): PINs issued now would carry dates in the future and stay valid ${describeDuration(ahead.aheadMs)} longer than the practice's ${validityDays} days. ` +
+        'Set the date and time (Windows: Settings > Time), then issue; the next sync confirms the clock.',
     );
   }
   const skewMs = await readClockSkew(ctx);

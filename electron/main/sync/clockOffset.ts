@@ -5,6 +5,8 @@ import type { AppContext } from '../context';
 
 /** sync_state: the practice system's clock minus this computer's, in ms, from the last sync's Date header. */
 export const CLOCK_OFFSET_KEY = 'clock_offset_ms';
+/** sync_state: this computer's time (ISO) when CLOCK_OFFSET_KEY was written; a clock set back since makes the offset stale. */
+export const CLOCK_OFFSET_AT_KEY = 'clock_offset_at';
 
 /**
  * The practice system's clock minus this computer's (ms), from the HTTP Date header of its answers
@@ -70,8 +72,11 @@ export class ClockOffsetRecorder {
     const value = String(Math.round(offset));
     void this.ctx.db
       .insertInto('sync_state')
-      .values({ key: CLOCK_OFFSET_KEY, value })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .values([
+        { key: CLOCK_OFFSET_KEY, value },
+        { key: CLOCK_OFFSET_AT_KEY, value: this.ctx.now().toISOString() },
+      ])
+      .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
       .execute()
       .catch(() => {
         this.lastWritten = undefined;
@@ -148,4 +153,33 @@ export async function readClockSkew(ctx: AppContext): Promise<number | null> {
   const row = await ctx.db.selectFrom('sync_state').select('value').where('key', '=', CLOCK_OFFSET_KEY).executeTakeFirst();
   const offset = row ? Number(row.value) : Number.NaN;
   return Number.isFinite(offset) ? -offset : null;
+}
+
+/** This computer's clock ahead of the practice system's by more than this refuses issuing (issueService.ts). */
+export const CLOCK_AHEAD_TOLERANCE_MS = 10 * 60_000;
+
+/** How far this computer's clock is ahead of the practice system's, as its last answer said. */
+export interface ClockAhead {
+  aheadMs: number;
+  /** This computer's time when that answer came (ISO). */
+  measuredAt: string;
+}
+
+/**
+ * Null, or how far this computer's clock is ahead of the practice system's (or the EHR's), by the
+ * last answer's Date header, when that is more than CLOCK_AHEAD_TOLERANCE_MS and nothing says the
+ * clock was set back since: this computer's clock now reads earlier than it did at that answer (a
+ * clock set right by hand after a warning), so the offset no longer describes it. A clock that ran
+ * ahead would issue PINs dated in the future and valid that much longer than the practice's days.
+ * An offset written before the time was kept with it (an older version) is not used.
+ */
+export async function clockAheadOfServer(ctx: AppContext): Promise<ClockAhead | null> {
+  const rows = await ctx.db.selectFrom('sync_state').select(['key', 'value']).where('key', 'in', [CLOCK_OFFSET_KEY, CLOCK_OFFSET_AT_KEY]).execute();
+  const valueOf = (key: string) => rows.find((r) => r.key === key)?.value;
+  const aheadMs = -Number(valueOf(CLOCK_OFFSET_KEY));
+  const measuredAt = valueOf(CLOCK_OFFSET_AT_KEY);
+  const measured = measuredAt === undefined ? Number.NaN : Date.parse(measuredAt);
+  if (!Number.isFinite(aheadMs) || !Number.isFinite(measured) || aheadMs <= CLOCK_AHEAD_TOLERANCE_MS) return null;
+  if (ctx.now().getTime() < measured - CLOCK_BACK_TOLERANCE_MS) return null;
+  return { aheadMs, measuredAt: measuredAt! };
 }
