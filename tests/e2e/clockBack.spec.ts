@@ -46,7 +46,20 @@ test('an administrator confirms a clock set right after running ahead, from the 
   const yes = page.getByRole('button', { name: /^Yes: it is .+ now$/ });
   await expect(yes).toBeFocused();
   await expect(page.getByRole('button', { name: 'Cancel' })).toBeVisible();
+  // Cancel gives the keyboard back to the button that asked, not to the page's body.
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(rightNow).toBeFocused();
+  await expect(yes).toHaveCount(0);
+  await page.keyboard.press('Enter');
+  await expect(yes).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(status).not.toContainText('behind work this desk');
   await expect(rightNow).toHaveCount(0);
+  // The warning and its buttons are gone: the keyboard is on the line that says so, and it goes once the clerk moves on.
+  const confirmed = status.getByText('Clock confirmed: issuing can go on.');
+  await expect(confirmed).toBeFocused();
+  await page.keyboard.press('Shift+Tab');
+  await expect(confirmed).toHaveCount(0);
 });

@@ -54,6 +54,19 @@ export function StatusBar() {
   const clockWarning = skewWarning ?? recordsWarning;
   /** An administrator's "the clock is right" waits for a second, explicit yes naming the time. */
   const [confirmingClock, setConfirmingClock] = useState(false);
+  /**
+   * Where the keyboard goes once the two buttons go: back to "The clock is right…" (Cancel, or a refusal), or to
+   * the line saying the clock was confirmed (the warning and its buttons are gone). Never the page's body.
+   */
+  const [clockFocus, setClockFocus] = useState<'ask' | 'confirmed' | null>(null);
+  const [clockConfirmed, setClockConfirmed] = useState(false);
+  const askButton = useRef<HTMLButtonElement>(null);
+  const confirmedLine = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    if (clockFocus === null) return;
+    (clockFocus === 'ask' ? askButton : confirmedLine).current?.focus();
+    setClockFocus(null);
+  }, [clockFocus]);
   const bar = useRef<HTMLElement>(null);
   const connection = connectionLabel({
     syncConfigured: status?.syncConfigured ?? false,
@@ -73,11 +86,15 @@ export function StatusBar() {
   const pullJobShown = jobs.some((j) => j.kind === 'sync.pull' && (j.state === 'running' || j.state === 'cancelling'));
   const isAdmin = status?.clerk?.role === 'admin';
   const confirmClock = async () => {
+    let confirmed = false;
     try {
       await call('clock.confirm', {});
+      confirmed = true;
     } finally {
       setConfirmingClock(false);
-      void refreshStatus();
+      setClockConfirmed(confirmed);
+      await refreshStatus();
+      setClockFocus(confirmed ? 'confirmed' : 'ask');
     }
   };
   const cancelJob = async (jobId: string) => {
@@ -156,7 +173,7 @@ export function StatusBar() {
             {clockWarning}
             {/* Only the desk's own records say so (no practice system to ask): an administrator who checked the clock lets issuing go on. */}
             {recordsWarning && isAdmin && !confirmingClock && (
-              <button type="button" className="status-button" onClick={() => setConfirmingClock(true)}>
+              <button type="button" className="status-button" ref={askButton} onClick={() => setConfirmingClock(true)}>
                 The clock is right…
               </button>
             )}
@@ -165,11 +182,24 @@ export function StatusBar() {
                 <button type="button" className="status-button" autoFocus onClick={() => void confirmClock().catch(() => undefined)}>
                   {`Yes: it is ${new Date().toLocaleString()} now`}
                 </button>
-                <button type="button" className="status-button" onClick={() => setConfirmingClock(false)}>
+                <button
+                  type="button"
+                  className="status-button"
+                  onClick={() => {
+                    setConfirmingClock(false);
+                    setClockFocus('ask');
+                  }}
+                >
                   Cancel
                 </button>
               </>
             )}
+          </span>
+        )}
+        {clockConfirmed && !clockWarning && (
+          // Focus lands here once the warning is gone, and the line goes when the clerk moves on.
+          <span className="status-item clock-confirmed" tabIndex={-1} ref={confirmedLine} onBlur={() => setClockConfirmed(false)}>
+            Clock confirmed: issuing can go on.
           </span>
         )}
         <span className="status-spacer" />
