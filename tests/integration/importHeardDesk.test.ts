@@ -164,6 +164,23 @@ describe("an import whose new patients' search terms a second worker stages besi
     expect(fs.existsSync(s.file)).toBe(false);
   });
 
+  it('ends the same when the second worker fails (a full disk): the job stages the terms itself', async () => {
+    const short = await applied('short', {});
+    let sent = 0;
+    const failing: TermStager = {
+      file: '/nonexistent/import-terms',
+      begin: () => undefined,
+      add: (patients) => {
+        sent += patients.length;
+      },
+      staged: () => Promise.reject(new Error('The search-term stager failed: database or disk is full')),
+      close: async () => undefined,
+    };
+    const beside = await applied('failing', { ownConnection: true, deskAsks: () => false, termStager: failing });
+    expect(sent).toBe(FAMILIES * 2);
+    expect(beside).toEqual(short);
+  });
+
   it('gives every patient exactly the terms of a reindex when the desk adds one of its charts and corrects one of its patients meanwhile', async () => {
     const last = `J${FAMILIES - 1}A`;
     let stager: ReturnType<typeof workerStager> | undefined;
