@@ -164,6 +164,31 @@ describe("an import whose new patients' search terms a second worker stages besi
     expect(fs.existsSync(s.file)).toBe(false);
   });
 
+  it("predicts the id reconcile gives a new patient whose chart's own id is taken, and ends the same", async () => {
+    // A patient the practice renumbered keeps the id an earlier import gave it: chart J0A's new patient is imp-J0A-2.
+    const renumbered = (app: App) =>
+      app.context.sqlite
+        .prepare(
+          "INSERT INTO patients (id, chart_number, first_name, last_name, date_of_birth, status, updated_at) VALUES ('imp-J0A', 'R-1', 'Rhea', 'Old', '2014-01-02', 'Active', '2026-11-01T10:00:00.000Z')",
+        )
+        .run();
+    const short = await applied('short', (app) => {
+      renumbered(app);
+      return {};
+    });
+    let stager: ReturnType<typeof workerStager> | undefined;
+    const beside = await applied('renumbered', (app) => {
+      renumbered(app);
+      stager = workerStager(app);
+      return { ownConnection: true, deskAsks: () => false, termStager: stager.stager };
+    });
+    expect((beside.patients as string[][]).find((p) => p[1] === 'J0A')?.[0]).toBe('imp-J0A-2');
+    expect(stager!.seen.begun).toBe(FAMILIES * 2);
+    expect(stager!.seen.dropped).toEqual([]);
+    expect(beside).toEqual(short);
+    await stager!.stager.close();
+  });
+
   it('ends the same when the second worker fails (a full disk): the job stages the terms itself', async () => {
     const short = await applied('short', {});
     let sent = 0;
