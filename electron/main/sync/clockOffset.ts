@@ -175,9 +175,9 @@ export interface ClockAhead {
  */
 export async function clockAheadOfServer(ctx: AppContext): Promise<ClockAhead | null> {
   const rows = await ctx.db.selectFrom('sync_state').select(['key', 'value']).where('key', 'in', [CLOCK_OFFSET_KEY, CLOCK_OFFSET_AT_KEY]).execute();
-  const valueOf = (key: string) => rows.find((r) => r.key === key)?.value;
-  const aheadMs = -Number(valueOf(CLOCK_OFFSET_KEY));
-  const measuredAt = valueOf(CLOCK_OFFSET_AT_KEY);
+  const stored = (key: string) => rows.find((r) => r.key === key)?.value;
+  const aheadMs = -Number(stored(CLOCK_OFFSET_KEY));
+  const measuredAt = stored(CLOCK_OFFSET_AT_KEY);
   const measured = measuredAt === undefined ? Number.NaN : Date.parse(measuredAt);
   if (!Number.isFinite(aheadMs) || !Number.isFinite(measured) || aheadMs <= CLOCK_AHEAD_TOLERANCE_MS) return null;
   if (ctx.now().getTime() < measured - CLOCK_BACK_TOLERANCE_MS) return null;

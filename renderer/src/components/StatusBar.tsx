@@ -198,6 +198,7 @@ export function StatusBar() {
         )}
         {clockConfirmed && !clockWarning && (
           // Focus lands here once the warning is gone, and the line goes when the clerk moves on.
+          // biome-ignore lint/a11y/noStaticElementInteractions: the blur only tidies the line away; nothing here is operated.
           <span className="status-item clock-confirmed" tabIndex={-1} ref={confirmedLine} onBlur={() => setClockConfirmed(false)}>
             Clock confirmed: issuing can go on.
           </span>
