@@ -206,6 +206,23 @@ describe("an import whose new patients' search terms a second worker stages besi
     expect(beside).toEqual(short);
   });
 
+  it('ends the same when no second thread can start: the job stages the terms itself', async () => {
+    const short = await applied('short', {});
+    let app: App | undefined;
+    const beside = await applied('nothread', (a) => {
+      app = a;
+      return {
+        ownConnection: true,
+        deskAsks: () => false,
+        termStager: termStager(a.context.sqlite.name, () => {
+          throw new Error('Worker threads are not available');
+        }),
+      };
+    });
+    expect(beside).toEqual(short);
+    expect(fs.existsSync(`${app!.context.sqlite.name}-import-terms`)).toBe(false);
+  });
+
   it('gives every patient exactly the terms of a reindex when the desk adds one of its charts and corrects one of its patients meanwhile', async () => {
     const last = `J${FAMILIES - 1}A`;
     let stager: ReturnType<typeof workerStager> | undefined;

@@ -162,7 +162,14 @@ export function termStager(databaseFile: string, start: () => Worker): TermStage
   return {
     file: termStageFileOf(databaseFile),
     begin(count, slicesPerBlock) {
-      const w = start();
+      let w: Worker;
+      try {
+        w = start();
+      } catch (error) {
+        // No second thread here (none can start): the job stages the terms itself (staged() says why).
+        fail(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
       worker = w;
       ended = new Promise<void>((resolve) => w.once('exit', () => resolve()));
       w.on('message', (reply: StagerReply) => {
@@ -180,8 +187,8 @@ export function termStager(databaseFile: string, start: () => Worker): TermStage
       post({ type: 'add', packed: pack(patients) });
     },
     staged(drop) {
-      if (!worker) return Promise.reject(new Error('The search-term stager was not started.'));
       if (failure) return Promise.reject(failure);
+      if (!worker) return Promise.reject(new Error('The search-term stager was not started.'));
       return new Promise<StagedBlocks>((resolve, reject) => {
         waiting = { resolve, reject };
         post({ type: 'end', drop });
