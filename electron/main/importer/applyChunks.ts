@@ -258,14 +258,13 @@ function stageBeside(sqlite: BetterSqlite3.Database, plan: ImportPlan, units: re
   const charts = [...new Set(plan.patients.map((p) => p.chart))];
   const inMirror = present('chart_number', charts);
   const newCharts = charts.filter((chart) => !inMirror.has(chart));
-  const taken = present(
-    'id',
-    newCharts.map((chart) => newPatientId(chart, () => false)),
-  );
+  /** Each chart's own id, as reconcile tries it first. */
+  const firsts = newCharts.map((chart) => newPatientId(chart, () => false));
+  const taken = present('id', firsts);
   const idTaken = sqlite.prepare('SELECT 1 FROM patients WHERE id = ?').pluck();
   const named = new Set<string>();
-  const ids = newCharts.map((chart) => {
-    const first = newPatientId(chart, () => false);
+  const ids = newCharts.map((chart, i) => {
+    const first = firsts[i]!;
     // As reconcile names it: the chart's own id, unless the mirror or this run has it already.
     const id = taken.has(first) || named.has(first) ? newPatientId(chart, (candidate) => named.has(candidate) || idTaken.get(candidate) !== undefined) : first;
     named.add(id);

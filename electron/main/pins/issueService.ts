@@ -12,7 +12,7 @@ import { AppError } from '../errors';
 import { reviewDigest } from '../families/enrollmentFacts';
 import { loadFamily } from '../families/familyService';
 import { newOutboxRow, type PinEmailPayload } from '../outbox/payloads';
-import { clockAheadOfServer, clockBehindRecords, readClockSkew } from '../sync/clockOffset';
+import { clockAheadOfServer, clockBehindRecords, readClockOffset } from '../sync/clockOffset';
 import { describeDuration, utcMinute } from '../../../shared/domain/clockSkew';
 import { packetForBatch } from './packet';
 import { pinFingerprint } from './pinSecrets';
@@ -287,7 +287,8 @@ async function refuseExpiredOnArrival(ctx: AppContext, expiresAt: string, validi
         'If the clock is right now (it was ahead before), press Sync now once (the practice system confirms the time), or an administrator confirms it in the status bar.',
     );
   }
-  const ahead = await clockAheadOfServer(ctx);
+  const offset = await readClockOffset(ctx);
+  const ahead = clockAheadOfServer(offset, ctx.now());
   if (ahead) {
     const serverAt = Date.parse(ahead.measuredAt) - ahead.aheadMs;
     throw new AppError(
@@ -297,8 +298,7 @@ async function refuseExpiredOnArrival(ctx: AppContext, expiresAt: string, validi
         'Set the date and time (Windows: Settings > Time), then issue; the next sync confirms the clock.',
     );
   }
-  const skewMs = await readClockSkew(ctx);
-  const trustedNow = ctx.now().getTime() - (skewMs ?? 0);
+  const trustedNow = ctx.now().getTime() - (offset.skewMs ?? 0);
   if (Date.parse(expiresAt) <= trustedNow) {
     throw new AppError(
       'conflict',

@@ -172,16 +172,13 @@ function termBlocks(sqlite: BetterSqlite3.Database, schema: string, blocks: numb
   // The tables are written once in order and read back in order: the file's own pages, not a
   // cache, hold them (issue 14: the app's RSS during a pull).
   sqlite.pragma(`${schema}.cache_size = -${TEMP_CACHE_KIB}`);
-  sqlite
-    .prepare(
-      `CREATE ${schema === 'temp' ? 'TEMP ' : ''}TABLE IF NOT EXISTS ${schema}.import_terms (seq INTEGER PRIMARY KEY, term TEXT NOT NULL, patient_id TEXT NOT NULL)`,
-    )
-    .run();
+  // In schema `temp`, a plain CREATE TABLE makes a temporary table.
+  sqlite.prepare(`CREATE TABLE IF NOT EXISTS ${schema}.import_terms (seq INTEGER PRIMARY KEY, term TEXT NOT NULL, patient_id TEXT NOT NULL)`).run();
   sqlite.prepare(`DELETE FROM ${schema}.import_terms`).run();
   // A block's terms wait in a second table, unsorted, and SQLite sorts them into the first
   // when the block ends: held in JS (an array of pairs per block, kept across pages), they were promoted
   // to the old generation and collected late, and the job worker's heap grew by 100 MB (issue 14: RSS).
-  sqlite.prepare(`CREATE ${schema === 'temp' ? 'TEMP ' : ''}TABLE IF NOT EXISTS ${schema}.import_block (term TEXT NOT NULL, patient_id TEXT NOT NULL)`).run();
+  sqlite.prepare(`CREATE TABLE IF NOT EXISTS ${schema}.import_block (term TEXT NOT NULL, patient_id TEXT NOT NULL)`).run();
   sqlite.prepare(`DELETE FROM ${schema}.import_block`).run();
   // A page's terms go in HOLD_ROWS rows per statement: one statement per term was about 5,000,000 at
   // 200,000 patients, and a JSON list per block unpacked by SQLite (json_each) cost as much again

@@ -148,11 +148,24 @@ export async function clockBehindRecords(ctx: AppContext): Promise<ClockBehind |
   return behindMs > CLOCK_BACK_TOLERANCE_MS ? { recordedAt: recordedAt!, behindMs } : null;
 }
 
+/** The last answer's offset, read once: this computer's clock minus the server's (ms), and when it was measured. */
+export interface ClockOffsetRecord {
+  /** This computer's clock minus the practice system's (ms), or null before any answer. */
+  skewMs: number | null;
+  /** This computer's time when it was measured (ISO), or null (none yet, or written by an older version). */
+  measuredAt: string | null;
+}
+
+export async function readClockOffset(ctx: AppContext): Promise<ClockOffsetRecord> {
+  const rows = await ctx.db.selectFrom('sync_state').select(['key', 'value']).where('key', 'in', [CLOCK_OFFSET_KEY, CLOCK_OFFSET_AT_KEY]).execute();
+  const stored = (key: string) => rows.find((r) => r.key === key)?.value;
+  const offset = Number(stored(CLOCK_OFFSET_KEY) ?? Number.NaN);
+  return { skewMs: Number.isFinite(offset) ? -offset : null, measuredAt: stored(CLOCK_OFFSET_AT_KEY) ?? null };
+}
+
 /** This computer's clock minus the practice system's (ms), or null before any answer. */
 export async function readClockSkew(ctx: AppContext): Promise<number | null> {
-  const row = await ctx.db.selectFrom('sync_state').select('value').where('key', '=', CLOCK_OFFSET_KEY).executeTakeFirst();
-  const offset = row ? Number(row.value) : Number.NaN;
-  return Number.isFinite(offset) ? -offset : null;
+  return (await readClockOffset(ctx)).skewMs;
 }
 
 /** This computer's clock ahead of the practice system's by more than this refuses issuing (issueService.ts). */
@@ -173,13 +186,10 @@ export interface ClockAhead {
  * ahead would issue PINs dated in the future and valid that much longer than the practice's days.
  * An offset written before the time was kept with it (an older version) is not used.
  */
-export async function clockAheadOfServer(ctx: AppContext): Promise<ClockAhead | null> {
-  const rows = await ctx.db.selectFrom('sync_state').select(['key', 'value']).where('key', 'in', [CLOCK_OFFSET_KEY, CLOCK_OFFSET_AT_KEY]).execute();
-  const stored = (key: string) => rows.find((r) => r.key === key)?.value;
-  const aheadMs = -Number(stored(CLOCK_OFFSET_KEY));
-  const measuredAt = stored(CLOCK_OFFSET_AT_KEY);
-  const measured = measuredAt === undefined ? Number.NaN : Date.parse(measuredAt);
-  if (!Number.isFinite(aheadMs) || !Number.isFinite(measured) || aheadMs <= CLOCK_AHEAD_TOLERANCE_MS) return null;
-  if (ctx.now().getTime() < measured - CLOCK_BACK_TOLERANCE_MS) return null;
-  return { aheadMs, measuredAt: measuredAt! };
+export function clockAheadOfServer(offset: ClockOffsetRecord, now: Date): ClockAhead | null {
+  const { skewMs, measuredAt } = offset;
+  const measured = measuredAt === null ? Number.NaN : Date.parse(measuredAt);
+  if (skewMs === null || !Number.isFinite(measured) || skewMs <= CLOCK_AHEAD_TOLERANCE_MS) return null;
+  if (now.getTime() < measured - CLOCK_BACK_TOLERANCE_MS) return null;
+  return { aheadMs: skewMs, measuredAt: measuredAt! };
 }
