@@ -223,6 +223,24 @@ describe("an import whose new patients' search terms a second worker stages besi
     expect(fs.existsSync(`${app!.context.sqlite.name}-import-terms`)).toBe(false);
   });
 
+  it('ends whole when its scratch file cannot be removed afterwards (a handle Windows has not let go)', async () => {
+    const short = await applied('short', {});
+    let stager: ReturnType<typeof workerStager> | undefined;
+    let stuck = '';
+    const beside = await applied('stuck', (app) => {
+      stager = workerStager(app);
+      // Something in the scratch file's place that cannot be removed as a file.
+      stuck = `${app.context.sqlite.name}-import-terms-journal`;
+      fs.mkdirSync(stuck);
+      fs.writeFileSync(`${stuck}/held`, '');
+      return { ownConnection: true, deskAsks: () => false, termStager: stager.stager };
+    });
+    expect(beside).toEqual(short);
+    await expect(stager!.stager.close()).resolves.toBeUndefined();
+    expect(fs.existsSync(stager!.stager.file)).toBe(false);
+    expect(fs.existsSync(stuck)).toBe(true);
+  });
+
   it('gives every patient exactly the terms of a reindex when the desk adds one of its charts and corrects one of its patients meanwhile', async () => {
     const last = `J${FAMILIES - 1}A`;
     let stager: ReturnType<typeof workerStager> | undefined;

@@ -32,8 +32,18 @@ function termStageFiles(databaseFile: string): string[] {
   return [file, `${file}-journal`];
 }
 
+/**
+ * The scratch file removed. One that cannot be removed now (Windows: a handle not yet let go) stays:
+ * the next import's stager truncates it when it starts, and a finished job must not fail over it.
+ */
 export function removeTermStage(databaseFile: string): void {
-  for (const file of termStageFiles(databaseFile)) fs.rmSync(file, { force: true });
+  for (const file of termStageFiles(databaseFile)) {
+    try {
+      fs.rmSync(file, { force: true });
+    } catch {
+      // Left for the next import (above).
+    }
+  }
 }
 
 /** A patient and the values of its terms, as the job will write them. */
