@@ -158,6 +158,7 @@ export async function createApp(config: AppConfig): Promise<App> {
       readSettings,
       db: opened.db,
       sqlite: opened.sqlite,
+      deskTurn: opened.deskTurn,
       workstation: config.workstation ?? os.hostname(),
       demo: Boolean(config.demo),
       pinKey: loadPinKey(dataDir),
@@ -165,6 +166,8 @@ export async function createApp(config: AppConfig): Promise<App> {
       now,
       monotonicMs: config.monotonicMs ?? (config.now ? () => config.now!().getTime() : () => performance.now()),
     });
+    // PINs a crash caught between the desk's journal and the mirror reach the mirror before the first call.
+    await ctx.issueJournal.replay();
     if (config.demo) await prepareDemo(ctx, config.demo);
   } catch (error) {
     await opened.close();
@@ -275,6 +278,8 @@ export async function createApp(config: AppConfig): Promise<App> {
       await deliveries.stop();
       await jobs.stop();
       await importer.stop();
+      // After the jobs: nothing holds the mirror, and the journaled PINs move in at once.
+      await ctx.issueJournal.close();
       preparedPins.clear();
       await opened.close();
       ownLock?.release();

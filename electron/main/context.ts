@@ -2,7 +2,9 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { localDateIn, type IsoDate } from '../../shared/domain/dates';
 import { practiceTimeZone, type Settings } from '../../shared/settings';
 import type { DataCipher } from './crypto/envelope';
+import type { DeskTurn } from './db/deskTurn';
 import type { Db } from './db/open';
+import { IssueJournal } from './pins/issueJournal';
 
 /** What every service needs: the mirror, the clock, the workstation and who is signed in. */
 export interface AppContext {
@@ -32,19 +34,24 @@ export interface AppContext {
   outboxChanged(): void;
   /** The practice's local calendar date. */
   today(): Promise<IsoDate>;
+  /** PINs issued while a job writes, on their way to the mirror (pins/issueJournal.ts). */
+  issueJournal: IssueJournal;
 }
 
 /** What createApp passes in: the context's own fields, and how to read the settings. */
 type ContextInit = Pick<AppContext, 'db' | 'sqlite' | 'workstation' | 'demo' | 'pinKey' | 'cipher' | 'now' | 'monotonicMs' | 'outboxChanged'> & {
   /** Reads the settings from the database (settings/settingsService.ts). */
   readSettings: (db: Db) => Promise<Settings>;
+  /** The counters the app's connection shares with the job workers (db/deskTurn.ts). */
+  deskTurn?: DeskTurn;
 };
 
 export function createContext(init: ContextInit): AppContext {
   let cached: Promise<Settings> | null = null;
-  const { readSettings, ...fields } = init;
+  const { readSettings, deskTurn, ...fields } = init;
   const context: AppContext = {
     ...fields,
+    issueJournal: new IssueJournal(init.db, init.sqlite, { turn: deskTurn, outboxChanged: init.outboxChanged }),
     session: { clerkId: null },
     station: { locked: false, lastActivityMs: init.monotonicMs() },
     authQueue: { tail: Promise.resolve() },

@@ -4,16 +4,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, v
 import type { App } from '../../electron/main/app';
 import { jobsWriting } from '../../electron/main/db/deskTurn';
 import { insertFamilies, lopezFamily } from '../support/fixtures';
-import type { SearchResults } from '../../shared/api';
+import type { IssuedBatch, SearchResults } from '../../shared/api';
 import { issueInput, loadReview, openIssuingDesk, planFamily, reviewAndIssue } from '../support/issue';
 import { invokeOk } from '../support/testDesk';
 import { makeTempDir } from '../support/tempDir';
+import { waitFor } from '../support/waitFor';
 
 /**
- * Issue 14: while a job writes in a worker, a desk write (issuing a family) commits without
- * SQLite's own sync on the main thread, and the WAL is synced in libuv's pool before the clerk is
- * told (db/deskDriver.ts). The PINs must be as durable as before: on disk before the answer, never
- * reported when the disk refuses the sync, and every later desk write synced by SQLite again.
+ * Issue 14: while a job writes in a worker, PINs are issued into the desk's journal (a file of its
+ * own, synced by SQLite: pins/issueJournal.ts) and the clerk is answered; they then move into the
+ * mirror by a desk write that commits without SQLite's own sync on the main thread, its WAL synced
+ * in libuv's pool (db/deskDriver.ts). The PINs must be as durable as before: on disk before the
+ * answer, kept in the journal until the mirror's sync confirms them, never reported when the
+ * journal cannot take them, and every later desk write synced by SQLite again.
  */
 
 let temp: ReturnType<typeof makeTempDir>;
@@ -51,6 +54,16 @@ function committedPins(file: string, batchId: string): number {
   }
 }
 
+/** Batches the desk's journal holds, as a second connection to its file sees them (what is committed). */
+function journaled(file: string, batchId: string): number {
+  const reader = new BetterSqlite3(`${file}-desk-journal`, { readonly: true, fileMustExist: true });
+  try {
+    return reader.prepare('SELECT count(*) FROM issues WHERE batch_id = ?').pluck().get(batchId) as number;
+  } finally {
+    reader.close();
+  }
+}
+
 /** Holds every sync of `file`'s WAL until `letSyncGo`; `started` resolves when the first one begins. */
 function holdWalSync(file: string): { started: Promise<void>; letSyncGo: () => void } {
   let letSyncGo!: () => void;
@@ -81,11 +94,11 @@ function holdWalSync(file: string): { started: Promise<void>; letSyncGo: () => v
 const synchronousOf = (desk: App) => desk.context.sqlite.pragma('synchronous', { simple: true });
 
 describe('issuing a family while a job writes in a worker', () => {
-  it('syncs the WAL, with the PINs in it, before the clerk is told; the desk connection is FULL again after', async () => {
+  it('answers once the PINs are committed to the desk journal (synced by SQLite), and moves them into the mirror, whose WAL is synced before the journal lets them go', async () => {
     const { desk, file } = await deskWhileAJobWrites('synced');
     const batchId = crypto.randomUUID();
-    // Every sync of the WAL through a file handle, with what was committed when it returned.
-    const syncs: number[] = [];
+    // Every sync of the mirror's WAL through a file handle: what the mirror and the journal held when it returned.
+    const syncs: { pins: number; journaled: number }[] = [];
     const open = fs.promises.open.bind(fs.promises);
     const opened = vi.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof fs.promises.open>) => {
       const handle = await open(...args);
@@ -93,7 +106,7 @@ describe('issuing a family while a job writes in a worker', () => {
         const datasync = handle.datasync.bind(handle);
         handle.datasync = async () => {
           await datasync();
-          syncs.push(committedPins(file, batchId));
+          syncs.push({ pins: committedPins(file, batchId), journaled: journaled(file, batchId) });
         };
       }
       return handle;
@@ -102,34 +115,81 @@ describe('issuing a family while a job writes in a worker', () => {
 
     const { result, plan } = await reviewAndIssue(desk, 'f-lopez', {}, batchId);
     expect(result.ok).toBe(true);
-    // At least one sync returned with every PIN of the batch committed, and it did so before the answer came.
-    expect(syncs.some((count) => count === plan.pinCount && count > 0)).toBe(true);
+    // At the answer the batch is committed in the journal, a file SQLite syncs itself on every commit.
+    expect(journaled(file, batchId)).toBe(1);
+    expect(desk.context.sqlite.pragma('desk_journal.synchronous', { simple: true })).toBe(2);
+    expect(desk.context.sqlite.pragma('desk_journal.journal_mode', { simple: true })).toBe('wal');
+
+    await desk.context.issueJournal.allMoved();
+    expect(committedPins(file, batchId)).toBe(plan.pinCount);
+    expect(journaled(file, batchId)).toBe(0);
+    // A sync of the mirror's WAL returned with every PIN in it while the journal still held the batch.
+    expect(syncs.some((s) => s.pins === plan.pinCount && s.journaled === 1)).toBe(true);
     expect(synchronousOf(desk)).toBe(2);
   });
 
-  it('refuses to say the PINs were issued when the disk does not confirm them; the retry of the same batch returns them', async () => {
+  it('keeps the batch in the journal while the disk does not confirm the mirror, and moves it once when it does', async () => {
     const { desk, file } = await deskWhileAJobWrites('refused');
     const open = fs.promises.open.bind(fs.promises);
     const failing = vi.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof fs.promises.open>) => {
       if (String(args[0]) === `${file}-wal`) throw Object.assign(new Error('EIO: i/o error, open'), { code: 'EIO' });
       return open(...args);
     });
-    const { result, batchId } = await reviewAndIssue(desk, 'f-lopez');
+    onTestFinished(() => failing.mockRestore());
+    const logged: string[] = [];
+    const errors = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      logged.push(args.map(String).join(' '));
+    });
+    onTestFinished(() => errors.mockRestore());
+
+    const { result, batchId, plan, family } = await reviewAndIssue(desk, 'f-lopez');
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    await waitFor(() => logged.some((line) => line.includes('could not reach the mirror yet')), { what: 'a failed move' });
+    // Still in the journal, and in the desk's hands: a repeat of the confirmation gives the same packet.
+    expect(journaled(file, batchId)).toBe(1);
+    const repeated = await desk.invoke('pins.issue', issueInput(family, plan, batchId));
+    expect(repeated.ok && (repeated.value as IssuedBatch).guardians).toEqual(result.value.guardians);
+    // What was logged names the failure, never a PIN.
+    const pins = result.value.guardians.flatMap((g) => g.children.flatMap((c) => (c.pin ? [c.pin, c.pin.replace(/-/g, '')] : [])));
+    expect(pins.length).toBeGreaterThan(0);
+    for (const line of logged) for (const pin of pins) expect(line).not.toContain(pin);
+
+    // The disk works again: the next try moves the batch, once.
     failing.mockRestore();
-    expect(result.ok).toBe(false);
+    await desk.context.issueJournal.allMoved();
+    expect(desk.context.issueJournal.batch(batchId)).toBeUndefined();
+    expect(committedPins(file, batchId)).toBe(plan.pinCount);
+    expect(journaled(file, batchId)).toBe(0);
     expect(synchronousOf(desk)).toBe(2);
-
-    if (!result.ok) expect(result.error.message).toContain('did not confirm the save');
-
-    // The wizard's retry of the same batch, the disk working again: the PINs committed before the failure, once.
-    const committed = committedPins(file, batchId);
-    expect(committed).toBeGreaterThan(0);
-    const retried = await reviewAndIssue(desk, 'f-lopez', {}, batchId);
-    expect(retried.result.ok).toBe(true);
-    expect(committedPins(file, batchId)).toBe(committed);
   });
 
-  it("answers the clerk's searches while the PINs are synced, but nothing reads the outbox before they are on disk", async () => {
+  it('refuses to say the PINs were issued when the journal cannot take them; nothing is left half, and the retry issues them', async () => {
+    const { desk, file } = await deskWhileAJobWrites('journal-refused');
+    const sqlite = desk.context.sqlite;
+    const prepare = sqlite.prepare.bind(sqlite);
+    const full = vi.spyOn(sqlite, 'prepare').mockImplementation(((source: string) => {
+      if (source.startsWith('INSERT INTO desk_journal.issues')) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      return prepare(source);
+    }) as typeof sqlite.prepare);
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    onTestFinished(() => errors.mockRestore());
+
+    const { result, batchId, plan, family } = await reviewAndIssue(desk, 'f-lopez');
+    full.mockRestore();
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toContain('did not save these PINs, so nothing was issued');
+    expect(committedPins(file, batchId)).toBe(0);
+    expect(journaled(file, batchId)).toBe(0);
+    expect(desk.context.issueJournal.count()).toBe(0);
+
+    const retried = await desk.invoke('pins.issue', issueInput(family, plan, batchId));
+    expect(retried.ok).toBe(true);
+    await desk.context.issueJournal.allMoved();
+    expect(committedPins(file, batchId)).toBe(plan.pinCount);
+  });
+
+  it("answers the clerk at once while the mirror's sync is held, answers searches meanwhile, and nothing reads the outbox before the PINs are on disk", async () => {
     const { desk, file } = await deskWhileAJobWrites('lent');
     const review = await loadReview(desk, 'f-lopez');
     const plan = planFamily(desk, review);
@@ -137,12 +197,10 @@ describe('issuing a family while a job writes in a worker', () => {
     const { started, letSyncGo } = holdWalSync(file);
 
     const batchId = crypto.randomUUID();
-    let answered = false;
-    const issuing = desk.invoke('pins.issue', issueInput(review, plan, batchId)).finally(() => {
-      answered = true;
-    });
+    const issued = await desk.invoke('pins.issue', issueInput(review, plan, batchId));
+    expect(issued.ok).toBe(true);
     await started;
-    // The enrollments are committed (another connection sees them), not yet synced: the outbox worker's read waits.
+    // The enrollments are committed to the mirror (another connection sees them), not yet synced: the outbox worker's read waits.
     expect(committedPins(file, batchId)).toBeGreaterThan(0);
     let outboxRead = false;
     const reading = desk.context.db
@@ -158,11 +216,12 @@ describe('issuing a family while a job writes in a worker', () => {
     const found = await invokeOk<SearchResults>(desk, 'search.patients', { text: 'Lopez' });
     expect(found.hits.length).toBeGreaterThan(0);
     expect(outboxRead).toBe(false);
-    expect(answered).toBe(false);
+    expect(journaled(file, batchId)).toBe(1);
 
     letSyncGo();
-    expect((await issuing).ok).toBe(true);
     expect((await reading).filter((row) => row.kind === 'portal.enrollment')).toHaveLength(plan.pinCount);
+    await desk.context.issueJournal.allMoved();
+    expect(journaled(file, batchId)).toBe(0);
   });
 
   it("keeps the outbox worker's look for due rows until the PINs are on disk", async () => {
@@ -180,7 +239,7 @@ describe('issuing a family while a job writes in a worker', () => {
     }) as typeof sqlite.prepare);
     onTestFinished(() => watched.mockRestore());
 
-    const issuing = desk.invoke('pins.issue', issueInput(review, plan));
+    expect((await desk.invoke('pins.issue', issueInput(review, plan))).ok).toBe(true);
     await started;
     // The Welcome email is committed, not yet on disk: the worker's look waits; the clerk's search asked after it goes first.
     const draining = desk.deliveries.worker.drain();
@@ -189,7 +248,6 @@ describe('issuing a family while a job writes in a worker', () => {
     expect(looked).toBe(false);
 
     letSyncGo();
-    expect((await issuing).ok).toBe(true);
     await draining;
     expect(looked).toBe(true);
   });

@@ -131,14 +131,17 @@ describe('the outbox', () => {
     try {
       commits.length = 0;
       await issueFamily('f-kim');
+      // Answered from the desk's journal (pins/issueJournal.ts); the PINs then move into the mirror.
+      await app.context.issueJournal.allMoved();
       // The clerk saves something while the outbox records Kim's outcome (its BEGIN waits for the job, the connection lent).
       await Promise.all([
         app.deliveries.worker.drain(),
         app.context.db.transaction().execute((trx) => sql`INSERT INTO sync_state (key, value) VALUES ('desk-write', 'issued')`.execute(trx)),
       ]);
       expect(portal.enrollments().map((e) => e.patientId)).toContain('p-jo');
-      // No commit without a sync while the job writes: the PIN is on disk when the clerk reads "issued"
-      // (a FULL commit, or a NORMAL one whose WAL was synced before the call answered).
+      // No commit without a sync while the job writes: the PIN's move into the mirror is on disk before the
+      // journal lets it go, and the desk's write before its call answers (a FULL commit, or a NORMAL one
+      // whose WAL was synced first).
       const durable = (c: { synchronous: number; walSynced: boolean }) => c.synchronous === 2 || c.walSynced;
       expect(commits.filter((c) => c.wrotePin).map(durable)).toEqual([true, true]); // Kim's PINs, the desk's write
       expect(commits.every(durable)).toBe(true);

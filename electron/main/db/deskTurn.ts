@@ -42,7 +42,15 @@ const DESK_WRITE = 1;
 const WORKER_WRITING = 2;
 /** Jobs writing in worker threads (the job runner counts them): the desk syncs their WAL frames off main first. */
 const JOBS_WRITING = 3;
-const SLOTS = 4;
+/**
+ * Issued batches the desk has journaled (pins/issueJournal.ts) and not yet moved into the mirror,
+ * and the issues about to journal one. A worker does not begin a transaction that removes patients
+ * or contacts while it is above zero (REMOVING).
+ */
+const ISSUES_PENDING = 4;
+/** Workers inside (or about to begin) a transaction that may remove patients or contacts. */
+const REMOVING = 5;
+const SLOTS = 6;
 
 /** The most recent desk writes kept by DeskWriteTimes (a few hours of a busy desk). */
 const TIMES_KEPT = 10_000;
@@ -104,6 +112,24 @@ export class DeskTurn {
     if (Atomics.sub(this.slots, DESK_WRITE, 1) === 1) Atomics.notify(this.slots, DESK_WRITE);
   }
 
+  /**
+   * An issue is about to be journaled (+1), or its batch is in the mirror now, or it was not
+   * journaled after all (-1). See ISSUES_PENDING.
+   */
+  issuesPending(change: 1 | -1): void {
+    if (Atomics.add(this.slots, ISSUES_PENDING, change) === 1 && change === -1) Atomics.notify(this.slots, ISSUES_PENDING);
+  }
+
+  /** True while a worker's transaction may remove patients or contacts (REMOVING). */
+  workerRemoving(): boolean {
+    return Atomics.load(this.slots, REMOVING) > 0;
+  }
+
+  /** Resolves once no worker's transaction removes records (or after `timeoutMs`); never blocks the thread. */
+  removalsDone(timeoutMs: number): Promise<void> {
+    return this.waitForZero(REMOVING, timeoutMs);
+  }
+
   /** True while a job writes in a worker thread (jobsWriting), between its transactions too. */
   jobsWriting(): boolean {
     return Atomics.load(this.slots, JOBS_WRITING) > 0;
@@ -118,20 +144,29 @@ export class DeskTurn {
    * Resolves once no worker writes, or after `timeoutMs`; never blocks the thread (main's event
    * loop runs while a worker's transaction finishes). Call after wantWrite().
    */
-  async workerDone(timeoutMs: number): Promise<void> {
+  workerDone(timeoutMs: number): Promise<void> {
+    return this.waitForZero(WORKER_WRITING, timeoutMs);
+  }
+
+  private async waitForZero(slot: number, timeoutMs: number): Promise<void> {
     const until = performance.now() + timeoutMs;
     for (;;) {
-      const seen = Atomics.load(this.slots, WORKER_WRITING);
+      const seen = Atomics.load(this.slots, slot);
       const left = until - performance.now();
       if (seen <= 0 || left <= 0) return;
       if (!waitAsync) {
         await new Promise((resolve) => setTimeout(resolve, 1));
         continue;
       }
-      const waited = waitAsync(this.slots, WORKER_WRITING, seen, left);
+      const waited = waitAsync(this.slots, slot, seen, left);
       if (waited.async) await waited.value;
     }
   }
+}
+
+/** Issues journaled and not yet in the mirror, or about to be journaled (ISSUES_PENDING), as any thread sees them. */
+export function issuesPendingIn(buffer: SharedArrayBuffer): number {
+  return Atomics.load(new Int32Array(buffer), ISSUES_PENDING);
 }
 
 /** The job runner: a job starts (+1) or stops (-1) writing in a worker thread. */
@@ -191,32 +226,54 @@ export function waitForDesk(buffer: SharedArrayBuffer | undefined, maxWaitMs = M
   return waitWhile(slots, DESK, performance.now() + maxWaitMs) || writing;
 }
 
+/** The longest a removing transaction waits for the desk's journaled issues to reach the mirror. */
+const MAX_REMOVAL_WAIT_MS = 30_000;
+
 /**
  * In a worker: runs `write` (a write transaction) announced to the desk (WORKER_WRITING), after
  * any desk write that wants the lock. Without a buffer (the app's own connection) it just runs.
+ *
+ * `removes`: the transaction may remove patients or contacts (a pull's tombstones). A PIN issued
+ * while a job writes is journaled first and reaches the mirror a moment later (pins/issueJournal.ts);
+ * a removal in between would take away the child or the guardian its rows point at. So such a
+ * transaction also raises REMOVING and does not begin while ISSUES_PENDING is above zero; the desk
+ * raises ISSUES_PENDING before it reads the family for its journal, then waits for REMOVING to fall
+ * (pins/issueJournal.ts). Either the worker sees the issue and waits for its rows to be in the
+ * mirror (the pull then keeps the records PINs point at, as always), or the desk sees the removal
+ * and reads the family after it.
  */
-export function deskWriteTurn<T>(buffer: SharedArrayBuffer | undefined, write: () => T): T {
+export function deskWriteTurn<T>(buffer: SharedArrayBuffer | undefined, write: () => T, removes = false): T {
   if (!buffer) return write();
   const slots = new Int32Array(buffer);
   const until = performance.now() + MAX_WRITE_WAIT_MS;
+  const removalUntil = performance.now() + MAX_REMOVAL_WAIT_MS;
+  const stepBack = (slot: number) => {
+    if (Atomics.sub(slots, slot, 1) === 1) Atomics.notify(slots, slot);
+  };
   for (;;) {
     Atomics.add(slots, WORKER_WRITING, 1);
-    if (Atomics.load(slots, DESK_WRITE) <= 0 || performance.now() >= until) break;
-    // The desk wants to write: step back until it has (its write waits for this counter).
-    if (Atomics.sub(slots, WORKER_WRITING, 1) === 1) Atomics.notify(slots, WORKER_WRITING);
-    waitWhile(slots, DESK_WRITE, until);
+    if (removes) Atomics.add(slots, REMOVING, 1);
+    const deskWrites = Atomics.load(slots, DESK_WRITE) > 0 && performance.now() < until;
+    const issuesPending = removes && Atomics.load(slots, ISSUES_PENDING) > 0 && performance.now() < removalUntil;
+    if (!deskWrites && !issuesPending) break;
+    // The desk wants to write, or has issues on their way to the mirror: step back until it is done.
+    if (removes) stepBack(REMOVING);
+    stepBack(WORKER_WRITING);
+    if (deskWrites) waitWhile(slots, DESK_WRITE, until);
+    else waitWhile(slots, ISSUES_PENDING, removalUntil);
   }
   try {
     return write();
   } finally {
-    if (Atomics.sub(slots, WORKER_WRITING, 1) === 1) Atomics.notify(slots, WORKER_WRITING);
+    if (removes) stepBack(REMOVING);
+    stepBack(WORKER_WRITING);
   }
 }
 
-/** A worker's way to run its write transactions (deskWriteTurn bound to its buffer). */
-export type WriteTurn = <T>(write: () => T) => T;
+/** A worker's way to run its write transactions (deskWriteTurn bound to its buffer); `removes` as there. */
+export type WriteTurn = <T>(write: () => T, removes?: boolean) => T;
 
 export const writeTurnOf =
   (buffer: SharedArrayBuffer | undefined): WriteTurn =>
-  (write) =>
-    deskWriteTurn(buffer, write);
+  (write, removes) =>
+    deskWriteTurn(buffer, write, removes);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteAdapter, SqliteDialect, type Driver, type Migration, type MigrationProvider } from 'kysely';
 import { registerAuditChain } from './auditChain';
+import { attachDeskJournal } from './deskJournal';
 import { BUSY_TIMEOUT_MS, DeskSqliteDriver } from './deskDriver';
 import { DeskTurn } from './deskTurn';
 import { migrateOffThread, type DatabaseUpdateProgress } from './migrateOffThread';
@@ -201,6 +202,7 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
     // A new file's schema (fast; not an update), or what the worker left: nothing, or all of it when
     // no worker entry was found.
     await migrate(sqlite, undefined, pending.length > 0 ? options.onUpdate : undefined);
+    attachDeskJournal(sqlite, file);
   } catch (error) {
     sqlite.close();
     throw error;

@@ -126,6 +126,8 @@ function readFamily(sqlite: BetterSqlite3.Database, familyId: string, at: { nowI
  * its verdict, and every contact with its per-child sort, authority and residence.
  */
 export async function loadFamily(ctx: AppContext, familyId: string): Promise<FamilyView> {
+  // PINs just issued to this family, on their way from the desk's journal (pins/issueJournal.ts), show.
+  await ctx.issueJournal.settled([familyId]);
   const settings = await ctx.settings();
   const today = await ctx.today();
   const timeZone = practiceTimeZone(settings);

@@ -14,6 +14,8 @@ import { loadFamily } from '../families/familyService';
 import { newOutboxRow, type PinEmailPayload } from '../outbox/payloads';
 import { clockAheadOfServer, clockBehindRecords, readClockOffset } from '../sync/clockOffset';
 import { describeDuration, utcMinute } from '../../../shared/domain/clockSkew';
+import { exclusive } from '../lib/exclusive';
+import type { JournaledIssue } from './issueJournal';
 import { packetForBatch } from './packet';
 import { pinFingerprint } from './pinSecrets';
 import type { PreparedPin, PreparedPins } from './preparedPins';
@@ -110,10 +112,22 @@ async function freshPin(ctx: AppContext, nowIso: string, taken: Set<string>): Pr
  */
 export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, prepared?: PreparedPins): Promise<IssuedBatch> {
   const clerk = await requireClerk(ctx);
+  const journal = ctx.issueJournal;
+  if (journal.batch(request.batchId)) return packetForBatch(ctx, request.batchId);
   const issued = await ctx.db.selectFrom('pins').select('id').where('batch_id', '=', request.batchId).executeTakeFirst();
   if (issued) return packetForBatch(ctx, request.batchId);
 
-  const { plan, family } = await currentPlan(ctx, request);
+  // A batch of this family, or of a child or guardian it shares, on its way from the desk's journal
+  // to the mirror (pins/issueJournal.ts): the plan is made from the mirror once it is there.
+  await journal.settled([request.familyId]);
+  let { plan, family } = await currentPlan(ctx, request);
+  const patientIds = family.children.map((c) => c.patientId);
+  const contactIds = family.contacts.map((c) => c.contactId);
+  const refs = [request.familyId, ...patientIds, ...contactIds];
+  if (journal.touching(refs)) {
+    await journal.settled(refs);
+    ({ plan, family } = await currentPlan(ctx, request));
+  }
   const settings = await ctx.settings();
   const now = ctx.now();
   const nowIso = now.toISOString();
@@ -123,9 +137,10 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
   // Secrets and their slow hashes are made before the transaction, which then only writes; most
   // were made while the clerk read the plan (pins.prepare), keyed by this batch id.
   const planned = plan.guardians.flatMap((guardian) => guardian.children.map((child) => ({ guardian, child })));
-  const ready = await usablePrepared(ctx, prepared ? await prepared.take(request.batchId) : [], nowIso);
+  const journaled = new Set(journal.fingerprints());
+  const ready = (await usablePrepared(ctx, prepared ? await prepared.take(request.batchId) : [], nowIso)).filter((p) => !journaled.has(p.fingerprint));
   const secrets: ((typeof planned)[number] & { pin: string; fingerprint: string; hash: string; pinId: string })[] = [];
-  const taken = new Set(ready.map((p) => p.fingerprint));
+  const taken = new Set([...ready.map((p) => p.fingerprint), ...journaled]);
   const missing = planned.length - Math.min(ready.length, planned.length);
   const fresh: { pin: string; fingerprint: string }[] = [];
   for (let i = 0; i < missing; i++) fresh.push(await freshPin(ctx, nowIso, taken));
@@ -253,14 +268,19 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
       })),
   ];
 
-  const patientIds = family.children.map((c) => c.patientId);
-  const contactIds = family.contacts.map((c) => c.contactId);
+  const issue: JournaledIssue = { batchId: request.batchId, familyId: request.familyId, refs, pins: pinRows, enrollments, welcomeEmails, audit };
+  // While a job writes the mirror: into the desk's journal, which waits for nobody.
+  if (journal.wanted() && (await journalIssue(ctx, issue, request.reviewToken, patientIds, contactIds))) return packetForBatch(ctx, request.batchId);
+
   await ctx.db.transaction().execute(async (trx) => {
     // A second confirmation that raced the first finds the batch here and writes nothing.
+    if (journal.batch(request.batchId)) return;
     if (await trx.selectFrom('pins').select('id').where('batch_id', '=', request.batchId).executeTakeFirst()) return;
     // Another batch for this family (a second tab, a double confirmation) committed while this one
     // was hashing: the review it rests on is gone. Read inside the transaction, so nothing slips between.
     // (Raw reads on the app's one connection, which this transaction holds: they see its state.)
+    // One still in the desk's journal counts too.
+    if (journal.touching(refs)) throw new AppError('conflict', STALE_REVIEW);
     if (reviewDigest(ctx.sqlite, request.familyId, patientIds, contactIds) !== request.reviewToken) throw new AppError('conflict', STALE_REVIEW);
     await trx.insertInto('pins').values(pinRows).execute();
     // Enrollments before the emails that depend on them (foreign key).
@@ -271,6 +291,40 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
   ctx.outboxChanged();
   return packetForBatch(ctx, request.batchId);
 }
+
+/**
+ * Commits the batch to the desk's journal, with the checks the mirror's transaction makes, and
+ * starts its move into the mirror (pins/issueJournal.ts). Says whether the batch is now issued
+ * (journaled here, or by a repeat of the same confirmation); false leaves it to the mirror's transaction.
+ */
+async function journalIssue(ctx: AppContext, issue: JournaledIssue, reviewToken: string, patientIds: string[], contactIds: string[]): Promise<boolean> {
+  const journal = ctx.issueJournal;
+  const release = await journal.reserve();
+  let outcome: 'journaled' | 'repeat' | 'mirror';
+  try {
+    // Synchronous under the connection's lock: nothing of the desk's runs between the checks and the commit.
+    outcome = await exclusive(ctx.db, () => {
+      if (ctx.sqlite.inTransaction) return 'mirror';
+      if (journal.batch(issue.batchId) || ctx.sqlite.prepare('SELECT 1 FROM pins WHERE batch_id = ?').get(issue.batchId)) return 'repeat';
+      if (journal.touching(issue.refs)) throw new AppError('conflict', STALE_REVIEW);
+      if (reviewDigest(ctx.sqlite, issue.familyId, patientIds, contactIds) !== reviewToken) throw new AppError('conflict', STALE_REVIEW);
+      try {
+        journal.record(issue, release);
+      } catch (error) {
+        console.error(`desk journal: an issued batch could not be saved: ${(error as { code?: string }).code ?? 'unknown error'}`);
+        throw new AppError('storage', NOT_SAVED);
+      }
+      return 'journaled';
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
+  if (outcome !== 'journaled') release();
+  return outcome !== 'mirror';
+}
+
+const NOT_SAVED = 'The computer’s disk did not save these PINs, so nothing was issued. Do it again; if it keeps happening, ask IT to check the disk.';
 
 /**
  * A machine clock far behind the practice system's would issue PINs that are already expired by
@@ -310,6 +364,9 @@ async function refuseExpiredOnArrival(ctx: AppContext, expiresAt: string, validi
 /** Records that a packet was sent to the printer (first print or reprint), one audit row per PIN. */
 export async function recordPacketPrinted(ctx: AppContext, batchId: string, reprint: boolean, recipientContactId?: string): Promise<null> {
   const clerk = await requireClerk(ctx);
+  // Its PINs may still be on their way from the desk's journal.
+  const pending = ctx.issueJournal.batch(batchId);
+  if (pending) await ctx.issueJournal.settled([pending.familyId]);
   let query = ctx.db.selectFrom('pins').select(['id', 'patient_id']).where('batch_id', '=', batchId).where('delivery', '=', 'print');
   // One account owner's packet ('none': PINs with no recipient on file).
   if (recipientContactId === 'none') query = query.where('recipient_contact_id', 'is', null);

@@ -9,8 +9,21 @@ import { startupStorageFailure } from '../errors';
  */
 const PRIVATE_FILES = ['secrets.json', 'data.key', 'data-key.safe', 'pin-fingerprint.key'];
 // '-fhir-staging': a FHIR load's staging file (fhir/stagingFile.ts) and its rollback journal; '-import-terms': an
-// import's new patients' search terms while it runs (search/termStager.ts).
-const DATABASE_SUFFIXES = ['', '-wal', '-shm', '-journal', '-fhir-staging', '-fhir-staging-journal', '-import-terms', '-import-terms-journal'];
+// import's new patients' search terms while it runs (search/termStager.ts); '-desk-journal': PINs issued while a job
+// writes, on their way to the mirror (db/deskJournal.ts), with its WAL.
+const DATABASE_SUFFIXES = [
+  '',
+  '-wal',
+  '-shm',
+  '-journal',
+  '-fhir-staging',
+  '-fhir-staging-journal',
+  '-import-terms',
+  '-import-terms-journal',
+  '-desk-journal',
+  '-desk-journal-wal',
+  '-desk-journal-shm',
+];
 
 function chmodIfPresent(target: string, mode: number): void {
   try {

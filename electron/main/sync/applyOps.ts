@@ -114,6 +114,18 @@ function partOf(page: ChangesPageEnvelope, from: number, rows: number): { part: 
 
 const recordsIn = (page: ChangesPageEnvelope) => KINDS.reduce((sum, kind) => sum + page[kind].length, 0);
 
+/**
+ * Whether a page may remove patients or contacts (a tombstone of either kind, read or not): its
+ * transactions wait for the desk's journaled PINs to reach the mirror first (db/deskTurn.ts
+ * deskWriteTurn), so the pull sees the PINs that keep such a record.
+ */
+export function removesRecords(page: ChangesPageEnvelope): boolean {
+  return page.tombstones.some((t) => {
+    const kind = (t as { kind?: unknown } | null)?.kind;
+    return kind === 'patient' || kind === 'contact';
+  });
+}
+
 export interface PartOptions {
   /** Wraps each part's transaction (a worker announces its write to the desk: db/deskTurn.ts deskWriteTurn). */
   turn?: WriteTurn;
@@ -138,6 +150,7 @@ export function* applyPageSteps(
   { turn = (write) => write(), sizer = new PartSizer(), asks = deskNeverAsks }: PartOptions = {},
 ): Generator<void, PageOutcome> {
   const size = recordsIn(page);
+  const removes = removesRecords(page);
   let total = NO_COUNTS;
   let from = 0;
   for (let i = 0; ; i++) {
@@ -146,23 +159,25 @@ export function* applyPageSteps(
     const started = performance.now();
     let taken = 0;
     // immediate: it reads, then writes; the desk or another connection may commit in between.
-    const outcome = turn(() =>
-      sqlite
-        .transaction((): PageOutcome => {
-          if (i === 0 && runId && cancelRequested(sqlite, runId)) return { cancelled: true };
-          let counts = total;
-          taken = 0;
-          unitsUntilDesk(asks, () => {
-            const { part, count } = partOf(page, from + taken, Math.min(STEP_ROWS, wanted - taken));
-            taken += count;
-            const last = from + taken >= size;
-            counts = addCounts(counts, applyChangesPage(sqlite, part, { deferIndex, now: new Date(now), saveCursor: last }));
-            if (last && runId) advanceRunBy(sqlite, runId, counts.rows + counts.tombstones, page.hasMore ? page.remaining : 0, { cursor: page.cursor }, now);
-            return !last && taken < wanted;
-          });
-          return counts;
-        })
-        .immediate(),
+    const outcome = turn(
+      () =>
+        sqlite
+          .transaction((): PageOutcome => {
+            if (i === 0 && runId && cancelRequested(sqlite, runId)) return { cancelled: true };
+            let counts = total;
+            taken = 0;
+            unitsUntilDesk(asks, () => {
+              const { part, count } = partOf(page, from + taken, Math.min(STEP_ROWS, wanted - taken));
+              taken += count;
+              const last = from + taken >= size;
+              counts = addCounts(counts, applyChangesPage(sqlite, part, { deferIndex, now: new Date(now), saveCursor: last }));
+              if (last && runId) advanceRunBy(sqlite, runId, counts.rows + counts.tombstones, page.hasMore ? page.remaining : 0, { cursor: page.cursor }, now);
+              return !last && taken < wanted;
+            });
+            return counts;
+          })
+          .immediate(),
+      removes,
     );
     if ('cancelled' in outcome) return outcome;
     from += taken;

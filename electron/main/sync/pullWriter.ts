@@ -5,7 +5,7 @@ import { DeliveryError } from '../lib/deliveryError';
 import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
 import { deferredTermOps, type DeferredTermOps, type TermOpCall } from '../search/deferredTerms';
-import { applyPageSteps, type ApplyPageArgs, type PageOutcome, type WorkerPageRead } from './applyOps';
+import { applyPageSteps, removesRecords, type ApplyPageArgs, type PageOutcome, type WorkerPageRead } from './applyOps';
 import { readPage, type PageHead } from './pageRead';
 
 /**
@@ -48,13 +48,20 @@ export class HereWriter implements PullWriter {
   apply(args: Omit<ApplyPageArgs, 'page'>): Promise<PageOutcome> {
     const page = this.take();
     if (!page) return Promise.reject(new Error('no page was read before it was applied'));
-    return this.drive(applyPageSteps(this.ctx.sqlite, { ...args, page }));
+    return this.drive(applyPageSteps(this.ctx.sqlite, { ...args, page }), removesRecords(page));
   }
 
-  /** A part per turn of the event loop, each under the lock: the desk's calls run in between. */
-  private async drive<T>(steps: Generator<void, T>): Promise<T> {
+  /**
+   * A part per turn of the event loop, each under the lock: the desk's calls run in between. A page
+   * that removes patients or contacts writes no part while PINs issued from the desk's journal are
+   * on their way to the mirror (pins/issueJournal.ts): they keep the records they point at.
+   */
+  private async drive<T>(steps: Generator<void, T>, removes = false): Promise<T> {
+    const journal = this.ctx.issueJournal;
     for (;;) {
-      const step = await exclusive(this.ctx.db, () => steps.next());
+      if (removes) await journal.allMoved();
+      const step = await exclusive(this.ctx.db, () => (removes && journal.count() > 0 ? null : steps.next()));
+      if (step === null) continue;
       if (step.done) return step.value;
       await yieldToEventLoop();
     }
