@@ -1,0 +1,318 @@
+import { once } from 'node:events';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import type { App } from '../../electron/main/app';
+import { verifyAuditChain } from '../../electron/main/audit/verify';
+import { issuesPendingIn, jobsWriting } from '../../electron/main/db/deskTurn';
+import { findWorkerEntry, startWorker } from '../../electron/main/lib/workerEntry';
+import { HereWriter } from '../../electron/main/sync/pullWriter';
+import type { FamilyView, IssuedBatch, Result, SearchResults } from '../../shared/api';
+import type { ChangesPageEnvelope } from '../../shared/sync/protocol';
+import { insertFamilies, lopezFamily } from '../support/fixtures';
+import { issueInput, loadReview, openIssuingDesk, planFamily } from '../support/issue';
+import { makeTempDir } from '../support/tempDir';
+import { invokeOk } from '../support/testDesk';
+import { waitFor } from '../support/waitFor';
+
+/**
+ * Issue 14: PINs issued while a job writes the mirror are committed to the desk's journal and
+ * answered at once, then moved into the mirror (pins/issueJournal.ts). What a clerk or a parent
+ * would notice if that went wrong: PINs printed and then lost in a crash, a second tab issuing the
+ * same children again, a pull taking away the guardian a printed PIN was made out to.
+ */
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+let temp: ReturnType<typeof makeTempDir>;
+let app: App | undefined;
+
+beforeAll(() => {
+  temp = makeTempDir('fpp-issue-journal-');
+});
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+afterAll(() => temp?.remove());
+
+async function lopezDesk(name: string): Promise<{ desk: App; file: string }> {
+  const file = temp.file(`${name}.sqlite`);
+  const desk = await openIssuingDesk(file, { now: () => new Date(), workstation: 'desk-1' });
+  app = desk;
+  insertFamilies(desk.context.sqlite, [lopezFamily('maria.lopez@example.org')]);
+  return { desk, file };
+}
+
+/** A job writing in a worker, as far as the desk can tell (the job runner's count). */
+function aJobWrites(desk: App): void {
+  const turn = desk.jobs.deskTurn!;
+  jobsWriting(turn, 1);
+  onTestFinished(() => jobsWriting(turn, -1));
+}
+
+/** The worker's first message of `type` (rejects if the worker fails first). */
+function messageOf<M extends { type?: unknown }>(worker: Worker, type: string): Promise<M> {
+  return new Promise<M>((resolve, reject) => {
+    const onMessage = (m: M) => {
+      if (m.type !== type) return;
+      worker.off('message', onMessage);
+      resolve(m);
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+  });
+}
+
+/** tests/support/writeLockWorker.ts: a job's connection holding the write lock (announced) until released. */
+function jobHoldingTheLock(file: string, deskTurn: SharedArrayBuffer) {
+  const launch = findWorkerEntry(import.meta.url, '../support/writeLockWorker.ts', 'writeLockWorker');
+  if (!launch) throw new Error('tsx is needed to run the test worker');
+  const release = new SharedArrayBuffer(4);
+  const worker = startWorker(launch, { file, deskTurn, announce: true, release });
+  const holding = messageOf(worker, 'holding');
+  const deskWaiting = messageOf(worker, 'desk-waiting');
+  const committed = messageOf(worker, 'committed');
+  return {
+    holding,
+    deskWaiting,
+    committed,
+    release: () => {
+      const gate = new Int32Array(release);
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+    },
+  };
+}
+
+/** A page of the practice system's that removes records (tombstones only). */
+function removalPage(tombstones: ChangesPageEnvelope['tombstones']): ChangesPageEnvelope {
+  return {
+    cursor: 'after-the-removal',
+    hasMore: false,
+    remaining: 0,
+    families: [],
+    patients: [],
+    contacts: [],
+    patientContacts: [],
+    appointments: [],
+    tombstones,
+    pins: [],
+    guardians: [],
+  };
+}
+
+/** tests/support/removingWorker.ts: a pull's worker applying `page` in one removing transaction. */
+function removingJob(file: string, deskTurn: SharedArrayBuffer, page: ChangesPageEnvelope, hold: boolean) {
+  const launch = findWorkerEntry(import.meta.url, '../support/removingWorker.ts', 'removingWorker');
+  if (!launch) throw new Error('tsx is needed to run the test worker');
+  const release = new SharedArrayBuffer(4);
+  const worker = startWorker(launch, { file, deskTurn, page, release, hold });
+  return {
+    asking: messageOf(worker, 'asking'),
+    holding: messageOf(worker, 'holding'),
+    committed: messageOf<{ type: 'committed'; counts: { tombstones: number } }>(worker, 'committed'),
+    release: () => {
+      const gate = new Int32Array(release);
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+    },
+  };
+}
+
+/** Makes the mirror refuse new pins rows (an I/O error before the commit) until `letGo`; logs kept. */
+function mirrorRefusesPins(desk: App): { letGo: () => void; logged: string[] } {
+  const sqlite = desk.context.sqlite;
+  const prepare = sqlite.prepare.bind(sqlite);
+  let refusing = true;
+  const spied = vi.spyOn(sqlite, 'prepare').mockImplementation(((source: string) => {
+    if (refusing && /^\s*insert\s+into\s+"pins"/i.test(source)) throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+    return prepare(source);
+  }) as typeof sqlite.prepare);
+  onTestFinished(() => spied.mockRestore());
+  const logged: string[] = [];
+  const errors = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+    logged.push(args.map(String).join(' '));
+  });
+  onTestFinished(() => errors.mockRestore());
+  return {
+    logged,
+    letGo: () => {
+      refusing = false;
+    },
+  };
+}
+
+const pinsOf = (s: BetterSqlite3.Database, batchId: string) => s.prepare('SELECT count(*) FROM pins WHERE batch_id = ?').pluck().get(batchId) as number;
+const contactExists = (s: BetterSqlite3.Database, id: string) => s.prepare('SELECT count(*) FROM contacts WHERE id = ?').pluck().get(id) === 1;
+
+describe('a workstation killed after the clerk was answered, before the PINs reached the mirror', () => {
+  it('moves them in at the next start: the same packet, the enrollments queued, the audit chain and the file sound', async () => {
+    const { desk, file } = await lopezDesk('killed');
+    await desk.close();
+    app = undefined;
+    const batchId = randomUUID();
+    // One process (no tsx CLI wrapper), so SIGKILL reaches the workstation itself.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/support/issueChild.ts', file, batchId], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const answer = await new Promise<Result<IssuedBatch>>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const line = output.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolve(JSON.parse(line));
+      });
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.once('exit', (code) => reject(new Error(`the desk process ended (${code}) before answering:\n${output}`)));
+    });
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    expect(answer.ok).toBe(true);
+    if (!answer.ok) return;
+    const printed = answer.value.guardians.flatMap((g) => g.children.map((c) => [c.patientId, c.pin]));
+    expect(printed.some(([, pin]) => pin !== null)).toBe(true);
+
+    // What the killed process left: the batch in the journal, nothing in the mirror.
+    const reader = new BetterSqlite3(file, { readonly: true });
+    expect(pinsOf(reader, batchId)).toBe(0);
+    reader.close();
+    const journal = new BetterSqlite3(`${file}-desk-journal`, { readonly: true });
+    expect(journal.prepare('SELECT count(*) FROM issues WHERE batch_id = ?').pluck().get(batchId)).toBe(1);
+    journal.close();
+
+    app = await openIssuingDesk(file, { now: () => new Date(), workstation: 'desk-1' });
+    const s = app.context.sqlite;
+    expect(app.context.issueJournal.count()).toBe(0);
+    expect(pinsOf(s, batchId)).toBe(printed.length);
+    expect(s.prepare(`SELECT count(*) FROM outbox WHERE kind = 'portal.enrollment' AND status = 'pending'`).pluck().get()).toBe(printed.length);
+    expect(s.prepare(`SELECT count(*) FROM audit_log WHERE action = 'pin_issued' AND json_extract(details, '$.batchId') = ?`).pluck().get(batchId)).toBe(
+      printed.length,
+    );
+    expect(s.prepare('SELECT count(*) FROM desk_journal.issues').pluck().get()).toBe(0);
+    // The reprint from the mirror gives the PINs the clerk printed before the crash.
+    const reprint = await invokeOk<IssuedBatch>(app, 'pins.packet', { batchId });
+    expect(reprint.guardians.flatMap((g) => g.children.map((c) => [c.patientId, c.pin]))).toEqual(printed);
+    expect(s.pragma('quick_check', { simple: true })).toBe('ok');
+    const verified = await verifyAuditChain(app.context.db, s);
+    expect(verified.problem).toBeNull();
+    expect(verified.ok).toBe(true);
+  });
+});
+
+describe('a second confirmation while the first batch is on its way to the mirror', () => {
+  it("waits for it, then refuses the second tab's plan as changed; the family then shows every child's PIN", async () => {
+    const { desk, file } = await lopezDesk('second-tab');
+    const review = await loadReview(desk, 'f-lopez');
+    const plan = planFamily(desk, review);
+    const job = jobHoldingTheLock(file, desk.jobs.deskTurn!);
+    await job.holding;
+
+    const first = await desk.invoke('pins.issue', issueInput(review, plan));
+    expect(first.ok).toBe(true);
+    // The first batch waits in the journal for the job's lock; the second tab confirms the same review.
+    expect(desk.context.issueJournal.count()).toBe(1);
+    let secondAnswered = false;
+    const second = desk.invoke('pins.issue', issueInput(review, plan)).finally(() => {
+      secondAnswered = true;
+    });
+    await job.deskWaiting;
+    const found = await invokeOk<SearchResults>(desk, 'search.patients', { text: 'Lopez' });
+    expect(found.hits.length).toBe(3);
+    expect(secondAnswered).toBe(false);
+
+    job.release();
+    const refused = await second;
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error.message).toContain('changed since you reviewed it');
+    expect(desk.context.sqlite.prepare('SELECT count(DISTINCT batch_id) FROM pins').pluck().get()).toBe(1);
+    const reloaded = await invokeOk<FamilyView>(desk, 'family.load', { familyId: 'f-lopez' });
+    expect(planFamily(desk, reloaded).pinCount).toBe(0);
+    await job.committed;
+  });
+});
+
+describe('a pull removing the guardian while a batch made out to her is on its way', () => {
+  it('a removal that starts then waits until the PINs are in the mirror, and keeps her (a PIN names her)', async () => {
+    const { desk, file } = await lopezDesk('removal-waits');
+    aJobWrites(desk);
+    const refused = mirrorRefusesPins(desk);
+    const review = await loadReview(desk, 'f-lopez');
+    const plan = planFamily(desk, review);
+    const batchId = randomUUID();
+    expect((await desk.invoke('pins.issue', issueInput(review, plan, batchId))).ok).toBe(true);
+    await waitFor(() => refused.logged.some((line) => line.includes('could not reach the mirror yet')), { what: 'a failed move' });
+    expect(pinsOf(desk.context.sqlite, batchId)).toBe(0);
+
+    const removal = removingJob(file, desk.jobs.deskTurn!, removalPage([{ kind: 'contact', id: 'c-maria' }]), false);
+    await removal.asking;
+    refused.letGo();
+    const { counts } = await removal.committed;
+    expect(counts.tombstones).toBe(1);
+    // The PINs were in the mirror before the removal began: Maria stays (her links go), and nothing failed.
+    expect(pinsOf(desk.context.sqlite, batchId)).toBe(plan.pinCount);
+    expect(desk.context.issueJournal.count()).toBe(0);
+    expect(contactExists(desk.context.sqlite, 'c-maria')).toBe(true);
+    expect(desk.context.sqlite.prepare(`SELECT count(*) FROM patient_contacts WHERE contact_id = 'c-maria'`).pluck().get()).toBe(0);
+    expect(refused.logged.some((line) => line.includes('FOREIGN'))).toBe(false);
+  });
+
+  it('a confirmation made while a removal is under way waits for it, then refuses the plan as changed: nothing journaled', async () => {
+    const { desk, file } = await lopezDesk('removal-first');
+    aJobWrites(desk);
+    const review = await loadReview(desk, 'f-lopez');
+    const plan = planFamily(desk, review);
+    const removal = removingJob(file, desk.jobs.deskTurn!, removalPage([{ kind: 'contact', id: 'c-maria' }]), true);
+    await removal.holding;
+
+    let answered = false;
+    const issuing = desk.invoke('pins.issue', issueInput(review, plan)).finally(() => {
+      answered = true;
+    });
+    const found = await invokeOk<SearchResults>(desk, 'search.patients', { text: 'Lopez' });
+    expect(found.hits.length).toBe(3);
+    // The desk has made its PINs and says an issue is on its way (the removal's worker would wait for it):
+    // it waits for the removal under way, unanswered.
+    await waitFor(() => answered || issuesPendingIn(desk.jobs.deskTurn!) > 0, { what: 'the issue to reach its journal step' });
+    expect(answered).toBe(false);
+    expect(desk.context.issueJournal.count()).toBe(0);
+
+    removal.release();
+    await removal.committed;
+    const result = await issuing;
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toContain('changed since you reviewed it');
+    expect(desk.context.issueJournal.count()).toBe(0);
+    expect(desk.context.sqlite.prepare('SELECT count(*) FROM desk_journal.issues').pluck().get()).toBe(0);
+    expect(contactExists(desk.context.sqlite, 'c-maria')).toBe(false);
+  });
+
+  it("on the app's own connection (a small pull), a removing page waits for the batch the same way", async () => {
+    const { desk } = await lopezDesk('removal-here');
+    aJobWrites(desk);
+    const refused = mirrorRefusesPins(desk);
+    const review = await loadReview(desk, 'f-lopez');
+    const plan = planFamily(desk, review);
+    const batchId = randomUUID();
+    expect((await desk.invoke('pins.issue', issueInput(review, plan, batchId))).ok).toBe(true);
+    await waitFor(() => refused.logged.some((line) => line.includes('could not reach the mirror yet')), { what: 'a failed move' });
+
+    const writer = new HereWriter(desk.context);
+    await writer.read(Buffer.from(JSON.stringify(removalPage([{ kind: 'contact', id: 'c-maria' }]))), 1_000);
+    let applied = false;
+    const applying = writer.apply({ deferIndex: false, now: new Date().toISOString() }).finally(() => {
+      applied = true;
+    });
+    const found = await invokeOk<SearchResults>(desk, 'search.patients', { text: 'Lopez' });
+    expect(found.hits.length).toBe(3);
+    expect(applied).toBe(false);
+    refused.letGo();
+    await applying;
+    expect(pinsOf(desk.context.sqlite, batchId)).toBe(plan.pinCount);
+    expect(contactExists(desk.context.sqlite, 'c-maria')).toBe(true);
+  });
+});
