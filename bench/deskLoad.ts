@@ -65,6 +65,8 @@ interface DeskRow {
   gcMax: number;
   /** Every desk write of the row (the clerk's, and audit entries): ms waited for a job's write lock, ms of its sync off main. */
   writes: { jobWaits: number[]; syncs: number[] };
+  /** PINs issued through the desk's journal during the row: ms from the journal's commit until they were in the mirror. */
+  moves: number[];
 }
 
 const rows: DeskRow[] = [];
@@ -181,10 +183,18 @@ function watchLoop(): () => Promise<{ loopMax: number; gcMax: number }> {
 export async function deskQuiet(app: App, inputs: DeskInputs, seconds: number): Promise<void> {
   const stop = watchLoop();
   app.deskWriteTimes.take();
+  app.context.issueJournal.takeMoveTimes();
   const start = performance.now();
   const samples = await clerk(app, inputs, () => performance.now() - start < seconds * 1000);
   const took = (performance.now() - start) / 1000;
-  rows.unshift({ job: 'quiet (nothing else running)', seconds: took, samples, ...(await stop()), writes: app.deskWriteTimes.take() });
+  rows.unshift({
+    job: 'quiet (nothing else running)',
+    seconds: took,
+    samples,
+    ...(await stop()),
+    writes: app.deskWriteTimes.take(),
+    moves: app.context.issueJournal.takeMoveTimes(),
+  });
 }
 
 /**
@@ -203,6 +213,7 @@ export async function underLoad<T>(
   let running = true;
   const stop = watchLoop();
   app.deskWriteTimes.take();
+  app.context.issueJournal.takeMoveTimes();
   const start = performance.now();
   const clerkDone = clerk(app, inputs, () => running, options.issue ?? true);
   try {
@@ -215,7 +226,9 @@ export async function underLoad<T>(
     // Only what the clerk asked while the job ran.
     const end = start + seconds * 1000;
     for (const list of [samples.search, samples.family, samples.issue, samples.issueCall]) list.splice(0, list.length, ...list.filter((s) => s.at <= end));
-    rows.push({ job, seconds, samples, ...loop, writes: app.deskWriteTimes.take() });
+    // The last issues' PINs reach the mirror (their moves count in this row).
+    await app.context.issueJournal.allMoved();
+    rows.push({ job, seconds, samples, ...loop, writes: app.deskWriteTimes.take(), moves: app.context.issueJournal.takeMoveTimes() });
   }
 }
 
@@ -279,6 +292,7 @@ export function printDeskTable(): void {
       ms(row.gcMax),
       Number.isNaN(wait) ? '' : ms(wait),
       `${p99max(row.writes.jobWaits)} · ${p99max(row.writes.syncs)}`,
+      p99max(row.moves),
       `${deskP99 <= DESK_P99_TARGET_MS ? 'yes' : 'NO'} / ${row.loopMax <= LOOP_MAX_TARGET_MS ? 'yes' : 'NO'} / ${Number.isNaN(wait) ? '-' : wait <= WRITE_WAIT_TARGET_MS ? 'yes' : 'NO'}`,
       row.samples.slowest.ms > 0 ? `${ms(row.samples.slowest.ms)} ${row.samples.slowest.call}` : '',
       refused,
@@ -296,6 +310,7 @@ export function printDeskTable(): void {
       'main GC max',
       'write wait',
       'desk writes: job lock · disk sync (p99/max)',
+      'journaled PINs into the mirror (p99/max)',
       'met p99/loop/wait',
       'slowest call',
       'refused calls',
@@ -305,6 +320,8 @@ export function printDeskTable(): void {
   console.log(
     `Write wait: slowest pins.issue during the job minus its quiet median (${ms(quietIssue)} ms). Desk writes: every write of the desk's connection during the row, ` +
       "how long it waited for a job's write lock before it began, and how long its sync off main took (only while a job writes). " +
+      "Journaled PINs: while a job writes, pins.issue commits to the desk's journal and answers; its rows then move into the mirror " +
+      '(a desk write above): the time from the journal commit until they were there. ' +
       "Main GC max: the main thread's longest garbage collection pause in the row (the bench's own data shares that heap). " +
       'Pull and import rows: the clerk works the mirror being filled ' +
       '(a family not there yet is refused, a search finds what has arrived); the other rows: the bench mirror.',
