@@ -94,19 +94,21 @@ function holdWalSync(file: string): { started: Promise<void>; letSyncGo: () => v
 const synchronousOf = (desk: App) => desk.context.sqlite.pragma('synchronous', { simple: true });
 
 describe('issuing a family while a job writes in a worker', () => {
-  it('answers once the PINs are committed to the desk journal (synced by SQLite), and moves them into the mirror, whose WAL is synced before the journal lets them go', async () => {
+  it("answers once the PINs are in the desk journal's WAL and it is synced, then moves them into the mirror, whose WAL is synced before the journal lets them go", async () => {
     const { desk, file } = await deskWhileAJobWrites('synced');
     const batchId = crypto.randomUUID();
-    // Every sync of the mirror's WAL through a file handle: what the mirror and the journal held when it returned.
-    const syncs: { pins: number; journaled: number }[] = [];
+    let answered = false;
+    // Every sync of either WAL through a file handle: which file, what was committed and whether the clerk had the answer.
+    const syncs: { wal: 'mirror' | 'journal'; pins: number; journaled: number; answered: boolean }[] = [];
     const open = fs.promises.open.bind(fs.promises);
     const opened = vi.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof fs.promises.open>) => {
       const handle = await open(...args);
-      if (String(args[0]) === `${file}-wal`) {
+      const wal = String(args[0]) === `${file}-wal` ? 'mirror' : String(args[0]) === `${file}-desk-journal-wal` ? 'journal' : null;
+      if (wal) {
         const datasync = handle.datasync.bind(handle);
         handle.datasync = async () => {
           await datasync();
-          syncs.push({ pins: committedPins(file, batchId), journaled: journaled(file, batchId) });
+          syncs.push({ wal, pins: committedPins(file, batchId), journaled: journaled(file, batchId), answered });
         };
       }
       return handle;
@@ -114,18 +116,42 @@ describe('issuing a family while a job writes in a worker', () => {
     onTestFinished(() => opened.mockRestore());
 
     const { result, plan } = await reviewAndIssue(desk, 'f-lopez', {}, batchId);
+    answered = true;
     expect(result.ok).toBe(true);
-    // At the answer the batch is committed in the journal, a file SQLite syncs itself on every commit.
-    expect(journaled(file, batchId)).toBe(1);
-    expect(desk.context.sqlite.pragma('desk_journal.synchronous', { simple: true })).toBe(2);
+    // The journal's WAL was synced with the batch in it before the answer; SQLite itself does not sync it on main.
+    expect(syncs.some((s) => s.wal === 'journal' && s.journaled === 1 && !s.answered)).toBe(true);
+    expect(desk.context.sqlite.pragma('desk_journal.synchronous', { simple: true })).toBe(1);
     expect(desk.context.sqlite.pragma('desk_journal.journal_mode', { simple: true })).toBe('wal');
 
     await desk.context.issueJournal.allMoved();
     expect(committedPins(file, batchId)).toBe(plan.pinCount);
     expect(journaled(file, batchId)).toBe(0);
     // A sync of the mirror's WAL returned with every PIN in it while the journal still held the batch.
-    expect(syncs.some((s) => s.pins === plan.pinCount && s.journaled === 1)).toBe(true);
+    expect(syncs.some((s) => s.wal === 'mirror' && s.pins === plan.pinCount && s.journaled === 1)).toBe(true);
     expect(synchronousOf(desk)).toBe(2);
+  });
+
+  it("refuses to say the PINs were issued when the disk does not confirm the journal's sync; the retry of the same batch returns them, and they reach the mirror once", async () => {
+    const { desk, file } = await deskWhileAJobWrites('journal-unconfirmed');
+    const open = fs.promises.open.bind(fs.promises);
+    const failing = vi.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof fs.promises.open>) => {
+      if (String(args[0]) === `${file}-desk-journal-wal`) throw Object.assign(new Error('EIO: i/o error, open'), { code: 'EIO' });
+      return open(...args);
+    });
+    onTestFinished(() => failing.mockRestore());
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    onTestFinished(() => errors.mockRestore());
+
+    const { result, batchId, plan, family } = await reviewAndIssue(desk, 'f-lopez');
+    failing.mockRestore();
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toContain('did not confirm the save');
+    // The wizard's retry of the same batch, the disk working again: the same batch, once.
+    const retried = await desk.invoke('pins.issue', issueInput(family, plan, batchId));
+    expect(retried.ok).toBe(true);
+    await desk.context.issueJournal.allMoved();
+    expect(committedPins(file, batchId)).toBe(plan.pinCount);
+    expect(desk.context.sqlite.prepare('SELECT count(DISTINCT batch_id) FROM pins').pluck().get()).toBe(1);
   });
 
   it('keeps the batch in the journal while the disk does not confirm the mirror, and moves it once when it does', async () => {

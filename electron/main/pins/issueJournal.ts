@@ -1,10 +1,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable } from 'kysely';
 import { appendAudit, type AuditEntry } from '../audit/audit';
-import { DESK_JOURNAL } from '../db/deskJournal';
+import { DESK_JOURNAL, deskJournalFile } from '../db/deskJournal';
 import type { DeskTurn } from '../db/deskTurn';
 import type { Db } from '../db/open';
 import type { OutboxTable, PinsTable } from '../db/schema';
+import { syncWal } from '../db/walCheckpoints';
 import { exclusive } from '../lib/exclusive';
 
 /**
@@ -140,7 +141,7 @@ export class IssueJournal {
   /**
    * Commits the batch to the journal (synchronously: call under the app connection's lock, with
    * no transaction open, after the checks), then starts its move into the mirror. `release` (from
-   * reserve) is called once the batch is in the mirror.
+   * reserve) is called once the batch is in the mirror. Not yet on disk: durable() next.
    */
   record(issue: JournaledIssue, release: () => void): void {
     const stored: StoredIssue = { ...issue, audit: issue.audit.map((entry) => ({ ...entry, at: entry.at.toISOString() })) };
@@ -155,7 +156,7 @@ export class IssueJournal {
    * mirror is only forgotten). The clerk was told these PINs were issued, so they go in as they are.
    */
   async replay(): Promise<number> {
-    const rows = this.sqlite.prepare(`SELECT body FROM ${DESK_JOURNAL}.issues ORDER BY journaled_at, batch_id`).pluck().all() as string[];
+    const rows = this.sqlite.prepare(`SELECT body FROM ${DESK_JOURNAL}.issues ORDER BY rowid`).pluck().all() as string[];
     for (const body of rows) {
       const stored = JSON.parse(body) as StoredIssue;
       const issue: JournaledIssue = { ...stored, audit: stored.audit.map((entry) => ({ ...entry, at: new Date(entry.at) })) };
@@ -163,6 +164,14 @@ export class IssueJournal {
     }
     await this.allMoved(Number.POSITIVE_INFINITY);
     return rows.length;
+  }
+
+  /**
+   * The journal's commits so far are on disk: its WAL synced in libuv's pool (the journal commits
+   * at synchronous NORMAL: db/deskJournal.ts). Called after record(), before the clerk is told.
+   */
+  durable(): Promise<void> {
+    return syncWal(deskJournalFile(this.sqlite.name));
   }
 
   /** The moves' times (journal commit to mirror, ms) since the last take(), and a fresh start. */
@@ -216,15 +225,8 @@ export class IssueJournal {
       if (issue.welcomeEmails.length > 0) await trx.insertInto('outbox').values(issue.welcomeEmails).execute();
       await appendAudit(trx, issue.audit);
     });
-    await exclusive(this.db, () => {
-      // The batch is durable in the mirror now: forgetting it needs no sync of its own (a crash
-      // before it only makes the next start find the batch in both, and forget it there).
-      this.sqlite.pragma(`${DESK_JOURNAL}.synchronous = OFF`);
-      try {
-        this.sqlite.prepare(`DELETE FROM ${DESK_JOURNAL}.issues WHERE batch_id = ?`).run(issue.batchId);
-      } finally {
-        this.sqlite.pragma(`${DESK_JOURNAL}.synchronous = FULL`);
-      }
-    });
+    // The batch is durable in the mirror now: forgetting it needs no sync (the journal commits at
+    // NORMAL; a crash before the next sync only makes the next start find the batch in both files).
+    await exclusive(this.db, () => this.sqlite.prepare(`DELETE FROM ${DESK_JOURNAL}.issues WHERE batch_id = ?`).run(issue.batchId));
   }
 }

@@ -321,9 +321,20 @@ async function journalIssue(ctx: AppContext, issue: JournaledIssue, reviewToken:
     throw error;
   }
   if (outcome !== 'journaled') release();
+  else {
+    // On disk before the clerk is told (the journal's WAL synced off main: db/deskJournal.ts).
+    try {
+      await journal.durable();
+    } catch (error) {
+      console.error(`desk journal: an issued batch's sync failed: ${(error as { code?: string }).code ?? 'unknown error'}`);
+      throw new AppError('storage', NOT_CONFIRMED);
+    }
+  }
   return outcome !== 'mirror';
 }
 
+const NOT_CONFIRMED =
+  'The computer’s disk did not confirm the save, so it could be lost if the computer stops now. Do it again (issuing again from the same screen gives back the same PINs); if it keeps happening, ask IT to check the disk.';
 const NOT_SAVED = 'The computer’s disk did not save these PINs, so nothing was issued. Do it again; if it keeps happening, ask IT to check the disk.';
 
 /**
