@@ -204,6 +204,53 @@ describe('a workstation killed after the clerk was answered, before the PINs rea
   });
 });
 
+describe('a batch in both files (the journal could not forget it)', () => {
+  it('is forgotten at the next start and written once: the mirror holds one copy of each PIN, enrollment and audit entry', async () => {
+    const { desk, file } = await lopezDesk('both-files');
+    aJobWrites(desk);
+    // The journal refuses to forget (a locked file): the batch reaches the mirror and stays journaled.
+    const sqlite = desk.context.sqlite;
+    const prepare = sqlite.prepare.bind(sqlite);
+    const stuck = vi.spyOn(sqlite, 'prepare').mockImplementation(((source: string) => {
+      if (source.startsWith('DELETE FROM desk_journal.issues')) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      return prepare(source);
+    }) as typeof sqlite.prepare);
+    onTestFinished(() => stuck.mockRestore());
+    const logged: string[] = [];
+    const errors = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      logged.push(args.map(String).join(' '));
+    });
+    onTestFinished(() => errors.mockRestore());
+    const review = await loadReview(desk, 'f-lopez');
+    const plan = planFamily(desk, review);
+    const batchId = randomUUID();
+    expect((await desk.invoke('pins.issue', issueInput(review, plan, batchId))).ok).toBe(true);
+    await waitFor(() => logged.filter((line) => line.includes('could not reach the mirror yet')).length >= 2, { what: 'two failed moves' });
+    // Tried twice: the second try found the batch in the mirror and wrote nothing again.
+    expect(pinsOf(sqlite, batchId)).toBe(plan.pinCount);
+    await desk.close();
+    app = undefined;
+    stuck.mockRestore();
+    const journal = new BetterSqlite3(`${file}-desk-journal`, { readonly: true });
+    expect(journal.prepare('SELECT count(*) FROM issues WHERE batch_id = ?').pluck().get(batchId)).toBe(1);
+    journal.close();
+
+    app = await openIssuingDesk(file, { now: () => new Date(), workstation: 'desk-1' });
+    const s = app.context.sqlite;
+    expect(s.prepare('SELECT count(*) FROM desk_journal.issues').pluck().get()).toBe(0);
+    expect(pinsOf(s, batchId)).toBe(plan.pinCount);
+    const pinIds = s.prepare('SELECT id FROM pins WHERE batch_id = ?').pluck().all(batchId) as string[];
+    expect(
+      s.prepare(`SELECT count(*) FROM outbox WHERE kind = 'portal.enrollment' AND ref IN (SELECT value FROM json_each(?))`).pluck().get(JSON.stringify(pinIds)),
+    ).toBe(plan.pinCount);
+    expect(s.prepare(`SELECT count(*) FROM audit_log WHERE action = 'pin_issued' AND json_extract(details, '$.batchId') = ?`).pluck().get(batchId)).toBe(
+      plan.pinCount,
+    );
+    const verified = await verifyAuditChain(app.context.db, s);
+    expect(verified.ok).toBe(true);
+  });
+});
+
 describe('a second confirmation while the first batch is on its way to the mirror', () => {
   it("waits for it, then refuses the second tab's plan as changed; the family then shows every child's PIN", async () => {
     const { desk, file } = await lopezDesk('second-tab');

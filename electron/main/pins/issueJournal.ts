@@ -50,7 +50,15 @@ const SETTLE_MS = 10_000;
 /** Between tries of a move that failed (a full disk, a locked file), doubling up to the last. */
 const RETRY_MS = [100, 200, 500, 1_000, 2_000, 5_000];
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** `work`, or `ms` passing, whichever comes first (the timer cleared either way). */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function errorName(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -63,6 +71,7 @@ const TIMES_KEPT = 10_000;
 export class IssueJournal {
   private readonly pending = new Map<string, { issue: JournaledIssue; moved: Promise<void> }>();
   private closing = false;
+  private readonly backoffs = new Set<() => void>();
   /** ms from each batch's journal commit until it was in the mirror (the bench's desk table). */
   private moveTimes: number[] = [];
 
@@ -108,7 +117,7 @@ export class IssueJournal {
       const moving = [...this.pending.values()].filter(({ issue }) => issue.refs.some((ref) => list.includes(ref))).map((p) => p.moved);
       const left = until - performance.now();
       if (moving.length === 0 || left <= 0) return;
-      await Promise.race([Promise.all(moving), sleep(left)]);
+      await within(Promise.all(moving), left);
     }
   }
 
@@ -116,7 +125,7 @@ export class IssueJournal {
   async allMoved(timeoutMs = SETTLE_MS): Promise<void> {
     const until = performance.now() + timeoutMs;
     while (this.pending.size > 0 && performance.now() < until) {
-      await Promise.race([Promise.all([...this.pending.values()].map((p) => p.moved)), sleep(until - performance.now())]);
+      await within(Promise.all([...this.pending.values()].map((p) => p.moved)), until - performance.now());
     }
   }
 
@@ -162,7 +171,9 @@ export class IssueJournal {
       const issue: JournaledIssue = { ...stored, audit: stored.audit.map((entry) => ({ ...entry, at: new Date(entry.at) })) };
       this.startMove(issue, await this.reserve());
     }
-    await this.allMoved(Number.POSITIVE_INFINITY);
+    // A batch that cannot move yet (a mirror refusing writes) keeps trying while the app serves its
+    // calls; it is pending meanwhile, as any batch on its way.
+    await this.allMoved();
     return rows.length;
   }
 
@@ -181,11 +192,27 @@ export class IssueJournal {
     return taken;
   }
 
-  /** Waits for the moves under way; one that cannot finish stays in the journal for the next start. */
+  /**
+   * Lets each move under way finish its try (the jobs have stopped: nothing holds the mirror), and
+   * retries none: a batch that cannot move stays in the journal for the next start.
+   */
   async close(): Promise<void> {
-    await this.allMoved();
     this.closing = true;
+    for (const wake of [...this.backoffs]) wake();
     await Promise.all([...this.pending.values()].map((p) => p.moved));
+  }
+
+  /** A move's wait before its next try; close() cuts it short. */
+  private backoff(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.backoffs.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.backoffs.add(done);
+    });
   }
 
   private startMove(issue: JournaledIssue, release: () => void): void {
@@ -200,7 +227,7 @@ export class IssueJournal {
             // Never the rows themselves: the payloads hold sealed PINs.
             console.error(`desk journal: an issued batch could not reach the mirror yet (kept in the journal): ${errorName(error)}`);
             if (this.closing) return;
-            await sleep(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!);
+            await this.backoff(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!);
             if (this.closing) return;
           }
         }
