@@ -63,6 +63,10 @@ interface DeskRow {
   loopMax: number;
   /** The main thread's longest garbage collection pause during the row (ms; the bench's own heap is in it). */
   gcMax: number;
+  /** Main's garbage collection pauses of GC_NOTED_MS or more during the row (performance.now() start, ms). */
+  gcPauses: Sample[];
+  /** Main's V8 heap in use at the row's end (MiB): the app's and the bench's own data together. */
+  heapMiB: number;
   /** Every desk write of the row (the clerk's, and audit entries): ms waited for a job's write lock, ms of its sync off main. */
   writes: { jobWaits: number[]; syncs: number[] };
   /** PINs issued through the desk's journal during the row: ms from the journal's commit until they were in the mirror. */
@@ -153,12 +157,19 @@ async function clerk(app: App, inputs: DeskInputs, busy: () => boolean, issue = 
   return samples;
 }
 
-function watchLoop(): () => Promise<{ loopMax: number; gcMax: number }> {
+/** Main's GC pauses this long or longer are kept, to say which slow desk calls one fell into. */
+const GC_NOTED_MS = 5;
+
+function watchLoop(): () => Promise<{ loopMax: number; gcMax: number; gcPauses: Sample[]; heapMiB: number }> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   // Main's own pauses for its heap: they stop the event loop like any stall, and say whether one was the loop max.
   let gcMax = 0;
+  const gcPauses: Sample[] = [];
   const gc = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gcMax = Math.max(gcMax, entry.duration);
+    for (const entry of list.getEntries()) {
+      gcMax = Math.max(gcMax, entry.duration);
+      if (entry.duration >= GC_NOTED_MS) gcPauses.push({ at: entry.startTime, ms: entry.duration });
+    }
   });
   gc.observe({ entryTypes: ['gc'] });
   let gapMax = 0;
@@ -175,7 +186,7 @@ function watchLoop(): () => Promise<{ loopMax: number; gcMax: number }> {
     clearInterval(ticker);
     histogram.disable();
     gc.disconnect();
-    return { loopMax: Math.max(histogram.max / 1e6, gapMax), gcMax };
+    return { loopMax: Math.max(histogram.max / 1e6, gapMax), gcMax, gcPauses, heapMiB: process.memoryUsage().heapUsed / 2 ** 20 };
   };
 }
 
@@ -326,6 +337,20 @@ export function printDeskTable(): void {
       'Pull and import rows: the clerk works the mirror being filled ' +
       '(a family not there yet is refused, a search finds what has arrived); the other rows: the bench mirror.',
   );
+  // The slow plan + issue samples of each job row: how many a GC pause of main's fell into.
+  for (const row of rows) {
+    if (row === quiet) continue;
+    const slow = row.samples.issue.filter((s) => s.ms > DESK_P99_TARGET_MS);
+    if (slow.length === 0) continue;
+    const overlapping = slow.map((s) => row.gcPauses.filter((g) => g.at < s.at + s.ms && g.at + g.ms > s.at));
+    const hit = overlapping.filter((list) => list.length > 0);
+    const longest = Math.max(0, ...hit.flat().map((g) => g.ms));
+    console.log(
+      `${row.job}: ${slow.length} plan + issue over ${DESK_P99_TARGET_MS} ms (${slow.map((s) => ms(s.ms)).join(', ')}); ` +
+        `${hit.length} of them with a main GC pause of ${GC_NOTED_MS} ms or more inside (longest ${ms(longest)} ms); ` +
+        `main's heap in use at the row's end ${Math.round(row.heapMiB)} MiB (the app's and the bench's).`,
+    );
+  }
   if (rows.length > 1) {
     recordTarget(
       'desk p99 (search, family, plan + issue) during every heavy job',
