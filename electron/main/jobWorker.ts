@@ -2,8 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import type { JobWorkerData, SessionCall, WorkerMessage } from './jobs/jobTypes';
 import { registerAuditChain } from './db/auditChain';
-import { deskAsksOf, waitForDesk } from './db/deskTurn';
-import { walCheckpoints, walSync } from './db/walCheckpoints';
+import { deskAsksOf, diskAsksOf, waitForDesk, waitForDeskSync } from './db/deskTurn';
+import { CHECKPOINT_EVERY_MS, walCheckpoints, walSync } from './db/walCheckpoints';
 import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
 import { withTexts } from './importer/requestTexts';
 import { receiveTexts } from './lib/textParts';
@@ -13,6 +13,9 @@ import { removeTermStage, serveTermStager, termStager, type TermStager } from '.
 import { fhirIngestOps } from './fhir/ingestOps';
 import { stagePrepOps } from './fhir/stagePrep';
 import { assembleReaderOps } from './fhir/assembleReader';
+
+/** The longest a job's last checkpoint waits for the desk's journal sync under way (db/walCheckpoints.ts). */
+const LAST_CHECKPOINT_WAIT_MS = 100;
 import { serveBulkPicture } from './bulk/pictureWorker';
 
 /**
@@ -42,7 +45,7 @@ function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Datab
   // The WAL copied back every 2 s between calls, not at every 1,000 pages (db/walCheckpoints.ts): the deferred
   // search terms rewrite the same index pages in transaction after transaction, copied once instead of each time
   // (at 200,000 patients about 15% of the terms' CPU). The app's connection holds its own checkpoints meanwhile.
-  const checkpoints = walCheckpoints(sqlite, deskAsksOf(data.deskTurn));
+  const checkpoints = walCheckpoints(sqlite, diskAsksOf(data.deskTurn), CHECKPOINT_EVERY_MS, () => waitForDeskSync(data.deskTurn, LAST_CHECKPOINT_WAIT_MS));
   return answerCalls(port, ops, {
     before: () => waitForDesk(data.deskTurn),
     after: () => checkpoints.maybe(),
@@ -129,8 +132,8 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     const stager = job.kind === 'import.apply' ? importTermStager(data) : undefined;
     if (job.kind === 'import.resume') removeTermStage(data.databaseFile);
     let synchronous = 'FULL';
-    const checkpoints = walCheckpoints(sqlite, deskAsksOf(data.deskTurn));
-    const wal = walSync(data.databaseFile, deskAsksOf(data.deskTurn));
+    const checkpoints = walCheckpoints(sqlite, diskAsksOf(data.deskTurn), CHECKPOINT_EVERY_MS, () => waitForDeskSync(data.deskTurn, LAST_CHECKPOINT_WAIT_MS));
+    const wal = walSync(data.databaseFile, diskAsksOf(data.deskTurn));
     const hooks = {
       // Between transactions: the WAL copied back now and then (walCheckpoints) and synced (walSync), messages (a stop),
       // then the desk's calls first.

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { App } from '../../electron/main/app';
-import { jobsWriting } from '../../electron/main/db/deskTurn';
+import { diskAsksOf, jobsWriting } from '../../electron/main/db/deskTurn';
 import { insertFamilies, lopezFamily } from '../support/fixtures';
 import type { IssuedBatch, SearchResults } from '../../shared/api';
 import { issueInput, loadReview, openIssuingDesk, planFamily, reviewAndIssue } from '../support/issue';
@@ -99,7 +99,9 @@ describe('issuing a family while a job writes in a worker', () => {
     const batchId = crypto.randomUUID();
     let answered = false;
     // Every sync of either WAL through a file handle: which file, what was committed and whether the clerk had the answer.
-    const syncs: { wal: 'mirror' | 'journal'; pins: number; journaled: number; answered: boolean }[] = [];
+    const syncs: { wal: 'mirror' | 'journal'; pins: number; journaled: number; answered: boolean; jobsHeld: boolean }[] = [];
+    // What a job's worker sees meanwhile: no WAL sync or checkpoint of its own while the desk waits for the disk.
+    const jobsHeld = diskAsksOf(desk.jobs.deskTurn);
     const open = fs.promises.open.bind(fs.promises);
     const opened = vi.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof fs.promises.open>) => {
       const handle = await open(...args);
@@ -107,8 +109,9 @@ describe('issuing a family while a job writes in a worker', () => {
       if (wal) {
         const datasync = handle.datasync.bind(handle);
         handle.datasync = async () => {
+          const held = jobsHeld();
           await datasync();
-          syncs.push({ wal, pins: committedPins(file, batchId), journaled: journaled(file, batchId), answered });
+          syncs.push({ wal, pins: committedPins(file, batchId), journaled: journaled(file, batchId), answered, jobsHeld: held });
         };
       }
       return handle;
@@ -119,11 +122,13 @@ describe('issuing a family while a job writes in a worker', () => {
     answered = true;
     expect(result.ok).toBe(true);
     // The journal's WAL was synced with the batch in it before the answer; SQLite itself does not sync it on main.
-    expect(syncs.some((s) => s.wal === 'journal' && s.journaled === 1 && !s.answered)).toBe(true);
+    expect(syncs.some((s) => s.wal === 'journal' && s.journaled === 1 && !s.answered && s.jobsHeld)).toBe(true);
     expect(desk.context.sqlite.pragma('desk_journal.synchronous', { simple: true })).toBe(1);
     expect(desk.context.sqlite.pragma('desk_journal.journal_mode', { simple: true })).toBe('wal');
 
     await desk.context.issueJournal.allMoved();
+    // The move (a desk write) done too: the jobs may sync and checkpoint again.
+    expect(jobsHeld()).toBe(false);
     expect(committedPins(file, batchId)).toBe(plan.pinCount);
     expect(journaled(file, batchId)).toBe(0);
     // A sync of the mirror's WAL returned with every PIN in it while the journal still held the batch.

@@ -50,7 +50,12 @@ const JOBS_WRITING = 3;
 const ISSUES_PENDING = 4;
 /** Workers inside (or about to begin) a transaction that may remove patients or contacts. */
 const REMOVING = 5;
-const SLOTS = 6;
+/**
+ * The desk's journal being synced (pins/issueJournal.ts durable), the clerk waiting for it. A job
+ * does not start its WAL sync or checkpoint meanwhile (diskAsksOf): their flush would share the disk.
+ */
+const DESK_SYNCING = 6;
+const SLOTS = 7;
 
 /** The most recent desk writes kept by DeskWriteTimes (a few hours of a busy desk). */
 const TIMES_KEPT = 10_000;
@@ -118,6 +123,11 @@ export class DeskTurn {
    */
   issuesPending(change: 1 | -1): void {
     if (Atomics.add(this.slots, ISSUES_PENDING, change) === 1 && change === -1) Atomics.notify(this.slots, ISSUES_PENDING);
+  }
+
+  /** The desk's journal sync starts (+1) or ends (-1): see DESK_SYNCING. */
+  deskSyncing(change: 1 | -1): void {
+    if (Atomics.add(this.slots, DESK_SYNCING, change) === 1 && change === -1) Atomics.notify(this.slots, DESK_SYNCING);
   }
 
   /** True while a worker's transaction may remove patients or contacts (REMOVING). */
@@ -190,6 +200,23 @@ export function deskAsksOf(buffer: SharedArrayBuffer | undefined): DeskAsks {
   if (!buffer) return deskNeverAsks;
   const slots = new Int32Array(buffer);
   return () => Atomics.load(slots, DESK_WRITE) > 0;
+}
+
+/**
+ * A job's question before it syncs its WAL or checkpoints (db/walCheckpoints.ts): does the desk
+ * want the lock, or wait for its journal's sync (DESK_SYNCING)? Either way the desk waits for the
+ * disk, and a job's flush started now would be in the disk's queue before the desk's.
+ */
+export function diskAsksOf(buffer: SharedArrayBuffer | undefined): DeskAsks {
+  if (!buffer) return deskNeverAsks;
+  const slots = new Int32Array(buffer);
+  return () => Atomics.load(slots, DESK_WRITE) > 0 || Atomics.load(slots, DESK_SYNCING) > 0;
+}
+
+/** In a worker, before a flush that cannot be put off (a job's last checkpoint): waits out the desk's journal sync, at most `maxMs`. */
+export function waitForDeskSync(buffer: SharedArrayBuffer | undefined, maxMs: number): void {
+  if (!buffer) return;
+  waitWhile(new Int32Array(buffer), DESK_SYNCING, performance.now() + maxMs);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { deskAsksOf, deskWriteTurn, type WriteTurn } from './deskTurn';
+import { deskWriteTurn, diskAsksOf, type WriteTurn } from './deskTurn';
 import { WAL_SYNC_EVERY_MS, walSync } from './walCheckpoints';
 
 /**
@@ -24,7 +24,7 @@ export function jobWrites(sqlite: BetterSqlite3.Database, deskTurn: SharedArrayB
   let full = false;
   let current = '';
   // An in-memory database (tests) has no WAL file to sync.
-  const wal = sqlite.memory ? null : walSync(sqlite.name, deskAsksOf(deskTurn), syncEveryMs);
+  const wal = sqlite.memory ? null : walSync(sqlite.name, diskAsksOf(deskTurn), syncEveryMs);
   const turn: WriteTurn = (write) => {
     // The level cannot change inside a transaction (a write nested in the caller's): it is the caller's then.
     const outermost = !sqlite.inTransaction;

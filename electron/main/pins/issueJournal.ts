@@ -181,8 +181,15 @@ export class IssueJournal {
    * The journal's commits so far are on disk: its WAL synced in libuv's pool (the journal commits
    * at synchronous NORMAL: db/deskJournal.ts). Called after record(), before the clerk is told.
    */
-  durable(): Promise<void> {
-    return syncWal(deskJournalFile(this.sqlite.name));
+  async durable(): Promise<void> {
+    // Said to the job workers: they start no WAL sync or checkpoint meanwhile (db/deskTurn.ts DESK_SYNCING).
+    const turn = this.deps.turn;
+    turn?.deskSyncing(1);
+    try {
+      await syncWal(deskJournalFile(this.sqlite.name));
+    } finally {
+      turn?.deskSyncing(-1);
+    }
   }
 
   /** The moves' times (journal commit to mirror, ms) since the last take(), and a fresh start. */

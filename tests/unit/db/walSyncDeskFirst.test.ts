@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DeskTurn, diskAsksOf, waitForDeskSync } from '../../../electron/main/db/deskTurn';
 import { walCheckpoints, walSync } from '../../../electron/main/db/walCheckpoints';
 import { makeTempDir } from '../../support/tempDir';
 
@@ -65,5 +66,32 @@ describe("a job's WAL checkpoint between its transactions", () => {
     // Copied back: every frame of the WAL is in the database file.
     const [state] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
     expect(state!.checkpointed).toBe(state!.log);
+  });
+});
+
+describe("the desk's journal sync (pins/issueJournal.ts durable), as a job's worker sees it", () => {
+  it('holds the WAL sync and checkpoint while it runs, as a desk write does; the last checkpoint waits for it, at most its bound', () => {
+    const turn = new DeskTurn();
+    const asks = diskAsksOf(turn.buffer);
+    expect(asks()).toBe(false);
+    turn.deskSyncing(1);
+    expect(asks()).toBe(true);
+    const { db } = jobFile('journal-sync');
+    const checkpoints = walCheckpoints(db, asks, 0, () => waitForDeskSync(turn.buffer, 20));
+    const pragmas = vi.spyOn(db, 'pragma');
+    const checkpointed = () => pragmas.mock.calls.filter(([text]) => String(text).startsWith('wal_checkpoint')).length;
+    checkpoints.maybe();
+    expect(checkpointed()).toBe(0);
+    // The last one cannot be put off for ever: it waits out its bound (the desk's sync here never ends), then copies.
+    const before = performance.now();
+    checkpoints.now();
+    expect(performance.now() - before).toBeGreaterThanOrEqual(19);
+    expect(checkpointed()).toBe(1);
+    turn.deskSyncing(-1);
+    expect(asks()).toBe(false);
+    // With no sync under way it does not wait.
+    const after = performance.now();
+    waitForDeskSync(turn.buffer, 1_000);
+    expect(performance.now() - after).toBeLessThan(500);
   });
 });
