@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { App } from '../../electron/main/app';
 import { createRun } from '../../electron/main/db/jobRuns';
@@ -12,6 +11,8 @@ import { insertFamilies, lopezFamily } from '../support/fixtures';
 import { issueInput, loadReview, openIssuingDesk, planFamily } from '../support/issue';
 import { contactRecord, patientRecord } from '../support/syncRecords';
 import { makeTempDir } from '../support/tempDir';
+import { startJobWriter } from '../support/jobWriters';
+import { messageOf } from '../support/workerMessages';
 import { invokeOk } from '../support/testDesk';
 
 /**
@@ -37,43 +38,6 @@ afterEach(async () => {
   reference = undefined;
 });
 afterAll(() => temp?.remove());
-
-type Message = { type: 'holding' } | { type: 'desk-waiting'; seen: boolean } | { type: 'committed' };
-
-/** The worker's first message of `type` (rejects if the worker fails first). */
-function messageOf<M extends { type?: unknown }>(worker: Worker, type: string): Promise<M> {
-  return new Promise<M>((resolve, reject) => {
-    const onMessage = (m: M) => {
-      if (m.type !== type) return;
-      worker.off('message', onMessage);
-      resolve(m);
-    };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
-  });
-}
-
-/** tests/support/writeLockWorker.ts in a worker thread: a job's connection holding the write lock until released. */
-function startJobWriter(file: string, deskTurn: SharedArrayBuffer, announce: boolean) {
-  const launch = findWorkerEntry(import.meta.url, '../support/writeLockWorker.ts', 'writeLockWorker');
-  if (!launch) throw new Error('tsx is needed to run the test worker');
-  const release = new SharedArrayBuffer(4);
-  const worker = startWorker(launch, { file, deskTurn, announce, release });
-  const next = (type: Message['type']) => messageOf<Message>(worker, type);
-  const holding = next('holding');
-  const deskWaiting = next('desk-waiting');
-  const committed = next('committed');
-  return {
-    holding,
-    deskWaiting,
-    committed,
-    release: () => {
-      const gate = new Int32Array(release);
-      Atomics.store(gate, 0, 1);
-      Atomics.notify(gate, 0);
-    },
-  };
-}
 
 async function issueWhileAJobHoldsTheLock(name: string, announce: boolean, clockJumpsMs = 0) {
   const file = temp.file(`${name}.sqlite`);

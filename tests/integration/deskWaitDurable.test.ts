@@ -9,6 +9,8 @@ import { issueInput, loadReview, openIssuingDesk, planFamily, reviewAndIssue } f
 import { invokeOk } from '../support/testDesk';
 import { makeTempDir } from '../support/tempDir';
 import { waitFor } from '../support/waitFor';
+import { journaled } from '../support/jobWriters';
+import { captureConsoleErrors } from '../support/consoleErrors';
 
 /**
  * Issue 14: while a job writes in a worker, PINs are issued into the desk's journal (a file of its
@@ -49,16 +51,6 @@ function committedPins(file: string, batchId: string): number {
   const reader = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
   try {
     return reader.prepare('SELECT count(*) FROM pins WHERE batch_id = ?').pluck().get(batchId) as number;
-  } finally {
-    reader.close();
-  }
-}
-
-/** Batches the desk's journal holds, as a second connection to its file sees them (what is committed). */
-function journaled(file: string, batchId: string): number {
-  const reader = new BetterSqlite3(`${file}-desk-journal`, { readonly: true, fileMustExist: true });
-  try {
-    return reader.prepare('SELECT count(*) FROM issues WHERE batch_id = ?').pluck().get(batchId) as number;
   } finally {
     reader.close();
   }
@@ -167,11 +159,7 @@ describe('issuing a family while a job writes in a worker', () => {
       return open(...args);
     });
     onTestFinished(() => failing.mockRestore());
-    const logged: string[] = [];
-    const errors = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
-      logged.push(args.map(String).join(' '));
-    });
-    onTestFinished(() => errors.mockRestore());
+    const logged = captureConsoleErrors();
 
     const { result, batchId, plan, family } = await reviewAndIssue(desk, 'f-lopez');
     expect(result.ok).toBe(true);

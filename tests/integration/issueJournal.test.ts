@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { App } from '../../electron/main/app';
@@ -17,6 +16,9 @@ import { issueInput, loadReview, openIssuingDesk, planFamily } from '../support/
 import { makeTempDir } from '../support/tempDir';
 import { invokeOk } from '../support/testDesk';
 import { waitFor } from '../support/waitFor';
+import { captureConsoleErrors } from '../support/consoleErrors';
+import { gateOpener, journaled, startJobWriter } from '../support/jobWriters';
+import { messageOf } from '../support/workerMessages';
 
 /**
  * Issue 14: PINs issued while a job writes the mirror are committed to the desk's journal and
@@ -53,40 +55,6 @@ function aJobWrites(desk: App): void {
   onTestFinished(() => jobsWriting(turn, -1));
 }
 
-/** The worker's first message of `type` (rejects if the worker fails first). */
-function messageOf<M extends { type?: unknown }>(worker: Worker, type: string): Promise<M> {
-  return new Promise<M>((resolve, reject) => {
-    const onMessage = (m: M) => {
-      if (m.type !== type) return;
-      worker.off('message', onMessage);
-      resolve(m);
-    };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
-  });
-}
-
-/** tests/support/writeLockWorker.ts: a job's connection holding the write lock (announced) until released. */
-function jobHoldingTheLock(file: string, deskTurn: SharedArrayBuffer) {
-  const launch = findWorkerEntry(import.meta.url, '../support/writeLockWorker.ts', 'writeLockWorker');
-  if (!launch) throw new Error('tsx is needed to run the test worker');
-  const release = new SharedArrayBuffer(4);
-  const worker = startWorker(launch, { file, deskTurn, announce: true, release });
-  const holding = messageOf(worker, 'holding');
-  const deskWaiting = messageOf(worker, 'desk-waiting');
-  const committed = messageOf(worker, 'committed');
-  return {
-    holding,
-    deskWaiting,
-    committed,
-    release: () => {
-      const gate = new Int32Array(release);
-      Atomics.store(gate, 0, 1);
-      Atomics.notify(gate, 0);
-    },
-  };
-}
-
 /** A page of the practice system's that removes records (tombstones only). */
 function removalPage(tombstones: ChangesPageEnvelope['tombstones']): ChangesPageEnvelope {
   return {
@@ -114,36 +82,30 @@ function removingJob(file: string, deskTurn: SharedArrayBuffer, page: ChangesPag
     asking: messageOf(worker, 'asking'),
     holding: messageOf(worker, 'holding'),
     committed: messageOf<{ type: 'committed'; counts: { tombstones: number } }>(worker, 'committed'),
-    release: () => {
-      const gate = new Int32Array(release);
-      Atomics.store(gate, 0, 1);
-      Atomics.notify(gate, 0);
+    release: gateOpener(release),
+  };
+}
+
+/** Makes the app's connection throw `error` for statements matching `statement` until `letGo`; console.error lines kept. */
+function failStatements(desk: App, statement: RegExp, error: { message: string; code: string }): { letGo: () => void; logged: string[] } {
+  const sqlite = desk.context.sqlite;
+  const prepare = sqlite.prepare.bind(sqlite);
+  let failing = true;
+  const spied = vi.spyOn(sqlite, 'prepare').mockImplementation(((source: string) => {
+    if (failing && statement.test(source)) throw Object.assign(new Error(error.message), { code: error.code });
+    return prepare(source);
+  }) as typeof sqlite.prepare);
+  onTestFinished(() => spied.mockRestore());
+  return {
+    logged: captureConsoleErrors(),
+    letGo: () => {
+      failing = false;
     },
   };
 }
 
-/** Makes the mirror refuse new pins rows (an I/O error before the commit) until `letGo`; logs kept. */
-function mirrorRefusesPins(desk: App): { letGo: () => void; logged: string[] } {
-  const sqlite = desk.context.sqlite;
-  const prepare = sqlite.prepare.bind(sqlite);
-  let refusing = true;
-  const spied = vi.spyOn(sqlite, 'prepare').mockImplementation(((source: string) => {
-    if (refusing && /^\s*insert\s+into\s+"pins"/i.test(source)) throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
-    return prepare(source);
-  }) as typeof sqlite.prepare);
-  onTestFinished(() => spied.mockRestore());
-  const logged: string[] = [];
-  const errors = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
-    logged.push(args.map(String).join(' '));
-  });
-  onTestFinished(() => errors.mockRestore());
-  return {
-    logged,
-    letGo: () => {
-      refusing = false;
-    },
-  };
-}
+/** The mirror refuses new pins rows (an I/O error before the commit) until `letGo`. */
+const mirrorRefusesPins = (desk: App) => failStatements(desk, /^\s*insert\s+into\s+"pins"/i, { message: 'disk I/O error', code: 'SQLITE_IOERR' });
 
 const pinsOf = (s: BetterSqlite3.Database, batchId: string) => s.prepare('SELECT count(*) FROM pins WHERE batch_id = ?').pluck().get(batchId) as number;
 const contactExists = (s: BetterSqlite3.Database, id: string) => s.prepare('SELECT count(*) FROM contacts WHERE id = ?').pluck().get(id) === 1;
@@ -181,9 +143,7 @@ describe('a workstation killed after the clerk was answered, before the PINs rea
     const reader = new BetterSqlite3(file, { readonly: true });
     expect(pinsOf(reader, batchId)).toBe(0);
     reader.close();
-    const journal = new BetterSqlite3(`${file}-desk-journal`, { readonly: true });
-    expect(journal.prepare('SELECT count(*) FROM issues WHERE batch_id = ?').pluck().get(batchId)).toBe(1);
-    journal.close();
+    expect(journaled(file, batchId)).toBe(1);
 
     app = await openIssuingDesk(file, { now: () => new Date(), workstation: 'desk-1' });
     const s = app.context.sqlite;
@@ -210,17 +170,8 @@ describe('a batch in both files (the journal could not forget it)', () => {
     aJobWrites(desk);
     // The journal refuses to forget (a locked file): the batch reaches the mirror and stays journaled.
     const sqlite = desk.context.sqlite;
-    const prepare = sqlite.prepare.bind(sqlite);
-    const stuck = vi.spyOn(sqlite, 'prepare').mockImplementation(((source: string) => {
-      if (source.startsWith('DELETE FROM desk_journal.issues')) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
-      return prepare(source);
-    }) as typeof sqlite.prepare);
-    onTestFinished(() => stuck.mockRestore());
-    const logged: string[] = [];
-    const errors = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
-      logged.push(args.map(String).join(' '));
-    });
-    onTestFinished(() => errors.mockRestore());
+    const stuck = failStatements(desk, /^DELETE FROM desk_journal\.issues/, { message: 'database is locked', code: 'SQLITE_BUSY' });
+    const logged = stuck.logged;
     const review = await loadReview(desk, 'f-lopez');
     const plan = planFamily(desk, review);
     const batchId = randomUUID();
@@ -230,10 +181,8 @@ describe('a batch in both files (the journal could not forget it)', () => {
     expect(pinsOf(sqlite, batchId)).toBe(plan.pinCount);
     await desk.close();
     app = undefined;
-    stuck.mockRestore();
-    const journal = new BetterSqlite3(`${file}-desk-journal`, { readonly: true });
-    expect(journal.prepare('SELECT count(*) FROM issues WHERE batch_id = ?').pluck().get(batchId)).toBe(1);
-    journal.close();
+    stuck.letGo();
+    expect(journaled(file, batchId)).toBe(1);
 
     app = await openIssuingDesk(file, { now: () => new Date(), workstation: 'desk-1' });
     const s = app.context.sqlite;
@@ -256,7 +205,7 @@ describe('a second confirmation while the first batch is on its way to the mirro
     const { desk, file } = await lopezDesk('second-tab');
     const review = await loadReview(desk, 'f-lopez');
     const plan = planFamily(desk, review);
-    const job = jobHoldingTheLock(file, desk.jobs.deskTurn!);
+    const job = startJobWriter(file, desk.jobs.deskTurn!, true);
     await job.holding;
 
     const first = await desk.invoke('pins.issue', issueInput(review, plan));
