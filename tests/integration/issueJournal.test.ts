@@ -107,6 +107,19 @@ function failStatements(desk: App, statement: RegExp, error: { message: string; 
 /** The mirror refuses new pins rows (an I/O error before the commit) until `letGo`. */
 const mirrorRefusesPins = (desk: App) => failStatements(desk, /^\s*insert\s+into\s+"pins"/i, { message: 'disk I/O error', code: 'SQLITE_IOERR' });
 
+/** The Lopez family issued while a job writes, its batch kept in the journal: the mirror refuses its pins rows until `refused.letGo()`. */
+async function batchPending(name: string) {
+  const { desk, file } = await lopezDesk(name);
+  aJobWrites(desk);
+  const refused = mirrorRefusesPins(desk);
+  const review = await loadReview(desk, 'f-lopez');
+  const plan = planFamily(desk, review);
+  const batchId = randomUUID();
+  expect((await desk.invoke('pins.issue', issueInput(review, plan, batchId))).ok).toBe(true);
+  await waitFor(() => refused.logged.some((line) => line.includes('could not reach the mirror yet')), { what: 'a failed move' });
+  return { desk, file, refused, plan, batchId };
+}
+
 const pinsOf = (s: BetterSqlite3.Database, batchId: string) => s.prepare('SELECT count(*) FROM pins WHERE batch_id = ?').pluck().get(batchId) as number;
 const contactExists = (s: BetterSqlite3.Database, id: string) => s.prepare('SELECT count(*) FROM contacts WHERE id = ?').pluck().get(id) === 1;
 
@@ -234,14 +247,7 @@ describe('a second confirmation while the first batch is on its way to the mirro
 
 describe('a pull removing the guardian while a batch made out to her is on its way', () => {
   it('a removal that starts then waits until the PINs are in the mirror, and keeps her (a PIN names her)', async () => {
-    const { desk, file } = await lopezDesk('removal-waits');
-    aJobWrites(desk);
-    const refused = mirrorRefusesPins(desk);
-    const review = await loadReview(desk, 'f-lopez');
-    const plan = planFamily(desk, review);
-    const batchId = randomUUID();
-    expect((await desk.invoke('pins.issue', issueInput(review, plan, batchId))).ok).toBe(true);
-    await waitFor(() => refused.logged.some((line) => line.includes('could not reach the mirror yet')), { what: 'a failed move' });
+    const { desk, file, refused, plan, batchId } = await batchPending('removal-waits');
     expect(pinsOf(desk.context.sqlite, batchId)).toBe(0);
 
     const removal = removingJob(file, desk.jobs.deskTurn!, removalPage([{ kind: 'contact', id: 'c-maria' }]), false);
@@ -288,14 +294,7 @@ describe('a pull removing the guardian while a batch made out to her is on its w
   });
 
   it("on the app's own connection (a small pull), a removing page waits for the batch the same way", async () => {
-    const { desk } = await lopezDesk('removal-here');
-    aJobWrites(desk);
-    const refused = mirrorRefusesPins(desk);
-    const review = await loadReview(desk, 'f-lopez');
-    const plan = planFamily(desk, review);
-    const batchId = randomUUID();
-    expect((await desk.invoke('pins.issue', issueInput(review, plan, batchId))).ok).toBe(true);
-    await waitFor(() => refused.logged.some((line) => line.includes('could not reach the mirror yet')), { what: 'a failed move' });
+    const { desk, refused, plan, batchId } = await batchPending('removal-here');
 
     const writer = new HereWriter(desk.context);
     await writer.read(Buffer.from(JSON.stringify(removalPage([{ kind: 'contact', id: 'c-maria' }]))), 1_000);
