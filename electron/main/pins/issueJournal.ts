@@ -65,6 +65,12 @@ function errorName(error: unknown): string {
   return typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown error';
 }
 
+/** Whether a batch names any of `refs`. */
+function namingAny(refs: Iterable<string>): (issue: JournaledIssue) => boolean {
+  const wanted = new Set(refs);
+  return (issue) => issue.refs.some((ref) => wanted.has(ref));
+}
+
 /** The most recent moves' times kept (a few hours of a busy desk). */
 const TIMES_KEPT = 10_000;
 
@@ -104,28 +110,28 @@ export class IssueJournal {
 
   /** A pending batch that names any of `refs` (a family, a child, a guardian), if one does. */
   touching(refs: Iterable<string>): JournaledIssue | undefined {
-    const wanted = new Set(refs);
-    for (const { issue } of this.pending.values()) if (issue.refs.some((ref) => wanted.has(ref))) return issue;
-    return undefined;
+    const naming = namingAny(refs);
+    return [...this.pending.values()].find(({ issue }) => naming(issue))?.issue;
   }
 
   /** Resolves once no pending batch names any of `refs` (or after SETTLE_MS: the caller checks again). */
-  async settled(refs: Iterable<string>): Promise<void> {
-    const list = [...refs];
-    const until = performance.now() + SETTLE_MS;
-    for (;;) {
-      const moving = [...this.pending.values()].filter(({ issue }) => issue.refs.some((ref) => list.includes(ref))).map((p) => p.moved);
-      const left = until - performance.now();
-      if (moving.length === 0 || left <= 0) return;
-      await within(Promise.all(moving), left);
-    }
+  settled(refs: Iterable<string>): Promise<void> {
+    return this.movedWhere(namingAny(refs));
   }
 
   /** Resolves once every pending batch is in the mirror (or after SETTLE_MS). */
-  async allMoved(timeoutMs = SETTLE_MS): Promise<void> {
+  allMoved(timeoutMs = SETTLE_MS): Promise<void> {
+    return this.movedWhere(() => true, timeoutMs);
+  }
+
+  /** Waits for the moves of the pending batches `which` selects, batches journaled meanwhile included, at most `timeoutMs`. */
+  private async movedWhere(which: (issue: JournaledIssue) => boolean, timeoutMs = SETTLE_MS): Promise<void> {
     const until = performance.now() + timeoutMs;
-    while (this.pending.size > 0 && performance.now() < until) {
-      await within(Promise.all([...this.pending.values()].map((p) => p.moved)), until - performance.now());
+    for (;;) {
+      const moving = [...this.pending.values()].filter(({ issue }) => which(issue)).map((p) => p.moved);
+      const left = until - performance.now();
+      if (moving.length === 0 || left <= 0) return;
+      await within(Promise.all(moving), left);
     }
   }
 
