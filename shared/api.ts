@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { OutboxKind } from './outbox/kinds';
 import type { ChildVerdict } from './domain/verdict';
 import type { ChildEnrollment, GuardianEnrollment } from './domain/enrollment';
+import type { UnsavedPins } from './domain/unsavedPins';
 import type { Authority, PatientStatus, ReminderMethod } from './domain/patient';
 import { ENTERED_SECRET_KEYS, settingsSchema, type EnteredSecretKey, type Settings } from './settings';
 import { bulkCalls } from './bulk/api';
@@ -220,6 +221,12 @@ export interface StatusInfo {
    * clock went back: issuing is refused until it is set right (electron/main/sync/clockOffset.ts).
    */
   clockBehindRecordsMs: number | null;
+  /**
+   * PINs issued while a job wrote the mirror wait in the desk's journal until they are in the
+   * mirror (electron/main/pins/issueJournal.ts). Set while the mirror refuses some of them (a full
+   * disk, a damaged file): how many families, since when, and the database's error code. Null otherwise.
+   */
+  unsavedPins: UnsavedPins | null;
   /**
    * Heavy jobs (issue 14): the ones running, and those this session ran or resumed after a
    * restart, newest first (the status bar shows their progress and how they ended).

@@ -9,7 +9,8 @@ import { verifyAuditChain } from '../../electron/main/audit/verify';
 import { issuesPendingIn, jobsWriting } from '../../electron/main/db/deskTurn';
 import { findWorkerEntry, startWorker } from '../../electron/main/lib/workerEntry';
 import { HereWriter } from '../../electron/main/sync/pullWriter';
-import type { FamilyView, IssuedBatch, Result, SearchResults } from '../../shared/api';
+import type { FamilyView, IssuedBatch, Result, SearchResults, StatusInfo } from '../../shared/api';
+import { unsavedPinsWarning } from '../../shared/domain/unsavedPins';
 import type { ChangesPageEnvelope } from '../../shared/sync/protocol';
 import { insertFamilies, lopezFamily } from '../support/fixtures';
 import { issueInput, loadReview, openIssuingDesk, planFamily } from '../support/issue';
@@ -309,5 +310,45 @@ describe('a pull removing the guardian while a batch made out to her is on its w
     await applying;
     expect(pinsOf(desk.context.sqlite, batchId)).toBe(plan.pinCount);
     expect(contactExists(desk.context.sqlite, 'c-maria')).toBe(true);
+  });
+});
+
+describe('a batch the mirror keeps refusing (a full disk, a damaged file)', () => {
+  it('the status bar says so, the family opens without a wait, a new issue for it is refused in words of its own; once the mirror takes the batch all is as usual', async () => {
+    const { desk, refused, plan, batchId } = await batchPending('mirror-refuses');
+    const failedTries = () => refused.logged.filter((line) => line.includes('could not reach the mirror yet')).length;
+
+    const status = await invokeOk<StatusInfo>(desk, 'status.get');
+    expect(status.unsavedPins).toMatchObject({ families: 1, error: 'SQLITE_IOERR' });
+    expect(unsavedPinsWarning(status.unsavedPins)).toBe(
+      "1 family's PINs are not in the practice's records yet (the disk reported an error). They are kept on this computer and this desk keeps trying; tell your administrator if this stays.",
+    );
+
+    // The family opens at once: it does not sit out the move's retries (10 s of them before).
+    const triesBefore = failedTries();
+    const review = await loadReview(desk, 'f-lopez');
+    expect(failedTries() - triesBefore).toBeLessThanOrEqual(1);
+    expect(desk.context.issueJournal.count()).toBe(1);
+
+    // Issuing the same children again is refused, saying why; nothing more is journaled or hashed for it.
+    const again = await desk.invoke('pins.issue', issueInput(review, planFamily(desk, review)));
+    expect(again.ok).toBe(false);
+    if (!again.ok) {
+      expect(again.error.message).toMatch(/^PINs issued to this family (just now|\d+ minutes? ago) are not in the practice's records yet/);
+      expect(again.error.message).toContain('Look at the family again once the status bar no longer warns.');
+      expect(again.error.message).not.toContain('changed since you reviewed it');
+    }
+    expect(desk.context.issueJournal.count()).toBe(1);
+    expect(desk.context.sqlite.prepare('SELECT count(*) FROM desk_journal.issues').pluck().get()).toBe(1);
+    // The packet of the batch itself can still be had (the wizard's repeat of its confirmation).
+    const packet = await invokeOk<IssuedBatch>(desk, 'pins.packet', { batchId });
+    expect(packet.batchId).toBe(batchId);
+
+    refused.letGo();
+    await waitFor(() => desk.context.issueJournal.count() === 0, { what: 'the batch in the mirror' });
+    expect(pinsOf(desk.context.sqlite, batchId)).toBe(plan.pinCount);
+    expect((await invokeOk<StatusInfo>(desk, 'status.get')).unsavedPins).toBeNull();
+    const reloaded = await invokeOk<FamilyView>(desk, 'family.load', { familyId: 'f-lopez' });
+    expect(planFamily(desk, reloaded).pinCount).toBe(0);
   });
 });

@@ -74,8 +74,21 @@ function namingAny(refs: Iterable<string>): (issue: JournaledIssue) => boolean {
 /** The most recent moves' times kept (a few hours of a busy desk). */
 const TIMES_KEPT = 10_000;
 
+/** A pending batch whose last try to reach the mirror failed: since when (this computer's clock, for people) and the error's code. */
+export interface RefusedMove {
+  batchId: string;
+  familyId: string;
+  /** When the batch was issued (its PINs' issued_at). */
+  issuedAt: string;
+  /** The first failed try of the current run of failures. */
+  since: string;
+  error: string;
+}
+
 export class IssueJournal {
   private readonly pending = new Map<string, { issue: JournaledIssue; moved: Promise<void> }>();
+  /** Pending batches the mirror refused on their last try (they are retried on a backoff). */
+  private readonly refused = new Map<string, RefusedMove>();
   private closing = false;
   private readonly backoffs = new Set<() => void>();
   /** ms from each batch's journal commit until it was in the mirror (the bench's desk table). */
@@ -114,9 +127,25 @@ export class IssueJournal {
     return [...this.pending.values()].find(({ issue }) => naming(issue))?.issue;
   }
 
-  /** Resolves once no pending batch names any of `refs` (or after SETTLE_MS: the caller checks again). */
+  /**
+   * Resolves once no pending batch names any of `refs` (or after SETTLE_MS: the caller checks
+   * again). A batch the mirror refused on its last try is not waited for: its next try may be
+   * seconds away, and the clerk would only see a frozen screen (refusedTouching says why instead).
+   */
   settled(refs: Iterable<string>): Promise<void> {
-    return this.movedWhere(namingAny(refs));
+    const naming = namingAny(refs);
+    return this.movedWhere((issue) => naming(issue) && !this.refused.has(issue.batchId));
+  }
+
+  /** A pending batch naming any of `refs` whose last try to reach the mirror failed, if one does. */
+  refusedTouching(refs: Iterable<string>): RefusedMove | undefined {
+    const naming = namingAny(refs);
+    return [...this.refused.values()].find((move) => naming(this.pending.get(move.batchId)!.issue));
+  }
+
+  /** The batches the mirror refused on their last try, oldest first (the status bar's warning). */
+  refusedMoves(): RefusedMove[] {
+    return [...this.refused.values()].sort((a, b) => a.since.localeCompare(b.since));
   }
 
   /** Resolves once every pending batch is in the mirror (or after SETTLE_MS). */
@@ -239,12 +268,21 @@ export class IssueJournal {
           } catch (error) {
             // Never the rows themselves: the payloads hold sealed PINs.
             console.error(`desk journal: an issued batch could not reach the mirror yet (kept in the journal): ${errorName(error)}`);
+            const before = this.refused.get(issue.batchId);
+            this.refused.set(issue.batchId, {
+              batchId: issue.batchId,
+              familyId: issue.familyId,
+              issuedAt: String(issue.pins[0]?.issued_at ?? ''),
+              since: before?.since ?? new Date().toISOString(),
+              error: errorName(error),
+            });
             if (this.closing) return;
             await this.backoff(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!);
             if (this.closing) return;
           }
         }
         this.pending.delete(issue.batchId);
+        this.refused.delete(issue.batchId);
         this.moveTimes.push(performance.now() - journaledAt);
         if (this.moveTimes.length > TIMES_KEPT) this.moveTimes.splice(0, TIMES_KEPT / 2);
         this.deps.outboxChanged();

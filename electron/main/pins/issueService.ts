@@ -15,7 +15,8 @@ import { newOutboxRow, type PinEmailPayload } from '../outbox/payloads';
 import { clockAheadOfServer, clockBehindRecords, readClockOffset } from '../sync/clockOffset';
 import { describeDuration, utcMinute } from '../../../shared/domain/clockSkew';
 import { exclusive } from '../lib/exclusive';
-import type { JournaledIssue } from './issueJournal';
+import { describeWhen } from '../../../shared/domain/enrollment';
+import type { IssueJournal, JournaledIssue } from './issueJournal';
 import { packetForBatch } from './packet';
 import { pinFingerprint } from './pinSecrets';
 import type { PreparedPin, PreparedPins } from './preparedPins';
@@ -32,6 +33,23 @@ export interface IssueRequest {
 const STALE_REVIEW = 'This family changed since you reviewed it (a PIN, a Welcome email, an account or a contact): look again.';
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Refuses a batch while one naming the same family, child or guardian is still on its way from the
+ * desk's journal (pins/issueJournal.ts). One the mirror refused on its last try gets its own words:
+ * the clerk must not take it for a change made elsewhere, nor issue the same children again.
+ */
+function refuseWhilePending(ctx: AppContext, journal: IssueJournal, refs: string[], timeZone: string): void {
+  const refused = journal.refusedTouching(refs);
+  if (refused) {
+    const when = refused.issuedAt ? describeWhen(refused.issuedAt, ctx.now(), timeZone) : 'earlier';
+    throw new AppError(
+      'conflict',
+      `PINs issued to this family ${when} are not in the practice's records yet: the database refused them, and this desk keeps trying (they are kept on this computer). Look at the family again once the status bar no longer warns.`,
+    );
+  }
+  if (journal.touching(refs)) throw new AppError('conflict', STALE_REVIEW);
+}
 
 /** Plans again from the mirror as it is now: the renderer's preview is never trusted. */
 async function currentPlan(ctx: AppContext, request: IssueRequest): Promise<{ plan: FamilyPlan; family: FamilyView }> {
@@ -128,6 +146,8 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
     await journal.settled(refs);
     ({ plan, family } = await currentPlan(ctx, request));
   }
+  // Still one there: the mirror refused it (settled does not wait for those). Nothing is hashed for it.
+  if (journal.refusedTouching(refs)) refuseWhilePending(ctx, journal, refs, family.timeZone);
   const settings = await ctx.settings();
   const now = ctx.now();
   const nowIso = now.toISOString();
@@ -270,7 +290,8 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
 
   const issue: JournaledIssue = { batchId: request.batchId, familyId: request.familyId, refs, pins: pinRows, enrollments, welcomeEmails, audit };
   // While a job writes the mirror: into the desk's journal, which waits for nobody.
-  if (journal.wanted() && (await journalIssue(ctx, issue, request.reviewToken, patientIds, contactIds))) return packetForBatch(ctx, request.batchId);
+  if (journal.wanted() && (await journalIssue(ctx, issue, request.reviewToken, patientIds, contactIds, family.timeZone)))
+    return packetForBatch(ctx, request.batchId);
 
   await ctx.db.transaction().execute(async (trx) => {
     // A second confirmation that raced the first finds the batch here and writes nothing.
@@ -280,7 +301,7 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
     // was hashing: the review it rests on is gone. Read inside the transaction, so nothing slips between.
     // (Raw reads on the app's one connection, which this transaction holds: they see its state.)
     // One still in the desk's journal counts too.
-    if (journal.touching(refs)) throw new AppError('conflict', STALE_REVIEW);
+    refuseWhilePending(ctx, journal, refs, family.timeZone);
     if (reviewDigest(ctx.sqlite, request.familyId, patientIds, contactIds) !== request.reviewToken) throw new AppError('conflict', STALE_REVIEW);
     await trx.insertInto('pins').values(pinRows).execute();
     // Enrollments before the emails that depend on them (foreign key).
@@ -297,7 +318,14 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
  * starts its move into the mirror (pins/issueJournal.ts). Says whether the batch is now issued
  * (journaled here, or by a repeat of the same confirmation); false leaves it to the mirror's transaction.
  */
-async function journalIssue(ctx: AppContext, issue: JournaledIssue, reviewToken: string, patientIds: string[], contactIds: string[]): Promise<boolean> {
+async function journalIssue(
+  ctx: AppContext,
+  issue: JournaledIssue,
+  reviewToken: string,
+  patientIds: string[],
+  contactIds: string[],
+  timeZone: string,
+): Promise<boolean> {
   const journal = ctx.issueJournal;
   const release = await journal.reserve();
   let outcome: 'journaled' | 'repeat' | 'mirror';
@@ -306,7 +334,7 @@ async function journalIssue(ctx: AppContext, issue: JournaledIssue, reviewToken:
     outcome = await exclusive(ctx.db, () => {
       if (ctx.sqlite.inTransaction) return 'mirror';
       if (journal.batch(issue.batchId) || ctx.sqlite.prepare('SELECT 1 FROM pins WHERE batch_id = ?').get(issue.batchId)) return 'repeat';
-      if (journal.touching(issue.refs)) throw new AppError('conflict', STALE_REVIEW);
+      refuseWhilePending(ctx, journal, issue.refs, timeZone);
       if (reviewDigest(ctx.sqlite, issue.familyId, patientIds, contactIds) !== reviewToken) throw new AppError('conflict', STALE_REVIEW);
       try {
         journal.record(issue, release);

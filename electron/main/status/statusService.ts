@@ -3,6 +3,13 @@ import { currentClerk } from '../clerks/sessionService';
 import type { AppContext } from '../context';
 import { clockBehindRecords, readClockSkew } from '../sync/clockOffset';
 
+/** Families whose PINs the mirror refused on their way from the desk's journal, or null. */
+function unsavedPins(ctx: AppContext): StatusInfo['unsavedPins'] {
+  const refused = ctx.issueJournal.refusedMoves();
+  if (refused.length === 0) return null;
+  return { families: new Set(refused.map((move) => move.familyId)).size, since: refused[0]!.since, error: refused[0]!.error };
+}
+
 /** The status bar's figures: connectivity, outbox backlog, last sync, who is signed in. */
 export async function readStatus(
   ctx: AppContext,
@@ -25,6 +32,7 @@ export async function readStatus(
     clerk: await currentClerk(ctx),
     clockSkewMs: await readClockSkew(ctx),
     clockBehindRecordsMs: (await clockBehindRecords(ctx))?.behindMs ?? null,
+    unsavedPins: unsavedPins(ctx),
     ...deliveries,
   };
 }
