@@ -340,9 +340,13 @@ describe('a batch the mirror keeps refusing (a full disk, a damaged file)', () =
     }
     expect(desk.context.issueJournal.count()).toBe(1);
     expect(desk.context.sqlite.prepare('SELECT count(*) FROM desk_journal.issues').pluck().get()).toBe(1);
-    // The packet of the batch itself can still be had (the wizard's repeat of its confirmation).
+    // The packet of the batch itself can still be had (the wizard's repeat of its confirmation); its print
+    // cannot be recorded against PINs the records lack, and the clerk is told so at once.
     const packet = await invokeOk<IssuedBatch>(desk, 'pins.packet', { batchId });
     expect(packet.batchId).toBe(batchId);
+    const printed = await desk.invoke('pins.recordPrinted', { batchId, reprint: false });
+    expect(printed.ok).toBe(false);
+    if (!printed.ok) expect(printed.error.message).toContain('so the print could not be recorded');
 
     refused.letGo();
     await waitFor(() => desk.context.issueJournal.count() === 0, { what: 'the batch in the mirror' });
@@ -350,5 +354,6 @@ describe('a batch the mirror keeps refusing (a full disk, a damaged file)', () =
     expect((await invokeOk<StatusInfo>(desk, 'status.get')).unsavedPins).toBeNull();
     const reloaded = await invokeOk<FamilyView>(desk, 'family.load', { familyId: 'f-lopez' });
     expect(planFamily(desk, reloaded).pinCount).toBe(0);
+    expect((await desk.invoke('pins.recordPrinted', { batchId, reprint: true })).ok).toBe(true);
   });
 });

@@ -143,6 +143,11 @@ export class IssueJournal {
     return [...this.refused.values()].find((move) => naming(this.pending.get(move.batchId)!.issue));
   }
 
+  /** The batch `batchId` if it is pending and the mirror refused its last try. */
+  refusedMove(batchId: string): RefusedMove | undefined {
+    return this.refused.get(batchId);
+  }
+
   /** The batches the mirror refused on their last try, oldest first (the status bar's warning). */
   refusedMoves(): RefusedMove[] {
     return [...this.refused.values()].sort((a, b) => a.since.localeCompare(b.since));

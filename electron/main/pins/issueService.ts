@@ -406,6 +406,13 @@ export async function recordPacketPrinted(ctx: AppContext, batchId: string, repr
   // Its PINs may still be on their way from the desk's journal.
   const pending = ctx.issueJournal.batch(batchId);
   if (pending) await ctx.issueJournal.settled([pending.familyId]);
+  // One the mirror refused (settled does not wait for it): the print cannot be recorded against its PINs yet.
+  if (ctx.issueJournal.refusedMove(batchId)) {
+    throw new AppError(
+      'conflict',
+      "The packet was sent to the printer, but its PINs are not in the practice's records yet (the status bar says why), so the print could not be recorded. The PINs are kept on this computer.",
+    );
+  }
   let query = ctx.db.selectFrom('pins').select(['id', 'patient_id']).where('batch_id', '=', batchId).where('delivery', '=', 'print');
   // One account owner's packet ('none': PINs with no recipient on file).
   if (recipientContactId === 'none') query = query.where('recipient_contact_id', 'is', null);
