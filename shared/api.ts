@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { OutboxKind } from './outbox/kinds';
 import type { ChildVerdict } from './domain/verdict';
 import type { ChildEnrollment, GuardianEnrollment } from './domain/enrollment';
-import type { UnsavedPins } from './domain/unsavedPins';
+import type { JournalSetAside, UnsavedPins } from './domain/unsavedPins';
 import type { Authority, PatientStatus, ReminderMethod } from './domain/patient';
 import { ENTERED_SECRET_KEYS, settingsSchema, type EnteredSecretKey, type Settings } from './settings';
 import { bulkCalls } from './bulk/api';
@@ -227,6 +227,11 @@ export interface StatusInfo {
    * disk, a damaged file): how many families, since when, and the database's error code. Null otherwise.
    */
   unsavedPins: UnsavedPins | null;
+  /**
+   * The desk's journal failed its check when the app started and was set aside for IT, with the
+   * batches that could be read from it carried over (electron/main/db/deskJournal.ts). Null otherwise.
+   */
+  journalSetAside: JournalSetAside | null;
   /**
    * Heavy jobs (issue 14): the ones running, and those this session ran or resumed after a
    * restart, newest first (the status bar shows their progress and how they ended).

@@ -20,6 +20,7 @@ import { signInAs } from './clerks/sessionService';
 import { createContext, type AppContext } from './context';
 import type { KeyWrapper } from './crypto/dataKey';
 import type { DataCipher } from './crypto/envelope';
+import type { DamagedJournal } from './db/deskJournal';
 import { openDatabase, type DatabaseUpdateProgress } from './db/open';
 import type { DeskWriteTimes } from './db/deskTurn';
 import { DEMO_CLERK_ID, seedDemoPractice } from './demo/demoPractice';
@@ -129,6 +130,22 @@ async function prepareDemo(ctx: AppContext, options: Exclude<AppConfig['demo'], 
 }
 
 /**
+ * The desk's journal failed its check at start and was set aside (db/deskJournal.ts): said in the
+ * log, in the audit log (administrators look there later) and in the status bar until the app closes.
+ */
+async function noteJournalSetAside(ctx: AppContext, setAside: DamagedJournal): Promise<void> {
+  console.error(`desk journal: failed its check at start; set aside as ${setAside.movedAsideTo}, ${setAside.recovered} issued batches read from it`);
+  ctx.issueJournal.setAsideAtStart = setAside;
+  await appendAudit(ctx.db, {
+    action: 'desk_journal_set_aside',
+    clerkId: null,
+    workstation: ctx.workstation,
+    at: ctx.now(),
+    details: { movedAsideTo: setAside.movedAsideTo, batchesRecovered: setAside.recovered },
+  });
+}
+
+/**
  * Builds the whole back end without Electron: the database and every service behind one handler
  * table. The Electron shell, web mode and tests all start here.
  */
@@ -168,6 +185,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     });
     // PINs a crash caught between the desk's journal and the mirror reach the mirror before the first call.
     await ctx.issueJournal.replay();
+    if (opened.journalDamaged) await noteJournalSetAside(ctx, opened.journalDamaged);
     if (config.demo) await prepareDemo(ctx, config.demo);
   } catch (error) {
     await opened.close();

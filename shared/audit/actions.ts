@@ -38,5 +38,6 @@ export const AUDIT_ACTIONS = [
   'clerk_created',
   'clerk_changed',
   'clock_confirmed',
+  'desk_journal_set_aside',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -44,6 +44,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   campaign_resumed: 'Bulk PIN campaign resumed',
   audit_exported: 'Audit log exported',
   audit_verification_failed: 'Audit log check failed',
+  desk_journal_set_aside: "The desk's journal failed its check at start and was set aside",
 };
 
 /** "pin_printed" → "PIN printed"; an action this version has no words for reads "Some new action". */

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { issuesPendingIn, jobsWriting } from '../../electron/main/db/deskTurn';
 import { findWorkerEntry, startWorker } from '../../electron/main/lib/workerEntry';
 import { HereWriter } from '../../electron/main/sync/pullWriter';
 import type { FamilyView, IssuedBatch, Result, SearchResults, StatusInfo } from '../../shared/api';
-import { unsavedPinsWarning } from '../../shared/domain/unsavedPins';
+import { journalSetAsideWarning, unsavedPinsWarning } from '../../shared/domain/unsavedPins';
 import type { ChangesPageEnvelope } from '../../shared/sync/protocol';
 import { insertFamilies, lopezFamily } from '../support/fixtures';
 import { issueInput, loadReview, openIssuingDesk, planFamily } from '../support/issue';
@@ -355,5 +356,78 @@ describe('a batch the mirror keeps refusing (a full disk, a damaged file)', () =
     const reloaded = await invokeOk<FamilyView>(desk, 'family.load', { familyId: 'f-lopez' });
     expect(planFamily(desk, reloaded).pinCount).toBe(0);
     expect((await desk.invoke('pins.recordPrinted', { batchId, reprint: true })).ok).toBe(true);
+  });
+});
+
+describe('a journal found damaged at start (a disk error, a file changed by something else)', () => {
+  /** The Lopez family's batch left in the journal by a desk that closed while the mirror refused it; the desk closed. */
+  async function closedWithABatchJournaled(name: string) {
+    const { desk, file, batchId, plan } = await batchPending(name);
+    const index = desk.context.sqlite
+      .prepare(`SELECT rootpage FROM desk_journal.sqlite_schema WHERE type = 'index' AND tbl_name = 'issues'`)
+      .pluck()
+      .get() as number;
+    const pageSize = desk.context.sqlite.pragma('desk_journal.page_size', { simple: true }) as number;
+    await desk.close();
+    app = undefined;
+    expect(journaled(file, batchId)).toBe(1);
+    return { file, journal: `${file}-desk-journal`, batchId, plan, index, pageSize };
+  }
+
+  /** The journal files set aside (their -wal and -shm, when there were any, beside them under the same name). */
+  const setAsideFiles = (journal: string) =>
+    fs.readdirSync(path.dirname(journal)).filter((name) => name.startsWith(`${path.basename(journal)}.damaged-`) && !/-(wal|shm)$/.test(name));
+
+  it('starts the desk anyway: the batches still readable reach the records, the damaged file is kept for IT, and the status bar and the audit log say so', async () => {
+    const { file, journal, batchId, plan, index, pageSize } = await closedWithABatchJournaled('journal-damaged-index');
+    // The journal's index page overwritten: the file fails its check, its rows can still be read.
+    const fd = fs.openSync(journal, 'r+');
+    fs.writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (index - 1) * pageSize);
+    fs.closeSync(fd);
+
+    app = await openIssuingDesk(file, { now: () => new Date(), workstation: 'desk-1' });
+    const s = app.context.sqlite;
+    expect(pinsOf(s, batchId)).toBe(plan.pinCount);
+    expect(s.prepare('SELECT count(*) FROM desk_journal.issues').pluck().get()).toBe(0);
+    expect(s.pragma('desk_journal.quick_check', { simple: true })).toBe('ok');
+    const [kept] = setAsideFiles(journal);
+    expect(kept).toBeDefined();
+    expect(fs.statSync(path.join(path.dirname(journal), kept!)).size).toBeGreaterThan(0);
+
+    const status = await invokeOk<StatusInfo>(app, 'status.get');
+    expect(status.journalSetAside).toEqual({ movedAsideTo: path.join(path.dirname(journal), kept!), recovered: 1 });
+    expect(journalSetAsideWarning(status.journalSetAside)).toContain(`1 issued batch was read from it and saved; the file is kept for IT as ${kept}`);
+    const audit = s.prepare(`SELECT details FROM audit_log WHERE action = 'desk_journal_set_aside'`).pluck().all() as string[];
+    expect(audit.map((d) => JSON.parse(d))).toEqual([{ movedAsideTo: path.join(path.dirname(journal), kept!), batchesRecovered: 1 }]);
+    const verified = await verifyAuditChain(app.context.db, s);
+    expect(verified.ok).toBe(true);
+
+    // The next start finds a sound journal: nothing more is set aside, and the status bar is quiet again.
+    await app.close();
+    app = await openIssuingDesk(file, { now: () => new Date(), workstation: 'desk-1' });
+    expect(setAsideFiles(journal)).toHaveLength(1);
+    expect((await invokeOk<StatusInfo>(app, 'status.get')).journalSetAside).toBeNull();
+  });
+
+  it('a journal that is not a database at all: nothing is carried over, the desk starts, and issuing during a job journals again', async () => {
+    const { file, journal, batchId } = await closedWithABatchJournaled('journal-not-a-database');
+    fs.writeFileSync(journal, Buffer.alloc(8192, 0x5a));
+
+    app = await openIssuingDesk(file, { now: () => new Date(), workstation: 'desk-1' });
+    const s = app.context.sqlite;
+    expect(pinsOf(s, batchId)).toBe(0);
+    const status = await invokeOk<StatusInfo>(app, 'status.get');
+    expect(status.journalSetAside?.recovered).toBe(0);
+    expect(journalSetAsideWarning(status.journalSetAside)).toContain('nothing could be read from it');
+    expect(setAsideFiles(journal)).toHaveLength(1);
+    expect(fs.statSync(journal).mode & 0o777).toBe(0o600);
+
+    // The fresh journal works: a family issued while a job writes is journaled and reaches the mirror.
+    aJobWrites(app);
+    const review = await loadReview(app, 'f-lopez');
+    const again = randomUUID();
+    expect((await app.invoke('pins.issue', issueInput(review, planFamily(app, review), again))).ok).toBe(true);
+    await waitFor(() => app!.context.issueJournal.count() === 0, { what: 'the new batch in the mirror' });
+    expect(pinsOf(s, again)).toBeGreaterThan(0);
   });
 });

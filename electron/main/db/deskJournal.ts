@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 
 /**
  * The desk's journal (issue 14): a small SQLite file beside the mirror, `<mirror>-desk-journal`,
@@ -23,14 +23,101 @@ export function deskJournalFile(databaseFile: string): string {
   return `${databaseFile}-desk-journal`;
 }
 
-/** Attaches the journal to the app's connection (created owner-only when new), with its table. */
-export function attachDeskJournal(sqlite: BetterSqlite3.Database, databaseFile: string): void {
-  const file = databaseFile === ':memory:' ? ':memory:' : deskJournalFile(databaseFile);
-  if (file !== ':memory:' && !fs.existsSync(file)) {
-    const fd = fs.openSync(file, 'a', 0o600);
-    fs.fchmodSync(fd, 0o600);
-    fs.closeSync(fd);
+/** A journal found damaged at start, moved aside, and what could be read of it carried into a fresh one. */
+export interface DamagedJournal {
+  /** Where the damaged file now is (its -wal and -shm beside it, renamed the same way): kept for IT, never deleted. */
+  movedAsideTo: string;
+  /** Batches read from it and carried into the fresh journal (they reach the mirror as any pending batch). */
+  recovered: number;
+}
+
+const SUFFIXES = ['', '-wal', '-shm'] as const;
+
+/** A row body that has the shape of a journaled batch (pins/issueJournal.ts StoredIssue); anything else is not carried over. */
+function looksLikeBatch(body: string): { batchId: string; familyId: string; refs: string[] } | null {
+  try {
+    const stored = JSON.parse(body) as Record<string, unknown>;
+    const lists = ['refs', 'pins', 'enrollments', 'welcomeEmails', 'audit'].every((key) => Array.isArray(stored[key]));
+    if (typeof stored.batchId !== 'string' || typeof stored.familyId !== 'string' || !lists) return null;
+    if (!(stored.refs as unknown[]).every((ref) => typeof ref === 'string')) return null;
+    return { batchId: stored.batchId, familyId: stored.familyId, refs: stored.refs as string[] };
+  } catch {
+    return null;
   }
+}
+
+/**
+ * Opens the journal on a connection of its own and checks it: null when it is sound (or new), else
+ * the bodies of the batches that could still be read, row by row (a damaged index or page loses
+ * only what it held).
+ */
+function inspectJournal(file: string, nativeBinding?: string): { readable: string[] } | null {
+  if (!fs.existsSync(file) || (fs.statSync(file).size === 0 && !fs.existsSync(`${file}-wal`))) return null;
+  let probe: BetterSqlite3.Database | null = null;
+  try {
+    probe = new BetterSqlite3(file, { fileMustExist: true, nativeBinding });
+    const sound = String(probe.pragma('quick_check', { simple: true })) === 'ok';
+    const hasTable = probe.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'issues'`).get() !== undefined;
+    if (sound && (!hasTable || probe.prepare('SELECT count(*) FROM issues').pluck().get() !== undefined)) return null;
+  } catch {
+    // Damaged: read below what can be read.
+  }
+  const readable: string[] = [];
+  try {
+    probe ??= new BetterSqlite3(file, { fileMustExist: true, nativeBinding });
+    const rowids = probe.prepare('SELECT rowid FROM issues ORDER BY rowid').pluck().all() as number[];
+    const read = probe.prepare('SELECT body FROM issues WHERE rowid = ?').pluck();
+    for (const rowid of rowids) {
+      try {
+        const body = read.get(rowid);
+        if (typeof body === 'string' && looksLikeBatch(body)) readable.push(body);
+      } catch {
+        // That row's page is damaged: it stays in the file kept for IT.
+      }
+    }
+  } catch {
+    // Nothing could be listed: nothing is carried over.
+  } finally {
+    try {
+      probe?.close();
+    } catch {
+      // A connection to a damaged file may fail to close cleanly; the file is moved aside next.
+    }
+  }
+  return { readable };
+}
+
+/** Creates the journal file owner-only when it is missing (SQLite gives its -wal and -shm the same mode). */
+function createOwnerOnly(file: string): void {
+  if (fs.existsSync(file)) return;
+  const fd = fs.openSync(file, 'a', 0o600);
+  fs.fchmodSync(fd, 0o600);
+  fs.closeSync(fd);
+}
+
+/**
+ * Attaches the journal to the app's connection (created owner-only when new), with its table.
+ *
+ * A journal that fails its check at start (a disk error, a file changed by something else) would
+ * otherwise stop the app, and the front desk with it. It is moved aside instead, with its -wal and
+ * -shm, as `<journal>.damaged-<time>` (kept for IT, as a refused mirror is), and a fresh one is made;
+ * every batch that can still be read from it is carried into the fresh one, so it reaches the
+ * mirror at replay as any batch a crash left. Returns what was done, or null when it was sound.
+ */
+export function attachDeskJournal(
+  sqlite: BetterSqlite3.Database,
+  databaseFile: string,
+  options: { nativeBinding?: string; now?: Date } = {},
+): DamagedJournal | null {
+  const file = databaseFile === ':memory:' ? ':memory:' : deskJournalFile(databaseFile);
+  const damaged = file === ':memory:' ? null : inspectJournal(file, options.nativeBinding);
+  let movedAsideTo: string | null = null;
+  if (damaged) {
+    const stamp = (options.now ?? new Date()).toISOString().replace(/[:.]/g, '-');
+    movedAsideTo = `${file}.damaged-${stamp}`;
+    for (const suffix of SUFFIXES) if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, movedAsideTo + suffix);
+  }
+  if (file !== ':memory:') createOwnerOnly(file);
   sqlite.prepare(`ATTACH DATABASE ? AS ${DESK_JOURNAL}`).run(file);
   sqlite.pragma(`${DESK_JOURNAL}.journal_mode = WAL`);
   // NORMAL: a commit here does not sync on the main thread. The clerk is told the PINs are issued
@@ -47,4 +134,13 @@ export function attachDeskJournal(sqlite: BetterSqlite3.Database, databaseFile: 
        journaled_at TEXT NOT NULL
      ) STRICT`,
   );
+  if (!damaged || movedAsideTo === null) return null;
+  const carry = sqlite.prepare(`INSERT OR IGNORE INTO ${DESK_JOURNAL}.issues (batch_id, family_id, refs, body, journaled_at) VALUES (?, ?, ?, ?, ?)`);
+  const at = (options.now ?? new Date()).toISOString();
+  let recovered = 0;
+  for (const body of damaged.readable) {
+    const batch = looksLikeBatch(body)!;
+    recovered += carry.run(batch.batchId, batch.familyId, JSON.stringify(batch.refs), body, at).changes;
+  }
+  return { movedAsideTo, recovered };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteAdapter, SqliteDialect, type Driver, type Migration, type MigrationProvider } from 'kysely';
 import { registerAuditChain } from './auditChain';
-import { attachDeskJournal } from './deskJournal';
+import { attachDeskJournal, type DamagedJournal } from './deskJournal';
 import { BUSY_TIMEOUT_MS, DeskSqliteDriver } from './deskDriver';
 import { DeskTurn } from './deskTurn';
 import { migrateOffThread, type DatabaseUpdateProgress } from './migrateOffThread';
@@ -41,6 +41,8 @@ export interface OpenedDatabase {
   sqlite: BetterSqlite3.Database;
   /** Shared with job workers: the desk's calls go before a job's next transaction. */
   deskTurn: DeskTurn;
+  /** The desk's journal failed its check at start and was moved aside (db/deskJournal.ts), or null. */
+  journalDamaged: DamagedJournal | null;
   close(): Promise<void>;
 }
 
@@ -196,13 +198,14 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
   }
 
   const sqlite = new BetterSqlite3(file, { nativeBinding: options.nativeBinding });
+  let journalDamaged: DamagedJournal | null;
   try {
     configureConnection(sqlite);
     sqlite.pragma(`mmap_size = ${DESK_MMAP_BYTES}`);
     // A new file's schema (fast; not an update), or what the worker left: nothing, or all of it when
     // no worker entry was found.
     await migrate(sqlite, undefined, pending.length > 0 ? options.onUpdate : undefined);
-    attachDeskJournal(sqlite, file);
+    journalDamaged = attachDeskJournal(sqlite, file, { nativeBinding: options.nativeBinding });
   } catch (error) {
     sqlite.close();
     throw error;
@@ -213,6 +216,7 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
     db,
     sqlite,
     deskTurn,
+    journalDamaged,
     async close() {
       await db.destroy(); // closes the better-sqlite3 handle
     },

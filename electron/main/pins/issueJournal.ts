@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable } from 'kysely';
 import { appendAudit, type AuditEntry } from '../audit/audit';
-import { DESK_JOURNAL, deskJournalFile } from '../db/deskJournal';
+import { DESK_JOURNAL, deskJournalFile, type DamagedJournal } from '../db/deskJournal';
 import type { DeskTurn } from '../db/deskTurn';
 import type { Db } from '../db/open';
 import type { OutboxTable, PinsTable } from '../db/schema';
@@ -91,6 +91,8 @@ export class IssueJournal {
   private readonly refused = new Map<string, RefusedMove>();
   private closing = false;
   private readonly backoffs = new Set<() => void>();
+  /** The journal failed its check when this run started and was set aside (db/deskJournal.ts): the status bar says so until the app closes. */
+  setAsideAtStart: DamagedJournal | null = null;
   /** ms from each batch's journal commit until it was in the mirror (the bench's desk table). */
   private moveTimes: number[] = [];
 

@@ -33,6 +33,7 @@ export async function readStatus(
     clockSkewMs: await readClockSkew(ctx),
     clockBehindRecordsMs: (await clockBehindRecords(ctx))?.behindMs ?? null,
     unsavedPins: unsavedPins(ctx),
+    journalSetAside: ctx.issueJournal.setAsideAtStart,
     ...deliveries,
   };
 }

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { StatusInfo } from '../../../shared/api';
 import { clockBehindRecordsWarning, clockSkewWarning } from '../../../shared/domain/clockSkew';
-import { unsavedPinsWarning } from '../../../shared/domain/unsavedPins';
+import { journalSetAsideWarning, unsavedPinsWarning } from '../../../shared/domain/unsavedPins';
 import { connectionLabel } from '../../../shared/domain/connection';
 import { jobLabel } from '../../../shared/jobs/jobs';
 import { call } from '../api/client';
@@ -54,6 +54,7 @@ export function StatusBar() {
   const recordsWarning = skewWarning ? null : clockBehindRecordsWarning(status?.clockBehindRecordsMs ?? null);
   const clockWarning = skewWarning ?? recordsWarning;
   const pinsWarning = unsavedPinsWarning(status?.unsavedPins ?? null);
+  const journalWarning = journalSetAsideWarning(status?.journalSetAside ?? null);
   /** An administrator's "the clock is right" waits for a second, explicit yes naming the time. */
   const [confirmingClock, setConfirmingClock] = useState(false);
   /**
@@ -166,6 +167,7 @@ export function StatusBar() {
           </span>
         ))}
         {pinsWarning && <span className="status-item attention unsaved-pins">{pinsWarning}</span>}
+        {journalWarning && <span className="status-item attention journal-set-aside">{journalWarning}</span>}
         {status?.syncProblem && (
           <span className="status-item attention sync-problem" title="Why the last sync stopped">
             Sync stopped: {status.syncProblem}
