@@ -339,6 +339,20 @@ describe('a batch the mirror keeps refusing (a full disk, a damaged file)', () =
       expect(again.error.message).toContain('Look at the family again once the status bar no longer warns.');
       expect(again.error.message).not.toContain('changed since you reviewed it');
     }
+    // Maria is also the Primary Contact of a child in the Garcia family (blended): that family waits for the batch too, and is told whose.
+    insertFamilies(desk.context.sqlite, [
+      {
+        id: 'f-garcia',
+        name: 'Garcia',
+        children: [{ id: 'p-pia', firstName: 'Pia', dateOfBirth: '2019-09-30' }],
+        contacts: [{ id: 'c-maria', firstName: 'Maria', lastName: 'Lopez', links: [{ patientId: 'p-pia', sort: 1, authority: 'Joint', residesWith: true }] }],
+      },
+    ]);
+    const garcia = await loadReview(desk, 'f-garcia');
+    const blended = await desk.invoke('pins.issue', issueInput(garcia, planFamily(desk, garcia)));
+    expect(blended.ok).toBe(false);
+    if (!blended.ok)
+      expect(blended.error.message).toMatch(/^PINs issued to a family that shares a child or a guardian with this one (just now|\d+ minutes? ago) are not/);
     expect(desk.context.issueJournal.count()).toBe(1);
     expect(desk.context.sqlite.prepare('SELECT count(*) FROM desk_journal.issues').pluck().get()).toBe(1);
     // The packet of the batch itself can still be had (the wizard's repeat of its confirmation); its print
@@ -353,8 +367,9 @@ describe('a batch the mirror keeps refusing (a full disk, a damaged file)', () =
     await waitFor(() => desk.context.issueJournal.count() === 0, { what: 'the batch in the mirror' });
     expect(pinsOf(desk.context.sqlite, batchId)).toBe(plan.pinCount);
     expect((await invokeOk<StatusInfo>(desk, 'status.get')).unsavedPins).toBeNull();
+    // Ana, Luis and Sofia have their PINs; what is left to plan is Pia, the Garcia child Maria is also Primary Contact of.
     const reloaded = await invokeOk<FamilyView>(desk, 'family.load', { familyId: 'f-lopez' });
-    expect(planFamily(desk, reloaded).pinCount).toBe(0);
+    expect(planFamily(desk, reloaded).guardians.flatMap((g) => g.children.map((c) => c.patientId))).toEqual(['p-pia']);
     expect((await desk.invoke('pins.recordPrinted', { batchId, reprint: true })).ok).toBe(true);
   });
 });

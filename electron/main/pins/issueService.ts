@@ -39,13 +39,14 @@ const DAY_MS = 86_400_000;
  * desk's journal (pins/issueJournal.ts). One the mirror refused on its last try gets its own words:
  * the clerk must not take it for a change made elsewhere, nor issue the same children again.
  */
-function refuseWhilePending(ctx: AppContext, journal: IssueJournal, refs: string[], timeZone: string): void {
+function refuseWhilePending(ctx: AppContext, journal: IssueJournal, familyId: string, refs: string[], timeZone: string): void {
   const refused = journal.refusedTouching(refs);
   if (refused) {
     const when = refused.issuedAt ? describeWhen(refused.issuedAt, ctx.now(), timeZone) : 'earlier';
+    const whom = refused.familyId === familyId ? 'this family' : 'a family that shares a child or a guardian with this one';
     throw new AppError(
       'conflict',
-      `PINs issued to this family ${when} are not in the practice's records yet: the database refused them, and this desk keeps trying (they are kept on this computer). Look at the family again once the status bar no longer warns.`,
+      `PINs issued to ${whom} ${when} are not in the practice's records yet: the database refused them, and this desk keeps trying (they are kept on this computer). Look at the family again once the status bar no longer warns.`,
     );
   }
   if (journal.touching(refs)) throw new AppError('conflict', STALE_REVIEW);
@@ -147,7 +148,7 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
     ({ plan, family } = await currentPlan(ctx, request));
   }
   // Still one there: the mirror refused it (settled does not wait for those). Nothing is hashed for it.
-  if (journal.refusedTouching(refs)) refuseWhilePending(ctx, journal, refs, family.timeZone);
+  if (journal.refusedTouching(refs)) refuseWhilePending(ctx, journal, request.familyId, refs, family.timeZone);
   const settings = await ctx.settings();
   const now = ctx.now();
   const nowIso = now.toISOString();
@@ -301,7 +302,7 @@ export async function issueFamilyPins(ctx: AppContext, request: IssueRequest, pr
     // was hashing: the review it rests on is gone. Read inside the transaction, so nothing slips between.
     // (Raw reads on the app's one connection, which this transaction holds: they see its state.)
     // One still in the desk's journal counts too.
-    refuseWhilePending(ctx, journal, refs, family.timeZone);
+    refuseWhilePending(ctx, journal, request.familyId, refs, family.timeZone);
     if (reviewDigest(ctx.sqlite, request.familyId, patientIds, contactIds) !== request.reviewToken) throw new AppError('conflict', STALE_REVIEW);
     await trx.insertInto('pins').values(pinRows).execute();
     // Enrollments before the emails that depend on them (foreign key).
@@ -334,7 +335,7 @@ async function journalIssue(
     outcome = await exclusive(ctx.db, () => {
       if (ctx.sqlite.inTransaction) return 'mirror';
       if (journal.batch(issue.batchId) || ctx.sqlite.prepare('SELECT 1 FROM pins WHERE batch_id = ?').get(issue.batchId)) return 'repeat';
-      refuseWhilePending(ctx, journal, issue.refs, timeZone);
+      refuseWhilePending(ctx, journal, issue.familyId, issue.refs, timeZone);
       if (reviewDigest(ctx.sqlite, issue.familyId, patientIds, contactIds) !== reviewToken) throw new AppError('conflict', STALE_REVIEW);
       try {
         journal.record(issue, release);
