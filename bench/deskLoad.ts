@@ -65,6 +65,8 @@ interface DeskRow {
   gcMax: number;
   /** Main's garbage collection pauses of GC_NOTED_MS or more during the row (performance.now() start, ms). */
   gcPauses: Sample[];
+  /** Gaps of LOOP_GAP_NOTED_MS or more between the 5 ms ticker's runs: main's event loop busy (performance.now() start, ms). */
+  loopGaps: Sample[];
   /** Main's V8 heap in use at the row's end (MiB): the app's and the bench's own data together. */
   heapMiB: number;
   /** Every desk write of the row (the clerk's, and audit entries): ms waited for a job's write lock, ms of its sync off main. */
@@ -159,8 +161,10 @@ async function clerk(app: App, inputs: DeskInputs, busy: () => boolean, issue = 
 
 /** Main's GC pauses this long or longer are kept, to say which slow desk calls one fell into. */
 const GC_NOTED_MS = 5;
+/** Main's event loop busy this long or longer at once (the 5 ms ticker late by it) is kept, for the same question. */
+const LOOP_GAP_NOTED_MS = 10;
 
-function watchLoop(): () => Promise<{ loopMax: number; gcMax: number; gcPauses: Sample[]; heapMiB: number }> {
+function watchLoop(): () => Promise<{ loopMax: number; gcMax: number; gcPauses: Sample[]; loopGaps: Sample[]; heapMiB: number }> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   // Main's own pauses for its heap: they stop the event loop like any stall, and say whether one was the loop max.
   let gcMax = 0;
@@ -174,9 +178,11 @@ function watchLoop(): () => Promise<{ loopMax: number; gcMax: number; gcPauses: 
   gc.observe({ entryTypes: ['gc'] });
   let gapMax = 0;
   let last = performance.now();
+  const loopGaps: Sample[] = [];
   const ticker = setInterval(() => {
     const now = performance.now();
     gapMax = Math.max(gapMax, now - last);
+    if (now - last >= LOOP_GAP_NOTED_MS) loopGaps.push({ at: last, ms: now - last });
     last = now;
   }, 5);
   histogram.enable();
@@ -186,7 +192,7 @@ function watchLoop(): () => Promise<{ loopMax: number; gcMax: number; gcPauses: 
     clearInterval(ticker);
     histogram.disable();
     gc.disconnect();
-    return { loopMax: Math.max(histogram.max / 1e6, gapMax), gcMax, gcPauses, heapMiB: process.memoryUsage().heapUsed / 2 ** 20 };
+    return { loopMax: Math.max(histogram.max / 1e6, gapMax), gcMax, gcPauses, loopGaps, heapMiB: process.memoryUsage().heapUsed / 2 ** 20 };
   };
 }
 
@@ -342,12 +348,17 @@ export function printDeskTable(): void {
     if (row === quiet) continue;
     const slow = row.samples.issue.filter((s) => s.ms > DESK_P99_TARGET_MS);
     if (slow.length === 0) continue;
-    const overlapping = slow.map((s) => row.gcPauses.filter((g) => g.at < s.at + s.ms && g.at + g.ms > s.at));
+    const inside = (s: Sample, pauses: Sample[]) => pauses.filter((g) => g.at < s.at + s.ms && g.at + g.ms > s.at);
+    const overlapping = slow.map((s) => inside(s, row.gcPauses));
     const hit = overlapping.filter((list) => list.length > 0);
     const longest = Math.max(0, ...hit.flat().map((g) => g.ms));
+    // Main's event loop busy inside each slow sample (its longest stretch): near the sample's own length, the time went
+    // to work on main (the call's own, or another's it waited behind); small, to a wait off main (the disk, a lock).
+    const busy = slow.map((s) => Math.max(0, ...inside(s, row.loopGaps).map((g) => g.ms)));
     console.log(
       `${row.job}: ${slow.length} plan + issue over ${DESK_P99_TARGET_MS} ms (${slow.map((s) => ms(s.ms)).join(', ')}); ` +
         `${hit.length} of them with a main GC pause of ${GC_NOTED_MS} ms or more inside (longest ${ms(longest)} ms); ` +
+        `main's event loop busy at once inside each, longest stretch (${busy.map((b) => (b > 0 ? ms(b) : `< ${LOOP_GAP_NOTED_MS}`)).join(', ')} ms); ` +
         `main's heap in use at the row's end ${Math.round(row.heapMiB)} MiB (the app's and the bench's).`,
     );
   }
