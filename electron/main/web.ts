@@ -69,8 +69,6 @@ async function main(): Promise<void> {
     rendererDir: values['renderer-dir'] ?? path.resolve(here, '../renderer'),
     port: Number(values.port),
   });
-  instanceLock.announce(server.url);
-  console.log(launchLine(server.openUrl));
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
@@ -80,8 +78,13 @@ async function main(): Promise<void> {
     instanceLock.release();
     process.exit(0);
   };
+  // Before the address is given out: whoever reads it may stop the app at once (a script, a test), and a
+  // stop that came before these were set ended the process without closing it (its WAL files and
+  // instance.json left behind).
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  instanceLock.announce(server.url);
+  console.log(launchLine(server.openUrl));
 }
 
 main().catch((error: unknown) => {
