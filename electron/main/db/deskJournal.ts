@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
+import { createOwnerOnlyFile } from './ownerOnlyFile';
 
 /**
  * The desk's journal (issue 14): a small SQLite file beside the mirror, `<mirror>-desk-journal`,
@@ -33,14 +34,22 @@ export interface DamagedJournal {
 
 const SUFFIXES = ['', '-wal', '-shm'] as const;
 
+/** A journal row that can still be read: its body and the keys it is filed under. */
+interface ReadableBatch {
+  batchId: string;
+  familyId: string;
+  refs: string[];
+  body: string;
+}
+
 /** A row body that has the shape of a journaled batch (pins/issueJournal.ts StoredIssue); anything else is not carried over. */
-function looksLikeBatch(body: string): { batchId: string; familyId: string; refs: string[] } | null {
+function readBatch(body: string): ReadableBatch | null {
   try {
     const stored = JSON.parse(body) as Record<string, unknown>;
     const lists = ['refs', 'pins', 'enrollments', 'welcomeEmails', 'audit'].every((key) => Array.isArray(stored[key]));
     if (typeof stored.batchId !== 'string' || typeof stored.familyId !== 'string' || !lists) return null;
     if (!(stored.refs as unknown[]).every((ref) => typeof ref === 'string')) return null;
-    return { batchId: stored.batchId, familyId: stored.familyId, refs: stored.refs as string[] };
+    return { batchId: stored.batchId, familyId: stored.familyId, refs: stored.refs as string[], body };
   } catch {
     return null;
   }
@@ -51,7 +60,7 @@ function looksLikeBatch(body: string): { batchId: string; familyId: string; refs
  * the bodies of the batches that could still be read, row by row (a damaged index or page loses
  * only what it held).
  */
-function inspectJournal(file: string, nativeBinding?: string): { readable: string[] } | null {
+function inspectJournal(file: string, nativeBinding?: string): { readable: ReadableBatch[] } | null {
   if (!fs.existsSync(file) || (fs.statSync(file).size === 0 && !fs.existsSync(`${file}-wal`))) return null;
   let probe: BetterSqlite3.Database | null = null;
   try {
@@ -62,7 +71,7 @@ function inspectJournal(file: string, nativeBinding?: string): { readable: strin
   } catch {
     // Damaged: read below what can be read.
   }
-  const readable: string[] = [];
+  const readable: ReadableBatch[] = [];
   try {
     probe ??= new BetterSqlite3(file, { fileMustExist: true, nativeBinding });
     const rowids = probe.prepare('SELECT rowid FROM issues ORDER BY rowid').pluck().all() as number[];
@@ -70,7 +79,8 @@ function inspectJournal(file: string, nativeBinding?: string): { readable: strin
     for (const rowid of rowids) {
       try {
         const body = read.get(rowid);
-        if (typeof body === 'string' && looksLikeBatch(body)) readable.push(body);
+        const batch = typeof body === 'string' ? readBatch(body) : null;
+        if (batch) readable.push(batch);
       } catch {
         // That row's page is damaged: it stays in the file kept for IT.
       }
@@ -85,14 +95,6 @@ function inspectJournal(file: string, nativeBinding?: string): { readable: strin
     }
   }
   return { readable };
-}
-
-/** Creates the journal file owner-only when it is missing (SQLite gives its -wal and -shm the same mode). */
-function createOwnerOnly(file: string): void {
-  if (fs.existsSync(file)) return;
-  const fd = fs.openSync(file, 'a', 0o600);
-  fs.fchmodSync(fd, 0o600);
-  fs.closeSync(fd);
 }
 
 /**
@@ -111,13 +113,10 @@ export function attachDeskJournal(
 ): DamagedJournal | null {
   const file = databaseFile === ':memory:' ? ':memory:' : deskJournalFile(databaseFile);
   const damaged = file === ':memory:' ? null : inspectJournal(file, options.nativeBinding);
-  let movedAsideTo: string | null = null;
-  if (damaged) {
-    const stamp = (options.now ?? new Date()).toISOString().replace(/[:.]/g, '-');
-    movedAsideTo = `${file}.damaged-${stamp}`;
-    for (const suffix of SUFFIXES) if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, movedAsideTo + suffix);
-  }
-  if (file !== ':memory:') createOwnerOnly(file);
+  const at = (options.now ?? new Date()).toISOString();
+  const movedAsideTo = `${file}.damaged-${at.replace(/[:.]/g, '-')}`;
+  if (damaged) for (const suffix of SUFFIXES) if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, movedAsideTo + suffix);
+  if (file !== ':memory:') createOwnerOnlyFile(file);
   sqlite.prepare(`ATTACH DATABASE ? AS ${DESK_JOURNAL}`).run(file);
   sqlite.pragma(`${DESK_JOURNAL}.journal_mode = WAL`);
   // NORMAL: a commit here does not sync on the main thread. The clerk is told the PINs are issued
@@ -134,13 +133,9 @@ export function attachDeskJournal(
        journaled_at TEXT NOT NULL
      ) STRICT`,
   );
-  if (!damaged || movedAsideTo === null) return null;
+  if (!damaged) return null;
   const carry = sqlite.prepare(`INSERT OR IGNORE INTO ${DESK_JOURNAL}.issues (batch_id, family_id, refs, body, journaled_at) VALUES (?, ?, ?, ?, ?)`);
-  const at = (options.now ?? new Date()).toISOString();
   let recovered = 0;
-  for (const body of damaged.readable) {
-    const batch = looksLikeBatch(body)!;
-    recovered += carry.run(batch.batchId, batch.familyId, JSON.stringify(batch.refs), body, at).changes;
-  }
+  for (const batch of damaged.readable) recovered += carry.run(batch.batchId, batch.familyId, JSON.stringify(batch.refs), batch.body, at).changes;
   return { movedAsideTo, recovered };
 }

@@ -6,6 +6,7 @@ import { registerAuditChain } from './auditChain';
 import { attachDeskJournal, type DamagedJournal } from './deskJournal';
 import { BUSY_TIMEOUT_MS, DeskSqliteDriver } from './deskDriver';
 import { DeskTurn } from './deskTurn';
+import { createOwnerOnlyFile } from './ownerOnlyFile';
 import { migrateOffThread, type DatabaseUpdateProgress } from './migrateOffThread';
 import { migrations as knownMigrations } from './migrations';
 import type { Database } from './schema';
@@ -189,12 +190,7 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
   if (pending.length > 0) await migrateOffThread(file, options);
   if (file !== ':memory:') {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    // Created owner-only before SQLite sees it: SQLite gives its -wal and -shm files the same mode.
-    if (!fs.existsSync(file)) {
-      const fd = fs.openSync(file, 'a', 0o600);
-      fs.fchmodSync(fd, 0o600);
-      fs.closeSync(fd);
-    }
+    createOwnerOnlyFile(file);
   }
 
   const sqlite = new BetterSqlite3(file, { nativeBinding: options.nativeBinding });
