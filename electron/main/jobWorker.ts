@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import type { JobWorkerData, SessionCall, WorkerMessage } from './jobs/jobTypes';
 import { registerAuditChain } from './db/auditChain';
-import { deskAsksOf, diskAsksOf, waitForDesk, waitForDeskSync } from './db/deskTurn';
+import { deskAsksOf, diskAsksOf, waitForDesk, waitForDeskSync, writeTurnOf } from './db/deskTurn';
 import { CHECKPOINT_EVERY_MS, walCheckpoints, walSync } from './db/walCheckpoints';
 import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
 import { withTexts } from './importer/requestTexts';
@@ -32,6 +32,16 @@ import { serveBulkPicture } from './bulk/pictureWorker';
  * in every transaction.
  */
 
+/** The WAL copied back every 2 s between the job's transactions and started over (db/walCheckpoints.ts), the last copy after the desk's journal sync. */
+const jobCheckpoints = (sqlite: BetterSqlite3.Database, data: JobWorkerData) =>
+  walCheckpoints(
+    sqlite,
+    diskAsksOf(data.deskTurn),
+    CHECKPOINT_EVERY_MS,
+    () => waitForDeskSync(data.deskTurn, LAST_CHECKPOINT_WAIT_MS),
+    writeTurnOf(data.deskTurn),
+  );
+
 /** A session (a pull): answers calls one at a time, each after the desk's waiting calls, until 'stop'. */
 function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Database, data: JobWorkerData): Promise<void> {
   // A pull's page commits need no fsync: a power cut loses at most the last pages with their cursor and
@@ -45,7 +55,7 @@ function serve(port: NonNullable<typeof parentPort>, sqlite: BetterSqlite3.Datab
   // The WAL copied back every 2 s between calls, not at every 1,000 pages (db/walCheckpoints.ts): the deferred
   // search terms rewrite the same index pages in transaction after transaction, copied once instead of each time
   // (at 200,000 patients about 15% of the terms' CPU). The app's connection holds its own checkpoints meanwhile.
-  const checkpoints = walCheckpoints(sqlite, diskAsksOf(data.deskTurn), CHECKPOINT_EVERY_MS, () => waitForDeskSync(data.deskTurn, LAST_CHECKPOINT_WAIT_MS));
+  const checkpoints = jobCheckpoints(sqlite, data);
   return answerCalls(port, ops, {
     before: () => waitForDesk(data.deskTurn),
     after: () => checkpoints.maybe(),
@@ -132,7 +142,7 @@ async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): 
     const stager = job.kind === 'import.apply' ? importTermStager(data) : undefined;
     if (job.kind === 'import.resume') removeTermStage(data.databaseFile);
     let synchronous = 'FULL';
-    const checkpoints = walCheckpoints(sqlite, diskAsksOf(data.deskTurn), CHECKPOINT_EVERY_MS, () => waitForDeskSync(data.deskTurn, LAST_CHECKPOINT_WAIT_MS));
+    const checkpoints = jobCheckpoints(sqlite, data);
     const wal = walSync(data.databaseFile, diskAsksOf(data.deskTurn));
     const hooks = {
       // Between transactions: the WAL copied back now and then (walCheckpoints) and synced (walSync), messages (a stop),

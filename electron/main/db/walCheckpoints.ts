@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type BetterSqlite3 from 'better-sqlite3';
-import { deskNeverAsks, type DeskAsks } from './deskTurn';
+import { deskNeverAsks, type DeskAsks, type WriteTurn } from './deskTurn';
 
 /**
  * A job's WAL checkpoints (issue 14), run by the job's own connection between its transactions.
@@ -22,6 +22,12 @@ import { deskNeverAsks, type DeskAsks } from './deskTurn';
  * the job's WAL there.
  */
 export const CHECKPOINT_EVERY_MS = 2_000;
+/**
+ * How long the WAL's restart (below) waits for a reader still using the copied frames, SQLite's
+ * busy handler on the job's thread, while the desk's writes wait for the job's turn. A reader
+ * still there after it: the WAL goes on growing until the next checkpoint's try.
+ */
+export const RESTART_WAIT_MS = 10;
 
 export interface WalCheckpoints {
   /** Between two transactions: copies the WAL back if EVERY_MS passed since the last copy. */
@@ -30,17 +36,67 @@ export interface WalCheckpoints {
   now(): void;
 }
 
+/**
+ * `restartTurn`: the job's way to take the write lock announced to the desk (db/deskTurn.ts
+ * deskWriteTurn). With it, a checkpoint that copied every frame also has the WAL start over from
+ * its first byte (`restart` below).
+ */
 export function walCheckpoints(
   sqlite: BetterSqlite3.Database,
   deskAsks: DeskAsks = deskNeverAsks,
   everyMs = CHECKPOINT_EVERY_MS,
   /** Before the last checkpoint, which cannot wait for the next pause: lets a desk sync under way finish first. */
   beforeLast: () => void = () => undefined,
+  restartTurn?: WriteTurn,
 ): WalCheckpoints {
   sqlite.pragma('wal_autocheckpoint = 0');
   let last = performance.now();
+  /** Another connection's commits since this one last looked (SQLite's data_version moves on each). */
+  const version = () => sqlite.pragma('data_version', { simple: true });
+  const copyBack = () => {
+    const [state] = sqlite.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+    return state !== undefined && state.busy === 0 && state.log > 0 && state.checkpointed === state.log;
+  };
+  /**
+   * A PASSIVE checkpoint copies the frames back but leaves the WAL where it ended: SQLite starts it
+   * over only when a writer begins with every frame copied and no reader on any of them. At
+   * 200,000 patients an import's WAL grew to 1.5 GB (386,575 frames): it started over twice in 12
+   * checkpoints, since a desk read or write was nearly always on some frame. Each transaction then
+   * appended to new blocks of a growing file, allocated by the file system, whose journal every
+   * sync (the desk's included) then waited for; and the file stayed that size on the clerk's disk
+   * until the app closed. So once every frame is copied, the job takes the write lock in its turn
+   * and, if no other connection has committed since before the copy (`data_version`), asks SQLite
+   * for a RESTART: with nothing left to copy it does no I/O, and waits (RESTART_WAIT_MS at most) for
+   * readers to leave the WAL, so that the next writer starts it over. A desk write in between:
+   * its frames are copied outside the turn and it tries again (twice more), so the desk never waits
+   * for a copy or its sync. The job's last checkpoint does the same; the file then keeps its size
+   * for the next job (SQLite deletes it when the app closes). Measured (import at 200,000
+   * patients, bench/importBench.ts, one run each, 2026-12-05): the WAL file 1,305-1,444 MB at the
+   * end (three runs) against 475 MB, and the import 1.39-1.42x the raw insert + reindex against
+   * 1.03x (the full bench's two runs: docs/ARCHITECTURE.md).
+   */
+  const restart = (): true => {
+    const timeout = sqlite.pragma('busy_timeout', { simple: true }) as number;
+    sqlite.pragma(`busy_timeout = ${RESTART_WAIT_MS}`);
+    try {
+      sqlite.pragma('wal_checkpoint(RESTART)');
+    } finally {
+      sqlite.pragma(`busy_timeout = ${timeout}`);
+    }
+    return true;
+  };
   const checkpoint = () => {
-    sqlite.pragma('wal_checkpoint(PASSIVE)');
+    let before = version();
+    let copied = copyBack();
+    // In the job's turn: no desk write begins meanwhile.
+    for (let tries = 0; restartTurn && copied && tries < 3; tries++) {
+      const seen = before;
+      if (restartTurn(() => version() === seen && restart())) break;
+      // The desk waits for the lock or its journal's sync: no copy beside it; the next checkpoint tries again.
+      if (deskAsks()) break;
+      before = version();
+      copied = copyBack();
+    }
     last = performance.now();
   };
   return {
