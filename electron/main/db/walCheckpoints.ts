@@ -73,7 +73,7 @@ export function walCheckpoints(
    * for the next job (SQLite deletes it when the app closes). Measured (import at 200,000
    * patients, bench/importBench.ts, one run each, 2026-12-05): the WAL file 1,305-1,444 MB at the
    * end (three runs) against 475 MB, and the import 1.39-1.42x the raw insert + reindex against
-   * 1.03x (the full bench's two runs: docs/ARCHITECTURE.md).
+   * 1.03x (1.01x and 1.08x in the full bench's two runs after).
    */
   const restart = (): true => {
     const timeout = sqlite.pragma('busy_timeout', { simple: true }) as number;
