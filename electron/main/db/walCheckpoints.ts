@@ -61,18 +61,17 @@ export function walCheckpoints(
    * A PASSIVE checkpoint copies the frames back but leaves the WAL where it ended: SQLite starts it
    * over only when a writer begins with every frame copied and no reader on any of them. At
    * 200,000 patients an import's WAL grew to 1.5 GB (386,575 frames): it started over twice in 12
-   * checkpoints, since a desk read or write was nearly always on some frame. Each transaction then
-   * appended to new blocks of a growing file, allocated by the file system, whose journal every
-   * sync (the desk's included) then waited for; and the file stayed that size on the clerk's disk
-   * until the app closed. So once every frame is copied, the job takes the write lock in its turn
+   * checkpoints: a desk write that began during the copy committed after it, and the job appended
+   * behind it. Each transaction then appended to new blocks of a growing file, and the file stayed
+   * that size on the clerk's disk until the app closed. So once every frame is copied, the job takes the write lock in its turn
    * and, if no other connection has committed since before the copy (`data_version`), asks SQLite
    * for a RESTART: with nothing left to copy it does no I/O, and waits (RESTART_WAIT_MS at most) for
    * readers to leave the WAL, so that the next writer starts it over. A desk write in between:
    * its frames are copied outside the turn and it tries again (twice more), so the desk never waits
    * for a copy or its sync. The job's last checkpoint does the same; the file then keeps its size
    * for the next job (SQLite deletes it when the app closes). Measured (import at 200,000
-   * patients, bench/importBench.ts, one run each, 2026-12-05): the WAL file 1,305-1,444 MB at the
-   * end (three runs) against 475 MB, and the import 1.39-1.42x the raw insert + reindex against
+   * patients, bench/importBench.ts, one run each, 2026-12-05): the WAL file 1.5 GB at the end
+   * (one probed run) against 475 MB, and the import 1.39-1.42x the raw insert + reindex against
    * 1.03x (1.01x and 1.08x in the full bench's two runs after).
    */
   const restart = (): true => {
