@@ -7,7 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { App } from '../../electron/main/app';
 import { verifyAuditChain } from '../../electron/main/audit/verify';
-import { diskAsksOf, issuesPendingIn, jobsWriting } from '../../electron/main/db/deskTurn';
+import { issuesPendingIn, jobsWriting } from '../../electron/main/db/deskTurn';
 import { findWorkerEntry, startWorker } from '../../electron/main/lib/workerEntry';
 import { HereWriter } from '../../electron/main/sync/pullWriter';
 import type { FamilyView, IssuedBatch, Result, SearchResults, StatusInfo } from '../../shared/api';
@@ -212,30 +212,6 @@ describe('a batch in both files (the journal could not forget it)', () => {
     );
     const verified = await verifyAuditChain(app.context.db, s);
     expect(verified.ok).toBe(true);
-  });
-});
-
-describe("the plan on the clerk's screen", () => {
-  it("holds the jobs' disk flushes from pins.prepare until its pins.issue has answered, refused or not", async () => {
-    const { desk } = await lopezDesk('plan-on-screen');
-    const jobAsks = diskAsksOf(desk.jobs.deskTurn!);
-    const review = await loadReview(desk, 'f-lopez');
-    const plan = planFamily(desk, review);
-    const input = issueInput(review, plan);
-    expect(jobAsks()).toBe(false);
-    await invokeOk(desk, 'pins.prepare', { batchId: input.batchId, count: plan.pinCount });
-    expect(jobAsks()).toBe(true);
-    await invokeOk<IssuedBatch>(desk, 'pins.issue', input);
-    expect(jobAsks()).toBe(false);
-
-    // A confirmation the desk refuses (a second tab's plan of the same review, now stale) lets the jobs go on as well.
-    const stale = { ...input, batchId: randomUUID() };
-    await invokeOk(desk, 'pins.prepare', { batchId: stale.batchId, count: plan.pinCount });
-    expect(jobAsks()).toBe(true);
-    const refused = await desk.invoke('pins.issue', stale);
-    expect(refused.ok).toBe(false);
-    if (!refused.ok) expect(refused.error.message).toContain('changed since you reviewed it');
-    expect(jobAsks()).toBe(false);
   });
 });
 

@@ -55,19 +55,7 @@ const REMOVING = 5;
  * does not start its WAL sync or checkpoint meanwhile (diskAsksOf): their flush would share the disk.
  */
 const DESK_SYNCING = 6;
-/**
- * Plans on the clerk's screen (pins.prepare) not yet confirmed, each for at most ISSUE_COMING_MS:
- * an issue, and with it the desk's journal sync, is coming. A job starts no WAL sync or checkpoint
- * meanwhile (diskAsksOf), so that sync does not queue behind the job's flush (issue 14: the desk's
- * slowest plan + issue were waits for that sync, 24-91 ms).
- */
-const ISSUE_COMING = 7;
-const SLOTS = 8;
-/**
- * How long a plan on screen holds the jobs' flushes, at most: a clerk who leaves a plan open does
- * not stop a job's syncs for good (its walSync and checkpoints then go on at their next pause).
- */
-export const ISSUE_COMING_MS = 1_500;
+const SLOTS = 7;
 
 /** The most recent desk writes kept by DeskWriteTimes (a few hours of a busy desk). */
 const TIMES_KEPT = 10_000;
@@ -108,8 +96,6 @@ export class DeskTurn {
   readonly buffer = new SharedArrayBuffer(SLOTS * 4);
   readonly times = new DeskWriteTimes();
   private readonly slots = new Int32Array(this.buffer);
-  /** Plans on screen (issueComing), by batch id: each one's time limit. */
-  private readonly coming = new Map<string, ReturnType<typeof setTimeout>>();
 
   /** The app's connection is wanted (called before waiting for it). */
   enter(): void {
@@ -142,27 +128,6 @@ export class DeskTurn {
   /** The desk's journal sync starts (+1) or ends (-1): see DESK_SYNCING. */
   deskSyncing(change: 1 | -1): void {
     if (Atomics.add(this.slots, DESK_SYNCING, change) === 1 && change === -1) Atomics.notify(this.slots, DESK_SYNCING);
-  }
-
-  /**
-   * A plan for `batchId` is on the clerk's screen (see ISSUE_COMING): held until issueDone(batchId)
-   * or ISSUE_COMING_MS, whichever comes first. A second prepare of the same batch starts its time again.
-   */
-  issueComing(batchId: string): void {
-    this.issueDone(batchId);
-    Atomics.add(this.slots, ISSUE_COMING, 1);
-    const timer = setTimeout(() => this.issueDone(batchId), ISSUE_COMING_MS);
-    timer.unref?.();
-    this.coming.set(batchId, timer);
-  }
-
-  /** The batch was issued (or refused), or its time ran out: the jobs' flushes may go on. */
-  issueDone(batchId: string): void {
-    const timer = this.coming.get(batchId);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    this.coming.delete(batchId);
-    Atomics.sub(this.slots, ISSUE_COMING, 1);
   }
 
   /** True while a worker's transaction may remove patients or contacts (REMOVING). */
@@ -239,14 +204,13 @@ export function deskAsksOf(buffer: SharedArrayBuffer | undefined): DeskAsks {
 
 /**
  * A job's question before it syncs its WAL or checkpoints (db/walCheckpoints.ts): does the desk
- * want the lock, or wait for its journal's sync (DESK_SYNCING), or is an issue coming (a plan on
- * screen, ISSUE_COMING)? Either way the desk waits, or is about to wait, for the disk, and a job's
- * flush started now would be in the disk's queue before the desk's.
+ * want the lock, or wait for its journal's sync (DESK_SYNCING)? Either way the desk waits for the
+ * disk, and a job's flush started now would be in the disk's queue before the desk's.
  */
 export function diskAsksOf(buffer: SharedArrayBuffer | undefined): DeskAsks {
   if (!buffer) return deskNeverAsks;
   const slots = new Int32Array(buffer);
-  return () => Atomics.load(slots, DESK_WRITE) > 0 || Atomics.load(slots, DESK_SYNCING) > 0 || Atomics.load(slots, ISSUE_COMING) > 0;
+  return () => Atomics.load(slots, DESK_WRITE) > 0 || Atomics.load(slots, DESK_SYNCING) > 0;
 }
 
 /** In a worker, before a flush that cannot be put off (a job's last checkpoint): waits out the desk's journal sync, at most `maxMs`. */

@@ -219,16 +219,6 @@ export class IssueJournal {
     return rows.length;
   }
 
-  /** A plan for `batchId` is on the clerk's screen: the jobs hold their flushes for its issue (db/deskTurn.ts ISSUE_COMING). */
-  issueComing(batchId: string): void {
-    this.deps.turn?.issueComing(batchId);
-  }
-
-  /** That batch was issued or refused. */
-  issueDone(batchId: string): void {
-    this.deps.turn?.issueDone(batchId);
-  }
-
   /**
    * The journal's commits so far are on disk: its WAL synced in libuv's pool (the journal commits
    * at synchronous NORMAL: db/deskJournal.ts). Called after record(), before the clerk is told.

@@ -14,17 +14,9 @@ export function pinHandlers(
     'pins.prepare': async ({ batchId, count }) => {
       await requireClerk(ctx);
       preparedPins.prepare(batchId, count);
-      // An issue is coming: jobs hold their flushes until it is done (db/deskTurn.ts ISSUE_COMING).
-      ctx.issueJournal.issueComing(batchId);
       return null;
     },
-    'pins.issue': async (input) => {
-      try {
-        return await issueFamilyPins(ctx, input, preparedPins);
-      } finally {
-        ctx.issueJournal.issueDone(input.batchId);
-      }
-    },
+    'pins.issue': (input) => issueFamilyPins(ctx, input, preparedPins),
     'pins.packet': ({ batchId }) => packetForBatch(ctx, batchId),
     'pins.recordPrinted': ({ batchId, reprint, recipientContactId }) => recordPacketPrinted(ctx, batchId, reprint, recipientContactId),
   };

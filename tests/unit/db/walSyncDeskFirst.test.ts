@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DeskTurn, diskAsksOf, ISSUE_COMING_MS, waitForDeskSync } from '../../../electron/main/db/deskTurn';
+import { DeskTurn, diskAsksOf, waitForDeskSync } from '../../../electron/main/db/deskTurn';
 import { walCheckpoints, walSync } from '../../../electron/main/db/walCheckpoints';
 import { makeTempDir } from '../../support/tempDir';
 
@@ -93,55 +93,5 @@ describe("the desk's journal sync (pins/issueJournal.ts durable), as a job's wor
     const after = performance.now();
     waitForDeskSync(turn.buffer, 1_000);
     expect(performance.now() - after).toBeLessThan(500);
-  });
-});
-
-describe("a plan on the clerk's screen (pins.prepare), as a job's worker sees it", () => {
-  it("holds the job's WAL sync and checkpoint until that batch is issued", () => {
-    const turn = new DeskTurn();
-    const { file, db } = jobFile('plan-on-screen');
-    const synced = vi.spyOn(fs, 'fdatasyncSync');
-    const asks = diskAsksOf(turn.buffer);
-    const wal = walSync(file, asks, 0);
-    const checkpoints = walCheckpoints(db, asks, 0);
-    const pragmas = vi.spyOn(db, 'pragma');
-    const checkpointed = () => pragmas.mock.calls.filter(([text]) => String(text).startsWith('wal_checkpoint')).length;
-    turn.issueComing('batch-1');
-    // The clerk reads the plan a second time (a second prepare of the same batch): still one plan on screen.
-    turn.issueComing('batch-1');
-    turn.issueComing('batch-2');
-    wal.maybe();
-    checkpoints.maybe();
-    expect(synced).not.toHaveBeenCalled();
-    expect(checkpointed()).toBe(0);
-    turn.issueDone('batch-1');
-    // Another tab's plan is still on screen.
-    expect(asks()).toBe(true);
-    turn.issueDone('batch-2');
-    turn.issueDone('batch-2'); // a repeated confirmation changes nothing
-    expect(asks()).toBe(false);
-    wal.maybe();
-    checkpoints.maybe();
-    expect(synced).toHaveBeenCalledTimes(1);
-    expect(checkpointed()).toBe(1);
-    wal.close();
-  });
-
-  it('holds them at most ISSUE_COMING_MS for a plan left open', () => {
-    vi.useFakeTimers();
-    try {
-      const turn = new DeskTurn();
-      const asks = diskAsksOf(turn.buffer);
-      turn.issueComing('left-open');
-      vi.advanceTimersByTime(ISSUE_COMING_MS - 1);
-      expect(asks()).toBe(true);
-      vi.advanceTimersByTime(1);
-      expect(asks()).toBe(false);
-      // Its confirmation afterwards changes nothing.
-      turn.issueDone('left-open');
-      expect(asks()).toBe(false);
-    } finally {
-      vi.useRealTimers();
-    }
   });
 });
