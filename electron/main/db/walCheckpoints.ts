@@ -60,8 +60,8 @@ export function walCheckpoints(
   /**
    * A PASSIVE checkpoint copies the frames back but leaves the WAL where it ended: SQLite starts it
    * over only when a writer begins with every frame copied and no reader on any of them. At
-   * 200,000 patients an import's WAL grew to 1.5 GB (386,575 frames): it did not start over at
-   * the last five of its 11 checkpoints: a desk write that began during the copy committed after it, and the job appended
+   * 200,000 patients an import's WAL grew to 1.5 GB (386,575 frames): it started over after
+   * its first five checkpoints, then after none of the next five: a desk write that began during the copy committed after it, and the job appended
    * behind it. Each transaction then appended to new blocks of a growing file, and the file stayed
    * that size on the clerk's disk until the app closed. So once every frame is copied, the job takes the write lock in its turn
    * and, if no other connection has committed since before the copy (`data_version`), asks SQLite
