@@ -253,8 +253,8 @@ export async function benchImport(desk?: DeskInputs, mirror?: BetterSqlite3.Data
       `Import of ${patients.toLocaleString()} patients (s; CSV rows/s; main-thread event-loop max and slowest app query during the step, ms)`,
       ['step', 's', 'rows/s', 'loop max', 'query max', 'changes / note'],
       [
-        row('import.preview (main process, chunked)', preview, changes(preview.value)),
-        row('import.preview from bytes (base64, decoded in slices)', previewBytes, changes(previewBytes.value)),
+        row('import.preview (job worker, read-only connection)', preview, changes(preview.value)),
+        row('import.preview from bytes (base64; job worker)', previewBytes, changes(previewBytes.value)),
         ['import.preview, 500,000-column header', wide.seconds.toFixed(2), '', ms(wide.loopMaxMs), ms(wide.queryMaxMs), 'refused: over 1,000 columns'],
         [
           'import.preview, 2 lines of 500,000 cells',

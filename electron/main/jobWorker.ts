@@ -4,7 +4,7 @@ import type { JobWorkerData, SessionCall, WorkerMessage } from './jobs/jobTypes'
 import { registerAuditChain } from './db/auditChain';
 import { deskAsksOf, diskAsksOf, waitForDesk, waitForDeskSync, writeTurnOf } from './db/deskTurn';
 import { CHECKPOINT_EVERY_MS, walCheckpoints, walSync } from './db/walCheckpoints';
-import { applyImport, resumeImport, type ApplyRequest } from './importer/applyCore';
+import { applyImport, previewInThread, resumeImport, type ApplyRequest } from './importer/applyCore';
 import { withTexts } from './importer/requestTexts';
 import { receiveTexts } from './lib/textParts';
 import { JOB_THREAD_NICE, lowerThisThreadPriority } from './lib/threadPriority';
@@ -114,11 +114,28 @@ function importTermStager(data: JobWorkerData): TermStager | undefined {
   return termStager(data.databaseFile, () => startWorker({ ...launch, script: new URL(launch.script) }, workerData, { nice: JOB_THREAD_NICE }));
 }
 
+/** The import's preview: the files (sent in slices) checked whole and reconciled on a read-only connection; nothing written. */
+async function previewJob(
+  port: NonNullable<typeof parentPort>,
+  data: JobWorkerData,
+  job: Extract<JobWorkerData['job'], { kind: 'import.preview' }>,
+): Promise<void> {
+  const texts = await receiveTexts(port, job.texts ?? []);
+  const sqlite = new BetterSqlite3(data.databaseFile, { readonly: true, fileMustExist: true, nativeBinding: data.nativeBinding });
+  try {
+    const preview = await previewInThread(sqlite, withTexts(job.input as ApplyRequest, texts));
+    port.postMessage({ type: 'done', result: preview } satisfies WorkerMessage);
+  } finally {
+    sqlite.close();
+  }
+}
+
 const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function main(port: NonNullable<typeof parentPort>, data: JobWorkerData): Promise<void> {
   if (data.job.kind === 'fhir.prep') return await servePrep(port, data);
   if (data.job.kind === 'import.terms') return await serveTermStager(port, data.databaseFile, data.nativeBinding);
+  if (data.job.kind === 'import.preview') return await previewJob(port, data, data.job);
   const sqlite = new BetterSqlite3(data.databaseFile, { fileMustExist: true, nativeBinding: data.nativeBinding });
   let stopping = false;
   port.on('message', (message: { type?: string }) => {

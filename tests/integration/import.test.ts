@@ -43,7 +43,7 @@ describe('import of a clean export', () => {
   for (const worker of ['never', 'always'] as const) {
     it(`previews, applies in one go (${worker === 'always' ? 'worker thread' : 'in-process'}), and a re-import changes nothing`, async () => {
       const before = mirrorFingerprint(app.context.sqlite);
-      const p = await preview(cleanFiles());
+      const p = await preview(cleanFiles(), { worker });
       expect(p.problems).toEqual([]);
       expect(p.moreProblems).toBe(0);
       expect(p.files.map((f) => [f.name, f.kind, f.rows, f.missingFields])).toEqual([
@@ -256,6 +256,9 @@ describe('a malformed export', () => {
     expect(p.problems).toEqual(expected);
     expect(p.moreProblems).toBe(0);
     expect(p.files[1]!.missingFields).toEqual(['sort']);
+    // The preview a large file gets, in the job worker on its own read-only connection: the same words, and nothing written.
+    expect(await preview(files, { worker: 'always' })).toEqual(p);
+    expect(mirrorFingerprint(app.context.sqlite)).toEqual(before);
 
     const result = await apply(files);
     expect(result.applied).toBe(false);

@@ -77,6 +77,21 @@ export function countsOf(plan: ImportPlan): ImportPreview['counts'] {
   };
 }
 
+/**
+ * The preview worked out on one connection in one go (issue 14: the import preview as a job, in
+ * the job worker on a read-only connection to the mirror): the files checked whole, then
+ * reconciled with the mirror without writing. The same plan and words as main's chunked preview.
+ */
+export async function previewInThread(sqlite: BetterSqlite3.Database, request: Pick<ApplyRequest, 'input' | 'today' | 'now'>): Promise<ImportPreview> {
+  const plan = await buildPlan(request.input, {
+    today: request.today,
+    mirrorCharts: async () => runToEnd(chartPages(sqlite, new Set())),
+    pause: async () => undefined,
+  });
+  const { changes, problems } = runToEnd(reconcile(sqlite, plan, { write: false, now: request.now }));
+  return previewOf(plan, changes, problems);
+}
+
 export function previewOf(plan: ImportPlan, changes: Changes, extraProblems: ImportPreview['problems'] = []): ImportPreview {
   const all = [...plan.problems, ...extraProblems];
   const total = plan.problemCount + extraProblems.length;

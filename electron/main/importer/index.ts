@@ -18,8 +18,10 @@ import { withoutTexts } from './requestTexts';
  * import.preview and import.apply (SPEC 3.1, 3.5, 4): a practice's CSV export (patients, family
  * contacts, appointments) checked line by line, whole, and applied only when every row is clean.
  *
- * Preview runs in the main process two thousand rows (or 20,000 cells) at a time, letting the
- * event loop run in between; the file's bytes are decoded first, in slices (decode.ts). Apply
+ * Preview of a large file (above the worker threshold) runs in the job worker on a read-only
+ * connection (Importer.preview); a small one, or where no worker can start, in the main process two
+ * thousand rows (or 20,000 cells) at a time, letting the event loop run in between; the file's
+ * bytes are decoded first, in slices (decode.ts). Apply
  * is a job (issue 14): a large import runs in the job runner's worker thread with its own
  * connection to the mirror file, a small one on the app's connection; either way the checked
  * files are staged in a run record and written in short transactions, a few whole families each
@@ -111,8 +113,38 @@ export class Importer {
     this.runner.onResume('import.apply', (jobId) => resumeImport(ctx.sqlite, jobId, inProcessHooks(ctx, this.runner)));
   }
 
-  preview(input: ImportInput): Promise<ImportPreview> {
-    return previewImport(this.ctx, input);
+  /**
+   * Files above the worker threshold are checked in the job worker, on a read-only connection
+   * (issue 14: on main, in chunks, a 200,000-patient preview held the event loop up to 92 ms at a
+   * time); smaller ones, or where no worker can start, here in chunks as before.
+   */
+  async preview(input: ImportInput): Promise<ImportPreview> {
+    if (!this.wantWorker(input)) return previewImport(this.ctx, input);
+    const request: ApplyRequest = { input, today: await this.ctx.today(), now: this.ctx.now().toISOString(), clerkId: '', workstation: this.ctx.workstation };
+    const { shell, texts } = withoutTexts(request);
+    const job = { kind: 'import.preview' as const, jobId: randomUUID(), input: shell, texts: [...texts.keys()] };
+    const result = await this.runner.runInWorker(job, {}, texts);
+    if (!result) throw new Error('The import worker ended without a preview.');
+    return result as ImportPreview;
+  }
+
+  /** A large import's work goes to the job worker when one can run here (options.worker, the threshold). */
+  private wantWorker(input: ImportInput): boolean {
+    // Characters of text, or of base64 (four for three bytes): about the size of the CSV either way.
+    const size = input.files.reduce((n, f) => n + (f.content?.length ?? Math.floor(((f.bytes?.length ?? 0) * 3) / 4)), 0);
+    const mode = this.options.worker ?? 'auto';
+    const wanted =
+      this.options.databaseFile !== ':memory:' &&
+      (mode === 'always' || (mode === 'auto' && size > (this.options.workerAboveChars ?? DEFAULT_WORKER_ABOVE_CHARS)));
+    if (wanted && !this.runner.hasWorker) {
+      if (mode === 'always') throw new Error('The job worker script was not found.');
+      if (!this.warnedNoWorker) {
+        this.warnedNoWorker = true;
+        console.warn('import: no worker script (jobWorker.js beside the bundle); checking and applying on the main connection, in short steps.');
+      }
+      return false;
+    }
+    return wanted;
   }
 
   /** `events` hear when the checked files are staged and each transaction commits (tests and the bench follow the job by them). */
@@ -148,26 +180,13 @@ export class Importer {
   }
 
   private applyRequest(request: ApplyRequest, events: JobEvents): Promise<ImportResult> {
-    // Characters of text, or of base64 (four for three bytes): about the size of the CSV either way.
-    const size = request.input.files.reduce((n, f) => n + (f.content?.length ?? Math.floor(((f.bytes?.length ?? 0) * 3) / 4)), 0);
-    const mode = this.options.worker ?? 'auto';
-    const wantWorker =
-      this.options.databaseFile !== ':memory:' &&
-      (mode === 'always' || (mode === 'auto' && size > (this.options.workerAboveChars ?? DEFAULT_WORKER_ABOVE_CHARS)));
-    if (wantWorker && !this.runner.hasWorker) {
-      if (mode === 'always') throw new Error('The job worker script was not found.');
-      if (!this.warnedNoWorker) {
-        this.warnedNoWorker = true;
-        console.warn('import: no worker script (jobWorker.js beside the bundle); applying on the main connection, in short transactions.');
-      }
-    }
-    if (wantWorker && this.runner.hasWorker) {
+    if (this.wantWorker(request.input)) {
       // The files follow the job in slices (requestTexts.ts): main copies about a megabyte per turn.
       const { shell, texts } = withoutTexts(request);
       const job = { kind: 'import.apply' as const, jobId: randomUUID(), input: shell, texts: [...texts.keys()] };
       return this.runner.runInWorker(job, events, texts).then((result) => {
         if (!result) throw new Error('The import worker ended without a result.');
-        return result;
+        return result as ImportResult;
       });
     }
     return applyHere(this.ctx, this.runner, request, events);

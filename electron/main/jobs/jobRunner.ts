@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import type { ImportResult } from '../../../shared/bulk/api';
+import type { ImportPreview, ImportResult } from '../../../shared/bulk/api';
 import type { JobKind, JobView, ReadJobKind } from '../../../shared/jobs/jobs';
 import type { AppContext } from '../context';
 import { jobsWriting } from '../db/deskTurn';
@@ -144,14 +144,15 @@ export class JobRunner {
    * Runs a job in a worker thread, telling `events` as it goes. `texts`: long texts the job names by
    * key (its `texts`), sent after the job in slices, a turn each, instead of copied with it in one go.
    */
-  runInWorker(job: WorkerJob, events: JobEvents = {}, texts?: ReadonlyMap<string, string>): Promise<ImportResult | null> {
+  runInWorker(job: WorkerJob, events: JobEvents = {}, texts?: ReadonlyMap<string, string>): Promise<ImportResult | ImportPreview | null> {
     if (!this.launch) return Promise.reject(new Error('The job worker script was not found.'));
     if (this.closing) return Promise.reject(new AppError('conflict', 'The app is closing. Start the job again once it is open.'));
     const worker = this.spawn(job);
     // A worker that has ended drops what is posted to it; its end is reported below.
     if (texts) void sendTexts((part) => worker.postMessage(part), texts).catch(() => undefined);
-    const release = this.holdCheckpoints();
-    const done = new Promise<ImportResult | null>((resolve, reject) => {
+    // A preview only reads: the desk's connection keeps its checkpoints and its writes their usual path.
+    const release = job.kind === 'import.preview' ? () => undefined : this.holdCheckpoints();
+    const done = new Promise<ImportResult | ImportPreview | null>((resolve, reject) => {
       let settled = false;
       const finish = (outcome: () => void) => {
         if (settled) return;

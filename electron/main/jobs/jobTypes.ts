@@ -1,4 +1,4 @@
-import type { ImportResult } from '../../../shared/bulk/api';
+import type { ImportPreview, ImportResult } from '../../../shared/bulk/api';
 import type { PictureParams, PictureSummary } from '../../../shared/bulk/picture';
 
 /** What a job tells whoever started it (tests and the bench act on them: events, not sleeps). */
@@ -16,6 +16,8 @@ export type WorkerJob =
   /** `texts`: keys of long texts left out of `input`, sent after it in slices (lib/textParts.ts). */
   | { kind: 'import.apply'; jobId: string; input: unknown; texts?: string[] }
   | { kind: 'import.resume'; jobId: string }
+  /** The import's preview (importer/applyCore.ts previewInThread): read only, no run record; its files sent as the apply's. */
+  | { kind: 'import.preview'; jobId: string; input: unknown; texts?: string[] }
   /** A session: the worker answers calls (a pull's pages, search-term slices) until told to stop. */
   | { kind: 'sync.apply'; jobId: string }
   /** A FHIR load's second session: export batches prepared (fhir/stagePrep.ts), then pages assembled on a read-only connection (fhir/assembleReader.ts); no writes. */
@@ -45,7 +47,7 @@ export type WorkerMessage =
   | { type: 'progress'; jobId: string; rowsDone: number; rowsTotal: number }
   /** A session's job is worked out (the Bulk PIN picture's counts); calls may follow. */
   | { type: 'ready'; jobId: string; summary: PictureSummary }
-  | { type: 'done'; result: ImportResult | null }
+  | { type: 'done'; result: ImportResult | ImportPreview | null }
   | { type: 'failed'; message: string; stack?: string }
   | { type: 'result'; id: number; value: unknown }
   | { type: 'error'; id: number; message: string };
