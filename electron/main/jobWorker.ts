@@ -4,7 +4,7 @@ import type { JobWorkerData, SessionCall, WorkerMessage } from './jobs/jobTypes'
 import { registerAuditChain } from './db/auditChain';
 import { deskAsksOf, diskAsksOf, waitForDesk, waitForDeskSync, writeTurnOf } from './db/deskTurn';
 import { CHECKPOINT_EVERY_MS, walCheckpoints, walSync } from './db/walCheckpoints';
-import { applyImport, previewInThread, resumeImport, type ApplyRequest } from './importer/applyCore';
+import { applyImport, previewInThread, resumeImport, type ApplyRequest, type PreviewRequest } from './importer/applyCore';
 import { withTexts } from './importer/requestTexts';
 import { receiveTexts } from './lib/textParts';
 import { JOB_THREAD_NICE, lowerThisThreadPriority } from './lib/threadPriority';
@@ -123,7 +123,7 @@ async function previewJob(
   const texts = await receiveTexts(port, job.texts ?? []);
   const sqlite = new BetterSqlite3(data.databaseFile, { readonly: true, fileMustExist: true, nativeBinding: data.nativeBinding });
   try {
-    const preview = await previewInThread(sqlite, withTexts(job.input as ApplyRequest, texts));
+    const preview = await previewInThread(sqlite, withTexts(job.input as PreviewRequest, texts));
     port.postMessage({ type: 'done', result: preview } satisfies WorkerMessage);
   } finally {
     sqlite.close();

@@ -60,11 +60,11 @@ export function walCheckpoints(
   /**
    * A PASSIVE checkpoint copies the frames back but leaves the WAL where it ended: SQLite starts it
    * over only when a writer begins with every frame copied and no reader on any of them. At
-   * 200,000 patients an import's WAL grew to 1.5 GB (386,575 frames): it started over after
-   * its first five checkpoints, then after none of the next five: a desk write that began during the copy committed after it, and the job appended
-   * behind it. Each transaction then appended to new blocks of a growing file, and the file stayed
-   * that size on the clerk's disk until the app closed. So once every frame is copied, the job takes the write lock in its turn
-   * and, if no other connection has committed since before the copy (`data_version`), asks SQLite
+   * 200,000 patients an import's WAL grew to 1.5 GB (386,575 frames): it started over after its
+   * first five checkpoints, then after none of the next five: a desk write that began during the
+   * copy committed after it, and the job appended behind it. Each transaction then appended to new
+   * blocks of a growing file, and the file stayed that size on the clerk's disk until the app
+   * closed. So once every frame is copied, the job takes the write lock in its turn and, if no other connection has committed since before the copy (`data_version`), asks SQLite
    * for a RESTART: with nothing left to copy it does no I/O, and waits (RESTART_WAIT_MS at most) for
    * readers to leave the WAL, so that the next writer starts it over. A desk write in between:
    * its frames are copied outside the turn and it tries again (twice more), so the desk never waits

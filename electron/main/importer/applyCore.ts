@@ -26,6 +26,9 @@ export interface ApplyRequest {
   workstation: string;
 }
 
+/** What the preview needs of a request: the files, the practice's date and the instant. */
+export type PreviewRequest = Pick<ApplyRequest, 'input' | 'today' | 'now'>;
+
 export interface ApplyHooks {
   /** Lets the event loop run while reading, and between write transactions. */
   pause?: () => Promise<void>;
@@ -82,7 +85,7 @@ export function countsOf(plan: ImportPlan): ImportPreview['counts'] {
  * the job worker on a read-only connection to the mirror): the files checked whole, then
  * reconciled with the mirror without writing. The same plan and words as main's chunked preview.
  */
-export async function previewInThread(sqlite: BetterSqlite3.Database, request: Pick<ApplyRequest, 'input' | 'today' | 'now'>): Promise<ImportPreview> {
+export async function previewInThread(sqlite: BetterSqlite3.Database, request: PreviewRequest): Promise<ImportPreview> {
   const plan = await buildPlan(request.input, {
     today: request.today,
     mirrorCharts: async () => runToEnd(chartPages(sqlite, new Set())),

@@ -8,7 +8,7 @@ import { JobRunner } from '../jobs/jobRunner';
 import type { JobEvents } from '../jobs/jobTypes';
 import { exclusive } from '../lib/exclusive';
 import { yieldToEventLoop } from '../lib/pacing';
-import { applyImport, chartPages, previewOf, resumeImport, type ApplyRequest } from './applyCore';
+import { applyImport, chartPages, previewOf, resumeImport, type ApplyRequest, type PreviewRequest } from './applyCore';
 import { buildPlan } from './plan';
 import type { ImportInput } from './planTypes';
 import { reconcile } from './reconcile';
@@ -120,7 +120,7 @@ export class Importer {
    */
   async preview(input: ImportInput): Promise<ImportPreview> {
     if (!this.wantWorker(input)) return previewImport(this.ctx, input);
-    const request: ApplyRequest = { input, today: await this.ctx.today(), now: this.ctx.now().toISOString(), clerkId: '', workstation: this.ctx.workstation };
+    const request: PreviewRequest = { input, today: await this.ctx.today(), now: this.ctx.now().toISOString() };
     const { shell, texts } = withoutTexts(request);
     const job = { kind: 'import.preview' as const, jobId: randomUUID(), input: shell, texts: [...texts.keys()] };
     const result = await this.runner.runInWorker(job, {}, texts);

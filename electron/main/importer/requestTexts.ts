@@ -1,4 +1,4 @@
-import type { ApplyRequest } from './applyCore';
+import type { ImportInput } from './planTypes';
 
 /**
  * An import's files travel to the job worker apart from the rest of its request (issue 14): each
@@ -9,7 +9,10 @@ import type { ApplyRequest } from './applyCore';
 
 const keyOf = (index: number, field: 'content' | 'bytes') => `file${index}.${field}`;
 
-export function withoutTexts(request: ApplyRequest): { shell: ApplyRequest; texts: Map<string, string> } {
+/** Any request that carries an import's files: the apply's, or the preview's. */
+type WithFiles = { input: ImportInput };
+
+export function withoutTexts<R extends WithFiles>(request: R): { shell: R; texts: Map<string, string> } {
   const texts = new Map<string, string>();
   const files = request.input.files.map((file, index) => {
     const shell = { ...file };
@@ -25,7 +28,7 @@ export function withoutTexts(request: ApplyRequest): { shell: ApplyRequest; text
 }
 
 /** The request whole again, from its shell and every text (a missing text is an error, never an empty file). */
-export function withTexts(shell: ApplyRequest, texts: ReadonlyMap<string, string>): ApplyRequest {
+export function withTexts<R extends WithFiles>(shell: R, texts: ReadonlyMap<string, string>): R {
   const files = shell.input.files.map((file, index) => {
     const whole = { ...file };
     for (const field of ['content', 'bytes'] as const) {
